@@ -1,0 +1,30 @@
+import { app } from '@azure/functions';
+import { allFunctions } from './all.js';
+
+app.setup({ enableHttpStream: false });
+
+for (const definition of allFunctions) {
+  switch (definition.kind) {
+    case 'http':
+      app.http(definition.name, {
+        route: definition.route,
+        methods: definition.methods,
+        authLevel: definition.authLevel,
+        handler: definition.handler,
+      });
+      break;
+    case 'queue':
+      app.storageQueue(definition.name, {
+        queueName: definition.queueName,
+        connection: definition.connection,
+        handler: (message, context) => definition.handler(message, context),
+      });
+      break;
+    case 'timer':
+      app.timer(definition.name, {
+        schedule: definition.schedule,
+        handler: (timer, context) => definition.handler({ isPastDue: timer.isPastDue }, context),
+      });
+      break;
+  }
+}

@@ -1,0 +1,133 @@
+import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
+import type { QueueFunctionDefinition } from '../shared/definitions.js';
+import type { Storage } from '../shared/storage/clients.js';
+import { poisonQueueName } from '../shared/storage/names.js';
+import type { HostOptions } from './host-json.js';
+import { invocationContext, type LogSink } from './invocation.js';
+
+/** How long a message stays invisible while its handler runs (the host renews; we just take long enough). */
+const processingLeaseSeconds = 5 * 60;
+const minPollingMs = 100;
+
+function decode(messageText: string, encoding: 'base64' | 'none'): unknown {
+  const text = encoding === 'base64' ? Buffer.from(messageText, 'base64').toString('utf8') : messageText;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Polls one queue the way the Functions queue trigger does: batches of `batchSize`, back-off up
+ * to `maxPollingInterval` when empty, a failed message made visible again after
+ * `visibilityTimeout`, and moved to `<queue>-poison` on its `maxDequeueCount`-th failure.
+ */
+class QueueListener {
+  private running = true;
+  private wake: (() => void) | undefined;
+  readonly done: Promise<void>;
+  private readonly queue: QueueClient;
+  private readonly poison: QueueClient;
+
+  constructor(
+    readonly definition: QueueFunctionDefinition,
+    storage: Storage,
+    private readonly options: HostOptions['queues'],
+    private readonly log: LogSink,
+  ) {
+    this.queue = storage.queue(definition.queueName);
+    this.poison = storage.queue(poisonQueueName(definition.queueName));
+    this.done = this.loop();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.wake?.();
+  }
+
+  /** Polls now instead of waiting out the back-off (a message was just sent). */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    await Promise.all([this.queue.createIfNotExists(), this.poison.createIfNotExists()]);
+    let delay = minPollingMs;
+    while (this.running) {
+      let messages: DequeuedMessageItem[] = [];
+      try {
+        const result = await this.queue.receiveMessages({ numberOfMessages: this.options.batchSize, visibilityTimeout: processingLeaseSeconds });
+        messages = result.receivedMessageItems;
+      } catch (error) {
+        if (this.running) this.log(`queue ${this.definition.queueName}: could not receive messages: ${(error as Error).message}`);
+      }
+      if (messages.length > 0) {
+        delay = minPollingMs;
+        await Promise.all(messages.map((m) => this.process(m)));
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+      delay = Math.min(delay * 2, this.options.maxPollingIntervalMs);
+    }
+  }
+
+  private async process(message: DequeuedMessageItem): Promise<void> {
+    const started = performance.now();
+    const context = invocationContext(this.definition.name, this.log, {
+      id: message.messageId,
+      dequeueCount: message.dequeueCount,
+      insertionTime: message.insertedOn.toISOString(),
+      expirationTime: message.expiresOn.toISOString(),
+      nextVisibleTime: message.nextVisibleOn.toISOString(),
+      popReceipt: message.popReceipt,
+    });
+    const ms = () => Math.round(performance.now() - started);
+    try {
+      await this.definition.handler(decode(message.messageText, this.options.messageEncoding), context);
+      await this.queue.deleteMessage(message.messageId, message.popReceipt);
+      this.log(`queue ${this.definition.queueName} → ${this.definition.name} ok (try ${message.dequeueCount}, ${ms()} ms)`);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      try {
+        if (message.dequeueCount >= this.options.maxDequeueCount) {
+          await this.poison.sendMessage(message.messageText);
+          await this.queue.deleteMessage(message.messageId, message.popReceipt);
+          this.log(`queue ${this.definition.queueName} → ${this.definition.name} failed (try ${message.dequeueCount}, ${ms()} ms): ${reason}; moved to ${poisonQueueName(this.definition.queueName)}`);
+        } else {
+          await this.queue.updateMessage(message.messageId, message.popReceipt, message.messageText, Math.round(this.options.visibilityTimeoutMs / 1000));
+          this.log(`queue ${this.definition.queueName} → ${this.definition.name} failed (try ${message.dequeueCount}, ${ms()} ms): ${reason}; will retry`);
+        }
+      } catch (storageError) {
+        // The lease runs out and the message comes back by itself.
+        this.log(`queue ${this.definition.queueName}: could not settle message ${message.messageId}: ${(storageError as Error).message}`);
+      }
+    }
+  }
+}
+
+export interface QueueHost {
+  nudge(queueName?: string): void;
+  stop(): Promise<void>;
+}
+
+export function startQueueHost(functions: QueueFunctionDefinition[], storage: Storage, options: HostOptions['queues'], log: LogSink): QueueHost {
+  const listeners = functions.map((f) => new QueueListener(f, storage, options, log));
+  return {
+    nudge(queueName) {
+      for (const l of listeners) if (!queueName || l.definition.queueName === queueName) l.nudge();
+    },
+    async stop() {
+      for (const l of listeners) l.stop();
+      await Promise.all(listeners.map((l) => l.done));
+    },
+  };
+}
+

@@ -1,0 +1,81 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { allFunctions } from '../functions/all.js';
+import { settings, SettingsError } from '../shared/config.js';
+import { createStorage } from '../shared/storage/clients.js';
+import { startAzurite, portInUse, type RunningAzurite } from './azurite.js';
+import { readHostJson } from './host-json.js';
+import { startLocalHost } from './host.js';
+import { ensureLocalSigningKey } from './keys.js';
+import { applyLocalSettings } from './settings-file.js';
+
+/** `npm start`: Azurite on its default ports, then every function on http://localhost:7071, as `func start` would. */
+async function main(): Promise<void> {
+  const { values: flags } = parseArgs({
+    options: { 'in-memory': { type: 'boolean', default: false }, port: { type: 'string', default: process.env.PORT ?? '7071' } },
+  });
+  const port = Number(flags.port);
+  const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 23)} ${line}`);
+
+  if (applyLocalSettings().created) log('created local.settings.json from local.settings.sample.json');
+  let config;
+  try {
+    config = settings();
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      console.error(`${error.message}\nFix them in local.settings.json (see local.settings.sample.json).`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  if (await portInUse(port)) fail(`Port ${port} is already in use (another "npm start" or "func start"?). Stop it, or run: npm start -- --port <free port>`);
+
+  let azurite: RunningAzurite | undefined;
+  const storageConnection = config.storage;
+  if (storageConnection.kind === 'connectionString' && /^UseDevelopmentStorage=true/i.test(storageConnection.connectionString)) {
+    const ports = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
+    for (const p of Object.values(ports)) {
+      if (await portInUse(p)) fail(`Port ${p} is already in use, so Azurite cannot start (is another Azurite running?). Stop it, or point AzureWebJobsStorage in local.settings.json at it.`);
+    }
+    azurite = await startAzurite({ ...ports, inMemory: flags['in-memory'], location: resolve('.local/azurite') });
+    log(`Azurite listening on 10000-10002 (${flags['in-memory'] ? 'in memory' : 'data in .local/azurite'})`);
+  }
+
+  if (config.auth.jwksUri.startsWith('file:')) {
+    await ensureLocalSigningKey(resolve(config.auth.jwksUri.slice('file:'.length)));
+    log(`local signing key ready; get a token with: npm run -s token -- --tenant <guid> --role global-admin`);
+  }
+  if (config.email.kind === 'outbox') log(`emails are written to ${resolve(config.email.directory)} (open the .eml files in a mail client)`);
+
+  const host = await startLocalHost({
+    functions: allFunctions,
+    storage: createStorage(storageConnection),
+    hostOptions: readHostJson('host.json'),
+    port,
+    log,
+  });
+  log(`Functions:`);
+  for (const f of allFunctions) {
+    log(f.kind === 'http' ? `  ${f.name}: [${f.methods.join(',')}] ${host.url}/api/${f.route}` : f.kind === 'queue' ? `  ${f.name}: queue ${f.queueName}` : `  ${f.name}: timer ${f.schedule}`);
+  }
+  log(`Host started on ${host.url} — Ctrl-C stops it and Azurite`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping…');
+    await host.stop();
+    await azurite?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+await main();

@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { settings } from '../shared/config.js';
+import { ensureLocalSigningKey, isLocalRole, localRoles, mintToken } from './keys.js';
+import { applyLocalSettings } from './settings-file.js';
+
+/** `npm run -s token -- --tenant <guid> --role <role>`: prints an access token the local host accepts. */
+const usage = `usage: npm run -s token -- --tenant <guid> --role ${Object.keys(localRoles).join('|')} [--name "Ada"] [--email ada@contoso.test] [--oid <guid>] [--minutes 60]`;
+
+const { values } = parseArgs({
+  options: {
+    tenant: { type: 'string' },
+    role: { type: 'string' },
+    name: { type: 'string' },
+    email: { type: 'string' },
+    oid: { type: 'string' },
+    minutes: { type: 'string', default: '60' },
+  },
+});
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+if (!values.tenant || !guid.test(values.tenant) || !values.role || !isLocalRole(values.role) || (values.oid && !guid.test(values.oid))) {
+  console.error(usage);
+  process.exit(2);
+}
+applyLocalSettings();
+const { auth } = settings();
+if (!auth.jwksUri.startsWith('file:')) {
+  console.error('AUTH_JWKS_URI is not a local key file (file:…), so tokens come from Entra ID here, not from this command.');
+  process.exit(1);
+}
+const key = await ensureLocalSigningKey(resolve(auth.jwksUri.slice('file:'.length)));
+console.log(
+  await mintToken(key, {
+    tenantId: values.tenant.toLowerCase(),
+    role: values.role,
+    issuer: auth.issuer,
+    audience: auth.audience,
+    ...(values.oid ? { objectId: values.oid } : {}),
+    ...(values.name ? { name: values.name } : {}),
+    ...(values.email ? { email: values.email } : {}),
+    lifetimeSeconds: Number(values.minutes) * 60,
+  }),
+);

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the app reads, validated once. In Azure these are app settings; locally they
+ * come from `local.settings.json` → `Values` (see local.settings.sample.json).
+ */
+const url = z.url({ protocol: /^https?$/ });
+const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+export const settingsSchema = z.object({
+  /** Storage connection string (Azurite locally: `UseDevelopmentStorage=true`). */
+  AzureWebJobsStorage: optional(z.string().min(1)),
+  /** Identity-based storage connection (Azure): service URIs, or the account name they derive from. */
+  AzureWebJobsStorage__accountName: optional(z.string().regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name')),
+  AzureWebJobsStorage__tableServiceUri: optional(url),
+  AzureWebJobsStorage__queueServiceUri: optional(url),
+  AzureWebJobsStorage__credential: optional(z.literal('managedidentity')),
+  AzureWebJobsStorage__clientId: optional(guid),
+
+  /** Token issuer; `{tenantid}` stands for the token's own `tid` (Entra ID multi-tenant issuers). */
+  AUTH_ISSUER: z.string().min(1),
+  /** Expected `aud` of access tokens (the API's application ID URI or client id). */
+  AUTH_AUDIENCE: z.string().min(1),
+  /** Where signing keys come from: an https URL of a JWKS, or `file:<path>` for the local signing key. */
+  AUTH_JWKS_URI: z.string().regex(/^(https?:\/\/|file:).+/, 'must be an http(s) URL or file:<path>'),
+
+  /** Absolute base URL of the web pages; links in emails start with it. */
+  PUBLIC_BASE_URL: url.transform((v) => v.replace(/\/+$/, '')),
+  /** Browser origins allowed to call the API cross-origin, comma-separated; empty means none. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+
+  /** Communication Services: a connection string (keys; local tests) or an endpoint used with managed identity. */
+  COMMUNICATION_SERVICES_CONNECTION_STRING: optional(z.string().regex(/^endpoint=.+;accesskey=.+$/i, 'must be endpoint=…;accesskey=…')),
+  COMMUNICATION_SERVICES_ENDPOINT: optional(url),
+  /** The verified sender, e.g. DoNotReply@<domain>. Required with Communication Services. */
+  EMAIL_SENDER_ADDRESS: optional(z.email()),
+  /** Local outbox folder for emails when Communication Services is not configured. */
+  EMAIL_OUTBOX_DIR: optional(z.string().min(1)),
+
+  /** The Customer Agreement customers accept: where to read it and which version is current. */
+  CUSTOMER_AGREEMENT_URL: url,
+  CUSTOMER_AGREEMENT_VERSION: z.string().min(1).max(64),
+});
+
+export type SettingsInput = z.input<typeof settingsSchema>;
+
+export type StorageConnection =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; tableServiceUri: string; queueServiceUri: string; clientId: string | undefined };
+
+export type EmailTransport =
+  | { kind: 'communicationServices'; connectionString: string; senderAddress: string }
+  | { kind: 'communicationServicesIdentity'; endpoint: string; senderAddress: string; clientId: string | undefined }
+  | { kind: 'outbox'; directory: string };
+
+export interface Settings {
+  storage: StorageConnection;
+  auth: { issuer: string; audience: string; jwksUri: string };
+  publicBaseUrl: string;
+  allowedOrigins: string[];
+  email: EmailTransport;
+  customerAgreement: { url: string; version: string };
+}
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Validates raw environment variables; throws SettingsError naming every missing or malformed one. */
+export function loadSettings(env: Record<string, string | undefined>): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new SettingsError(
+      parsed.error.issues.map((i) => {
+        const name = i.path.join('.');
+        return env[name] === undefined ? `${name} is missing` : `${name} ${i.message}`;
+      }),
+    );
+  }
+  const s = parsed.data;
+  const problems: string[] = [];
+
+  let storage: StorageConnection | undefined;
+  const account = s.AzureWebJobsStorage__accountName;
+  const tableServiceUri = s.AzureWebJobsStorage__tableServiceUri ?? (account && `https://${account}.table.core.windows.net`);
+  const queueServiceUri = s.AzureWebJobsStorage__queueServiceUri ?? (account && `https://${account}.queue.core.windows.net`);
+  if (s.AzureWebJobsStorage) {
+    storage = { kind: 'connectionString', connectionString: s.AzureWebJobsStorage };
+  } else if (tableServiceUri && queueServiceUri) {
+    storage = { kind: 'identity', tableServiceUri, queueServiceUri, clientId: s.AzureWebJobsStorage__clientId };
+  } else {
+    problems.push(
+      'AzureWebJobsStorage is missing (set a connection string, or AzureWebJobsStorage__accountName / __tableServiceUri and __queueServiceUri for an identity-based connection)',
+    );
+  }
+
+  let email: EmailTransport | undefined;
+  if (s.COMMUNICATION_SERVICES_CONNECTION_STRING || s.COMMUNICATION_SERVICES_ENDPOINT) {
+    if (!s.EMAIL_SENDER_ADDRESS) {
+      problems.push('EMAIL_SENDER_ADDRESS is missing (required with Communication Services)');
+    } else if (s.COMMUNICATION_SERVICES_CONNECTION_STRING) {
+      email = { kind: 'communicationServices', connectionString: s.COMMUNICATION_SERVICES_CONNECTION_STRING, senderAddress: s.EMAIL_SENDER_ADDRESS };
+    } else if (s.COMMUNICATION_SERVICES_ENDPOINT) {
+      email = {
+        kind: 'communicationServicesIdentity',
+        endpoint: s.COMMUNICATION_SERVICES_ENDPOINT,
+        senderAddress: s.EMAIL_SENDER_ADDRESS,
+        clientId: s.AzureWebJobsStorage__clientId,
+      };
+    }
+  } else if (s.EMAIL_OUTBOX_DIR) {
+    email = { kind: 'outbox', directory: s.EMAIL_OUTBOX_DIR };
+  } else {
+    problems.push('COMMUNICATION_SERVICES_ENDPOINT is missing (or set EMAIL_OUTBOX_DIR to write emails to a local folder)');
+  }
+
+  if (problems.length > 0 || !storage || !email) throw new SettingsError(problems);
+  return {
+    storage,
+    auth: { issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE, jwksUri: s.AUTH_JWKS_URI },
+    publicBaseUrl: s.PUBLIC_BASE_URL,
+    allowedOrigins: s.ALLOWED_ORIGINS,
+    email,
+    customerAgreement: { url: s.CUSTOMER_AGREEMENT_URL, version: s.CUSTOMER_AGREEMENT_VERSION },
+  };
+}
+
+let cached: Settings | undefined;
+
+/** The process's settings, read from the environment on first use. */
+export function settings(): Settings {
+  cached ??= loadSettings(process.env);
+  return cached;
+}
+
+/** For tests and the local host, which set the environment before the app reads it. */
+export function resetSettings(): void {
+  cached = undefined;
+}

@@ -1,0 +1,77 @@
+import type { HttpRequest } from '@azure/functions';
+import type { z } from 'zod';
+import { AppError, type FieldError } from './problem.js';
+
+export const maxBodyBytes = 64 * 1024;
+
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+}
+
+/** Validates `value` against `schema`, or throws a 400 naming each failing field. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const errors = fieldErrors(parsed.error);
+    throw new AppError('validation', `The ${what} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.path).join(', ')}.`, {
+      errors,
+    });
+  }
+  return parsed.data;
+}
+
+/** Form posts: a repeated key becomes an array, a single one stays a string. */
+function formToObject(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  for (const [key, value] of new URLSearchParams(text)) {
+    const existing = out[key];
+    if (existing === undefined) out[key] = value;
+    else out[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return { ...out };
+}
+
+export type BodyFormat = 'json' | 'form';
+
+/** Reads a JSON or form-urlencoded body (at most 64 KiB) and validates it. */
+export async function readBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<{ body: z.output<S>; format: BodyFormat }> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > maxBodyBytes) throw new AppError('payload-too-large', `The body may be at most ${maxBodyBytes} bytes.`);
+  const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const format: BodyFormat | undefined =
+    contentType === 'application/json' || contentType.endsWith('+json') ? 'json' : contentType === 'application/x-www-form-urlencoded' ? 'form' : undefined;
+  if (!format) {
+    throw new AppError('unsupported-media-type', 'Send application/json or application/x-www-form-urlencoded.', {
+      headers: { Accept: 'application/json, application/x-www-form-urlencoded' },
+    });
+  }
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > maxBodyBytes) throw new AppError('payload-too-large', `The body may be at most ${maxBodyBytes} bytes.`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError('malformed-body', 'The body is not valid UTF-8.');
+  }
+  let value: unknown;
+  if (format === 'json') {
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new AppError('malformed-body', `The body is not valid JSON: ${(error as Error).message}`);
+    }
+  } else {
+    value = formToObject(text);
+  }
+  return { body: validate(schema, value), format };
+}
+
+/** Validates the query string (`?a=1&b=2`) against a schema of strings. */
+export function readQuery<S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> {
+  return validate(schema, Object.fromEntries(request.query), 'query string');
+}
+
+/** Whether the caller is a browser form that wants an HTML page back rather than JSON. */
+export function wantsHtml(request: HttpRequest): boolean {
+  return (request.headers.get('accept') ?? '').includes('text/html');
+}

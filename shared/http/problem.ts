@@ -1,0 +1,70 @@
+import type { HttpResponseInit } from '@azure/functions';
+
+/** Every known failure the API reports, each with one HTTP status and one stable problem type. */
+const problemKinds = {
+  validation: { status: 400, title: 'The request is not valid' },
+  'malformed-body': { status: 400, title: 'The request body could not be read' },
+  unauthorized: { status: 401, title: 'Authentication is required' },
+  forbidden: { status: 403, title: 'You may not do this' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'The resource is not in a state that allows this' },
+  gone: { status: 410, title: 'The resource is no longer available' },
+  'precondition-failed': { status: 412, title: 'The resource has changed' },
+  'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
+  'precondition-required': { status: 428, title: 'If-Match is required' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Something went wrong on our side' },
+  unavailable: { status: 503, title: 'The service is temporarily unavailable' },
+} as const;
+
+export type ProblemKind = keyof typeof problemKinds;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export const problemTypeUri = (kind: ProblemKind): string => `urn:problem-type:partner-relationships:${kind}`;
+
+/** A known failure: thrown anywhere, turned into problem+json in one place (`toProblemResponse`). */
+export class AppError extends Error {
+  constructor(
+    readonly kind: ProblemKind,
+    readonly detail: string,
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return problemKinds[this.kind].status;
+  }
+}
+
+export function problemResponse(
+  kind: ProblemKind,
+  detail: string,
+  invocationId: string,
+  extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+): HttpResponseInit {
+  const { status, title } = problemKinds[kind];
+  return {
+    status,
+    headers: { 'Content-Type': 'application/problem+json', ...extra.headers },
+    jsonBody: {
+      type: problemTypeUri(kind),
+      title,
+      status,
+      detail,
+      invocationId,
+      ...(extra.errors ? { errors: extra.errors } : {}),
+    },
+  };
+}
+
+export function problemKindOfStatus(status: number): ProblemKind | undefined {
+  return (Object.keys(problemKinds) as ProblemKind[]).find((k) => problemKinds[k].status === status);
+}

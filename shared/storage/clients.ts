@@ -1,0 +1,99 @@
+import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
+import { settings, type StorageConnection } from '../config.js';
+import { poisonQueueName, queueNames, tableNames, type QueueName, type TableName } from './names.js';
+
+let credential: { clientId: string | undefined; value: TokenCredential } | undefined;
+
+/** One DefaultAzureCredential per process (it caches tokens); the user-assigned identity when a client id is set. */
+export function azureCredential(clientId: string | undefined): TokenCredential {
+  if (!credential || credential.clientId !== clientId) {
+    credential = { clientId, value: new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}) };
+  }
+  return credential.value;
+}
+
+export interface Storage {
+  table(name: TableName): TableClient;
+  queue(name: string): QueueClient;
+  readonly tableService: TableServiceClient;
+  readonly queueService: QueueServiceClient;
+}
+
+// Fail fast when storage is down: a few quick tries, then the caller answers 503.
+const tableOptions = { retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } };
+const queueOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000, tryTimeoutInMs: 10_000 } };
+
+export function createStorage(connection: StorageConnection): Storage {
+  let tableService: TableServiceClient;
+  let queueService: QueueServiceClient;
+  let table: (name: string) => TableClient;
+  if (connection.kind === 'connectionString') {
+    const insecure = /^UseDevelopmentStorage=true/i.test(connection.connectionString) || /=http:\/\//i.test(connection.connectionString);
+    const options = { ...tableOptions, allowInsecureConnection: insecure };
+    tableService = TableServiceClient.fromConnectionString(connection.connectionString, options);
+    queueService = QueueServiceClient.fromConnectionString(connection.connectionString, queueOptions);
+    table = (name) => TableClient.fromConnectionString(connection.connectionString, name, options);
+  } else {
+    const cred = azureCredential(connection.clientId);
+    tableService = new TableServiceClient(connection.tableServiceUri, cred, tableOptions);
+    queueService = new QueueServiceClient(connection.queueServiceUri, cred, queueOptions);
+    table = (name) => new TableClient(connection.tableServiceUri, name, cred, tableOptions);
+  }
+  const tables = new Map<string, TableClient>();
+  const queues = new Map<string, QueueClient>();
+  return {
+    tableService,
+    queueService,
+    table(name) {
+      let client = tables.get(name);
+      if (!client) tables.set(name, (client = table(name)));
+      return client;
+    },
+    queue(name) {
+      let client = queues.get(name);
+      if (!client) queues.set(name, (client = queueService.getQueueClient(name)));
+      return client;
+    },
+  };
+}
+
+/** Creates every table, queue and poison queue the app uses; safe to repeat. */
+export async function ensureStorage(storage: Storage): Promise<void> {
+  await Promise.all([
+    ...Object.values(tableNames).map((name) => storage.table(name).createTable()),
+    ...Object.values(queueNames).flatMap((name) => [storage.queue(name).createIfNotExists(), storage.queue(poisonQueueName(name)).createIfNotExists()]),
+  ]);
+}
+
+let ready: Promise<Storage> | undefined;
+
+/** The process's storage, created from settings with its tables and queues in place. */
+export function storage(): Promise<Storage> {
+  ready ??= (async () => {
+    const s = createStorage(settings().storage);
+    await ensureStorage(s);
+    return s;
+  })().catch((error: unknown) => {
+    ready = undefined;
+    throw error;
+  });
+  return ready;
+}
+
+/** For tests and the local host, which point the app at a new storage account. */
+export function resetStorage(): void {
+  ready = undefined;
+}
+
+/** Queue messages are base64 JSON, as the Functions queue trigger reads them by default. */
+export function encodeQueueMessage(message: unknown): string {
+  return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
+}
+
+export async function enqueue(queue: QueueClient, message: unknown, options: { visibilityTimeout?: number } = {}): Promise<void> {
+  await queue.sendMessage(encodeQueueMessage(message), options);
+}
+
+export type { QueueName };

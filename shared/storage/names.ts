@@ -1,0 +1,17 @@
+/**
+ * Every table and queue the app uses. Created idempotently before first use (and by the local
+ * host at start); Table names are alphanumeric, queue names lowercase with dashes.
+ */
+export const tableNames = {
+  emails: 'emails',
+} as const;
+
+export const queueNames = {
+  emailOutbound: 'email-outbound',
+} as const;
+
+export type TableName = (typeof tableNames)[keyof typeof tableNames];
+export type QueueName = (typeof queueNames)[keyof typeof queueNames];
+
+/** The Functions host moves a message that failed `maxDequeueCount` times to this queue. */
+export const poisonQueueName = (queue: string): string => `${queue}-poison`;
