@@ -10,6 +10,8 @@ export interface AzuriteOptions {
   /** Keep data in memory only (tests); otherwise persisted under `location`. */
   inMemory: boolean;
   location?: string;
+  /** Extra storage accounts (tests give each worker its own); the default dev account otherwise. */
+  accounts?: { name: string; key: string }[];
 }
 
 export interface RunningAzurite {
@@ -24,14 +26,17 @@ export const devAccount = {
   key: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
 };
 
-export function connectionStringFor(options: Pick<AzuriteOptions, 'blobPort' | 'queuePort' | 'tablePort'>): string {
+export function connectionStringFor(
+  options: Pick<AzuriteOptions, 'blobPort' | 'queuePort' | 'tablePort'>,
+  account: { name: string; key: string } = devAccount,
+): string {
   return [
     'DefaultEndpointsProtocol=http',
-    `AccountName=${devAccount.name}`,
-    `AccountKey=${devAccount.key}`,
-    `BlobEndpoint=http://127.0.0.1:${options.blobPort}/${devAccount.name}`,
-    `QueueEndpoint=http://127.0.0.1:${options.queuePort}/${devAccount.name}`,
-    `TableEndpoint=http://127.0.0.1:${options.tablePort}/${devAccount.name}`,
+    `AccountName=${account.name}`,
+    `AccountKey=${account.key}`,
+    `BlobEndpoint=http://127.0.0.1:${options.blobPort}/${account.name}`,
+    `QueueEndpoint=http://127.0.0.1:${options.queuePort}/${account.name}`,
+    `TableEndpoint=http://127.0.0.1:${options.tablePort}/${account.name}`,
   ].join(';');
 }
 
@@ -86,7 +91,10 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     '--tablePort', String(options.tablePort),
     ...(options.inMemory ? ['--inMemoryPersistence'] : ['--location', options.location ?? '.local/azurite']),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const env = options.accounts
+    ? { ...process.env, AZURITE_ACCOUNTS: [devAccount, ...options.accounts].map((a) => `${a.name}:${a.key}`).join(';') }
+    : process.env;
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -99,7 +107,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
-    connectionString: connectionStringFor(options),
+    connectionString: connectionStringFor(options, options.accounts?.[0]),
     options,
     async stop() {
       if (child.exitCode !== null) return;
@@ -112,7 +120,7 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
 }
 
 /** Azurite on free ports, in memory: for tests. */
-export async function startAzuriteInMemory(): Promise<RunningAzurite> {
+export async function startAzuriteInMemory(accounts?: { name: string; key: string }[]): Promise<RunningAzurite> {
   const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
-  return startAzurite({ blobPort, queuePort, tablePort, inMemory: true });
+  return startAzurite({ blobPort, queuePort, tablePort, inMemory: true, ...(accounts ? { accounts } : {}) });
 }

@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { allFunctions } from '../../functions/all.js';
+import { readHostJson, type HostOptions } from '../../local/host-json.js';
+import { startLocalHost, type LocalHost } from '../../local/host.js';
+import { ensureLocalSigningKey, mintToken, type LocalRole, type LocalSigningKey } from '../../local/keys.js';
+import { resetSettings, settings } from '../../shared/config.js';
+import type { FunctionDefinition } from '../../shared/definitions.js';
+import { createStorage, resetStorage, type Storage } from '../../shared/storage/clients.js';
+import { wipeStorage, workerConnectionString } from './storage.js';
+
+export const testIssuer = 'https://login.local.test/{tenantid}/v2.0';
+export const testAudience = 'api://partner-relationships-test';
+
+export interface TestHost {
+  url: string;
+  host: LocalHost;
+  storage: Storage;
+  /** Every line the host logged (one per invocation, plus context.log output). */
+  logs: string[];
+  key: LocalSigningKey;
+  outboxDir: string;
+  env: Record<string, string>;
+  token(role: LocalRole, tenantId: string, claims?: { objectId?: string; name?: string; email?: string }): Promise<string>;
+  /** fetch against the host; `path` starts with /api/… */
+  fetch(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export interface TestHostOptions {
+  env?: Record<string, string>;
+  functions?: FunctionDefinition[];
+  queues?: Partial<HostOptions['queues']>;
+  /** Keep what earlier hosts of this test file stored (restart scenarios). */
+  keepData?: boolean;
+  connectionString?: string;
+}
+
+/**
+ * The local host serving the app's functions against this worker's Azurite account, with a
+ * signing key and outbox of its own. Queue polling is fast so tests wait milliseconds, not seconds.
+ */
+export async function startTestHost(options: TestHostOptions = {}): Promise<TestHost> {
+  const dir = await mkdtemp(join(tmpdir(), 'partner-relationships-'));
+  const jwksPath = join(dir, 'auth', 'jwks.json');
+  const key = await ensureLocalSigningKey(jwksPath);
+  const outboxDir = join(dir, 'outbox');
+  const env: Record<string, string> = {
+    AzureWebJobsStorage: options.connectionString ?? workerConnectionString(),
+    AUTH_ISSUER: testIssuer,
+    AUTH_AUDIENCE: testAudience,
+    AUTH_JWKS_URI: `file:${jwksPath}`,
+    PUBLIC_BASE_URL: 'http://localhost:7071',
+    EMAIL_OUTBOX_DIR: outboxDir,
+    CUSTOMER_AGREEMENT_URL: 'https://agreements.example.test/customer-agreement',
+    CUSTOMER_AGREEMENT_VERSION: '2024-10',
+    ...options.env,
+  };
+  Object.assign(process.env, env);
+  resetSettings();
+  resetStorage();
+  const storage = createStorage(settings().storage);
+  if (!options.keepData) await wipeStorage(storage);
+  const fromHostJson = readHostJson(resolve('host.json'));
+  const logs: string[] = [];
+  const host = await startLocalHost({
+    functions: options.functions ?? allFunctions,
+    storage,
+    hostOptions: { ...fromHostJson, queues: { ...fromHostJson.queues, maxPollingIntervalMs: 100, visibilityTimeoutMs: 0, ...options.queues } },
+    port: 0,
+    log: (line) => logs.push(line),
+    timers: false,
+  });
+  return {
+    url: host.url,
+    host,
+    storage,
+    logs,
+    key,
+    outboxDir,
+    env,
+    token: (role, tenantId, claims = {}) =>
+      mintToken(key, { tenantId, role, issuer: testIssuer, audience: testAudience, objectId: claims.objectId ?? randomUUID(), ...claims }),
+    fetch: (path, init = {}) => {
+      const { token, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (token) headers.set('authorization', `Bearer ${token}`);
+      return fetch(`${host.url}${path}`, { ...rest, headers });
+    },
+    async stop() {
+      await host.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
