@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * What each email the product sends needs to say. Producers enqueue a job with one of these;
+ * the email queue function renders it (links are made absolute from PUBLIC_BASE_URL there).
+ */
+const text = (max: number) => z.string().trim().min(1).max(max);
+const id = z.string().min(1).max(200);
+const isoTime = z.iso.datetime({ offset: true });
+const role = z.object({ id: z.string(), name: text(200), description: text(1000).optional() });
+
+export const templateDataSchemas = {
+  /** A visitor's contact request, to one chosen partner. */
+  contactRequestToPartner: z.object({
+    contactRequestId: id,
+    partnerId: id,
+    partnerName: text(200),
+    requesterName: text(200),
+    requesterEmail: z.email(),
+    requesterPhone: text(50).optional(),
+    company: text(200),
+    country: text(2),
+    organizationSize: text(20),
+    industry: text(200).optional(),
+    businessNeeds: text(4000),
+  }),
+  /** To the visitor: which partners were contacted. */
+  contactConfirmation: z.object({
+    contactRequestId: id,
+    requesterName: text(200),
+    partners: z.array(z.object({ name: text(200), website: z.url().optional() })).min(1),
+    businessNeeds: text(4000),
+  }),
+  /** To the customer admin: a partner asks for a relationship; the link opens the acceptance page. */
+  invitationToCustomer: z.object({
+    invitationId: id,
+    code: id,
+    partnerName: text(200),
+    relationshipType: text(100),
+    relationshipDescription: text(1000),
+    roles: z.array(role),
+    message: text(2000).optional(),
+    expiresAt: isoTime,
+  }),
+  /** To the partner: the customer accepted. */
+  invitationAccepted: z.object({
+    invitationId: id,
+    relationshipId: id,
+    partnerName: text(200),
+    customerTenantId: id,
+    acceptedByName: text(200),
+    relationshipType: text(100),
+    roles: z.array(role),
+    acceptedAt: isoTime,
+  }),
+  /** To the partner: the customer declined. */
+  invitationDeclined: z.object({
+    invitationId: id,
+    partnerName: text(200),
+    customerTenantId: id,
+    declinedByName: text(200),
+    declinedAt: isoTime,
+  }),
+  /** To the partner: the customer asks it to end the relationship. */
+  terminationRequested: z.object({
+    relationshipId: id,
+    partnerName: text(200),
+    customerTenantId: id,
+    requestedByName: text(200),
+    reason: text(2000).optional(),
+    requestedAt: isoTime,
+  }),
+  /** To the customer admins: the partner ended the relationship. */
+  relationshipTerminated: z.object({
+    relationshipId: id,
+    partnerName: text(200),
+    customerTenantId: id,
+    terminatedAt: isoTime,
+  }),
+  /** To customer or partner: admin roles granted for a duration end soon. */
+  relationshipEndingReminder: z.object({
+    relationshipId: id,
+    audience: z.enum(['customer', 'partner']),
+    partnerName: text(200),
+    customerTenantId: id,
+    endsAt: isoTime,
+    daysLeft: z.number().int().min(0),
+  }),
+} as const;
+
+export type TemplateName = keyof typeof templateDataSchemas;
+export type TemplateData<T extends TemplateName> = z.infer<(typeof templateDataSchemas)[T]>;
+export const templateNames = Object.keys(templateDataSchemas) as TemplateName[];
