@@ -1,4 +1,21 @@
 import type { HttpHandler, HttpMethod, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+
+/** Who may call an endpoint; shown in the OpenAPI document. */
+export type Audience = 'anyone' | 'signedIn' | 'partner' | 'customerAdmin' | 'operator';
+
+/** What the OpenAPI document says about an HTTP function; its schemas are the ones the handler validates with. */
+export interface ApiDoc {
+  summary: string;
+  tags: string[];
+  audience: Audience;
+  params?: z.ZodObject;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Also accepts application/x-www-form-urlencoded (web forms). */
+  formPost?: boolean;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
 
 /**
  * Function definitions as data: `functions/index.ts` registers them with the Functions host,
@@ -11,6 +28,7 @@ export interface HttpFunctionDefinition {
   methods: HttpMethod[];
   authLevel: 'anonymous' | 'function' | 'admin';
   handler: HttpHandler;
+  doc?: ApiDoc;
 }
 
 export type QueueHandler = (message: unknown, context: InvocationContext) => Promise<void>;

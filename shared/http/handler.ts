@@ -1,5 +1,5 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { HttpFunctionDefinition } from '../definitions.js';
+import type { ApiDoc, HttpFunctionDefinition } from '../definitions.js';
 import { AppError, problemResponse } from './problem.js';
 
 /** Headers every API answer carries unless the handler sets its own. */
@@ -42,6 +42,7 @@ export function httpFunction(definition: {
   route: string;
   methods: HttpMethod[];
   handler: Handler;
+  doc?: ApiDoc;
 }): HttpFunctionDefinition {
   const { handler } = definition;
   return {
@@ -51,6 +52,7 @@ export function httpFunction(definition: {
     methods: definition.methods,
     // Callers authenticate with bearer tokens checked in the handler, not with function keys.
     authLevel: 'anonymous',
+    ...(definition.doc ? { doc: definition.doc } : {}),
     handler: async (request, context) => {
       let response: HttpResponseInit;
       try {

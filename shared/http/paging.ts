@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { AppError } from './problem.js';
+
+/** `top` of a list: 1–50, default 20. */
+export const topSchema = z.coerce.number().int().min(1).max(50).default(20);
+
+/** Continuation tokens are opaque to callers: base64url JSON of whatever the store needs to resume. */
+export function encodeContinuation(state: unknown): string {
+  return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
+}
+
+export function decodeContinuation<S extends z.ZodType>(token: string | undefined, schema: S): z.output<S> | undefined {
+  if (token === undefined || token === '') return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(Buffer.from(token, 'base64url').toString('utf8')));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // fall through to the 400 below
+  }
+  throw new AppError('validation', 'The continuation token is not one this API gave out.', {
+    errors: [{ path: 'continuationToken', message: 'is not valid' }],
+  });
+}
+
+/** The list shape every list endpoint answers with. */
+export interface Page<T> {
+  items: T[];
+  continuationToken: string | null;
+}
