@@ -1,6 +1,12 @@
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { healthFunctions } from './health.js';
 import { meFunctions } from './me.js';
+import { openApiFunctions } from './openapi.js';
+
+const features: FunctionDefinition[] = [
+  ...healthFunctions,
+  ...meFunctions,
+];
 
 /** Every function of the app: registered with the Functions host by index.ts, served by the local host, called by tests. */
-export const allFunctions: FunctionDefinition[] = [...healthFunctions, ...meFunctions];
+export const allFunctions: FunctionDefinition[] = [...features, ...openApiFunctions(features)];
