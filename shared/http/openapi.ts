@@ -75,7 +75,7 @@ export function buildOpenApiDocument(functions: FunctionDefinition[], options: {
     if (f.kind !== 'http') continue;
     const path = `/${[options.routePrefix, f.route].filter(Boolean).join('/')}`;
     paths[path] ??= {};
-    for (const method of f.methods) paths[path][method.toLowerCase()] = operation(f);
+    for (const method of f.methods) if (method !== 'OPTIONS') paths[path][method.toLowerCase()] = operation(f);
   }
   return {
     openapi: '3.1.0',

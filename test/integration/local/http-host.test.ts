@@ -32,7 +32,7 @@ describe('local host HTTP', () => {
   it('answers 405 with Allow for a known route and another method', async () => {
     const response = await t.fetch('/api/things/1/notes');
     expect(response.status).toBe(405);
-    expect(response.headers.get('allow')).toBe('POST');
+    expect(response.headers.get('allow')).toBe('POST, OPTIONS');
     expect(response.headers.get('content-type')).toBe('application/problem+json');
   });
 
@@ -53,5 +53,35 @@ describe('local host HTTP', () => {
       expect(response.headers.get('content-type')).toBe('application/problem+json');
       expect(JSON.stringify(await response.json())).not.toMatch(/\bat\s.+\.(ts|js):\d+/);
     }
+  });
+});
+
+describe('CORS', () => {
+  let cors: TestHost;
+  beforeAll(async () => {
+    await t.stop();
+    cors = await startTestHost({ functions: [echo], env: { ALLOWED_ORIGINS: 'https://portal.example.test' } });
+  });
+  afterAll(async () => {
+    await cors.stop();
+    t = await startTestHost({ functions: [echo] });
+  });
+
+  it('answers a preflight from an allowed origin with the methods and headers it may use', async () => {
+    const response = await cors.fetch('/api/things/1/notes', { method: 'OPTIONS', headers: { origin: 'https://portal.example.test', 'access-control-request-method': 'POST' } });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://portal.example.test');
+    expect(response.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(response.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+  });
+
+  it('gives other origins no CORS headers, so browsers refuse them', async () => {
+    const response = await cors.fetch('/api/things/1/notes', {
+      method: 'POST',
+      headers: { origin: 'https://evil.example.test', 'content-type': 'application/json' },
+      body: '{"text":"hi"}',
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
