@@ -36,7 +36,6 @@ export async function startBenchHost(env: Record<string, string> = {}): Promise<
       AUTH_AUDIENCE: audience,
       AUTH_JWKS_URI: `file:${jwksPath}`,
       EMAIL_OUTBOX_DIR: outboxDir,
-      BENCH: '1',
       ...env,
     },
   });
