@@ -23,7 +23,7 @@ param resourceGroupName string = ''
 // ---- The app's settings ----------------------------------------------------------------
 
 @minLength(1)
-@description('AUTH_AUDIENCE: expected aud of access tokens, the API app registration\'s application ID URI (api://…) or client id.')
+@description('AUTH_AUDIENCE: expected aud of access tokens; for Entra ID v2.0 tokens the API app registration\'s Application (client) ID.')
 param authAudience string
 
 @description('PUBLIC_BASE_URL: absolute base URL of the web pages that emails link to; empty: the Function App\'s own https URL.')

@@ -4,8 +4,14 @@ using '../main.bicep'
 param environmentName = 'test'
 param location = 'westeurope'
 
-param authAudience = 'api://partner-relationships-test'
-param publicBaseUrl = 'https://partners-test.contoso.com'
+// AUTH_AUDIENCE: the Application (client) ID of this environment's API app registration
+// (docs/deployment.md, "Register the API"). Entra ID v2.0 access tokens carry the client ID
+// as `aud`. Not a secret: replace the placeholder when the app is registered.
+param authAudience = '00000000-0000-0000-0000-0000000000e1'
+// PUBLIC_BASE_URL: empty uses the Function App's own https URL (it serves the pages);
+// set the custom domain here once one is bound to the app.
+param publicBaseUrl = ''
+// ALLOWED_ORIGINS: the browser front ends of this environment, comma-separated.
 param allowedOrigins = 'https://partners-test.contoso.com'
 param customerAgreementUrl = 'https://www.microsoft.com/licensing/docs/customeragreement'
 param customerAgreementVersion = '2024-10'

@@ -129,6 +129,11 @@ describe('infra: parameters per environment', async () => {
     }
   });
 
+  it.each(environments)('env/%s.bicepparam sets AUTH_AUDIENCE to a client ID (the aud of v2.0 tokens, which AUTH_ISSUER expects)', async (env) => {
+    const f = await parseBicep(at('env', `${env}.bicepparam`));
+    expect(f.source).toMatch(/^param authAudience = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'$/im);
+  });
+
   it('flags an environment file that misses a required parameter or sets an unknown one', async () => {
     const problems = bicepparamProblems(main, await parseBicep(path.join(fixtures, 'incomplete.bicepparam')));
     expect(problems.join('\n')).toMatch(/required parameter authAudience/);
@@ -222,8 +227,12 @@ describe('infra: no keys or secrets', () => {
   });
 
   it('parameter files carry no key or connection string', () => {
-    for (const file of [...environments.map((e) => at('env', `${e}.bicepparam`)), at('main.parameters.json')]) {
-      expect(readFileSync(file, 'utf8'), file).not.toMatch(/AccountKey=|AccessKey=|SharedAccessSignature|connectionString|password|secret/i);
+    const files = [...environments.map((e) => at('env', `${e}.bicepparam`)), at('main.parameters.json')];
+    for (const file of files) {
+      const statements = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => !/^\s*\/\//.test(line));
+      expect(statements.join('\n'), file).not.toMatch(/AccountKey=|AccessKey=|SharedAccessSignature|connectionString|password|secret/i);
     }
   });
 });
