@@ -6,7 +6,7 @@
  * fixture to prove it fails.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -25,14 +25,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const infra = path.join(root, 'infra');
 const fixtures = path.join(root, 'test/infra/fixtures');
 const at = (...p: string[]) => path.join(infra, ...p);
-const environments = ['dev', 'test', 'prod'] as const;
+// Every infra/env/<name>.bicepparam is an environment; dev, test and prod must exist.
+const environments = readdirSync(path.join(infra, 'env'))
+  .filter((f) => f.endsWith('.bicepparam'))
+  .map((f) => f.replace(/\.bicepparam$/, ''))
+  .sort();
 const infraFiles = bicepFiles(infra);
 
 describe('infra: syntax', () => {
   it('finds main.bicep, its modules and one .bicepparam per environment', () => {
     const rel = infraFiles.map((f) => path.relative(infra, f));
     expect(rel).toContain('main.bicep');
-    for (const env of environments) expect(rel).toContain(`env/${env}.bicepparam`);
+    for (const env of ['dev', 'test', 'prod']) expect(rel).toContain(`env/${env}.bicepparam`);
     expect(rel.filter((f) => f.startsWith('modules/')).length).toBeGreaterThan(0);
   });
 
