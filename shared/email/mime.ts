@@ -24,15 +24,20 @@ export interface MimeMessage {
 const CRLF = '\r\n';
 const isPrintableAscii = (s: string) => /^[\x20-\x7e]*$/.test(s);
 
-/** RFC 2047 "B" encoded-words, each at most 75 characters, split on character (not byte) boundaries. */
-export function encodeWords(value: string): string {
+/**
+ * RFC 2047 "B" encoded-words, split on character (not byte) boundaries, one per line, each line
+ * within 78 characters; `offset` is what precedes the first word on its line ("Subject: ").
+ */
+export function encodeWords(value: string, offset = 0): string {
   const words: string[] = [];
+  // A word is "=?UTF-8?B?" + base64 + "?=" (12 + 4 per 3 bytes), at most 75 long; later lines start with a space.
+  let maxBytes = Math.min(45, Math.floor((78 - offset - 12) / 4) * 3);
   let chunk = '';
   for (const ch of value) {
-    // 45 bytes → 60 base64 characters → a 72-character encoded-word.
-    if (Buffer.byteLength(chunk + ch, 'utf8') > 45) {
+    if (chunk && Buffer.byteLength(chunk + ch, 'utf8') > maxBytes) {
       words.push(chunk);
       chunk = '';
+      maxBytes = 45;
     }
     chunk += ch;
   }
@@ -61,15 +66,17 @@ function fold(value: string, headerName: string): string {
 /** Unstructured header text (Subject): printable ASCII folded, anything else as encoded-words. */
 function unstructured(value: string, headerName: string): string {
   const clean = value.replace(/[\r\n]+/g, ' ');
-  return isPrintableAscii(clean) && !/ {2}|^ | $/.test(clean) ? fold(clean, headerName) : encodeWords(clean);
+  return isPrintableAscii(clean) && !/ {2}|^ | $/.test(clean) ? fold(clean, headerName) : encodeWords(clean, headerName.length + 2);
 }
 
-/** `"Display Name" <address>`; the name quoted (ASCII) or encoded (non-ASCII). */
-export function formatAddress(a: MimeAddress): string {
+/** `"Display Name" <address>`: the name quoted (ASCII) or encoded (non-ASCII); the address on a line of its own when long. */
+export function formatAddress(a: MimeAddress, offset = 0): string {
   if (!a.displayName) return `<${a.address}>`;
   const name = a.displayName.replace(/[\r\n]+/g, ' ');
-  const phrase = isPrintableAscii(name) ? `"${name.replace(/(["\\])/g, '\\$1')}"` : encodeWords(name);
-  return `${phrase} <${a.address}>`;
+  const phrase = isPrintableAscii(name) ? `"${name.replace(/(["\\])/g, '\\$1')}"` : encodeWords(name, offset);
+  const lastLine = phrase.slice(phrase.lastIndexOf('\n') + 1);
+  const fits = (phrase.includes('\n') ? lastLine.length : offset + phrase.length) + a.address.length + 4 <= 78;
+  return `${phrase}${fits ? ' ' : `${CRLF} `}<${a.address}>`;
 }
 
 /** RFC 2045 quoted-printable of UTF-8 text with CRLF line breaks and soft breaks before column 76. */
@@ -106,12 +113,13 @@ export function buildMime(message: MimeMessage): string {
   const headers = [
     `Date: ${rfc5322Date(message.date)}`,
     `Message-ID: <${message.messageId}>`,
-    `From: ${formatAddress(message.from)}`,
-    `To: ${message.to.map(formatAddress).join(`,${CRLF} `)}`,
+    `From: ${formatAddress(message.from, 6)}`,
+    // One recipient per line: "To: " then continuation lines starting with a space.
+    `To: ${message.to.map((a, i) => formatAddress(a, i === 0 ? 4 : 1)).join(`,${CRLF} `)}`,
     `Subject: ${unstructured(message.subject, 'Subject')}`,
     'MIME-Version: 1.0',
     ...Object.entries(message.headers ?? {}).map(([name, value]) => `${name}: ${value.replace(/[^\x20-\x7e]/g, '?')}`),
-    `Content-Type: multipart/alternative; boundary="${boundary}"`,
+    `Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`,
   ];
   const part = (type: string, body: string) =>
     [`--${boundary}`, `Content-Type: ${type}; charset=utf-8`, 'Content-Transfer-Encoding: quoted-printable', '', quotedPrintable(body)].join(CRLF);

@@ -99,7 +99,7 @@ function textBlock(block: Block): string {
     case 'paragraph':
       return singleLine(block.text, 2000);
     case 'facts':
-      return block.rows.map((r) => `${singleLine(r.label)}: ${singleLine(r.value, 1000)}${r.href && r.href !== r.value ? ` <${r.href}>` : ''}`).join('\n');
+      return block.rows.map((r) => `${singleLine(r.label)}: ${singleLine(r.value, 1000)}${r.href && r.href !== r.value && !r.href.startsWith('mailto:') ? ` <${r.href}>` : ''}`).join('\n');
     case 'list':
       return [
         `${singleLine(block.title)}:`,
@@ -112,8 +112,12 @@ function textBlock(block: Block): string {
   }
 }
 
+/** Sentences may start with a value ("customer tenant …"). */
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 function layout(content: Content): RenderedEmail {
-  const subject = singleLine(content.subject);
+  const subject = capitalized(singleLine(content.subject));
+  const heading = capitalized(singleLine(content.heading));
   const html = [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -124,7 +128,7 @@ function layout(content: Content): RenderedEmail {
     '</head>',
     '<body style="margin:0;padding:24px;background:#f5f5f5;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.5;color:#242424;">',
     '<div style="max-width:600px;margin:0 auto;background:#ffffff;padding:24px;border-radius:4px;">',
-    `<h1 style="font-size:20px;margin:0 0 16px;">${escapeHtml(singleLine(content.heading))}</h1>`,
+    `<h1 style="font-size:20px;margin:0 0 16px;">${escapeHtml(heading)}</h1>`,
     ...content.blocks.map(htmlBlock),
     `<p style="${footerStyle}margin:24px 0 0;">${escapeHtml(singleLine(content.footer, 1000))}</p>`,
     '</div>',
@@ -132,7 +136,7 @@ function layout(content: Content): RenderedEmail {
     '</html>',
     '',
   ].join('\n');
-  const text = [singleLine(content.heading), ...content.blocks.map(textBlock), '--', singleLine(content.footer, 1000), ''].join('\n\n');
+  const text = [heading, ...content.blocks.map(textBlock), '--', singleLine(content.footer, 1000), ''].join('\n\n');
   return { subject, html, text };
 }
 
@@ -165,7 +169,7 @@ const aRelationship = (type: string) => `${relationshipTypeWords[type] ?? `a ${t
 /** ISO time as people read it in an email, always in UTC so every recipient reads the same. */
 const when = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const days = (n: number) => (n === 0 ? 'today' : n === 1 ? 'in 1 day' : `in ${n} days`);
-const customer = (d: { customerName?: string | undefined; customerTenantId: string }) => d.customerName ?? `Customer tenant ${d.customerTenantId}`;
+const customer = (d: { customerName?: string | undefined; customerTenantId: string }) => d.customerName ?? `customer tenant ${d.customerTenantId}`;
 const roleItems = (roles: { name: string; description?: string | undefined }[]) =>
   roles.map((r) => ({ text: r.name, ...(r.description ? { detail: r.description } : {}) }));
 
