@@ -1,4 +1,5 @@
 import type { FunctionDefinition } from '../shared/definitions.js';
+import { emailOutboundFunctions } from './email-outbound.js';
 import { healthFunctions } from './health.js';
 import { meFunctions } from './me.js';
 import { openApiFunctions } from './openapi.js';
@@ -6,6 +7,7 @@ import { openApiFunctions } from './openapi.js';
 const features: FunctionDefinition[] = [
   ...healthFunctions,
   ...meFunctions,
+  ...emailOutboundFunctions,
 ];
 
 /** Every function of the app: registered with the Functions host by index.ts, served by the local host, called by tests. */
