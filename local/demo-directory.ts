@@ -1,4 +1,5 @@
 import { directoryEntryInputSchema, organizationSizes, type DirectoryEntry, type Location } from '../shared/domain/directory.js';
+import { insertDirectoryEntries, isDirectoryEmpty } from '../shared/storage/directory.js';
 
 /**
  * Fictional partners for a directory that is empty on first run, and for benchmarks. The names
@@ -123,4 +124,14 @@ function dedupe(locations: Location[]): Location[] {
     seen.add(key);
     return true;
   });
+}
+
+/** How many demo partners `npm start` puts into an empty directory. */
+export const demoDirectorySize = 300;
+
+/** Fills the directory with demo partners when it has no entries at all; returns how many it added. */
+export async function seedDemoDirectory(count = demoDirectorySize): Promise<number> {
+  if (!(await isDirectoryEmpty())) return 0;
+  await insertDirectoryEntries(generateDemoDirectory(count));
+  return count;
 }

@@ -216,18 +216,17 @@ export async function directoryIndex(): Promise<DirectorySearchIndex> {
   let cache = caches.get(table);
   if (!cache) caches.set(table, (cache = { entries: new Map(), index: undefined, newest: undefined, checkedAt: 0, refreshing: undefined }));
   const current = cache;
-  if (current.index && Date.now() - current.checkedAt < directoryIndexTtlMs) return current.index;
-  current.refreshing ??= (async () => {
-    try {
-      if (Date.now() - current.checkedAt >= directoryIndexTtlMs) await refresh(table, current);
-      current.index ??= new DirectorySearchIndex([...current.entries.values()].map((v) => v.entry));
-      return current.index;
-    } finally {
+  if (Date.now() - current.checkedAt < directoryIndexTtlMs) return (current.index ??= buildIndex(current));
+  // One table read at a time per instance; concurrent searches wait for the same one.
+  current.refreshing ??= refresh(table, current)
+    .then(() => (current.index ??= buildIndex(current)))
+    .finally(() => {
       current.refreshing = undefined;
-    }
-  })();
+    });
   return current.refreshing;
 }
+
+const buildIndex = (cache: DirectoryCache) => new DirectorySearchIndex([...cache.entries.values()].map((v) => v.entry));
 
 /** A write through this instance: the next search sees it without waiting for the TTL. */
 function noteChange(table: TableClient, entry: DirectoryEntry, etag: string): void {
