@@ -2,6 +2,13 @@ import type { FunctionDefinition } from '../shared/definitions.js';
 import { directoryFunctions } from './directory.js';
 import { healthFunctions } from './health.js';
 import { meFunctions } from './me.js';
+import { openApiFunctions } from './openapi.js';
+
+const features: FunctionDefinition[] = [
+  ...healthFunctions,
+  ...meFunctions,
+  ...directoryFunctions,
+];
 
 /** Every function of the app: registered with the Functions host by index.ts, served by the local host, called by tests. */
-export const allFunctions: FunctionDefinition[] = [...healthFunctions, ...meFunctions, ...directoryFunctions];
+export const allFunctions: FunctionDefinition[] = [...features, ...openApiFunctions(features)];
