@@ -1,5 +1,6 @@
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { directoryFunctions } from './directory.js';
+import { emailOutboundFunctions } from './email-outbound.js';
 import { healthFunctions } from './health.js';
 import { meFunctions } from './me.js';
 import { openApiFunctions } from './openapi.js';
@@ -7,6 +8,7 @@ import { openApiFunctions } from './openapi.js';
 const features: FunctionDefinition[] = [
   ...healthFunctions,
   ...meFunctions,
+  ...emailOutboundFunctions,
   ...directoryFunctions,
 ];
 
