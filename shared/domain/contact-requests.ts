@@ -95,6 +95,8 @@ export interface ContactRequest {
   consent: { contact: true; shareDetails: true; givenAt: string };
   partners: PartnerDelivery[];
   confirmation: { jobId: string; state: DeliveryState };
+  /** Set when the fan-out kept failing and its message went to the poison queue. */
+  fanOutFailure?: { at: string; reason: string };
 }
 
 /** Email job ids derive from the request (and partner), so a redelivered fan-out queues the same jobs, which send once. */

@@ -35,6 +35,7 @@ type ContactRequestEntity = {
   consent: string;
   partners: string;
   confirmation: string;
+  fanOutFailure?: string;
 };
 
 function toEntity(request: ContactRequest): ContactRequestEntity {
@@ -59,6 +60,7 @@ function fromEntity(e: ContactRequestEntity): ContactRequest {
     consent: JSON.parse(e.consent) as ContactRequest['consent'],
     partners: JSON.parse(e.partners) as PartnerDelivery[],
     confirmation: JSON.parse(e.confirmation) as ContactRequest['confirmation'],
+    ...(e.fanOutFailure ? { fanOutFailure: JSON.parse(e.fanOutFailure) as NonNullable<ContactRequest['fanOutFailure']> } : {}),
   };
 }
 
@@ -89,6 +91,12 @@ export async function readContactRequest(id: string): Promise<{ request: Contact
 export async function saveDeliveries(request: ContactRequest, etag: string): Promise<void> {
   const { partitionKey, rowKey, partners, confirmation } = toEntity(request);
   await (await table(tableNames.contactRequests)).updateEntity({ partitionKey, rowKey, partners, confirmation }, 'Merge', { etag });
+}
+
+/** The fan-out gave up: say so on the request (whatever its version; this is a fact, not a state change). */
+export async function recordFanOutFailure(id: string, reason: string): Promise<void> {
+  const fanOutFailure = JSON.stringify({ at: new Date().toISOString(), reason: reason.slice(0, 1000) });
+  await (await table(tableNames.contactRequests)).updateEntity({ partitionKey: id, rowKey: '', fanOutFailure }, 'Merge', { etag: '*' });
 }
 
 export const fanOutMessageSchema = z.object({ contactRequestId: z.string().min(1).max(100) });
