@@ -104,6 +104,9 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
       }
+      // As the Functions front end does: the function sees the client's address only in X-Forwarded-For.
+      const peer = req.socket.remoteAddress;
+      if (peer) headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${peer}` : peer;
       const request = new HttpRequest({
         method,
         url: url.toString(),

@@ -4,6 +4,7 @@ import { allFunctions } from '../functions/all.js';
 import { settings, SettingsError } from '../shared/config.js';
 import { createStorage } from '../shared/storage/clients.js';
 import { startAzurite, portInUse, type RunningAzurite } from './azurite.js';
+import { seedDemoDirectory } from './demo-directory.js';
 import { readHostJson } from './host-json.js';
 import { startLocalHost } from './host.js';
 import { ensureLocalSigningKey } from './keys.js';
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
     port,
     log,
   });
+  const seeded = await seedDemoDirectory();
+  if (seeded > 0) log(`the partner directory was empty: added ${seeded} fictional demo partners`);
   log(`Functions:`);
   for (const f of allFunctions) {
     log(f.kind === 'http' ? `  ${f.name}: [${f.methods.join(',')}] ${host.url}/api/${f.route}` : f.kind === 'queue' ? `  ${f.name}: queue ${f.queueName}` : `  ${f.name}: timer ${f.schedule}`);

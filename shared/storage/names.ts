@@ -4,10 +4,16 @@
  */
 export const tableNames = {
   emails: 'emails',
+  directory: 'directory',
+  contactRequests: 'contactrequests',
+  leads: 'leads',
+  rateLimits: 'ratelimits',
+  idempotencyKeys: 'idempotencykeys',
 } as const;
 
 export const queueNames = {
   emailOutbound: 'email-outbound',
+  contactRequestFanOut: 'contact-request-fanout',
 } as const;
 
 export type TableName = (typeof tableNames)[keyof typeof tableNames];

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { countrySchema, organizationSizeSchema, partnerIdSchema } from './directory.js';
+
+/**
+ * Contact requests: a visitor asks one to five partners to get in touch. Each chosen partner
+ * gets a lead of its own with a status it moves along: new → accepted | declined, then won | lost.
+ */
+
+export const maxPartnersPerRequest = 5;
+
+/** Rate limits per requester email and per client address, in fixed windows. */
+export const contactRequestLimits = {
+  perEmail: { limit: 5, windowSeconds: 3600 },
+  perClientAddress: { limit: 20, windowSeconds: 3600 },
+} as const;
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+/** Form posts send checkboxes as "on" (or "true"); JSON sends booleans. */
+const checkbox = (v: unknown) => (v === 'on' || v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v);
+const consentGiven = z.preprocess(checkbox, z.literal(true, { error: 'must be given' }));
+
+export const contactRequestBodySchema = z.object({
+  /** A form post sends one `partnerIds` field per chosen partner; a single one arrives as a string. */
+  partnerIds: z.preprocess(
+    (v) => (typeof v === 'string' ? [v] : v),
+    z
+      .array(partnerIdSchema)
+      .min(1, 'choose at least one partner')
+      .max(maxPartnersPerRequest, `choose at most ${maxPartnersPerRequest} partners`)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not name a partner twice'),
+  ),
+  name: z.string().trim().min(1).max(200),
+  email: z.email().max(254).transform((v) => v.toLowerCase()),
+  phone: z.preprocess(emptyToUndefined, z.string().trim().regex(/^\+?[0-9 ()./-]{5,30}$/, 'must be a phone number').optional()),
+  company: z.string().trim().min(1).max(200),
+  country: countrySchema,
+  organizationSize: organizationSizeSchema,
+  industry: z.preprocess(emptyToUndefined, z.string().trim().min(1).max(200).optional()),
+  businessNeeds: z.string().trim().min(20, 'must be at least 20 characters').max(4000, 'must be at most 4,000 characters'),
+  /** Consent to be contacted by the chosen partners. */
+  consentToContact: consentGiven,
+  /** Consent to share these details with the chosen partners (their leads show them). */
+  consentToShareDetails: consentGiven,
+  /** Honeypot: hidden from people by the form, so only bots fill it in. */
+  website: z.string().max(2000).optional(),
+});
+export type ContactRequestBody = z.output<typeof contactRequestBodySchema>;
+
+export const leadStatuses = ['new', 'accepted', 'declined', 'won', 'lost'] as const;
+export type LeadStatus = (typeof leadStatuses)[number];
+export const leadStatusSchema = z.enum(leadStatuses);
+
+const transitions: Record<LeadStatus, readonly LeadStatus[]> = {
+  new: ['accepted', 'declined'],
+  accepted: ['won', 'lost'],
+  declined: [],
+  won: [],
+  lost: [],
+};
+
+/** Whether a partner may move its lead from one status to another. */
+export function canChangeLeadStatus(from: LeadStatus, to: LeadStatus): boolean {
+  return transitions[from].includes(to);
+}
+
+export const allowedLeadStatuses = (from: LeadStatus): readonly LeadStatus[] => transitions[from];
+
+/** How far the email to one recipient has got: `pending` until its job is on the email queue. */
+export const deliveryStateSchema = z.enum(['pending', 'queued']);
+export type DeliveryState = z.infer<typeof deliveryStateSchema>;
+
+export interface PartnerDelivery {
+  partnerId: string;
+  partnerName: string;
+  jobId: string;
+  state: DeliveryState;
+}
+
+export interface Requester {
+  name: string;
+  email: string;
+  phone?: string;
+  company: string;
+  country: string;
+  organizationSize: string;
+  industry?: string;
+}
+
+export interface ContactRequest {
+  id: string;
+  createdAt: string;
+  requester: Requester;
+  businessNeeds: string;
+  consent: { contact: true; shareDetails: true; givenAt: string };
+  partners: PartnerDelivery[];
+  confirmation: { jobId: string; state: DeliveryState };
+  /** Set when the fan-out kept failing and its message went to the poison queue. */
+  fanOutFailure?: { at: string; reason: string };
+}
+
+/** Email job ids derive from the request (and partner), so a redelivered fan-out queues the same jobs, which send once. */
+export const partnerEmailJobId = (contactRequestId: string, partnerId: string) => `contact-request:${contactRequestId}:${partnerId}`;
+export const confirmationEmailJobId = (contactRequestId: string) => `contact-confirmation:${contactRequestId}`;
+
+/**
+ * A UUID version 7: its first 48 bits are the creation time in milliseconds, so ids sort by
+ * time and a lead's newest-first row key can be derived from the id alone.
+ */
+export function newContactRequestId(now = Date.now()): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export const contactRequestIdSchema = z
+  .string()
+  .toLowerCase()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'must be a contact request id');
+
+/** Creation time (ms) carried in a contact request id. */
+export const contactRequestTime = (id: string): number => Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16);
+
+/** The client address for rate limiting: the first hop of X-Forwarded-For, without a port. */
+export function clientAddress(forwardedFor: string | null): string | undefined {
+  const first = forwardedFor?.split(',')[0]?.trim();
+  if (!first) return undefined;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(first);
+  if (bracketed) return bracketed[1]!.toLowerCase();
+  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(first);
+  if (v4WithPort) return v4WithPort[1];
+  return first.toLowerCase();
+}

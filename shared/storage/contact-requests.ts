@@ -1,0 +1,210 @@
+import { odata, type TableClient } from '@azure/data-tables';
+import { z } from 'zod';
+import { contactRequestTime, type ContactRequest, type LeadStatus, type PartnerDelivery, type Requester } from '../domain/contact-requests.js';
+import { mapStorageConflict, storageStatus } from '../http/etag.js';
+import { decodeContinuation, encodeContinuation, type Page } from '../http/paging.js';
+import { AppError } from '../http/problem.js';
+import { enqueue, storage } from './clients.js';
+import { queueNames, tableNames } from './names.js';
+
+/**
+ * Contact requests: one entity per request (partition = id, so a request is one point read),
+ * and one lead per chosen partner in the leads table (partition = partner id, row key =
+ * inverted creation time + id, so a partner's leads list newest first in one partition query).
+ */
+
+/**
+ * The storage operations one `POST /api/contact-requests` performs, in order; the benchmark
+ * replays exactly these with the SDK to compare. Rate-limit counters run in parallel.
+ */
+export const contactRequestPostOperations = [
+  { step: 'idempotency', table: tableNames.idempotencyKeys, operation: 'createEntity', when: 'only with an Idempotency-Key header' },
+  { step: 'rate limit per email', table: tableNames.rateLimits, operation: 'getEntity, then createEntity or updateEntity (Replace, If-Match)' },
+  { step: 'rate limit per client address', table: tableNames.rateLimits, operation: 'getEntity, then createEntity or updateEntity (Replace, If-Match)' },
+  { step: 'store the request', table: tableNames.contactRequests, operation: 'createEntity' },
+  { step: 'start the fan-out', queue: queueNames.contactRequestFanOut, operation: 'sendMessage' },
+] as const;
+
+type ContactRequestEntity = {
+  partitionKey: string;
+  rowKey: string;
+  createdAt: string;
+  /** JSON: Table Storage has no nested types. */
+  requester: string;
+  businessNeeds: string;
+  consent: string;
+  partners: string;
+  confirmation: string;
+  fanOutFailure?: string;
+};
+
+function toEntity(request: ContactRequest): ContactRequestEntity {
+  return {
+    partitionKey: request.id,
+    rowKey: '',
+    createdAt: request.createdAt,
+    requester: JSON.stringify(request.requester),
+    businessNeeds: request.businessNeeds,
+    consent: JSON.stringify(request.consent),
+    partners: JSON.stringify(request.partners),
+    confirmation: JSON.stringify(request.confirmation),
+  };
+}
+
+function fromEntity(e: ContactRequestEntity): ContactRequest {
+  return {
+    id: e.partitionKey,
+    createdAt: e.createdAt,
+    requester: JSON.parse(e.requester) as Requester,
+    businessNeeds: e.businessNeeds,
+    consent: JSON.parse(e.consent) as ContactRequest['consent'],
+    partners: JSON.parse(e.partners) as PartnerDelivery[],
+    confirmation: JSON.parse(e.confirmation) as ContactRequest['confirmation'],
+    ...(e.fanOutFailure ? { fanOutFailure: JSON.parse(e.fanOutFailure) as NonNullable<ContactRequest['fanOutFailure']> } : {}),
+  };
+}
+
+const table = async (name: (typeof tableNames)['contactRequests' | 'leads']): Promise<TableClient> => (await storage()).table(name);
+
+/** Stores a new request; false when one with this id exists already (a replayed Idempotency-Key). */
+export async function createContactRequest(request: ContactRequest): Promise<boolean> {
+  try {
+    await (await table(tableNames.contactRequests)).createEntity(toEntity(request));
+    return true;
+  } catch (error) {
+    if (storageStatus(error) === 409) return false;
+    throw error;
+  }
+}
+
+export async function readContactRequest(id: string): Promise<{ request: ContactRequest; etag: string } | undefined> {
+  try {
+    const e = await (await table(tableNames.contactRequests)).getEntity<ContactRequestEntity>(id, '');
+    return { request: fromEntity(e), etag: e.etag };
+  } catch (error) {
+    if (storageStatus(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Records how far each email got; 412 from storage (someone else wrote first) is thrown for the caller to retry. */
+export async function saveDeliveries(request: ContactRequest, etag: string): Promise<void> {
+  const { partitionKey, rowKey, partners, confirmation } = toEntity(request);
+  await (await table(tableNames.contactRequests)).updateEntity({ partitionKey, rowKey, partners, confirmation }, 'Merge', { etag });
+}
+
+/** The fan-out gave up: say so on the request (whatever its version; this is a fact, not a state change). */
+export async function recordFanOutFailure(id: string, reason: string): Promise<void> {
+  const fanOutFailure = JSON.stringify({ at: new Date().toISOString(), reason: reason.slice(0, 1000) });
+  await (await table(tableNames.contactRequests)).updateEntity({ partitionKey: id, rowKey: '', fanOutFailure }, 'Merge', { etag: '*' });
+}
+
+export const fanOutMessageSchema = z.object({ contactRequestId: z.string().min(1).max(100) });
+
+/** Queues the fan-out of a stored request (partner leads and emails, confirmation). */
+export async function enqueueFanOut(contactRequestId: string): Promise<void> {
+  await enqueue((await storage()).queue(queueNames.contactRequestFanOut), { contactRequestId } satisfies z.infer<typeof fanOutMessageSchema>);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leads
+
+export interface Lead {
+  contactRequestId: string;
+  partnerId: string;
+  status: LeadStatus;
+  createdAt: string;
+  statusChangedAt: string;
+  requester: Requester;
+  businessNeeds: string;
+}
+
+type LeadEntity = {
+  partitionKey: string;
+  rowKey: string;
+  contactRequestId: string;
+  status: LeadStatus;
+  createdAt: string;
+  statusChangedAt: string;
+  requester: string;
+  businessNeeds: string;
+};
+
+const maxTime = 9_999_999_999_999;
+/** Inverted creation time first, so a partition lists newest first; derived from the id alone. */
+export const leadRowKey = (contactRequestId: string): string => `${String(maxTime - contactRequestTime(contactRequestId)).padStart(13, '0')}_${contactRequestId}`;
+
+function leadFromEntity(e: LeadEntity): Lead {
+  return {
+    contactRequestId: e.contactRequestId,
+    partnerId: e.partitionKey,
+    status: e.status,
+    createdAt: e.createdAt,
+    statusChangedAt: e.statusChangedAt,
+    requester: JSON.parse(e.requester) as Requester,
+    businessNeeds: e.businessNeeds,
+  };
+}
+
+/** Files the request as a new lead of `partnerId`; doing it again changes nothing. */
+export async function createLead(partnerId: string, request: ContactRequest): Promise<void> {
+  const entity: LeadEntity = {
+    partitionKey: partnerId,
+    rowKey: leadRowKey(request.id),
+    contactRequestId: request.id,
+    status: 'new',
+    createdAt: request.createdAt,
+    statusChangedAt: request.createdAt,
+    requester: JSON.stringify(request.requester),
+    businessNeeds: request.businessNeeds,
+  };
+  try {
+    await (await table(tableNames.leads)).createEntity(entity);
+  } catch (error) {
+    if (storageStatus(error) !== 409) throw error;
+  }
+}
+
+const leadCursorSchema = z.object({ t: z.string().min(1) });
+
+/** A partner's leads, newest first, optionally only those in one status. */
+export async function listLeads(partnerId: string, options: { status: LeadStatus | undefined; top: number; continuationToken: string | undefined }): Promise<Page<Lead & { etag: string }>> {
+  const cursor = decodeContinuation(options.continuationToken, leadCursorSchema);
+  const filter = options.status ? odata`PartitionKey eq ${partnerId} and status eq ${options.status}` : odata`PartitionKey eq ${partnerId}`;
+  const pages = (await table(tableNames.leads))
+    .listEntities<LeadEntity>({ queryOptions: { filter } })
+    .byPage({ maxPageSize: options.top, ...(cursor ? { continuationToken: cursor.t } : {}) });
+  const page = await pages.next();
+  if (page.done) return { items: [], continuationToken: null };
+  return {
+    items: page.value.map((e) => ({ ...leadFromEntity(e), etag: e.etag })),
+    continuationToken: page.value.continuationToken ? encodeContinuation({ t: page.value.continuationToken }) : null,
+  };
+}
+
+export async function readLead(partnerId: string, contactRequestId: string): Promise<(Lead & { etag: string }) | undefined> {
+  try {
+    const e = await (await table(tableNames.leads)).getEntity<LeadEntity>(partnerId, leadRowKey(contactRequestId));
+    return { ...leadFromEntity(e), etag: e.etag };
+  } catch (error) {
+    if (storageStatus(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Writes a lead's new status only over the version read (`etag`); a lost race is 412. */
+export async function saveLeadStatus(lead: Lead, status: LeadStatus, etag: string): Promise<Lead & { etag: string }> {
+  const statusChangedAt = new Date().toISOString();
+  try {
+    const result = await (await table(tableNames.leads)).updateEntity(
+      { partitionKey: lead.partnerId, rowKey: leadRowKey(lead.contactRequestId), status, statusChangedAt },
+      'Merge',
+      { etag },
+    );
+    if (!result.etag) throw new Error('Table Storage answered a write without an ETag.');
+    return { ...lead, status, statusChangedAt, etag: result.etag };
+  } catch (error) {
+    if (storageStatus(error) === 404) throw new AppError('not-found', 'No such lead.');
+    mapStorageConflict(error, { changed: 'The lead changed since you read it; read it again and retry.' });
+  }
+}

@@ -1,0 +1,242 @@
+import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { DirectorySearchIndex } from '../domain/directory-search.js';
+import type { DirectoryEntry, DirectoryEntryFields } from '../domain/directory.js';
+import { mapStorageConflict, storageStatus } from '../http/etag.js';
+import { AppError } from '../http/problem.js';
+import { storage } from './clients.js';
+import { tableNames } from './names.js';
+
+/**
+ * Directory entries live in one partition ('partner'): the directory is read whole into the
+ * search index, and an entry is read by id; a few tens of thousands of entries are well within
+ * one partition's limits, and one partition lets the demo seed write in batches of 100.
+ */
+const partition = 'partner';
+
+/** How long another instance's change may take to show up in this instance's search index. */
+export const directoryIndexTtlMs = 30_000;
+/** Changes are re-read from this long before the newest timestamp seen, for writes in flight during a read. */
+const clockMarginMs = 60_000;
+
+type DirectoryEntity = {
+  partitionKey: string;
+  rowKey: string;
+  displayName: string;
+  tenantId: string;
+  programId: string;
+  /** JSON arrays: Table Storage has no list type. */
+  locations: string;
+  organizationSizes: string;
+  services: string;
+  industries: string;
+  languages: string;
+  website?: string;
+  contactEmail: string;
+  description: string;
+  certified: boolean;
+  active: boolean;
+  updatedAt: string;
+};
+
+function toEntity(entry: DirectoryEntry): DirectoryEntity {
+  return {
+    partitionKey: partition,
+    rowKey: entry.id,
+    displayName: entry.displayName,
+    tenantId: entry.tenantId,
+    programId: entry.programId,
+    locations: JSON.stringify(entry.locations),
+    organizationSizes: JSON.stringify(entry.organizationSizes),
+    services: JSON.stringify(entry.services),
+    industries: JSON.stringify(entry.industries),
+    languages: JSON.stringify(entry.languages),
+    ...(entry.website ? { website: entry.website } : {}),
+    contactEmail: entry.contactEmail,
+    description: entry.description,
+    certified: entry.certified,
+    active: entry.active,
+    updatedAt: entry.updatedAt,
+  };
+}
+
+function fromEntity(e: DirectoryEntity): DirectoryEntry {
+  return {
+    id: e.rowKey,
+    displayName: e.displayName,
+    tenantId: e.tenantId,
+    programId: e.programId,
+    locations: JSON.parse(e.locations) as DirectoryEntry['locations'],
+    organizationSizes: JSON.parse(e.organizationSizes) as DirectoryEntry['organizationSizes'],
+    services: JSON.parse(e.services) as string[],
+    industries: JSON.parse(e.industries) as string[],
+    languages: JSON.parse(e.languages) as string[],
+    ...(e.website ? { website: e.website } : {}),
+    contactEmail: e.contactEmail,
+    description: e.description,
+    certified: e.certified,
+    active: e.active,
+    updatedAt: e.updatedAt,
+  };
+}
+
+async function directoryTable(): Promise<TableClient> {
+  return (await storage()).table(tableNames.directory);
+}
+
+export interface StoredDirectoryEntry {
+  entry: DirectoryEntry;
+  etag: string;
+}
+
+/** One entry, active or not, with its ETag; undefined when there is none. */
+export async function readDirectoryEntry(id: string): Promise<StoredDirectoryEntry | undefined> {
+  const table = await directoryTable();
+  try {
+    const e = await table.getEntity<DirectoryEntity>(partition, id);
+    return { entry: fromEntity(e), etag: e.etag };
+  } catch (error) {
+    if (storageStatus(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Creates or replaces an entry. With `ifMatch` only the version the caller read is replaced
+ * (412 otherwise, also when the entry is gone); without it, the entry is created or overwritten.
+ */
+export async function putDirectoryEntry(
+  id: string,
+  input: DirectoryEntryFields,
+  ifMatch: string | undefined,
+): Promise<StoredDirectoryEntry & { created: boolean }> {
+  const table = await directoryTable();
+  const entry: DirectoryEntry = { ...input, id, updatedAt: new Date().toISOString() };
+  const entity = toEntity(entry);
+  let created = false;
+  let etag: string | undefined;
+  try {
+    if (ifMatch) {
+      etag = (await table.updateEntity(entity, 'Replace', { etag: ifMatch })).etag;
+    } else {
+      try {
+        etag = (await table.createEntity(entity)).etag;
+        created = true;
+      } catch (error) {
+        if (storageStatus(error) !== 409) throw error;
+        etag = (await table.upsertEntity(entity, 'Replace')).etag;
+      }
+    }
+  } catch (error) {
+    if (storageStatus(error) === 404) throw new AppError('precondition-failed', 'There is no entry with that ETag; read it again.');
+    mapStorageConflict(error, { changed: 'The entry changed since you read it; read it again and retry.' });
+  }
+  if (!etag) throw new Error('Table Storage answered a write without an ETag.');
+  noteChange(table, entry, etag);
+  return { entry, etag, created };
+}
+
+/** Marks an entry inactive (it stays for history); without `ifMatch` retries a lost race. */
+export async function deactivateDirectoryEntry(id: string, ifMatch: string | undefined): Promise<StoredDirectoryEntry> {
+  const table = await directoryTable();
+  for (let attempt = 0; ; attempt++) {
+    const current = await readDirectoryEntry(id);
+    if (!current) throw new AppError('not-found', `There is no directory entry ${id}.`);
+    const entry: DirectoryEntry = { ...current.entry, active: false, updatedAt: new Date().toISOString() };
+    try {
+      const { etag } = await table.updateEntity({ partitionKey: partition, rowKey: id, active: false, updatedAt: entry.updatedAt }, 'Merge', {
+        etag: ifMatch ?? current.etag,
+      });
+      if (!etag) throw new Error('Table Storage answered a write without an ETag.');
+      noteChange(table, entry, etag);
+      return { entry, etag };
+    } catch (error) {
+      if (!ifMatch && storageStatus(error) === 412 && attempt < 3) continue;
+      mapStorageConflict(error, { changed: 'The entry changed since you read it; read it again and retry.' });
+    }
+  }
+}
+
+/** Whether the directory has no entries at all (the demo seed fills only an empty one). */
+export async function isDirectoryEmpty(): Promise<boolean> {
+  const table = await directoryTable();
+  const first = await table.listEntities({ queryOptions: { select: ['RowKey'] } }).byPage({ maxPageSize: 1 }).next();
+  return first.done === true || first.value.length === 0;
+}
+
+/** Writes new entries in transactions of 100 (one partition); for the demo seed and benchmarks. */
+export async function insertDirectoryEntries(entries: DirectoryEntry[]): Promise<void> {
+  const table = await directoryTable();
+  for (let i = 0; i < entries.length; i += 100) {
+    const actions: TransactionAction[] = entries.slice(i, i + 100).map((entry) => ['create', toEntity(entry)]);
+    await table.submitTransaction(actions);
+  }
+  forget(table);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The in-memory search index
+
+interface DirectoryCache {
+  entries: Map<string, { entry: DirectoryEntry; etag: string }>;
+  index: DirectorySearchIndex | undefined;
+  /** Newest Timestamp (server clock, ms) among the entities read; refreshes read from before it. */
+  newest: number | undefined;
+  checkedAt: number;
+  refreshing: Promise<DirectorySearchIndex> | undefined;
+}
+
+// Keyed by the table client, so a host pointed at another storage account starts afresh.
+const caches = new WeakMap<TableClient, DirectoryCache>();
+
+/** Reads the entries changed since `newest` (all of them the first time) into the cache. */
+async function refresh(table: TableClient, cache: DirectoryCache): Promise<void> {
+  const since = cache.newest === undefined ? undefined : new Date(cache.newest - clockMarginMs);
+  const filter = since ? odata`PartitionKey eq ${partition} and Timestamp ge ${since}` : odata`PartitionKey eq ${partition}`;
+  const checkedAt = Date.now();
+  let changed = false;
+  for await (const e of table.listEntities<DirectoryEntity>({ queryOptions: { filter } })) {
+    const stamp = e.timestamp ? Date.parse(e.timestamp) : undefined;
+    if (stamp !== undefined && (cache.newest === undefined || stamp > cache.newest)) cache.newest = stamp;
+    const known = cache.entries.get(e.rowKey);
+    // Skip what is known already, and an older version read while this instance wrote a newer one.
+    if (known && (known.etag === e.etag || known.entry.updatedAt > e.updatedAt)) continue;
+    cache.entries.set(e.rowKey, { entry: fromEntity(e as TableEntityResult<DirectoryEntity>), etag: e.etag });
+    changed = true;
+  }
+  if (changed) cache.index = undefined;
+  cache.checkedAt = checkedAt;
+}
+
+/**
+ * The search index of the active entries. Loaded on first use, then refreshed from the table's
+ * changes once `directoryIndexTtlMs` has passed; changes made through this instance show at once.
+ */
+export async function directoryIndex(): Promise<DirectorySearchIndex> {
+  const table = await directoryTable();
+  let cache = caches.get(table);
+  if (!cache) caches.set(table, (cache = { entries: new Map(), index: undefined, newest: undefined, checkedAt: 0, refreshing: undefined }));
+  const current = cache;
+  if (Date.now() - current.checkedAt < directoryIndexTtlMs) return (current.index ??= buildIndex(current));
+  // One table read at a time per instance; concurrent searches wait for the same one.
+  current.refreshing ??= refresh(table, current)
+    .then(() => (current.index ??= buildIndex(current)))
+    .finally(() => {
+      current.refreshing = undefined;
+    });
+  return current.refreshing;
+}
+
+const buildIndex = (cache: DirectoryCache) => new DirectorySearchIndex([...cache.entries.values()].map((v) => v.entry));
+
+/** A write through this instance: the next search sees it without waiting for the TTL. */
+function noteChange(table: TableClient, entry: DirectoryEntry, etag: string): void {
+  const cache = caches.get(table);
+  if (!cache) return;
+  cache.entries.set(entry.id, { entry, etag });
+  cache.index = undefined;
+}
+
+/** Bulk writes: the next search reads the table again. */
+function forget(table: TableClient): void {
+  caches.delete(table);
+}

@@ -1,0 +1,54 @@
+import { storageStatus } from '../http/etag.js';
+import { storage } from './clients.js';
+import { hashedKey } from './hashed-key.js';
+import { tableNames } from './names.js';
+
+/**
+ * A fixed-window counter per key in Table Storage, shared by every instance: one entity per
+ * key (partition `<scope>:<sha256(key)>`, row ''), holding the current window's start and count.
+ * Read, then create or update under the entity's ETag; a lost race reads again.
+ */
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+interface CounterEntity {
+  partitionKey: string;
+  rowKey: string;
+  windowStart: number;
+  count: number;
+}
+
+const maxAttempts = 5;
+
+/** Counts one attempt for `key`; refuses once `limit` attempts fell in the current window. */
+export async function consumeRateLimit(scope: string, key: string, { limit, windowSeconds }: RateLimit, now = Date.now()): Promise<RateLimitDecision> {
+  const table = (await storage()).table(tableNames.rateLimits);
+  const partitionKey = `${scope}:${hashedKey(key)}`;
+  const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      let current: (CounterEntity & { etag: string }) | undefined;
+      try {
+        current = await table.getEntity<CounterEntity>(partitionKey, '');
+      } catch (error) {
+        if (storageStatus(error) !== 404) throw error;
+      }
+      if (!current) {
+        await table.createEntity<CounterEntity>({ partitionKey, rowKey: '', windowStart, count: 1 });
+        return { allowed: true };
+      }
+      const count = current.windowStart === windowStart ? current.count : 0;
+      if (count >= limit) return { allowed: false, retryAfterSeconds: Math.max(1, windowStart + windowSeconds - Math.floor(now / 1000)) };
+      await table.updateEntity<CounterEntity>({ partitionKey, rowKey: '', windowStart, count: count + 1 }, 'Replace', { etag: current.etag });
+      return { allowed: true };
+    } catch (error) {
+      const status = storageStatus(error);
+      if ((status === 409 || status === 412) && attempt < maxAttempts) continue;
+      throw error;
+    }
+  }
+}

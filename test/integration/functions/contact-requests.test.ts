@@ -1,0 +1,305 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DirectoryEntryInput } from '../../../shared/domain/directory.js';
+import type { OutboxSidecar } from '../../../shared/email/outbox.js';
+import { enqueue } from '../../../shared/storage/clients.js';
+import { queueNames, tableNames } from '../../../shared/storage/names.js';
+import { eventually, startTestHost, type TestHost } from '../../support/host.js';
+
+const tenantA = 'aaaaaaaa-0000-4000-8000-00000000000a';
+const tenantB = 'bbbbbbbb-0000-4000-8000-00000000000b';
+let t: TestHost;
+
+const partners: [string, string, Partial<DirectoryEntryInput>][] = [
+  ['kestrel-it', tenantA, { website: 'https://kestrel.example' }],
+  ['ostara-cloud', tenantB, {}],
+  ['pylon-systems', tenantB, {}],
+  ['quill-digital', tenantB, {}],
+  ['rowan-tech', tenantB, {}],
+  ['sable-works', tenantB, {}],
+  ['retired-co', tenantB, {}],
+];
+
+beforeAll(async () => {
+  t = await startTestHost();
+  const operator = await t.token('operator', tenantA);
+  for (const [id, tenantId, fields] of partners) {
+    const body: DirectoryEntryInput = {
+      displayName: id.replace(/-/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase()),
+      tenantId,
+      programId: '1000001',
+      locations: [{ country: 'IE' }],
+      organizationSizes: ['10-49'],
+      contactEmail: `leads@${id}.example`,
+      description: 'A partner for tests.',
+      ...fields,
+    };
+    const response = await t.fetch(`/api/partners/${id}`, { method: 'PUT', token: operator, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(response.status).toBe(201);
+  }
+  expect((await t.fetch('/api/partners/retired-co', { method: 'DELETE', token: operator })).status).toBe(204);
+});
+afterAll(() => t.stop());
+
+let addressCounter = 0;
+/** Each test posts from its own client address, so the per-address limit is its own too. */
+const newAddress = () => `198.51.100.${++addressCounter}`;
+
+const validBody = (fields: Record<string, unknown> = {}) => ({
+  partnerIds: ['kestrel-it'],
+  name: 'Dana Requester',
+  email: 'dana@customer.example',
+  phone: '+353 1 555 0100',
+  company: 'Customer Ltd',
+  country: 'IE',
+  organizationSize: '10-49',
+  industry: 'Retail',
+  businessNeeds: 'We want to move our file shares and email to the cloud this year.',
+  consentToContact: true,
+  consentToShareDetails: true,
+  website: '',
+  ...fields,
+});
+
+function post(body: unknown, headers: Record<string, string> = {}) {
+  return t.fetch('/api/contact-requests', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': headers['x-forwarded-for'] ?? newAddress(), ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+async function countContactRequests(): Promise<number> {
+  let n = 0;
+  for await (const _ of t.storage.table(tableNames.contactRequests).listEntities()) n++;
+  return n;
+}
+
+async function outboxFor(contactRequestId: string): Promise<OutboxSidecar[]> {
+  let names: string[] = [];
+  try {
+    names = await readdir(t.outboxDir);
+  } catch {
+    return [];
+  }
+  const mine = names.filter((n) => n.endsWith('.json') && n.includes(contactRequestId));
+  return Promise.all(mine.map(async (n) => JSON.parse(await readFile(join(t.outboxDir, n), 'utf8')) as OutboxSidecar));
+}
+
+const partnerToken = (tenantId: string) => t.token('partner', tenantId);
+
+interface LeadJson {
+  id: string;
+  status: string;
+  etag: string;
+  requester: { email: string; name: string };
+  businessNeeds: string;
+}
+async function leads(partnerId: string, tenantId: string, query = ''): Promise<{ items: LeadJson[]; continuationToken: string | null }> {
+  const response = await t.fetch(`/api/partners/${partnerId}/contact-requests${query}`, { token: await partnerToken(tenantId) });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { items: LeadJson[]; continuationToken: string | null };
+}
+
+describe('POST /api/contact-requests', () => {
+  it('emails three partners and confirms to the requester exactly once, even when the fan-out is delivered again', async () => {
+    const body = validBody({ partnerIds: ['kestrel-it', 'ostara-cloud', 'pylon-systems'], email: 'three@customer.example' });
+    const response = await post(body);
+    expect(response.status).toBe(202);
+    const accepted = (await response.json()) as { id: string; partners: { id: string; displayName: string }[] };
+    expect(response.headers.get('location')).toBe(`/api/contact-requests/${accepted.id}`);
+    expect(accepted.partners.map((p) => p.id)).toEqual(['kestrel-it', 'ostara-cloud', 'pylon-systems']);
+    t.host.queues.nudge();
+
+    const emails = await eventually(async () => {
+      const found = await outboxFor(accepted.id);
+      return found.length === 4 ? found : undefined;
+    }, 15_000, 'four emails');
+    const toPartners = emails.filter((e) => e.template === 'contactRequestToPartner');
+    expect(toPartners.map((e) => e.to[0]!.address).sort()).toEqual(['leads@kestrel-it.example', 'leads@ostara-cloud.example', 'leads@pylon-systems.example']);
+    expect(toPartners[0]!.text).toContain('We want to move our file shares');
+    const confirmation = emails.find((e) => e.template === 'contactConfirmation')!;
+    expect(confirmation.to).toEqual([{ address: 'three@customer.example', displayName: 'Dana Requester' }]);
+    for (const name of ['Kestrel It', 'Ostara Cloud', 'Pylon Systems']) expect(confirmation.text).toContain(name);
+
+    // The record shows every email sent.
+    const status = await eventually(async () => {
+      const s = (await (await t.fetch(`/api/contact-requests/${accepted.id}`)).json()) as { partners: { delivery: string }[]; confirmation: { delivery: string } };
+      return s.partners.every((p) => p.delivery === 'sent') && s.confirmation.delivery === 'sent' ? s : undefined;
+    }, 10_000, 'deliveries recorded as sent');
+    expect(status.partners).toHaveLength(3);
+    expect(JSON.stringify(status)).not.toContain('three@customer.example');
+
+    // A redelivered fan-out message sends nothing twice.
+    const fanOutsBefore = t.logs.filter((l) => l.includes('contact-request-fanout ok')).length;
+    await enqueue(t.storage.queue(queueNames.contactRequestFanOut), { contactRequestId: accepted.id });
+    t.host.queues.nudge();
+    await eventually(() => (t.logs.filter((l) => l.includes('contact-request-fanout ok')).length > fanOutsBefore ? true : undefined), 10_000, 'the redelivery');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await outboxFor(accepted.id)).toHaveLength(4);
+
+    // Each partner sees the lead once.
+    const kestrel = await leads('kestrel-it', tenantA);
+    expect(kestrel.items.filter((l) => l.id === accepted.id)).toEqual([
+      expect.objectContaining({ status: 'new', requester: expect.objectContaining({ email: 'three@customer.example', name: 'Dana Requester' }) }),
+    ]);
+
+    // Neither the requester's nor the partners' addresses appear in the logs.
+    const logs = t.logs.join('\n');
+    expect(logs).not.toContain('three@customer.example');
+    expect(logs).not.toContain('leads@');
+  });
+
+  it.each([
+    ['an inactive partner', { partnerIds: ['retired-co'] }, 'partnerIds.0'],
+    ['an unknown partner', { partnerIds: ['kestrel-it', 'nobody-here'] }, 'partnerIds.1'],
+    ['six partners', { partnerIds: ['kestrel-it', 'ostara-cloud', 'pylon-systems', 'quill-digital', 'rowan-tech', 'sable-works'] }, 'partnerIds'],
+    ['a bad email', { email: 'not-an-email' }, 'email'],
+    ['too short business needs', { businessNeeds: 'Help us please.' }, 'businessNeeds'],
+    ['no consent to be contacted', { consentToContact: false }, 'consentToContact'],
+  ])('refuses %s with 400 naming the field and stores nothing', async (_, fields, path) => {
+    const before = await countContactRequests();
+    const response = await post(validBody(fields));
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await response.json()) as { errors: { path: string }[] };
+    expect(problem.errors.map((e) => e.path)).toContain(path);
+    expect(await countContactRequests()).toBe(before);
+  });
+
+  it('refuses a filled honeypot with a generic 400 and stores nothing', async () => {
+    const before = await countContactRequests();
+    const response = await post(validBody({ website: 'http://spam.example' }));
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { detail: string; errors?: unknown };
+    expect(problem.detail).toBe('The request could not be accepted.');
+    expect(problem.errors).toBeUndefined();
+    expect(await countContactRequests()).toBe(before);
+  });
+
+  it('refuses a body over 64 KiB with 413 and stores nothing', async () => {
+    const before = await countContactRequests();
+    const response = await post(validBody({ businessNeeds: 'x'.repeat(70 * 1024) }));
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await countContactRequests()).toBe(before);
+  });
+
+  it('answers 429 with Retry-After once the same email sent five requests within the hour', async () => {
+    const body = validBody({ email: 'eager@customer.example' });
+    for (let i = 0; i < 5; i++) expect((await post(body)).status).toBe(202);
+    const before = await countContactRequests();
+    const refused = await post(body);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(await countContactRequests()).toBe(before);
+    // Another requester from the same place is still welcome.
+    expect((await post(validBody({ email: 'patient@customer.example' }))).status).toBe(202);
+  });
+
+  it('answers 429 once one client address sent twenty requests, whatever the emails', async () => {
+    const address = '203.0.113.77';
+    for (let i = 0; i < 20; i++) expect((await post(validBody({ email: `person${i}@many.example` }), { 'x-forwarded-for': `${address}, 10.0.0.1` })).status).toBe(202);
+    expect((await post(validBody({ email: 'one-more@many.example' }), { 'x-forwarded-for': `${address}:51234` })).status).toBe(429);
+  });
+
+  it('gives the same answer to the same Idempotency-Key and body, and 409 to the key with another body', async () => {
+    const body = validBody({ email: 'idem@customer.example' });
+    const headers = { 'idempotency-key': 'form-submit-42' };
+    const first = await post(body, headers);
+    expect(first.status).toBe(202);
+    const before = await countContactRequests();
+    const again = await post(body, headers);
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual(await first.json());
+    expect(await countContactRequests()).toBe(before);
+    const other = await post(validBody({ email: 'idem@customer.example', company: 'Other Ltd' }), headers);
+    expect(other.status).toBe(409);
+  });
+
+  it('sends a browser form post to the thank-you page with 303', async () => {
+    const form = new URLSearchParams({ ...validBody({ email: 'form@customer.example' }), partnerIds: 'kestrel-it', consentToContact: 'on', consentToShareDetails: 'on' } as Record<string, string>);
+    form.append('partnerIds', 'ostara-cloud');
+    const response = await t.fetch('/api/contact-requests', {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html,application/xhtml+xml', 'x-forwarded-for': newAddress() },
+      body: form.toString(),
+    });
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get('location')!);
+    expect(location.pathname).toBe('/contact/thank-you');
+    const id = location.searchParams.get('id')!;
+    const status = (await (await t.fetch(`/api/contact-requests/${id}`)).json()) as { partners: { id: string }[] };
+    expect(status.partners.map((p) => p.id)).toEqual(['kestrel-it', 'ostara-cloud']);
+  });
+});
+
+describe('partner leads', () => {
+  let older: string;
+  let newer: string;
+  beforeAll(async () => {
+    const first = await post(validBody({ partnerIds: ['quill-digital', 'rowan-tech'], email: 'lead1@customer.example' }));
+    older = ((await first.json()) as { id: string }).id;
+    const second = await post(validBody({ partnerIds: ['quill-digital'], email: 'lead2@customer.example' }));
+    newer = ((await second.json()) as { id: string }).id;
+    t.host.queues.nudge();
+    await eventually(async () => ((await leads('quill-digital', tenantB)).items.length === 2 ? true : undefined), 10_000, 'two leads');
+  });
+
+  it('lists newest first, page by page, and shows a partner only the leads addressed to it', async () => {
+    const page1 = await leads('quill-digital', tenantB, '?top=1');
+    expect(page1.items.map((l) => l.id)).toEqual([newer]);
+    expect(page1.continuationToken).toBeTruthy();
+    const page2 = await leads('quill-digital', tenantB, `?top=1&continuationToken=${encodeURIComponent(page1.continuationToken!)}`);
+    expect(page2.items.map((l) => l.id)).toEqual([older]);
+    expect((await leads('rowan-tech', tenantB)).items.map((l) => l.id)).toEqual([older]);
+  });
+
+  it('answers 404 to staff of another tenant and 403 without Partner.Manage', async () => {
+    const other = await t.fetch('/api/partners/quill-digital/contact-requests', { token: await partnerToken(tenantA) });
+    expect(other.status).toBe(404);
+    const unknown = await t.fetch('/api/partners/no-such-partner/contact-requests', { token: await partnerToken(tenantB) });
+    expect(unknown.status).toBe(404);
+    const user = await t.fetch('/api/partners/quill-digital/contact-requests', { token: await t.token('user', tenantB) });
+    expect(user.status).toBe(403);
+    const lead = await t.fetch(`/api/partners/quill-digital/contact-requests/${older}`, { token: await partnerToken(tenantA) });
+    expect(lead.status).toBe(404);
+  });
+
+  it('moves a lead new → accepted → won under If-Match; 412 on a stale ETag, 409 on a change not allowed, 428 without If-Match', async () => {
+    const token = await partnerToken(tenantB);
+    const url = `/api/partners/rowan-tech/contact-requests/${older}`;
+    const patch = (status: string, etag?: string) =>
+      t.fetch(url, { method: 'PATCH', token, headers: { 'content-type': 'application/json', ...(etag ? { 'if-match': etag } : {}) }, body: JSON.stringify({ status }) });
+
+    const read = await t.fetch(url, { token });
+    const etag = read.headers.get('etag')!;
+    expect(((await read.json()) as LeadJson).status).toBe('new');
+    expect((await patch('accepted')).status).toBe(428);
+    expect((await patch('won', etag)).status).toBe(409);
+
+    const accepted = await patch('accepted', etag);
+    expect(accepted.status).toBe(200);
+    expect(((await accepted.json()) as LeadJson).status).toBe('accepted');
+    expect((await patch('declined', etag)).status).toBe(412);
+
+    const won = await patch('won', accepted.headers.get('etag')!);
+    expect(won.status).toBe(200);
+    expect((await leads('rowan-tech', tenantB, '?status=won')).items.map((l) => l.id)).toEqual([older]);
+    expect((await leads('rowan-tech', tenantB, '?status=new')).items).toEqual([]);
+    // The same request is still new for the other partner it went to.
+    expect((await leads('quill-digital', tenantB, '?status=new')).items.map((l) => l.id)).toContain(older);
+  });
+});
+
+describe('logs', () => {
+  it('never carry a requester email or a partner contact email', () => {
+    const logs = t.logs.join('\n');
+    expect(logs).toContain('contact-request-fanout ok');
+    expect(logs).not.toMatch(/@(customer|many)\.example/);
+    expect(logs).not.toContain('leads@');
+  });
+});
