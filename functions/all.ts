@@ -1,6 +1,21 @@
 import type { FunctionDefinition } from '../shared/definitions.js';
+import { agreementFunctions } from './agreements.js';
+import { auditFunctions } from './audit.js';
+import { customerSettingsFunctions } from './customer-settings.js';
 import { healthFunctions } from './health.js';
+import { invitationFunctions } from './invitations.js';
 import { meFunctions } from './me.js';
+import { relationshipReminderFunctions } from './relationship-reminders.js';
+import { relationshipFunctions } from './relationships.js';
 
 /** Every function of the app: registered with the Functions host by index.ts, served by the local host, called by tests. */
-export const allFunctions: FunctionDefinition[] = [...healthFunctions, ...meFunctions];
+export const allFunctions: FunctionDefinition[] = [
+  ...healthFunctions,
+  ...meFunctions,
+  ...invitationFunctions,
+  ...relationshipFunctions,
+  ...agreementFunctions,
+  ...customerSettingsFunctions,
+  ...auditFunctions,
+  ...relationshipReminderFunctions,
+];
