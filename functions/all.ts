@@ -2,6 +2,7 @@ import type { FunctionDefinition } from '../shared/definitions.js';
 import { agreementFunctions } from './agreements.js';
 import { auditFunctions } from './audit.js';
 import { customerSettingsFunctions } from './customer-settings.js';
+import { emailOutboundFunctions } from './email-outbound.js';
 import { healthFunctions } from './health.js';
 import { invitationFunctions } from './invitations.js';
 import { meFunctions } from './me.js';
@@ -12,6 +13,7 @@ import { relationshipFunctions } from './relationships.js';
 export const allFunctions: FunctionDefinition[] = [
   ...healthFunctions,
   ...meFunctions,
+  ...emailOutboundFunctions,
   ...invitationFunctions,
   ...relationshipFunctions,
   ...agreementFunctions,

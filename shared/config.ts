@@ -38,7 +38,7 @@ export const settingsSchema = z.object({
   /** Communication Services: a connection string (keys; local tests) or an endpoint used with managed identity. */
   COMMUNICATION_SERVICES_CONNECTION_STRING: optional(z.string().regex(/^endpoint=.+;accesskey=.+$/i, 'must be endpoint=…;accesskey=…')),
   COMMUNICATION_SERVICES_ENDPOINT: optional(url),
-  /** The verified sender, e.g. DoNotReply@<domain>. Required with Communication Services. */
+  /** The verified sender, e.g. DoNotReply@<domain>. Required with Communication Services; the outbox's From otherwise. */
   EMAIL_SENDER_ADDRESS: optional(z.email()),
   /** Local outbox folder for emails when Communication Services is not configured. */
   EMAIL_OUTBOX_DIR: optional(z.string().min(1)),
@@ -47,6 +47,9 @@ export const settingsSchema = z.object({
   CUSTOMER_AGREEMENT_URL: url,
   CUSTOMER_AGREEMENT_VERSION: z.string().min(1).max(64),
 });
+
+/** The From of outbox emails when EMAIL_SENDER_ADDRESS is not set (never leaves the machine). */
+export const localSenderAddress = 'DoNotReply@localhost';
 
 export type SettingsInput = z.input<typeof settingsSchema>;
 
@@ -57,7 +60,7 @@ export type StorageConnection =
 export type EmailTransport =
   | { kind: 'communicationServices'; connectionString: string; senderAddress: string }
   | { kind: 'communicationServicesIdentity'; endpoint: string; senderAddress: string; clientId: string | undefined }
-  | { kind: 'outbox'; directory: string };
+  | { kind: 'outbox'; directory: string; senderAddress: string };
 
 export interface Settings {
   storage: StorageConnection;
@@ -118,7 +121,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
       };
     }
   } else if (s.EMAIL_OUTBOX_DIR) {
-    email = { kind: 'outbox', directory: s.EMAIL_OUTBOX_DIR };
+    email = { kind: 'outbox', directory: s.EMAIL_OUTBOX_DIR, senderAddress: s.EMAIL_SENDER_ADDRESS ?? localSenderAddress };
   } else {
     problems.push('COMMUNICATION_SERVICES_ENDPOINT is missing (or set EMAIL_OUTBOX_DIR to write emails to a local folder)');
   }

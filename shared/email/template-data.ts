@@ -8,6 +8,10 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 const id = z.string().min(1).max(200);
 const isoTime = z.iso.datetime({ offset: true });
 const role = z.object({ id: z.string(), name: text(200), description: text(1000).optional() });
+/** Links in emails are followed by people: only http(s), never `javascript:` and the like. */
+const webUrl = z.url({ protocol: /^https?$/ });
+/** The customer's organization name when the producer knows it; emails fall back to the tenant id. */
+const customerName = text(200).optional();
 
 export const templateDataSchemas = {
   /** A visitor's contact request, to one chosen partner. */
@@ -28,7 +32,7 @@ export const templateDataSchemas = {
   contactConfirmation: z.object({
     contactRequestId: id,
     requesterName: text(200),
-    partners: z.array(z.object({ name: text(200), website: z.url().optional() })).min(1),
+    partners: z.array(z.object({ name: text(200), website: webUrl.optional() })).min(1),
     businessNeeds: text(4000),
   }),
   /** To the customer admin: a partner asks for a relationship; the link opens the acceptance page. */
@@ -48,6 +52,7 @@ export const templateDataSchemas = {
     relationshipId: id,
     partnerName: text(200),
     customerTenantId: id,
+    customerName,
     acceptedByName: text(200),
     relationshipType: text(100),
     roles: z.array(role),
@@ -58,6 +63,7 @@ export const templateDataSchemas = {
     invitationId: id,
     partnerName: text(200),
     customerTenantId: id,
+    customerName,
     declinedByName: text(200),
     declinedAt: isoTime,
   }),
@@ -66,6 +72,7 @@ export const templateDataSchemas = {
     relationshipId: id,
     partnerName: text(200),
     customerTenantId: id,
+    customerName,
     requestedByName: text(200),
     reason: text(2000).optional(),
     requestedAt: isoTime,
@@ -75,6 +82,7 @@ export const templateDataSchemas = {
     relationshipId: id,
     partnerName: text(200),
     customerTenantId: id,
+    customerName,
     terminatedAt: isoTime,
   }),
   /** To customer or partner: admin roles granted for a duration end soon. */
@@ -83,6 +91,7 @@ export const templateDataSchemas = {
     audience: z.enum(['customer', 'partner']),
     partnerName: text(200),
     customerTenantId: id,
+    customerName,
     endsAt: isoTime,
     daysLeft: z.number().int().min(0),
   }),

@@ -27,5 +27,11 @@ export const queueNames = {
 export type TableName = (typeof tableNames)[keyof typeof tableNames];
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
 
+/**
+ * host.json `extensions.queues.maxDequeueCount`: on this try a failing message goes to the poison
+ * queue, so a handler records the failure before throwing. A unit test keeps the two equal.
+ */
+export const maxDequeueCount = 5;
+
 /** The Functions host moves a message that failed `maxDequeueCount` times to this queue. */
 export const poisonQueueName = (queue: string): string => `${queue}-poison`;

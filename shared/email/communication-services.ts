@@ -1,0 +1,71 @@
+import { EmailClient, type EmailMessage } from '@azure/communication-email';
+import type { EmailTransport } from '../config.js';
+import { azureCredential } from '../storage/clients.js';
+import { emailOperationId } from './ids.js';
+import { EmailSendError, type EmailSender, type OutgoingEmail, type SentEmail } from './sender.js';
+
+type CommunicationServicesTransport = Extract<EmailTransport, { kind: 'communicationServices' | 'communicationServicesIdentity' }>;
+
+/**
+ * Status polls: the service's Retry-After wins when it gives one; otherwise poll quickly, so a
+ * sent email is recorded in well under a second instead of the SDK's default 2 s.
+ */
+const pollIntervalMs = 250;
+
+// Retries belong to the queue (visibility timeout as back-off): each try is counted on the email's
+// record, and a failure that persists ends in the poison queue with its reason.
+const clientOptions = { retryOptions: { maxRetries: 0 } };
+
+/** HTTP statuses worth trying again: throttling, timeouts, the service's own failures; plus 401/403 (a key or role being fixed). */
+const transientStatus = (status: number) => status === 408 || status === 429 || status >= 500 || status === 401 || status === 403;
+
+function sendError(error: unknown): EmailSendError {
+  const statusCode = (error as { statusCode?: unknown }).statusCode;
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof statusCode === 'number') {
+    return new EmailSendError(`Communication Services answered ${statusCode}${typeof code === 'string' ? ` ${code}` : ''}: ${message}`, !transientStatus(statusCode), statusCode);
+  }
+  // No HTTP answer at all: network, DNS, timeout.
+  return new EmailSendError(`Communication Services could not be reached${typeof code === 'string' ? ` (${code})` : ''}: ${message}`, false);
+}
+
+/** Sends through Azure Communication Services Email with the job's own operation id. */
+export class CommunicationServicesSender implements EmailSender {
+  readonly kind = 'communicationServices';
+  private readonly client: EmailClient;
+  private readonly senderAddress: string;
+
+  constructor(transport: CommunicationServicesTransport) {
+    this.senderAddress = transport.senderAddress;
+    if (transport.kind === 'communicationServices') {
+      // Plain HTTP only for a local endpoint written as http:// (tests); Azure is always https.
+      const insecure = /(^|;)\s*endpoint=http:\/\//i.test(transport.connectionString);
+      this.client = new EmailClient(transport.connectionString, { ...clientOptions, allowInsecureConnection: insecure });
+    } else {
+      this.client = new EmailClient(transport.endpoint, azureCredential(transport.clientId), clientOptions);
+    }
+  }
+
+  async send(email: OutgoingEmail): Promise<SentEmail> {
+    const operationId = emailOperationId(email.jobId);
+    const message: EmailMessage = {
+      senderAddress: this.senderAddress,
+      content: { subject: email.subject, plainText: email.text, html: email.html },
+      recipients: { to: email.to.map((r) => ({ address: r.address, ...(r.displayName ? { displayName: r.displayName } : {}) })) },
+      headers: { 'X-Email-Job-Id': email.jobId, 'X-Email-Template': email.template },
+    };
+    let poller: Awaited<ReturnType<EmailClient['beginSend']>> | undefined;
+    try {
+      poller = await this.client.beginSend(message, { operationId, updateIntervalInMs: pollIntervalMs });
+      const result = await poller.pollUntilDone();
+      return { messageId: result.id, operationId };
+    } catch (error) {
+      // The service ran the operation and failed it: the same Operation-Id gives the same answer, so it is final.
+      if (poller?.getOperationState().status === 'failed') {
+        throw new EmailSendError(`Communication Services failed the send: ${(error as Error).message}`, true);
+      }
+      throw sendError(error);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+import { storageStatus } from '../http/etag.js';
+import { storage } from '../storage/clients.js';
+import { tableNames } from '../storage/names.js';
+import type { SentEmail } from './sender.js';
+
+/**
+ * The delivery record of each email job, in table `emails`:
+ * PartitionKey = job id (one point read per look-up; jobs spread over partitions), RowKey = ''.
+ * It is what makes the queue function idempotent: a job is claimed (status `sending` with a
+ * lease) under the record's ETag before anything is sent, so two deliveries never both send.
+ */
+export type EmailState = 'queued' | 'sending' | 'sent' | 'failed';
+
+export interface EmailStatus {
+  jobId: string;
+  template: string;
+  status: EmailState;
+  /** Sends tried so far (a delivery that found the email already sent does not count). */
+  attempts: number;
+  lastError?: string;
+  /** `permanent`: the email cannot be sent as it is; `retriesExhausted`: it kept failing and its message is in `email-outbound-poison`. */
+  failure?: 'permanent' | 'retriesExhausted';
+  sentAt?: string;
+  messageId?: string;
+  operationId?: string;
+  updatedAt?: string;
+}
+
+interface EmailEntity {
+  partitionKey: string;
+  rowKey: string;
+  template: string;
+  status: EmailState;
+  attempts: number;
+  leaseUntil?: Date;
+  lastError?: string;
+  failure?: 'permanent' | 'retriesExhausted';
+  sentAt?: Date;
+  messageId?: string;
+  operationId?: string;
+  timestamp?: string;
+  etag?: string;
+}
+
+const rowKey = '';
+/** How long a claim keeps other deliveries away; longer than a send takes, short enough that a crashed try does not hold the email up for long. */
+export const emailLeaseMs = 30_000;
+const maxErrorLength = 1000;
+
+function etagOf(response: { etag?: string | undefined }): string {
+  if (!response.etag) throw new Error('Table Storage returned no ETag');
+  return response.etag;
+}
+
+async function table() {
+  return (await storage()).table(tableNames.emails);
+}
+
+function toStatus(e: EmailEntity): EmailStatus {
+  return {
+    jobId: e.partitionKey,
+    template: e.template,
+    status: e.status,
+    attempts: e.attempts,
+    ...(e.lastError ? { lastError: e.lastError } : {}),
+    ...(e.status === 'failed' && e.failure ? { failure: e.failure } : {}),
+    ...(e.sentAt ? { sentAt: new Date(e.sentAt).toISOString() } : {}),
+    ...(e.messageId ? { messageId: e.messageId } : {}),
+    ...(e.operationId ? { operationId: e.operationId } : {}),
+    ...(e.timestamp ? { updatedAt: new Date(e.timestamp).toISOString() } : {}),
+  };
+}
+
+/** Where an email stands, by the `jobId` its producer gave `enqueueEmail`; undefined until its first delivery (still queued, or never enqueued). */
+export async function getEmailStatus(jobId: string): Promise<EmailStatus | undefined> {
+  try {
+    return toStatus(await (await table()).getEntity<EmailEntity>(jobId, rowKey));
+  } catch (error) {
+    if (storageStatus(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+export type Claim =
+  | { kind: 'claimed'; etag: string; attempts: number }
+  /** Sent, or failed for good: nothing to do. */
+  | { kind: 'done'; status: EmailStatus }
+  /** Another delivery holds the claim until `leaseUntil`. */
+  | { kind: 'busy'; leaseUntil: Date };
+
+/**
+ * Claims a job for sending: creates its record as `sending`, or moves an existing one there
+ * under its ETag when nobody else may be sending it (queued after a failed try, an expired
+ * lease, or a redrive after retries ran out). `known` skips the create when the record exists.
+ */
+export async function claimEmail(jobId: string, template: string, options: { known?: boolean } = {}): Promise<Claim> {
+  const t = await table();
+  const leaseUntil = () => new Date(Date.now() + emailLeaseMs);
+  if (!options.known) {
+    try {
+      const created = await t.createEntity<EmailEntity>({ partitionKey: jobId, rowKey, template, status: 'sending', attempts: 1, leaseUntil: leaseUntil() });
+      return { kind: 'claimed', etag: etagOf(created), attempts: 1 };
+    } catch (error) {
+      if (storageStatus(error) !== 409) throw error;
+    }
+  }
+  const current = await t.getEntity<EmailEntity>(jobId, rowKey);
+  if (current.status === 'sent' || (current.status === 'failed' && current.failure === 'permanent')) return { kind: 'done', status: toStatus(current) };
+  const lease = current.leaseUntil ? new Date(current.leaseUntil) : undefined;
+  if (current.status === 'sending' && lease && lease.getTime() > Date.now()) return { kind: 'busy', leaseUntil: lease };
+  const attempts = current.attempts + 1;
+  try {
+    const updated = await t.updateEntity<Partial<EmailEntity>>(
+      { partitionKey: jobId, rowKey, status: 'sending', attempts, leaseUntil: leaseUntil() },
+      'Merge',
+      { etag: etagOf(current) },
+    );
+    return { kind: 'claimed', etag: etagOf(updated), attempts };
+  } catch (error) {
+    // Another delivery claimed it between our read and write.
+    if (storageStatus(error) === 412) return { kind: 'busy', leaseUntil: leaseUntil() };
+    throw error;
+  }
+}
+
+/** Sent is a fact whoever holds the claim now, so it is written without an ETag. */
+export async function markEmailSent(jobId: string, sent: SentEmail): Promise<void> {
+  await (await table()).updateEntity<Partial<EmailEntity>>(
+    { partitionKey: jobId, rowKey, status: 'sent', sentAt: new Date(), messageId: sent.messageId, ...(sent.operationId ? { operationId: sent.operationId } : {}) },
+    'Merge',
+    { etag: '*' },
+  );
+}
+
+/** A failed try: back to `queued` (the queue retries) or `failed` for good. Lost to a newer claim (412), the newer claim's outcome wins. */
+export async function markEmailFailed(jobId: string, etag: string, reason: string, outcome: 'retry' | 'permanent' | 'retriesExhausted'): Promise<void> {
+  const lastError = reason.length > maxErrorLength ? `${reason.slice(0, maxErrorLength - 1)}…` : reason;
+  const entity: Partial<EmailEntity> & { partitionKey: string; rowKey: string } =
+    outcome === 'retry' ? { partitionKey: jobId, rowKey, status: 'queued', lastError } : { partitionKey: jobId, rowKey, status: 'failed', failure: outcome, lastError };
+  try {
+    await (await table()).updateEntity(entity, 'Merge', { etag });
+  } catch (error) {
+    if (storageStatus(error) !== 412) throw error;
+  }
+}
+
+/** A queue message that is not a valid job but names a job id: its record says why it was dropped (an existing record is left alone). */
+export async function recordInvalidJob(jobId: string, template: string, reason: string): Promise<void> {
+  try {
+    await (await table()).createEntity<EmailEntity>({ partitionKey: jobId, rowKey, template, status: 'failed', failure: 'permanent', attempts: 0, lastError: reason.slice(0, maxErrorLength) });
+  } catch (error) {
+    if (storageStatus(error) !== 409) throw error;
+  }
+}

@@ -1,0 +1,338 @@
+import { templateDataSchemas, type TemplateData, type TemplateName } from './template-data.js';
+
+/** A rendered email: one subject line, an HTML part and a plain-text part saying the same. */
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** Data that does not match the template's schema: sending it again will not help. */
+export class TemplateDataError extends Error {
+  constructor(
+    readonly template: string,
+    readonly issues: string[],
+  ) {
+    super(`template ${template}: invalid data: ${issues.join('; ')}`);
+    this.name = 'TemplateDataError';
+  }
+}
+
+/** The one HTML escape every value goes through (text and attribute values alike). */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' }[c]};`);
+}
+
+// C0/C1 controls, DEL and the Unicode line/paragraph separators: none belongs in a header or a one-line value.
+const controls = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+
+/** One line of text: control characters (CR, LF, tabs…) become spaces, so a value can never start a new header or line. */
+export function singleLine(value: string, max = 200): string {
+  const line = value.replace(controls, ' ').replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1).trimEnd()}…` : line;
+}
+
+/** Multi-line text a person wrote (business needs, a message): line breaks kept, other controls dropped. */
+function paragraphText(value: string): string {
+  return value
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '')
+    .replace(/[\u2028\u2029]/g, '\n')
+    .trim();
+}
+
+/** What an email says, as blocks; `layout` turns it into HTML and plain text the same way for every template. */
+type Block =
+  | { kind: 'paragraph'; text: string }
+  | { kind: 'facts'; rows: { label: string; value: string; href?: string }[] }
+  | { kind: 'list'; title: string; items: { text: string; detail?: string; href?: string }[] }
+  | { kind: 'quote'; title: string; text: string }
+  | { kind: 'action'; label: string; url: string };
+
+interface Content {
+  subject: string;
+  heading: string;
+  blocks: Block[];
+  /** Why the recipient gets this email (last line). */
+  footer: string;
+}
+
+const footerStyle = 'color:#605e5c;font-size:12px;';
+
+function htmlBlock(block: Block): string {
+  switch (block.kind) {
+    case 'paragraph':
+      return `<p style="margin:0 0 16px;">${escapeHtml(singleLine(block.text, 2000))}</p>`;
+    case 'facts':
+      return [
+        '<table role="presentation" style="border-collapse:collapse;margin:0 0 16px;">',
+        ...block.rows.map((r) => {
+          const value = escapeHtml(singleLine(r.value, 1000));
+          const cell = r.href ? `<a href="${escapeHtml(r.href)}">${value}</a>` : value;
+          return `<tr><th style="text-align:left;padding:4px 16px 4px 0;vertical-align:top;">${escapeHtml(singleLine(r.label))}</th><td style="padding:4px 0;">${cell}</td></tr>`;
+        }),
+        '</table>',
+      ].join('\n');
+    case 'list':
+      return [
+        `<p style="margin:0 0 8px;"><strong>${escapeHtml(singleLine(block.title))}</strong></p>`,
+        '<ul style="margin:0 0 16px;">',
+        ...block.items.map((i) => {
+          const label = escapeHtml(singleLine(i.text));
+          const head = i.href ? `<a href="${escapeHtml(i.href)}">${label}</a>` : label;
+          return `<li>${head}${i.detail ? ` — ${escapeHtml(singleLine(i.detail, 1000))}` : ''}</li>`;
+        }),
+        '</ul>',
+      ].join('\n');
+    case 'quote':
+      return [
+        `<p style="margin:0 0 8px;"><strong>${escapeHtml(singleLine(block.title))}</strong></p>`,
+        `<blockquote style="margin:0 0 16px;padding:8px 12px;border-left:4px solid #c8c6c4;">${escapeHtml(paragraphText(block.text)).replace(/\n/g, '<br>\n')}</blockquote>`,
+      ].join('\n');
+    case 'action':
+      return `<p style="margin:24px 0;"><a href="${escapeHtml(block.url)}" style="background:#0f6cbd;color:#ffffff;padding:10px 18px;border-radius:4px;text-decoration:none;display:inline-block;">${escapeHtml(singleLine(block.label))}</a></p>`;
+  }
+}
+
+function textBlock(block: Block): string {
+  switch (block.kind) {
+    case 'paragraph':
+      return singleLine(block.text, 2000);
+    case 'facts':
+      return block.rows.map((r) => `${singleLine(r.label)}: ${singleLine(r.value, 1000)}${r.href && r.href !== r.value && !r.href.startsWith('mailto:') ? ` <${r.href}>` : ''}`).join('\n');
+    case 'list':
+      return [
+        `${singleLine(block.title)}:`,
+        ...block.items.map((i) => `- ${singleLine(i.text)}${i.detail ? ` — ${singleLine(i.detail, 1000)}` : ''}${i.href ? ` <${i.href}>` : ''}`),
+      ].join('\n');
+    case 'quote':
+      return [`${singleLine(block.title)}:`, ...paragraphText(block.text).split('\n').map((l) => `> ${l}`.trimEnd())].join('\n');
+    case 'action':
+      return `${singleLine(block.label)}: ${block.url}`;
+  }
+}
+
+/** Sentences may start with a value ("customer tenant …"). */
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function layout(content: Content): RenderedEmail {
+  const subject = capitalized(singleLine(content.subject));
+  const heading = capitalized(singleLine(content.heading));
+  const html = [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(subject)}</title>`,
+    '</head>',
+    '<body style="margin:0;padding:24px;background:#f5f5f5;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.5;color:#242424;">',
+    '<div style="max-width:600px;margin:0 auto;background:#ffffff;padding:24px;border-radius:4px;">',
+    `<h1 style="font-size:20px;margin:0 0 16px;">${escapeHtml(heading)}</h1>`,
+    ...content.blocks.map(htmlBlock),
+    `<p style="${footerStyle}margin:24px 0 0;">${escapeHtml(singleLine(content.footer, 1000))}</p>`,
+    '</div>',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+  const text = [heading, ...content.blocks.map(textBlock), '--', singleLine(content.footer, 1000), ''].join('\n\n');
+  return { subject, html, text };
+}
+
+/** Absolute links to the web pages, all from PUBLIC_BASE_URL; every dynamic part URL-encoded. */
+export function emailLinks(publicBaseUrl: string) {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return {
+    invitation: (invitationId: string, code: string) => `${base}/invitations/${encodeURIComponent(invitationId)}?code=${encodeURIComponent(code)}`,
+    /** A partner's contact requests (leads). */
+    partnerLeads: () => `${base}/partners/leads`,
+    /** A partner's customers and the relationships with them. */
+    partnerCustomers: () => `${base}/customers`,
+    /** A customer's partners (the relationships page for customer admins). */
+    customerPartners: () => `${base}/partners`,
+  };
+}
+
+/** "a delegated administrator relationship": the relationship types of DESIGN.md in words, any other value as given. */
+const relationshipTypeWords: Record<string, string> = {
+  reseller: 'a reseller',
+  delegatedAdministrator: 'a delegated administrator',
+  resellerAndDelegatedAdministrator: 'a reseller and delegated administrator',
+  partner: 'a partner',
+  advisor: 'an advisor',
+  mpsaPartner: 'an MPSA partner',
+  lineOfBusinessPartner: 'a line-of-business partner',
+};
+const aRelationship = (type: string) => `${relationshipTypeWords[type] ?? `a ${type}`} relationship`;
+
+/** ISO time as people read it in an email, always in UTC so every recipient reads the same. */
+const when = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+const days = (n: number) => (n === 0 ? 'today' : n === 1 ? 'in 1 day' : `in ${n} days`);
+const customer = (d: { customerName?: string | undefined; customerTenantId: string }) => d.customerName ?? `customer tenant ${d.customerTenantId}`;
+const roleItems = (roles: { name: string; description?: string | undefined }[]) =>
+  roles.map((r) => ({ text: r.name, ...(r.description ? { detail: r.description } : {}) }));
+
+type Links = ReturnType<typeof emailLinks>;
+type Templates = { [T in TemplateName]: (data: TemplateData<T>, links: Links) => Content };
+
+const templates: Templates = {
+  contactRequestToPartner: (d, links) => ({
+    subject: `New contact request from ${d.requesterName} at ${d.company}`,
+    heading: `${d.requesterName} at ${d.company} would like to work with ${d.partnerName}`,
+    blocks: [
+      { kind: 'paragraph', text: `${d.requesterName} found ${d.partnerName} in the partner directory and asks to be contacted.` },
+      {
+        kind: 'facts',
+        rows: [
+          { label: 'Name', value: d.requesterName },
+          { label: 'Email', value: d.requesterEmail, href: `mailto:${encodeURIComponent(d.requesterEmail).replace(/%40/g, '@')}` },
+          ...(d.requesterPhone ? [{ label: 'Phone', value: d.requesterPhone }] : []),
+          { label: 'Company', value: d.company },
+          { label: 'Country', value: d.country },
+          { label: 'Organization size', value: d.organizationSize },
+          ...(d.industry ? [{ label: 'Industry', value: d.industry }] : []),
+        ],
+      },
+      { kind: 'quote', title: 'Business needs', text: d.businessNeeds },
+      { kind: 'action', label: 'Open your leads', url: links.partnerLeads() },
+    ],
+    footer: `You receive this email because ${d.partnerName} is listed in the partner directory. Contact request ${d.contactRequestId}.`,
+  }),
+
+  contactConfirmation: (d) => {
+    const names = d.partners.map((p) => p.name);
+    const to = names.length === 1 ? names[0]! : `${names.length} partners`;
+    return {
+      subject: `Your contact request was sent to ${to}`,
+      heading: `Thank you, ${d.requesterName}`,
+      blocks: [
+        { kind: 'paragraph', text: `We sent your contact request to ${to}. Each partner will contact you directly.` },
+        {
+          kind: 'list',
+          title: names.length === 1 ? 'Partner contacted' : 'Partners contacted',
+          items: d.partners.map((p) => ({ text: p.name, ...(p.website ? { href: p.website } : {}) })),
+        },
+        { kind: 'quote', title: 'Your business needs', text: d.businessNeeds },
+      ],
+      footer: `You receive this email because you sent a contact request through the partner directory. Contact request ${d.contactRequestId}.`,
+    };
+  },
+
+  invitationToCustomer: (d, links) => ({
+    subject: `${d.partnerName} invites you to ${aRelationship(d.relationshipType)}`,
+    heading: `${d.partnerName} invites you to ${aRelationship(d.relationshipType)}`,
+    blocks: [
+      { kind: 'paragraph', text: d.relationshipDescription },
+      ...(d.roles.length > 0
+        ? [{ kind: 'list' as const, title: `Admin roles ${d.partnerName} asks for`, items: roleItems(d.roles) }]
+        : [{ kind: 'paragraph' as const, text: `${d.partnerName} asks for no admin roles in your organization.` }]),
+      ...(d.message ? [{ kind: 'quote' as const, title: `Message from ${d.partnerName}`, text: d.message }] : []),
+      {
+        kind: 'paragraph',
+        text: 'A Global administrator or Billing administrator of your organization can review the Customer Agreement and accept or decline the invitation.',
+      },
+      { kind: 'action', label: 'Review the invitation', url: links.invitation(d.invitationId, d.code) },
+      { kind: 'paragraph', text: `The invitation expires on ${when(d.expiresAt)}.` },
+    ],
+    footer: `You receive this email because ${d.partnerName} invited your organization. If you do not know this partner, do not accept. Invitation ${d.invitationId}.`,
+  }),
+
+  invitationAccepted: (d, links) => ({
+    subject: `${customer(d)} accepted your invitation to ${aRelationship(d.relationshipType)}`,
+    heading: `${customer(d)} accepted your invitation`,
+    blocks: [
+      { kind: 'paragraph', text: `${d.acceptedByName} accepted the invitation on ${when(d.acceptedAt)}. The relationship is now active.` },
+      {
+        kind: 'facts',
+        rows: [
+          { label: 'Customer', value: customer(d) },
+          { label: 'Customer tenant', value: d.customerTenantId },
+          { label: 'Relationship', value: d.relationshipId },
+        ],
+      },
+      ...(d.roles.length > 0 ? [{ kind: 'list' as const, title: 'Admin roles granted', items: roleItems(d.roles) }] : []),
+      { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
+    ],
+    footer: `You receive this email because ${d.partnerName} sent invitation ${d.invitationId}.`,
+  }),
+
+  invitationDeclined: (d, links) => ({
+    subject: `${customer(d)} declined your relationship invitation`,
+    heading: `${customer(d)} declined your invitation`,
+    blocks: [
+      { kind: 'paragraph', text: `${d.declinedByName} declined the invitation on ${when(d.declinedAt)}. No relationship was created.` },
+      { kind: 'facts', rows: [{ label: 'Customer tenant', value: d.customerTenantId }, { label: 'Invitation', value: d.invitationId }] },
+      { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
+    ],
+    footer: `You receive this email because ${d.partnerName} sent invitation ${d.invitationId}.`,
+  }),
+
+  terminationRequested: (d, links) => ({
+    subject: `${customer(d)} asks you to end your relationship`,
+    heading: `${customer(d)} asks ${d.partnerName} to end the relationship`,
+    blocks: [
+      { kind: 'paragraph', text: `${d.requestedByName} asked on ${when(d.requestedAt)} that ${d.partnerName} terminate its relationship with ${customer(d)}.` },
+      ...(d.reason ? [{ kind: 'quote' as const, title: 'Reason given', text: d.reason }] : []),
+      { kind: 'facts', rows: [{ label: 'Customer tenant', value: d.customerTenantId }, { label: 'Relationship', value: d.relationshipId }] },
+      { kind: 'action', label: 'Review the relationship', url: links.partnerCustomers() },
+    ],
+    footer: `You receive this email because ${d.partnerName} has a relationship with this customer.`,
+  }),
+
+  relationshipTerminated: (d, links) => ({
+    subject: `${d.partnerName} ended its relationship with ${customer(d)}`,
+    heading: `${d.partnerName} ended its relationship with your organization`,
+    blocks: [
+      {
+        kind: 'paragraph',
+        text: `${d.partnerName} terminated the relationship on ${when(d.terminatedAt)}. Any admin roles it held in your organization are removed.`,
+      },
+      { kind: 'facts', rows: [{ label: 'Relationship', value: d.relationshipId }] },
+      { kind: 'action', label: 'Review your partners', url: links.customerPartners() },
+    ],
+    footer: `You receive this email because you are an administrator of ${customer(d)}.`,
+  }),
+
+  relationshipEndingReminder: (d, links) =>
+    d.audience === 'customer'
+      ? {
+          subject: `The admin roles of ${d.partnerName} in your organization end ${days(d.daysLeft)}`,
+          heading: `The admin roles of ${d.partnerName} end ${days(d.daysLeft)}`,
+          blocks: [
+            {
+              kind: 'paragraph',
+              text: `The admin roles ${d.partnerName} holds in your organization end on ${when(d.endsAt)}. To keep them, ${d.partnerName} must send you a new invitation.`,
+            },
+            { kind: 'facts', rows: [{ label: 'Relationship', value: d.relationshipId }] },
+            { kind: 'action', label: 'Review your partners', url: links.customerPartners() },
+          ],
+          footer: `You receive this email because you are an administrator of ${customer(d)}.`,
+        }
+      : {
+          subject: `Your admin roles for ${customer(d)} end ${days(d.daysLeft)}`,
+          heading: `Your admin roles for ${customer(d)} end ${days(d.daysLeft)}`,
+          blocks: [
+            {
+              kind: 'paragraph',
+              text: `The admin roles ${d.partnerName} holds for ${customer(d)} end on ${when(d.endsAt)}. To keep managing this customer, send a new invitation before then.`,
+            },
+            { kind: 'facts', rows: [{ label: 'Customer tenant', value: d.customerTenantId }, { label: 'Relationship', value: d.relationshipId }] },
+            { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
+          ],
+          footer: `You receive this email because ${d.partnerName} has a relationship with this customer.`,
+        },
+};
+
+/** Validates the job's data against its template's schema and renders subject, HTML and text. */
+export function renderEmail(template: TemplateName, data: unknown, options: { publicBaseUrl: string }): RenderedEmail {
+  const parsed = templateDataSchemas[template].safeParse(data);
+  if (!parsed.success) {
+    throw new TemplateDataError(
+      template,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`),
+    );
+  }
+  const render = templates[template] as (data: unknown, links: Links) => Content;
+  return layout(render(parsed.data, emailLinks(options.publicBaseUrl)));
+}

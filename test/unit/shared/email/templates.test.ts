@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { templateNames, type TemplateData, type TemplateName } from '../../../../shared/email/template-data.js';
+import { escapeHtml, renderEmail, singleLine, TemplateDataError } from '../../../../shared/email/templates.js';
+
+const publicBaseUrl = 'https://partners.example.test';
+const tenant = '33333333-3333-3333-3333-333333333333';
+const helpdesk = { id: '729827e3-9c14-49f7-bb1b-9608f156bbb8', name: 'Helpdesk Administrator', description: 'Resets passwords and handles service requests.' };
+
+/** One realistic example of every email the product sends. */
+const examples: { [T in TemplateName]: TemplateData<T> } & { relationshipEndingReminderToPartner: TemplateData<'relationshipEndingReminder'> } = {
+  contactRequestToPartner: {
+    contactRequestId: 'cr-1',
+    partnerId: 'contoso',
+    partnerName: 'Contoso Partners',
+    requesterName: 'Grace Hopper',
+    requesterEmail: 'grace@fabrikam.example',
+    requesterPhone: '+1 555 0100',
+    company: 'Fabrikam',
+    country: 'US',
+    organizationSize: '51-250',
+    industry: 'Manufacturing',
+    businessNeeds: 'We move 200 users to cloud email.\nWe need help with licences and training.',
+  },
+  contactConfirmation: {
+    contactRequestId: 'cr-1',
+    requesterName: 'Grace Hopper',
+    partners: [{ name: 'Contoso Partners', website: 'https://contoso.example' }, { name: 'Northwind IT' }],
+    businessNeeds: 'We move 200 users to cloud email.',
+  },
+  invitationToCustomer: {
+    invitationId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    code: 'Xy7/+q=',
+    partnerName: 'Contoso Partners',
+    relationshipType: 'delegatedAdministrator',
+    relationshipDescription: 'Contoso Partners may manage products and services for you: users, licences and password resets.',
+    roles: [helpdesk],
+    message: 'As discussed on the phone.\nThanks, Contoso',
+    expiresAt: '2025-04-03T09:30:00Z',
+  },
+  invitationAccepted: {
+    invitationId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+    partnerName: 'Contoso Partners',
+    customerTenantId: tenant,
+    customerName: 'Fabrikam',
+    acceptedByName: 'Ada Admin',
+    relationshipType: 'delegatedAdministrator',
+    roles: [helpdesk],
+    acceptedAt: '2025-03-04T09:30:00Z',
+  },
+  invitationDeclined: {
+    invitationId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    partnerName: 'Contoso Partners',
+    customerTenantId: tenant,
+    declinedByName: 'Ada Admin',
+    declinedAt: '2025-03-04T09:30:00Z',
+  },
+  terminationRequested: {
+    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+    partnerName: 'Contoso Partners',
+    customerTenantId: tenant,
+    customerName: 'Fabrikam',
+    requestedByName: 'Ada Admin',
+    reason: 'We moved our support in-house.',
+    requestedAt: '2025-03-04T09:30:00Z',
+  },
+  relationshipTerminated: {
+    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+    partnerName: 'Contoso Partners',
+    customerTenantId: tenant,
+    customerName: 'Fabrikam',
+    terminatedAt: '2025-03-04T09:30:00Z',
+  },
+  relationshipEndingReminder: {
+    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+    audience: 'customer',
+    partnerName: 'Contoso Partners',
+    customerTenantId: tenant,
+    customerName: 'Fabrikam',
+    endsAt: '2025-04-03T00:00:00Z',
+    daysLeft: 7,
+  },
+  relationshipEndingReminderToPartner: {
+    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+    audience: 'partner',
+    partnerName: 'Contoso Partners',
+    customerTenantId: tenant,
+    endsAt: '2025-04-03T00:00:00Z',
+    daysLeft: 1,
+  },
+};
+
+const subjects = {
+  contactRequestToPartner: 'New contact request from Grace Hopper at Fabrikam',
+  contactConfirmation: 'Your contact request was sent to 2 partners',
+  invitationToCustomer: 'Contoso Partners invites you to a delegated administrator relationship',
+  invitationAccepted: 'Fabrikam accepted your invitation to a delegated administrator relationship',
+  invitationDeclined: `Customer tenant ${tenant} declined your relationship invitation`,
+  terminationRequested: 'Fabrikam asks you to end your relationship',
+  relationshipTerminated: 'Contoso Partners ended its relationship with Fabrikam',
+  relationshipEndingReminder: 'The admin roles of Contoso Partners in your organization end in 7 days',
+  relationshipEndingReminderToPartner: `Your admin roles for customer tenant ${tenant} end in 1 day`,
+};
+
+describe('email templates', () => {
+  it('has an example for every template', () => {
+    expect(Object.keys(examples)).toEqual(expect.arrayContaining(templateNames));
+  });
+
+  for (const [example, data] of Object.entries(examples)) {
+    const template = (example === 'relationshipEndingReminderToPartner' ? 'relationshipEndingReminder' : example) as TemplateName;
+    it(`renders ${example}: a subject saying what happened, HTML and text`, async () => {
+      const email = renderEmail(template, data, { publicBaseUrl });
+      expect(email.subject).toBe(subjects[example as keyof typeof subjects]);
+      await expect(email.html).toMatchFileSnapshot(`__snapshots__/templates/${example}.html`);
+      await expect(email.text).toMatchFileSnapshot(`__snapshots__/templates/${example}.txt`);
+    });
+  }
+
+  it('links the invitation absolutely, with its id and code URL-encoded', () => {
+    const email = renderEmail('invitationToCustomer', { ...examples.invitationToCustomer, invitationId: 'a b/c', code: 'Xy7/+q=&x' }, { publicBaseUrl: 'https://partners.example.test/' });
+    const link = 'https://partners.example.test/invitations/a%20b%2Fc?code=Xy7%2F%2Bq%3D%26x';
+    expect(email.html).toContain(`href="${link}"`);
+    expect(email.text).toContain(`Review the invitation: ${link}`);
+  });
+
+  it('links partners to their leads and customers to their partners', () => {
+    expect(renderEmail('contactRequestToPartner', examples.contactRequestToPartner, { publicBaseUrl }).html).toContain(`href="${publicBaseUrl}/partners/leads"`);
+    expect(renderEmail('relationshipTerminated', examples.relationshipTerminated, { publicBaseUrl }).html).toContain(`href="${publicBaseUrl}/partners"`);
+  });
+
+  it('refuses data that does not fit the template, naming the fields', () => {
+    const render = () => renderEmail('invitationToCustomer', { ...examples.invitationToCustomer, expiresAt: 'soon', partnerName: '' }, { publicBaseUrl });
+    expect(render).toThrow(TemplateDataError);
+    expect(render).toThrow(/expiresAt.*partnerName|partnerName.*expiresAt/);
+  });
+
+  it('refuses partner websites that are not http(s) links', () => {
+    const data = { ...examples.contactConfirmation, partners: [{ name: 'Evil', website: 'javascript:alert(1)' }] };
+    expect(() => renderEmail('contactConfirmation', data, { publicBaseUrl })).toThrow(/partners\.0\.website/);
+  });
+});
+
+describe('hostile values', () => {
+  const hostile = 'Eve <script>alert("x")</script> & \'co\'\r\nBcc: victim@example.com';
+
+  it('are HTML-escaped everywhere in the HTML part', () => {
+    for (const [example, data] of Object.entries(examples)) {
+      const template = (example === 'relationshipEndingReminderToPartner' ? 'relationshipEndingReminder' : example) as TemplateName;
+      // Every free-text field a producer passes through gets the hostile value.
+      const poisoned = JSON.parse(
+        JSON.stringify(data, (key, value: unknown) =>
+          typeof value === 'string' && /Name$|^name$|company|businessNeeds|message|reason|relationshipDescription|industry|description/.test(key) ? hostile : value,
+        ),
+      ) as unknown;
+      const email = renderEmail(template, poisoned, { publicBaseUrl });
+      expect(email.html, example).not.toMatch(/<script|alert\("x"\)|'co'/);
+      expect(email.html, example).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;co&#39;');
+    }
+  });
+
+  it('cannot break the subject line or start a header', () => {
+    const email = renderEmail('invitationToCustomer', { ...examples.invitationToCustomer, partnerName: hostile }, { publicBaseUrl });
+    expect(email.subject).not.toMatch(/[\r\n\u0000-\u001f\u007f]/);
+    expect(email.subject).toBe('Eve <script>alert("x")</script> & \'co\' Bcc: victim@example.com invites you to a delegated administrator relationship');
+    expect(email.html).toContain('<title>Eve &lt;script&gt;');
+  });
+
+  it('keep one-line values on one line in the text part', () => {
+    const email = renderEmail('invitationDeclined', { ...examples.invitationDeclined, declinedByName: 'Mallory\r\n\r\nClick http://evil.example' }, { publicBaseUrl });
+    expect(email.text).toContain('Mallory Click http://evil.example declined the invitation');
+  });
+});
+
+describe('escapeHtml and singleLine', () => {
+  it('escape the five HTML-significant characters', () => {
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+  });
+
+  it('turn control characters, tabs and Unicode line separators into single spaces', () => {
+    expect(singleLine(' a\r\nb\tc\u0000d\u2028e\u0085f ')).toBe('a b c d e f');
+  });
+
+  it('shorten long lines with an ellipsis', () => {
+    expect(singleLine('x'.repeat(300), 10)).toBe(`${'x'.repeat(9)}…`);
+  });
+});
