@@ -331,6 +331,25 @@ describe('decline and revoke', () => {
   });
 });
 
+describe('browser form posts', () => {
+  it('accepts from the acceptance page form and answers 303 to a page', async () => {
+    const tenant = 'f0000000-0000-0000-0000-0000000000f0';
+    const { link } = await invite({ customerTenantId: tenant, customerAdminEmail: 'it@f0.test', relationshipType: 'lineOfBusinessPartner' });
+    const form = new URLSearchParams({ code: link.code, acceptAgreement: 'on', agreementVersion: '2024-10' });
+    const response = await t.fetch(`/api/invitations/${link.id}/accept`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: form.toString(),
+      redirect: 'manual',
+      token: await adminOf(tenant),
+    });
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe(`http://localhost:7071/invitations/${link.id}?result=accepted`);
+    const list = (await (await t.fetch(`/api/customers/${tenant}/relationships`, { token: await adminOf(tenant) })).json()) as { items: Relationship[] };
+    expect(list.items).toMatchObject([{ type: 'lineOfBusinessPartner', roles: [] }]);
+  });
+});
+
 describe('domain invitations', () => {
   it('lets an admin signed in with a name in the domain accept; the accepting tenant becomes the customer', async () => {
     const tenant = 'd0000000-0000-0000-0000-00000000000d';
