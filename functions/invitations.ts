@@ -20,6 +20,7 @@ import {
   revokeInvitation,
 } from '../shared/services/invitations.js';
 import { relationshipView } from '../shared/services/relationships.js';
+import { idempotencyKeySchema } from '../shared/storage/idempotency.js';
 import { getInvitation, listInvitations } from '../shared/storage/invitations.js';
 
 const partnerParams = z.object({ partnerId: z.string() });
@@ -31,7 +32,6 @@ export const listInvitationsQuery = z.object({
   top: topSchema,
   continuationToken: z.string().optional(),
 });
-const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1–200 visible ASCII characters').optional();
 const codeSchema = z.string().min(1).max(200);
 export const reviewQuery = z.object({ code: codeSchema });
 /** Form posts send the ticked box as "on" or "true". */
@@ -79,7 +79,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       const { partnerId } = params(request, partnerParams);
       const caller = await authenticate(request);
       const partner = await requirePartnerStaff(caller, partnerId);
-      const idempotencyKey = validate(idempotencyKeySchema, request.headers.get('idempotency-key') ?? undefined, 'Idempotency-Key header');
+      const idempotencyKey = validate(idempotencyKeySchema.optional(), request.headers.get('idempotency-key') ?? undefined, 'Idempotency-Key header');
       const { body } = await readBody(request, createInvitationSchema);
       const { invitation, replay } = await createInvitation({ partner, caller, request: body, idempotencyKey, invocationId: context.invocationId });
       return {

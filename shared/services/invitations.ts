@@ -22,7 +22,8 @@ import { storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { recordAcceptance } from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
-import { claimIdempotencyKey, sha256 } from '../storage/idempotency.js';
+import { hashedKey } from '../storage/hashed-key.js';
+import { requestFingerprint, reserveIdempotencyKey } from '../storage/idempotency.js';
 import { findInvitation, getInvitation, insertInvitation, markInvitation, updateInvitation, type InvitationRecord } from '../storage/invitations.js';
 import { getPartnerProfile, type PartnerProfile } from '../storage/partner-profiles.js';
 import { addPartnerPointer, createRelationship, relationshipsWithPartner, replaceRelationship, type RelationshipRecord } from '../storage/relationships.js';
@@ -41,7 +42,7 @@ const auditActor = (a: Actor) => ({ tenantId: a.tenantId, objectId: a.objectId, 
 const newCode = () => randomBytes(32).toString('base64url');
 
 function codeMatches(codeHash: string, code: string): boolean {
-  const given = Buffer.from(sha256(code), 'hex');
+  const given = Buffer.from(hashedKey(code), 'hex');
   const stored = Buffer.from(codeHash, 'hex');
   return given.length === stored.length && timingSafeEqual(given, stored);
 }
@@ -143,7 +144,7 @@ async function ensureInvitationEmail(record: InvitationRecord): Promise<Invitati
   const code = newCode();
   let rotated: InvitationRecord;
   try {
-    rotated = await updateInvitation(record, { codeHash: sha256(code) }, record.etag);
+    rotated = await updateInvitation(record, { codeHash: hashedKey(code) }, record.etag);
   } catch (error) {
     if (storageStatus(error) === 412) return (await getInvitation(record.partnerId, record.id)) ?? record;
     throw error;
@@ -172,12 +173,11 @@ export async function createInvitation(input: {
   if (!partner.active) throw new AppError('conflict', 'The partner’s directory entry is inactive, so it cannot invite customers.');
   let id: string = randomUUID();
   if (input.idempotencyKey !== undefined) {
-    const claim = await claimIdempotencyKey(`invitations:${partner.partnerId}`, input.idempotencyKey, sha256(JSON.stringify(request)), id, now());
-    if (claim.replay) {
-      if (!claim.sameRequest) throw new AppError('conflict', 'This Idempotency-Key was already used with a different request body.');
-      const earlier = await getInvitation(partner.partnerId, claim.resourceId);
+    const reserved = await reserveIdempotencyKey(`invitations:${partner.partnerId}`, input.idempotencyKey, requestFingerprint(request), id);
+    if (reserved.replay) {
+      const earlier = await getInvitation(partner.partnerId, reserved.id);
       if (earlier) return { invitation: await ensureInvitationEmail(earlier), replay: true };
-      id = claim.resourceId; // the first request stopped before writing it: this one does
+      id = reserved.id; // the first request stopped before writing it: this one does
     }
   }
   const at = now();
@@ -195,7 +195,7 @@ export async function createInvitation(input: {
     duration: request.duration,
     autoExtend: request.autoExtend,
     expiresAt: invitationExpiresAt(at, request.expiresInDays),
-    codeHash: sha256(code),
+    codeHash: hashedKey(code),
     status: 'pending',
     createdAt: at.toISOString(),
     createdBy: actorOf(caller),

@@ -1,29 +1,50 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { storageStatus } from '../http/etag.js';
+import { AppError } from '../http/problem.js';
 import { storage } from './clients.js';
+import { hashedKey } from './hashed-key.js';
 import { tableNames } from './names.js';
 
-export const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+/**
+ * `Idempotency-Key` on creating POSTs. The key is reserved for the id of the resource about to
+ * be made before anything else is written, so two requests with the same key and body — even
+ * at the same moment, or after a failure halfway — end up at the same resource.
+ */
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1–200 visible ASCII characters');
 
-export interface IdempotencyClaim {
-  /** The resource the key stands for: the one just claimed, or the one an earlier request made. */
+interface IdempotencyEntity {
+  partitionKey: string;
+  rowKey: string;
   resourceId: string;
-  /** Whether an earlier request already claimed the key. */
-  replay: boolean;
-  /** Whether the earlier request had the same body (a different body with the same key is a client error). */
-  sameRequest: boolean;
+  fingerprint: string;
+  createdAt: string;
 }
 
-/** Claims `key` in `scope` for `resourceId`, or returns what an earlier request with the key claimed. */
-export async function claimIdempotencyKey(scope: string, key: string, requestHash: string, resourceId: string, at: Date): Promise<IdempotencyClaim> {
-  const t = (await storage()).table(tableNames.idempotencyKeys);
-  const rowKey = sha256(key);
+/** A stable fingerprint of a validated request body (same fields, same values → same fingerprint). */
+export function requestFingerprint(body: unknown): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)])) : v;
+  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('base64url');
+}
+
+/**
+ * Reserves `key` within `scope` for `proposedId`. Returns the id to use: the proposed one for a
+ * new key, the reserved one when the key was seen with the same body (`replay`); 409 when the
+ * key was used with a different body.
+ */
+export async function reserveIdempotencyKey(scope: string, key: string, fingerprint: string, proposedId: string): Promise<{ id: string; replay: boolean }> {
+  const table = (await storage()).table(tableNames.idempotencyKeys);
+  const partitionKey = `${scope}:${hashedKey(key)}`;
   try {
-    await t.createEntity({ partitionKey: scope, rowKey, requestHash, resourceId, createdAt: at.toISOString() });
-    return { resourceId, replay: false, sameRequest: true };
+    await table.createEntity<IdempotencyEntity>({ partitionKey, rowKey: '', resourceId: proposedId, fingerprint, createdAt: new Date().toISOString() });
+    return { id: proposedId, replay: false };
   } catch (error) {
     if (storageStatus(error) !== 409) throw error;
   }
-  const earlier = await t.getEntity<{ requestHash: string; resourceId: string }>(scope, rowKey);
-  return { resourceId: earlier.resourceId, replay: true, sameRequest: earlier.requestHash === requestHash };
+  const existing = await table.getEntity<IdempotencyEntity>(partitionKey, '');
+  if (existing.fingerprint !== fingerprint) {
+    throw new AppError('conflict', 'This Idempotency-Key was used with a different request body; use a new key for a new request.');
+  }
+  return { id: existing.resourceId, replay: true };
 }
