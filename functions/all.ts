@@ -6,11 +6,11 @@ import { emailOutboundFunctions } from './email-outbound.js';
 import { healthFunctions } from './health.js';
 import { invitationFunctions } from './invitations.js';
 import { meFunctions } from './me.js';
+import { openApiFunctions } from './openapi.js';
 import { relationshipReminderFunctions } from './relationship-reminders.js';
 import { relationshipFunctions } from './relationships.js';
 
-/** Every function of the app: registered with the Functions host by index.ts, served by the local host, called by tests. */
-export const allFunctions: FunctionDefinition[] = [
+const features: FunctionDefinition[] = [
   ...healthFunctions,
   ...meFunctions,
   ...emailOutboundFunctions,
@@ -21,3 +21,6 @@ export const allFunctions: FunctionDefinition[] = [
   ...auditFunctions,
   ...relationshipReminderFunctions,
 ];
+
+/** Every function of the app: registered with the Functions host by index.ts, served by the local host, called by tests. */
+export const allFunctions: FunctionDefinition[] = [...features, ...openApiFunctions(features)];

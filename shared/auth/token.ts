@@ -18,16 +18,17 @@ const claimsSchema = z.object({
 });
 
 /** The verified caller behind a request. */
-export interface Caller {
-  tenantId: string;
-  objectId: string;
-  name: string | undefined;
-  email: string | undefined;
+export const callerSchema = z.object({
+  tenantId: guid,
+  objectId: guid,
+  name: z.string().optional(),
+  email: z.string().optional(),
   /** Directory role template IDs held in the caller's own tenant. */
-  directoryRoles: string[];
+  directoryRoles: z.array(z.string()),
   /** App roles granted to the caller for this API. */
-  appRoles: string[];
-}
+  appRoles: z.array(z.string()),
+});
+export type Caller = z.infer<typeof callerSchema>;
 
 export interface TokenPolicy {
   /** May contain `{tenantid}`, replaced by the token's `tid`. */

@@ -1,4 +1,5 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { settings } from '../config.js';
 import type { ApiDoc, HttpFunctionDefinition } from '../definitions.js';
 import { AppError, problemResponse } from './problem.js';
 
@@ -36,6 +37,22 @@ export function toProblemResponse(error: unknown, context: InvocationContext): H
 
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
+const corsAllowedHeaders = 'Authorization, Content-Type, If-Match, Idempotency-Key';
+const corsExposedHeaders = 'ETag, Location, Retry-After';
+
+/** CORS for the browser origins in ALLOWED_ORIGINS only; other origins get no CORS headers, so browsers refuse them. */
+function corsHeaders(request: HttpRequest, methods: HttpMethod[]): Record<string, string> {
+  const origin = request.headers.get('origin');
+  if (!origin || !settings().allowedOrigins.includes(origin)) return {};
+  const headers: Record<string, string> = { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Expose-Headers': corsExposedHeaders };
+  if (request.method === 'OPTIONS') {
+    headers['Access-Control-Allow-Methods'] = methods.join(', ');
+    headers['Access-Control-Allow-Headers'] = corsAllowedHeaders;
+    headers['Access-Control-Max-Age'] = '600';
+  }
+  return headers;
+}
+
 /** An HTTP function definition whose handler answers every error as problem+json with safe default headers. */
 export function httpFunction(definition: {
   name: string;
@@ -49,18 +66,22 @@ export function httpFunction(definition: {
     kind: 'http',
     name: definition.name,
     route: definition.route,
-    methods: definition.methods,
+    // OPTIONS answers CORS preflights the same way here and in Azure.
+    methods: [...definition.methods, 'OPTIONS'],
     // Callers authenticate with bearer tokens checked in the handler, not with function keys.
     authLevel: 'anonymous',
     ...(definition.doc ? { doc: definition.doc } : {}),
     handler: async (request, context) => {
       let response: HttpResponseInit;
       try {
-        response = await handler(request, context);
+        response = request.method === 'OPTIONS' ? { status: 204 } : await handler(request, context);
       } catch (error) {
         response = toProblemResponse(error, context);
       }
-      return { ...response, headers: { ...defaultHeaders, ...(response.headers as Record<string, string> | undefined) } };
+      return {
+        ...response,
+        headers: { ...defaultHeaders, ...(response.headers as Record<string, string> | undefined), ...corsHeaders(request, definition.methods) },
+      };
     },
   };
 }

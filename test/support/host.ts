@@ -6,7 +6,7 @@ import { allFunctions } from '../../functions/all.js';
 import { readHostJson, type HostOptions } from '../../local/host-json.js';
 import { startLocalHost, type LocalHost } from '../../local/host.js';
 import { ensureLocalSigningKey, mintToken, type LocalRole, type LocalSigningKey } from '../../local/keys.js';
-import { resetSettings, settings } from '../../shared/config.js';
+import { resetSettings, settings, settingsSchema } from '../../shared/config.js';
 import type { FunctionDefinition } from '../../shared/definitions.js';
 import { createStorage, resetStorage, type Storage } from '../../shared/storage/clients.js';
 import { wipeStorage, workerConnectionString } from './storage.js';
@@ -53,15 +53,13 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     AUTH_AUDIENCE: testAudience,
     AUTH_JWKS_URI: `file:${jwksPath}`,
     PUBLIC_BASE_URL: 'http://localhost:7071',
-    // Explicitly empty, so a host started by an earlier test file in this worker cannot leave its email transport behind.
-    COMMUNICATION_SERVICES_CONNECTION_STRING: '',
-    COMMUNICATION_SERVICES_ENDPOINT: '',
-    EMAIL_SENDER_ADDRESS: '',
     EMAIL_OUTBOX_DIR: outboxDir,
     CUSTOMER_AGREEMENT_URL: 'https://agreements.example.test/customer-agreement',
     CUSTOMER_AGREEMENT_VERSION: '2024-10',
     ...options.env,
   };
+  // Settings are process-wide: clear what an earlier host of this file set, then set this host's.
+  for (const name of Object.keys(settingsSchema.shape)) delete process.env[name];
   Object.assign(process.env, env);
   resetSettings();
   resetStorage();

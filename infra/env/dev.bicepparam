@@ -1,0 +1,26 @@
+// Development: smallest and cheapest; local web front ends may call the API.
+using '../main.bicep'
+
+param environmentName = 'dev'
+param location = 'westeurope'
+
+// AUTH_AUDIENCE: the Application (client) ID of this environment's API app registration
+// (docs/deployment.md, "Register the API"). Entra ID v2.0 access tokens carry the client ID
+// as `aud`. Not a secret: replace the placeholder when the app is registered.
+param authAudience = '00000000-0000-0000-0000-0000000000d1'
+// PUBLIC_BASE_URL: empty uses the Function App's own https URL (it serves the pages);
+// set the custom domain here once one is bound to the app.
+param publicBaseUrl = ''
+// ALLOWED_ORIGINS: the browser front ends of this environment, comma-separated.
+param allowedOrigins = 'http://localhost:5173,http://localhost:7071'
+param customerAgreementUrl = 'https://www.microsoft.com/licensing/docs/customeragreement'
+param customerAgreementVersion = '2024-10'
+
+param storageSkuName = 'Standard_LRS'
+param storageDeleteRetentionDays = 1
+param logRetentionDays = 30
+param logDailyQuotaGb = 1
+param instanceMemoryMB = 2048
+param maximumInstanceCount = 10
+param alwaysReadyHttpInstances = 0
+param communicationDataLocation = 'Europe'

@@ -1,0 +1,27 @@
+// Production: zone-redundant storage, longer retention, no ingestion cap, one warm HTTP
+// instance, only the public site as a browser origin.
+using '../main.bicep'
+
+param environmentName = 'prod'
+param location = 'westeurope'
+
+// AUTH_AUDIENCE: the Application (client) ID of this environment's API app registration
+// (docs/deployment.md, "Register the API"). Entra ID v2.0 access tokens carry the client ID
+// as `aud`. Not a secret: replace the placeholder when the app is registered.
+param authAudience = '00000000-0000-0000-0000-0000000000f1'
+// PUBLIC_BASE_URL: empty uses the Function App's own https URL (it serves the pages);
+// set the custom domain here once one is bound to the app.
+param publicBaseUrl = ''
+// ALLOWED_ORIGINS: the browser front ends of this environment, comma-separated.
+param allowedOrigins = 'https://partners.contoso.com'
+param customerAgreementUrl = 'https://www.microsoft.com/licensing/docs/customeragreement'
+param customerAgreementVersion = '2024-10'
+
+param storageSkuName = 'Standard_ZRS'
+param storageDeleteRetentionDays = 30
+param logRetentionDays = 90
+param logDailyQuotaGb = -1
+param instanceMemoryMB = 2048
+param maximumInstanceCount = 100
+param alwaysReadyHttpInstances = 1
+param communicationDataLocation = 'Europe'

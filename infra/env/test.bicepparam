@@ -1,0 +1,26 @@
+// Test: production-like settings at a smaller scale, for acceptance testing.
+using '../main.bicep'
+
+param environmentName = 'test'
+param location = 'westeurope'
+
+// AUTH_AUDIENCE: the Application (client) ID of this environment's API app registration
+// (docs/deployment.md, "Register the API"). Entra ID v2.0 access tokens carry the client ID
+// as `aud`. Not a secret: replace the placeholder when the app is registered.
+param authAudience = '00000000-0000-0000-0000-0000000000e1'
+// PUBLIC_BASE_URL: empty uses the Function App's own https URL (it serves the pages);
+// set the custom domain here once one is bound to the app.
+param publicBaseUrl = ''
+// ALLOWED_ORIGINS: the browser front ends of this environment, comma-separated.
+param allowedOrigins = 'https://partners-test.contoso.com'
+param customerAgreementUrl = 'https://www.microsoft.com/licensing/docs/customeragreement'
+param customerAgreementVersion = '2024-10'
+
+param storageSkuName = 'Standard_LRS'
+param storageDeleteRetentionDays = 7
+param logRetentionDays = 30
+param logDailyQuotaGb = 5
+param instanceMemoryMB = 2048
+param maximumInstanceCount = 40
+param alwaysReadyHttpInstances = 0
+param communicationDataLocation = 'Europe'

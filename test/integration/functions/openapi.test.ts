@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allFunctions } from '../../../functions/all.js';
+import { startTestHost, type TestHost } from '../../support/host.js';
+
+let t: TestHost;
+beforeAll(async () => {
+  t = await startTestHost();
+});
+afterAll(() => t.stop());
+
+describe('GET /api/openapi.json', () => {
+  it('documents every HTTP function, each method, with a summary and its audience', async () => {
+    const response = await t.fetch('/api/openapi.json');
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { summary?: string; description?: string }>> };
+    expect(document.openapi).toBe('3.1.0');
+    for (const f of allFunctions) {
+      if (f.kind !== 'http') continue;
+      for (const method of f.methods.filter((m) => m !== 'OPTIONS')) {
+        const op = document.paths[`/api/${f.route}`]?.[method.toLowerCase()];
+        expect(op, `${method} /api/${f.route}`).toBeDefined();
+        expect(op?.summary, `${f.name} has a summary`).toBeTruthy();
+        expect(op?.description).toBeTruthy();
+      }
+    }
+  });
+
+  it('describes response bodies from the zod schemas', async () => {
+    const document = (await (await t.fetch('/api/openapi.json')).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { properties?: object } }> }> }>>;
+    };
+    const me = document.paths['/api/me']?.get?.responses['200']?.content?.['application/json']?.schema;
+    expect(Object.keys(me?.properties ?? {})).toEqual(expect.arrayContaining(['tenantId', 'objectId', 'directoryRoles', 'appRoles']));
+  });
+});

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QueueFunctionDefinition } from '../../../shared/definitions.js';
+import { enqueue } from '../../../shared/storage/clients.js';
+import { eventually, startTestHost, type TestHost } from '../../support/host.js';
+
+/** Test-only queue functions: one that always throws, one that records what it handled. */
+const failures: number[] = [];
+const handled: unknown[] = [];
+const failing: QueueFunctionDefinition = {
+  kind: 'queue',
+  name: 'always-fails',
+  queueName: 'always-fails',
+  connection: 'AzureWebJobsStorage',
+  handler: async (_message, context) => {
+    failures.push(Number(context.triggerMetadata?.dequeueCount));
+    throw new Error('handler failed on purpose');
+  },
+};
+const succeeding: QueueFunctionDefinition = {
+  kind: 'queue',
+  name: 'succeeds',
+  queueName: 'succeeds',
+  connection: 'AzureWebJobsStorage',
+  handler: async (message) => {
+    handled.push(message);
+  },
+};
+
+let t: TestHost;
+beforeAll(async () => {
+  t = await startTestHost({ functions: [failing, succeeding] });
+});
+afterAll(() => t.stop());
+
+describe('local host queue triggers', () => {
+  it('retries a throwing handler and moves the message to <queue>-poison after 5 tries', async () => {
+    await enqueue(t.storage.queue('always-fails'), { job: 'doomed' });
+    const poisoned = await eventually(async () => {
+      const peeked = await t.storage.queue('always-fails-poison').peekMessages();
+      return peeked.peekedMessageItems[0];
+    }, 15_000, 'the poison queue');
+    expect(JSON.parse(Buffer.from(poisoned.messageText, 'base64').toString())).toEqual({ job: 'doomed' });
+    expect(failures).toEqual([1, 2, 3, 4, 5]);
+    const left = await t.storage.queue('always-fails').getProperties();
+    expect(left.approximateMessagesCount).toBe(0);
+  });
+
+  it('hands a succeeding handler the decoded JSON once and deletes the message', async () => {
+    await enqueue(t.storage.queue('succeeds'), { hello: 'wörld' });
+    await eventually(() => (handled.length > 0 ? true : undefined), 10_000, 'the handler');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(handled).toEqual([{ hello: 'wörld' }]);
+    expect((await t.storage.queue('succeeds').getProperties()).approximateMessagesCount).toBe(0);
+    expect(t.logs.some((l) => /queue succeeds → succeeds ok \(try 1/.test(l))).toBe(true);
+  });
+});

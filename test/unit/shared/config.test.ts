@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { loadSettings, SettingsError } from '../../../shared/config.js';
+
+const local = {
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  AUTH_ISSUER: 'https://login.local.test/{tenantid}/v2.0',
+  AUTH_AUDIENCE: 'api://partner-relationships-local',
+  AUTH_JWKS_URI: 'file:.local/auth/jwks.json',
+  PUBLIC_BASE_URL: 'http://localhost:7071/',
+  EMAIL_OUTBOX_DIR: '.local/outbox',
+  CUSTOMER_AGREEMENT_URL: 'https://agreements.example.test/ca',
+  CUSTOMER_AGREEMENT_VERSION: '2024-10',
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    loadSettings(env);
+  } catch (error) {
+    if (error instanceof SettingsError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('settings', () => {
+  it('reads the local sample values into typed settings', () => {
+    const s = loadSettings(local);
+    expect(s.storage).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' });
+    expect(s.email).toEqual({ kind: 'outbox', directory: '.local/outbox', senderAddress: 'DoNotReply@localhost' });
+    expect(s.publicBaseUrl).toBe('http://localhost:7071');
+    expect(s.allowedOrigins).toEqual([]);
+  });
+
+  it('names a missing setting', () => {
+    const { AUTH_AUDIENCE: _, ...rest } = local;
+    expect(problemsOf(rest)).toEqual(['AUTH_AUDIENCE is missing']);
+  });
+
+  it('names a malformed setting and says what is wrong', () => {
+    const problems = problemsOf({ ...local, PUBLIC_BASE_URL: 'not a url', AUTH_JWKS_URI: 'ftp://keys' });
+    expect(problems).toHaveLength(2);
+    expect(problems.find((p) => p.startsWith('PUBLIC_BASE_URL '))).toBeDefined();
+    expect(problems.find((p) => p.startsWith('AUTH_JWKS_URI '))).toMatch(/http\(s\) URL or file:/);
+  });
+
+  it('asks for a storage connection when neither form is set', () => {
+    const { AzureWebJobsStorage: _, ...rest } = local;
+    expect(problemsOf(rest)[0]).toMatch(/^AzureWebJobsStorage is missing/);
+  });
+
+  it('builds an identity-based storage connection from the account name, as in Azure', () => {
+    const { AzureWebJobsStorage: _, ...rest } = local;
+    const s = loadSettings({
+      ...rest,
+      AzureWebJobsStorage__accountName: 'stpartnersdev',
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
+    });
+    expect(s.storage).toEqual({
+      kind: 'identity',
+      tableServiceUri: 'https://stpartnersdev.table.core.windows.net',
+      queueServiceUri: 'https://stpartnersdev.queue.core.windows.net',
+      clientId: '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
+    });
+  });
+
+  it('requires a sender address with Communication Services and prefers it over the outbox', () => {
+    const withEndpoint = { ...local, COMMUNICATION_SERVICES_ENDPOINT: 'https://acs.example.communication.azure.com' };
+    expect(problemsOf(withEndpoint)).toEqual(['EMAIL_SENDER_ADDRESS is missing (required with Communication Services)']);
+    expect(loadSettings({ ...withEndpoint, EMAIL_SENDER_ADDRESS: 'DoNotReply@example.test' }).email).toMatchObject({
+      kind: 'communicationServicesIdentity',
+      senderAddress: 'DoNotReply@example.test',
+    });
+  });
+
+  it('treats an empty value as not set, as an empty app setting is', () => {
+    expect(problemsOf({ ...local, EMAIL_OUTBOX_DIR: '' })[0]).toMatch(/^COMMUNICATION_SERVICES_ENDPOINT is missing/);
+  });
+
+  it('splits allowed origins and rejects ones that are not URLs', () => {
+    expect(loadSettings({ ...local, ALLOWED_ORIGINS: 'https://a.example, https://b.example' }).allowedOrigins).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
+    expect(problemsOf({ ...local, ALLOWED_ORIGINS: 'a.example' })[0]).toMatch(/^ALLOWED_ORIGINS/);
+  });
+});
