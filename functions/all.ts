@@ -3,9 +3,11 @@ import { agreementFunctions } from './agreements.js';
 import { auditFunctions } from './audit.js';
 import { contactRequestFanOutFunctions } from './contact-request-fanout.js';
 import { contactRequestFunctions } from './contact-requests.js';
+import { customerPageFunctions } from './customer-pages.js';
 import { customerSettingsFunctions } from './customer-settings.js';
 import { directoryFunctions } from './directory.js';
 import { emailOutboundFunctions } from './email-outbound.js';
+import { findPartnerPageFunctions } from './find-partner-pages.js';
 import { healthFunctions } from './health.js';
 import { invitationFunctions } from './invitations.js';
 import { leadFunctions } from './leads.js';
@@ -13,8 +15,11 @@ import { meFunctions } from './me.js';
 import { openApiFunctions } from './openapi.js';
 import { relationshipReminderFunctions } from './relationship-reminders.js';
 import { relationshipFunctions } from './relationships.js';
+import { webAssetFunctions } from './web-assets.js';
+import { webConfigFunctions } from './web-config.js';
 
 const features: FunctionDefinition[] = [
+  ...webConfigFunctions,
   ...healthFunctions,
   ...meFunctions,
   ...emailOutboundFunctions,
@@ -31,4 +36,11 @@ const features: FunctionDefinition[] = [
 ];
 
 /** Every function of the app: registered with the Functions host by index.ts, served by the local host, called by tests. */
-export const allFunctions: FunctionDefinition[] = [...features, ...openApiFunctions(features)];
+export const allFunctions: FunctionDefinition[] = [
+  ...features,
+  ...openApiFunctions(features),
+  // Web pages and their assets: outside api/ and not in the OpenAPI document.
+  ...findPartnerPageFunctions,
+  ...customerPageFunctions,
+  ...webAssetFunctions,
+];

@@ -32,6 +32,12 @@ param publicBaseUrl string = ''
 @description('ALLOWED_ORIGINS: browser origins allowed to call the API cross-origin, comma-separated; empty: none.')
 param allowedOrigins string = ''
 
+@description('WEB_SIGN_IN_CLIENT_ID: Application (client) ID of the web pages\' SPA app registration (MSAL sign-in); empty: the pages say sign-in is not configured. Set with webSignInScope.')
+param webSignInClientId string = ''
+
+@description('WEB_SIGN_IN_SCOPE: the API scope the pages ask for, e.g. api://<API client ID>/access_as_user. Set with webSignInClientId.')
+param webSignInScope string = ''
+
 @minLength(1)
 @description('CUSTOMER_AGREEMENT_URL: where customers read the Customer Agreement.')
 param customerAgreementUrl string
@@ -179,6 +185,8 @@ module api './modules/functionapp.bicep' = {
     authAudience: authAudience
     publicBaseUrl: publicBaseUrl
     allowedOrigins: allowedOrigins
+    webSignInClientId: webSignInClientId
+    webSignInScope: webSignInScope
     customerAgreementUrl: customerAgreementUrl
     customerAgreementVersion: customerAgreementVersion
     instanceMemoryMB: instanceMemoryMB

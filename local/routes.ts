@@ -4,7 +4,7 @@
  */
 type Segment =
   | { kind: 'literal'; text: string }
-  | { kind: 'param'; name: string; optional: boolean; constraint: string | undefined }
+  | { kind: 'param'; name: string; optional: boolean; constraint: ((value: string) => boolean) | undefined }
   | { kind: 'catchAll'; name: string };
 
 export interface CompiledRoute<T> {
@@ -24,17 +24,38 @@ export function compileRoute<T>(template: string, value: T): CompiledRoute<T> {
         return { kind: 'literal', text: part.toLowerCase() };
       }
       const [, star, name = '', constraint, optional] = param;
-      return star ? { kind: 'catchAll', name } : { kind: 'param', name, optional: Boolean(optional), constraint };
+      if (star) return { kind: 'catchAll', name };
+      return { kind: 'param', name, optional: Boolean(optional), constraint: constraint === undefined ? undefined : constraintTest(template, constraint) };
     });
   return { template, segments, value };
 }
 
 const constraintTests: Record<string, (v: string) => boolean> = {
   int: (v) => /^-?\d+$/.test(v),
+  long: (v) => /^-?\d+$/.test(v),
   guid: (v) => /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(v),
   alpha: (v) => /^[a-z]+$/i.test(v),
   bool: (v) => /^(true|false)$/i.test(v),
 };
+
+/** Constraints with a number: `maxlength(0)` makes `{ignored:maxlength(0)?}` match only the empty path (the site root). */
+const numberConstraints: Record<string, (n: number) => (v: string) => boolean> = {
+  minlength: (n) => (v) => v.length >= n,
+  maxlength: (n) => (v) => v.length <= n,
+  length: (n) => (v) => v.length === n,
+  min: (n) => (v) => /^-?\d+$/.test(v) && Number(v) >= n,
+  max: (n) => (v) => /^-?\d+$/.test(v) && Number(v) <= n,
+};
+
+/** The test of a constraint; one the local host does not know fails loudly rather than matching anything. */
+function constraintTest(template: string, constraint: string): (value: string) => boolean {
+  const simple = constraintTests[constraint];
+  if (simple) return simple;
+  const withNumber = /^([a-z]+)\((\d+)\)$/.exec(constraint);
+  const make = withNumber && numberConstraints[withNumber[1]!];
+  if (make) return make(Number(withNumber[2]));
+  throw new Error(`Route "${template}": the local host does not know the constraint "${constraint}"`);
+}
 
 /** Matches a path (without the route prefix) against a route; returns its parameters or undefined. */
 export function matchRoute<T>(route: CompiledRoute<T>, path: string): Record<string, string> | undefined {
@@ -60,8 +81,7 @@ export function matchRoute<T>(route: CompiledRoute<T>, path: string): Record<str
     if (segment.kind === 'literal') {
       if (decoded.toLowerCase() !== segment.text) return undefined;
     } else {
-      const test = segment.constraint && constraintTests[segment.constraint.replace(/\(.*$/, '')];
-      if (test && !test(decoded)) return undefined;
+      if (segment.constraint && !segment.constraint(decoded)) return undefined;
       params[segment.name] = decoded;
     }
     i++;

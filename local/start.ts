@@ -4,9 +4,10 @@ import { allFunctions } from '../functions/all.js';
 import { settings, SettingsError } from '../shared/config.js';
 import { createStorage } from '../shared/storage/clients.js';
 import { startAzurite, portInUse, type RunningAzurite } from './azurite.js';
+import { devTokenRoutes } from './dev-token.js';
 import { seedDemoDirectory } from './demo-directory.js';
 import { readHostJson } from './host-json.js';
-import { startLocalHost } from './host.js';
+import { startLocalHost, type LocalHostOptions } from './host.js';
 import { ensureLocalSigningKey } from './keys.js';
 import { applyLocalSettings } from './settings-file.js';
 
@@ -42,9 +43,11 @@ async function main(): Promise<void> {
     log(`Azurite listening on 10000-10002 (${flags['in-memory'] ? 'in memory' : 'data in .local/azurite'})`);
   }
 
+  let extraRoutes: LocalHostOptions['extraRoutes'] = {};
   if (config.auth.jwksUri.startsWith('file:')) {
-    await ensureLocalSigningKey(resolve(config.auth.jwksUri.slice('file:'.length)));
-    log(`local signing key ready; get a token with: npm run -s token -- --tenant <guid> --role global-admin`);
+    const key = await ensureLocalSigningKey(resolve(config.auth.jwksUri.slice('file:'.length)));
+    extraRoutes = devTokenRoutes(key);
+    log(`local signing key ready; get a token with: npm run -s token -- --tenant <guid> --role global-admin (the web pages offer a development sign-in)`);
   }
   if (config.email.kind === 'outbox') log(`emails are written to ${resolve(config.email.directory)} (open the .eml files in a mail client)`);
 
@@ -54,13 +57,15 @@ async function main(): Promise<void> {
     hostOptions: readHostJson('host.json'),
     port,
     log,
+    extraRoutes,
   });
   const seeded = await seedDemoDirectory();
   if (seeded > 0) log(`the partner directory was empty: added ${seeded} fictional demo partners`);
   log(`Functions:`);
   for (const f of allFunctions) {
-    log(f.kind === 'http' ? `  ${f.name}: [${f.methods.join(',')}] ${host.url}/api/${f.route}` : f.kind === 'queue' ? `  ${f.name}: queue ${f.queueName}` : `  ${f.name}: timer ${f.schedule}`);
+    log(f.kind === 'http' ? `  ${f.name}: [${f.methods.join(',')}] ${host.url}/${f.route}` : f.kind === 'queue' ? `  ${f.name}: queue ${f.queueName}` : `  ${f.name}: timer ${f.schedule}`);
   }
+  log(`Web pages: ${host.url}/ (find a partner), ${host.url}/partners (relationships)`);
   log(`Host started on ${host.url} — Ctrl-C stops it and Azurite`);
 
   let stopping = false;

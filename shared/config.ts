@@ -46,6 +46,10 @@ export const settingsSchema = z.object({
   /** The Customer Agreement customers accept: where to read it and which version is current. */
   CUSTOMER_AGREEMENT_URL: url,
   CUSTOMER_AGREEMENT_VERSION: z.string().min(1).max(64),
+
+  /** Browser sign-in on the web pages (MSAL): the SPA app registration's client id and the API scope it asks for. Both or neither. */
+  WEB_SIGN_IN_CLIENT_ID: optional(guid),
+  WEB_SIGN_IN_SCOPE: optional(z.string().regex(/^\S+$/, 'must be one scope, e.g. api://<api client id>/access_as_user')),
 });
 
 /** The From of outbox emails when EMAIL_SENDER_ADDRESS is not set (never leaves the machine). */
@@ -69,6 +73,8 @@ export interface Settings {
   allowedOrigins: string[];
   email: EmailTransport;
   customerAgreement: { url: string; version: string };
+  /** Entra ID sign-in on the web pages; undefined when not configured. */
+  webSignIn: { clientId: string; scope: string } | undefined;
 }
 
 export class SettingsError extends Error {
@@ -126,6 +132,10 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     problems.push('COMMUNICATION_SERVICES_ENDPOINT is missing (or set EMAIL_OUTBOX_DIR to write emails to a local folder)');
   }
 
+  if (Boolean(s.WEB_SIGN_IN_CLIENT_ID) !== Boolean(s.WEB_SIGN_IN_SCOPE)) {
+    problems.push(`${s.WEB_SIGN_IN_CLIENT_ID ? 'WEB_SIGN_IN_SCOPE' : 'WEB_SIGN_IN_CLIENT_ID'} is missing (web sign-in needs both WEB_SIGN_IN_CLIENT_ID and WEB_SIGN_IN_SCOPE)`);
+  }
+
   if (problems.length > 0 || !storage || !email) throw new SettingsError(problems);
   return {
     storage,
@@ -134,6 +144,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     allowedOrigins: s.ALLOWED_ORIGINS,
     email,
     customerAgreement: { url: s.CUSTOMER_AGREEMENT_URL, version: s.CUSTOMER_AGREEMENT_VERSION },
+    webSignIn: s.WEB_SIGN_IN_CLIENT_ID && s.WEB_SIGN_IN_SCOPE ? { clientId: s.WEB_SIGN_IN_CLIENT_ID, scope: s.WEB_SIGN_IN_SCOPE } : undefined,
   };
 }
 

@@ -14,6 +14,10 @@ param authAudience = '00000000-0000-0000-0000-0000000000f1'
 param publicBaseUrl = ''
 // ALLOWED_ORIGINS: the browser front ends of this environment, comma-separated.
 param allowedOrigins = 'https://partners.contoso.com'
+// WEB_SIGN_IN_CLIENT_ID / WEB_SIGN_IN_SCOPE: the SPA app registration the web pages sign in
+// with and the API scope they ask for (docs/web.md); both empty until it is registered.
+param webSignInClientId = ''
+param webSignInScope = ''
 param customerAgreementUrl = 'https://www.microsoft.com/licensing/docs/customeragreement'
 param customerAgreementVersion = '2024-10'
 

@@ -29,6 +29,10 @@ param publicBaseUrl string = ''
 @description('Browser origins allowed to call the API cross-origin, comma-separated.')
 param allowedOrigins string = ''
 param customerAgreementUrl string
+@description('SPA client id for the web pages\' Entra ID sign-in (MSAL); empty: not configured.')
+param webSignInClientId string = ''
+@description('API scope the web pages ask for; set together with webSignInClientId.')
+param webSignInScope string = ''
 param customerAgreementVersion string
 
 @allowed([
@@ -162,6 +166,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
       CUSTOMER_AGREEMENT_URL: customerAgreementUrl
       CUSTOMER_AGREEMENT_VERSION: customerAgreementVersion
+
+      // Browser sign-in on the web pages (MSAL); the app accepts both empty or both set.
+      WEB_SIGN_IN_CLIENT_ID: webSignInClientId
+      WEB_SIGN_IN_SCOPE: webSignInScope
     }
   }
 }

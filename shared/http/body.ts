@@ -78,6 +78,12 @@ export function readQuery<S extends z.ZodType>(request: HttpRequest, schema: S):
   return validate(schema, Object.fromEntries(request.query), 'query string');
 }
 
+/** A plain HTML form post (no JavaScript): form-urlencoded and asking for an HTML page back. */
+export function isBrowserFormPost(request: HttpRequest): boolean {
+  const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  return contentType === 'application/x-www-form-urlencoded' && wantsHtml(request);
+}
+
 /** Whether the caller is a browser form that wants an HTML page back rather than JSON. */
 export function wantsHtml(request: HttpRequest): boolean {
   return (request.headers.get('accept') ?? '').includes('text/html');

@@ -1,6 +1,8 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { settings } from '../config.js';
 import type { ApiDoc, HttpFunctionDefinition } from '../definitions.js';
+import { problemPage } from '../web/page.js';
+import { isBrowserFormPost } from './body.js';
 import { AppError, problemResponse } from './problem.js';
 
 /** Headers every API answer carries unless the handler sets its own. */
@@ -53,6 +55,12 @@ function corsHeaders(request: HttpRequest, methods: HttpMethod[]): Record<string
   return headers;
 }
 
+/**
+ * Where the API lives. host.json's routePrefix is empty so the web pages can sit at the site root
+ * (`/`, `/partners`, …); API routes get their `api/` here, so feature modules write `partners/{partnerId}`.
+ */
+export const apiRoutePrefix = 'api';
+
 /** An HTTP function definition whose handler answers every error as problem+json with safe default headers. */
 export function httpFunction(definition: {
   name: string;
@@ -65,7 +73,7 @@ export function httpFunction(definition: {
   return {
     kind: 'http',
     name: definition.name,
-    route: definition.route,
+    route: `${apiRoutePrefix}/${definition.route}`,
     // OPTIONS answers CORS preflights the same way here and in Azure.
     methods: [...definition.methods, 'OPTIONS'],
     // Callers authenticate with bearer tokens checked in the handler, not with function keys.
@@ -76,7 +84,9 @@ export function httpFunction(definition: {
       try {
         response = request.method === 'OPTIONS' ? { status: 204 } : await handler(request, context);
       } catch (error) {
-        response = toProblemResponse(error, context);
+        const problem = toProblemResponse(error, context);
+        // A form posted by a browser without JavaScript shows the person a page, not JSON.
+        response = isBrowserFormPost(request) ? problemPage(problem, request) : problem;
       }
       return {
         ...response,

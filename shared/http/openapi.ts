@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Audience, FunctionDefinition, HttpFunctionDefinition } from '../definitions.js';
+import type { ApiDoc, Audience, FunctionDefinition, HttpFunctionDefinition } from '../definitions.js';
 
 /** JSON Schema of what a caller sends or receives; transforms are shown by their input or output side. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -34,9 +34,7 @@ function objectProperties(schema: z.ZodType | undefined): [string, Record<string
   return Object.entries(json.properties ?? {}).map(([name, s]) => [name, s, (json.required ?? []).includes(name)]);
 }
 
-function operation(f: HttpFunctionDefinition): Record<string, unknown> {
-  const doc = f.doc;
-  if (!doc) return { operationId: f.name, responses: { default: { description: 'Undocumented' } } };
+function operation(f: HttpFunctionDefinition, doc: ApiDoc): Record<string, unknown> {
   const parameters = [
     ...objectProperties(doc.params).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
     ...objectProperties(doc.query).map(([name, schema, required]) => ({ name, in: 'query', required, schema })),
@@ -68,14 +66,18 @@ function operation(f: HttpFunctionDefinition): Record<string, unknown> {
   };
 }
 
-/** The OpenAPI 3.1 document of every HTTP function, built from the same zod schemas the handlers validate with. */
-export function buildOpenApiDocument(functions: FunctionDefinition[], options: { routePrefix: string; version: string }): Record<string, unknown> {
+/**
+ * The OpenAPI 3.1 document of every documented HTTP function (the API; web pages carry no doc),
+ * built from the same zod schemas the handlers validate with. Routes are full paths: host.json's
+ * routePrefix is empty.
+ */
+export function buildOpenApiDocument(functions: FunctionDefinition[], options: { version: string }): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const f of functions) {
-    if (f.kind !== 'http') continue;
-    const path = `/${[options.routePrefix, f.route].filter(Boolean).join('/')}`;
+    if (f.kind !== 'http' || !f.doc) continue;
+    const path = `/${f.route}`;
     paths[path] ??= {};
-    for (const method of f.methods) if (method !== 'OPTIONS') paths[path][method.toLowerCase()] = operation(f);
+    for (const method of f.methods) if (method !== 'OPTIONS') paths[path][method.toLowerCase()] = operation(f, f.doc);
   }
   return {
     openapi: '3.1.0',

@@ -275,12 +275,14 @@ describe('infra: azd conventions', async () => {
 });
 
 describe('deployment package', () => {
-  it('honours .funcignore: ships host.json, package.json and the bundle, not sources, tests, infra or node_modules', () => {
+  it('honours .funcignore: ships host.json, package.json, the bundle and the web assets, not sources, tests, infra or node_modules', () => {
     const list = execFileSync('bash', [path.join(infra, 'scripts', 'package.sh'), '--list'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
       .split('\n')
       .filter(Boolean);
     expect(list).toEqual(expect.arrayContaining(['host.json', 'package.json']));
     if (existsSync(path.join(root, 'dist/bundle/index.js'))) expect(list).toContain('dist/bundle/index.js');
+    if (existsSync(path.join(root, 'dist/web/app.js'))) expect(list).toEqual(expect.arrayContaining(['dist/web/app.js', 'dist/web/app.css']));
+    for (const f of list) expect(f, 'only the bundle and web assets of dist/').toMatch(/^(host\.json|package\.json|dist\/(bundle|web)\/.+)$/);
     for (const f of list) {
       expect(f).not.toMatch(/^(infra|test|local|node_modules|\.github|\.local)\//);
       expect(f).not.toMatch(/\.ts$/);

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { allFunctions } from '../../functions/all.js';
 import { readHostJson, type HostOptions } from '../../local/host-json.js';
 import { startLocalHost, type LocalHost } from '../../local/host.js';
+import { devTokenRoutes } from '../../local/dev-token.js';
 import { ensureLocalSigningKey, mintToken, type LocalRole, type LocalSigningKey } from '../../local/keys.js';
 import { resetSettings, settings, settingsSchema } from '../../shared/config.js';
 import type { FunctionDefinition } from '../../shared/definitions.js';
@@ -36,6 +37,8 @@ export interface TestHostOptions {
   /** Keep what earlier hosts of this test file stored (restart scenarios). */
   keepData?: boolean;
   connectionString?: string;
+  /** A fixed port (e.g. one PUBLIC_BASE_URL names, so links in emails reach this host); a free one otherwise. */
+  port?: number;
 }
 
 /**
@@ -71,9 +74,11 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     functions: options.functions ?? allFunctions,
     storage,
     hostOptions: { ...fromHostJson, queues: { ...fromHostJson.queues, maxPollingIntervalMs: 100, visibilityTimeoutMs: 0, ...options.queues } },
-    port: 0,
+    port: options.port ?? 0,
     log: (line) => logs.push(line),
     timers: false,
+    // The same development sign-in route `npm start` serves (the web pages use it).
+    extraRoutes: devTokenRoutes(key),
   });
   return {
     url: host.url,

@@ -9,20 +9,28 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 describe('GET /api/openapi.json', () => {
-  it('documents every HTTP function, each method, with a summary and its audience', async () => {
+  it('documents every API function, each method, with a summary and its audience', async () => {
     const response = await t.fetch('/api/openapi.json');
     expect(response.status).toBe(200);
     const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { summary?: string; description?: string }>> };
     expect(document.openapi).toBe('3.1.0');
-    for (const f of allFunctions) {
+    const api = allFunctions.filter((f) => f.kind === 'http' && f.route.startsWith('api/'));
+    expect(api.length).toBeGreaterThan(10);
+    for (const f of api) {
       if (f.kind !== 'http') continue;
       for (const method of f.methods.filter((m) => m !== 'OPTIONS')) {
-        const op = document.paths[`/api/${f.route}`]?.[method.toLowerCase()];
-        expect(op, `${method} /api/${f.route}`).toBeDefined();
+        const op = document.paths[`/${f.route}`]?.[method.toLowerCase()];
+        expect(op, `${method} /${f.route}`).toBeDefined();
         expect(op?.summary, `${f.name} has a summary`).toBeTruthy();
         expect(op?.description).toBeTruthy();
       }
     }
+  });
+
+  it('leaves the web pages and their assets out: only API paths', async () => {
+    const document = (await (await t.fetch('/api/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths).filter((p) => !p.startsWith('/api/'))).toEqual([]);
+    expect(allFunctions.some((f) => f.kind === 'http' && !f.route.startsWith('api/'))).toBe(true);
   });
 
   it('describes response bodies from the zod schemas', async () => {

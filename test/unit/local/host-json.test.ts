@@ -5,7 +5,8 @@ import { scheduleMatches } from '../../../local/timer-host.js';
 describe('host.json', () => {
   it('is read as the Functions host reads it', () => {
     const options = readHostJson('host.json');
-    expect(options.routePrefix).toBe('api');
+    // Empty so web pages sit at the site root; API routes carry their own `api/` (httpFunction).
+    expect(options.routePrefix).toBe('');
     expect(options.queues.maxDequeueCount).toBe(5);
     expect(options.queues.messageEncoding).toBe('base64');
     expect(options.queues.maxPollingIntervalMs).toBe(2000);

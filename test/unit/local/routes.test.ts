@@ -20,6 +20,21 @@ describe('route templates', () => {
     expect(matchRoute(compileRoute('static/{*path}', 'r'), '/static/css/site.css')).toEqual({ path: 'css/site.css' });
   });
 
+  it('matches the site root with the Functions idiom {ignored:maxlength(0)?}, and nothing else', () => {
+    const root = compileRoute('{ignored:maxlength(0)?}', 'root');
+    expect(matchRoute(root, '/')).toEqual({});
+    expect(matchRoute(root, '')).toEqual({});
+    expect(matchRoute(root, '/partners')).toBeUndefined();
+    expect(matchRoute(root, '/x')).toBeUndefined();
+  });
+
+  it('checks length constraints and refuses constraints it does not know', () => {
+    expect(matchRoute(compileRoute('codes/{code:length(3)}', 'r'), '/codes/abc')).toEqual({ code: 'abc' });
+    expect(matchRoute(compileRoute('codes/{code:length(3)}', 'r'), '/codes/abcd')).toBeUndefined();
+    expect(matchRoute(compileRoute('codes/{code:minlength(2)}', 'r'), '/codes/a')).toBeUndefined();
+    expect(() => compileRoute('items/{id:regex(^a$)}', 'r')).toThrow(/does not know the constraint/);
+  });
+
   it('prefers literal segments over parameters', () => {
     const routes = [compileRoute('invitations/{id}', 'param'), compileRoute('invitations/mine', 'literal')].sort(byPrecedence);
     expect(routes.find((r) => matchRoute(r, '/invitations/mine'))?.value).toBe('literal');

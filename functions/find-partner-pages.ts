@@ -1,0 +1,300 @@
+import type { HttpRequest } from '@azure/functions';
+import { z } from 'zod';
+import type { FunctionDefinition } from '../shared/definitions.js';
+import { contactRequestIdSchema, maxPartnersPerRequest } from '../shared/domain/contact-requests.js';
+import { directorySearchQuerySchema, type MatchReason, type SearchHit } from '../shared/domain/directory-search.js';
+import { organizationSizes, partnerIdSchema, type DirectoryEntry, type Location, type OrganizationSize } from '../shared/domain/directory.js';
+import { fieldErrors } from '../shared/http/body.js';
+import { AppError, type FieldError } from '../shared/http/problem.js';
+import { readContactRequest } from '../shared/storage/contact-requests.js';
+import { directoryIndex } from '../shared/storage/directory.js';
+import { countries, countryName } from '../shared/web/countries.js';
+import { html, type Html } from '../shared/web/html.js';
+import { backTo, layout, pageResponse } from '../shared/web/page.js';
+import { pageFunction } from '../shared/web/page-function.js';
+
+/**
+ * Find a partner (`/`), the contact form (`/contact`) and its thank-you page. They work as plain
+ * HTML forms: search is a GET form to `/`, "Contact selected providers" a GET form to `/contact`,
+ * whose form posts to `/api/contact-requests` (303 to the thank-you page). app.js adds inline
+ * field errors and a live selection count on top.
+ */
+
+export const sizeLabels: Record<OrganizationSize, string> = {
+  '1-9': '1–9 employees',
+  '10-49': '10–49 employees',
+  '50-249': '50–249 employees',
+  '250-999': '250–999 employees',
+  '1000+': '1,000 or more employees',
+};
+
+const fieldNames = { name: 'name', services: 'services', industries: 'industries', description: 'description' } as const;
+
+function place(location: Location): string {
+  return [location.city, location.region, countryName(location.country)].filter(Boolean).join(', ');
+}
+
+/** Why a partner matched, in words. */
+export function reasonText(reason: MatchReason): string {
+  switch (reason.kind) {
+    case 'location':
+      if (reason.location.city === undefined && reason.location.region === undefined) return `Serves all of ${countryName(reason.location.country)}`;
+      return `${reason.exact ? 'Located in' : 'Serves the area around'} ${place(reason.location)}`;
+    case 'organizationSize':
+      return `Works with organizations of ${sizeLabels[reason.size]}`;
+    case 'keyword':
+      return `“${reason.word}” in its ${reason.fields.map((f) => fieldNames[f]).join(', ')}`;
+  }
+}
+
+const errorId = (field: string) => `${field}-error`;
+
+/** Attributes tying a field to its error message (and marking it invalid) when it has one. */
+function invalid(field: string, errors: FieldError[]): Html {
+  return errors.some((e) => e.path.split('.')[0] === field) ? html` aria-invalid="true" aria-describedby="${errorId(field)}"` : html``;
+}
+
+function errorFor(field: string, errors: FieldError[]): Html {
+  const error = errors.find((e) => e.path.split('.')[0] === field);
+  return html`<p class="field-error" id="${errorId(field)}" data-error-for="${field}"${error ? '' : html` hidden`}>${error?.message ?? ''}</p>`;
+}
+
+function countryOptions(selected: string | undefined, placeholder: string): Html {
+  return html`<option value="">${placeholder}</option>${countries().map(
+    (c) => html`<option value="${c.code}"${c.code === selected ? html` selected` : ''}>${c.name}</option>`,
+  )}`;
+}
+
+function sizeOptions(selected: string | undefined, placeholder: string): Html {
+  return html`<option value="">${placeholder}</option>${organizationSizes.map(
+    (s) => html`<option value="${s}"${s === selected ? html` selected` : ''}>${sizeLabels[s]}</option>`,
+  )}`;
+}
+
+const searchParamNames = ['country', 'region', 'city', 'size', 'q'] as const;
+type SearchValues = Partial<Record<(typeof searchParamNames)[number], string>>;
+
+function searchForm(values: SearchValues, errors: FieldError[]): Html {
+  return html`<form class="search-form" method="get" action="/" role="search" aria-label="Find a partner">
+  <div class="field-row">
+    <div class="field">
+      <label for="country">Country</label>
+      <select id="country" name="country" autocomplete="country"${invalid('country', errors)}>${countryOptions(values.country, 'Any country')}</select>
+      ${errorFor('country', errors)}
+    </div>
+    <div class="field">
+      <label for="region">Region or state <span class="optional">(optional)</span></label>
+      <input id="region" name="region" value="${values.region ?? ''}" maxlength="100" autocomplete="address-level1"${invalid('region', errors)}>
+      ${errorFor('region', errors)}
+    </div>
+    <div class="field">
+      <label for="city">City <span class="optional">(optional)</span></label>
+      <input id="city" name="city" value="${values.city ?? ''}" maxlength="100" autocomplete="address-level2"${invalid('city', errors)}>
+      ${errorFor('city', errors)}
+    </div>
+  </div>
+  <div class="field-row">
+    <div class="field">
+      <label for="size">Organization size</label>
+      <select id="size" name="size"${invalid('size', errors)}>${sizeOptions(values.size, 'Any size')}</select>
+      ${errorFor('size', errors)}
+    </div>
+    <div class="field field-wide">
+      <label for="q">Keywords</label>
+      <input id="q" name="q" type="search" value="${values.q ?? ''}" maxlength="200" placeholder="e.g. backup, healthcare, Teams"${invalid('q', errors)}>
+      ${errorFor('q', errors)}
+    </div>
+  </div>
+  <button type="submit" class="button primary">Search</button>
+</form>`;
+}
+
+function resultItem(hit: SearchHit): Html {
+  const e: DirectoryEntry = hit.entry;
+  const id = `partner-${e.id}`;
+  return html`<li class="result">
+  <div class="result-select">
+    <input type="checkbox" id="${id}" name="partnerIds" value="${e.id}" aria-describedby="${id}-details">
+  </div>
+  <div class="result-body">
+    <h3 class="result-name"><label for="${id}">${e.displayName}</label>${e.certified ? html` <span class="badge">Certified</span>` : ''}</h3>
+    <div id="${id}-details">
+      <p class="result-description">${e.description}</p>
+      ${e.services.length > 0 ? html`<p class="result-meta"><span class="meta-label">Services:</span> ${e.services.join(', ')}</p>` : ''}
+      <p class="result-meta"><span class="meta-label">Locations:</span> ${e.locations.map(place).join('; ')}</p>
+      ${
+        hit.reasons.length > 0
+          ? html`<div class="reasons"><span class="meta-label">Why it matched:</span><ul>${hit.reasons.map((r) => html`<li>${reasonText(r)}</li>`)}</ul></div>`
+          : ''
+      }
+    </div>
+  </div>
+</li>`;
+}
+
+function results(hits: SearchHit[], values: SearchValues, nextPage: string | undefined): Html {
+  if (hits.length === 0) {
+    return html`<section class="results-section" aria-labelledby="results-heading"><h2 id="results-heading">No partners found</h2><p>Try fewer keywords, or a wider location.</p></section>`;
+  }
+  return html`<section class="results-section" aria-labelledby="results-heading">
+<h2 id="results-heading">Partners that match</h2>
+<form method="get" action="/contact" id="results-form" class="results-form">
+  <p id="selection-help">Select up to ${maxPartnersPerRequest} partners, then contact them in one request.</p>
+  ${values.country ? html`<input type="hidden" name="country" value="${values.country}">` : ''}
+  ${values.size ? html`<input type="hidden" name="size" value="${values.size}">` : ''}
+  <ol class="results" aria-describedby="selection-help">${hits.map(resultItem)}</ol>
+  <div class="results-actions">
+    <p class="selection-count" id="selection-count" aria-live="polite"></p>
+    <button type="submit" class="button primary" id="contact-selected">Contact selected providers</button>
+  </div>
+</form>
+${nextPage ? html`<p><a href="${nextPage}">More partners</a></p>` : ''}
+</section>`;
+}
+
+function stringParams(request: HttpRequest): SearchValues & { continuationToken?: string } {
+  const values: SearchValues & { continuationToken?: string } = {};
+  for (const name of [...searchParamNames, 'continuationToken'] as const) {
+    const value = request.query.get(name);
+    if (value !== null) values[name] = value;
+  }
+  return values;
+}
+
+async function findPartnerPage(request: HttpRequest) {
+  const values = stringParams(request);
+  const searched = searchParamNames.some((n) => values[n] !== undefined);
+  let body: Html = html``;
+  let errors: FieldError[] = [];
+  if (searched) {
+    const parsed = directorySearchQuerySchema.safeParse(values);
+    if (parsed.success) {
+      const result = (await directoryIndex()).search(parsed.data);
+      const next = result.continuationToken
+        ? `/?${new URLSearchParams({ ...Object.fromEntries(searchParamNames.flatMap((n) => (values[n] ? [[n, values[n]]] : []))), continuationToken: result.continuationToken })}`
+        : undefined;
+      body = results(result.items, values, next);
+    } else {
+      errors = fieldErrors(parsed.error);
+    }
+  }
+  return pageResponse(
+    errors.length > 0 ? 400 : 200,
+    layout({
+      title: 'Find a partner',
+      page: 'find-partner',
+      main: html`<h1>Find a partner</h1>
+<p class="lead">Search Microsoft partners by where you are, how big your organization is and what you need.</p>
+${searchForm(values, errors)}
+${body}`,
+    }),
+  );
+}
+
+const contactQuerySchema = z.object({
+  partnerIds: z
+    .array(partnerIdSchema)
+    .min(1, 'select at least one partner')
+    .max(maxPartnersPerRequest, `select at most ${maxPartnersPerRequest} partners`),
+  country: z.string().optional(),
+  size: z.string().optional(),
+});
+
+function field(name: string, label: string, control: Html, errors: FieldError[], hint?: string): Html {
+  return html`<div class="field">
+  <label for="${name}">${label}</label>
+  ${hint ? html`<p class="hint" id="${name}-hint">${hint}</p>` : ''}
+  ${control}
+  ${errorFor(name, errors)}
+</div>`;
+}
+
+async function contactPage(request: HttpRequest) {
+  const parsed = contactQuerySchema.safeParse({
+    partnerIds: request.query.getAll('partnerIds'),
+    country: request.query.get('country') ?? undefined,
+    size: request.query.get('size') ?? undefined,
+  });
+  if (!parsed.success) throw new AppError('validation', `Select between 1 and ${maxPartnersPerRequest} partners to contact.`, { errors: fieldErrors(parsed.error) });
+  const index = await directoryIndex();
+  const chosen = [...new Set(parsed.data.partnerIds)].map((id) => {
+    const entry = index.get(id);
+    if (!entry) throw new AppError('not-found', `The partner ${id} is no longer in the directory; search again.`);
+    return entry;
+  });
+  const none: FieldError[] = [];
+  const text = (name: string, attrs: Html) => html`<input id="${name}" name="${name}"${attrs}>`;
+  return pageResponse(
+    200,
+    layout({
+      title: 'Contact partners',
+      page: 'contact',
+      main: html`<h1>Contact ${chosen.length === 1 ? 'this partner' : `these ${chosen.length} partners`}</h1>
+<ul class="chosen-partners">${chosen.map((p) => html`<li>${p.displayName}</li>`)}</ul>
+<p><a href="${backTo(request).href}" class="back-link">Change the selection</a></p>
+<div class="error-summary" id="form-errors" role="alert" tabindex="-1" hidden></div>
+<form method="post" action="/api/contact-requests" id="contact-form" class="contact-form">
+  ${chosen.map((p) => html`<input type="hidden" name="partnerIds" value="${p.id}">`)}
+  <fieldset>
+    <legend>Your business needs</legend>
+    ${field('businessNeeds', 'What do you need help with?', html`<textarea id="businessNeeds" name="businessNeeds" rows="6" required minlength="20" maxlength="4000" aria-describedby="businessNeeds-hint"></textarea>`, none, 'At least 20 characters: what you want to achieve, and by when.')}
+  </fieldset>
+  <fieldset>
+    <legend>Your contact details</legend>
+    ${field('name', 'Your name', text('name', html` required maxlength="200" autocomplete="name"`), none)}
+    ${field('email', 'Work email', text('email', html` type="email" required maxlength="254" autocomplete="email"`), none)}
+    ${field('phone', 'Phone (optional)', text('phone', html` type="tel" maxlength="30" autocomplete="tel"`), none)}
+    ${field('company', 'Organization', text('company', html` required maxlength="200" autocomplete="organization"`), none)}
+    ${field('country', 'Country', html`<select id="country" name="country" required autocomplete="country">${countryOptions(parsed.data.country, 'Choose a country')}</select>`, none)}
+    ${field('organizationSize', 'Organization size', html`<select id="organizationSize" name="organizationSize" required>${sizeOptions(parsed.data.size, 'Choose a size')}</select>`, none)}
+    ${field('industry', 'Industry (optional)', text('industry', html` maxlength="200"`), none)}
+  </fieldset>
+  <div class="honeypot" aria-hidden="true">
+    <label for="website">Leave this empty</label>
+    <input id="website" name="website" tabindex="-1" autocomplete="off">
+  </div>
+  <fieldset>
+    <legend>Consent</legend>
+    <div class="check">
+      <input type="checkbox" id="consentToContact" name="consentToContact" value="true" required>
+      <label for="consentToContact">The selected partners may contact me about my request.</label>
+    </div>
+    ${errorFor('consentToContact', none)}
+    <div class="check">
+      <input type="checkbox" id="consentToShareDetails" name="consentToShareDetails" value="true" required>
+      <label for="consentToShareDetails">Share these details with the selected partners.</label>
+    </div>
+    ${errorFor('consentToShareDetails', none)}
+  </fieldset>
+  <button type="submit" class="button primary">Send request</button>
+</form>`,
+    }),
+  );
+}
+
+async function thankYouPage(request: HttpRequest) {
+  const parsed = contactRequestIdSchema.safeParse(request.query.get('id') ?? '');
+  const stored = parsed.success ? await readContactRequest(parsed.data) : undefined;
+  if (!stored) throw new AppError('not-found', 'There is no such contact request.');
+  const partners = stored.request.partners.map((p) => p.partnerName);
+  return pageResponse(
+    200,
+    layout({
+      title: 'Thank you',
+      page: 'thank-you',
+      main: html`<h1>Thank you — your request is on its way</h1>
+<p>We are sending it to:</p>
+<ul class="chosen-partners">${partners.map((name) => html`<li>${name}</li>`)}</ul>
+<p>You will get a confirmation by email. The partners contact you directly.</p>
+<p class="muted">Reference: <span class="reference">${stored.request.id}</span></p>
+<p><a class="button" href="/">Find more partners</a></p>`,
+    }),
+  );
+}
+
+export const findPartnerPageFunctions: FunctionDefinition[] = [
+  // `{ignored:maxlength(0)?}` is how the Functions host routes the site root.
+  pageFunction({ name: 'page-find-partner', route: '{ignored:maxlength(0)?}', handler: findPartnerPage }),
+  pageFunction({ name: 'page-contact', route: 'contact', handler: contactPage }),
+  pageFunction({ name: 'page-contact-thank-you', route: 'contact/thank-you', handler: thankYouPage }),
+];

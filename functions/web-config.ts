@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { settings } from '../shared/config.js';
+import type { FunctionDefinition } from '../shared/definitions.js';
+import { httpFunction } from '../shared/http/handler.js';
+import { entraLoginOrigin } from '../shared/web/page.js';
+
+/** Where the local host mints development tokens (local/dev-token.ts); absent in Azure. */
+export const devTokenPath = '/.local/dev-token';
+
+const webConfigSchema = z.object({
+  signIn: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('msal'), clientId: z.string(), authority: z.string(), scopes: z.array(z.string()) }),
+    z.object({ kind: z.literal('development'), tokenPath: z.string() }),
+    z.object({ kind: z.literal('none') }),
+  ]),
+});
+export type WebConfig = z.infer<typeof webConfigSchema>;
+
+/** Which sign-in the web pages use: Entra ID through MSAL when configured, the local host's development tokens when the app trusts the local key, otherwise none. */
+export function webConfig(): WebConfig {
+  const { webSignIn, auth } = settings();
+  if (webSignIn) return { signIn: { kind: 'msal', clientId: webSignIn.clientId, authority: `${entraLoginOrigin}/organizations`, scopes: [webSignIn.scope] } };
+  if (auth.jwksUri.startsWith('file:')) return { signIn: { kind: 'development', tokenPath: devTokenPath } };
+  return { signIn: { kind: 'none' } };
+}
+
+export const webConfigFunctions: FunctionDefinition[] = [
+  httpFunction({
+    name: 'web-config',
+    route: 'web-config',
+    methods: ['GET'],
+    doc: {
+      summary: 'How the web pages sign people in: Entra ID (MSAL settings), local development tokens, or not configured',
+      tags: ['meta'],
+      audience: 'anyone',
+      responses: { 200: { description: 'The sign-in the pages use', schema: webConfigSchema } },
+    },
+    handler: async () => ({ status: 200, jsonBody: webConfig() satisfies WebConfig }),
+  }),
+];

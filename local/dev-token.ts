@@ -1,0 +1,56 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { devTokenPath } from '../functions/web-config.js';
+import { settings } from '../shared/config.js';
+import { tenantIdSchema } from '../shared/domain/directory.js';
+import { localRoles, mintToken, type LocalRole, type LocalSigningKey } from './keys.js';
+
+const requestSchema = z.object({
+  tenantId: tenantIdSchema,
+  role: z.enum(Object.keys(localRoles) as [LocalRole, ...LocalRole[]]),
+  name: z.string().trim().min(1).max(100).optional(),
+  email: z.email().max(254).optional(),
+});
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.end(JSON.stringify(body));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let text = '';
+  for await (const chunk of req) {
+    text += String(chunk);
+    if (text.length > 4096) throw new Error('body too large');
+  }
+  return JSON.parse(text);
+}
+
+/**
+ * `POST /.local/dev-token` {tenantId, role, name?, email?} → {accessToken}: the web pages'
+ * development sign-in, minting with the local signing key exactly as `npm run token` does. A route
+ * of the local host only, never a function, so it does not exist in Azure. JSON only: a
+ * cross-origin page cannot send that without a CORS preflight, which this route never grants.
+ */
+export function devTokenRoutes(key: LocalSigningKey): Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> {
+  return {
+    [devTokenPath]: async (req, res) => {
+      if (req.method !== 'POST') return send(res, 405, { detail: 'POST {tenantId, role, name?} here.' });
+      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, { detail: 'Send application/json.' });
+      let body: unknown;
+      try {
+        body = await readJson(req);
+      } catch {
+        return send(res, 400, { detail: 'The body is not JSON.' });
+      }
+      const parsed = requestSchema.safeParse(body);
+      if (!parsed.success) {
+        return send(res, 400, { detail: 'Invalid development sign-in.', errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      }
+      const { auth } = settings();
+      const lifetimeSeconds = 3600;
+      const accessToken = await mintToken(key, { ...parsed.data, issuer: auth.issuer, audience: auth.audience, lifetimeSeconds });
+      send(res, 200, { accessToken, expiresIn: lifetimeSeconds });
+    },
+  };
+}

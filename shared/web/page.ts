@@ -1,0 +1,158 @@
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { settings } from '../config.js';
+import type { FieldError } from '../http/problem.js';
+import { pageAssets } from './assets.js';
+import { html, type Html } from './html.js';
+
+/** Where Entra ID sign-in talks to when it is configured (MSAL's token and discovery requests). */
+export const entraLoginOrigin = 'https://login.microsoftonline.com';
+
+/**
+ * The pages' Content-Security-Policy: scripts, styles and requests only from this app (and the
+ * Entra ID login endpoint when browser sign-in is configured), no inline script or style, forms
+ * post only here, and no framing.
+ */
+export function contentSecurityPolicy(): string {
+  const login = settings().webSignIn ? ` ${entraLoginOrigin}` : '';
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self'${login}`,
+    // MSAL renews a session in a hidden frame of the login endpoint once its refresh token has expired.
+    ...(login ? [`frame-src${login}`] : []),
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+}
+
+/** Headers of every page answer. */
+export function pageHeaders(): Record<string, string> {
+  return {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Security-Policy': contentSecurityPolicy(),
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  };
+}
+
+export type PageName = 'find-partner' | 'contact' | 'thank-you' | 'invitation' | 'partners' | 'message';
+
+const navigation: { href: string; label: string; pages: PageName[] }[] = [
+  { href: '/', label: 'Find a partner', pages: ['find-partner', 'contact', 'thank-you'] },
+  { href: '/partners', label: 'Partner relationships', pages: ['partners', 'invitation'] },
+];
+
+/** A whole page around `main`: skip link, header with navigation and the sign-in area, footer. `data` becomes data-* attributes of body for app.js. */
+export function layout(options: { title: string; page: PageName; main: Html; data?: Record<string, string> }): string {
+  const assets = pageAssets();
+  const data = Object.entries({ page: options.page, ...options.data }).map(
+    ([key, value]) => html` data-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}="${value}"`,
+  );
+  return `<!doctype html>\n${html`<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${options.title} · Partner relationships</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${assets.style}">
+<script type="module" src="${assets.script}"></script>
+</head>
+<body${data}>
+<a class="skip-link" href="#main">Skip to content</a>
+<header class="site-header">
+  <div class="wrap header-row">
+    <a class="brand" href="/">Partner relationships</a>
+    <nav aria-label="Main">
+      <ul>${navigation.map((n) => html`<li><a href="${n.href}"${n.pages.includes(options.page) ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}</ul>
+    </nav>
+    <div id="session" class="session"></div>
+  </div>
+</header>
+<main id="main" class="wrap" tabindex="-1">
+${options.main}
+</main>
+<footer class="site-footer"><div class="wrap">Partner relationships service</div></footer>
+</body>
+</html>`.text}\n`;
+}
+
+/** An HTML answer of `status` with the page headers. */
+export function pageResponse(status: number, body: string): HttpResponseInit {
+  return { status, headers: pageHeaders(), body };
+}
+
+/** A page with a heading, a message, optional field errors and a way on. */
+export function messagePage(
+  status: number,
+  title: string,
+  message: string,
+  options: { errors?: FieldError[]; back?: { href: string; label: string } } = {},
+): HttpResponseInit {
+  const back = options.back ?? { href: '/', label: 'Go to Find a partner' };
+  const errors = options.errors ?? [];
+  return pageResponse(
+    status,
+    layout({
+      title,
+      page: 'message',
+      main: html`<h1>${title}</h1>
+<p>${message}</p>
+${
+  errors.length > 0
+    ? html`<div class="error-summary" role="alert"><h2>Please correct ${errors.length === 1 ? 'this field' : 'these fields'}</h2><ul>${errors.map(
+        (e) => html`<li><strong>${fieldLabel(e.path)}</strong>: ${e.message}</li>`,
+      )}</ul></div>`
+    : ''
+}
+<p><a class="button" href="${back.href}">${back.label}</a></p>`,
+    }),
+  );
+}
+
+/** `businessNeeds` → "Business needs", `partnerIds.2` → "Partner ids (3)": field paths as a person reads them. */
+export function fieldLabel(path: string): string {
+  const [head = '', ...rest] = path.split('.');
+  const words = head.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const label = words.charAt(0).toUpperCase() + words.slice(1);
+  const index = rest.find((r) => /^\d+$/.test(r));
+  return index === undefined ? label : `${label} (${Number(index) + 1})`;
+}
+
+/**
+ * Where a browser that posted a form should go back to: the page it came from when that is one
+ * of ours (pages send Referrer-Policy same-origin), the home page otherwise.
+ */
+export function backTo(request: HttpRequest): { href: string; label: string } {
+  const referer = request.headers.get('referer');
+  if (referer && URL.canParse(referer)) {
+    const from = new URL(referer);
+    if (from.origin === new URL(request.url).origin) return { href: `${from.pathname}${from.search}`, label: 'Go back to the form' };
+  }
+  return { href: '/', label: 'Go to Find a partner' };
+}
+
+function heading(status: number): string {
+  if (status === 400) return 'Some details need fixing';
+  if (status === 404) return 'Not found';
+  if (status === 429) return 'Too many requests';
+  if (status >= 500) return 'Something went wrong';
+  return 'This could not be done';
+}
+
+/** A problem (as `toProblemResponse` made it) as an HTML page for a browser: what happened, which fields, and a way back. */
+export function problemPage(problem: HttpResponseInit, request: HttpRequest): HttpResponseInit {
+  const body = problem.jsonBody as { status: number; detail: string; errors?: FieldError[] };
+  const errors = body.errors ?? [];
+  // The problem's detail names fields for developers; a person gets the list below it instead.
+  const message =
+    errors.length > 0
+      ? 'Nothing was sent. Your browser’s Back button returns to the form with what you entered; correct it and send it again.'
+      : body.detail;
+  const page = messagePage(body.status, heading(body.status), message, { back: backTo(request), errors });
+  const { 'Content-Type': _, ...problemHeaders } = (problem.headers ?? {}) as Record<string, string>;
+  return { ...page, headers: { ...problemHeaders, ...(page.headers as Record<string, string>) } };
+}

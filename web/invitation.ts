@@ -1,0 +1,176 @@
+import { api, ApiError } from './api.js';
+import { byId, confirmDialog, focus, formatDate, h, notice, show } from './dom.js';
+import { label, relationshipTypeLabels } from './labels.js';
+import { roleList, showRelationships } from './relationships.js';
+import { requireSignIn, type Session } from './sign-in.js';
+
+interface AcceptancePage {
+  id: string;
+  status: 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired';
+  expiresAt: string;
+  partner: { id: string; displayName: string; website: string | null; description: string | null };
+  relationshipType: string;
+  relationshipDescription: string;
+  roles: { id: string; name: string; description: string }[];
+  duration: string | null;
+  message: string | null;
+  customerAgreement: { url: string; version: string };
+  canDecide: boolean;
+}
+
+/** ISO 8601 durations as the invitation carries them (P2Y, P730D, P6M) in words. */
+function durationText(duration: string): string {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$/.exec(duration);
+  if (!m) return duration;
+  const parts = [
+    [m[1], 'year'],
+    [m[2], 'month'],
+    [m[3], 'day'],
+  ].flatMap(([n, unit]) => (n ? [`${n} ${unit}${n === '1' ? '' : 's'}`] : []));
+  return parts.join(', ');
+}
+
+function closed(page: AcceptancePage): string {
+  const partner = page.partner.displayName;
+  switch (page.status) {
+    case 'expired':
+      return `This invitation from ${partner} expired on ${formatDate(page.expiresAt)}. Ask ${partner} to send a new one.`;
+    case 'revoked':
+      return `${partner} withdrew this invitation. Nothing was changed in your organization.`;
+    case 'accepted':
+      return `This invitation from ${partner} has already been accepted.`;
+    case 'declined':
+      return `This invitation from ${partner} was declined. Nothing was changed in your organization.`;
+    default:
+      return '';
+  }
+}
+
+async function showPartnersAfter(content: HTMLElement, session: Session, message: HTMLElement): Promise<void> {
+  const list = h('div', { class: 'after-decision' });
+  show(content, message, list);
+  await showRelationships(list, session, { manage: false, headingLevel: 'h2' });
+  list.append(h('p', {}, h('a', { href: '/partners' }, 'Manage partner relationships')));
+  focus(message);
+}
+
+export async function initInvitation(): Promise<void> {
+  const content = byId('content');
+  const id = document.body.dataset.invitationId ?? '';
+  const code = new URLSearchParams(location.search).get('code');
+  if (!code) {
+    show(content, notice('error', 'This link is incomplete: it has no code. Open the link in the invitation email again.'));
+    return;
+  }
+  const session = await requireSignIn();
+  show(content, h('p', { class: 'loading' }, 'Loading the invitation…'));
+  const path = `/api/invitations/${encodeURIComponent(id)}`;
+  let page: AcceptancePage;
+  try {
+    page = (await api<AcceptancePage>(`${path}?code=${encodeURIComponent(code)}`, { token: await session.token() })).data;
+  } catch (error) {
+    const message =
+      error instanceof ApiError && error.status === 404
+        ? 'This invitation link is not valid for your organization. Check that you signed in with an account of the invited organization, or ask the partner for a new invitation.'
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    show(content, notice('error', message));
+    return;
+  }
+
+  if (page.status !== 'pending') {
+    const message = notice(page.status === 'accepted' ? 'info' : 'error', closed(page));
+    if (page.status === 'accepted') await showPartnersAfter(content, session, message);
+    else show(content, message);
+    return;
+  }
+
+  const partner = page.partner.displayName;
+  const status = h('div', { 'aria-live': 'polite' });
+  const tick = h('input', { type: 'checkbox', id: 'accept-agreement', name: 'acceptAgreement' });
+  const accept = h('button', { type: 'submit', class: 'button primary', disabled: true }, 'Accept & Authorize');
+  const decline = h('button', { type: 'button', class: 'button' }, 'Decline');
+  tick.addEventListener('change', () => {
+    accept.disabled = !tick.checked;
+  });
+  const form = h(
+    'form',
+    { class: 'decision' },
+    h('div', { class: 'check' }, tick, h('label', { for: 'accept-agreement' }, `I have read the Microsoft Customer Agreement (version ${page.customerAgreement.version}) and accept it for my organization.`)),
+    h('div', { class: 'actions' }, accept, decline),
+  );
+  const busy = (on: boolean) => {
+    accept.disabled = on || !tick.checked;
+    decline.disabled = on;
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!tick.checked) return;
+    busy(true);
+    void (async () => {
+      try {
+        await api(`${path}/accept`, { method: 'POST', token: await session.token(), body: { code, acceptAgreement: true, agreementVersion: page.customerAgreement.version } });
+        await showPartnersAfter(content, session, notice('success', h('h2', {}, `${partner} is now authorized`), h('p', {}, 'You accepted the Customer Agreement and the relationship is active.')));
+      } catch (error) {
+        busy(false);
+        show(status, notice('error', error instanceof Error ? error.message : String(error)));
+      }
+    })();
+  });
+  decline.addEventListener('click', () => {
+    void confirmDialog({ title: 'Decline this invitation?', text: [`${partner} is told that you declined. Nothing changes in your organization.`], yes: 'Yes', no: 'No' }).then((yes) => {
+      if (!yes) return;
+      busy(true);
+      void (async () => {
+        try {
+          await api(`${path}/decline`, { method: 'POST', token: await session.token(), body: { code } });
+          const done = notice('info', `You declined the invitation from ${partner}.`);
+          show(content, done);
+          focus(done);
+        } catch (error) {
+          busy(false);
+          show(status, notice('error', error instanceof Error ? error.message : String(error)));
+        }
+      })();
+    });
+  });
+
+  show(
+    content,
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'partner-heading' },
+      h('h2', { id: 'partner-heading' }, partner),
+      page.partner.description ? h('p', {}, page.partner.description) : null,
+      page.partner.website ? h('p', {}, h('a', { href: page.partner.website, rel: 'noopener noreferrer', target: '_blank' }, page.partner.website, h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'))) : null,
+      page.message ? h('blockquote', { class: 'partner-message' }, h('p', {}, page.message), h('footer', {}, `— ${partner}`)) : null,
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'asks-heading' },
+      h('h2', { id: 'asks-heading' }, 'What the partner asks for'),
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', {}, 'Relationship'),
+        h('dd', {}, h('strong', {}, label(relationshipTypeLabels, page.relationshipType)), ` — ${page.relationshipDescription}`),
+        page.duration ? [h('dt', {}, 'Admin roles for'), h('dd', {}, durationText(page.duration))] : [],
+        h('dt', {}, 'Invitation expires'),
+        h('dd', {}, formatDate(page.expiresAt)),
+      ),
+      h('h3', {}, page.roles.length === 0 ? 'Admin roles' : `Admin roles requested (${page.roles.length})`),
+      roleList(page.roles),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'agreement-heading' },
+      h('h2', { id: 'agreement-heading' }, 'Customer Agreement'),
+      h('p', {}, 'To work with a partner, your organization accepts the ', h('a', { href: page.customerAgreement.url, rel: 'noopener noreferrer', target: '_blank' }, 'Microsoft Customer Agreement', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)')), ` (version ${page.customerAgreement.version}).`),
+      page.canDecide
+        ? form
+        : notice('info', `Only a Global administrator or Billing administrator of your organization can accept or decline. You are signed in as ${session.name || session.username}.`),
+      status,
+    ),
+  );
+}

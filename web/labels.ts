@@ -1,0 +1,41 @@
+/** Words the pages show for the API's values. */
+export const relationshipTypeLabels: Record<string, string> = {
+  reseller: 'Reseller',
+  delegatedAdministrator: 'Delegated administrator',
+  resellerAndDelegatedAdministrator: 'Reseller and delegated administrator',
+  partner: 'Partner',
+  advisor: 'Advisor',
+  mpsaPartner: 'MPSA partner',
+  lineOfBusinessPartner: 'Line-of-business partner',
+};
+
+export const relationshipStatusLabels: Record<string, string> = {
+  active: 'Active',
+  terminationRequested: 'Termination requested',
+  terminated: 'Ended',
+  expired: 'Admin roles expired',
+};
+
+export const historyLabels: Record<string, string> = {
+  created: 'Relationship created',
+  merged: 'Another invitation accepted into it',
+  rolesRemoved: 'Admin roles removed',
+  terminationRequested: 'Termination requested',
+  terminated: 'Relationship ended',
+};
+
+export const auditLabels: Record<string, string> = {
+  'invitation.created': 'Invitation sent',
+  'invitation.revoked': 'Invitation withdrawn',
+  'invitation.accepted': 'Invitation accepted',
+  'invitation.declined': 'Invitation declined',
+  'relationship.created': 'Relationship created',
+  'relationship.merged': 'Relationship extended',
+  'relationship.rolesRemoved': 'Admin roles removed',
+  'relationship.terminationRequested': 'Termination requested',
+  'relationship.terminated': 'Relationship ended',
+  'agreement.accepted': 'Customer Agreement accepted',
+  'settings.updated': 'Settings changed',
+};
+
+export const label = (labels: Record<string, string>, value: string) => labels[value] ?? value;
