@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
 import type { DirectoryEntryInput } from '../../shared/domain/directory.js';
 import type { TestHost } from '../support/host.js';
 
@@ -24,4 +25,38 @@ export async function putPartner(t: TestHost, id: string, entry: Partial<Directo
   });
   if (!response.ok) throw new Error(`PUT /api/partners/${id}: ${response.status} ${await response.text()}`);
   return { id, tenantId };
+}
+
+export const roleIds = {
+  helpdesk: '729827e3-9c14-49f7-bb1b-9608f156bbb8',
+  userAdmin: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+};
+
+/** A partner invites a customer tenant to a delegated-admin relationship, through the API. */
+export async function invite(t: TestHost, partner: { id: string; tenantId: string }, customerTenantId: string, body: Record<string, unknown> = {}): Promise<{ id: string }> {
+  const response = await t.fetch(`/api/partners/${partner.id}/invitations`, {
+    method: 'POST',
+    token: await t.token('partner', partner.tenantId),
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      customerTenantId,
+      customerAdminEmail: `admin@${customerTenantId.slice(0, 8)}.example`,
+      relationshipType: 'delegatedAdministrator',
+      roles: [roleIds.helpdesk, roleIds.userAdmin],
+      duration: 'P365D',
+      message: 'We look forward to looking after your Microsoft 365.',
+      ...body,
+    }),
+  });
+  if (response.status !== 201) throw new Error(`invite: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { id: string };
+}
+
+/** The development sign-in on a page, as a developer fills it in. */
+export async function devSignIn(page: Page, tenantId: string, role: string, name: string): Promise<void> {
+  await page.getByRole('heading', { name: 'Development sign-in' }).waitFor();
+  await page.getByLabel('Tenant ID').fill(tenantId);
+  await page.getByLabel('Role').selectOption(role);
+  await page.getByLabel('Name (optional)').fill(name);
+  await page.getByRole('button', { name: 'Sign in (development)' }).click();
 }

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestHost } from '../support/host.js';
+import { emailFor, invitationLink } from '../support/relationships.js';
+import { launchBrowser, screenshot, startSiteHost, watchConsole, type Browser } from './browser.js';
+import { devSignIn, invite, putPartner } from './support.js';
+
+let t: TestHost;
+let browser: Browser;
+const customer = randomUUID();
+
+/** A relationship made through the API: the partner invites, the customer's Global administrator accepts. */
+async function relationshipWith(partner: { id: string; tenantId: string }): Promise<void> {
+  const invitation = await invite(t, partner, customer);
+  const { code } = invitationLink(await emailFor(t, `invitation:${invitation.id}:`));
+  const accepted = await t.fetch(`/api/invitations/${invitation.id}/accept`, {
+    method: 'POST',
+    token: await t.token('global-admin', customer, { name: 'Grace Admin' }),
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code, acceptAgreement: true, agreementVersion: '2024-10' }),
+  });
+  expect(accepted.status).toBe(200);
+}
+
+beforeAll(async () => {
+  t = await startSiteHost();
+  await relationshipWith(await putPartner(t, 'alpenblick-it', { displayName: 'Alpenblick IT' }));
+  await relationshipWith(await putPartner(t, 'isar-cloud', { displayName: 'Isar Cloud Services' }));
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+
+describe('Partner relationships', () => {
+  it('lists the partners, shows one, removes its roles after the "Remove roles?" confirmation, and requests termination', async () => {
+    const page = await browser.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${t.url}/partners`);
+    await devSignIn(page, customer, 'global-admin', 'Grace Admin');
+    await page.getByRole('heading', { name: 'Partners your organization works with' }).waitFor();
+    const items = page.locator('.relationship-item .relationship-partner');
+    await items.first().waitFor();
+    await expect(items.allTextContents()).resolves.toEqual(expect.arrayContaining(['Alpenblick IT', 'Isar Cloud Services']));
+    await page.getByText(/Your organization accepted the Microsoft Customer Agreement.* \(version 2024-10\)/).waitFor();
+    await page.locator('table.audit tbody tr').first().waitFor();
+    await screenshot(page, '20-partners-list');
+
+    await page.getByRole('button', { name: /Alpenblick IT/ }).click();
+    const details = page.locator('.relationship-details');
+    await details.getByRole('heading', { name: 'Alpenblick IT' }).waitFor();
+    await screenshot(page, '21-partners-details');
+
+    // "No" changes nothing.
+    await details.getByRole('button', { name: 'Remove roles' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove roles?' });
+    await dialog.waitFor();
+    await expect(dialog.textContent()).resolves.toContain('The relationship stays');
+    // The safe answer has the focus; Tab reaches Yes.
+    await expect(page.evaluate<string | undefined>('document.activeElement?.textContent')).resolves.toBe('No');
+    await screenshot(page, '22-remove-roles-confirmation');
+    await dialog.getByRole('button', { name: 'No' }).click();
+    await expect(dialog.count()).resolves.toBe(0);
+    await expect(details.locator('.roles li').count()).resolves.toBe(2);
+
+    await details.getByRole('button', { name: 'Remove roles' }).click();
+    await page.getByRole('dialog', { name: 'Remove roles?' }).getByRole('button', { name: 'Yes' }).click();
+    await page.getByText('Admin roles removed. Alpenblick IT is still your partner.').waitFor();
+    await details.getByText('No admin roles.').waitFor();
+    await expect(details.locator('.facts').textContent()).resolves.toMatch(/Status\s*Active/);
+    await expect(page.getByRole('button', { name: /Alpenblick IT/ }).textContent()).resolves.toContain('Active · 0 admin roles');
+    await expect(details.getByRole('button', { name: 'Remove roles' }).count()).resolves.toBe(0);
+    await screenshot(page, '23-roles-removed');
+
+    await details.getByRole('button', { name: 'Request termination' }).click();
+    const ask = page.getByRole('dialog', { name: 'Request termination?' });
+    await ask.getByLabel('Reason (optional)').fill('We are consolidating partners.');
+    await ask.getByRole('button', { name: 'Yes' }).click();
+    await page.getByText('Alpenblick IT was asked to end the relationship.').waitFor();
+    await details.getByText(/Termination requested by Grace Admin \(“We are consolidating partners.”\)/).waitFor();
+
+    // The audit trail shows what happened, newest first.
+    await page.reload();
+    await page.locator('table.audit tbody tr').first().waitFor();
+    const actions = await page.locator('table.audit tbody tr td:nth-child(2)').allTextContents();
+    expect(actions.slice(0, 2)).toEqual(['Termination requested', 'Admin roles removed']);
+    expect(actions).toContain('Customer Agreement accepted');
+    // Everything fits one page: no button for older events.
+    await expect(page.getByRole('button', { name: 'Show older events' }).isVisible()).resolves.toBe(false);
+    expect(problems).toEqual([]);
+  });
+
+  it('changes the MPSA visibility setting', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.url}/partners`);
+    await devSignIn(page, customer, 'billing-admin', 'Bill Admin');
+    const setting = page.getByLabel('MPSA partners may see purchases made through my other MPSA partners');
+    await setting.waitFor();
+    const before = await setting.isChecked();
+    await setting.setChecked(!before);
+    await page.getByRole('button', { name: 'Save setting' }).click();
+    await page.getByText('Setting saved.').waitFor();
+    const saved = (await (await t.fetch(`/api/customers/${customer}/settings`, { token: await t.token('user', customer) })).json()) as { mpsaPurchaseVisibility: boolean };
+    expect(saved.mpsaPurchaseVisibility).toBe(!before);
+  });
+
+  it('offers Accept when the organization has not accepted the Customer Agreement, and reads on a phone', async () => {
+    const newcomer = randomUUID();
+    const page = await browser.newPage({ width: 375, height: 812 });
+    const problems = watchConsole(page);
+    await page.goto(`${t.url}/partners`);
+    await devSignIn(page, newcomer, 'global-admin', 'Nina Newcomer');
+    await page.getByText('Your organization does not work with any partner yet.').waitFor();
+    await page.getByText('Your organization has not accepted the Customer Agreement yet.', { exact: false }).waitFor();
+    const accept = page.getByRole('button', { name: 'Accept', exact: true });
+    await expect(accept.isDisabled()).resolves.toBe(true);
+    await expect(page.evaluate<number>('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(375);
+    await screenshot(page, '24-partners-agreement-missing-phone');
+    await page.getByLabel(/I have read the Customer Agreement \(version 2024-10\)/).check();
+    await accept.click();
+    await page.getByText(/Your organization accepted the Microsoft Customer Agreement.* \(version 2024-10\) on .* — Nina Newcomer/).waitFor();
+    expect(problems).toEqual([]);
+  });
+});
