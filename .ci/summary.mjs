@@ -1,11 +1,19 @@
-// Prints "N passed, N failed" from vitest's JSON report; exits 1 when no test ran or any failed.
+// Prints "N passed, N failed" summed over vitest's JSON reports (one per file given); exits 1 when
+// no test ran, any failed, or a report is missing (its run did not get as far as writing it).
 import { readFileSync } from 'node:fs';
 
 const files = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 for (const file of files) {
-  const report = JSON.parse(readFileSync(file, 'utf8'));
+  let report;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    console.error(`${file}: no report (${error.message})`);
+    failed += 1;
+    continue;
+  }
   passed += report.numPassedTests;
   failed += report.numFailedTests + (report.numRuntimeErrors ?? 0);
   if (report.success === false && report.numFailedTests === 0) failed += 1; // a suite that failed to load

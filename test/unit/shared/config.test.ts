@@ -84,4 +84,18 @@ describe('settings', () => {
     ]);
     expect(problemsOf({ ...local, ALLOWED_ORIGINS: 'a.example' })[0]).toMatch(/^ALLOWED_ORIGINS/);
   });
+
+  it('reads web sign-in (MSAL) only as a pair of client id and scope', () => {
+    expect(loadSettings(local).webSignIn).toBeUndefined();
+    expect(loadSettings({ ...local, WEB_SIGN_IN_CLIENT_ID: '', WEB_SIGN_IN_SCOPE: '' }).webSignIn).toBeUndefined();
+    const both = { WEB_SIGN_IN_CLIENT_ID: '11111111-2222-3333-4444-555555555555', WEB_SIGN_IN_SCOPE: 'api://prs/access_as_user' };
+    expect(loadSettings({ ...local, ...both }).webSignIn).toEqual({ clientId: both.WEB_SIGN_IN_CLIENT_ID, scope: both.WEB_SIGN_IN_SCOPE });
+    expect(problemsOf({ ...local, WEB_SIGN_IN_CLIENT_ID: both.WEB_SIGN_IN_CLIENT_ID })).toEqual([
+      'WEB_SIGN_IN_SCOPE is missing (web sign-in needs both WEB_SIGN_IN_CLIENT_ID and WEB_SIGN_IN_SCOPE)',
+    ]);
+    expect(problemsOf({ ...local, WEB_SIGN_IN_SCOPE: both.WEB_SIGN_IN_SCOPE })).toEqual([
+      'WEB_SIGN_IN_CLIENT_ID is missing (web sign-in needs both WEB_SIGN_IN_CLIENT_ID and WEB_SIGN_IN_SCOPE)',
+    ]);
+    expect(problemsOf({ ...local, ...both, WEB_SIGN_IN_CLIENT_ID: 'spa' })).toEqual(['WEB_SIGN_IN_CLIENT_ID must be a GUID']);
+  });
 });
