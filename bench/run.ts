@@ -1,13 +1,34 @@
 import { writeFileSync } from 'node:fs';
 import { arch, cpus, totalmem } from 'node:os';
 import { coldStart } from './cold-start.js';
-import type { BenchRow } from './stats.js';
+import { run as emailDrain } from './email-drain.js';
+import { row, type BenchRow } from './stats.js';
 
 /**
  * `npm run bench`: every scenario reports its figure beside the floor it is measured against, in
  * the same run, because absolute times on a shared 2-core machine drift. Not part of `npm test`.
  */
-const scenarios: [string, () => Promise<BenchRow[]>][] = [['cold start', coldStart]];
+const scenarios: [string, () => Promise<BenchRow[]>][] = [
+  ['cold start', coldStart],
+  [
+    'email drain',
+    async () => {
+      const r = await emailDrain(1000);
+      return [
+        row({
+          scenario: 'email drain',
+          metric: '1,000 jobs through email-outbound to the local Communication Services endpoint',
+          unit: 'emails/s',
+          ours: r.ours,
+          floor: r.floor,
+          floorName: 'raw receive + send + delete loop',
+          goal: '≥ 0.7 × floor',
+          check: (ratio) => ratio >= 0.7,
+        }),
+      ];
+    },
+  ],
+];
 
 const fmt = (n: number | null, digits = 2) => (n === null || Number.isNaN(n) ? '—' : n >= 100 ? n.toFixed(0) : n.toFixed(digits));
 

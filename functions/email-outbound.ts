@@ -12,7 +12,7 @@ import { maxDequeueCount, queueNames } from '../shared/storage/names.js';
 const busyWaitMs = 5000;
 const busyPollMs = 100;
 
-const describe = (issues: { path: PropertyKey[]; message: string }[]) => issues.map((i) => `${i.path.join('.') || '(job)'}: ${i.message}`).join('; ');
+const issueList = (issues: { path: PropertyKey[]; message: string }[]) => issues.map((i) => `${i.path.join('.') || '(job)'}: ${i.message}`).join('; ');
 
 /** The job's id and template when a malformed message still names them, so its record can say why it was dropped. */
 function namedJob(message: unknown): { jobId: string; template: string } | undefined {
@@ -44,7 +44,7 @@ async function claim(jobId: string, template: string): Promise<Exclude<Claim, { 
 export async function sendEmailJob(message: unknown, context: InvocationContext): Promise<void> {
   const parsed = emailJobSchema.safeParse(message);
   if (!parsed.success) {
-    const reason = `invalid email job: ${describe(parsed.error.issues)}`;
+    const reason = `invalid email job: ${issueList(parsed.error.issues)}`;
     const named = namedJob(message);
     if (named) await recordInvalidJob(named.jobId, named.template, reason);
     context.error(`${reason}; dropped${named ? ` (recorded on email ${named.jobId})` : ''}`);

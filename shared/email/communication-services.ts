@@ -26,8 +26,9 @@ function sendError(error: unknown): EmailSendError {
   if (typeof statusCode === 'number') {
     return new EmailSendError(`Communication Services answered ${statusCode}${typeof code === 'string' ? ` ${code}` : ''}: ${message}`, !transientStatus(statusCode), statusCode);
   }
-  // No HTTP answer at all: network, DNS, timeout.
-  return new EmailSendError(`Communication Services could not be reached${typeof code === 'string' ? ` (${code})` : ''}: ${message}`, false);
+  // No HTTP answer at all (network, DNS, timeout), or the poll ended oddly: worth another try.
+  const what = error instanceof Error && error.name === 'RestError' ? 'could not be reached' : 'send did not complete';
+  return new EmailSendError(`Communication Services ${what}${typeof code === 'string' ? ` (${code})` : ''}: ${message}`, false);
 }
 
 /** Sends through Azure Communication Services Email with the job's own operation id. */
@@ -55,15 +56,15 @@ export class CommunicationServicesSender implements EmailSender {
       recipients: { to: email.to.map((r) => ({ address: r.address, ...(r.displayName ? { displayName: r.displayName } : {}) })) },
       headers: { 'X-Email-Job-Id': email.jobId, 'X-Email-Template': email.template },
     };
-    let poller: Awaited<ReturnType<EmailClient['beginSend']>> | undefined;
     try {
-      poller = await this.client.beginSend(message, { operationId, updateIntervalInMs: pollIntervalMs });
+      const poller = await this.client.beginSend(message, { operationId, updateIntervalInMs: pollIntervalMs });
       const result = await poller.pollUntilDone();
       return { messageId: result.id, operationId };
     } catch (error) {
-      // The service ran the operation and failed it: the same Operation-Id gives the same answer, so it is final.
-      if (poller?.getOperationState().status === 'failed') {
-        throw new EmailSendError(`Communication Services failed the send: ${(error as Error).message}`, true);
+      // The service ran the operation and failed it: the same Operation-Id gets the same answer, so it is final.
+      // (core-lro raises this as a plain Error, from beginSend's first poll or from pollUntilDone; HTTP failures are RestErrors.)
+      if (error instanceof Error && error.name !== 'RestError' && error.message.startsWith('The long-running operation has failed')) {
+        throw new EmailSendError(`Communication Services failed the send: ${error.message}`, true);
       }
       throw sendError(error);
     }

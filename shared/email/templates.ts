@@ -141,7 +141,7 @@ function layout(content: Content): RenderedEmail {
 }
 
 /** Absolute links to the web pages, all from PUBLIC_BASE_URL; every dynamic part URL-encoded. */
-export function emailLinks(publicBaseUrl: string) {
+function emailLinks(publicBaseUrl: string) {
   const base = publicBaseUrl.replace(/\/+$/, '');
   return {
     invitation: (invitationId: string, code: string) => `${base}/invitations/${encodeURIComponent(invitationId)}?code=${encodeURIComponent(code)}`,

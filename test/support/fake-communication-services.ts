@@ -26,6 +26,8 @@ export interface FakeCommunicationServices {
   sendAttempts: { operationId: string; status: number }[];
   /** Answer the next `count` sends with `status` (429, 500, 400 …) and an error body. */
   failNextSends(status: number, count?: number): void;
+  /** Accept the next `count` new operations, then report them `Failed` (as the service does for, say, suppressed recipients). */
+  failNextOperations(count?: number): void;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,8 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
   const sendAttempts: { operationId: string; status: number }[] = [];
   const operations = new Map<string, ReceivedEmail>();
   const failures: number[] = [];
+  const failedOperations = new Set<string>();
+  let operationsToFail = 0;
   let endpoint = '';
 
   const server = createServer((req, res) => {
@@ -107,6 +111,10 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
           const email = { operationId, receivedAt: new Date(), message };
           operations.set(operationId, email);
           emails.push(email);
+          if (operationsToFail > 0) {
+            operationsToFail--;
+            failedOperations.add(operationId);
+          }
         }
         return json(res, 202, { id: operationId, status: 'Running' }, {
           'operation-location': `${endpoint}emails/operations/${operationId}?api-version=${encodeURIComponent(apiVersion)}`,
@@ -119,6 +127,9 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
       if (req.method === 'GET' && status) {
         const id = decodeURIComponent(status[1]!);
         if (!operations.has(id)) return json(res, 404, errorBody('NotFound', `no operation ${id}`));
+        if (failedOperations.has(id)) {
+          return json(res, 200, { id, status: 'Failed', error: { code: 'EmailDroppedAllRecipientsSuppressed', message: 'Message dropped because all recipients were suppressed' } });
+        }
         return json(res, 200, { id, status: 'Succeeded' });
       }
       json(res, 404, errorBody('NotFound', `${req.method} ${url.pathname}`));
@@ -135,6 +146,9 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
     sendAttempts,
     failNextSends(status, count = 1) {
       for (let i = 0; i < count; i++) failures.push(status);
+    },
+    failNextOperations(count = 1) {
+      operationsToFail += count;
     },
     async stop() {
       server.closeAllConnections();

@@ -53,10 +53,6 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     AUTH_AUDIENCE: testAudience,
     AUTH_JWKS_URI: `file:${jwksPath}`,
     PUBLIC_BASE_URL: 'http://localhost:7071',
-    // Explicitly empty, so a host started by an earlier test file in this worker cannot leave its email transport behind.
-    COMMUNICATION_SERVICES_CONNECTION_STRING: '',
-    COMMUNICATION_SERVICES_ENDPOINT: '',
-    EMAIL_SENDER_ADDRESS: '',
     EMAIL_OUTBOX_DIR: outboxDir,
     CUSTOMER_AGREEMENT_URL: 'https://agreements.example.test/customer-agreement',
     CUSTOMER_AGREEMENT_VERSION: '2024-10',

@@ -101,6 +101,15 @@ describe('email-outbound through Communication Services', () => {
     expect((await t.storage.queue(poisonQueueName(queueNames.emailOutbound)).peekMessages()).peekedMessageItems).toHaveLength(0);
   });
 
+  it('records an operation the service reports Failed as failed, without retrying it', async () => {
+    const job = accepted('inv-suppressed');
+    acs.failNextOperations(1);
+    const status = await send(job);
+    expect(status).toMatchObject({ status: 'failed', failure: 'permanent', attempts: 1, lastError: expect.stringContaining('EmailDroppedAllRecipientsSuppressed') });
+    await queueIsEmpty(queueNames.emailOutbound);
+    expect(attemptsFor(job.jobId)).toHaveLength(1);
+  });
+
   it('moves a job that fails five times to email-outbound-poison, its record saying why', async () => {
     const job = accepted('inv-down');
     acs.failNextSends(500, 5);

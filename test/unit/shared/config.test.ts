@@ -26,7 +26,7 @@ describe('settings', () => {
   it('reads the local sample values into typed settings', () => {
     const s = loadSettings(local);
     expect(s.storage).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' });
-    expect(s.email).toEqual({ kind: 'outbox', directory: '.local/outbox' });
+    expect(s.email).toEqual({ kind: 'outbox', directory: '.local/outbox', senderAddress: 'DoNotReply@localhost' });
     expect(s.publicBaseUrl).toBe('http://localhost:7071');
     expect(s.allowedOrigins).toEqual([]);
   });
