@@ -1,6 +1,5 @@
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
-import type { Actor } from '../domain/audit.js';
 import type { RelationshipType, StoredRelationshipStatus } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
 import { decodeContinuation, encodeContinuation, type Page } from '../http/paging.js';

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryRoles } from '../../../shared/auth/roles.js';
+import {
+  acceptancePageSchema,
+  agreementStateSchema,
+  auditEventSchema,
+  eligibilityViewSchema,
+  pageSchema,
+  partnerInvitationViewSchema,
+  relationshipViewSchema,
+} from '../../../shared/domain/views.js';
 import { tableNames } from '../../../shared/storage/names.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 import { emailFor, invitationLink, json, outbox, seedPartner, type SeededPartner } from '../../support/relationships.js';
@@ -256,6 +265,22 @@ describe('a partner invites, a customer reviews and accepts, and the relationshi
     const partnerLog = (await (await t.fetch(`/api/partners/${partner.id}/audit?top=50`, { token: await partnerToken() })).json()) as { items: { action: string }[] };
     expect(partnerLog.items.filter((e) => e.action === 'invitation.created').length).toBeGreaterThanOrEqual(3);
     expect(partnerLog.items[0]!.action).toBe('relationship.terminated');
+  });
+});
+
+describe('answers match the schemas the OpenAPI document shows', () => {
+  it('for invitations, the acceptance page, relationships, agreement, eligibility and audit', async () => {
+    const { invitation, link } = await invite(delegated(customerB, [helpdesk]));
+    const same = <T>(schema: { parse(v: unknown): T }, value: unknown) => expect(schema.parse(value)).toEqual(value);
+    same(partnerInvitationViewSchema, invitation);
+    same(acceptancePageSchema, await (await t.fetch(`/api/invitations/${link.id}?code=${encodeURIComponent(link.code)}`, { token: await adminOf(customerB) })).json());
+    const relationships = (await (await t.fetch(`/api/customers/${customerA}/relationships`, { token: await adminOf(customerA) })).json()) as { items: Relationship[] };
+    same(pageSchema(relationshipViewSchema), relationships);
+    same(relationshipViewSchema, await (await t.fetch(`/api/customers/${customerA}/relationships/${relationships.items[0]!.id}`, { token: await adminOf(customerA) })).json());
+    same(agreementStateSchema, await (await t.fetch(`/api/customers/${customerA}/agreement`, { token: await adminOf(customerA) })).json());
+    same(eligibilityViewSchema, await (await t.fetch(`/api/partners/${partner.id}/customers/${customerA}/eligibility`, { token: await partnerToken() })).json());
+    same(pageSchema(auditEventSchema), await (await t.fetch(`/api/partners/${partner.id}/audit`, { token: await partnerToken() })).json());
+    same(pageSchema(partnerInvitationViewSchema), await (await t.fetch(invitationsPath(), { token: await partnerToken() })).json());
   });
 });
 
