@@ -18,13 +18,13 @@ export interface PartnerProfile {
   description: string | undefined;
 }
 
-export const partnerIdSchema = z
+const partnerIdSchema = z
   .string()
   .trim()
   .toLowerCase()
   .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, 'must be a slug or a GUID');
 
-export const partnerPartition = 'partner';
+const partnerPartition = 'partner';
 
 const entitySchema = z.object({
   displayName: z.string(),

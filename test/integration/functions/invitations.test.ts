@@ -116,6 +116,9 @@ describe('a partner invites, a customer reviews and accepts, and the relationshi
     expect((await t.fetch(path, { token: await adminOf(outsider) })).status).toBe(404);
     expect((await t.fetch(`/api/invitations/${first.link.id}?code=wrong`, { token: await adminOf(customerA) })).status).toBe(404);
     expect((await t.fetch(`/api/invitations/${first.link.id}`, { token: await adminOf(customerA) })).status).toBe(400);
+    expect((await t.fetch(`/api/invitations/not%23an-id?code=x`, { token: await adminOf(customerA) })).status).toBe(404);
+    expect((await t.fetch(`${invitationsPath()}/a%2Fb%23c`, { token: await partnerToken() })).status).toBe(404);
+    expect((await t.fetch(`/api/customers/${customerA}/relationships/x%23y`, { token: await adminOf(customerA) })).status).toBe(404);
   });
 
   it('refuses accepts that are not allowed, changing nothing', async () => {
