@@ -66,6 +66,13 @@ export async function readBody<S extends z.ZodType>(request: HttpRequest, schema
   return { body: validate(schema, value), format };
 }
 
+/** Like readBody, but a request without a body (no Content-Type, nothing sent) reads as `{}`. */
+export async function readOptionalBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<{ body: z.output<S>; format: BodyFormat }> {
+  const length = request.headers.get('content-length');
+  if (!request.headers.get('content-type') && (length === null || length === '0')) return { body: validate(schema, {}), format: 'json' };
+  return readBody(request, schema);
+}
+
 /** Validates the query string (`?a=1&b=2`) against a schema of strings. */
 export function readQuery<S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> {
   return validate(schema, Object.fromEntries(request.query), 'query string');

@@ -4,10 +4,22 @@
  */
 export const tableNames = {
   emails: 'emails',
+  /** Directory entries (PartitionKey 'partner'); invitations read them as partner profiles. */
   directory: 'directory',
   contactRequests: 'contactrequests',
   leads: 'leads',
   rateLimits: 'ratelimits',
+  /** Invitations by partner (PartitionKey partnerId), and an id → partner index. */
+  invitations: 'invitations',
+  invitationIds: 'invitationIds',
+  /** Relationships by customer (`customer:<tenantId>`) and pointers by partner (`partner:<partnerId>`). */
+  relationships: 'relationships',
+  /** Customer Agreement acceptances by customer tenant. */
+  agreements: 'agreements',
+  customerSettings: 'customerSettings',
+  /** Audit events by `customer:<tenantId>` and `partner:<partnerId>`, newest first. */
+  audit: 'audit',
+  /** Idempotency-Key claims by scope. */
   idempotencyKeys: 'idempotencykeys',
 } as const;
 

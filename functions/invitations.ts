@@ -1,0 +1,224 @@
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { z } from 'zod';
+import { authenticate } from '../shared/auth/caller.js';
+import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
+import { now } from '../shared/clock.js';
+import { settings } from '../shared/config.js';
+import type { FunctionDefinition } from '../shared/definitions.js';
+import { acceptancePageSchema, pageSchema, partnerInvitationViewSchema, relationshipViewSchema } from '../shared/domain/views.js';
+import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
+import { readBody, readQuery, validate, wantsHtml } from '../shared/http/body.js';
+import { ifMatch } from '../shared/http/etag.js';
+import { httpFunction } from '../shared/http/handler.js';
+import { topSchema } from '../shared/http/paging.js';
+import { AppError } from '../shared/http/problem.js';
+import {
+  acceptInvitation,
+  createInvitation,
+  declineInvitation,
+  partnerInvitationView,
+  reviewInvitation,
+  revokeInvitation,
+} from '../shared/services/invitations.js';
+import { relationshipView } from '../shared/services/relationships.js';
+import { idempotencyKeySchema } from '../shared/storage/idempotency.js';
+import { getInvitation, listInvitations } from '../shared/storage/invitations.js';
+
+const partnerParams = z.object({ partnerId: z.string() });
+const invitationParams = z.object({ partnerId: z.string(), invitationId: z.string() });
+const customerInvitationParams = z.object({ invitationId: z.string() });
+
+export const listInvitationsQuery = z.object({
+  status: z.enum(invitationStatuses).optional(),
+  top: topSchema,
+  continuationToken: z.string().optional(),
+});
+const codeSchema = z.string().min(1).max(200);
+export const reviewQuery = z.object({ code: codeSchema });
+/** Form posts send the ticked box as "on" or "true". */
+const tickedSchema = z.preprocess((v) => (v === 'true' || v === 'on' ? true : v), z.literal(true, { error: 'must be true: tick the box to accept the Customer Agreement' }));
+export const acceptBody = z.object({ code: codeSchema, acceptAgreement: tickedSchema, agreementVersion: z.string().min(1).max(64) });
+export const declineBody = z.object({ code: codeSchema });
+
+const acceptedSchema = z.object({ invitationId: z.string(), status: z.literal('accepted'), relationship: relationshipViewSchema });
+const declinedSchema = z.object({ invitationId: z.string(), status: z.literal('declined') });
+
+const params = <S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> => validate(schema, request.params, 'path');
+const invitationUrl = (partnerId: string, id: string) => `/api/partners/${encodeURIComponent(partnerId)}/invitations/${id}`;
+
+/** Browser form posts get a page back (303) rather than JSON. */
+function formAnswer(request: HttpRequest, format: 'json' | 'form', id: string, result: string, json: HttpResponseInit): HttpResponseInit {
+  if (format === 'form' && wantsHtml(request)) return { status: 303, headers: { Location: `${settings().publicBaseUrl}/invitations/${id}?result=${result}` } };
+  return json;
+}
+
+async function partnerInvitation(request: HttpRequest) {
+  const { partnerId, invitationId } = params(request, invitationParams);
+  const caller = await authenticate(request);
+  const partner = await requirePartnerStaff(caller, partnerId);
+  const record = await getInvitation(partner.partnerId, invitationId);
+  if (!record) throw new AppError('not-found', 'No such invitation.');
+  return { caller, record };
+}
+
+export const invitationFunctions: FunctionDefinition[] = [
+  httpFunction({
+    name: 'invitations-create',
+    route: 'partners/{partnerId}/invitations',
+    methods: ['POST'],
+    doc: {
+      summary: 'Invite a customer to a relationship (partner staff). Idempotency-Key makes retries return the same invitation.',
+      tags: ['invitations'],
+      audience: 'partner',
+      params: partnerParams,
+      body: createInvitationSchema,
+      responses: {
+        201: { description: 'The invitation; its email is queued to the customer admin.', schema: partnerInvitationViewSchema },
+        400: { description: 'Invalid fields, or roles/duration the type does not allow.' },
+        404: { description: 'No such partner for this caller.' },
+        409: { description: 'The Idempotency-Key was used with another body, or the partner is inactive.' },
+      },
+    },
+    handler: async (request, context) => {
+      const { partnerId } = params(request, partnerParams);
+      const caller = await authenticate(request);
+      const partner = await requirePartnerStaff(caller, partnerId);
+      const idempotencyKey = validate(idempotencyKeySchema.optional(), request.headers.get('idempotency-key') ?? undefined, 'Idempotency-Key header');
+      const { body } = await readBody(request, createInvitationSchema);
+      const { invitation, replay } = await createInvitation({ partner, caller, request: body, idempotencyKey, invocationId: context.invocationId });
+      return {
+        status: 201,
+        headers: { Location: invitationUrl(partner.partnerId, invitation.id), ETag: invitation.etag, ...(replay ? { 'Idempotency-Replayed': 'true' } : {}) },
+        jsonBody: partnerInvitationView(invitation, now()),
+      };
+    },
+  }),
+  httpFunction({
+    name: 'invitations-list',
+    route: 'partners/{partnerId}/invitations',
+    methods: ['GET'],
+    doc: {
+      summary: 'List the partner’s invitations, optionally by status (partner staff).',
+      tags: ['invitations'],
+      audience: 'partner',
+      params: partnerParams,
+      query: listInvitationsQuery,
+      responses: { 200: { description: 'A page of invitations', schema: pageSchema(partnerInvitationViewSchema) } },
+    },
+    handler: async (request) => {
+      const { partnerId } = params(request, partnerParams);
+      const caller = await authenticate(request);
+      const partner = await requirePartnerStaff(caller, partnerId);
+      const query = readQuery(request, listInvitationsQuery);
+      const at = now();
+      const page = await listInvitations(partner.partnerId, { status: query.status, at, top: query.top, continuationToken: query.continuationToken });
+      return { status: 200, jsonBody: { items: page.items.map((r) => partnerInvitationView(r, at)), continuationToken: page.continuationToken } };
+    },
+  }),
+  httpFunction({
+    name: 'invitations-get',
+    route: 'partners/{partnerId}/invitations/{invitationId}',
+    methods: ['GET'],
+    doc: { summary: 'One of the partner’s invitations (partner staff).', tags: ['invitations'], audience: 'partner', params: invitationParams, responses: { 200: { description: 'The invitation', schema: partnerInvitationViewSchema }, 404: { description: 'No such invitation' } } },
+    handler: async (request) => {
+      const { record } = await partnerInvitation(request);
+      return { status: 200, headers: { ETag: record.etag }, jsonBody: partnerInvitationView(record, now()) };
+    },
+  }),
+  httpFunction({
+    name: 'invitations-revoke',
+    route: 'partners/{partnerId}/invitations/{invitationId}/revoke',
+    methods: ['POST'],
+    doc: {
+      summary: 'Revoke a pending invitation (partner staff).',
+      tags: ['invitations'],
+      audience: 'partner',
+      params: invitationParams,
+      responses: { 200: { description: 'The revoked invitation', schema: partnerInvitationViewSchema }, 409: { description: 'Already accepted, declined or revoked' }, 410: { description: 'Expired' } },
+    },
+    handler: async (request, context) => {
+      const { caller, record } = await partnerInvitation(request);
+      const revoked = await revokeInvitation(caller, record, ifMatch(request, false), context.invocationId);
+      return { status: 200, headers: { ETag: revoked.etag }, jsonBody: partnerInvitationView(revoked, now()) };
+    },
+  }),
+  httpFunction({
+    name: 'invitations-review',
+    route: 'invitations/{invitationId}',
+    methods: ['GET'],
+    doc: {
+      summary: 'What the acceptance page shows: partner, type, roles, Customer Agreement, expiry, status (signed-in user of the invited tenant).',
+      tags: ['invitations'],
+      audience: 'signedIn',
+      params: customerInvitationParams,
+      query: reviewQuery,
+      responses: { 200: { description: 'The acceptance page data', schema: acceptancePageSchema }, 404: { description: 'Unknown invitation, wrong code or another tenant' } },
+    },
+    handler: async (request) => {
+      const { invitationId } = params(request, customerInvitationParams);
+      const caller = await authenticate(request);
+      const { code } = readQuery(request, reviewQuery);
+      const { page, etag } = await reviewInvitation(caller, invitationId, code);
+      return { status: 200, headers: { ETag: etag }, jsonBody: page };
+    },
+  }),
+  httpFunction({
+    name: 'invitations-accept',
+    route: 'invitations/{invitationId}/accept',
+    methods: ['POST'],
+    doc: {
+      summary: 'Accept the Customer Agreement and authorize the partner (Global or Billing administrator of the invited tenant).',
+      tags: ['invitations'],
+      audience: 'customerAdmin',
+      params: customerInvitationParams,
+      body: acceptBody,
+      formPost: true,
+      responses: {
+        200: { description: 'Accepted: the relationship', schema: acceptedSchema },
+        400: { description: 'The agreement box is not ticked, or a field is missing' },
+        403: { description: 'Not a Global or Billing administrator' },
+        404: { description: 'Unknown invitation, wrong code or another tenant' },
+        409: { description: 'Already decided (or lost a race), or the agreement version is not the current one' },
+        410: { description: 'Expired' },
+      },
+    },
+    handler: async (request, context) => {
+      const { invitationId } = params(request, customerInvitationParams);
+      const caller = await authenticate(request);
+      const { body, format } = await readBody(request, acceptBody);
+      const { invitation, relationship } = await acceptInvitation({
+        caller,
+        id: invitationId,
+        code: body.code,
+        agreementVersion: body.agreementVersion,
+        ifMatch: ifMatch(request, false),
+        invocationId: context.invocationId,
+      });
+      return formAnswer(request, format, invitationId, 'accepted', {
+        status: 200,
+        jsonBody: { invitationId: invitation.id, status: 'accepted', relationship: relationshipView(relationship, now()) },
+      });
+    },
+  }),
+  httpFunction({
+    name: 'invitations-decline',
+    route: 'invitations/{invitationId}/decline',
+    methods: ['POST'],
+    doc: {
+      summary: 'Decline an invitation (Global or Billing administrator of the invited tenant); the partner is told.',
+      tags: ['invitations'],
+      audience: 'customerAdmin',
+      params: customerInvitationParams,
+      body: declineBody,
+      formPost: true,
+      responses: { 200: { description: 'Declined', schema: declinedSchema }, 403: { description: 'Not an admin' }, 404: { description: 'Not found' }, 409: { description: 'Already decided' }, 410: { description: 'Expired' } },
+    },
+    handler: async (request, context) => {
+      const { invitationId } = params(request, customerInvitationParams);
+      const caller = await authenticate(request);
+      const { body, format } = await readBody(request, declineBody);
+      const declined = await declineInvitation({ caller, id: invitationId, code: body.code, ifMatch: ifMatch(request, false), invocationId: context.invocationId });
+      return formAnswer(request, format, invitationId, 'declined', { status: 200, jsonBody: { invitationId: declined.id, status: 'declined' } });
+    },
+  }),
+];

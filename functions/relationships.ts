@@ -1,0 +1,159 @@
+import type { HttpRequest } from '@azure/functions';
+import { z } from 'zod';
+import { authenticate, requireTenant } from '../shared/auth/caller.js';
+import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
+import { now } from '../shared/clock.js';
+import type { FunctionDefinition } from '../shared/definitions.js';
+import { pageSchema, relationshipViewSchema } from '../shared/domain/views.js';
+import { readOptionalBody, readQuery, validate } from '../shared/http/body.js';
+import { ifMatch } from '../shared/http/etag.js';
+import { httpFunction } from '../shared/http/handler.js';
+import { topSchema } from '../shared/http/paging.js';
+import { AppError } from '../shared/http/problem.js';
+import { relationshipView, removeRoles, requestTermination, terminate } from '../shared/services/relationships.js';
+import { latestAcceptance } from '../shared/storage/agreements.js';
+import {
+  getPartnerRelationship,
+  getRelationship,
+  listCustomerRelationships,
+  listPartnerRelationships,
+  type RelationshipRecord,
+} from '../shared/storage/relationships.js';
+
+const customerParams = z.object({ tenantId: z.string() });
+const customerRelationshipParams = z.object({ tenantId: z.string(), relationshipId: z.string() });
+const partnerParams = z.object({ partnerId: z.string() });
+const partnerRelationshipParams = z.object({ partnerId: z.string(), relationshipId: z.string() });
+export const listQuery = z.object({ top: topSchema, continuationToken: z.string().optional() });
+export const terminationRequestBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
+
+const params = <S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> => validate(schema, request.params, 'path');
+const notFound = () => new AppError('not-found', 'No such relationship.');
+
+/** A relationship of the caller's own tenant (404 for any other tenant's, or none). */
+async function customerRelationship(request: HttpRequest) {
+  const { tenantId, relationshipId } = params(request, customerRelationshipParams);
+  const caller = await authenticate(request);
+  requireTenant(caller, tenantId);
+  const record = await getRelationship(caller.tenantId, relationshipId);
+  if (!record) throw notFound();
+  return { caller, record };
+}
+
+async function partnerRelationship(request: HttpRequest) {
+  const { partnerId, relationshipId } = params(request, partnerRelationshipParams);
+  const caller = await authenticate(request);
+  const partner = await requirePartnerStaff(caller, partnerId);
+  const record = await getPartnerRelationship(partner.partnerId, relationshipId);
+  if (!record) throw notFound();
+  return { caller, record };
+}
+
+async function details(record: RelationshipRecord) {
+  return { status: 200, headers: { ETag: record.etag }, jsonBody: relationshipView(record, now(), { agreement: await latestAcceptance(record.customerTenantId) }) };
+}
+
+const single = (record: RelationshipRecord) => ({ status: 200, headers: { ETag: record.etag }, jsonBody: relationshipView(record, now()) });
+
+export const relationshipFunctions: FunctionDefinition[] = [
+  httpFunction({
+    name: 'customer-relationships-list',
+    route: 'customers/{tenantId}/relationships',
+    methods: ['GET'],
+    doc: { summary: 'The customer’s partner relationships (users of that tenant).', tags: ['relationships'], audience: 'signedIn', params: customerParams, query: listQuery, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
+    handler: async (request) => {
+      const { tenantId } = params(request, customerParams);
+      const caller = await authenticate(request);
+      requireTenant(caller, tenantId);
+      const query = readQuery(request, listQuery);
+      const page = await listCustomerRelationships(caller.tenantId, query.top, query.continuationToken);
+      const at = now();
+      return { status: 200, jsonBody: { items: page.items.map((r) => relationshipView(r, at)), continuationToken: page.continuationToken } };
+    },
+  }),
+  httpFunction({
+    name: 'customer-relationships-get',
+    route: 'customers/{tenantId}/relationships/{relationshipId}',
+    methods: ['GET'],
+    doc: {
+      summary: 'One relationship with partner, type, roles, agreement, dates and history.',
+      tags: ['relationships'],
+      audience: 'signedIn',
+      params: customerRelationshipParams,
+      responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 404: { description: 'Not found' } },
+    },
+    handler: async (request) => details((await customerRelationship(request)).record),
+  }),
+  httpFunction({
+    name: 'customer-relationships-remove-roles',
+    route: 'customers/{tenantId}/relationships/{relationshipId}/roles',
+    methods: ['DELETE'],
+    doc: {
+      summary: 'Remove every admin role the partner holds; the relationship stays (e.g. as reseller). Customer admin.',
+      tags: ['relationships'],
+      audience: 'customerAdmin',
+      params: customerRelationshipParams,
+      responses: { 200: { description: 'The relationship without roles', schema: relationshipViewSchema }, 403: { description: 'Not an admin' }, 409: { description: 'Terminated or expired' }, 412: { description: 'If-Match mismatch' } },
+    },
+    handler: async (request, context) => {
+      const { caller, record } = await customerRelationship(request);
+      return single(await removeRoles(caller, record, ifMatch(request, false), context.invocationId));
+    },
+  }),
+  httpFunction({
+    name: 'customer-relationships-termination-request',
+    route: 'customers/{tenantId}/relationships/{relationshipId}/termination-request',
+    methods: ['POST'],
+    doc: {
+      summary: 'Ask the partner to end the relationship (the partner is emailed). Customer admin.',
+      tags: ['relationships'],
+      audience: 'customerAdmin',
+      params: customerRelationshipParams,
+      body: terminationRequestBody,
+      responses: { 200: { description: 'The relationship, terminationRequested', schema: relationshipViewSchema }, 403: { description: 'Not an admin' }, 409: { description: 'Not active' } },
+    },
+    handler: async (request, context) => {
+      const { caller, record } = await customerRelationship(request);
+      const { body } = await readOptionalBody(request, terminationRequestBody);
+      return single(await requestTermination(caller, record, body.reason, ifMatch(request, false), context.invocationId));
+    },
+  }),
+  httpFunction({
+    name: 'partner-relationships-list',
+    route: 'partners/{partnerId}/relationships',
+    methods: ['GET'],
+    doc: { summary: 'The partner’s customer relationships (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerParams, query: listQuery, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
+    handler: async (request) => {
+      const { partnerId } = params(request, partnerParams);
+      const caller = await authenticate(request);
+      const partner = await requirePartnerStaff(caller, partnerId);
+      const query = readQuery(request, listQuery);
+      const page = await listPartnerRelationships(partner.partnerId, query.top, query.continuationToken);
+      const at = now();
+      return { status: 200, jsonBody: { items: page.items.map((r) => relationshipView(r, at)), continuationToken: page.continuationToken } };
+    },
+  }),
+  httpFunction({
+    name: 'partner-relationships-get',
+    route: 'partners/{partnerId}/relationships/{relationshipId}',
+    methods: ['GET'],
+    doc: { summary: 'One of the partner’s relationships with agreement and history (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerRelationshipParams, responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 404: { description: 'Not found' } } },
+    handler: async (request) => details((await partnerRelationship(request)).record),
+  }),
+  httpFunction({
+    name: 'partner-relationships-terminate',
+    route: 'partners/{partnerId}/relationships/{relationshipId}/terminate',
+    methods: ['POST'],
+    doc: {
+      summary: 'End the relationship (partner staff); the customer admin is emailed.',
+      tags: ['relationships'],
+      audience: 'partner',
+      params: partnerRelationshipParams,
+      responses: { 200: { description: 'The terminated relationship', schema: relationshipViewSchema }, 409: { description: 'Already terminated or expired' } },
+    },
+    handler: async (request, context) => {
+      const { caller, record } = await partnerRelationship(request);
+      return single(await terminate(caller, record, ifMatch(request, false), context.invocationId));
+    },
+  }),
+];

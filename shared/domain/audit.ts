@@ -1,0 +1,44 @@
+import type { Caller } from '../auth/token.js';
+
+/** Who did something: from the verified token, never from the request body. */
+export interface Actor {
+  tenantId: string;
+  objectId: string;
+  name: string | undefined;
+  email: string | undefined;
+}
+
+export function actorOf(caller: Caller): Actor {
+  return { tenantId: caller.tenantId, objectId: caller.objectId, name: caller.name, email: caller.email };
+}
+
+/** How an actor is shown to people: name, else email, else object id. */
+export const actorDisplayName = (actor: Actor): string => actor.name ?? actor.email ?? actor.objectId;
+
+export type AuditAction =
+  | 'invitation.created'
+  | 'invitation.revoked'
+  | 'invitation.accepted'
+  | 'invitation.declined'
+  | 'relationship.created'
+  | 'relationship.merged'
+  | 'relationship.rolesRemoved'
+  | 'relationship.terminationRequested'
+  | 'relationship.terminated'
+  | 'agreement.accepted'
+  | 'settings.updated';
+
+export interface AuditEvent {
+  /** Stable for a given state change, so writing it again after a crash is the same event. */
+  id: string;
+  time: string;
+  action: AuditAction;
+  actor: { tenantId: string; objectId: string; name: string | undefined };
+  target: { type: 'invitation' | 'relationship' | 'agreement' | 'settings'; id: string };
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  invocationId: string;
+  /** Whose audit logs show it. */
+  customerTenantId: string | undefined;
+  partnerId: string | undefined;
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { autoExtendSchema, checkRoleRequest, relationshipTypeSchema, roleDurationSchema, type RoleProblem } from './relationships.js';
+
+export const guidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID').transform((v) => v.toLowerCase());
+export const domainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name, e.g. contoso.com');
+
+/** What a partner sends to invite a customer. */
+export const createInvitationSchema = z
+  .object({
+    customerTenantId: guidSchema.optional(),
+    customerDomain: domainSchema.optional(),
+    customerAdminEmail: z.email().max(254),
+    relationshipType: relationshipTypeSchema,
+    roles: z.array(z.string().trim().toLowerCase()).max(20).default([]),
+    message: z.string().trim().min(1).max(2000).optional(),
+    expiresInDays: z.number().int().min(1).max(90).default(30),
+    duration: roleDurationSchema.optional(),
+    autoExtend: autoExtendSchema.optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if ((v.customerTenantId === undefined) === (v.customerDomain === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['customerTenantId'], message: 'give exactly one of customerTenantId and customerDomain' });
+    }
+  });
+export type CreateInvitation = z.output<typeof createInvitationSchema>;
+
+/** Rules beyond the shape: roles the type may carry, duration and auto-extend. */
+export function checkInvitation(request: CreateInvitation): RoleProblem[] {
+  return checkRoleRequest({ type: request.relationshipType, roles: request.roles, duration: request.duration, autoExtend: request.autoExtend });
+}
+
+export type StoredInvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked';
+export type InvitationStatus = StoredInvitationStatus | 'expired';
+export const invitationStatuses = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const satisfies readonly InvitationStatus[];
+
+/** Expiry is derived from `expiresAt`, so a pending invitation reads `expired` without a timer. */
+export function invitationStatus(stored: StoredInvitationStatus, expiresAt: string, at: Date): InvitationStatus {
+  return stored === 'pending' && Date.parse(expiresAt) <= at.getTime() ? 'expired' : stored;
+}
+
+export type InvitationAction = 'accept' | 'decline' | 'revoke';
+const outcome: Record<InvitationAction, StoredInvitationStatus> = { accept: 'accepted', decline: 'declined', revoke: 'revoked' };
+
+export type InvitationTransition = { ok: true; to: StoredInvitationStatus } | { ok: false; problem: 'gone' | 'conflict'; reason: string };
+
+/** Only a pending invitation moves; an expired one is gone (410), any other decision already happened (409). */
+export function invitationTransition(from: InvitationStatus, action: InvitationAction): InvitationTransition {
+  if (from === 'pending') return { ok: true, to: outcome[action] };
+  if (from === 'expired') return { ok: false, problem: 'gone', reason: 'The invitation has expired; ask the partner for a new one.' };
+  return { ok: false, problem: 'conflict', reason: `The invitation was already ${from}.` };
+}
+
+export const dayMs = 24 * 60 * 60 * 1000;
+
+export function invitationExpiresAt(createdAt: Date, expiresInDays: number): string {
+  return new Date(createdAt.getTime() + expiresInDays * dayMs).toISOString();
+}
+
+/**
+ * Whether a caller's sign-in name shows it belongs to an invited domain: an Entra ID UPN suffix
+ * must be a verified domain of the caller's tenant, so it is the proof a domain invitation uses.
+ */
+export function signInNameInDomain(signInName: string | undefined, domain: string): boolean {
+  const at = signInName?.lastIndexOf('@') ?? -1;
+  if (!signInName || at < 0) return false;
+  const host = signInName.slice(at + 1).toLowerCase();
+  return host === domain || host.endsWith(`.${domain}`);
+}

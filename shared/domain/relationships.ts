@@ -1,0 +1,240 @@
+import { z } from 'zod';
+import { directoryRoles } from '../auth/roles.js';
+import { adminRole, adminRoleCatalogue } from './admin-roles.js';
+
+/** The seven relationship types of DESIGN.md §1. */
+export const relationshipTypes = [
+  'reseller',
+  'delegatedAdministrator',
+  'resellerAndDelegatedAdministrator',
+  'partner',
+  'advisor',
+  'mpsaPartner',
+  'lineOfBusinessPartner',
+] as const;
+export type RelationshipType = (typeof relationshipTypes)[number];
+export const relationshipTypeSchema = z.enum(relationshipTypes);
+
+const allCatalogueRoles = adminRoleCatalogue.map((r) => r.id);
+
+interface TypeRules {
+  /** What the acceptance page says the partner may do. */
+  description: string;
+  /** Role template ids this type may carry; empty means none. */
+  roles: readonly string[];
+  /** May purchase (sell) subscriptions for the customer. */
+  sells: boolean;
+  /** May manage subscriptions and services, given admin roles. */
+  manages: boolean;
+}
+
+export const relationshipTypeRules: Record<RelationshipType, TypeRules> = {
+  reseller: { description: 'Sell products to your organization.', roles: [], sells: true, manages: false },
+  delegatedAdministrator: {
+    description: 'Manage products and services for your organization (users, licences, password resets) with the admin roles below.',
+    roles: allCatalogueRoles,
+    sells: false,
+    manages: true,
+  },
+  resellerAndDelegatedAdministrator: {
+    description: 'Sell products to your organization, and manage products and services (users, licences, password resets) with the admin roles below.',
+    roles: allCatalogueRoles,
+    sells: true,
+    manages: true,
+  },
+  partner: { description: 'Work in your organization through a user account you give it in your tenant.', roles: [], sells: false, manages: false },
+  advisor: {
+    description: 'Reset passwords and handle support incidents for your organization.',
+    roles: [directoryRoles.helpdeskAdministrator, 'f023fd81-a637-4b56-95fd-791ac0226033'],
+    sells: false,
+    manages: false,
+  },
+  mpsaPartner: {
+    description: 'Act as your MPSA partner; whether it sees purchases made through your other MPSA partners is your setting.',
+    roles: [],
+    sells: true,
+    manages: false,
+  },
+  lineOfBusinessPartner: { description: 'Develop, submit and manage line-of-business apps for your organization.', roles: [], sells: false, manages: false },
+};
+
+export const carriesRoles = (type: RelationshipType): boolean => relationshipTypeRules[type].roles.length > 0;
+
+/** Role durations: ISO 8601 days, P1D–P730D, as GDAP allows. */
+export const roleDurationSchema = z
+  .string()
+  .regex(/^P([1-9]\d{0,2})D$/, 'must be an ISO 8601 duration in days, P1D–P730D')
+  .refine((v) => durationDays(v) <= 730, 'must be at most P730D');
+export const autoExtendSchema = z.literal('P180D', { error: 'must be P180D' });
+export const autoExtendDays = 180;
+
+export function durationDays(duration: string): number {
+  return Number(/^P(\d+)D$/.exec(duration)?.[1] ?? Number.NaN);
+}
+
+export interface RoleProblem {
+  path: string;
+  message: string;
+}
+
+/**
+ * Checks the roles, duration and auto-extend a partner asks for against the type's rules
+ * (DESIGN.md: least privilege, GDAP durations, no auto-extend with Global Administrator).
+ */
+export function checkRoleRequest(request: { type: RelationshipType; roles: string[]; duration?: string | undefined; autoExtend?: string | undefined }): RoleProblem[] {
+  const problems: RoleProblem[] = [];
+  const allowed = relationshipTypeRules[request.type].roles;
+  const seen = new Set<string>();
+  request.roles.forEach((id, i) => {
+    const key = id.toLowerCase();
+    if (seen.has(key)) problems.push({ path: `roles.${i}`, message: 'is listed twice' });
+    seen.add(key);
+    if (!adminRole(key)) problems.push({ path: `roles.${i}`, message: 'is not a known admin role template id' });
+    else if (!allowed.includes(key)) problems.push({ path: `roles.${i}`, message: `is not a role the type ${request.type} may carry` });
+  });
+  if (allowed.length === 0) {
+    if (request.duration !== undefined) problems.push({ path: 'duration', message: `the type ${request.type} carries no admin roles, so it takes no duration` });
+    if (request.autoExtend !== undefined) problems.push({ path: 'autoExtend', message: `the type ${request.type} carries no admin roles, so it cannot auto-extend` });
+    return problems;
+  }
+  if (request.roles.length === 0) problems.push({ path: 'roles', message: `the type ${request.type} needs at least one admin role` });
+  if (request.duration === undefined) problems.push({ path: 'duration', message: 'is required for a type that carries admin roles (P1D–P730D)' });
+  if (request.autoExtend !== undefined && seen.has(directoryRoles.globalAdministrator)) {
+    problems.push({ path: 'autoExtend', message: 'is not allowed when Global Administrator is among the roles' });
+  }
+  return problems;
+}
+
+/** Stored relationship status; `expired` is derived from the role end date, never stored. */
+export type StoredRelationshipStatus = 'active' | 'terminationRequested' | 'terminated';
+export type RelationshipStatus = StoredRelationshipStatus | 'expired';
+
+/** Admin roles granted for a duration from `activatedAt`. */
+export interface RoleGrant {
+  roles: string[];
+  activatedAt: string;
+  duration: string | undefined;
+  autoExtend: string | undefined;
+}
+
+const dayMs = 24 * 60 * 60 * 1000;
+
+/**
+ * When the roles end: `activatedAt + duration`; auto-extend rolls that forward 180 days at a time
+ * past `at`, so the date is right whenever it is read, without a timer.
+ */
+export function rolesEndAt(grant: RoleGrant, at: Date): Date | undefined {
+  if (grant.roles.length === 0 || grant.duration === undefined) return undefined;
+  let end = Date.parse(grant.activatedAt) + durationDays(grant.duration) * dayMs;
+  if (grant.autoExtend !== undefined && end <= at.getTime()) {
+    const step = durationDays(grant.autoExtend) * dayMs;
+    end += Math.ceil((at.getTime() - end + 1) / step) * step;
+  }
+  return new Date(end);
+}
+
+export function relationshipStatus(stored: StoredRelationshipStatus, grant: RoleGrant, at: Date): RelationshipStatus {
+  if (stored === 'terminated') return 'terminated';
+  const end = rolesEndAt(grant, at);
+  return end !== undefined && end.getTime() <= at.getTime() ? 'expired' : stored;
+}
+
+export type RelationshipAction = 'removeRoles' | 'requestTermination' | 'terminate';
+
+/** Which actions each status allows; expired and terminated are final. */
+const allowedActions: Record<RelationshipStatus, readonly RelationshipAction[]> = {
+  active: ['removeRoles', 'requestTermination', 'terminate'],
+  terminationRequested: ['removeRoles', 'terminate'],
+  terminated: [],
+  expired: [],
+};
+
+export type Transition<S> = { ok: true; to: S } | { ok: false; reason: string };
+
+export function relationshipTransition(from: RelationshipStatus, action: RelationshipAction): Transition<StoredRelationshipStatus> {
+  if (!allowedActions[from].includes(action)) {
+    return { ok: false, reason: `A relationship that is ${from} does not allow ${action}.` };
+  }
+  if (action === 'removeRoles') return { ok: true, to: from as StoredRelationshipStatus };
+  return { ok: true, to: action === 'terminate' ? 'terminated' : 'terminationRequested' };
+}
+
+/** The type a relationship keeps once its admin roles are removed (it stays, e.g. as a reseller). */
+export function typeWithoutRoles(type: RelationshipType): RelationshipType {
+  return type === 'resellerAndDelegatedAdministrator' ? 'reseller' : type;
+}
+
+/** Reseller, delegated administrator and both merge into one relationship with the same partner. */
+const mergeFamily: readonly RelationshipType[] = ['reseller', 'delegatedAdministrator', 'resellerAndDelegatedAdministrator'];
+
+/**
+ * The type of an existing relationship once an accepted invitation of `invited` type joins it, or
+ * undefined when the two stay separate relationships (e.g. advisor next to reseller).
+ */
+export function mergedType(existing: RelationshipType, invited: RelationshipType): RelationshipType | undefined {
+  if (existing === invited) return existing;
+  if (!mergeFamily.includes(existing) || !mergeFamily.includes(invited)) return undefined;
+  const sells = relationshipTypeRules[existing].sells || relationshipTypeRules[invited].sells;
+  const manages = relationshipTypeRules[existing].manages || relationshipTypeRules[invited].manages;
+  return sells && manages ? 'resellerAndDelegatedAdministrator' : sells ? 'reseller' : 'delegatedAdministrator';
+}
+
+/**
+ * Roles after a merge: the union, granted anew from `activatedAt` for the invitation's duration
+ * (the customer just approved that period for all of them). An invitation without roles keeps the
+ * existing grant.
+ */
+export function mergedGrant(existing: RoleGrant, invited: RoleGrant): RoleGrant {
+  if (invited.roles.length === 0) return existing;
+  const roles = [...new Set([...existing.roles, ...invited.roles])];
+  const autoExtend = roles.includes(directoryRoles.globalAdministrator) ? undefined : invited.autoExtend;
+  return { roles, activatedAt: invited.activatedAt, duration: invited.duration, autoExtend };
+}
+
+export type EligibilityReason =
+  | 'noRelationship'
+  | 'relationshipTerminated'
+  | 'relationshipExpired'
+  | 'typeDoesNotAllow'
+  | 'noAdminRoles'
+  | 'agreementNotAccepted'
+  | 'agreementVersionOutdated';
+
+export interface Eligibility {
+  allowed: boolean;
+  reasons: EligibilityReason[];
+}
+
+export interface EligibilityInput {
+  relationships: { type: RelationshipType; status: RelationshipStatus; roles: string[] }[];
+  /** Version of the customer's latest agreement acceptance, if any. */
+  acceptedAgreementVersion: string | undefined;
+  currentAgreementVersion: string;
+}
+
+/**
+ * Whether a partner may purchase or manage subscriptions for a customer: a live relationship of a
+ * selling (or managing, with roles) type, and the current Customer Agreement accepted.
+ */
+export function eligibility(input: EligibilityInput): { purchase: Eligibility; manage: Eligibility } {
+  const agreement: EligibilityReason[] =
+    input.acceptedAgreementVersion === undefined
+      ? ['agreementNotAccepted']
+      : input.acceptedAgreementVersion !== input.currentAgreementVersion
+        ? ['agreementVersionOutdated']
+        : [];
+  const live = input.relationships.filter((r) => r.status === 'active' || r.status === 'terminationRequested');
+  const relationshipReasons = (fits: (r: (typeof live)[number]) => EligibilityReason | undefined): EligibilityReason[] => {
+    if (input.relationships.length === 0) return ['noRelationship'];
+    if (live.length === 0) return input.relationships.some((r) => r.status === 'expired') ? ['relationshipExpired'] : ['relationshipTerminated'];
+    const misfits = live.map(fits);
+    if (misfits.some((m) => m === undefined)) return [];
+    return [misfits.includes('noAdminRoles') ? 'noAdminRoles' : 'typeDoesNotAllow'];
+  };
+  const purchase = [...relationshipReasons((r) => (relationshipTypeRules[r.type].sells ? undefined : 'typeDoesNotAllow')), ...agreement];
+  const manage = [
+    ...relationshipReasons((r) => (!relationshipTypeRules[r.type].manages ? 'typeDoesNotAllow' : r.roles.length === 0 ? 'noAdminRoles' : undefined)),
+    ...agreement,
+  ];
+  return { purchase: { allowed: purchase.length === 0, reasons: purchase }, manage: { allowed: manage.length === 0, reasons: manage } };
+}

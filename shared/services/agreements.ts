@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { requireCustomerAdmin } from '../auth/caller.js';
+import type { Caller } from '../auth/token.js';
+import { now } from '../clock.js';
+import { settings } from '../config.js';
+import { actorOf } from '../domain/audit.js';
+import { eligibility } from '../domain/relationships.js';
+import { AppError } from '../http/problem.js';
+import { listAcceptances, recordAcceptance, type AgreementAcceptance } from '../storage/agreements.js';
+import { writeAudit } from '../storage/audit-log.js';
+import { relationshipsWithPartner } from '../storage/relationships.js';
+import { currentStatus } from './relationships.js';
+
+const acceptanceView = (a: AgreementAcceptance) => ({
+  id: a.id,
+  version: a.version,
+  url: a.url,
+  acceptedAt: a.acceptedAt,
+  acceptedBy: { objectId: a.acceptedBy.objectId, name: a.acceptedBy.name ?? null, email: a.acceptedBy.email ?? null },
+  invitationId: a.invitationId ?? null,
+});
+
+/** The current agreement, the customer's latest acceptance and whether it is of the current version. */
+export async function agreementState(customerTenantId: string) {
+  const { customerAgreement } = settings();
+  const acceptances = await listAcceptances(customerTenantId);
+  const latest = acceptances[0];
+  return {
+    customerTenantId,
+    current: { url: customerAgreement.url, version: customerAgreement.version },
+    acceptedCurrentVersion: latest?.version === customerAgreement.version,
+    latest: latest ? acceptanceView(latest) : null,
+    acceptances: acceptances.map(acceptanceView),
+  };
+}
+
+/** A customer admin accepts the current version; accepting it again changes nothing. */
+export async function acceptAgreement(caller: Caller, agreementVersion: string, invocationId: string): Promise<{ created: boolean }> {
+  requireCustomerAdmin(caller);
+  const { customerAgreement } = settings();
+  if (agreementVersion !== customerAgreement.version) {
+    throw new AppError('conflict', `The Customer Agreement is now version ${customerAgreement.version}; read that version and accept it.`);
+  }
+  const latest = (await listAcceptances(caller.tenantId))[0];
+  if (latest?.version === customerAgreement.version) return { created: false };
+  const at = now().toISOString();
+  const id = randomUUID();
+  const actor = actorOf(caller);
+  await recordAcceptance({ id, customerTenantId: caller.tenantId, url: customerAgreement.url, version: customerAgreement.version, acceptedAt: at, acceptedBy: actor, invitationId: undefined });
+  await writeAudit({
+    id: `agreement.accepted:${id}`,
+    time: at,
+    action: 'agreement.accepted',
+    actor: { tenantId: actor.tenantId, objectId: actor.objectId, name: actor.name },
+    target: { type: 'agreement', id },
+    before: latest ? { version: latest.version } : null,
+    after: { version: customerAgreement.version, url: customerAgreement.url },
+    invocationId,
+    customerTenantId: caller.tenantId,
+    partnerId: undefined,
+  });
+  return { created: true };
+}
+
+/** Whether the partner may purchase or manage subscriptions for the customer, and why not. */
+export async function partnerEligibility(partnerId: string, customerTenantId: string) {
+  const at = now();
+  const [relationships, acceptances] = await Promise.all([relationshipsWithPartner(customerTenantId, partnerId), listAcceptances(customerTenantId)]);
+  const current = settings().customerAgreement.version;
+  const result = eligibility({
+    relationships: relationships.map((r) => ({ type: r.type, status: currentStatus(r, at), roles: r.roles })),
+    acceptedAgreementVersion: acceptances[0]?.version,
+    currentAgreementVersion: current,
+  });
+  return {
+    partnerId,
+    customerTenantId,
+    ...result,
+    relationships: relationships.map((r) => ({ id: r.id, type: r.type, status: currentStatus(r, at) })),
+    agreement: { currentVersion: current, acceptedVersion: acceptances[0]?.version ?? null },
+  };
+}

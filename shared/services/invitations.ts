@@ -1,0 +1,464 @@
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { requireCustomerAdmin } from '../auth/caller.js';
+import { customerAdminRoles } from '../auth/roles.js';
+import type { Caller } from '../auth/token.js';
+import { now } from '../clock.js';
+import { settings } from '../config.js';
+import type { z } from 'zod';
+import { describeRoles } from '../domain/admin-roles.js';
+import type { acceptancePageSchema, partnerInvitationViewSchema } from '../domain/views.js';
+import { actorDisplayName, actorOf, type Actor } from '../domain/audit.js';
+import {
+  checkInvitation,
+  invitationExpiresAt,
+  invitationStatus,
+  invitationTransition,
+  signInNameInDomain,
+  type CreateInvitation,
+  type InvitationAction,
+} from '../domain/invitations.js';
+import { mergedGrant, mergedType, relationshipTypeRules } from '../domain/relationships.js';
+import { enqueueEmail } from '../email/jobs.js';
+import { storageStatus } from '../http/etag.js';
+import { AppError } from '../http/problem.js';
+import { recordAcceptance } from '../storage/agreements.js';
+import { writeAudit } from '../storage/audit-log.js';
+import { hashedKey } from '../storage/hashed-key.js';
+import { requestFingerprint, reserveIdempotencyKey } from '../storage/idempotency.js';
+import { findInvitation, getInvitation, insertInvitation, markInvitation, updateInvitation, type InvitationRecord } from '../storage/invitations.js';
+import { getPartnerProfile, type PartnerProfile } from '../storage/partner-profiles.js';
+import { addPartnerPointer, createRelationship, relationshipsWithPartner, replaceRelationship, type RelationshipRecord } from '../storage/relationships.js';
+import { currentStatus, grantOf, snapshot } from './relationships.js';
+
+/**
+ * A decision whose follow-up work (relationship, agreement, audit, email) is still unfinished this
+ * long after it was made is taken to have crashed, and the next call on the invitation finishes it.
+ * Younger ones are left alone: their own request is most likely still working on them.
+ */
+export const unfinishedAfterMs = 60_000;
+
+const isStale = (time: string | undefined, at: Date) => time === undefined || at.getTime() - Date.parse(time) >= unfinishedAfterMs;
+const auditActor = (a: Actor) => ({ tenantId: a.tenantId, objectId: a.objectId, name: a.name });
+
+const newCode = () => randomBytes(32).toString('base64url');
+
+function codeMatches(codeHash: string, code: string): boolean {
+  const given = Buffer.from(hashedKey(code), 'hex');
+  const stored = Buffer.from(codeHash, 'hex');
+  return given.length === stored.length && timingSafeEqual(given, stored);
+}
+
+// ---- views -----------------------------------------------------------------------------------
+
+/** What the partner sees of its invitation (never the code or its hash). */
+export function partnerInvitationView(r: InvitationRecord, at: Date): z.infer<typeof partnerInvitationViewSchema> {
+  return {
+    id: r.id,
+    partnerId: r.partnerId,
+    customerTenantId: r.customerTenantId ?? null,
+    customerDomain: r.customerDomain ?? null,
+    customerAdminEmail: r.customerAdminEmail,
+    relationshipType: r.relationshipType,
+    roles: describeRoles(r.roles),
+    message: r.message ?? null,
+    duration: r.duration ?? null,
+    autoExtend: r.autoExtend ?? null,
+    status: invitationStatus(r.status, r.expiresAt, at),
+    expiresAt: r.expiresAt,
+    createdAt: r.createdAt,
+    createdBy: { objectId: r.createdBy.objectId, name: r.createdBy.name ?? null },
+    decidedAt: r.decidedAt ?? null,
+    relationshipId: r.relationshipId ?? null,
+  };
+}
+
+export type AcceptancePage = z.infer<typeof acceptancePageSchema>;
+
+function acceptancePage(r: InvitationRecord, partner: PartnerProfile, caller: Caller, at: Date): AcceptancePage {
+  const status = invitationStatus(r.status, r.expiresAt, at);
+  const { customerAgreement } = settings();
+  return {
+    id: r.id,
+    status,
+    expiresAt: r.expiresAt,
+    partner: { id: partner.partnerId, displayName: partner.displayName, website: partner.website ?? null, description: partner.description ?? null },
+    customerTenantId: r.customerTenantId ?? null,
+    customerDomain: r.customerDomain ?? null,
+    relationshipType: r.relationshipType,
+    relationshipDescription: relationshipTypeRules[r.relationshipType].description,
+    roles: describeRoles(r.roles),
+    duration: r.duration ?? null,
+    autoExtend: r.autoExtend ?? null,
+    message: r.message ?? null,
+    customerAgreement: { url: customerAgreement.url, version: customerAgreement.version },
+    canDecide: status === 'pending' && caller.directoryRoles.some((role) => customerAdminRoles.includes(role)),
+  };
+}
+
+// ---- partner: create, revoke -------------------------------------------------------------------
+
+async function sendInvitationEmail(record: InvitationRecord, code: string): Promise<InvitationRecord> {
+  await enqueueEmail({
+    // The code hash in the id: a rotated code (see ensureInvitationEmail) is a new email.
+    jobId: `invitation:${record.id}:${record.codeHash.slice(0, 16)}`,
+    template: 'invitationToCustomer',
+    to: [{ address: record.customerAdminEmail }],
+    data: {
+      invitationId: record.id,
+      code,
+      partnerName: record.partnerName,
+      relationshipType: record.relationshipType,
+      relationshipDescription: relationshipTypeRules[record.relationshipType].description,
+      roles: describeRoles(record.roles),
+      ...(record.message ? { message: record.message } : {}),
+      expiresAt: record.expiresAt,
+    },
+  });
+  const emailQueuedAt = now().toISOString();
+  await markInvitation(record, { emailQueuedAt });
+  return { ...record, emailQueuedAt };
+}
+
+/**
+ * A replayed create whose first request stopped before queueing the email: the code was never
+ * sent and is not stored, so a new one is made and sent.
+ */
+async function ensureInvitationEmail(record: InvitationRecord): Promise<InvitationRecord> {
+  if (record.emailQueuedAt || record.status !== 'pending' || !isStale(record.createdAt, now())) return record;
+  const code = newCode();
+  let rotated: InvitationRecord;
+  try {
+    rotated = await updateInvitation(record, { codeHash: hashedKey(code) }, record.etag);
+  } catch (error) {
+    if (storageStatus(error) === 412) return (await getInvitation(record.partnerId, record.id)) ?? record;
+    throw error;
+  }
+  return sendInvitationEmail(rotated, code);
+}
+
+/**
+ * Creates an invitation and queues its email. With an Idempotency-Key, a retry of the same
+ * request returns the invitation the first one made (a different body with the key is a 409).
+ */
+export async function createInvitation(input: {
+  partner: PartnerProfile;
+  caller: Caller;
+  request: CreateInvitation;
+  idempotencyKey: string | undefined;
+  invocationId: string;
+}): Promise<{ invitation: InvitationRecord; replay: boolean }> {
+  const { partner, caller, request } = input;
+  const problems = checkInvitation(request);
+  if (problems.length > 0) {
+    throw new AppError('validation', `The request body has ${problems.length} invalid field${problems.length === 1 ? '' : 's'}: ${problems.map((p) => p.path).join(', ')}.`, {
+      errors: problems,
+    });
+  }
+  if (!partner.active) throw new AppError('conflict', 'The partner’s directory entry is inactive, so it cannot invite customers.');
+  let id: string = randomUUID();
+  if (input.idempotencyKey !== undefined) {
+    const reserved = await reserveIdempotencyKey(`invitations:${partner.partnerId}`, input.idempotencyKey, requestFingerprint(request), id);
+    if (reserved.replay) {
+      const earlier = await getInvitation(partner.partnerId, reserved.id);
+      if (earlier) return { invitation: await ensureInvitationEmail(earlier), replay: true };
+      id = reserved.id; // the first request stopped before writing it: this one does
+    }
+  }
+  const at = now();
+  const code = newCode();
+  const record: Omit<InvitationRecord, 'etag'> = {
+    id,
+    partnerId: partner.partnerId,
+    partnerName: partner.displayName,
+    customerTenantId: request.customerTenantId,
+    customerDomain: request.customerDomain,
+    customerAdminEmail: request.customerAdminEmail,
+    relationshipType: request.relationshipType,
+    roles: request.roles,
+    message: request.message,
+    duration: request.duration,
+    autoExtend: request.autoExtend,
+    expiresAt: invitationExpiresAt(at, request.expiresInDays),
+    codeHash: hashedKey(code),
+    status: 'pending',
+    createdAt: at.toISOString(),
+    createdBy: actorOf(caller),
+    emailQueuedAt: undefined,
+    decidedAt: undefined,
+    decidedBy: undefined,
+    agreementVersion: undefined,
+    relationshipId: undefined,
+    completedAt: undefined,
+  };
+  const etag = await insertInvitation(record);
+  if (etag === undefined) {
+    // A concurrent request with the same key wrote it first.
+    const earlier = await getInvitation(partner.partnerId, id);
+    if (!earlier) throw new Error(`invitation ${id} exists and cannot be read`);
+    return { invitation: earlier, replay: true };
+  }
+  await writeAudit({
+    id: `invitation.created:${id}`,
+    time: record.createdAt,
+    action: 'invitation.created',
+    actor: auditActor(record.createdBy),
+    target: { type: 'invitation', id },
+    before: null,
+    after: { status: 'pending', relationshipType: record.relationshipType, roles: record.roles, customerTenantId: record.customerTenantId ?? null, customerDomain: record.customerDomain ?? null, expiresAt: record.expiresAt },
+    invocationId: input.invocationId,
+    customerTenantId: undefined,
+    partnerId: partner.partnerId,
+  });
+  return { invitation: await sendInvitationEmail({ ...record, etag }, code), replay: false };
+}
+
+// ---- deciding: the ETag-gated status change, then idempotent follow-up -----------------------
+
+/**
+ * The single winner gate: the status change is written with the ETag that was read, so of many
+ * concurrent decisions exactly one succeeds; the rest get 409.
+ */
+async function decide(
+  record: InvitationRecord,
+  action: InvitationAction,
+  caller: Caller,
+  ifMatch: string | undefined,
+  invocationId: string,
+  changes: Partial<InvitationRecord> = {},
+): Promise<InvitationRecord> {
+  const at = now();
+  const transition = invitationTransition(invitationStatus(record.status, record.expiresAt, at), action);
+  if (!transition.ok) {
+    if (record.status !== 'pending' && !record.completedAt && isStale(record.decidedAt, at)) await finishDecision(record, invocationId);
+    throw new AppError(transition.problem, transition.reason);
+  }
+  if (ifMatch !== undefined && ifMatch !== record.etag) throw new AppError('precondition-failed', 'The invitation changed since you read it; read it again.');
+  try {
+    return await updateInvitation(record, { ...changes, status: transition.to, decidedAt: at.toISOString(), decidedBy: actorOf(caller) }, record.etag);
+  } catch (error) {
+    if (storageStatus(error) !== 412) throw error;
+  }
+  // Lost the gate. Still pending means only bookkeeping (e.g. "email queued") moved the ETag: try again.
+  const fresh = await getInvitation(record.partnerId, record.id);
+  if (fresh?.status === 'pending' && ifMatch === undefined) return decide(fresh, action, caller, ifMatch, invocationId, changes);
+  throw new AppError('conflict', 'The invitation was decided by another request at the same moment.');
+}
+
+async function partnerOf(record: InvitationRecord): Promise<PartnerProfile> {
+  const partner = await getPartnerProfile(record.partnerId);
+  if (!partner) throw new Error(`partner ${record.partnerId} of invitation ${record.id} has no directory entry`);
+  return partner;
+}
+
+/**
+ * Makes or joins the customer's relationship with the partner for an accepted invitation.
+ * Idempotent by invitation id: a relationship that lists the invitation is the answer; a new one
+ * takes the invitation's id, so a second insert finds it.
+ */
+async function joinRelationship(inv: InvitationRecord): Promise<{ relationship: RelationshipRecord; before: RelationshipRecord | undefined }> {
+  const customerTenantId = inv.customerTenantId!;
+  const at = inv.decidedAt!;
+  const decidedBy = inv.decidedBy!;
+  const actor = auditActor(decidedBy);
+  const invited = { roles: inv.roles, activatedAt: at, duration: inv.duration, autoExtend: inv.autoExtend };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const existing = await relationshipsWithPartner(customerTenantId, inv.partnerId);
+    const done = existing.find((r) => r.invitationIds.includes(inv.id));
+    if (done) return { relationship: done, before: undefined };
+    const target = existing.find((r) => currentStatus(r, now()) === 'active' && mergedType(r.type, inv.relationshipType) !== undefined);
+    if (target) {
+      const grant = mergedGrant(grantOf(target), invited);
+      const merged: RelationshipRecord = {
+        ...target,
+        type: mergedType(target.type, inv.relationshipType)!,
+        roles: grant.roles,
+        activatedAt: grant.roles.length > 0 ? grant.activatedAt : undefined,
+        duration: grant.duration,
+        autoExtend: grant.autoExtend,
+        hasRoleDuration: grant.roles.length > 0 && grant.duration !== undefined,
+        updatedAt: at,
+        invitationIds: [...target.invitationIds, inv.id],
+      };
+      merged.history = [...target.history, { at, action: 'merged', actor, invitationId: inv.id, from: snapshot(target), to: snapshot(merged) }];
+      try {
+        const saved = await replaceRelationship(merged, target.etag);
+        await addPartnerPointer(saved);
+        return { relationship: saved, before: target };
+      } catch (error) {
+        if (storageStatus(error) === 412) continue; // changed under us: read again
+        throw error;
+      }
+    }
+    const record = {
+      id: inv.id,
+      customerTenantId,
+      partnerId: inv.partnerId,
+      partnerName: inv.partnerName,
+      type: inv.relationshipType,
+      status: 'active' as const,
+      roles: inv.roles,
+      activatedAt: inv.roles.length > 0 ? at : undefined,
+      duration: inv.duration,
+      autoExtend: inv.autoExtend,
+      hasRoleDuration: inv.roles.length > 0 && inv.duration !== undefined,
+      createdAt: at,
+      updatedAt: at,
+      invitationIds: [inv.id],
+      history: [{ at, action: 'created' as const, actor, invitationId: inv.id, to: { type: inv.relationshipType, status: 'active' as const, roles: inv.roles } }],
+      customerContact: { email: decidedBy.email?.includes('@') ? decidedBy.email : inv.customerAdminEmail, name: decidedBy.name },
+      remindersSent: [],
+      terminationRequestedAt: undefined,
+      terminatedAt: undefined,
+    };
+    await createRelationship(record); // false: an earlier run made it; the next pass finds it
+  }
+  throw new Error(`could not record the relationship of invitation ${inv.id}: it kept changing`);
+}
+
+async function completeAcceptance(inv: InvitationRecord, invocationId: string): Promise<RelationshipRecord> {
+  const customerTenantId = inv.customerTenantId!;
+  const decidedBy = inv.decidedBy!;
+  const at = inv.decidedAt!;
+  const { relationship, before } = await joinRelationship(inv);
+  const { customerAgreement } = settings();
+  await recordAcceptance({
+    id: `invitation-${inv.id}`,
+    customerTenantId,
+    url: customerAgreement.url,
+    version: inv.agreementVersion!,
+    acceptedAt: at,
+    acceptedBy: decidedBy,
+    invitationId: inv.id,
+  });
+  const scope = { invocationId, customerTenantId, partnerId: inv.partnerId, actor: auditActor(decidedBy), time: at };
+  await writeAudit({
+    ...scope,
+    id: `invitation.accepted:${inv.id}`,
+    action: 'invitation.accepted',
+    target: { type: 'invitation', id: inv.id },
+    before: { status: 'pending' },
+    after: { status: 'accepted', relationshipId: relationship.id },
+  });
+  await writeAudit({
+    ...scope,
+    id: `relationship.${relationship.id === inv.id ? 'created' : 'merged'}:${inv.id}`,
+    action: relationship.id === inv.id ? 'relationship.created' : 'relationship.merged',
+    target: { type: 'relationship', id: relationship.id },
+    before: before ? snapshot(before) : null,
+    after: { ...snapshot(relationship), invitationId: inv.id },
+  });
+  await writeAudit({
+    ...scope,
+    id: `agreement.accepted:invitation-${inv.id}`,
+    action: 'agreement.accepted',
+    target: { type: 'agreement', id: `invitation-${inv.id}` },
+    before: null,
+    after: { version: inv.agreementVersion!, url: customerAgreement.url },
+  });
+  const partner = await partnerOf(inv);
+  await enqueueEmail({
+    jobId: `invitation-accepted:${inv.id}`,
+    template: 'invitationAccepted',
+    to: [{ address: partner.contactEmail, displayName: partner.displayName }],
+    data: {
+      invitationId: inv.id,
+      relationshipId: relationship.id,
+      partnerName: partner.displayName,
+      customerTenantId,
+      acceptedByName: actorDisplayName(decidedBy),
+      relationshipType: relationship.type,
+      roles: describeRoles(relationship.roles),
+      acceptedAt: at,
+    },
+  });
+  await markInvitation(inv, { relationshipId: relationship.id, completedAt: now().toISOString() });
+  return relationship;
+}
+
+/** Everything that follows a decision; safe to run again (derived ids everywhere). */
+async function finishDecision(inv: InvitationRecord, invocationId: string): Promise<RelationshipRecord | undefined> {
+  if (inv.status === 'accepted') return completeAcceptance(inv, invocationId);
+  const decidedBy = inv.decidedBy!;
+  const at = inv.decidedAt!;
+  await writeAudit({
+    id: `invitation.${inv.status}:${inv.id}`,
+    time: at,
+    action: inv.status === 'declined' ? 'invitation.declined' : 'invitation.revoked',
+    actor: auditActor(decidedBy),
+    target: { type: 'invitation', id: inv.id },
+    before: { status: 'pending' },
+    after: { status: inv.status },
+    invocationId,
+    customerTenantId: inv.status === 'declined' ? inv.customerTenantId : undefined,
+    partnerId: inv.partnerId,
+  });
+  if (inv.status === 'declined') {
+    const partner = await partnerOf(inv);
+    await enqueueEmail({
+      jobId: `invitation-declined:${inv.id}`,
+      template: 'invitationDeclined',
+      to: [{ address: partner.contactEmail, displayName: partner.displayName }],
+      data: { invitationId: inv.id, partnerName: partner.displayName, customerTenantId: inv.customerTenantId!, declinedByName: actorDisplayName(decidedBy), declinedAt: at },
+    });
+  }
+  await markInvitation(inv, { completedAt: now().toISOString() });
+  return undefined;
+}
+
+export async function revokeInvitation(caller: Caller, record: InvitationRecord, ifMatch: string | undefined, invocationId: string): Promise<InvitationRecord> {
+  const revoked = await decide(record, 'revoke', caller, ifMatch, invocationId);
+  await finishDecision(revoked, invocationId);
+  return revoked;
+}
+
+// ---- customer: review, accept, decline ---------------------------------------------------------
+
+/**
+ * The invitation behind a link, for this caller: the code must match, and the caller must be in
+ * the invited tenant (or, for a domain invitation, sign in with a name in that domain). Anything
+ * else is 404, so a wrong code or another tenant learns nothing.
+ */
+async function invitationForCustomer(caller: Caller, id: string, code: string): Promise<InvitationRecord> {
+  const record = await findInvitation(id);
+  const belongs =
+    record !== undefined &&
+    (record.customerTenantId !== undefined ? record.customerTenantId === caller.tenantId : signInNameInDomain(caller.email, record.customerDomain ?? ''));
+  if (!record || !codeMatches(record.codeHash, code) || !belongs) throw new AppError('not-found', 'No such invitation, or the link is not valid.');
+  return record;
+}
+
+export async function reviewInvitation(caller: Caller, id: string, code: string): Promise<{ page: AcceptancePage; etag: string }> {
+  const record = await invitationForCustomer(caller, id, code);
+  return { page: acceptancePage(record, await partnerOf(record), caller, now()), etag: record.etag };
+}
+
+export async function acceptInvitation(input: {
+  caller: Caller;
+  id: string;
+  code: string;
+  agreementVersion: string;
+  ifMatch: string | undefined;
+  invocationId: string;
+}): Promise<{ invitation: InvitationRecord; relationship: RelationshipRecord }> {
+  const { caller } = input;
+  const record = await invitationForCustomer(caller, input.id, input.code);
+  requireCustomerAdmin(caller);
+  const current = settings().customerAgreement.version;
+  if (input.agreementVersion !== current) {
+    throw new AppError('conflict', `The Customer Agreement is now version ${current}; read that version and accept it.`);
+  }
+  const accepted = await decide(record, 'accept', caller, input.ifMatch, input.invocationId, {
+    customerTenantId: caller.tenantId,
+    agreementVersion: current,
+  });
+  const relationship = await completeAcceptance(accepted, input.invocationId);
+  return { invitation: { ...accepted, relationshipId: relationship.id }, relationship };
+}
+
+export async function declineInvitation(input: { caller: Caller; id: string; code: string; ifMatch: string | undefined; invocationId: string }): Promise<InvitationRecord> {
+  const record = await invitationForCustomer(input.caller, input.id, input.code);
+  requireCustomerAdmin(input.caller);
+  const declined = await decide(record, 'decline', input.caller, input.ifMatch, input.invocationId, { customerTenantId: input.caller.tenantId });
+  await finishDecision(declined, input.invocationId);
+  return declined;
+}

@@ -1,0 +1,189 @@
+import { requireCustomerAdmin } from '../auth/caller.js';
+import type { Caller } from '../auth/token.js';
+import { now } from '../clock.js';
+import { describeRoles } from '../domain/admin-roles.js';
+import { actorOf, type AuditAction } from '../domain/audit.js';
+import {
+  relationshipStatus,
+  relationshipTransition,
+  relationshipTypeRules,
+  rolesEndAt,
+  typeWithoutRoles,
+  type RelationshipAction,
+  type RelationshipStatus,
+  type RoleGrant,
+} from '../domain/relationships.js';
+import { enqueueEmail } from '../email/jobs.js';
+import { storageStatus } from '../http/etag.js';
+import { AppError } from '../http/problem.js';
+import type { RelationshipView } from '../domain/views.js';
+import type { AgreementAcceptance } from '../storage/agreements.js';
+import { writeAudit } from '../storage/audit-log.js';
+import { getPartnerProfile, type PartnerProfile } from '../storage/partner-profiles.js';
+import { addPartnerPointer, replaceRelationship, type HistoryEntry, type RelationshipRecord } from '../storage/relationships.js';
+
+export type { RelationshipView };
+
+export const grantOf = (r: Pick<RelationshipRecord, 'roles' | 'activatedAt' | 'duration' | 'autoExtend'>): RoleGrant => ({
+  roles: r.roles,
+  activatedAt: r.activatedAt ?? '',
+  duration: r.duration,
+  autoExtend: r.autoExtend,
+});
+
+export const currentStatus = (r: RelationshipRecord, at: Date): RelationshipStatus => relationshipStatus(r.status, grantOf(r), at);
+
+/** The part of a relationship its history and audit show before and after a change. */
+export const snapshot = (r: Pick<RelationshipRecord, 'type' | 'status' | 'roles'>) => ({ type: r.type, status: r.status, roles: [...r.roles] });
+
+export function relationshipView(r: RelationshipRecord, at: Date, details?: { agreement: AgreementAcceptance | undefined }): RelationshipView {
+  const endsAt = rolesEndAt(grantOf(r), at);
+  return {
+    id: r.id,
+    customerTenantId: r.customerTenantId,
+    partner: { id: r.partnerId, displayName: r.partnerName },
+    type: r.type,
+    typeDescription: relationshipTypeRules[r.type].description,
+    status: currentStatus(r, at),
+    roles: describeRoles(r.roles),
+    duration: r.roles.length > 0 ? (r.duration ?? null) : null,
+    autoExtend: r.roles.length > 0 ? (r.autoExtend ?? null) : null,
+    activatedAt: r.roles.length > 0 ? (r.activatedAt ?? null) : null,
+    endsAt: endsAt?.toISOString() ?? null,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    terminationRequestedAt: r.terminationRequestedAt ?? null,
+    terminatedAt: r.terminatedAt ?? null,
+    ...(details
+      ? {
+          agreement: details.agreement
+            ? {
+                version: details.agreement.version,
+                url: details.agreement.url,
+                acceptedAt: details.agreement.acceptedAt,
+                acceptedBy: { name: details.agreement.acceptedBy.name ?? null, email: details.agreement.acceptedBy.email ?? null, objectId: details.agreement.acceptedBy.objectId },
+              }
+            : null,
+          history: r.history,
+        }
+      : {}),
+  };
+}
+
+const historyAction: Record<RelationshipAction, HistoryEntry['action']> = {
+  removeRoles: 'rolesRemoved',
+  requestTermination: 'terminationRequested',
+  terminate: 'terminated',
+};
+
+/**
+ * Applies one action: the rules decide whether the current (derived) status allows it; the write
+ * carries the ETag read (or the caller's If-Match), so a concurrent change makes this one 409/412.
+ */
+async function change(
+  record: RelationshipRecord,
+  action: RelationshipAction,
+  caller: Caller,
+  ifMatch: string | undefined,
+  invocationId: string,
+  options: { reason?: string } = {},
+): Promise<{ before: RelationshipRecord; after: RelationshipRecord; changed: boolean }> {
+  const at = now();
+  const from = currentStatus(record, at);
+  const transition = relationshipTransition(from, action);
+  if (!transition.ok) throw new AppError('conflict', transition.reason);
+  if (ifMatch !== undefined && ifMatch !== record.etag) throw new AppError('precondition-failed', 'The relationship changed since you read it; read it again and retry.');
+  if (action === 'removeRoles' && record.roles.length === 0) return { before: record, after: record, changed: false };
+  const time = at.toISOString();
+  const next: RelationshipRecord = { ...record, status: transition.to, updatedAt: time };
+  if (action === 'removeRoles') {
+    Object.assign(next, { roles: [], type: typeWithoutRoles(record.type), activatedAt: undefined, duration: undefined, autoExtend: undefined, hasRoleDuration: false });
+  }
+  if (action === 'requestTermination') next.terminationRequestedAt = time;
+  if (action === 'terminate') next.terminatedAt = time;
+  const actor = actorOf(caller);
+  next.history = [
+    ...record.history,
+    {
+      at: time,
+      action: historyAction[action],
+      actor: { tenantId: actor.tenantId, objectId: actor.objectId, name: actor.name },
+      from: snapshot(record),
+      to: snapshot(next),
+      ...(options.reason ? { reason: options.reason } : {}),
+    },
+  ];
+  let saved: RelationshipRecord;
+  try {
+    saved = await replaceRelationship(next, record.etag);
+  } catch (error) {
+    if (storageStatus(error) === 412) throw new AppError('conflict', 'The relationship changed at the same moment; read it again and retry.');
+    throw error;
+  }
+  await addPartnerPointer(saved);
+  const auditAction: AuditAction = `relationship.${historyAction[action]}`;
+  await writeAudit({
+    id: `${auditAction}:${record.id}:${time}`,
+    time,
+    action: auditAction,
+    actor: { tenantId: actor.tenantId, objectId: actor.objectId, name: actor.name },
+    target: { type: 'relationship', id: record.id },
+    before: snapshot(record),
+    after: { ...snapshot(saved), ...(options.reason ? { reason: options.reason } : {}) },
+    invocationId,
+    customerTenantId: record.customerTenantId,
+    partnerId: record.partnerId,
+  });
+  return { before: record, after: saved, changed: true };
+}
+
+async function partnerProfileOf(record: RelationshipRecord): Promise<PartnerProfile> {
+  const profile = await getPartnerProfile(record.partnerId);
+  if (!profile) throw new Error(`partner ${record.partnerId} of relationship ${record.id} has no directory entry`);
+  return profile;
+}
+
+/** Customer admin: remove every admin role; the relationship stays, downgraded in type (e.g. to reseller). */
+export async function removeRoles(caller: Caller, record: RelationshipRecord, ifMatch: string | undefined, invocationId: string): Promise<RelationshipRecord> {
+  requireCustomerAdmin(caller);
+  return (await change(record, 'removeRoles', caller, ifMatch, invocationId)).after;
+}
+
+/** Customer admin: ask the partner to end the relationship (ending it is the partner's act). */
+export async function requestTermination(
+  caller: Caller,
+  record: RelationshipRecord,
+  reason: string | undefined,
+  ifMatch: string | undefined,
+  invocationId: string,
+): Promise<RelationshipRecord> {
+  requireCustomerAdmin(caller);
+  const { after } = await change(record, 'requestTermination', caller, ifMatch, invocationId, reason ? { reason } : {});
+  const partner = await partnerProfileOf(after);
+  await enqueueEmail({
+    jobId: `termination-requested:${after.id}`,
+    template: 'terminationRequested',
+    to: [{ address: partner.contactEmail, displayName: partner.displayName }],
+    data: {
+      relationshipId: after.id,
+      partnerName: partner.displayName,
+      customerTenantId: after.customerTenantId,
+      requestedByName: caller.name ?? caller.email ?? caller.objectId,
+      ...(reason ? { reason } : {}),
+      requestedAt: after.terminationRequestedAt!,
+    },
+  });
+  return after;
+}
+
+/** Partner staff: end the relationship; the customer's admin is told. */
+export async function terminate(caller: Caller, record: RelationshipRecord, ifMatch: string | undefined, invocationId: string): Promise<RelationshipRecord> {
+  const { after } = await change(record, 'terminate', caller, ifMatch, invocationId);
+  await enqueueEmail({
+    jobId: `relationship-terminated:${after.id}`,
+    template: 'relationshipTerminated',
+    to: [{ address: after.customerContact.email, ...(after.customerContact.name ? { displayName: after.customerContact.name } : {}) }],
+    data: { relationshipId: after.id, partnerName: after.partnerName, customerTenantId: after.customerTenantId, terminatedAt: after.terminatedAt! },
+  });
+  return after;
+}

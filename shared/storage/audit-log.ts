@@ -1,0 +1,40 @@
+import { odata } from '@azure/data-tables';
+import { z } from 'zod';
+import type { AuditEvent } from '../domain/audit.js';
+import { decodeContinuation, encodeContinuation, type Page } from '../http/paging.js';
+import { storage } from './clients.js';
+import { tableNames } from './names.js';
+
+/** Row keys sort newest first: milliseconds counted down from the year 2286, then the event id. */
+const maxMs = 9_999_999_999_999;
+const rowKey = (event: AuditEvent) => `${String(maxMs - Date.parse(event.time)).padStart(13, '0')}-${event.id}`;
+export const auditPartition = (scope: { customerTenantId: string } | { partnerId: string }) =>
+  'customerTenantId' in scope ? `customer:${scope.customerTenantId}` : `partner:${scope.partnerId}`;
+
+/** Writes the event to each log that shows it; the same event written twice is one row. */
+export async function writeAudit(event: AuditEvent): Promise<void> {
+  const s = await storage();
+  const table = s.table(tableNames.audit);
+  const partitions = [
+    ...(event.customerTenantId ? [auditPartition({ customerTenantId: event.customerTenantId })] : []),
+    ...(event.partnerId ? [auditPartition({ partnerId: event.partnerId })] : []),
+  ];
+  await Promise.all(
+    partitions.map((partitionKey) => table.upsertEntity({ partitionKey, rowKey: rowKey(event), event: JSON.stringify(event) }, 'Replace')),
+  );
+}
+
+const continuationSchema = z.object({ t: z.string() });
+
+export async function listAudit(partitionKey: string, top: number, continuationToken: string | undefined): Promise<Page<AuditEvent>> {
+  const s = await storage();
+  const from = decodeContinuation(continuationToken, continuationSchema);
+  const pages = s
+    .table(tableNames.audit)
+    .listEntities<{ event: string }>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['event'] } })
+    .byPage({ maxPageSize: top, ...(from ? { continuationToken: from.t } : {}) });
+  const { value: page } = await pages.next();
+  const items = page ? page.map((e: { event: string }) => JSON.parse(e.event) as AuditEvent) : [];
+  const next = page?.continuationToken;
+  return { items, continuationToken: next ? encodeContinuation({ t: next }) : null };
+}

@@ -1,0 +1,35 @@
+import { storageStatus } from '../http/etag.js';
+import { storage } from './clients.js';
+import { tableNames } from './names.js';
+
+export interface CustomerSettings {
+  /** MPSA partners may see purchases made through each other (off by default). */
+  mpsaPurchaseVisibility: boolean;
+}
+
+export const defaultCustomerSettings: CustomerSettings = { mpsaPurchaseVisibility: false };
+
+const rowKey = 'settings';
+
+/** The customer's settings and their ETag; defaults and no ETag when never saved. */
+export async function getCustomerSettings(customerTenantId: string): Promise<{ settings: CustomerSettings; etag: string | undefined }> {
+  const t = (await storage()).table(tableNames.customerSettings);
+  try {
+    const e = await t.getEntity<{ mpsaPurchaseVisibility: boolean }>(customerTenantId, rowKey);
+    return { settings: { mpsaPurchaseVisibility: e.mpsaPurchaseVisibility }, etag: e.etag };
+  } catch (error) {
+    if (storageStatus(error) === 404) return { settings: { ...defaultCustomerSettings }, etag: undefined };
+    throw error;
+  }
+}
+
+/**
+ * Saves the settings: with `etag`, only if unchanged since (412 otherwise); without one, only if
+ * never saved (409 from storage otherwise), so a lost update cannot happen.
+ */
+export async function saveCustomerSettings(customerTenantId: string, settings: CustomerSettings, etag: string | undefined): Promise<string> {
+  const t = (await storage()).table(tableNames.customerSettings);
+  const entity = { partitionKey: customerTenantId, rowKey, ...settings };
+  const result = etag ? await t.updateEntity(entity, 'Replace', { etag }) : await t.createEntity(entity);
+  return result.etag ?? '';
+}

@@ -1,0 +1,146 @@
+import { odata } from '@azure/data-tables';
+import { z } from 'zod';
+import type { Actor } from '../domain/audit.js';
+import type { InvitationStatus, StoredInvitationStatus } from '../domain/invitations.js';
+import type { RelationshipType } from '../domain/relationships.js';
+import { storageStatus } from '../http/etag.js';
+import { decodeContinuation, encodeContinuation, type Page } from '../http/paging.js';
+import { storage } from './clients.js';
+import { tableNames } from './names.js';
+
+export interface InvitationRecord {
+  id: string;
+  partnerId: string;
+  /** Name of the partner when it invited (the email and the acceptance page show it). */
+  partnerName: string;
+  /** Set at creation for a tenant invitation; for a domain invitation, when the customer decides. */
+  customerTenantId: string | undefined;
+  customerDomain: string | undefined;
+  customerAdminEmail: string;
+  relationshipType: RelationshipType;
+  roles: string[];
+  message: string | undefined;
+  duration: string | undefined;
+  autoExtend: string | undefined;
+  expiresAt: string;
+  /** SHA-256 of the code in the email link; the code itself is never stored. */
+  codeHash: string;
+  status: StoredInvitationStatus;
+  createdAt: string;
+  createdBy: Actor;
+  emailQueuedAt: string | undefined;
+  decidedAt: string | undefined;
+  decidedBy: Actor | undefined;
+  agreementVersion: string | undefined;
+  relationshipId: string | undefined;
+  /** When everything that follows the decision (relationship, agreement, audit, email) was done. */
+  completedAt: string | undefined;
+  etag: string;
+}
+
+const jsonFields = ['roles', 'createdBy', 'decidedBy'] as const;
+
+function toEntity(record: Omit<InvitationRecord, 'etag'>): { partitionKey: string; rowKey: string } & Record<string, unknown> {
+  const entity: { partitionKey: string; rowKey: string } & Record<string, unknown> = { partitionKey: record.partnerId, rowKey: record.id };
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    entity[key] = (jsonFields as readonly string[]).includes(key) ? JSON.stringify(value) : value;
+  }
+  return entity;
+}
+
+function fromEntity(entity: Record<string, unknown>): InvitationRecord {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entity)) {
+    if (key === 'partitionKey' || key === 'rowKey' || key === 'timestamp' || key === 'odata.metadata') continue;
+    out[key] = (jsonFields as readonly string[]).includes(key) && typeof value === 'string' ? JSON.parse(value) : value;
+  }
+  return out as unknown as InvitationRecord;
+}
+
+async function tables() {
+  const s = await storage();
+  return { invitations: s.table(tableNames.invitations), index: s.table(tableNames.invitationIds) };
+}
+
+/** Writes the id → partner index, then the invitation; its ETag, or undefined when one with this id exists. */
+export async function insertInvitation(record: Omit<InvitationRecord, 'etag'>): Promise<string | undefined> {
+  const t = await tables();
+  await t.index.upsertEntity({ partitionKey: record.id, rowKey: '', partnerId: record.partnerId }, 'Replace');
+  try {
+    return (await t.invitations.createEntity(toEntity(record))).etag ?? '';
+  } catch (error) {
+    if (storageStatus(error) === 409) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Sets bookkeeping fields that nothing else writes (email queued, follow-up done) without an
+ * ETag: a merge of only these fields cannot undo a concurrent status change.
+ */
+export async function markInvitation(record: Pick<InvitationRecord, 'partnerId' | 'id'>, changes: Pick<Partial<InvitationRecord>, 'emailQueuedAt' | 'completedAt' | 'relationshipId'>): Promise<void> {
+  const t = await tables();
+  await t.invitations.updateEntity({ partitionKey: record.partnerId, rowKey: record.id, ...changes }, 'Merge', { etag: '*' });
+}
+
+/** Invitation ids are UUIDs; anything else names no invitation (and never reaches storage as a key). */
+const isId = (id: string) => z.uuid().safeParse(id).success;
+
+export async function getInvitation(partnerId: string, id: string): Promise<InvitationRecord | undefined> {
+  if (!isId(id)) return undefined;
+  const t = await tables();
+  try {
+    return fromEntity(await t.invitations.getEntity(partnerId, id));
+  } catch (error) {
+    if (storageStatus(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** An invitation by id alone (the customer's link carries no partner id). */
+export async function findInvitation(id: string): Promise<InvitationRecord | undefined> {
+  if (!isId(id)) return undefined;
+  const t = await tables();
+  let partnerId: string;
+  try {
+    partnerId = (await t.index.getEntity<{ partnerId: string }>(id, '')).partnerId;
+  } catch (error) {
+    if (storageStatus(error) === 404) return undefined;
+    throw error;
+  }
+  return getInvitation(partnerId, id);
+}
+
+/** Merges `changes` if the invitation still has `etag` (storage answers 412 otherwise); returns the new record. */
+export async function updateInvitation(record: InvitationRecord, changes: Partial<Omit<InvitationRecord, 'id' | 'partnerId' | 'etag'>>, etag: string): Promise<InvitationRecord> {
+  const t = await tables();
+  const next = { ...record, ...changes };
+  const { etag: _old, ...rest } = next;
+  const result = await t.invitations.updateEntity(toEntity(rest), 'Replace', { etag });
+  return { ...next, etag: result.etag ?? '' };
+}
+
+const continuationSchema = z.object({ t: z.string() });
+
+/** A partner's invitations in id order; `status` filters on the derived status (expired = pending past expiresAt). */
+export async function listInvitations(
+  partnerId: string,
+  options: { status: InvitationStatus | undefined; at: Date; top: number; continuationToken: string | undefined },
+): Promise<Page<InvitationRecord>> {
+  const t = await tables();
+  const at = options.at.toISOString();
+  const filter =
+    options.status === undefined
+      ? odata`PartitionKey eq ${partnerId}`
+      : options.status === 'expired'
+        ? odata`PartitionKey eq ${partnerId} and status eq 'pending' and expiresAt le ${at}`
+        : options.status === 'pending'
+          ? odata`PartitionKey eq ${partnerId} and status eq 'pending' and expiresAt gt ${at}`
+          : odata`PartitionKey eq ${partnerId} and status eq ${options.status}`;
+  const from = decodeContinuation(options.continuationToken, continuationSchema);
+  const pages = t.invitations.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: options.top, ...(from ? { continuationToken: from.t } : {}) });
+  const { value: page } = await pages.next();
+  const items = page ? page.map((e: Record<string, unknown>) => fromEntity(e)) : [];
+  return { items, continuationToken: page?.continuationToken ? encodeContinuation({ t: page.continuationToken }) : null };
+}

@@ -1,0 +1,70 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { allFunctions } from '../../functions/all.js';
+import { invocationContext } from '../../local/invocation.js';
+import type { OutboxSidecar } from '../../shared/email/outbox.js';
+import { tableNames } from '../../shared/storage/names.js';
+import { eventually, type TestHost } from './host.js';
+
+export interface SeededPartner {
+  id: string;
+  tenantId: string;
+  displayName: string;
+  contactEmail: string;
+}
+
+/** Writes a directory entry the way the directory endpoints store it (PartitionKey 'partner'). */
+export async function seedPartner(t: TestHost, partner: SeededPartner & { active?: boolean }): Promise<SeededPartner> {
+  await t.storage.table(tableNames.directory).upsertEntity(
+    {
+      partitionKey: 'partner',
+      rowKey: partner.id,
+      displayName: partner.displayName,
+      tenantId: partner.tenantId,
+      contactEmail: partner.contactEmail,
+      active: partner.active ?? true,
+      website: 'https://partner.example.test',
+      description: `${partner.displayName} helps organizations move to the cloud.`,
+    },
+    'Replace',
+  );
+  return partner;
+}
+
+/** Every email the outbox holds so far. */
+export async function outbox(t: TestHost): Promise<OutboxSidecar[]> {
+  let names: string[];
+  try {
+    names = await readdir(t.outboxDir);
+  } catch {
+    return [];
+  }
+  const sidecars = await Promise.all(names.filter((n) => n.endsWith('.json')).map(async (n) => JSON.parse(await readFile(join(t.outboxDir, n), 'utf8')) as OutboxSidecar));
+  return sidecars.sort((a, b) => a.sentAt.localeCompare(b.sentAt));
+}
+
+/** Waits until the outbox holds an email whose job id starts with `prefix`. */
+export async function emailFor(t: TestHost, prefix: string): Promise<OutboxSidecar> {
+  t.host.queues.nudge();
+  return eventually(async () => (await outbox(t)).find((e) => e.jobId.startsWith(prefix)), 10_000, `email ${prefix}`);
+}
+
+/** The invitation id and code from the link in an invitation email. */
+export function invitationLink(email: OutboxSidecar): { url: string; id: string; code: string } {
+  const match = /(https?:\/\/[^\s"<>]+\/invitations\/([0-9a-f-]{36})\?code=([^\s"<>&]+))/.exec(email.text);
+  if (!match) throw new Error(`no invitation link in: ${email.text}`);
+  return { url: match[1]!, id: match[2]!, code: decodeURIComponent(match[3]!) };
+}
+
+/** Runs the daily reminder timer once, as the Functions host would. */
+export async function runReminderTimer(t: TestHost): Promise<void> {
+  const timer = allFunctions.find((f) => f.kind === 'timer' && f.name === 'relationship-ending-reminders');
+  if (timer?.kind !== 'timer') throw new Error('relationship-ending-reminders is not defined');
+  await timer.handler({ isPastDue: false }, invocationContext(timer.name, (line) => t.logs.push(line)));
+}
+
+export const json = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
