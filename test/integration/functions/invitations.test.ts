@@ -24,8 +24,8 @@ const userAdmin = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
 
 beforeAll(async () => {
   t = await startTestHost();
-  partner = await seedPartner(t, { id: 'contoso-partners', tenantId: partnerTenant, displayName: 'Contoso Partners', contactEmail: 'deals@contoso-partners.test' });
-  await seedPartner(t, { id: 'other-partner', tenantId: outsider, displayName: 'Other Partner', contactEmail: 'hello@other.test' });
+  partner = await seedPartner({ id: 'contoso-partners', tenantId: partnerTenant, displayName: 'Contoso Partners', contactEmail: 'deals@contoso-partners.test' });
+  await seedPartner({ id: 'other-partner', tenantId: outsider, displayName: 'Other Partner', contactEmail: 'hello@other.test' });
 });
 afterAll(() => t.stop());
 
