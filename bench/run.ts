@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { arch, cpus, totalmem } from 'node:os';
 import { coldStart } from './cold-start.js';
+import { contactRequestPost } from './contact-requests.js';
+import { directorySearch } from './directory-search.js';
 import { run as emailDrain } from './email-drain.js';
 import { row, type BenchRow } from './stats.js';
 
@@ -10,6 +12,8 @@ import { row, type BenchRow } from './stats.js';
  */
 const scenarios: [string, () => Promise<BenchRow[]>][] = [
   ['cold start', coldStart],
+  ['directory search', directorySearch],
+  ['contact request POST', () => contactRequestPost()],
   [
     'email drain',
     async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { authenticate, requireTenant } from '../shared/auth/caller.js';
 import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
+import { agreementStateSchema, eligibilityViewSchema } from '../shared/domain/views.js';
 import { guidSchema } from '../shared/domain/invitations.js';
 import { readBody, validate } from '../shared/http/body.js';
 import { httpFunction } from '../shared/http/handler.js';
@@ -25,7 +26,7 @@ export const agreementFunctions: FunctionDefinition[] = [
       tags: ['agreement'],
       audience: 'signedIn',
       params: customerParams,
-      responses: { 200: { description: 'Agreement state' }, 404: { description: 'Another tenant' } },
+      responses: { 200: { description: 'Agreement state', schema: agreementStateSchema }, 404: { description: 'Another tenant' } },
     },
     handler: async (request) => {
       const { tenantId } = params(request, customerParams);
@@ -46,8 +47,8 @@ export const agreementFunctions: FunctionDefinition[] = [
       body: acceptAgreementBody,
       formPost: true,
       responses: {
-        200: { description: 'Already accepted this version; nothing changed' },
-        201: { description: 'Accepted' },
+        200: { description: 'Already accepted this version; nothing changed', schema: agreementStateSchema },
+        201: { description: 'Accepted', schema: agreementStateSchema },
         400: { description: 'The box is not ticked' },
         403: { description: 'Not an admin' },
         409: { description: 'Not the current version' },
@@ -71,7 +72,7 @@ export const agreementFunctions: FunctionDefinition[] = [
       tags: ['agreement'],
       audience: 'partner',
       params: eligibilityParams,
-      responses: { 200: { description: '{ purchase: { allowed, reasons }, manage: { allowed, reasons }, relationships, agreement }' } },
+      responses: { 200: { description: 'Whether and why (not)', schema: eligibilityViewSchema } },
     },
     handler: async (request) => {
       const caller = await authenticate(request);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { authenticate, requireCustomerAdmin, requireTenant } from '../shared/auth/caller.js';
 import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
+import { auditEventSchema, pageSchema } from '../shared/domain/views.js';
 import { readQuery, validate } from '../shared/http/body.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { topSchema } from '../shared/http/paging.js';
@@ -16,7 +17,7 @@ export const auditFunctions: FunctionDefinition[] = [
     name: 'customer-audit',
     route: 'customers/{tenantId}/audit',
     methods: ['GET'],
-    doc: { summary: 'The customer’s audit log, newest first (Global or Billing administrator).', tags: ['audit'], audience: 'customerAdmin', params: customerParams, query: auditQuery, responses: { 200: { description: '{ items, continuationToken }' } } },
+    doc: { summary: 'The customer’s audit log, newest first (Global or Billing administrator).', tags: ['audit'], audience: 'customerAdmin', params: customerParams, query: auditQuery, responses: { 200: { description: 'A page of audit events', schema: pageSchema(auditEventSchema) } } },
     handler: async (request) => {
       const { tenantId } = validate(customerParams, request.params, 'path');
       const caller = await authenticate(request);
@@ -30,7 +31,7 @@ export const auditFunctions: FunctionDefinition[] = [
     name: 'partner-audit',
     route: 'partners/{partnerId}/audit',
     methods: ['GET'],
-    doc: { summary: 'The partner’s audit log, newest first (partner staff).', tags: ['audit'], audience: 'partner', params: partnerParams, query: auditQuery, responses: { 200: { description: '{ items, continuationToken }' } } },
+    doc: { summary: 'The partner’s audit log, newest first (partner staff).', tags: ['audit'], audience: 'partner', params: partnerParams, query: auditQuery, responses: { 200: { description: 'A page of audit events', schema: pageSchema(auditEventSchema) } } },
     handler: async (request) => {
       const { partnerId } = validate(partnerParams, request.params, 'path');
       const caller = await authenticate(request);

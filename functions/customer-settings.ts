@@ -20,7 +20,7 @@ export const customerSettingsFunctions: FunctionDefinition[] = [
     name: 'customer-settings-get',
     route: 'customers/{tenantId}/settings',
     methods: ['GET'],
-    doc: { summary: 'The customer’s settings (users of that tenant).', tags: ['settings'], audience: 'signedIn', params: customerParams, responses: { 200: { description: '{ mpsaPurchaseVisibility }' } } },
+    doc: { summary: 'The customer’s settings (users of that tenant).', tags: ['settings'], audience: 'signedIn', params: customerParams, responses: { 200: { description: 'The settings', schema: customerSettingsBody } } },
     handler: async (request) => {
       const { tenantId } = validate(customerParams, request.params, 'path');
       const caller = await authenticate(request);
@@ -40,7 +40,7 @@ export const customerSettingsFunctions: FunctionDefinition[] = [
       audience: 'customerAdmin',
       params: customerParams,
       body: customerSettingsBody,
-      responses: { 200: { description: 'The saved settings' }, 403: { description: 'Not an admin' }, 412: { description: 'If-Match mismatch' } },
+      responses: { 200: { description: 'The saved settings', schema: customerSettingsBody }, 403: { description: 'Not an admin' }, 412: { description: 'If-Match mismatch' } },
     },
     handler: async (request, context) => {
       const { tenantId } = validate(customerParams, request.params, 'path');

@@ -5,6 +5,7 @@ import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
 import { now } from '../shared/clock.js';
 import { settings } from '../shared/config.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
+import { acceptancePageSchema, pageSchema, partnerInvitationViewSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
 import { readBody, readQuery, validate, wantsHtml } from '../shared/http/body.js';
 import { ifMatch } from '../shared/http/etag.js';
@@ -39,6 +40,9 @@ const tickedSchema = z.preprocess((v) => (v === 'true' || v === 'on' ? true : v)
 export const acceptBody = z.object({ code: codeSchema, acceptAgreement: tickedSchema, agreementVersion: z.string().min(1).max(64) });
 export const declineBody = z.object({ code: codeSchema });
 
+const acceptedSchema = z.object({ invitationId: z.string(), status: z.literal('accepted'), relationship: relationshipViewSchema });
+const declinedSchema = z.object({ invitationId: z.string(), status: z.literal('declined') });
+
 const params = <S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> => validate(schema, request.params, 'path');
 const invitationUrl = (partnerId: string, id: string) => `/api/partners/${encodeURIComponent(partnerId)}/invitations/${id}`;
 
@@ -69,7 +73,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       params: partnerParams,
       body: createInvitationSchema,
       responses: {
-        201: { description: 'The invitation; its email is queued to the customer admin.' },
+        201: { description: 'The invitation; its email is queued to the customer admin.', schema: partnerInvitationViewSchema },
         400: { description: 'Invalid fields, or roles/duration the type does not allow.' },
         404: { description: 'No such partner for this caller.' },
         409: { description: 'The Idempotency-Key was used with another body, or the partner is inactive.' },
@@ -99,7 +103,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       audience: 'partner',
       params: partnerParams,
       query: listInvitationsQuery,
-      responses: { 200: { description: '{ items, continuationToken }' } },
+      responses: { 200: { description: 'A page of invitations', schema: pageSchema(partnerInvitationViewSchema) } },
     },
     handler: async (request) => {
       const { partnerId } = params(request, partnerParams);
@@ -115,7 +119,7 @@ export const invitationFunctions: FunctionDefinition[] = [
     name: 'invitations-get',
     route: 'partners/{partnerId}/invitations/{invitationId}',
     methods: ['GET'],
-    doc: { summary: 'One of the partner’s invitations (partner staff).', tags: ['invitations'], audience: 'partner', params: invitationParams, responses: { 200: { description: 'The invitation' }, 404: { description: 'No such invitation' } } },
+    doc: { summary: 'One of the partner’s invitations (partner staff).', tags: ['invitations'], audience: 'partner', params: invitationParams, responses: { 200: { description: 'The invitation', schema: partnerInvitationViewSchema }, 404: { description: 'No such invitation' } } },
     handler: async (request) => {
       const { record } = await partnerInvitation(request);
       return { status: 200, headers: { ETag: record.etag }, jsonBody: partnerInvitationView(record, now()) };
@@ -130,7 +134,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       tags: ['invitations'],
       audience: 'partner',
       params: invitationParams,
-      responses: { 200: { description: 'The revoked invitation' }, 409: { description: 'Already accepted, declined or revoked' }, 410: { description: 'Expired' } },
+      responses: { 200: { description: 'The revoked invitation', schema: partnerInvitationViewSchema }, 409: { description: 'Already accepted, declined or revoked' }, 410: { description: 'Expired' } },
     },
     handler: async (request, context) => {
       const { caller, record } = await partnerInvitation(request);
@@ -148,7 +152,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       audience: 'signedIn',
       params: customerInvitationParams,
       query: reviewQuery,
-      responses: { 200: { description: 'The acceptance page data' }, 404: { description: 'Unknown invitation, wrong code or another tenant' } },
+      responses: { 200: { description: 'The acceptance page data', schema: acceptancePageSchema }, 404: { description: 'Unknown invitation, wrong code or another tenant' } },
     },
     handler: async (request) => {
       const { invitationId } = params(request, customerInvitationParams);
@@ -170,7 +174,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       body: acceptBody,
       formPost: true,
       responses: {
-        200: { description: 'Accepted: the relationship' },
+        200: { description: 'Accepted: the relationship', schema: acceptedSchema },
         400: { description: 'The agreement box is not ticked, or a field is missing' },
         403: { description: 'Not a Global or Billing administrator' },
         404: { description: 'Unknown invitation, wrong code or another tenant' },
@@ -207,7 +211,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       params: customerInvitationParams,
       body: declineBody,
       formPost: true,
-      responses: { 200: { description: 'Declined' }, 403: { description: 'Not an admin' }, 404: { description: 'Not found' }, 409: { description: 'Already decided' }, 410: { description: 'Expired' } },
+      responses: { 200: { description: 'Declined', schema: declinedSchema }, 403: { description: 'Not an admin' }, 404: { description: 'Not found' }, 409: { description: 'Already decided' }, 410: { description: 'Expired' } },
     },
     handler: async (request, context) => {
       const { invitationId } = params(request, customerInvitationParams);

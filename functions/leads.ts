@@ -1,7 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import { authenticate, requireAppRole, requireTenant } from '../shared/auth/caller.js';
-import { appRoles } from '../shared/auth/roles.js';
+import { authenticate } from '../shared/auth/caller.js';
+import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { allowedLeadStatuses, canChangeLeadStatus, contactRequestIdSchema, leadStatusSchema } from '../shared/domain/contact-requests.js';
 import { partnerIdSchema } from '../shared/domain/directory.js';
@@ -11,7 +11,6 @@ import { httpFunction } from '../shared/http/handler.js';
 import { topSchema } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
 import { listLeads, readLead, saveLeadStatus, type Lead } from '../shared/storage/contact-requests.js';
-import { readDirectoryEntry } from '../shared/storage/directory.js';
 
 /**
  * A partner's leads: the contact requests addressed to it, each with a status the partner moves
@@ -61,12 +60,8 @@ const toJson = (lead: Lead & { etag: string }): z.infer<typeof leadSchema> => ({
 /** The caller must be Partner.Manage staff of the partner's tenant. */
 async function authorizePartner(request: HttpRequest): Promise<string> {
   const caller = await authenticate(request);
-  requireAppRole(caller, appRoles.partnerManage);
   const { partnerId } = validate(partnerParamsSchema, { partnerId: request.params.partnerId }, 'path');
-  const stored = await readDirectoryEntry(partnerId);
-  if (!stored) throw new AppError('not-found', 'No such resource.');
-  requireTenant(caller, stored.entry.tenantId);
-  return partnerId;
+  return (await requirePartnerStaff(caller, partnerId)).partnerId;
 }
 
 async function leadOf(request: HttpRequest) {

@@ -4,6 +4,7 @@ import { authenticate, requireTenant } from '../shared/auth/caller.js';
 import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
 import { now } from '../shared/clock.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
+import { pageSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { readOptionalBody, readQuery, validate } from '../shared/http/body.js';
 import { ifMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
@@ -59,7 +60,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     name: 'customer-relationships-list',
     route: 'customers/{tenantId}/relationships',
     methods: ['GET'],
-    doc: { summary: 'The customer’s partner relationships (users of that tenant).', tags: ['relationships'], audience: 'signedIn', params: customerParams, query: listQuery, responses: { 200: { description: '{ items, continuationToken }' } } },
+    doc: { summary: 'The customer’s partner relationships (users of that tenant).', tags: ['relationships'], audience: 'signedIn', params: customerParams, query: listQuery, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
     handler: async (request) => {
       const { tenantId } = params(request, customerParams);
       const caller = await authenticate(request);
@@ -79,7 +80,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
       tags: ['relationships'],
       audience: 'signedIn',
       params: customerRelationshipParams,
-      responses: { 200: { description: 'The relationship' }, 404: { description: 'Not found' } },
+      responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 404: { description: 'Not found' } },
     },
     handler: async (request) => details((await customerRelationship(request)).record),
   }),
@@ -92,7 +93,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
       tags: ['relationships'],
       audience: 'customerAdmin',
       params: customerRelationshipParams,
-      responses: { 200: { description: 'The relationship without roles' }, 403: { description: 'Not an admin' }, 409: { description: 'Terminated or expired' }, 412: { description: 'If-Match mismatch' } },
+      responses: { 200: { description: 'The relationship without roles', schema: relationshipViewSchema }, 403: { description: 'Not an admin' }, 409: { description: 'Terminated or expired' }, 412: { description: 'If-Match mismatch' } },
     },
     handler: async (request, context) => {
       const { caller, record } = await customerRelationship(request);
@@ -109,7 +110,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
       audience: 'customerAdmin',
       params: customerRelationshipParams,
       body: terminationRequestBody,
-      responses: { 200: { description: 'The relationship, terminationRequested' }, 403: { description: 'Not an admin' }, 409: { description: 'Not active' } },
+      responses: { 200: { description: 'The relationship, terminationRequested', schema: relationshipViewSchema }, 403: { description: 'Not an admin' }, 409: { description: 'Not active' } },
     },
     handler: async (request, context) => {
       const { caller, record } = await customerRelationship(request);
@@ -121,7 +122,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     name: 'partner-relationships-list',
     route: 'partners/{partnerId}/relationships',
     methods: ['GET'],
-    doc: { summary: 'The partner’s customer relationships (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerParams, query: listQuery, responses: { 200: { description: '{ items, continuationToken }' } } },
+    doc: { summary: 'The partner’s customer relationships (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerParams, query: listQuery, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
     handler: async (request) => {
       const { partnerId } = params(request, partnerParams);
       const caller = await authenticate(request);
@@ -136,7 +137,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     name: 'partner-relationships-get',
     route: 'partners/{partnerId}/relationships/{relationshipId}',
     methods: ['GET'],
-    doc: { summary: 'One of the partner’s relationships with agreement and history (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerRelationshipParams, responses: { 200: { description: 'The relationship' }, 404: { description: 'Not found' } } },
+    doc: { summary: 'One of the partner’s relationships with agreement and history (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerRelationshipParams, responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 404: { description: 'Not found' } } },
     handler: async (request) => details((await partnerRelationship(request)).record),
   }),
   httpFunction({
@@ -148,7 +149,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
       tags: ['relationships'],
       audience: 'partner',
       params: partnerRelationshipParams,
-      responses: { 200: { description: 'The terminated relationship' }, 409: { description: 'Already terminated or expired' } },
+      responses: { 200: { description: 'The terminated relationship', schema: relationshipViewSchema }, 409: { description: 'Already terminated or expired' } },
     },
     handler: async (request, context) => {
       const { caller, record } = await partnerRelationship(request);

@@ -4,7 +4,9 @@ import { customerAdminRoles } from '../auth/roles.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { settings } from '../config.js';
-import { describeRoles, type AdminRole } from '../domain/admin-roles.js';
+import type { z } from 'zod';
+import { describeRoles } from '../domain/admin-roles.js';
+import type { acceptancePageSchema, partnerInvitationViewSchema } from '../domain/views.js';
 import { actorDisplayName, actorOf, type Actor } from '../domain/audit.js';
 import {
   checkInvitation,
@@ -14,9 +16,8 @@ import {
   signInNameInDomain,
   type CreateInvitation,
   type InvitationAction,
-  type InvitationStatus,
 } from '../domain/invitations.js';
-import { mergedGrant, mergedType, relationshipTypeRules, type RelationshipType } from '../domain/relationships.js';
+import { mergedGrant, mergedType, relationshipTypeRules } from '../domain/relationships.js';
 import { enqueueEmail } from '../email/jobs.js';
 import { storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
@@ -50,7 +51,7 @@ function codeMatches(codeHash: string, code: string): boolean {
 // ---- views -----------------------------------------------------------------------------------
 
 /** What the partner sees of its invitation (never the code or its hash). */
-export function partnerInvitationView(r: InvitationRecord, at: Date) {
+export function partnerInvitationView(r: InvitationRecord, at: Date): z.infer<typeof partnerInvitationViewSchema> {
   return {
     id: r.id,
     partnerId: r.partnerId,
@@ -71,24 +72,7 @@ export function partnerInvitationView(r: InvitationRecord, at: Date) {
   };
 }
 
-export interface AcceptancePage {
-  id: string;
-  status: InvitationStatus;
-  expiresAt: string;
-  partner: { id: string; displayName: string; website: string | null; description: string | null };
-  customerTenantId: string | null;
-  customerDomain: string | null;
-  relationshipType: RelationshipType;
-  /** What the type lets the partner do. */
-  relationshipDescription: string;
-  roles: AdminRole[];
-  duration: string | null;
-  autoExtend: string | null;
-  message: string | null;
-  customerAgreement: { url: string; version: string };
-  /** Whether this caller may accept or decline (a Global or Billing administrator, while pending). */
-  canDecide: boolean;
-}
+export type AcceptancePage = z.infer<typeof acceptancePageSchema>;
 
 function acceptancePage(r: InvitationRecord, partner: PartnerProfile, caller: Caller, at: Date): AcceptancePage {
   const status = invitationStatus(r.status, r.expiresAt, at);

@@ -1,7 +1,7 @@
 import { requireCustomerAdmin } from '../auth/caller.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
-import { describeRoles, type AdminRole } from '../domain/admin-roles.js';
+import { describeRoles } from '../domain/admin-roles.js';
 import { actorOf, type AuditAction } from '../domain/audit.js';
 import {
   relationshipStatus,
@@ -11,16 +11,18 @@ import {
   typeWithoutRoles,
   type RelationshipAction,
   type RelationshipStatus,
-  type RelationshipType,
   type RoleGrant,
 } from '../domain/relationships.js';
 import { enqueueEmail } from '../email/jobs.js';
 import { storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
+import type { RelationshipView } from '../domain/views.js';
 import type { AgreementAcceptance } from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
 import { getPartnerProfile, type PartnerProfile } from '../storage/partner-profiles.js';
 import { addPartnerPointer, replaceRelationship, type HistoryEntry, type RelationshipRecord } from '../storage/relationships.js';
+
+export type { RelationshipView };
 
 export const grantOf = (r: Pick<RelationshipRecord, 'roles' | 'activatedAt' | 'duration' | 'autoExtend'>): RoleGrant => ({
   roles: r.roles,
@@ -33,27 +35,6 @@ export const currentStatus = (r: RelationshipRecord, at: Date): RelationshipStat
 
 /** The part of a relationship its history and audit show before and after a change. */
 export const snapshot = (r: Pick<RelationshipRecord, 'type' | 'status' | 'roles'>) => ({ type: r.type, status: r.status, roles: [...r.roles] });
-
-export interface RelationshipView {
-  id: string;
-  customerTenantId: string;
-  partner: { id: string; displayName: string };
-  type: RelationshipType;
-  typeDescription: string;
-  status: RelationshipStatus;
-  roles: AdminRole[];
-  duration: string | null;
-  autoExtend: string | null;
-  activatedAt: string | null;
-  /** When the admin roles end (auto-extend already rolled forward); null without a duration. */
-  endsAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  terminationRequestedAt: string | null;
-  terminatedAt: string | null;
-  agreement?: { version: string; url: string; acceptedAt: string; acceptedBy: { name: string | null; email: string | null; objectId: string } } | null;
-  history?: HistoryEntry[];
-}
 
 export function relationshipView(r: RelationshipRecord, at: Date, details?: { agreement: AgreementAcceptance | undefined }): RelationshipView {
   const endsAt = rolesEndAt(grantOf(r), at);

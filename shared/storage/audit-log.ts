@@ -2,12 +2,12 @@ import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import type { AuditEvent } from '../domain/audit.js';
 import { decodeContinuation, encodeContinuation, type Page } from '../http/paging.js';
+import { newestFirstKey } from './keys.js';
 import { storage } from './clients.js';
 import { tableNames } from './names.js';
 
 /** Row keys sort newest first: milliseconds counted down from the year 2286, then the event id. */
-const maxMs = 9_999_999_999_999;
-const rowKey = (event: AuditEvent) => `${String(maxMs - Date.parse(event.time)).padStart(13, '0')}-${event.id}`;
+const rowKey = (event: AuditEvent) => newestFirstKey(Date.parse(event.time), event.id, '-');
 export const auditPartition = (scope: { customerTenantId: string } | { partnerId: string }) =>
   'customerTenantId' in scope ? `customer:${scope.customerTenantId}` : `partner:${scope.partnerId}`;
 

@@ -5,6 +5,7 @@ import { mapStorageConflict, storageStatus } from '../http/etag.js';
 import { decodeContinuation, encodeContinuation, type Page } from '../http/paging.js';
 import { AppError } from '../http/problem.js';
 import { enqueue, storage } from './clients.js';
+import { newestFirstKey } from './keys.js';
 import { queueNames, tableNames } from './names.js';
 
 /**
@@ -130,9 +131,8 @@ type LeadEntity = {
   businessNeeds: string;
 };
 
-const maxTime = 9_999_999_999_999;
 /** Inverted creation time first, so a partition lists newest first; derived from the id alone. */
-export const leadRowKey = (contactRequestId: string): string => `${String(maxTime - contactRequestTime(contactRequestId)).padStart(13, '0')}_${contactRequestId}`;
+export const leadRowKey = (contactRequestId: string): string => newestFirstKey(contactRequestTime(contactRequestId), contactRequestId);
 
 function leadFromEntity(e: LeadEntity): Lead {
   return {

@@ -84,7 +84,11 @@ export async function markInvitation(record: Pick<InvitationRecord, 'partnerId' 
   await t.invitations.updateEntity({ partitionKey: record.partnerId, rowKey: record.id, ...changes }, 'Merge', { etag: '*' });
 }
 
+/** Invitation ids are UUIDs; anything else names no invitation (and never reaches storage as a key). */
+const isId = (id: string) => z.uuid().safeParse(id).success;
+
 export async function getInvitation(partnerId: string, id: string): Promise<InvitationRecord | undefined> {
+  if (!isId(id)) return undefined;
   const t = await tables();
   try {
     return fromEntity(await t.invitations.getEntity(partnerId, id));
@@ -96,7 +100,7 @@ export async function getInvitation(partnerId: string, id: string): Promise<Invi
 
 /** An invitation by id alone (the customer's link carries no partner id). */
 export async function findInvitation(id: string): Promise<InvitationRecord | undefined> {
-  if (!z.uuid().safeParse(id).success) return undefined;
+  if (!isId(id)) return undefined;
   const t = await tables();
   let partnerId: string;
   try {

@@ -4,7 +4,7 @@
  */
 export const tableNames = {
   emails: 'emails',
-  /** Directory entries (PartitionKey 'partner'), also read as partner profiles (see partner-profiles.ts). */
+  /** Directory entries (PartitionKey 'partner'); invitations read them as partner profiles. */
   directory: 'directory',
   contactRequests: 'contactrequests',
   leads: 'leads',

@@ -1,6 +1,5 @@
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
-import type { Actor } from '../domain/audit.js';
 import type { RelationshipType, StoredRelationshipStatus } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
 import { decodeContinuation, encodeContinuation, type Page } from '../http/paging.js';
@@ -74,7 +73,11 @@ async function table() {
   return (await storage()).table(tableNames.relationships);
 }
 
+/** Relationship ids are UUIDs (an invitation's id); anything else names no relationship and never reaches storage as a key. */
+const isId = (id: string) => z.uuid().safeParse(id).success;
+
 export async function getRelationship(customerTenantId: string, id: string): Promise<RelationshipRecord | undefined> {
+  if (!isId(id)) return undefined;
   const t = await table();
   try {
     return fromEntity(await t.getEntity(customerPartition(customerTenantId), id));
@@ -144,6 +147,7 @@ export async function listPartnerRelationships(partnerId: string, top: number, c
 
 /** A partner's relationship by id (its pointer says which customer holds it). */
 export async function getPartnerRelationship(partnerId: string, id: string): Promise<RelationshipRecord | undefined> {
+  if (!isId(id)) return undefined;
   const t = await table();
   let customerTenantId: string;
   try {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { allFunctions } from '../../functions/all.js';
 import { invocationContext } from '../../local/invocation.js';
 import type { OutboxSidecar } from '../../shared/email/outbox.js';
-import { tableNames } from '../../shared/storage/names.js';
+import { directoryEntryInputSchema } from '../../shared/domain/directory.js';
+import { putDirectoryEntry } from '../../shared/storage/directory.js';
 import { eventually, type TestHost } from './host.js';
 
 export interface SeededPartner {
@@ -13,20 +14,22 @@ export interface SeededPartner {
   contactEmail: string;
 }
 
-/** Writes a directory entry the way the directory endpoints store it (PartitionKey 'partner'). */
-export async function seedPartner(t: TestHost, partner: SeededPartner & { active?: boolean }): Promise<SeededPartner> {
-  await t.storage.table(tableNames.directory).upsertEntity(
-    {
-      partitionKey: 'partner',
-      rowKey: partner.id,
+/** Writes a directory entry through the directory's own repository, as the operator's PUT stores it. */
+export async function seedPartner(partner: SeededPartner & { active?: boolean }): Promise<SeededPartner> {
+  await putDirectoryEntry(
+    partner.id,
+    directoryEntryInputSchema.parse({
       displayName: partner.displayName,
       tenantId: partner.tenantId,
+      programId: `mpn-${partner.id}`,
+      locations: [{ country: 'US' }],
+      organizationSizes: ['50-249'],
       contactEmail: partner.contactEmail,
       active: partner.active ?? true,
       website: 'https://partner.example.test',
       description: `${partner.displayName} helps organizations move to the cloud.`,
-    },
-    'Replace',
+    }),
+    undefined,
   );
   return partner;
 }

@@ -11,7 +11,7 @@ const outsider = 'e1000000-0000-0000-0000-0000000000e1';
 
 beforeAll(async () => {
   t = await startTestHost();
-  await seedPartner(t, { id: partnerId, tenantId: partnerTenant, displayName: 'Adatum Resellers', contactEmail: 'sales@adatum.test' });
+  await seedPartner({ id: partnerId, tenantId: partnerTenant, displayName: 'Adatum Resellers', contactEmail: 'sales@adatum.test' });
 });
 afterAll(async () => {
   process.env.CUSTOMER_AGREEMENT_VERSION = '2024-10';

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryRoles } from '../../../shared/auth/roles.js';
+import {
+  acceptancePageSchema,
+  agreementStateSchema,
+  auditEventSchema,
+  eligibilityViewSchema,
+  pageSchema,
+  partnerInvitationViewSchema,
+  relationshipViewSchema,
+} from '../../../shared/domain/views.js';
 import { tableNames } from '../../../shared/storage/names.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 import { emailFor, invitationLink, json, outbox, seedPartner, type SeededPartner } from '../../support/relationships.js';
@@ -15,8 +24,8 @@ const userAdmin = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
 
 beforeAll(async () => {
   t = await startTestHost();
-  partner = await seedPartner(t, { id: 'contoso-partners', tenantId: partnerTenant, displayName: 'Contoso Partners', contactEmail: 'deals@contoso-partners.test' });
-  await seedPartner(t, { id: 'other-partner', tenantId: outsider, displayName: 'Other Partner', contactEmail: 'hello@other.test' });
+  partner = await seedPartner({ id: 'contoso-partners', tenantId: partnerTenant, displayName: 'Contoso Partners', contactEmail: 'deals@contoso-partners.test' });
+  await seedPartner({ id: 'other-partner', tenantId: outsider, displayName: 'Other Partner', contactEmail: 'hello@other.test' });
 });
 afterAll(() => t.stop());
 
@@ -107,6 +116,9 @@ describe('a partner invites, a customer reviews and accepts, and the relationshi
     expect((await t.fetch(path, { token: await adminOf(outsider) })).status).toBe(404);
     expect((await t.fetch(`/api/invitations/${first.link.id}?code=wrong`, { token: await adminOf(customerA) })).status).toBe(404);
     expect((await t.fetch(`/api/invitations/${first.link.id}`, { token: await adminOf(customerA) })).status).toBe(400);
+    expect((await t.fetch(`/api/invitations/not%23an-id?code=x`, { token: await adminOf(customerA) })).status).toBe(404);
+    expect((await t.fetch(`${invitationsPath()}/a%2Fb%23c`, { token: await partnerToken() })).status).toBe(404);
+    expect((await t.fetch(`/api/customers/${customerA}/relationships/x%23y`, { token: await adminOf(customerA) })).status).toBe(404);
   });
 
   it('refuses accepts that are not allowed, changing nothing', async () => {
@@ -256,6 +268,22 @@ describe('a partner invites, a customer reviews and accepts, and the relationshi
     const partnerLog = (await (await t.fetch(`/api/partners/${partner.id}/audit?top=50`, { token: await partnerToken() })).json()) as { items: { action: string }[] };
     expect(partnerLog.items.filter((e) => e.action === 'invitation.created').length).toBeGreaterThanOrEqual(3);
     expect(partnerLog.items[0]!.action).toBe('relationship.terminated');
+  });
+});
+
+describe('answers match the schemas the OpenAPI document shows', () => {
+  it('for invitations, the acceptance page, relationships, agreement, eligibility and audit', async () => {
+    const { invitation, link } = await invite(delegated(customerB, [helpdesk]));
+    const same = <T>(schema: { parse(v: unknown): T }, value: unknown) => expect(schema.parse(value)).toEqual(value);
+    same(partnerInvitationViewSchema, invitation);
+    same(acceptancePageSchema, await (await t.fetch(`/api/invitations/${link.id}?code=${encodeURIComponent(link.code)}`, { token: await adminOf(customerB) })).json());
+    const relationships = (await (await t.fetch(`/api/customers/${customerA}/relationships`, { token: await adminOf(customerA) })).json()) as { items: Relationship[] };
+    same(pageSchema(relationshipViewSchema), relationships);
+    same(relationshipViewSchema, await (await t.fetch(`/api/customers/${customerA}/relationships/${relationships.items[0]!.id}`, { token: await adminOf(customerA) })).json());
+    same(agreementStateSchema, await (await t.fetch(`/api/customers/${customerA}/agreement`, { token: await adminOf(customerA) })).json());
+    same(eligibilityViewSchema, await (await t.fetch(`/api/partners/${partner.id}/customers/${customerA}/eligibility`, { token: await partnerToken() })).json());
+    same(pageSchema(auditEventSchema), await (await t.fetch(`/api/partners/${partner.id}/audit`, { token: await partnerToken() })).json());
+    same(pageSchema(partnerInvitationViewSchema), await (await t.fetch(invitationsPath(), { token: await partnerToken() })).json());
   });
 });
 

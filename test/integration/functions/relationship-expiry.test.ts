@@ -14,7 +14,7 @@ const at = (days: number) => setClock(new Date(t0 + days * day));
 
 beforeAll(async () => {
   t = await startTestHost();
-  await seedPartner(t, { id: partnerId, tenantId: partnerTenant, displayName: 'Northwind IT', contactEmail: 'ops@northwind.test' });
+  await seedPartner({ id: partnerId, tenantId: partnerTenant, displayName: 'Northwind IT', contactEmail: 'ops@northwind.test' });
 });
 afterAll(async () => {
   resetClock();
