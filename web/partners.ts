@@ -143,7 +143,8 @@ export async function initPartners(): Promise<void> {
   show(content, relationships, agreementPanel.element, settingsPanel.element, auditPanel.element);
   const guard = (work: Promise<void>, body: HTMLElement) => work.catch((error: unknown) => show(body, notice('error', error instanceof Error ? error.message : String(error))));
   await Promise.all([
-    showRelationships(relationships, session, { manage: true, headingLevel: 'h2' }),
+    // A change to a relationship is a new audit event: show it.
+    showRelationships(relationships, session, { manage: true, headingLevel: 'h2', onChange: () => void audit(auditPanel.body, session) }),
     guard(agreement(agreementPanel.body, session), agreementPanel.body),
     guard(settings(settingsPanel.body, session), settingsPanel.body),
     audit(auditPanel.body, session),

@@ -38,7 +38,7 @@ function term(name: string, ...value: (Node | string)[]): HTMLElement[] {
  * The organization's partners: a list to choose from, and the chosen one's details below it.
  * With `manage`, the details offer removing the admin roles and asking for termination.
  */
-export async function showRelationships(container: HTMLElement, session: Session, options: { manage: boolean; headingLevel: 'h2' | 'h3' }): Promise<void> {
+export async function showRelationships(container: HTMLElement, session: Session, options: { manage: boolean; headingLevel: 'h2' | 'h3'; onChange?: () => void }): Promise<void> {
   const base = `/api/customers/${encodeURIComponent(session.tenantId)}/relationships`;
   const status = h('div', { class: 'status-message', 'aria-live': 'polite' });
   const list = h('ul', { class: 'relationship-list' });
@@ -88,6 +88,7 @@ export async function showRelationships(container: HTMLElement, session: Session
     try {
       await work();
       show(status, notice('success', done));
+      options.onChange?.();
       await load();
       if (selected) await open(selected);
     } catch (error) {

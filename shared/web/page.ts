@@ -147,9 +147,9 @@ function heading(status: number): string {
 export function problemPage(problem: HttpResponseInit, request: HttpRequest): HttpResponseInit {
   const body = problem.jsonBody as { status: number; detail: string; errors?: FieldError[] };
   const errors = body.errors ?? [];
-  // The problem's detail names fields for developers; a person gets the list below it instead.
+  // A posted form's problem names fields for developers; a person gets the list below it instead.
   const message =
-    errors.length > 0
+    errors.length > 0 && request.method === 'POST'
       ? 'Nothing was sent. Your browser’s Back button returns to the form with what you entered; correct it and send it again.'
       : body.detail;
   const page = messagePage(body.status, heading(body.status), message, { back: backTo(request), errors });

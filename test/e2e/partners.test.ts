@@ -64,6 +64,14 @@ describe('Partner relationships', () => {
     await dialog.getByRole('button', { name: 'No' }).click();
     await expect(dialog.count()).resolves.toBe(0);
     await expect(details.locator('.roles li').count()).resolves.toBe(2);
+    // By keyboard: Enter opens the question again, Escape answers No and gives the focus back.
+    await details.getByRole('button', { name: 'Remove roles' }).focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await expect(dialog.count()).resolves.toBe(0);
+    await expect(page.evaluate<string | undefined>('document.activeElement?.textContent')).resolves.toBe('Remove roles');
+    await expect(details.locator('.roles li').count()).resolves.toBe(2);
 
     await details.getByRole('button', { name: 'Remove roles' }).click();
     await page.getByRole('dialog', { name: 'Remove roles?' }).getByRole('button', { name: 'Yes' }).click();
@@ -72,6 +80,8 @@ describe('Partner relationships', () => {
     await expect(details.locator('.facts').textContent()).resolves.toMatch(/Status\s*Active/);
     await expect(page.getByRole('button', { name: /Alpenblick IT/ }).textContent()).resolves.toContain('Active · 0 admin roles');
     await expect(details.getByRole('button', { name: 'Remove roles' }).count()).resolves.toBe(0);
+    // The audit trail shows it without a reload.
+    await page.locator('table.audit tbody tr td:nth-child(2)').first().filter({ hasText: 'Admin roles removed' }).waitFor();
     await screenshot(page, '23-roles-removed');
 
     await details.getByRole('button', { name: 'Request termination' }).click();

@@ -63,7 +63,9 @@ describe('web pages', () => {
     const many = await t.fetch(`/contact?${['a', 'b', 'c', 'd', 'e', 'f'].map((p) => `partnerIds=${p}`).join('&')}`);
     expect(many.status).toBe(400);
     expect(many.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect(await many.text()).toContain('select at most 5 partners');
+    const page = await many.text();
+    expect(page).toContain('<p>Select between 1 and 5 partners to contact.</p>');
+    expect(page).toContain('<li><strong>Partner ids</strong>: select at most 5 partners</li>');
     expect((await t.fetch('/contact')).status).toBe(400);
     expect((await t.fetch('/contact?partnerIds=not-in-the-directory')).status).toBe(404);
     expect((await t.fetch(`/contact/thank-you?id=${randomUUID()}`)).status).toBe(404);
@@ -80,6 +82,7 @@ describe('web pages', () => {
     expect(browser.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(browser.headers.get('content-security-policy')).toBe(strictCsp);
     const page = await browser.text();
+    expect(page).toContain('Nothing was sent.');
     expect(page).toContain('<strong>Business needs</strong>');
     expect(page).toContain('<a class="button" href="/contact?partnerIds=alpenblick-it">Go back to the form</a>');
 
