@@ -280,7 +280,10 @@ describe('deployment package', () => {
       .split('\n')
       .filter(Boolean);
     expect(list).toEqual(expect.arrayContaining(['host.json', 'package.json']));
-    if (existsSync(path.join(root, 'dist/bundle/index.js'))) expect(list).toContain('dist/bundle/index.js');
+    if (existsSync(path.join(root, 'dist/bundle/index.js'))) {
+      // index.js imports its chunks (loaded on demand) by relative path: every one must ship with it.
+      for (const f of readdirSync(path.join(root, 'dist/bundle'))) expect(list).toContain(`dist/bundle/${f}`);
+    }
     for (const f of list) {
       expect(f).not.toMatch(/^(infra|test|local|node_modules|\.github|\.local)\//);
       expect(f).not.toMatch(/\.ts$/);
