@@ -60,7 +60,7 @@ export async function contactRequestPost(host: BenchHost, partnerIds: string[]):
 
   return {
     scenario: `POST /api/contact-requests (${partnerIds.length} partners)`,
-    floorName: 'its 4 table ops (2 pairs in parallel), 1 table write, 1 queue send via SDK',
+    floorName: 'same 5 table ops + queue send via SDK',
     ours: () => post().then(() => undefined),
     floor,
     counts: { 1: { warm: 20, total: 150 }, 16: { warm: 48, total: 400 } },

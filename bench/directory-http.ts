@@ -44,7 +44,7 @@ export function directorySearchHttp(host: BenchHost, floor: SearchFloorServer, e
   let f = 0;
   return {
     scenario: `GET /api/partners (${entries.toLocaleString('en')} entries)`,
-    floorName: 'same index + query schema + JSON behind a bare node:http server',
+    floorName: 'same index + JSON behind bare node:http',
     ours: () => httpCall(`${host.url}/api/partners?${queries[o++ % queries.length]}`, { expect: 200 }).then(() => undefined),
     floor: () => httpCall(`${floor.url}/api/partners?${queries[f++ % queries.length]}`, { expect: 200 }).then(() => undefined),
     counts: { 1: { warm: 100, total: 500 }, 16: { warm: 200, total: 1500 } },

@@ -43,7 +43,7 @@ export async function httpScenarios(only?: string): Promise<BenchRow[]> {
         unit: 'MiB',
         ours: await host.rssMiB(),
         floor: await searchFloor.rssMiB(),
-        floorName: 'bare node:http server holding the same index',
+        floorName: 'bare node:http holding the same index',
         goal: null,
       }),
     );

@@ -121,7 +121,7 @@ export async function invitationCreate(host: BenchHost, partner: DirectoryEntry)
 
   return {
     scenario: 'POST /api/partners/{id}/invitations',
-    floorName: '5 table ops + 1 queue send in sequence via SDK',
+    floorName: 'same 5 table ops + queue send via SDK',
     ours: () => create().then(() => undefined),
     floor,
     counts: { 1: { warm: 20, total: 150 }, 16: { warm: 48, total: 400 } },
@@ -203,7 +203,7 @@ export async function invitationAccept(host: BenchHost, partner: DirectoryEntry)
 
   return {
     scenario: 'POST /api/invitations/{id}/accept',
-    floorName: 'its 15 table ops + 1 queue send via SDK, same order and parallelism',
+    floorName: 'same 15 table ops + queue send via SDK',
     ours: () => accept(ours.pop()!).then(() => undefined),
     floor,
     counts,
@@ -229,7 +229,7 @@ export async function relationshipList(host: BenchHost, partners: DirectoryEntry
   const filter = odata`PartitionKey eq ${customerPartition(tenantId)}`;
   return {
     scenario: 'GET /api/customers/{id}/relationships (page of 20)',
-    floorName: 'the one partition query via SDK',
+    floorName: 'same partition query via SDK',
     ours: () => httpCall(`${host.url}/api/customers/${tenantId}/relationships`, { headers: auth(token), expect: 200 }).then(() => undefined),
     floor: async () => {
       const page = await relationships.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: 20 }).next();
