@@ -15,7 +15,10 @@ function timeNode(args: string[]): number[] {
   return samples;
 }
 
-/** A fresh Node process loading the functions entry (tsc output, and the deployed bundle) beside `node -e 0`; run after `npm run build`. */
+/**
+ * A fresh Node process loading the functions entry (tsc output, and the deployed bundle:
+ * dist/bundle/index.js with the chunks it imports at start) beside `node -e 0`; run after `npm run build`.
+ */
 export async function coldStart(): Promise<BenchRow[]> {
   const floor = summarize(timeNode(['-e', '0'])).p50;
   const load = (entry: string) => summarize(timeNode(['--input-type=module', '-e', `await import(${JSON.stringify(entry)})`])).p50;
@@ -23,7 +26,8 @@ export async function coldStart(): Promise<BenchRow[]> {
   const bundled = load(`${process.cwd()}/dist/bundle/index.js`);
   const goal = '≤ 3 × node -e 0';
   return [
-    row({ scenario: 'cold start', metric: `median of ${runs} (tsc output)`, unit: 'ms', ours: unbundled, floor, floorName: 'node -e 0', goal, check: (r) => r <= 3 }),
+    // The tsc output is what `npm start` and the tests load; it is not deployed, so the goal is the bundle's.
+    row({ scenario: 'cold start', metric: `median of ${runs} (tsc output, not deployed)`, unit: 'ms', ours: unbundled, floor, floorName: 'node -e 0', goal: null }),
     row({ scenario: 'cold start', metric: `median of ${runs} (esbuild bundle, deployed)`, unit: 'ms', ours: bundled, floor, floorName: 'node -e 0', goal, check: (r) => r <= 3 }),
   ];
 }

@@ -16,7 +16,7 @@ export interface DirectorySearchBenchResult {
 }
 
 const words = ['azure', 'security', 'data', 'analytics', 'migration', 'healthcare', 'retail', 'teams', 'power', 'backup', 'devops', 'training', 'zurich', 'münchen', 'licensing', 'manufacturing', 'nonexistentword'];
-const places: Pick<DirectorySearchQuery, 'country' | 'region' | 'city'>[] = [
+const places: Record<string, string>[] = [
   { country: 'US' },
   { country: 'DE', region: 'Bayern' },
   { country: 'DE', city: 'Munchen' },
@@ -26,19 +26,21 @@ const places: Pick<DirectorySearchQuery, 'country' | 'region' | 'city'>[] = [
   { country: 'JP' },
 ];
 
-/** A varied, repeatable mix: filters alone, words alone, both, nothing at all, and later pages. */
-function queryMix(count: number): DirectorySearchQuery[] {
+/** A varied, repeatable mix of query strings: filters alone, words alone, both, nothing at all. */
+export function rawQueryMix(count: number): Record<string, string>[] {
   const next = seededRandom(7);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   return Array.from({ length: count }, () => {
-    const raw: Record<string, unknown> = {};
+    const raw: Record<string, string> = {};
     if (next() < 0.7) Object.assign(raw, pick(places));
     if (next() < 0.4) raw.size = pick(organizationSizes);
     if (next() < 0.6) raw.q = Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(words)).join(' ');
-    raw.top = next() < 0.8 ? 20 : 50;
-    return directorySearchQuerySchema.parse(raw);
+    raw.top = next() < 0.8 ? '20' : '50';
+    return raw;
   });
 }
+
+const queryMix = (count: number): DirectorySearchQuery[] => rawQueryMix(count).map((raw) => directorySearchQuerySchema.parse(raw));
 
 /** Builds the index of `entries` generated partners in process and times `queries` searches (plus follow-up pages). */
 export function benchDirectorySearch(options: { entries?: number; queries?: number } = {}): DirectorySearchBenchResult {

@@ -3,8 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, startAzuriteInMemory } from '../local/azurite.js';
+import { generateDemoDirectory } from '../local/demo-directory.js';
 import { ensureLocalSigningKey, mintToken, type LocalRole } from '../local/keys.js';
-import { createStorage, type Storage } from '../shared/storage/clients.js';
+import { resetSettings } from '../shared/config.js';
+import { createStorage, ensureStorage, resetStorage, type Storage } from '../shared/storage/clients.js';
+import { insertDirectoryEntries } from '../shared/storage/directory.js';
+import { queueNames } from '../shared/storage/names.js';
 
 const issuer = 'https://login.local.test/{tenantid}/v2.0';
 const audience = 'api://partner-relationships-bench';
@@ -14,30 +18,58 @@ export interface BenchHost {
   pid: number;
   storage: Storage;
   outboxDir: string;
-  token(role: LocalRole, tenantId: string): Promise<string>;
+  token(role: LocalRole, tenantId: string, claims?: { objectId?: string; name?: string; email?: string }): Promise<string>;
   rssMiB(): Promise<number>;
+  /** Waits until the host's queue functions have nothing left to do, so the next measurement starts quiet. */
+  queuesIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Azurite in memory plus the local host in its own process (`node dist/local/start.js`), as a developer runs it. */
-export async function startBenchHost(env: Record<string, string> = {}): Promise<BenchHost> {
+export interface BenchHostOptions {
+  /** Generated directory entries written before the host starts (it seeds 300 demo partners into an empty directory). */
+  directoryEntries?: number;
+  /** `--cpu-prof` the host into this directory (written when it stops). */
+  cpuProfileDir?: string;
+}
+
+/**
+ * Azurite in memory plus the local host in its own process (`node dist/local/start.js`), as a
+ * developer runs it. The bench process's own app modules (`storage()`, `settings()`) point at the
+ * same Azurite, so a scenario can prepare data with the app's repositories.
+ */
+export async function startBenchHost(options: BenchHostOptions = {}): Promise<BenchHost> {
   const azurite = await startAzuriteInMemory();
   const dir = await mkdtemp(join(tmpdir(), 'partner-relationships-bench-'));
   const jwksPath = join(dir, 'jwks.json');
   const key = await ensureLocalSigningKey(jwksPath);
-  const port = await freePort();
   const outboxDir = join(dir, 'outbox');
-  const child = spawn(process.execPath, [resolve('dist/local/start.js'), '--port', String(port)], {
+  const env: Record<string, string> = {
+    AzureWebJobsStorage: azurite.connectionString,
+    AUTH_ISSUER: issuer,
+    AUTH_AUDIENCE: audience,
+    AUTH_JWKS_URI: `file:${jwksPath}`,
+    PUBLIC_BASE_URL: 'http://localhost:7071',
+    ALLOWED_ORIGINS: '',
+    COMMUNICATION_SERVICES_CONNECTION_STRING: '',
+    COMMUNICATION_SERVICES_ENDPOINT: '',
+    EMAIL_SENDER_ADDRESS: '',
+    EMAIL_OUTBOX_DIR: outboxDir,
+    CUSTOMER_AGREEMENT_URL: 'https://agreements.example.test/customer-agreement',
+    CUSTOMER_AGREEMENT_VERSION: '2024-10',
+  };
+  Object.assign(process.env, env);
+  resetSettings();
+  resetStorage();
+  const storage = createStorage({ kind: 'connectionString', connectionString: azurite.connectionString });
+  await ensureStorage(storage);
+  if (options.directoryEntries) await insertDirectoryEntries(generateDemoDirectory(options.directoryEntries));
+
+  const port = await freePort();
+  const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  const child = spawn(process.execPath, [...profile, resolve('dist/local/start.js'), '--port', String(port)], {
+    // One log line per request: discarded, as a developer's terminal would scroll them away.
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      AzureWebJobsStorage: azurite.connectionString,
-      AUTH_ISSUER: issuer,
-      AUTH_AUDIENCE: audience,
-      AUTH_JWKS_URI: `file:${jwksPath}`,
-      EMAIL_OUTBOX_DIR: outboxDir,
-      ...env,
-    },
+    env: { ...process.env, ...env },
   });
   const url = `http://localhost:${port}`;
   const deadline = Date.now() + 30_000;
@@ -48,16 +80,25 @@ export async function startBenchHost(env: Record<string, string> = {}): Promise<
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  const watched = [queueNames.contactRequestFanOut, queueNames.emailOutbound].map((name) => storage.queue(name));
   return {
     url,
     pid: child.pid!,
-    storage: createStorage({ kind: 'connectionString', connectionString: azurite.connectionString }),
+    storage,
     outboxDir,
-    token: (role, tenantId) => mintToken(key, { tenantId, role, issuer, audience }),
+    token: (role, tenantId, claims = {}) => mintToken(key, { tenantId, role, issuer, audience, ...claims }),
     async rssMiB() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
       return kb / 1024;
+    },
+    async queuesIdle() {
+      const idleBy = Date.now() + 120_000;
+      // The count includes messages being processed (invisible), so 0 means done.
+      while ((await Promise.all(watched.map(async (q) => (await q.getProperties()).approximateMessagesCount ?? 0))).some((n) => n > 0)) {
+        if (Date.now() > idleBy) throw new Error('the host’s queues did not drain within 2 minutes');
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));

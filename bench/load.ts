@@ -5,19 +5,25 @@ export interface LoadResult {
   p50: number;
   p95: number;
   p99: number;
+  max: number;
   rps: number;
   count: number;
   errors: number;
+  /** The first failure, to say why a run had errors. */
+  firstError: unknown;
 }
 
 /**
  * Runs `total` calls of `fn` with `concurrency` in flight, recording each call's latency. The same
  * harness drives the HTTP scenario and its raw-storage floor, so the two are measured alike.
+ * (autocannon reports latency percentiles only up to its own buckets and cannot drive a raw SDK
+ * floor, hence this small closed-loop generator.)
  */
 export async function runConcurrent(concurrency: number, total: number, fn: (i: number) => Promise<void>): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
+  let firstError: unknown;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -27,15 +33,16 @@ export async function runConcurrent(concurrency: number, total: number, fn: (i: 
         try {
           await fn(i);
           latencies.push(performance.now() - t0);
-        } catch {
+        } catch (error) {
           errors++;
+          firstError ??= error;
         }
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
   const { p50, p95, p99 } = summarize(latencies);
-  return { p50, p95, p99, rps: latencies.length / seconds, count: latencies.length, errors };
+  return { p50, p95, p99, max: Math.max(...latencies), rps: latencies.length / seconds, count: latencies.length, errors, firstError };
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { arch, cpus, totalmem } from 'node:os';
 import { coldStart } from './cold-start.js';
-import { contactRequestPost } from './contact-requests.js';
 import { directorySearch } from './directory-search.js';
 import { run as emailDrain } from './email-drain.js';
+import { httpScenarios } from './http.js';
 import { row, type BenchRow } from './stats.js';
 
 /**
@@ -13,7 +13,7 @@ import { row, type BenchRow } from './stats.js';
 const scenarios: [string, () => Promise<BenchRow[]>][] = [
   ['cold start', coldStart],
   ['directory search', directorySearch],
-  ['contact request POST', () => contactRequestPost()],
+  ['HTTP through the local host (then its memory)', () => httpScenarios()],
   [
     'email drain',
     async () => {

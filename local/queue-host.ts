@@ -19,9 +19,11 @@ function decode(messageText: string, encoding: 'base64' | 'none'): unknown {
 }
 
 /**
- * Polls one queue the way the Functions queue trigger does: batches of `batchSize`, back-off up
- * to `maxPollingInterval` when empty, a failed message made visible again after
- * `visibilityTimeout`, and moved to `<queue>-poison` on its `maxDequeueCount`-th failure.
+ * Polls one queue the way the Functions queue trigger does: batches of `batchSize`, another batch
+ * as soon as no more than `newBatchThreshold` messages are still being processed (so one slow
+ * message does not hold up the next batch), back-off up to `maxPollingInterval` when empty, a
+ * failed message made visible again after `visibilityTimeout`, and moved to `<queue>-poison` on
+ * its `maxDequeueCount`-th failure.
  */
 class QueueListener {
   private running = true;
@@ -29,6 +31,7 @@ class QueueListener {
   readonly done: Promise<void>;
   private readonly queue: QueueClient;
   private readonly poison: QueueClient;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     readonly definition: QueueFunctionDefinition,
@@ -51,10 +54,27 @@ class QueueListener {
     this.wake?.();
   }
 
+  /** Resolves after `ms`, or sooner when nudged or stopped. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      this.wake = undefined;
+    });
+  }
+
   private async loop(): Promise<void> {
     await Promise.all([this.queue.createIfNotExists(), this.poison.createIfNotExists()]);
     let delay = minPollingMs;
     while (this.running) {
+      if (this.inFlight.size > this.options.newBatchThreshold) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
       let messages: DequeuedMessageItem[] = [];
       try {
         const result = await this.queue.receiveMessages({ numberOfMessages: this.options.batchSize, visibilityTimeout: processingLeaseSeconds });
@@ -64,19 +84,16 @@ class QueueListener {
       }
       if (messages.length > 0) {
         delay = minPollingMs;
-        await Promise.all(messages.map((m) => this.process(m)));
+        for (const m of messages) {
+          const processing = this.process(m).finally(() => this.inFlight.delete(processing));
+          this.inFlight.add(processing);
+        }
         continue;
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      await this.pause(delay);
       delay = Math.min(delay * 2, this.options.maxPollingIntervalMs);
     }
+    await Promise.all(this.inFlight);
   }
 
   private async process(message: DequeuedMessageItem): Promise<void> {

@@ -3,7 +3,7 @@
 # gitignore rules: git lists the files with .funcignore as its only exclude file, against an
 # empty throw-away index, so tracked and untracked files are treated alike.
 #
-#   npm ci && npm run build      # dist/bundle/index.js carries every dependency
+#   npm ci && npm run build      # dist/bundle/ (index.js and the chunks it imports) carries every dependency
 #   infra/scripts/package.sh [out.zip]      # default: .azure/package/app.zip
 #   infra/scripts/package.sh --list         # print the files that would be packaged
 set -euo pipefail

@@ -1,4 +1,4 @@
-import { EmailClient, type EmailMessage } from '@azure/communication-email';
+import type { EmailClient, EmailMessage } from '@azure/communication-email';
 import type { EmailTransport } from '../config.js';
 import { azureCredential } from '../storage/clients.js';
 import { emailOperationId } from './ids.js';
@@ -31,21 +31,31 @@ function sendError(error: unknown): EmailSendError {
   return new EmailSendError(`Communication Services ${what}${typeof code === 'string' ? ` (${code})` : ''}: ${message}`, false);
 }
 
-/** Sends through Azure Communication Services Email with the job's own operation id. */
+/**
+ * Sends through Azure Communication Services Email with the job's own operation id. The SDK is
+ * imported on the first send, so only the email function's first invocation parses it, not every
+ * cold start of every function.
+ */
 export class CommunicationServicesSender implements EmailSender {
   readonly kind = 'communicationServices';
-  private readonly client: EmailClient;
+  private client: Promise<EmailClient> | undefined;
   private readonly senderAddress: string;
 
-  constructor(transport: CommunicationServicesTransport) {
+  constructor(private readonly transport: CommunicationServicesTransport) {
     this.senderAddress = transport.senderAddress;
-    if (transport.kind === 'communicationServices') {
-      // Plain HTTP only for a local endpoint written as http:// (tests); Azure is always https.
-      const insecure = /(^|;)\s*endpoint=http:\/\//i.test(transport.connectionString);
-      this.client = new EmailClient(transport.connectionString, { ...clientOptions, allowInsecureConnection: insecure });
-    } else {
-      this.client = new EmailClient(transport.endpoint, azureCredential(transport.clientId), clientOptions);
-    }
+  }
+
+  private emailClient(): Promise<EmailClient> {
+    const transport = this.transport;
+    this.client ??= import('@azure/communication-email').then(({ EmailClient }) => {
+      if (transport.kind === 'communicationServices') {
+        // Plain HTTP only for a local endpoint written as http:// (tests); Azure is always https.
+        const insecure = /(^|;)\s*endpoint=http:\/\//i.test(transport.connectionString);
+        return new EmailClient(transport.connectionString, { ...clientOptions, allowInsecureConnection: insecure });
+      }
+      return new EmailClient(transport.endpoint, azureCredential(transport.clientId), clientOptions);
+    });
+    return this.client;
   }
 
   async send(email: OutgoingEmail): Promise<SentEmail> {
@@ -57,7 +67,7 @@ export class CommunicationServicesSender implements EmailSender {
       headers: { 'X-Email-Job-Id': email.jobId, 'X-Email-Template': email.template },
     };
     try {
-      const poller = await this.client.beginSend(message, { operationId, updateIntervalInMs: pollIntervalMs });
+      const poller = await (await this.emailClient()).beginSend(message, { operationId, updateIntervalInMs: pollIntervalMs });
       const result = await poller.pollUntilDone();
       return { messageId: result.id, operationId };
     } catch (error) {

@@ -310,7 +310,9 @@ async function joinRelationship(inv: InvitationRecord): Promise<{ relationship: 
       terminationRequestedAt: undefined,
       terminatedAt: undefined,
     };
-    await createRelationship(record); // false: an earlier run made it; the next pass finds it
+    const created = await createRelationship(record);
+    if (created) return { relationship: created, before: undefined };
+    // An earlier run made it: the next pass finds it.
   }
   throw new Error(`could not record the relationship of invitation ${inv.id}: it kept changing`);
 }
@@ -321,56 +323,61 @@ async function completeAcceptance(inv: InvitationRecord, invocationId: string): 
   const at = inv.decidedAt!;
   const { relationship, before } = await joinRelationship(inv);
   const { customerAgreement } = settings();
-  await recordAcceptance({
-    id: `invitation-${inv.id}`,
-    customerTenantId,
-    url: customerAgreement.url,
-    version: inv.agreementVersion!,
-    acceptedAt: at,
-    acceptedBy: decidedBy,
-    invitationId: inv.id,
-  });
   const scope = { invocationId, customerTenantId, partnerId: inv.partnerId, actor: auditActor(decidedBy), time: at };
-  await writeAudit({
-    ...scope,
-    id: `invitation.accepted:${inv.id}`,
-    action: 'invitation.accepted',
-    target: { type: 'invitation', id: inv.id },
-    before: { status: 'pending' },
-    after: { status: 'accepted', relationshipId: relationship.id },
-  });
-  await writeAudit({
-    ...scope,
-    id: `relationship.${relationship.id === inv.id ? 'created' : 'merged'}:${inv.id}`,
-    action: relationship.id === inv.id ? 'relationship.created' : 'relationship.merged',
-    target: { type: 'relationship', id: relationship.id },
-    before: before ? snapshot(before) : null,
-    after: { ...snapshot(relationship), invitationId: inv.id },
-  });
-  await writeAudit({
-    ...scope,
-    id: `agreement.accepted:invitation-${inv.id}`,
-    action: 'agreement.accepted',
-    target: { type: 'agreement', id: `invitation-${inv.id}` },
-    before: null,
-    after: { version: inv.agreementVersion!, url: customerAgreement.url },
-  });
-  const partner = await partnerOf(inv);
-  await enqueueEmail({
-    jobId: `invitation-accepted:${inv.id}`,
-    template: 'invitationAccepted',
-    to: [{ address: partner.contactEmail, displayName: partner.displayName }],
-    data: {
-      invitationId: inv.id,
-      relationshipId: relationship.id,
-      partnerName: partner.displayName,
+  // Each of these is idempotent by a derived id and none reads what another writes, so they run
+  // together; `completedAt` is written only once all of them are done.
+  await Promise.all([
+    recordAcceptance({
+      id: `invitation-${inv.id}`,
       customerTenantId,
-      acceptedByName: actorDisplayName(decidedBy),
-      relationshipType: relationship.type,
-      roles: describeRoles(relationship.roles),
+      url: customerAgreement.url,
+      version: inv.agreementVersion!,
       acceptedAt: at,
-    },
-  });
+      acceptedBy: decidedBy,
+      invitationId: inv.id,
+    }),
+    writeAudit({
+      ...scope,
+      id: `invitation.accepted:${inv.id}`,
+      action: 'invitation.accepted',
+      target: { type: 'invitation', id: inv.id },
+      before: { status: 'pending' },
+      after: { status: 'accepted', relationshipId: relationship.id },
+    }),
+    writeAudit({
+      ...scope,
+      id: `relationship.${relationship.id === inv.id ? 'created' : 'merged'}:${inv.id}`,
+      action: relationship.id === inv.id ? 'relationship.created' : 'relationship.merged',
+      target: { type: 'relationship', id: relationship.id },
+      before: before ? snapshot(before) : null,
+      after: { ...snapshot(relationship), invitationId: inv.id },
+    }),
+    writeAudit({
+      ...scope,
+      id: `agreement.accepted:invitation-${inv.id}`,
+      action: 'agreement.accepted',
+      target: { type: 'agreement', id: `invitation-${inv.id}` },
+      before: null,
+      after: { version: inv.agreementVersion!, url: customerAgreement.url },
+    }),
+    partnerOf(inv).then((partner) =>
+      enqueueEmail({
+        jobId: `invitation-accepted:${inv.id}`,
+        template: 'invitationAccepted',
+        to: [{ address: partner.contactEmail, displayName: partner.displayName }],
+        data: {
+          invitationId: inv.id,
+          relationshipId: relationship.id,
+          partnerName: partner.displayName,
+          customerTenantId,
+          acceptedByName: actorDisplayName(decidedBy),
+          relationshipType: relationship.type,
+          roles: describeRoles(relationship.roles),
+          acceptedAt: at,
+        },
+      }),
+    ),
+  ]);
   await markInvitation(inv, { relationshipId: relationship.id, completedAt: now().toISOString() });
   return relationship;
 }

@@ -1,15 +1,23 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { settings, type StorageConnection } from '../config.js';
 import { poisonQueueName, queueNames, tableNames, type QueueName, type TableName } from './names.js';
 
 let credential: { clientId: string | undefined; value: TokenCredential } | undefined;
 
-/** One DefaultAzureCredential per process (it caches tokens); the user-assigned identity when a client id is set. */
+/**
+ * One DefaultAzureCredential per process (it caches tokens); the user-assigned identity when a client id is set.
+ * @azure/identity (with MSAL, a fifth of the bundle) is imported on the first token request rather than at
+ * start-up: connection-string set-ups (local, tests) never load it, and in Azure it is parsed once, by the
+ * first storage or email call, instead of delaying the worker's start.
+ */
 export function azureCredential(clientId: string | undefined): TokenCredential {
   if (!credential || credential.clientId !== clientId) {
-    credential = { clientId, value: new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}) };
+    let loaded: Promise<TokenCredential> | undefined;
+    const load = () =>
+      (loaded ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {})));
+    credential = { clientId, value: { getToken: async (scopes, options) => (await load()).getToken(scopes, options) } };
   }
   return credential.value;
 }

@@ -87,17 +87,18 @@ export async function getRelationship(customerTenantId: string, id: string): Pro
   }
 }
 
-/** Creates the relationship and its pointer for the partner; false when one with this id exists. */
-export async function createRelationship(record: NewRelationship): Promise<boolean> {
+/** Creates the relationship and its pointer for the partner; undefined when one with this id exists. */
+export async function createRelationship(record: NewRelationship): Promise<RelationshipRecord | undefined> {
   const t = await table();
+  let etag: string;
   try {
-    await t.createEntity(toEntity(record));
+    etag = (await t.createEntity(toEntity(record))).etag ?? '';
   } catch (error) {
-    if (storageStatus(error) === 409) return false;
+    if (storageStatus(error) === 409) return undefined;
     throw error;
   }
   await addPartnerPointer(record);
-  return true;
+  return { ...record, etag };
 }
 
 /** The partner lists its relationships through these pointers (written again on every change; idempotent). */

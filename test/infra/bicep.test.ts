@@ -280,7 +280,10 @@ describe('deployment package', () => {
       .split('\n')
       .filter(Boolean);
     expect(list).toEqual(expect.arrayContaining(['host.json', 'package.json']));
-    if (existsSync(path.join(root, 'dist/bundle/index.js'))) expect(list).toContain('dist/bundle/index.js');
+    if (existsSync(path.join(root, 'dist/bundle/index.js'))) {
+      // index.js imports its chunks (loaded on demand) by relative path: every one must ship with it.
+      for (const f of readdirSync(path.join(root, 'dist/bundle'))) expect(list).toContain(`dist/bundle/${f}`);
+    }
     if (existsSync(path.join(root, 'dist/web/app.js'))) expect(list).toEqual(expect.arrayContaining(['dist/web/app.js', 'dist/web/app.css']));
     for (const f of list) expect(f, 'only the bundle and web assets of dist/').toMatch(/^(host\.json|package\.json|dist\/(bundle|web)\/.+)$/);
     for (const f of list) {

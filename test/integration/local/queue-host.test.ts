@@ -26,9 +26,27 @@ const succeeding: QueueFunctionDefinition = {
   },
 };
 
+/** Holds the message `{ slow: true }` until released; records the others as they finish. */
+let release: () => void = () => undefined;
+const held = new Promise<void>((resolve) => {
+  release = resolve;
+});
+const finished: unknown[] = [];
+const oneSlow: QueueFunctionDefinition = {
+  kind: 'queue',
+  name: 'one-slow',
+  queueName: 'one-slow',
+  connection: 'AzureWebJobsStorage',
+  handler: async (message) => {
+    if ((message as { slow?: boolean }).slow) await held;
+    finished.push(message);
+  },
+};
+
 let t: TestHost;
 beforeAll(async () => {
-  t = await startTestHost({ functions: [failing, succeeding] });
+  // Batches of 2, a new batch once at most 1 is still running (host.json batchSize / newBatchThreshold).
+  t = await startTestHost({ functions: [failing, succeeding, oneSlow], queues: { batchSize: 2, newBatchThreshold: 1 } });
 });
 afterAll(() => t.stop());
 
@@ -52,5 +70,16 @@ describe('local host queue triggers', () => {
     expect(handled).toEqual([{ hello: 'wörld' }]);
     expect((await t.storage.queue('succeeds').getProperties()).approximateMessagesCount).toBe(0);
     expect(t.logs.some((l) => /queue succeeds → succeeds ok \(try 1/.test(l))).toBe(true);
+  });
+
+  it('keeps fetching batches while one slow message is still being handled (newBatchThreshold)', async () => {
+    const queue = t.storage.queue('one-slow');
+    await enqueue(queue, { slow: true });
+    for (let i = 0; i < 5; i++) await enqueue(queue, { n: i });
+    await eventually(() => (finished.length === 5 ? true : undefined), 10_000, 'the five quick messages');
+    expect(finished).not.toContainEqual({ slow: true });
+    release();
+    await eventually(() => (finished.length === 6 ? true : undefined), 10_000, 'the slow message');
+    expect(finished).toContainEqual({ slow: true });
   });
 });
