@@ -208,8 +208,9 @@ async function refresh(table: TableClient, cache: DirectoryCache): Promise<void>
 }
 
 /**
- * The search index of the active entries. Loaded on first use, then refreshed from the table's
- * changes once `directoryIndexTtlMs` has passed; changes made through this instance show at once.
+ * The search index of the active entries. Loaded on first use; once `directoryIndexTtlMs` has
+ * passed, a search answers from the index it has while the table's changes are read in the
+ * background, so no search waits for a refresh. Changes made through this instance show at once.
  */
 export async function directoryIndex(): Promise<DirectorySearchIndex> {
   const table = await directoryTable();
@@ -217,13 +218,16 @@ export async function directoryIndex(): Promise<DirectorySearchIndex> {
   if (!cache) caches.set(table, (cache = { entries: new Map(), index: undefined, newest: undefined, checkedAt: 0, refreshing: undefined }));
   const current = cache;
   if (Date.now() - current.checkedAt < directoryIndexTtlMs) return (current.index ??= buildIndex(current));
-  // One table read at a time per instance; concurrent searches wait for the same one.
+  // One table read at a time per instance; concurrent searches share it.
   current.refreshing ??= refresh(table, current)
     .then(() => (current.index ??= buildIndex(current)))
     .finally(() => {
       current.refreshing = undefined;
     });
-  return current.refreshing;
+  if (current.checkedAt === 0) return current.refreshing;
+  // A failed background read leaves checkedAt as it was, so the next search tries again.
+  current.refreshing.catch(() => undefined);
+  return (current.index ??= buildIndex(current));
 }
 
 const buildIndex = (cache: DirectoryCache) => new DirectorySearchIndex([...cache.entries.values()].map((v) => v.entry));
