@@ -6,15 +6,15 @@ import { fromJsonSchema, hostileStrings, hostileValue, queryArbitrary, toJsonSch
 import { startTestHost, type TestHost } from '../support/host.js';
 import { workerConnectionString } from '../support/storage.js';
 import { startStorageProxy, type StorageProxy } from '../support/storage-proxy.js';
-import { buildWorld, type World } from '../support/world.js';
+import { buildWorld, contactRequestBody, type World } from '../support/world.js';
 
 /**
  * Property-based fuzzing of every endpoint through the local host, with requests derived from
  * each function's own zod schemas and hostile values mixed in. Whatever comes in:
  * never a 5xx, every 4xx is problem+json, and a 4xx writes nothing to storage.
- * `npm test` runs FUZZ_RUNS (default 100) cases per endpoint; `npm run fuzz` runs 10,000.
+ * `npm test` runs FUZZ_RUNS (default 200) cases per endpoint; `npm run fuzz` runs 10,000.
  */
-const runs = Number(process.env.FUZZ_RUNS ?? 100);
+const runs = Number(process.env.FUZZ_RUNS ?? 200);
 const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 
 let t: TestHost;
@@ -172,4 +172,36 @@ describe(`fuzzing every endpoint (${runs} cases each): never a 5xx, 4xx is probl
       );
     }, Math.max(60_000, runs * 200));
   }
+});
+
+describe('a refused request consumes nothing', () => {
+  const post = (email: string, headers: Record<string, string> = {}) =>
+    t.fetch('/api/contact-requests', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${Math.floor(Math.random() * 250)}`, ...headers },
+      body: JSON.stringify(contactRequestBody([world.partner.id], email)),
+    });
+
+  it('a rate-limited contact request (429) moves no counter and leaves no Idempotency-Key claim', async () => {
+    const email = 'often@limits.example.test';
+    for (let i = 0; i < 5; i++) expect((await post(email)).status).toBe(202);
+    const writesBefore = proxy.writes.length;
+    const refused = await post(email, { 'idempotency-key': 'refused-once' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    await readProblem(refused, 'rate limited');
+    expect(proxy.writes.slice(writesBefore)).toEqual([]);
+    // The key was not claimed: the same key with another body is a new request, not a 409 "key reused".
+    const other = await post('someone-else@limits.example.test', { 'idempotency-key': 'refused-once' });
+    expect(other.status).toBe(202);
+  });
+
+  it('an Idempotency-Key reused with another body (409) writes nothing', async () => {
+    expect((await post('first@keys.example.test', { 'idempotency-key': 'key-a' })).status).toBe(202);
+    const writesBefore = proxy.writes.length;
+    const reused = await post('second@keys.example.test', { 'idempotency-key': 'key-a' });
+    expect(reused.status).toBe(409);
+    await readProblem(reused, 'key reused');
+    expect(proxy.writes.slice(writesBefore)).toEqual([]);
+  });
 });
