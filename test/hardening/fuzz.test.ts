@@ -6,7 +6,7 @@ import { fromJsonSchema, hostileStrings, hostileValue, queryArbitrary, toJsonSch
 import { startTestHost, type TestHost } from '../support/host.js';
 import { workerConnectionString } from '../support/storage.js';
 import { startStorageProxy, type StorageProxy } from '../support/storage-proxy.js';
-import { buildWorld, contactRequestBody, type World } from '../support/world.js';
+import { addPartner, buildWorld, contactRequestBody, type World } from '../support/world.js';
 
 /**
  * Property-based fuzzing of every endpoint through the local host, with requests derived from
@@ -175,11 +175,15 @@ describe(`fuzzing every endpoint (${runs} cases each): never a 5xx, 4xx is probl
 });
 
 describe('a refused request consumes nothing', () => {
+  // A partner of its own: the fuzzing above may have deactivated or rewritten the world's.
+  const partnerId = 'limits-partners';
+  beforeAll(() => addPartner(t, { id: partnerId, tenantId: world.partner.tenantId, displayName: 'Limits Partners', contactEmail: 'deals@limits.example.test' }));
+
   const post = (email: string, headers: Record<string, string> = {}) =>
     t.fetch('/api/contact-requests', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${Math.floor(Math.random() * 250)}`, ...headers },
-      body: JSON.stringify(contactRequestBody([world.partner.id], email)),
+      body: JSON.stringify(contactRequestBody([partnerId], email)),
     });
 
   it('a rate-limited contact request (429) moves no counter and leaves no Idempotency-Key claim', async () => {
