@@ -19,8 +19,8 @@ import { httpFunction } from '../shared/http/handler.js';
 import { AppError, type FieldError } from '../shared/http/problem.js';
 import { createContactRequest, enqueueFanOut, readContactRequest } from '../shared/storage/contact-requests.js';
 import { directoryIndex } from '../shared/storage/directory.js';
-import { idempotencyKeySchema, requestFingerprint, reserveIdempotencyKey } from '../shared/storage/idempotency.js';
-import { consumeRateLimit } from '../shared/storage/rate-limit.js';
+import { findIdempotencyKey, idempotencyKeySchema, requestFingerprint, reserveIdempotencyKey } from '../shared/storage/idempotency.js';
+import { checkRateLimit, consumeRateLimit, type RateLimitDecision } from '../shared/storage/rate-limit.js';
 
 const acceptedSchema = z.object({
   id: z.string(),
@@ -53,17 +53,26 @@ async function chosenPartners(ids: string[]): Promise<{ id: string; displayName:
   return partners;
 }
 
+/**
+ * Per requester email and per client address. Both limits are checked before either counts, so a
+ * refused request moves no counter; only a request that goes on to be stored is counted.
+ */
 async function enforceRateLimits(request: HttpRequest, body: ContactRequestBody, context: InvocationContext): Promise<void> {
   const address = clientAddress(request.headers.get('x-forwarded-for')) ?? 'unknown';
-  const decisions = await Promise.all([
-    consumeRateLimit('contact-request-email', body.email, contactRequestLimits.perEmail),
-    consumeRateLimit('contact-request-address', address, contactRequestLimits.perClientAddress),
-  ]);
-  const refused = decisions.flatMap((d, i) => (d.allowed ? [] : [{ which: i === 0 ? 'email' : 'client address', retryAfter: d.retryAfterSeconds }]));
-  if (refused.length === 0) return;
-  context.warn(`contact request refused: too many from this ${refused.map((r) => r.which).join(' and ')}`);
-  const retryAfter = Math.max(...refused.map((r) => r.retryAfter));
-  throw new AppError('rate-limited', 'Too many contact requests were sent from here recently. Try again later.', { headers: { 'Retry-After': String(retryAfter) } });
+  const limits = [
+    { which: 'email', scope: 'contact-request-email', key: body.email, limit: contactRequestLimits.perEmail },
+    { which: 'client address', scope: 'contact-request-address', key: address, limit: contactRequestLimits.perClientAddress },
+  ];
+  const refuse = (decisions: RateLimitDecision[]) => {
+    const refused = decisions.flatMap((d, i) => (d.allowed ? [] : [{ which: limits[i]!.which, retryAfter: d.retryAfterSeconds }]));
+    if (refused.length === 0) return;
+    context.warn(`contact request refused: too many from this ${refused.map((r) => r.which).join(' and ')}`);
+    const retryAfter = Math.max(...refused.map((r) => r.retryAfter));
+    throw new AppError('rate-limited', 'Too many contact requests were sent from here recently. Try again later.', { headers: { 'Retry-After': String(retryAfter) } });
+  };
+  refuse(await Promise.all(limits.map((l) => checkRateLimit(l.scope, l.key, l.limit))));
+  // A concurrent request may take the last slot between check and count: then this one is refused too.
+  refuse(await Promise.all(limits.map((l) => consumeRateLimit(l.scope, l.key, l.limit))));
 }
 
 function newRecord(id: string, body: ContactRequestBody, partners: { id: string; displayName: string }[]): ContactRequest {
@@ -131,17 +140,29 @@ export const contactRequestFunctions: FunctionDefinition[] = [
 
       let id = newContactRequestId();
       const key = request.headers.get('idempotency-key');
-      if (key !== null) {
-        const reserved = await reserveIdempotencyKey('contact-requests', validate(idempotencyKeySchema, key, 'Idempotency-Key header'), requestFingerprint(body), id);
-        id = reserved.id;
-        const earlier = reserved.replay ? await readContactRequest(id) : undefined;
-        if (earlier) {
-          // The fan-out may not have been queued if the first try failed after storing; it is idempotent, so queue it again.
-          if (earlier.request.partners.some((p) => p.state === 'pending') || earlier.request.confirmation.state === 'pending') await enqueueFanOut(id);
-          return accepted(request, format, earlier.request);
-        }
+      const idempotencyKey = key === null ? undefined : validate(idempotencyKeySchema, key, 'Idempotency-Key header');
+      const fingerprint = requestFingerprint(body);
+      /** The answer to a retry of a request that was stored (no rate limit: it is the same request). */
+      const replay = async (earlierId: string): Promise<HttpResponseInit | undefined> => {
+        const earlier = await readContactRequest(earlierId);
+        if (!earlier) return undefined;
+        // The fan-out may not have been queued if the first try failed after storing; it is idempotent, so queue it again.
+        if (earlier.request.partners.some((p) => p.state === 'pending') || earlier.request.confirmation.state === 'pending') await enqueueFanOut(earlierId);
+        return accepted(request, format, earlier.request);
+      };
+      if (idempotencyKey !== undefined) {
+        // Looked up before the rate limits and reserved only after them: a refused request leaves no claim behind.
+        const earlierId = await findIdempotencyKey('contact-requests', idempotencyKey, fingerprint);
+        const answer = earlierId === undefined ? undefined : await replay(earlierId);
+        if (answer) return answer;
       }
       await enforceRateLimits(request, body, context);
+      if (idempotencyKey !== undefined) {
+        const reserved = await reserveIdempotencyKey('contact-requests', idempotencyKey, fingerprint, id);
+        id = reserved.id;
+        const answer = reserved.replay ? await replay(id) : undefined;
+        if (answer) return answer;
+      }
       const record = newRecord(id, body, partners);
       if (!(await createContactRequest(record))) {
         // The same Idempotency-Key raced us: the other request stored it first.

@@ -11,6 +11,7 @@ export function timeSpanMs(value: string): number {
 
 const hostJsonSchema = z.object({
   version: z.literal('2.0'),
+  functionTimeout: z.string().default('00:05:00'),
   extensions: z
     .object({
       http: z.object({ routePrefix: z.string().default('api') }).prefault({}),
@@ -37,6 +38,8 @@ export interface HostOptions {
     visibilityTimeoutMs: number;
     maxDequeueCount: number;
     messageEncoding: 'base64' | 'none';
+    /** How long a received message stays invisible while its function runs (the host's lease; functionTimeout). */
+    processingLeaseMs: number;
   };
 }
 
@@ -53,6 +56,7 @@ export function readHostJson(path: string): HostOptions {
       visibilityTimeoutMs: timeSpanMs(q.visibilityTimeout),
       maxDequeueCount: q.maxDequeueCount,
       messageEncoding: q.messageEncoding,
+      processingLeaseMs: timeSpanMs(parsed.functionTimeout),
     },
   };
 }

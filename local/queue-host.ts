@@ -5,8 +5,6 @@ import { poisonQueueName } from '../shared/storage/names.js';
 import type { HostOptions } from './host-json.js';
 import { invocationContext, type LogSink } from './invocation.js';
 
-/** How long a message stays invisible while its handler runs (the host renews; we just take long enough). */
-const processingLeaseSeconds = 5 * 60;
 const minPollingMs = 100;
 
 function decode(messageText: string, encoding: 'base64' | 'none'): unknown {
@@ -77,7 +75,7 @@ class QueueListener {
       }
       let messages: DequeuedMessageItem[] = [];
       try {
-        const result = await this.queue.receiveMessages({ numberOfMessages: this.options.batchSize, visibilityTimeout: processingLeaseSeconds });
+        const result = await this.queue.receiveMessages({ numberOfMessages: this.options.batchSize, visibilityTimeout: Math.ceil(this.options.processingLeaseMs / 1000) });
         messages = result.receivedMessageItems;
       } catch (error) {
         if (this.running) this.log(`queue ${this.definition.queueName}: could not receive messages: ${(error as Error).message}`);

@@ -1,9 +1,14 @@
 import type { HttpRequest } from '@azure/functions';
 import { AppError } from './problem.js';
 
+/** The shape of a Table Storage ETag, e.g. `W/"datetime'2025-01-31T09%3A30%3A00.1234567Z'"`. */
+const storageEtag = /^W\/"datetime'\d{4}-\d{2}-\d{2}T\d{2}%3A\d{2}%3A\d{2}(?:\.\d{1,7})?Z'"$/;
+
 /**
  * Table Storage ETags (`W/"datetime'…'"`) are what the API hands out as the resource ETag, so an
  * `If-Match` goes straight back to the store and a lost race surfaces as 412 from storage.
+ * Anything else (or `*`, which would match every version) matches nothing this API gave out: 412
+ * here, before storage sees it.
  */
 export function ifMatch(request: HttpRequest, required: boolean): string | undefined {
   const value = request.headers.get('if-match')?.trim();
@@ -11,6 +16,7 @@ export function ifMatch(request: HttpRequest, required: boolean): string | undef
     if (required) throw new AppError('precondition-required', 'Send If-Match with the ETag you last read.');
     return undefined;
   }
+  if (!storageEtag.test(value)) throw new AppError('precondition-failed', 'If-Match is not an ETag this API gave out; read the resource again.');
   return value;
 }
 

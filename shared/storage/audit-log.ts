@@ -1,9 +1,8 @@
 import { odata } from '@azure/data-tables';
-import { z } from 'zod';
 import type { AuditEvent } from '../domain/audit.js';
-import { decodeContinuation, encodeContinuation, type Page } from '../http/paging.js';
-import { newestFirstKey } from './keys.js';
+import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
 import { storage } from './clients.js';
+import { newestFirstKey } from './keys.js';
 import { tableNames } from './names.js';
 
 /** Row keys sort newest first: milliseconds counted down from the year 2286, then the event id. */
@@ -24,11 +23,10 @@ export async function writeAudit(event: AuditEvent): Promise<void> {
   );
 }
 
-const continuationSchema = z.object({ t: z.string() });
 
 export async function listAudit(partitionKey: string, top: number, continuationToken: string | undefined): Promise<Page<AuditEvent>> {
   const s = await storage();
-  const from = decodeContinuation(continuationToken, continuationSchema);
+  const from = decodeContinuation(continuationToken, storageContinuationSchema);
   const pages = s
     .table(tableNames.audit)
     .listEntities<{ event: string }>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['event'] } })

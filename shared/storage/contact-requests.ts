@@ -2,7 +2,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { contactRequestTime, type ContactRequest, type LeadStatus, type PartnerDelivery, type Requester } from '../domain/contact-requests.js';
 import { mapStorageConflict, storageStatus } from '../http/etag.js';
-import { decodeContinuation, encodeContinuation, type Page } from '../http/paging.js';
+import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
 import { AppError } from '../http/problem.js';
 import { enqueue, storage } from './clients.js';
 import { newestFirstKey } from './keys.js';
@@ -165,11 +165,10 @@ export async function createLead(partnerId: string, request: ContactRequest): Pr
   }
 }
 
-const leadCursorSchema = z.object({ t: z.string().min(1) });
 
 /** A partner's leads, newest first, optionally only those in one status. */
 export async function listLeads(partnerId: string, options: { status: LeadStatus | undefined; top: number; continuationToken: string | undefined }): Promise<Page<Lead & { etag: string }>> {
-  const cursor = decodeContinuation(options.continuationToken, leadCursorSchema);
+  const cursor = decodeContinuation(options.continuationToken, storageContinuationSchema);
   const filter = options.status ? odata`PartitionKey eq ${partnerId} and status eq ${options.status}` : odata`PartitionKey eq ${partnerId}`;
   const pages = (await table(tableNames.leads))
     .listEntities<LeadEntity>({ queryOptions: { filter } })

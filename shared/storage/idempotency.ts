@@ -29,6 +29,25 @@ export function requestFingerprint(body: unknown): string {
 }
 
 /**
+ * The id an earlier request reserved `key` for, without reserving anything (undefined for a new
+ * key); 409 when the key was used with a different body.
+ */
+export async function findIdempotencyKey(scope: string, key: string, fingerprint: string): Promise<string | undefined> {
+  const table = (await storage()).table(tableNames.idempotencyKeys);
+  let existing: IdempotencyEntity;
+  try {
+    existing = await table.getEntity<IdempotencyEntity>(`${scope}:${hashedKey(key)}`, '');
+  } catch (error) {
+    if (storageStatus(error) === 404) return undefined;
+    throw error;
+  }
+  if (existing.fingerprint !== fingerprint) throw reusedKey();
+  return existing.resourceId;
+}
+
+const reusedKey = () => new AppError('conflict', 'This Idempotency-Key was used with a different request body; use a new key for a new request.');
+
+/**
  * Reserves `key` within `scope` for `proposedId`. Returns the id to use: the proposed one for a
  * new key, the reserved one when the key was seen with the same body (`replay`); 409 when the
  * key was used with a different body.
@@ -43,8 +62,6 @@ export async function reserveIdempotencyKey(scope: string, key: string, fingerpr
     if (storageStatus(error) !== 409) throw error;
   }
   const existing = await table.getEntity<IdempotencyEntity>(partitionKey, '');
-  if (existing.fingerprint !== fingerprint) {
-    throw new AppError('conflict', 'This Idempotency-Key was used with a different request body; use a new key for a new request.');
-  }
+  if (existing.fingerprint !== fingerprint) throw reusedKey();
   return { id: existing.resourceId, replay: true };
 }

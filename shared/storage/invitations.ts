@@ -4,7 +4,7 @@ import type { Actor } from '../domain/audit.js';
 import type { InvitationStatus, StoredInvitationStatus } from '../domain/invitations.js';
 import type { RelationshipType } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
-import { decodeContinuation, encodeContinuation, type Page } from '../http/paging.js';
+import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
 import { storage } from './clients.js';
 import { tableNames } from './names.js';
 
@@ -121,7 +121,6 @@ export async function updateInvitation(record: InvitationRecord, changes: Partia
   return { ...next, etag: result.etag ?? '' };
 }
 
-const continuationSchema = z.object({ t: z.string() });
 
 /** A partner's invitations in id order; `status` filters on the derived status (expired = pending past expiresAt). */
 export async function listInvitations(
@@ -138,7 +137,7 @@ export async function listInvitations(
         : options.status === 'pending'
           ? odata`PartitionKey eq ${partnerId} and status eq 'pending' and expiresAt gt ${at}`
           : odata`PartitionKey eq ${partnerId} and status eq ${options.status}`;
-  const from = decodeContinuation(options.continuationToken, continuationSchema);
+  const from = decodeContinuation(options.continuationToken, storageContinuationSchema);
   const pages = t.invitations.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: options.top, ...(from ? { continuationToken: from.t } : {}) });
   const { value: page } = await pages.next();
   const items = page ? page.map((e: Record<string, unknown>) => fromEntity(e)) : [];

@@ -24,6 +24,20 @@ interface CounterEntity {
 
 const maxAttempts = 5;
 
+/** Whether one more attempt for `key` would be allowed now, without counting it (a refused request must not move any counter). */
+export async function checkRateLimit(scope: string, key: string, { limit, windowSeconds }: RateLimit, now = Date.now()): Promise<RateLimitDecision> {
+  const table = (await storage()).table(tableNames.rateLimits);
+  const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
+  let current: CounterEntity | undefined;
+  try {
+    current = await table.getEntity<CounterEntity>(`${scope}:${hashedKey(key)}`, '');
+  } catch (error) {
+    if (storageStatus(error) !== 404) throw error;
+  }
+  const count = current?.windowStart === windowStart ? current.count : 0;
+  return count < limit ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, windowStart + windowSeconds - Math.floor(now / 1000)) };
+}
+
 /** Counts one attempt for `key`; refuses once `limit` attempts fell in the current window. */
 export async function consumeRateLimit(scope: string, key: string, { limit, windowSeconds }: RateLimit, now = Date.now()): Promise<RateLimitDecision> {
   const table = (await storage()).table(tableNames.rateLimits);

@@ -2,7 +2,7 @@ import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import type { RelationshipType, StoredRelationshipStatus } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
-import { decodeContinuation, encodeContinuation, type Page } from '../http/paging.js';
+import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
 import { storage } from './clients.js';
 import { tableNames } from './names.js';
 
@@ -123,11 +123,10 @@ export async function relationshipsWithPartner(customerTenantId: string, partner
   return out;
 }
 
-const continuationSchema = z.object({ t: z.string() });
 
 async function page(filter: string, top: number, continuationToken: string | undefined) {
   const t = await table();
-  const from = decodeContinuation(continuationToken, continuationSchema);
+  const from = decodeContinuation(continuationToken, storageContinuationSchema);
   const { value } = await t
     .listEntities({ queryOptions: { filter } })
     .byPage({ maxPageSize: top, ...(from ? { continuationToken: from.t } : {}) })

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allFunctions } from '../../functions/all.js';
+import { directoryRoles } from '../../shared/auth/roles.js';
+import type { Audience, HttpFunctionDefinition } from '../../shared/definitions.js';
+import { apiEndpoints, fillPath, readProblem, type Endpoint } from '../support/api.js';
+import { forgedKinds, forger, type Forger } from '../support/forged-tokens.js';
+import { startTestHost, type TestHost } from '../support/host.js';
+import { buildWorld, delegatedInvitation, directoryEntry, type World } from '../support/world.js';
+
+/**
+ * Every protected route × every way a token can be wrong → the designed answer, with nothing of
+ * the resource in the body: 401 + WWW-Authenticate for token problems, 403 for a valid token
+ * without the role, 404 for a valid token of another tenant (it must not learn the resource exists).
+ */
+let t: TestHost;
+let world: World;
+let forge: Forger;
+let endpoints: Endpoint[];
+
+beforeAll(async () => {
+  t = await startTestHost();
+  world = await buildWorld(t);
+  forge = await forger(t.key);
+  endpoints = await apiEndpoints(t);
+}, 120_000);
+afterAll(() => t.stop());
+
+const protectedFunctions = allFunctions.filter((f): f is HttpFunctionDefinition & { doc: NonNullable<HttpFunctionDefinition['doc']> } => f.kind === 'http' && f.doc !== undefined && f.doc.audience !== 'anyone');
+
+/** A request each route would carry out for the right caller: real ids, a valid body. */
+function validRequest(name: string): { params: Record<string, string>; query?: Record<string, string>; body?: unknown; headers?: Record<string, string> } {
+  const params = { ...world.params };
+  switch (name) {
+    case 'partners-put':
+    case 'partners-delete':
+      return { params: { partnerId: 'matrix-partner' }, ...(name === 'partners-put' ? { body: directoryEntry({ tenantId: world.otherTenantId, displayName: 'Matrix Partner', contactEmail: 'matrix@partner.example.test' }) } : {}) };
+    case 'invitations-create':
+      return { params, body: delegatedInvitation(world.customerTenantId) };
+    case 'invitations-review':
+      return { params, query: { code: world.pendingInvitation.code } };
+    case 'invitations-accept':
+      return { params, body: { code: world.pendingInvitation.code, acceptAgreement: true, agreementVersion: '2024-10' } };
+    case 'invitations-decline':
+      return { params, body: { code: world.pendingInvitation.code } };
+    case 'customer-relationships-termination-request':
+      return { params, body: { reason: 'We are consolidating partners.' } };
+    case 'customer-agreement-accept':
+      return { params, body: { acceptAgreement: true, agreementVersion: '2024-10' } };
+    case 'customer-settings-put':
+      return { params, body: { mpsaPurchaseVisibility: true } };
+    case 'partner-leads-update':
+      return { params, body: { status: 'accepted' }, headers: { 'if-match': `W/"datetime'2020-01-01T00%3A00%3A00.0000000Z'"` } };
+    default:
+      return { params };
+  }
+}
+
+/** Claims of the right caller per audience, and of callers wrong in one way (role or tenant). */
+function callers(audience: Audience) {
+  const customer = world.customerTenantId;
+  const partnerTenant = world.partner.tenantId;
+  const right = {
+    partner: { tenantId: partnerTenant, roles: ['Partner.Manage'] },
+    customerAdmin: { tenantId: customer, wids: [directoryRoles.globalAdministrator] },
+    signedIn: { tenantId: customer, wids: [directoryRoles.globalAdministrator] },
+    operator: { tenantId: world.otherTenantId, roles: ['Directory.Admin'] },
+    anyone: { tenantId: customer },
+  }[audience];
+  const wrongRole = {
+    partner: { tenantId: partnerTenant, wids: [directoryRoles.globalAdministrator] },
+    customerAdmin: { tenantId: customer, wids: [directoryRoles.helpdeskAdministrator] },
+    operator: { tenantId: partnerTenant, roles: ['Partner.Manage'], wids: [directoryRoles.globalAdministrator] },
+  }[audience as 'partner' | 'customerAdmin' | 'operator'];
+  const otherTenant = {
+    partner: { tenantId: world.otherPartner.tenantId, roles: ['Partner.Manage'] },
+    customerAdmin: { tenantId: world.otherTenantId, wids: [directoryRoles.globalAdministrator] },
+    signedIn: { tenantId: world.otherTenantId, wids: [directoryRoles.globalAdministrator] },
+  }[audience as 'partner' | 'customerAdmin' | 'signedIn'];
+  return { right, wrongRole, otherTenant };
+}
+
+/** Routes with no tenant of their own: any tenant's signed-in user may call them. */
+const tenantless = new Set(['me']);
+
+async function call(endpoint: Endpoint, authorization: string | undefined): Promise<Response> {
+  const request = validRequest(endpoint.name);
+  const query = request.query ? `?${new URLSearchParams(request.query)}` : '';
+  const headers: Record<string, string> = { ...request.headers };
+  if (authorization) headers.authorization = authorization;
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  return t.fetch(`${fillPath(endpoint.path, request.params)}${query}`, {
+    method: endpoint.method,
+    headers,
+    ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+  });
+}
+
+/** Checks one answer; returns a line describing what was wrong, or nothing. */
+async function mismatch(endpoint: Endpoint, who: string, response: Response, expected: number): Promise<string | undefined> {
+  const text = await response.clone().text();
+  if (response.status !== expected) return `${who}: expected ${expected}, got ${response.status} ${text.slice(0, 200)}`;
+  await readProblem(response, `${endpoint.name} ${who}`);
+  if (expected === 401 && !/^Bearer\b/.test(response.headers.get('www-authenticate') ?? '')) return `${who}: 401 without WWW-Authenticate: Bearer`;
+  const leaked = world.secrets.filter((s) => text.includes(s)).concat(['Harbor Partners', world.relationshipId, 'admin@c0000000'].filter((s) => text.includes(s)));
+  if (leaked.length > 0) return `${who}: the problem shows ${leaked.join(', ')}`;
+  return undefined;
+}
+
+describe('auth matrix: every protected route × every bad token or caller', () => {
+  it('covers every route whose audience is not "anyone"', () => {
+    expect(protectedFunctions.length).toBeGreaterThan(20);
+    expect(endpoints.filter((e) => e.doc.audience !== 'anyone').map((e) => e.name).sort()).toEqual(protectedFunctions.map((f) => f.name).sort());
+  });
+
+  for (const f of protectedFunctions) {
+    it(`${f.name} (${f.doc.audience})`, async () => {
+      const endpoint = endpoints.find((e) => e.name === f.name)!;
+      const { right, wrongRole, otherTenant } = callers(f.doc.audience);
+      const problems: string[] = [];
+      for (const kind of forgedKinds) {
+        const response = await call(endpoint, await forge.authorization(kind, right));
+        const wrong = await mismatch(endpoint, `token ${kind}`, response, 401);
+        if (wrong) problems.push(wrong);
+      }
+      if (wrongRole) {
+        const wrong = await mismatch(endpoint, 'valid token without the role', await call(endpoint, await forge.authorization('valid', wrongRole)), 403);
+        if (wrong) problems.push(wrong);
+      }
+      if (otherTenant && !tenantless.has(f.name)) {
+        const wrong = await mismatch(endpoint, 'valid token of another tenant', await call(endpoint, await forge.authorization('valid', otherTenant)), 404);
+        if (wrong) problems.push(wrong);
+      }
+      expect(problems).toEqual([]);
+      // The right caller gets past authentication and authorization with the same request.
+      const allowed = await call(endpoint, await forge.authorization('valid', right));
+      expect([401, 403, 404], `${f.name} for the right caller: ${await allowed.clone().text()}`).not.toContain(allowed.status);
+      expect(allowed.status).toBeLessThan(500);
+    });
+  }
+});

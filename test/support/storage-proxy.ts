@@ -1,0 +1,73 @@
+import { request as httpRequest, createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/**
+ * A transparent forwarder between the app and Azurite (the real storage, not a mock) that keeps
+ * a log of every request that changed something (storage answered it 2xx), so a test can tell exactly which writes one API
+ * call caused. Shared-key signatures cover the path, not the host, so forwarding keeps them valid.
+ */
+export interface StorageWrite {
+  service: 'table' | 'queue';
+  method: string;
+  path: string;
+}
+
+export interface StorageProxy {
+  /** The worker's connection string with the table and queue endpoints pointing at the proxy. */
+  connectionString: string;
+  writes: StorageWrite[];
+  stop(): Promise<void>;
+}
+
+const tableWrite = (method: string) => ['POST', 'PUT', 'PATCH', 'MERGE', 'DELETE'].includes(method);
+/** Queue reads that change state: receiving messages (GET …/messages without peekonly) hides them. */
+const queueWrite = (method: string, url: URL) =>
+  tableWrite(method) || (method === 'GET' && url.pathname.endsWith('/messages') && url.searchParams.get('peekonly') !== 'true');
+
+async function forwarder(service: StorageWrite['service'], target: URL, writes: StorageWrite[]): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const write = service === 'table' ? tableWrite(method) : queueWrite(method, url);
+    const upstream = httpRequest(
+      { host: target.hostname, port: Number(target.port), method, path: req.url, headers: { ...req.headers, host: target.host } },
+      (answer) => {
+        // Only what storage accepted changed anything (a 412 or 409 leaves the data as it was).
+        if (write && (answer.statusCode ?? 500) < 300) writes.push({ service, method, path: url.pathname });
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, sockets };
+}
+
+export async function startStorageProxy(connectionString: string): Promise<StorageProxy> {
+  const parts = new Map(connectionString.split(';').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const));
+  const tableEndpoint = new URL(parts.get('TableEndpoint')!);
+  const queueEndpoint = new URL(parts.get('QueueEndpoint')!);
+  const writes: StorageWrite[] = [];
+  const table = await forwarder('table', tableEndpoint, writes);
+  const queue = await forwarder('queue', queueEndpoint, writes);
+  const via = (endpoint: URL, port: number) => `http://127.0.0.1:${port}${endpoint.pathname}`;
+  parts.set('TableEndpoint', via(tableEndpoint, table.port));
+  parts.set('QueueEndpoint', via(queueEndpoint, queue.port));
+  return {
+    connectionString: [...parts].map(([k, v]) => `${k}=${v}`).join(';'),
+    writes,
+    async stop() {
+      for (const f of [table, queue]) {
+        for (const s of f.sockets) s.destroy();
+        await new Promise<void>((resolve) => f.server.close(() => resolve()));
+      }
+    },
+  };
+}
