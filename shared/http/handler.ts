@@ -85,8 +85,9 @@ export function httpFunction(definition: {
         response = request.method === 'OPTIONS' ? { status: 204 } : await handler(request, context);
       } catch (error) {
         const problem = toProblemResponse(error, context);
-        // A form posted by a browser without JavaScript shows the person a page, not JSON.
-        response = isBrowserFormPost(request) ? problemPage(problem, request) : problem;
+        // A web form posted by a browser without JavaScript shows the person a page, not JSON;
+        // only endpoints that take form posts (doc.formPost) answer that way.
+        response = definition.doc?.formPost && isBrowserFormPost(request) ? problemPage(problem, request) : problem;
       }
       return {
         ...response,
