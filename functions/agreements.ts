@@ -4,7 +4,7 @@ import { authenticate, requireTenant } from '../shared/auth/caller.js';
 import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { agreementStateSchema, eligibilityViewSchema } from '../shared/domain/views.js';
-import { guidSchema } from '../shared/domain/invitations.js';
+import { guidSchema } from '../shared/domain/ids.js';
 import { readBody, validate } from '../shared/http/body.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { acceptAgreement, agreementState, partnerEligibility } from '../shared/services/agreements.js';

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { settings } from '../shared/config.js';
+import { guidPattern } from '../shared/domain/ids.js';
 import { ensureLocalSigningKey, isLocalRole, localRoles, mintToken } from './keys.js';
 import { applyLocalSettings } from './settings-file.js';
 
@@ -17,8 +18,7 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '60' },
   },
 });
-const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-if (!values.tenant || !guid.test(values.tenant) || !values.role || !isLocalRole(values.role) || (values.oid && !guid.test(values.oid))) {
+if (!values.tenant || !guidPattern.test(values.tenant) || !values.role || !isLocalRole(values.role) || (values.oid && !guidPattern.test(values.oid))) {
   console.error(usage);
   process.exit(2);
 }

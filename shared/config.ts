@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { guidSchema as guid } from './domain/ids.js';
 
 /**
  * Every setting the app reads, validated once. In Azure these are app settings; locally they
  * come from `local.settings.json` → `Values` (see local.settings.sample.json).
  */
 const url = z.url({ protocol: /^https?$/ });
-const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 

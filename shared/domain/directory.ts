@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { guidSchema } from './ids.js';
 
 /**
  * Directory entries: who a partner is, where it works, whom it serves. The operator writes them
@@ -11,8 +12,7 @@ export const organizationSizes = ['1-9', '10-49', '50-249', '250-999', '1000+'] 
 export type OrganizationSize = (typeof organizationSizes)[number];
 export const organizationSizeSchema = z.enum(organizationSizes);
 
-const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const tenantIdSchema = z.string().regex(guidPattern, 'must be a GUID').transform((v) => v.toLowerCase());
+export const tenantIdSchema = guidSchema;
 
 /** Partner ids are stable slugs (`contoso-cloud`) or GUIDs; always lowercase so they key the table once. */
 export const partnerIdSchema = z

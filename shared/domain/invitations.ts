@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { autoExtendSchema, checkRoleRequest, relationshipTypeSchema, roleDurationSchema, type RoleProblem } from './relationships.js';
 
-export const guidSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID').transform((v) => v.toLowerCase());
+import { guidSchema } from './ids.js';
 export const domainSchema = z
   .string()
   .trim()

@@ -2,7 +2,7 @@ import { requireCustomerAdmin } from '../auth/caller.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { describeRoles } from '../domain/admin-roles.js';
-import { actorOf, type AuditAction } from '../domain/audit.js';
+import { actorDisplayName, actorOf, type AuditAction } from '../domain/audit.js';
 import {
   relationshipStatus,
   relationshipTransition,
@@ -168,7 +168,7 @@ export async function requestTermination(
       relationshipId: after.id,
       partnerName: partner.displayName,
       customerTenantId: after.customerTenantId,
-      requestedByName: caller.name ?? caller.email ?? caller.objectId,
+      requestedByName: actorDisplayName(actorOf(caller)),
       ...(reason ? { reason } : {}),
       requestedAt: after.terminationRequestedAt!,
     },
