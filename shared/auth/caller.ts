@@ -37,9 +37,14 @@ export function requireTenant(caller: Caller, tenantId: string): void {
   if (!sameTenant(caller.tenantId, tenantId)) throw new AppError('not-found', 'No such resource.');
 }
 
+/** Whether the caller is a Global or Billing administrator of its tenant. */
+export function isCustomerAdmin(caller: Caller): boolean {
+  return caller.directoryRoles.some((r) => customerAdminRoles.includes(r));
+}
+
 /** The caller must be a Global or Billing administrator of its tenant. */
 export function requireCustomerAdmin(caller: Caller): void {
-  if (!caller.directoryRoles.some((r) => customerAdminRoles.includes(r))) {
+  if (!isCustomerAdmin(caller)) {
     throw new AppError('forbidden', 'Only a Global administrator or Billing administrator of the customer may do this.');
   }
 }

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { requireCustomerAdmin } from '../auth/caller.js';
-import { customerAdminRoles } from '../auth/roles.js';
+import { isCustomerAdmin, requireCustomerAdmin } from '../auth/caller.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { settings } from '../config.js';
@@ -91,7 +90,7 @@ function acceptancePage(r: InvitationRecord, partner: PartnerProfile, caller: Ca
     autoExtend: r.autoExtend ?? null,
     message: r.message ?? null,
     customerAgreement: { url: customerAgreement.url, version: customerAgreement.version },
-    canDecide: status === 'pending' && caller.directoryRoles.some((role) => customerAdminRoles.includes(role)),
+    canDecide: status === 'pending' && isCustomerAdmin(caller),
   };
 }
 
