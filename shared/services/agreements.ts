@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { requireCustomerAdmin } from '../auth/caller.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
-import { settings } from '../config.js';
+import { settings, type Settings } from '../config.js';
 import { actorOf } from '../domain/audit.js';
 import { eligibility } from '../domain/relationships.js';
 import { AppError } from '../http/problem.js';
@@ -34,13 +34,19 @@ export async function agreementState(customerTenantId: string) {
   };
 }
 
-/** A customer admin accepts the current version; accepting it again changes nothing. */
-export async function acceptAgreement(caller: Caller, agreementVersion: string, invocationId: string): Promise<{ created: boolean }> {
-  requireCustomerAdmin(caller);
+/** The version the caller read must be the current one (409 otherwise); returns the current agreement. */
+export function requireCurrentAgreement(agreementVersion: string): Settings['customerAgreement'] {
   const { customerAgreement } = settings();
   if (agreementVersion !== customerAgreement.version) {
     throw new AppError('conflict', `The Customer Agreement is now version ${customerAgreement.version}; read that version and accept it.`);
   }
+  return customerAgreement;
+}
+
+/** A customer admin accepts the current version; accepting it again changes nothing. */
+export async function acceptAgreement(caller: Caller, agreementVersion: string, invocationId: string): Promise<{ created: boolean }> {
+  requireCustomerAdmin(caller);
+  const customerAgreement = requireCurrentAgreement(agreementVersion);
   const latest = (await listAcceptances(caller.tenantId))[0];
   if (latest?.version === customerAgreement.version) return { created: false };
   const at = now().toISOString();

@@ -27,6 +27,7 @@ import { requestFingerprint, reserveIdempotencyKey } from '../storage/idempotenc
 import { findInvitation, getInvitation, insertInvitation, markInvitation, updateInvitation, type InvitationRecord } from '../storage/invitations.js';
 import { getPartnerProfile, type PartnerProfile } from '../storage/partner-profiles.js';
 import { addPartnerPointer, createRelationship, relationshipsWithPartner, replaceRelationship, type RelationshipRecord } from '../storage/relationships.js';
+import { requireCurrentAgreement } from './agreements.js';
 import { currentStatus, grantOf, snapshot } from './relationships.js';
 
 /**
@@ -449,13 +450,10 @@ export async function acceptInvitation(input: {
   const { caller } = input;
   const record = await invitationForCustomer(caller, input.id, input.code);
   requireCustomerAdmin(caller);
-  const current = settings().customerAgreement.version;
-  if (input.agreementVersion !== current) {
-    throw new AppError('conflict', `The Customer Agreement is now version ${current}; read that version and accept it.`);
-  }
+  const { version } = requireCurrentAgreement(input.agreementVersion);
   const accepted = await decide(record, 'accept', caller, input.ifMatch, input.invocationId, {
     customerTenantId: caller.tenantId,
-    agreementVersion: current,
+    agreementVersion: version,
   });
   const relationship = await completeAcceptance(accepted, input.invocationId);
   return { invitation: { ...accepted, relationshipId: relationship.id }, relationship };
