@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { authenticate, requireCustomerAdmin, requireTenant } from '../shared/auth/caller.js';
-import { actorOf } from '../shared/domain/audit.js';
+import { actorOf, auditActor } from '../shared/domain/audit.js';
 import { now } from '../shared/clock.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { readBody, validate } from '../shared/http/body.js';
@@ -59,13 +59,12 @@ export const customerSettingsFunctions: FunctionDefinition[] = [
         mapStorageConflict(error, { exists: 'The settings changed at the same moment; read them again.', changed: 'The settings changed at the same moment; read them again.' });
       }
       if (current.settings.mpsaPurchaseVisibility !== body.mpsaPurchaseVisibility) {
-        const actor = actorOf(caller);
         const time = now().toISOString();
         await writeAudit({
           id: `settings.updated:${context.invocationId}`,
           time,
           action: 'settings.updated',
-          actor: { tenantId: actor.tenantId, objectId: actor.objectId, name: actor.name },
+          actor: auditActor(actorOf(caller)),
           target: { type: 'settings', id: caller.tenantId },
           before: { ...current.settings },
           after: { ...body },

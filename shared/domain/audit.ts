@@ -12,6 +12,9 @@ export function actorOf(caller: Caller): Actor {
   return { tenantId: caller.tenantId, objectId: caller.objectId, name: caller.name, email: caller.email };
 }
 
+/** The part of an actor an audit event or history entry records (no email). */
+export const auditActor = (a: Actor): AuditEvent['actor'] => ({ tenantId: a.tenantId, objectId: a.objectId, name: a.name });
+
 /** How an actor is shown to people: name, else email, else object id. */
 export const actorDisplayName = (actor: Actor): string => actor.name ?? actor.email ?? actor.objectId;
 

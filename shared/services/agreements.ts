@@ -3,7 +3,7 @@ import { requireCustomerAdmin } from '../auth/caller.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { settings, type Settings } from '../config.js';
-import { actorOf } from '../domain/audit.js';
+import { actorOf, auditActor } from '../domain/audit.js';
 import { eligibility } from '../domain/relationships.js';
 import { AppError } from '../http/problem.js';
 import { listAcceptances, recordAcceptance, type AgreementAcceptance } from '../storage/agreements.js';
@@ -57,7 +57,7 @@ export async function acceptAgreement(caller: Caller, agreementVersion: string, 
     id: `agreement.accepted:${id}`,
     time: at,
     action: 'agreement.accepted',
-    actor: { tenantId: actor.tenantId, objectId: actor.objectId, name: actor.name },
+    actor: auditActor(actor),
     target: { type: 'agreement', id },
     before: latest ? { version: latest.version } : null,
     after: { version: customerAgreement.version, url: customerAgreement.url },

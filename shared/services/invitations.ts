@@ -6,7 +6,7 @@ import { settings } from '../config.js';
 import type { z } from 'zod';
 import { describeRoles } from '../domain/admin-roles.js';
 import type { acceptancePageSchema, partnerInvitationViewSchema } from '../domain/views.js';
-import { actorDisplayName, actorOf, type Actor } from '../domain/audit.js';
+import { actorDisplayName, actorOf, auditActor } from '../domain/audit.js';
 import {
   checkInvitation,
   invitationExpiresAt,
@@ -38,7 +38,6 @@ import { currentStatus, grantOf, snapshot } from './relationships.js';
 export const unfinishedAfterMs = 60_000;
 
 const isStale = (time: string | undefined, at: Date) => time === undefined || at.getTime() - Date.parse(time) >= unfinishedAfterMs;
-const auditActor = (a: Actor) => ({ tenantId: a.tenantId, objectId: a.objectId, name: a.name });
 
 const newCode = () => randomBytes(32).toString('base64url');
 

@@ -2,7 +2,7 @@ import { requireCustomerAdmin } from '../auth/caller.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { describeRoles } from '../domain/admin-roles.js';
-import { actorDisplayName, actorOf, type AuditAction } from '../domain/audit.js';
+import { actorDisplayName, actorOf, auditActor, type AuditAction } from '../domain/audit.js';
 import {
   relationshipStatus,
   relationshipTransition,
@@ -101,13 +101,13 @@ async function change(
   }
   if (action === 'requestTermination') next.terminationRequestedAt = time;
   if (action === 'terminate') next.terminatedAt = time;
-  const actor = actorOf(caller);
+  const actor = auditActor(actorOf(caller));
   next.history = [
     ...record.history,
     {
       at: time,
       action: historyAction[action],
-      actor: { tenantId: actor.tenantId, objectId: actor.objectId, name: actor.name },
+      actor,
       from: snapshot(record),
       to: snapshot(next),
       ...(options.reason ? { reason: options.reason } : {}),
@@ -126,7 +126,7 @@ async function change(
     id: `${auditAction}:${record.id}:${time}`,
     time,
     action: auditAction,
-    actor: { tenantId: actor.tenantId, objectId: actor.objectId, name: actor.name },
+    actor,
     target: { type: 'relationship', id: record.id },
     before: snapshot(record),
     after: { ...snapshot(saved), ...(options.reason ? { reason: options.reason } : {}) },
