@@ -1,11 +1,10 @@
-import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { authenticate, requireTenant } from '../shared/auth/caller.js';
 import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { agreementStateSchema, eligibilityViewSchema } from '../shared/domain/views.js';
 import { guidSchema } from '../shared/domain/ids.js';
-import { readBody, validate } from '../shared/http/body.js';
+import { readBody, readParams } from '../shared/http/body.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { acceptAgreement, agreementState, partnerEligibility } from '../shared/services/agreements.js';
 
@@ -14,7 +13,6 @@ const eligibilityParams = z.object({ partnerId: z.string(), tenantId: guidSchema
 const tickedSchema = z.preprocess((v) => (v === 'true' || v === 'on' ? true : v), z.literal(true, { error: 'must be true: tick the box to accept the Customer Agreement' }));
 export const acceptAgreementBody = z.object({ acceptAgreement: tickedSchema, agreementVersion: z.string().min(1).max(64) });
 
-const params = <S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> => validate(schema, request.params, 'path');
 
 export const agreementFunctions: FunctionDefinition[] = [
   httpFunction({
@@ -29,7 +27,7 @@ export const agreementFunctions: FunctionDefinition[] = [
       responses: { 200: { description: 'Agreement state', schema: agreementStateSchema }, 404: { description: 'Another tenant' } },
     },
     handler: async (request) => {
-      const { tenantId } = params(request, customerParams);
+      const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
       return { status: 200, jsonBody: await agreementState(caller.tenantId) };
@@ -55,7 +53,7 @@ export const agreementFunctions: FunctionDefinition[] = [
       },
     },
     handler: async (request, context) => {
-      const { tenantId } = params(request, customerParams);
+      const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
       const { body } = await readBody(request, acceptAgreementBody);
@@ -76,7 +74,7 @@ export const agreementFunctions: FunctionDefinition[] = [
     },
     handler: async (request) => {
       const caller = await authenticate(request);
-      const { partnerId, tenantId } = params(request, eligibilityParams);
+      const { partnerId, tenantId } = readParams(request, eligibilityParams);
       const partner = await requirePartnerStaff(caller, partnerId);
       return { status: 200, jsonBody: await partnerEligibility(partner.partnerId, tenantId) };
     },

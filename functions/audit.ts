@@ -3,7 +3,7 @@ import { authenticate, requireCustomerAdmin, requireTenant } from '../shared/aut
 import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { auditEventSchema, pageSchema } from '../shared/domain/views.js';
-import { readQuery, validate } from '../shared/http/body.js';
+import { readParams, readQuery } from '../shared/http/body.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { topSchema } from '../shared/http/paging.js';
 import { auditPartition, listAudit } from '../shared/storage/audit-log.js';
@@ -19,7 +19,7 @@ export const auditFunctions: FunctionDefinition[] = [
     methods: ['GET'],
     doc: { summary: 'The customer’s audit log, newest first (Global or Billing administrator).', tags: ['audit'], audience: 'customerAdmin', params: customerParams, query: auditQuery, responses: { 200: { description: 'A page of audit events', schema: pageSchema(auditEventSchema) } } },
     handler: async (request) => {
-      const { tenantId } = validate(customerParams, request.params, 'path');
+      const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
       requireCustomerAdmin(caller);
@@ -33,7 +33,7 @@ export const auditFunctions: FunctionDefinition[] = [
     methods: ['GET'],
     doc: { summary: 'The partner’s audit log, newest first (partner staff).', tags: ['audit'], audience: 'partner', params: partnerParams, query: auditQuery, responses: { 200: { description: 'A page of audit events', schema: pageSchema(auditEventSchema) } } },
     handler: async (request) => {
-      const { partnerId } = validate(partnerParams, request.params, 'path');
+      const { partnerId } = readParams(request, partnerParams);
       const caller = await authenticate(request);
       const partner = await requirePartnerStaff(caller, partnerId);
       const query = readQuery(request, auditQuery);

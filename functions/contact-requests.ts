@@ -14,7 +14,7 @@ import {
   type ContactRequestBody,
 } from '../shared/domain/contact-requests.js';
 import { getEmailStatus } from '../shared/email/status.js';
-import { readBody, validate, wantsHtml } from '../shared/http/body.js';
+import { readBody, readParams, validate, wantsHtml } from '../shared/http/body.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { AppError, type FieldError } from '../shared/http/problem.js';
 import { createContactRequest, enqueueFanOut, readContactRequest } from '../shared/storage/contact-requests.js';
@@ -187,7 +187,7 @@ export const contactRequestFunctions: FunctionDefinition[] = [
       responses: { 200: { description: 'Delivery state per partner and of the confirmation', schema: statusSchema }, 404: { description: 'No such request' } },
     },
     handler: async (request) => {
-      const { id } = validate(idParamsSchema, request.params, 'path');
+      const { id } = readParams(request, idParamsSchema);
       const stored = await readContactRequest(id);
       if (!stored) throw new AppError('not-found', 'There is no such contact request.');
       const { request: record } = stored;

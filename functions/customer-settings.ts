@@ -3,7 +3,7 @@ import { authenticate, requireCustomerAdmin, requireTenant } from '../shared/aut
 import { actorOf, auditActor } from '../shared/domain/audit.js';
 import { now } from '../shared/clock.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
-import { readBody, validate } from '../shared/http/body.js';
+import { readBody, readParams } from '../shared/http/body.js';
 import { ifMatch, mapStorageConflict } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { AppError } from '../shared/http/problem.js';
@@ -22,7 +22,7 @@ export const customerSettingsFunctions: FunctionDefinition[] = [
     methods: ['GET'],
     doc: { summary: 'The customer’s settings (users of that tenant).', tags: ['settings'], audience: 'signedIn', params: customerParams, responses: { 200: { description: 'The settings', schema: customerSettingsBody } } },
     handler: async (request) => {
-      const { tenantId } = validate(customerParams, request.params, 'path');
+      const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
       const { settings, etag } = await getCustomerSettings(caller.tenantId);
@@ -43,7 +43,7 @@ export const customerSettingsFunctions: FunctionDefinition[] = [
       responses: { 200: { description: 'The saved settings', schema: customerSettingsBody }, 403: { description: 'Not an admin' }, 412: { description: 'If-Match mismatch' } },
     },
     handler: async (request, context) => {
-      const { tenantId } = validate(customerParams, request.params, 'path');
+      const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
       requireCustomerAdmin(caller);

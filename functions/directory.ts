@@ -5,7 +5,7 @@ import { appRoles } from '../shared/auth/roles.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { directorySearchQuerySchema, matchReasonSchema } from '../shared/domain/directory-search.js';
 import { directoryEntryInputSchema, directoryEntrySchema, partnerIdSchema, publicProfile, publicProfileSchema } from '../shared/domain/directory.js';
-import { readBody, readQuery, validate } from '../shared/http/body.js';
+import { readBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { AppError } from '../shared/http/problem.js';
@@ -18,7 +18,7 @@ const searchResultSchema = z.object({
   continuationToken: z.string().nullable(),
 });
 
-const partnerId = (request: HttpRequest) => validate(partnerParamsSchema, request.params, 'path').partnerId;
+const partnerId = (request: HttpRequest) => readParams(request, partnerParamsSchema).partnerId;
 
 export const directoryFunctions: FunctionDefinition[] = [
   httpFunction({

@@ -7,7 +7,7 @@ import { settings } from '../shared/config.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { acceptancePageSchema, pageSchema, partnerInvitationViewSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
-import { readBody, readQuery, validate, wantsHtml } from '../shared/http/body.js';
+import { readBody, readParams, readQuery, validate, wantsHtml } from '../shared/http/body.js';
 import { ifMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { topSchema } from '../shared/http/paging.js';
@@ -43,7 +43,6 @@ export const declineBody = z.object({ code: codeSchema });
 const acceptedSchema = z.object({ invitationId: z.string(), status: z.literal('accepted'), relationship: relationshipViewSchema });
 const declinedSchema = z.object({ invitationId: z.string(), status: z.literal('declined') });
 
-const params = <S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> => validate(schema, request.params, 'path');
 const invitationUrl = (partnerId: string, id: string) => `/api/partners/${encodeURIComponent(partnerId)}/invitations/${id}`;
 
 /** Browser form posts get a page back (303) rather than JSON. */
@@ -53,7 +52,7 @@ function formAnswer(request: HttpRequest, format: 'json' | 'form', id: string, r
 }
 
 async function partnerInvitation(request: HttpRequest) {
-  const { partnerId, invitationId } = params(request, invitationParams);
+  const { partnerId, invitationId } = readParams(request, invitationParams);
   const caller = await authenticate(request);
   const partner = await requirePartnerStaff(caller, partnerId);
   const record = await getInvitation(partner.partnerId, invitationId);
@@ -80,7 +79,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       },
     },
     handler: async (request, context) => {
-      const { partnerId } = params(request, partnerParams);
+      const { partnerId } = readParams(request, partnerParams);
       const caller = await authenticate(request);
       const partner = await requirePartnerStaff(caller, partnerId);
       const idempotencyKey = validate(idempotencyKeySchema.optional(), request.headers.get('idempotency-key') ?? undefined, 'Idempotency-Key header');
@@ -106,7 +105,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       responses: { 200: { description: 'A page of invitations', schema: pageSchema(partnerInvitationViewSchema) } },
     },
     handler: async (request) => {
-      const { partnerId } = params(request, partnerParams);
+      const { partnerId } = readParams(request, partnerParams);
       const caller = await authenticate(request);
       const partner = await requirePartnerStaff(caller, partnerId);
       const query = readQuery(request, listInvitationsQuery);
@@ -155,7 +154,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       responses: { 200: { description: 'The acceptance page data', schema: acceptancePageSchema }, 404: { description: 'Unknown invitation, wrong code or another tenant' } },
     },
     handler: async (request) => {
-      const { invitationId } = params(request, customerInvitationParams);
+      const { invitationId } = readParams(request, customerInvitationParams);
       const caller = await authenticate(request);
       const { code } = readQuery(request, reviewQuery);
       const { page, etag } = await reviewInvitation(caller, invitationId, code);
@@ -183,7 +182,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       },
     },
     handler: async (request, context) => {
-      const { invitationId } = params(request, customerInvitationParams);
+      const { invitationId } = readParams(request, customerInvitationParams);
       const caller = await authenticate(request);
       const { body, format } = await readBody(request, acceptBody);
       const { invitation, relationship } = await acceptInvitation({
@@ -214,7 +213,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       responses: { 200: { description: 'Declined', schema: declinedSchema }, 403: { description: 'Not an admin' }, 404: { description: 'Not found' }, 409: { description: 'Already decided' }, 410: { description: 'Expired' } },
     },
     handler: async (request, context) => {
-      const { invitationId } = params(request, customerInvitationParams);
+      const { invitationId } = readParams(request, customerInvitationParams);
       const caller = await authenticate(request);
       const { body, format } = await readBody(request, declineBody);
       const declined = await declineInvitation({ caller, id: invitationId, code: body.code, ifMatch: ifMatch(request, false), invocationId: context.invocationId });

@@ -5,7 +5,7 @@ import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { allowedLeadStatuses, canChangeLeadStatus, contactRequestIdSchema, leadStatusSchema } from '../shared/domain/contact-requests.js';
 import { partnerIdSchema } from '../shared/domain/directory.js';
-import { readBody, readQuery, validate } from '../shared/http/body.js';
+import { readBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { topSchema } from '../shared/http/paging.js';
@@ -60,13 +60,13 @@ const toJson = (lead: Lead & { etag: string }): z.infer<typeof leadSchema> => ({
 /** The caller must be Partner.Manage staff of the partner's tenant. */
 async function authorizePartner(request: HttpRequest): Promise<string> {
   const caller = await authenticate(request);
-  const { partnerId } = validate(partnerParamsSchema, { partnerId: request.params.partnerId }, 'path');
+  const { partnerId } = readParams(request, partnerParamsSchema);
   return (await requirePartnerStaff(caller, partnerId)).partnerId;
 }
 
 async function leadOf(request: HttpRequest) {
   const partnerId = await authorizePartner(request);
-  const { id } = validate(leadParamsSchema, request.params, 'path');
+  const { id } = readParams(request, leadParamsSchema);
   const lead = await readLead(partnerId, id);
   if (!lead) throw new AppError('not-found', 'No such lead.');
   return lead;

@@ -5,7 +5,7 @@ import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
 import { now } from '../shared/clock.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { pageSchema, relationshipViewSchema } from '../shared/domain/views.js';
-import { readOptionalBody, readQuery, validate } from '../shared/http/body.js';
+import { readOptionalBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { topSchema } from '../shared/http/paging.js';
@@ -27,12 +27,11 @@ const partnerRelationshipParams = z.object({ partnerId: z.string(), relationship
 export const listQuery = z.object({ top: topSchema, continuationToken: z.string().optional() });
 export const terminationRequestBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
-const params = <S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> => validate(schema, request.params, 'path');
 const notFound = () => new AppError('not-found', 'No such relationship.');
 
 /** A relationship of the caller's own tenant (404 for any other tenant's, or none). */
 async function customerRelationship(request: HttpRequest) {
-  const { tenantId, relationshipId } = params(request, customerRelationshipParams);
+  const { tenantId, relationshipId } = readParams(request, customerRelationshipParams);
   const caller = await authenticate(request);
   requireTenant(caller, tenantId);
   const record = await getRelationship(caller.tenantId, relationshipId);
@@ -41,7 +40,7 @@ async function customerRelationship(request: HttpRequest) {
 }
 
 async function partnerRelationship(request: HttpRequest) {
-  const { partnerId, relationshipId } = params(request, partnerRelationshipParams);
+  const { partnerId, relationshipId } = readParams(request, partnerRelationshipParams);
   const caller = await authenticate(request);
   const partner = await requirePartnerStaff(caller, partnerId);
   const record = await getPartnerRelationship(partner.partnerId, relationshipId);
@@ -62,7 +61,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     methods: ['GET'],
     doc: { summary: 'The customer’s partner relationships (users of that tenant).', tags: ['relationships'], audience: 'signedIn', params: customerParams, query: listQuery, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
     handler: async (request) => {
-      const { tenantId } = params(request, customerParams);
+      const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
       const query = readQuery(request, listQuery);
@@ -124,7 +123,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     methods: ['GET'],
     doc: { summary: 'The partner’s customer relationships (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerParams, query: listQuery, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
     handler: async (request) => {
-      const { partnerId } = params(request, partnerParams);
+      const { partnerId } = readParams(request, partnerParams);
       const caller = await authenticate(request);
       const partner = await requirePartnerStaff(caller, partnerId);
       const query = readQuery(request, listQuery);

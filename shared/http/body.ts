@@ -78,6 +78,11 @@ export function readQuery<S extends z.ZodType>(request: HttpRequest, schema: S):
   return validate(schema, Object.fromEntries(request.query), 'query string');
 }
 
+/** Validates the route parameters (`{partnerId}`, …) against a schema of strings. */
+export function readParams<S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> {
+  return validate(schema, request.params, 'path');
+}
+
 /** A plain HTML form post (no JavaScript): form-urlencoded and asking for an HTML page back. */
 export function isBrowserFormPost(request: HttpRequest): boolean {
   const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
