@@ -10,6 +10,7 @@ import { acceptAgreement, agreementState, partnerEligibility } from '../shared/s
 
 const customerParams = z.object({ tenantId: z.string() });
 const eligibilityParams = z.object({ partnerId: z.string(), tenantId: guidSchema });
+/** Form posts send the ticked box as "on" or "true". */
 const tickedSchema = z.preprocess((v) => (v === 'true' || v === 'on' ? true : v), z.literal(true, { error: 'must be true: tick the box to accept the Customer Agreement' }));
 export const acceptAgreementBody = z.object({ acceptAgreement: tickedSchema, agreementVersion: z.string().min(1).max(64) });
 

@@ -23,6 +23,7 @@ import {
 import { relationshipView } from '../shared/services/relationships.js';
 import { idempotencyKeySchema } from '../shared/storage/idempotency.js';
 import { getInvitation, listInvitations } from '../shared/storage/invitations.js';
+import { acceptAgreementBody } from './agreements.js';
 
 const partnerParams = z.object({ partnerId: z.string() });
 const invitationParams = z.object({ partnerId: z.string(), invitationId: z.string() });
@@ -35,9 +36,8 @@ export const listInvitationsQuery = z.object({
 });
 const codeSchema = z.string().min(1).max(200);
 export const reviewQuery = z.object({ code: codeSchema });
-/** Form posts send the ticked box as "on" or "true". */
-const tickedSchema = z.preprocess((v) => (v === 'true' || v === 'on' ? true : v), z.literal(true, { error: 'must be true: tick the box to accept the Customer Agreement' }));
-export const acceptBody = z.object({ code: codeSchema, acceptAgreement: tickedSchema, agreementVersion: z.string().min(1).max(64) });
+/** Accepting an invitation accepts the Customer Agreement: the same fields as accepting it on its own. */
+export const acceptBody = z.object({ code: codeSchema, ...acceptAgreementBody.shape });
 export const declineBody = z.object({ code: codeSchema });
 
 const acceptedSchema = z.object({ invitationId: z.string(), status: z.literal('accepted'), relationship: relationshipViewSchema });
