@@ -8,15 +8,17 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
 }
 
+/** The 400 naming each failing field of the request body (or of `what`). */
+export function invalidFields(errors: FieldError[], what = 'request body'): AppError {
+  return new AppError('validation', `The ${what} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.path).join(', ')}.`, {
+    errors,
+  });
+}
+
 /** Validates `value` against `schema`, or throws a 400 naming each failing field. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.output<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const errors = fieldErrors(parsed.error);
-    throw new AppError('validation', `The ${what} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.path).join(', ')}.`, {
-      errors,
-    });
-  }
+  if (!parsed.success) throw invalidFields(fieldErrors(parsed.error), what);
   return parsed.data;
 }
 

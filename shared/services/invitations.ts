@@ -18,6 +18,7 @@ import {
 } from '../domain/invitations.js';
 import { mergedGrant, mergedType, relationshipTypeRules } from '../domain/relationships.js';
 import { enqueueEmail } from '../email/jobs.js';
+import { invalidFields } from '../http/body.js';
 import { storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { recordAcceptance } from '../storage/agreements.js';
@@ -148,11 +149,8 @@ export async function createInvitation(input: {
 }): Promise<{ invitation: InvitationRecord; replay: boolean }> {
   const { partner, caller, request } = input;
   const problems = checkInvitation(request);
-  if (problems.length > 0) {
-    throw new AppError('validation', `The request body has ${problems.length} invalid field${problems.length === 1 ? '' : 's'}: ${problems.map((p) => p.path).join(', ')}.`, {
-      errors: problems,
-    });
-  }
+  // The rules across fields (roles and duration the type allows) answer like the schema's own checks.
+  if (problems.length > 0) throw invalidFields(problems);
   if (!partner.active) throw new AppError('conflict', 'The partner’s directory entry is inactive, so it cannot invite customers.');
   let id: string = randomUUID();
   if (input.idempotencyKey !== undefined) {
