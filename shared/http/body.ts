@@ -35,11 +35,16 @@ function formToObject(text: string): Record<string, string | string[]> {
 
 export type BodyFormat = 'json' | 'form';
 
+/** The Content-Type without parameters, lowercase (`application/json; charset=utf-8` → `application/json`). */
+function mediaType(request: HttpRequest): string {
+  return (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
 /** Reads a JSON or form-urlencoded body (at most 64 KiB) and validates it. */
 export async function readBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<{ body: z.output<S>; format: BodyFormat }> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBodyBytes) throw new AppError('payload-too-large', `The body may be at most ${maxBodyBytes} bytes.`);
-  const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const contentType = mediaType(request);
   const format: BodyFormat | undefined =
     contentType === 'application/json' || contentType.endsWith('+json') ? 'json' : contentType === 'application/x-www-form-urlencoded' ? 'form' : undefined;
   if (!format) {
@@ -87,8 +92,7 @@ export function readParams<S extends z.ZodType>(request: HttpRequest, schema: S)
 
 /** A plain HTML form post (no JavaScript): form-urlencoded and asking for an HTML page back. */
 export function isBrowserFormPost(request: HttpRequest): boolean {
-  const contentType = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  return contentType === 'application/x-www-form-urlencoded' && wantsHtml(request);
+  return mediaType(request) === 'application/x-www-form-urlencoded' && wantsHtml(request);
 }
 
 /** Whether the caller is a browser form that wants an HTML page back rather than JSON. */
