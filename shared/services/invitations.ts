@@ -26,7 +26,7 @@ import { writeAudit } from '../storage/audit-log.js';
 import { hashedKey } from '../storage/hashed-key.js';
 import { requestFingerprint, reserveIdempotencyKey } from '../storage/idempotency.js';
 import { findInvitation, getInvitation, insertInvitation, markInvitation, updateInvitation, type InvitationRecord } from '../storage/invitations.js';
-import { getPartnerProfile, type PartnerProfile } from '../storage/partner-profiles.js';
+import { partnerProfileOf, type PartnerProfile } from '../storage/partner-profiles.js';
 import { addPartnerPointer, createRelationship, relationshipsWithPartner, replaceRelationship, type RelationshipRecord } from '../storage/relationships.js';
 import { requireCurrentAgreement } from './agreements.js';
 import { currentStatus, grantOf, snapshot } from './relationships.js';
@@ -241,11 +241,7 @@ async function decide(
   throw new AppError('conflict', 'The invitation was decided by another request at the same moment.');
 }
 
-async function partnerOf(record: InvitationRecord): Promise<PartnerProfile> {
-  const partner = await getPartnerProfile(record.partnerId);
-  if (!partner) throw new Error(`partner ${record.partnerId} of invitation ${record.id} has no directory entry`);
-  return partner;
-}
+const partnerOf = (record: InvitationRecord) => partnerProfileOf(record.partnerId, `invitation ${record.id}`);
 
 /**
  * Makes or joins the customer's relationship with the partner for an accepted invitation.

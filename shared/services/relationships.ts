@@ -19,7 +19,7 @@ import { AppError } from '../http/problem.js';
 import type { RelationshipView } from '../domain/views.js';
 import type { AgreementAcceptance } from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
-import { getPartnerProfile, type PartnerProfile } from '../storage/partner-profiles.js';
+import { partnerProfileOf } from '../storage/partner-profiles.js';
 import { addPartnerPointer, replaceRelationship, type HistoryEntry, type RelationshipRecord } from '../storage/relationships.js';
 
 export type { RelationshipView };
@@ -137,12 +137,6 @@ async function change(
   return { before: record, after: saved, changed: true };
 }
 
-async function partnerProfileOf(record: RelationshipRecord): Promise<PartnerProfile> {
-  const profile = await getPartnerProfile(record.partnerId);
-  if (!profile) throw new Error(`partner ${record.partnerId} of relationship ${record.id} has no directory entry`);
-  return profile;
-}
-
 /** Customer admin: remove every admin role; the relationship stays, downgraded in type (e.g. to reseller). */
 export async function removeRoles(caller: Caller, record: RelationshipRecord, ifMatch: string | undefined, invocationId: string): Promise<RelationshipRecord> {
   requireCustomerAdmin(caller);
@@ -159,7 +153,7 @@ export async function requestTermination(
 ): Promise<RelationshipRecord> {
   requireCustomerAdmin(caller);
   const { after } = await change(record, 'requestTermination', caller, ifMatch, invocationId, reason ? { reason } : {});
-  const partner = await partnerProfileOf(after);
+  const partner = await partnerProfileOf(after.partnerId, `relationship ${after.id}`);
   await enqueueEmail({
     jobId: `termination-requested:${after.id}`,
     template: 'terminationRequested',

@@ -30,3 +30,13 @@ export async function getPartnerProfile(partnerId: string): Promise<PartnerProfi
     description: entry.description,
   };
 }
+
+/**
+ * The partner of a stored invitation or relationship (`of`, e.g. `invitation <id>`). Its directory
+ * entry is never deleted, so a missing one is a fault, not a 404.
+ */
+export async function partnerProfileOf(partnerId: string, of: string): Promise<PartnerProfile> {
+  const profile = await getPartnerProfile(partnerId);
+  if (!profile) throw new Error(`partner ${partnerId} of ${of} has no directory entry`);
+  return profile;
+}
