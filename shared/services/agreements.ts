@@ -6,7 +6,7 @@ import { settings, type Settings } from '../config.js';
 import { actorOf, auditActor } from '../domain/audit.js';
 import { eligibility } from '../domain/relationships.js';
 import { AppError } from '../http/problem.js';
-import { listAcceptances, recordAcceptance, type AgreementAcceptance } from '../storage/agreements.js';
+import { latestAcceptance, listAcceptances, recordAcceptance, type AgreementAcceptance } from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
 import { relationshipsWithPartner } from '../storage/relationships.js';
 import { currentStatus } from './relationships.js';
@@ -47,7 +47,7 @@ export function requireCurrentAgreement(agreementVersion: string): Settings['cus
 export async function acceptAgreement(caller: Caller, agreementVersion: string, invocationId: string): Promise<{ created: boolean }> {
   requireCustomerAdmin(caller);
   const customerAgreement = requireCurrentAgreement(agreementVersion);
-  const latest = (await listAcceptances(caller.tenantId))[0];
+  const latest = await latestAcceptance(caller.tenantId);
   if (latest?.version === customerAgreement.version) return { created: false };
   const at = now().toISOString();
   const id = randomUUID();
@@ -71,18 +71,15 @@ export async function acceptAgreement(caller: Caller, agreementVersion: string, 
 /** Whether the partner may purchase or manage subscriptions for the customer, and why not. */
 export async function partnerEligibility(partnerId: string, customerTenantId: string) {
   const at = now();
-  const [relationships, acceptances] = await Promise.all([relationshipsWithPartner(customerTenantId, partnerId), listAcceptances(customerTenantId)]);
+  const [stored, latest] = await Promise.all([relationshipsWithPartner(customerTenantId, partnerId), latestAcceptance(customerTenantId)]);
+  const relationships = stored.map((r) => ({ id: r.id, type: r.type, status: currentStatus(r, at), roles: r.roles }));
   const current = settings().customerAgreement.version;
-  const result = eligibility({
-    relationships: relationships.map((r) => ({ type: r.type, status: currentStatus(r, at), roles: r.roles })),
-    acceptedAgreementVersion: acceptances[0]?.version,
-    currentAgreementVersion: current,
-  });
+  const result = eligibility({ relationships, acceptedAgreementVersion: latest?.version, currentAgreementVersion: current });
   return {
     partnerId,
     customerTenantId,
     ...result,
-    relationships: relationships.map((r) => ({ id: r.id, type: r.type, status: currentStatus(r, at) })),
-    agreement: { currentVersion: current, acceptedVersion: acceptances[0]?.version ?? null },
+    relationships: relationships.map(({ id, type, status }) => ({ id, type, status })),
+    agreement: { currentVersion: current, acceptedVersion: latest?.version ?? null },
   };
 }
