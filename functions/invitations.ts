@@ -10,7 +10,7 @@ import { createInvitationSchema, invitationStatuses } from '../shared/domain/inv
 import { readBody, readParams, readQuery, validate, wantsHtml } from '../shared/http/body.js';
 import { ifMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
-import { topSchema } from '../shared/http/paging.js';
+import { pageQuerySchema } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
 import {
   acceptInvitation,
@@ -29,11 +29,7 @@ const partnerParams = z.object({ partnerId: z.string() });
 const invitationParams = z.object({ partnerId: z.string(), invitationId: z.string() });
 const customerInvitationParams = z.object({ invitationId: z.string() });
 
-export const listInvitationsQuery = z.object({
-  status: z.enum(invitationStatuses).optional(),
-  top: topSchema,
-  continuationToken: z.string().optional(),
-});
+export const listInvitationsQuery = z.object({ status: z.enum(invitationStatuses).optional(), ...pageQuerySchema.shape });
 const codeSchema = z.string().min(1).max(200);
 export const reviewQuery = z.object({ code: codeSchema });
 /** Accepting an invitation accepts the Customer Agreement: the same fields as accepting it on its own. */

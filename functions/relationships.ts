@@ -8,7 +8,7 @@ import { pageSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { readOptionalBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
-import { topSchema } from '../shared/http/paging.js';
+import { pageQuerySchema } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
 import { relationshipView, removeRoles, requestTermination, terminate } from '../shared/services/relationships.js';
 import { latestAcceptance } from '../shared/storage/agreements.js';
@@ -24,7 +24,6 @@ const customerParams = z.object({ tenantId: z.string() });
 const customerRelationshipParams = z.object({ tenantId: z.string(), relationshipId: z.string() });
 const partnerParams = z.object({ partnerId: z.string() });
 const partnerRelationshipParams = z.object({ partnerId: z.string(), relationshipId: z.string() });
-export const listQuery = z.object({ top: topSchema, continuationToken: z.string().optional() });
 export const terminationRequestBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
 const notFound = () => new AppError('not-found', 'No such relationship.');
@@ -59,12 +58,12 @@ export const relationshipFunctions: FunctionDefinition[] = [
     name: 'customer-relationships-list',
     route: 'customers/{tenantId}/relationships',
     methods: ['GET'],
-    doc: { summary: 'The customer’s partner relationships (users of that tenant).', tags: ['relationships'], audience: 'signedIn', params: customerParams, query: listQuery, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
+    doc: { summary: 'The customer’s partner relationships (users of that tenant).', tags: ['relationships'], audience: 'signedIn', params: customerParams, query: pageQuerySchema, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
     handler: async (request) => {
       const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
-      const query = readQuery(request, listQuery);
+      const query = readQuery(request, pageQuerySchema);
       const page = await listCustomerRelationships(caller.tenantId, query.top, query.continuationToken);
       const at = now();
       return { status: 200, jsonBody: { items: page.items.map((r) => relationshipView(r, at)), continuationToken: page.continuationToken } };
@@ -121,12 +120,12 @@ export const relationshipFunctions: FunctionDefinition[] = [
     name: 'partner-relationships-list',
     route: 'partners/{partnerId}/relationships',
     methods: ['GET'],
-    doc: { summary: 'The partner’s customer relationships (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerParams, query: listQuery, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
+    doc: { summary: 'The partner’s customer relationships (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerParams, query: pageQuerySchema, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
     handler: async (request) => {
       const { partnerId } = readParams(request, partnerParams);
       const caller = await authenticate(request);
       const partner = await requirePartnerStaff(caller, partnerId);
-      const query = readQuery(request, listQuery);
+      const query = readQuery(request, pageQuerySchema);
       const page = await listPartnerRelationships(partner.partnerId, query.top, query.continuationToken);
       const at = now();
       return { status: 200, jsonBody: { items: page.items.map((r) => relationshipView(r, at)), continuationToken: page.continuationToken } };

@@ -4,6 +4,9 @@ import { AppError } from './problem.js';
 /** `top` of a list: 1–50, default 20. */
 export const topSchema = z.coerce.number().int().min(1).max(50).default(20);
 
+/** The query string of a list endpoint: how many, and where the previous page left off. */
+export const pageQuerySchema = z.object({ top: topSchema, continuationToken: z.string().optional() });
+
 /** Continuation tokens are opaque to callers: base64url JSON of whatever the store needs to resume. */
 export function encodeContinuation(state: unknown): string {
   return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
