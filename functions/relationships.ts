@@ -8,7 +8,7 @@ import { pageSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { readOptionalBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
-import { pageQuerySchema } from '../shared/http/paging.js';
+import { pageQuerySchema, type Page } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
 import { relationshipView, removeRoles, requestTermination, terminate } from '../shared/services/relationships.js';
 import { latestAcceptance } from '../shared/storage/agreements.js';
@@ -51,6 +51,12 @@ async function details(record: RelationshipRecord) {
   return { status: 200, headers: { ETag: record.etag }, jsonBody: relationshipView(record, now(), { agreement: await latestAcceptance(record.customerTenantId) }) };
 }
 
+/** A page of relationships, each status derived at the same moment. */
+function listed(page: Page<RelationshipRecord>) {
+  const at = now();
+  return { status: 200, jsonBody: { items: page.items.map((r) => relationshipView(r, at)), continuationToken: page.continuationToken } };
+}
+
 const single = (record: RelationshipRecord) => ({ status: 200, headers: { ETag: record.etag }, jsonBody: relationshipView(record, now()) });
 
 export const relationshipFunctions: FunctionDefinition[] = [
@@ -64,9 +70,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
       const query = readQuery(request, pageQuerySchema);
-      const page = await listCustomerRelationships(caller.tenantId, query.top, query.continuationToken);
-      const at = now();
-      return { status: 200, jsonBody: { items: page.items.map((r) => relationshipView(r, at)), continuationToken: page.continuationToken } };
+      return listed(await listCustomerRelationships(caller.tenantId, query.top, query.continuationToken));
     },
   }),
   httpFunction({
@@ -126,9 +130,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
       const caller = await authenticate(request);
       const partner = await requirePartnerStaff(caller, partnerId);
       const query = readQuery(request, pageQuerySchema);
-      const page = await listPartnerRelationships(partner.partnerId, query.top, query.continuationToken);
-      const at = now();
-      return { status: 200, jsonBody: { items: page.items.map((r) => relationshipView(r, at)), continuationToken: page.continuationToken } };
+      return listed(await listPartnerRelationships(partner.partnerId, query.top, query.continuationToken));
     },
   }),
   httpFunction({
