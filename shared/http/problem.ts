@@ -64,7 +64,3 @@ export function problemResponse(
     },
   };
 }
-
-export function problemKindOfStatus(status: number): ProblemKind | undefined {
-  return (Object.keys(problemKinds) as ProblemKind[]).find((k) => problemKinds[k].status === status);
-}
