@@ -14,7 +14,7 @@ import {
   type ContactRequestBody,
 } from '../shared/domain/contact-requests.js';
 import { getEmailStatus } from '../shared/email/status.js';
-import { readBody, readParams, validate, wantsHtml } from '../shared/http/body.js';
+import { isBrowserFormPost, readBody, readParams, validate } from '../shared/http/body.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { AppError, type FieldError } from '../shared/http/problem.js';
 import { createContactRequest, enqueueFanOut, readContactRequest } from '../shared/storage/contact-requests.js';
@@ -96,8 +96,8 @@ function newRecord(id: string, body: ContactRequestBody, partners: { id: string;
   };
 }
 
-function accepted(request: HttpRequest, format: 'json' | 'form', record: ContactRequest): HttpResponseInit {
-  if (format === 'form' && wantsHtml(request)) {
+function accepted(request: HttpRequest, record: ContactRequest): HttpResponseInit {
+  if (isBrowserFormPost(request)) {
     return { status: 303, headers: { Location: `${settings().publicBaseUrl}/contact/thank-you?id=${record.id}` } };
   }
   return {
@@ -133,7 +133,7 @@ export const contactRequestFunctions: FunctionDefinition[] = [
       },
     },
     handler: async (request, context) => {
-      const { body, format } = await readBody(request, contactRequestBodySchema);
+      const { body } = await readBody(request, contactRequestBodySchema);
       // Bots fill every field; people never see this one. Say nothing about why.
       if (body.website) throw new AppError('validation', 'The request could not be accepted.');
       const partners = await chosenPartners(body.partnerIds);
@@ -148,7 +148,7 @@ export const contactRequestFunctions: FunctionDefinition[] = [
         if (!earlier) return undefined;
         // The fan-out may not have been queued if the first try failed after storing; it is idempotent, so queue it again.
         if (earlier.request.partners.some((p) => p.state === 'pending') || earlier.request.confirmation.state === 'pending') await enqueueFanOut(earlierId);
-        return accepted(request, format, earlier.request);
+        return accepted(request, earlier.request);
       };
       if (idempotencyKey !== undefined) {
         // Looked up before the rate limits and reserved only after them: a refused request leaves no claim behind.
@@ -168,11 +168,11 @@ export const contactRequestFunctions: FunctionDefinition[] = [
         // The same Idempotency-Key raced us: the other request stored it first.
         const stored = await readContactRequest(id);
         if (!stored) throw new Error(`contact request ${id} exists and cannot be read`);
-        return accepted(request, format, stored.request);
+        return accepted(request, stored.request);
       }
       await enqueueFanOut(id);
       context.log(`contact request ${id} stored for ${partners.length} partner(s)`);
-      return accepted(request, format, record);
+      return accepted(request, record);
     },
   }),
   httpFunction({

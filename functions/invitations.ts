@@ -7,7 +7,7 @@ import { settings } from '../shared/config.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { acceptancePageSchema, pageSchema, partnerInvitationViewSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
-import { readBody, readParams, readQuery, validate, wantsHtml } from '../shared/http/body.js';
+import { isBrowserFormPost, readBody, readParams, readQuery, validate } from '../shared/http/body.js';
 import { ifMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { pageQuerySchema } from '../shared/http/paging.js';
@@ -42,8 +42,8 @@ const declinedSchema = z.object({ invitationId: z.string(), status: z.literal('d
 const invitationUrl = (partnerId: string, id: string) => `/api/partners/${encodeURIComponent(partnerId)}/invitations/${id}`;
 
 /** Browser form posts get a page back (303) rather than JSON. */
-function formAnswer(request: HttpRequest, format: 'json' | 'form', id: string, result: string, json: HttpResponseInit): HttpResponseInit {
-  if (format === 'form' && wantsHtml(request)) return { status: 303, headers: { Location: `${settings().publicBaseUrl}/invitations/${id}?result=${result}` } };
+function formAnswer(request: HttpRequest, id: string, result: string, json: HttpResponseInit): HttpResponseInit {
+  if (isBrowserFormPost(request)) return { status: 303, headers: { Location: `${settings().publicBaseUrl}/invitations/${id}?result=${result}` } };
   return json;
 }
 
@@ -180,7 +180,7 @@ export const invitationFunctions: FunctionDefinition[] = [
     handler: async (request, context) => {
       const { invitationId } = readParams(request, customerInvitationParams);
       const caller = await authenticate(request);
-      const { body, format } = await readBody(request, acceptBody);
+      const { body } = await readBody(request, acceptBody);
       const { invitation, relationship } = await acceptInvitation({
         caller,
         id: invitationId,
@@ -189,7 +189,7 @@ export const invitationFunctions: FunctionDefinition[] = [
         ifMatch: ifMatch(request, false),
         invocationId: context.invocationId,
       });
-      return formAnswer(request, format, invitationId, 'accepted', {
+      return formAnswer(request, invitationId, 'accepted', {
         status: 200,
         jsonBody: { invitationId: invitation.id, status: 'accepted', relationship: relationshipView(relationship, now()) },
       });
@@ -211,9 +211,9 @@ export const invitationFunctions: FunctionDefinition[] = [
     handler: async (request, context) => {
       const { invitationId } = readParams(request, customerInvitationParams);
       const caller = await authenticate(request);
-      const { body, format } = await readBody(request, declineBody);
+      const { body } = await readBody(request, declineBody);
       const declined = await declineInvitation({ caller, id: invitationId, code: body.code, ifMatch: ifMatch(request, false), invocationId: context.invocationId });
-      return formAnswer(request, format, invitationId, 'declined', { status: 200, jsonBody: { invitationId: declined.id, status: 'declined' } });
+      return formAnswer(request, invitationId, 'declined', { status: 200, jsonBody: { invitationId: declined.id, status: 'declined' } });
     },
   }),
 ];
