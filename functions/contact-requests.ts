@@ -14,12 +14,12 @@ import {
   type ContactRequestBody,
 } from '../shared/domain/contact-requests.js';
 import { getEmailStatus } from '../shared/email/status.js';
-import { isBrowserFormPost, readBody, readParams, validate } from '../shared/http/body.js';
+import { isBrowserFormPost, readBody, readParams } from '../shared/http/body.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { AppError, type FieldError } from '../shared/http/problem.js';
 import { createContactRequest, enqueueFanOut, readContactRequest } from '../shared/storage/contact-requests.js';
 import { directoryIndex } from '../shared/storage/directory.js';
-import { findIdempotencyKey, idempotencyKeySchema, requestFingerprint, reserveIdempotencyKey } from '../shared/storage/idempotency.js';
+import { findIdempotencyKey, readIdempotencyKey, requestFingerprint, reserveIdempotencyKey } from '../shared/storage/idempotency.js';
 import { checkRateLimit, consumeRateLimit, type RateLimitDecision } from '../shared/storage/rate-limit.js';
 
 const acceptedSchema = z.object({
@@ -139,8 +139,7 @@ export const contactRequestFunctions: FunctionDefinition[] = [
       const partners = await chosenPartners(body.partnerIds);
 
       let id = newContactRequestId();
-      const key = request.headers.get('idempotency-key');
-      const idempotencyKey = key === null ? undefined : validate(idempotencyKeySchema, key, 'Idempotency-Key header');
+      const idempotencyKey = readIdempotencyKey(request);
       const fingerprint = requestFingerprint(body);
       /** The answer to a retry of a request that was stored (no rate limit: it is the same request). */
       const replay = async (earlierId: string): Promise<HttpResponseInit | undefined> => {

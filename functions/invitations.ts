@@ -7,7 +7,7 @@ import { settings } from '../shared/config.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { acceptancePageSchema, pageSchema, partnerInvitationViewSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
-import { isBrowserFormPost, readBody, readParams, readQuery, validate } from '../shared/http/body.js';
+import { isBrowserFormPost, readBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { pageQuerySchema } from '../shared/http/paging.js';
@@ -21,7 +21,7 @@ import {
   revokeInvitation,
 } from '../shared/services/invitations.js';
 import { relationshipView } from '../shared/services/relationships.js';
-import { idempotencyKeySchema } from '../shared/storage/idempotency.js';
+import { readIdempotencyKey } from '../shared/storage/idempotency.js';
 import { getInvitation, listInvitations } from '../shared/storage/invitations.js';
 import { acceptAgreementBody } from './agreements.js';
 
@@ -78,7 +78,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       const { partnerId } = readParams(request, partnerParams);
       const caller = await authenticate(request);
       const partner = await requirePartnerStaff(caller, partnerId);
-      const idempotencyKey = validate(idempotencyKeySchema.optional(), request.headers.get('idempotency-key') ?? undefined, 'Idempotency-Key header');
+      const idempotencyKey = readIdempotencyKey(request);
       const { body } = await readBody(request, createInvitationSchema);
       const { invitation, replay } = await createInvitation({ partner, caller, request: body, idempotencyKey, invocationId: context.invocationId });
       return {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
+import { validate } from '../http/body.js';
 import { storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { storage } from './clients.js';
@@ -12,6 +14,11 @@ import { tableNames } from './names.js';
  * at the same moment, or after a failure halfway — end up at the same resource.
  */
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1–200 visible ASCII characters');
+
+/** The request's Idempotency-Key header, if it sent one (400 if malformed). */
+export function readIdempotencyKey(request: HttpRequest): string | undefined {
+  return validate(idempotencyKeySchema.optional(), request.headers.get('idempotency-key') ?? undefined, 'Idempotency-Key header');
+}
 
 interface IdempotencyEntity {
   partitionKey: string;
