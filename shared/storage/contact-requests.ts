@@ -5,6 +5,7 @@ import { mapStorageConflict, storageStatus } from '../http/etag.js';
 import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
 import { AppError } from '../http/problem.js';
 import { enqueue, storage } from './clients.js';
+import { readEntity } from './entities.js';
 import { newestFirstKey } from './keys.js';
 import { queueNames, tableNames } from './names.js';
 
@@ -79,13 +80,8 @@ export async function createContactRequest(request: ContactRequest): Promise<boo
 }
 
 export async function readContactRequest(id: string): Promise<{ request: ContactRequest; etag: string } | undefined> {
-  try {
-    const e = await (await table(tableNames.contactRequests)).getEntity<ContactRequestEntity>(id, '');
-    return { request: fromEntity(e), etag: e.etag };
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
+  const e = await readEntity<ContactRequestEntity>(await table(tableNames.contactRequests), id, '');
+  return e && { request: fromEntity(e), etag: e.etag };
 }
 
 /** Records how far each email got; 412 from storage (someone else wrote first) is thrown for the caller to retry. */
@@ -182,13 +178,8 @@ export async function listLeads(partnerId: string, options: { status: LeadStatus
 }
 
 export async function readLead(partnerId: string, contactRequestId: string): Promise<(Lead & { etag: string }) | undefined> {
-  try {
-    const e = await (await table(tableNames.leads)).getEntity<LeadEntity>(partnerId, leadRowKey(contactRequestId));
-    return { ...leadFromEntity(e), etag: e.etag };
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
+  const e = await readEntity<LeadEntity>(await table(tableNames.leads), partnerId, leadRowKey(contactRequestId));
+  return e && { ...leadFromEntity(e), etag: e.etag };
 }
 
 /** Writes a lead's new status only over the version read (`etag`); a lost race is 412. */

@@ -4,6 +4,7 @@ import type { DirectoryEntry, DirectoryEntryFields } from '../domain/directory.j
 import { mapStorageConflict, storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { storage } from './clients.js';
+import { readEntity } from './entities.js';
 import { tableNames } from './names.js';
 
 /**
@@ -91,13 +92,8 @@ export interface StoredDirectoryEntry {
 /** One entry, active or not, with its ETag; undefined when there is none. */
 export async function readDirectoryEntry(id: string): Promise<StoredDirectoryEntry | undefined> {
   const table = await directoryTable();
-  try {
-    const e = await table.getEntity<DirectoryEntity>(partition, id);
-    return { entry: fromEntity(e), etag: e.etag };
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
+  const e = await readEntity<DirectoryEntity>(table, partition, id);
+  return e && { entry: fromEntity(e), etag: e.etag };
 }
 
 /**

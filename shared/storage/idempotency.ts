@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { storage } from './clients.js';
+import { readEntity } from './entities.js';
 import { hashedKey } from './hashed-key.js';
 import { tableNames } from './names.js';
 
@@ -34,13 +35,8 @@ export function requestFingerprint(body: unknown): string {
  */
 export async function findIdempotencyKey(scope: string, key: string, fingerprint: string): Promise<string | undefined> {
   const table = (await storage()).table(tableNames.idempotencyKeys);
-  let existing: IdempotencyEntity;
-  try {
-    existing = await table.getEntity<IdempotencyEntity>(`${scope}:${hashedKey(key)}`, '');
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
+  const existing = await readEntity<IdempotencyEntity>(table, `${scope}:${hashedKey(key)}`, '');
+  if (!existing) return undefined;
   if (existing.fingerprint !== fingerprint) throw reusedKey();
   return existing.resourceId;
 }

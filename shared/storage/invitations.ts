@@ -6,6 +6,7 @@ import type { RelationshipType } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
 import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
 import { storage } from './clients.js';
+import { readEntity } from './entities.js';
 import { tableNames } from './names.js';
 
 export interface InvitationRecord {
@@ -90,26 +91,16 @@ const isId = (id: string) => z.uuid().safeParse(id).success;
 export async function getInvitation(partnerId: string, id: string): Promise<InvitationRecord | undefined> {
   if (!isId(id)) return undefined;
   const t = await tables();
-  try {
-    return fromEntity(await t.invitations.getEntity(partnerId, id));
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
+  const entity = await readEntity(t.invitations, partnerId, id);
+  return entity && fromEntity(entity);
 }
 
 /** An invitation by id alone (the customer's link carries no partner id). */
 export async function findInvitation(id: string): Promise<InvitationRecord | undefined> {
   if (!isId(id)) return undefined;
   const t = await tables();
-  let partnerId: string;
-  try {
-    partnerId = (await t.index.getEntity<{ partnerId: string }>(id, '')).partnerId;
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
-  return getInvitation(partnerId, id);
+  const pointer = await readEntity<{ partnerId: string }>(t.index, id, '');
+  return pointer && getInvitation(pointer.partnerId, id);
 }
 
 /** Merges `changes` if the invitation still has `etag` (storage answers 412 otherwise); returns the new record. */

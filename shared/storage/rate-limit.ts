@@ -1,5 +1,6 @@
 import { storageStatus } from '../http/etag.js';
 import { storage } from './clients.js';
+import { readEntity } from './entities.js';
 import { hashedKey } from './hashed-key.js';
 import { tableNames } from './names.js';
 
@@ -28,12 +29,7 @@ const maxAttempts = 5;
 export async function checkRateLimit(scope: string, key: string, { limit, windowSeconds }: RateLimit, now = Date.now()): Promise<RateLimitDecision> {
   const table = (await storage()).table(tableNames.rateLimits);
   const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
-  let current: CounterEntity | undefined;
-  try {
-    current = await table.getEntity<CounterEntity>(`${scope}:${hashedKey(key)}`, '');
-  } catch (error) {
-    if (storageStatus(error) !== 404) throw error;
-  }
+  const current = await readEntity<CounterEntity>(table, `${scope}:${hashedKey(key)}`, '');
   const count = current?.windowStart === windowStart ? current.count : 0;
   return count < limit ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, windowStart + windowSeconds - Math.floor(now / 1000)) };
 }
@@ -45,12 +41,7 @@ export async function consumeRateLimit(scope: string, key: string, { limit, wind
   const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
   for (let attempt = 1; ; attempt++) {
     try {
-      let current: (CounterEntity & { etag: string }) | undefined;
-      try {
-        current = await table.getEntity<CounterEntity>(partitionKey, '');
-      } catch (error) {
-        if (storageStatus(error) !== 404) throw error;
-      }
+      const current = await readEntity<CounterEntity>(table, partitionKey, '');
       if (!current) {
         await table.createEntity<CounterEntity>({ partitionKey, rowKey: '', windowStart, count: 1 });
         return { allowed: true };

@@ -4,6 +4,7 @@ import type { RelationshipType, StoredRelationshipStatus } from '../domain/relat
 import { storageStatus } from '../http/etag.js';
 import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
 import { storage } from './clients.js';
+import { readEntity } from './entities.js';
 import { tableNames } from './names.js';
 
 /** One entry of a relationship's history: what changed, when, by whom. */
@@ -79,12 +80,8 @@ const isId = (id: string) => z.uuid().safeParse(id).success;
 export async function getRelationship(customerTenantId: string, id: string): Promise<RelationshipRecord | undefined> {
   if (!isId(id)) return undefined;
   const t = await table();
-  try {
-    return fromEntity(await t.getEntity(customerPartition(customerTenantId), id));
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
+  const entity = await readEntity(t, customerPartition(customerTenantId), id);
+  return entity && fromEntity(entity);
 }
 
 /** Creates the relationship and its pointer for the partner; undefined when one with this id exists. */
@@ -149,14 +146,9 @@ export async function listPartnerRelationships(partnerId: string, top: number, c
 export async function getPartnerRelationship(partnerId: string, id: string): Promise<RelationshipRecord | undefined> {
   if (!isId(id)) return undefined;
   const t = await table();
-  let customerTenantId: string;
-  try {
-    customerTenantId = (await t.getEntity<{ customerTenantId: string }>(partnerPartition(partnerId), id)).customerTenantId;
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
-  const record = await getRelationship(customerTenantId, id);
+  const pointer = await readEntity<{ customerTenantId: string }>(t, partnerPartition(partnerId), id);
+  if (!pointer) return undefined;
+  const record = await getRelationship(pointer.customerTenantId, id);
   return record?.partnerId === partnerId ? record : undefined;
 }
 
