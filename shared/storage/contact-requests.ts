@@ -2,10 +2,10 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { contactRequestTime, type ContactRequest, type LeadStatus, type PartnerDelivery, type Requester } from '../domain/contact-requests.js';
 import { mapStorageConflict, storageStatus } from '../http/etag.js';
-import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
+import type { Page } from '../http/paging.js';
 import { AppError } from '../http/problem.js';
 import { enqueue, storage } from './clients.js';
-import { readEntity } from './entities.js';
+import { readEntity, readPage } from './entities.js';
 import { newestFirstKey } from './keys.js';
 import { queueNames, tableNames } from './names.js';
 
@@ -164,17 +164,9 @@ export async function createLead(partnerId: string, request: ContactRequest): Pr
 
 /** A partner's leads, newest first, optionally only those in one status. */
 export async function listLeads(partnerId: string, options: { status: LeadStatus | undefined; top: number; continuationToken: string | undefined }): Promise<Page<Lead & { etag: string }>> {
-  const cursor = decodeContinuation(options.continuationToken, storageContinuationSchema);
   const filter = options.status ? odata`PartitionKey eq ${partnerId} and status eq ${options.status}` : odata`PartitionKey eq ${partnerId}`;
-  const pages = (await table(tableNames.leads))
-    .listEntities<LeadEntity>({ queryOptions: { filter } })
-    .byPage({ maxPageSize: options.top, ...(cursor ? { continuationToken: cursor.t } : {}) });
-  const page = await pages.next();
-  if (page.done) return { items: [], continuationToken: null };
-  return {
-    items: page.value.map((e) => ({ ...leadFromEntity(e), etag: e.etag })),
-    continuationToken: page.value.continuationToken ? encodeContinuation({ t: page.value.continuationToken }) : null,
-  };
+  const page = await readPage<LeadEntity>(await table(tableNames.leads), { filter }, options.top, options.continuationToken);
+  return { items: page.entities.map((e) => ({ ...leadFromEntity(e), etag: e.etag })), continuationToken: page.continuationToken };
 }
 
 export async function readLead(partnerId: string, contactRequestId: string): Promise<(Lead & { etag: string }) | undefined> {

@@ -4,9 +4,9 @@ import type { Actor } from '../domain/audit.js';
 import type { InvitationStatus, StoredInvitationStatus } from '../domain/invitations.js';
 import type { RelationshipType } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
-import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
+import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
-import { readEntity } from './entities.js';
+import { readEntity, readPage } from './entities.js';
 import { tableNames } from './names.js';
 
 export interface InvitationRecord {
@@ -128,9 +128,6 @@ export async function listInvitations(
         : options.status === 'pending'
           ? odata`PartitionKey eq ${partnerId} and status eq 'pending' and expiresAt gt ${at}`
           : odata`PartitionKey eq ${partnerId} and status eq ${options.status}`;
-  const from = decodeContinuation(options.continuationToken, storageContinuationSchema);
-  const pages = t.invitations.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: options.top, ...(from ? { continuationToken: from.t } : {}) });
-  const { value: page } = await pages.next();
-  const items = page ? page.map((e: Record<string, unknown>) => fromEntity(e)) : [];
-  return { items, continuationToken: page?.continuationToken ? encodeContinuation({ t: page.continuationToken }) : null };
+  const page = await readPage<Record<string, unknown>>(t.invitations, { filter }, options.top, options.continuationToken);
+  return { items: page.entities.map(fromEntity), continuationToken: page.continuationToken };
 }

@@ -2,9 +2,9 @@ import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import type { RelationshipType, StoredRelationshipStatus } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
-import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
+import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
-import { readEntity } from './entities.js';
+import { readEntity, readPage } from './entities.js';
 import { tableNames } from './names.js';
 
 /** One entry of a relationship's history: what changed, when, by whom. */
@@ -120,24 +120,13 @@ export async function relationshipsWithPartner(customerTenantId: string, partner
   return out;
 }
 
-
-async function page(filter: string, top: number, continuationToken: string | undefined) {
-  const t = await table();
-  const from = decodeContinuation(continuationToken, storageContinuationSchema);
-  const { value } = await t
-    .listEntities({ queryOptions: { filter } })
-    .byPage({ maxPageSize: top, ...(from ? { continuationToken: from.t } : {}) })
-    .next();
-  return { entities: (value ?? []) as Record<string, unknown>[], next: value?.continuationToken ? encodeContinuation({ t: value.continuationToken }) : null };
-}
-
 export async function listCustomerRelationships(customerTenantId: string, top: number, continuationToken: string | undefined): Promise<Page<RelationshipRecord>> {
-  const { entities, next } = await page(odata`PartitionKey eq ${customerPartition(customerTenantId)}`, top, continuationToken);
+  const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(await table(), { filter: odata`PartitionKey eq ${customerPartition(customerTenantId)}` }, top, continuationToken);
   return { items: entities.map(fromEntity), continuationToken: next };
 }
 
 export async function listPartnerRelationships(partnerId: string, top: number, continuationToken: string | undefined): Promise<Page<RelationshipRecord>> {
-  const { entities, next } = await page(odata`PartitionKey eq ${partnerPartition(partnerId)}`, top, continuationToken);
+  const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(await table(), { filter: odata`PartitionKey eq ${partnerPartition(partnerId)}` }, top, continuationToken);
   const items = await Promise.all(entities.map((p) => getRelationship(String(p.customerTenantId), String(p.rowKey))));
   return { items: items.filter((r): r is RelationshipRecord => r !== undefined), continuationToken: next };
 }
