@@ -26,3 +26,30 @@ export async function readPage<T extends object>(
     .next();
   return { entities: page ?? [], continuationToken: page?.continuationToken ? encodeContinuation({ t: page.continuationToken }) : null };
 }
+
+type EntityKeys = { partitionKey: string; rowKey: string };
+/** Properties an entity has that are not fields of the record stored in it. */
+const entityOnly = new Set(['partitionKey', 'rowKey', 'timestamp', 'odata.metadata']);
+
+/**
+ * A record as an entity, one column per defined field; the `json` fields (arrays, objects) as JSON
+ * text, since Table Storage has no nested types.
+ */
+export function toColumns(keys: EntityKeys, record: object, json: readonly string[]): EntityKeys & Record<string, unknown> {
+  const entity: EntityKeys & Record<string, unknown> = { ...keys };
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    entity[key] = json.includes(key) ? JSON.stringify(value) : value;
+  }
+  return entity;
+}
+
+/** The record `toColumns` stored (with the entity's `etag`): the keys and storage's own properties left out, the `json` fields parsed. */
+export function fromColumns(entity: Record<string, unknown>, json: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entity)) {
+    if (entityOnly.has(key)) continue;
+    out[key] = json.includes(key) && typeof value === 'string' ? JSON.parse(value) : value;
+  }
+  return out;
+}

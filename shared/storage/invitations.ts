@@ -6,7 +6,7 @@ import type { RelationshipType } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
-import { readEntity, readPage } from './entities.js';
+import { fromColumns, readEntity, readPage, toColumns } from './entities.js';
 import { tableNames } from './names.js';
 
 export interface InvitationRecord {
@@ -41,23 +41,8 @@ export interface InvitationRecord {
 
 const jsonFields = ['roles', 'createdBy', 'decidedBy'] as const;
 
-function toEntity(record: Omit<InvitationRecord, 'etag'>): { partitionKey: string; rowKey: string } & Record<string, unknown> {
-  const entity: { partitionKey: string; rowKey: string } & Record<string, unknown> = { partitionKey: record.partnerId, rowKey: record.id };
-  for (const [key, value] of Object.entries(record)) {
-    if (value === undefined) continue;
-    entity[key] = (jsonFields as readonly string[]).includes(key) ? JSON.stringify(value) : value;
-  }
-  return entity;
-}
-
-function fromEntity(entity: Record<string, unknown>): InvitationRecord {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(entity)) {
-    if (key === 'partitionKey' || key === 'rowKey' || key === 'timestamp' || key === 'odata.metadata') continue;
-    out[key] = (jsonFields as readonly string[]).includes(key) && typeof value === 'string' ? JSON.parse(value) : value;
-  }
-  return out as unknown as InvitationRecord;
-}
+const toEntity = (record: Omit<InvitationRecord, 'etag'>) => toColumns({ partitionKey: record.partnerId, rowKey: record.id }, record, jsonFields);
+const fromEntity = (entity: Record<string, unknown>) => fromColumns(entity, jsonFields) as unknown as InvitationRecord;
 
 async function tables() {
   const s = await storage();

@@ -4,7 +4,7 @@ import type { RelationshipType, StoredRelationshipStatus } from '../domain/relat
 import { storageStatus } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
-import { readEntity, readPage } from './entities.js';
+import { fromColumns, readEntity, readPage, toColumns } from './entities.js';
 import { tableNames } from './names.js';
 
 /** One entry of a relationship's history: what changed, when, by whom. */
@@ -52,23 +52,8 @@ const jsonFields = ['roles', 'invitationIds', 'history', 'customerContact', 'rem
 export const customerPartition = (tenantId: string) => `customer:${tenantId}`;
 const partnerPartition = (partnerId: string) => `partner:${partnerId}`;
 
-function toEntity(record: NewRelationship): { partitionKey: string; rowKey: string } & Record<string, unknown> {
-  const entity: { partitionKey: string; rowKey: string } & Record<string, unknown> = { partitionKey: customerPartition(record.customerTenantId), rowKey: record.id };
-  for (const [key, value] of Object.entries(record)) {
-    if (value === undefined) continue;
-    entity[key] = jsonFields.includes(key) ? JSON.stringify(value) : value;
-  }
-  return entity;
-}
-
-function fromEntity(entity: Record<string, unknown>): RelationshipRecord {
-  const out: Record<string, unknown> = { etag: entity.etag };
-  for (const [key, value] of Object.entries(entity)) {
-    if (key === 'partitionKey' || key === 'rowKey' || key === 'timestamp' || key === 'odata.metadata') continue;
-    out[key] = jsonFields.includes(key) && typeof value === 'string' ? JSON.parse(value) : value;
-  }
-  return out as unknown as RelationshipRecord;
-}
+const toEntity = (record: NewRelationship) => toColumns({ partitionKey: customerPartition(record.customerTenantId), rowKey: record.id }, record, jsonFields);
+const fromEntity = (entity: Record<string, unknown>) => fromColumns(entity, jsonFields) as unknown as RelationshipRecord;
 
 async function table() {
   return (await storage()).table(tableNames.relationships);
