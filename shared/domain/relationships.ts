@@ -114,7 +114,7 @@ export interface RoleGrant {
   autoExtend: string | undefined;
 }
 
-const dayMs = 24 * 60 * 60 * 1000;
+export const dayMs = 24 * 60 * 60 * 1000;
 
 /**
  * When the roles end: `activatedAt + duration`; auto-extend rolls that forward 180 days at a time
