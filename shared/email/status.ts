@@ -1,6 +1,6 @@
 import { storageStatus } from '../http/etag.js';
 import { storage } from '../storage/clients.js';
-import { readEntity } from '../storage/entities.js';
+import { etagOf, readEntity } from '../storage/entities.js';
 import { tableNames } from '../storage/names.js';
 import type { SentEmail } from './sender.js';
 
@@ -47,11 +47,6 @@ const rowKey = '';
 /** How long a claim keeps other deliveries away; longer than a send takes, short enough that a crashed try does not hold the email up for long. */
 export const emailLeaseMs = 30_000;
 const maxErrorLength = 1000;
-
-function etagOf(response: { etag?: string | undefined }): string {
-  if (!response.etag) throw new Error('Table Storage returned no ETag');
-  return response.etag;
-}
 
 async function table() {
   return (await storage()).table(tableNames.emails);

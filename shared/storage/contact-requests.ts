@@ -5,7 +5,7 @@ import { mapStorageConflict, storageStatus } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { AppError } from '../http/problem.js';
 import { enqueue, storage } from './clients.js';
-import { readEntity, readPage } from './entities.js';
+import { etagOf, readEntity, readPage } from './entities.js';
 import { newestFirstKey } from './keys.js';
 import { queueNames, tableNames } from './names.js';
 
@@ -183,8 +183,7 @@ export async function saveLeadStatus(lead: Lead, status: LeadStatus, etag: strin
       'Merge',
       { etag },
     );
-    if (!result.etag) throw new Error('Table Storage answered a write without an ETag.');
-    return { ...lead, status, statusChangedAt, etag: result.etag };
+    return { ...lead, status, statusChangedAt, etag: etagOf(result) };
   } catch (error) {
     if (storageStatus(error) === 404) throw new AppError('not-found', 'No such lead.');
     mapStorageConflict(error, { changed: 'The lead changed since you read it; read it again and retry.' });

@@ -53,3 +53,9 @@ export function fromColumns(entity: Record<string, unknown>, json: readonly stri
   }
   return out;
 }
+
+/** The ETag storage answered a read or write with; storage always sends one, so its absence is a bug, not a state. */
+export function etagOf(response: { etag?: string | undefined }): string {
+  if (!response.etag) throw new Error('Table Storage answered without an ETag.');
+  return response.etag;
+}
