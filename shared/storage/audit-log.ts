@@ -24,7 +24,6 @@ export async function writeAudit(event: AuditEvent): Promise<void> {
   );
 }
 
-
 export async function listAudit(partitionKey: string, top: number, continuationToken: string | undefined): Promise<Page<AuditEvent>> {
   const table = (await storage()).table(tableNames.audit);
   const page = await readPage<{ event: string }>(table, { filter: odata`PartitionKey eq ${partitionKey}`, select: ['event'] }, top, continuationToken);

@@ -161,7 +161,6 @@ export async function createLead(partnerId: string, request: ContactRequest): Pr
   }
 }
 
-
 /** A partner's leads, newest first, optionally only those in one status. */
 export async function listLeads(partnerId: string, options: { status: LeadStatus | undefined; top: number; continuationToken: string | undefined }): Promise<Page<Lead & { etag: string }>> {
   const filter = options.status ? odata`PartitionKey eq ${partnerId} and status eq ${options.status}` : odata`PartitionKey eq ${partnerId}`;

@@ -97,7 +97,6 @@ export async function updateInvitation(record: InvitationRecord, changes: Partia
   return { ...next, etag: result.etag ?? '' };
 }
 
-
 /** A partner's invitations in id order; `status` filters on the derived status (expired = pending past expiresAt). */
 export async function listInvitations(
   partnerId: string,
