@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { allFunctions } from '../functions/all.js';
+import { jwksFilePath } from '../shared/auth/token.js';
 import { settings, SettingsError } from '../shared/config.js';
 import { createStorage } from '../shared/storage/clients.js';
 import { startAzurite, portInUse, type RunningAzurite } from './azurite.js';
@@ -44,8 +45,9 @@ async function main(): Promise<void> {
   }
 
   let extraRoutes: LocalHostOptions['extraRoutes'] = {};
-  if (config.auth.jwksUri.startsWith('file:')) {
-    const key = await ensureLocalSigningKey(resolve(config.auth.jwksUri.slice('file:'.length)));
+  const jwksPath = jwksFilePath(config.auth.jwksUri);
+  if (jwksPath) {
+    const key = await ensureLocalSigningKey(jwksPath);
     extraRoutes = devTokenRoutes(key);
     log(`local signing key ready; get a token with: npm run -s token -- --tenant <guid> --role global-admin (the web pages offer a development sign-in)`);
   }

@@ -14,30 +14,42 @@ function field(text: string, min: number, max: number): Set<number> {
   return values;
 }
 
-/** Whether a six-field NCRONTAB schedule ("sec min hour day month weekday") fires at this UTC second. */
-export function scheduleMatches(schedule: string, at: Date): boolean {
+/**
+ * A six-field NCRONTAB schedule ("sec min hour day month weekday") read once, every field checked:
+ * whether it fires at a given UTC second.
+ */
+export function compileSchedule(schedule: string): (at: Date) => boolean {
   const fields = schedule.trim().split(/\s+/);
   if (fields.length !== 6) throw new Error(`schedule "${schedule}" must have six fields`);
   const [sec, min, hour, day, month, weekday] = fields as [string, string, string, string, string, string];
-  return (
-    field(sec, 0, 59).has(at.getUTCSeconds()) &&
-    field(min, 0, 59).has(at.getUTCMinutes()) &&
-    field(hour, 0, 23).has(at.getUTCHours()) &&
-    field(day, 1, 31).has(at.getUTCDate()) &&
-    field(month, 1, 12).has(at.getUTCMonth() + 1) &&
-    field(weekday, 0, 6).has(at.getUTCDay())
-  );
+  const seconds = field(sec, 0, 59);
+  const minutes = field(min, 0, 59);
+  const hours = field(hour, 0, 23);
+  const days = field(day, 1, 31);
+  const months = field(month, 1, 12);
+  const weekdays = field(weekday, 0, 6);
+  return (at) =>
+    seconds.has(at.getUTCSeconds()) &&
+    minutes.has(at.getUTCMinutes()) &&
+    hours.has(at.getUTCHours()) &&
+    days.has(at.getUTCDate()) &&
+    months.has(at.getUTCMonth() + 1) &&
+    weekdays.has(at.getUTCDay());
 }
+
+/** Whether a six-field NCRONTAB schedule fires at this UTC second. */
+export const scheduleMatches = (schedule: string, at: Date): boolean => compileSchedule(schedule)(at);
 
 /** Runs timer functions on their schedules (UTC), checking once a second. */
 export function startTimerHost(functions: TimerFunctionDefinition[], log: LogSink): { stop(): void } {
-  for (const f of functions) scheduleMatches(f.schedule, new Date()); // a bad schedule fails at start, not at midnight
+  // Read once, so a bad schedule fails at start (not at midnight) and no tick parses it again.
+  const timers = functions.map((f) => ({ f, fires: compileSchedule(f.schedule) }));
   let last = Math.floor(Date.now() / 1000);
   const interval = setInterval(() => {
     const now = Math.floor(Date.now() / 1000);
     for (let second = last + 1; second <= now; second++) {
-      for (const f of functions) {
-        if (!scheduleMatches(f.schedule, new Date(second * 1000))) continue;
+      for (const { f, fires } of timers) {
+        if (!fires(new Date(second * 1000))) continue;
         const context = invocationContext(f.name, log);
         f.handler({ isPastDue: second < now }, context).then(
           () => log(`timer → ${f.name} ok`),

@@ -1,5 +1,5 @@
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { jwksFilePath } from '../shared/auth/token.js';
 import { settings } from '../shared/config.js';
 import { guidPattern } from '../shared/domain/ids.js';
 import { ensureLocalSigningKey, isLocalRole, localRoles, mintToken } from './keys.js';
@@ -24,11 +24,12 @@ if (!values.tenant || !guidPattern.test(values.tenant) || !values.role || !isLoc
 }
 applyLocalSettings();
 const { auth } = settings();
-if (!auth.jwksUri.startsWith('file:')) {
+const jwksPath = jwksFilePath(auth.jwksUri);
+if (!jwksPath) {
   console.error('AUTH_JWKS_URI is not a local key file (file:…), so tokens come from Entra ID here, not from this command.');
   process.exit(1);
 }
-const key = await ensureLocalSigningKey(resolve(auth.jwksUri.slice('file:'.length)));
+const key = await ensureLocalSigningKey(jwksPath);
 console.log(
   await mintToken(key, {
     tenantId: values.tenant.toLowerCase(),

@@ -73,10 +73,13 @@ export async function verifyAccessToken(token: string, policy: TokenPolicy): Pro
   };
 }
 
+/** The local key file an AUTH_JWKS_URI of `file:<path>` names, as an absolute path; undefined for a URL. */
+export const jwksFilePath = (uri: string): string | undefined => (uri.startsWith('file:') ? resolve(uri.slice('file:'.length)) : undefined);
+
 /** Signing keys from settings: Entra ID's JWKS URL in Azure, or the local key file (`file:<path>`). */
 export function jwksFromUri(uri: string): JWTVerifyGetKey {
-  if (uri.startsWith('file:')) {
-    const path = resolve(uri.slice('file:'.length));
+  const path = jwksFilePath(uri);
+  if (path) {
     let keys: Promise<JWTVerifyGetKey> | undefined;
     return async (header, token) => {
       keys ??= readFile(path, 'utf8').then((text) => createLocalJWKSet(JSON.parse(text)));

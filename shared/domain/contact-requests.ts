@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { countrySchema, organizationSizeSchema, partnerIdSchema } from './directory.js';
+import { uuidFromBytes } from './ids.js';
 
 /**
  * Contact requests: a visitor asks one to five partners to get in touch. Each chosen partner
@@ -110,10 +111,7 @@ export const confirmationEmailJobId = (contactRequestId: string) => `contact-con
 export function newContactRequestId(now = Date.now()): string {
   const bytes = randomBytes(16);
   bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidFromBytes(bytes, 7);
 }
 
 export const contactRequestIdSchema = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { autoExtendSchema, checkRoleRequest, relationshipTypeSchema, roleDurationSchema, type RoleProblem } from './relationships.js';
+import { autoExtendSchema, checkRoleRequest, dayMs, relationshipTypeSchema, roleDurationSchema, type RoleProblem } from './relationships.js';
 
 import { guidSchema } from './ids.js';
 export const domainSchema = z
@@ -55,8 +55,6 @@ export function invitationTransition(from: InvitationStatus, action: InvitationA
   if (from === 'expired') return { ok: false, problem: 'gone', reason: 'The invitation has expired; ask the partner for a new one.' };
   return { ok: false, problem: 'conflict', reason: `The invitation was already ${from}.` };
 }
-
-export const dayMs = 24 * 60 * 60 * 1000;
 
 export function invitationExpiresAt(createdAt: Date, expiresInDays: number): string {
   return new Date(createdAt.getTime() + expiresInDays * dayMs).toISOString();

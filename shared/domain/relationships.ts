@@ -58,15 +58,12 @@ export const relationshipTypeRules: Record<RelationshipType, TypeRules> = {
   lineOfBusinessPartner: { description: 'Develop, submit and manage line-of-business apps for your organization.', roles: [], sells: false, manages: false },
 };
 
-export const carriesRoles = (type: RelationshipType): boolean => relationshipTypeRules[type].roles.length > 0;
-
 /** Role durations: ISO 8601 days, P1D–P730D, as GDAP allows. */
 export const roleDurationSchema = z
   .string()
   .regex(/^P([1-9]\d{0,2})D$/, 'must be an ISO 8601 duration in days, P1D–P730D')
   .refine((v) => durationDays(v) <= 730, 'must be at most P730D');
 export const autoExtendSchema = z.literal('P180D', { error: 'must be P180D' });
-export const autoExtendDays = 180;
 
 export function durationDays(duration: string): number {
   return Number(/^P(\d+)D$/.exec(duration)?.[1] ?? Number.NaN);
@@ -117,7 +114,7 @@ export interface RoleGrant {
   autoExtend: string | undefined;
 }
 
-const dayMs = 24 * 60 * 60 * 1000;
+export const dayMs = 24 * 60 * 60 * 1000;
 
 /**
  * When the roles end: `activatedAt + duration`; auto-extend rolls that forward 180 days at a time

@@ -1,7 +1,7 @@
+import { dayMs } from './relationships.js';
+
 /** Days before an end date on which customer and partner are reminded, each once. */
 export const reminderDays = [30, 7, 1] as const;
-
-const dayMs = 24 * 60 * 60 * 1000;
 
 /**
  * Which reminder is due for an end date at `at`, given those already sent: the nearest threshold

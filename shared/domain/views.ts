@@ -7,7 +7,6 @@ import { relationshipTypeSchema } from './relationships.js';
  * typed by them and the OpenAPI document shows them.
  */
 const time = z.string().describe('ISO 8601 UTC');
-const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
 const relationshipStatusSchema = z.enum(['active', 'terminationRequested', 'terminated', 'expired']);
 const storedStatusSchema = z.enum(['active', 'terminationRequested', 'terminated']);
 
@@ -16,35 +15,35 @@ export const adminRoleSchema = z.object({ id: z.string(), name: z.string(), desc
 export const partnerInvitationViewSchema = z.object({
   id: z.string(),
   partnerId: z.string(),
-  customerTenantId: nullable(z.string()),
-  customerDomain: nullable(z.string()),
+  customerTenantId: z.string().nullable(),
+  customerDomain: z.string().nullable(),
   customerAdminEmail: z.string(),
   relationshipType: relationshipTypeSchema,
   roles: z.array(adminRoleSchema),
-  message: nullable(z.string()),
-  duration: nullable(z.string()),
-  autoExtend: nullable(z.string()),
+  message: z.string().nullable(),
+  duration: z.string().nullable(),
+  autoExtend: z.string().nullable(),
   status: z.enum(invitationStatuses),
   expiresAt: time,
   createdAt: time,
-  createdBy: z.object({ objectId: z.string(), name: nullable(z.string()) }),
-  decidedAt: nullable(time),
-  relationshipId: nullable(z.string()),
+  createdBy: z.object({ objectId: z.string(), name: z.string().nullable() }),
+  decidedAt: time.nullable(),
+  relationshipId: z.string().nullable(),
 });
 
 export const acceptancePageSchema = z.object({
   id: z.string(),
   status: z.enum(invitationStatuses),
   expiresAt: time,
-  partner: z.object({ id: z.string(), displayName: z.string(), website: nullable(z.string()), description: nullable(z.string()) }),
-  customerTenantId: nullable(z.string()),
-  customerDomain: nullable(z.string()),
+  partner: z.object({ id: z.string(), displayName: z.string(), website: z.string().nullable(), description: z.string().nullable() }),
+  customerTenantId: z.string().nullable(),
+  customerDomain: z.string().nullable(),
   relationshipType: relationshipTypeSchema,
   relationshipDescription: z.string().describe('What the type lets the partner do'),
   roles: z.array(adminRoleSchema),
-  duration: nullable(z.string()),
-  autoExtend: nullable(z.string()),
-  message: nullable(z.string()),
+  duration: z.string().nullable(),
+  autoExtend: z.string().nullable(),
+  message: z.string().nullable(),
   customerAgreement: z.object({ url: z.string(), version: z.string() }),
   canDecide: z.boolean().describe('Whether this caller may accept or decline (a Global or Billing administrator, while pending)'),
 });
@@ -60,7 +59,7 @@ export const historyEntrySchema = z.object({
   reason: z.string().optional(),
 });
 
-const acceptedBySchema = z.object({ objectId: z.string(), name: nullable(z.string()), email: nullable(z.string()) });
+const acceptedBySchema = z.object({ objectId: z.string(), name: z.string().nullable(), email: z.string().nullable() });
 
 export const relationshipViewSchema = z.object({
   id: z.string(),
@@ -70,26 +69,26 @@ export const relationshipViewSchema = z.object({
   typeDescription: z.string(),
   status: relationshipStatusSchema,
   roles: z.array(adminRoleSchema),
-  duration: nullable(z.string()),
-  autoExtend: nullable(z.string()),
-  activatedAt: nullable(time),
-  endsAt: nullable(time).describe('When the admin roles end (auto-extend already rolled forward); null without a duration'),
+  duration: z.string().nullable(),
+  autoExtend: z.string().nullable(),
+  activatedAt: time.nullable(),
+  endsAt: time.nullable().describe('When the admin roles end (auto-extend already rolled forward); null without a duration'),
   createdAt: time,
   updatedAt: time,
-  terminationRequestedAt: nullable(time),
-  terminatedAt: nullable(time),
-  agreement: nullable(z.object({ version: z.string(), url: z.string(), acceptedAt: time, acceptedBy: acceptedBySchema })).optional(),
+  terminationRequestedAt: time.nullable(),
+  terminatedAt: time.nullable(),
+  agreement: z.object({ version: z.string(), url: z.string(), acceptedAt: time, acceptedBy: acceptedBySchema }).nullable().optional(),
   history: z.array(historyEntrySchema).optional(),
 });
 export type RelationshipView = z.infer<typeof relationshipViewSchema>;
 
-export const acceptanceViewSchema = z.object({ id: z.string(), version: z.string(), url: z.string(), acceptedAt: time, acceptedBy: acceptedBySchema, invitationId: nullable(z.string()) });
+export const acceptanceViewSchema = z.object({ id: z.string(), version: z.string(), url: z.string(), acceptedAt: time, acceptedBy: acceptedBySchema, invitationId: z.string().nullable() });
 
 export const agreementStateSchema = z.object({
   customerTenantId: z.string(),
   current: z.object({ url: z.string(), version: z.string() }),
   acceptedCurrentVersion: z.boolean(),
-  latest: nullable(acceptanceViewSchema),
+  latest: acceptanceViewSchema.nullable(),
   acceptances: z.array(acceptanceViewSchema),
 });
 
@@ -109,7 +108,7 @@ export const eligibilityViewSchema = z.object({
   purchase: verdictSchema,
   manage: verdictSchema,
   relationships: z.array(z.object({ id: z.string(), type: relationshipTypeSchema, status: relationshipStatusSchema })),
-  agreement: z.object({ currentVersion: z.string(), acceptedVersion: nullable(z.string()) }),
+  agreement: z.object({ currentVersion: z.string(), acceptedVersion: z.string().nullable() }),
 });
 
 export const auditEventSchema = z.object({
@@ -118,8 +117,8 @@ export const auditEventSchema = z.object({
   action: z.string(),
   actor: z.object({ tenantId: z.string(), objectId: z.string(), name: z.string().optional() }),
   target: z.object({ type: z.enum(['invitation', 'relationship', 'agreement', 'settings']), id: z.string() }),
-  before: nullable(z.record(z.string(), z.unknown())),
-  after: nullable(z.record(z.string(), z.unknown())),
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
   invocationId: z.string(),
   customerTenantId: z.string().optional(),
   partnerId: z.string().optional(),

@@ -1,5 +1,6 @@
 import type { EmailClient, EmailMessage } from '@azure/communication-email';
 import type { EmailTransport } from '../config.js';
+import { storageStatus } from '../http/etag.js';
 import { azureCredential } from '../storage/clients.js';
 import { emailOperationId } from './ids.js';
 import { EmailSendError, type EmailSender, type OutgoingEmail, type SentEmail } from './sender.js';
@@ -20,10 +21,10 @@ const clientOptions = { retryOptions: { maxRetries: 0 } };
 const transientStatus = (status: number) => status === 408 || status === 429 || status >= 500 || status === 401 || status === 403;
 
 function sendError(error: unknown): EmailSendError {
-  const statusCode = (error as { statusCode?: unknown }).statusCode;
+  const statusCode = storageStatus(error);
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
-  if (typeof statusCode === 'number') {
+  if (statusCode !== undefined) {
     return new EmailSendError(`Communication Services answered ${statusCode}${typeof code === 'string' ? ` ${code}` : ''}: ${message}`, !transientStatus(statusCode), statusCode);
   }
   // No HTTP answer at all (network, DNS, timeout), or the poll ended oddly: worth another try.

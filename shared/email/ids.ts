@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { uuidFromBytes } from '../domain/ids.js';
 
 /** Namespace of the name-based UUIDs derived from email job ids (a fixed random UUID; never change it). */
 const emailJobNamespace = '3f0c7a52-9d1e-4c6b-8a57-2b1f6e4d9c08';
@@ -7,11 +8,7 @@ const emailJobNamespace = '3f0c7a52-9d1e-4c6b-8a57-2b1f6e4d9c08';
 export function uuidV5(name: string, namespace: string): string {
   const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
   if (ns.length !== 16) throw new Error(`namespace ${namespace} is not a UUID`);
-  const bytes = createHash('sha1').update(ns).update(name, 'utf8').digest().subarray(0, 16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidFromBytes(createHash('sha1').update(ns).update(name, 'utf8').digest().subarray(0, 16), 5);
 }
 
 /**

@@ -13,8 +13,6 @@ export const emailJobSchema = z.object({
   data: z.record(z.string(), z.unknown()),
 });
 
-export type EmailJob = z.infer<typeof emailJobSchema>;
-
 export interface EmailRequest<T extends TemplateName> {
   jobId: string;
   template: T;

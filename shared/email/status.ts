@@ -1,5 +1,6 @@
 import { storageStatus } from '../http/etag.js';
 import { storage } from '../storage/clients.js';
+import { etagOf, readEntity } from '../storage/entities.js';
 import { tableNames } from '../storage/names.js';
 import type { SentEmail } from './sender.js';
 
@@ -47,11 +48,6 @@ const rowKey = '';
 export const emailLeaseMs = 30_000;
 const maxErrorLength = 1000;
 
-function etagOf(response: { etag?: string | undefined }): string {
-  if (!response.etag) throw new Error('Table Storage returned no ETag');
-  return response.etag;
-}
-
 async function table() {
   return (await storage()).table(tableNames.emails);
 }
@@ -73,12 +69,8 @@ function toStatus(e: EmailEntity): EmailStatus {
 
 /** Where an email stands, by the `jobId` its producer gave `enqueueEmail`; undefined until its first delivery (still queued, or never enqueued). */
 export async function getEmailStatus(jobId: string): Promise<EmailStatus | undefined> {
-  try {
-    return toStatus(await (await table()).getEntity<EmailEntity>(jobId, rowKey));
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
+  const e = await readEntity<EmailEntity>(await table(), jobId, rowKey);
+  return e && toStatus(e);
 }
 
 export type Claim =

@@ -1,7 +1,8 @@
 import { odata } from '@azure/data-tables';
 import type { AuditEvent } from '../domain/audit.js';
-import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
+import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
+import { readPage } from './entities.js';
 import { newestFirstKey } from './keys.js';
 import { tableNames } from './names.js';
 
@@ -23,16 +24,8 @@ export async function writeAudit(event: AuditEvent): Promise<void> {
   );
 }
 
-
 export async function listAudit(partitionKey: string, top: number, continuationToken: string | undefined): Promise<Page<AuditEvent>> {
-  const s = await storage();
-  const from = decodeContinuation(continuationToken, storageContinuationSchema);
-  const pages = s
-    .table(tableNames.audit)
-    .listEntities<{ event: string }>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['event'] } })
-    .byPage({ maxPageSize: top, ...(from ? { continuationToken: from.t } : {}) });
-  const { value: page } = await pages.next();
-  const items = page ? page.map((e: { event: string }) => JSON.parse(e.event) as AuditEvent) : [];
-  const next = page?.continuationToken;
-  return { items, continuationToken: next ? encodeContinuation({ t: next }) : null };
+  const table = (await storage()).table(tableNames.audit);
+  const page = await readPage<{ event: string }>(table, { filter: odata`PartitionKey eq ${partitionKey}`, select: ['event'] }, top, continuationToken);
+  return { items: page.entities.map((e) => JSON.parse(e.event) as AuditEvent), continuationToken: page.continuationToken };
 }

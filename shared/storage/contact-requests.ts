@@ -2,9 +2,10 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { contactRequestTime, type ContactRequest, type LeadStatus, type PartnerDelivery, type Requester } from '../domain/contact-requests.js';
 import { mapStorageConflict, storageStatus } from '../http/etag.js';
-import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
+import type { Page } from '../http/paging.js';
 import { AppError } from '../http/problem.js';
 import { enqueue, storage } from './clients.js';
+import { etagOf, readEntity, readPage } from './entities.js';
 import { newestFirstKey } from './keys.js';
 import { queueNames, tableNames } from './names.js';
 
@@ -79,13 +80,8 @@ export async function createContactRequest(request: ContactRequest): Promise<boo
 }
 
 export async function readContactRequest(id: string): Promise<{ request: ContactRequest; etag: string } | undefined> {
-  try {
-    const e = await (await table(tableNames.contactRequests)).getEntity<ContactRequestEntity>(id, '');
-    return { request: fromEntity(e), etag: e.etag };
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
+  const e = await readEntity<ContactRequestEntity>(await table(tableNames.contactRequests), id, '');
+  return e && { request: fromEntity(e), etag: e.etag };
 }
 
 /** Records how far each email got; 412 from storage (someone else wrote first) is thrown for the caller to retry. */
@@ -165,30 +161,16 @@ export async function createLead(partnerId: string, request: ContactRequest): Pr
   }
 }
 
-
 /** A partner's leads, newest first, optionally only those in one status. */
 export async function listLeads(partnerId: string, options: { status: LeadStatus | undefined; top: number; continuationToken: string | undefined }): Promise<Page<Lead & { etag: string }>> {
-  const cursor = decodeContinuation(options.continuationToken, storageContinuationSchema);
   const filter = options.status ? odata`PartitionKey eq ${partnerId} and status eq ${options.status}` : odata`PartitionKey eq ${partnerId}`;
-  const pages = (await table(tableNames.leads))
-    .listEntities<LeadEntity>({ queryOptions: { filter } })
-    .byPage({ maxPageSize: options.top, ...(cursor ? { continuationToken: cursor.t } : {}) });
-  const page = await pages.next();
-  if (page.done) return { items: [], continuationToken: null };
-  return {
-    items: page.value.map((e) => ({ ...leadFromEntity(e), etag: e.etag })),
-    continuationToken: page.value.continuationToken ? encodeContinuation({ t: page.value.continuationToken }) : null,
-  };
+  const page = await readPage<LeadEntity>(await table(tableNames.leads), { filter }, options.top, options.continuationToken);
+  return { items: page.entities.map((e) => ({ ...leadFromEntity(e), etag: e.etag })), continuationToken: page.continuationToken };
 }
 
 export async function readLead(partnerId: string, contactRequestId: string): Promise<(Lead & { etag: string }) | undefined> {
-  try {
-    const e = await (await table(tableNames.leads)).getEntity<LeadEntity>(partnerId, leadRowKey(contactRequestId));
-    return { ...leadFromEntity(e), etag: e.etag };
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
+  const e = await readEntity<LeadEntity>(await table(tableNames.leads), partnerId, leadRowKey(contactRequestId));
+  return e && { ...leadFromEntity(e), etag: e.etag };
 }
 
 /** Writes a lead's new status only over the version read (`etag`); a lost race is 412. */
@@ -200,8 +182,7 @@ export async function saveLeadStatus(lead: Lead, status: LeadStatus, etag: strin
       'Merge',
       { etag },
     );
-    if (!result.etag) throw new Error('Table Storage answered a write without an ETag.');
-    return { ...lead, status, statusChangedAt, etag: result.etag };
+    return { ...lead, status, statusChangedAt, etag: etagOf(result) };
   } catch (error) {
     if (storageStatus(error) === 404) throw new AppError('not-found', 'No such lead.');
     mapStorageConflict(error, { changed: 'The lead changed since you read it; read it again and retry.' });

@@ -1,5 +1,5 @@
-import { storageStatus } from '../http/etag.js';
 import { storage } from './clients.js';
+import { readEntity } from './entities.js';
 import { tableNames } from './names.js';
 
 export interface CustomerSettings {
@@ -14,13 +14,9 @@ const rowKey = 'settings';
 /** The customer's settings and their ETag; defaults and no ETag when never saved. */
 export async function getCustomerSettings(customerTenantId: string): Promise<{ settings: CustomerSettings; etag: string | undefined }> {
   const t = (await storage()).table(tableNames.customerSettings);
-  try {
-    const e = await t.getEntity<{ mpsaPurchaseVisibility: boolean }>(customerTenantId, rowKey);
-    return { settings: { mpsaPurchaseVisibility: e.mpsaPurchaseVisibility }, etag: e.etag };
-  } catch (error) {
-    if (storageStatus(error) === 404) return { settings: { ...defaultCustomerSettings }, etag: undefined };
-    throw error;
-  }
+  const e = await readEntity<{ mpsaPurchaseVisibility: boolean }>(t, customerTenantId, rowKey);
+  if (!e) return { settings: { ...defaultCustomerSettings }, etag: undefined };
+  return { settings: { mpsaPurchaseVisibility: e.mpsaPurchaseVisibility }, etag: e.etag };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { DirectoryEntry, DirectoryEntryFields } from '../domain/directory.j
 import { mapStorageConflict, storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { storage } from './clients.js';
+import { etagOf, readEntity } from './entities.js';
 import { tableNames } from './names.js';
 
 /**
@@ -91,13 +92,8 @@ export interface StoredDirectoryEntry {
 /** One entry, active or not, with its ETag; undefined when there is none. */
 export async function readDirectoryEntry(id: string): Promise<StoredDirectoryEntry | undefined> {
   const table = await directoryTable();
-  try {
-    const e = await table.getEntity<DirectoryEntity>(partition, id);
-    return { entry: fromEntity(e), etag: e.etag };
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
+  const e = await readEntity<DirectoryEntity>(table, partition, id);
+  return e && { entry: fromEntity(e), etag: e.etag };
 }
 
 /**
@@ -113,24 +109,23 @@ export async function putDirectoryEntry(
   const entry: DirectoryEntry = { ...input, id, updatedAt: new Date().toISOString() };
   const entity = toEntity(entry);
   let created = false;
-  let etag: string | undefined;
+  let etag: string;
   try {
     if (ifMatch) {
-      etag = (await table.updateEntity(entity, 'Replace', { etag: ifMatch })).etag;
+      etag = etagOf(await table.updateEntity(entity, 'Replace', { etag: ifMatch }));
     } else {
       try {
-        etag = (await table.createEntity(entity)).etag;
+        etag = etagOf(await table.createEntity(entity));
         created = true;
       } catch (error) {
         if (storageStatus(error) !== 409) throw error;
-        etag = (await table.upsertEntity(entity, 'Replace')).etag;
+        etag = etagOf(await table.upsertEntity(entity, 'Replace'));
       }
     }
   } catch (error) {
     if (storageStatus(error) === 404) throw new AppError('precondition-failed', 'There is no entry with that ETag; read it again.');
     mapStorageConflict(error, { changed: 'The entry changed since you read it; read it again and retry.' });
   }
-  if (!etag) throw new Error('Table Storage answered a write without an ETag.');
   noteChange(table, entry, etag);
   return { entry, etag, created };
 }
@@ -143,10 +138,9 @@ export async function deactivateDirectoryEntry(id: string, ifMatch: string | und
     if (!current) throw new AppError('not-found', `There is no directory entry ${id}.`);
     const entry: DirectoryEntry = { ...current.entry, active: false, updatedAt: new Date().toISOString() };
     try {
-      const { etag } = await table.updateEntity({ partitionKey: partition, rowKey: id, active: false, updatedAt: entry.updatedAt }, 'Merge', {
-        etag: ifMatch ?? current.etag,
-      });
-      if (!etag) throw new Error('Table Storage answered a write without an ETag.');
+      const etag = etagOf(
+        await table.updateEntity({ partitionKey: partition, rowKey: id, active: false, updatedAt: entry.updatedAt }, 'Merge', { etag: ifMatch ?? current.etag }),
+      );
       noteChange(table, entry, etag);
       return { entry, etag };
     } catch (error) {

@@ -5,6 +5,7 @@ import { validate } from '../http/body.js';
 import { storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { storage } from './clients.js';
+import { readEntity } from './entities.js';
 import { hashedKey } from './hashed-key.js';
 import { tableNames } from './names.js';
 
@@ -35,24 +36,23 @@ export function requestFingerprint(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(body))).digest('base64url');
 }
 
+const claimPartition = (scope: string, key: string) => `${scope}:${hashedKey(key)}`;
+
+/** The id a claim was reserved for; 409 when the key was used with a different body. */
+function reservedId(claim: IdempotencyEntity, fingerprint: string): string {
+  if (claim.fingerprint !== fingerprint) throw new AppError('conflict', 'This Idempotency-Key was used with a different request body; use a new key for a new request.');
+  return claim.resourceId;
+}
+
 /**
  * The id an earlier request reserved `key` for, without reserving anything (undefined for a new
  * key); 409 when the key was used with a different body.
  */
 export async function findIdempotencyKey(scope: string, key: string, fingerprint: string): Promise<string | undefined> {
   const table = (await storage()).table(tableNames.idempotencyKeys);
-  let existing: IdempotencyEntity;
-  try {
-    existing = await table.getEntity<IdempotencyEntity>(`${scope}:${hashedKey(key)}`, '');
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
-  if (existing.fingerprint !== fingerprint) throw reusedKey();
-  return existing.resourceId;
+  const existing = await readEntity<IdempotencyEntity>(table, claimPartition(scope, key), '');
+  return existing && reservedId(existing, fingerprint);
 }
-
-const reusedKey = () => new AppError('conflict', 'This Idempotency-Key was used with a different request body; use a new key for a new request.');
 
 /**
  * Reserves `key` within `scope` for `proposedId`. Returns the id to use: the proposed one for a
@@ -61,14 +61,12 @@ const reusedKey = () => new AppError('conflict', 'This Idempotency-Key was used 
  */
 export async function reserveIdempotencyKey(scope: string, key: string, fingerprint: string, proposedId: string): Promise<{ id: string; replay: boolean }> {
   const table = (await storage()).table(tableNames.idempotencyKeys);
-  const partitionKey = `${scope}:${hashedKey(key)}`;
+  const partitionKey = claimPartition(scope, key);
   try {
     await table.createEntity<IdempotencyEntity>({ partitionKey, rowKey: '', resourceId: proposedId, fingerprint, createdAt: new Date().toISOString() });
     return { id: proposedId, replay: false };
   } catch (error) {
     if (storageStatus(error) !== 409) throw error;
   }
-  const existing = await table.getEntity<IdempotencyEntity>(partitionKey, '');
-  if (existing.fingerprint !== fingerprint) throw reusedKey();
-  return { id: existing.resourceId, replay: true };
+  return { id: reservedId(await table.getEntity<IdempotencyEntity>(partitionKey, ''), fingerprint), replay: true };
 }

@@ -4,8 +4,9 @@ import type { Actor } from '../domain/audit.js';
 import type { InvitationStatus, StoredInvitationStatus } from '../domain/invitations.js';
 import type { RelationshipType } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
-import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
+import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
+import { fromColumns, readEntity, readPage, toColumns } from './entities.js';
 import { tableNames } from './names.js';
 
 export interface InvitationRecord {
@@ -40,23 +41,8 @@ export interface InvitationRecord {
 
 const jsonFields = ['roles', 'createdBy', 'decidedBy'] as const;
 
-function toEntity(record: Omit<InvitationRecord, 'etag'>): { partitionKey: string; rowKey: string } & Record<string, unknown> {
-  const entity: { partitionKey: string; rowKey: string } & Record<string, unknown> = { partitionKey: record.partnerId, rowKey: record.id };
-  for (const [key, value] of Object.entries(record)) {
-    if (value === undefined) continue;
-    entity[key] = (jsonFields as readonly string[]).includes(key) ? JSON.stringify(value) : value;
-  }
-  return entity;
-}
-
-function fromEntity(entity: Record<string, unknown>): InvitationRecord {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(entity)) {
-    if (key === 'partitionKey' || key === 'rowKey' || key === 'timestamp' || key === 'odata.metadata') continue;
-    out[key] = (jsonFields as readonly string[]).includes(key) && typeof value === 'string' ? JSON.parse(value) : value;
-  }
-  return out as unknown as InvitationRecord;
-}
+const toEntity = (record: Omit<InvitationRecord, 'etag'>) => toColumns({ partitionKey: record.partnerId, rowKey: record.id }, record, jsonFields);
+const fromEntity = (entity: Record<string, unknown>) => fromColumns(entity, jsonFields) as unknown as InvitationRecord;
 
 async function tables() {
   const s = await storage();
@@ -90,26 +76,16 @@ const isId = (id: string) => z.uuid().safeParse(id).success;
 export async function getInvitation(partnerId: string, id: string): Promise<InvitationRecord | undefined> {
   if (!isId(id)) return undefined;
   const t = await tables();
-  try {
-    return fromEntity(await t.invitations.getEntity(partnerId, id));
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
+  const entity = await readEntity(t.invitations, partnerId, id);
+  return entity && fromEntity(entity);
 }
 
 /** An invitation by id alone (the customer's link carries no partner id). */
 export async function findInvitation(id: string): Promise<InvitationRecord | undefined> {
   if (!isId(id)) return undefined;
   const t = await tables();
-  let partnerId: string;
-  try {
-    partnerId = (await t.index.getEntity<{ partnerId: string }>(id, '')).partnerId;
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
-  return getInvitation(partnerId, id);
+  const pointer = await readEntity<{ partnerId: string }>(t.index, id, '');
+  return pointer && getInvitation(pointer.partnerId, id);
 }
 
 /** Merges `changes` if the invitation still has `etag` (storage answers 412 otherwise); returns the new record. */
@@ -120,7 +96,6 @@ export async function updateInvitation(record: InvitationRecord, changes: Partia
   const result = await t.invitations.updateEntity(toEntity(rest), 'Replace', { etag });
   return { ...next, etag: result.etag ?? '' };
 }
-
 
 /** A partner's invitations in id order; `status` filters on the derived status (expired = pending past expiresAt). */
 export async function listInvitations(
@@ -137,9 +112,6 @@ export async function listInvitations(
         : options.status === 'pending'
           ? odata`PartitionKey eq ${partnerId} and status eq 'pending' and expiresAt gt ${at}`
           : odata`PartitionKey eq ${partnerId} and status eq ${options.status}`;
-  const from = decodeContinuation(options.continuationToken, storageContinuationSchema);
-  const pages = t.invitations.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: options.top, ...(from ? { continuationToken: from.t } : {}) });
-  const { value: page } = await pages.next();
-  const items = page ? page.map((e: Record<string, unknown>) => fromEntity(e)) : [];
-  return { items, continuationToken: page?.continuationToken ? encodeContinuation({ t: page.continuationToken }) : null };
+  const page = await readPage<Record<string, unknown>>(t.invitations, { filter }, options.top, options.continuationToken);
+  return { items: page.entities.map(fromEntity), continuationToken: page.continuationToken };
 }

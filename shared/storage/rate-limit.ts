@@ -1,5 +1,6 @@
 import { storageStatus } from '../http/etag.js';
 import { storage } from './clients.js';
+import { readEntity } from './entities.js';
 import { hashedKey } from './hashed-key.js';
 import { tableNames } from './names.js';
 
@@ -24,39 +25,35 @@ interface CounterEntity {
 
 const maxAttempts = 5;
 
+const counterPartition = (scope: string, key: string) => `${scope}:${hashedKey(key)}`;
+
+/** The window `now` falls in, the attempts counted in it so far, and the answer once they reach the limit. */
+function currentWindow(counter: CounterEntity | undefined, windowSeconds: number, now: number) {
+  const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
+  const refused: RateLimitDecision = { allowed: false, retryAfterSeconds: Math.max(1, windowStart + windowSeconds - Math.floor(now / 1000)) };
+  return { windowStart, count: counter?.windowStart === windowStart ? counter.count : 0, refused };
+}
+
 /** Whether one more attempt for `key` would be allowed now, without counting it (a refused request must not move any counter). */
 export async function checkRateLimit(scope: string, key: string, { limit, windowSeconds }: RateLimit, now = Date.now()): Promise<RateLimitDecision> {
   const table = (await storage()).table(tableNames.rateLimits);
-  const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
-  let current: CounterEntity | undefined;
-  try {
-    current = await table.getEntity<CounterEntity>(`${scope}:${hashedKey(key)}`, '');
-  } catch (error) {
-    if (storageStatus(error) !== 404) throw error;
-  }
-  const count = current?.windowStart === windowStart ? current.count : 0;
-  return count < limit ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, windowStart + windowSeconds - Math.floor(now / 1000)) };
+  const { count, refused } = currentWindow(await readEntity<CounterEntity>(table, counterPartition(scope, key), ''), windowSeconds, now);
+  return count < limit ? { allowed: true } : refused;
 }
 
 /** Counts one attempt for `key`; refuses once `limit` attempts fell in the current window. */
 export async function consumeRateLimit(scope: string, key: string, { limit, windowSeconds }: RateLimit, now = Date.now()): Promise<RateLimitDecision> {
   const table = (await storage()).table(tableNames.rateLimits);
-  const partitionKey = `${scope}:${hashedKey(key)}`;
-  const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
+  const partitionKey = counterPartition(scope, key);
   for (let attempt = 1; ; attempt++) {
     try {
-      let current: (CounterEntity & { etag: string }) | undefined;
-      try {
-        current = await table.getEntity<CounterEntity>(partitionKey, '');
-      } catch (error) {
-        if (storageStatus(error) !== 404) throw error;
-      }
+      const current = await readEntity<CounterEntity>(table, partitionKey, '');
+      const { windowStart, count, refused } = currentWindow(current, windowSeconds, now);
       if (!current) {
         await table.createEntity<CounterEntity>({ partitionKey, rowKey: '', windowStart, count: 1 });
         return { allowed: true };
       }
-      const count = current.windowStart === windowStart ? current.count : 0;
-      if (count >= limit) return { allowed: false, retryAfterSeconds: Math.max(1, windowStart + windowSeconds - Math.floor(now / 1000)) };
+      if (count >= limit) return refused;
       await table.updateEntity<CounterEntity>({ partitionKey, rowKey: '', windowStart, count: count + 1 }, 'Replace', { etag: current.etag });
       return { allowed: true };
     } catch (error) {

@@ -2,8 +2,9 @@ import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import type { RelationshipType, StoredRelationshipStatus } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
-import { decodeContinuation, encodeContinuation, storageContinuationSchema, type Page } from '../http/paging.js';
+import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
+import { fromColumns, readEntity, readPage, toColumns } from './entities.js';
 import { tableNames } from './names.js';
 
 /** One entry of a relationship's history: what changed, when, by whom. */
@@ -51,23 +52,8 @@ const jsonFields = ['roles', 'invitationIds', 'history', 'customerContact', 'rem
 export const customerPartition = (tenantId: string) => `customer:${tenantId}`;
 const partnerPartition = (partnerId: string) => `partner:${partnerId}`;
 
-function toEntity(record: NewRelationship): { partitionKey: string; rowKey: string } & Record<string, unknown> {
-  const entity: { partitionKey: string; rowKey: string } & Record<string, unknown> = { partitionKey: customerPartition(record.customerTenantId), rowKey: record.id };
-  for (const [key, value] of Object.entries(record)) {
-    if (value === undefined) continue;
-    entity[key] = jsonFields.includes(key) ? JSON.stringify(value) : value;
-  }
-  return entity;
-}
-
-function fromEntity(entity: Record<string, unknown>): RelationshipRecord {
-  const out: Record<string, unknown> = { etag: entity.etag };
-  for (const [key, value] of Object.entries(entity)) {
-    if (key === 'partitionKey' || key === 'rowKey' || key === 'timestamp' || key === 'odata.metadata') continue;
-    out[key] = jsonFields.includes(key) && typeof value === 'string' ? JSON.parse(value) : value;
-  }
-  return out as unknown as RelationshipRecord;
-}
+const toEntity = (record: NewRelationship) => toColumns({ partitionKey: customerPartition(record.customerTenantId), rowKey: record.id }, record, jsonFields);
+const fromEntity = (entity: Record<string, unknown>) => fromColumns(entity, jsonFields) as unknown as RelationshipRecord;
 
 async function table() {
   return (await storage()).table(tableNames.relationships);
@@ -79,12 +65,8 @@ const isId = (id: string) => z.uuid().safeParse(id).success;
 export async function getRelationship(customerTenantId: string, id: string): Promise<RelationshipRecord | undefined> {
   if (!isId(id)) return undefined;
   const t = await table();
-  try {
-    return fromEntity(await t.getEntity(customerPartition(customerTenantId), id));
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
+  const entity = await readEntity(t, customerPartition(customerTenantId), id);
+  return entity && fromEntity(entity);
 }
 
 /** Creates the relationship and its pointer for the partner; undefined when one with this id exists. */
@@ -123,24 +105,13 @@ export async function relationshipsWithPartner(customerTenantId: string, partner
   return out;
 }
 
-
-async function page(filter: string, top: number, continuationToken: string | undefined) {
-  const t = await table();
-  const from = decodeContinuation(continuationToken, storageContinuationSchema);
-  const { value } = await t
-    .listEntities({ queryOptions: { filter } })
-    .byPage({ maxPageSize: top, ...(from ? { continuationToken: from.t } : {}) })
-    .next();
-  return { entities: (value ?? []) as Record<string, unknown>[], next: value?.continuationToken ? encodeContinuation({ t: value.continuationToken }) : null };
-}
-
 export async function listCustomerRelationships(customerTenantId: string, top: number, continuationToken: string | undefined): Promise<Page<RelationshipRecord>> {
-  const { entities, next } = await page(odata`PartitionKey eq ${customerPartition(customerTenantId)}`, top, continuationToken);
+  const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(await table(), { filter: odata`PartitionKey eq ${customerPartition(customerTenantId)}` }, top, continuationToken);
   return { items: entities.map(fromEntity), continuationToken: next };
 }
 
 export async function listPartnerRelationships(partnerId: string, top: number, continuationToken: string | undefined): Promise<Page<RelationshipRecord>> {
-  const { entities, next } = await page(odata`PartitionKey eq ${partnerPartition(partnerId)}`, top, continuationToken);
+  const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(await table(), { filter: odata`PartitionKey eq ${partnerPartition(partnerId)}` }, top, continuationToken);
   const items = await Promise.all(entities.map((p) => getRelationship(String(p.customerTenantId), String(p.rowKey))));
   return { items: items.filter((r): r is RelationshipRecord => r !== undefined), continuationToken: next };
 }
@@ -149,14 +120,9 @@ export async function listPartnerRelationships(partnerId: string, top: number, c
 export async function getPartnerRelationship(partnerId: string, id: string): Promise<RelationshipRecord | undefined> {
   if (!isId(id)) return undefined;
   const t = await table();
-  let customerTenantId: string;
-  try {
-    customerTenantId = (await t.getEntity<{ customerTenantId: string }>(partnerPartition(partnerId), id)).customerTenantId;
-  } catch (error) {
-    if (storageStatus(error) === 404) return undefined;
-    throw error;
-  }
-  const record = await getRelationship(customerTenantId, id);
+  const pointer = await readEntity<{ customerTenantId: string }>(t, partnerPartition(partnerId), id);
+  if (!pointer) return undefined;
+  const record = await getRelationship(pointer.customerTenantId, id);
   return record?.partnerId === partnerId ? record : undefined;
 }
 

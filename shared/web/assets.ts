@@ -24,7 +24,7 @@ const contentTypes: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-let loaded: { dir: string; files: Map<string, WebAsset> } | undefined;
+let loaded: Map<string, WebAsset> | undefined;
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -34,7 +34,7 @@ function listFiles(dir: string): string[] {
 
 /** Every built asset by path (`app.js`, `chunks/…`); throws naming where it looked when the web build is missing. */
 export function webAssets(): Map<string, WebAsset> {
-  if (loaded) return loaded.files;
+  if (loaded) return loaded;
   const dir = candidates.find((c) => existsSync(join(c, 'app.js')) && existsSync(join(c, 'app.css')));
   if (!dir) throw new Error(`The web assets (app.js, app.css) are missing; run "npm run build". Looked in: ${candidates.join(', ')}`);
   const files = new Map<string, WebAsset>();
@@ -44,7 +44,7 @@ export function webAssets(): Map<string, WebAsset> {
     const body = readFileSync(join(dir, path));
     files.set(path, { body, contentType, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
   }
-  loaded = { dir, files };
+  loaded = files;
   return files;
 }
 

@@ -1,10 +1,9 @@
 /** Region codes ICU names that are not countries a business is in (unions, pseudo-locales, ICU extras). */
 const notCountries = new Set(['AC', 'CP', 'CQ', 'DG', 'EA', 'EU', 'EZ', 'IC', 'QO', 'TA', 'UN', 'XA', 'XB', 'ZZ']);
 
-let cached: { code: string; name: string }[] | undefined;
+let cached: { list: { code: string; name: string }[]; names: Map<string, string> } | undefined;
 
-/** ISO 3166-1 alpha-2 countries with their English names (from the runtime's ICU data), by name. */
-export function countries(): { code: string; name: string }[] {
+function load() {
   if (cached) return cached;
   const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
   const list: { code: string; name: string }[] = [];
@@ -15,10 +14,17 @@ export function countries(): { code: string; name: string }[] {
       if (name && name !== code && !notCountries.has(code)) list.push({ code, name });
     }
   }
-  cached = list.sort((x, y) => x.name.localeCompare(y.name, 'en'));
+  list.sort((x, y) => x.name.localeCompare(y.name, 'en'));
+  cached = { list, names: new Map(list.map((c) => [c.code, c.name])) };
   return cached;
 }
 
+/** ISO 3166-1 alpha-2 countries with their English names (from the runtime's ICU data), by name. */
+export function countries(): { code: string; name: string }[] {
+  return load().list;
+}
+
+/** A country's English name (a lookup, not a scan: search results name one per location shown). */
 export function countryName(code: string): string {
-  return countries().find((c) => c.code === code)?.name ?? code;
+  return load().names.get(code) ?? code;
 }

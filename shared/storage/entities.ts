@@ -1,0 +1,61 @@
+import type { TableClient, TableEntityQueryOptions, TableEntityResult } from '@azure/data-tables';
+import { storageStatus } from '../http/etag.js';
+import { decodeContinuation, encodeContinuation, storageContinuationSchema } from '../http/paging.js';
+
+/** One entity by its keys, or undefined when there is none (storage's 404); any other failure is thrown. */
+export async function readEntity<T extends object>(table: TableClient, partitionKey: string, rowKey: string): Promise<TableEntityResult<T> | undefined> {
+  try {
+    return await table.getEntity<T>(partitionKey, rowKey);
+  } catch (error) {
+    if (storageStatus(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** One page (at most `top`) of a query, resuming from and handing out the API's continuation token around storage's. */
+export async function readPage<T extends object>(
+  table: TableClient,
+  queryOptions: TableEntityQueryOptions,
+  top: number,
+  continuationToken: string | undefined,
+): Promise<{ entities: TableEntityResult<T>[]; continuationToken: string | null }> {
+  const from = decodeContinuation(continuationToken, storageContinuationSchema);
+  const { value: page } = await table
+    .listEntities<T>({ queryOptions })
+    .byPage({ maxPageSize: top, ...(from ? { continuationToken: from.t } : {}) })
+    .next();
+  return { entities: page ?? [], continuationToken: page?.continuationToken ? encodeContinuation({ t: page.continuationToken }) : null };
+}
+
+type EntityKeys = { partitionKey: string; rowKey: string };
+/** Properties an entity has that are not fields of the record stored in it. */
+const entityOnly = new Set(['partitionKey', 'rowKey', 'timestamp', 'odata.metadata']);
+
+/**
+ * A record as an entity, one column per defined field; the `json` fields (arrays, objects) as JSON
+ * text, since Table Storage has no nested types.
+ */
+export function toColumns(keys: EntityKeys, record: object, json: readonly string[]): EntityKeys & Record<string, unknown> {
+  const entity: EntityKeys & Record<string, unknown> = { ...keys };
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    entity[key] = json.includes(key) ? JSON.stringify(value) : value;
+  }
+  return entity;
+}
+
+/** The record `toColumns` stored (with the entity's `etag`): the keys and storage's own properties left out, the `json` fields parsed. */
+export function fromColumns(entity: Record<string, unknown>, json: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entity)) {
+    if (entityOnly.has(key)) continue;
+    out[key] = json.includes(key) && typeof value === 'string' ? JSON.parse(value) : value;
+  }
+  return out;
+}
+
+/** The ETag storage answered a read or write with; storage always sends one, so its absence is a bug, not a state. */
+export function etagOf(response: { etag?: string | undefined }): string {
+  if (!response.etag) throw new Error('Table Storage answered without an ETag.');
+  return response.etag;
+}
