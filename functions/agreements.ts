@@ -57,7 +57,7 @@ export const agreementFunctions: FunctionDefinition[] = [
       const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
-      const { body } = await readBody(request, acceptAgreementBody);
+      const body = await readBody(request, acceptAgreementBody);
       const { created } = await acceptAgreement(caller, body.agreementVersion, context.invocationId);
       return { status: created ? 201 : 200, headers: { Location: `/api/customers/${caller.tenantId}/agreement` }, jsonBody: await agreementState(caller.tenantId) };
     },

@@ -133,7 +133,7 @@ export const contactRequestFunctions: FunctionDefinition[] = [
       },
     },
     handler: async (request, context) => {
-      const { body } = await readBody(request, contactRequestBodySchema);
+      const body = await readBody(request, contactRequestBodySchema);
       // Bots fill every field; people never see this one. Say nothing about why.
       if (body.website) throw new AppError('validation', 'The request could not be accepted.');
       const partners = await chosenPartners(body.partnerIds);

@@ -47,7 +47,7 @@ export const customerSettingsFunctions: FunctionDefinition[] = [
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
       requireCustomerAdmin(caller);
-      const { body } = await readBody(request, customerSettingsBody);
+      const body = await readBody(request, customerSettingsBody);
       const expected = ifMatch(request, false);
       const current = await getCustomerSettings(caller.tenantId);
       if (expected !== undefined && expected !== current.etag) throw new AppError('precondition-failed', 'The settings changed since you read them; read them again.');

@@ -82,7 +82,7 @@ export const directoryFunctions: FunctionDefinition[] = [
       requireAppRole(await authenticate(request), appRoles.directoryAdmin);
       const id = partnerId(request);
       const expected = ifMatch(request, false);
-      const { body } = await readBody(request, directoryEntryInputSchema);
+      const body = await readBody(request, directoryEntryInputSchema);
       const { entry, etag, created } = await putDirectoryEntry(id, body, expected);
       return {
         status: created ? 201 : 200,

@@ -79,7 +79,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       const caller = await authenticate(request);
       const partner = await requirePartnerStaff(caller, partnerId);
       const idempotencyKey = readIdempotencyKey(request);
-      const { body } = await readBody(request, createInvitationSchema);
+      const body = await readBody(request, createInvitationSchema);
       const { invitation, replay } = await createInvitation({ partner, caller, request: body, idempotencyKey, invocationId: context.invocationId });
       return {
         status: 201,
@@ -180,7 +180,7 @@ export const invitationFunctions: FunctionDefinition[] = [
     handler: async (request, context) => {
       const { invitationId } = readParams(request, customerInvitationParams);
       const caller = await authenticate(request);
-      const { body } = await readBody(request, acceptBody);
+      const body = await readBody(request, acceptBody);
       const { invitation, relationship } = await acceptInvitation({
         caller,
         id: invitationId,
@@ -211,7 +211,7 @@ export const invitationFunctions: FunctionDefinition[] = [
     handler: async (request, context) => {
       const { invitationId } = readParams(request, customerInvitationParams);
       const caller = await authenticate(request);
-      const { body } = await readBody(request, declineBody);
+      const body = await readBody(request, declineBody);
       const declined = await declineInvitation({ caller, id: invitationId, code: body.code, ifMatch: ifMatch(request, false), invocationId: context.invocationId });
       return formAnswer(request, invitationId, 'declined', { status: 200, jsonBody: { invitationId: declined.id, status: 'declined' } });
     },

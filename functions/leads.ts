@@ -128,7 +128,7 @@ export const leadFunctions: FunctionDefinition[] = [
     handler: async (request) => {
       const expected = ifMatch(request, true)!;
       const lead = await leadOf(request);
-      const { body } = await readBody(request, patchBodySchema);
+      const body = await readBody(request, patchBodySchema);
       if (lead.etag !== expected) throw new AppError('precondition-failed', 'The lead changed since you read it; read it again and retry.');
       if (!canChangeLeadStatus(lead.status, body.status)) {
         const allowed = allowedLeadStatuses(lead.status);

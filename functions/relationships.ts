@@ -116,7 +116,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     },
     handler: async (request, context) => {
       const { caller, record } = await customerRelationship(request);
-      const { body } = await readOptionalBody(request, terminationRequestBody);
+      const body = await readOptionalBody(request, terminationRequestBody);
       return single(await requestTermination(caller, record, body.reason, ifMatch(request, false), context.invocationId));
     },
   }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { guidSchema } from './ids.js';
 import { autoExtendSchema, checkRoleRequest, dayMs, relationshipTypeSchema, roleDurationSchema, type RoleProblem } from './relationships.js';
 
-import { guidSchema } from './ids.js';
 export const domainSchema = z
   .string()
   .trim()

@@ -33,7 +33,7 @@ function formToObject(text: string): Record<string, string | string[]> {
   return { ...out };
 }
 
-export type BodyFormat = 'json' | 'form';
+type BodyFormat = 'json' | 'form';
 
 /** The Content-Type without parameters, lowercase (`application/json; charset=utf-8` → `application/json`). */
 function mediaType(request: HttpRequest): string {
@@ -41,7 +41,7 @@ function mediaType(request: HttpRequest): string {
 }
 
 /** Reads a JSON or form-urlencoded body (at most 64 KiB) and validates it. */
-export async function readBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<{ body: z.output<S>; format: BodyFormat }> {
+export async function readBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBodyBytes) throw new AppError('payload-too-large', `The body may be at most ${maxBodyBytes} bytes.`);
   const contentType = mediaType(request);
@@ -70,13 +70,13 @@ export async function readBody<S extends z.ZodType>(request: HttpRequest, schema
   } else {
     value = formToObject(text);
   }
-  return { body: validate(schema, value), format };
+  return validate(schema, value);
 }
 
 /** Like readBody, but a request without a body (no Content-Type, nothing sent) reads as `{}`. */
-export async function readOptionalBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<{ body: z.output<S>; format: BodyFormat }> {
+export async function readOptionalBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
   const length = request.headers.get('content-length');
-  if (!request.headers.get('content-type') && (length === null || length === '0')) return { body: validate(schema, {}), format: 'json' };
+  if (!request.headers.get('content-type') && (length === null || length === '0')) return validate(schema, {});
   return readBody(request, schema);
 }
 

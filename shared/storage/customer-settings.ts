@@ -1,5 +1,5 @@
 import { storage } from './clients.js';
-import { readEntity } from './entities.js';
+import { etagOf, readEntity } from './entities.js';
 import { tableNames } from './names.js';
 
 export interface CustomerSettings {
@@ -27,5 +27,5 @@ export async function saveCustomerSettings(customerTenantId: string, settings: C
   const t = (await storage()).table(tableNames.customerSettings);
   const entity = { partitionKey: customerTenantId, rowKey, ...settings };
   const result = etag ? await t.updateEntity(entity, 'Replace', { etag }) : await t.createEntity(entity);
-  return result.etag ?? '';
+  return etagOf(result);
 }

@@ -6,7 +6,7 @@ import type { RelationshipType } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
-import { fromColumns, readEntity, readPage, toColumns } from './entities.js';
+import { etagOf, fromColumns, readEntity, readPage, toColumns } from './entities.js';
 import { tableNames } from './names.js';
 
 export interface InvitationRecord {
@@ -54,7 +54,7 @@ export async function insertInvitation(record: Omit<InvitationRecord, 'etag'>): 
   const t = await tables();
   await t.index.upsertEntity({ partitionKey: record.id, rowKey: '', partnerId: record.partnerId }, 'Replace');
   try {
-    return (await t.invitations.createEntity(toEntity(record))).etag ?? '';
+    return etagOf(await t.invitations.createEntity(toEntity(record)));
   } catch (error) {
     if (storageStatus(error) === 409) return undefined;
     throw error;
@@ -94,7 +94,7 @@ export async function updateInvitation(record: InvitationRecord, changes: Partia
   const next = { ...record, ...changes };
   const { etag: _old, ...rest } = next;
   const result = await t.invitations.updateEntity(toEntity(rest), 'Replace', { etag });
-  return { ...next, etag: result.etag ?? '' };
+  return { ...next, etag: etagOf(result) };
 }
 
 /** A partner's invitations in id order; `status` filters on the derived status (expired = pending past expiresAt). */

@@ -4,7 +4,7 @@ import type { RelationshipType, StoredRelationshipStatus } from '../domain/relat
 import { storageStatus } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
-import { fromColumns, readEntity, readPage, toColumns } from './entities.js';
+import { etagOf, fromColumns, readEntity, readPage, toColumns } from './entities.js';
 import { tableNames } from './names.js';
 
 /** One entry of a relationship's history: what changed, when, by whom. */
@@ -74,7 +74,7 @@ export async function createRelationship(record: NewRelationship): Promise<Relat
   const t = await table();
   let etag: string;
   try {
-    etag = (await t.createEntity(toEntity(record))).etag ?? '';
+    etag = etagOf(await t.createEntity(toEntity(record)));
   } catch (error) {
     if (storageStatus(error) === 409) return undefined;
     throw error;
@@ -94,7 +94,7 @@ export async function replaceRelationship(record: RelationshipRecord, etag: stri
   const t = await table();
   const { etag: _old, ...rest } = record;
   const result = await t.updateEntity(toEntity(rest), 'Replace', { etag });
-  return { ...record, etag: result.etag ?? '' };
+  return { ...record, etag: etagOf(result) };
 }
 
 export async function relationshipsWithPartner(customerTenantId: string, partnerId: string): Promise<RelationshipRecord[]> {

@@ -10,7 +10,7 @@ const echo: HttpFunctionDefinition = httpFunction({
   route: 'things/{thingId}/notes',
   methods: ['POST'],
   handler: async (request, context) => {
-    const { body } = await readBody(request, z.object({ text: z.string().min(1) }));
+    const body = await readBody(request, z.object({ text: z.string().min(1) }));
     return { status: 201, jsonBody: { thingId: request.params.thingId, text: body.text, invocationId: context.invocationId, query: request.query.get('q') } };
   },
 });

@@ -26,12 +26,11 @@ async function failure(request: InstanceType<typeof HttpRequest>): Promise<AppEr
 
 describe('readBody', () => {
   it('parses JSON into the schema', async () => {
-    await expect(readBody(post('{"name":"Ada"}', 'application/json; charset=utf-8'), schema)).resolves.toEqual({ body: { name: 'Ada' }, format: 'json' });
+    await expect(readBody(post('{"name":"Ada"}', 'application/json; charset=utf-8'), schema)).resolves.toEqual({ name: 'Ada' });
   });
 
   it('parses a form post, repeated keys as arrays', async () => {
-    const { body, format } = await readBody(post('name=Ada+L&tags=a&tags=b', 'application/x-www-form-urlencoded'), schema);
-    expect(format).toBe('form');
+    const body = await readBody(post('name=Ada+L&tags=a&tags=b', 'application/x-www-form-urlencoded'), schema);
     expect(body).toEqual({ name: 'Ada L', tags: ['a', 'b'] });
   });
 
@@ -61,7 +60,7 @@ describe('readBody', () => {
   });
 
   it('does not let a form post set prototype keys', async () => {
-    const { body } = await readBody(post('name=Ada&__proto__=x', 'application/x-www-form-urlencoded'), schema);
+    const body = await readBody(post('name=Ada&__proto__=x', 'application/x-www-form-urlencoded'), schema);
     expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
