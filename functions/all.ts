@@ -15,6 +15,7 @@ import { meFunctions } from './me.js';
 import { openApiFunctions } from './openapi.js';
 import { relationshipReminderFunctions } from './relationship-reminders.js';
 import { relationshipFunctions } from './relationships.js';
+import { storageCleanupFunctions } from './storage-cleanup.js';
 import { webAssetFunctions } from './web-assets.js';
 import { webConfigFunctions } from './web-config.js';
 
@@ -33,6 +34,7 @@ const features: FunctionDefinition[] = [
   ...customerSettingsFunctions,
   ...auditFunctions,
   ...relationshipReminderFunctions,
+  ...storageCleanupFunctions,
 ];
 
 /** Every function of the app: registered with the Functions host by index.ts, served by the local host, called by tests. */

@@ -59,3 +59,36 @@ export function etagOf(response: { etag?: string | undefined }): string {
   if (!response.etag) throw new Error('Table Storage answered without an ETag.');
   return response.etag;
 }
+
+/** Deletes issued at once while sweeping a page: enough to keep a daily sweep short, few enough not to flood the account. */
+const sweepConcurrency = 8;
+
+/**
+ * Deletes the entities `filter` matches and `expired` confirms, page by page, each under the ETag
+ * it was read with: a row rewritten since (412) stays, a row another sweep already deleted (404)
+ * is fine, so two instances may sweep at once. Returns how many this sweep deleted.
+ */
+export async function deleteExpired<T extends object>(table: TableClient, filter: string, expired: (entity: TableEntityResult<T>) => boolean): Promise<number> {
+  let deleted = 0;
+  for await (const page of table.listEntities<T>({ queryOptions: { filter } }).byPage({ maxPageSize: 1000 })) {
+    const rows = page.filter(expired);
+    for (let i = 0; i < rows.length; i += sweepConcurrency) {
+      const results = await Promise.all(
+        rows.slice(i, i + sweepConcurrency).map(async (row) => {
+          // A query always returns the keys; the SDK types them optional.
+          if (row.partitionKey === undefined || row.rowKey === undefined) throw new Error('Table Storage returned an entity without its keys.');
+          try {
+            await table.deleteEntity(row.partitionKey, row.rowKey, { etag: etagOf(row) });
+            return true;
+          } catch (error) {
+            const status = storageStatus(error);
+            if (status === 404 || status === 412) return false;
+            throw error;
+          }
+        }),
+      );
+      deleted += results.filter(Boolean).length;
+    }
+  }
+  return deleted;
+}

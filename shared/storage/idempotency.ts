@@ -1,18 +1,22 @@
 import { createHash } from 'node:crypto';
+import { odata } from '@azure/data-tables';
 import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
+import { now } from '../clock.js';
+import { idempotencyKeyCutoff, idempotencyKeyExpired } from '../domain/storage-retention.js';
 import { validate } from '../http/body.js';
 import { storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { storage } from './clients.js';
-import { readEntity } from './entities.js';
+import { deleteExpired, readEntity } from './entities.js';
 import { hashedKey } from './hashed-key.js';
 import { tableNames } from './names.js';
 
 /**
  * `Idempotency-Key` on creating POSTs. The key is reserved for the id of the resource about to
  * be made before anything else is written, so two requests with the same key and body — even
- * at the same moment, or after a failure halfway — end up at the same resource.
+ * at the same moment, or after a failure halfway — end up at the same resource. The storage-cleanup
+ * timer deletes claims after their retention (`idempotencyKeyRetentionMs`); a retry after that is a new request.
  */
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1–200 visible ASCII characters');
 
@@ -26,6 +30,7 @@ interface IdempotencyEntity {
   rowKey: string;
   resourceId: string;
   fingerprint: string;
+  /** When the key was reserved (ISO 8601, the app's clock): the retention counts from here. */
   createdAt: string;
 }
 
@@ -63,10 +68,18 @@ export async function reserveIdempotencyKey(scope: string, key: string, fingerpr
   const table = (await storage()).table(tableNames.idempotencyKeys);
   const partitionKey = claimPartition(scope, key);
   try {
-    await table.createEntity<IdempotencyEntity>({ partitionKey, rowKey: '', resourceId: proposedId, fingerprint, createdAt: new Date().toISOString() });
+    await table.createEntity<IdempotencyEntity>({ partitionKey, rowKey: '', resourceId: proposedId, fingerprint, createdAt: now().toISOString() });
     return { id: proposedId, replay: false };
   } catch (error) {
     if (storageStatus(error) !== 409) throw error;
   }
   return { id: reservedId(await table.getEntity<IdempotencyEntity>(partitionKey, ''), fingerprint), replay: true };
+}
+
+/** Deletes the claims made longer ago than their retention (both scopes). Returns how many were deleted. */
+export async function deleteExpiredIdempotencyKeys(at: Date): Promise<number> {
+  const table = (await storage()).table(tableNames.idempotencyKeys);
+  // createdAt is always toISOString() (fixed width, UTC), so string order is time order.
+  const filter = odata`createdAt lt ${idempotencyKeyCutoff(at)}`;
+  return deleteExpired<IdempotencyEntity>(table, filter, (claim) => idempotencyKeyExpired(claim.createdAt, at));
 }

@@ -1,0 +1,19 @@
+import { now } from '../shared/clock.js';
+import type { FunctionDefinition } from '../shared/definitions.js';
+import { deleteExpiredIdempotencyKeys } from '../shared/storage/idempotency.js';
+import { deleteEndedRateLimits } from '../shared/storage/rate-limit.js';
+
+export const storageCleanupFunctions: FunctionDefinition[] = [
+  {
+    kind: 'timer',
+    name: 'storage-cleanup',
+    // Daily at 03:30 UTC, a quiet hour. Safe to run twice or on two instances at once.
+    schedule: '0 30 3 * * *',
+    handler: async (_timer, context) => {
+      const at = now();
+      const [rateLimits, idempotencyKeys] = await Promise.all([deleteEndedRateLimits(at), deleteExpiredIdempotencyKeys(at)]);
+      // Counts only: the keys are hashes of emails, addresses and clients' keys.
+      context.log(`storage cleanup: deleted ${rateLimits} ended rate-limit counter(s) and ${idempotencyKeys} expired Idempotency-Key claim(s)`);
+    },
+  },
+];

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allFunctions } from '../../../functions/all.js';
+import { invocationContext } from '../../../local/invocation.js';
+import { resetClock, setClock } from '../../../shared/clock.js';
+import { hashedKey } from '../../../shared/storage/hashed-key.js';
+import { type TableName, tableNames } from '../../../shared/storage/names.js';
+import { startTestHost, type TestHost } from '../../support/host.js';
+
+let t: TestHost;
+const hour = 3_600_000;
+const t0 = Date.parse('2030-03-01T10:10:00.000Z');
+const at = (hours: number) => setClock(new Date(t0 + hours * hour));
+
+beforeAll(async () => {
+  t = await startTestHost();
+  const operator = await t.token('operator', 'aaaaaaaa-0000-4000-8000-00000000000a');
+  const entry = {
+    displayName: 'Kestrel IT',
+    tenantId: 'aaaaaaaa-0000-4000-8000-00000000000a',
+    programId: '1000001',
+    locations: [{ country: 'IE' }],
+    organizationSizes: ['10-49'],
+    contactEmail: 'leads@kestrel-it.example',
+    description: 'A partner for tests.',
+  };
+  const response = await t.fetch('/api/partners/kestrel-it', { method: 'PUT', token: operator, headers: { 'content-type': 'application/json' }, body: JSON.stringify(entry) });
+  expect(response.status).toBe(201);
+});
+afterAll(async () => {
+  resetClock();
+  await t.stop();
+});
+
+const body = (email: string) => ({
+  partnerIds: ['kestrel-it'],
+  name: 'Dana Requester',
+  email,
+  company: 'Customer Ltd',
+  country: 'IE',
+  organizationSize: '10-49',
+  businessNeeds: 'We want to move our file shares and email to the cloud this year.',
+  consentToContact: true,
+  consentToShareDetails: true,
+  website: '',
+});
+
+async function post(email: string, address: string, idempotencyKey?: string) {
+  const response = await t.fetch('/api/contact-requests', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': address, ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+    body: JSON.stringify(body(email)),
+  });
+  return { status: response.status, id: response.status === 202 ? ((await response.json()) as { id: string }).id : undefined };
+}
+
+/** The partition keys stored in a table (rate limits and claims: `<scope>:<sha256(key)>`). */
+async function partitions(table: TableName): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const entity of t.storage.table(table).listEntities()) keys.push(entity.partitionKey ?? '');
+  return keys.sort();
+}
+const counter = (scope: 'email' | 'address', key: string) => `contact-request-${scope}:${hashedKey(key)}`;
+const claim = (key: string) => `contact-requests:${hashedKey(key)}`;
+
+async function runCleanup(): Promise<string[]> {
+  const timer = allFunctions.find((f) => f.kind === 'timer' && f.name === 'storage-cleanup');
+  if (timer?.kind !== 'timer') throw new Error('storage-cleanup is not defined');
+  const lines: string[] = [];
+  await timer.handler({ isPastDue: false }, invocationContext(timer.name, (line) => lines.push(line)));
+  return lines;
+}
+
+describe('storage-cleanup timer', () => {
+  it('deletes ended rate-limit counters and day-old Idempotency-Key claims, keeps fresh ones, and leaves limits and replays working', async () => {
+    // Day 1, 10:10: a requester uses up the per-email limit; one request carries an Idempotency-Key.
+    at(0);
+    const old = await post('old@customer.example', '198.51.100.1', 'old-key');
+    expect(old.status).toBe(202);
+    for (let i = 0; i < 4; i++) expect((await post('old@customer.example', '198.51.100.1')).status).toBe(202);
+    expect((await post('old@customer.example', '198.51.100.1')).status).toBe(429);
+    // Day 1, 12:10: a claim that will be 23 hours old at clean-up time.
+    at(2);
+    const recent = await post('recent@customer.example', '198.51.100.2', 'recent-key');
+    expect(recent.status).toBe(202);
+
+    // Day 2, 11:10: 25 hours later, a new requester in the current window.
+    at(25);
+    const fresh = await post('fresh@customer.example', '198.51.100.3', 'fresh-key');
+    expect(fresh.status).toBe(202);
+    for (let i = 0; i < 3; i++) expect((await post('fresh@customer.example', '198.51.100.3')).status).toBe(202);
+
+    // Two instances may run the cleanup at the same moment: between them each row is deleted once.
+    const logs = await Promise.all([runCleanup(), runCleanup()]);
+    const counts = logs.flat().map((line) => /deleted (\d+) ended rate-limit counter\(s\) and (\d+) expired Idempotency-Key claim\(s\)/.exec(line)).filter((m) => m !== null);
+    expect(counts).toHaveLength(2);
+    expect(counts.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(4);
+    expect(counts.reduce((sum, m) => sum + Number(m[2]), 0)).toBe(1);
+    // Logs carry counts only: no email, no hashed key.
+    for (const line of logs.flat()) {
+      expect(line).not.toMatch(/@|[0-9a-f]{64}/);
+    }
+
+    expect(await partitions(tableNames.rateLimits)).toEqual([counter('address', '198.51.100.3'), counter('email', 'fresh@customer.example')].sort());
+    expect(await partitions(tableNames.idempotencyKeys)).toEqual([claim('fresh-key'), claim('recent-key')].sort());
+
+    // Running it again finds nothing more.
+    expect((await runCleanup()).join('\n')).toMatch(/deleted 0 ended rate-limit counter\(s\) and 0 expired Idempotency-Key claim\(s\)/);
+
+    // The fresh counter still counts: the fifth request of the hour passes, the sixth is refused.
+    expect((await post('fresh@customer.example', '198.51.100.3')).status).toBe(202);
+    expect((await post('fresh@customer.example', '198.51.100.3')).status).toBe(429);
+    // Kept claims still replay to the same contact request, without counting against any limit.
+    expect(await post('fresh@customer.example', '198.51.100.3', 'fresh-key')).toEqual(fresh);
+    expect(await post('recent@customer.example', '198.51.100.2', 'recent-key')).toEqual(recent);
+    // Past its retention a key is a new request: a new contact request, and a new claim.
+    const retried = await post('old@customer.example', '198.51.100.1', 'old-key');
+    expect(retried.status).toBe(202);
+    expect(retried.id).not.toBe(old.id);
+    expect(await partitions(tableNames.idempotencyKeys)).toContain(claim('old-key'));
+  });
+
+  it('keeps a counter whose window ended less than the margin ago', async () => {
+    at(100); // 14:10
+    expect((await post('edge@customer.example', '198.51.100.4')).status).toBe(202);
+    at(101); // 15:10: the 14:00–15:00 window ended ten minutes ago.
+    await runCleanup();
+    expect(await partitions(tableNames.rateLimits)).toContain(counter('email', 'edge@customer.example'));
+    at(102); // 16:10: an hour and ten minutes after it ended.
+    await runCleanup();
+    expect(await partitions(tableNames.rateLimits)).not.toContain(counter('email', 'edge@customer.example'));
+  });
+});
