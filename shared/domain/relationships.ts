@@ -165,6 +165,16 @@ export function typeWithoutRoles(type: RelationshipType): RelationshipType {
 const mergeFamily: readonly RelationshipType[] = ['reseller', 'delegatedAdministrator', 'resellerAndDelegatedAdministrator'];
 
 /**
+ * The key that types which merge share: reseller, delegated administrator and both are one family;
+ * every other type merges only with itself. `mergedType(a, b)` is defined exactly when
+ * `mergeFamilyOf(a) === mergeFamilyOf(b)`, so a customer has at most one active relationship per
+ * partner and family (the merge slot in storage keeps it so under concurrent accepts).
+ */
+export function mergeFamilyOf(type: RelationshipType): RelationshipType {
+  return mergeFamily.includes(type) ? 'resellerAndDelegatedAdministrator' : type;
+}
+
+/**
  * The type of an existing relationship once an accepted invitation of `invited` type joins it, or
  * undefined when the two stay separate relationships (e.g. advisor next to reseller).
  */

@@ -16,7 +16,7 @@ import {
   type CreateInvitation,
   type InvitationAction,
 } from '../domain/invitations.js';
-import { mergedGrant, mergedType, relationshipTypeRules } from '../domain/relationships.js';
+import { mergeFamilyOf, mergedGrant, mergedType, relationshipTypeRules } from '../domain/relationships.js';
 import { enqueueEmail } from '../email/jobs.js';
 import { invalidFields } from '../http/body.js';
 import { storageStatus } from '../http/etag.js';
@@ -27,7 +27,14 @@ import { hashedKey } from '../storage/hashed-key.js';
 import { requestFingerprint, reserveIdempotencyKey } from '../storage/idempotency.js';
 import { findInvitation, getInvitation, insertInvitation, markInvitation, updateInvitation, type InvitationRecord } from '../storage/invitations.js';
 import { partnerProfileOf, type PartnerProfile } from '../storage/partner-profiles.js';
-import { addPartnerPointer, createRelationship, relationshipsWithPartner, replaceRelationship, type RelationshipRecord } from '../storage/relationships.js';
+import {
+  addPartnerPointer,
+  createRelationshipInSlot,
+  getMergeSlot,
+  relationshipsWithPartner,
+  replaceRelationship,
+  type RelationshipRecord,
+} from '../storage/relationships.js';
 import { requireCurrentAgreement } from './agreements.js';
 import { currentStatus, grantOf, snapshot } from './relationships.js';
 
@@ -247,6 +254,12 @@ const partnerOf = (record: InvitationRecord) => partnerProfileOf(record.partnerI
  * Makes or joins the customer's relationship with the partner for an accepted invitation.
  * Idempotent by invitation id: a relationship that lists the invitation is the answer; a new one
  * takes the invitation's id, so a second insert finds it.
+ *
+ * Race-safe across instances through the merge slot of (customer, partner, merge family): a new
+ * relationship is only created together with its claim on the slot (one transaction), and the
+ * claim succeeds only if the slot is still as read — absent, or naming a relationship that no
+ * longer takes merges. Of two accepts that merge, one creates; the other fails the claim, reads
+ * again and merges into the winner's relationship under its ETag.
  */
 async function joinRelationship(inv: InvitationRecord): Promise<{ relationship: RelationshipRecord; before: RelationshipRecord | undefined }> {
   const customerTenantId = inv.customerTenantId!;
@@ -254,11 +267,20 @@ async function joinRelationship(inv: InvitationRecord): Promise<{ relationship: 
   const decidedBy = inv.decidedBy!;
   const actor = auditActor(decidedBy);
   const invited = { roles: inv.roles, activatedAt: at, duration: inv.duration, autoExtend: inv.autoExtend };
-  for (let attempt = 0; attempt < 5; attempt++) {
+  const family = mergeFamilyOf(inv.relationshipType);
+  const takesMerges = (r: RelationshipRecord) => currentStatus(r, now()) === 'active' && mergedType(r.type, inv.relationshipType) !== undefined;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    // The slot first: a relationship claimed after this read makes the claim below fail, and one
+    // claimed before it is in the list read next.
+    const slot = await getMergeSlot(customerTenantId, inv.partnerId, family);
     const existing = await relationshipsWithPartner(customerTenantId, inv.partnerId);
     const done = existing.find((r) => r.invitationIds.includes(inv.id));
-    if (done) return { relationship: done, before: undefined };
-    const target = existing.find((r) => currentStatus(r, now()) === 'active' && mergedType(r.type, inv.relationshipType) !== undefined);
+    if (done) {
+      await addPartnerPointer(done); // the run that made it may have stopped before the pointer
+      return { relationship: done, before: undefined };
+    }
+    // The slot's relationship, else (made before slots existed) any active one of the family.
+    const target = [existing.find((r) => r.id === slot?.relationshipId), ...existing].find((r) => r !== undefined && takesMerges(r));
     if (target) {
       const grant = mergedGrant(grantOf(target), invited);
       const merged: RelationshipRecord = {
@@ -303,9 +325,9 @@ async function joinRelationship(inv: InvitationRecord): Promise<{ relationship: 
       terminationRequestedAt: undefined,
       terminatedAt: undefined,
     };
-    const created = await createRelationship(record);
+    const created = await createRelationshipInSlot(record, family, slot);
     if (created) return { relationship: created, before: undefined };
-    // An earlier run made it: the next pass finds it.
+    // An earlier run made it, or another accept claimed the slot: the next pass finds either.
   }
   throw new Error(`could not record the relationship of invitation ${inv.id}: it kept changing`);
 }

@@ -69,14 +69,44 @@ export async function getRelationship(customerTenantId: string, id: string): Pro
   return entity && fromEntity(entity);
 }
 
-/** Creates the relationship and its pointer for the partner; undefined when one with this id exists. */
-export async function createRelationship(record: NewRelationship): Promise<RelationshipRecord | undefined> {
+/**
+ * The merge slot of a customer, partner and merge family: which relationship accepted invitations
+ * of that family join. It lives in the customer's partition (row `slot:<partnerId>:<family>`), so
+ * a new relationship and its claim on the slot are written in one entity group transaction.
+ */
+export interface MergeSlot {
+  relationshipId: string;
+  etag: string;
+}
+
+const slotRowKey = (partnerId: string, family: RelationshipType) => `slot:${partnerId}:${family}`;
+/** Relationship row keys are UUIDs (0-9, a-f), which all sort before the slots' `slot:` rows. */
+const relationshipRows = odata`RowKey lt ${'slot:'}`;
+
+export async function getMergeSlot(customerTenantId: string, partnerId: string, family: RelationshipType): Promise<MergeSlot | undefined> {
+  const entity = await readEntity<{ relationshipId: string }>(await table(), customerPartition(customerTenantId), slotRowKey(partnerId, family));
+  return entity && { relationshipId: entity.relationshipId, etag: etagOf(entity) };
+}
+
+/**
+ * Creates the relationship and points the merge slot at it, both or neither: the slot is created
+ * when `slot` is undefined, or replaced under its ETag (its relationship no longer takes merges).
+ * Undefined when the relationship exists already or another accept claimed the slot first (storage
+ * 409/412); the caller reads again. Then writes the partner's pointer.
+ */
+export async function createRelationshipInSlot(record: NewRelationship, family: RelationshipType, slot: MergeSlot | undefined): Promise<RelationshipRecord | undefined> {
   const t = await table();
+  const slotEntity = { partitionKey: customerPartition(record.customerTenantId), rowKey: slotRowKey(record.partnerId, family), relationshipId: record.id };
   let etag: string;
   try {
-    etag = etagOf(await t.createEntity(toEntity(record)));
+    const result = await t.submitTransaction([
+      ['create', toEntity(record)],
+      slot ? ['update', slotEntity, 'Replace', { etag: slot.etag }] : ['create', slotEntity],
+    ]);
+    etag = etagOf({ etag: result.subResponses[0]?.etag });
   } catch (error) {
-    if (storageStatus(error) === 409) return undefined;
+    const status = storageStatus(error);
+    if (status === 409 || status === 412) return undefined;
     throw error;
   }
   await addPartnerPointer(record);
@@ -100,13 +130,13 @@ export async function replaceRelationship(record: RelationshipRecord, etag: stri
 export async function relationshipsWithPartner(customerTenantId: string, partnerId: string): Promise<RelationshipRecord[]> {
   const t = await table();
   const out: RelationshipRecord[] = [];
-  const filter = odata`PartitionKey eq ${customerPartition(customerTenantId)} and partnerId eq ${partnerId}`;
+  const filter = `${odata`PartitionKey eq ${customerPartition(customerTenantId)} and partnerId eq ${partnerId}`} and ${relationshipRows}`;
   for await (const e of t.listEntities({ queryOptions: { filter } })) out.push(fromEntity(e));
   return out;
 }
 
 export async function listCustomerRelationships(customerTenantId: string, top: number, continuationToken: string | undefined): Promise<Page<RelationshipRecord>> {
-  const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(await table(), { filter: odata`PartitionKey eq ${customerPartition(customerTenantId)}` }, top, continuationToken);
+  const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(await table(), { filter: `${odata`PartitionKey eq ${customerPartition(customerTenantId)}`} and ${relationshipRows}` }, top, continuationToken);
   return { items: entities.map(fromEntity), continuationToken: next };
 }
 

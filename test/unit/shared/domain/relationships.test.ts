@@ -4,6 +4,7 @@ import { adminRoleCatalogue } from '../../../../shared/domain/admin-roles.js';
 import {
   checkRoleRequest,
   eligibility,
+  mergeFamilyOf,
   mergedGrant,
   mergedType,
   relationshipStatus,
@@ -138,6 +139,18 @@ describe('merging an accepted invitation into an existing relationship with the 
     expect(mergedGrant(existing, invited)).toEqual({ roles: [helpdesk, userAdmin], activatedAt: '2025-02-01T00:00:00.000Z', duration: 'P90D', autoExtend: 'P180D' });
     expect(mergedGrant(existing, { ...invited, roles: [] })).toBe(existing);
     expect(mergedGrant({ ...existing, roles: [ga], autoExtend: undefined }, invited).autoExtend).toBeUndefined();
+  });
+
+  it('keys one merge slot per family: two types share a family exactly when they merge', () => {
+    for (const a of relationshipTypes) {
+      for (const b of relationshipTypes) expect(mergeFamilyOf(a) === mergeFamilyOf(b), `${a} + ${b}`).toBe(mergedType(a, b) !== undefined);
+    }
+    expect(mergeFamilyOf('reseller')).toBe(mergeFamilyOf('delegatedAdministrator'));
+    expect(mergeFamilyOf('advisor')).not.toBe(mergeFamilyOf('reseller'));
+  });
+
+  it('keeps the family when roles are removed, so the slot still names the relationship', () => {
+    for (const type of relationshipTypes) expect(mergeFamilyOf(typeWithoutRoles(type))).toBe(mergeFamilyOf(type));
   });
 });
 
