@@ -8,6 +8,7 @@ import { encodeQueueMessage } from '../shared/storage/clients.js';
 import { hashedKey } from '../shared/storage/hashed-key.js';
 import { insertInvitation } from '../shared/storage/invitations.js';
 import { queueNames, tableNames } from '../shared/storage/names.js';
+import { mergeFamilyOf, type RelationshipType } from '../shared/domain/relationships.js';
 import { customerPartition } from '../shared/storage/relationships.js';
 import type { Comparison } from './compare.js';
 import type { BenchHost } from './host.js';
@@ -179,8 +180,13 @@ export async function invitationAccept(host: BenchHost, partner: DirectoryEntry)
     const pending = await invitations.getEntity<Record<string, unknown>>(partnerId, inv.id);
     await invitations.updateEntity({ ...strip(pending), ...decision, partitionKey: partnerId, rowKey: inv.id, id: inv.id }, 'Replace', { etag: pending.etag });
     const customer = customerPartition(inv.tenantId);
-    for await (const e of relationships.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${customer} and partnerId eq ${partnerId}` } })) void e;
-    await relationships.createEntity({ partitionKey: customer, rowKey: inv.id, ...relationship, id: inv.id, customerTenantId: inv.tenantId });
+    // The merge slot of (customer, partner, family), absent for a new customer, then the customer's relationships with the partner.
+    await relationships.getEntity(customer, `slot:${partnerId}:${mergeFamilyOf(relationship.type as RelationshipType)}`).catch(() => undefined);
+    for await (const e of relationships.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${customer} and RowKey lt ${'slot:'} and partnerId eq ${partnerId}` } })) void e;
+    await relationships.submitTransaction([
+      ['create', { partitionKey: customer, rowKey: inv.id, ...relationship, id: inv.id, customerTenantId: inv.tenantId }],
+      ['create', { partitionKey: customer, rowKey: `slot:${partnerId}:${mergeFamilyOf(relationship.type as RelationshipType)}`, relationshipId: inv.id }],
+    ]);
     await relationships.upsertEntity({ partitionKey: `partner:${partnerId}`, rowKey: inv.id, customerTenantId: inv.tenantId }, 'Replace');
     const customerLog = `customer:${inv.tenantId}`;
     const partnerLog = `partner:${partnerId}`;
