@@ -209,7 +209,7 @@ export async function invitationAccept(host: BenchHost, partner: DirectoryEntry)
 
   return {
     scenario: 'POST /api/invitations/{id}/accept',
-    floorName: 'same 15 table ops + queue send via SDK',
+    floorName: 'same 16 table ops + queue send via SDK',
     ours: () => accept(ours.pop()!).then(() => undefined),
     floor,
     counts,
