@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadSettings, SettingsError } from '../../../shared/config.js';
+import { loadSettings, SettingsError, settingsSchema } from '../../../shared/config.js';
 
 const local = {
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
@@ -97,5 +98,17 @@ describe('settings', () => {
       'WEB_SIGN_IN_CLIENT_ID is missing (web sign-in needs both WEB_SIGN_IN_CLIENT_ID and WEB_SIGN_IN_SCOPE)',
     ]);
     expect(problemsOf({ ...local, ...both, WEB_SIGN_IN_CLIENT_ID: 'spa' })).toEqual(['WEB_SIGN_IN_CLIENT_ID must be a GUID']);
+  });
+});
+
+describe('local.settings.sample.json', () => {
+  const sample = (JSON.parse(readFileSync('local.settings.sample.json', 'utf8')) as { Values: Record<string, string> }).Values;
+
+  it('lists every setting the app reads', () => {
+    expect(Object.keys(settingsSchema.shape).filter((name) => !(name in sample))).toEqual([]);
+  });
+
+  it('holds values the app starts with locally', () => {
+    expect(() => loadSettings(sample)).not.toThrow();
   });
 });
