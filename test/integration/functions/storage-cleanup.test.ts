@@ -5,6 +5,7 @@ import { resetClock, setClock } from '../../../shared/clock.js';
 import { hashedKey } from '../../../shared/storage/hashed-key.js';
 import { type TableName, tableNames } from '../../../shared/storage/names.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
+import { contactRequestBody } from '../../support/world.js';
 
 let t: TestHost;
 const hour = 3_600_000;
@@ -31,24 +32,11 @@ afterAll(async () => {
   await t.stop();
 });
 
-const body = (email: string) => ({
-  partnerIds: ['kestrel-it'],
-  name: 'Dana Requester',
-  email,
-  company: 'Customer Ltd',
-  country: 'IE',
-  organizationSize: '10-49',
-  businessNeeds: 'We want to move our file shares and email to the cloud this year.',
-  consentToContact: true,
-  consentToShareDetails: true,
-  website: '',
-});
-
 async function post(email: string, address: string, idempotencyKey?: string) {
   const response = await t.fetch('/api/contact-requests', {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-forwarded-for': address, ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
-    body: JSON.stringify(body(email)),
+    body: JSON.stringify(contactRequestBody(['kestrel-it'], email)),
   });
   return { status: response.status, id: response.status === 202 ? ((await response.json()) as { id: string }).id : undefined };
 }
