@@ -5,7 +5,8 @@ import type { Audience, HttpFunctionDefinition } from '../../shared/definitions.
 import { apiEndpoints, fillPath, readProblem, type Endpoint } from '../support/api.js';
 import { forgedKinds, forger, type Forger } from '../support/forged-tokens.js';
 import { startTestHost, type TestHost } from '../support/host.js';
-import { buildWorld, delegatedInvitation, directoryEntry, type World } from '../support/world.js';
+import { directoryEntry } from '../support/relationships.js';
+import { buildWorld, delegatedInvitation, type World } from '../support/world.js';
 
 /**
  * Every protected route × every way a token can be wrong → the designed answer, with nothing of

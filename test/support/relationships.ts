@@ -14,23 +14,24 @@ export interface SeededPartner {
   contactEmail: string;
 }
 
+/** A directory entry as the operator writes it (`PUT /api/partners/{id}`). */
+export const directoryEntry = (p: Omit<SeededPartner, 'id'>) => ({
+  displayName: p.displayName,
+  tenantId: p.tenantId,
+  programId: 'csp-direct',
+  locations: [{ country: 'DE', city: 'Berlin' }],
+  organizationSizes: ['10-49', '50-249'],
+  services: ['Cloud migration'],
+  industries: ['Retail'],
+  languages: ['en', 'de'],
+  website: 'https://partner.example.test',
+  contactEmail: p.contactEmail,
+  description: `${p.displayName} helps organizations move to the cloud.`,
+});
+
 /** Writes a directory entry through the directory's own repository, as the operator's PUT stores it. */
 export async function seedPartner(partner: SeededPartner & { active?: boolean }): Promise<SeededPartner> {
-  await putDirectoryEntry(
-    partner.id,
-    directoryEntryInputSchema.parse({
-      displayName: partner.displayName,
-      tenantId: partner.tenantId,
-      programId: `mpn-${partner.id}`,
-      locations: [{ country: 'US' }],
-      organizationSizes: ['50-249'],
-      contactEmail: partner.contactEmail,
-      active: partner.active ?? true,
-      website: 'https://partner.example.test',
-      description: `${partner.displayName} helps organizations move to the cloud.`,
-    }),
-    undefined,
-  );
+  await putDirectoryEntry(partner.id, directoryEntryInputSchema.parse({ ...directoryEntry(partner), active: partner.active ?? true }), undefined);
   return partner;
 }
 

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { TestHost } from './host.js';
-import { emailFor, invitationLink, json, type SeededPartner } from './relationships.js';
+import { directoryEntry, emailFor, invitationLink, json, type SeededPartner } from './relationships.js';
 
 /**
  * A small world for the hardening tests: two partners in their own tenants, a customer with a
@@ -58,21 +58,6 @@ export async function inviteCustomer(t: TestHost, partner: SeededPartner, partne
   const { id } = (await response.json()) as { id: string };
   return { id, code: invitationLink(await emailFor(t, `invitation:${id}:`)).code };
 }
-
-/** A directory entry as the operator writes it (`PUT /api/partners/{id}`). */
-export const directoryEntry = (p: Omit<SeededPartner, 'id'>) => ({
-  displayName: p.displayName,
-  tenantId: p.tenantId,
-  programId: 'csp-direct',
-  locations: [{ country: 'DE', city: 'Berlin' }],
-  organizationSizes: ['10-49', '50-249'],
-  services: ['Cloud migration'],
-  industries: ['Retail'],
-  languages: ['en', 'de'],
-  website: 'https://partner.example.test',
-  contactEmail: p.contactEmail,
-  description: `${p.displayName} helps organizations move to the cloud.`,
-});
 
 /** Adds a partner to the directory through the API, as an operator does. */
 export async function addPartner(t: TestHost, partner: SeededPartner): Promise<SeededPartner> {
