@@ -26,6 +26,16 @@ export const settingsSchema = z.object({
   /** Where signing keys come from: an https URL of a JWKS, or `file:<path>` for the local signing key. */
   AUTH_JWKS_URI: z.string().regex(/^(https?:\/\/|file:).+/, 'must be an http(s) URL or file:<path>'),
 
+  /**
+   * The service's own Entra ID tenant(s), comma-separated: only a Directory.Admin signed in to one
+   * of them may change the directory. The API is multi-tenant, so any tenant that consents can give
+   * its users the app role; the tenant is what makes an operator.
+   */
+  OPERATOR_TENANT_IDS: z
+    .string()
+    .transform((v) => v.split(',').map((id) => id.trim()).filter(Boolean))
+    .pipe(z.array(guid).min(1, 'must name at least one tenant id')),
+
   /** Absolute base URL of the web pages; links in emails start with it. */
   PUBLIC_BASE_URL: url.transform((v) => v.replace(/\/+$/, '')),
   /** Browser origins allowed to call the API cross-origin, comma-separated; empty means none. */
@@ -69,6 +79,8 @@ export type EmailTransport =
 export interface Settings {
   storage: StorageConnection;
   auth: { issuer: string; audience: string; jwksUri: string };
+  /** Lowercase tenant ids whose Directory.Admin callers are the directory's operators. */
+  operatorTenantIds: string[];
   publicBaseUrl: string;
   allowedOrigins: string[];
   email: EmailTransport;
@@ -90,8 +102,10 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
   if (!parsed.success) {
     throw new SettingsError(
       parsed.error.issues.map((i) => {
-        const name = i.path.join('.');
-        return env[name] === undefined ? `${name} is missing` : `${name} ${i.message}`;
+        const name = String(i.path[0]);
+        // A list setting (comma-separated) says which of its values is wrong.
+        const which = i.path.length > 1 ? ` (value ${Number(i.path[1]) + 1})` : '';
+        return env[name] === undefined ? `${name} is missing` : `${name}${which} ${i.message}`;
       }),
     );
   }
@@ -140,6 +154,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
   return {
     storage,
     auth: { issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE, jwksUri: s.AUTH_JWKS_URI },
+    operatorTenantIds: s.OPERATOR_TENANT_IDS,
     publicBaseUrl: s.PUBLIC_BASE_URL,
     allowedOrigins: s.ALLOWED_ORIGINS,
     email,

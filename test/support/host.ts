@@ -14,6 +14,8 @@ import { wipeStorage, workerConnectionString } from './storage.js';
 
 export const testIssuer = 'https://login.local.test/{tenantid}/v2.0';
 export const testAudience = 'api://partner-relationships-test';
+/** The service's own tenant in tests (OPERATOR_TENANT_IDS): its Directory.Admin callers are the operators. */
+export const operatorTenantId = '99999999-9999-4999-8999-999999999999';
 
 export interface TestHost {
   url: string;
@@ -55,6 +57,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     AUTH_ISSUER: testIssuer,
     AUTH_AUDIENCE: testAudience,
     AUTH_JWKS_URI: `file:${jwksPath}`,
+    OPERATOR_TENANT_IDS: operatorTenantId,
     PUBLIC_BASE_URL: 'http://localhost:7071',
     EMAIL_OUTBOX_DIR: outboxDir,
     CUSTOMER_AGREEMENT_URL: 'https://agreements.example.test/customer-agreement',

@@ -7,6 +7,7 @@ const local = {
   AUTH_ISSUER: 'https://login.local.test/{tenantid}/v2.0',
   AUTH_AUDIENCE: 'api://partner-relationships-local',
   AUTH_JWKS_URI: 'file:.local/auth/jwks.json',
+  OPERATOR_TENANT_IDS: '99999999-9999-4999-8999-999999999999',
   PUBLIC_BASE_URL: 'http://localhost:7071/',
   EMAIL_OUTBOX_DIR: '.local/outbox',
   CUSTOMER_AGREEMENT_URL: 'https://agreements.example.test/ca',
@@ -84,6 +85,19 @@ describe('settings', () => {
       'https://b.example',
     ]);
     expect(problemsOf({ ...local, ALLOWED_ORIGINS: 'a.example' })[0]).toMatch(/^ALLOWED_ORIGINS/);
+  });
+
+  it('requires the operator tenants: at least one, each a GUID, kept lowercase', () => {
+    const { OPERATOR_TENANT_IDS: _, ...rest } = local;
+    expect(problemsOf(rest)).toEqual(['OPERATOR_TENANT_IDS is missing']);
+    expect(problemsOf({ ...local, OPERATOR_TENANT_IDS: ' , ' })).toEqual(['OPERATOR_TENANT_IDS must name at least one tenant id']);
+    expect(problemsOf({ ...local, OPERATOR_TENANT_IDS: '99999999-9999-4999-8999-999999999999,contoso.onmicrosoft.com' })).toEqual([
+      'OPERATOR_TENANT_IDS (value 2) must be a GUID',
+    ]);
+    expect(loadSettings({ ...local, OPERATOR_TENANT_IDS: 'AAAAAAAA-0000-4000-8000-00000000000A, 99999999-9999-4999-8999-999999999999' }).operatorTenantIds).toEqual([
+      'aaaaaaaa-0000-4000-8000-00000000000a',
+      '99999999-9999-4999-8999-999999999999',
+    ]);
   });
 
   it('reads web sign-in (MSAL) only as a pair of client id and scope', () => {
