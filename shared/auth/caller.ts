@@ -2,7 +2,7 @@ import type { HttpRequest } from '@azure/functions';
 import type { JWTVerifyGetKey } from 'jose';
 import { settings } from '../config.js';
 import { AppError } from '../http/problem.js';
-import { customerAdminRoles } from './roles.js';
+import { appRoles, customerAdminRoles } from './roles.js';
 import { bearerToken, jwksFromUri, verifyAccessToken, type Caller } from './token.js';
 
 let keys: { uri: string; get: JWTVerifyGetKey } | undefined;
@@ -27,6 +27,19 @@ const sameTenant = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 /** The caller must hold an app role of this API (e.g. Partner.Manage). */
 export function requireAppRole(caller: Caller, role: string): void {
   if (!caller.appRoles.includes(role)) throw new AppError('forbidden', `This needs the app role ${role}.`);
+}
+
+/**
+ * The caller must be an operator of the directory: app role Directory.Admin, signed in to one of
+ * the service's own tenants (OPERATOR_TENANT_IDS). The app is multi-tenant, so any tenant that
+ * consents can give its users the app role; only the tenant makes the role mean "operator". The
+ * directory is public, so another tenant's Directory.Admin learns nothing from a 403.
+ */
+export function requireOperator(caller: Caller): void {
+  requireAppRole(caller, appRoles.directoryAdmin);
+  if (!settings().operatorTenantIds.some((id) => sameTenant(id, caller.tenantId))) {
+    throw new AppError('forbidden', `This needs the app role ${appRoles.directoryAdmin} in the service's own tenant.`);
+  }
 }
 
 /**

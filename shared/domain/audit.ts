@@ -29,7 +29,11 @@ export type AuditAction =
   | 'relationship.terminationRequested'
   | 'relationship.terminated'
   | 'agreement.accepted'
-  | 'settings.updated';
+  | 'settings.updated'
+  | 'directory.created'
+  | 'directory.updated'
+  | 'directory.deactivated'
+  | 'directory.tenantChanged';
 
 export interface AuditEvent {
   /** Stable for a given state change, so writing it again after a crash is the same event. */
@@ -37,7 +41,7 @@ export interface AuditEvent {
   time: string;
   action: AuditAction;
   actor: { tenantId: string; objectId: string; name: string | undefined };
-  target: { type: 'invitation' | 'relationship' | 'agreement' | 'settings'; id: string };
+  target: { type: 'invitation' | 'relationship' | 'agreement' | 'settings' | 'directoryEntry'; id: string };
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   invocationId: string;

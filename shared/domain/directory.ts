@@ -100,3 +100,38 @@ export function publicProfile(entry: DirectoryEntry): PublicProfile {
 
 /** The operator's view: everything, contact email included. */
 export const directoryEntrySchema = directoryEntryInputSchema.extend({ id: z.string(), updatedAt: z.string() });
+
+/**
+ * What the operator sends to move an entry to another Entra ID tenant (`POST …/tenant-change`,
+ * under If-Match): a PUT never changes the tenant, because the tenant decides whose staff read
+ * the partner's leads and manage its relationships.
+ */
+export const tenantChangeSchema = z.object({
+  tenantId: tenantIdSchema,
+  /** Why, in the operator's words: kept in the partner's audit log and sent to the partner. */
+  reason: z.string().trim().min(1).max(1000),
+});
+export type TenantChange = z.output<typeof tenantChangeSchema>;
+
+/** Each field of an entry as people read it (in emails to the partner). */
+export const directoryFieldLabels: Record<keyof DirectoryEntryFields, string> = {
+  displayName: 'name',
+  tenantId: 'tenant',
+  programId: 'program id',
+  locations: 'locations',
+  organizationSizes: 'organization sizes',
+  services: 'services',
+  industries: 'industries',
+  languages: 'languages',
+  website: 'website',
+  contactEmail: 'contact email',
+  description: 'description',
+  certified: 'certified',
+  active: 'listed',
+};
+
+/** The fields whose values differ between two versions of an entry, in the order of the entry's fields. */
+export function changedFields(before: DirectoryEntryFields, after: DirectoryEntryFields): (keyof DirectoryEntryFields)[] {
+  const fields = Object.keys(directoryFieldLabels) as (keyof DirectoryEntryFields)[];
+  return fields.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+}

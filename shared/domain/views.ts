@@ -116,7 +116,7 @@ export const auditEventSchema = z.object({
   time,
   action: z.string(),
   actor: z.object({ tenantId: z.string(), objectId: z.string(), name: z.string().optional() }),
-  target: z.object({ type: z.enum(['invitation', 'relationship', 'agreement', 'settings']), id: z.string() }),
+  target: z.object({ type: z.enum(['invitation', 'relationship', 'agreement', 'settings', 'directoryEntry']), id: z.string() }),
   before: z.record(z.string(), z.unknown()).nullable(),
   after: z.record(z.string(), z.unknown()).nullable(),
   invocationId: z.string(),

@@ -95,6 +95,18 @@ export const templateDataSchemas = {
     endsAt: isoTime,
     daysLeft: z.number().int().min(0),
   }),
+  /** To the partner's contact (the old and the new one when it changed): an operator changed the partner's directory entry. */
+  directoryEntryChanged: z.object({
+    partnerId: id,
+    partnerName: text(200),
+    change: z.enum(['updated', 'deactivated', 'tenantChanged']),
+    changedAt: isoTime,
+    /** The fields that changed, as people read them. */
+    changedFields: z.array(text(100)),
+    contactEmail: z.object({ from: z.email(), to: z.email() }).optional(),
+    tenant: z.object({ from: id, to: id }).optional(),
+    reason: text(1000).optional(),
+  }),
 } as const;
 
 export type TemplateName = keyof typeof templateDataSchemas;

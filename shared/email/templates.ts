@@ -322,6 +322,49 @@ const templates: Templates = {
           ],
           footer: `You receive this email because ${d.partnerName} has a relationship with this customer.`,
         },
+
+  directoryEntryChanged: (d) => {
+    const blocks: Block[] = [];
+    if (d.change === 'tenantChanged') {
+      blocks.push(
+        {
+          kind: 'paragraph',
+          text: `A directory operator moved ${d.partnerName} to another Entra ID tenant on ${when(d.changedAt)}. Staff signed in to the new tenant now read its leads and manage its invitations and relationships; staff of the previous tenant no longer can.`,
+        },
+        ...(d.tenant ? [{ kind: 'facts' as const, rows: [{ label: 'Previous tenant', value: d.tenant.from }, { label: 'New tenant', value: d.tenant.to }] }] : []),
+        ...(d.reason ? [{ kind: 'quote' as const, title: 'Reason given', text: d.reason }] : []),
+      );
+    } else if (d.change === 'deactivated') {
+      blocks.push({
+        kind: 'paragraph',
+        text: `A directory operator deactivated the entry of ${d.partnerName} on ${when(d.changedAt)}. The entry is kept, but visitors no longer find ${d.partnerName} in the directory or send it contact requests.`,
+      });
+    } else {
+      blocks.push(
+        { kind: 'paragraph', text: `A directory operator changed the entry of ${d.partnerName} in the partner directory on ${when(d.changedAt)}.` },
+        {
+          kind: 'facts',
+          rows: [
+            { label: 'Changed', value: d.changedFields.join(', ') },
+            ...(d.contactEmail ? [{ label: 'Contact email', value: `${d.contactEmail.from} → ${d.contactEmail.to}` }] : []),
+          ],
+        },
+        ...(d.contactEmail ? [{ kind: 'paragraph' as const, text: 'New contact requests go to the new contact email.' }] : []),
+      );
+    }
+    blocks.push({ kind: 'paragraph', text: `If ${d.partnerName} did not ask for this change, contact the operators of the partner directory at once.` });
+    const title = {
+      updated: `The directory entry of ${d.partnerName} was changed`,
+      deactivated: `${d.partnerName} was removed from the partner directory`,
+      tenantChanged: `The Entra ID tenant of ${d.partnerName} was changed`,
+    }[d.change];
+    return {
+      subject: title,
+      heading: title,
+      blocks,
+      footer: `You receive this email because this address is, or was until this change, the contact of ${d.partnerName} in the partner directory. Entry ${d.partnerId}.`,
+    };
+  },
 };
 
 /** Validates the job's data against its template's schema and renders subject, HTML and text. */

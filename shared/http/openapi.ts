@@ -25,7 +25,7 @@ const audienceText: Record<Audience, string> = {
   signedIn: 'Any signed-in caller (Entra ID bearer token).',
   partner: "Partner staff: a token from the partner's own tenant with app role Partner.Manage.",
   customerAdmin: "A Global or Billing administrator of the customer's tenant.",
-  operator: 'Operators with app role Directory.Admin.',
+  operator: "Operators: app role Directory.Admin in one of the service's own tenants (OPERATOR_TENANT_IDS); the app role in any other tenant is refused (403).",
 };
 
 function objectProperties(schema: z.ZodType | undefined): [string, Record<string, unknown>, boolean][] {

@@ -9,6 +9,7 @@ const problemKinds = {
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'The resource is not in a state that allows this' },
+  'tenant-change': { status: 409, title: "A partner's tenant changes only through its own operation" },
   gone: { status: 410, title: 'The resource is no longer available' },
   'precondition-failed': { status: 412, title: 'The resource has changed' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },

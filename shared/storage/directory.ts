@@ -1,8 +1,7 @@
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { DirectorySearchIndex } from '../domain/directory-search.js';
-import type { DirectoryEntry, DirectoryEntryFields } from '../domain/directory.js';
-import { mapStorageConflict, storageStatus } from '../http/etag.js';
-import { AppError } from '../http/problem.js';
+import type { DirectoryEntry } from '../domain/directory.js';
+import { storageStatus } from '../http/etag.js';
 import { storage } from './clients.js';
 import { etagOf, readEntity } from './entities.js';
 import { tableNames } from './names.js';
@@ -97,57 +96,23 @@ export async function readDirectoryEntry(id: string): Promise<StoredDirectoryEnt
 }
 
 /**
- * Creates or replaces an entry. With `ifMatch` only the version the caller read is replaced
- * (412 otherwise, also when the entry is gone); without it, the entry is created or overwritten.
+ * Writes an entry: creates it when `etag` is undefined, else replaces the version at `etag`.
+ * Answers the new ETag, or undefined when another write came first (it exists already, changed
+ * or is gone): the caller decides whether to read again or to answer 412.
  */
-export async function putDirectoryEntry(
-  id: string,
-  input: DirectoryEntryFields,
-  ifMatch: string | undefined,
-): Promise<StoredDirectoryEntry & { created: boolean }> {
+export async function writeDirectoryEntry(entry: DirectoryEntry, etag: string | undefined): Promise<string | undefined> {
   const table = await directoryTable();
-  const entry: DirectoryEntry = { ...input, id, updatedAt: new Date().toISOString() };
   const entity = toEntity(entry);
-  let created = false;
-  let etag: string;
+  let written: string;
   try {
-    if (ifMatch) {
-      etag = etagOf(await table.updateEntity(entity, 'Replace', { etag: ifMatch }));
-    } else {
-      try {
-        etag = etagOf(await table.createEntity(entity));
-        created = true;
-      } catch (error) {
-        if (storageStatus(error) !== 409) throw error;
-        etag = etagOf(await table.upsertEntity(entity, 'Replace'));
-      }
-    }
+    written = etagOf(etag === undefined ? await table.createEntity(entity) : await table.updateEntity(entity, 'Replace', { etag }));
   } catch (error) {
-    if (storageStatus(error) === 404) throw new AppError('precondition-failed', 'There is no entry with that ETag; read it again.');
-    mapStorageConflict(error, { changed: 'The entry changed since you read it; read it again and retry.' });
+    const status = storageStatus(error);
+    if (status === 409 || status === 412 || status === 404) return undefined;
+    throw error;
   }
-  noteChange(table, entry, etag);
-  return { entry, etag, created };
-}
-
-/** Marks an entry inactive (it stays for history); without `ifMatch` retries a lost race. */
-export async function deactivateDirectoryEntry(id: string, ifMatch: string | undefined): Promise<StoredDirectoryEntry> {
-  const table = await directoryTable();
-  for (let attempt = 0; ; attempt++) {
-    const current = await readDirectoryEntry(id);
-    if (!current) throw new AppError('not-found', `There is no directory entry ${id}.`);
-    const entry: DirectoryEntry = { ...current.entry, active: false, updatedAt: new Date().toISOString() };
-    try {
-      const etag = etagOf(
-        await table.updateEntity({ partitionKey: partition, rowKey: id, active: false, updatedAt: entry.updatedAt }, 'Merge', { etag: ifMatch ?? current.etag }),
-      );
-      noteChange(table, entry, etag);
-      return { entry, etag };
-    } catch (error) {
-      if (!ifMatch && storageStatus(error) === 412 && attempt < 3) continue;
-      mapStorageConflict(error, { changed: 'The entry changed since you read it; read it again and retry.' });
-    }
-  }
+  noteChange(table, entry, written);
+  return written;
 }
 
 /** Whether the directory has no entries at all (the demo seed fills only an empty one). */

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { DirectoryEntryInput } from '../../shared/domain/directory.js';
-import type { TestHost } from '../support/host.js';
+import { operatorTenantId, type TestHost } from '../support/host.js';
 
 /** A partner of the directory, written through the operator API as an operator would. */
 export async function putPartner(t: TestHost, id: string, entry: Partial<DirectoryEntryInput> & { displayName: string }): Promise<{ id: string; tenantId: string }> {
   const tenantId = entry.tenantId ?? randomUUID();
   const response = await t.fetch(`/api/partners/${id}`, {
     method: 'PUT',
-    token: await t.token('operator', randomUUID()),
+    token: await t.token('operator', operatorTenantId),
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       tenantId,

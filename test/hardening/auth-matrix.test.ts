@@ -4,7 +4,7 @@ import { directoryRoles } from '../../shared/auth/roles.js';
 import type { Audience, HttpFunctionDefinition } from '../../shared/definitions.js';
 import { apiEndpoints, fillPath, readProblem, type Endpoint } from '../support/api.js';
 import { forgedKinds, forger, type Forger } from '../support/forged-tokens.js';
-import { startTestHost, type TestHost } from '../support/host.js';
+import { operatorTenantId, startTestHost, type TestHost } from '../support/host.js';
 import { directoryEntry } from '../support/relationships.js';
 import { buildWorld, delegatedInvitation, type World } from '../support/world.js';
 
@@ -35,6 +35,8 @@ function validRequest(name: string): { params: Record<string, string>; query?: R
     case 'partners-put':
     case 'partners-delete':
       return { params: { partnerId: 'matrix-partner' }, ...(name === 'partners-put' ? { body: directoryEntry({ tenantId: world.otherTenantId, displayName: 'Matrix Partner', contactEmail: 'matrix@partner.example.test' }) } : {}) };
+    case 'partners-tenant-change':
+      return { params: { partnerId: 'matrix-partner' }, body: { tenantId: world.otherPartner.tenantId, reason: 'The partner moved tenants.' } };
     case 'invitations-create':
       return { params, body: delegatedInvitation(world.customerTenantId) };
     case 'invitations-review':
@@ -64,7 +66,7 @@ function callers(audience: Audience) {
     partner: { tenantId: partnerTenant, roles: ['Partner.Manage'] },
     customerAdmin: { tenantId: customer, wids: [directoryRoles.globalAdministrator] },
     signedIn: { tenantId: customer, wids: [directoryRoles.globalAdministrator] },
-    operator: { tenantId: world.otherTenantId, roles: ['Directory.Admin'] },
+    operator: { tenantId: operatorTenantId, roles: ['Directory.Admin'] },
     anyone: { tenantId: customer },
   }[audience];
   const wrongRole = {
@@ -77,7 +79,10 @@ function callers(audience: Audience) {
     customerAdmin: { tenantId: world.otherTenantId, wids: [directoryRoles.globalAdministrator] },
     signedIn: { tenantId: world.otherTenantId, wids: [directoryRoles.globalAdministrator] },
   }[audience as 'partner' | 'customerAdmin' | 'signedIn'];
-  return { right, wrongRole, otherTenant };
+  // The app is multi-tenant: any tenant that consents can give its users Directory.Admin. The
+  // directory is public, so such a caller is refused (403) rather than told it does not exist.
+  const roleInAnotherTenant = { operator: { tenantId: world.otherTenantId, roles: ['Directory.Admin'] } }[audience as 'operator'];
+  return { right, wrongRole, otherTenant, roleInAnotherTenant };
 }
 
 /** Routes with no tenant of their own: any tenant's signed-in user may call them. */
@@ -116,7 +121,7 @@ describe('auth matrix: every protected route × every bad token or caller', () =
   for (const f of protectedFunctions) {
     it(`${f.name} (${f.doc.audience})`, async () => {
       const endpoint = endpoints.find((e) => e.name === f.name)!;
-      const { right, wrongRole, otherTenant } = callers(f.doc.audience);
+      const { right, wrongRole, otherTenant, roleInAnotherTenant } = callers(f.doc.audience);
       const problems: string[] = [];
       for (const kind of forgedKinds) {
         const response = await call(endpoint, await forge.authorization(kind, right));
@@ -125,6 +130,10 @@ describe('auth matrix: every protected route × every bad token or caller', () =
       }
       if (wrongRole) {
         const wrong = await mismatch(endpoint, 'valid token without the role', await call(endpoint, await forge.authorization('valid', wrongRole)), 403);
+        if (wrong) problems.push(wrong);
+      }
+      if (roleInAnotherTenant) {
+        const wrong = await mismatch(endpoint, 'the app role in a tenant that is not the service’s', await call(endpoint, await forge.authorization('valid', roleInAnotherTenant)), 403);
         if (wrong) problems.push(wrong);
       }
       if (otherTenant && !tenantless.has(f.name)) {

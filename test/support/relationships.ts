@@ -4,7 +4,7 @@ import { allFunctions } from '../../functions/all.js';
 import { invocationContext } from '../../local/invocation.js';
 import type { OutboxSidecar } from '../../shared/email/outbox.js';
 import { directoryEntryInputSchema } from '../../shared/domain/directory.js';
-import { putDirectoryEntry } from '../../shared/storage/directory.js';
+import { writeDirectoryEntry } from '../../shared/storage/directory.js';
 import { eventually, type TestHost } from './host.js';
 
 export interface SeededPartner {
@@ -31,7 +31,8 @@ export const directoryEntry = (p: Omit<SeededPartner, 'id'>) => ({
 
 /** Writes a directory entry through the directory's own repository, as the operator's PUT stores it. */
 export async function seedPartner(partner: SeededPartner & { active?: boolean }): Promise<SeededPartner> {
-  await putDirectoryEntry(partner.id, directoryEntryInputSchema.parse({ ...directoryEntry(partner), active: partner.active ?? true }), undefined);
+  const fields = directoryEntryInputSchema.parse({ ...directoryEntry(partner), active: partner.active ?? true });
+  if (!(await writeDirectoryEntry({ ...fields, id: partner.id, updatedAt: new Date().toISOString() }, undefined))) throw new Error(`partner ${partner.id} exists already`);
   return partner;
 }
 

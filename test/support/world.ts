@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { TestHost } from './host.js';
+import { operatorTenantId, type TestHost } from './host.js';
 import { directoryEntry, emailFor, invitationLink, json, type SeededPartner } from './relationships.js';
 
 /**
@@ -61,7 +61,7 @@ export async function inviteCustomer(t: TestHost, partner: SeededPartner, partne
 
 /** Adds a partner to the directory through the API, as an operator does. */
 export async function addPartner(t: TestHost, partner: SeededPartner): Promise<SeededPartner> {
-  const operator = await t.token('operator', worldTenants.other, { name: 'Oscar Operator' });
+  const operator = await t.token('operator', operatorTenantId, { name: 'Oscar Operator' });
   const response = await t.fetch(`/api/partners/${partner.id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(directoryEntry(partner)), token: operator });
   expect(response.status, await response.clone().text()).toBeLessThan(300);
   return partner;
@@ -81,7 +81,7 @@ export async function buildWorld(t: TestHost): Promise<World> {
     helpdesk: await token('helpdesk-admin', customer, 'hal'),
     user: await token('user', customer, 'uma'),
     otherAdmin: await token('global-admin', worldTenants.other, 'otto'),
-    operator: await token('operator', worldTenants.other, 'oscar'),
+    operator: await token('operator', operatorTenantId, 'oscar'),
   };
   const acceptedInvitation = await inviteCustomer(t, partner, tokens.partner, delegatedInvitation(customer));
   const accept = await t.fetch(`/api/invitations/${acceptedInvitation.id}/accept`, {

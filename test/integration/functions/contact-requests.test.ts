@@ -5,7 +5,7 @@ import type { DirectoryEntryInput } from '../../../shared/domain/directory.js';
 import type { OutboxSidecar } from '../../../shared/email/outbox.js';
 import { enqueue } from '../../../shared/storage/clients.js';
 import { queueNames, tableNames } from '../../../shared/storage/names.js';
-import { eventually, startTestHost, type TestHost } from '../../support/host.js';
+import { eventually, operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
 
 const tenantA = 'aaaaaaaa-0000-4000-8000-00000000000a';
 const tenantB = 'bbbbbbbb-0000-4000-8000-00000000000b';
@@ -23,7 +23,7 @@ const partners: [string, string, Partial<DirectoryEntryInput>][] = [
 
 beforeAll(async () => {
   t = await startTestHost();
-  const operator = await t.token('operator', tenantA);
+  const operator = await t.token('operator', operatorTenantId);
   for (const [id, tenantId, fields] of partners) {
     const body: DirectoryEntryInput = {
       displayName: id.replace(/-/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase()),

@@ -3,15 +3,14 @@ import { generateDemoDirectory, seedDemoDirectory } from '../../../local/demo-di
 import type { DirectoryEntryInput } from '../../../shared/domain/directory.js';
 import { directoryIndexTtlMs } from '../../../shared/storage/directory.js';
 import { tableNames } from '../../../shared/storage/names.js';
-import { eventually, startTestHost, type TestHost } from '../../support/host.js';
+import { eventually, operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
 
-const operatorTenant = '99999999-9999-4999-8999-999999999999';
 let t: TestHost;
 let operator: string;
 
 beforeAll(async () => {
   t = await startTestHost();
-  operator = await t.token('operator', operatorTenant);
+  operator = await t.token('operator', operatorTenantId);
 });
 afterAll(() => t.stop());
 
@@ -94,7 +93,7 @@ describe('directory entries (operator)', () => {
   });
 
   it('lets only Directory.Admin write entries', async () => {
-    const partner = await t.token('partner', operatorTenant);
+    const partner = await t.token('partner', operatorTenantId);
     const response = await t.fetch('/api/partners/sneaky', { method: 'PUT', token: partner, headers: { 'content-type': 'application/json' }, body: JSON.stringify(input('Sneaky')) });
     expect(response.status).toBe(403);
     expect((await t.fetch('/api/partners/sneaky', { method: 'PUT', body: '{}' })).status).toBe(401);

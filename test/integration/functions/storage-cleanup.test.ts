@@ -4,7 +4,7 @@ import { invocationContext } from '../../../local/invocation.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import { hashedKey } from '../../../shared/storage/hashed-key.js';
 import { type TableName, tableNames } from '../../../shared/storage/names.js';
-import { startTestHost, type TestHost } from '../../support/host.js';
+import { operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
 import { contactRequestBody } from '../../support/world.js';
 
 let t: TestHost;
@@ -14,7 +14,7 @@ const at = (hours: number) => setClock(new Date(t0 + hours * hour));
 
 beforeAll(async () => {
   t = await startTestHost();
-  const operator = await t.token('operator', 'aaaaaaaa-0000-4000-8000-00000000000a');
+  const operator = await t.token('operator', operatorTenantId);
   const entry = {
     displayName: 'Kestrel IT',
     tenantId: 'aaaaaaaa-0000-4000-8000-00000000000a',

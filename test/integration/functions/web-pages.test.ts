@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHost, type TestHost } from '../../support/host.js';
+import { operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
 
 let t: TestHost;
 beforeAll(async () => {
   t = await startTestHost();
-  const operator = await t.token('operator', randomUUID());
+  const operator = await t.token('operator', operatorTenantId);
   const put = await t.fetch('/api/partners/alpenblick-it', {
     method: 'PUT',
     token: operator,

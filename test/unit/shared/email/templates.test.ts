@@ -7,7 +7,11 @@ const tenant = '33333333-3333-3333-3333-333333333333';
 const helpdesk = { id: '729827e3-9c14-49f7-bb1b-9608f156bbb8', name: 'Helpdesk Administrator', description: 'Resets passwords and handles service requests.' };
 
 /** One realistic example of every email the product sends. */
-const examples: { [T in TemplateName]: TemplateData<T> } & { relationshipEndingReminderToPartner: TemplateData<'relationshipEndingReminder'> } = {
+const examples: { [T in TemplateName]: TemplateData<T> } & {
+  relationshipEndingReminderToPartner: TemplateData<'relationshipEndingReminder'>;
+  directoryEntryDeactivated: TemplateData<'directoryEntryChanged'>;
+  directoryEntryTenantChanged: TemplateData<'directoryEntryChanged'>;
+} = {
   contactRequestToPartner: {
     contactRequestId: 'cr-1',
     partnerId: 'contoso',
@@ -88,7 +92,39 @@ const examples: { [T in TemplateName]: TemplateData<T> } & { relationshipEndingR
     endsAt: '2025-04-03T00:00:00Z',
     daysLeft: 1,
   },
+  directoryEntryChanged: {
+    partnerId: 'contoso',
+    partnerName: 'Contoso Partners',
+    change: 'updated',
+    changedAt: '2025-03-04T09:30:00Z',
+    changedFields: ['contact email', 'description'],
+    contactEmail: { from: 'deals@contoso.example', to: 'sales@contoso.example' },
+  },
+  directoryEntryDeactivated: {
+    partnerId: 'contoso',
+    partnerName: 'Contoso Partners',
+    change: 'deactivated',
+    changedAt: '2025-03-04T09:30:00Z',
+    changedFields: ['listed'],
+  },
+  directoryEntryTenantChanged: {
+    partnerId: 'contoso',
+    partnerName: 'Contoso Partners',
+    change: 'tenantChanged',
+    changedAt: '2025-03-04T09:30:00Z',
+    changedFields: ['tenant'],
+    tenant: { from: tenant, to: '44444444-4444-4444-4444-444444444444' },
+    reason: 'Contoso moved to a new tenant after its merger with Northwind (ticket 4711).',
+  },
 };
+
+/** Examples of one template's other cases, by the template they render. */
+const variants: Record<string, TemplateName> = {
+  relationshipEndingReminderToPartner: 'relationshipEndingReminder',
+  directoryEntryDeactivated: 'directoryEntryChanged',
+  directoryEntryTenantChanged: 'directoryEntryChanged',
+};
+const templateOf = (example: string) => (variants[example] ?? example) as TemplateName;
 
 const subjects = {
   contactRequestToPartner: 'New contact request from Grace Hopper at Fabrikam',
@@ -100,6 +136,9 @@ const subjects = {
   relationshipTerminated: 'Contoso Partners ended its relationship with Fabrikam',
   relationshipEndingReminder: 'The admin roles of Contoso Partners in your organization end in 7 days',
   relationshipEndingReminderToPartner: `Your admin roles for customer tenant ${tenant} end in 1 day`,
+  directoryEntryChanged: 'The directory entry of Contoso Partners was changed',
+  directoryEntryDeactivated: 'Contoso Partners was removed from the partner directory',
+  directoryEntryTenantChanged: 'The Entra ID tenant of Contoso Partners was changed',
 };
 
 describe('email templates', () => {
@@ -108,7 +147,7 @@ describe('email templates', () => {
   });
 
   for (const [example, data] of Object.entries(examples)) {
-    const template = (example === 'relationshipEndingReminderToPartner' ? 'relationshipEndingReminder' : example) as TemplateName;
+    const template = templateOf(example);
     it(`renders ${example}: a subject saying what happened, HTML and text`, async () => {
       const email = renderEmail(template, data, { publicBaseUrl });
       expect(email.subject).toBe(subjects[example as keyof typeof subjects]);
@@ -146,7 +185,7 @@ describe('hostile values', () => {
 
   it('are HTML-escaped everywhere in the HTML part', () => {
     for (const [example, data] of Object.entries(examples)) {
-      const template = (example === 'relationshipEndingReminderToPartner' ? 'relationshipEndingReminder' : example) as TemplateName;
+      const template = templateOf(example);
       // Every free-text field a producer passes through gets the hostile value.
       const poisoned = JSON.parse(
         JSON.stringify(data, (key, value: unknown) =>
