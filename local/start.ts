@@ -20,7 +20,11 @@ async function main(): Promise<void> {
   const port = Number(flags.port);
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 23)} ${line}`);
 
-  if (applyLocalSettings().created) log('created local.settings.json from local.settings.sample.json');
+  const localSettings = applyLocalSettings();
+  if (localSettings.created) log('created local.settings.json from local.settings.sample.json');
+  if (localSettings.fromSample.length > 0) {
+    log(`local.settings.json has no ${localSettings.fromSample.join(', ')}: using local.settings.sample.json's value (add it to local.settings.json to change it)`);
+  }
   let config;
   try {
     config = settings();

@@ -5,8 +5,13 @@ import { guidPattern } from '../shared/domain/ids.js';
 import { ensureLocalSigningKey, isLocalRole, localRoles, mintToken } from './keys.js';
 import { applyLocalSettings } from './settings-file.js';
 
-/** `npm run -s token -- --tenant <guid> --role <role>`: prints an access token the local host accepts. */
-const usage = `usage: npm run -s token -- --tenant <guid> --role ${Object.keys(localRoles).join('|')} [--name "Ada"] [--email ada@contoso.test] [--oid <guid>] [--minutes 60]`;
+/**
+ * `npm run -s token -- --tenant <guid> --role <role>`: prints an access token the local host
+ * accepts. `--role operator` without `--tenant` is for the first of OPERATOR_TENANT_IDS: only
+ * there does Directory.Admin make an operator.
+ */
+const usage = `usage: npm run -s token -- --tenant <guid> --role ${Object.keys(localRoles).join('|')} [--name "Ada"] [--email ada@contoso.test] [--oid <guid>] [--minutes 60]
+       (--tenant may be left out with --role operator: the first of OPERATOR_TENANT_IDS)`;
 
 const { values } = parseArgs({
   options: {
@@ -18,12 +23,14 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '60' },
   },
 });
-if (!values.tenant || !guidPattern.test(values.tenant) || !values.role || !isLocalRole(values.role) || (values.oid && !guidPattern.test(values.oid))) {
+const tenantOptional = values.role === 'operator';
+if ((!values.tenant && !tenantOptional) || (values.tenant && !guidPattern.test(values.tenant)) || !values.role || !isLocalRole(values.role) || (values.oid && !guidPattern.test(values.oid))) {
   console.error(usage);
   process.exit(2);
 }
 applyLocalSettings();
-const { auth } = settings();
+const { auth, operatorTenantIds } = settings();
+const tenantId = values.tenant?.toLowerCase() ?? operatorTenantIds[0]!;
 const jwksPath = jwksFilePath(auth.jwksUri);
 if (!jwksPath) {
   console.error('AUTH_JWKS_URI is not a local key file (file:…), so tokens come from Entra ID here, not from this command.');
@@ -32,7 +39,7 @@ if (!jwksPath) {
 const key = await ensureLocalSigningKey(jwksPath);
 console.log(
   await mintToken(key, {
-    tenantId: values.tenant.toLowerCase(),
+    tenantId,
     role: values.role,
     issuer: auth.issuer,
     audience: auth.audience,
