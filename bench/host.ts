@@ -48,6 +48,8 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
     AUTH_ISSUER: issuer,
     AUTH_AUDIENCE: audience,
     AUTH_JWKS_URI: `file:${jwksPath}`,
+    // Required by the settings; the benchmarks write no directory entries through the API.
+    OPERATOR_TENANT_IDS: '99999999-9999-4999-8999-999999999999',
     PUBLIC_BASE_URL: 'http://localhost:7071',
     ALLOWED_ORIGINS: '',
     COMMUNICATION_SERVICES_CONNECTION_STRING: '',

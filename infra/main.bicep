@@ -26,6 +26,10 @@ param resourceGroupName string = ''
 @description('AUTH_AUDIENCE: expected aud of access tokens; for Entra ID v2.0 tokens the API app registration\'s Application (client) ID.')
 param authAudience string
 
+@minLength(36)
+@description('OPERATOR_TENANT_IDS: the Entra ID tenant(s) of the service\'s own operators, comma-separated GUIDs. Only a Directory.Admin of one of these tenants may change the partner directory; the API is multi-tenant, so the app role alone proves nothing.')
+param operatorTenantIds string
+
 @description('PUBLIC_BASE_URL: absolute base URL of the web pages that emails link to; empty: the Function App\'s own https URL.')
 param publicBaseUrl string = ''
 
@@ -183,6 +187,7 @@ module api './modules/functionapp.bicep' = {
     communicationServicesEndpoint: communication.outputs.endpoint
     emailSenderAddress: communication.outputs.senderAddress
     authAudience: authAudience
+    operatorTenantIds: operatorTenantIds
     publicBaseUrl: publicBaseUrl
     allowedOrigins: allowedOrigins
     webSignInClientId: webSignInClientId

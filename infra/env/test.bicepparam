@@ -8,6 +8,10 @@ param location = 'westeurope'
 // (docs/deployment.md, "Register the API"). Entra ID v2.0 access tokens carry the client ID
 // as `aud`. Not a secret: replace the placeholder when the app is registered.
 param authAudience = '00000000-0000-0000-0000-0000000000e1'
+// OPERATOR_TENANT_IDS: the Entra ID tenant (Directory ID) your directory operators sign in to,
+// comma-separated if more than one. Only their Directory.Admin may change the directory. Not a
+// secret: replace the placeholder with your tenant ID (az account show --query tenantId -o tsv).
+param operatorTenantIds = '00000000-0000-0000-0000-0000000000e2'
 // PUBLIC_BASE_URL: empty uses the Function App's own https URL (it serves the pages);
 // set the custom domain here once one is bound to the app.
 param publicBaseUrl = ''

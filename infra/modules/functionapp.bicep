@@ -24,6 +24,8 @@ param emailSenderAddress string
 
 @description('Expected aud of access tokens: the API application ID URI or client id.')
 param authAudience string
+@description('Tenant(s) whose Directory.Admin callers are the directory\'s operators, comma-separated GUIDs.')
+param operatorTenantIds string
 @description('Absolute base URL of the web pages (links in emails). Empty: this app\'s own https URL.')
 param publicBaseUrl string = ''
 @description('Browser origins allowed to call the API cross-origin, comma-separated.')
@@ -156,6 +158,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       AUTH_ISSUER: 'https://login.microsoftonline.com/{tenantid}/v2.0'
       AUTH_AUDIENCE: authAudience
       AUTH_JWKS_URI: 'https://login.microsoftonline.com/common/discovery/v2.0/keys'
+      // Any tenant that consents can give its users Directory.Admin: only these tenants' count.
+      OPERATOR_TENANT_IDS: operatorTenantIds
 
       PUBLIC_BASE_URL: empty(publicBaseUrl) ? 'https://${functionApp.properties.defaultHostName}' : publicBaseUrl
       ALLOWED_ORIGINS: allowedOrigins

@@ -20,6 +20,7 @@ import {
   secretProblems,
 } from './checks.js';
 import { requiredSettings, settingsProblems } from './settings.js';
+import { settingsSchema } from '../../shared/config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const infra = path.join(root, 'infra');
@@ -99,7 +100,7 @@ describe('infra: parameters per environment', async () => {
   it('main.bicep has required parameters to check', () => {
     expect(parameters(main).length).toBeGreaterThan(0);
     expect(parameters(main).filter((p) => !p.hasDefault).map((p) => p.name)).toEqual(
-      expect.arrayContaining(['environmentName', 'location', 'authAudience']),
+      expect.arrayContaining(['environmentName', 'location', 'authAudience', 'operatorTenantIds']),
     );
   });
 
@@ -136,6 +137,13 @@ describe('infra: parameters per environment', async () => {
   it.each(environments)('env/%s.bicepparam sets AUTH_AUDIENCE to a client ID (the aud of v2.0 tokens, which AUTH_ISSUER expects)', async (env) => {
     const f = await parseBicep(at('env', `${env}.bicepparam`));
     expect(f.source).toMatch(/^param authAudience = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'$/im);
+  });
+
+  it.each(environments)('env/%s.bicepparam names the operator tenants as OPERATOR_TENANT_IDS accepts them', async (env) => {
+    const f = await parseBicep(at('env', `${env}.bicepparam`));
+    const value = /^param operatorTenantIds = '([^']*)'$/m.exec(f.source)?.[1];
+    expect(value, 'operatorTenantIds').toBeDefined();
+    expect(settingsSchema.shape.OPERATOR_TENANT_IDS.safeParse(value).success).toBe(true);
   });
 
   it('flags an environment file that misses a required parameter or sets an unknown one', async () => {
