@@ -22,7 +22,8 @@ export async function authenticate(request: HttpRequest): Promise<Caller> {
   });
 }
 
-const sameTenant = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+/** Tenant ids compare without case: tokens and stored entries may write a GUID either way. */
+export const sameTenant = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** The caller must hold an app role of this API (e.g. Partner.Manage). */
 export function requireAppRole(caller: Caller, role: string): void {

@@ -1,3 +1,4 @@
+import { sameTenant } from '../auth/caller.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { actorOf, auditActor, type AuditAction } from '../domain/audit.js';
@@ -21,7 +22,6 @@ const attempts = 4;
 
 const changedMeanwhile = () => new AppError('precondition-failed', 'The entry changed since you read it; read it again and retry.');
 const notFound = (id: string) => new AppError('not-found', `There is no directory entry ${id}.`);
-const sameTenant = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /**
  * Writes the next version of entry `id`, made by `next` from the current one (undefined: there is
