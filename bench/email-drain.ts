@@ -63,6 +63,7 @@ export async function run(jobs = 1000): Promise<BenchResult> {
       AUTH_ISSUER: 'https://login.local.test/{tenantid}/v2.0',
       AUTH_AUDIENCE: 'api://bench',
       AUTH_JWKS_URI: 'file:.local/bench-jwks.json',
+      DOMAIN_DISCOVERY_AUTHORITY: 'http://localhost:7071/.local/login',
       PUBLIC_BASE_URL: 'http://localhost:7071',
       COMMUNICATION_SERVICES_CONNECTION_STRING: acs.connectionString,
       COMMUNICATION_SERVICES_ENDPOINT: '',

@@ -48,6 +48,7 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
     AUTH_ISSUER: issuer,
     AUTH_AUDIENCE: audience,
     AUTH_JWKS_URI: `file:${jwksPath}`,
+    DOMAIN_DISCOVERY_AUTHORITY: 'http://localhost:7071/.local/login',
     PUBLIC_BASE_URL: 'http://localhost:7071',
     ALLOWED_ORIGINS: '',
     COMMUNICATION_SERVICES_CONNECTION_STRING: '',

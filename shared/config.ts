@@ -25,6 +25,11 @@ export const settingsSchema = z.object({
   AUTH_AUDIENCE: z.string().min(1),
   /** Where signing keys come from: an https URL of a JWKS, or `file:<path>` for the local signing key. */
   AUTH_JWKS_URI: z.string().regex(/^(https?:\/\/|file:).+/, 'must be an http(s) URL or file:<path>'),
+  /**
+   * Where the tenant owning a customer domain is looked up: `<authority>/<domain>/v2.0/.well-known/openid-configuration`
+   * (`https://login.microsoftonline.com` in Azure; the local host serves the same from a development mapping).
+   */
+  DOMAIN_DISCOVERY_AUTHORITY: url.refine((v) => !/[?#]/.test(v), 'must be a URL without query or fragment').transform((v) => v.replace(/\/+$/, '')),
 
   /** Absolute base URL of the web pages; links in emails start with it. */
   PUBLIC_BASE_URL: url.transform((v) => v.replace(/\/+$/, '')),
@@ -69,6 +74,7 @@ export type EmailTransport =
 export interface Settings {
   storage: StorageConnection;
   auth: { issuer: string; audience: string; jwksUri: string };
+  domainDiscovery: { authority: string };
   publicBaseUrl: string;
   allowedOrigins: string[];
   email: EmailTransport;
@@ -140,6 +146,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
   return {
     storage,
     auth: { issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE, jwksUri: s.AUTH_JWKS_URI },
+    domainDiscovery: { authority: s.DOMAIN_DISCOVERY_AUTHORITY },
     publicBaseUrl: s.PUBLIC_BASE_URL,
     allowedOrigins: s.ALLOWED_ORIGINS,
     email,

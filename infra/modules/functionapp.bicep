@@ -156,6 +156,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       AUTH_ISSUER: 'https://login.microsoftonline.com/{tenantid}/v2.0'
       AUTH_AUDIENCE: authAudience
       AUTH_JWKS_URI: 'https://login.microsoftonline.com/common/discovery/v2.0/keys'
+      // Which tenant owns a customer domain (domain invitations): Entra ID's public OpenID metadata.
+      DOMAIN_DISCOVERY_AUTHORITY: 'https://login.microsoftonline.com'
 
       PUBLIC_BASE_URL: empty(publicBaseUrl) ? 'https://${functionApp.properties.defaultHostName}' : publicBaseUrl
       ALLOWED_ORIGINS: allowedOrigins
