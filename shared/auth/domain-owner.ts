@@ -70,8 +70,8 @@ async function discoverOwner(authority: string, domain: string): Promise<string 
 
 /**
  * The id (lowercase) of the tenant that has `domain` as a verified domain, or undefined when no
- * tenant has. Answers are cached briefly (no answer is never cached); discovery that cannot be
- * reached or answers anything unexpected is a 503 `unavailable` error.
+ * tenant has. Both answers are cached briefly, failures never; discovery that cannot be reached
+ * or answers anything unexpected is a 503 `unavailable` error.
  */
 export function tenantOwningDomain(domain: string): Promise<string | undefined> {
   const { authority } = settings().domainDiscovery;
