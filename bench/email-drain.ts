@@ -64,6 +64,7 @@ export async function run(jobs = 1000): Promise<BenchResult> {
       AUTH_AUDIENCE: 'api://bench',
       AUTH_JWKS_URI: 'file:.local/bench-jwks.json',
       OPERATOR_TENANT_IDS: '99999999-9999-4999-8999-999999999999',
+      DOMAIN_DISCOVERY_AUTHORITY: 'http://localhost:7071/.local/login',
       PUBLIC_BASE_URL: 'http://localhost:7071',
       COMMUNICATION_SERVICES_CONNECTION_STRING: acs.connectionString,
       COMMUNICATION_SERVICES_ENDPOINT: '',

@@ -50,6 +50,7 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
     AUTH_JWKS_URI: `file:${jwksPath}`,
     // Required by the settings; the benchmarks write no directory entries through the API.
     OPERATOR_TENANT_IDS: '99999999-9999-4999-8999-999999999999',
+    DOMAIN_DISCOVERY_AUTHORITY: 'http://localhost:7071/.local/login',
     PUBLIC_BASE_URL: 'http://localhost:7071',
     ALLOWED_ORIGINS: '',
     COMMUNICATION_SERVICES_CONNECTION_STRING: '',

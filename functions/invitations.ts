@@ -28,6 +28,8 @@ import { acceptAgreementBody } from './agreements.js';
 const partnerParams = z.object({ partnerId: z.string() });
 const invitationParams = z.object({ partnerId: z.string(), invitationId: z.string() });
 const customerInvitationParams = z.object({ invitationId: z.string() });
+const notInvited = 'Unknown invitation, wrong code, another tenant, or (domain invitation) a tenant that does not own the domain';
+const domainOwnerUnknown = { description: 'Domain invitation: Entra ID could not confirm which tenant owns the domain; try again after Retry-After' };
 
 export const listInvitationsQuery = z.object({ status: z.enum(invitationStatuses).optional(), ...pageQuerySchema.shape });
 const codeSchema = z.string().min(1).max(200);
@@ -147,7 +149,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       audience: 'signedIn',
       params: customerInvitationParams,
       query: reviewQuery,
-      responses: { 200: { description: 'The acceptance page data', schema: acceptancePageSchema }, 404: { description: 'Unknown invitation, wrong code or another tenant' } },
+      responses: { 200: { description: 'The acceptance page data', schema: acceptancePageSchema }, 404: { description: notInvited }, 503: domainOwnerUnknown },
     },
     handler: async (request) => {
       const { invitationId } = readParams(request, customerInvitationParams);
@@ -172,9 +174,10 @@ export const invitationFunctions: FunctionDefinition[] = [
         200: { description: 'Accepted: the relationship', schema: acceptedSchema },
         400: { description: 'The agreement box is not ticked, or a field is missing' },
         403: { description: 'Not a Global or Billing administrator' },
-        404: { description: 'Unknown invitation, wrong code or another tenant' },
+        404: { description: notInvited },
         409: { description: 'Already decided (or lost a race), or the agreement version is not the current one' },
         410: { description: 'Expired' },
+        503: domainOwnerUnknown,
       },
     },
     handler: async (request, context) => {
@@ -206,7 +209,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       params: customerInvitationParams,
       body: declineBody,
       formPost: true,
-      responses: { 200: { description: 'Declined', schema: declinedSchema }, 403: { description: 'Not an admin' }, 404: { description: 'Not found' }, 409: { description: 'Already decided' }, 410: { description: 'Expired' } },
+      responses: { 200: { description: 'Declined', schema: declinedSchema }, 403: { description: 'Not an admin' }, 404: { description: notInvited }, 409: { description: 'Already decided' }, 410: { description: 'Expired' }, 503: domainOwnerUnknown },
     },
     handler: async (request, context) => {
       const { invitationId } = readParams(request, customerInvitationParams);

@@ -135,3 +135,14 @@ export async function seedDemoDirectory(count = demoDirectorySize): Promise<numb
   await insertDirectoryEntries(generateDemoDirectory(count));
   return count;
 }
+
+/**
+ * Fictional customer organizations for domain invitations: each domain belongs to its tenant in
+ * the local host's domain discovery (`.local/domains.json` is made from this on first run), so a
+ * partner can invite `fabrikam.example` and a Global admin of its tenant accepts through the
+ * development sign-in.
+ */
+export const demoCustomerDomains: Record<string, string> = {
+  'fabrikam.example': 'f4b1c000-0000-4000-8000-000000000001',
+  'northwind.example': 'a0e7d000-0000-4000-8000-000000000002',
+};

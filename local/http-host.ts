@@ -18,7 +18,7 @@ export interface HttpHostOptions {
   port: number;
   host?: string;
   log: LogSink;
-  /** Extra routes of the development host itself (outside the route prefix), e.g. the JWKS. */
+  /** Extra routes of the development host itself (outside the route prefix); a path ending in `/` serves every path under it. */
   extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
 }
 
@@ -67,6 +67,9 @@ function pathUnderPrefix(pathname: string, prefix: string): string | undefined {
 export function createHttpHost(options: HttpHostOptions): { server: Server; listen(): Promise<string> } {
   const routes = options.functions.map((f) => compileRoute(f.route, f)).sort(byPrecedence);
   const prefix = options.routePrefix ? `/${options.routePrefix}` : '';
+  const extraRoutes = Object.entries(options.extraRoutes ?? {});
+  const extraRoute = (pathname: string) =>
+    extraRoutes.find(([path]) => path === pathname || (path.endsWith('/') && pathname.startsWith(path)))?.[1];
 
   const server = createServer((req, res) => {
     const started = performance.now();
@@ -76,7 +79,7 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
       options.log(`${method} ${url.pathname} → ${name} ${status} (${Math.round(performance.now() - started)} ms)`);
 
     void (async () => {
-      const extra = options.extraRoutes?.[url.pathname];
+      const extra = extraRoute(url.pathname);
       if (extra) {
         await extra(req, res);
         logLine('(local host)', res.statusCode);

@@ -6,7 +6,8 @@ import { settings, SettingsError } from '../shared/config.js';
 import { createStorage } from '../shared/storage/clients.js';
 import { startAzurite, portInUse, type RunningAzurite } from './azurite.js';
 import { devTokenRoutes } from './dev-token.js';
-import { seedDemoDirectory } from './demo-directory.js';
+import { demoCustomerDomains, seedDemoDirectory } from './demo-directory.js';
+import { domainDiscoveryRoutes, domainOwnersFile } from './domain-discovery.js';
 import { readHostJson } from './host-json.js';
 import { startLocalHost, type LocalHostOptions } from './host.js';
 import { ensureLocalSigningKey } from './keys.js';
@@ -55,6 +56,10 @@ async function main(): Promise<void> {
     extraRoutes = devTokenRoutes(key);
     log(`local signing key ready; get a token with: npm run -s token -- --tenant <guid> --role global-admin (the web pages offer a development sign-in)`);
   }
+  const domains = await domainOwnersFile(resolve('.local/domains.json'), demoCustomerDomains);
+  extraRoutes = { ...extraRoutes, ...domainDiscoveryRoutes(domains.owners) };
+  const owners = Object.entries(domains.mapping).map(([domain, tenant]) => `${domain} → ${tenant}`);
+  log(`domain invitations: a domain belongs to the tenant .local/domains.json maps it to (${owners.join(', ') || 'none yet'}); sign in as that tenant to accept`);
   if (config.email.kind === 'outbox') log(`emails are written to ${resolve(config.email.directory)} (open the .eml files in a mail client)`);
 
   const host = await startLocalHost({

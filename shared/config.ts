@@ -25,6 +25,11 @@ export const settingsSchema = z.object({
   AUTH_AUDIENCE: z.string().min(1),
   /** Where signing keys come from: an https URL of a JWKS, or `file:<path>` for the local signing key. */
   AUTH_JWKS_URI: z.string().regex(/^(https?:\/\/|file:).+/, 'must be an http(s) URL or file:<path>'),
+  /**
+   * Where the tenant owning a customer domain is looked up: `<authority>/<domain>/v2.0/.well-known/openid-configuration`
+   * (`https://login.microsoftonline.com` in Azure; the local host serves the same from a development mapping).
+   */
+  DOMAIN_DISCOVERY_AUTHORITY: url.refine((v) => !/[?#]/.test(v), 'must be a URL without query or fragment').transform((v) => v.replace(/\/+$/, '')),
 
   /**
    * The service's own Entra ID tenant(s), comma-separated: only a Directory.Admin signed in to one
@@ -81,6 +86,7 @@ export interface Settings {
   auth: { issuer: string; audience: string; jwksUri: string };
   /** Lowercase tenant ids whose Directory.Admin callers are the directory's operators. */
   operatorTenantIds: string[];
+  domainDiscovery: { authority: string };
   publicBaseUrl: string;
   allowedOrigins: string[];
   email: EmailTransport;
@@ -155,6 +161,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     storage,
     auth: { issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE, jwksUri: s.AUTH_JWKS_URI },
     operatorTenantIds: s.OPERATOR_TENANT_IDS,
+    domainDiscovery: { authority: s.DOMAIN_DISCOVERY_AUTHORITY },
     publicBaseUrl: s.PUBLIC_BASE_URL,
     allowedOrigins: s.ALLOWED_ORIGINS,
     email,

@@ -160,6 +160,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       AUTH_JWKS_URI: 'https://login.microsoftonline.com/common/discovery/v2.0/keys'
       // Any tenant that consents can give its users Directory.Admin: only these tenants' count.
       OPERATOR_TENANT_IDS: operatorTenantIds
+      // Which tenant owns a customer domain (domain invitations): Entra ID's public OpenID metadata.
+      DOMAIN_DISCOVERY_AUTHORITY: 'https://login.microsoftonline.com'
 
       PUBLIC_BASE_URL: empty(publicBaseUrl) ? 'https://${functionApp.properties.defaultHostName}' : publicBaseUrl
       ALLOWED_ORIGINS: allowedOrigins

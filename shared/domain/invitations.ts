@@ -59,14 +59,3 @@ export function invitationTransition(from: InvitationStatus, action: InvitationA
 export function invitationExpiresAt(createdAt: Date, expiresInDays: number): string {
   return new Date(createdAt.getTime() + expiresInDays * dayMs).toISOString();
 }
-
-/**
- * Whether a caller's sign-in name shows it belongs to an invited domain: an Entra ID UPN suffix
- * must be a verified domain of the caller's tenant, so it is the proof a domain invitation uses.
- */
-export function signInNameInDomain(signInName: string | undefined, domain: string): boolean {
-  const at = signInName?.lastIndexOf('@') ?? -1;
-  if (!signInName || at < 0) return false;
-  const host = signInName.slice(at + 1).toLowerCase();
-  return host === domain || host.endsWith(`.${domain}`);
-}

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { isCustomerAdmin, requireCustomerAdmin } from '../auth/caller.js';
+import { tenantOwningDomain } from '../auth/domain-owner.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { settings } from '../config.js';
@@ -12,7 +13,6 @@ import {
   invitationExpiresAt,
   invitationStatus,
   invitationTransition,
-  signInNameInDomain,
   type CreateInvitation,
   type InvitationAction,
 } from '../domain/invitations.js';
@@ -437,15 +437,16 @@ export async function revokeInvitation(caller: Caller, record: InvitationRecord,
 
 /**
  * The invitation behind a link, for this caller: the code must match, and the caller must be in
- * the invited tenant (or, for a domain invitation, sign in with a name in that domain). Anything
- * else is 404, so a wrong code or another tenant learns nothing.
+ * the invited tenant — for a domain invitation not yet decided, the tenant Entra ID says owns the
+ * domain (asked now: domains move, tenant ids do not; the decision then stores the tenant id).
+ * Anything else is 404, so a wrong code or another tenant learns nothing.
  */
 async function invitationForCustomer(caller: Caller, id: string, code: string): Promise<InvitationRecord> {
   const record = await findInvitation(id);
-  const belongs =
-    record !== undefined &&
-    (record.customerTenantId !== undefined ? record.customerTenantId === caller.tenantId : signInNameInDomain(caller.email, record.customerDomain ?? ''));
-  if (!record || !codeMatches(record.codeHash, code) || !belongs) throw new AppError('not-found', 'No such invitation, or the link is not valid.');
+  const notFound = new AppError('not-found', 'No such invitation, or the link is not valid.');
+  if (!record || !codeMatches(record.codeHash, code)) throw notFound;
+  const invitedTenant = record.customerTenantId ?? (record.customerDomain !== undefined ? await tenantOwningDomain(record.customerDomain) : undefined);
+  if (invitedTenant !== caller.tenantId) throw notFound;
   return record;
 }
 

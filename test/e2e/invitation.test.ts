@@ -89,6 +89,32 @@ describe('Accept agreement & authorize partner', () => {
     await page.getByText(/This invitation link is not valid for your organization/).waitFor();
   });
 
+  it('lets the organization that owns an invited domain accept it, and tells another organization the link is not for it', async () => {
+    const owner = randomUUID();
+    t.discovery.owners.set('fabrikam-e2e.example', owner);
+    const invitation = await invite(t, partner, { domain: 'fabrikam-e2e.example' }, { relationshipType: 'reseller', roles: [], duration: undefined });
+    const link = invitationLink(await emailFor(t, `invitation:${invitation.id}:`));
+
+    const other = await launchBrowser();
+    try {
+      const page = await other.newPage();
+      await page.goto(link.url);
+      await devSignIn(page, randomUUID(), 'global-admin', 'Eve Elsewhere');
+      await page.getByText(/This invitation link is not valid for your organization/).waitFor();
+    } finally {
+      await other.close();
+    }
+
+    const page = await browser.newPage();
+    await page.goto(link.url);
+    await devSignIn(page, owner, 'global-admin', 'Fay Fabrikam');
+    await page.getByRole('heading', { name: 'Alpenblick IT' }).waitFor();
+    await page.getByLabel(/I have read the Microsoft Customer Agreement/).check();
+    await page.getByRole('button', { name: 'Accept & Authorize' }).click();
+    await page.getByRole('heading', { name: 'Alpenblick IT is now authorized' }).waitFor();
+    await screenshot(page, '16-domain-invitation-accepted');
+  });
+
   it('tells a signed-in person without an admin role that only an administrator can decide', async () => {
     const other = randomUUID();
     const invitation = await invite(t, partner, other);

@@ -32,15 +32,18 @@ export const roleIds = {
   userAdmin: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
 };
 
-/** A partner invites a customer tenant to a delegated-admin relationship, through the API. */
-export async function invite(t: TestHost, partner: { id: string; tenantId: string }, customerTenantId: string, body: Record<string, unknown> = {}): Promise<{ id: string }> {
+/** A partner invites a customer tenant (or the owner of a domain) to a delegated-admin relationship, through the API. */
+export async function invite(t: TestHost, partner: { id: string; tenantId: string }, customer: string | { domain: string }, body: Record<string, unknown> = {}): Promise<{ id: string }> {
+  const invited =
+    typeof customer === 'string'
+      ? { customerTenantId: customer, customerAdminEmail: `admin@${customer.slice(0, 8)}.example` }
+      : { customerDomain: customer.domain, customerAdminEmail: `it@${customer.domain}` };
   const response = await t.fetch(`/api/partners/${partner.id}/invitations`, {
     method: 'POST',
     token: await t.token('partner', partner.tenantId),
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      customerTenantId,
-      customerAdminEmail: `admin@${customerTenantId.slice(0, 8)}.example`,
+      ...invited,
       relationshipType: 'delegatedAdministrator',
       roles: [roleIds.helpdesk, roleIds.userAdmin],
       duration: 'P365D',

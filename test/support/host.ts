@@ -6,6 +6,7 @@ import { allFunctions } from '../../functions/all.js';
 import { readHostJson, type HostOptions } from '../../local/host-json.js';
 import { startLocalHost, type LocalHost } from '../../local/host.js';
 import { devTokenRoutes } from '../../local/dev-token.js';
+import { domainDiscoveryPath, domainDiscoveryRoutes } from '../../local/domain-discovery.js';
 import { ensureLocalSigningKey, mintToken, type LocalRole, type LocalSigningKey } from '../../local/keys.js';
 import { resetSettings, settings, settingsSchema } from '../../shared/config.js';
 import type { FunctionDefinition } from '../../shared/definitions.js';
@@ -26,10 +27,21 @@ export interface TestHost {
   key: LocalSigningKey;
   outboxDir: string;
   env: Record<string, string>;
+  /** The host's domain discovery (what Entra ID answers in Azure): who owns which domain, what was asked, and an outage switch. */
+  discovery: DomainDiscovery;
   token(role: LocalRole, tenantId: string, claims?: { objectId?: string; name?: string; email?: string }): Promise<string>;
   /** fetch against the host; `path` starts with /api/… */
   fetch(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
   stop(): Promise<void>;
+}
+
+export interface DomainDiscovery {
+  /** domain → the tenant that has verified it; a domain not here is owned by no tenant. */
+  owners: Map<string, string>;
+  /** Every domain discovery was asked about, in order. */
+  requests: string[];
+  /** While set, discovery answers this status with no document, or drops the connection (an Entra ID outage). */
+  failWith: number | 'no answer' | undefined;
 }
 
 export interface TestHostOptions {
@@ -67,12 +79,14 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   // Settings are process-wide: clear what an earlier host of this file set, then set this host's.
   for (const name of Object.keys(settingsSchema.shape)) delete process.env[name];
   Object.assign(process.env, env);
-  resetSettings();
   resetStorage();
-  const storage = createStorage(settings().storage);
+  // Not from settings(): they are complete only once the host listens (DOMAIN_DISCOVERY_AUTHORITY names its port).
+  const storage = createStorage({ kind: 'connectionString', connectionString: env.AzureWebJobsStorage! });
   if (!options.keepData) await wipeStorage(storage);
   const fromHostJson = readHostJson(resolve('host.json'));
   const logs: string[] = [];
+  const discovery: DomainDiscovery = { owners: new Map(), requests: [], failWith: undefined };
+  const answerDiscovery = domainDiscoveryRoutes((domain) => discovery.owners.get(domain))[domainDiscoveryPath]!;
   const host = await startLocalHost({
     functions: options.functions ?? allFunctions,
     storage,
@@ -80,9 +94,23 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     port: options.port ?? 0,
     log: (line) => logs.push(line),
     timers: false,
-    // The same development sign-in route `npm start` serves (the web pages use it).
-    extraRoutes: devTokenRoutes(key),
+    // The same development sign-in and domain discovery routes `npm start` serves.
+    extraRoutes: {
+      ...devTokenRoutes(key),
+      [domainDiscoveryPath]: async (req, res) => {
+        discovery.requests.push(decodeURIComponent((req.url ?? '').slice(domainDiscoveryPath.length).split('/')[0]!));
+        if (discovery.failWith === undefined) return answerDiscovery(req, res);
+        if (discovery.failWith === 'no answer') return void req.socket.destroy();
+        res.writeHead(discovery.failWith);
+        res.end();
+      },
+    },
   });
+  // The app asks this host's own discovery, as `npm start`'s does, unless a test names another.
+  env.DOMAIN_DISCOVERY_AUTHORITY ??= `${host.url}${domainDiscoveryPath.slice(0, -1)}`;
+  process.env.DOMAIN_DISCOVERY_AUTHORITY = env.DOMAIN_DISCOVERY_AUTHORITY;
+  resetSettings();
+  settings();
   return {
     url: host.url,
     host,
@@ -91,6 +119,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     key,
     outboxDir,
     env,
+    discovery,
     token: (role, tenantId, claims = {}) =>
       mintToken(key, { tenantId, role, issuer: testIssuer, audience: testAudience, objectId: claims.objectId ?? randomUUID(), ...claims }),
     fetch: (path, init = {}) => {

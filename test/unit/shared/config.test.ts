@@ -8,6 +8,7 @@ const local = {
   AUTH_AUDIENCE: 'api://partner-relationships-local',
   AUTH_JWKS_URI: 'file:.local/auth/jwks.json',
   OPERATOR_TENANT_IDS: '99999999-9999-4999-8999-999999999999',
+  DOMAIN_DISCOVERY_AUTHORITY: 'http://localhost:7071/.local/login/',
   PUBLIC_BASE_URL: 'http://localhost:7071/',
   EMAIL_OUTBOX_DIR: '.local/outbox',
   CUSTOMER_AGREEMENT_URL: 'https://agreements.example.test/ca',
@@ -43,6 +44,15 @@ describe('settings', () => {
     expect(problems).toHaveLength(2);
     expect(problems.find((p) => p.startsWith('PUBLIC_BASE_URL '))).toBeDefined();
     expect(problems.find((p) => p.startsWith('AUTH_JWKS_URI '))).toMatch(/http\(s\) URL or file:/);
+  });
+
+  it('reads the domain discovery authority without a trailing slash, and refuses one with a query', () => {
+    expect(loadSettings(local).domainDiscovery).toEqual({ authority: 'http://localhost:7071/.local/login' });
+    expect(problemsOf({ ...local, DOMAIN_DISCOVERY_AUTHORITY: 'https://login.microsoftonline.com/?x=1' })).toEqual([
+      'DOMAIN_DISCOVERY_AUTHORITY must be a URL without query or fragment',
+    ]);
+    const { DOMAIN_DISCOVERY_AUTHORITY: _, ...rest } = local;
+    expect(problemsOf(rest)).toEqual(['DOMAIN_DISCOVERY_AUTHORITY is missing']);
   });
 
   it('asks for a storage connection when neither form is set', () => {
