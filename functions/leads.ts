@@ -126,8 +126,8 @@ export const leadFunctions: FunctionDefinition[] = [
       },
     },
     handler: async (request) => {
-      const expected = ifMatch(request, true)!;
       const lead = await leadOf(request);
+      const expected = ifMatch(request, true)!;
       const body = await readBody(request, patchBodySchema);
       if (lead.etag !== expected) throw new AppError('precondition-failed', 'The lead changed since you read it; read it again and retry.');
       if (!canChangeLeadStatus(lead.status, body.status)) {

@@ -12,14 +12,26 @@ function signingKeys(uri: string): JWTVerifyGetKey {
   return keys.get;
 }
 
-/** The verified caller of a request, or a 401. */
-export async function authenticate(request: HttpRequest): Promise<Caller> {
+async function verify(request: HttpRequest): Promise<Caller> {
   const { auth } = settings();
   return verifyAccessToken(bearerToken(request.headers.get('authorization')), {
     issuer: auth.issuer,
     audience: auth.audience,
     keys: signingKeys(auth.jwksUri),
   });
+}
+
+/** Each request's token is verified once: the handler wrapper does it first, handlers then ask for the caller again. */
+const callers = new WeakMap<HttpRequest, Promise<Caller>>();
+
+/** The verified caller of a request, or a 401. */
+export function authenticate(request: HttpRequest): Promise<Caller> {
+  let caller = callers.get(request);
+  if (!caller) {
+    caller = verify(request);
+    callers.set(request, caller);
+  }
+  return caller;
 }
 
 /** Tenant ids compare without case: tokens and stored entries may write a GUID either way. */

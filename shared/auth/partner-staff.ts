@@ -5,12 +5,13 @@ import { appRoles } from './roles.js';
 import type { Caller } from './token.js';
 
 /**
- * The caller must be staff of `partnerId`: app role Partner.Manage (403 otherwise) and signed in
- * to the partner's own tenant. A caller from any other tenant gets 404, as if the partner did not exist.
+ * The caller must be staff of `partnerId`: signed in to the partner's own tenant and holding the app
+ * role Partner.Manage. A caller from any other tenant gets 404 whatever its roles, as if the partner
+ * did not exist; only the partner's own users learn (403) that they lack the role.
  */
 export async function requirePartnerStaff(caller: Caller, partnerId: string): Promise<PartnerProfile> {
-  requireAppRole(caller, appRoles.partnerManage);
   const profile = await getPartnerProfile(partnerId);
   if (!profile || profile.tenantId !== caller.tenantId) throw new AppError('not-found', 'No such partner.');
+  requireAppRole(caller, appRoles.partnerManage);
   return profile;
 }

@@ -1,4 +1,5 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { authenticate } from '../auth/caller.js';
 import { settings } from '../config.js';
 import type { ApiDoc, HttpFunctionDefinition } from '../definitions.js';
 import { problemPage } from '../web/page.js';
@@ -70,6 +71,10 @@ export function httpFunction(definition: {
   doc?: ApiDoc;
 }): HttpFunctionDefinition {
   const { handler } = definition;
+  // Every route not open to anyone verifies the caller before anything else about the request, so a
+  // caller without a valid token gets 401 whatever else is wrong (ids, If-Match, body).
+  const signedIn = definition.doc !== undefined && definition.doc.audience !== 'anyone';
+  const handle: Handler = signedIn ? async (request, context) => (await authenticate(request), handler(request, context)) : handler;
   return {
     kind: 'http',
     name: definition.name,
@@ -82,7 +87,7 @@ export function httpFunction(definition: {
     handler: async (request, context) => {
       let response: HttpResponseInit;
       try {
-        response = request.method === 'OPTIONS' ? { status: 204 } : await handler(request, context);
+        response = request.method === 'OPTIONS' ? { status: 204 } : await handle(request, context);
       } catch (error) {
         const problem = toProblemResponse(error, context);
         // A web form posted by a browser without JavaScript shows the person a page, not JSON;

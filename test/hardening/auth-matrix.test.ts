@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allFunctions } from '../../functions/all.js';
 import { directoryRoles } from '../../shared/auth/roles.js';
 import type { Audience, HttpFunctionDefinition } from '../../shared/definitions.js';
-import { apiEndpoints, fillPath, readProblem, type Endpoint } from '../support/api.js';
+import { apiEndpoints, fillPath, pathParams, readProblem, type Endpoint } from '../support/api.js';
 import { forgedKinds, forger, type Forger } from '../support/forged-tokens.js';
 import { operatorTenantId, startTestHost, type TestHost } from '../support/host.js';
 import { directoryEntry } from '../support/relationships.js';
@@ -10,8 +10,9 @@ import { buildWorld, delegatedInvitation, type World } from '../support/world.js
 
 /**
  * Every protected route × every way a token can be wrong → the designed answer, with nothing of
- * the resource in the body: 401 + WWW-Authenticate for token problems, 403 for a valid token
- * without the role, 404 for a valid token of another tenant (it must not learn the resource exists).
+ * the resource in the body: 401 + WWW-Authenticate for token problems (before any other check of
+ * the request), 403 for a valid token without the role, 404 for a valid token of another tenant
+ * (it must not learn the resource exists), whatever its If-Match says.
  */
 let t: TestHost;
 let world: World;
@@ -28,8 +29,20 @@ afterAll(() => t.stop());
 
 const protectedFunctions = allFunctions.filter((f): f is HttpFunctionDefinition & { doc: NonNullable<HttpFunctionDefinition['doc']> } => f.kind === 'http' && f.doc !== undefined && f.doc.audience !== 'anyone');
 
+interface MatrixRequest {
+  params: Record<string, string>;
+  query?: Record<string, string>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent as given, instead of `body`. */
+  rawBody?: { contentType: string; text: string };
+  headers?: Record<string, string>;
+}
+
+const staleEtag = `W/"datetime'2020-01-01T00%3A00%3A00.0000000Z'"`;
+
 /** A request each route would carry out for the right caller: real ids, a valid body. */
-function validRequest(name: string): { params: Record<string, string>; query?: Record<string, string>; body?: unknown; headers?: Record<string, string> } {
+function validRequest(name: string): MatrixRequest {
   const params = { ...world.params };
   switch (name) {
     case 'partners-put':
@@ -52,10 +65,51 @@ function validRequest(name: string): { params: Record<string, string>; query?: R
     case 'customer-settings-put':
       return { params, body: { mpsaPurchaseVisibility: true } };
     case 'partner-leads-update':
-      return { params, body: { status: 'accepted' }, headers: { 'if-match': `W/"datetime'2020-01-01T00%3A00%3A00.0000000Z'"` } };
+      return { params, body: { status: 'accepted' }, headers: { 'if-match': staleEtag } };
     default:
       return { params };
   }
+}
+
+const hasBody = (endpoint: Endpoint) => endpoint.method !== 'GET' && endpoint.method !== 'HEAD';
+
+/**
+ * Requests wrong in every way but the token, each of which a signed-in caller would get a 400,
+ * 412, 413, 415 or 428 for: ids that cannot exist, a query that does not validate, no If-Match or
+ * one that is no ETag, a bad Idempotency-Key, a 70 KB text/plain body or broken JSON.
+ */
+function wrongInEveryOtherWay(endpoint: Endpoint): { what: string; request: MatrixRequest }[] {
+  const badIds = Object.fromEntries(pathParams(endpoint.path).map((name) => [name, "no such id ' or 1 eq 1"]));
+  const badQuery = { top: '-1', status: 'bogus', code: '', continuationToken: '!' };
+  return [
+    {
+      what: 'bad ids and query, no If-Match, 70 KB text/plain body',
+      request: {
+        params: badIds,
+        query: badQuery,
+        headers: { 'idempotency-key': 'not-a-key'.repeat(30) },
+        ...(hasBody(endpoint) ? { rawBody: { contentType: 'text/plain', text: 'x'.repeat(70_000) } } : {}),
+      },
+    },
+    {
+      what: 'real ids, If-Match no ETag, broken JSON',
+      request: {
+        params: world.params,
+        query: badQuery,
+        headers: { 'if-match': 'null', 'idempotency-key': 'not a key' },
+        ...(hasBody(endpoint) ? { rawBody: { contentType: 'application/json', text: '{"status":' } } : {}),
+      },
+    },
+  ];
+}
+
+/** The valid request without If-Match, and with an ETag it did not read: neither may tell another tenant more than 404. */
+function withEveryIfMatch(request: MatrixRequest): { what: string; request: MatrixRequest }[] {
+  const { 'if-match': _ifMatch, ...headers } = request.headers ?? {};
+  return [
+    { what: 'no If-Match', request: { ...request, headers } },
+    { what: 'a stale If-Match', request: { ...request, headers: { ...headers, 'if-match': staleEtag } } },
+  ];
 }
 
 /** Claims of the right caller per audience, and of callers wrong in one way (role or tenant). */
@@ -74,11 +128,16 @@ function callers(audience: Audience) {
     customerAdmin: { tenantId: customer, wids: [directoryRoles.helpdeskAdministrator] },
     operator: { tenantId: partnerTenant, roles: ['Partner.Manage'], wids: [directoryRoles.globalAdministrator] },
   }[audience as 'partner' | 'customerAdmin' | 'operator'];
+  // Callers of another tenant, whatever their roles: to them the resource does not exist.
+  const customerAdmin = { who: 'a customer admin', claims: { tenantId: customer, wids: [directoryRoles.globalAdministrator] } };
+  const otherAdmin = { who: "another tenant's admin", claims: { tenantId: world.otherTenantId, wids: [directoryRoles.globalAdministrator] } };
+  const otherPartnerStaff = { who: "another partner's staff", claims: { tenantId: world.otherPartner.tenantId, roles: ['Partner.Manage'] } };
+  const partnerStaff = { who: 'the partner’s staff', claims: { tenantId: partnerTenant, roles: ['Partner.Manage'] } };
   const otherTenant = {
-    partner: { tenantId: world.otherPartner.tenantId, roles: ['Partner.Manage'] },
-    customerAdmin: { tenantId: world.otherTenantId, wids: [directoryRoles.globalAdministrator] },
-    signedIn: { tenantId: world.otherTenantId, wids: [directoryRoles.globalAdministrator] },
-  }[audience as 'partner' | 'customerAdmin' | 'signedIn'];
+    partner: [otherPartnerStaff, customerAdmin, otherAdmin],
+    customerAdmin: [otherAdmin, partnerStaff],
+    signedIn: [otherAdmin, partnerStaff],
+  }[audience as 'partner' | 'customerAdmin' | 'signedIn'] ?? [];
   // The app is multi-tenant: any tenant that consents can give its users Directory.Admin. The
   // directory is public, so such a caller is refused (403) rather than told it does not exist.
   const roleInAnotherTenant = { operator: { tenantId: world.otherTenantId, roles: ['Directory.Admin'] } }[audience as 'operator'];
@@ -88,16 +147,16 @@ function callers(audience: Audience) {
 /** Routes with no tenant of their own: any tenant's signed-in user may call them. */
 const tenantless = new Set(['me']);
 
-async function call(endpoint: Endpoint, authorization: string | undefined): Promise<Response> {
-  const request = validRequest(endpoint.name);
+async function call(endpoint: Endpoint, authorization: string | undefined, request = validRequest(endpoint.name)): Promise<Response> {
   const query = request.query ? `?${new URLSearchParams(request.query)}` : '';
   const headers: Record<string, string> = { ...request.headers };
   if (authorization) headers.authorization = authorization;
-  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  const body = request.rawBody ?? (request.body !== undefined ? { contentType: 'application/json', text: JSON.stringify(request.body) } : undefined);
+  if (body) headers['content-type'] = body.contentType;
   return t.fetch(`${fillPath(endpoint.path, request.params)}${query}`, {
     method: endpoint.method,
     headers,
-    ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+    ...(body ? { body: body.text } : {}),
   });
 }
 
@@ -136,9 +195,17 @@ describe('auth matrix: every protected route × every bad token or caller', () =
         const wrong = await mismatch(endpoint, 'the app role in a tenant that is not the service’s', await call(endpoint, await forge.authorization('valid', roleInAnotherTenant)), 403);
         if (wrong) problems.push(wrong);
       }
-      if (otherTenant && !tenantless.has(f.name)) {
-        const wrong = await mismatch(endpoint, 'valid token of another tenant', await call(endpoint, await forge.authorization('valid', otherTenant)), 404);
+      for (const { what, request } of wrongInEveryOtherWay(endpoint)) {
+        const wrong = await mismatch(endpoint, `no token, ${what}`, await call(endpoint, undefined, request), 401);
         if (wrong) problems.push(wrong);
+      }
+      if (!tenantless.has(f.name)) {
+        for (const { who, claims } of otherTenant) {
+          for (const { what, request } of withEveryIfMatch(validRequest(f.name))) {
+            const wrong = await mismatch(endpoint, `${who}, ${what}`, await call(endpoint, await forge.authorization('valid', claims), request), 404);
+            if (wrong) problems.push(wrong);
+          }
+        }
       }
       expect(problems).toEqual([]);
       // The right caller gets past authentication and authorization with the same request.
