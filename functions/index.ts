@@ -1,7 +1,9 @@
 import { app } from '@azure/functions';
 import { allFunctions } from './all.js';
 
-app.setup({ enableHttpStream: false });
+// Request bodies reach the handlers as streams (HTTP streams), so readBody stops reading at its
+// 64 KiB limit instead of the host buffering whole uploads of up to 100 MB first.
+app.setup({ enableHttpStream: true });
 
 for (const definition of allFunctions) {
   switch (definition.kind) {

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import azureFunctions, { type HttpResponseInit } from '@azure/functions';
+import { PassThrough, Readable } from 'node:stream';
+import type { ReadableStream } from 'node:stream/web';
+import azureFunctions, { type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../shared/definitions.js';
 import { problemResponse } from '../shared/http/problem.js';
 import { invocationContext, type LogSink } from './invocation.js';
@@ -9,7 +11,7 @@ import { byPrecedence, compileRoute, matchRoute } from './routes.js';
 // The package is CommonJS and Node cannot see its classes as named exports.
 const { HttpRequest, HttpResponse } = azureFunctions;
 
-/** The Functions host refuses bodies over 100 MB; the app's own limit is much lower. */
+/** The Functions host refuses bodies over 100 MB (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT); the app's own limit is much lower. */
 const hostBodyLimit = 100 * 1024 * 1024;
 
 export interface HttpHostOptions {
@@ -22,15 +24,28 @@ export interface HttpHostOptions {
   extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
 }
 
-async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > hostBodyLimit) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The request body as Azure's host hands it to a function with HTTP streams on: a stream the
+ * function reads as far as it wants, never buffered whole. `discardRest` is for after the answer:
+ * what the function left unread is read and dropped, so the connection stays usable, up to the
+ * host's limit, beyond which the connection is closed.
+ */
+function requestBody(req: IncomingMessage): { stream: ReadableStream<Uint8Array>; discardRest(): void } {
+  const through = new PassThrough();
+  req.pipe(through);
+  return {
+    stream: Readable.toWeb(through) as ReadableStream<Uint8Array>,
+    discardRest() {
+      req.unpipe(through);
+      through.destroy();
+      let dropped = 0;
+      req.on('data', (chunk: Buffer) => {
+        dropped += chunk.length;
+        if (dropped > hostBodyLimit) req.socket.destroy();
+      });
+      req.resume();
+    },
+  };
 }
 
 async function writeResponse(res: ServerResponse, init: HttpResponseInit): Promise<void> {
@@ -102,7 +117,12 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
         return;
       }
       const definition = match.route.value;
-      const body = method === 'GET' || method === 'HEAD' ? undefined : await readRequestBody(req);
+      if (Number(req.headers['content-length'] ?? 0) > hostBodyLimit) {
+        await writeResponse(res, problemResponse('payload-too-large', `The host accepts bodies of at most ${hostBodyLimit} bytes.`, 'local-host', { headers: { Connection: 'close' } }));
+        logLine('(local host)', 413);
+        return;
+      }
+      const body = method === 'GET' || method === 'HEAD' ? undefined : requestBody(req);
       const headers: Record<string, string> = {};
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
@@ -110,13 +130,10 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
       // As the Functions front end does: the function sees the client's address only in X-Forwarded-For.
       const peer = req.socket.remoteAddress;
       if (peer) headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${peer}` : peer;
-      const request = new HttpRequest({
-        method,
-        url: url.toString(),
-        headers,
-        params: match.params,
-        ...(body && body.length > 0 ? { body: { bytes: body } } : {}),
-      });
+      // Built as the library's createStreamRequest does in Azure with HTTP streams: a fetch Request
+      // over the incoming stream (a field the public HttpRequestInit type does not name).
+      const nativeRequest = new Request(url, { method, headers, ...(body ? { body: body.stream, duplex: 'half' } : {}) });
+      const request = new HttpRequest({ nativeRequest, params: match.params } as HttpRequestInit);
       const context = invocationContext(definition.name, options.log);
       let init: HttpResponseInit;
       try {
@@ -127,6 +144,7 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
         init = problemResponse('internal', 'The request failed unexpectedly.', context.invocationId);
       }
       await writeResponse(res, init);
+      if (!req.complete) body?.discardRest();
       logLine(definition.name, init.status ?? 200);
     })().catch((error: unknown) => {
       options.log(`${method} ${url.pathname} failed in the local host: ${String(error)}`);

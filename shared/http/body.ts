@@ -40,10 +40,36 @@ function mediaType(request: HttpRequest): string {
   return (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+const tooLarge = () => new AppError('payload-too-large', `The body may be at most ${maxBodyBytes} bytes.`);
+
+/**
+ * The body's bytes, read from its stream no further than `maxBodyBytes` + 1: a larger body is
+ * refused (413) as soon as it is known to be larger, and the rest is never read, so an upload of
+ * any size costs at most 64 KiB of memory. The rest is left to the host: cancelling the stream
+ * would tear down the connection the 413 is about to be sent on.
+ */
+async function readLimited(request: HttpRequest): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBodyBytes) {
+      reader.releaseLock();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Reads a JSON or form-urlencoded body (at most 64 KiB) and validates it. */
 export async function readBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > maxBodyBytes) throw new AppError('payload-too-large', `The body may be at most ${maxBodyBytes} bytes.`);
+  if (declared > maxBodyBytes) throw tooLarge();
   const contentType = mediaType(request);
   const format: BodyFormat | undefined =
     contentType === 'application/json' || contentType.endsWith('+json') ? 'json' : contentType === 'application/x-www-form-urlencoded' ? 'form' : undefined;
@@ -52,8 +78,7 @@ export async function readBody<S extends z.ZodType>(request: HttpRequest, schema
       headers: { Accept: 'application/json, application/x-www-form-urlencoded' },
     });
   }
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > maxBodyBytes) throw new AppError('payload-too-large', `The body may be at most ${maxBodyBytes} bytes.`);
+  const bytes = await readLimited(request);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
