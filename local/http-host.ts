@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
@@ -48,6 +48,45 @@ function requestBody(req: IncomingMessage): { stream: ReadableStream<Uint8Array>
   };
 }
 
+/** A 400 naming the part of the request (`(path)`, `(query)`, a header) that cannot be read. */
+const unreadable = (path: string, message: string) =>
+  problemResponse('validation', `The request's ${path === '(query)' ? 'query string' : path === '(path)' ? 'path' : `${path} header`} ${message}.`, 'local-host', {
+    errors: [{ path, message }],
+  });
+
+/**
+ * The answer to a request Node's HTTP parser refused, which never reaches the routes: problem+json
+ * rather than Node's bare 400. A raw non-ASCII character in the URL (`?city=Zürich`, as curl sends
+ * it) is the usual one.
+ */
+function parserProblem(error: Error & { code?: string; reason?: string }): HttpResponseInit {
+  if (error.code === 'HPE_HEADER_OVERFLOW') return problemResponse('headers-too-large', 'The URL and headers may be at most 16 KiB together.', 'local-host');
+  if (error.code === 'HPE_INVALID_URL') {
+    return unreadable(/query/.test(error.reason ?? '') ? '(query)' : '(path)', 'has a character that must be percent-encoded (as UTF-8: ü is %C3%BC)');
+  }
+  return problemResponse('validation', `The request is not valid HTTP/1.1 (${error.reason ?? error.message}).`, 'local-host');
+}
+
+/** A whole HTTP/1.1 answer written straight to a socket the HTTP server has given up on. */
+function rawAnswer(init: HttpResponseInit): string {
+  const status = init.status ?? 400;
+  const body = JSON.stringify(init.jsonBody);
+  const headers = { ...(init.headers as Record<string, string>), 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' };
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${body}`;
+}
+
+/**
+ * The request's URL as the Functions host gives it to a function, or the 400 naming what does not
+ * parse. The target is a path on this host (`//x/…` too); an absolute URL (proxy form) is taken as it is.
+ */
+function requestUrl(req: IncomingMessage): URL | HttpResponseInit {
+  const origin = `http://${req.headers.host ?? 'localhost'}`;
+  if (!URL.canParse(origin)) return unreadable('Host', 'is not a host name with an optional port');
+  const target = req.url ?? '/';
+  const absolute = target.startsWith('/') ? `${origin}${target}` : target;
+  return URL.canParse(absolute) ? new URL(absolute) : unreadable('(path)', 'is neither a path nor an absolute URL');
+}
+
 async function writeResponse(res: ServerResponse, init: HttpResponseInit): Promise<void> {
   const response = new HttpResponse(init);
   const headers: Record<string, string | string[]> = {};
@@ -88,12 +127,18 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
 
   const server = createServer((req, res) => {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const parsed = requestUrl(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const logLine = (name: string, status: number) =>
-      options.log(`${method} ${url.pathname} → ${name} ${status} (${Math.round(performance.now() - started)} ms)`);
+      options.log(`${method} ${parsed instanceof URL ? parsed.pathname : '(unreadable URL)'} → ${name} ${status} (${Math.round(performance.now() - started)} ms)`);
 
     void (async () => {
+      if (!(parsed instanceof URL)) {
+        await writeResponse(res, parsed);
+        logLine('(local host)', parsed.status ?? 400);
+        return;
+      }
+      const url = parsed;
       const extra = extraRoute(url.pathname);
       if (extra) {
         await extra(req, res);
@@ -147,10 +192,16 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
       if (!req.complete) body?.discardRest();
       logLine(definition.name, init.status ?? 200);
     })().catch((error: unknown) => {
-      options.log(`${method} ${url.pathname} failed in the local host: ${String(error)}`);
+      options.log(`${method} ${req.url} failed in the local host: ${String(error)}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end();
     });
+  });
+
+  server.on('clientError', (error: Error & { code?: string }, socket) => {
+    // A reset or timed-out connection has no one left to answer.
+    if (socket.writable && error.code?.startsWith('HPE_')) socket.end(rawAnswer(parserProblem(error)));
+    else socket.destroy();
   });
 
   return {

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProblem } from '../support/api.js';
 import { startTestHost, type TestHost } from '../support/host.js';
@@ -72,6 +73,68 @@ describe('request bodies are never read whole', () => {
   }
 
   it('the host still serves normal requests afterwards', async () => {
+    expect((await t.fetch('/api/health')).status).toBe(200);
+  });
+});
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Sends `head` byte for byte as UTF-8 (nothing escaped, as `curl` does with a raw URL) and reads the answer until the server closes. */
+function raw(head: string): Promise<RawAnswer> {
+  const { port } = new URL(t.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(Buffer.from(`${head}\r\nConnection: close\r\n\r\n`, 'utf8')));
+    const parts: Buffer[] = [];
+    socket.on('data', (part: Buffer) => parts.push(part));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(parts).toString('utf8');
+      const [top = '', ...rest] = text.split('\r\n\r\n');
+      const [statusLine = '', ...headerLines] = top.split('\r\n');
+      const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      let body = rest.join('\r\n\r\n');
+      if (headers['transfer-encoding'] === 'chunked') body = body.replace(/(?:^|\r\n)[0-9a-f]+\r\n/gi, '').replace(/\r\n$/, '');
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
+    });
+  });
+}
+
+/** Reads a raw answer as a problem document and checks its shape. */
+async function rawProblem(answer: RawAnswer, what: string) {
+  return (await readProblem(new Response(answer.body, { status: answer.status, headers: answer.headers }), what)).problem;
+}
+
+describe('URLs that do not parse', () => {
+  it('a raw non-ASCII query (?city=Zürich) answers 400 problem+json naming the query, and the escaped one searches', async () => {
+    const problem = await rawProblem(await raw('GET /api/partners?country=CH&city=Zürich HTTP/1.1\r\nHost: localhost'), 'raw ü in the query');
+    expect(problem.status).toBe(400);
+    expect(problem.errors?.map((e) => e.path)).toEqual(['(query)']);
+    expect(problem.detail).toMatch(/percent-encode/i);
+    expect((await t.fetch('/api/partners?country=CH&city=Z%C3%BCrich')).status).toBe(200);
+  });
+
+  it('a raw non-ASCII path answers 400 problem+json naming the path', async () => {
+    const problem = await rawProblem(await raw('GET /api/pärtners HTTP/1.1\r\nHost: localhost'), 'raw ä in the path');
+    expect(problem.status).toBe(400);
+    expect(problem.errors?.map((e) => e.path)).toEqual(['(path)']);
+  });
+
+  it('a URL longer than the parser takes answers 431 problem+json', async () => {
+    const problem = await rawProblem(await raw(`GET /api/partners?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: localhost`), 'a 20 KB URL');
+    expect(problem.status).toBe(431);
+  });
+
+  it('a Host that is no host name, or a request target that is no path, answers 400 problem+json naming it', async () => {
+    const badHost = await rawProblem(await raw('GET /api/health HTTP/1.1\r\nHost: [not-a-host'), 'Host: [not-a-host');
+    expect([badHost.status, badHost.errors?.map((e) => e.path)]).toEqual([400, ['Host']]);
+    const star = await rawProblem(await raw('OPTIONS * HTTP/1.1\r\nHost: localhost'), 'OPTIONS *');
+    expect([star.status, star.errors?.map((e) => e.path)]).toEqual([400, ['(path)']]);
+    // A path starting with // is a path here, not another host.
+    expect((await raw('GET //evil.example.test/api/health HTTP/1.1\r\nHost: localhost')).status).toBe(404);
     expect((await t.fetch('/api/health')).status).toBe(200);
   });
 });
