@@ -26,15 +26,35 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   return JSON.parse(text);
 }
 
+/** The names this host answers the development sign-in on: it listens on the loopback interface only. */
+const localNames = ['localhost', '127.0.0.1', '[::1]'];
+
+/**
+ * Whether the request was addressed to this host by a local name and the port it listens on, and,
+ * when a browser says which page sent it (Origin), came from a page of that same origin. A page
+ * whose own name was rebound in DNS to 127.0.0.1 sends its own name as Host; any other site's page
+ * sends its origin.
+ */
+function fromThisHost(req: IncomingMessage): boolean {
+  const port = req.socket.localPort;
+  const host = (req.headers.host ?? '').toLowerCase();
+  const names = localNames.flatMap((name) => (port === 80 ? [name, `${name}:80`] : [`${name}:${port}`]));
+  if (!names.includes(host)) return false;
+  const origin = req.headers.origin;
+  return origin === undefined || origin.toLowerCase() === `http://${host}`;
+}
+
 /**
  * `POST /.local/dev-token` {tenantId, role, name?, email?} → {accessToken}: the web pages'
  * development sign-in, minting with the local signing key exactly as `npm run token` does. A route
  * of the local host only, never a function, so it does not exist in Azure. JSON only: a
- * cross-origin page cannot send that without a CORS preflight, which this route never grants.
+ * cross-origin page cannot send that without a CORS preflight, which this route never grants;
+ * and only to this host's own origin, so DNS rebinding cannot reach it either.
  */
 export function devTokenRoutes(key: LocalSigningKey): Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> {
   return {
     [devTokenPath]: async (req, res) => {
+      if (!fromThisHost(req)) return send(res, 403, { detail: `The development sign-in answers only pages of http://localhost:${req.socket.localPort}.` });
       if (req.method !== 'POST') return send(res, 405, { detail: 'POST {tenantId, role, name?} here.' });
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, { detail: 'Send application/json.' });
       let body: unknown;

@@ -6,7 +6,8 @@ import { startTestHost, type TestHost } from '../support/host.js';
 
 /**
  * What arrives at the edge before any function has a say: bodies far over the limit, request lines
- * the HTTP parser refuses, URLs that do not parse.
+ * the HTTP parser refuses, URLs that do not parse, and requests for the development sign-in from
+ * anywhere but this host's own pages.
  */
 let t: TestHost;
 
@@ -136,5 +137,49 @@ describe('URLs that do not parse', () => {
     // A path starting with // is a path here, not another host.
     expect((await raw('GET //evil.example.test/api/health HTTP/1.1\r\nHost: localhost')).status).toBe(404);
     expect((await t.fetch('/api/health')).status).toBe(200);
+  });
+});
+
+/** POSTs a development sign-in with the given Host (and Origin), as a DNS-rebound page or another site would. */
+function devToken(host: string, origin?: string): Promise<{ status: number; body: string }> {
+  const { port } = new URL(t.url);
+  const body = JSON.stringify({ tenantId: '11111111-1111-4111-8111-111111111111', role: 'global-admin' });
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/.local/dev-token', method: 'POST', headers: { host, 'content-type': 'application/json', ...(origin ? { origin } : {}) } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (part: Buffer) => parts.push(part));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the development sign-in answers only its own origin', () => {
+  it('refuses a Host that is not this host by a local name and its port (DNS rebinding), minting nothing', async () => {
+    const port = Number(new URL(t.url).port);
+    for (const host of [`rebind.example.test:${port}`, 'rebind.example.test', `localhost:${port + 1}`, 'localhost', `127.0.0.1.rebind.example.test:${port}`]) {
+      const answer = await devToken(host);
+      expect([host, answer.status]).toEqual([host, 403]);
+      expect(answer.body).not.toMatch(/accessToken|eyJ/);
+    }
+  });
+
+  it('refuses a page of another origin, even when the Host is right', async () => {
+    const port = Number(new URL(t.url).port);
+    for (const origin of [`http://rebind.example.test:${port}`, `http://localhost:${port + 1}`, `https://localhost:${port}`, 'null', `http://127.0.0.1:${port}`]) {
+      const answer = await devToken(`localhost:${port}`, origin);
+      expect([origin, answer.status]).toEqual([origin, 403]);
+      expect(answer.body).not.toMatch(/accessToken|eyJ/);
+    }
+  });
+
+  it('mints for this host by any local name, from its own pages or a tool that sends no Origin', async () => {
+    const port = Number(new URL(t.url).port);
+    for (const [host, origin] of [[`localhost:${port}`, `http://localhost:${port}`], [`127.0.0.1:${port}`, undefined], [`[::1]:${port}`, `http://[::1]:${port}`], [`LOCALHOST:${port}`, undefined]] as const) {
+      const answer = await devToken(host, origin);
+      expect([host, answer.status]).toEqual([host, 200]);
+      expect(JSON.parse(answer.body)).toMatchObject({ accessToken: expect.any(String) });
+    }
   });
 });
