@@ -11,7 +11,7 @@ import { byPrecedence, compileRoute, matchRoute } from './routes.js';
 // The package is CommonJS and Node cannot see its classes as named exports.
 const { HttpRequest, HttpResponse } = azureFunctions;
 
-/** The Functions host refuses bodies over 100 MB (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT); the app's own limit is much lower. */
+/** The Functions host takes bodies of up to 100 MB (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT); the app's own limit is much lower. */
 const hostBodyLimit = 100 * 1024 * 1024;
 
 export interface HttpHostOptions {
@@ -33,6 +33,10 @@ export interface HttpHostOptions {
 function requestBody(req: IncomingMessage): { stream: ReadableStream<Uint8Array>; discardRest(): void } {
   const through = new PassThrough();
   req.pipe(through);
+  // A client gone mid-body ends the function's read with the error Node gives for it, rather than never.
+  req.once('close', () => {
+    if (!req.complete) through.destroy(Object.assign(new Error('The client closed the connection mid-body.'), { code: 'ECONNRESET' }));
+  });
   return {
     stream: Readable.toWeb(through) as ReadableStream<Uint8Array>,
     discardRest() {
@@ -162,11 +166,6 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
         return;
       }
       const definition = match.route.value;
-      if (Number(req.headers['content-length'] ?? 0) > hostBodyLimit) {
-        await writeResponse(res, problemResponse('payload-too-large', `The host accepts bodies of at most ${hostBodyLimit} bytes.`, 'local-host', { headers: { Connection: 'close' } }));
-        logLine('(local host)', 413);
-        return;
-      }
       const body = method === 'GET' || method === 'HEAD' ? undefined : requestBody(req);
       const headers: Record<string, string> = {};
       for (const [key, value] of Object.entries(req.headers)) {

@@ -74,7 +74,12 @@ export function httpFunction(definition: {
   // Every route not open to anyone verifies the caller before anything else about the request, so a
   // caller without a valid token gets 401 whatever else is wrong (ids, If-Match, body).
   const signedIn = definition.doc !== undefined && definition.doc.audience !== 'anyone';
-  const handle: Handler = signedIn ? async (request, context) => (await authenticate(request), handler(request, context)) : handler;
+  const handle: Handler = signedIn
+    ? async (request, context) => {
+        await authenticate(request);
+        return handler(request, context);
+      }
+    : handler;
   return {
     kind: 'http',
     name: definition.name,

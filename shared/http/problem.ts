@@ -15,8 +15,8 @@ const problemKinds = {
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
   'precondition-required': { status: 428, title: 'If-Match is required' },
-  'headers-too-large': { status: 431, title: 'The request line or headers are too large' },
   'rate-limited': { status: 429, title: 'Too many requests' },
+  'headers-too-large': { status: 431, title: 'The request line or headers are too large' },
   internal: { status: 500, title: 'Something went wrong on our side' },
   unavailable: { status: 503, title: 'The service is temporarily unavailable' },
 } as const;

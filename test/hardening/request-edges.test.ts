@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProblem } from '../support/api.js';
-import { startTestHost, type TestHost } from '../support/host.js';
+import { eventually, startTestHost, type TestHost } from '../support/host.js';
 
 /**
  * What arrives at the edge before any function has a say: bodies far over the limit, request lines
@@ -72,6 +72,15 @@ describe('request bodies are never read whole', () => {
       expect(answer.sentWhenAnswered).toBeLessThan(total / 4);
     });
   }
+
+  it('a client that goes away mid-body ends its invocation (answered and logged) rather than leaving it waiting', async () => {
+    // Expect: 100-continue: the server says it has the headers (and has handed the request to the function) before the body starts.
+    const req = request(new URL('/api/contact-requests', t.url), { method: 'POST', headers: { 'content-type': 'application/json', expect: '100-continue' } });
+    req.on('error', () => {});
+    await new Promise((resolve) => req.once('continue', resolve));
+    req.write(`{"name":"${'x'.repeat(10_000)}`, () => req.destroy());
+    await eventually(() => (t.logs.some((l) => /^POST \/api\/contact-requests → contact-requests-create \d{3} /.test(l)) ? true : undefined), 10_000, 'the invocation to end');
+  });
 
   it('the host still serves normal requests afterwards', async () => {
     expect((await t.fetch('/api/health')).status).toBe(200);
