@@ -42,7 +42,7 @@ export const rateLimitPartition = (scope: string, key: string): string => `${sco
 
 const rateLimitTable = async (): Promise<TableClient> => (await storage()).table(tableNames.rateLimits);
 
-/** One key's slots as stored now, with their ETags (rows of the earlier one-counter layout are not slots and are left out by the domain rules). */
+/** One key's slots as stored now, with their ETags (a counter of the earlier one-row layout has no `takenAt` and is left out). */
 async function readSlots(table: TableClient, partitionKey: string): Promise<(HeldSlot & { etag: string })[]> {
   const slots: (HeldSlot & { etag: string })[] = [];
   for await (const entity of table.listEntities<SlotEntity>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) {
