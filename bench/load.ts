@@ -47,13 +47,14 @@ export async function runConcurrent(concurrency: number, total: number, fn: (i: 
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-/** One HTTP request over a keep-alive connection; rejects unless the status is the expected one. */
+/** One HTTP request over a keep-alive connection (from `localAddress` when given); rejects unless the status is the expected one. */
 export function httpCall(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string; expect: number },
+  options: { method?: string; headers?: Record<string, string>; body?: string; expect: number; localAddress?: string },
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent }, (res) => {
+    const { localAddress } = options;
+    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent, ...(localAddress ? { localAddress } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

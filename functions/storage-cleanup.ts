@@ -13,7 +13,7 @@ export const storageCleanupFunctions: FunctionDefinition[] = [
       const at = now();
       const [rateLimits, idempotencyKeys] = await Promise.all([deleteEndedRateLimits(at), deleteExpiredIdempotencyKeys(at)]);
       // Counts only: the keys are hashes of emails, addresses and clients' keys.
-      context.log(`storage cleanup: deleted ${rateLimits} ended rate-limit counter(s) and ${idempotencyKeys} expired Idempotency-Key claim(s)`);
+      context.log(`storage cleanup: deleted ${rateLimits} free rate-limit slot(s) and ${idempotencyKeys} expired Idempotency-Key claim(s)`);
     },
   },
 ];

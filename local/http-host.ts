@@ -171,9 +171,13 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
       }
-      // As the Functions front end does: the function sees the client's address only in X-Forwarded-For.
-      const peer = req.socket.remoteAddress;
-      if (peer) headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${peer}` : peer;
+      // As Azure's front end does: the function sees the client's address only in X-Forwarded-For, as the
+      // last hop (`address:port`) appended to whatever the client sent there.
+      const { remoteAddress, remotePort } = req.socket;
+      if (remoteAddress) {
+        const hop = remoteAddress.includes(':') ? `[${remoteAddress}]:${remotePort}` : `${remoteAddress}:${remotePort}`;
+        headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${hop}` : hop;
+      }
       // Built as the library's createStreamRequest does in Azure with HTTP streams: a fetch Request
       // over the incoming stream (a field the public HttpRequestInit type does not name).
       const nativeRequest = new Request(url, { method, headers, ...(body ? { body: body.stream, duplex: 'half' } : {}) });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { countrySchema, organizationSizeSchema, partnerIdSchema } from './directory.js';
 import { uuidFromBytes } from './ids.js';
+import type { RateLimit } from './rate-limits.js';
 
 /**
  * Contact requests: a visitor asks one to five partners to get in touch. Each chosen partner
@@ -10,11 +11,20 @@ import { uuidFromBytes } from './ids.js';
 
 export const maxPartnersPerRequest = 5;
 
-/** Rate limits per requester email and per client address, in fixed windows. */
+/** Rate limits in sliding windows: per requester email from one client address, and per client address. */
 export const contactRequestLimits = {
-  perEmail: { limit: 5, windowSeconds: 3600 },
+  perEmailFromAddress: { limit: 5, windowSeconds: 3600 },
   perClientAddress: { limit: 20, windowSeconds: 3600 },
-} as const;
+} as const satisfies Record<string, RateLimit>;
+
+/**
+ * What a contact request is counted against. The email is counted together with the client
+ * address: anyone can type someone else's email, and that must not lock its owner out.
+ */
+export const contactRequestRateLimits = (email: string, address: string) => [
+  { which: 'email from this client address', scope: 'contact-request-email-address', key: `${email} ${address}`, limit: contactRequestLimits.perEmailFromAddress },
+  { which: 'client address', scope: 'contact-request-address', key: address, limit: contactRequestLimits.perClientAddress },
+];
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 /** Form posts send checkboxes as "on" (or "true"); JSON sends booleans. */
@@ -122,13 +132,17 @@ export const contactRequestIdSchema = z
 /** Creation time (ms) carried in a contact request id. */
 export const contactRequestTime = (id: string): number => Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16);
 
-/** The client address for rate limiting: the first hop of X-Forwarded-For, without a port. */
+/**
+ * The client address for rate limiting: the **last** hop of X-Forwarded-For, without a port. Azure's
+ * front end appends the address its connection came from (`203.0.113.9:51234`) to whatever the
+ * client sent, so only the last hop is the platform's word; earlier ones are the caller's. An
+ * IPv4-mapped IPv6 address (`::ffff:203.0.113.9`) is its IPv4 address.
+ */
 export function clientAddress(forwardedFor: string | null): string | undefined {
-  const first = forwardedFor?.split(',')[0]?.trim();
-  if (!first) return undefined;
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(first);
-  if (bracketed) return bracketed[1]!.toLowerCase();
-  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(first);
-  if (v4WithPort) return v4WithPort[1];
-  return first.toLowerCase();
+  const last = forwardedFor?.split(',').at(-1)?.trim();
+  if (!last) return undefined;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(last);
+  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(last);
+  const address = (bracketed?.[1] ?? v4WithPort?.[1] ?? last).toLowerCase();
+  return /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address)?.[1] ?? address;
 }

@@ -1,17 +1,18 @@
 /**
- * How long the storage-cleanup timer keeps rate-limit counters and Idempotency-Key claims. Pure: the
+ * How long the storage-cleanup timer keeps rate-limit slots and Idempotency-Key claims. Pure: the
  * cleanup narrows its queries with the cutoffs and checks each row with the predicates before deleting.
  */
 
 /**
- * A counter is deleted this long after its window ended. The window comes from each instance's own
- * clock; the margin covers clock skew between instances (a counter one of them still counts in).
+ * A rate-limit slot is deleted this long after its window ended (it became free). The window comes
+ * from each instance's own clock; the margin covers clock skew between instances (a slot one of
+ * them still counts as taken).
  */
 export const rateLimitMarginSeconds = 3600;
 
 /**
- * Counters written before `windowEnd` was stored carry only `windowStart`; every limit then had a
- * window of one hour (`contactRequestLimits`).
+ * Rows of the earlier fixed-window counters written before `windowEnd` was stored carry only
+ * `windowStart`; every limit then had a window of one hour.
  */
 export const legacyRateLimitWindowSeconds = 3600;
 
@@ -26,10 +27,10 @@ export const idempotencyKeyRetentionMs = 24 * 3600 * 1000;
 /** Rate-limit windows that ended before this (seconds since the epoch) are over, margin included. */
 export const rateLimitCutoffSeconds = (now: Date): number => Math.floor(now.getTime() / 1000) - rateLimitMarginSeconds;
 
-/** Whether a counter's window ended more than the margin ago (`windowEnd` absent: a counter written before it was stored). */
-export function rateLimitWindowOver(counter: { windowStart: number; windowEnd?: number | undefined }, now: Date): boolean {
-  const windowEnd = counter.windowEnd ?? counter.windowStart + legacyRateLimitWindowSeconds;
-  return windowEnd < rateLimitCutoffSeconds(now);
+/** Whether a slot's (or an earlier counter's) window ended more than the margin ago (`windowEnd` absent: a counter written before it was stored). */
+export function rateLimitWindowOver(row: { windowStart?: number | undefined; windowEnd?: number | undefined }, now: Date): boolean {
+  const windowEnd = row.windowEnd ?? (row.windowStart === undefined ? undefined : row.windowStart + legacyRateLimitWindowSeconds);
+  return windowEnd !== undefined && windowEnd < rateLimitCutoffSeconds(now);
 }
 
 /** Claims made before this instant (ISO 8601, as `createdAt` is stored) are past their retention. */

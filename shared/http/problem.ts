@@ -6,6 +6,7 @@ const problemKinds = {
   'malformed-body': { status: 400, title: 'The request body could not be read' },
   unauthorized: { status: 401, title: 'Authentication is required' },
   forbidden: { status: 403, title: 'You may not do this' },
+  'cross-site': { status: 403, title: 'Cross-site requests are not accepted' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'The resource is not in a state that allows this' },

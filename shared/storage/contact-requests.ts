@@ -21,8 +21,8 @@ import { queueNames, tableNames } from './names.js';
  */
 export const contactRequestPostOperations = [
   { step: 'idempotency', table: tableNames.idempotencyKeys, operation: 'createEntity', when: 'only with an Idempotency-Key header' },
-  { step: 'rate limit per email', table: tableNames.rateLimits, operation: 'getEntity, then createEntity or updateEntity (Replace, If-Match)' },
-  { step: 'rate limit per client address', table: tableNames.rateLimits, operation: 'getEntity, then createEntity or updateEntity (Replace, If-Match)' },
+  { step: 'rate limit per email from the client address', table: tableNames.rateLimits, operation: 'listEntities of the key\'s partition, then createEntity or updateEntity (Replace, If-Match) of a free slot' },
+  { step: 'rate limit per client address', table: tableNames.rateLimits, operation: 'listEntities of the key\'s partition, then createEntity or updateEntity (Replace, If-Match) of a free slot' },
   { step: 'store the request', table: tableNames.contactRequests, operation: 'createEntity' },
   { step: 'start the fan-out', queue: queueNames.contactRequestFanOut, operation: 'sendMessage' },
 ] as const;

@@ -20,9 +20,11 @@ import { tableNames } from './names.js';
  */
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1–200 visible ASCII characters');
 
-/** The request's Idempotency-Key header, if it sent one (400 if malformed). */
+const idempotencyKeyHeaderSchema = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
+
+/** The request's Idempotency-Key header, if it sent one (400 naming the header if malformed). */
 export function readIdempotencyKey(request: HttpRequest): string | undefined {
-  return validate(idempotencyKeySchema.optional(), request.headers.get('idempotency-key') ?? undefined, 'Idempotency-Key header');
+  return validate(idempotencyKeyHeaderSchema, { 'Idempotency-Key': request.headers.get('idempotency-key') ?? undefined }, 'request')['Idempotency-Key'];
 }
 
 interface IdempotencyEntity {

@@ -1,84 +1,122 @@
-import { odata } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import { now as clockNow } from '../clock.js';
+import { freeSlots, refusal, slotFreeAt, type HeldSlot, type RateLimit, type RateLimitDecision } from '../domain/rate-limits.js';
 import { legacyRateLimitWindowSeconds, rateLimitCutoffSeconds, rateLimitWindowOver } from '../domain/storage-retention.js';
 import { storageStatus } from '../http/etag.js';
 import { storage } from './clients.js';
-import { deleteExpired, readEntity } from './entities.js';
+import { deleteExpired, etagOf } from './entities.js';
 import { hashedKey } from './hashed-key.js';
 import { tableNames } from './names.js';
 
 /**
- * A fixed-window counter per key in Table Storage, shared by every instance: one entity per
- * key (partition `<scope>:<sha256(key)>`, row ''), holding the current window's start, end and
- * count. Read, then create or update under the entity's ETag; a lost race (or a counter the
- * storage-cleanup timer deleted meanwhile) reads again.
+ * Sliding-window limits (`shared/domain/rate-limits.ts`) in Table Storage, shared by every
+ * instance and exact under contention: each key's slots are one partition (`<scope>:<sha256(key)>`,
+ * row key = slot). An attempt reads the partition (one query) and takes a free slot by creating it,
+ * or replacing it under its ETag when it was taken a window ago. Two attempts racing for one slot
+ * cannot both win (409 / 412): the loser reads again and takes another free slot, or is refused when
+ * none is left. Nothing is retried a fixed number of times, so contention never ends in an error.
  */
-export interface RateLimit {
-  limit: number;
-  windowSeconds: number;
+export interface RateLimitKey {
+  scope: string;
+  key: string;
+  limit: RateLimit;
 }
 
-export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
-
-interface CounterEntity {
+interface SlotEntity {
   partitionKey: string;
   rowKey: string;
-  windowStart: number;
-  /** Seconds since the epoch, so the cleanup can find ended windows with a filter; absent on counters written before it. */
-  windowEnd?: number;
-  count: number;
+  /** When the slot was taken (ISO 8601, the app's clock). */
+  takenAt: string;
+  /** When it is free again, in seconds since the epoch: the storage-cleanup timer filters on it. */
+  windowEnd: number;
 }
 
-const maxAttempts = 5;
-
-const counterPartition = (scope: string, key: string) => `${scope}:${hashedKey(key)}`;
-
-/** The window `now` falls in, the attempts counted in it so far, and the answer once they reach the limit. */
-function currentWindow(counter: CounterEntity | undefined, windowSeconds: number, now: number) {
-  const windowStart = Math.floor(now / 1000 / windowSeconds) * windowSeconds;
-  const refused: RateLimitDecision = { allowed: false, retryAfterSeconds: Math.max(1, windowStart + windowSeconds - Math.floor(now / 1000)) };
-  return { windowStart, count: counter?.windowStart === windowStart ? counter.count : 0, refused };
+interface TakenSlot {
+  partitionKey: string;
+  rowKey: string;
+  etag: string;
 }
 
-/** Whether one more attempt for `key` would be allowed now, without counting it (a refused request must not move any counter). */
-export async function checkRateLimit(scope: string, key: string, { limit, windowSeconds }: RateLimit, now = clockNow().getTime()): Promise<RateLimitDecision> {
-  const table = (await storage()).table(tableNames.rateLimits);
-  const { count, refused } = currentWindow(await readEntity<CounterEntity>(table, counterPartition(scope, key), ''), windowSeconds, now);
-  return count < limit ? { allowed: true } : refused;
+/** The partition holding the slots of `key` within `scope`. */
+export const rateLimitPartition = (scope: string, key: string): string => `${scope}:${hashedKey(key)}`;
+
+const rateLimitTable = async (): Promise<TableClient> => (await storage()).table(tableNames.rateLimits);
+
+/** One key's slots as stored now, with their ETags (a counter of the earlier one-row layout has no `takenAt` and is left out). */
+async function readSlots(table: TableClient, partitionKey: string): Promise<(HeldSlot & { etag: string })[]> {
+  const slots: (HeldSlot & { etag: string })[] = [];
+  for await (const entity of table.listEntities<SlotEntity>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) {
+    if (typeof entity.takenAt === 'string') slots.push({ slot: entity.rowKey ?? '', takenAt: Date.parse(entity.takenAt), etag: etagOf(entity) });
+  }
+  return slots;
 }
 
-/** Counts one attempt for `key`; refuses once `limit` attempts fell in the current window. */
-export async function consumeRateLimit(scope: string, key: string, { limit, windowSeconds }: RateLimit, now = clockNow().getTime()): Promise<RateLimitDecision> {
-  const table = (await storage()).table(tableNames.rateLimits);
-  const partitionKey = counterPartition(scope, key);
-  for (let attempt = 1; ; attempt++) {
+/** Takes a free slot of `key`, reading again after each lost race; refused once none is free. */
+async function takeSlot(table: TableClient, { scope, key, limit }: RateLimitKey, held: (HeldSlot & { etag: string })[], now: Date): Promise<TakenSlot | RateLimitDecision> {
+  const partitionKey = rateLimitPartition(scope, key);
+  const entity = (rowKey: string): SlotEntity => ({
+    partitionKey,
+    rowKey,
+    takenAt: now.toISOString(),
+    windowEnd: Math.ceil(slotFreeAt(now.getTime(), limit) / 1000),
+  });
+  // Ends: each lost race is a slot another attempt took, and a limit has only so many.
+  for (;;) {
+    const free = freeSlots(held, limit, now.getTime());
+    if (free.length === 0) return refusal(held, limit, now.getTime());
+    // A random free slot, so concurrent attempts mostly take different ones.
+    const rowKey = free[Math.floor(Math.random() * free.length)]!;
+    const previous = held.find((h) => h.slot === rowKey);
     try {
-      const current = await readEntity<CounterEntity>(table, partitionKey, '');
-      const { windowStart, count, refused } = currentWindow(current, windowSeconds, now);
-      const windowEnd = windowStart + windowSeconds;
-      if (!current) {
-        await table.createEntity<CounterEntity>({ partitionKey, rowKey: '', windowStart, windowEnd, count: 1 });
-        return { allowed: true };
-      }
-      if (count >= limit) return refused;
-      await table.updateEntity<CounterEntity>({ partitionKey, rowKey: '', windowStart, windowEnd, count: count + 1 }, 'Replace', { etag: current.etag });
-      return { allowed: true };
+      const written = previous
+        ? await table.updateEntity(entity(rowKey), 'Replace', { etag: previous.etag })
+        : await table.createEntity(entity(rowKey));
+      return { partitionKey, rowKey, etag: etagOf(written) };
     } catch (error) {
       const status = storageStatus(error);
-      // 409: created meanwhile; 412: counted meanwhile; 404: deleted by the cleanup meanwhile.
-      if ((status === 409 || status === 412 || status === 404) && attempt < maxAttempts) continue;
-      throw error;
+      // 409: created meanwhile; 412: taken again meanwhile; 404: the cleanup deleted the expired slot.
+      if (status !== 409 && status !== 412 && status !== 404) throw error;
+      held = await readSlots(table, partitionKey);
     }
   }
 }
 
+/** Gives back a slot taken for an attempt that was refused after all (unless it was taken again since). */
+async function releaseSlot(table: TableClient, slot: TakenSlot): Promise<void> {
+  try {
+    await table.deleteEntity(slot.partitionKey, slot.rowKey, { etag: slot.etag });
+  } catch (error) {
+    const status = storageStatus(error);
+    if (status !== 404 && status !== 412) throw error;
+  }
+}
+
+const isTaken = (result: TakenSlot | RateLimitDecision): result is TakenSlot => 'rowKey' in result;
+
 /**
- * Deletes the counters whose window ended (margin included): the next attempt for their key starts
- * a new window anyway. Returns how many were deleted.
+ * Counts one attempt against every key, or against none: when any key has no free slot, nothing
+ * is written; when a concurrent attempt took the last slot of one key meanwhile, the slots taken
+ * of the others are given back. Returns each key's decision, in order.
+ */
+export async function consumeRateLimits(keys: RateLimitKey[], now = clockNow()): Promise<RateLimitDecision[]> {
+  const table = await rateLimitTable();
+  const held = await Promise.all(keys.map((k) => readSlots(table, rateLimitPartition(k.scope, k.key))));
+  const checked = keys.map((k, i): RateLimitDecision => (freeSlots(held[i]!, k.limit, now.getTime()).length > 0 ? { allowed: true } : refusal(held[i]!, k.limit, now.getTime())));
+  if (checked.some((d) => !d.allowed)) return checked;
+  const results = await Promise.all(keys.map((k, i) => takeSlot(table, k, held[i]!, now)));
+  const taken = results.filter(isTaken);
+  if (taken.length < results.length) await Promise.all(taken.map((slot) => releaseSlot(table, slot)));
+  return results.map((r): RateLimitDecision => (isTaken(r) ? { allowed: true } : r));
+}
+
+/**
+ * Deletes the slots that have been free for longer than the margin (and counters of the earlier
+ * one-entity layout whose window ended): a free slot is taken by creating it again anyway.
+ * Returns how many were deleted.
  */
 export async function deleteEndedRateLimits(now: Date): Promise<number> {
-  const table = (await storage()).table(tableNames.rateLimits);
+  const table = await rateLimitTable();
   const cutoff = rateLimitCutoffSeconds(now);
   const filter = odata`windowEnd lt ${cutoff} or windowStart lt ${cutoff - legacyRateLimitWindowSeconds}`;
-  return deleteExpired<CounterEntity>(table, filter, (counter) => rateLimitWindowOver(counter, now));
+  return deleteExpired<{ windowStart?: number; windowEnd?: number }>(table, filter, (row) => rateLimitWindowOver(row, now));
 }

@@ -51,7 +51,7 @@ describe('storage stopped in the middle of a load', () => {
       const during = phase;
       const contact = (i + worker) % 2 === 0;
       const response = contact
-        ? await t.fetch('/api/contact-requests', json(contactRequestBody([partner.id], `load${i}@visitor.example.test`), { 'x-forwarded-for': `198.51.100.${i % 250}` }))
+        ? await t.fetch('/api/contact-requests', { ...json(contactRequestBody([partner.id], `load${i}@visitor.example.test`)), from: `127.0.51.${1 + (i % 250)}` })
         : await t.fetch(`/api/partners/${partner.id}/invitations`, { ...json(delegatedInvitation(`e${String(i).padStart(7, '0')}-0000-4000-8000-000000000000`)), token: partnerToken });
       const ms = Date.now() - started;
       if (response.status >= 500) {
@@ -130,7 +130,7 @@ describe('the email service down', () => {
   });
 
   const post = async (email: string) => {
-    const response = await t.fetch('/api/contact-requests', json(contactRequestBody([partner.id], email), { 'x-forwarded-for': '203.0.113.10' }));
+    const response = await t.fetch('/api/contact-requests', { ...json(contactRequestBody([partner.id], email)), from: '127.0.10.1' });
     expect(response.status).toBe(202);
     return ((await response.json()) as { id: string }).id;
   };

@@ -46,7 +46,8 @@ describe('security headers', () => {
     const response = await t.fetch('/api/contact-requests', {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'x-forwarded-for': '203.0.113.90' },
+      from: '127.0.90.1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
       body: new URLSearchParams({ ...contactRequestBody([world.partner.id], 'form@visitor.example.test'), partnerIds: world.partner.id, consentToContact: 'on', consentToShareDetails: 'on' } as Record<string, string>).toString(),
     });
     expect(response.status).toBe(303);
@@ -81,7 +82,7 @@ describe('CORS only for the configured origins', () => {
 describe('logs', () => {
   it('hold no whole token, invitation code or email address', async () => {
     // The world above sent invitations, accepted one and sent a contact request; one more, and emails go out.
-    const contact = await t.fetch('/api/contact-requests', json(contactRequestBody([world.partner.id], 'leaky.person@visitor.example.test'), { 'x-forwarded-for': '203.0.113.91' }));
+    const contact = await t.fetch('/api/contact-requests', { ...json(contactRequestBody([world.partner.id], 'leaky.person@visitor.example.test')), from: '127.0.90.2' });
     expect(contact.status).toBe(202);
     const id = ((await contact.json()) as { id: string }).id;
     await emailFor(t, `contact-confirmation:${id}`);

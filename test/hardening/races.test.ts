@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestHost, type TestHost } from '../support/host.js';
 import { json, outbox } from '../support/relationships.js';
-import { buildWorld, delegatedInvitation, inviteCustomer, type World } from '../support/world.js';
+import { buildWorld, contactRequestBody, delegatedInvitation, inviteCustomer, type World } from '../support/world.js';
 
 /**
  * Races: many callers act on the same record at the same moment. Whatever the interleaving, the
@@ -125,6 +125,23 @@ describe('races on one relationship: remove roles × termination request × term
       [`termination-requested:${relationshipId}`]: changes.includes('terminationRequested') ? 1 : 0,
       [`relationship-terminated:${relationshipId}`]: 1,
     });
+  });
+});
+
+describe('races on one rate limit', () => {
+  const contact = (email: string, from: string) => t.fetch('/api/contact-requests', { ...json(contactRequestBody([world.partner.id], email)), from });
+  const tally = (statuses: number[]) => statuses.reduce<Record<number, number>>((counts, s) => ({ ...counts, [s]: (counts[s] ?? 0) + 1 }), {});
+
+  it('40 concurrent contact requests from one address: exactly 20 accepted, 20 refused, no 5xx', async () => {
+    const statuses = await parallel(40, async (i) => (await contact(`crowd${i}@visitor.example.test`, '127.0.40.1')).status);
+    expect(tally(statuses)).toEqual({ 202: 20, 429: 20 });
+    // The limit holds afterwards too.
+    expect((await contact('late@visitor.example.test', '127.0.40.1')).status).toBe(429);
+  });
+
+  it('12 concurrent requests of one email from one address: exactly 5 accepted', async () => {
+    const statuses = await parallel(12, async () => (await contact('eager@visitor.example.test', '127.0.40.2')).status);
+    expect(tally(statuses)).toEqual({ 202: 5, 429: 7 });
   });
 });
 

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -30,8 +31,8 @@ export interface TestHost {
   /** The host's domain discovery (what Entra ID answers in Azure): who owns which domain, what was asked, and an outage switch. */
   discovery: DomainDiscovery;
   token(role: LocalRole, tenantId: string, claims?: { objectId?: string; name?: string; email?: string }): Promise<string>;
-  /** fetch against the host; `path` starts with /api/… */
-  fetch(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  /** fetch against the host; `path` starts with /api/…; `from` is the client address the request comes from. */
+  fetch(path: string, init?: RequestInit & { token?: string; from?: string }): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -123,16 +124,47 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     token: (role, tenantId, claims = {}) =>
       mintToken(key, { tenantId, role, issuer: testIssuer, audience: testAudience, objectId: claims.objectId ?? randomUUID(), ...claims }),
     fetch: (path, init = {}) => {
-      const { token, ...rest } = init;
+      const { token, from, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (token) headers.set('authorization', `Bearer ${token}`);
-      return fetch(`${host.url}${path}`, { ...rest, headers });
+      return from ? fetchFrom(from, `${host.url}${path}`, { ...rest, headers }) : fetch(`${host.url}${path}`, { ...rest, headers });
     },
     async stop() {
       await host.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Statuses whose response has no body (the Response constructor refuses one). */
+const nullBodyStatuses = new Set([101, 204, 205, 304]);
+
+/**
+ * `fetch` over a TCP connection from `localAddress`, so the host sees that client address on its
+ * socket (as Azure's front end sees a client's). Any 127.x.y.z works: all of 127/8 is loopback.
+ * Redirects are not followed (`redirect: 'manual'`).
+ */
+export function fetchFrom(localAddress: string, url: string, init: RequestInit & { headers: Headers }): Promise<Response> {
+  const target = new URL(url);
+  const body = init.body === undefined || init.body === null ? undefined : typeof init.body === 'string' ? init.body : Buffer.from(init.body as Uint8Array);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port: Number(target.port), path: `${target.pathname}${target.search}`, method: init.method ?? 'GET', headers: { host: target.host, ...Object.fromEntries(init.headers) }, localAddress },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) headers.append(name, v);
+          const status = res.statusCode ?? 500;
+          resolve(new Response(nullBodyStatuses.has(status) ? null : Buffer.concat(chunks), { status, headers }));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */

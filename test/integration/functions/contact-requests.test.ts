@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectoryEntryInput } from '../../../shared/domain/directory.js';
 import type { OutboxSidecar } from '../../../shared/email/outbox.js';
+import { resetClock, setClock } from '../../../shared/clock.js';
 import { enqueue } from '../../../shared/storage/clients.js';
 import { queueNames, tableNames } from '../../../shared/storage/names.js';
 import { eventually, operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
@@ -21,8 +22,11 @@ const partners: [string, string, Partial<DirectoryEntryInput>][] = [
   ['retired-co', tenantB, {}],
 ];
 
+/** A browser origin allowed to call the API (CORS), e.g. a partner portal embedding the form. */
+const allowedOrigin = 'https://portal.partner.example';
+
 beforeAll(async () => {
-  t = await startTestHost();
+  t = await startTestHost({ env: { ALLOWED_ORIGINS: allowedOrigin } });
   const operator = await t.token('operator', operatorTenantId);
   for (const [id, tenantId, fields] of partners) {
     const body: DirectoryEntryInput = {
@@ -43,8 +47,8 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 let addressCounter = 0;
-/** Each test posts from its own client address, so the per-address limit is its own too. */
-const newAddress = () => `198.51.100.${++addressCounter}`;
+/** Each test posts from its own client address (a loopback address of its own), so the per-address limit is its own too. */
+const newAddress = () => `127.0.100.${++addressCounter}`;
 
 const validBody = (fields: Record<string, unknown> = {}) => ({
   partnerIds: ['kestrel-it'],
@@ -62,10 +66,11 @@ const validBody = (fields: Record<string, unknown> = {}) => ({
   ...fields,
 });
 
-function post(body: unknown, headers: Record<string, string> = {}) {
+function post(body: unknown, headers: Record<string, string> = {}, from = newAddress()) {
   return t.fetch('/api/contact-requests', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-forwarded-for': headers['x-forwarded-for'] ?? newAddress(), ...headers },
+    from,
+    headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
@@ -186,23 +191,24 @@ describe('POST /api/contact-requests', () => {
     expect(await countContactRequests()).toBe(before);
   });
 
-  it('answers 429 with Retry-After once the same email sent five requests within the hour', async () => {
+  it('answers 429 with Retry-After once the same email sent five requests from one address within the hour', async () => {
     const body = validBody({ email: 'eager@customer.example' });
-    for (let i = 0; i < 5; i++) expect((await post(body)).status).toBe(202);
+    const address = newAddress();
+    for (let i = 0; i < 5; i++) expect((await post(body, {}, address)).status).toBe(202);
     const before = await countContactRequests();
-    const refused = await post(body);
+    const refused = await post(body, {}, address);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
     expect(await countContactRequests()).toBe(before);
     // Another requester from the same place is still welcome.
-    expect((await post(validBody({ email: 'patient@customer.example' }))).status).toBe(202);
+    expect((await post(validBody({ email: 'patient@customer.example' }), {}, address)).status).toBe(202);
   });
 
   it('answers 429 once one client address sent twenty requests, whatever the emails', async () => {
-    const address = '203.0.113.77';
-    for (let i = 0; i < 20; i++) expect((await post(validBody({ email: `person${i}@many.example` }), { 'x-forwarded-for': `${address}, 10.0.0.1` })).status).toBe(202);
-    expect((await post(validBody({ email: 'one-more@many.example' }), { 'x-forwarded-for': `${address}:51234` })).status).toBe(429);
+    const address = newAddress();
+    for (let i = 0; i < 20; i++) expect((await post(validBody({ email: `person${i}@many.example` }), {}, address)).status).toBe(202);
+    expect((await post(validBody({ email: 'one-more@many.example' }), {}, address)).status).toBe(429);
   });
 
   it('gives the same answer to the same Idempotency-Key and body, and 409 to the key with another body', async () => {
@@ -210,9 +216,11 @@ describe('POST /api/contact-requests', () => {
     const headers = { 'idempotency-key': 'form-submit-42' };
     const first = await post(body, headers);
     expect(first.status).toBe(202);
+    expect(first.headers.get('idempotency-replayed')).toBeNull();
     const before = await countContactRequests();
     const again = await post(body, headers);
     expect(again.status).toBe(202);
+    expect(again.headers.get('idempotency-replayed')).toBe('true');
     expect(await again.json()).toEqual(await first.json());
     expect(await countContactRequests()).toBe(before);
     const other = await post(validBody({ email: 'idem@customer.example', company: 'Other Ltd' }), headers);
@@ -225,7 +233,8 @@ describe('POST /api/contact-requests', () => {
     const response = await t.fetch('/api/contact-requests', {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html,application/xhtml+xml', 'x-forwarded-for': newAddress() },
+      from: newAddress(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html,application/xhtml+xml' },
       body: form.toString(),
     });
     expect(response.status).toBe(303);
@@ -234,6 +243,114 @@ describe('POST /api/contact-requests', () => {
     const id = location.searchParams.get('id')!;
     const status = (await (await t.fetch(`/api/contact-requests/${id}`)).json()) as { partners: { id: string }[] };
     expect(status.partners.map((p) => p.id)).toEqual(['kestrel-it', 'ostara-cloud']);
+  });
+});
+
+describe('rate limits count what the platform vouches for', () => {
+  afterAll(() => resetClock());
+
+  it('a forged X-Forwarded-For buys no requests: the address the platform appends is counted', async () => {
+    const address = newAddress();
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await post(validBody({ email: `forger${i}@many.example` }), { 'x-forwarded-for': `203.0.113.${i}` }, address)).status);
+    expect(statuses.filter((s) => s === 202)).toHaveLength(20);
+    expect(statuses.slice(20)).toEqual(Array(10).fill(429));
+  });
+
+  it('requests naming a victim’s address in X-Forwarded-For do not lock the victim out', async () => {
+    const victim = newAddress();
+    const attacker = newAddress();
+    for (let i = 0; i < 25; i++) await post(validBody({ email: `attacker${i}@many.example` }), { 'x-forwarded-for': victim }, attacker);
+    expect((await post(validBody({ email: 'victim@customer.example' }), {}, victim)).status).toBe(202);
+  });
+
+  it('naming someone’s email from another address does not lock that person out of their own address', async () => {
+    const body = validBody({ email: 'named@customer.example' });
+    const attacker = newAddress();
+    for (let i = 0; i < 5; i++) expect((await post(body, {}, attacker)).status).toBe(202);
+    expect((await post(body, {}, attacker)).status).toBe(429);
+    expect((await post(body, {}, newAddress())).status).toBe(202);
+  });
+
+  it('a window boundary lets no more than five requests of one email through within any hour', async () => {
+    const body = validBody({ email: 'boundary@customer.example' });
+    const address = newAddress();
+    const first = Date.parse('2031-05-01T10:59:58.000Z');
+    const at = (ms: number) => setClock(new Date(first + ms));
+    at(0);
+    for (let i = 0; i < 5; i++) expect((await post(body, {}, address)).status).toBe(202);
+    // Past a clock hour: a fixed window would start counting again here.
+    at(4_000);
+    const refused = await post(body, {}, address);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBe(3596);
+    at(3_599_000);
+    expect((await post(body, {}, address)).status).toBe(429);
+    // An hour after the first five, five more.
+    at(3_600_000);
+    for (let i = 0; i < 5; i++) expect((await post(body, {}, address)).status).toBe(202);
+    expect((await post(body, {}, address)).status).toBe(429);
+  });
+});
+
+describe('Idempotency-Key header', () => {
+  it('refuses a malformed key with 400 naming the header', async () => {
+    const response = await post(validBody({ email: 'badkey@customer.example' }), { 'idempotency-key': 'has spaces in it' });
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { errors: { path: string }[] };
+    expect(problem.errors.map((e) => e.path)).toEqual(['Idempotency-Key']);
+  });
+});
+
+describe('cross-site posts', () => {
+  const form = () => new URLSearchParams({ ...validBody({ email: 'site@customer.example' }), partnerIds: 'kestrel-it', consentToContact: 'on', consentToShareDetails: 'on' } as Record<string, string>).toString();
+
+  it.each([
+    ['an Origin of another site', { origin: 'https://attacker.example' }],
+    ['Origin: null (a sandboxed or privacy-sensitive page)', { origin: 'null' }],
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
+    ['a look-alike of an allowed origin', { origin: `${allowedOrigin}.attacker.example`, 'sec-fetch-site': 'cross-site' }],
+  ])('refuses %s with 403 problem+json and stores nothing', async (_, headers) => {
+    const before = await countContactRequests();
+    const response = await post(validBody({ email: 'cross@customer.example' }), headers);
+    expect(response.status).toBe(403);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await response.json()) as { type: string; detail: string };
+    expect(problem.type).toBe('urn:problem-type:partner-relationships:cross-site');
+    expect(problem.detail).toMatch(/another site/);
+    expect(await countContactRequests()).toBe(before);
+  });
+
+  it('shows a browser’s cross-site form post a page saying so', async () => {
+    const response = await t.fetch('/api/contact-requests', {
+      method: 'POST',
+      from: newAddress(),
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: 'https://attacker.example', 'sec-fetch-site': 'cross-site', referer: 'https://attacker.example/free-prizes' },
+      body: form(),
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const page = await response.text();
+    expect(page).toContain('another site');
+    expect(page).toContain('href="/"');
+    expect(page).not.toContain('attacker.example');
+  });
+
+  it.each([
+    ['the site’s own origin', () => ({ origin: t.url, 'sec-fetch-site': 'same-origin' })],
+    ['PUBLIC_BASE_URL’s origin', () => ({ origin: 'http://localhost:7071', 'sec-fetch-site': 'same-site' })],
+    ['an origin in ALLOWED_ORIGINS', () => ({ origin: allowedOrigin, 'sec-fetch-site': 'cross-site' })],
+    ['an API client (no Origin, no Sec-Fetch-Site)', () => ({})],
+  ])('accepts a post from %s', async (_, headers) => {
+    const response = await t.fetch('/api/contact-requests', {
+      method: 'POST',
+      from: newAddress(),
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...headers() },
+      body: form(),
+    });
+    expect(response.status).toBe(303);
   });
 });
 

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allFunctions } from '../../../functions/all.js';
 import { invocationContext } from '../../../local/invocation.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
+import { contactRequestRateLimits } from '../../../shared/domain/contact-requests.js';
 import { hashedKey } from '../../../shared/storage/hashed-key.js';
 import { type TableName, tableNames } from '../../../shared/storage/names.js';
+import { rateLimitPartition } from '../../../shared/storage/rate-limit.js';
 import { operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
 import { contactRequestBody } from '../../support/world.js';
 
@@ -35,19 +37,21 @@ afterAll(async () => {
 async function post(email: string, address: string, idempotencyKey?: string) {
   const response = await t.fetch('/api/contact-requests', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-forwarded-for': address, ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+    from: address,
+    headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
     body: JSON.stringify(contactRequestBody(['kestrel-it'], email)),
   });
   return { status: response.status, id: response.status === 202 ? ((await response.json()) as { id: string }).id : undefined };
 }
 
-/** The partition keys stored in a table (rate limits and claims: `<scope>:<sha256(key)>`). */
+/** The partition keys stored in a table, each once (rate limits and claims: `<scope>:<sha256(key)>`). */
 async function partitions(table: TableName): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const entity of t.storage.table(table).listEntities()) keys.push(entity.partitionKey ?? '');
-  return keys.sort();
+  const keys = new Set<string>();
+  for await (const entity of t.storage.table(table).listEntities()) keys.add(entity.partitionKey ?? '');
+  return [...keys].sort();
 }
-const counter = (scope: 'email' | 'address', key: string) => `contact-request-${scope}:${hashedKey(key)}`;
+/** The partitions of the slots a request from `email` at `address` takes: the email from that address, and the address. */
+const slotsOf = (email: string, address: string) => contactRequestRateLimits(email, address).map((l) => rateLimitPartition(l.scope, l.key));
 const claim = (key: string) => `contact-requests:${hashedKey(key)}`;
 
 async function runCleanup(): Promise<string[]> {
@@ -59,62 +63,64 @@ async function runCleanup(): Promise<string[]> {
 }
 
 describe('storage-cleanup timer', () => {
-  it('deletes ended rate-limit counters and day-old Idempotency-Key claims, keeps fresh ones, and leaves limits and replays working', async () => {
+  it('deletes long-free rate-limit slots and day-old Idempotency-Key claims, keeps fresh ones, and leaves limits and replays working', async () => {
     // Day 1, 10:10: a requester uses up the per-email limit; one request carries an Idempotency-Key.
     at(0);
-    const old = await post('old@customer.example', '198.51.100.1', 'old-key');
+    const old = await post('old@customer.example', '127.0.33.1', 'old-key');
     expect(old.status).toBe(202);
-    for (let i = 0; i < 4; i++) expect((await post('old@customer.example', '198.51.100.1')).status).toBe(202);
-    expect((await post('old@customer.example', '198.51.100.1')).status).toBe(429);
+    for (let i = 0; i < 4; i++) expect((await post('old@customer.example', '127.0.33.1')).status).toBe(202);
+    expect((await post('old@customer.example', '127.0.33.1')).status).toBe(429);
     // Day 1, 12:10: a claim that will be 23 hours old at clean-up time.
     at(2);
-    const recent = await post('recent@customer.example', '198.51.100.2', 'recent-key');
+    const recent = await post('recent@customer.example', '127.0.33.2', 'recent-key');
     expect(recent.status).toBe(202);
 
     // Day 2, 11:10: 25 hours later, a new requester in the current window.
     at(25);
-    const fresh = await post('fresh@customer.example', '198.51.100.3', 'fresh-key');
+    const fresh = await post('fresh@customer.example', '127.0.33.3', 'fresh-key');
     expect(fresh.status).toBe(202);
-    for (let i = 0; i < 3; i++) expect((await post('fresh@customer.example', '198.51.100.3')).status).toBe(202);
+    for (let i = 0; i < 3; i++) expect((await post('fresh@customer.example', '127.0.33.3')).status).toBe(202);
 
     // Two instances may run the cleanup at the same moment: between them each row is deleted once.
     const logs = await Promise.all([runCleanup(), runCleanup()]);
-    const counts = logs.flat().map((line) => /deleted (\d+) ended rate-limit counter\(s\) and (\d+) expired Idempotency-Key claim\(s\)/.exec(line)).filter((m) => m !== null);
+    const counts = logs.flat().map((line) => /deleted (\d+) free rate-limit slot\(s\) and (\d+) expired Idempotency-Key claim\(s\)/.exec(line)).filter((m) => m !== null);
     expect(counts).toHaveLength(2);
-    expect(counts.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(4);
+    // Day 1's six requests took a slot of their email and one of their address each.
+    expect(counts.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(12);
     expect(counts.reduce((sum, m) => sum + Number(m[2]), 0)).toBe(1);
     // Logs carry counts only: no email, no hashed key.
     for (const line of logs.flat()) {
       expect(line).not.toMatch(/@|[0-9a-f]{64}/);
     }
 
-    expect(await partitions(tableNames.rateLimits)).toEqual([counter('address', '198.51.100.3'), counter('email', 'fresh@customer.example')].sort());
+    expect(await partitions(tableNames.rateLimits)).toEqual(slotsOf('fresh@customer.example', '127.0.33.3').sort());
     expect(await partitions(tableNames.idempotencyKeys)).toEqual([claim('fresh-key'), claim('recent-key')].sort());
 
     // Running it again finds nothing more.
-    expect((await runCleanup()).join('\n')).toMatch(/deleted 0 ended rate-limit counter\(s\) and 0 expired Idempotency-Key claim\(s\)/);
+    expect((await runCleanup()).join('\n')).toMatch(/deleted 0 free rate-limit slot\(s\) and 0 expired Idempotency-Key claim\(s\)/);
 
-    // The fresh counter still counts: the fifth request of the hour passes, the sixth is refused.
-    expect((await post('fresh@customer.example', '198.51.100.3')).status).toBe(202);
-    expect((await post('fresh@customer.example', '198.51.100.3')).status).toBe(429);
+    // The fresh slots still count: the fifth request of the hour passes, the sixth is refused.
+    expect((await post('fresh@customer.example', '127.0.33.3')).status).toBe(202);
+    expect((await post('fresh@customer.example', '127.0.33.3')).status).toBe(429);
     // Kept claims still replay to the same contact request, without counting against any limit.
-    expect(await post('fresh@customer.example', '198.51.100.3', 'fresh-key')).toEqual(fresh);
-    expect(await post('recent@customer.example', '198.51.100.2', 'recent-key')).toEqual(recent);
+    expect(await post('fresh@customer.example', '127.0.33.3', 'fresh-key')).toEqual(fresh);
+    expect(await post('recent@customer.example', '127.0.33.2', 'recent-key')).toEqual(recent);
     // Past its retention a key is a new request: a new contact request, and a new claim.
-    const retried = await post('old@customer.example', '198.51.100.1', 'old-key');
+    const retried = await post('old@customer.example', '127.0.33.1', 'old-key');
     expect(retried.status).toBe(202);
     expect(retried.id).not.toBe(old.id);
     expect(await partitions(tableNames.idempotencyKeys)).toContain(claim('old-key'));
   });
 
-  it('keeps a counter whose window ended less than the margin ago', async () => {
-    at(100); // 14:10
-    expect((await post('edge@customer.example', '198.51.100.4')).status).toBe(202);
-    at(101); // 15:10: the 14:00–15:00 window ended ten minutes ago.
+  it('keeps a slot that became free less than the margin ago', async () => {
+    const [emailSlots] = slotsOf('edge@customer.example', '127.0.33.4');
+    at(100); // 14:10: taken until 15:10.
+    expect((await post('edge@customer.example', '127.0.33.4')).status).toBe(202);
+    at(101.5); // 15:40: free for half an hour.
     await runCleanup();
-    expect(await partitions(tableNames.rateLimits)).toContain(counter('email', 'edge@customer.example'));
-    at(102); // 16:10: an hour and ten minutes after it ended.
+    expect(await partitions(tableNames.rateLimits)).toContain(emailSlots);
+    at(102.5); // 16:40: free for an hour and a half.
     await runCleanup();
-    expect(await partitions(tableNames.rateLimits)).not.toContain(counter('email', 'edge@customer.example'));
+    expect(await partitions(tableNames.rateLimits)).not.toContain(emailSlots);
   });
 });

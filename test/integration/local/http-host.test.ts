@@ -11,7 +11,7 @@ const echo: HttpFunctionDefinition = httpFunction({
   methods: ['POST'],
   handler: async (request, context) => {
     const body = await readBody(request, z.object({ text: z.string().min(1) }));
-    return { status: 201, jsonBody: { thingId: request.params.thingId, text: body.text, invocationId: context.invocationId, query: request.query.get('q') } };
+    return { status: 201, jsonBody: { thingId: request.params.thingId, text: body.text, invocationId: context.invocationId, query: request.query.get('q'), forwardedFor: request.headers.get('x-forwarded-for') } };
   },
 });
 
@@ -27,6 +27,15 @@ describe('local host HTTP', () => {
     expect(response.status).toBe(201);
     expect(await response.json()).toMatchObject({ thingId: 't 1', text: 'hi', query: 'x', invocationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(t.logs.some((l) => /^POST \/api\/things\/t%201\/notes → echo 201 \(\d+ ms\)$/.test(l))).toBe(true);
+  });
+
+  it('appends the client’s socket address and port to X-Forwarded-For, as Azure’s front end does', async () => {
+    const post = (headers: Record<string, string>) =>
+      t.fetch('/api/things/1/notes', { method: 'POST', from: '127.0.7.7', headers: { 'content-type': 'application/json', ...headers }, body: '{"text":"hi"}' });
+    const plain = (await (await post({})).json()) as { forwardedFor: string };
+    expect(plain.forwardedFor).toMatch(/^127\.0\.7\.7:\d+$/);
+    const forged = (await (await post({ 'x-forwarded-for': '203.0.113.9' })).json()) as { forwardedFor: string };
+    expect(forged.forwardedFor).toMatch(/^203\.0\.113\.9, 127\.0\.7\.7:\d+$/);
   });
 
   it('answers 405 with Allow for a known route and another method', async () => {

@@ -29,8 +29,10 @@ describe('contact request ids', () => {
 });
 
 describe('client address', () => {
-  it('is the first hop of X-Forwarded-For without its port', () => {
-    expect(clientAddress('203.0.113.9:51234, 10.0.0.1')).toBe('203.0.113.9');
+  it('is the last hop of X-Forwarded-For (the one the platform appends) without its port', () => {
+    expect(clientAddress('10.0.0.1, 203.0.113.9:51234')).toBe('203.0.113.9');
+    expect(clientAddress('198.51.100.7,203.0.113.9')).toBe('203.0.113.9');
+    expect(clientAddress('[::ffff:203.0.113.9]:51234')).toBe('203.0.113.9');
     expect(clientAddress('[2001:DB8::1]:443')).toBe('2001:db8::1');
     expect(clientAddress('2001:db8::2')).toBe('2001:db8::2');
     expect(clientAddress(null)).toBeUndefined();

@@ -13,7 +13,7 @@ const now = new Date('2030-01-02T12:00:00.000Z');
 const nowSeconds = now.getTime() / 1000;
 const hour = 3600;
 
-describe('rate-limit counters', () => {
+describe('rate-limit slots and counters', () => {
   it('are over only once their window ended more than the margin ago', () => {
     expect(rateLimitMarginSeconds).toBeGreaterThanOrEqual(300);
     const endedAgo = (seconds: number) => ({ windowStart: nowSeconds - seconds - hour, windowEnd: nowSeconds - seconds });
@@ -21,6 +21,11 @@ describe('rate-limit counters', () => {
     expect(rateLimitWindowOver(endedAgo(rateLimitMarginSeconds), now)).toBe(false);
     expect(rateLimitWindowOver(endedAgo(0), now)).toBe(false);
     expect(rateLimitWindowOver({ windowStart: nowSeconds - 60, windowEnd: nowSeconds + hour - 60 }, now)).toBe(false);
+  });
+
+  it('as slots (windowEnd only: when the slot became free) are over once free for longer than the margin', () => {
+    expect(rateLimitWindowOver({ windowEnd: nowSeconds - rateLimitMarginSeconds - 1 }, now)).toBe(true);
+    expect(rateLimitWindowOver({ windowEnd: nowSeconds - 60 }, now)).toBe(false);
   });
 
   it('with a long window are kept while the window runs, however long ago it started', () => {

@@ -1,0 +1,119 @@
+import type { InvocationContext } from '@azure/functions';
+import {
+  confirmationEmailJobId,
+  contactRequestRateLimits,
+  newContactRequestId,
+  partnerEmailJobId,
+  type ContactRequest,
+  type ContactRequestBody,
+} from '../domain/contact-requests.js';
+import { AppError, type FieldError } from '../http/problem.js';
+import { createContactRequest, enqueueFanOut, readContactRequest } from '../storage/contact-requests.js';
+import { directoryIndex } from '../storage/directory.js';
+import { findIdempotencyKey, requestFingerprint, reserveIdempotencyKey } from '../storage/idempotency.js';
+import { consumeRateLimits } from '../storage/rate-limit.js';
+
+export interface ContactRequestSubmission {
+  body: ContactRequestBody;
+  /** The client address as the platform gave it (`clientAddress`), or `unknown`. */
+  clientAddress: string;
+  idempotencyKey: string | undefined;
+}
+
+/** The stored request, and whether it was stored by an earlier try with the same Idempotency-Key. */
+export interface SubmittedContactRequest {
+  request: ContactRequest;
+  replay: boolean;
+}
+
+type Log = Pick<InvocationContext, 'log' | 'warn'>;
+
+/** The chosen partners as the directory knows them now: all must be active. */
+async function chosenPartners(ids: string[]): Promise<{ id: string; displayName: string }[]> {
+  const index = await directoryIndex();
+  const errors: FieldError[] = [];
+  const partners = ids.flatMap((id, i) => {
+    const entry = index.get(id);
+    if (!entry) errors.push({ path: `partnerIds.${i}`, message: 'is not an active partner in the directory' });
+    return entry ? [{ id: entry.id, displayName: entry.displayName }] : [];
+  });
+  if (errors.length > 0) throw new AppError('validation', 'Choose partners from the directory.', { errors });
+  return partners;
+}
+
+/** Counts the request against its limits (all or none), or refuses it with 429 and the longest Retry-After. */
+async function enforceRateLimits(email: string, address: string, log: Log): Promise<void> {
+  const limits = contactRequestRateLimits(email, address);
+  const decisions = await consumeRateLimits(limits);
+  const refused = decisions.flatMap((d, i) => (d.allowed ? [] : [{ which: limits[i]!.which, retryAfter: d.retryAfterSeconds }]));
+  if (refused.length === 0) return;
+  log.warn(`contact request refused: too many from this ${refused.map((r) => r.which).join(' and ')}`);
+  const retryAfter = Math.max(...refused.map((r) => r.retryAfter));
+  throw new AppError('rate-limited', 'Too many contact requests were sent from here recently. Try again later.', { headers: { 'Retry-After': String(retryAfter) } });
+}
+
+function newRecord(id: string, body: ContactRequestBody, partners: { id: string; displayName: string }[]): ContactRequest {
+  const createdAt = new Date().toISOString();
+  return {
+    id,
+    createdAt,
+    requester: {
+      name: body.name,
+      email: body.email,
+      ...(body.phone ? { phone: body.phone } : {}),
+      company: body.company,
+      country: body.country,
+      organizationSize: body.organizationSize,
+      ...(body.industry ? { industry: body.industry } : {}),
+    },
+    businessNeeds: body.businessNeeds,
+    consent: { contact: true, shareDetails: true, givenAt: createdAt },
+    partners: partners.map((p) => ({ partnerId: p.id, partnerName: p.displayName, jobId: partnerEmailJobId(id, p.id), state: 'pending' })),
+    confirmation: { jobId: confirmationEmailJobId(id), state: 'pending' },
+  };
+}
+
+/** A retry of a request that was stored (no rate limit: it is the same request). */
+async function replay(earlierId: string): Promise<SubmittedContactRequest | undefined> {
+  const earlier = await readContactRequest(earlierId);
+  if (!earlier) return undefined;
+  // The fan-out may not have been queued if the first try failed after storing; it is idempotent, so queue it again.
+  if (earlier.request.partners.some((p) => p.state === 'pending') || earlier.request.confirmation.state === 'pending') await enqueueFanOut(earlierId);
+  return { request: earlier.request, replay: true };
+}
+
+/**
+ * Stores a contact request to its partners and queues its fan-out, within the rate limits. With an
+ * Idempotency-Key, a retry of the same body answers the request the first try stored.
+ */
+export async function submitContactRequest({ body, clientAddress, idempotencyKey }: ContactRequestSubmission, log: Log): Promise<SubmittedContactRequest> {
+  // Bots fill every field; people never see this one. Say nothing about why.
+  if (body.website) throw new AppError('validation', 'The request could not be accepted.');
+  const partners = await chosenPartners(body.partnerIds);
+
+  let id = newContactRequestId();
+  const fingerprint = requestFingerprint(body);
+  if (idempotencyKey !== undefined) {
+    // Looked up before the rate limits and reserved only after them: a refused request leaves no claim behind.
+    const earlierId = await findIdempotencyKey('contact-requests', idempotencyKey, fingerprint);
+    const answer = earlierId === undefined ? undefined : await replay(earlierId);
+    if (answer) return answer;
+  }
+  await enforceRateLimits(body.email, clientAddress, log);
+  if (idempotencyKey !== undefined) {
+    const reserved = await reserveIdempotencyKey('contact-requests', idempotencyKey, fingerprint, id);
+    id = reserved.id;
+    const answer = reserved.replay ? await replay(id) : undefined;
+    if (answer) return answer;
+  }
+  const record = newRecord(id, body, partners);
+  if (!(await createContactRequest(record))) {
+    // The same Idempotency-Key raced us: the other request stored it first.
+    const stored = await readContactRequest(id);
+    if (!stored) throw new Error(`contact request ${id} exists and cannot be read`);
+    return { request: stored.request, replay: true };
+  }
+  await enqueueFanOut(id);
+  log.log(`contact request ${id} stored for ${partners.length} partner(s)`);
+  return { request: record, replay: false };
+}
