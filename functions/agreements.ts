@@ -50,7 +50,7 @@ export const agreementFunctions: FunctionDefinition[] = [
         201: { description: 'Accepted', schema: agreementStateSchema },
         400: { description: 'The box is not ticked' },
         403: { description: 'Not an admin' },
-        409: { description: 'Not the current version' },
+        409: { description: '`agreement-version-changed`: not the current version' },
       },
     },
     handler: async (request, context) => {

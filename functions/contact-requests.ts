@@ -63,7 +63,7 @@ export const contactRequestFunctions: FunctionDefinition[] = [
         303: { description: 'A browser form post: to the thank-you page' },
         400: { description: 'Invalid fields, unknown or inactive partners, a malformed Idempotency-Key' },
         403: { description: 'A browser post from another site (Origin / Sec-Fetch-Site)' },
-        409: { description: 'The Idempotency-Key was used with another body' },
+        409: { description: '`idempotency-key-reused`: the Idempotency-Key was used with another body' },
         413: { description: 'Body over 64 KiB' },
         429: { description: 'Too many requests from this client address, or of this email from it, within an hour; see Retry-After' },
       },

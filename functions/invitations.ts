@@ -73,7 +73,7 @@ export const invitationFunctions: FunctionDefinition[] = [
         201: { description: 'The invitation; its email is queued to the customer admin.', schema: partnerInvitationViewSchema },
         400: { description: 'Invalid fields, or roles/duration the type does not allow.' },
         404: { description: 'No such partner for this caller.' },
-        409: { description: 'The Idempotency-Key was used with another body, or the partner is inactive.' },
+        409: { description: '`idempotency-key-reused`: the Idempotency-Key was used with another body; `conflict`: the partner is inactive' },
       },
     },
     handler: async (request, context) => {
@@ -131,7 +131,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       tags: ['invitations'],
       audience: 'partner',
       params: invitationParams,
-      responses: { 200: { description: 'The revoked invitation', schema: partnerInvitationViewSchema }, 409: { description: 'Already accepted, declined or revoked' }, 410: { description: 'Expired' } },
+      responses: { 200: { description: 'The revoked invitation', schema: partnerInvitationViewSchema }, 409: { description: '`already-decided`: already accepted, declined or revoked' }, 410: { description: 'Expired' } },
     },
     handler: async (request, context) => {
       const { caller, record } = await partnerInvitation(request);
@@ -175,7 +175,7 @@ export const invitationFunctions: FunctionDefinition[] = [
         400: { description: 'The agreement box is not ticked, or a field is missing' },
         403: { description: 'Not a Global or Billing administrator' },
         404: { description: notInvited },
-        409: { description: 'Already decided (or lost a race), or the agreement version is not the current one' },
+        409: { description: '`already-decided`: already decided (or by another request at the same moment); `agreement-version-changed`: not the current agreement version' },
         410: { description: 'Expired' },
         503: domainOwnerUnknown,
       },
@@ -209,7 +209,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       params: customerInvitationParams,
       body: declineBody,
       formPost: true,
-      responses: { 200: { description: 'Declined', schema: declinedSchema }, 403: { description: 'Not an admin' }, 404: { description: notInvited }, 409: { description: 'Already decided' }, 410: { description: 'Expired' }, 503: domainOwnerUnknown },
+      responses: { 200: { description: 'Declined', schema: declinedSchema }, 403: { description: 'Not an admin' }, 404: { description: notInvited }, 409: { description: '`already-decided`: already decided' }, 410: { description: 'Expired' }, 503: domainOwnerUnknown },
     },
     handler: async (request, context) => {
       const { invitationId } = readParams(request, customerInvitationParams);

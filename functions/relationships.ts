@@ -95,7 +95,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
       tags: ['relationships'],
       audience: 'customerAdmin',
       params: customerRelationshipParams,
-      responses: { 200: { description: 'The relationship without roles', schema: relationshipViewSchema }, 403: { description: 'Not an admin' }, 409: { description: 'Terminated or expired' }, 412: { description: 'If-Match mismatch' } },
+      responses: { 200: { description: 'The relationship without roles', schema: relationshipViewSchema }, 403: { description: 'Not an admin' }, 409: { description: '`relationship-ended`: terminated or expired' }, 412: { description: 'If-Match mismatch' } },
     },
     handler: async (request, context) => {
       const { caller, record } = await customerRelationship(request);
@@ -112,7 +112,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
       audience: 'customerAdmin',
       params: customerRelationshipParams,
       body: terminationRequestBody,
-      responses: { 200: { description: 'The relationship, terminationRequested', schema: relationshipViewSchema }, 403: { description: 'Not an admin' }, 409: { description: 'Not active' } },
+      responses: { 200: { description: 'The relationship, terminationRequested', schema: relationshipViewSchema }, 403: { description: 'Not an admin' }, 409: { description: '`termination-already-requested`; `relationship-ended`: terminated or expired' } },
     },
     handler: async (request, context) => {
       const { caller, record } = await customerRelationship(request);
@@ -149,7 +149,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
       tags: ['relationships'],
       audience: 'partner',
       params: partnerRelationshipParams,
-      responses: { 200: { description: 'The terminated relationship', schema: relationshipViewSchema }, 409: { description: 'Already terminated or expired' } },
+      responses: { 200: { description: 'The terminated relationship', schema: relationshipViewSchema }, 409: { description: '`relationship-ended`: already terminated or expired' } },
     },
     handler: async (request, context) => {
       const { caller, record } = await partnerRelationship(request);

@@ -47,13 +47,13 @@ export function invitationStatus(stored: StoredInvitationStatus, expiresAt: stri
 export type InvitationAction = 'accept' | 'decline' | 'revoke';
 const outcome: Record<InvitationAction, StoredInvitationStatus> = { accept: 'accepted', decline: 'declined', revoke: 'revoked' };
 
-export type InvitationTransition = { ok: true; to: StoredInvitationStatus } | { ok: false; problem: 'gone' | 'conflict'; reason: string };
+export type InvitationTransition = { ok: true; to: StoredInvitationStatus } | { ok: false; problem: 'gone' | 'already-decided'; reason: string };
 
 /** Only a pending invitation moves; an expired one is gone (410), any other decision already happened (409). */
 export function invitationTransition(from: InvitationStatus, action: InvitationAction): InvitationTransition {
   if (from === 'pending') return { ok: true, to: outcome[action] };
   if (from === 'expired') return { ok: false, problem: 'gone', reason: 'The invitation has expired; ask the partner for a new one.' };
-  return { ok: false, problem: 'conflict', reason: `The invitation was already ${from}.` };
+  return { ok: false, problem: 'already-decided', reason: `The invitation was already ${from}.` };
 }
 
 export function invitationExpiresAt(createdAt: Date, expiresInDays: number): string {

@@ -146,12 +146,25 @@ const allowedActions: Record<RelationshipStatus, readonly RelationshipAction[]> 
   expired: [],
 };
 
-export type Transition<S> = { ok: true; to: S } | { ok: false; reason: string };
+export type RelationshipTransition =
+  | { ok: true; to: StoredRelationshipStatus }
+  | { ok: false; problem: 'relationship-ended' | 'termination-already-requested'; reason: string };
 
-export function relationshipTransition(from: RelationshipStatus, action: RelationshipAction): Transition<StoredRelationshipStatus> {
-  if (!allowedActions[from].includes(action)) {
-    return { ok: false, reason: `A relationship that is ${from} does not allow ${action}.` };
+type Refusal = Extract<RelationshipTransition, { ok: false }>;
+
+/** Why a status refuses an action, in the customer's and partner's words (active refuses none). */
+function refusal(from: RelationshipStatus): Refusal {
+  if (from === 'terminationRequested') {
+    return { ok: false, problem: 'termination-already-requested', reason: 'Termination of this relationship was already requested; the partner ends it.' };
   }
+  if (from === 'expired') {
+    return { ok: false, problem: 'relationship-ended', reason: 'The relationship expired when its admin roles ended; it can no longer change. The partner can send a new invitation.' };
+  }
+  return { ok: false, problem: 'relationship-ended', reason: 'The relationship was terminated; it can no longer change.' };
+}
+
+export function relationshipTransition(from: RelationshipStatus, action: RelationshipAction): RelationshipTransition {
+  if (!allowedActions[from].includes(action)) return refusal(from);
   if (action === 'removeRoles') return { ok: true, to: from as StoredRelationshipStatus };
   return { ok: true, to: action === 'terminate' ? 'terminated' : 'terminationRequested' };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApiDoc, Audience, FunctionDefinition, HttpFunctionDefinition } from '../definitions.js';
+import { problemTypes } from './problem.js';
 
 /** JSON Schema of what a caller sends or receives; transforms are shown by their input or output side. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -11,7 +12,11 @@ const problemSchema = {
   type: 'object',
   required: ['type', 'title', 'status', 'detail', 'invocationId'],
   properties: {
-    type: { type: 'string' },
+    type: {
+      type: 'string',
+      enum: problemTypes.map((p) => p.type),
+      description: `What happened, stable for code to test: ${problemTypes.map((p) => `\`${p.type}\` (${p.status}) ${p.title}`).join('; ')}.`,
+    },
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },

@@ -11,6 +11,11 @@ const problemKinds = {
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'The resource is not in a state that allows this' },
   'tenant-change': { status: 409, title: "A partner's tenant changes only through its own operation" },
+  'already-decided': { status: 409, title: 'The invitation was already decided' },
+  'agreement-version-changed': { status: 409, title: 'The Customer Agreement version has changed' },
+  'idempotency-key-reused': { status: 409, title: 'The Idempotency-Key was used for another request' },
+  'termination-already-requested': { status: 409, title: 'Termination was already requested' },
+  'relationship-ended': { status: 409, title: 'The relationship has ended' },
   gone: { status: 410, title: 'The resource is no longer available' },
   'precondition-failed': { status: 412, title: 'The resource has changed' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
@@ -30,6 +35,9 @@ export interface FieldError {
 }
 
 export const problemTypeUri = (kind: ProblemKind): string => `urn:problem-type:partner-relationships:${kind}`;
+
+/** Every problem type the API answers with, for the OpenAPI document. */
+export const problemTypes = (Object.entries(problemKinds) as [ProblemKind, (typeof problemKinds)[ProblemKind]][]).map(([kind, { status, title }]) => ({ type: problemTypeUri(kind), status, title }));
 
 /** A known failure: thrown anywhere, turned into problem+json in one place (`toProblemResponse`). */
 export class AppError extends Error {

@@ -38,7 +38,7 @@ export async function agreementState(customerTenantId: string) {
 export function requireCurrentAgreement(agreementVersion: string): Settings['customerAgreement'] {
   const { customerAgreement } = settings();
   if (agreementVersion !== customerAgreement.version) {
-    throw new AppError('conflict', `The Customer Agreement is now version ${customerAgreement.version}; read that version and accept it.`);
+    throw new AppError('agreement-version-changed', `The Customer Agreement is now version ${customerAgreement.version}; read that version and accept it.`);
   }
   return customerAgreement;
 }

@@ -245,7 +245,7 @@ async function decide(
   // Lost the gate. Still pending means only bookkeeping (e.g. "email queued") moved the ETag: try again.
   const fresh = await getInvitation(record.partnerId, record.id);
   if (fresh?.status === 'pending' && ifMatch === undefined) return decide(fresh, action, caller, ifMatch, invocationId, changes);
-  throw new AppError('conflict', 'The invitation was decided by another request at the same moment.');
+  throw new AppError('already-decided', 'The invitation was decided by another request at the same moment.');
 }
 
 const partnerOf = (record: InvitationRecord) => partnerProfileOf(record.partnerId, `invitation ${record.id}`);

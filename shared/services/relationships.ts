@@ -91,7 +91,7 @@ async function change(
   const at = now();
   const from = currentStatus(record, at);
   const transition = relationshipTransition(from, action);
-  if (!transition.ok) throw new AppError('conflict', transition.reason);
+  if (!transition.ok) throw new AppError(transition.problem, transition.reason);
   if (ifMatch !== undefined && ifMatch !== record.etag) throw new AppError('precondition-failed', 'The relationship changed since you read it; read it again and retry.');
   if (action === 'removeRoles' && record.roles.length === 0) return { before: record, after: record, changed: false };
   const time = at.toISOString();

@@ -47,7 +47,7 @@ const claimPartition = (scope: string, key: string) => `${scope}:${hashedKey(key
 
 /** The id a claim was reserved for; 409 when the key was used with a different body. */
 function reservedId(claim: IdempotencyEntity, fingerprint: string): string {
-  if (claim.fingerprint !== fingerprint) throw new AppError('conflict', 'This Idempotency-Key was used with a different request body; use a new key for a new request.');
+  if (claim.fingerprint !== fingerprint) throw new AppError('idempotency-key-reused', 'This Idempotency-Key was used with a different request body; use a new key for a new request.');
   return claim.resourceId;
 }
 

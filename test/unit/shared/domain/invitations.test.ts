@@ -65,7 +65,7 @@ describe('invitation lifecycle', () => {
   const cases: [InvitationStatus, InvitationAction, string][] = [];
   for (const from of ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const) {
     for (const action of ['accept', 'decline', 'revoke'] as const) {
-      cases.push([from, action, from === 'pending' ? `ok:${{ accept: 'accepted', decline: 'declined', revoke: 'revoked' }[action]}` : from === 'expired' ? 'gone' : 'conflict']);
+      cases.push([from, action, from === 'pending' ? `ok:${{ accept: 'accepted', decline: 'declined', revoke: 'revoked' }[action]}` : from === 'expired' ? 'gone' : 'already-decided']);
     }
   }
   it.each(cases)('%s + %s → %s', (from, action, expected) => {
