@@ -67,11 +67,14 @@ export const agreementFunctions: FunctionDefinition[] = [
     route: 'partners/{partnerId}/customers/{tenantId}/eligibility',
     methods: ['GET'],
     doc: {
-      summary: 'Whether the partner may purchase or manage subscriptions for the customer, and if not, why (partner staff).',
+      summary: 'Whether the partner may purchase or manage subscriptions for a customer it has (or had) a relationship with, and if not, why (partner staff).',
       tags: ['agreement'],
       audience: 'partner',
       params: eligibilityParams,
-      responses: { 200: { description: 'Whether and why (not)', schema: eligibilityViewSchema } },
+      responses: {
+        200: { description: 'Whether and why (not)', schema: eligibilityViewSchema },
+        404: { description: 'The partner has never had a relationship with this tenant (the same answer as for a tenant nobody knows)' },
+      },
     },
     handler: async (request) => {
       const caller = await authenticate(request);

@@ -211,22 +211,30 @@ export function mergedGrant(existing: RoleGrant, invited: RoleGrant): RoleGrant 
   return { roles, activatedAt: invited.activatedAt, duration: invited.duration, autoExtend };
 }
 
-export type EligibilityReason =
-  | 'noRelationship'
-  | 'relationshipTerminated'
-  | 'relationshipExpired'
-  | 'typeDoesNotAllow'
-  | 'noAdminRoles'
-  | 'agreementNotAccepted'
-  | 'agreementVersionOutdated';
+export const eligibilityReasons = [
+  'relationshipTerminated',
+  'relationshipExpired',
+  'typeDoesNotAllow',
+  'noAdminRoles',
+  'agreementNotAccepted',
+  'agreementVersionOutdated',
+] as const;
+export type EligibilityReason = (typeof eligibilityReasons)[number];
 
 export interface Eligibility {
   allowed: boolean;
   reasons: EligibilityReason[];
 }
 
+interface EligibilityRelationship {
+  type: RelationshipType;
+  status: RelationshipStatus;
+  roles: string[];
+}
+
 export interface EligibilityInput {
-  relationships: { type: RelationshipType; status: RelationshipStatus; roles: string[] }[];
+  /** The partner's relationships with the customer: at least one (a partner with none may not ask). */
+  relationships: [EligibilityRelationship, ...EligibilityRelationship[]];
   /** Version of the customer's latest agreement acceptance, if any. */
   acceptedAgreementVersion: string | undefined;
   currentAgreementVersion: string;
@@ -245,7 +253,6 @@ export function eligibility(input: EligibilityInput): { purchase: Eligibility; m
         : [];
   const live = input.relationships.filter((r) => r.status === 'active' || r.status === 'terminationRequested');
   const relationshipReasons = (fits: (r: (typeof live)[number]) => EligibilityReason | undefined): EligibilityReason[] => {
-    if (input.relationships.length === 0) return ['noRelationship'];
     if (live.length === 0) return input.relationships.some((r) => r.status === 'expired') ? ['relationshipExpired'] : ['relationshipTerminated'];
     const misfits = live.map(fits);
     if (misfits.some((m) => m === undefined)) return [];

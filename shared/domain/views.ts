@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invitationStatuses } from './invitations.js';
-import { relationshipTypeSchema } from './relationships.js';
+import { eligibilityReasons, relationshipTypeSchema } from './relationships.js';
 
 /**
  * What the invitation and relationship endpoints answer, as zod schemas: the view functions are
@@ -92,15 +92,7 @@ export const agreementStateSchema = z.object({
   acceptances: z.array(acceptanceViewSchema),
 });
 
-const eligibilityReasonSchema = z.enum([
-  'noRelationship',
-  'relationshipTerminated',
-  'relationshipExpired',
-  'typeDoesNotAllow',
-  'noAdminRoles',
-  'agreementNotAccepted',
-  'agreementVersionOutdated',
-]);
+const eligibilityReasonSchema = z.enum(eligibilityReasons);
 const verdictSchema = z.object({ allowed: z.boolean(), reasons: z.array(eligibilityReasonSchema) });
 export const eligibilityViewSchema = z.object({
   partnerId: z.string(),

@@ -68,18 +68,24 @@ export async function acceptAgreement(caller: Caller, agreementVersion: string, 
   return { created: true };
 }
 
-/** Whether the partner may purchase or manage subscriptions for the customer, and why not. */
+/**
+ * Whether the partner may purchase or manage subscriptions for the customer, and why not. Only a
+ * partner that has (or had) a relationship with the customer may ask: it sees no more than its
+ * relationship already shows. Any other tenant, known or not, is the same 404, and the agreement is
+ * not even read for it.
+ */
 export async function partnerEligibility(partnerId: string, customerTenantId: string) {
   const at = now();
-  const [stored, latest] = await Promise.all([relationshipsWithPartner(customerTenantId, partnerId), latestAcceptance(customerTenantId)]);
-  const relationships = stored.map((r) => ({ id: r.id, type: r.type, status: currentStatus(r, at), roles: r.roles }));
+  const [first, ...rest] = (await relationshipsWithPartner(customerTenantId, partnerId)).map((r) => ({ id: r.id, type: r.type, status: currentStatus(r, at), roles: r.roles }));
+  if (!first) throw new AppError('not-found', 'No relationship with this customer.');
+  const latest = await latestAcceptance(customerTenantId);
   const current = settings().customerAgreement.version;
-  const result = eligibility({ relationships, acceptedAgreementVersion: latest?.version, currentAgreementVersion: current });
+  const result = eligibility({ relationships: [first, ...rest], acceptedAgreementVersion: latest?.version, currentAgreementVersion: current });
   return {
     partnerId,
     customerTenantId,
     ...result,
-    relationships: relationships.map(({ id, type, status }) => ({ id, type, status })),
+    relationships: [first, ...rest].map(({ id, type, status }) => ({ id, type, status })),
     agreement: { currentVersion: current, acceptedVersion: latest?.version ?? null },
   };
 }

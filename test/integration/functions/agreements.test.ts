@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetSettings } from '../../../shared/config.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
+import { readProblem } from '../../support/api.js';
 import { emailFor, invitationLink, json, seedPartner } from '../../support/relationships.js';
+import { inviteCustomer } from '../../support/world.js';
 
 let t: TestHost;
 const partnerId = 'adatum-resellers';
 const partnerTenant = 'b1000000-0000-0000-0000-0000000000b1';
 const customer = 'c7000000-0000-0000-0000-000000000007';
 const outsider = 'e1000000-0000-0000-0000-0000000000e1';
+const partner = { id: partnerId, tenantId: partnerTenant, displayName: 'Adatum Resellers', contactEmail: 'sales@adatum.test' };
 
 beforeAll(async () => {
   t = await startTestHost();
-  await seedPartner({ id: partnerId, tenantId: partnerTenant, displayName: 'Adatum Resellers', contactEmail: 'sales@adatum.test' });
+  await seedPartner(partner);
 });
 afterAll(async () => {
   process.env.CUSTOMER_AGREEMENT_VERSION = '2024-10';
@@ -28,10 +31,28 @@ const eligibility = async () =>
 const acceptAgreement = async (token: string, body: Record<string, unknown>) => t.fetch(`/api/customers/${customer}/agreement`, { ...json(body), token });
 
 describe('Customer Agreement and eligibility to transact', () => {
-  it('tells a partner without a relationship that it may not transact, and why', async () => {
-    expect(await eligibility()).toEqual(
-      expect.objectContaining({ purchase: { allowed: false, reasons: ['noRelationship', 'agreementNotAccepted'] } }),
-    );
+  it('tells a partner without a relationship nothing about the tenant: the same 404 as for a tenant nobody knows', async () => {
+    // The customer accepted the agreement with another partner, and this partner invited it (still pending).
+    const otherPartner = { id: 'fourth-coffee-it', tenantId: 'b2000000-0000-0000-0000-0000000000b2', displayName: 'Fourth Coffee IT', contactEmail: 'it@fourthcoffee.test' };
+    await seedPartner(otherPartner);
+    const known = 'c7100000-0000-0000-0000-000000000071';
+    const elsewhere = await inviteCustomer(t, otherPartner, await t.token('partner', otherPartner.tenantId), { customerTenantId: known, customerAdminEmail: 'it@c71.test', relationshipType: 'reseller' });
+    const accepted = await t.fetch(`/api/invitations/${elsewhere.id}/accept`, {
+      ...json({ code: elsewhere.code, acceptAgreement: true, agreementVersion: '2024-10' }),
+      token: await t.token('global-admin', known),
+    });
+    expect(accepted.status).toBe(200);
+    await inviteCustomer(t, partner, await t.token('partner', partnerTenant), { customerTenantId: known, customerAdminEmail: 'it@c71.test', relationshipType: 'reseller' });
+
+    const ask = async (tenantId: string) => {
+      const response = await t.fetch(`/api/partners/${partnerId}/customers/${tenantId}/eligibility`, { token: await t.token('partner', partnerTenant) });
+      expect(response.status, tenantId).toBe(404);
+      const { invocationId: _, ...problem } = (await readProblem(response, tenantId)).problem;
+      return problem;
+    };
+    const problem = await ask(known);
+    expect(problem).toEqual(await ask('e9000000-0000-0000-0000-0000000000e9'));
+    expect(JSON.stringify(problem)).not.toMatch(/agreement|2024-10/i);
     expect((await t.fetch(`/api/partners/${partnerId}/customers/${customer}/eligibility`, { token: await t.token('partner', outsider) })).status).toBe(404);
     expect((await t.fetch(`/api/partners/${partnerId}/customers/not-a-guid/eligibility`, { token: await t.token('partner', partnerTenant) })).status).toBe(400);
   });
