@@ -1,33 +1,16 @@
 import { api, ApiError } from './api.js';
 import { confirmDialog, focus, formatDate, formatDateTime, h, notice, show } from './dom.js';
 import { historyLabels, label, relationshipStatusLabels, relationshipTypeLabels } from './labels.js';
+import type { RelationshipView } from '../shared/domain/views.js';
 import type { Session } from './sign-in.js';
 
-interface Role {
-  id: string;
-  name: string;
-  description: string;
-}
+/** The relationship as the API answers it: typed by the view schema the API is built from (types only; nothing of it is bundled). */
+type Relationship = RelationshipView;
+type Role = RelationshipView['roles'][number];
 
-export interface Relationship {
-  id: string;
-  partner: { id: string; displayName: string };
-  type: string;
-  typeDescription: string;
-  status: string;
-  roles: Role[];
-  activatedAt: string | null;
-  endsAt: string | null;
-  createdAt: string;
-  terminationRequestedAt: string | null;
-  terminatedAt: string | null;
-  agreement?: { version: string; url: string; acceptedAt: string; acceptedBy: { name: string | null; email: string | null } } | null;
-  history?: { at: string; action: string; actor?: { name?: string } | null; reason?: string }[];
-}
-
-export function roleList(roles: Role[]): HTMLElement {
+export function roleList(roles: Role[], listClass = 'roles'): HTMLElement {
   if (roles.length === 0) return h('p', {}, 'No admin roles.');
-  return h('ul', { class: 'roles' }, roles.map((r) => h('li', {}, h('strong', {}, r.name), ` — ${r.description}`)));
+  return h('ul', { class: listClass }, roles.map((r) => h('li', {}, h('strong', {}, r.name), ` — ${r.description}`)));
 }
 
 function term(name: string, ...value: (Node | string)[]): HTMLElement[] {
@@ -156,6 +139,9 @@ export async function showRelationships(container: HTMLElement, session: Session
         term('Relationship', `${label(relationshipTypeLabels, r.type)} — ${r.typeDescription}`),
         term('Status', label(relationshipStatusLabels, r.status)),
         term('Admin roles', roleList(r.roles)),
+        r.endedRoles.length > 0 && r.rolesEndedAt
+          ? term(`Admin roles ended ${formatDate(r.rolesEndedAt)}`, h('p', { class: 'hint' }, `${r.partner.displayName} no longer holds these roles:`), roleList(r.endedRoles, 'roles ended-roles'))
+          : [],
         r.activatedAt ? term('Roles since', formatDate(r.activatedAt)) : [],
         r.endsAt ? term('Roles until', formatDate(r.endsAt)) : [],
         term('Partner since', formatDate(r.createdAt)),

@@ -7,9 +7,9 @@ export const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 export const guidSchema = z.string().regex(guidPattern, 'must be a GUID').transform((v) => v.toLowerCase());
 
 /** 16 bytes as an RFC 9562 UUID of `version` (the version and variant bits set over what is there). */
-export function uuidFromBytes(bytes: Buffer, version: number): string {
+export function uuidFromBytes(bytes: Uint8Array, version: number): string {
   bytes[6] = (bytes[6]! & 0x0f) | (version << 4);
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

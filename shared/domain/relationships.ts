@@ -20,6 +20,8 @@ const allCatalogueRoles = adminRoleCatalogue.map((r) => r.id);
 interface TypeRules {
   /** What the acceptance page says the partner may do. */
   description: string;
+  /** What it may do while it holds none of the admin roles the type carries (removed, expired, terminated). */
+  descriptionWithoutRoles?: string;
   /** Role template ids this type may carry; empty means none. */
   roles: readonly string[];
   /** May purchase (sell) subscriptions for the customer. */
@@ -28,16 +30,20 @@ interface TypeRules {
   manages: boolean;
 }
 
+const holdsNone = 'it holds none now (a new invitation can ask for them).';
+
 export const relationshipTypeRules: Record<RelationshipType, TypeRules> = {
   reseller: { description: 'Sell products to your organization.', roles: [], sells: true, manages: false },
   delegatedAdministrator: {
     description: 'Manage products and services for your organization (users, licences, password resets) with the admin roles below.',
+    descriptionWithoutRoles: `Manage products and services for your organization (users, licences, password resets) once it holds admin roles; ${holdsNone}`,
     roles: allCatalogueRoles,
     sells: false,
     manages: true,
   },
   resellerAndDelegatedAdministrator: {
     description: 'Sell products to your organization, and manage products and services (users, licences, password resets) with the admin roles below.',
+    descriptionWithoutRoles: `Sell products to your organization; managing products and services (users, licences, password resets) needs admin roles, and ${holdsNone}`,
     roles: allCatalogueRoles,
     sells: true,
     manages: true,
@@ -45,6 +51,7 @@ export const relationshipTypeRules: Record<RelationshipType, TypeRules> = {
   partner: { description: 'Work in your organization through a user account you give it in your tenant.', roles: [], sells: false, manages: false },
   advisor: {
     description: 'Reset passwords and handle support incidents for your organization.',
+    descriptionWithoutRoles: `Reset passwords and handle support incidents for your organization once it holds admin roles; ${holdsNone}`,
     roles: [directoryRoles.helpdeskAdministrator, 'f023fd81-a637-4b56-95fd-791ac0226033'],
     sells: false,
     manages: false,
@@ -57,6 +64,12 @@ export const relationshipTypeRules: Record<RelationshipType, TypeRules> = {
   },
   lineOfBusinessPartner: { description: 'Develop, submit and manage line-of-business apps for your organization.', roles: [], sells: false, manages: false },
 };
+
+/** What a relationship (or an invitation) of the type lets the partner do, given whether it holds admin roles. */
+export function typeDescription(type: RelationshipType, holdsRoles: boolean): string {
+  const rules = relationshipTypeRules[type];
+  return holdsRoles ? rules.description : (rules.descriptionWithoutRoles ?? rules.description);
+}
 
 /** Role durations: ISO 8601 days, P1D–P730D, as GDAP allows. */
 export const roleDurationSchema = z

@@ -16,7 +16,7 @@ import {
   type CreateInvitation,
   type InvitationAction,
 } from '../domain/invitations.js';
-import { mergeFamilyOf, mergedGrant, mergedType, relationshipTypeRules } from '../domain/relationships.js';
+import { mergeFamilyOf, mergedGrant, mergedType, typeDescription } from '../domain/relationships.js';
 import { enqueueEmail } from '../email/jobs.js';
 import { invalidFields } from '../http/body.js';
 import { storageStatus } from '../http/etag.js';
@@ -92,7 +92,7 @@ function acceptancePage(r: InvitationRecord, partner: PartnerProfile, caller: Ca
     customerTenantId: r.customerTenantId ?? null,
     customerDomain: r.customerDomain ?? null,
     relationshipType: r.relationshipType,
-    relationshipDescription: relationshipTypeRules[r.relationshipType].description,
+    relationshipDescription: typeDescription(r.relationshipType, r.roles.length > 0),
     roles: describeRoles(r.roles),
     duration: r.duration ?? null,
     autoExtend: r.autoExtend ?? null,
@@ -115,7 +115,7 @@ async function sendInvitationEmail(record: InvitationRecord, code: string): Prom
       code,
       partnerName: record.partnerName,
       relationshipType: record.relationshipType,
-      relationshipDescription: relationshipTypeRules[record.relationshipType].description,
+      relationshipDescription: typeDescription(record.relationshipType, record.roles.length > 0),
       roles: describeRoles(record.roles),
       ...(record.message ? { message: record.message } : {}),
       expiresAt: record.expiresAt,

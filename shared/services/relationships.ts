@@ -6,8 +6,8 @@ import { actorDisplayName, actorOf, auditActor, type AuditAction } from '../doma
 import {
   relationshipStatus,
   relationshipTransition,
-  relationshipTypeRules,
   rolesEndAt,
+  typeDescription,
   typeWithoutRoles,
   type RelationshipAction,
   type RelationshipStatus,
@@ -36,20 +36,35 @@ export const currentStatus = (r: RelationshipRecord, at: Date): RelationshipStat
 /** The part of a relationship its history and audit show before and after a change. */
 export const snapshot = (r: Pick<RelationshipRecord, 'type' | 'status' | 'roles'>) => ({ type: r.type, status: r.status, roles: [...r.roles] });
 
+/**
+ * What the partner holds now. The stored roles are those last granted; once the relationship has
+ * expired or was terminated (derived when read) it holds none of them, and they show as ended.
+ */
+function rolesNow(r: RelationshipRecord, status: RelationshipStatus, at: Date): { held: string[]; ended: string[]; endedAt: string | null } {
+  if (status !== 'expired' && status !== 'terminated') return { held: r.roles, ended: [], endedAt: null };
+  if (r.roles.length === 0) return { held: [], ended: [], endedAt: null };
+  const endedAt = status === 'terminated' ? r.terminatedAt : rolesEndAt(grantOf(r), at)?.toISOString();
+  return { held: [], ended: r.roles, endedAt: endedAt ?? null };
+}
+
 export function relationshipView(r: RelationshipRecord, at: Date, details?: { agreement: AgreementAcceptance | undefined }): RelationshipView {
-  const endsAt = rolesEndAt(grantOf(r), at);
+  const status = currentStatus(r, at);
+  const roles = rolesNow(r, status, at);
+  const holdsRoles = roles.held.length > 0;
   return {
     id: r.id,
     customerTenantId: r.customerTenantId,
     partner: { id: r.partnerId, displayName: r.partnerName },
     type: r.type,
-    typeDescription: relationshipTypeRules[r.type].description,
-    status: currentStatus(r, at),
-    roles: describeRoles(r.roles),
-    duration: r.roles.length > 0 ? (r.duration ?? null) : null,
-    autoExtend: r.roles.length > 0 ? (r.autoExtend ?? null) : null,
-    activatedAt: r.roles.length > 0 ? (r.activatedAt ?? null) : null,
-    endsAt: endsAt?.toISOString() ?? null,
+    typeDescription: typeDescription(r.type, holdsRoles),
+    status,
+    roles: describeRoles(roles.held),
+    endedRoles: describeRoles(roles.ended),
+    rolesEndedAt: roles.endedAt,
+    duration: holdsRoles ? (r.duration ?? null) : null,
+    autoExtend: holdsRoles ? (r.autoExtend ?? null) : null,
+    activatedAt: holdsRoles ? (r.activatedAt ?? null) : null,
+    endsAt: holdsRoles ? (rolesEndAt(grantOf(r), at)?.toISOString() ?? null) : null,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     terminationRequestedAt: r.terminationRequestedAt ?? null,

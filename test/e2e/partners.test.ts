@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetClock, setClock } from '../../shared/clock.js';
 import type { TestHost } from '../support/host.js';
 import { emailFor, invitationLink } from '../support/relationships.js';
 import { launchBrowser, screenshot, startSiteHost, watchConsole, type Browser } from './browser.js';
@@ -10,12 +11,12 @@ let browser: Browser;
 const customer = randomUUID();
 
 /** A relationship made through the API: the partner invites, the customer's Global administrator accepts. */
-async function relationshipWith(partner: { id: string; tenantId: string }): Promise<void> {
-  const invitation = await invite(t, partner, customer);
+async function relationshipWith(partner: { id: string; tenantId: string }, tenantId = customer, body: Record<string, unknown> = {}): Promise<void> {
+  const invitation = await invite(t, partner, tenantId, body);
   const { code } = invitationLink(await emailFor(t, `invitation:${invitation.id}:`));
   const accepted = await t.fetch(`/api/invitations/${invitation.id}/accept`, {
     method: 'POST',
-    token: await t.token('global-admin', customer, { name: 'Grace Admin' }),
+    token: await t.token('global-admin', tenantId, { name: 'Grace Admin' }),
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ code, acceptAgreement: true, agreementVersion: '2024-10' }),
   });
@@ -100,6 +101,32 @@ describe('Partner relationships', () => {
     // Everything fits one page: no button for older events.
     await expect(page.getByRole('button', { name: 'Show older events' }).isVisible()).resolves.toBe(false);
     expect(problems).toEqual([]);
+  });
+
+  it('shows the roles of an expired relationship as ended, offering nothing to remove', async () => {
+    const lapsed = randomUUID();
+    await relationshipWith(await putPartner(t, 'lechwiese-it', { displayName: 'Lechwiese IT' }), lapsed, { duration: 'P1D' });
+    setClock(() => new Date(Date.now() + 2 * 86_400_000));
+    try {
+      const page = await browser.newPage();
+      const problems = watchConsole(page);
+      await page.goto(`${t.url}/partners`);
+      await devSignIn(page, lapsed, 'global-admin', 'Grace Admin');
+      await expect(page.getByRole('button', { name: /Lechwiese IT/ }).textContent()).resolves.toContain('Admin roles expired · 0 admin roles');
+      await page.getByRole('button', { name: /Lechwiese IT/ }).click();
+      const details = page.locator('.relationship-details');
+      await details.getByText(/^Admin roles ended /).waitFor();
+      await details.getByText('No admin roles.').waitFor();
+      await expect(details.locator('.ended-roles li').allTextContents()).resolves.toEqual([expect.stringContaining('Helpdesk Administrator'), expect.stringContaining('User Administrator')]);
+      const facts = (await details.locator('.facts').textContent()) ?? '';
+      expect(facts).not.toContain('with the admin roles below');
+      expect(facts).toContain('it holds none now');
+      await expect(details.getByRole('button', { name: 'Remove roles' }).count()).resolves.toBe(0);
+      await screenshot(page, '25-partners-expired-roles');
+      expect(problems).toEqual([]);
+    } finally {
+      resetClock();
+    }
   });
 
   it('changes the MPSA visibility setting', async () => {

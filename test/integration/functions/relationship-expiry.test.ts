@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryRoles } from '../../../shared/auth/roles.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
+import type { RelationshipView } from '../../../shared/domain/views.js';
 import { tableNames } from '../../../shared/storage/names.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 import { emailFor, invitationLink, json, outbox, runReminderTimer, seedPartner } from '../../support/relationships.js';
@@ -101,8 +102,14 @@ describe('admin roles granted for a duration', () => {
 
   it('reads expired once past the end date: no management, no role changes, no more reminders', async () => {
     at(40);
-    const details = await t.fetch(`/api/customers/${tenant}/relationships/${relationshipId}`, { token: await admin(tenant) });
-    expect(await details.json()).toMatchObject({ status: 'expired', endsAt: new Date(t0 + 40 * day).toISOString() });
+    const ended = { status: 'expired', roles: [], endedRoles: [{ id: directoryRoles.helpdeskAdministrator, name: 'Helpdesk Administrator' }], rolesEndedAt: new Date(t0 + 40 * day).toISOString(), endsAt: null };
+    const details = (await (await t.fetch(`/api/customers/${tenant}/relationships/${relationshipId}`, { token: await admin(tenant) })).json()) as RelationshipView;
+    expect(details).toMatchObject(ended);
+    expect(details.typeDescription).not.toMatch(/admin roles below/);
+    const listed = (await (await t.fetch(`/api/customers/${tenant}/relationships`, { token: await admin(tenant) })).json()) as { items: RelationshipView[] };
+    expect(listed.items).toMatchObject([ended]);
+    const partnerView = await t.fetch(`/api/partners/${partnerId}/relationships/${relationshipId}`, { token: await partnerToken() });
+    expect(await partnerView.json()).toMatchObject(ended);
     const eligibility = await t.fetch(`/api/partners/${partnerId}/customers/${tenant}/eligibility`, { token: await partnerToken() });
     expect(await eligibility.json()).toMatchObject({ manage: { allowed: false, reasons: ['relationshipExpired'] } });
     expect((await t.fetch(`/api/customers/${tenant}/relationships/${relationshipId}/roles`, { method: 'DELETE', token: await admin(tenant) })).status).toBe(409);
@@ -121,6 +128,34 @@ describe('admin roles granted for a duration', () => {
     at(11);
     const details = await t.fetch(`/api/customers/${other}/relationships/${relationship.id}`, { token: await admin(other) });
     expect(await details.json()).toMatchObject({ status: 'active', endsAt: new Date(t0 + 190 * day).toISOString(), autoExtend: 'P180D' });
+  });
+});
+
+describe('roles a relationship no longer holds', () => {
+  const helpdesk = { id: directoryRoles.helpdeskAdministrator, name: 'Helpdesk Administrator' };
+  const view = async (tenant: string, id: string) => (await (await t.fetch(`/api/customers/${tenant}/relationships/${id}`, { token: await admin(tenant) })).json()) as RelationshipView;
+
+  it('are listed as ended once the partner terminates, and the description promises none', async () => {
+    at(0);
+    const tenant = 'c7000000-0000-0000-0000-000000000007';
+    const { relationship } = (await (await accept(await invite(roles(tenant, { duration: 'P90D' })), await admin(tenant))).json()) as { relationship: RelationshipView };
+    expect(relationship).toMatchObject({ roles: [helpdesk], endedRoles: [], rolesEndedAt: null, typeDescription: expect.stringContaining('with the admin roles below') });
+    at(3);
+    const terminated = await t.fetch(`/api/partners/${partnerId}/relationships/${relationship.id}/terminate`, { method: 'POST', token: await partnerToken() });
+    expect(await terminated.json()).toMatchObject({ status: 'terminated', roles: [], endedRoles: [helpdesk], rolesEndedAt: new Date(t0 + 3 * day).toISOString(), endsAt: null });
+    const details = await view(tenant, relationship.id);
+    expect(details).toMatchObject({ roles: [], endedRoles: [helpdesk], activatedAt: null, duration: null });
+    expect(details.typeDescription).not.toMatch(/admin roles below/);
+  });
+
+  it('leave a delegated administrator whose roles were removed with a description that promises none', async () => {
+    at(0);
+    const tenant = 'c8000000-0000-0000-0000-000000000008';
+    const { relationship } = (await (await accept(await invite(roles(tenant, { duration: 'P90D' })), await admin(tenant))).json()) as { relationship: RelationshipView };
+    const removed = (await (await t.fetch(`/api/customers/${tenant}/relationships/${relationship.id}/roles`, { method: 'DELETE', token: await admin(tenant) })).json()) as RelationshipView;
+    expect(removed).toMatchObject({ type: 'delegatedAdministrator', status: 'active', roles: [], endedRoles: [] });
+    expect(removed.typeDescription).not.toMatch(/admin roles below/);
+    expect(removed.typeDescription).toMatch(/holds none/);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   relationshipTypeRules,
   relationshipTypes,
   rolesEndAt,
+  typeDescription,
   typeWithoutRoles,
   type RelationshipAction,
   type RelationshipStatus,
@@ -116,6 +117,16 @@ describe('relationship transitions', () => {
   it('downgrades reseller + delegated administrator to reseller when roles are removed, and keeps other types', () => {
     expect(typeWithoutRoles('resellerAndDelegatedAdministrator')).toBe('reseller');
     for (const type of relationshipTypes.filter((t) => t !== 'resellerAndDelegatedAdministrator')) expect(typeWithoutRoles(type)).toBe(type);
+  });
+});
+
+describe('what a type lets the partner do', () => {
+  it('never promises admin roles the partner does not hold', () => {
+    for (const type of relationshipTypes) {
+      expect(typeDescription(type, false), type).not.toMatch(/roles below/);
+      if (relationshipTypeRules[type].roles.length > 0) expect(typeDescription(type, false), type).toMatch(/holds none now/);
+    }
+    expect(typeDescription('delegatedAdministrator', true)).toMatch(/with the admin roles below/);
   });
 });
 
