@@ -30,10 +30,14 @@ export const createInvitationSchema = z
   });
 export type CreateInvitation = z.output<typeof createInvitationSchema>;
 
-/** Rules beyond the shape: roles the type may carry, duration and auto-extend. */
-export function checkInvitation(request: CreateInvitation): RoleProblem[] {
-  return checkRoleRequest({ type: request.relationshipType, roles: request.roles, duration: request.duration, autoExtend: request.autoExtend });
+/** Rules beyond the shape: not the partner's own tenant; roles the type may carry, duration and auto-extend. */
+export function checkInvitation(request: CreateInvitation, partnerTenantId: string): RoleProblem[] {
+  return [
+    ...(request.customerTenantId === partnerTenantId ? [{ path: 'customerTenantId', message: 'is the partner’s own tenant: a partner cannot be its own customer' }] : []),
+    ...checkRoleRequest({ type: request.relationshipType, roles: request.roles, duration: request.duration, autoExtend: request.autoExtend }),
+  ];
 }
+
 
 export type StoredInvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked';
 export type InvitationStatus = StoredInvitationStatus | 'expired';

@@ -22,7 +22,7 @@ import { invalidFields } from '../http/body.js';
 import { storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { recordAcceptance } from '../storage/agreements.js';
-import { writeAudit } from '../storage/audit-log.js';
+import { showInCustomerLog, writeAudit } from '../storage/audit-log.js';
 import { hashedKey } from '../storage/hashed-key.js';
 import { requestFingerprint, reserveIdempotencyKey } from '../storage/idempotency.js';
 import { findInvitation, getInvitation, insertInvitation, markInvitation, updateInvitation, type InvitationRecord } from '../storage/invitations.js';
@@ -98,11 +98,22 @@ function acceptancePage(r: InvitationRecord, partner: PartnerProfile, caller: Ca
     autoExtend: r.autoExtend ?? null,
     message: r.message ?? null,
     customerAgreement: { url: customerAgreement.url, version: customerAgreement.version },
-    canDecide: status === 'pending' && isCustomerAdmin(caller),
+    canDecide: status === 'pending' && isCustomerAdmin(caller) && caller.tenantId !== partner.tenantId,
   };
 }
 
 // ---- partner: create, revoke -------------------------------------------------------------------
+
+/** Which audit event records an invitation's creation (in the partner's log, and the customer's once known). */
+const createdEvent = (r: Pick<InvitationRecord, 'id' | 'createdAt' | 'partnerId'>) => ({ id: `invitation.created:${r.id}`, time: r.createdAt, partnerId: r.partnerId });
+
+/**
+ * A domain invitation names its customer only once decided: its creation then shows in that
+ * customer's log too (a tenant invitation wrote it there when it was made).
+ */
+async function showCreatedToCustomer(inv: InvitationRecord): Promise<void> {
+  if (inv.customerDomain !== undefined && inv.customerTenantId !== undefined) await showInCustomerLog(createdEvent(inv), inv.customerTenantId);
+}
 
 async function sendInvitationEmail(record: InvitationRecord, code: string): Promise<InvitationRecord> {
   await enqueueEmail({
@@ -155,7 +166,7 @@ export async function createInvitation(input: {
   invocationId: string;
 }): Promise<{ invitation: InvitationRecord; replay: boolean }> {
   const { partner, caller, request } = input;
-  const problems = checkInvitation(request);
+  const problems = checkInvitation(request, partner.tenantId);
   // The rules across fields (roles and duration the type allows) answer like the schema's own checks.
   if (problems.length > 0) throw invalidFields(problems);
   if (!partner.active) throw new AppError('conflict', 'The partner’s directory entry is inactive, so it cannot invite customers.');
@@ -202,16 +213,14 @@ export async function createInvitation(input: {
     return { invitation: earlier, replay: true };
   }
   await writeAudit({
-    id: `invitation.created:${id}`,
-    time: record.createdAt,
+    ...createdEvent(record),
     action: 'invitation.created',
     actor: auditActor(record.createdBy),
     target: { type: 'invitation', id },
     before: null,
     after: { status: 'pending', relationshipType: record.relationshipType, roles: record.roles, customerTenantId: record.customerTenantId ?? null, customerDomain: record.customerDomain ?? null, expiresAt: record.expiresAt },
     invocationId: input.invocationId,
-    customerTenantId: undefined,
-    partnerId: partner.partnerId,
+    customerTenantId: record.customerTenantId,
   });
   return { invitation: await sendInvitationEmail({ ...record, etag }, code), replay: false };
 }
@@ -342,6 +351,7 @@ async function completeAcceptance(inv: InvitationRecord, invocationId: string): 
   // Each of these is idempotent by a derived id and none reads what another writes, so they run
   // together; `completedAt` is written only once all of them are done.
   await Promise.all([
+    showCreatedToCustomer(inv),
     recordAcceptance({
       id: `invitation-${inv.id}`,
       customerTenantId,
@@ -411,9 +421,10 @@ async function finishDecision(inv: InvitationRecord, invocationId: string): Prom
     before: { status: 'pending' },
     after: { status: inv.status },
     invocationId,
-    customerTenantId: inv.status === 'declined' ? inv.customerTenantId : undefined,
+    customerTenantId: inv.customerTenantId,
     partnerId: inv.partnerId,
   });
+  if (inv.status === 'declined') await showCreatedToCustomer(inv);
   if (inv.status === 'declined') {
     const partner = await partnerOf(inv);
     await enqueueEmail({
@@ -450,6 +461,15 @@ async function invitationForCustomer(caller: Caller, id: string, code: string): 
   return record;
 }
 
+/**
+ * A partner is never its own customer: a domain invitation to a domain of the partner's own tenant
+ * cannot be decided there (a tenant invitation to it is refused when it is made).
+ */
+async function requireNotThePartner(caller: Caller, record: InvitationRecord): Promise<void> {
+  const partner = await partnerOf(record);
+  if (partner.tenantId === caller.tenantId) throw new AppError('forbidden', 'Your organization is the partner’s own tenant; a partner cannot be its own customer.');
+}
+
 export async function reviewInvitation(caller: Caller, id: string, code: string): Promise<{ page: AcceptancePage; etag: string }> {
   const record = await invitationForCustomer(caller, id, code);
   return { page: acceptancePage(record, await partnerOf(record), caller, now()), etag: record.etag };
@@ -466,6 +486,7 @@ export async function acceptInvitation(input: {
   const { caller } = input;
   const record = await invitationForCustomer(caller, input.id, input.code);
   requireCustomerAdmin(caller);
+  await requireNotThePartner(caller, record);
   const { version } = requireCurrentAgreement(input.agreementVersion);
   const accepted = await decide(record, 'accept', caller, input.ifMatch, input.invocationId, {
     customerTenantId: caller.tenantId,
@@ -478,6 +499,7 @@ export async function acceptInvitation(input: {
 export async function declineInvitation(input: { caller: Caller; id: string; code: string; ifMatch: string | undefined; invocationId: string }): Promise<InvitationRecord> {
   const record = await invitationForCustomer(input.caller, input.id, input.code);
   requireCustomerAdmin(input.caller);
+  await requireNotThePartner(input.caller, record);
   const declined = await decide(record, 'decline', input.caller, input.ifMatch, input.invocationId, { customerTenantId: input.caller.tenantId });
   await finishDecision(declined, input.invocationId);
   return declined;

@@ -2,12 +2,12 @@ import { odata } from '@azure/data-tables';
 import type { AuditEvent } from '../domain/audit.js';
 import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
-import { readPage } from './entities.js';
+import { readEntity, readPage } from './entities.js';
 import { newestFirstKey } from './keys.js';
 import { tableNames } from './names.js';
 
 /** Row keys sort newest first: milliseconds counted down from the year 2286, then the event id. */
-const rowKey = (event: AuditEvent) => newestFirstKey(Date.parse(event.time), event.id, '-');
+const rowKey = (event: Pick<AuditEvent, 'id' | 'time'>) => newestFirstKey(Date.parse(event.time), event.id, '-');
 export const auditPartition = (scope: { customerTenantId: string } | { partnerId: string }) =>
   'customerTenantId' in scope ? `customer:${scope.customerTenantId}` : `partner:${scope.partnerId}`;
 
@@ -22,6 +22,18 @@ export async function writeAudit(event: AuditEvent): Promise<void> {
   await Promise.all(
     partitions.map((partitionKey) => table.upsertEntity({ partitionKey, rowKey: rowKey(event), event: JSON.stringify(event) }, 'Replace')),
   );
+}
+
+/**
+ * Shows an event of the partner's log in a customer's log too, once that customer is known (a
+ * domain invitation learns its tenant when it is decided). The same event, copied again, is one row.
+ */
+export async function showInCustomerLog(event: Pick<AuditEvent, 'id' | 'time' | 'partnerId'> & { partnerId: string }, customerTenantId: string): Promise<void> {
+  const table = (await storage()).table(tableNames.audit);
+  const stored = await readEntity<{ event: string }>(table, auditPartition({ partnerId: event.partnerId }), rowKey(event));
+  if (!stored) return;
+  const shown: AuditEvent = { ...(JSON.parse(stored.event) as AuditEvent), customerTenantId };
+  await table.upsertEntity({ partitionKey: auditPartition({ customerTenantId }), rowKey: rowKey(event), event: JSON.stringify(shown) }, 'Replace');
 }
 
 export async function listAudit(partitionKey: string, top: number, continuationToken: string | undefined): Promise<Page<AuditEvent>> {

@@ -245,9 +245,11 @@ describe('a partner invites, a customer reviews and accepts, and the relationshi
       expect.stringMatching(/^(invitation\.accepted|relationship\.merged|agreement\.accepted)$/),
       expect.any(String),
       expect.any(String),
+      'invitation.created',
       expect.any(String),
       expect.any(String),
       expect.any(String),
+      'invitation.created',
     ]);
     expect(events.filter((e) => e.action === 'invitation.accepted')).toHaveLength(2);
     const removed = events.find((e) => e.action === 'relationship.rolesRemoved')!;
@@ -395,5 +397,56 @@ describe('concurrent accepts', () => {
     expect((await outbox(t)).filter((e) => e.jobId === `invitation-accepted:${invitation.id}`)).toHaveLength(1);
     const audit = (await (await t.fetch(`/api/customers/${tenant}/audit`, { token })).json()) as { items: { action: string }[] };
     expect(audit.items.filter((e) => e.action === 'invitation.accepted')).toHaveLength(1);
+  });
+});
+
+describe('a partner and its own tenant', () => {
+  it('refuses an invitation to the partner’s own tenant, naming the field and storing nothing', async () => {
+    const stored = async () => {
+      let count = 0;
+      for await (const _ of t.storage.table(tableNames.invitations).listEntities()) count++;
+      return count;
+    };
+    const before = await stored();
+    const response = await t.fetch(invitationsPath(), { ...json(delegated(partnerTenant)), token: await partnerToken() });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['customerTenantId']);
+    expect(await stored()).toBe(before);
+  });
+
+  it('refuses an admin of the partner’s own tenant accepting a domain invitation', async () => {
+    const { link } = await invite({ customerDomain: 'contoso-partners.test', customerAdminEmail: 'it@contoso-partners.test', relationshipType: 'reseller' });
+    const own = await t.token('global-admin', partnerTenant, { email: 'pat@contoso-partners.test' });
+    const response = await accept(link.id, link.code, own);
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/own tenant/);
+    const list = (await (await t.fetch(`/api/customers/${partnerTenant}/relationships`, { token: own })).json()) as { items: unknown[] };
+    expect(list.items).toEqual([]);
+    const invitation = await t.fetch(`${invitationsPath()}/${link.id}`, { token: await partnerToken() });
+    expect(await invitation.json()).toMatchObject({ status: 'pending' });
+  });
+});
+
+describe('the invited customer’s audit log', () => {
+  const customerC = 'c3000000-0000-0000-0000-000000000003';
+  const auditOf = async (tenant: string, token: string) =>
+    ((await (await t.fetch(`/api/customers/${tenant}/audit?top=50`, { token })).json()) as { items: { action: string; target: { type: string; id: string }; actor: { tenantId: string } }[] }).items;
+
+  it('shows an invitation made to the tenant and its revocation', async () => {
+    const { invitation } = await invite(delegated(customerC));
+    const revoked = await t.fetch(`${invitationsPath()}/${invitation.id}/revoke`, { method: 'POST', token: await partnerToken() });
+    expect(revoked.status).toBe(200);
+    const events = (await auditOf(customerC, await adminOf(customerC))).filter((e) => e.target.type === 'invitation' && e.target.id === invitation.id);
+    expect(events.map((e) => e.action)).toEqual(['invitation.revoked', 'invitation.created']);
+    expect(events.every((e) => e.actor.tenantId === partnerTenant)).toBe(true);
+  });
+
+  it('shows a domain invitation once the tenant that accepted it is known', async () => {
+    const tenant = 'd1000000-0000-0000-0000-0000000000d1';
+    const { invitation, link } = await invite({ customerDomain: 'litware.test', customerAdminEmail: 'it@litware.test', relationshipType: 'reseller' });
+    const token = await t.token('global-admin', tenant, { email: 'lou@litware.test' });
+    expect((await accept(link.id, link.code, token)).status).toBe(200);
+    const events = (await auditOf(tenant, token)).filter((e) => e.target.type === 'invitation' && e.target.id === invitation.id);
+    expect(events.map((e) => e.action)).toEqual(['invitation.accepted', 'invitation.created']);
   });
 });

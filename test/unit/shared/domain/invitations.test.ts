@@ -10,6 +10,7 @@ import {
 } from '../../../../shared/domain/invitations.js';
 
 const tenant = 'AAAAAAAA-1111-1111-1111-111111111111';
+const partnerTenant = 'bbbbbbbb-2222-2222-2222-222222222222';
 const base = { customerTenantId: tenant, customerAdminEmail: 'admin@contoso.test', relationshipType: 'reseller' };
 
 describe('the invitation a partner sends', () => {
@@ -50,7 +51,12 @@ describe('the invitation a partner sends', () => {
 
   it('checks roles against the type', () => {
     const invitation = createInvitationSchema.parse({ ...base, relationshipType: 'advisor', roles: [directoryRoles.globalAdministrator], duration: 'P30D' });
-    expect(checkInvitation(invitation)).toEqual([{ path: 'roles.0', message: 'is not a role the type advisor may carry' }]);
+    expect(checkInvitation(invitation, partnerTenant)).toEqual([{ path: 'roles.0', message: 'is not a role the type advisor may carry' }]);
+  });
+
+  it('never invites the partner’s own tenant', () => {
+    const own = createInvitationSchema.parse({ ...base, customerTenantId: partnerTenant.toUpperCase() });
+    expect(checkInvitation(own, partnerTenant).map((p) => p.path)).toEqual(['customerTenantId']);
   });
 });
 
