@@ -36,7 +36,7 @@ import {
   type RelationshipRecord,
 } from '../storage/relationships.js';
 import { requireCurrentAgreement } from './agreements.js';
-import { currentStatus, grantOf, snapshot } from './relationships.js';
+import { currentStatus, grantOf, snapshot, withContact } from './relationships.js';
 
 /**
  * A decision whose follow-up work (relationship, agreement, audit, email) is still unfinished this
@@ -276,6 +276,8 @@ async function joinRelationship(inv: InvitationRecord): Promise<{ relationship: 
   const decidedBy = inv.decidedBy!;
   const actor = auditActor(decidedBy);
   const invited = { roles: inv.roles, activatedAt: at, duration: inv.duration, autoExtend: inv.autoExtend };
+  // The admin who accepted hears about the relationship from now on (the invited address if the token has none).
+  const contact = { email: decidedBy.email?.includes('@') ? decidedBy.email : inv.customerAdminEmail, name: decidedBy.name };
   const family = mergeFamilyOf(inv.relationshipType);
   const takesMerges = (r: RelationshipRecord) => currentStatus(r, now()) === 'active' && mergedType(r.type, inv.relationshipType) !== undefined;
   for (let attempt = 0; attempt < 10; attempt++) {
@@ -302,6 +304,7 @@ async function joinRelationship(inv: InvitationRecord): Promise<{ relationship: 
         hasRoleDuration: grant.roles.length > 0 && grant.duration !== undefined,
         updatedAt: at,
         invitationIds: [...target.invitationIds, inv.id],
+        customerContacts: withContact(target.customerContacts, contact),
       };
       merged.history = [...target.history, { at, action: 'merged', actor, invitationId: inv.id, from: snapshot(target), to: snapshot(merged) }];
       try {
@@ -329,7 +332,7 @@ async function joinRelationship(inv: InvitationRecord): Promise<{ relationship: 
       updatedAt: at,
       invitationIds: [inv.id],
       history: [{ at, action: 'created' as const, actor, invitationId: inv.id, to: { type: inv.relationshipType, status: 'active' as const, roles: inv.roles } }],
-      customerContact: { email: decidedBy.email?.includes('@') ? decidedBy.email : inv.customerAdminEmail, name: decidedBy.name },
+      customerContacts: [contact],
       remindersSent: [],
       terminationRequestedAt: undefined,
       terminatedAt: undefined,

@@ -13,14 +13,15 @@ import {
   type RelationshipStatus,
   type RoleGrant,
 } from '../domain/relationships.js';
-import { enqueueEmail } from '../email/jobs.js';
+import { enqueueEmail, type EmailRequest } from '../email/jobs.js';
+import type { TemplateName } from '../email/template-data.js';
 import { storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import type { RelationshipView } from '../domain/views.js';
 import type { AgreementAcceptance } from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
 import { partnerProfileOf } from '../storage/partner-profiles.js';
-import { addPartnerPointer, replaceRelationship, type HistoryEntry, type RelationshipRecord } from '../storage/relationships.js';
+import { addPartnerPointer, replaceRelationship, type CustomerContact, type HistoryEntry, type RelationshipRecord } from '../storage/relationships.js';
 
 export type { RelationshipView };
 
@@ -32,6 +33,20 @@ export const grantOf = (r: Pick<RelationshipRecord, 'roles' | 'activatedAt' | 'd
 });
 
 export const currentStatus = (r: RelationshipRecord, at: Date): RelationshipStatus => relationshipStatus(r.status, grantOf(r), at);
+
+/** The contacts with one more admin who accepted; an address already there is not added twice. */
+export const withContact = (contacts: CustomerContact[], contact: CustomerContact): CustomerContact[] =>
+  contacts.some((c) => c.email.toLowerCase() === contact.email.toLowerCase()) ? contacts : [...contacts, contact];
+
+/**
+ * Emails every admin who accepted into the relationship, each a job of its own (`<jobId>:<n>`), so
+ * each is sent (and retried) alone and no admin sees another's address.
+ */
+export async function emailCustomerAdmins<T extends TemplateName>(r: RelationshipRecord, email: Omit<EmailRequest<T>, 'to'>): Promise<void> {
+  await Promise.all(
+    r.customerContacts.map((c, n) => enqueueEmail({ ...email, jobId: `${email.jobId}:${n}`, to: [{ address: c.email, ...(c.name ? { displayName: c.name } : {}) }] })),
+  );
+}
 
 /** The part of a relationship its history and audit show before and after a change. */
 export const snapshot = (r: Pick<RelationshipRecord, 'type' | 'status' | 'roles'>) => ({ type: r.type, status: r.status, roles: [...r.roles] });
@@ -185,13 +200,12 @@ export async function requestTermination(
   return after;
 }
 
-/** Partner staff: end the relationship; the customer's admin is told. */
+/** Partner staff: end the relationship; every admin who accepted into it is told. */
 export async function terminate(caller: Caller, record: RelationshipRecord, ifMatch: string | undefined, invocationId: string): Promise<RelationshipRecord> {
   const { after } = await change(record, 'terminate', caller, ifMatch, invocationId);
-  await enqueueEmail({
+  await emailCustomerAdmins(after, {
     jobId: `relationship-terminated:${after.id}`,
     template: 'relationshipTerminated',
-    to: [{ address: after.customerContact.email, ...(after.customerContact.name ? { displayName: after.customerContact.name } : {}) }],
     data: { relationshipId: after.id, partnerName: after.partnerName, customerTenantId: after.customerTenantId, terminatedAt: after.terminatedAt! },
   });
   return after;

@@ -6,7 +6,7 @@ import { enqueueEmail } from '../email/jobs.js';
 import { storageStatus } from '../http/etag.js';
 import { getPartnerProfile } from '../storage/partner-profiles.js';
 import { relationshipsWithRoleDuration, replaceRelationship } from '../storage/relationships.js';
-import { currentStatus, grantOf } from './relationships.js';
+import { currentStatus, emailCustomerAdmins, grantOf } from './relationships.js';
 
 /**
  * Emails the customer and the partner 30, 7 and 1 days before a relationship's roles end, once
@@ -26,12 +26,7 @@ export async function sendEndingReminders(context: InvocationContext): Promise<n
     const partner = await getPartnerProfile(r.partnerId);
     const data = { relationshipId: r.id, partnerName: r.partnerName, customerTenantId: r.customerTenantId, endsAt: endsAt.toISOString(), daysLeft: due.daysLeft };
     const jobId = (audience: string) => `relationship-ending:${r.id}:${endsAt.toISOString()}:${due.days}:${audience}`;
-    await enqueueEmail({
-      jobId: jobId('customer'),
-      template: 'relationshipEndingReminder',
-      to: [{ address: r.customerContact.email, ...(r.customerContact.name ? { displayName: r.customerContact.name } : {}) }],
-      data: { ...data, audience: 'customer' },
-    });
+    await emailCustomerAdmins(r, { jobId: jobId('customer'), template: 'relationshipEndingReminder', data: { ...data, audience: 'customer' } });
     if (partner) {
       await enqueueEmail({
         jobId: jobId('partner'),

@@ -37,8 +37,8 @@ export interface RelationshipRecord {
   /** Invitations whose acceptance made or joined this relationship (re-running an accept finds itself here). */
   invitationIds: string[];
   history: HistoryEntry[];
-  /** Who at the customer hears about this relationship: the admin who accepted. */
-  customerContact: { email: string; name: string | undefined };
+  /** Who at the customer hears about this relationship: every admin who accepted into it (by address, first first). */
+  customerContacts: CustomerContact[];
   /** `<endsAt>|<days>` of every ending reminder already sent. */
   remindersSent: string[];
   terminationRequestedAt: string | undefined;
@@ -46,14 +46,23 @@ export interface RelationshipRecord {
   etag: string;
 }
 
+export interface CustomerContact {
+  email: string;
+  name: string | undefined;
+}
+
 export type NewRelationship = Omit<RelationshipRecord, 'etag'>;
 
-const jsonFields = ['roles', 'invitationIds', 'history', 'customerContact', 'remindersSent'];
+const jsonFields = ['roles', 'invitationIds', 'history', 'customerContacts', 'remindersSent'];
 export const customerPartition = (tenantId: string) => `customer:${tenantId}`;
 const partnerPartition = (partnerId: string) => `partner:${partnerId}`;
 
 const toEntity = (record: NewRelationship) => toColumns({ partitionKey: customerPartition(record.customerTenantId), rowKey: record.id }, record, jsonFields);
-const fromEntity = (entity: Record<string, unknown>) => fromColumns(entity, jsonFields) as unknown as RelationshipRecord;
+/** Relationships stored before every accepting admin was kept have only the first, as `customerContact`. */
+function fromEntity(entity: Record<string, unknown>): RelationshipRecord {
+  const { customerContact, ...record } = fromColumns(entity, [...jsonFields, 'customerContact']);
+  return { ...(customerContact ? { customerContacts: [customerContact] } : {}), ...record } as unknown as RelationshipRecord;
+}
 
 async function table() {
   return (await storage()).table(tableNames.relationships);

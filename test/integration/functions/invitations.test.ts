@@ -10,8 +10,9 @@ import {
   relationshipViewSchema,
 } from '../../../shared/domain/views.js';
 import { tableNames } from '../../../shared/storage/names.js';
-import { startTestHost, type TestHost } from '../../support/host.js';
-import { emailFor, invitationLink, json, outbox, seedPartner, type SeededPartner } from '../../support/relationships.js';
+import { eventually, startTestHost, type TestHost } from '../../support/host.js';
+import { resetClock, setClock } from '../../../shared/clock.js';
+import { emailFor, invitationLink, json, outbox, runReminderTimer, seedPartner, type SeededPartner } from '../../support/relationships.js';
 
 let t: TestHost;
 let partner: SeededPartner;
@@ -448,5 +449,43 @@ describe('the invited customer’s audit log', () => {
     expect((await accept(link.id, link.code, token)).status).toBe(200);
     const events = (await auditOf(tenant, token)).filter((e) => e.target.type === 'invitation' && e.target.id === invitation.id);
     expect(events.map((e) => e.action)).toEqual(['invitation.accepted', 'invitation.created']);
+  });
+});
+
+describe('a merged relationship has every admin who accepted into it', () => {
+  it('reminds each of them before the roles end, and emails each once when the partner terminates', async () => {
+    const tenant = 'c4000000-0000-0000-0000-000000000004';
+    const ada = await t.token('global-admin', tenant, { name: 'Ada Admin', email: 'ada@c4.test' });
+    const bill = await t.token('billing-admin', tenant, { name: 'Bill Billing', email: 'bill@c4.test' });
+    const first = await invite(delegated(tenant));
+    const { relationship } = (await (await accept(first.link.id, first.link.code, ada)).json()) as { relationship: Relationship };
+    const second = await invite({ customerTenantId: tenant, customerAdminEmail: 'it@c4.test', relationshipType: 'reseller' });
+    expect(((await (await accept(second.link.id, second.link.code, bill)).json()) as { relationship: Relationship }).relationship.id).toBe(relationship.id);
+    const third = await invite({ customerTenantId: tenant, customerAdminEmail: 'it@c4.test', relationshipType: 'reseller' });
+    expect((await accept(third.link.id, third.link.code, ada)).status).toBe(200);
+    const addressesOf = async (prefix: string) =>
+      (await outbox(t))
+        .filter((e) => e.jobId.startsWith(prefix))
+        .flatMap((e) => e.to.map((to) => to.address))
+        .sort();
+
+    // 30 days before the roles end, each admin is reminded.
+    setClock(new Date(Date.now() + 340 * 86_400_000));
+    try {
+      await runReminderTimer(t);
+    } finally {
+      resetClock();
+    }
+    const reminded = `relationship-ending:${relationship.id}:`;
+    await emailFor(t, reminded);
+    await eventually(async () => ((await addressesOf(reminded)).length >= 3 ? true : undefined), 10_000, 'reminders');
+    expect(await addressesOf(reminded)).toEqual(['ada@c4.test', 'bill@c4.test', partner.contactEmail]);
+
+    const terminated = await t.fetch(`/api/partners/${partner.id}/relationships/${relationship.id}/terminate`, { method: 'POST', token: await partnerToken() });
+    expect(terminated.status).toBe(200);
+    const told = `relationship-terminated:${relationship.id}`;
+    await emailFor(t, told);
+    await eventually(async () => ((await addressesOf(told)).length >= 2 ? true : undefined), 10_000, 'both termination emails');
+    expect(await addressesOf(told)).toEqual(['ada@c4.test', 'bill@c4.test']);
   });
 });
