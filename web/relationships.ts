@@ -4,8 +4,7 @@ import { historyLabels, label, relationshipStatusLabels, relationshipTypeLabels 
 import type { RelationshipView } from '../shared/domain/views.js';
 import type { Session } from './sign-in.js';
 
-/** The relationship as the API answers it: typed by the view schema the API is built from (types only; nothing of it is bundled). */
-type Relationship = RelationshipView;
+// Relationships are typed by the view schema the API answers with (a type import: nothing of it is bundled).
 type Role = RelationshipView['roles'][number];
 
 export function roleList(roles: Role[], listClass = 'roles'): HTMLElement {
@@ -33,7 +32,7 @@ export async function showRelationships(container: HTMLElement, session: Session
 
   const load = async () => {
     const token = await session.token();
-    const { data } = await api<{ items: Relationship[] }>(`${base}?top=50`, { token });
+    const { data } = await api<{ items: RelationshipView[] }>(`${base}?top=50`, { token });
     if (data.items.length === 0) {
       show(list, h('li', { class: 'empty' }, 'Your organization does not work with any partner yet.'));
       return;
@@ -60,7 +59,7 @@ export async function showRelationships(container: HTMLElement, session: Session
     details.hidden = false;
     show(details, h('p', { class: 'loading' }, 'Loading…'));
     try {
-      const { data: r, etag } = await api<Relationship>(`${base}/${encodeURIComponent(id)}`, { token: await session.token() });
+      const { data: r, etag } = await api<RelationshipView>(`${base}/${encodeURIComponent(id)}`, { token: await session.token() });
       renderDetails(r, etag ?? undefined);
     } catch (error) {
       show(details, notice('error', error instanceof Error ? error.message : String(error)));
@@ -79,7 +78,7 @@ export async function showRelationships(container: HTMLElement, session: Session
     }
   };
 
-  const renderDetails = (r: Relationship, etag: string | undefined) => {
+  const renderDetails = (r: RelationshipView, etag: string | undefined) => {
     const title = h(options.headingLevel === 'h2' ? 'h3' : 'h4', { id: 'relationship-details-heading' }, r.partner.displayName);
     const actions = h('div', { class: 'actions' });
     if (options.manage && r.roles.length > 0 && (r.status === 'active' || r.status === 'terminationRequested')) {

@@ -38,7 +38,6 @@ export function checkInvitation(request: CreateInvitation, partnerTenantId: stri
   ];
 }
 
-
 export type StoredInvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked';
 export type InvitationStatus = StoredInvitationStatus | 'expired';
 export const invitationStatuses = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const satisfies readonly InvitationStatus[];

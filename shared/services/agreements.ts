@@ -76,7 +76,8 @@ export async function acceptAgreement(caller: Caller, agreementVersion: string, 
  */
 export async function partnerEligibility(partnerId: string, customerTenantId: string) {
   const at = now();
-  const [first, ...rest] = (await relationshipsWithPartner(customerTenantId, partnerId)).map((r) => ({ id: r.id, type: r.type, status: currentStatus(r, at), roles: r.roles }));
+  const relationships = (await relationshipsWithPartner(customerTenantId, partnerId)).map((r) => ({ id: r.id, type: r.type, status: currentStatus(r, at), roles: r.roles }));
+  const [first, ...rest] = relationships;
   if (!first) throw new AppError('not-found', 'No relationship with this customer.');
   const latest = await latestAcceptance(customerTenantId);
   const current = settings().customerAgreement.version;
@@ -85,7 +86,7 @@ export async function partnerEligibility(partnerId: string, customerTenantId: st
     partnerId,
     customerTenantId,
     ...result,
-    relationships: [first, ...rest].map(({ id, type, status }) => ({ id, type, status })),
+    relationships: relationships.map(({ id, type, status }) => ({ id, type, status })),
     agreement: { currentVersion: current, acceptedVersion: latest?.version ?? null },
   };
 }

@@ -427,8 +427,8 @@ async function finishDecision(inv: InvitationRecord, invocationId: string): Prom
     customerTenantId: inv.customerTenantId,
     partnerId: inv.partnerId,
   });
-  if (inv.status === 'declined') await showCreatedToCustomer(inv);
   if (inv.status === 'declined') {
+    await showCreatedToCustomer(inv);
     const partner = await partnerOf(inv);
     await enqueueEmail({
       jobId: `invitation-declined:${inv.id}`,

@@ -28,7 +28,7 @@ export async function writeAudit(event: AuditEvent): Promise<void> {
  * Shows an event of the partner's log in a customer's log too, once that customer is known (a
  * domain invitation learns its tenant when it is decided). The same event, copied again, is one row.
  */
-export async function showInCustomerLog(event: Pick<AuditEvent, 'id' | 'time' | 'partnerId'> & { partnerId: string }, customerTenantId: string): Promise<void> {
+export async function showInCustomerLog(event: { id: string; time: string; partnerId: string }, customerTenantId: string): Promise<void> {
   const table = (await storage()).table(tableNames.audit);
   const stored = await readEntity<{ event: string }>(table, auditPartition({ partnerId: event.partnerId }), rowKey(event));
   if (!stored) return;

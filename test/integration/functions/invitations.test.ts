@@ -62,6 +62,13 @@ async function invite(body: Record<string, unknown>, headers: Record<string, str
   return { invitation, email, link: invitationLink(email), location: response.headers.get('location') };
 }
 
+/** How many invitations storage holds (to show a refused request stored none). */
+async function storedInvitations(): Promise<number> {
+  let count = 0;
+  for await (const _ of t.storage.table(tableNames.invitations).listEntities()) count++;
+  return count;
+}
+
 const accept = async (id: string, code: string, token: string, extra: Record<string, unknown> = {}) =>
   t.fetch(`/api/invitations/${id}/accept`, { ...json({ code, acceptAgreement: true, agreementVersion: '2024-10', ...extra }), token });
 
@@ -292,12 +299,7 @@ describe('answers match the schemas the OpenAPI document shows', () => {
 
 describe('what partners may and may not send', () => {
   it('refuses roles the type does not allow, and auto-extend with Global Administrator, storing nothing', async () => {
-    const stored = async () => {
-      let count = 0;
-      for await (const _ of t.storage.table(tableNames.invitations).listEntities()) count++;
-      return count;
-    };
-    const [emailsBefore, invitationsBefore] = [(await outbox(t)).length, await stored()];
+    const [emailsBefore, invitationsBefore] = [(await outbox(t)).length, await storedInvitations()];
     const cases: [Record<string, unknown>, string[]][] = [
       [{ ...delegated(customerA), relationshipType: 'advisor', roles: [userAdmin] }, ['roles.0']],
       [{ ...delegated(customerA), relationshipType: 'reseller' }, ['roles.0', 'roles.1', 'duration']],
@@ -312,7 +314,7 @@ describe('what partners may and may not send', () => {
     }
     t.host.queues.nudge();
     await new Promise((r) => setTimeout(r, 200));
-    expect(await stored()).toBe(invitationsBefore);
+    expect(await storedInvitations()).toBe(invitationsBefore);
     expect((await outbox(t)).length).toBe(emailsBefore);
   });
 
@@ -403,16 +405,11 @@ describe('concurrent accepts', () => {
 
 describe('a partner and its own tenant', () => {
   it('refuses an invitation to the partner’s own tenant, naming the field and storing nothing', async () => {
-    const stored = async () => {
-      let count = 0;
-      for await (const _ of t.storage.table(tableNames.invitations).listEntities()) count++;
-      return count;
-    };
-    const before = await stored();
+    const before = await storedInvitations();
     const response = await t.fetch(invitationsPath(), { ...json(delegated(partnerTenant)), token: await partnerToken() });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['customerTenantId']);
-    expect(await stored()).toBe(before);
+    expect(await storedInvitations()).toBe(before);
   });
 
   it('refuses an admin of the partner’s own tenant accepting a domain invitation', async () => {
