@@ -413,6 +413,7 @@ describe('a partner and its own tenant', () => {
   });
 
   it('refuses an admin of the partner’s own tenant accepting a domain invitation', async () => {
+    t.discovery.owners.set('contoso-partners.test', partnerTenant);
     const { link } = await invite({ customerDomain: 'contoso-partners.test', customerAdminEmail: 'it@contoso-partners.test', relationshipType: 'reseller' });
     const own = await t.token('global-admin', partnerTenant, { email: 'pat@contoso-partners.test' });
     const response = await accept(link.id, link.code, own);
@@ -441,6 +442,7 @@ describe('the invited customer’s audit log', () => {
 
   it('shows a domain invitation once the tenant that accepted it is known', async () => {
     const tenant = 'd1000000-0000-0000-0000-0000000000d1';
+    t.discovery.owners.set('litware.test', tenant);
     const { invitation, link } = await invite({ customerDomain: 'litware.test', customerAdminEmail: 'it@litware.test', relationshipType: 'reseller' });
     const token = await t.token('global-admin', tenant, { email: 'lou@litware.test' });
     expect((await accept(link.id, link.code, token)).status).toBe(200);
