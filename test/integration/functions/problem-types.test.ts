@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProblem } from '../../support/api.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
@@ -82,10 +83,12 @@ describe('problem types say what happened', () => {
     for (const problem of [twice, ...ended]) noInternalNames(problem.detail);
   });
 
-  it('lists every problem type in the OpenAPI document', async () => {
+  it('lists every problem type in the OpenAPI document and in the README', async () => {
     const document = (await (await t.fetch('/api/openapi.json')).json()) as { components: { schemas: { Problem: { properties: { type: { enum: string[] } } } } } };
-    expect(document.components.schemas.Problem.properties.type.enum).toEqual(
-      expect.arrayContaining(['already-decided', 'agreement-version-changed', 'idempotency-key-reused', 'termination-already-requested', 'relationship-ended'].map((k) => `urn:problem-type:partner-relationships:${k}`)),
-    );
+    const types = document.components.schemas.Problem.properties.type.enum;
+    expect(types).toEqual(expect.arrayContaining(['already-decided', 'agreement-version-changed', 'idempotency-key-reused', 'termination-already-requested', 'relationship-ended'].map((k) => `urn:problem-type:partner-relationships:${k}`)));
+    const readme = await readFile('README.md', 'utf8');
+    const missing = types.map((type) => type.replace('urn:problem-type:partner-relationships:', '')).filter((kind) => !readme.includes(`| \`${kind}\` |`));
+    expect(missing, 'kinds missing from the README\'s problem types table').toEqual([]);
   });
 });
