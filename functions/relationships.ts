@@ -4,6 +4,7 @@ import { authenticate, requireTenant } from '../shared/auth/caller.js';
 import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
 import { now } from '../shared/clock.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
+import { relationshipStatuses } from '../shared/domain/relationships.js';
 import { pageSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { readOptionalBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch } from '../shared/http/etag.js';
@@ -24,6 +25,7 @@ const customerParams = z.object({ tenantId: z.string() });
 const customerRelationshipParams = z.object({ tenantId: z.string(), relationshipId: z.string() });
 const partnerParams = z.object({ partnerId: z.string() });
 const partnerRelationshipParams = z.object({ partnerId: z.string(), relationshipId: z.string() });
+export const partnerRelationshipsQuery = z.object({ status: z.enum(relationshipStatuses).optional(), ...pageQuerySchema.shape });
 export const terminationRequestBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
 const notFound = () => new AppError('not-found', 'No such relationship.');
@@ -51,9 +53,8 @@ async function details(record: RelationshipRecord) {
   return { status: 200, headers: { ETag: record.etag }, jsonBody: relationshipView(record, now(), { agreement: await latestAcceptance(record.customerTenantId) }) };
 }
 
-/** A page of relationships, each status derived at the same moment. */
-function listed(page: Page<RelationshipRecord>) {
-  const at = now();
+/** A page of relationships, each status derived at the same moment (the one a status filter used). */
+function listed(page: Page<RelationshipRecord>, at = now()) {
   return { status: 200, jsonBody: { items: page.items.map((r) => relationshipView(r, at)), continuationToken: page.continuationToken } };
 }
 
@@ -64,7 +65,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     name: 'customer-relationships-list',
     route: 'customers/{tenantId}/relationships',
     methods: ['GET'],
-    doc: { summary: 'The customer’s partner relationships (users of that tenant).', tags: ['relationships'], audience: 'signedIn', params: customerParams, query: pageQuerySchema, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
+    doc: { summary: 'The customer’s partner relationships, newest first (users of that tenant).', tags: ['relationships'], audience: 'signedIn', params: customerParams, query: pageQuerySchema, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
     handler: async (request) => {
       const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
@@ -124,13 +125,21 @@ export const relationshipFunctions: FunctionDefinition[] = [
     name: 'partner-relationships-list',
     route: 'partners/{partnerId}/relationships',
     methods: ['GET'],
-    doc: { summary: 'The partner’s customer relationships (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerParams, query: pageQuerySchema, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
+    doc: {
+      summary: 'The partner’s customer relationships, newest first, optionally only those with one status (partner staff).',
+      tags: ['relationships'],
+      audience: 'partner',
+      params: partnerParams,
+      query: partnerRelationshipsQuery,
+      responses: { 200: { description: 'A page of relationships; with a status filter a page may hold fewer than top', schema: pageSchema(relationshipViewSchema) } },
+    },
     handler: async (request) => {
       const { partnerId } = readParams(request, partnerParams);
       const caller = await authenticate(request);
       const partner = await requirePartnerStaff(caller, partnerId);
-      const query = readQuery(request, pageQuerySchema);
-      return listed(await listPartnerRelationships(partner.partnerId, query.top, query.continuationToken));
+      const { status, top, continuationToken } = readQuery(request, partnerRelationshipsQuery);
+      const at = now();
+      return listed(await listPartnerRelationships(partner.partnerId, { status, at, top, continuationToken }), at);
     },
   }),
   httpFunction({

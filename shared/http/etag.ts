@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { HttpRequest } from '@azure/functions';
 import { AppError } from './problem.js';
 
@@ -5,10 +6,21 @@ import { AppError } from './problem.js';
 const storageEtag = /^W\/"datetime'\d{4}-\d{2}-\d{2}T\d{2}%3A\d{2}%3A\d{2}(?:\.\d{1,7})?Z'"$/;
 
 /**
+ * The ETag of an answer put together from several records (no one storage ETag stands for it):
+ * a weak tag from a hash of its JSON, so a GET can be revalidated (If-None-Match) all the same.
+ */
+export function representationEtag(body: unknown): string {
+  return `W/"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+}
+
+/** `If-Match: *`: any current version of the resource will do, as long as there is one (RFC 9110 §13.1.1). */
+export const anyVersion = '*';
+
+/**
  * Table Storage ETags (`W/"datetime'…'"`) are what the API hands out as the resource ETag, so an
- * `If-Match` goes straight back to the store and a lost race surfaces as 412 from storage.
- * Anything else (or `*`, which would match every version) matches nothing this API gave out: 412
- * here, before storage sees it.
+ * `If-Match` goes straight back to the store and a lost race surfaces as 412 from storage. Returns
+ * the ETag, `*` (which storage understands the same way), or undefined when none was sent.
+ * Anything else matches nothing this API gave out: 412 here, before storage sees it.
  */
 export function ifMatch(request: HttpRequest, required: boolean): string | undefined {
   const value = request.headers.get('if-match')?.trim();
@@ -16,8 +28,33 @@ export function ifMatch(request: HttpRequest, required: boolean): string | undef
     if (required) throw new AppError('precondition-required', 'Send If-Match with the ETag you last read.');
     return undefined;
   }
-  if (!storageEtag.test(value)) throw new AppError('precondition-failed', 'If-Match is not an ETag this API gave out; read the resource again.');
+  if (value !== anyVersion && !storageEtag.test(value)) throw new AppError('precondition-failed', 'If-Match is not an ETag this API gave out; read the resource again.');
   return value;
+}
+
+/** 412 unless the caller's If-Match (none, `*` or an ETag) allows changing the existing resource whose current ETag is `etag`. */
+export function requireIfMatch(expected: string | undefined, etag: string, message: string): void {
+  if (expected !== undefined && expected !== anyVersion && expected !== etag) throw new AppError('precondition-failed', message);
+}
+
+/** The entity-tags of an If-None-Match list (RFC 9110 §8.8.3), or `*`; what does not parse as one names no version. */
+function entityTags(header: string): string[] | typeof anyVersion {
+  if (header.trim() === anyVersion) return anyVersion;
+  return [...header.matchAll(/(?:^|,)\s*((?:W\/)?"[^"]*")\s*(?=,|$)/g)].map((m) => m[1]!);
+}
+
+/** Weak comparison (RFC 9110 §8.8.3.2): the opaque tags are equal, whether either is marked weak or not. */
+const opaqueTag = (tag: string) => tag.replace(/^W\//, '');
+
+/**
+ * Whether a GET with this If-None-Match is answered 304 (RFC 9110 §13.1.2): `*` matches the
+ * resource that exists, a list matches when one of its tags is the current ETag (weak comparison).
+ */
+export function isNotModified(header: string | null, etag: string | undefined): boolean {
+  if (header === null) return false;
+  const tags = entityTags(header);
+  if (tags === anyVersion) return true;
+  return etag !== undefined && tags.some((tag) => opaqueTag(tag) === opaqueTag(etag));
 }
 
 /** Status code of an Azure SDK RestError, if it is one. */
