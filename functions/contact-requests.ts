@@ -6,7 +6,7 @@ import { clientAddress, contactRequestBodySchema, contactRequestIdSchema } from 
 import { getEmailStatus } from '../shared/email/status.js';
 import { isBrowserFormPost, readBody, readParams } from '../shared/http/body.js';
 import { refuseCrossSitePost } from '../shared/http/cross-site.js';
-import { representationEtag } from '../shared/http/etag.js';
+import { notModified, representationEtag } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { AppError } from '../shared/http/problem.js';
 import { submitContactRequest, type SubmittedContactRequest } from '../shared/services/contact-requests.js';
@@ -86,7 +86,7 @@ export const contactRequestFunctions: FunctionDefinition[] = [
       tags: ['Contact requests'],
       audience: 'anyone',
       params: idParamsSchema,
-      responses: { 200: { description: 'Delivery state per partner and of the confirmation (ETag; 304 to a matching If-None-Match)', schema: statusSchema }, 404: { description: 'No such request' } },
+      responses: { 200: { description: 'Delivery state per partner and of the confirmation', schema: statusSchema }, 304: notModified, 404: { description: 'No such request' } },
     },
     handler: async (request) => {
       const { id } = readParams(request, idParamsSchema);

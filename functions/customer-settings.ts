@@ -4,7 +4,7 @@ import { actorOf, auditActor } from '../shared/domain/audit.js';
 import { now } from '../shared/clock.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { readBody, readParams } from '../shared/http/body.js';
-import { ifMatch, mapStorageConflict, requireIfMatch } from '../shared/http/etag.js';
+import { ifMatch, mapStorageConflict, notModified, requireIfMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { writeAudit } from '../shared/storage/audit-log.js';
 import { getCustomerSettings, saveCustomerSettings } from '../shared/storage/customer-settings.js';
@@ -19,7 +19,7 @@ export const customerSettingsFunctions: FunctionDefinition[] = [
     name: 'customer-settings-get',
     route: 'customers/{tenantId}/settings',
     methods: ['GET'],
-    doc: { summary: 'The customer’s settings (users of that tenant).', tags: ['settings'], audience: 'signedIn', params: customerParams, responses: { 200: { description: 'The settings (ETag; 304 to a matching If-None-Match)', schema: customerSettingsBody } } },
+    doc: { summary: 'The customer’s settings (users of that tenant).', tags: ['settings'], audience: 'signedIn', params: customerParams, responses: { 200: { description: 'The settings', schema: customerSettingsBody }, 304: notModified } },
     handler: async (request) => {
       const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);

@@ -8,7 +8,7 @@ import type { FunctionDefinition } from '../shared/definitions.js';
 import { acceptancePageSchema, pageSchema, partnerInvitationViewSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
 import { isBrowserFormPost, readBody, readParams, readQuery } from '../shared/http/body.js';
-import { ifMatch } from '../shared/http/etag.js';
+import { ifMatch, notModified } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { pageQuerySchema } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
@@ -95,7 +95,7 @@ export const invitationFunctions: FunctionDefinition[] = [
     route: 'partners/{partnerId}/invitations',
     methods: ['GET'],
     doc: {
-      summary: 'List the partner’s invitations, optionally by status (partner staff).',
+      summary: 'List the partner’s invitations, newest first, optionally by status (partner staff).',
       tags: ['invitations'],
       audience: 'partner',
       params: partnerParams,
@@ -116,7 +116,7 @@ export const invitationFunctions: FunctionDefinition[] = [
     name: 'invitations-get',
     route: 'partners/{partnerId}/invitations/{invitationId}',
     methods: ['GET'],
-    doc: { summary: 'One of the partner’s invitations (partner staff).', tags: ['invitations'], audience: 'partner', params: invitationParams, responses: { 200: { description: 'The invitation', schema: partnerInvitationViewSchema }, 404: { description: 'No such invitation' } } },
+    doc: { summary: 'One of the partner’s invitations (partner staff).', tags: ['invitations'], audience: 'partner', params: invitationParams, responses: { 200: { description: 'The invitation', schema: partnerInvitationViewSchema }, 304: notModified, 404: { description: 'No such invitation' } } },
     handler: async (request) => {
       const { record } = await partnerInvitation(request);
       return { status: 200, headers: { ETag: record.etag }, jsonBody: partnerInvitationView(record, now()) };
@@ -149,7 +149,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       audience: 'signedIn',
       params: customerInvitationParams,
       query: reviewQuery,
-      responses: { 200: { description: 'The acceptance page data', schema: acceptancePageSchema }, 404: { description: notInvited }, 503: domainOwnerUnknown },
+      responses: { 200: { description: 'The acceptance page data', schema: acceptancePageSchema }, 304: notModified, 404: { description: notInvited }, 503: domainOwnerUnknown },
     },
     handler: async (request) => {
       const { invitationId } = readParams(request, customerInvitationParams);

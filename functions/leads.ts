@@ -6,7 +6,7 @@ import type { FunctionDefinition } from '../shared/definitions.js';
 import { allowedLeadStatuses, canChangeLeadStatus, contactRequestIdSchema, leadStatusSchema } from '../shared/domain/contact-requests.js';
 import { partnerIdSchema } from '../shared/domain/directory.js';
 import { readBody, readParams, readQuery } from '../shared/http/body.js';
-import { ifMatch, requireIfMatch } from '../shared/http/etag.js';
+import { ifMatch, notModified, requireIfMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { topSchema } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
@@ -101,7 +101,7 @@ export const leadFunctions: FunctionDefinition[] = [
       tags: ['Contact requests'],
       audience: 'partner',
       params: leadParamsSchema,
-      responses: { 200: { description: 'The lead (ETag header)', schema: leadSchema }, 404: { description: 'No such lead for this partner' } },
+      responses: { 200: { description: 'The lead (ETag header)', schema: leadSchema }, 304: notModified, 404: { description: 'No such lead for this partner' } },
     },
     handler: async (request) => {
       const lead = await leadOf(request);

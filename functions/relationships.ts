@@ -7,7 +7,7 @@ import type { FunctionDefinition } from '../shared/definitions.js';
 import { relationshipStatuses } from '../shared/domain/relationships.js';
 import { pageSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { readOptionalBody, readParams, readQuery } from '../shared/http/body.js';
-import { ifMatch } from '../shared/http/etag.js';
+import { ifMatch, notModified } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { pageQuerySchema, type Page } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
@@ -83,7 +83,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
       tags: ['relationships'],
       audience: 'signedIn',
       params: customerRelationshipParams,
-      responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 404: { description: 'Not found' } },
+      responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 304: notModified, 404: { description: 'Not found' } },
     },
     handler: async (request) => details((await customerRelationship(request)).record),
   }),
@@ -146,7 +146,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     name: 'partner-relationships-get',
     route: 'partners/{partnerId}/relationships/{relationshipId}',
     methods: ['GET'],
-    doc: { summary: 'One of the partner’s relationships with agreement and history (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerRelationshipParams, responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 404: { description: 'Not found' } } },
+    doc: { summary: 'One of the partner’s relationships with agreement and history (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerRelationshipParams, responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 304: notModified, 404: { description: 'Not found' } } },
     handler: async (request) => details((await partnerRelationship(request)).record),
   }),
   httpFunction({

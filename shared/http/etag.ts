@@ -13,6 +13,9 @@ export function representationEtag(body: unknown): string {
   return `W/"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
 }
 
+/** The OpenAPI answer of a single-resource GET to a matching If-None-Match (the handler wrapper gives it). */
+export const notModified = { description: 'If-None-Match names the current ETag (weak comparison) or is *: the ETag, no body' };
+
 /** `If-Match: *`: any current version of the resource will do, as long as there is one (RFC 9110 §13.1.1). */
 export const anyVersion = '*';
 
