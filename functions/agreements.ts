@@ -5,7 +5,7 @@ import type { FunctionDefinition } from '../shared/definitions.js';
 import { agreementStateSchema, eligibilityViewSchema } from '../shared/domain/views.js';
 import { guidSchema } from '../shared/domain/ids.js';
 import { readBody, readParams } from '../shared/http/body.js';
-import { notModified, representationEtag } from '../shared/http/etag.js';
+import { jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { acceptAgreement, agreementState, partnerEligibility } from '../shared/services/agreements.js';
 
@@ -32,8 +32,7 @@ export const agreementFunctions: FunctionDefinition[] = [
       const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
-      const state = await agreementState(caller.tenantId);
-      return { status: 200, headers: { ETag: representationEtag(state) }, jsonBody: state };
+      return { status: 200, ...jsonWithViewEtag(await agreementState(caller.tenantId)) };
     },
   }),
   httpFunction({

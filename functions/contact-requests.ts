@@ -6,7 +6,7 @@ import { clientAddress, contactRequestBodySchema, contactRequestIdSchema } from 
 import { getEmailStatus } from '../shared/email/status.js';
 import { isBrowserFormPost, readBody, readParams } from '../shared/http/body.js';
 import { refuseCrossSitePost } from '../shared/http/cross-site.js';
-import { notModified, representationEtag } from '../shared/http/etag.js';
+import { jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { AppError } from '../shared/http/problem.js';
 import { submitContactRequest, type SubmittedContactRequest } from '../shared/services/contact-requests.js';
@@ -102,7 +102,7 @@ export const contactRequestFunctions: FunctionDefinition[] = [
         confirmation: { delivery: await deliveryOf(record.confirmation.state, record.confirmation.jobId) },
         ...(record.fanOutFailure ? { failure: `The emails could not be queued (${record.fanOutFailure.at}).` } : {}),
       };
-      return { status: 200, headers: { ETag: representationEtag(body) }, jsonBody: body };
+      return { status: 200, ...jsonWithViewEtag(body) };
     },
   }),
 ];

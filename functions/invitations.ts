@@ -8,7 +8,7 @@ import type { FunctionDefinition } from '../shared/definitions.js';
 import { acceptancePageSchema, pageSchema, partnerInvitationViewSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
 import { isBrowserFormPost, readBody, readParams, readQuery } from '../shared/http/body.js';
-import { ifMatch, notModified } from '../shared/http/etag.js';
+import { ifMatch, jsonWithViewEtag, notModified, viewEtag } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { pageQuerySchema } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
@@ -83,10 +83,11 @@ export const invitationFunctions: FunctionDefinition[] = [
       const idempotencyKey = readIdempotencyKey(request);
       const body = await readBody(request, createInvitationSchema);
       const { invitation, replay } = await createInvitation({ partner, caller, request: body, idempotencyKey, invocationId: context.invocationId });
+      const view = partnerInvitationView(invitation, now());
       return {
         status: 201,
-        headers: { Location: invitationUrl(partner.partnerId, invitation.id), ETag: invitation.etag, ...(replay ? { 'Idempotency-Replayed': 'true' } : {}) },
-        jsonBody: partnerInvitationView(invitation, now()),
+        headers: { Location: invitationUrl(partner.partnerId, invitation.id), ETag: viewEtag(view, invitation.etag), ...(replay ? { 'Idempotency-Replayed': 'true' } : {}) },
+        jsonBody: view,
       };
     },
   }),
@@ -119,7 +120,7 @@ export const invitationFunctions: FunctionDefinition[] = [
     doc: { summary: 'One of the partner’s invitations (partner staff).', tags: ['invitations'], audience: 'partner', params: invitationParams, responses: { 200: { description: 'The invitation', schema: partnerInvitationViewSchema }, 304: notModified, 404: { description: 'No such invitation' } } },
     handler: async (request) => {
       const { record } = await partnerInvitation(request);
-      return { status: 200, headers: { ETag: record.etag }, jsonBody: partnerInvitationView(record, now()) };
+      return { status: 200, ...jsonWithViewEtag(partnerInvitationView(record, now()), record.etag) };
     },
   }),
   httpFunction({
@@ -136,7 +137,7 @@ export const invitationFunctions: FunctionDefinition[] = [
     handler: async (request, context) => {
       const { caller, record } = await partnerInvitation(request);
       const revoked = await revokeInvitation(caller, record, ifMatch(request, false), context.invocationId);
-      return { status: 200, headers: { ETag: revoked.etag }, jsonBody: partnerInvitationView(revoked, now()) };
+      return { status: 200, ...jsonWithViewEtag(partnerInvitationView(revoked, now()), revoked.etag) };
     },
   }),
   httpFunction({
@@ -156,7 +157,7 @@ export const invitationFunctions: FunctionDefinition[] = [
       const caller = await authenticate(request);
       const { code } = readQuery(request, reviewQuery);
       const { page, etag } = await reviewInvitation(caller, invitationId, code);
-      return { status: 200, headers: { ETag: etag }, jsonBody: page };
+      return { status: 200, ...jsonWithViewEtag(page, etag) };
     },
   }),
   httpFunction({

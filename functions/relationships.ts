@@ -7,7 +7,7 @@ import type { FunctionDefinition } from '../shared/definitions.js';
 import { relationshipStatuses } from '../shared/domain/relationships.js';
 import { pageSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { readOptionalBody, readParams, readQuery } from '../shared/http/body.js';
-import { ifMatch, notModified } from '../shared/http/etag.js';
+import { ifMatch, jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { pageQuerySchema, type Page } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
@@ -49,16 +49,18 @@ async function partnerRelationship(request: HttpRequest) {
   return { caller, record };
 }
 
+/**
+ * A relationship with its agreement and history: what a GET and every change answer, so the ETag
+ * of a change is the one a GET right after gives.
+ */
 async function details(record: RelationshipRecord) {
-  return { status: 200, headers: { ETag: record.etag }, jsonBody: relationshipView(record, now(), { agreement: await latestAcceptance(record.customerTenantId) }) };
+  return { status: 200, ...jsonWithViewEtag(relationshipView(record, now(), { agreement: await latestAcceptance(record.customerTenantId) }), record.etag) };
 }
 
 /** A page of relationships, each status derived at the same moment (the one a status filter used). */
 function listed(page: Page<RelationshipRecord>, at = now()) {
   return { status: 200, jsonBody: { items: page.items.map((r) => relationshipView(r, at)), continuationToken: page.continuationToken } };
 }
-
-const single = (record: RelationshipRecord) => ({ status: 200, headers: { ETag: record.etag }, jsonBody: relationshipView(record, now()) });
 
 export const relationshipFunctions: FunctionDefinition[] = [
   httpFunction({
@@ -100,7 +102,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     },
     handler: async (request, context) => {
       const { caller, record } = await customerRelationship(request);
-      return single(await removeRoles(caller, record, ifMatch(request, false), context.invocationId));
+      return details(await removeRoles(caller, record, ifMatch(request, false), context.invocationId));
     },
   }),
   httpFunction({
@@ -118,7 +120,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     handler: async (request, context) => {
       const { caller, record } = await customerRelationship(request);
       const body = await readOptionalBody(request, terminationRequestBody);
-      return single(await requestTermination(caller, record, body.reason, ifMatch(request, false), context.invocationId));
+      return details(await requestTermination(caller, record, body.reason, ifMatch(request, false), context.invocationId));
     },
   }),
   httpFunction({
@@ -162,7 +164,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     },
     handler: async (request, context) => {
       const { caller, record } = await partnerRelationship(request);
-      return single(await terminate(caller, record, ifMatch(request, false), context.invocationId));
+      return details(await terminate(caller, record, ifMatch(request, false), context.invocationId));
     },
   }),
 ];

@@ -2,16 +2,29 @@ import { createHash } from 'node:crypto';
 import type { HttpRequest } from '@azure/functions';
 import { AppError } from './problem.js';
 
-/** The shape of a Table Storage ETag, e.g. `W/"datetime'2025-01-31T09%3A30%3A00.1234567Z'"`. */
-const storageEtag = /^W\/"datetime'\d{4}-\d{2}-\d{2}T\d{2}%3A\d{2}%3A\d{2}(?:\.\d{1,7})?Z'"$/;
+/**
+ * An ETag this API gives out for a stored record: Table Storage's own, e.g.
+ * `W/"datetime'2025-01-31T09%3A30%3A00.1234567Z'"`, optionally with `;<hash of the answer>` before
+ * the closing quote (see `viewEtag`). Group 1 is storage's ETag without its closing quote.
+ */
+const apiEtag = /^(W\/"datetime'\d{4}-\d{2}-\d{2}T\d{2}%3A\d{2}%3A\d{2}(?:\.\d{1,7})?Z')(?:;[A-Za-z0-9_-]{22})?"$/;
 
 /**
- * The ETag of an answer put together from several records (no one storage ETag stands for it):
- * a weak tag from a hash of its JSON, so a GET can be revalidated (If-None-Match) all the same.
+ * The ETag of an answer that shows more than its stored record: a status derived from the clock
+ * (expired), an end date auto-extend moves, joined records (the partner, the agreement). The hash
+ * of the answer's JSON changes with any of them, so a 304 never hides a change; the stored version
+ * it shows (`storageEtag`) stays readable, so the same ETag works in If-Match. Without a stored
+ * version (an answer put together from several records) it is the hash alone.
  */
-export function representationEtag(body: unknown): string {
-  return `W/"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+export function viewEtag(body: unknown, storageEtag?: string): string {
+  const hash = createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 22);
+  const stored = storageEtag === undefined ? undefined : apiEtag.exec(storageEtag)?.[1];
+  if (storageEtag !== undefined && stored === undefined) throw new Error(`not a Table Storage ETag: ${storageEtag}`);
+  return stored === undefined ? `W/"${hash}"` : `${stored};${hash}"`;
 }
+
+/** A JSON answer with its `viewEtag`. */
+export const jsonWithViewEtag = (body: unknown, storageEtag?: string) => ({ headers: { ETag: viewEtag(body, storageEtag) }, jsonBody: body });
 
 /** The OpenAPI answer of a single-resource GET to a matching If-None-Match (the handler wrapper gives it). */
 export const notModified = { description: 'If-None-Match names the current ETag (weak comparison) or is *: the ETag, no body' };
@@ -22,8 +35,8 @@ export const anyVersion = '*';
 /**
  * Table Storage ETags (`W/"datetime'…'"`) are what the API hands out as the resource ETag, so an
  * `If-Match` goes straight back to the store and a lost race surfaces as 412 from storage. Returns
- * the ETag, `*` (which storage understands the same way), or undefined when none was sent.
- * Anything else matches nothing this API gave out: 412 here, before storage sees it.
+ * storage's ETag (of a `viewEtag` too), `*` (which storage understands the same way), or undefined
+ * when none was sent. Anything else matches nothing this API gave out: 412 here, before storage sees it.
  */
 export function ifMatch(request: HttpRequest, required: boolean): string | undefined {
   const value = request.headers.get('if-match')?.trim();
@@ -31,8 +44,10 @@ export function ifMatch(request: HttpRequest, required: boolean): string | undef
     if (required) throw new AppError('precondition-required', 'Send If-Match with the ETag you last read.');
     return undefined;
   }
-  if (value !== anyVersion && !storageEtag.test(value)) throw new AppError('precondition-failed', 'If-Match is not an ETag this API gave out; read the resource again.');
-  return value;
+  if (value === anyVersion) return value;
+  const stored = apiEtag.exec(value)?.[1];
+  if (stored === undefined) throw new AppError('precondition-failed', 'If-Match is not an ETag this API gave out; read the resource again.');
+  return `${stored}"`;
 }
 
 /** 412 unless the caller's If-Match (none, `*` or an ETag) allows changing the existing resource whose current ETag is `etag`. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetClock, setClock } from '../../../shared/clock.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 import { directoryEntry, json } from '../../support/relationships.js';
 import { buildWorld, contactRequestBody, delegatedInvitation, inviteCustomer, worldTenants, type World } from '../../support/world.js';
@@ -15,7 +16,10 @@ beforeAll(async () => {
   t = await startTestHost();
   world = await buildWorld(t);
 }, 120_000);
-afterAll(() => t.stop());
+afterAll(async () => {
+  resetClock();
+  await t.stop();
+});
 
 const partnerPath = () => `/api/partners/${world.partner.id}`;
 const invitationPath = (id: string) => `${partnerPath()}/invitations/${id}`;
@@ -177,5 +181,37 @@ describe('a GET of one resource honours If-None-Match', () => {
     expect(missing.status).toBe(404);
     const other = await t.fetch(`/api/customers/${world.otherTenantId}/relationships/${world.relationshipId}`, { headers: { 'if-none-match': '*' }, token: world.tokens.otherAdmin });
     expect(other.status).toBe(404);
+  });
+
+  it('answers 200 once the answer changed without a write: a status the clock derives, a partner joined into the page', async () => {
+    const created = await newInvitation('Soon expired.');
+    const { id } = (await created.json()) as { id: string };
+    const invitation = invitationPath(id);
+    const relationship = customerRelationshipPath();
+    const review = `/api/invitations/${world.pendingInvitation.id}?code=${encodeURIComponent(world.pendingInvitation.code)}`;
+    const before = {
+      invitation: await currentEtag(invitation, world.tokens.partner),
+      relationship: await currentEtag(relationship, world.tokens.admin),
+      review: await currentEtag(review, world.tokens.admin),
+    };
+    const again = (path: string, etag: string, token: string) => t.fetch(path, { headers: { 'if-none-match': etag }, token });
+    try {
+      // Past the invitation's 30 days and the relationship's 365 days of roles.
+      setClock(new Date(Date.now() + 400 * 86_400_000));
+      for (const [path, etag, token] of [[invitation, before.invitation, world.tokens.partner], [relationship, before.relationship, world.tokens.admin]] as const) {
+        const response = await again(path, etag, token);
+        expect(response.status, path).toBe(200);
+        expect(((await response.json()) as { status: string }).status, path).toBe('expired');
+        expect(response.headers.get('etag'), path).not.toBe(etag);
+      }
+    } finally {
+      resetClock();
+    }
+    expect((await again(review, before.review, world.tokens.admin)).status).toBe(304);
+    expect((await put(partnerPath(), { ...directoryEntry(world.partner), displayName: 'Harbor Partners Group' }, world.tokens.operator)).status).toBe(200);
+    const renamed = await again(review, before.review, world.tokens.admin);
+    expect(renamed.status).toBe(200);
+    expect(((await renamed.json()) as { partner: { displayName: string } }).partner.displayName).toBe('Harbor Partners Group');
+    expect((await put(partnerPath(), directoryEntry(world.partner), world.tokens.operator)).status).toBe(200);
   });
 });
