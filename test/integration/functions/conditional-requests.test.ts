@@ -74,7 +74,11 @@ describe('every ETag an answer gives out is the current one', () => {
   it('a directory PUT, a lead PATCH and a settings PUT answer with the current ETag, which the next conditional write accepts', async () => {
     const entry = directoryEntry(world.partner);
     const first = await expectCurrent(await put(partnerPath(), entry, world.tokens.operator), partnerPath(), world.tokens.operator);
-    await expectCurrent(await put(partnerPath(), { ...entry, description: 'Still helping.' }, world.tokens.operator, { 'if-match': first }), partnerPath(), world.tokens.operator);
+    const described = await expectCurrent(await put(partnerPath(), { ...entry, description: 'Still helping.' }, world.tokens.operator, { 'if-match': first }), partnerPath(), world.tokens.operator);
+    const moved = await t.fetch(`${partnerPath()}/tenant-change`, { ...json({ tenantId: worldTenants.other, reason: 'Moved for the test.' }, { 'if-match': described }), token: world.tokens.operator });
+    const back = await expectCurrent(moved, partnerPath(), world.tokens.operator);
+    const returned = await t.fetch(`${partnerPath()}/tenant-change`, { ...json({ tenantId: world.partner.tenantId, reason: 'Back again.' }, { 'if-match': back }), token: world.tokens.operator });
+    await expectCurrent(returned, partnerPath(), world.tokens.operator);
 
     const leadEtag = await currentEtag(leadPath(), world.tokens.partner);
     const accepted = await expectCurrent(await patch(leadPath(), { status: 'accepted' }, world.tokens.partner, { 'if-match': leadEtag }), leadPath(), world.tokens.partner);
