@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { countrySchema, organizationSizeSchema, partnerIdSchema } from './directory.js';
-import { uuidV7 } from './ids.js';
+import { uuidV7, uuidV7Pattern } from './ids.js';
 import type { RateLimit } from './rate-limits.js';
 
 /**
@@ -119,7 +119,7 @@ export const newContactRequestId = (now = Date.now()): string => uuidV7(now);
 export const contactRequestIdSchema = z
   .string()
   .toLowerCase()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'must be a contact request id');
+  .regex(uuidV7Pattern, 'must be a contact request id');
 
 /**
  * The client address for rate limiting: the **last** hop of X-Forwarded-For, without a port. Azure's

@@ -26,7 +26,8 @@ export function uuidV7(timeMs: number, entropy: Buffer = randomBytes(16)): strin
   return uuidFromBytes(bytes, 7);
 }
 
-const uuidV7Pattern = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** A UUID version 7 (lowercase). */
+export const uuidV7Pattern = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** The time (ms) a UUID version 7 carries; undefined for any other id. */
 export function uuidV7Time(id: string): number | undefined {
