@@ -5,7 +5,9 @@ import { describeRoles } from '../shared/domain/admin-roles.js';
 import type { DirectoryEntry } from '../shared/domain/directory.js';
 import { invitationExpiresAt } from '../shared/domain/invitations.js';
 import { encodeQueueMessage } from '../shared/storage/clients.js';
+import { uuidV7 } from '../shared/domain/ids.js';
 import { hashedKey } from '../shared/storage/hashed-key.js';
+import { newestFirstRowKey } from '../shared/storage/keys.js';
 import { insertInvitation } from '../shared/storage/invitations.js';
 import { queueNames, tableNames } from '../shared/storage/names.js';
 import { mergeFamilyOf, type RelationshipType } from '../shared/domain/relationships.js';
@@ -32,10 +34,10 @@ async function stockOfInvitations(host: BenchHost, partner: DirectoryEntry, coun
     stock.push(
       ...(await Promise.all(
         Array.from({ length: Math.min(32, count - i) }, async () => {
-          const id = randomUUID();
+          const at = new Date();
+          const id = uuidV7(at.getTime());
           const tenantId = customerTenantId ?? randomUUID();
           const code = randomBytes(32).toString('base64url');
-          const at = new Date();
           await insertInvitation({
             id,
             partnerId: partner.id,
@@ -90,7 +92,7 @@ export async function invitationCreate(host: BenchHost, partner: DirectoryEntry)
   const invitationIds = host.storage.table(tableNames.invitationIds);
   const audit = host.storage.table(tableNames.audit);
   const emails = host.storage.queue(queueNames.emailOutbound);
-  const invitation = strip(await invitations.getEntity(partner.id, id));
+  const invitation = strip(await invitations.getEntity(partner.id, newestFirstRowKey(id)));
   let auditRow: Record<string, unknown> | undefined;
   for await (const e of audit.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${`partner:${partner.id}`}` } })) if (String(e.event).includes(id)) auditRow = strip(e);
   if (!auditRow) throw new Error('the invitation’s audit event was not found');
@@ -111,13 +113,14 @@ export async function invitationCreate(host: BenchHost, partner: DirectoryEntry)
     });
 
   const floor = async () => {
-    const floorId = randomUUID();
+    const floorId = uuidV7(Date.now());
+    const rowKey = newestFirstRowKey(floorId);
     await directory.getEntity('partner', partner.id); // requirePartnerStaff
     await invitationIds.upsertEntity({ partitionKey: floorId, rowKey: '', partnerId: partner.id }, 'Replace');
-    await invitations.createEntity({ partitionKey: partner.id, rowKey: floorId, ...invitation, id: floorId });
+    const created = await invitations.createEntity({ partitionKey: partner.id, rowKey, ...invitation, id: floorId });
     await audit.upsertEntity({ partitionKey: `partner:${partner.id}`, rowKey: `${Date.now()}-invitation.created:${floorId}`, ...auditRow }, 'Replace');
     await emails.sendMessage(emailJob(floorId));
-    await invitations.updateEntity({ partitionKey: partner.id, rowKey: floorId, emailQueuedAt: new Date().toISOString() }, 'Merge', { etag: '*' });
+    await invitations.updateEntity({ partitionKey: partner.id, rowKey, emailQueuedAt: new Date().toISOString() }, 'Merge', { etag: created.etag });
   };
 
   return {
@@ -155,8 +158,9 @@ export async function invitationAccept(host: BenchHost, partner: DirectoryEntry)
   const audit = host.storage.table(tableNames.audit);
   const directory = host.storage.table(tableNames.directory);
   const emails = host.storage.queue(queueNames.emailOutbound);
-  const { relationshipId: _r, completedAt: _c, ...decision } = strip(await invitations.getEntity(partner.id, probe!.id));
-  const relationship = strip(await relationships.getEntity(customerPartition(probe!.tenantId), probe!.id));
+  const { relationshipId, completedAt: _c, ...decision } = strip(await invitations.getEntity(partner.id, newestFirstRowKey(probe!.id)));
+  const relationship = strip(await relationships.getEntity(customerPartition(probe!.tenantId), newestFirstRowKey(String(relationshipId))));
+  const pointer = strip(await relationships.getEntity(`partner:${partner.id}`, newestFirstRowKey(String(relationshipId))));
   const agreement = strip(await agreements.getEntity(probe!.tenantId, `invitation-${probe!.id}`));
   const auditRows: Record<string, unknown>[] = [];
   for await (const e of audit.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${`customer:${probe!.tenantId}`}` } })) auditRows.push(strip(e));
@@ -177,17 +181,20 @@ export async function invitationAccept(host: BenchHost, partner: DirectoryEntry)
   const floor = async () => {
     const inv = floorStock.pop()!;
     const { partnerId } = await invitationIds.getEntity<{ partnerId: string }>(inv.id, '');
-    const pending = await invitations.getEntity<Record<string, unknown>>(partnerId, inv.id);
-    await invitations.updateEntity({ ...strip(pending), ...decision, partitionKey: partnerId, rowKey: inv.id, id: inv.id }, 'Replace', { etag: pending.etag });
+    const invitationRow = newestFirstRowKey(inv.id);
+    const relationshipId = uuidV7(Date.now());
+    const relationshipRow = newestFirstRowKey(relationshipId);
+    const pending = await invitations.getEntity<Record<string, unknown>>(partnerId, invitationRow);
+    const decided = await invitations.updateEntity({ ...strip(pending), ...decision, partitionKey: partnerId, rowKey: invitationRow, id: inv.id }, 'Replace', { etag: pending.etag });
     const customer = customerPartition(inv.tenantId);
     // The merge slot of (customer, partner, family), absent for a new customer, then the customer's relationships with the partner.
     await relationships.getEntity(customer, `slot:${partnerId}:${mergeFamilyOf(relationship.type as RelationshipType)}`).catch(() => undefined);
     for await (const e of relationships.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${customer} and RowKey lt ${'slot:'} and partnerId eq ${partnerId}` } })) void e;
     await relationships.submitTransaction([
-      ['create', { partitionKey: customer, rowKey: inv.id, ...relationship, id: inv.id, customerTenantId: inv.tenantId }],
-      ['create', { partitionKey: customer, rowKey: `slot:${partnerId}:${mergeFamilyOf(relationship.type as RelationshipType)}`, relationshipId: inv.id }],
+      ['create', { partitionKey: customer, rowKey: relationshipRow, ...relationship, id: relationshipId, customerTenantId: inv.tenantId }],
+      ['create', { partitionKey: customer, rowKey: `slot:${partnerId}:${mergeFamilyOf(relationship.type as RelationshipType)}`, relationshipId }],
     ]);
-    await relationships.upsertEntity({ partitionKey: `partner:${partnerId}`, rowKey: inv.id, customerTenantId: inv.tenantId }, 'Replace');
+    await relationships.upsertEntity({ partitionKey: `partner:${partnerId}`, rowKey: relationshipRow, ...pointer, relationshipId, customerTenantId: inv.tenantId }, 'Replace');
     const customerLog = `customer:${inv.tenantId}`;
     const partnerLog = `partner:${partnerId}`;
     await Promise.all([
@@ -200,11 +207,11 @@ export async function invitationAccept(host: BenchHost, partner: DirectoryEntry)
         .getEntity('partner', partnerId)
         .then(() =>
           emails.sendMessage(
-            encodeQueueMessage({ ...acceptedEmail, jobId: `invitation-accepted:${inv.id}`, data: { ...acceptedEmail.data, invitationId: inv.id, relationshipId: inv.id, customerTenantId: inv.tenantId } }),
+            encodeQueueMessage({ ...acceptedEmail, jobId: `invitation-accepted:${inv.id}`, data: { ...acceptedEmail.data, invitationId: inv.id, relationshipId, customerTenantId: inv.tenantId } }),
           ),
         ),
     ]);
-    await invitations.updateEntity({ partitionKey: partnerId, rowKey: inv.id, relationshipId: inv.id, completedAt: new Date().toISOString() }, 'Merge', { etag: '*' });
+    await invitations.updateEntity({ partitionKey: partnerId, rowKey: invitationRow, relationshipId, completedAt: new Date().toISOString() }, 'Merge', { etag: decided.etag });
   };
 
   return {

@@ -5,6 +5,7 @@ import type { FunctionDefinition } from '../shared/definitions.js';
 import { agreementStateSchema, eligibilityViewSchema } from '../shared/domain/views.js';
 import { guidSchema } from '../shared/domain/ids.js';
 import { readBody, readParams } from '../shared/http/body.js';
+import { jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { acceptAgreement, agreementState, partnerEligibility } from '../shared/services/agreements.js';
 
@@ -25,13 +26,13 @@ export const agreementFunctions: FunctionDefinition[] = [
       tags: ['agreement'],
       audience: 'signedIn',
       params: customerParams,
-      responses: { 200: { description: 'Agreement state', schema: agreementStateSchema }, 404: { description: 'Another tenant' } },
+      responses: { 200: { description: 'Agreement state', schema: agreementStateSchema }, 304: notModified, 404: { description: 'Another tenant' } },
     },
     handler: async (request) => {
       const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
-      return { status: 200, jsonBody: await agreementState(caller.tenantId) };
+      return { status: 200, ...jsonWithViewEtag(await agreementState(caller.tenantId)) };
     },
   }),
   httpFunction({

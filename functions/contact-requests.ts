@@ -6,6 +6,7 @@ import { clientAddress, contactRequestBodySchema, contactRequestIdSchema } from 
 import { getEmailStatus } from '../shared/email/status.js';
 import { isBrowserFormPost, readBody, readParams } from '../shared/http/body.js';
 import { refuseCrossSitePost } from '../shared/http/cross-site.js';
+import { jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { AppError } from '../shared/http/problem.js';
 import { submitContactRequest, type SubmittedContactRequest } from '../shared/services/contact-requests.js';
@@ -85,25 +86,23 @@ export const contactRequestFunctions: FunctionDefinition[] = [
       tags: ['Contact requests'],
       audience: 'anyone',
       params: idParamsSchema,
-      responses: { 200: { description: 'Delivery state per partner and of the confirmation', schema: statusSchema }, 404: { description: 'No such request' } },
+      responses: { 200: { description: 'Delivery state per partner and of the confirmation', schema: statusSchema }, 304: notModified, 404: { description: 'No such request' } },
     },
     handler: async (request) => {
       const { id } = readParams(request, idParamsSchema);
       const stored = await readContactRequest(id);
       if (!stored) throw new AppError('not-found', 'There is no such contact request.');
       const { request: record } = stored;
-      return {
-        status: 200,
-        jsonBody: {
-          id: record.id,
-          createdAt: record.createdAt,
-          partners: await Promise.all(
-            record.partners.map(async (p) => ({ id: p.partnerId, displayName: p.partnerName, delivery: await deliveryOf(p.state, p.jobId) })),
-          ),
-          confirmation: { delivery: await deliveryOf(record.confirmation.state, record.confirmation.jobId) },
-          ...(record.fanOutFailure ? { failure: `The emails could not be queued (${record.fanOutFailure.at}).` } : {}),
-        } satisfies z.infer<typeof statusSchema>,
+      const body: z.infer<typeof statusSchema> = {
+        id: record.id,
+        createdAt: record.createdAt,
+        partners: await Promise.all(
+          record.partners.map(async (p) => ({ id: p.partnerId, displayName: p.partnerName, delivery: await deliveryOf(p.state, p.jobId) })),
+        ),
+        confirmation: { delivery: await deliveryOf(record.confirmation.state, record.confirmation.jobId) },
+        ...(record.fanOutFailure ? { failure: `The emails could not be queued (${record.fanOutFailure.at}).` } : {}),
       };
+      return { status: 200, ...jsonWithViewEtag(body) };
     },
   }),
 ];

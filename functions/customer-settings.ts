@@ -4,9 +4,8 @@ import { actorOf, auditActor } from '../shared/domain/audit.js';
 import { now } from '../shared/clock.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { readBody, readParams } from '../shared/http/body.js';
-import { ifMatch, mapStorageConflict } from '../shared/http/etag.js';
+import { ifMatch, mapStorageConflict, notModified, requireIfMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
-import { AppError } from '../shared/http/problem.js';
 import { writeAudit } from '../shared/storage/audit-log.js';
 import { getCustomerSettings, saveCustomerSettings } from '../shared/storage/customer-settings.js';
 
@@ -20,14 +19,13 @@ export const customerSettingsFunctions: FunctionDefinition[] = [
     name: 'customer-settings-get',
     route: 'customers/{tenantId}/settings',
     methods: ['GET'],
-    doc: { summary: 'The customer’s settings (users of that tenant).', tags: ['settings'], audience: 'signedIn', params: customerParams, responses: { 200: { description: 'The settings', schema: customerSettingsBody } } },
+    doc: { summary: 'The customer’s settings (users of that tenant).', tags: ['settings'], audience: 'signedIn', params: customerParams, responses: { 200: { description: 'The settings', schema: customerSettingsBody }, 304: notModified } },
     handler: async (request) => {
       const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
       requireTenant(caller, tenantId);
       const { settings, etag } = await getCustomerSettings(caller.tenantId);
-      const headers: Record<string, string> = etag ? { ETag: etag } : {};
-      return { status: 200, headers, jsonBody: settings };
+      return { status: 200, headers: { ETag: etag }, jsonBody: settings };
     },
   }),
   httpFunction({
@@ -50,13 +48,13 @@ export const customerSettingsFunctions: FunctionDefinition[] = [
       const body = await readBody(request, customerSettingsBody);
       const expected = ifMatch(request, false);
       const current = await getCustomerSettings(caller.tenantId);
-      if (expected !== undefined && expected !== current.etag) throw new AppError('precondition-failed', 'The settings changed since you read them; read them again.');
+      requireIfMatch(expected, current.etag, 'The settings changed since you read them; read them again.');
       let etag: string;
       try {
         etag = await saveCustomerSettings(caller.tenantId, body, current.etag);
       } catch (error) {
         // Another admin saved at the same moment.
-        mapStorageConflict(error, { exists: 'The settings changed at the same moment; read them again.', changed: 'The settings changed at the same moment; read them again.' });
+        mapStorageConflict(error, { changed: 'The settings changed at the same moment; read them again.' });
       }
       if (current.settings.mpsaPurchaseVisibility !== body.mpsaPurchaseVisibility) {
         const time = now().toISOString();

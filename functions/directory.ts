@@ -5,7 +5,7 @@ import type { FunctionDefinition } from '../shared/definitions.js';
 import { directorySearchQuerySchema, matchReasonSchema } from '../shared/domain/directory-search.js';
 import { directoryEntryInputSchema, directoryEntrySchema, partnerIdSchema, publicProfile, publicProfileSchema, tenantChangeSchema } from '../shared/domain/directory.js';
 import { readBody, readParams, readQuery } from '../shared/http/body.js';
-import { ifMatch } from '../shared/http/etag.js';
+import { ifMatch, notModified } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { AppError } from '../shared/http/problem.js';
 import { changeTenant, deactivateEntry, putEntry } from '../shared/services/directory.js';
@@ -53,7 +53,7 @@ export const directoryFunctions: FunctionDefinition[] = [
       tags: ['Directory'],
       audience: 'anyone',
       params: partnerParamsSchema,
-      responses: { 200: { description: 'The public profile (no contact email)', schema: publicProfileSchema }, 404: { description: 'No active partner with that id' } },
+      responses: { 200: { description: 'The public profile (no contact email)', schema: publicProfileSchema }, 304: notModified, 404: { description: 'No active partner with that id' } },
     },
     handler: async (request) => {
       const id = partnerId(request);

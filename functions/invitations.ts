@@ -8,7 +8,7 @@ import type { FunctionDefinition } from '../shared/definitions.js';
 import { acceptancePageSchema, pageSchema, partnerInvitationViewSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
 import { isBrowserFormPost, readBody, readParams, readQuery } from '../shared/http/body.js';
-import { ifMatch } from '../shared/http/etag.js';
+import { ifMatch, jsonWithViewEtag, notModified, viewEtag } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { pageQuerySchema } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
@@ -83,10 +83,11 @@ export const invitationFunctions: FunctionDefinition[] = [
       const idempotencyKey = readIdempotencyKey(request);
       const body = await readBody(request, createInvitationSchema);
       const { invitation, replay } = await createInvitation({ partner, caller, request: body, idempotencyKey, invocationId: context.invocationId });
+      const view = partnerInvitationView(invitation, now());
       return {
         status: 201,
-        headers: { Location: invitationUrl(partner.partnerId, invitation.id), ETag: invitation.etag, ...(replay ? { 'Idempotency-Replayed': 'true' } : {}) },
-        jsonBody: partnerInvitationView(invitation, now()),
+        headers: { Location: invitationUrl(partner.partnerId, invitation.id), ETag: viewEtag(view, invitation.etag), ...(replay ? { 'Idempotency-Replayed': 'true' } : {}) },
+        jsonBody: view,
       };
     },
   }),
@@ -95,7 +96,7 @@ export const invitationFunctions: FunctionDefinition[] = [
     route: 'partners/{partnerId}/invitations',
     methods: ['GET'],
     doc: {
-      summary: 'List the partner’s invitations, optionally by status (partner staff).',
+      summary: 'List the partner’s invitations, newest first, optionally by status (partner staff).',
       tags: ['invitations'],
       audience: 'partner',
       params: partnerParams,
@@ -116,10 +117,10 @@ export const invitationFunctions: FunctionDefinition[] = [
     name: 'invitations-get',
     route: 'partners/{partnerId}/invitations/{invitationId}',
     methods: ['GET'],
-    doc: { summary: 'One of the partner’s invitations (partner staff).', tags: ['invitations'], audience: 'partner', params: invitationParams, responses: { 200: { description: 'The invitation', schema: partnerInvitationViewSchema }, 404: { description: 'No such invitation' } } },
+    doc: { summary: 'One of the partner’s invitations (partner staff).', tags: ['invitations'], audience: 'partner', params: invitationParams, responses: { 200: { description: 'The invitation', schema: partnerInvitationViewSchema }, 304: notModified, 404: { description: 'No such invitation' } } },
     handler: async (request) => {
       const { record } = await partnerInvitation(request);
-      return { status: 200, headers: { ETag: record.etag }, jsonBody: partnerInvitationView(record, now()) };
+      return { status: 200, ...jsonWithViewEtag(partnerInvitationView(record, now()), record.etag) };
     },
   }),
   httpFunction({
@@ -136,7 +137,7 @@ export const invitationFunctions: FunctionDefinition[] = [
     handler: async (request, context) => {
       const { caller, record } = await partnerInvitation(request);
       const revoked = await revokeInvitation(caller, record, ifMatch(request, false), context.invocationId);
-      return { status: 200, headers: { ETag: revoked.etag }, jsonBody: partnerInvitationView(revoked, now()) };
+      return { status: 200, ...jsonWithViewEtag(partnerInvitationView(revoked, now()), revoked.etag) };
     },
   }),
   httpFunction({
@@ -149,14 +150,14 @@ export const invitationFunctions: FunctionDefinition[] = [
       audience: 'signedIn',
       params: customerInvitationParams,
       query: reviewQuery,
-      responses: { 200: { description: 'The acceptance page data', schema: acceptancePageSchema }, 404: { description: notInvited }, 503: domainOwnerUnknown },
+      responses: { 200: { description: 'The acceptance page data', schema: acceptancePageSchema }, 304: notModified, 404: { description: notInvited }, 503: domainOwnerUnknown },
     },
     handler: async (request) => {
       const { invitationId } = readParams(request, customerInvitationParams);
       const caller = await authenticate(request);
       const { code } = readQuery(request, reviewQuery);
       const { page, etag } = await reviewInvitation(caller, invitationId, code);
-      return { status: 200, headers: { ETag: etag }, jsonBody: page };
+      return { status: 200, ...jsonWithViewEtag(page, etag) };
     },
   }),
   httpFunction({

@@ -6,7 +6,7 @@ import type { FunctionDefinition } from '../shared/definitions.js';
 import { allowedLeadStatuses, canChangeLeadStatus, contactRequestIdSchema, leadStatusSchema } from '../shared/domain/contact-requests.js';
 import { partnerIdSchema } from '../shared/domain/directory.js';
 import { readBody, readParams, readQuery } from '../shared/http/body.js';
-import { ifMatch } from '../shared/http/etag.js';
+import { ifMatch, notModified, requireIfMatch } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { topSchema } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
@@ -101,7 +101,7 @@ export const leadFunctions: FunctionDefinition[] = [
       tags: ['Contact requests'],
       audience: 'partner',
       params: leadParamsSchema,
-      responses: { 200: { description: 'The lead (ETag header)', schema: leadSchema }, 404: { description: 'No such lead for this partner' } },
+      responses: { 200: { description: 'The lead (ETag header)', schema: leadSchema }, 304: notModified, 404: { description: 'No such lead for this partner' } },
     },
     handler: async (request) => {
       const lead = await leadOf(request);
@@ -129,7 +129,7 @@ export const leadFunctions: FunctionDefinition[] = [
       const lead = await leadOf(request);
       const expected = ifMatch(request, true)!;
       const body = await readBody(request, patchBodySchema);
-      if (lead.etag !== expected) throw new AppError('precondition-failed', 'The lead changed since you read it; read it again and retry.');
+      requireIfMatch(expected, lead.etag, 'The lead changed since you read it; read it again and retry.');
       if (!canChangeLeadStatus(lead.status, body.status)) {
         const allowed = allowedLeadStatuses(lead.status);
         throw new AppError(
@@ -137,7 +137,7 @@ export const leadFunctions: FunctionDefinition[] = [
           `A lead that is ${lead.status} cannot become ${body.status}${allowed.length > 0 ? `; it can become ${allowed.join(' or ')}` : '; its status is final'}.`,
         );
       }
-      const updated = await saveLeadStatus(lead, body.status, expected);
+      const updated = await saveLeadStatus(lead, body.status, lead.etag);
       return { status: 200, headers: { ETag: updated.etag }, jsonBody: toJson(updated) };
     },
   }),

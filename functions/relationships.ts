@@ -4,9 +4,10 @@ import { authenticate, requireTenant } from '../shared/auth/caller.js';
 import { requirePartnerStaff } from '../shared/auth/partner-staff.js';
 import { now } from '../shared/clock.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
+import { relationshipStatuses } from '../shared/domain/relationships.js';
 import { pageSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { readOptionalBody, readParams, readQuery } from '../shared/http/body.js';
-import { ifMatch } from '../shared/http/etag.js';
+import { ifMatch, jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { pageQuerySchema, type Page } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
@@ -24,6 +25,7 @@ const customerParams = z.object({ tenantId: z.string() });
 const customerRelationshipParams = z.object({ tenantId: z.string(), relationshipId: z.string() });
 const partnerParams = z.object({ partnerId: z.string() });
 const partnerRelationshipParams = z.object({ partnerId: z.string(), relationshipId: z.string() });
+export const partnerRelationshipsQuery = z.object({ status: z.enum(relationshipStatuses).optional(), ...pageQuerySchema.shape });
 export const terminationRequestBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
 const notFound = () => new AppError('not-found', 'No such relationship.');
@@ -47,24 +49,25 @@ async function partnerRelationship(request: HttpRequest) {
   return { caller, record };
 }
 
+/**
+ * A relationship with its agreement and history: what a GET and every change answer, so the ETag
+ * of a change is the one a GET right after gives.
+ */
 async function details(record: RelationshipRecord) {
-  return { status: 200, headers: { ETag: record.etag }, jsonBody: relationshipView(record, now(), { agreement: await latestAcceptance(record.customerTenantId) }) };
+  return { status: 200, ...jsonWithViewEtag(relationshipView(record, now(), { agreement: await latestAcceptance(record.customerTenantId) }), record.etag) };
 }
 
-/** A page of relationships, each status derived at the same moment. */
-function listed(page: Page<RelationshipRecord>) {
-  const at = now();
+/** A page of relationships, each status derived at the same moment (the one a status filter used). */
+function listed(page: Page<RelationshipRecord>, at = now()) {
   return { status: 200, jsonBody: { items: page.items.map((r) => relationshipView(r, at)), continuationToken: page.continuationToken } };
 }
-
-const single = (record: RelationshipRecord) => ({ status: 200, headers: { ETag: record.etag }, jsonBody: relationshipView(record, now()) });
 
 export const relationshipFunctions: FunctionDefinition[] = [
   httpFunction({
     name: 'customer-relationships-list',
     route: 'customers/{tenantId}/relationships',
     methods: ['GET'],
-    doc: { summary: 'The customer’s partner relationships (users of that tenant).', tags: ['relationships'], audience: 'signedIn', params: customerParams, query: pageQuerySchema, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
+    doc: { summary: 'The customer’s partner relationships, newest first (users of that tenant).', tags: ['relationships'], audience: 'signedIn', params: customerParams, query: pageQuerySchema, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
     handler: async (request) => {
       const { tenantId } = readParams(request, customerParams);
       const caller = await authenticate(request);
@@ -82,7 +85,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
       tags: ['relationships'],
       audience: 'signedIn',
       params: customerRelationshipParams,
-      responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 404: { description: 'Not found' } },
+      responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 304: notModified, 404: { description: 'Not found' } },
     },
     handler: async (request) => details((await customerRelationship(request)).record),
   }),
@@ -99,7 +102,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     },
     handler: async (request, context) => {
       const { caller, record } = await customerRelationship(request);
-      return single(await removeRoles(caller, record, ifMatch(request, false), context.invocationId));
+      return details(await removeRoles(caller, record, ifMatch(request, false), context.invocationId));
     },
   }),
   httpFunction({
@@ -117,27 +120,35 @@ export const relationshipFunctions: FunctionDefinition[] = [
     handler: async (request, context) => {
       const { caller, record } = await customerRelationship(request);
       const body = await readOptionalBody(request, terminationRequestBody);
-      return single(await requestTermination(caller, record, body.reason, ifMatch(request, false), context.invocationId));
+      return details(await requestTermination(caller, record, body.reason, ifMatch(request, false), context.invocationId));
     },
   }),
   httpFunction({
     name: 'partner-relationships-list',
     route: 'partners/{partnerId}/relationships',
     methods: ['GET'],
-    doc: { summary: 'The partner’s customer relationships (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerParams, query: pageQuerySchema, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
+    doc: {
+      summary: 'The partner’s customer relationships, newest first, optionally only those with one status (partner staff).',
+      tags: ['relationships'],
+      audience: 'partner',
+      params: partnerParams,
+      query: partnerRelationshipsQuery,
+      responses: { 200: { description: 'A page of relationships; with a status filter a page may hold fewer than top', schema: pageSchema(relationshipViewSchema) } },
+    },
     handler: async (request) => {
       const { partnerId } = readParams(request, partnerParams);
       const caller = await authenticate(request);
       const partner = await requirePartnerStaff(caller, partnerId);
-      const query = readQuery(request, pageQuerySchema);
-      return listed(await listPartnerRelationships(partner.partnerId, query.top, query.continuationToken));
+      const { status, top, continuationToken } = readQuery(request, partnerRelationshipsQuery);
+      const at = now();
+      return listed(await listPartnerRelationships(partner.partnerId, { status, at, top, continuationToken }), at);
     },
   }),
   httpFunction({
     name: 'partner-relationships-get',
     route: 'partners/{partnerId}/relationships/{relationshipId}',
     methods: ['GET'],
-    doc: { summary: 'One of the partner’s relationships with agreement and history (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerRelationshipParams, responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 404: { description: 'Not found' } } },
+    doc: { summary: 'One of the partner’s relationships with agreement and history (partner staff).', tags: ['relationships'], audience: 'partner', params: partnerRelationshipParams, responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 304: notModified, 404: { description: 'Not found' } } },
     handler: async (request) => details((await partnerRelationship(request)).record),
   }),
   httpFunction({
@@ -153,7 +164,7 @@ export const relationshipFunctions: FunctionDefinition[] = [
     },
     handler: async (request, context) => {
       const { caller, record } = await partnerRelationship(request);
-      return single(await terminate(caller, record, ifMatch(request, false), context.invocationId));
+      return details(await terminate(caller, record, ifMatch(request, false), context.invocationId));
     },
   }),
 ];

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { countrySchema, organizationSizeSchema, partnerIdSchema } from './directory.js';
-import { uuidFromBytes } from './ids.js';
+import { uuidV7, uuidV7Pattern } from './ids.js';
 import type { RateLimit } from './rate-limits.js';
 
 /**
@@ -114,23 +113,13 @@ export interface ContactRequest {
 export const partnerEmailJobId = (contactRequestId: string, partnerId: string) => `contact-request:${contactRequestId}:${partnerId}`;
 export const confirmationEmailJobId = (contactRequestId: string) => `contact-confirmation:${contactRequestId}`;
 
-/**
- * A UUID version 7: its first 48 bits are the creation time in milliseconds, so ids sort by
- * time and a lead's newest-first row key can be derived from the id alone.
- */
-export function newContactRequestId(now = Date.now()): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  return uuidFromBytes(bytes, 7);
-}
+/** Contact request ids are UUIDs version 7, so a lead's newest-first row key derives from the id alone. */
+export const newContactRequestId = (now = Date.now()): string => uuidV7(now);
 
 export const contactRequestIdSchema = z
   .string()
   .toLowerCase()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'must be a contact request id');
-
-/** Creation time (ms) carried in a contact request id. */
-export const contactRequestTime = (id: string): number => Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16);
+  .regex(uuidV7Pattern, 'must be a contact request id');
 
 /**
  * The client address for rate limiting: the **last** hop of X-Forwarded-For, without a port. Azure's

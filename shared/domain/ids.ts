@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /** A GUID as Entra ID writes tenant and object ids (any case). */
@@ -12,4 +13,23 @@ export function uuidFromBytes(bytes: Uint8Array, version: number): string {
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/**
+ * A UUID version 7: its first 48 bits are `timeMs`, so ids sort by time and a newest-first row key
+ * can be derived from the id alone. The other bits come from `entropy` (at least 16 bytes):
+ * random, or derived from something else for an id that must come out the same every time.
+ */
+export function uuidV7(timeMs: number, entropy: Buffer = randomBytes(16)): string {
+  const bytes = Buffer.from(entropy.subarray(0, 16));
+  bytes.writeUIntBE(timeMs, 0, 6);
+  return uuidFromBytes(bytes, 7);
+}
+
+/** A UUID version 7 (lowercase). */
+export const uuidV7Pattern = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** The time (ms) a UUID version 7 carries; undefined for any other id. */
+export function uuidV7Time(id: string): number | undefined {
+  return uuidV7Pattern.test(id) ? Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16) : undefined;
 }

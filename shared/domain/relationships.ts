@@ -118,6 +118,7 @@ export function checkRoleRequest(request: { type: RelationshipType; roles: strin
 /** Stored relationship status; `expired` is derived from the role end date, never stored. */
 export type StoredRelationshipStatus = 'active' | 'terminationRequested' | 'terminated';
 export type RelationshipStatus = StoredRelationshipStatus | 'expired';
+export const relationshipStatuses = ['active', 'terminationRequested', 'terminated', 'expired'] as const satisfies readonly RelationshipStatus[];
 
 /** Admin roles granted for a duration from `activatedAt`. */
 export interface RoleGrant {
@@ -127,15 +128,29 @@ export interface RoleGrant {
   autoExtend: string | undefined;
 }
 
+/** The roles a relationship holds and for how long (`activatedAt` is set whenever there are roles). */
+export const grantOf = (r: { roles: string[]; activatedAt: string | undefined; duration: string | undefined; autoExtend: string | undefined }): RoleGrant => ({
+  roles: r.roles,
+  activatedAt: r.activatedAt ?? '',
+  duration: r.duration,
+  autoExtend: r.autoExtend,
+});
+
 export const dayMs = 24 * 60 * 60 * 1000;
+
+/** `activatedAt + duration` in ms, when the roles run for a duration. */
+function grantedUntil(grant: RoleGrant): number | undefined {
+  if (grant.roles.length === 0 || grant.duration === undefined) return undefined;
+  return Date.parse(grant.activatedAt) + durationDays(grant.duration) * dayMs;
+}
 
 /**
  * When the roles end: `activatedAt + duration`; auto-extend rolls that forward 180 days at a time
  * past `at`, so the date is right whenever it is read, without a timer.
  */
 export function rolesEndAt(grant: RoleGrant, at: Date): Date | undefined {
-  if (grant.roles.length === 0 || grant.duration === undefined) return undefined;
-  let end = Date.parse(grant.activatedAt) + durationDays(grant.duration) * dayMs;
+  let end = grantedUntil(grant);
+  if (end === undefined) return undefined;
   if (grant.autoExtend !== undefined && end <= at.getTime()) {
     const step = durationDays(grant.autoExtend) * dayMs;
     end += Math.ceil((at.getTime() - end + 1) / step) * step;
@@ -143,10 +158,20 @@ export function rolesEndAt(grant: RoleGrant, at: Date): Date | undefined {
   return new Date(end);
 }
 
+/**
+ * When a relationship with this grant expires: the end of its roles, unless auto-extend keeps
+ * rolling that forward; undefined when it never expires by itself. Fixed once granted, so storage
+ * can keep it and a list can filter on it.
+ */
+export function relationshipExpiresAt(grant: RoleGrant): Date | undefined {
+  const end = grantedUntil(grant);
+  return end === undefined || grant.autoExtend !== undefined ? undefined : new Date(end);
+}
+
 export function relationshipStatus(stored: StoredRelationshipStatus, grant: RoleGrant, at: Date): RelationshipStatus {
   if (stored === 'terminated') return 'terminated';
-  const end = rolesEndAt(grant, at);
-  return end !== undefined && end.getTime() <= at.getTime() ? 'expired' : stored;
+  const expiresAt = relationshipExpiresAt(grant);
+  return expiresAt !== undefined && expiresAt.getTime() <= at.getTime() ? 'expired' : stored;
 }
 
 export type RelationshipAction = 'removeRoles' | 'requestTermination' | 'terminate';

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { invitationStatuses } from './invitations.js';
-import { eligibilityReasons, relationshipTypeSchema } from './relationships.js';
+import { eligibilityReasons, relationshipStatuses, relationshipTypeSchema } from './relationships.js';
 
 /**
  * What the invitation and relationship endpoints answer, as zod schemas: the view functions are
  * typed by them and the OpenAPI document shows them.
  */
 const time = z.string().describe('ISO 8601 UTC');
-const relationshipStatusSchema = z.enum(['active', 'terminationRequested', 'terminated', 'expired']);
+const relationshipStatusSchema = z.enum(relationshipStatuses);
 const storedStatusSchema = z.enum(['active', 'terminationRequested', 'terminated']);
 
 export const adminRoleSchema = z.object({ id: z.string(), name: z.string(), description: z.string() });

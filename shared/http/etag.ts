@@ -1,14 +1,42 @@
+import { createHash } from 'node:crypto';
 import type { HttpRequest } from '@azure/functions';
 import { AppError } from './problem.js';
 
-/** The shape of a Table Storage ETag, e.g. `W/"datetime'2025-01-31T09%3A30%3A00.1234567Z'"`. */
-const storageEtag = /^W\/"datetime'\d{4}-\d{2}-\d{2}T\d{2}%3A\d{2}%3A\d{2}(?:\.\d{1,7})?Z'"$/;
+/**
+ * An ETag this API gives out for a stored record: Table Storage's own, e.g.
+ * `W/"datetime'2025-01-31T09%3A30%3A00.1234567Z'"`, optionally with `;<hash of the answer>` before
+ * the closing quote (see `viewEtag`). Group 1 is storage's ETag without its closing quote.
+ */
+const apiEtag = /^(W\/"datetime'\d{4}-\d{2}-\d{2}T\d{2}%3A\d{2}%3A\d{2}(?:\.\d{1,7})?Z')(?:;[A-Za-z0-9_-]{22})?"$/;
+
+/**
+ * The ETag of an answer that shows more than its stored record: a status derived from the clock
+ * (expired), an end date auto-extend moves, joined records (the partner, the agreement). The hash
+ * of the answer's JSON changes with any of them, so a 304 never hides a change; the stored version
+ * it shows (`storageEtag`) stays readable, so the same ETag works in If-Match. Without a stored
+ * version (an answer put together from several records) it is the hash alone.
+ */
+export function viewEtag(body: unknown, storageEtag?: string): string {
+  const hash = createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 22);
+  const stored = storageEtag === undefined ? undefined : apiEtag.exec(storageEtag)?.[1];
+  if (storageEtag !== undefined && stored === undefined) throw new Error(`not a Table Storage ETag: ${storageEtag}`);
+  return stored === undefined ? `W/"${hash}"` : `${stored};${hash}"`;
+}
+
+/** A JSON answer with its `viewEtag`. */
+export const jsonWithViewEtag = (body: unknown, storageEtag?: string) => ({ headers: { ETag: viewEtag(body, storageEtag) }, jsonBody: body });
+
+/** The OpenAPI answer of a single-resource GET to a matching If-None-Match (the handler wrapper gives it). */
+export const notModified = { description: 'If-None-Match names the current ETag (weak comparison) or is *: the ETag, no body' };
+
+/** `If-Match: *`: any current version of the resource will do, as long as there is one (RFC 9110 §13.1.1). */
+export const anyVersion = '*';
 
 /**
  * Table Storage ETags (`W/"datetime'…'"`) are what the API hands out as the resource ETag, so an
- * `If-Match` goes straight back to the store and a lost race surfaces as 412 from storage.
- * Anything else (or `*`, which would match every version) matches nothing this API gave out: 412
- * here, before storage sees it.
+ * `If-Match` goes straight back to the store and a lost race surfaces as 412 from storage. Returns
+ * storage's ETag (of a `viewEtag` too), `*` (which storage understands the same way), or undefined
+ * when none was sent. Anything else matches nothing this API gave out: 412 here, before storage sees it.
  */
 export function ifMatch(request: HttpRequest, required: boolean): string | undefined {
   const value = request.headers.get('if-match')?.trim();
@@ -16,8 +44,35 @@ export function ifMatch(request: HttpRequest, required: boolean): string | undef
     if (required) throw new AppError('precondition-required', 'Send If-Match with the ETag you last read.');
     return undefined;
   }
-  if (!storageEtag.test(value)) throw new AppError('precondition-failed', 'If-Match is not an ETag this API gave out; read the resource again.');
-  return value;
+  if (value === anyVersion) return value;
+  const stored = apiEtag.exec(value)?.[1];
+  if (stored === undefined) throw new AppError('precondition-failed', 'If-Match is not an ETag this API gave out; read the resource again.');
+  return `${stored}"`;
+}
+
+/** 412 unless the caller's If-Match (none, `*` or an ETag) allows changing the existing resource whose current ETag is `etag`. */
+export function requireIfMatch(expected: string | undefined, etag: string, message: string): void {
+  if (expected !== undefined && expected !== anyVersion && expected !== etag) throw new AppError('precondition-failed', message);
+}
+
+/** The entity-tags of an If-None-Match list (RFC 9110 §8.8.3), or `*`; what does not parse as one names no version. */
+function entityTags(header: string): string[] | typeof anyVersion {
+  if (header.trim() === anyVersion) return anyVersion;
+  return [...header.matchAll(/(?:^|,)\s*((?:W\/)?"[^"]*")\s*(?=,|$)/g)].map((m) => m[1]!);
+}
+
+/** Weak comparison (RFC 9110 §8.8.3.2): the opaque tags are equal, whether either is marked weak or not. */
+const opaqueTag = (tag: string) => tag.replace(/^W\//, '');
+
+/**
+ * Whether a GET with this If-None-Match is answered 304 (RFC 9110 §13.1.2): `*` matches the
+ * resource that exists, a list matches when one of its tags is the current ETag (weak comparison).
+ */
+export function isNotModified(header: string | null, etag: string | undefined): boolean {
+  if (header === null) return false;
+  const tags = entityTags(header);
+  if (tags === anyVersion) return true;
+  return etag !== undefined && tags.some((tag) => opaqueTag(tag) === opaqueTag(etag));
 }
 
 /** Status code of an Azure SDK RestError, if it is one. */

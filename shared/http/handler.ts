@@ -4,6 +4,7 @@ import { settings } from '../config.js';
 import type { ApiDoc, HttpFunctionDefinition } from '../definitions.js';
 import { problemPage } from '../web/page.js';
 import { isBrowserFormPost } from './body.js';
+import { isNotModified } from './etag.js';
 import { AppError, problemResponse } from './problem.js';
 
 /** Headers every API answer carries unless the handler sets its own. */
@@ -40,7 +41,7 @@ export function toProblemResponse(error: unknown, context: InvocationContext): H
 
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
-const corsAllowedHeaders = 'Authorization, Content-Type, If-Match, Idempotency-Key';
+const corsAllowedHeaders = 'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key';
 const corsExposedHeaders = 'ETag, Location, Retry-After';
 
 /** CORS for the browser origins in ALLOWED_ORIGINS only; other origins get no CORS headers, so browsers refuse them. */
@@ -54,6 +55,18 @@ function corsHeaders(request: HttpRequest, methods: HttpMethod[]): Record<string
     headers['Access-Control-Max-Age'] = '600';
   }
   return headers;
+}
+
+/**
+ * A GET that would answer 200 whose If-None-Match matches (RFC 9110 §13.1.2) answers 304: the same
+ * headers, no body. Conditions are only looked at once the request would succeed, so a resource
+ * that does not exist, or that the caller may not see, answers as it would without them.
+ */
+function conditionalGet(request: HttpRequest, response: HttpResponseInit): HttpResponseInit {
+  if ((request.method !== 'GET' && request.method !== 'HEAD') || response.status !== 200) return response;
+  const etag = new Headers(response.headers).get('etag') ?? undefined;
+  if (!isNotModified(request.headers.get('if-none-match'), etag)) return response;
+  return { status: 304, ...(response.headers ? { headers: response.headers } : {}) };
 }
 
 /**
@@ -92,7 +105,7 @@ export function httpFunction(definition: {
     handler: async (request, context) => {
       let response: HttpResponseInit;
       try {
-        response = request.method === 'OPTIONS' ? { status: 204 } : await handle(request, context);
+        response = request.method === 'OPTIONS' ? { status: 204 } : conditionalGet(request, await handle(request, context));
       } catch (error) {
         const problem = toProblemResponse(error, context);
         // A web form posted by a browser without JavaScript shows the person a page, not JSON;

@@ -6,6 +6,7 @@ import { changedFields, directoryFieldLabels, type DirectoryEntry, type Director
 import { enqueueEmail } from '../email/jobs.js';
 import type { TemplateData } from '../email/template-data.js';
 import { invalidFields } from '../http/body.js';
+import { anyVersion, requireIfMatch } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { writeAudit } from '../storage/audit-log.js';
 import { readDirectoryEntry, writeDirectoryEntry, type StoredDirectoryEntry } from '../storage/directory.js';
@@ -20,14 +21,15 @@ import { readDirectoryEntry, writeDirectoryEntry, type StoredDirectoryEntry } fr
 /** How often a write without If-Match reads the entry again after losing a race. */
 const attempts = 4;
 
-const changedMeanwhile = () => new AppError('precondition-failed', 'The entry changed since you read it; read it again and retry.');
+const changedMessage = 'The entry changed since you read it; read it again and retry.';
+const changedMeanwhile = () => new AppError('precondition-failed', changedMessage);
 const notFound = (id: string) => new AppError('not-found', `There is no directory entry ${id}.`);
 
 /**
  * Writes the next version of entry `id`, made by `next` from the current one (undefined: there is
  * none yet); `next` answers undefined when nothing changes. With `ifMatch` only that version is
- * changed (412 otherwise); without it, a lost race is read again, so no write is based on a
- * version that is no longer there.
+ * changed (412 otherwise; `*` any version of an entry that exists); without one, or with `*`, a
+ * lost race is read again, so no write is based on a version that is no longer there.
  */
 async function writeNext(
   id: string,
@@ -36,13 +38,13 @@ async function writeNext(
 ): Promise<{ before: DirectoryEntry | undefined; after: StoredDirectoryEntry; changed: boolean }> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     const current = await readDirectoryEntry(id);
-    if (current && ifMatch !== undefined && current.etag !== ifMatch) throw changedMeanwhile();
+    if (current) requireIfMatch(ifMatch, current.etag, changedMessage);
     const entry = next(current?.entry);
     if (!current && ifMatch !== undefined) throw new AppError('precondition-failed', 'There is no entry with that ETag; read it again.');
     if (!entry) return { before: current?.entry, after: current!, changed: false };
     const etag = await writeDirectoryEntry(entry, current?.etag);
     if (etag) return { before: current?.entry, after: { entry, etag }, changed: true };
-    if (ifMatch !== undefined) throw changedMeanwhile();
+    if (ifMatch !== undefined && ifMatch !== anyVersion) throw changedMeanwhile();
   }
   throw changedMeanwhile();
 }

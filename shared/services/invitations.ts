@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isCustomerAdmin, requireCustomerAdmin } from '../auth/caller.js';
 import { tenantOwningDomain } from '../auth/domain-owner.js';
 import type { Caller } from '../auth/token.js';
@@ -6,6 +6,7 @@ import { now } from '../clock.js';
 import { settings } from '../config.js';
 import type { z } from 'zod';
 import { describeRoles } from '../domain/admin-roles.js';
+import { uuidV7 } from '../domain/ids.js';
 import type { acceptancePageSchema, partnerInvitationViewSchema } from '../domain/views.js';
 import { actorDisplayName, actorOf, auditActor } from '../domain/audit.js';
 import {
@@ -16,10 +17,10 @@ import {
   type CreateInvitation,
   type InvitationAction,
 } from '../domain/invitations.js';
-import { mergeFamilyOf, mergedGrant, mergedType, typeDescription } from '../domain/relationships.js';
+import { grantOf, mergeFamilyOf, mergedGrant, mergedType, typeDescription } from '../domain/relationships.js';
 import { enqueueEmail } from '../email/jobs.js';
 import { invalidFields } from '../http/body.js';
-import { storageStatus } from '../http/etag.js';
+import { anyVersion, requireIfMatch, storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { recordAcceptance } from '../storage/agreements.js';
 import { showInCustomerLog, writeAudit } from '../storage/audit-log.js';
@@ -36,7 +37,7 @@ import {
   type RelationshipRecord,
 } from '../storage/relationships.js';
 import { requireCurrentAgreement } from './agreements.js';
-import { currentStatus, grantOf, snapshot, withContact } from './relationships.js';
+import { currentStatus, snapshot, withContact } from './relationships.js';
 
 /**
  * A decision whose follow-up work (relationship, agreement, audit, email) is still unfinished this
@@ -132,9 +133,7 @@ async function sendInvitationEmail(record: InvitationRecord, code: string): Prom
       expiresAt: record.expiresAt,
     },
   });
-  const emailQueuedAt = now().toISOString();
-  await markInvitation(record, { emailQueuedAt });
-  return { ...record, emailQueuedAt };
+  return markInvitation(record, { emailQueuedAt: now().toISOString() });
 }
 
 /**
@@ -170,7 +169,8 @@ export async function createInvitation(input: {
   // The rules across fields (roles and duration the type allows) answer like the schema's own checks.
   if (problems.length > 0) throw invalidFields(problems);
   if (!partner.active) throw new AppError('conflict', 'The partner’s directory entry is inactive, so it cannot invite customers.');
-  let id: string = randomUUID();
+  const at = now();
+  let id = uuidV7(at.getTime());
   if (input.idempotencyKey !== undefined) {
     const reserved = await reserveIdempotencyKey(`invitations:${partner.partnerId}`, input.idempotencyKey, requestFingerprint(request), id);
     if (reserved.replay) {
@@ -179,7 +179,6 @@ export async function createInvitation(input: {
       id = reserved.id; // the first request stopped before writing it: this one does
     }
   }
-  const at = now();
   const code = newCode();
   const record: Omit<InvitationRecord, 'etag'> = {
     id,
@@ -245,24 +244,32 @@ async function decide(
     if (record.status !== 'pending' && !record.completedAt && isStale(record.decidedAt, at)) await finishDecision(record, invocationId);
     throw new AppError(transition.problem, transition.reason);
   }
-  if (ifMatch !== undefined && ifMatch !== record.etag) throw new AppError('precondition-failed', 'The invitation changed since you read it; read it again.');
+  requireIfMatch(ifMatch, record.etag, 'The invitation changed since you read it; read it again.');
   try {
     return await updateInvitation(record, { ...changes, status: transition.to, decidedAt: at.toISOString(), decidedBy: actorOf(caller) }, record.etag);
   } catch (error) {
     if (storageStatus(error) !== 412) throw error;
   }
-  // Lost the gate. Still pending means only bookkeeping (e.g. "email queued") moved the ETag: try again.
+  // Lost the gate. Still pending means only bookkeeping (e.g. "email queued") moved the ETag: try
+  // again, unless the caller asked for the exact version it read.
   const fresh = await getInvitation(record.partnerId, record.id);
-  if (fresh?.status === 'pending' && ifMatch === undefined) return decide(fresh, action, caller, ifMatch, invocationId, changes);
+  if (fresh?.status === 'pending' && (ifMatch === undefined || ifMatch === anyVersion)) return decide(fresh, action, caller, ifMatch, invocationId, changes);
   throw new AppError('already-decided', 'The invitation was decided by another request at the same moment.');
 }
 
 const partnerOf = (record: InvitationRecord) => partnerProfileOf(record.partnerId, `invitation ${record.id}`);
 
 /**
+ * The id of the relationship an accepted invitation makes: a UUID version 7 of the moment it was
+ * made, so relationships list newest first, with the rest derived from the invitation's id, so a
+ * re-run of the same accept makes the same id (and its insert finds the first).
+ */
+const relationshipIdOf = (inv: InvitationRecord) => uuidV7(Date.parse(inv.decidedAt!), createHash('sha256').update(`relationship:${inv.id}`).digest());
+
+/**
  * Makes or joins the customer's relationship with the partner for an accepted invitation.
  * Idempotent by invitation id: a relationship that lists the invitation is the answer; a new one
- * takes the invitation's id, so a second insert finds it.
+ * takes an id derived from the invitation, so a second insert finds it.
  *
  * Race-safe across instances through the merge slot of (customer, partner, merge family): a new
  * relationship is only created together with its claim on the slot (one transaction), and the
@@ -317,7 +324,7 @@ async function joinRelationship(inv: InvitationRecord): Promise<{ relationship: 
       }
     }
     const record = {
-      id: inv.id,
+      id: relationshipIdOf(inv),
       customerTenantId,
       partnerId: inv.partnerId,
       partnerName: inv.partnerName,
@@ -344,11 +351,12 @@ async function joinRelationship(inv: InvitationRecord): Promise<{ relationship: 
   throw new Error(`could not record the relationship of invitation ${inv.id}: it kept changing`);
 }
 
-async function completeAcceptance(inv: InvitationRecord, invocationId: string): Promise<RelationshipRecord> {
+async function completeAcceptance(inv: InvitationRecord, invocationId: string): Promise<{ invitation: InvitationRecord; relationship: RelationshipRecord }> {
   const customerTenantId = inv.customerTenantId!;
   const decidedBy = inv.decidedBy!;
   const at = inv.decidedAt!;
   const { relationship, before } = await joinRelationship(inv);
+  const created = relationship.invitationIds[0] === inv.id;
   const { customerAgreement } = settings();
   const scope = { invocationId, customerTenantId, partnerId: inv.partnerId, actor: auditActor(decidedBy), time: at };
   // Each of these is idempotent by a derived id and none reads what another writes, so they run
@@ -374,8 +382,8 @@ async function completeAcceptance(inv: InvitationRecord, invocationId: string): 
     }),
     writeAudit({
       ...scope,
-      id: `relationship.${relationship.id === inv.id ? 'created' : 'merged'}:${inv.id}`,
-      action: relationship.id === inv.id ? 'relationship.created' : 'relationship.merged',
+      id: `relationship.${created ? 'created' : 'merged'}:${inv.id}`,
+      action: created ? 'relationship.created' : 'relationship.merged',
       target: { type: 'relationship', id: relationship.id },
       before: before ? snapshot(before) : null,
       after: { ...snapshot(relationship), invitationId: inv.id },
@@ -406,13 +414,12 @@ async function completeAcceptance(inv: InvitationRecord, invocationId: string): 
       }),
     ),
   ]);
-  await markInvitation(inv, { relationshipId: relationship.id, completedAt: now().toISOString() });
-  return relationship;
+  return { invitation: await markInvitation(inv, { relationshipId: relationship.id, completedAt: now().toISOString() }), relationship };
 }
 
-/** Everything that follows a decision; safe to run again (derived ids everywhere). */
-async function finishDecision(inv: InvitationRecord, invocationId: string): Promise<RelationshipRecord | undefined> {
-  if (inv.status === 'accepted') return completeAcceptance(inv, invocationId);
+/** Everything that follows a decision; safe to run again (derived ids everywhere). Returns the invitation as stored after it. */
+async function finishDecision(inv: InvitationRecord, invocationId: string): Promise<InvitationRecord> {
+  if (inv.status === 'accepted') return (await completeAcceptance(inv, invocationId)).invitation;
   const decidedBy = inv.decidedBy!;
   const at = inv.decidedAt!;
   await writeAudit({
@@ -437,14 +444,11 @@ async function finishDecision(inv: InvitationRecord, invocationId: string): Prom
       data: { invitationId: inv.id, partnerName: partner.displayName, customerTenantId: inv.customerTenantId!, declinedByName: actorDisplayName(decidedBy), declinedAt: at },
     });
   }
-  await markInvitation(inv, { completedAt: now().toISOString() });
-  return undefined;
+  return markInvitation(inv, { completedAt: now().toISOString() });
 }
 
 export async function revokeInvitation(caller: Caller, record: InvitationRecord, ifMatch: string | undefined, invocationId: string): Promise<InvitationRecord> {
-  const revoked = await decide(record, 'revoke', caller, ifMatch, invocationId);
-  await finishDecision(revoked, invocationId);
-  return revoked;
+  return finishDecision(await decide(record, 'revoke', caller, ifMatch, invocationId), invocationId);
 }
 
 // ---- customer: review, accept, decline ---------------------------------------------------------
@@ -495,8 +499,7 @@ export async function acceptInvitation(input: {
     customerTenantId: caller.tenantId,
     agreementVersion: version,
   });
-  const relationship = await completeAcceptance(accepted, input.invocationId);
-  return { invitation: { ...accepted, relationshipId: relationship.id }, relationship };
+  return completeAcceptance(accepted, input.invocationId);
 }
 
 export async function declineInvitation(input: { caller: Caller; id: string; code: string; ifMatch: string | undefined; invocationId: string }): Promise<InvitationRecord> {
@@ -504,6 +507,5 @@ export async function declineInvitation(input: { caller: Caller; id: string; cod
   requireCustomerAdmin(input.caller);
   await requireNotThePartner(input.caller, record);
   const declined = await decide(record, 'decline', input.caller, input.ifMatch, input.invocationId, { customerTenantId: input.caller.tenantId });
-  await finishDecision(declined, input.invocationId);
-  return declined;
+  return finishDecision(declined, input.invocationId);
 }

@@ -4,6 +4,7 @@ import { now } from '../clock.js';
 import { describeRoles } from '../domain/admin-roles.js';
 import { actorDisplayName, actorOf, auditActor, type AuditAction } from '../domain/audit.js';
 import {
+  grantOf,
   relationshipStatus,
   relationshipTransition,
   rolesEndAt,
@@ -11,11 +12,10 @@ import {
   typeWithoutRoles,
   type RelationshipAction,
   type RelationshipStatus,
-  type RoleGrant,
 } from '../domain/relationships.js';
 import { enqueueEmail, type EmailRequest } from '../email/jobs.js';
 import type { TemplateName } from '../email/template-data.js';
-import { storageStatus } from '../http/etag.js';
+import { requireIfMatch, storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import type { RelationshipView } from '../domain/views.js';
 import type { AgreementAcceptance } from '../storage/agreements.js';
@@ -24,13 +24,6 @@ import { partnerProfileOf } from '../storage/partner-profiles.js';
 import { addPartnerPointer, replaceRelationship, type CustomerContact, type HistoryEntry, type RelationshipRecord } from '../storage/relationships.js';
 
 export type { RelationshipView };
-
-export const grantOf = (r: Pick<RelationshipRecord, 'roles' | 'activatedAt' | 'duration' | 'autoExtend'>): RoleGrant => ({
-  roles: r.roles,
-  activatedAt: r.activatedAt ?? '',
-  duration: r.duration,
-  autoExtend: r.autoExtend,
-});
 
 export const currentStatus = (r: RelationshipRecord, at: Date): RelationshipStatus => relationshipStatus(r.status, grantOf(r), at);
 
@@ -122,7 +115,7 @@ async function change(
   const from = currentStatus(record, at);
   const transition = relationshipTransition(from, action);
   if (!transition.ok) throw new AppError(transition.problem, transition.reason);
-  if (ifMatch !== undefined && ifMatch !== record.etag) throw new AppError('precondition-failed', 'The relationship changed since you read it; read it again and retry.');
+  requireIfMatch(ifMatch, record.etag, 'The relationship changed since you read it; read it again and retry.');
   if (action === 'removeRoles' && record.roles.length === 0) return { before: record, after: record, changed: false };
   const time = at.toISOString();
   const next: RelationshipRecord = { ...record, status: transition.to, updatedAt: time };

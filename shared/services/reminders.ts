@@ -1,12 +1,12 @@
 import type { InvocationContext } from '@azure/functions';
 import { now } from '../clock.js';
 import { dueReminder } from '../domain/reminders.js';
-import { rolesEndAt } from '../domain/relationships.js';
+import { grantOf, rolesEndAt } from '../domain/relationships.js';
 import { enqueueEmail } from '../email/jobs.js';
 import { storageStatus } from '../http/etag.js';
 import { getPartnerProfile } from '../storage/partner-profiles.js';
 import { relationshipsWithRoleDuration, replaceRelationship } from '../storage/relationships.js';
-import { currentStatus, emailCustomerAdmins, grantOf } from './relationships.js';
+import { currentStatus, emailCustomerAdmins } from './relationships.js';
 
 /**
  * Emails the customer and the partner 30, 7 and 1 days before a relationship's roles end, once

@@ -1,12 +1,12 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
-import { contactRequestTime, type ContactRequest, type LeadStatus, type PartnerDelivery, type Requester } from '../domain/contact-requests.js';
+import { type ContactRequest, type LeadStatus, type PartnerDelivery, type Requester } from '../domain/contact-requests.js';
 import { mapStorageConflict, storageStatus } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { AppError } from '../http/problem.js';
 import { enqueue, storage } from './clients.js';
 import { etagOf, readEntity, readPage } from './entities.js';
-import { newestFirstKey } from './keys.js';
+import { newestFirstRowKey } from './keys.js';
 import { queueNames, tableNames } from './names.js';
 
 /**
@@ -128,7 +128,7 @@ type LeadEntity = {
 };
 
 /** Inverted creation time first, so a partition lists newest first; derived from the id alone. */
-export const leadRowKey = (contactRequestId: string): string => newestFirstKey(contactRequestTime(contactRequestId), contactRequestId);
+export const leadRowKey = (contactRequestId: string): string => newestFirstRowKey(contactRequestId);
 
 function leadFromEntity(e: LeadEntity): Lead {
   return {

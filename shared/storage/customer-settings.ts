@@ -1,3 +1,4 @@
+import { storageStatus } from '../http/etag.js';
 import { storage } from './clients.js';
 import { etagOf, readEntity } from './entities.js';
 import { tableNames } from './names.js';
@@ -11,21 +12,28 @@ export const defaultCustomerSettings: CustomerSettings = { mpsaPurchaseVisibilit
 
 const rowKey = 'settings';
 
-/** The customer's settings and their ETag; defaults and no ETag when never saved. */
-export async function getCustomerSettings(customerTenantId: string): Promise<{ settings: CustomerSettings; etag: string | undefined }> {
-  const t = (await storage()).table(tableNames.customerSettings);
-  const e = await readEntity<{ mpsaPurchaseVisibility: boolean }>(t, customerTenantId, rowKey);
-  if (!e) return { settings: { ...defaultCustomerSettings }, etag: undefined };
-  return { settings: { mpsaPurchaseVisibility: e.mpsaPurchaseVisibility }, etag: e.etag };
-}
+const table = async () => (await storage()).table(tableNames.customerSettings);
 
 /**
- * Saves the settings: with `etag`, only if unchanged since (412 otherwise); without one, only if
- * never saved (409 from storage otherwise), so a lost update cannot happen.
+ * The customer's settings and their ETag. The first read stores the defaults, so the settings
+ * have an ETag from the first GET on and even the first change can be conditional.
  */
-export async function saveCustomerSettings(customerTenantId: string, settings: CustomerSettings, etag: string | undefined): Promise<string> {
-  const t = (await storage()).table(tableNames.customerSettings);
-  const entity = { partitionKey: customerTenantId, rowKey, ...settings };
-  const result = etag ? await t.updateEntity(entity, 'Replace', { etag }) : await t.createEntity(entity);
-  return etagOf(result);
+export async function getCustomerSettings(customerTenantId: string): Promise<{ settings: CustomerSettings; etag: string }> {
+  const t = await table();
+  for (let attempt = 0; ; attempt++) {
+    const e = await readEntity<{ mpsaPurchaseVisibility: boolean }>(t, customerTenantId, rowKey);
+    if (e) return { settings: { mpsaPurchaseVisibility: e.mpsaPurchaseVisibility }, etag: etagOf(e) };
+    try {
+      return { settings: { ...defaultCustomerSettings }, etag: etagOf(await t.createEntity({ partitionKey: customerTenantId, rowKey, ...defaultCustomerSettings })) };
+    } catch (error) {
+      // Another first read stored them at the same moment: read theirs.
+      if (storageStatus(error) !== 409 || attempt > 0) throw error;
+    }
+  }
+}
+
+/** Saves the settings only if they are still the version `etag` names (storage answers 412 otherwise), so a lost update cannot happen. */
+export async function saveCustomerSettings(customerTenantId: string, settings: CustomerSettings, etag: string): Promise<string> {
+  const t = await table();
+  return etagOf(await t.updateEntity({ partitionKey: customerTenantId, rowKey, ...settings }, 'Replace', { etag }));
 }

@@ -7,6 +7,7 @@ import { storageStatus } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
 import { etagOf, fromColumns, readEntity, readPage, toColumns } from './entities.js';
+import { newestFirstRowKey } from './keys.js';
 import { tableNames } from './names.js';
 
 export interface InvitationRecord {
@@ -41,7 +42,9 @@ export interface InvitationRecord {
 
 const jsonFields = ['roles', 'createdBy', 'decidedBy'] as const;
 
-const toEntity = (record: Omit<InvitationRecord, 'etag'>) => toColumns({ partitionKey: record.partnerId, rowKey: record.id }, record, jsonFields);
+/** Invitation ids are UUIDs version 7 (creation time first), so a partner's partition lists newest first. */
+const keysOf = (record: Pick<InvitationRecord, 'partnerId' | 'id'>) => ({ partitionKey: record.partnerId, rowKey: newestFirstRowKey(record.id) });
+const toEntity = (record: Omit<InvitationRecord, 'etag'>) => toColumns(keysOf(record), record, jsonFields);
 const fromEntity = (entity: Record<string, unknown>) => fromColumns(entity, jsonFields) as unknown as InvitationRecord;
 
 async function tables() {
@@ -62,12 +65,23 @@ export async function insertInvitation(record: Omit<InvitationRecord, 'etag'>): 
 }
 
 /**
- * Sets bookkeeping fields that nothing else writes (email queued, follow-up done) without an
- * ETag: a merge of only these fields cannot undo a concurrent status change.
+ * Sets bookkeeping fields that nothing else writes (email queued, follow-up done) and returns the
+ * invitation as stored now, with its new ETag. Written over the version read; if a decision came
+ * in between, the fields are merged into whatever is there (a merge of only these fields cannot
+ * undo a status change) and the invitation is read again, so the answer is never a stale version.
  */
-export async function markInvitation(record: Pick<InvitationRecord, 'partnerId' | 'id'>, changes: Pick<Partial<InvitationRecord>, 'emailQueuedAt' | 'completedAt' | 'relationshipId'>): Promise<void> {
+export async function markInvitation(record: InvitationRecord, changes: Pick<Partial<InvitationRecord>, 'emailQueuedAt' | 'completedAt' | 'relationshipId'>): Promise<InvitationRecord> {
   const t = await tables();
-  await t.invitations.updateEntity({ partitionKey: record.partnerId, rowKey: record.id, ...changes }, 'Merge', { etag: '*' });
+  const entity = { ...keysOf(record), ...changes };
+  try {
+    return { ...record, ...changes, etag: etagOf(await t.invitations.updateEntity(entity, 'Merge', { etag: record.etag })) };
+  } catch (error) {
+    if (storageStatus(error) !== 412) throw error;
+  }
+  await t.invitations.updateEntity(entity, 'Merge', { etag: '*' });
+  const current = await getInvitation(record.partnerId, record.id);
+  if (!current) throw new Error(`invitation ${record.id} vanished while it was being written`);
+  return current;
 }
 
 /** Invitation ids are UUIDs; anything else names no invitation (and never reaches storage as a key). */
@@ -76,7 +90,7 @@ const isId = (id: string) => z.uuid().safeParse(id).success;
 export async function getInvitation(partnerId: string, id: string): Promise<InvitationRecord | undefined> {
   if (!isId(id)) return undefined;
   const t = await tables();
-  const entity = await readEntity(t.invitations, partnerId, id);
+  const entity = await readEntity(t.invitations, partnerId, newestFirstRowKey(id));
   return entity && fromEntity(entity);
 }
 
@@ -97,7 +111,7 @@ export async function updateInvitation(record: InvitationRecord, changes: Partia
   return { ...next, etag: etagOf(result) };
 }
 
-/** A partner's invitations in id order; `status` filters on the derived status (expired = pending past expiresAt). */
+/** A partner's invitations, newest first; `status` filters on the derived status (expired = pending past expiresAt). */
 export async function listInvitations(
   partnerId: string,
   options: { status: InvitationStatus | undefined; at: Date; top: number; continuationToken: string | undefined },

@@ -1,10 +1,11 @@
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
-import type { RelationshipType, StoredRelationshipStatus } from '../domain/relationships.js';
+import { grantOf, relationshipExpiresAt, relationshipStatus, type RelationshipStatus, type RelationshipType, type StoredRelationshipStatus } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
 import { etagOf, fromColumns, readEntity, readPage, toColumns } from './entities.js';
+import { newestFirstRowKey } from './keys.js';
 import { tableNames } from './names.js';
 
 /** One entry of a relationship's history: what changed, when, by whom. */
@@ -57,7 +58,8 @@ const jsonFields = ['roles', 'invitationIds', 'history', 'customerContacts', 're
 export const customerPartition = (tenantId: string) => `customer:${tenantId}`;
 const partnerPartition = (partnerId: string) => `partner:${partnerId}`;
 
-const toEntity = (record: NewRelationship) => toColumns({ partitionKey: customerPartition(record.customerTenantId), rowKey: record.id }, record, jsonFields);
+/** Relationship ids are UUIDs version 7 of when the relationship was made, so both partitions list newest first. */
+const toEntity = (record: NewRelationship) => toColumns({ partitionKey: customerPartition(record.customerTenantId), rowKey: newestFirstRowKey(record.id) }, record, jsonFields);
 /** Relationships stored before every accepting admin was kept have only the first, as `customerContact`. */
 function fromEntity(entity: Record<string, unknown>): RelationshipRecord {
   const { customerContact, ...record } = fromColumns(entity, [...jsonFields, 'customerContact']);
@@ -74,7 +76,7 @@ const isId = (id: string) => z.uuid().safeParse(id).success;
 export async function getRelationship(customerTenantId: string, id: string): Promise<RelationshipRecord | undefined> {
   if (!isId(id)) return undefined;
   const t = await table();
-  const entity = await readEntity(t, customerPartition(customerTenantId), id);
+  const entity = await readEntity(t, customerPartition(customerTenantId), newestFirstRowKey(id));
   return entity && fromEntity(entity);
 }
 
@@ -89,7 +91,7 @@ export interface MergeSlot {
 }
 
 const slotRowKey = (partnerId: string, family: RelationshipType) => `slot:${partnerId}:${family}`;
-/** Relationship row keys are UUIDs (0-9, a-f), which all sort before the slots' `slot:` rows. */
+/** Relationship row keys start with a digit (inverted time) or, stored before that, are UUIDs (0-9, a-f): all sort before the slots' `slot:` rows. */
 const relationshipRows = odata`RowKey lt ${'slot:'}`;
 
 export async function getMergeSlot(customerTenantId: string, partnerId: string, family: RelationshipType): Promise<MergeSlot | undefined> {
@@ -122,10 +124,27 @@ export async function createRelationshipInSlot(record: NewRelationship, family: 
   return { ...record, etag };
 }
 
-/** The partner lists its relationships through these pointers (written again on every change; idempotent). */
-export async function addPartnerPointer(record: Pick<RelationshipRecord, 'id' | 'partnerId' | 'customerTenantId'>): Promise<void> {
+/** Sorts after every ISO time: a relationship that never expires by itself is never "expired at or before now". */
+const neverExpires = '9999-12-31T23:59:59.999Z';
+
+type PointerColumns = { relationshipId: string; customerTenantId: string; status: StoredRelationshipStatus; expiresAt: string };
+type PointerSource = Pick<RelationshipRecord, 'id' | 'partnerId' | 'customerTenantId' | 'status' | 'roles' | 'activatedAt' | 'duration' | 'autoExtend'>;
+
+/** What the partner's pointer keeps of a relationship: where it is, and enough to filter the list by status. */
+const pointerColumns = (record: PointerSource): PointerColumns => ({
+  relationshipId: record.id,
+  customerTenantId: record.customerTenantId,
+  status: record.status,
+  expiresAt: relationshipExpiresAt(grantOf(record))?.toISOString() ?? neverExpires,
+});
+
+/**
+ * The partner lists its relationships through these pointers, newest first like the relationships
+ * (written again on every change; idempotent).
+ */
+export async function addPartnerPointer(record: PointerSource): Promise<void> {
   const t = await table();
-  await t.upsertEntity({ partitionKey: partnerPartition(record.partnerId), rowKey: record.id, customerTenantId: record.customerTenantId }, 'Replace');
+  await t.upsertEntity({ partitionKey: partnerPartition(record.partnerId), rowKey: newestFirstRowKey(record.id), ...pointerColumns(record) }, 'Replace');
 }
 
 /** Replaces the relationship if it still has `etag` (412 from storage otherwise). */
@@ -144,14 +163,49 @@ export async function relationshipsWithPartner(customerTenantId: string, partner
   return out;
 }
 
+/** A page of the customer's relationships, newest first. */
 export async function listCustomerRelationships(customerTenantId: string, top: number, continuationToken: string | undefined): Promise<Page<RelationshipRecord>> {
   const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(await table(), { filter: `${odata`PartitionKey eq ${customerPartition(customerTenantId)}`} and ${relationshipRows}` }, top, continuationToken);
   return { items: entities.map(fromEntity), continuationToken: next };
 }
 
-export async function listPartnerRelationships(partnerId: string, top: number, continuationToken: string | undefined): Promise<Page<RelationshipRecord>> {
-  const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(await table(), { filter: odata`PartitionKey eq ${partnerPartition(partnerId)}` }, top, continuationToken);
-  const items = await Promise.all(entities.map((p) => getRelationship(String(p.customerTenantId), String(p.rowKey))));
+/** Pointers whose relationship has `status` at `at`, as `relationshipStatus` derives it from the columns the pointer keeps. */
+function pointerStatusFilter(status: RelationshipStatus, at: string): string {
+  switch (status) {
+    case 'terminated':
+      return odata`status eq 'terminated'`;
+    case 'expired':
+      return odata`status ne 'terminated' and expiresAt le ${at}`;
+    default:
+      return odata`status eq ${status} and expiresAt gt ${at}`;
+  }
+}
+
+/**
+ * A page of the partner's relationships, newest first, optionally only those with `status` at
+ * `at`. The pointers are written after the relationship, so one may lag behind it (a process that
+ * stopped in between): each listed relationship is checked against the filter itself, and a
+ * pointer found out of date is written again.
+ */
+export async function listPartnerRelationships(
+  partnerId: string,
+  options: { status: RelationshipStatus | undefined; at: Date; top: number; continuationToken: string | undefined },
+): Promise<Page<RelationshipRecord>> {
+  const partition = odata`PartitionKey eq ${partnerPartition(partnerId)}`;
+  const filter = options.status === undefined ? partition : `${partition} and ${pointerStatusFilter(options.status, options.at.toISOString())}`;
+  const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(await table(), { filter }, options.top, options.continuationToken);
+  const items = await Promise.all(
+    entities.map(async (pointer) => {
+      // Pointers written before they named the relationship have its id as row key.
+      const id = typeof pointer.relationshipId === 'string' ? pointer.relationshipId : String(pointer.rowKey);
+      const record = await getRelationship(String(pointer.customerTenantId), id);
+      if (!record) return undefined;
+      const columns = pointerColumns(record);
+      if (pointer.status !== columns.status || pointer.expiresAt !== columns.expiresAt) await addPartnerPointer(record);
+      const matches = options.status === undefined || relationshipStatus(record.status, grantOf(record), options.at) === options.status;
+      return matches ? record : undefined;
+    }),
+  );
   return { items: items.filter((r): r is RelationshipRecord => r !== undefined), continuationToken: next };
 }
 
@@ -159,7 +213,7 @@ export async function listPartnerRelationships(partnerId: string, top: number, c
 export async function getPartnerRelationship(partnerId: string, id: string): Promise<RelationshipRecord | undefined> {
   if (!isId(id)) return undefined;
   const t = await table();
-  const pointer = await readEntity<{ customerTenantId: string }>(t, partnerPartition(partnerId), id);
+  const pointer = await readEntity<{ customerTenantId: string }>(t, partnerPartition(partnerId), newestFirstRowKey(id));
   if (!pointer) return undefined;
   const record = await getRelationship(pointer.customerTenantId, id);
   return record?.partnerId === partnerId ? record : undefined;

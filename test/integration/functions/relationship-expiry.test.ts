@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryRoles } from '../../../shared/auth/roles.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import type { RelationshipView } from '../../../shared/domain/views.js';
+import { newestFirstRowKey } from '../../../shared/storage/keys.js';
 import { tableNames } from '../../../shared/storage/names.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 import { emailFor, invitationLink, json, outbox, runReminderTimer, seedPartner } from '../../support/relationships.js';
@@ -170,7 +171,7 @@ describe('an accept that stopped half way', () => {
     await t.storage.table(tableNames.invitations).updateEntity(
       {
         partitionKey: partnerId,
-        rowKey: link.id,
+        rowKey: newestFirstRowKey(link.id),
         status: 'accepted',
         decidedAt: new Date(t0).toISOString(),
         decidedBy: JSON.stringify({ tenantId: tenant, objectId: '00000000-0000-0000-0000-0000000000c6', name: 'Cora Crash', email: 'cora@c6.test' }),
@@ -182,7 +183,9 @@ describe('an accept that stopped half way', () => {
     at(0.01);
     expect((await accept(link, await admin(tenant))).status).toBe(409);
     const list = (await (await t.fetch(`/api/customers/${tenant}/relationships`, { token: await admin(tenant) })).json()) as { items: { id: string; type: string }[] };
-    expect(list.items).toEqual([expect.objectContaining({ id: link.id, type: 'reseller' })]);
+    expect(list.items).toEqual([expect.objectContaining({ type: 'reseller' })]);
+    const invitation = await t.fetch(`/api/partners/${partnerId}/invitations/${link.id}`, { token: await partnerToken() });
+    expect(await invitation.json()).toMatchObject({ status: 'accepted', relationshipId: list.items[0]!.id });
     const agreement = await t.fetch(`/api/customers/${tenant}/agreement`, { token: await admin(tenant) });
     expect(await agreement.json()).toMatchObject({ acceptedCurrentVersion: true, latest: { acceptedBy: { name: 'Cora Crash' } } });
     const email = await emailFor(t, `invitation-accepted:${link.id}`);

@@ -4,10 +4,10 @@ import {
   clientAddress,
   contactRequestBodySchema,
   contactRequestIdSchema,
-  contactRequestTime,
   leadStatuses,
   newContactRequestId,
 } from '../../../../shared/domain/contact-requests.js';
+import { uuidV7Time } from '../../../../shared/domain/ids.js';
 import { leadRowKey } from '../../../../shared/storage/contact-requests.js';
 
 describe('lead status', () => {
@@ -22,7 +22,7 @@ describe('contact request ids', () => {
     const earlier = newContactRequestId(Date.parse('2025-03-01T10:00:00Z'));
     const later = newContactRequestId(Date.parse('2025-03-01T10:00:01Z'));
     expect(contactRequestIdSchema.safeParse(earlier).success).toBe(true);
-    expect(contactRequestTime(earlier)).toBe(Date.parse('2025-03-01T10:00:00Z'));
+    expect(uuidV7Time(earlier)).toBe(Date.parse('2025-03-01T10:00:00Z'));
     expect(leadRowKey(later) < leadRowKey(earlier)).toBe(true);
     expect(newContactRequestId()).not.toBe(newContactRequestId());
   });
