@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /** A GUID as Entra ID writes tenant and object ids (any case). */
@@ -20,9 +19,10 @@ export function uuidFromBytes(bytes: Uint8Array, version: number): string {
  * can be derived from the id alone. The other bits come from `entropy` (at least 16 bytes):
  * random, or derived from something else for an id that must come out the same every time.
  */
-export function uuidV7(timeMs: number, entropy: Buffer = randomBytes(16)): string {
-  const bytes = Buffer.from(entropy.subarray(0, 16));
-  bytes.writeUIntBE(timeMs, 0, 6);
+export function uuidV7(timeMs: number, entropy: Uint8Array = crypto.getRandomValues(new Uint8Array(16))): string {
+  const bytes = Uint8Array.from(entropy.subarray(0, 16));
+  // 48 bits of milliseconds, big-endian (Web Crypto and typed arrays: this module is in the browser bundle too).
+  for (let i = 5, t = timeMs; i >= 0; i--, t = Math.floor(t / 256)) bytes[i] = t % 256;
   return uuidFromBytes(bytes, 7);
 }
 
