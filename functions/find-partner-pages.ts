@@ -1,17 +1,17 @@
 import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import type { FunctionDefinition } from '../shared/definitions.js';
 import { contactRequestIdSchema, maxPartnersPerRequest } from '../shared/domain/contact-requests.js';
-import { directorySearchQuerySchema, type MatchReason, type SearchHit } from '../shared/domain/directory-search.js';
-import { organizationSizes, partnerIdSchema, type DirectoryEntry, type Location, type OrganizationSize } from '../shared/domain/directory.js';
+import { directorySearchQuerySchema, type MatchReason } from '../shared/domain/directory-search.js';
+import { organizationSizes, partnerIdSchema, type Location, type OrganizationSize } from '../shared/domain/directory.js';
 import { fieldErrors } from '../shared/http/body.js';
 import { AppError, type FieldError } from '../shared/http/problem.js';
-import { readContactRequest } from '../shared/storage/contact-requests.js';
-import { directoryIndex } from '../shared/storage/directory.js';
+import { route } from '../shared/http/handler.js';
+import { acceptedContactRequest } from '../shared/services/contact-requests.js';
+import { chosenPartnerProfiles, searchDirectory, type DirectorySearchResult } from '../shared/services/directory.js';
 import { countries, countryName } from '../shared/web/countries.js';
 import { html, type Html } from '../shared/web/html.js';
 import { backTo, layout, pageResponse } from '../shared/web/page.js';
-import { pageFunction } from '../shared/web/page-function.js';
+import { pageFunctions } from '../shared/web/page-function.js';
 
 /**
  * Find a partner (`/`), the contact form (`/contact`) and its thank-you page. They work as plain
@@ -19,6 +19,14 @@ import { pageFunction } from '../shared/web/page-function.js';
  * whose form posts to `/api/contact-requests` (303 to the thank-you page). app.js adds inline
  * field errors and a live selection count on top.
  */
+const routes = [
+  // `{ignored:maxlength(0)?}` is how the Functions host routes the site root.
+  route('GET', '{ignored:maxlength(0)?}', 'anyone', findPartnerPage, 'page-find-partner'),
+  route('GET', 'contact', 'anyone', contactPage, 'page-contact'),
+  route('GET', 'contact/thank-you', 'anyone', thankYouPage, 'page-contact-thank-you'),
+];
+
+type SearchHit = DirectorySearchResult['items'][number];
 
 export const sizeLabels: Record<OrganizationSize, string> = {
   '1-9': '1–9 employees',
@@ -110,7 +118,7 @@ function searchForm(values: SearchValues, errors: FieldError[]): Html {
 }
 
 function resultItem(hit: SearchHit): Html {
-  const e: DirectoryEntry = hit.entry;
+  const e = hit;
   const id = `partner-${e.id}`;
   return html`<li class="result">
   <div class="result-select">
@@ -169,7 +177,7 @@ async function findPartnerPage(request: HttpRequest) {
   if (searched) {
     const parsed = directorySearchQuerySchema.safeParse(values);
     if (parsed.success) {
-      const result = (await directoryIndex()).search(parsed.data);
+      const result = await searchDirectory(parsed.data);
       const next = result.continuationToken
         ? `/?${new URLSearchParams({ ...Object.fromEntries(searchParamNames.flatMap((n) => (values[n] ? [[n, values[n]]] : []))), continuationToken: result.continuationToken })}`
         : undefined;
@@ -216,12 +224,7 @@ async function contactPage(request: HttpRequest) {
     size: request.query.get('size') ?? undefined,
   });
   if (!parsed.success) throw new AppError('validation', `Select between 1 and ${maxPartnersPerRequest} partners to contact.`, { errors: fieldErrors(parsed.error) });
-  const index = await directoryIndex();
-  const chosen = [...new Set(parsed.data.partnerIds)].map((id) => {
-    const entry = index.get(id);
-    if (!entry) throw new AppError('not-found', `The partner ${id} is no longer in the directory; search again.`);
-    return entry;
-  });
+  const chosen = await chosenPartnerProfiles(parsed.data.partnerIds);
   const none: FieldError[] = [];
   const text = (name: string, attrs: Html) => html`<input id="${name}" name="${name}"${attrs}>`;
   return pageResponse(
@@ -274,9 +277,9 @@ async function contactPage(request: HttpRequest) {
 
 async function thankYouPage(request: HttpRequest) {
   const parsed = contactRequestIdSchema.safeParse(request.query.get('id') ?? '');
-  const stored = parsed.success ? await readContactRequest(parsed.data) : undefined;
-  if (!stored) throw new AppError('not-found', 'There is no such contact request.');
-  const partners = stored.request.partners.map((p) => p.partnerName);
+  if (!parsed.success) throw new AppError('not-found', 'There is no such contact request.');
+  const accepted = await acceptedContactRequest(parsed.data);
+  const partners = accepted.partners.map((p) => p.displayName);
   return pageResponse(
     200,
     layout({
@@ -286,15 +289,10 @@ async function thankYouPage(request: HttpRequest) {
 <p>We are sending it to:</p>
 <ul class="chosen-partners">${partners.map((name) => html`<li>${name}</li>`)}</ul>
 <p>You will get a confirmation by email. The partners contact you directly.</p>
-<p class="muted">Reference: <span class="reference">${stored.request.id}</span></p>
+<p class="muted">Reference: <span class="reference">${accepted.id}</span></p>
 <p><a class="button" href="/">Find more partners</a></p>`,
     }),
   );
 }
 
-export const findPartnerPageFunctions: FunctionDefinition[] = [
-  // `{ignored:maxlength(0)?}` is how the Functions host routes the site root.
-  pageFunction({ name: 'page-find-partner', route: '{ignored:maxlength(0)?}', handler: findPartnerPage }),
-  pageFunction({ name: 'page-contact', route: 'contact', handler: contactPage }),
-  pageFunction({ name: 'page-contact-thank-you', route: 'contact/thank-you', handler: thankYouPage }),
-];
+export const findPartnerPageFunctions = pageFunctions(routes);

@@ -1,22 +1,16 @@
+import type { HttpRequest } from '@azure/functions';
 import { authenticate } from '../shared/auth/caller.js';
 import { callerSchema } from '../shared/auth/token.js';
-import type { FunctionDefinition } from '../shared/definitions.js';
-import { httpFunction } from '../shared/http/handler.js';
+import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 
-export const meFunctions: FunctionDefinition[] = [
-  httpFunction({
-    name: 'me',
-    route: 'me',
-    methods: ['GET'],
-    doc: {
-      summary: 'The verified caller: tenant, object id, directory roles and app roles',
-      tags: ['meta'],
-      audience: 'signedIn',
-      responses: { 200: { description: 'The caller', schema: callerSchema } },
-    },
-    handler: async (request) => {
-      const caller = await authenticate(request);
-      return { status: 200, jsonBody: caller };
-    },
-  }),
-];
+const routes = [route('GET', 'me', 'signedIn', me, 'me')];
+
+async function me(request: HttpRequest) {
+  return { status: 200, jsonBody: await authenticate(request) };
+}
+
+const docs = {
+  me: { summary: 'The verified caller: tenant, object id, directory roles and app roles', tags: ['meta'], responses: { 200: { description: 'The caller', schema: callerSchema } } },
+} satisfies Record<string, RouteDoc>;
+
+export const meFunctions = httpFunctions(routes, docs);

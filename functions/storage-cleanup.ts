@@ -1,7 +1,6 @@
 import { now } from '../shared/clock.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
-import { deleteExpiredIdempotencyKeys } from '../shared/storage/idempotency.js';
-import { deleteEndedRateLimits } from '../shared/storage/rate-limit.js';
+import { cleanUpStorage } from '../shared/services/storage-cleanup.js';
 
 export const storageCleanupFunctions: FunctionDefinition[] = [
   {
@@ -10,8 +9,7 @@ export const storageCleanupFunctions: FunctionDefinition[] = [
     // Daily at 03:30 UTC, a quiet hour. Safe to run twice or on two instances at once.
     schedule: '0 30 3 * * *',
     handler: async (_timer, context) => {
-      const at = now();
-      const [rateLimits, idempotencyKeys] = await Promise.all([deleteEndedRateLimits(at), deleteExpiredIdempotencyKeys(at)]);
+      const { rateLimits, idempotencyKeys } = await cleanUpStorage(now());
       // Counts only: the keys are hashes of emails, addresses and clients' keys.
       context.log(`storage cleanup: deleted ${rateLimits} free rate-limit slot(s) and ${idempotencyKeys} expired Idempotency-Key claim(s)`);
     },

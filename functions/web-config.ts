@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { settings } from '../shared/config.js';
-import type { FunctionDefinition } from '../shared/definitions.js';
-import { httpFunction } from '../shared/http/handler.js';
+import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { entraLoginOrigin } from '../shared/web/page.js';
+
+const routes = [route('GET', 'web-config', 'anyone', getWebConfig, 'web-config')];
+
+async function getWebConfig() {
+  return { status: 200, jsonBody: webConfig() };
+}
 
 /** Where the local host mints development tokens (local/dev-token.ts); absent in Azure. */
 export const devTokenPath = '/.local/dev-token';
@@ -24,17 +29,12 @@ export function webConfig(): WebConfig {
   return { signIn: { kind: 'none' } };
 }
 
-export const webConfigFunctions: FunctionDefinition[] = [
-  httpFunction({
-    name: 'web-config',
-    route: 'web-config',
-    methods: ['GET'],
-    doc: {
-      summary: 'How the web pages sign people in: Entra ID (MSAL settings), local development tokens, or not configured',
-      tags: ['meta'],
-      audience: 'anyone',
-      responses: { 200: { description: 'The sign-in the pages use', schema: webConfigSchema } },
-    },
-    handler: async () => ({ status: 200, jsonBody: webConfig() satisfies WebConfig }),
-  }),
-];
+const docs = {
+  'web-config': {
+    summary: 'How the web pages sign people in: Entra ID (MSAL settings), local development tokens, or not configured',
+    tags: ['meta'],
+    responses: { 200: { description: 'The sign-in the pages use', schema: webConfigSchema } },
+  },
+} satisfies Record<string, RouteDoc>;
+
+export const webConfigFunctions = httpFunctions(routes, docs);

@@ -40,14 +40,20 @@ export const anyVersion = '*';
  */
 export function ifMatch(request: HttpRequest, required: boolean): string | undefined {
   const value = request.headers.get('if-match')?.trim();
-  if (!value) {
-    if (required) throw new AppError('precondition-required', 'Send If-Match with the ETag you last read.');
-    return undefined;
-  }
+  if (!value) return required ? ifMatchRequired(undefined) : undefined;
   if (value === anyVersion) return value;
   const stored = apiEtag.exec(value)?.[1];
   if (stored === undefined) throw new AppError('precondition-failed', 'If-Match is not an ETag this API gave out; read the resource again.');
   return `${stored}"`;
+}
+
+/**
+ * A change that needs the ETag the caller read (428 without). Services call it once the caller may
+ * know the resource exists, so another tenant gets 404 whatever its If-Match says.
+ */
+export function ifMatchRequired(value: string | undefined): string {
+  if (value === undefined) throw new AppError('precondition-required', 'Send If-Match with the ETag you last read.');
+  return value;
 }
 
 /** 412 unless the caller's If-Match (none, `*` or an ETag) allows changing the existing resource whose current ETag is `etag`. */

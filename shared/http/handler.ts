@@ -1,7 +1,7 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { authenticate } from '../auth/caller.js';
 import { settings } from '../config.js';
-import type { ApiDoc, HttpFunctionDefinition } from '../definitions.js';
+import type { ApiDoc, Audience, HttpFunctionDefinition } from '../definitions.js';
 import { problemPage } from '../web/page.js';
 import { isBrowserFormPost } from './body.js';
 import { isNotModified } from './etag.js';
@@ -118,4 +118,32 @@ export function httpFunction(definition: {
       };
     },
   };
+}
+
+/** One line of a feature's route table: method, route (under `api/`), who may call it, its handler and the function's name. */
+export interface Route<Name extends string = string> {
+  /** A page and its HEAD may share a line. */
+  method: HttpMethod | HttpMethod[];
+  route: string;
+  audience: Audience;
+  handler: Handler;
+  name: Name;
+}
+
+export const route = <Name extends string>(method: HttpMethod | HttpMethod[], path: string, audience: Audience, handler: Handler, name: Name): Route<Name> => ({
+  method,
+  route: path,
+  audience,
+  handler,
+  name,
+});
+
+/** What the OpenAPI document says about a route beyond its table line (which gives the audience). */
+export type RouteDoc = Omit<ApiDoc, 'audience'>;
+
+/** A feature's HTTP functions: each line of its route table with the doc of the same name. */
+export function httpFunctions<Name extends string>(routes: readonly Route<Name>[], docs: Record<NoInfer<Name>, RouteDoc>): HttpFunctionDefinition[] {
+  return routes.map(({ method, route: path, audience, handler, name }) =>
+    httpFunction({ name, route: path, methods: [method].flat(), handler, doc: { ...docs[name], audience } }),
+  );
 }

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { requireCustomerAdmin } from '../auth/caller.js';
+import type { z } from 'zod';
+import { requireCustomerAdmin, requireTenant } from '../auth/caller.js';
+import { requirePartnerStaff } from '../auth/partner-staff.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { settings, type Settings } from '../config.js';
 import { actorOf, auditActor } from '../domain/audit.js';
 import { eligibility } from '../domain/relationships.js';
+import type { agreementStateSchema, eligibilityViewSchema } from '../domain/views.js';
 import { AppError } from '../http/problem.js';
 import { latestAcceptance, listAcceptances, recordAcceptance, type AgreementAcceptance } from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
@@ -20,8 +23,12 @@ const acceptanceView = (a: AgreementAcceptance) => ({
   invitationId: a.invitationId ?? null,
 });
 
-/** The current agreement, the customer's latest acceptance and whether it is of the current version. */
-export async function agreementState(customerTenantId: string) {
+type AgreementState = z.infer<typeof agreementStateSchema>;
+
+/** The current agreement, the customer's latest acceptance and whether it is of the current version: for users of that tenant. */
+export async function agreementState(caller: Caller, tenantId: string): Promise<AgreementState> {
+  requireTenant(caller, tenantId);
+  const customerTenantId = caller.tenantId;
   const { customerAgreement } = settings();
   const acceptances = await listAcceptances(customerTenantId);
   const latest = acceptances[0];
@@ -43,12 +50,18 @@ export function requireCurrentAgreement(agreementVersion: string): Settings['cus
   return customerAgreement;
 }
 
-/** A customer admin accepts the current version; accepting it again changes nothing. */
-export async function acceptAgreement(caller: Caller, agreementVersion: string, invocationId: string): Promise<{ created: boolean }> {
+/** A customer admin accepts the current version; accepting it again changes nothing. Answers the agreement state after it. */
+export async function acceptAgreement(caller: Caller, tenantId: string, agreementVersion: string, invocationId: string): Promise<{ created: boolean; state: AgreementState }> {
+  requireTenant(caller, tenantId);
+  return { created: await recordAgreementAcceptance(caller, agreementVersion, invocationId), state: await agreementState(caller, tenantId) };
+}
+
+/** Records the acceptance unless this version was accepted already; whether it recorded one. */
+async function recordAgreementAcceptance(caller: Caller, agreementVersion: string, invocationId: string): Promise<boolean> {
   requireCustomerAdmin(caller);
   const customerAgreement = requireCurrentAgreement(agreementVersion);
   const latest = await latestAcceptance(caller.tenantId);
-  if (latest?.version === customerAgreement.version) return { created: false };
+  if (latest?.version === customerAgreement.version) return false;
   const at = now().toISOString();
   const id = randomUUID();
   const actor = actorOf(caller);
@@ -65,7 +78,7 @@ export async function acceptAgreement(caller: Caller, agreementVersion: string, 
     customerTenantId: caller.tenantId,
     partnerId: undefined,
   });
-  return { created: true };
+  return true;
 }
 
 /**
@@ -74,7 +87,8 @@ export async function acceptAgreement(caller: Caller, agreementVersion: string, 
  * relationship already shows. Any other tenant, known or not, is the same 404, and the agreement is
  * not even read for it.
  */
-export async function partnerEligibility(partnerId: string, customerTenantId: string) {
+export async function partnerEligibility(caller: Caller, partnerIdAsked: string, customerTenantId: string): Promise<z.infer<typeof eligibilityViewSchema>> {
+  const { partnerId } = await requirePartnerStaff(caller, partnerIdAsked);
   const at = now();
   const relationships = (await relationshipsWithPartner(customerTenantId, partnerId)).map((r) => ({ id: r.id, type: r.type, status: currentStatus(r, at), roles: r.roles }));
   const [first, ...rest] = relationships;

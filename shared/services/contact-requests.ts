@@ -1,4 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
 import {
   confirmationEmailJobId,
   contactRequestRateLimits,
@@ -7,6 +8,8 @@ import {
   type ContactRequest,
   type ContactRequestBody,
 } from '../domain/contact-requests.js';
+import type { acceptedContactRequestSchema, contactRequestStatusSchema, deliverySchema } from '../domain/views.js';
+import { getEmailStatus } from '../email/status.js';
 import { AppError, type FieldError } from '../http/problem.js';
 import { createContactRequest, enqueueFanOut, readContactRequest } from '../storage/contact-requests.js';
 import { directoryIndex } from '../storage/directory.js';
@@ -116,4 +119,41 @@ export async function submitContactRequest({ body, clientAddress, idempotencyKey
   await enqueueFanOut(id);
   log.log(`contact request ${id} stored for ${partners.length} partner(s)`);
   return { request: record, replay: false };
+}
+
+type AcceptedContactRequest = z.infer<typeof acceptedContactRequestSchema>;
+type ContactRequestStatus = z.infer<typeof contactRequestStatusSchema>;
+
+/** What the requester is told about a stored request: its id and partners. */
+export const acceptedView = (request: ContactRequest): AcceptedContactRequest => ({
+  id: request.id,
+  partners: request.partners.map((p) => ({ id: p.partnerId, displayName: p.partnerName })),
+});
+
+const noSuchRequest = () => new AppError('not-found', 'There is no such contact request.');
+
+/** A stored request as the requester sees it (the thank-you page); its id is unguessable. */
+export async function acceptedContactRequest(id: string): Promise<AcceptedContactRequest> {
+  const stored = await readContactRequest(id);
+  if (!stored) throw noSuchRequest();
+  return acceptedView(stored.request);
+}
+
+async function deliveryOf(state: 'pending' | 'queued', jobId: string): Promise<z.infer<typeof deliverySchema>> {
+  if (state === 'pending') return 'pending';
+  return (await getEmailStatus(jobId))?.status ?? 'queued';
+}
+
+/** Where a request stands: which partners, and whether each email went out; no personal details. */
+export async function contactRequestStatus(id: string): Promise<ContactRequestStatus> {
+  const stored = await readContactRequest(id);
+  if (!stored) throw noSuchRequest();
+  const { request: record } = stored;
+  return {
+    id: record.id,
+    createdAt: record.createdAt,
+    partners: await Promise.all(record.partners.map(async (p) => ({ id: p.partnerId, displayName: p.partnerName, delivery: await deliveryOf(p.state, p.jobId) }))),
+    confirmation: { delivery: await deliveryOf(record.confirmation.state, record.confirmation.jobId) },
+    ...(record.fanOutFailure ? { failure: `The emails could not be queued (${record.fanOutFailure.at}).` } : {}),
+  };
 }

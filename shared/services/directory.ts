@@ -1,15 +1,18 @@
-import { sameTenant } from '../auth/caller.js';
+import { requireOperator, sameTenant } from '../auth/caller.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { actorOf, auditActor, type AuditAction } from '../domain/audit.js';
-import { changedFields, directoryFieldLabels, type DirectoryEntry, type DirectoryEntryFields, type TenantChange } from '../domain/directory.js';
+import type { z } from 'zod';
+import type { DirectorySearchQuery } from '../domain/directory-search.js';
+import { changedFields, directoryFieldLabels, publicProfile, type DirectoryEntry, type DirectoryEntryFields, type PublicProfile, type TenantChange } from '../domain/directory.js';
+import type { directorySearchResultSchema } from '../domain/views.js';
 import { enqueueEmail } from '../email/jobs.js';
 import type { TemplateData } from '../email/template-data.js';
 import { invalidFields } from '../http/body.js';
-import { anyVersion, requireIfMatch } from '../http/etag.js';
+import { anyVersion, ifMatchRequired, requireIfMatch } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { writeAudit } from '../storage/audit-log.js';
-import { readDirectoryEntry, writeDirectoryEntry, type StoredDirectoryEntry } from '../storage/directory.js';
+import { directoryIndex, readDirectoryEntry, writeDirectoryEntry, type StoredDirectoryEntry } from '../storage/directory.js';
 
 /**
  * The operator's changes to the directory. Every change of an existing entry is in the partner's
@@ -116,6 +119,7 @@ export async function putEntry(
   ifMatch: string | undefined,
   invocationId: string,
 ): Promise<StoredDirectoryEntry & { created: boolean }> {
+  requireOperator(caller);
   const updatedAt = now().toISOString();
   const { before, after, changed } = await writeNext(id, ifMatch, (current) => {
     if (current && !sameTenant(current.tenantId, fields.tenantId)) {
@@ -132,6 +136,7 @@ export async function putEntry(
 
 /** Marks an entry inactive (it stays for history and for the partner's relationships); 404 for none. */
 export async function deactivateEntry(caller: Caller, id: string, ifMatch: string | undefined, invocationId: string): Promise<StoredDirectoryEntry> {
+  requireOperator(caller);
   const updatedAt = now().toISOString();
   const { before, after, changed } = await writeNext(id, ifMatch, (current) => {
     if (!current) throw notFound(id);
@@ -143,16 +148,43 @@ export async function deactivateEntry(caller: Caller, id: string, ifMatch: strin
 
 /**
  * Moves a partner to another Entra ID tenant: from then on the new tenant's staff, and no longer
- * the old one's, read its leads and manage its invitations and relationships. Only under If-Match,
+ * the old one's, read its leads and manage its invitations and relationships. Only operators, only under If-Match,
  * with a reason; audited and emailed to the partner.
  */
-export async function changeTenant(caller: Caller, id: string, change: TenantChange, ifMatch: string, invocationId: string): Promise<StoredDirectoryEntry> {
+export async function changeTenant(caller: Caller, id: string, change: TenantChange, ifMatch: string | undefined, invocationId: string): Promise<StoredDirectoryEntry> {
+  requireOperator(caller);
+  const expected = ifMatchRequired(ifMatch);
   const updatedAt = now().toISOString();
-  const { before, after } = await writeNext(id, ifMatch, (current) => {
+  const { before, after } = await writeNext(id, expected, (current) => {
     if (!current) throw notFound(id);
     if (sameTenant(current.tenantId, change.tenantId)) throw invalidFields([{ path: 'tenantId', message: "is the entry's tenant already" }]);
     return { ...current, tenantId: change.tenantId, updatedAt };
   });
   await recordChange('tenantChanged', before, after.entry, caller, invocationId, change.reason);
   return after;
+}
+
+export type DirectorySearchResult = z.infer<typeof directorySearchResultSchema>;
+
+/** Active partners that match, best match first, each with the reasons it matched (public profiles only). */
+export async function searchDirectory(query: DirectorySearchQuery): Promise<DirectorySearchResult> {
+  const result = (await directoryIndex()).search(query);
+  return { items: result.items.map((hit) => ({ ...publicProfile(hit.entry), reasons: hit.reasons })), continuationToken: result.continuationToken };
+}
+
+/** An active partner's public profile and its ETag; an inactive or unknown one is 404. */
+export async function partnerProfile(id: string): Promise<{ profile: PublicProfile; etag: string }> {
+  const stored = await readDirectoryEntry(id);
+  if (!stored?.entry.active) throw new AppError('not-found', `There is no partner ${id} in the directory.`);
+  return { profile: publicProfile(stored.entry), etag: stored.etag };
+}
+
+/** The active partners of `ids`, each once, in order; one no longer active is 404 (the person searches again). */
+export async function chosenPartnerProfiles(ids: string[]): Promise<PublicProfile[]> {
+  const index = await directoryIndex();
+  return [...new Set(ids)].map((id) => {
+    const entry = index.get(id);
+    if (!entry) throw new AppError('not-found', `The partner ${id} is no longer in the directory; search again.`);
+    return publicProfile(entry);
+  });
 }

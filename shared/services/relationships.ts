@@ -1,4 +1,5 @@
-import { requireCustomerAdmin } from '../auth/caller.js';
+import { requireCustomerAdmin, requireTenant } from '../auth/caller.js';
+import { requirePartnerStaff } from '../auth/partner-staff.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { describeRoles } from '../domain/admin-roles.js';
@@ -18,10 +19,21 @@ import type { TemplateName } from '../email/template-data.js';
 import { requireIfMatch, storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import type { RelationshipView } from '../domain/views.js';
-import type { AgreementAcceptance } from '../storage/agreements.js';
+import type { Page } from '../http/paging.js';
+import { latestAcceptance, type AgreementAcceptance } from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
 import { partnerProfileOf } from '../storage/partner-profiles.js';
-import { addPartnerPointer, replaceRelationship, type CustomerContact, type HistoryEntry, type RelationshipRecord } from '../storage/relationships.js';
+import {
+  addPartnerPointer,
+  getPartnerRelationship,
+  getRelationship,
+  listCustomerRelationships,
+  listPartnerRelationships,
+  replaceRelationship,
+  type CustomerContact,
+  type HistoryEntry,
+  type RelationshipRecord,
+} from '../storage/relationships.js';
 
 export type { RelationshipView };
 
@@ -160,20 +172,89 @@ async function change(
   return { before: record, after: saved, changed: true };
 }
 
+/** A relationship as its API answers it, and the ETag to change it with. */
+export interface RelationshipAnswer {
+  view: RelationshipView;
+  etag: string;
+}
+
+interface PageQuery {
+  top: number;
+  continuationToken?: string | undefined;
+}
+
+const notFound = () => new AppError('not-found', 'No such relationship.');
+
+/** A page of relationships, each status derived at the same moment (the one a status filter used). */
+function listed(page: Page<RelationshipRecord>, at = now()): Page<RelationshipView> {
+  return { items: page.items.map((r) => relationshipView(r, at)), continuationToken: page.continuationToken };
+}
+
+/**
+ * A relationship with its agreement and history: what a GET and every change answer, so the ETag
+ * of a change is the one a GET right after gives.
+ */
+async function details(record: RelationshipRecord): Promise<RelationshipAnswer> {
+  return { view: relationshipView(record, now(), { agreement: await latestAcceptance(record.customerTenantId) }), etag: record.etag };
+}
+
+/** A relationship of the caller's own tenant (404 for any other tenant's, or none). */
+async function customerRecord(caller: Caller, tenantId: string, relationshipId: string): Promise<RelationshipRecord> {
+  requireTenant(caller, tenantId);
+  const record = await getRelationship(caller.tenantId, relationshipId);
+  if (!record) throw notFound();
+  return record;
+}
+
+/** A relationship of the partner the caller is staff of (404 to anyone else). */
+async function partnerRecord(caller: Caller, partnerId: string, relationshipId: string): Promise<RelationshipRecord> {
+  const partner = await requirePartnerStaff(caller, partnerId);
+  const record = await getPartnerRelationship(partner.partnerId, relationshipId);
+  if (!record) throw notFound();
+  return record;
+}
+
+export async function customerRelationships(caller: Caller, tenantId: string, query: PageQuery): Promise<Page<RelationshipView>> {
+  requireTenant(caller, tenantId);
+  return listed(await listCustomerRelationships(caller.tenantId, query.top, query.continuationToken));
+}
+
+export async function customerRelationship(caller: Caller, tenantId: string, relationshipId: string): Promise<RelationshipAnswer> {
+  return details(await customerRecord(caller, tenantId, relationshipId));
+}
+
+/** The partner's relationships, optionally only those with one status (derived now). */
+export async function partnerRelationships(
+  caller: Caller,
+  partnerId: string,
+  query: PageQuery & { status?: RelationshipStatus | undefined },
+): Promise<Page<RelationshipView>> {
+  const partner = await requirePartnerStaff(caller, partnerId);
+  const at = now();
+  return listed(await listPartnerRelationships(partner.partnerId, { status: query.status, at, top: query.top, continuationToken: query.continuationToken }), at);
+}
+
+export async function partnerRelationship(caller: Caller, partnerId: string, relationshipId: string): Promise<RelationshipAnswer> {
+  return details(await partnerRecord(caller, partnerId, relationshipId));
+}
+
 /** Customer admin: remove every admin role; the relationship stays, downgraded in type (e.g. to reseller). */
-export async function removeRoles(caller: Caller, record: RelationshipRecord, ifMatch: string | undefined, invocationId: string): Promise<RelationshipRecord> {
+export async function removeRoles(caller: Caller, tenantId: string, relationshipId: string, ifMatch: string | undefined, invocationId: string): Promise<RelationshipAnswer> {
+  const record = await customerRecord(caller, tenantId, relationshipId);
   requireCustomerAdmin(caller);
-  return (await change(record, 'removeRoles', caller, ifMatch, invocationId)).after;
+  return details((await change(record, 'removeRoles', caller, ifMatch, invocationId)).after);
 }
 
 /** Customer admin: ask the partner to end the relationship (ending it is the partner's act). */
 export async function requestTermination(
   caller: Caller,
-  record: RelationshipRecord,
+  tenantId: string,
+  relationshipId: string,
   reason: string | undefined,
   ifMatch: string | undefined,
   invocationId: string,
-): Promise<RelationshipRecord> {
+): Promise<RelationshipAnswer> {
+  const record = await customerRecord(caller, tenantId, relationshipId);
   requireCustomerAdmin(caller);
   const { after } = await change(record, 'requestTermination', caller, ifMatch, invocationId, reason ? { reason } : {});
   const partner = await partnerProfileOf(after.partnerId, `relationship ${after.id}`);
@@ -190,16 +271,17 @@ export async function requestTermination(
       requestedAt: after.terminationRequestedAt!,
     },
   });
-  return after;
+  return details(after);
 }
 
 /** Partner staff: end the relationship; every admin who accepted into it is told. */
-export async function terminate(caller: Caller, record: RelationshipRecord, ifMatch: string | undefined, invocationId: string): Promise<RelationshipRecord> {
+export async function terminate(caller: Caller, partnerId: string, relationshipId: string, ifMatch: string | undefined, invocationId: string): Promise<RelationshipAnswer> {
+  const record = await partnerRecord(caller, partnerId, relationshipId);
   const { after } = await change(record, 'terminate', caller, ifMatch, invocationId);
   await emailCustomerAdmins(after, {
     jobId: `relationship-terminated:${after.id}`,
     template: 'relationshipTerminated',
     data: { relationshipId: after.id, partnerName: after.partnerName, customerTenantId: after.customerTenantId, terminatedAt: after.terminatedAt! },
   });
-  return after;
+  return details(after);
 }

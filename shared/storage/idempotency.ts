@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
 import { odata } from '@azure/data-tables';
-import type { HttpRequest } from '@azure/functions';
-import { z } from 'zod';
 import { now } from '../clock.js';
 import { idempotencyKeyCutoff, idempotencyKeyExpired } from '../domain/storage-retention.js';
-import { validate } from '../http/body.js';
 import { storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { storage } from './clients.js';
@@ -18,15 +15,6 @@ import { tableNames } from './names.js';
  * at the same moment, or after a failure halfway — end up at the same resource. The storage-cleanup
  * timer deletes claims after their retention (`idempotencyKeyRetentionMs`); a retry after that is a new request.
  */
-export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1–200 visible ASCII characters');
-
-const idempotencyKeyHeaderSchema = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
-
-/** The request's Idempotency-Key header, if it sent one (400 naming the header if malformed). */
-export function readIdempotencyKey(request: HttpRequest): string | undefined {
-  return validate(idempotencyKeyHeaderSchema, { 'Idempotency-Key': request.headers.get('idempotency-key') ?? undefined }, 'request')['Idempotency-Key'];
-}
-
 interface IdempotencyEntity {
   partitionKey: string;
   rowKey: string;

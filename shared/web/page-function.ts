@@ -1,6 +1,6 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../definitions.js';
-import { toProblemResponse } from '../http/handler.js';
+import { toProblemResponse, type Route } from '../http/handler.js';
 import { problemPage } from './page.js';
 
 export type PageHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -10,7 +10,7 @@ export type PageHandler = (request: HttpRequest, context: InvocationContext) => 
  * never in the OpenAPI document (it has no doc). Errors are answered as HTML pages, classified
  * and logged the same way as the API's problems.
  */
-export function pageFunction(definition: { name: string; route: string; methods?: HttpMethod[]; handler: PageHandler }): HttpFunctionDefinition {
+function pageFunction(definition: { name: string; route: string; methods?: HttpMethod[]; handler: PageHandler }): HttpFunctionDefinition {
   const { handler } = definition;
   return {
     kind: 'http',
@@ -26,4 +26,9 @@ export function pageFunction(definition: { name: string; route: string; methods?
       }
     },
   };
+}
+
+/** A feature's web pages, from its route table (every page is open to anyone: the browser signs in for the API). */
+export function pageFunctions(routes: readonly Route[]): HttpFunctionDefinition[] {
+  return routes.map(({ method, route, handler, name }) => pageFunction({ name, route, methods: [method].flat(), handler }));
 }

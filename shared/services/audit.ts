@@ -1,0 +1,26 @@
+import type { z } from 'zod';
+import { requireCustomerAdmin, requireTenant } from '../auth/caller.js';
+import { requirePartnerStaff } from '../auth/partner-staff.js';
+import type { Caller } from '../auth/token.js';
+import type { auditEventSchema } from '../domain/views.js';
+import type { Page } from '../http/paging.js';
+import { auditPartition, listAudit } from '../storage/audit-log.js';
+
+type AuditEventView = z.infer<typeof auditEventSchema>;
+interface PageQuery {
+  top: number;
+  continuationToken?: string | undefined;
+}
+
+/** The customer's audit log, newest first: for its Global or Billing administrators only. */
+export async function customerAuditLog(caller: Caller, tenantId: string, query: PageQuery): Promise<Page<AuditEventView>> {
+  requireTenant(caller, tenantId);
+  requireCustomerAdmin(caller);
+  return listAudit(auditPartition({ customerTenantId: caller.tenantId }), query.top, query.continuationToken);
+}
+
+/** The partner's audit log, newest first: for its staff only. */
+export async function partnerAuditLog(caller: Caller, partnerId: string, query: PageQuery): Promise<Page<AuditEventView>> {
+  const partner = await requirePartnerStaff(caller, partnerId);
+  return listAudit(auditPartition({ partnerId: partner.partnerId }), query.top, query.continuationToken);
+}

@@ -1,0 +1,60 @@
+import { requirePartnerStaff } from '../auth/partner-staff.js';
+import type { Caller } from '../auth/token.js';
+import { allowedLeadStatuses, canChangeLeadStatus, type LeadStatus } from '../domain/contact-requests.js';
+import type { LeadView } from '../domain/views.js';
+import { ifMatchRequired, requireIfMatch } from '../http/etag.js';
+import type { Page } from '../http/paging.js';
+import { AppError } from '../http/problem.js';
+import { listLeads, readLead, saveLeadStatus, type Lead } from '../storage/contact-requests.js';
+
+/**
+ * A partner's leads: the contact requests addressed to it, each with a status the partner moves
+ * along. Only staff of the partner's own tenant (from its directory entry) see them; to anyone
+ * else the partner's leads do not exist (404).
+ */
+
+const leadView = (lead: Lead & { etag: string }): LeadView => ({
+  id: lead.contactRequestId,
+  partnerId: lead.partnerId,
+  status: lead.status,
+  createdAt: lead.createdAt,
+  statusChangedAt: lead.statusChangedAt,
+  requester: lead.requester,
+  businessNeeds: lead.businessNeeds,
+  etag: lead.etag,
+});
+
+async function staffLead(caller: Caller, partnerId: string, id: string) {
+  const partner = await requirePartnerStaff(caller, partnerId);
+  const lead = await readLead(partner.partnerId, id);
+  if (!lead) throw new AppError('not-found', 'No such lead.');
+  return lead;
+}
+
+export async function partnerLeads(
+  caller: Caller,
+  partnerId: string,
+  query: { status?: LeadStatus | undefined; top: number; continuationToken?: string | undefined },
+): Promise<Page<LeadView>> {
+  const partner = await requirePartnerStaff(caller, partnerId);
+  const page = await listLeads(partner.partnerId, { status: query.status, top: query.top, continuationToken: query.continuationToken });
+  return { items: page.items.map(leadView), continuationToken: page.continuationToken };
+}
+
+export async function partnerLead(caller: Caller, partnerId: string, id: string): Promise<LeadView> {
+  return leadView(await staffLead(caller, partnerId, id));
+}
+
+/** Moves a lead to `status` over the version the partner read (`ifMatch`, required: 428 without, once the caller may know the lead exists). */
+export async function changeLeadStatus(caller: Caller, partnerId: string, id: string, status: LeadStatus, ifMatch: string | undefined): Promise<LeadView> {
+  const lead = await staffLead(caller, partnerId, id);
+  requireIfMatch(ifMatchRequired(ifMatch), lead.etag, 'The lead changed since you read it; read it again and retry.');
+  if (!canChangeLeadStatus(lead.status, status)) {
+    const allowed = allowedLeadStatuses(lead.status);
+    throw new AppError(
+      'conflict',
+      `A lead that is ${lead.status} cannot become ${status}${allowed.length > 0 ? `; it can become ${allowed.join(' or ')}` : '; its status is final'}.`,
+    );
+  }
+  return leadView(await saveLeadStatus(lead, status, lead.etag));
+}
