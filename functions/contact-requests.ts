@@ -1,8 +1,7 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { settings } from '../shared/config.js';
-import { clientAddress, contactRequestBodySchema, contactRequestIdSchema } from '../shared/domain/contact-requests.js';
-import { acceptedContactRequestSchema, contactRequestStatusSchema } from '../shared/domain/views.js';
+import { acceptedContactRequestSchema, clientAddress, contactRequestBodySchema, contactRequestIdSchema, contactRequestStatusSchema } from '../shared/domain/contact-requests.js';
 import { isBrowserFormPost, readBody, readParams } from '../shared/http/body.js';
 import { refuseCrossSitePost } from '../shared/http/cross-site.js';
 import { jsonWithViewEtag, notModified } from '../shared/http/etag.js';

@@ -1,9 +1,8 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/caller.js';
-import { directorySearchQuerySchema } from '../shared/domain/directory-search.js';
+import { directorySearchQuerySchema, directorySearchResultSchema } from '../shared/domain/directory-search.js';
 import { directoryEntryInputSchema, directoryEntrySchema, partnerIdSchema, publicProfileSchema, tenantChangeSchema } from '../shared/domain/directory.js';
-import { directorySearchResultSchema } from '../shared/domain/views.js';
 import { readBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';

@@ -1,9 +1,9 @@
 import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/caller.js';
-import { contactRequestIdSchema, leadStatusSchema } from '../shared/domain/contact-requests.js';
+import { contactRequestIdSchema, leadStatusSchema, leadViewSchema } from '../shared/domain/contact-requests.js';
 import { partnerIdSchema } from '../shared/domain/directory.js';
-import { leadViewSchema, pageSchema } from '../shared/domain/views.js';
+import { pageSchema } from '../shared/domain/views.js';
 import { readBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';

@@ -135,3 +135,41 @@ export function clientAddress(forwardedFor: string | null): string | undefined {
   const address = (bracketed?.[1] ?? v4WithPort?.[1] ?? last).toLowerCase();
   return /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address)?.[1] ?? address;
 }
+
+/** A lead: a contact request as the partner it was sent to sees it. */
+export const leadViewSchema = z.object({
+  id: z.string(),
+  partnerId: z.string(),
+  status: leadStatusSchema,
+  createdAt: z.string(),
+  statusChangedAt: z.string(),
+  requester: z.object({
+    name: z.string(),
+    email: z.string(),
+    phone: z.string().optional(),
+    company: z.string(),
+    country: z.string(),
+    organizationSize: z.string(),
+    industry: z.string().optional(),
+  }),
+  businessNeeds: z.string(),
+  etag: z.string(),
+});
+export type LeadView = z.infer<typeof leadViewSchema>;
+
+/** A contact request as the requester sees it once it is stored. */
+export const acceptedContactRequestSchema = z.object({
+  id: z.string(),
+  partners: z.array(z.object({ id: z.string(), displayName: z.string() })),
+});
+
+/** A recipient's email: `pending` until queued, then as the email queue function reports it. */
+export const deliverySchema = z.enum(['pending', 'queued', 'sending', 'sent', 'failed']);
+export const contactRequestStatusSchema = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  partners: z.array(z.object({ id: z.string(), displayName: z.string(), delivery: deliverySchema })),
+  confirmation: z.object({ delivery: deliverySchema }),
+  /** Present when sending kept failing and was given up. */
+  failure: z.string().optional(),
+});

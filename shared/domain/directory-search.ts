@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { decodeContinuation, encodeContinuation, topSchema } from '../http/paging.js';
-import { countrySchema, organizationSizes, organizationSizeSchema, type DirectoryEntry, type Location, type OrganizationSize } from './directory.js';
+import { countrySchema, organizationSizes, organizationSizeSchema, publicProfileSchema, type DirectoryEntry, type Location, type OrganizationSize } from './directory.js';
 
 /**
  * The in-memory search index of the directory: an inverted index over normalized words plus
@@ -416,3 +416,9 @@ class TopKeys {
     return Array.from(this.heap.subarray(0, this.length)).sort((a, b) => b - a);
   }
 }
+
+/** What a directory search answers: public profiles only, each with why it matched. */
+export const directorySearchResultSchema = z.object({
+  items: z.array(publicProfileSchema.extend({ reasons: z.array(matchReasonSchema) })),
+  continuationToken: z.string().nullable(),
+});

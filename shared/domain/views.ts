@@ -1,7 +1,4 @@
 import { z } from 'zod';
-import { leadStatusSchema } from './contact-requests.js';
-import { matchReasonSchema } from './directory-search.js';
-import { publicProfileSchema } from './directory.js';
 import { invitationStatuses } from './invitations.js';
 import { eligibilityReasons, relationshipStatuses, relationshipTypeSchema } from './relationships.js';
 
@@ -123,54 +120,11 @@ export const auditEventSchema = z.object({
 
 export const pageSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), continuationToken: z.string().nullable() });
 
-/** A lead: a contact request as the partner it was sent to sees it. */
-export const leadViewSchema = z.object({
-  id: z.string(),
-  partnerId: z.string(),
-  status: leadStatusSchema,
-  createdAt: z.string(),
-  statusChangedAt: z.string(),
-  requester: z.object({
-    name: z.string(),
-    email: z.string(),
-    phone: z.string().optional(),
-    company: z.string(),
-    country: z.string(),
-    organizationSize: z.string(),
-    industry: z.string().optional(),
-  }),
-  businessNeeds: z.string(),
-  etag: z.string(),
-});
-export type LeadView = z.infer<typeof leadViewSchema>;
-
 /** Form posts send booleans as text. */
 const booleanSchema = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 export const customerSettingsSchema = z.object({ mpsaPurchaseVisibility: booleanSchema }).strict();
 
 export const healthSchema = z.object({ status: z.literal('healthy'), checks: z.object({ tableStorage: z.literal('ok'), queueStorage: z.literal('ok') }) });
-
-export const directorySearchResultSchema = z.object({
-  items: z.array(publicProfileSchema.extend({ reasons: z.array(matchReasonSchema) })),
-  continuationToken: z.string().nullable(),
-});
-
-/** A contact request as the requester sees it once it is stored. */
-export const acceptedContactRequestSchema = z.object({
-  id: z.string(),
-  partners: z.array(z.object({ id: z.string(), displayName: z.string() })),
-});
-
-/** A recipient's email: `pending` until queued, then as the email queue function reports it. */
-export const deliverySchema = z.enum(['pending', 'queued', 'sending', 'sent', 'failed']);
-export const contactRequestStatusSchema = z.object({
-  id: z.string(),
-  createdAt: z.string(),
-  partners: z.array(z.object({ id: z.string(), displayName: z.string(), delivery: deliverySchema })),
-  confirmation: z.object({ delivery: deliverySchema }),
-  /** Present when sending kept failing and was given up. */
-  failure: z.string().optional(),
-});
 
 export const invitationAcceptedSchema = z.object({ invitationId: z.string(), status: z.literal('accepted'), relationship: relationshipViewSchema });
 export const invitationDeclinedSchema = z.object({ invitationId: z.string(), status: z.literal('declined') });

@@ -6,9 +6,11 @@ import {
   newContactRequestId,
   partnerEmailJobId,
   type ContactRequest,
+  type acceptedContactRequestSchema,
   type ContactRequestBody,
+  type contactRequestStatusSchema,
+  type deliverySchema,
 } from '../domain/contact-requests.js';
-import type { acceptedContactRequestSchema, contactRequestStatusSchema, deliverySchema } from '../domain/views.js';
 import { getEmailStatus } from '../email/status.js';
 import { AppError, type FieldError } from '../http/problem.js';
 import { createContactRequest, enqueueFanOut, readContactRequest } from '../storage/contact-requests.js';

@@ -1,7 +1,6 @@
 import { requirePartnerStaff } from '../auth/partner-staff.js';
 import type { Caller } from '../auth/token.js';
-import { allowedLeadStatuses, canChangeLeadStatus, type LeadStatus } from '../domain/contact-requests.js';
-import type { LeadView } from '../domain/views.js';
+import { allowedLeadStatuses, canChangeLeadStatus, type LeadStatus, type LeadView } from '../domain/contact-requests.js';
 import { ifMatchRequired, requireIfMatch } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { AppError } from '../http/problem.js';
