@@ -117,8 +117,7 @@ function searchForm(values: SearchValues, errors: FieldError[]): Html {
 </form>`;
 }
 
-function resultItem(hit: SearchHit): Html {
-  const e = hit;
+function resultItem(e: SearchHit): Html {
   const id = `partner-${e.id}`;
   return html`<li class="result">
   <div class="result-select">
@@ -131,8 +130,8 @@ function resultItem(hit: SearchHit): Html {
       ${e.services.length > 0 ? html`<p class="result-meta"><span class="meta-label">Services:</span> ${e.services.join(', ')}</p>` : ''}
       <p class="result-meta"><span class="meta-label">Locations:</span> ${e.locations.map(place).join('; ')}</p>
       ${
-        hit.reasons.length > 0
-          ? html`<div class="reasons"><span class="meta-label">Why it matched:</span><ul>${hit.reasons.map((r) => html`<li>${reasonText(r)}</li>`)}</ul></div>`
+        e.reasons.length > 0
+          ? html`<div class="reasons"><span class="meta-label">Why it matched:</span><ul>${e.reasons.map((r) => html`<li>${reasonText(r)}</li>`)}</ul></div>`
           : ''
       }
     </div>

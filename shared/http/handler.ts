@@ -120,7 +120,7 @@ export function httpFunction(definition: {
   };
 }
 
-/** One line of a feature's route table: method, route (under `api/`), who may call it, its handler and the function's name. */
+/** One line of a feature's route table: method, route (API routes get `api/` in front, pages none), who may call it, its handler and the function's name. */
 export interface Route<Name extends string = string> {
   /** A page and its HEAD may share a line. */
   method: HttpMethod | HttpMethod[];
