@@ -12,14 +12,9 @@ import { ifMatch, jsonWithViewEtag, notModified, viewEtag } from '../shared/http
 import { httpFunction } from '../shared/http/handler.js';
 import { pageQuerySchema } from '../shared/http/paging.js';
 import { AppError } from '../shared/http/problem.js';
-import {
-  acceptInvitation,
-  createInvitation,
-  declineInvitation,
-  partnerInvitationView,
-  reviewInvitation,
-  revokeInvitation,
-} from '../shared/services/invitations.js';
+import { createInvitation } from '../shared/services/invitation-create.js';
+import { acceptInvitation, declineInvitation, revokeInvitation } from '../shared/services/invitation-decide.js';
+import { partnerInvitationView, reviewInvitation } from '../shared/services/invitation-views.js';
 import { relationshipView } from '../shared/services/relationships.js';
 import { readIdempotencyKey } from '../shared/storage/idempotency.js';
 import { getInvitation, listInvitations } from '../shared/storage/invitations.js';

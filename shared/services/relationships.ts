@@ -21,15 +21,11 @@ import type { RelationshipView } from '../domain/views.js';
 import type { AgreementAcceptance } from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
 import { partnerProfileOf } from '../storage/partner-profiles.js';
-import { addPartnerPointer, replaceRelationship, type CustomerContact, type HistoryEntry, type RelationshipRecord } from '../storage/relationships.js';
+import { addPartnerPointer, replaceRelationship, type HistoryEntry, type RelationshipRecord } from '../storage/relationships.js';
 
 export type { RelationshipView };
 
 export const currentStatus = (r: RelationshipRecord, at: Date): RelationshipStatus => relationshipStatus(r.status, grantOf(r), at);
-
-/** The contacts with one more admin who accepted; an address already there is not added twice. */
-export const withContact = (contacts: CustomerContact[], contact: CustomerContact): CustomerContact[] =>
-  contacts.some((c) => c.email.toLowerCase() === contact.email.toLowerCase()) ? contacts : [...contacts, contact];
 
 /**
  * Emails every admin who accepted into the relationship, each a job of its own (`<jobId>:<n>`), so
