@@ -45,7 +45,10 @@ async function chosenPartners(ids: string[]): Promise<{ id: string; displayName:
 async function enforceRateLimits(email: string, address: string, log: Log): Promise<void> {
   const limits = contactRequestRateLimits(email, address);
   const decisions = await consumeRateLimits(limits);
-  const refused = decisions.flatMap((d, i) => (d.allowed ? [] : [{ which: limits[i]!.which, retryAfter: d.retryAfterSeconds }]));
+  const refused = limits.flatMap((limit, i) => {
+    const decision = decisions[i]; // one per limit, in order
+    return decision?.allowed === false ? [{ which: limit.which, retryAfter: decision.retryAfterSeconds }] : [];
+  });
   if (refused.length === 0) return;
   log.warn(`contact request refused: too many from this ${refused.map((r) => r.which).join(' and ')}`);
   const retryAfter = Math.max(...refused.map((r) => r.retryAfter));
