@@ -11,13 +11,11 @@ import { isBrowserFormPost, readBody, readParams, readQuery } from '../shared/ht
 import { ifMatch, jsonWithViewEtag, notModified, viewEtag } from '../shared/http/etag.js';
 import { httpFunction } from '../shared/http/handler.js';
 import { pageQuerySchema } from '../shared/http/paging.js';
-import { AppError } from '../shared/http/problem.js';
 import { createInvitation } from '../shared/services/invitation-create.js';
 import { acceptInvitation, declineInvitation, revokeInvitation } from '../shared/services/invitation-decide.js';
-import { partnerInvitationView, reviewInvitation } from '../shared/services/invitation-views.js';
+import { getPartnerInvitation, listPartnerInvitations, reviewInvitation } from '../shared/services/invitation-views.js';
 import { relationshipView } from '../shared/services/relationships.js';
 import { readIdempotencyKey } from '../shared/storage/idempotency.js';
-import { getInvitation, listInvitations } from '../shared/storage/invitations.js';
 import { acceptAgreementBody } from './agreements.js';
 
 const partnerParams = z.object({ partnerId: z.string() });
@@ -44,13 +42,11 @@ function formAnswer(request: HttpRequest, id: string, result: string, json: Http
   return json;
 }
 
-async function partnerInvitation(request: HttpRequest) {
+async function partnerInvitationRequest(request: HttpRequest) {
   const { partnerId, invitationId } = readParams(request, invitationParams);
   const caller = await authenticate(request);
   const partner = await requirePartnerStaff(caller, partnerId);
-  const record = await getInvitation(partner.partnerId, invitationId);
-  if (!record) throw new AppError('not-found', 'No such invitation.');
-  return { caller, record };
+  return { caller, partnerId: partner.partnerId, id: invitationId };
 }
 
 export const invitationFunctions: FunctionDefinition[] = [
@@ -77,12 +73,11 @@ export const invitationFunctions: FunctionDefinition[] = [
       const partner = await requirePartnerStaff(caller, partnerId);
       const idempotencyKey = readIdempotencyKey(request);
       const body = await readBody(request, createInvitationSchema);
-      const { invitation, replay } = await createInvitation({ partner, caller, request: body, idempotencyKey, invocationId: context.invocationId });
-      const view = partnerInvitationView(invitation, now());
+      const { invitation, etag, replay } = await createInvitation({ partner, caller, request: body, idempotencyKey, invocationId: context.invocationId });
       return {
         status: 201,
-        headers: { Location: invitationUrl(partner.partnerId, invitation.id), ETag: viewEtag(view, invitation.etag), ...(replay ? { 'Idempotency-Replayed': 'true' } : {}) },
-        jsonBody: view,
+        headers: { Location: invitationUrl(partner.partnerId, invitation.id), ETag: viewEtag(invitation, etag), ...(replay ? { 'Idempotency-Replayed': 'true' } : {}) },
+        jsonBody: invitation,
       };
     },
   }),
@@ -103,9 +98,8 @@ export const invitationFunctions: FunctionDefinition[] = [
       const caller = await authenticate(request);
       const partner = await requirePartnerStaff(caller, partnerId);
       const query = readQuery(request, listInvitationsQuery);
-      const at = now();
-      const page = await listInvitations(partner.partnerId, { status: query.status, at, top: query.top, continuationToken: query.continuationToken });
-      return { status: 200, jsonBody: { items: page.items.map((r) => partnerInvitationView(r, at)), continuationToken: page.continuationToken } };
+      const page = await listPartnerInvitations(partner.partnerId, { status: query.status, top: query.top, continuationToken: query.continuationToken });
+      return { status: 200, jsonBody: page };
     },
   }),
   httpFunction({
@@ -114,8 +108,9 @@ export const invitationFunctions: FunctionDefinition[] = [
     methods: ['GET'],
     doc: { summary: 'One of the partner’s invitations (partner staff).', tags: ['invitations'], audience: 'partner', params: invitationParams, responses: { 200: { description: 'The invitation', schema: partnerInvitationViewSchema }, 304: notModified, 404: { description: 'No such invitation' } } },
     handler: async (request) => {
-      const { record } = await partnerInvitation(request);
-      return { status: 200, ...jsonWithViewEtag(partnerInvitationView(record, now()), record.etag) };
+      const { partnerId, id } = await partnerInvitationRequest(request);
+      const { invitation, etag } = await getPartnerInvitation(partnerId, id);
+      return { status: 200, ...jsonWithViewEtag(invitation, etag) };
     },
   }),
   httpFunction({
@@ -130,9 +125,9 @@ export const invitationFunctions: FunctionDefinition[] = [
       responses: { 200: { description: 'The revoked invitation', schema: partnerInvitationViewSchema }, 409: { description: '`already-decided`: already accepted, declined or revoked' }, 410: { description: 'Expired' } },
     },
     handler: async (request, context) => {
-      const { caller, record } = await partnerInvitation(request);
-      const revoked = await revokeInvitation(caller, record, ifMatch(request, false), context.invocationId);
-      return { status: 200, ...jsonWithViewEtag(partnerInvitationView(revoked, now()), revoked.etag) };
+      const target = await partnerInvitationRequest(request);
+      const { invitation, etag } = await revokeInvitation({ ...target, ifMatch: ifMatch(request, false), invocationId: context.invocationId });
+      return { status: 200, ...jsonWithViewEtag(invitation, etag) };
     },
   }),
   httpFunction({

@@ -14,7 +14,7 @@ import { getInvitation, markInvitation, replaceInvitation, type AcceptedInvitati
 import type { RelationshipRecord } from '../storage/relationships.js';
 import { requireCurrentAgreement } from './agreements.js';
 import { showCreatedToCustomer } from './invitation-create.js';
-import { invitationForCustomer, partnerOf } from './invitation-views.js';
+import { invitationForCustomer, partnerInvitation, partnerInvitationAnswer, partnerOf, type PartnerInvitationView } from './invitation-views.js';
 import { joinRelationship, type RelationshipJoin } from './relationship-join.js';
 import { snapshot } from './relationships.js';
 
@@ -168,8 +168,16 @@ async function finishDecision(inv: DecidedInvitation | AcceptedInvitation, invoc
   return markInvitation(inv, { completedAt: now().toISOString() });
 }
 
-export async function revokeInvitation(caller: Caller, record: InvitationRecord, ifMatch: string | undefined, invocationId: string): Promise<InvitationRecord> {
-  return finishDecision(await decide(record, 'revoke', caller, ifMatch, invocationId, (r, decision) => ({ ...r, ...decision, status: 'revoked' as const })), invocationId);
+export async function revokeInvitation(input: {
+  caller: Caller;
+  partnerId: string;
+  id: string;
+  ifMatch: string | undefined;
+  invocationId: string;
+}): Promise<{ invitation: PartnerInvitationView; etag: string }> {
+  const record = await partnerInvitation(input.partnerId, input.id);
+  const revoked = await decide(record, 'revoke', input.caller, input.ifMatch, input.invocationId, (r, decision) => ({ ...r, ...decision, status: 'revoked' as const }));
+  return partnerInvitationAnswer(await finishDecision(revoked, input.invocationId));
 }
 
 /**

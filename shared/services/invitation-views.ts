@@ -11,7 +11,9 @@ import { typeDescription } from '../domain/relationships.js';
 import type { acceptancePageSchema, partnerInvitationViewSchema } from '../domain/views.js';
 import { AppError } from '../http/problem.js';
 import { hashedKey } from '../storage/hashed-key.js';
-import { findInvitation, type InvitationRecord } from '../storage/invitations.js';
+import type { InvitationStatus } from '../domain/invitations.js';
+import type { Page } from '../http/paging.js';
+import { findInvitation, getInvitation, listInvitations, type InvitationRecord } from '../storage/invitations.js';
 import { partnerProfileOf, type PartnerProfile } from '../storage/partner-profiles.js';
 
 export type PartnerInvitationView = z.infer<typeof partnerInvitationViewSchema>;
@@ -37,6 +39,30 @@ export function partnerInvitationView(r: InvitationRecord, at: Date): PartnerInv
     decidedAt: r.status === 'pending' ? null : r.decidedAt,
     relationshipId: (r.status === 'accepted' ? r.relationshipId : undefined) ?? null,
   };
+}
+
+/** The partner's view of an invitation with the ETag to decide it under. */
+export const partnerInvitationAnswer = (r: InvitationRecord) => ({ invitation: partnerInvitationView(r, now()), etag: r.etag });
+
+/** One of the partner's invitations; 404 when it has none by this id. */
+export async function partnerInvitation(partnerId: string, id: string): Promise<InvitationRecord> {
+  const record = await getInvitation(partnerId, id);
+  if (!record) throw new AppError('not-found', 'No such invitation.');
+  return record;
+}
+
+export async function getPartnerInvitation(partnerId: string, id: string): Promise<{ invitation: PartnerInvitationView; etag: string }> {
+  return partnerInvitationAnswer(await partnerInvitation(partnerId, id));
+}
+
+/** A page of the partner's invitations, optionally by status (expired derived from now). */
+export async function listPartnerInvitations(
+  partnerId: string,
+  query: { status: InvitationStatus | undefined; top: number; continuationToken: string | undefined },
+): Promise<Page<PartnerInvitationView>> {
+  const at = now();
+  const page = await listInvitations(partnerId, { ...query, at });
+  return { items: page.items.map((r) => partnerInvitationView(r, at)), continuationToken: page.continuationToken };
 }
 
 function acceptancePage(r: InvitationRecord, partner: PartnerProfile, caller: Caller, at: Date): AcceptancePage {
