@@ -58,7 +58,7 @@ const acceptedSchema = invitationBase.extend({
 });
 
 /** An invitation's lifecycle: pending, then decided (declined or revoked) or accepted. */
-export const invitationRecordSchema = z.discriminatedUnion('status', [pendingSchema, declinedSchema, revokedSchema, acceptedSchema]);
+const invitationRecordSchema = z.discriminatedUnion('status', [pendingSchema, declinedSchema, revokedSchema, acceptedSchema]);
 export type InvitationRecord = z.infer<typeof invitationRecordSchema>;
 export type PendingInvitation = z.infer<typeof pendingSchema>;
 export type DecidedInvitation = z.infer<typeof declinedSchema> | z.infer<typeof revokedSchema>;
