@@ -6,13 +6,12 @@ import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { settings } from '../config.js';
 import { describeRoles } from '../domain/admin-roles.js';
-import { invitationStatus } from '../domain/invitations.js';
+import { invitationStatus, type InvitationStatus } from '../domain/invitations.js';
 import { typeDescription } from '../domain/relationships.js';
 import type { acceptancePageSchema, partnerInvitationViewSchema } from '../domain/views.js';
+import type { Page } from '../http/paging.js';
 import { AppError } from '../http/problem.js';
 import { hashedKey } from '../storage/hashed-key.js';
-import type { InvitationStatus } from '../domain/invitations.js';
-import type { Page } from '../http/paging.js';
 import { findInvitation, getInvitation, listInvitations, type InvitationRecord } from '../storage/invitations.js';
 import { partnerProfileOf, type PartnerProfile } from '../storage/partner-profiles.js';
 
