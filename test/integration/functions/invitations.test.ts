@@ -9,6 +9,7 @@ import {
   partnerInvitationViewSchema,
   relationshipViewSchema,
 } from '../../../shared/domain/views.js';
+import { newestFirstRowKey } from '../../../shared/storage/keys.js';
 import { tableNames } from '../../../shared/storage/names.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
@@ -493,7 +494,7 @@ describe('an invitation whose stored record does not fit its stage', () => {
   it('answers 500 problem+json and logs which record and fields, not their values: never a half-read invitation', async () => {
     const { invitation } = await invite({ customerTenantId: customerB, customerAdminEmail: 'hand-edited@c2.test', relationshipType: 'reseller' });
     // Accepted by hand: no one who decided, no time, no agreement version.
-    await t.storage.table(tableNames.invitations).updateEntity({ partitionKey: partner.id, rowKey: invitation.id, status: 'accepted' }, 'Merge');
+    await t.storage.table(tableNames.invitations).updateEntity({ partitionKey: partner.id, rowKey: newestFirstRowKey(invitation.id), status: 'accepted' }, 'Merge');
     const response = await t.fetch(`${invitationsPath()}/${invitation.id}`, { token: await partnerToken() });
     expect(response.status).toBe(500);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
