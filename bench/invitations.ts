@@ -18,7 +18,7 @@ import { httpCall } from './load.js';
 
 /**
  * Invitations and relationships through the local host, each beside the raw SDK operations it
- * performs (listed in README "Performance" and checked against shared/services/invitations.ts).
+ * performs (listed in README "Performance" and checked against shared/services/invitation-decide.ts).
  * The floors write copies of entities the service wrote, so both sides move the same bytes.
  */
 
@@ -56,11 +56,6 @@ async function stockOfInvitations(host: BenchHost, partner: DirectoryEntry, coun
             createdAt: at.toISOString(),
             createdBy: { tenantId: partner.tenantId, objectId: randomUUID(), name: 'Bench Partner Staff', email: undefined },
             emailQueuedAt: at.toISOString(),
-            decidedAt: undefined,
-            decidedBy: undefined,
-            agreementVersion: undefined,
-            relationshipId: undefined,
-            completedAt: undefined,
           });
           return { id, code, tenantId, token: await host.token('global-admin', tenantId, { email: `admin@${tenantId.slice(0, 8)}.example` }) };
         }),
@@ -165,7 +160,7 @@ export async function invitationAccept(host: BenchHost, partner: DirectoryEntry)
   const auditRows: Record<string, unknown>[] = [];
   for await (const e of audit.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${`customer:${probe!.tenantId}`}` } })) auditRows.push(strip(e));
   if (auditRows.length !== 3) throw new Error(`expected 3 audit events of an accept, found ${auditRows.length}`);
-  // The email job an accept queues (as shared/services/invitations.ts builds it).
+  // The email job an accept queues (as shared/services/invitation-decide.ts builds it).
   const acceptedEmail = {
     template: 'invitationAccepted',
     to: [{ address: partner.contactEmail, displayName: partner.displayName }],

@@ -17,10 +17,10 @@ import {
   partnerInvitations,
   revokePartnerInvitation,
 } from '../shared/services/invitation-answers.js';
-import { reviewInvitation } from '../shared/services/invitations.js';
+import { reviewInvitation } from '../shared/services/invitation-views.js';
 import { acceptAgreementBody } from './agreements.js';
 
-/** Invitations: partners invite customers, whose admins accept or decline them (shared/services/invitations.ts). */
+/** Invitations: partners invite customers, whose admins accept or decline them (shared/services/invitation-*.ts). */
 const routes = [
   route('POST', 'partners/{partnerId}/invitations', 'partner', createInvitation, 'invitations-create'),
   route('GET', 'partners/{partnerId}/invitations', 'partner', listInvitations, 'invitations-list'),

@@ -1,12 +1,9 @@
+import { z } from 'zod';
 import type { Caller } from '../auth/token.js';
 
 /** Who did something: from the verified token, never from the request body. */
-export interface Actor {
-  tenantId: string;
-  objectId: string;
-  name: string | undefined;
-  email: string | undefined;
-}
+export const actorSchema = z.object({ tenantId: z.string(), objectId: z.string(), name: z.string().optional(), email: z.string().optional() });
+export type Actor = z.infer<typeof actorSchema>;
 
 export function actorOf(caller: Caller): Actor {
   return { tenantId: caller.tenantId, objectId: caller.objectId, name: caller.name, email: caller.email };

@@ -59,6 +59,16 @@ export function invitationTransition(from: InvitationStatus, action: InvitationA
   return { ok: false, problem: 'already-decided', reason: `The invitation was already ${from}.` };
 }
 
+/**
+ * A decision whose follow-up work (relationship, agreement, audit, email) is still unfinished this
+ * long after it was made, or a created invitation whose email is still unqueued, is taken to have
+ * crashed, and the next call on the invitation finishes it. Younger ones are left alone: their own
+ * request is most likely still working on them.
+ */
+const unfinishedAfterMs = 60_000;
+
+export const leftUnfinished = (since: string | undefined, at: Date): boolean => since === undefined || at.getTime() - Date.parse(since) >= unfinishedAfterMs;
+
 export function invitationExpiresAt(createdAt: Date, expiresInDays: number): string {
   return new Date(createdAt.getTime() + expiresInDays * dayMs).toISOString();
 }

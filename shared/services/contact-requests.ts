@@ -15,8 +15,8 @@ import { getEmailStatus } from '../email/status.js';
 import { AppError, type FieldError } from '../http/problem.js';
 import { createContactRequest, enqueueFanOut, readContactRequest } from '../storage/contact-requests.js';
 import { directoryIndex } from '../storage/directory.js';
-import { findIdempotencyKey, requestFingerprint, reserveIdempotencyKey } from '../storage/idempotency.js';
 import { consumeRateLimits } from '../storage/rate-limit.js';
+import { idempotentCreate } from './idempotent-create.js';
 
 export interface ContactRequestSubmission {
   body: ContactRequestBody;
@@ -50,7 +50,10 @@ async function chosenPartners(ids: string[]): Promise<{ id: string; displayName:
 async function enforceRateLimits(email: string, address: string, log: Log): Promise<void> {
   const limits = contactRequestRateLimits(email, address);
   const decisions = await consumeRateLimits(limits);
-  const refused = decisions.flatMap((d, i) => (d.allowed ? [] : [{ which: limits[i]!.which, retryAfter: d.retryAfterSeconds }]));
+  const refused = limits.flatMap((limit, i) => {
+    const decision = decisions[i]; // one per limit, in order
+    return decision?.allowed === false ? [{ which: limit.which, retryAfter: decision.retryAfterSeconds }] : [];
+  });
   if (refused.length === 0) return;
   log.warn(`contact request refused: too many from this ${refused.map((r) => r.which).join(' and ')}`);
   const retryAfter = Math.max(...refused.map((r) => r.retryAfter));
@@ -78,49 +81,37 @@ function newRecord(id: string, body: ContactRequestBody, partners: { id: string;
   };
 }
 
-/** A retry of a request that was stored (no rate limit: it is the same request). */
-async function replay(earlierId: string): Promise<SubmittedContactRequest | undefined> {
-  const earlier = await readContactRequest(earlierId);
-  if (!earlier) return undefined;
-  // The fan-out may not have been queued if the first try failed after storing; it is idempotent, so queue it again.
-  if (earlier.request.partners.some((p) => p.state === 'pending') || earlier.request.confirmation.state === 'pending') await enqueueFanOut(earlierId);
-  return { request: earlier.request, replay: true };
+/** A retry of a request that was stored: its fan-out may not have been queued if the first try failed after storing; it is idempotent, so queue it again. */
+async function completeFanOut(earlier: ContactRequest): Promise<ContactRequest> {
+  if (earlier.partners.some((p) => p.state === 'pending') || earlier.confirmation.state === 'pending') await enqueueFanOut(earlier.id);
+  return earlier;
 }
 
 /**
- * Stores a contact request to its partners and queues its fan-out, within the rate limits. With an
- * Idempotency-Key, a retry of the same body answers the request the first try stored.
+ * Stores a contact request to its partners and queues its fan-out, within the rate limits (a
+ * retry with the same Idempotency-Key and body is the same request, so no limit counts it again).
  */
 export async function submitContactRequest({ body, clientAddress, idempotencyKey }: ContactRequestSubmission, log: Log): Promise<SubmittedContactRequest> {
   // Bots fill every field; people never see this one. Say nothing about why.
   if (body.website) throw new AppError('validation', 'The request could not be accepted.');
   const partners = await chosenPartners(body.partnerIds);
-
-  let id = newContactRequestId();
-  const fingerprint = requestFingerprint(body);
-  if (idempotencyKey !== undefined) {
-    // Looked up before the rate limits and reserved only after them: a refused request leaves no claim behind.
-    const earlierId = await findIdempotencyKey('contact-requests', idempotencyKey, fingerprint);
-    const answer = earlierId === undefined ? undefined : await replay(earlierId);
-    if (answer) return answer;
-  }
-  await enforceRateLimits(body.email, clientAddress, log);
-  if (idempotencyKey !== undefined) {
-    const reserved = await reserveIdempotencyKey('contact-requests', idempotencyKey, fingerprint, id);
-    id = reserved.id;
-    const answer = reserved.replay ? await replay(id) : undefined;
-    if (answer) return answer;
-  }
-  const record = newRecord(id, body, partners);
-  if (!(await createContactRequest(record))) {
-    // The same Idempotency-Key raced us: the other request stored it first.
-    const stored = await readContactRequest(id);
-    if (!stored) throw new Error(`contact request ${id} exists and cannot be read`);
-    return { request: stored.request, replay: true };
-  }
-  await enqueueFanOut(id);
-  log.log(`contact request ${id} stored for ${partners.length} partner(s)`);
-  return { request: record, replay: false };
+  const { value: request, replay } = await idempotentCreate({
+    scope: 'contact-requests',
+    idempotencyKey,
+    body,
+    newId: newContactRequestId,
+    read: async (id) => (await readContactRequest(id))?.request,
+    complete: completeFanOut,
+    admit: () => enforceRateLimits(body.email, clientAddress, log),
+    create: async (id) => {
+      const record = newRecord(id, body, partners);
+      if (!(await createContactRequest(record))) return undefined;
+      await enqueueFanOut(id);
+      log.log(`contact request ${id} stored for ${partners.length} partner(s)`);
+      return record;
+    },
+  });
+  return { request, replay };
 }
 
 type AcceptedContactRequest = z.infer<typeof acceptedContactRequestSchema>;

@@ -30,7 +30,6 @@ import {
   listCustomerRelationships,
   listPartnerRelationships,
   replaceRelationship,
-  type CustomerContact,
   type HistoryEntry,
   type RelationshipRecord,
 } from '../storage/relationships.js';
@@ -38,10 +37,6 @@ import {
 export type { RelationshipView };
 
 export const currentStatus = (r: RelationshipRecord, at: Date): RelationshipStatus => relationshipStatus(r.status, grantOf(r), at);
-
-/** The contacts with one more admin who accepted; an address already there is not added twice. */
-export const withContact = (contacts: CustomerContact[], contact: CustomerContact): CustomerContact[] =>
-  contacts.some((c) => c.email.toLowerCase() === contact.email.toLowerCase()) ? contacts : [...contacts, contact];
 
 /**
  * Emails every admin who accepted into the relationship, each a job of its own (`<jobId>:<n>`), so

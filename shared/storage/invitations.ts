@@ -1,51 +1,77 @@
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
-import type { Actor } from '../domain/audit.js';
-import type { InvitationStatus, StoredInvitationStatus } from '../domain/invitations.js';
-import type { RelationshipType } from '../domain/relationships.js';
+import { actorSchema } from '../domain/audit.js';
+import type { InvitationStatus } from '../domain/invitations.js';
+import { relationshipTypeSchema } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
-import { etagOf, fromColumns, readEntity, readPage, toColumns } from './entities.js';
+import { etagOf, parseColumns, readEntity, readPage, toColumns } from './entities.js';
 import { newestFirstRowKey } from './keys.js';
 import { tableNames } from './names.js';
 
-export interface InvitationRecord {
-  id: string;
-  partnerId: string;
+const optional = z.string().optional();
+
+/** What every invitation holds, whatever its stage. */
+const invitationBase = z.object({
+  id: z.string(),
+  partnerId: z.string(),
   /** Name of the partner when it invited (the email and the acceptance page show it). */
-  partnerName: string;
+  partnerName: z.string(),
   /** Set at creation for a tenant invitation; for a domain invitation, when the customer decides. */
-  customerTenantId: string | undefined;
-  customerDomain: string | undefined;
-  customerAdminEmail: string;
-  relationshipType: RelationshipType;
-  roles: string[];
-  message: string | undefined;
-  duration: string | undefined;
-  autoExtend: string | undefined;
-  expiresAt: string;
+  customerTenantId: optional,
+  customerDomain: optional,
+  customerAdminEmail: z.string(),
+  relationshipType: relationshipTypeSchema,
+  roles: z.array(z.string()),
+  message: optional,
+  duration: optional,
+  autoExtend: optional,
+  expiresAt: z.string(),
   /** SHA-256 of the code in the email link; the code itself is never stored. */
-  codeHash: string;
-  status: StoredInvitationStatus;
-  createdAt: string;
-  createdBy: Actor;
-  emailQueuedAt: string | undefined;
-  decidedAt: string | undefined;
-  decidedBy: Actor | undefined;
-  agreementVersion: string | undefined;
-  relationshipId: string | undefined;
+  codeHash: z.string(),
+  createdAt: z.string(),
+  createdBy: actorSchema,
+  emailQueuedAt: optional,
+  etag: z.string(),
+});
+
+/** Who decided and when: present on every invitation past pending. */
+const decision = {
+  decidedAt: z.string(),
+  decidedBy: actorSchema,
   /** When everything that follows the decision (relationship, agreement, audit, email) was done. */
-  completedAt: string | undefined;
-  etag: string;
-}
+  completedAt: optional,
+};
+
+const pendingSchema = invitationBase.extend({ status: z.literal('pending') });
+/** A decline names the tenant that declined (for a domain invitation, first known then). */
+const declinedSchema = invitationBase.extend({ status: z.literal('declined'), customerTenantId: z.string(), ...decision });
+const revokedSchema = invitationBase.extend({ status: z.literal('revoked'), ...decision });
+const acceptedSchema = invitationBase.extend({
+  status: z.literal('accepted'),
+  customerTenantId: z.string(),
+  ...decision,
+  agreementVersion: z.string(),
+  /** Set once the relationship the acceptance made or joined is recorded. */
+  relationshipId: optional,
+});
+
+/** An invitation's lifecycle: pending, then decided (declined or revoked) or accepted. */
+const invitationRecordSchema = z.discriminatedUnion('status', [pendingSchema, declinedSchema, revokedSchema, acceptedSchema]);
+export type InvitationRecord = z.infer<typeof invitationRecordSchema>;
+export type PendingInvitation = z.infer<typeof pendingSchema>;
+export type DecidedInvitation = z.infer<typeof declinedSchema> | z.infer<typeof revokedSchema>;
+export type AcceptedInvitation = z.infer<typeof acceptedSchema>;
+/** A record as written: storage gives it its ETag. */
+export type NewInvitation = Omit<PendingInvitation, 'etag'>;
 
 const jsonFields = ['roles', 'createdBy', 'decidedBy'] as const;
 
 /** Invitation ids are UUIDs version 7 (creation time first), so a partner's partition lists newest first. */
 const keysOf = (record: Pick<InvitationRecord, 'partnerId' | 'id'>) => ({ partitionKey: record.partnerId, rowKey: newestFirstRowKey(record.id) });
-const toEntity = (record: Omit<InvitationRecord, 'etag'>) => toColumns(keysOf(record), record, jsonFields);
-const fromEntity = (entity: Record<string, unknown>) => fromColumns(entity, jsonFields) as unknown as InvitationRecord;
+const toEntity = (record: Pick<InvitationRecord, 'partnerId' | 'id'>) => toColumns(keysOf(record), record, jsonFields);
+const fromEntity = (entity: Record<string, unknown>) => parseColumns(invitationRecordSchema, entity, jsonFields, `invitation ${String(entity['id'] ?? entity['rowKey'])}`);
 
 async function tables() {
   const s = await storage();
@@ -53,7 +79,7 @@ async function tables() {
 }
 
 /** Writes the id → partner index, then the invitation; its ETag, or undefined when one with this id exists. */
-export async function insertInvitation(record: Omit<InvitationRecord, 'etag'>): Promise<string | undefined> {
+export async function insertInvitation(record: NewInvitation): Promise<string | undefined> {
   const t = await tables();
   await t.index.upsertEntity({ partitionKey: record.id, rowKey: '', partnerId: record.partnerId }, 'Replace');
   try {
@@ -70,7 +96,7 @@ export async function insertInvitation(record: Omit<InvitationRecord, 'etag'>): 
  * in between, the fields are merged into whatever is there (a merge of only these fields cannot
  * undo a status change) and the invitation is read again, so the answer is never a stale version.
  */
-export async function markInvitation(record: InvitationRecord, changes: Pick<Partial<InvitationRecord>, 'emailQueuedAt' | 'completedAt' | 'relationshipId'>): Promise<InvitationRecord> {
+export async function markInvitation(record: InvitationRecord, changes: { emailQueuedAt?: string; completedAt?: string; relationshipId?: string }): Promise<InvitationRecord> {
   const t = await tables();
   const entity = { ...keysOf(record), ...changes };
   try {
@@ -102,10 +128,9 @@ export async function findInvitation(id: string): Promise<InvitationRecord | und
   return pointer && getInvitation(pointer.partnerId, id);
 }
 
-/** Merges `changes` if the invitation still has `etag` (storage answers 412 otherwise); returns the new record. */
-export async function updateInvitation(record: InvitationRecord, changes: Partial<Omit<InvitationRecord, 'id' | 'partnerId' | 'etag'>>, etag: string): Promise<InvitationRecord> {
+/** Writes `next` in place of the invitation if it still has `etag` (storage answers 412 otherwise); returns it with its new ETag. */
+export async function replaceInvitation<R extends InvitationRecord>(next: R, etag: string): Promise<R> {
   const t = await tables();
-  const next = { ...record, ...changes };
   const { etag: _old, ...rest } = next;
   const result = await t.invitations.updateEntity(toEntity(rest), 'Replace', { etag });
   return { ...next, etag: etagOf(result) };

@@ -9,6 +9,7 @@ import {
   partnerInvitationViewSchema,
   relationshipViewSchema,
 } from '../../../shared/domain/views.js';
+import { newestFirstRowKey } from '../../../shared/storage/keys.js';
 import { tableNames } from '../../../shared/storage/names.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
@@ -486,5 +487,21 @@ describe('a merged relationship has every admin who accepted into it', () => {
     await emailFor(t, told);
     await eventually(async () => ((await addressesOf(told)).length >= 2 ? true : undefined), 10_000, 'both termination emails');
     expect(await addressesOf(told)).toEqual(['ada@c4.test', 'bill@c4.test']);
+  });
+});
+
+describe('an invitation whose stored record does not fit its stage', () => {
+  it('answers 500 problem+json and logs which record and fields, not their values: never a half-read invitation', async () => {
+    const { invitation } = await invite({ customerTenantId: customerB, customerAdminEmail: 'hand-edited@c2.test', relationshipType: 'reseller' });
+    // Accepted by hand: no one who decided, no time, no agreement version.
+    await t.storage.table(tableNames.invitations).updateEntity({ partitionKey: partner.id, rowKey: newestFirstRowKey(invitation.id), status: 'accepted' }, 'Merge');
+    const response = await t.fetch(`${invitationsPath()}/${invitation.id}`, { token: await partnerToken() });
+    expect(response.status).toBe(500);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await response.json()).toMatchObject({ type: 'urn:problem-type:partner-relationships:internal' });
+    const logged = t.logs.find((line) => line.includes(`stored invitation ${invitation.id} is not valid`));
+    expect(logged).toMatch(/decidedAt/);
+    expect(logged).toMatch(/agreementVersion/);
+    expect(logged).not.toContain('hand-edited@c2.test');
   });
 });

@@ -1,0 +1,226 @@
+import { requireCustomerAdmin } from '../auth/caller.js';
+import type { Caller } from '../auth/token.js';
+import { now } from '../clock.js';
+import { settings } from '../config.js';
+import { describeRoles } from '../domain/admin-roles.js';
+import { actorDisplayName, actorOf, auditActor, type Actor } from '../domain/audit.js';
+import { invitationStatus, invitationTransition, leftUnfinished, type InvitationAction } from '../domain/invitations.js';
+import { enqueueEmail } from '../email/jobs.js';
+import { anyVersion, requireIfMatch, storageStatus } from '../http/etag.js';
+import { AppError } from '../http/problem.js';
+import { recordAcceptance } from '../storage/agreements.js';
+import { writeAudit } from '../storage/audit-log.js';
+import { getInvitation, markInvitation, replaceInvitation, type AcceptedInvitation, type DecidedInvitation, type InvitationRecord } from '../storage/invitations.js';
+import type { RelationshipRecord } from '../storage/relationships.js';
+import { requireCurrentAgreement } from './agreements.js';
+import { showCreatedToCustomer } from './invitation-create.js';
+import { invitationForCustomer, partnerInvitation, partnerInvitationAnswer, partnerOf, type PartnerInvitationView } from './invitation-views.js';
+import { joinRelationship, type RelationshipJoin } from './relationship-join.js';
+import { snapshot } from './relationships.js';
+
+/** Who decided, and when. */
+interface Decision {
+  decidedAt: string;
+  decidedBy: Actor;
+}
+
+/**
+ * The single winner gate: the status change is written with the ETag that was read, so of many
+ * concurrent decisions exactly one succeeds; the rest get 409. `outcome` is the invitation as
+ * this decision leaves it.
+ */
+async function decide<D extends DecidedInvitation | AcceptedInvitation>(
+  record: InvitationRecord,
+  action: InvitationAction,
+  caller: Caller,
+  ifMatch: string | undefined,
+  invocationId: string,
+  outcome: (record: InvitationRecord, decision: Decision) => D,
+): Promise<D> {
+  const at = now();
+  const transition = invitationTransition(invitationStatus(record.status, record.expiresAt, at), action);
+  if (!transition.ok) {
+    if (record.status !== 'pending' && !record.completedAt && leftUnfinished(record.decidedAt, at)) await finishDecision(record, invocationId);
+    throw new AppError(transition.problem, transition.reason);
+  }
+  requireIfMatch(ifMatch, record.etag, 'The invitation changed since you read it; read it again.');
+  try {
+    return await replaceInvitation(outcome(record, { decidedAt: at.toISOString(), decidedBy: actorOf(caller) }), record.etag);
+  } catch (error) {
+    if (storageStatus(error) !== 412) throw error;
+  }
+  // Lost the gate. Still pending means only bookkeeping (e.g. "email queued") moved the ETag: try
+  // again, unless the caller asked for the exact version it read.
+  const fresh = await getInvitation(record.partnerId, record.id);
+  if (fresh?.status === 'pending' && (ifMatch === undefined || ifMatch === anyVersion)) return decide(fresh, action, caller, ifMatch, invocationId, outcome);
+  throw new AppError('already-decided', 'The invitation was decided by another request at the same moment.');
+}
+
+/** What an accepted invitation brings to the customer's relationship with the partner. */
+function joinOf(inv: AcceptedInvitation): RelationshipJoin {
+  const { decidedBy } = inv;
+  return {
+    invitationId: inv.id,
+    customerTenantId: inv.customerTenantId,
+    partnerId: inv.partnerId,
+    partnerName: inv.partnerName,
+    type: inv.relationshipType,
+    roles: inv.roles,
+    duration: inv.duration,
+    autoExtend: inv.autoExtend,
+    at: inv.decidedAt,
+    acceptedBy: decidedBy,
+    // The admin who accepted hears about the relationship from now on (the invited address if the token has none).
+    contact: { email: decidedBy.email?.includes('@') ? decidedBy.email : inv.customerAdminEmail, name: decidedBy.name },
+  };
+}
+
+async function completeAcceptance(inv: AcceptedInvitation, invocationId: string): Promise<{ invitation: InvitationRecord; relationship: RelationshipRecord }> {
+  const { customerTenantId, decidedBy, decidedAt: at, agreementVersion } = inv;
+  const { relationship, before } = await joinRelationship(joinOf(inv));
+  const created = relationship.invitationIds[0] === inv.id;
+  const { customerAgreement } = settings();
+  const scope = { invocationId, customerTenantId, partnerId: inv.partnerId, actor: auditActor(decidedBy), time: at };
+  // Each of these is idempotent by a derived id and none reads what another writes, so they run
+  // together; `completedAt` is written only once all of them are done.
+  await Promise.all([
+    showCreatedToCustomer(inv),
+    recordAcceptance({
+      id: `invitation-${inv.id}`,
+      customerTenantId,
+      url: customerAgreement.url,
+      version: agreementVersion,
+      acceptedAt: at,
+      acceptedBy: decidedBy,
+      invitationId: inv.id,
+    }),
+    writeAudit({
+      ...scope,
+      id: `invitation.accepted:${inv.id}`,
+      action: 'invitation.accepted',
+      target: { type: 'invitation', id: inv.id },
+      before: { status: 'pending' },
+      after: { status: 'accepted', relationshipId: relationship.id },
+    }),
+    writeAudit({
+      ...scope,
+      id: `relationship.${created ? 'created' : 'merged'}:${inv.id}`,
+      action: created ? 'relationship.created' : 'relationship.merged',
+      target: { type: 'relationship', id: relationship.id },
+      before: before ? snapshot(before) : null,
+      after: { ...snapshot(relationship), invitationId: inv.id },
+    }),
+    writeAudit({
+      ...scope,
+      id: `agreement.accepted:invitation-${inv.id}`,
+      action: 'agreement.accepted',
+      target: { type: 'agreement', id: `invitation-${inv.id}` },
+      before: null,
+      after: { version: agreementVersion, url: customerAgreement.url },
+    }),
+    partnerOf(inv).then((partner) =>
+      enqueueEmail({
+        jobId: `invitation-accepted:${inv.id}`,
+        template: 'invitationAccepted',
+        to: [{ address: partner.contactEmail, displayName: partner.displayName }],
+        data: {
+          invitationId: inv.id,
+          relationshipId: relationship.id,
+          partnerName: partner.displayName,
+          customerTenantId,
+          acceptedByName: actorDisplayName(decidedBy),
+          relationshipType: relationship.type,
+          roles: describeRoles(relationship.roles),
+          acceptedAt: at,
+        },
+      }),
+    ),
+  ]);
+  return { invitation: await markInvitation(inv, { relationshipId: relationship.id, completedAt: now().toISOString() }), relationship };
+}
+
+/** Everything that follows a decision; safe to run again (derived ids everywhere). Returns the invitation as stored after it. */
+async function finishDecision(inv: DecidedInvitation | AcceptedInvitation, invocationId: string): Promise<InvitationRecord> {
+  if (inv.status === 'accepted') return (await completeAcceptance(inv, invocationId)).invitation;
+  const { decidedBy, decidedAt: at } = inv;
+  await writeAudit({
+    id: `invitation.${inv.status}:${inv.id}`,
+    time: at,
+    action: inv.status === 'declined' ? 'invitation.declined' : 'invitation.revoked',
+    actor: auditActor(decidedBy),
+    target: { type: 'invitation', id: inv.id },
+    before: { status: 'pending' },
+    after: { status: inv.status },
+    invocationId,
+    customerTenantId: inv.customerTenantId,
+    partnerId: inv.partnerId,
+  });
+  if (inv.status === 'declined') {
+    await showCreatedToCustomer(inv);
+    const partner = await partnerOf(inv);
+    await enqueueEmail({
+      jobId: `invitation-declined:${inv.id}`,
+      template: 'invitationDeclined',
+      to: [{ address: partner.contactEmail, displayName: partner.displayName }],
+      data: { invitationId: inv.id, partnerName: partner.displayName, customerTenantId: inv.customerTenantId, declinedByName: actorDisplayName(decidedBy), declinedAt: at },
+    });
+  }
+  return markInvitation(inv, { completedAt: now().toISOString() });
+}
+
+export async function revokeInvitation(input: {
+  caller: Caller;
+  partnerId: string;
+  id: string;
+  ifMatch: string | undefined;
+  invocationId: string;
+}): Promise<{ invitation: PartnerInvitationView; etag: string }> {
+  const record = await partnerInvitation(input.partnerId, input.id);
+  const revoked = await decide(record, 'revoke', input.caller, input.ifMatch, input.invocationId, (r, decision) => ({ ...r, ...decision, status: 'revoked' as const }));
+  return partnerInvitationAnswer(await finishDecision(revoked, input.invocationId));
+}
+
+/**
+ * A partner is never its own customer: a domain invitation to a domain of the partner's own tenant
+ * cannot be decided there (a tenant invitation to it is refused when it is made).
+ */
+async function requireNotThePartner(caller: Caller, record: InvitationRecord): Promise<void> {
+  const partner = await partnerOf(record);
+  if (partner.tenantId === caller.tenantId) throw new AppError('forbidden', 'Your organization is the partner’s own tenant; a partner cannot be its own customer.');
+}
+
+export async function acceptInvitation(input: {
+  caller: Caller;
+  id: string;
+  code: string;
+  agreementVersion: string;
+  ifMatch: string | undefined;
+  invocationId: string;
+}): Promise<{ invitation: InvitationRecord; relationship: RelationshipRecord }> {
+  const { caller } = input;
+  const record = await invitationForCustomer(caller, input.id, input.code);
+  requireCustomerAdmin(caller);
+  await requireNotThePartner(caller, record);
+  const { version } = requireCurrentAgreement(input.agreementVersion);
+  const accepted = await decide(record, 'accept', caller, input.ifMatch, input.invocationId, (r, decision) => ({
+    ...r,
+    ...decision,
+    status: 'accepted' as const,
+    customerTenantId: caller.tenantId,
+    agreementVersion: version,
+  }));
+  return completeAcceptance(accepted, input.invocationId);
+}
+
+export async function declineInvitation(input: { caller: Caller; id: string; code: string; ifMatch: string | undefined; invocationId: string }): Promise<InvitationRecord> {
+  const record = await invitationForCustomer(input.caller, input.id, input.code);
+  requireCustomerAdmin(input.caller);
+  await requireNotThePartner(input.caller, record);
+  const declined = await decide(record, 'decline', input.caller, input.ifMatch, input.invocationId, (r, decision) => ({
+    ...r,
+    ...decision,
+    status: 'declined' as const,
+    customerTenantId: input.caller.tenantId,
+  }));
+  return finishDecision(declined, input.invocationId);
+}
