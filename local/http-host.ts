@@ -5,6 +5,7 @@ import type { ReadableStream } from 'node:stream/web';
 import azureFunctions, { type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../shared/definitions.js';
 import { problemResponse } from '../shared/http/problem.js';
+import type { Activity } from './activity.js';
 import { invocationContext, type LogSink } from './invocation.js';
 import { byPrecedence, compileRoute, matchRoute } from './routes.js';
 
@@ -22,6 +23,8 @@ export interface HttpHostOptions {
   log: LogSink;
   /** Extra routes of the development host itself (outside the route prefix); a path ending in `/` serves every path under it. */
   extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
+  /** Where each request counts as running until it is answered (what the local host's drain waits for). */
+  activity?: Activity;
 }
 
 /**
@@ -131,6 +134,7 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
 
   const server = createServer((req, res) => {
     const started = performance.now();
+    const ended = options.activity?.begin();
     const parsed = requestUrl(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const logLine = (name: string, status: number) =>
@@ -198,7 +202,7 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
       options.log(`${method} ${req.url} failed in the local host: ${String(error)}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end();
-    });
+    }).finally(ended);
   });
 
   server.on('clientError', (error: Error & { code?: string }, socket) => {

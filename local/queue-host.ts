@@ -2,6 +2,7 @@ import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { QueueFunctionDefinition } from '../shared/definitions.js';
 import type { Storage } from '../shared/storage/clients.js';
 import { poisonQueueName } from '../shared/storage/names.js';
+import type { Activity } from './activity.js';
 import type { HostOptions } from './host-json.js';
 import { invocationContext, type LogSink } from './invocation.js';
 
@@ -36,6 +37,7 @@ class QueueListener {
     storage: Storage,
     private readonly options: HostOptions['queues'],
     private readonly log: LogSink,
+    private readonly activity: Activity,
   ) {
     this.queue = storage.queue(definition.queueName);
     this.poison = storage.queue(poisonQueueName(definition.queueName));
@@ -45,6 +47,11 @@ class QueueListener {
   stop(): void {
     this.running = false;
     this.wake?.();
+  }
+
+  /** How many messages the queue holds, those being handled or waiting out a retry delay included. */
+  async queued(): Promise<number> {
+    return (await this.queue.getProperties()).approximateMessagesCount ?? 0;
   }
 
   /** Polls now instead of waiting out the back-off (a message was just sent). */
@@ -95,6 +102,15 @@ class QueueListener {
   }
 
   private async process(message: DequeuedMessageItem): Promise<void> {
+    const ended = this.activity.begin();
+    try {
+      await this.handle(message);
+    } finally {
+      ended();
+    }
+  }
+
+  private async handle(message: DequeuedMessageItem): Promise<void> {
     const started = performance.now();
     const context = invocationContext(this.definition.name, this.log, {
       id: message.messageId,
@@ -130,12 +146,15 @@ class QueueListener {
 
 export interface QueueHost {
   nudge(queueName?: string): void;
+  /** Each polled queue and how many messages it holds (in flight or waiting to be retried included). */
+  queued(): Promise<[queueName: string, count: number][]>;
   stop(): Promise<void>;
 }
 
-export function startQueueHost(functions: QueueFunctionDefinition[], storage: Storage, options: HostOptions['queues'], log: LogSink): QueueHost {
-  const listeners = functions.map((f) => new QueueListener(f, storage, options, log));
+export function startQueueHost(functions: QueueFunctionDefinition[], storage: Storage, options: HostOptions['queues'], log: LogSink, activity: Activity): QueueHost {
+  const listeners = functions.map((f) => new QueueListener(f, storage, options, log, activity));
   return {
+    queued: () => Promise.all(listeners.map(async (l) => [l.definition.queueName, await l.queued()] as [string, number])),
     nudge(queueName) {
       for (const l of listeners) if (!queueName || l.definition.queueName === queueName) l.nudge();
     },

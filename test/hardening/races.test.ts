@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestHost, type TestHost } from '../support/host.js';
+import { startTestHost, type TestHost } from '../support/host.js';
 import { json, outbox } from '../support/relationships.js';
 import { buildWorld, contactRequestBody, delegatedInvitation, inviteCustomer, type World } from '../support/world.js';
 
@@ -27,21 +27,11 @@ async function auditOf(tenantId: string, token: string): Promise<AuditEvent[]> {
   return ((await response.json()) as { items: AuditEvent[] }).items;
 }
 
-/** Waits for the queues to drain, then counts the outbox's emails per job id prefix. */
+/** Waits for the host to drain (nothing more is on its way), then counts the outbox's emails per job id prefix. */
 async function settledEmails(prefixes: string[]): Promise<Record<string, number>> {
-  t.host.queues.nudge();
-  await new Promise((r) => setTimeout(r, 500));
-  const counts = async () => {
-    const all = await outbox(t);
-    return Object.fromEntries(prefixes.map((p) => [p, all.filter((e) => e.jobId.startsWith(p)).length]));
-  };
-  // Stable over two reads: nothing more is on its way.
-  return eventually(async () => {
-    const first = JSON.stringify(await counts());
-    t.host.queues.nudge();
-    await new Promise((r) => setTimeout(r, 300));
-    return JSON.stringify(await counts()) === first ? (JSON.parse(first) as Record<string, number>) : undefined;
-  });
+  await t.host.drain();
+  const all = await outbox(t);
+  return Object.fromEntries(prefixes.map((p) => [p, all.filter((e) => e.jobId.startsWith(p)).length]));
 }
 
 const parallel = <T>(count: number, f: (i: number) => Promise<T>) => Promise.all(Array.from({ length: count }, (_, i) => f(i)));

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxSidecar } from '../../../shared/email/outbox.js';
-import { queueNames, tableNames } from '../../../shared/storage/names.js';
-import { eventually, operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
+import { tableNames } from '../../../shared/storage/names.js';
+import { operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
 import { directoryEntry, emailFor, json, outbox } from '../../support/relationships.js';
 import { contactRequestBody } from '../../support/world.js';
 
@@ -53,8 +53,7 @@ const storedEntry = (id: string) => t.storage.table(tableNames.directory).getEnt
 
 /** Waits until every queued email is sent, then returns the outbox's emails whose job id starts with `prefix`. */
 async function sentEmails(prefix: string): Promise<OutboxSidecar[]> {
-  t.host.queues.nudge();
-  await eventually(async () => ((await t.storage.queue(queueNames.emailOutbound).getProperties()).approximateMessagesCount === 0 ? true : undefined), 10_000, 'the email queue to drain');
+  await t.host.drain();
   return (await outbox(t)).filter((e) => e.jobId.startsWith(prefix));
 }
 const recipients = (emails: OutboxSidecar[]) => emails.flatMap((e) => e.to.map((r) => r.address)).sort();

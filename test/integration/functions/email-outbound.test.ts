@@ -51,8 +51,6 @@ async function send(request: EmailRequest<'invitationAccepted'>, times = 1) {
 
 const attemptsFor = (jobId: string) => acs.sendAttempts.filter((a) => a.operationId === emailOperationId(jobId));
 const emailsFor = (jobId: string) => acs.emails.filter((e) => e.operationId === emailOperationId(jobId));
-const queueIsEmpty = (name: string) =>
-  eventually(async () => ((await t.storage.queue(name).getProperties()).approximateMessagesCount === 0 ? true : undefined), 10_000, `${name} to be empty`);
 
 describe('email-outbound through Communication Services', () => {
   it('sends a job once, to its recipients, with its subject, HTML and text, under the job’s operation id', async () => {
@@ -76,7 +74,7 @@ describe('email-outbound through Communication Services', () => {
   it('sends a job enqueued twice once', async () => {
     const job = accepted('inv-twice');
     await send(job, 2);
-    await queueIsEmpty(queueNames.emailOutbound);
+    await t.host.drain();
     expect(emailsFor(job.jobId)).toHaveLength(1);
     expect(attemptsFor(job.jobId)).toHaveLength(1);
     expect(await getEmailStatus(job.jobId)).toMatchObject({ status: 'sent', attempts: 1 });
@@ -96,7 +94,7 @@ describe('email-outbound through Communication Services', () => {
     acs.failNextSends(400, 1);
     const status = await send(job);
     expect(status).toMatchObject({ status: 'failed', failure: 'permanent', attempts: 1, lastError: expect.stringContaining('400') });
-    await queueIsEmpty(queueNames.emailOutbound);
+    await t.host.drain();
     expect(attemptsFor(job.jobId).map((a) => a.status)).toEqual([400]);
     expect((await t.storage.queue(poisonQueueName(queueNames.emailOutbound)).peekMessages()).peekedMessageItems).toHaveLength(0);
   });
@@ -106,7 +104,7 @@ describe('email-outbound through Communication Services', () => {
     acs.failNextOperations(1);
     const status = await send(job);
     expect(status).toMatchObject({ status: 'failed', failure: 'permanent', attempts: 1, lastError: expect.stringContaining('EmailDroppedAllRecipientsSuppressed') });
-    await queueIsEmpty(queueNames.emailOutbound);
+    await t.host.drain();
     expect(attemptsFor(job.jobId)).toHaveLength(1);
   });
 

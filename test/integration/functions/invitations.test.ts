@@ -313,8 +313,7 @@ describe('what partners may and may not send', () => {
       expect(response.status).toBe(400);
       expect(((await response.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(paths);
     }
-    t.host.queues.nudge();
-    await new Promise((r) => setTimeout(r, 200));
+    await t.host.drain();
     expect(await storedInvitations()).toBe(invitationsBefore);
     expect((await outbox(t)).length).toBe(emailsBefore);
   });
@@ -396,8 +395,7 @@ describe('concurrent accepts', () => {
     const list = (await (await t.fetch(`/api/customers/${tenant}/relationships`, { token })).json()) as { items: unknown[] };
     expect(list.items).toHaveLength(1);
     await emailFor(t, `invitation-accepted:${invitation.id}`);
-    await new Promise((r) => setTimeout(r, 300));
-    t.host.queues.nudge();
+    await t.host.drain();
     expect((await outbox(t)).filter((e) => e.jobId === `invitation-accepted:${invitation.id}`)).toHaveLength(1);
     const audit = (await (await t.fetch(`/api/customers/${tenant}/audit`, { token })).json()) as { items: { action: string }[] };
     expect(audit.items.filter((e) => e.action === 'invitation.accepted')).toHaveLength(1);

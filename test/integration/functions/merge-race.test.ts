@@ -73,8 +73,7 @@ async function auditActions(tenant: string): Promise<string[]> {
 /** Every invitation's acceptance email was sent, and only once. */
 async function expectOneAcceptanceEmailEach(ids: string[]): Promise<void> {
   for (const id of ids) await emailFor(t, `invitation-accepted:${id}`);
-  await new Promise((r) => setTimeout(r, 300));
-  t.host.queues.nudge();
+  await t.host.drain();
   const sent = (await outbox(t)).map((e) => e.jobId);
   for (const id of ids) expect(sent.filter((j) => j === `invitation-accepted:${id}`), id).toHaveLength(1);
 }
