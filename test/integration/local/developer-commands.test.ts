@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../local/azurite.js';
 import { demoPartners, seedDemoDirectory } from '../../../local/demo-directory.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 import { workerConnectionString } from '../../support/storage.js';
@@ -97,14 +97,6 @@ describe('npm run token', () => {
     expect(result.stderr).toContain('--tenant <its tenant id> --role partner');
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Runs the local host as `npm start` does until it has started, and returns what it printed. */
 async function startOutput(): Promise<string> {
