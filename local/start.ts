@@ -11,6 +11,7 @@ import { domainDiscoveryRoutes, domainOwnersFile } from './domain-discovery.js';
 import { readHostJson } from './host-json.js';
 import { startLocalHost, type LocalHostOptions } from './host.js';
 import { ensureLocalSigningKey } from './keys.js';
+import { outboxPath, outboxRoutes } from './outbox-route.js';
 import { supportedNodeNotice } from './runtime.js';
 import { applyLocalSettings } from './settings-file.js';
 
@@ -63,7 +64,11 @@ async function main(): Promise<void> {
   extraRoutes = { ...extraRoutes, ...domainDiscoveryRoutes(domains.owners) };
   const owners = Object.entries(domains.mapping).map(([domain, tenant]) => `${domain} → ${tenant}`);
   log(`domain invitations: a domain belongs to the tenant .local/domains.json maps it to (${owners.join(', ') || 'none yet'}); sign in as that tenant to accept`);
-  if (config.email.kind === 'outbox') log(`emails are written to ${resolve(config.email.directory)} (open the .eml files in a mail client)`);
+  if (config.email.kind === 'outbox') {
+    const outbox = resolve(config.email.directory);
+    extraRoutes = { ...extraRoutes, ...outboxRoutes(outbox) };
+    log(`emails are written to ${outbox} (open the .eml files in a mail client; GET ${outboxPath} lists them)`);
+  }
 
   const host = await startLocalHost({
     functions: allFunctions,
