@@ -1,14 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OutboxSidecar } from '../shared/email/outbox.js';
+import { fromThisHost, sendJson as send, type LocalRoute } from './local-routes.js';
 
 export const outboxPath = '/.local/outbox';
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-  res.end(JSON.stringify(body));
-}
 
 /** Every link in the text part, with its query parameters (the invitation link's `code`). */
 function links(text: string): { href: string; query: Record<string, string> }[] {
@@ -18,11 +13,14 @@ function links(text: string): { href: string; query: Record<string, string> }[] 
 /**
  * `GET /.local/outbox?job=<job id prefix>` → `{ emails }`, newest first: the emails in the local
  * outbox, so a tour of the API (requests.http) can follow an invitation link's code without a
- * mail client. A route of the local host only, never a function: it does not exist in Azure.
+ * mail client. A route of the local host only, never a function: it does not exist in Azure. It
+ * holds invitation codes and requesters' details, so it answers only this host's own origin, as
+ * the development sign-in does.
  */
-export function outboxRoutes(directory: string): Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> {
+export function outboxRoutes(directory: string): Record<string, LocalRoute> {
   return {
     [outboxPath]: async (req, res) => {
+      if (!fromThisHost(req)) return send(res, 403, { detail: `The outbox answers only pages of http://localhost:${req.socket.localPort}.` });
       if (req.method !== 'GET') return send(res, 405, { detail: 'GET here, with ?job=<job id prefix> to pick emails.' });
       const job = new URL(req.url ?? '/', 'http://localhost').searchParams.get('job') ?? '';
       const names = await readdir(directory).catch(() => [] as string[]);
