@@ -146,3 +146,13 @@ export const demoCustomerDomains: Record<string, string> = {
   'fabrikam.example': 'f4b1c000-0000-4000-8000-000000000001',
   'northwind.example': 'a0e7d000-0000-4000-8000-000000000002',
 };
+
+let demo: DirectoryEntry[] | undefined;
+/** The partners `seedDemoDirectory` adds, in the same order. */
+export function demoPartners(): DirectoryEntry[] {
+  demo ??= generateDemoDirectory(demoDirectorySize);
+  return demo;
+}
+
+/** One of the demo partners by id (the token command's `--partner`). */
+export const findDemoPartner = (id: string): DirectoryEntry | undefined => demoPartners().find((p) => p.id === id);

@@ -1,9 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { devTokenPath } from '../functions/web-config.js';
 import { settings } from '../shared/config.js';
 import { tenantIdSchema } from '../shared/domain/directory.js';
 import { localRoles, mintToken, type LocalRole, type LocalSigningKey } from './keys.js';
+import { fromThisHost, sendJson as send, type LocalRoute } from './local-routes.js';
 
 const requestSchema = z.object({
   tenantId: tenantIdSchema,
@@ -11,11 +12,6 @@ const requestSchema = z.object({
   name: z.string().trim().min(1).max(100).optional(),
   email: z.email().max(254).optional(),
 });
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-  res.end(JSON.stringify(body));
-}
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   let text = '';
@@ -26,24 +22,6 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   return JSON.parse(text);
 }
 
-/** The names this host answers the development sign-in on: it listens on the loopback interface only. */
-const localNames = ['localhost', '127.0.0.1', '[::1]'];
-
-/**
- * Whether the request was addressed to this host by a local name and the port it listens on, and,
- * when a browser says which page sent it (Origin), came from a page of that same origin. A page
- * whose own name was rebound in DNS to 127.0.0.1 sends its own name as Host; any other site's page
- * sends its origin.
- */
-function fromThisHost(req: IncomingMessage): boolean {
-  const port = req.socket.localPort;
-  const host = (req.headers.host ?? '').toLowerCase();
-  const names = localNames.flatMap((name) => (port === 80 ? [name, `${name}:80`] : [`${name}:${port}`]));
-  if (!names.includes(host)) return false;
-  const origin = req.headers.origin;
-  return origin === undefined || origin.toLowerCase() === `http://${host}`;
-}
-
 /**
  * `POST /.local/dev-token` {tenantId, role, name?, email?} → {accessToken}: the web pages'
  * development sign-in, minting with the local signing key exactly as `npm run token` does. A route
@@ -51,7 +29,7 @@ function fromThisHost(req: IncomingMessage): boolean {
  * cross-origin page cannot send that without a CORS preflight, which this route never grants;
  * and only to this host's own origin, so DNS rebinding cannot reach it either.
  */
-export function devTokenRoutes(key: LocalSigningKey): Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> {
+export function devTokenRoutes(key: LocalSigningKey): Record<string, LocalRoute> {
   return {
     [devTokenPath]: async (req, res) => {
       if (!fromThisHost(req)) return send(res, 403, { detail: `The development sign-in answers only pages of http://localhost:${req.socket.localPort}.` });

@@ -6,11 +6,13 @@ import { settings, SettingsError } from '../shared/config.js';
 import { createStorage } from '../shared/storage/clients.js';
 import { startAzurite, portInUse, type RunningAzurite } from './azurite.js';
 import { devTokenRoutes } from './dev-token.js';
-import { demoCustomerDomains, seedDemoDirectory } from './demo-directory.js';
+import { demoCustomerDomains, demoPartners, seedDemoDirectory } from './demo-directory.js';
 import { domainDiscoveryRoutes, domainOwnersFile } from './domain-discovery.js';
 import { readHostJson } from './host-json.js';
 import { startLocalHost, type LocalHostOptions } from './host.js';
 import { ensureLocalSigningKey } from './keys.js';
+import { outboxPath, outboxRoutes } from './outbox-route.js';
+import { supportedNodeNotice } from './runtime.js';
 import { applyLocalSettings } from './settings-file.js';
 
 /** `npm start`: Azurite on its default ports, then every function on http://localhost:7071, as `func start` would. */
@@ -21,6 +23,8 @@ async function main(): Promise<void> {
   const port = Number(flags.port);
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 23)} ${line}`);
 
+  const notice = supportedNodeNotice();
+  if (notice) log(notice);
   const localSettings = applyLocalSettings();
   if (localSettings.created) log('created local.settings.json from local.settings.sample.json');
   if (localSettings.fromSample.length > 0) {
@@ -60,7 +64,11 @@ async function main(): Promise<void> {
   extraRoutes = { ...extraRoutes, ...domainDiscoveryRoutes(domains.owners) };
   const owners = Object.entries(domains.mapping).map(([domain, tenant]) => `${domain} → ${tenant}`);
   log(`domain invitations: a domain belongs to the tenant .local/domains.json maps it to (${owners.join(', ') || 'none yet'}); sign in as that tenant to accept`);
-  if (config.email.kind === 'outbox') log(`emails are written to ${resolve(config.email.directory)} (open the .eml files in a mail client)`);
+  if (config.email.kind === 'outbox') {
+    const outbox = resolve(config.email.directory);
+    extraRoutes = { ...extraRoutes, ...outboxRoutes(outbox) };
+    log(`emails are written to ${outbox} (open the .eml files in a mail client; GET ${outboxPath} lists them)`);
+  }
 
   const host = await startLocalHost({
     functions: allFunctions,
@@ -72,6 +80,10 @@ async function main(): Promise<void> {
   });
   const seeded = await seedDemoDirectory();
   if (seeded > 0) log(`the partner directory was empty: added ${seeded} fictional demo partners`);
+  if (jwksPath) {
+    log(`demo partners (act as one's staff with: npm run -s token -- --partner <id>):`);
+    for (const p of demoPartners().slice(0, 3)) log(`  ${p.id}: ${p.displayName}, tenant ${p.tenantId}`);
+  }
   log(`Functions:`);
   for (const f of allFunctions) {
     log(f.kind === 'http' ? `  ${f.name}: [${f.methods.join(',')}] ${host.url}/${f.route}` : f.kind === 'queue' ? `  ${f.name}: queue ${f.queueName}` : `  ${f.name}: timer ${f.schedule}`);

@@ -29,7 +29,7 @@ await build({
   chunkNames: 'chunk-[hash]',
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node22',
   minify: true,
   sourcemap: 'linked',
   logLevel: 'warning',

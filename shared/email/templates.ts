@@ -140,19 +140,23 @@ function layout(content: Content): RenderedEmail {
   return { subject, html, text };
 }
 
-/** Absolute links to the web pages, all from PUBLIC_BASE_URL; every dynamic part URL-encoded. */
+/**
+ * Absolute links to the web pages, all from PUBLIC_BASE_URL; every dynamic part URL-encoded. Only
+ * pages that exist: partners have no pages yet, so their emails carry what they need themselves
+ * (test/integration/functions/email-links.test.ts opens every link of every template).
+ */
 function emailLinks(publicBaseUrl: string) {
   const base = publicBaseUrl.replace(/\/+$/, '');
   return {
     invitation: (invitationId: string, code: string) => `${base}/invitations/${encodeURIComponent(invitationId)}?code=${encodeURIComponent(code)}`,
-    /** A partner's contact requests (leads). */
-    partnerLeads: () => `${base}/partners/leads`,
-    /** A partner's customers and the relationships with them. */
-    partnerCustomers: () => `${base}/customers`,
     /** A customer's partners (the relationships page for customer admins). */
     customerPartners: () => `${base}/partners`,
   };
 }
+
+/** A `mailto:` link (the address readable, everything else encoded). */
+const mailto = (address: string, subject?: string) =>
+  `mailto:${encodeURIComponent(address).replace(/%40/g, '@')}${subject ? `?subject=${encodeURIComponent(subject)}` : ''}`;
 
 /** "a delegated administrator relationship": the relationship types of DESIGN.md in words, any other value as given. */
 const relationshipTypeWords: Record<string, string> = {
@@ -177,7 +181,7 @@ type Links = ReturnType<typeof emailLinks>;
 type Templates = { [T in TemplateName]: (data: TemplateData<T>, links: Links) => Content };
 
 const templates: Templates = {
-  contactRequestToPartner: (d, links) => ({
+  contactRequestToPartner: (d) => ({
     subject: `New contact request from ${d.requesterName} at ${d.company}`,
     heading: `${d.requesterName} at ${d.company} would like to work with ${d.partnerName}`,
     blocks: [
@@ -186,7 +190,7 @@ const templates: Templates = {
         kind: 'facts',
         rows: [
           { label: 'Name', value: d.requesterName },
-          { label: 'Email', value: d.requesterEmail, href: `mailto:${encodeURIComponent(d.requesterEmail).replace(/%40/g, '@')}` },
+          { label: 'Email', value: d.requesterEmail, href: mailto(d.requesterEmail) },
           ...(d.requesterPhone ? [{ label: 'Phone', value: d.requesterPhone }] : []),
           { label: 'Company', value: d.company },
           { label: 'Country', value: d.country },
@@ -195,7 +199,7 @@ const templates: Templates = {
         ],
       },
       { kind: 'quote', title: 'Business needs', text: d.businessNeeds },
-      { kind: 'action', label: 'Open your leads', url: links.partnerLeads() },
+      { kind: 'action', label: `Reply to ${d.requesterName}`, url: mailto(d.requesterEmail, `Your contact request to ${d.partnerName}`) },
     ],
     footer: `You receive this email because ${d.partnerName} is listed in the partner directory. Contact request ${d.contactRequestId}.`,
   }),
@@ -238,7 +242,7 @@ const templates: Templates = {
     footer: `You receive this email because ${d.partnerName} invited your organization. If you do not know this partner, do not accept. Invitation ${d.invitationId}.`,
   }),
 
-  invitationAccepted: (d, links) => ({
+  invitationAccepted: (d) => ({
     subject: `${customer(d)} accepted your invitation to ${aRelationship(d.relationshipType)}`,
     heading: `${customer(d)} accepted your invitation`,
     blocks: [
@@ -252,30 +256,27 @@ const templates: Templates = {
         ],
       },
       ...(d.roles.length > 0 ? [{ kind: 'list' as const, title: 'Admin roles granted', items: roleItems(d.roles) }] : []),
-      { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
     ],
     footer: `You receive this email because ${d.partnerName} sent invitation ${d.invitationId}.`,
   }),
 
-  invitationDeclined: (d, links) => ({
+  invitationDeclined: (d) => ({
     subject: `${customer(d)} declined your relationship invitation`,
     heading: `${customer(d)} declined your invitation`,
     blocks: [
       { kind: 'paragraph', text: `${d.declinedByName} declined the invitation on ${when(d.declinedAt)}. No relationship was created.` },
       { kind: 'facts', rows: [{ label: 'Customer tenant', value: d.customerTenantId }, { label: 'Invitation', value: d.invitationId }] },
-      { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
     ],
     footer: `You receive this email because ${d.partnerName} sent invitation ${d.invitationId}.`,
   }),
 
-  terminationRequested: (d, links) => ({
+  terminationRequested: (d) => ({
     subject: `${customer(d)} asks you to end your relationship`,
     heading: `${customer(d)} asks ${d.partnerName} to end the relationship`,
     blocks: [
       { kind: 'paragraph', text: `${d.requestedByName} asked on ${when(d.requestedAt)} that ${d.partnerName} terminate its relationship with ${customer(d)}.` },
       ...(d.reason ? [{ kind: 'quote' as const, title: 'Reason given', text: d.reason }] : []),
       { kind: 'facts', rows: [{ label: 'Customer tenant', value: d.customerTenantId }, { label: 'Relationship', value: d.relationshipId }] },
-      { kind: 'action', label: 'Review the relationship', url: links.partnerCustomers() },
     ],
     footer: `You receive this email because ${d.partnerName} has a relationship with this customer.`,
   }),
@@ -318,7 +319,6 @@ const templates: Templates = {
               text: `The admin roles ${d.partnerName} holds for ${customer(d)} end on ${when(d.endsAt)}. To keep managing this customer, send a new invitation before then.`,
             },
             { kind: 'facts', rows: [{ label: 'Customer tenant', value: d.customerTenantId }, { label: 'Relationship', value: d.relationshipId }] },
-            { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
           ],
           footer: `You receive this email because ${d.partnerName} has a relationship with this customer.`,
         },

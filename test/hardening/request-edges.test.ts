@@ -1,13 +1,16 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueEmail } from '../../shared/email/jobs.js';
+import { getEmailStatus } from '../../shared/email/status.js';
 import { readProblem } from '../support/api.js';
+import { emailExamples } from '../support/email-examples.js';
 import { eventually, startTestHost, type TestHost } from '../support/host.js';
 
 /**
  * What arrives at the edge before any function has a say: bodies far over the limit, request lines
- * the HTTP parser refuses, URLs that do not parse, and requests for the development sign-in from
- * anywhere but this host's own pages.
+ * the HTTP parser refuses, URLs that do not parse, and requests for the local host's own routes
+ * (development sign-in, outbox) from anywhere but this host's own pages.
  */
 let t: TestHost;
 
@@ -149,46 +152,76 @@ describe('URLs that do not parse', () => {
   });
 });
 
-/** POSTs a development sign-in with the given Host (and Origin), as a DNS-rebound page or another site would. */
-function devToken(host: string, origin?: string): Promise<{ status: number; body: string }> {
+/**
+ * The local host's own routes: the development sign-in mints tokens, the outbox holds invitation
+ * codes and requesters' details. Each is asked with the given Host (and Origin), as a DNS-rebound
+ * page or another site would.
+ */
+const localRoutes = [
+  {
+    route: 'the development sign-in',
+    path: '/.local/dev-token',
+    method: 'POST',
+    body: JSON.stringify({ tenantId: '11111111-1111-4111-8111-111111111111', role: 'global-admin' }),
+    secret: /accessToken|eyJ/,
+    answered: (body: string) => expect(JSON.parse(body)).toMatchObject({ accessToken: expect.any(String) }),
+  },
+  {
+    route: 'the outbox',
+    path: '/.local/outbox?job=invitation:',
+    method: 'GET',
+    body: undefined,
+    secret: /code=|invitation:/,
+    answered: (body: string) => expect(JSON.parse(body)).toMatchObject({ emails: [{ jobId: 'invitation:edge-1', links: [{ query: { code: 'edge-code' } }] }] }),
+  },
+] as const;
+
+function askLocalRoute(route: (typeof localRoutes)[number], host: string, origin?: string): Promise<{ status: number; body: string }> {
   const { port } = new URL(t.url);
-  const body = JSON.stringify({ tenantId: '11111111-1111-4111-8111-111111111111', role: 'global-admin' });
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/.local/dev-token', method: 'POST', headers: { host, 'content-type': 'application/json', ...(origin ? { origin } : {}) } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: route.path, method: route.method, headers: { host, 'content-type': 'application/json', ...(origin ? { origin } : {}) } }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (part: Buffer) => parts.push(part));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
     });
     req.on('error', reject);
-    req.end(body);
+    req.end(route.body);
   });
 }
 
-describe('the development sign-in answers only its own origin', () => {
-  it('refuses a Host that is not this host by a local name and its port (DNS rebinding), minting nothing', async () => {
+describe.each(localRoutes)('$route answers only its own origin', (route) => {
+  beforeAll(async () => {
+    // An invitation email in the outbox: what a rebound page must not read.
+    const jobId = 'invitation:edge-1';
+    await enqueueEmail({ jobId, template: 'invitationToCustomer', to: [{ address: 'admin@edge.example.test' }], data: { ...emailExamples.invitationToCustomer, invitationId: 'edge-1', code: 'edge-code' } });
+    t.host.queues.nudge();
+    await eventually(async () => ((await getEmailStatus(jobId))?.status === 'sent' ? true : undefined), 10_000, 'the invitation email');
+  });
+
+  it('refuses a Host that is not this host by a local name and its port (DNS rebinding), giving nothing away', async () => {
     const port = Number(new URL(t.url).port);
     for (const host of [`rebind.example.test:${port}`, 'rebind.example.test', `localhost:${port + 1}`, 'localhost', `127.0.0.1.rebind.example.test:${port}`]) {
-      const answer = await devToken(host);
+      const answer = await askLocalRoute(route, host);
       expect([host, answer.status]).toEqual([host, 403]);
-      expect(answer.body).not.toMatch(/accessToken|eyJ/);
+      expect(answer.body).not.toMatch(route.secret);
     }
   });
 
   it('refuses a page of another origin, even when the Host is right', async () => {
     const port = Number(new URL(t.url).port);
     for (const origin of [`http://rebind.example.test:${port}`, `http://localhost:${port + 1}`, `https://localhost:${port}`, 'null', `http://127.0.0.1:${port}`]) {
-      const answer = await devToken(`localhost:${port}`, origin);
+      const answer = await askLocalRoute(route, `localhost:${port}`, origin);
       expect([origin, answer.status]).toEqual([origin, 403]);
-      expect(answer.body).not.toMatch(/accessToken|eyJ/);
+      expect(answer.body).not.toMatch(route.secret);
     }
   });
 
-  it('mints for this host by any local name, from its own pages or a tool that sends no Origin', async () => {
+  it('answers this host by any local name, from its own pages or a tool that sends no Origin', async () => {
     const port = Number(new URL(t.url).port);
     for (const [host, origin] of [[`localhost:${port}`, `http://localhost:${port}`], [`127.0.0.1:${port}`, undefined], [`[::1]:${port}`, `http://[::1]:${port}`], [`LOCALHOST:${port}`, undefined]] as const) {
-      const answer = await devToken(host, origin);
+      const answer = await askLocalRoute(route, host, origin);
       expect([host, answer.status]).toEqual([host, 200]);
-      expect(JSON.parse(answer.body)).toMatchObject({ accessToken: expect.any(String) });
+      route.answered(answer.body);
     }
   });
 });

@@ -8,6 +8,7 @@ import { readHostJson, type HostOptions } from '../../local/host-json.js';
 import { startLocalHost, type LocalHost } from '../../local/host.js';
 import { devTokenRoutes } from '../../local/dev-token.js';
 import { domainDiscoveryPath, domainDiscoveryRoutes } from '../../local/domain-discovery.js';
+import { outboxRoutes } from '../../local/outbox-route.js';
 import { ensureLocalSigningKey, mintToken, type LocalRole, type LocalSigningKey } from '../../local/keys.js';
 import { resetSettings, settings, settingsSchema } from '../../shared/config.js';
 import type { FunctionDefinition } from '../../shared/definitions.js';
@@ -95,9 +96,10 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     port: options.port ?? 0,
     log: (line) => logs.push(line),
     timers: false,
-    // The same development sign-in and domain discovery routes `npm start` serves.
+    // The same local-only routes `npm start` serves: the development sign-in, the outbox and domain discovery.
     extraRoutes: {
       ...devTokenRoutes(key),
+      ...outboxRoutes(outboxDir),
       [domainDiscoveryPath]: async (req, res) => {
         discovery.requests.push(decodeURIComponent((req.url ?? '').slice(domainDiscoveryPath.length).split('/')[0]!));
         if (discovery.failWith === undefined) return answerDiscovery(req, res);
@@ -181,4 +183,16 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+/** Waits until every queue but the poison ones is empty: what the requests so far set off has run (or failed for good). */
+export async function queuesSettled(t: TestHost): Promise<void> {
+  t.host.queues.nudge();
+  await eventually(async () => {
+    const counts: number[] = [];
+    for await (const q of t.storage.queueService.listQueues()) {
+      if (!q.name.endsWith('-poison')) counts.push((await t.storage.queue(q.name).getProperties()).approximateMessagesCount ?? 0);
+    }
+    return counts.every((n) => n === 0) ? true : undefined;
+  }, 20_000, 'the queues to be empty');
 }

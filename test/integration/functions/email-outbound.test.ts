@@ -67,7 +67,7 @@ describe('email-outbound through Communication Services', () => {
       content: { subject: 'Fabrikam accepted your invitation to a delegated administrator relationship' },
     });
     expect(email!.message.content.html).toContain('<li>Helpdesk Administrator</li>');
-    expect(email!.message.content.html).toContain('href="http://localhost:7071/customers"');
+    expect(email!.message.content.html).toContain('<td style="padding:4px 0;">rel-inv-a</td>');
     expect(email!.message.content.plainText).toContain('Ada Admin accepted the invitation on 2025-03-04 09:30 UTC.');
   });
 

@@ -1,130 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { templateNames, type TemplateData, type TemplateName } from '../../../../shared/email/template-data.js';
+import { templateNames } from '../../../../shared/email/template-data.js';
 import { escapeHtml, renderEmail, singleLine, TemplateDataError } from '../../../../shared/email/templates.js';
+import { allEmailExamples, emailExamples } from '../../../support/email-examples.js';
 
 const publicBaseUrl = 'https://partners.example.test';
 const tenant = '33333333-3333-3333-3333-333333333333';
-const helpdesk = { id: '729827e3-9c14-49f7-bb1b-9608f156bbb8', name: 'Helpdesk Administrator', description: 'Resets passwords and handles service requests.' };
-
-/** One realistic example of every email the product sends. */
-const examples: { [T in TemplateName]: TemplateData<T> } & {
-  relationshipEndingReminderToPartner: TemplateData<'relationshipEndingReminder'>;
-  directoryEntryDeactivated: TemplateData<'directoryEntryChanged'>;
-  directoryEntryTenantChanged: TemplateData<'directoryEntryChanged'>;
-} = {
-  contactRequestToPartner: {
-    contactRequestId: 'cr-1',
-    partnerId: 'contoso',
-    partnerName: 'Contoso Partners',
-    requesterName: 'Grace Hopper',
-    requesterEmail: 'grace@fabrikam.example',
-    requesterPhone: '+1 555 0100',
-    company: 'Fabrikam',
-    country: 'US',
-    organizationSize: '51-250',
-    industry: 'Manufacturing',
-    businessNeeds: 'We move 200 users to cloud email.\nWe need help with licences and training.',
-  },
-  contactConfirmation: {
-    contactRequestId: 'cr-1',
-    requesterName: 'Grace Hopper',
-    partners: [{ name: 'Contoso Partners', website: 'https://contoso.example' }, { name: 'Northwind IT' }],
-    businessNeeds: 'We move 200 users to cloud email.',
-  },
-  invitationToCustomer: {
-    invitationId: '0f8fad5b-d9cb-469f-a165-70867728950e',
-    code: 'Xy7/+q=',
-    partnerName: 'Contoso Partners',
-    relationshipType: 'delegatedAdministrator',
-    relationshipDescription: 'Contoso Partners may manage products and services for you: users, licences and password resets.',
-    roles: [helpdesk],
-    message: 'As discussed on the phone.\nThanks, Contoso',
-    expiresAt: '2025-04-03T09:30:00Z',
-  },
-  invitationAccepted: {
-    invitationId: '0f8fad5b-d9cb-469f-a165-70867728950e',
-    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
-    partnerName: 'Contoso Partners',
-    customerTenantId: tenant,
-    customerName: 'Fabrikam',
-    acceptedByName: 'Ada Admin',
-    relationshipType: 'delegatedAdministrator',
-    roles: [helpdesk],
-    acceptedAt: '2025-03-04T09:30:00Z',
-  },
-  invitationDeclined: {
-    invitationId: '0f8fad5b-d9cb-469f-a165-70867728950e',
-    partnerName: 'Contoso Partners',
-    customerTenantId: tenant,
-    declinedByName: 'Ada Admin',
-    declinedAt: '2025-03-04T09:30:00Z',
-  },
-  terminationRequested: {
-    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
-    partnerName: 'Contoso Partners',
-    customerTenantId: tenant,
-    customerName: 'Fabrikam',
-    requestedByName: 'Ada Admin',
-    reason: 'We moved our support in-house.',
-    requestedAt: '2025-03-04T09:30:00Z',
-  },
-  relationshipTerminated: {
-    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
-    partnerName: 'Contoso Partners',
-    customerTenantId: tenant,
-    customerName: 'Fabrikam',
-    terminatedAt: '2025-03-04T09:30:00Z',
-  },
-  relationshipEndingReminder: {
-    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
-    audience: 'customer',
-    partnerName: 'Contoso Partners',
-    customerTenantId: tenant,
-    customerName: 'Fabrikam',
-    endsAt: '2025-04-03T00:00:00Z',
-    daysLeft: 7,
-  },
-  relationshipEndingReminderToPartner: {
-    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
-    audience: 'partner',
-    partnerName: 'Contoso Partners',
-    customerTenantId: tenant,
-    endsAt: '2025-04-03T00:00:00Z',
-    daysLeft: 1,
-  },
-  directoryEntryChanged: {
-    partnerId: 'contoso',
-    partnerName: 'Contoso Partners',
-    change: 'updated',
-    changedAt: '2025-03-04T09:30:00Z',
-    changedFields: ['contact email', 'description'],
-    contactEmail: { from: 'deals@contoso.example', to: 'sales@contoso.example' },
-  },
-  directoryEntryDeactivated: {
-    partnerId: 'contoso',
-    partnerName: 'Contoso Partners',
-    change: 'deactivated',
-    changedAt: '2025-03-04T09:30:00Z',
-    changedFields: ['listed'],
-  },
-  directoryEntryTenantChanged: {
-    partnerId: 'contoso',
-    partnerName: 'Contoso Partners',
-    change: 'tenantChanged',
-    changedAt: '2025-03-04T09:30:00Z',
-    changedFields: ['tenant'],
-    tenant: { from: tenant, to: '44444444-4444-4444-4444-444444444444' },
-    reason: 'Contoso moved to a new tenant after its merger with Northwind (ticket 4711).',
-  },
-};
-
-/** Examples of one template's other cases, by the template they render. */
-const variants: Record<string, TemplateName> = {
-  relationshipEndingReminderToPartner: 'relationshipEndingReminder',
-  directoryEntryDeactivated: 'directoryEntryChanged',
-  directoryEntryTenantChanged: 'directoryEntryChanged',
-};
-const templateOf = (example: string) => (variants[example] ?? example) as TemplateName;
+const examples = emailExamples;
 
 const subjects = {
   contactRequestToPartner: 'New contact request from Grace Hopper at Fabrikam',
@@ -166,8 +47,7 @@ describe('email templates', () => {
     expect(Object.keys(examples)).toEqual(expect.arrayContaining(templateNames));
   });
 
-  for (const [example, data] of Object.entries(examples)) {
-    const template = templateOf(example);
+  for (const { name: example, template, data } of allEmailExamples()) {
     it(`renders ${example}: a subject saying what happened, HTML and text`, async () => {
       const email = renderEmail(template, data, { publicBaseUrl });
       expect(email.subject).toBe(subjects[example as keyof typeof subjects]);
@@ -189,8 +69,11 @@ describe('email templates', () => {
     expect(email.text).toContain(`Review the invitation: ${link}`);
   });
 
-  it('links partners to their leads and customers to their partners', () => {
-    expect(renderEmail('contactRequestToPartner', examples.contactRequestToPartner, { publicBaseUrl }).html).toContain(`href="${publicBaseUrl}/partners/leads"`);
+  it('lets a partner reply to the requester of a lead, and links customers to their partners', () => {
+    const lead = renderEmail('contactRequestToPartner', examples.contactRequestToPartner, { publicBaseUrl });
+    const reply = 'mailto:grace@fabrikam.example?subject=Your%20contact%20request%20to%20Contoso%20Partners';
+    expect(lead.html).toContain(`href="${reply}"`);
+    expect(lead.text).toContain(`Reply to Grace Hopper: ${reply}`);
     expect(renderEmail('relationshipTerminated', examples.relationshipTerminated, { publicBaseUrl }).html).toContain(`href="${publicBaseUrl}/partners"`);
   });
 
@@ -210,8 +93,7 @@ describe('hostile values', () => {
   const hostile = 'Eve <script>alert("x")</script> & \'co\'\r\nBcc: victim@example.com';
 
   it('are HTML-escaped everywhere in the HTML part', () => {
-    for (const [example, data] of Object.entries(examples)) {
-      const template = templateOf(example);
+    for (const { name: example, template, data } of allEmailExamples()) {
       // Every free-text field a producer passes through gets the hostile value.
       const poisoned = JSON.parse(
         JSON.stringify(data, (key, value: unknown) =>

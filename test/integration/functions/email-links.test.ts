@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../local/azurite.js';
+import { enqueueEmail } from '../../../shared/email/jobs.js';
+import { outboxFileName, type OutboxSidecar } from '../../../shared/email/outbox.js';
+import { getEmailStatus } from '../../../shared/email/status.js';
+import { allEmailExamples } from '../../support/email-examples.js';
+import { eventually, startTestHost, type TestHost } from '../../support/host.js';
+
+/**
+ * Every email the product sends (one example per template of the registry, so a new template is
+ * covered), sent through email-outbound with PUBLIC_BASE_URL naming this host: every link in it,
+ * HTML `href`s and URLs in the text alike, must open a working page when its recipient follows it.
+ */
+
+const unescapeHtml = (value: string) =>
+  value.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
+
+/** Every link of an email: `href`s of the HTML part and the URLs of the text part. */
+function links(email: OutboxSidecar): string[] {
+  const hrefs = [...email.html.matchAll(/\bhref="([^"]*)"/g)].map((m) => unescapeHtml(m[1]!));
+  const urls = [...email.text.matchAll(/\b(?:https?:\/\/|mailto:)[^\s<>]+/g)].map((m) => m[0].replace(/[.,;:)]+$/, ''));
+  return [...new Set([...hrefs, ...urls])];
+}
+
+/** The string values of the data the producer passed: links the email may carry as given (a partner's website, a requester's address). */
+function givenValues(data: unknown): Set<string> {
+  const values = new Set<string>();
+  JSON.stringify(data, (_, value: unknown) => (typeof value === 'string' ? (values.add(value), value) : value));
+  return values;
+}
+
+let t: TestHost;
+let baseUrl: string;
+beforeAll(async () => {
+  const port = await freePort();
+  baseUrl = `http://localhost:${port}`;
+  t = await startTestHost({ port, env: { PUBLIC_BASE_URL: baseUrl } });
+});
+afterAll(() => t.stop());
+
+describe('links in emails', () => {
+  it.each(allEmailExamples())('$name: every link opens a working page for its recipient', async ({ name, template, data }) => {
+    const jobId = `links:${name}`;
+    await enqueueEmail({ jobId, template, to: [{ address: 'recipient@example.test' }], data });
+    t.host.queues.nudge();
+    const status = await eventually(async () => {
+      const s = await getEmailStatus(jobId);
+      return s?.status === 'sent' || s?.status === 'failed' ? s : undefined;
+    }, 10_000, `email ${jobId}`);
+    expect(status.status, status.lastError).toBe('sent');
+    const email = JSON.parse(await readFile(join(t.outboxDir, `${outboxFileName(jobId)}.json`), 'utf8')) as OutboxSidecar;
+
+    const given = givenValues(data);
+    for (const link of links(email)) {
+      if (link.startsWith(`${baseUrl}/`)) {
+        // The recipient's browser follows the link without a token: the page itself signs them in.
+        const response = await fetch(link, { headers: { accept: 'text/html' } });
+        expect(response.status, `${link} in ${name}`).toBeGreaterThanOrEqual(200);
+        expect(response.status, `${link} in ${name}`).toBeLessThan(300);
+        expect(response.headers.get('content-type'), `${link} in ${name}`).toMatch(/^text\/html/);
+        expect(await response.text(), `${link} in ${name}`).toMatch(/^<!DOCTYPE html>/i);
+      } else if (link.startsWith('mailto:')) {
+        // Mail goes only to an address the email is about (the requester), never to a made-up one.
+        const address = decodeURIComponent(link.slice('mailto:'.length).split('?')[0]!);
+        expect(given, `${link} in ${name}`).toContain(address);
+      } else {
+        // Anywhere else: only a link the producer gave (a partner's website), never a page of ours under another address.
+        expect(given, `${link} in ${name}`).toContain(link);
+      }
+    }
+  });
+});

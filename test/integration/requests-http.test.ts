@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allFunctions } from '../../functions/all.js';
+import { seedDemoDirectory } from '../../local/demo-directory.js';
+import { parseHttpFile, runHttpFile } from '../support/http-file.js';
+import { queuesSettled, startTestHost, type TestHost } from '../support/host.js';
+
+/** requests.http is the hand-runnable tour of the API: it shows every endpoint and runs from top to bottom. */
+const file = parseHttpFile(readFileSync('requests.http', 'utf8'));
+
+describe('requests.http', () => {
+  const endpoints = allFunctions.flatMap((f) =>
+    f.kind === 'http' && f.doc ? f.methods.filter((m) => m !== 'OPTIONS').map((method) => ({ method, route: f.route.replace(/^api\//, '') })) : [],
+  );
+
+  it.each(endpoints)('has an example of $method $route', ({ method, route }) => {
+    const pattern = new RegExp(`^\\{\\{baseUrl\\}\\}/${route.split('/').map((s) => (s.startsWith('{') ? '[^/?]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}(\\?.*)?$`);
+    expect(file.requests.some((r) => r.method === method && pattern.test(r.url))).toBe(true);
+  });
+
+  it('defines each variable once, and says what status each request expects', () => {
+    expect(file.duplicates).toEqual([]);
+    expect(file.requests.filter((r) => r.expect === undefined).map((r) => `line ${r.line}: ${r.title}`)).toEqual([]);
+  });
+
+  describe('run from top to bottom against a fresh npm start', () => {
+    let t: TestHost;
+    beforeAll(async () => {
+      t = await startTestHost();
+      await seedDemoDirectory(); // as npm start fills an empty directory
+    });
+    afterAll(() => t.stop());
+
+    it('answers every request with the status it expects', async () => {
+      const answers: string[] = [];
+      // Between two requests a person sending them by hand gives queued work (fan-out, emails) its few seconds.
+      const before = () => queuesSettled(t);
+      for await (const { request, response } of runHttpFile(file, { overrides: { site: t.url }, before })) {
+        answers.push(`line ${request.line} ${request.method} ${request.title}: ${response.status}`);
+        expect(response.status, `${answers.at(-1)}, expected ${request.expect}: ${response.text.slice(0, 500)}`).toBe(request.expect);
+      }
+      expect(answers).toHaveLength(file.requests.length);
+    });
+  });
+});
