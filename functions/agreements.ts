@@ -43,13 +43,16 @@ async function getEligibility(request: HttpRequest) {
 
 const docs = {
   'customer-agreement-get': {
-    summary: 'The current Customer Agreement and the customer’s acceptances, newest first (users of that tenant).',
+    summary: 'The current Customer Agreement and the customer’s acceptances',
+    description: 'Current agreement (URL, version), latest acceptance, `acceptedCurrentVersion`, all acceptances newest first; `ETag`.',
+    caller: 'a user of the tenant',
     tags: ['agreement'],
     params: customerParams,
     responses: { 200: { description: 'Agreement state', schema: agreementStateSchema }, 304: notModified, 404: { description: 'Another tenant' } },
   },
   'customer-agreement-accept': {
-    summary: 'Accept the current Customer Agreement version (Global or Billing administrator).',
+    summary: 'Accept the current Customer Agreement version',
+    description: 'Body `{ acceptAgreement: true, agreementVersion }`: `201` accepted, `200` if this version was already accepted.',
     tags: ['agreement'],
     params: customerParams,
     body: acceptAgreementBody,
@@ -63,7 +66,8 @@ const docs = {
     },
   },
   'partner-customer-eligibility': {
-    summary: 'Whether the partner may purchase or manage subscriptions for a customer it has (or had) a relationship with, and if not, why (partner staff).',
+    summary: 'Whether the partner may purchase or manage subscriptions for a customer, and if not, why',
+    description: '`{ purchase: { allowed, reasons }, manage: { allowed, reasons }, relationships, agreement }`, only for a tenant the partner has (or had) a relationship with; any other tenant, known or not, is the same `404`.',
     tags: ['agreement'],
     params: eligibilityParams,
     responses: {

@@ -38,7 +38,8 @@ async function getContactRequest(request: HttpRequest) {
 
 const docs = {
   'contact-requests-create': {
-    summary: 'Send a contact request to one to five partners (JSON or form post; Idempotency-Key supported)',
+    summary: 'Send a contact request to one to five partners',
+    description: 'JSON or form post; `202 {id, partners}` + `Location`, or `303` to `/contact/thank-you?id=…` for a browser form (`Accept: text/html`); `Idempotency-Key` supported (a retry answers the same request, `Idempotency-Replayed: true`); a browser post from another site is `403`; `429` with `Retry-After` beyond the rate limits.',
     tags: ['Contact requests'],
     body: contactRequestBodySchema,
     formPost: true,
@@ -53,7 +54,9 @@ const docs = {
     },
   },
   'contact-requests-get': {
-    summary: 'Where a contact request stands: which partners, and whether their emails went out (no personal details)',
+    summary: 'Where a contact request stands',
+    description: 'Which partners, and whether each email was `pending`, `queued`, `sending`, `sent` or `failed`; no personal details; `ETag` (of the answer: it changes as emails go out).',
+    caller: 'anyone (the id is unguessable)',
     tags: ['Contact requests'],
     params: idParamsSchema,
     responses: { 200: { description: 'Delivery state per partner and of the confirmation', schema: contactRequestStatusSchema }, 304: notModified, 404: { description: 'No such request' } },

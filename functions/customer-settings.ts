@@ -30,9 +30,10 @@ async function putSettings(request: HttpRequest, context: InvocationContext) {
 }
 
 const docs = {
-  'customer-settings-get': { summary: 'The customer’s settings (users of that tenant).', tags: ['settings'], params: customerParams, responses: { 200: { description: 'The settings', schema: customerSettingsSchema }, 304: notModified } },
+  'customer-settings-get': { summary: 'The customer’s settings', description: '`{ mpsaPurchaseVisibility }` (default `false`), with an `ETag` from the first GET.', caller: 'a user of the tenant', tags: ['settings'], params: customerParams, responses: { 200: { description: 'The settings', schema: customerSettingsSchema }, 304: notModified } },
   'customer-settings-put': {
-    summary: 'Change the customer’s settings (Global or Billing administrator). If-Match optional; without it the latest settings are replaced.',
+    summary: 'Change the customer’s settings',
+    description: '`{ mpsaPurchaseVisibility }`; `If-Match` optional (`412` on mismatch); without it the latest settings are replaced.',
     tags: ['settings'],
     params: customerParams,
     body: customerSettingsSchema,

@@ -62,18 +62,21 @@ async function changePartnerTenant(request: HttpRequest, context: InvocationCont
 const docs = {
   'partners-search': {
     summary: 'Search the partner directory by location, organization size and words',
+    description: 'Active entries only; best match first, each with the `reasons` it matched.',
     tags: ['Directory'],
     query: directorySearchQuerySchema,
     responses: { 200: { description: 'Active partners, best match first, each with the reasons it matched', schema: directorySearchResultSchema } },
   },
   'partners-get': {
     summary: "A partner's public profile",
+    description: 'No contact email, no tenant id; `ETag`.',
     tags: ['Directory'],
     params: partnerParamsSchema,
     responses: { 200: { description: 'The public profile (no contact email)', schema: publicProfileSchema }, 304: notModified, 404: { description: 'No active partner with that id' } },
   },
   'partners-put': {
-    summary: "Create or update a directory entry (If-Match honoured); the entry's tenant changes only through tenant-change. The partner is emailed when its entry changes",
+    summary: 'Create or replace a directory entry',
+    description: "Creates (`201`, `Location`) or replaces (`200`) an entry; `If-Match` honoured (`412`; `*` replaces, never creates); `ETag`. Another `tenantId` than the entry's is `409` (`tenant-change`, `errors[].path` `tenantId`) and nothing is written: the tenant changes only through `POST …/tenant-change`. The same entry again writes nothing; a change is audited and emailed to the partner.",
     tags: ['Directory'],
     params: partnerParamsSchema,
     body: directoryEntryInputSchema,
@@ -85,13 +88,15 @@ const docs = {
     },
   },
   'partners-delete': {
-    summary: 'Deactivate a directory entry (kept for history); the partner is emailed',
+    summary: 'Deactivate a directory entry',
+    description: '`204`; the entry stays in the table for history but search no longer finds it; audited and emailed to the partner.',
     tags: ['Directory'],
     params: partnerParamsSchema,
     responses: { 204: { description: 'Deactivated; no longer found by search' }, 404: { description: 'No such entry' }, 412: { description: 'If-Match does not match' } },
   },
   'partners-tenant-change': {
-    summary: "Move a partner to another Entra ID tenant (If-Match required, with a reason): the new tenant's staff manage its leads and relationships from then on; audited and emailed to the partner",
+    summary: 'Move a partner to another Entra ID tenant',
+    description: "`{ tenantId, reason }` under `If-Match` (`428` without, `412` stale): the new tenant's staff manage its leads and relationships from then on; `200` + `ETag`; in the partner's audit log (`directory.tenantChanged`, who, old and new tenant, reason) and emailed to the partner.",
     tags: ['Directory'],
     params: partnerParamsSchema,
     body: tenantChangeSchema,

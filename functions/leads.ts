@@ -59,12 +59,14 @@ const docs = {
   },
   'partner-leads-get': {
     summary: 'One lead',
+    description: 'With its `ETag`.',
     tags: ['Contact requests'],
     params: leadParamsSchema,
     responses: { 200: { description: 'The lead (ETag header)', schema: leadViewSchema }, 304: notModified, 404: { description: 'No such lead for this partner' } },
   },
   'partner-leads-update': {
-    summary: "Change a lead's status: new → accepted | declined, accepted → won | lost (If-Match required)",
+    summary: "Change a lead's status: new → accepted | declined, accepted → won | lost",
+    description: '`{ "status": … }` under `If-Match` (the lead’s `ETag` or `*`; `428` without, `412` stale, `409` not allowed).',
     tags: ['Contact requests'],
     params: leadParamsSchema,
     body: patchBodySchema,

@@ -8,6 +8,7 @@ export const storageCleanupFunctions: FunctionDefinition[] = [
     name: 'storage-cleanup',
     // Daily at 03:30 UTC, a quiet hour. Safe to run twice or on two instances at once.
     schedule: '0 30 3 * * *',
+    summary: 'Deletes rate-limit slots an hour after they became free and `Idempotency-Key` claims after 24 hours',
     handler: async (_timer, context) => {
       const { rateLimits, idempotencyKeys } = await cleanUpStorage(now());
       // Counts only: the keys are hashes of emails, addresses and clients' keys.

@@ -32,6 +32,7 @@ export function webConfig(): WebConfig {
 const docs = {
   'web-config': {
     summary: 'How the web pages sign people in: Entra ID (MSAL settings), local development tokens, or not configured',
+    description: '`signIn.kind` is `msal` (client id, authority, scopes), `development` (the local host) or `none`.',
     tags: ['meta'],
     responses: { 200: { description: 'The sign-in the pages use', schema: webConfigSchema } },
   },

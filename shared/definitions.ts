@@ -6,7 +6,12 @@ export type Audience = 'anyone' | 'signedIn' | 'partner' | 'customerAdmin' | 'op
 
 /** What the OpenAPI document says about an HTTP function; its schemas are the ones the handler validates with. */
 export interface ApiDoc {
+  /** One line: what the endpoint does. */
   summary: string;
+  /** What a caller needs beyond the summary: statuses, headers, side effects (README API table, OpenAPI description). */
+  description?: string;
+  /** Who may call, in the README's words, when the audience alone says too little (e.g. "a user of the tenant"). */
+  caller?: string;
   tags: string[];
   audience: Audience;
   params?: z.ZodObject;
@@ -49,6 +54,8 @@ export interface TimerFunctionDefinition {
   name: string;
   /** NCRONTAB expression with seconds, as the Functions timer trigger takes it. */
   schedule: string;
+  /** What each run does (README API table). */
+  summary: string;
   handler: TimerHandler;
 }
 

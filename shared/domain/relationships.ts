@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { directoryRoles } from '../auth/roles.js';
 import { adminRole, adminRoleCatalogue } from './admin-roles.js';
 
-/** The seven relationship types of DESIGN.md §1. */
+/** The seven relationship types a partner can invite a customer into; `relationshipTypeRules` says what each may carry, purchase and manage. */
 export const relationshipTypes = [
   'reseller',
   'delegatedAdministrator',
@@ -88,8 +88,11 @@ export interface RoleProblem {
 }
 
 /**
- * Checks the roles, duration and auto-extend a partner asks for against the type's rules
- * (DESIGN.md: least privilege, GDAP durations, no auto-extend with Global Administrator).
+ * Checks the roles, duration and auto-extend a partner asks for against the type's rules. Least
+ * privilege: only roles the type may carry, each once, at least one for a type with roles, and no
+ * duration or auto-extend for a type without. Roles need a duration (GDAP's P1D–P730D, checked by
+ * `roleDurationSchema`) and never auto-extend when Global Administrator is among them, so the most
+ * powerful role always ends.
  */
 export function checkRoleRequest(request: { type: RelationshipType; roles: string[]; duration?: string | undefined; autoExtend?: string | undefined }): RoleProblem[] {
   const problems: RoleProblem[] = [];

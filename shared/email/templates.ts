@@ -158,7 +158,7 @@ function emailLinks(publicBaseUrl: string) {
 const mailto = (address: string, subject?: string) =>
   `mailto:${encodeURIComponent(address).replace(/%40/g, '@')}${subject ? `?subject=${encodeURIComponent(subject)}` : ''}`;
 
-/** "a delegated administrator relationship": the relationship types of DESIGN.md in words, any other value as given. */
+/** "a delegated administrator relationship": each relationship type in words, any other value as given. */
 const relationshipTypeWords: Record<string, string> = {
   reseller: 'a reseller',
   delegatedAdministrator: 'a delegated administrator',

@@ -25,7 +25,8 @@ const problemSchema = {
   },
 };
 
-const audienceText: Record<Audience, string> = {
+/** Who may call, in full: the OpenAPI description and the README's legend of the API table. */
+export const audienceText: Record<Audience, string> = {
   anyone: 'Anyone; no token needed.',
   signedIn: 'Any signed-in caller (Entra ID bearer token).',
   partner: "Partner staff: a token from the partner's own tenant with app role Partner.Manage.",
@@ -33,7 +34,7 @@ const audienceText: Record<Audience, string> = {
   operator: "Operators: app role Directory.Admin in one of the service's own tenants (OPERATOR_TENANT_IDS); the app role in any other tenant is refused (403).",
 };
 
-function objectProperties(schema: z.ZodType | undefined): [string, Record<string, unknown>, boolean][] {
+export function objectProperties(schema: z.ZodType | undefined): [string, Record<string, unknown>, boolean][] {
   if (!schema) return [];
   const json = jsonSchema(schema, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, s]) => [name, s, (json.required ?? []).includes(name)]);
@@ -52,7 +53,7 @@ function operation(f: HttpFunctionDefinition, doc: ApiDoc): Record<string, unkno
   return {
     operationId: f.name,
     summary: doc.summary,
-    description: audienceText[doc.audience],
+    description: [doc.description, doc.caller ? `${audienceText[doc.audience]} Here: ${doc.caller}.` : audienceText[doc.audience]].filter(Boolean).join('\n\n'),
     tags: doc.tags,
     ...(doc.audience === 'anyone' ? { security: [] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
