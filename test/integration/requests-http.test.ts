@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allFunctions } from '../../functions/all.js';
 import { seedDemoDirectory } from '../../local/demo-directory.js';
 import { parseHttpFile, runHttpFile } from '../support/http-file.js';
-import { queuesSettled, startTestHost, type TestHost } from '../support/host.js';
+import { startTestHost, type TestHost } from '../support/host.js';
 
 /** requests.http is the hand-runnable tour of the API: it shows every endpoint and runs from top to bottom. */
 const file = parseHttpFile(readFileSync('requests.http', 'utf8'));
@@ -34,7 +34,7 @@ describe('requests.http', () => {
     it('answers every request with the status it expects', async () => {
       const answers: string[] = [];
       // Between two requests a person sending them by hand gives queued work (fan-out, emails) its few seconds.
-      const before = () => queuesSettled(t);
+      const before = () => t.host.drain();
       for await (const { request, response } of runHttpFile(file, { overrides: { site: t.url }, before })) {
         answers.push(`line ${request.line} ${request.method} ${request.title}: ${response.status}`);
         expect(response.status, `${answers.at(-1)}, expected ${request.expect}: ${response.text.slice(0, 500)}`).toBe(request.expect);

@@ -184,15 +184,3 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
   }
   throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
 }
-
-/** Waits until every queue but the poison ones is empty: what the requests so far set off has run (or failed for good). */
-export async function queuesSettled(t: TestHost): Promise<void> {
-  t.host.queues.nudge();
-  await eventually(async () => {
-    const counts: number[] = [];
-    for await (const q of t.storage.queueService.listQueues()) {
-      if (!q.name.endsWith('-poison')) counts.push((await t.storage.queue(q.name).getProperties()).approximateMessagesCount ?? 0);
-    }
-    return counts.every((n) => n === 0) ? true : undefined;
-  }, 20_000, 'the queues to be empty');
-}
