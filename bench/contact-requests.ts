@@ -61,7 +61,7 @@ export async function contactRequestPost(host: BenchHost, partnerIds: string[]):
     await limits.createEntity({ partitionKey, rowKey: '00', takenAt: new Date().toISOString(), windowEnd: 0 });
   };
   const floor = async () => {
-    const floorId = newContactRequestId();
+    const floorId = newContactRequestId(Date.now());
     await Promise.all([slot(`floor-email:${floorId}`), slot(`floor-address:${floorId}`)]);
     await requests.createEntity({ partitionKey: floorId, rowKey: '', ...copyFor(floorId) });
     await fanOut.sendMessage(encodeQueueMessage({ contactRequestId: floorId }));

@@ -1,6 +1,6 @@
 import { api, ApiError } from './api.js';
 import { byId, confirmDialog, focus, formatDate, h, notice, show } from './dom.js';
-import { label, relationshipTypeLabels } from './labels.js';
+import { relationshipTypeLabel } from './labels.js';
 import { roleList, showRelationships } from './relationships.js';
 import { requireSignIn, type Session } from './sign-in.js';
 
@@ -154,7 +154,7 @@ export async function initInvitation(): Promise<void> {
         'dl',
         { class: 'facts' },
         h('dt', {}, 'Relationship'),
-        h('dd', {}, h('strong', {}, label(relationshipTypeLabels, page.relationshipType)), ` — ${page.relationshipDescription}`),
+        h('dd', {}, h('strong', {}, relationshipTypeLabel(page.relationshipType)), ` — ${page.relationshipDescription}`),
         page.duration ? [h('dt', {}, 'Admin roles for'), h('dd', {}, durationText(page.duration))] : [],
         h('dt', {}, 'Invitation expires'),
         h('dd', {}, formatDate(page.expiresAt)),

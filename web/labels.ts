@@ -1,14 +1,7 @@
-/** Words the pages show for the API's values. */
-export const relationshipTypeLabels: Record<string, string> = {
-  reseller: 'Reseller',
-  delegatedAdministrator: 'Delegated administrator',
-  resellerAndDelegatedAdministrator: 'Reseller and delegated administrator',
-  partner: 'Partner',
-  advisor: 'Advisor',
-  mpsaPartner: 'MPSA partner',
-  lineOfBusinessPartner: 'Line-of-business partner',
-};
+import { relationshipTypeLabel } from '../shared/domain/relationship-type-names.js';
 
+/** Words the pages show for the API's values (relationship types: the one table in shared/domain). */
+export { relationshipTypeLabel };
 export const relationshipStatusLabels: Record<string, string> = {
   active: 'Active',
   terminationRequested: 'Termination requested',

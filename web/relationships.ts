@@ -1,6 +1,6 @@
 import { api, ApiError } from './api.js';
 import { confirmDialog, focus, formatDate, formatDateTime, h, notice, show } from './dom.js';
-import { historyLabels, label, relationshipStatusLabels, relationshipTypeLabels } from './labels.js';
+import { historyLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
 import type { RelationshipView } from '../shared/domain/views.js';
 import type { Session } from './sign-in.js';
 
@@ -44,7 +44,7 @@ export async function showRelationships(container: HTMLElement, session: Session
           'button',
           { type: 'button', class: 'relationship-item', 'aria-expanded': String(r.id === selected), 'aria-controls': 'relationship-details', 'data-relationship-id': r.id },
           h('span', { class: 'relationship-partner' }, r.partner.displayName),
-          h('span', { class: 'relationship-meta' }, `${label(relationshipTypeLabels, r.type)} · ${label(relationshipStatusLabels, r.status)} · ${r.roles.length} admin role${r.roles.length === 1 ? '' : 's'}`),
+          h('span', { class: 'relationship-meta' }, `${relationshipTypeLabel(r.type)} · ${label(relationshipStatusLabels, r.status)} · ${r.roles.length} admin role${r.roles.length === 1 ? '' : 's'}`),
         );
         button.addEventListener('click', () => void open(r.id));
         return h('li', {}, button);
@@ -135,7 +135,7 @@ export async function showRelationships(container: HTMLElement, session: Session
       h(
         'dl',
         { class: 'facts' },
-        term('Relationship', `${label(relationshipTypeLabels, r.type)} — ${r.typeDescription}`),
+        term('Relationship', `${relationshipTypeLabel(r.type)} — ${r.typeDescription}`),
         term('Status', label(relationshipStatusLabels, r.status)),
         term('Admin roles', roleList(r.roles)),
         r.endedRoles.length > 0 && r.rolesEndedAt

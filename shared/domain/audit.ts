@@ -1,48 +1,54 @@
 import { z } from 'zod';
-import type { Caller } from '../auth/token.js';
+import { timeSchema } from './time.js';
 
 /** Who did something: from the verified token, never from the request body. */
 export const actorSchema = z.object({ tenantId: z.string(), objectId: z.string(), name: z.string().optional(), email: z.string().optional() });
 export type Actor = z.infer<typeof actorSchema>;
 
-export function actorOf(caller: Caller): Actor {
+/** The actor of a verified caller (its other claims left out). */
+export function actorOf(caller: Actor): Actor {
   return { tenantId: caller.tenantId, objectId: caller.objectId, name: caller.name, email: caller.email };
 }
 
 /** The part of an actor an audit event or history entry records (no email). */
-export const auditActor = (a: Actor): AuditEvent['actor'] => ({ tenantId: a.tenantId, objectId: a.objectId, name: a.name });
+export const auditActorSchema = actorSchema.omit({ email: true });
+export const auditActor = (a: Actor): z.infer<typeof auditActorSchema> => ({ tenantId: a.tenantId, objectId: a.objectId, name: a.name });
 
 /** How an actor is shown to people: name, else email, else object id. */
 export const actorDisplayName = (actor: Actor): string => actor.name ?? actor.email ?? actor.objectId;
 
-export type AuditAction =
-  | 'invitation.created'
-  | 'invitation.revoked'
-  | 'invitation.accepted'
-  | 'invitation.declined'
-  | 'relationship.created'
-  | 'relationship.merged'
-  | 'relationship.rolesRemoved'
-  | 'relationship.terminationRequested'
-  | 'relationship.terminated'
-  | 'agreement.accepted'
-  | 'settings.updated'
-  | 'directory.created'
-  | 'directory.updated'
-  | 'directory.deactivated'
-  | 'directory.tenantChanged';
+export const auditActions = [
+  'invitation.created',
+  'invitation.revoked',
+  'invitation.accepted',
+  'invitation.declined',
+  'relationship.created',
+  'relationship.merged',
+  'relationship.rolesRemoved',
+  'relationship.terminationRequested',
+  'relationship.terminated',
+  'agreement.accepted',
+  'settings.updated',
+  'directory.created',
+  'directory.updated',
+  'directory.deactivated',
+  'directory.tenantChanged',
+] as const;
+export type AuditAction = (typeof auditActions)[number];
 
-export interface AuditEvent {
+/** One audit event, as stored and as the audit endpoints show it. */
+export const auditEventSchema = z.object({
   /** Stable for a given state change, so writing it again after a crash is the same event. */
-  id: string;
-  time: string;
-  action: AuditAction;
-  actor: { tenantId: string; objectId: string; name: string | undefined };
-  target: { type: 'invitation' | 'relationship' | 'agreement' | 'settings' | 'directoryEntry'; id: string };
-  before: Record<string, unknown> | null;
-  after: Record<string, unknown> | null;
-  invocationId: string;
+  id: z.string(),
+  time: timeSchema,
+  action: z.enum(auditActions),
+  actor: auditActorSchema,
+  target: z.object({ type: z.enum(['invitation', 'relationship', 'agreement', 'settings', 'directoryEntry']), id: z.string() }),
+  before: z.record(z.string(), z.unknown()).nullable(),
+  after: z.record(z.string(), z.unknown()).nullable(),
+  invocationId: z.string(),
   /** Whose audit logs show it. */
-  customerTenantId: string | undefined;
-  partnerId: string | undefined;
-}
+  customerTenantId: z.string().optional(),
+  partnerId: z.string().optional(),
+});
+export type AuditEvent = z.infer<typeof auditEventSchema>;

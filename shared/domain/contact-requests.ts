@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { countrySchema, organizationSizeSchema, partnerIdSchema } from './directory.js';
 import { uuidV7, uuidV7Pattern } from './ids.js';
+import { timeSchema } from './time.js';
 import type { RateLimit } from './rate-limits.js';
 
 /**
@@ -80,41 +81,40 @@ export const allowedLeadStatuses = (from: LeadStatus): readonly LeadStatus[] => 
 export const deliveryStateSchema = z.enum(['pending', 'queued']);
 export type DeliveryState = z.infer<typeof deliveryStateSchema>;
 
-export interface PartnerDelivery {
-  partnerId: string;
-  partnerName: string;
-  jobId: string;
-  state: DeliveryState;
-}
+export const partnerDeliverySchema = z.object({ partnerId: z.string(), partnerName: z.string(), jobId: z.string(), state: deliveryStateSchema });
+export type PartnerDelivery = z.infer<typeof partnerDeliverySchema>;
 
-export interface Requester {
-  name: string;
-  email: string;
-  phone?: string;
-  company: string;
-  country: string;
-  organizationSize: string;
-  industry?: string;
-}
+/** Who asked, as the partners' leads show it. */
+export const requesterSchema = z.object({
+  name: z.string(),
+  email: z.string(),
+  phone: z.string().optional(),
+  company: z.string(),
+  country: z.string(),
+  organizationSize: z.string(),
+  industry: z.string().optional(),
+});
+export type Requester = z.infer<typeof requesterSchema>;
 
-export interface ContactRequest {
-  id: string;
-  createdAt: string;
-  requester: Requester;
-  businessNeeds: string;
-  consent: { contact: true; shareDetails: true; givenAt: string };
-  partners: PartnerDelivery[];
-  confirmation: { jobId: string; state: DeliveryState };
+export const contactRequestSchema = z.object({
+  id: z.string(),
+  createdAt: timeSchema,
+  requester: requesterSchema,
+  businessNeeds: z.string(),
+  consent: z.object({ contact: z.literal(true), shareDetails: z.literal(true), givenAt: timeSchema }),
+  partners: z.array(partnerDeliverySchema),
+  confirmation: z.object({ jobId: z.string(), state: deliveryStateSchema }),
   /** Set when the fan-out kept failing and its message went to the poison queue. */
-  fanOutFailure?: { at: string; reason: string };
-}
+  fanOutFailure: z.object({ at: timeSchema, reason: z.string() }).optional(),
+});
+export type ContactRequest = z.infer<typeof contactRequestSchema>;
 
 /** Email job ids derive from the request (and partner), so a redelivered fan-out queues the same jobs, which send once. */
 export const partnerEmailJobId = (contactRequestId: string, partnerId: string) => `contact-request:${contactRequestId}:${partnerId}`;
 export const confirmationEmailJobId = (contactRequestId: string) => `contact-confirmation:${contactRequestId}`;
 
 /** Contact request ids are UUIDs version 7, so a lead's newest-first row key derives from the id alone. */
-export const newContactRequestId = (now = Date.now()): string => uuidV7(now);
+export const newContactRequestId = (now: number): string => uuidV7(now);
 
 export const contactRequestIdSchema = z
   .string()
@@ -143,15 +143,7 @@ export const leadViewSchema = z.object({
   status: leadStatusSchema,
   createdAt: z.string(),
   statusChangedAt: z.string(),
-  requester: z.object({
-    name: z.string(),
-    email: z.string(),
-    phone: z.string().optional(),
-    company: z.string(),
-    country: z.string(),
-    organizationSize: z.string(),
-    industry: z.string().optional(),
-  }),
+  requester: requesterSchema,
   businessNeeds: z.string(),
   etag: z.string(),
 });

@@ -1,18 +1,13 @@
 import { z } from 'zod';
 import { directoryRoles } from '../auth/roles.js';
 import { adminRole, adminRoleCatalogue } from './admin-roles.js';
+import { auditActorSchema } from './audit.js';
+import { timeSchema } from './time.js';
+import { relationshipTypes, type RelationshipType } from './relationship-type-names.js';
 
-/** The seven relationship types a partner can invite a customer into; `relationshipTypeRules` says what each may carry, purchase and manage. */
-export const relationshipTypes = [
-  'reseller',
-  'delegatedAdministrator',
-  'resellerAndDelegatedAdministrator',
-  'partner',
-  'advisor',
-  'mpsaPartner',
-  'lineOfBusinessPartner',
-] as const;
-export type RelationshipType = (typeof relationshipTypes)[number];
+/** The seven relationship types a partner can invite a customer into (their names: relationship-type-names.ts); `relationshipTypeRules` says what each may carry, purchase and manage. */
+export { relationshipTypes, type RelationshipType };
+
 export const relationshipTypeSchema = z.enum(relationshipTypes);
 
 const allCatalogueRoles = adminRoleCatalogue.map((r) => r.id);
@@ -119,9 +114,24 @@ export function checkRoleRequest(request: { type: RelationshipType; roles: strin
 }
 
 /** Stored relationship status; `expired` is derived from the role end date, never stored. */
-export type StoredRelationshipStatus = 'active' | 'terminationRequested' | 'terminated';
-export type RelationshipStatus = StoredRelationshipStatus | 'expired';
-export const relationshipStatuses = ['active', 'terminationRequested', 'terminated', 'expired'] as const satisfies readonly RelationshipStatus[];
+export const storedRelationshipStatusSchema = z.enum(['active', 'terminationRequested', 'terminated']);
+export type StoredRelationshipStatus = z.infer<typeof storedRelationshipStatusSchema>;
+export const relationshipStatusSchema = z.enum([...storedRelationshipStatusSchema.options, 'expired']);
+export type RelationshipStatus = z.infer<typeof relationshipStatusSchema>;
+export const relationshipStatuses = relationshipStatusSchema.options;
+
+const snapshotSchema = z.object({ type: relationshipTypeSchema, status: storedRelationshipStatusSchema, roles: z.array(z.string()) });
+/** One entry of a relationship's history: what changed, when, by whom (stored with the relationship, shown in its details). */
+export const historyEntrySchema = z.object({
+  at: timeSchema,
+  action: z.enum(['created', 'merged', 'rolesRemoved', 'terminationRequested', 'terminated']),
+  actor: auditActorSchema.optional(),
+  invitationId: z.string().optional(),
+  from: snapshotSchema.optional(),
+  to: snapshotSchema.optional(),
+  reason: z.string().optional(),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
 /** Admin roles granted for a duration from `activatedAt`. */
 export interface RoleGrant {
@@ -132,7 +142,7 @@ export interface RoleGrant {
 }
 
 /** The roles a relationship holds and for how long (`activatedAt` is set whenever there are roles). */
-export const grantOf = (r: { roles: string[]; activatedAt: string | undefined; duration: string | undefined; autoExtend: string | undefined }): RoleGrant => ({
+export const grantOf = (r: { roles: string[]; activatedAt?: string | undefined; duration?: string | undefined; autoExtend?: string | undefined }): RoleGrant => ({
   roles: r.roles,
   activatedAt: r.activatedAt ?? '',
   duration: r.duration,
@@ -252,15 +262,15 @@ export function mergedGrant(existing: RoleGrant, invited: RoleGrant): RoleGrant 
   return { roles, activatedAt: invited.activatedAt, duration: invited.duration, autoExtend };
 }
 
-export const eligibilityReasons = [
+export const eligibilityReasonSchema = z.enum([
   'relationshipTerminated',
   'relationshipExpired',
   'typeDoesNotAllow',
   'noAdminRoles',
   'agreementNotAccepted',
   'agreementVersionOutdated',
-] as const;
-export type EligibilityReason = (typeof eligibilityReasons)[number];
+]);
+export type EligibilityReason = z.infer<typeof eligibilityReasonSchema>;
 
 export interface Eligibility {
   allowed: boolean;

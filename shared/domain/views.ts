@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { invitationStatuses } from './invitations.js';
-import { eligibilityReasons, relationshipStatuses, relationshipTypeSchema } from './relationships.js';
+import { eligibilityReasonSchema, historyEntrySchema, relationshipStatusSchema, relationshipTypeSchema } from './relationships.js';
+import { timeSchema as time } from './time.js';
+
+export { auditEventSchema } from './audit.js';
 
 /**
  * What the invitation and relationship endpoints answer, as zod schemas: the view functions are
  * typed by them and the OpenAPI document shows them.
  */
-const time = z.string().describe('ISO 8601 UTC');
-const relationshipStatusSchema = z.enum(relationshipStatuses);
-const storedStatusSchema = z.enum(['active', 'terminationRequested', 'terminated']);
 
 export const adminRoleSchema = z.object({ id: z.string(), name: z.string(), description: z.string() });
 
@@ -48,17 +48,6 @@ export const acceptancePageSchema = z.object({
   canDecide: z.boolean().describe('Whether this caller may accept or decline (a Global or Billing administrator, while pending)'),
 });
 
-const snapshotSchema = z.object({ type: relationshipTypeSchema, status: storedStatusSchema, roles: z.array(z.string()) });
-export const historyEntrySchema = z.object({
-  at: time,
-  action: z.enum(['created', 'merged', 'rolesRemoved', 'terminationRequested', 'terminated']),
-  actor: z.object({ tenantId: z.string(), objectId: z.string(), name: z.string().optional() }).optional(),
-  invitationId: z.string().optional(),
-  from: snapshotSchema.optional(),
-  to: snapshotSchema.optional(),
-  reason: z.string().optional(),
-});
-
 const acceptedBySchema = z.object({ objectId: z.string(), name: z.string().nullable(), email: z.string().nullable() });
 
 export const relationshipViewSchema = z.object({
@@ -94,7 +83,6 @@ export const agreementStateSchema = z.object({
   acceptances: z.array(acceptanceViewSchema),
 });
 
-const eligibilityReasonSchema = z.enum(eligibilityReasons);
 const verdictSchema = z.object({ allowed: z.boolean(), reasons: z.array(eligibilityReasonSchema) });
 export const eligibilityViewSchema = z.object({
   partnerId: z.string(),
@@ -103,19 +91,6 @@ export const eligibilityViewSchema = z.object({
   manage: verdictSchema,
   relationships: z.array(z.object({ id: z.string(), type: relationshipTypeSchema, status: relationshipStatusSchema })),
   agreement: z.object({ currentVersion: z.string(), acceptedVersion: z.string().nullable() }),
-});
-
-export const auditEventSchema = z.object({
-  id: z.string(),
-  time,
-  action: z.string(),
-  actor: z.object({ tenantId: z.string(), objectId: z.string(), name: z.string().optional() }),
-  target: z.object({ type: z.enum(['invitation', 'relationship', 'agreement', 'settings', 'directoryEntry']), id: z.string() }),
-  before: z.record(z.string(), z.unknown()).nullable(),
-  after: z.record(z.string(), z.unknown()).nullable(),
-  invocationId: z.string(),
-  customerTenantId: z.string().optional(),
-  partnerId: z.string().optional(),
 });
 
 export const pageSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), continuationToken: z.string().nullable() });

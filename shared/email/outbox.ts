@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { now } from '../clock.js';
 import { emailOperationId } from './ids.js';
 import { buildMime } from './mime.js';
 import type { EmailSender, OutgoingEmail, SentEmail } from './sender.js';
@@ -35,9 +37,12 @@ async function writeAtomically(path: string, content: string): Promise<void> {
   }
 }
 
-async function readSidecar(path: string): Promise<OutboxSidecar | undefined> {
+/** What a second send of the same job needs of the first one's sidecar. */
+const sentSidecarSchema = z.object({ messageId: z.string() });
+
+async function readSidecar(path: string): Promise<z.infer<typeof sentSidecarSchema> | undefined> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as OutboxSidecar;
+    return sentSidecarSchema.parse(JSON.parse(await readFile(path, 'utf8')));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -66,7 +71,7 @@ export class OutboxSender implements EmailSender {
 
     await mkdir(directory, { recursive: true });
     const messageId = `${emailOperationId(email.jobId)}@outbox.localhost`;
-    const sentAt = new Date();
+    const sentAt = now();
     const eml = buildMime({
       from: { address: this.senderAddress },
       to: email.to,

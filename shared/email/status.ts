@@ -1,6 +1,8 @@
+import { z } from 'zod';
+import { now } from '../clock.js';
 import { storageStatus } from '../http/etag.js';
 import { storage } from '../storage/clients.js';
-import { etagOf, readEntity } from '../storage/entities.js';
+import { decodeEntity, etagOf, readEntity, type EntityKeys } from '../storage/entities.js';
 import { tableNames } from '../storage/names.js';
 import type { SentEmail } from './sender.js';
 
@@ -10,7 +12,8 @@ import type { SentEmail } from './sender.js';
  * It is what makes the queue function idempotent: a job is claimed (status `sending` with a
  * lease) under the record's ETag before anything is sent, so two deliveries never both send.
  */
-export type EmailState = 'queued' | 'sending' | 'sent' | 'failed';
+const emailStateSchema = z.enum(['queued', 'sending', 'sent', 'failed']);
+export type EmailState = z.infer<typeof emailStateSchema>;
 
 export interface EmailStatus {
   jobId: string;
@@ -27,21 +30,24 @@ export interface EmailStatus {
   updatedAt?: string;
 }
 
-interface EmailEntity {
-  partitionKey: string;
-  rowKey: string;
-  template: string;
-  status: EmailState;
-  attempts: number;
-  leaseUntil?: Date;
-  lastError?: string;
-  failure?: 'permanent' | 'retriesExhausted';
-  sentAt?: Date;
-  messageId?: string;
-  operationId?: string;
-  timestamp?: string;
-  etag?: string;
-}
+/** Storage answers its DateTime columns as Dates. */
+const storedDate = z.coerce.date();
+const emailRecordSchema = z.object({
+  jobId: z.string(),
+  template: z.string(),
+  status: emailStateSchema,
+  attempts: z.number(),
+  leaseUntil: storedDate.optional(),
+  lastError: z.string().optional(),
+  failure: z.enum(['permanent', 'retriesExhausted']).optional(),
+  sentAt: storedDate.optional(),
+  messageId: z.string().optional(),
+  operationId: z.string().optional(),
+});
+type EmailRecord = z.infer<typeof emailRecordSchema>;
+type EmailEntity = EntityKeys & Omit<EmailRecord, 'jobId'>;
+const emailRecordOf = (entity: Record<string, unknown>): EmailRecord =>
+  decodeEntity(tableNames.emails, emailRecordSchema, entity, { fromKeys: (keys) => ({ jobId: keys.partitionKey }) });
 
 const rowKey = '';
 /** How long a claim keeps other deliveries away; longer than a send takes, short enough that a crashed try does not hold the email up for long. */
@@ -52,24 +58,26 @@ async function table() {
   return (await storage()).table(tableNames.emails);
 }
 
-function toStatus(e: EmailEntity): EmailStatus {
+function toStatus(entity: Record<string, unknown>): EmailStatus {
+  const e = emailRecordOf(entity);
+  const { timestamp } = entity;
   return {
-    jobId: e.partitionKey,
+    jobId: e.jobId,
     template: e.template,
     status: e.status,
     attempts: e.attempts,
     ...(e.lastError ? { lastError: e.lastError } : {}),
     ...(e.status === 'failed' && e.failure ? { failure: e.failure } : {}),
-    ...(e.sentAt ? { sentAt: new Date(e.sentAt).toISOString() } : {}),
+    ...(e.sentAt ? { sentAt: e.sentAt.toISOString() } : {}),
     ...(e.messageId ? { messageId: e.messageId } : {}),
     ...(e.operationId ? { operationId: e.operationId } : {}),
-    ...(e.timestamp ? { updatedAt: new Date(e.timestamp).toISOString() } : {}),
+    ...(typeof timestamp === 'string' ? { updatedAt: new Date(timestamp).toISOString() } : {}),
   };
 }
 
 /** Where an email stands, by the `jobId` its producer gave `enqueueEmail`; undefined until its first delivery (still queued, or never enqueued). */
 export async function getEmailStatus(jobId: string): Promise<EmailStatus | undefined> {
-  const e = await readEntity<EmailEntity>(await table(), jobId, rowKey);
+  const e = await readEntity(await table(), jobId, rowKey);
   return e && toStatus(e);
 }
 
@@ -87,7 +95,7 @@ export type Claim =
  */
 export async function claimEmail(jobId: string, template: string, options: { known?: boolean } = {}): Promise<Claim> {
   const t = await table();
-  const leaseUntil = () => new Date(Date.now() + emailLeaseMs);
+  const leaseUntil = () => new Date(now().getTime() + emailLeaseMs);
   if (!options.known) {
     try {
       const created = await t.createEntity<EmailEntity>({ partitionKey: jobId, rowKey, template, status: 'sending', attempts: 1, leaseUntil: leaseUntil() });
@@ -96,16 +104,17 @@ export async function claimEmail(jobId: string, template: string, options: { kno
       if (storageStatus(error) !== 409) throw error;
     }
   }
-  const current = await t.getEntity<EmailEntity>(jobId, rowKey);
-  if (current.status === 'sent' || (current.status === 'failed' && current.failure === 'permanent')) return { kind: 'done', status: toStatus(current) };
-  const lease = current.leaseUntil ? new Date(current.leaseUntil) : undefined;
-  if (current.status === 'sending' && lease && lease.getTime() > Date.now()) return { kind: 'busy', leaseUntil: lease };
+  const stored = await t.getEntity(jobId, rowKey);
+  const current = emailRecordOf(stored);
+  if (current.status === 'sent' || (current.status === 'failed' && current.failure === 'permanent')) return { kind: 'done', status: toStatus(stored) };
+  const lease = current.leaseUntil;
+  if (current.status === 'sending' && lease && lease.getTime() > now().getTime()) return { kind: 'busy', leaseUntil: lease };
   const attempts = current.attempts + 1;
   try {
     const updated = await t.updateEntity<Partial<EmailEntity>>(
       { partitionKey: jobId, rowKey, status: 'sending', attempts, leaseUntil: leaseUntil() },
       'Merge',
-      { etag: etagOf(current) },
+      { etag: etagOf(stored) },
     );
     return { kind: 'claimed', etag: etagOf(updated), attempts };
   } catch (error) {
@@ -118,7 +127,7 @@ export async function claimEmail(jobId: string, template: string, options: { kno
 /** Sent is a fact whoever holds the claim now, so it is written without an ETag. */
 export async function markEmailSent(jobId: string, sent: SentEmail): Promise<void> {
   await (await table()).updateEntity<Partial<EmailEntity>>(
-    { partitionKey: jobId, rowKey, status: 'sent', sentAt: new Date(), messageId: sent.messageId, ...(sent.operationId ? { operationId: sent.operationId } : {}) },
+    { partitionKey: jobId, rowKey, status: 'sent', sentAt: now(), messageId: sent.messageId, ...(sent.operationId ? { operationId: sent.operationId } : {}) },
     'Merge',
     { etag: '*' },
   );

@@ -1,3 +1,4 @@
+import { relationshipTypeInSentence } from '../domain/relationship-type-names.js';
 import { templateDataSchemas, type TemplateData, type TemplateName } from './template-data.js';
 
 /** A rendered email: one subject line, an HTML part and a plain-text part saying the same. */
@@ -158,17 +159,8 @@ function emailLinks(publicBaseUrl: string) {
 const mailto = (address: string, subject?: string) =>
   `mailto:${encodeURIComponent(address).replace(/%40/g, '@')}${subject ? `?subject=${encodeURIComponent(subject)}` : ''}`;
 
-/** "a delegated administrator relationship": each relationship type in words, any other value as given. */
-const relationshipTypeWords: Record<string, string> = {
-  reseller: 'a reseller',
-  delegatedAdministrator: 'a delegated administrator',
-  resellerAndDelegatedAdministrator: 'a reseller and delegated administrator',
-  partner: 'a partner',
-  advisor: 'an advisor',
-  mpsaPartner: 'an MPSA partner',
-  lineOfBusinessPartner: 'a line-of-business partner',
-};
-const aRelationship = (type: string) => `${relationshipTypeWords[type] ?? `a ${type}`} relationship`;
+/** "a delegated administrator relationship"; any other value as given. */
+const aRelationship = (type: string) => `${relationshipTypeInSentence(type)} relationship`;
 
 /** ISO time as people read it in an email, always in UTC so every recipient reads the same. */
 const when = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;

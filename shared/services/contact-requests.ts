@@ -1,5 +1,6 @@
 import type { InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
+import { now } from '../clock.js';
 import {
   confirmationEmailJobId,
   contactRequestRateLimits,
@@ -48,12 +49,8 @@ async function chosenPartners(ids: string[]): Promise<{ id: string; displayName:
 
 /** Counts the request against its limits (all or none), or refuses it with 429 and the longest Retry-After. */
 async function enforceRateLimits(email: string, address: string, log: Log): Promise<void> {
-  const limits = contactRequestRateLimits(email, address);
-  const decisions = await consumeRateLimits(limits);
-  const refused = limits.flatMap((limit, i) => {
-    const decision = decisions[i]; // one per limit, in order
-    return decision?.allowed === false ? [{ which: limit.which, retryAfter: decision.retryAfterSeconds }] : [];
-  });
+  const decisions = await consumeRateLimits(contactRequestRateLimits(email, address));
+  const refused = decisions.flatMap(({ key, decision }) => (decision.allowed ? [] : [{ which: key.which, retryAfter: decision.retryAfterSeconds }]));
   if (refused.length === 0) return;
   log.warn(`contact request refused: too many from this ${refused.map((r) => r.which).join(' and ')}`);
   const retryAfter = Math.max(...refused.map((r) => r.retryAfter));
@@ -61,7 +58,7 @@ async function enforceRateLimits(email: string, address: string, log: Log): Prom
 }
 
 function newRecord(id: string, body: ContactRequestBody, partners: { id: string; displayName: string }[]): ContactRequest {
-  const createdAt = new Date().toISOString();
+  const createdAt = now().toISOString();
   return {
     id,
     createdAt,
@@ -99,7 +96,7 @@ export async function submitContactRequest({ body, clientAddress, idempotencyKey
     scope: 'contact-requests',
     idempotencyKey,
     body,
-    newId: newContactRequestId,
+    newId: () => newContactRequestId(now().getTime()),
     read: async (id) => (await readContactRequest(id))?.request,
     complete: completeFanOut,
     admit: () => enforceRateLimits(body.email, clientAddress, log),

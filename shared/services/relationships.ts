@@ -11,6 +11,7 @@ import {
   rolesEndAt,
   typeDescription,
   typeWithoutRoles,
+  type HistoryEntry,
   type RelationshipAction,
   type RelationshipStatus,
 } from '../domain/relationships.js';
@@ -30,7 +31,6 @@ import {
   listCustomerRelationships,
   listPartnerRelationships,
   replaceRelationship,
-  type HistoryEntry,
   type RelationshipRecord,
 } from '../storage/relationships.js';
 

@@ -1,20 +1,27 @@
 import { odata } from '@azure/data-tables';
-import type { Actor } from '../domain/audit.js';
+import { z } from 'zod';
+import { actorSchema } from '../domain/audit.js';
+import { timeSchema } from '../domain/time.js';
 import { storageStatus } from '../http/etag.js';
 import { storage } from './clients.js';
+import { decodeEntity } from './entities.js';
 import { tableNames } from './names.js';
 
 /** One acceptance of the Customer Agreement by a customer admin; all are kept, the latest counts. */
-export interface AgreementAcceptance {
+const agreementAcceptanceSchema = z.object({
   /** `invitation-<id>` when accepted with an invitation (so re-running the accept finds it), else a UUID. */
-  id: string;
-  customerTenantId: string;
-  url: string;
-  version: string;
-  acceptedAt: string;
-  acceptedBy: Actor;
-  invitationId: string | undefined;
-}
+  id: z.string(),
+  customerTenantId: z.string(),
+  url: z.string(),
+  version: z.string(),
+  acceptedAt: timeSchema,
+  acceptedBy: actorSchema,
+  invitationId: z.string().optional(),
+});
+export type AgreementAcceptance = z.infer<typeof agreementAcceptanceSchema>;
+
+/** Each row holds its acceptance as JSON. */
+const storedAcceptanceSchema = z.object({ acceptance: agreementAcceptanceSchema });
 
 /** Records an acceptance; false when one with this id is already recorded. */
 export async function recordAcceptance(acceptance: AgreementAcceptance): Promise<boolean> {
@@ -32,8 +39,8 @@ export async function recordAcceptance(acceptance: AgreementAcceptance): Promise
 export async function listAcceptances(customerTenantId: string): Promise<AgreementAcceptance[]> {
   const t = (await storage()).table(tableNames.agreements);
   const out: AgreementAcceptance[] = [];
-  for await (const e of t.listEntities<{ acceptance: string }>({ queryOptions: { filter: odata`PartitionKey eq ${customerTenantId}` } })) {
-    out.push(JSON.parse(e.acceptance) as AgreementAcceptance);
+  for await (const e of t.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${customerTenantId}` } })) {
+    out.push(decodeEntity(tableNames.agreements, storedAcceptanceSchema, e, { json: ['acceptance'] }).acceptance);
   }
   return out.sort((a, b) => b.acceptedAt.localeCompare(a.acceptedAt) || b.id.localeCompare(a.id));
 }

@@ -1,13 +1,17 @@
 import { odata } from '@azure/data-tables';
-import type { AuditEvent } from '../domain/audit.js';
+import { z } from 'zod';
+import { auditEventSchema, type AuditEvent } from '../domain/audit.js';
 import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
-import { readEntity, readPage } from './entities.js';
+import { decodeEntity, readEntity, readPage } from './entities.js';
 import { newestFirstKey } from './keys.js';
 import { tableNames } from './names.js';
 
 /** Row keys sort newest first: milliseconds counted down from the year 2286, then the event id. */
 const rowKey = (event: Pick<AuditEvent, 'id' | 'time'>) => newestFirstKey(Date.parse(event.time), event.id, '-');
+/** Each row holds its event as JSON. */
+const eventOf = (entity: Record<string, unknown>): AuditEvent => decodeEntity(tableNames.audit, z.object({ event: auditEventSchema }), entity, { json: ['event'] }).event;
+
 export const auditPartition = (scope: { customerTenantId: string } | { partnerId: string }) =>
   'customerTenantId' in scope ? `customer:${scope.customerTenantId}` : `partner:${scope.partnerId}`;
 
@@ -30,14 +34,14 @@ export async function writeAudit(event: AuditEvent): Promise<void> {
  */
 export async function showInCustomerLog(event: { id: string; time: string; partnerId: string }, customerTenantId: string): Promise<void> {
   const table = (await storage()).table(tableNames.audit);
-  const stored = await readEntity<{ event: string }>(table, auditPartition({ partnerId: event.partnerId }), rowKey(event));
+  const stored = await readEntity(table, auditPartition({ partnerId: event.partnerId }), rowKey(event));
   if (!stored) return;
-  const shown: AuditEvent = { ...(JSON.parse(stored.event) as AuditEvent), customerTenantId };
+  const shown: AuditEvent = { ...eventOf(stored), customerTenantId };
   await table.upsertEntity({ partitionKey: auditPartition({ customerTenantId }), rowKey: rowKey(event), event: JSON.stringify(shown) }, 'Replace');
 }
 
 export async function listAudit(partitionKey: string, top: number, continuationToken: string | undefined): Promise<Page<AuditEvent>> {
   const table = (await storage()).table(tableNames.audit);
-  const page = await readPage<{ event: string }>(table, { filter: odata`PartitionKey eq ${partitionKey}`, select: ['event'] }, top, continuationToken);
-  return { items: page.entities.map((e) => JSON.parse(e.event) as AuditEvent), continuationToken: page.continuationToken };
+  const page = await readPage(table, { filter: odata`PartitionKey eq ${partitionKey}`, select: ['event'] }, top, continuationToken);
+  return { items: page.entities.map(eventOf), continuationToken: page.continuationToken };
 }

@@ -1,11 +1,13 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
-import { type ContactRequest, type LeadStatus, type PartnerDelivery, type Requester } from '../domain/contact-requests.js';
+import { now } from '../clock.js';
+import { contactRequestSchema, leadStatusSchema, requesterSchema, type ContactRequest, type LeadStatus } from '../domain/contact-requests.js';
+import { timeSchema } from '../domain/time.js';
 import { mapStorageConflict, storageStatus } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { AppError } from '../http/problem.js';
 import { enqueue, storage } from './clients.js';
-import { etagOf, readEntity, readPage } from './entities.js';
+import { etagOf, readEntity, readPage, tableCodec } from './entities.js';
 import { newestFirstRowKey } from './keys.js';
 import { queueNames, tableNames } from './names.js';
 
@@ -27,51 +29,18 @@ export const contactRequestPostOperations = [
   { step: 'start the fan-out', queue: queueNames.contactRequestFanOut, operation: 'sendMessage' },
 ] as const;
 
-type ContactRequestEntity = {
-  partitionKey: string;
-  rowKey: string;
-  createdAt: string;
-  /** JSON: Table Storage has no nested types. */
-  requester: string;
-  businessNeeds: string;
-  consent: string;
-  partners: string;
-  confirmation: string;
-  fanOutFailure?: string;
-};
-
-function toEntity(request: ContactRequest): ContactRequestEntity {
-  return {
-    partitionKey: request.id,
-    rowKey: '',
-    createdAt: request.createdAt,
-    requester: JSON.stringify(request.requester),
-    businessNeeds: request.businessNeeds,
-    consent: JSON.stringify(request.consent),
-    partners: JSON.stringify(request.partners),
-    confirmation: JSON.stringify(request.confirmation),
-  };
-}
-
-function fromEntity(e: ContactRequestEntity): ContactRequest {
-  return {
-    id: e.partitionKey,
-    createdAt: e.createdAt,
-    requester: JSON.parse(e.requester) as Requester,
-    businessNeeds: e.businessNeeds,
-    consent: JSON.parse(e.consent) as ContactRequest['consent'],
-    partners: JSON.parse(e.partners) as PartnerDelivery[],
-    confirmation: JSON.parse(e.confirmation) as ContactRequest['confirmation'],
-    ...(e.fanOutFailure ? { fanOutFailure: JSON.parse(e.fanOutFailure) as NonNullable<ContactRequest['fanOutFailure']> } : {}),
-  };
-}
+const contactRequests = tableCodec(tableNames.contactRequests, contactRequestSchema, {
+  keys: (request) => ({ partitionKey: request.id, rowKey: '' }),
+  fromKeys: (keys) => ({ id: keys.partitionKey }),
+  json: ['requester', 'consent', 'partners', 'confirmation', 'fanOutFailure'],
+});
 
 const table = async (name: (typeof tableNames)['contactRequests' | 'leads']): Promise<TableClient> => (await storage()).table(name);
 
 /** Stores a new request; false when one with this id exists already (a replayed Idempotency-Key). */
 export async function createContactRequest(request: ContactRequest): Promise<boolean> {
   try {
-    await (await table(tableNames.contactRequests)).createEntity(toEntity(request));
+    await (await table(tableNames.contactRequests)).createEntity(contactRequests.encode(request));
     return true;
   } catch (error) {
     if (storageStatus(error) === 409) return false;
@@ -80,19 +49,19 @@ export async function createContactRequest(request: ContactRequest): Promise<boo
 }
 
 export async function readContactRequest(id: string): Promise<{ request: ContactRequest; etag: string } | undefined> {
-  const e = await readEntity<ContactRequestEntity>(await table(tableNames.contactRequests), id, '');
-  return e && { request: fromEntity(e), etag: e.etag };
+  const e = await readEntity(await table(tableNames.contactRequests), id, '');
+  return e && { request: contactRequests.decode(e), etag: etagOf(e) };
 }
 
 /** Records how far each email got; 412 from storage (someone else wrote first) is thrown for the caller to retry. */
 export async function saveDeliveries(request: ContactRequest, etag: string): Promise<void> {
-  const { partitionKey, rowKey, partners, confirmation } = toEntity(request);
+  const { partitionKey, rowKey, partners, confirmation } = contactRequests.encode(request);
   await (await table(tableNames.contactRequests)).updateEntity({ partitionKey, rowKey, partners, confirmation }, 'Merge', { etag });
 }
 
 /** The fan-out gave up: say so on the request (whatever its version; this is a fact, not a state change). */
 export async function recordFanOutFailure(id: string, reason: string): Promise<void> {
-  const fanOutFailure = JSON.stringify({ at: new Date().toISOString(), reason: reason.slice(0, 1000) });
+  const fanOutFailure = JSON.stringify({ at: now().toISOString(), reason: reason.slice(0, 1000) });
   await (await table(tableNames.contactRequests)).updateEntity({ partitionKey: id, rowKey: '', fanOutFailure }, 'Merge', { etag: '*' });
 }
 
@@ -106,54 +75,38 @@ export async function enqueueFanOut(contactRequestId: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Leads
 
-export interface Lead {
-  contactRequestId: string;
-  partnerId: string;
-  status: LeadStatus;
-  createdAt: string;
-  statusChangedAt: string;
-  requester: Requester;
-  businessNeeds: string;
-}
-
-type LeadEntity = {
-  partitionKey: string;
-  rowKey: string;
-  contactRequestId: string;
-  status: LeadStatus;
-  createdAt: string;
-  statusChangedAt: string;
-  requester: string;
-  businessNeeds: string;
-};
+const leadSchema = z.object({
+  contactRequestId: z.string(),
+  partnerId: z.string(),
+  status: leadStatusSchema,
+  createdAt: timeSchema,
+  statusChangedAt: timeSchema,
+  requester: requesterSchema,
+  businessNeeds: z.string(),
+});
+export type Lead = z.infer<typeof leadSchema>;
 
 /** Inverted creation time first, so a partition lists newest first; derived from the id alone. */
 export const leadRowKey = (contactRequestId: string): string => newestFirstRowKey(contactRequestId);
 
-function leadFromEntity(e: LeadEntity): Lead {
-  return {
-    contactRequestId: e.contactRequestId,
-    partnerId: e.partitionKey,
-    status: e.status,
-    createdAt: e.createdAt,
-    statusChangedAt: e.statusChangedAt,
-    requester: JSON.parse(e.requester) as Requester,
-    businessNeeds: e.businessNeeds,
-  };
-}
+const leads = tableCodec(tableNames.leads, leadSchema, {
+  keys: (lead) => ({ partitionKey: lead.partnerId, rowKey: leadRowKey(lead.contactRequestId) }),
+  fromKeys: (keys) => ({ partnerId: keys.partitionKey }),
+  json: ['requester'],
+});
+const leadOf = (entity: Record<string, unknown>): Lead & { etag: string } => ({ ...leads.decode(entity), etag: etagOf(entity) });
 
 /** Files the request as a new lead of `partnerId`; doing it again changes nothing. */
 export async function createLead(partnerId: string, request: ContactRequest): Promise<void> {
-  const entity: LeadEntity = {
-    partitionKey: partnerId,
-    rowKey: leadRowKey(request.id),
+  const entity = leads.encode({
     contactRequestId: request.id,
+    partnerId,
     status: 'new',
     createdAt: request.createdAt,
     statusChangedAt: request.createdAt,
-    requester: JSON.stringify(request.requester),
+    requester: request.requester,
     businessNeeds: request.businessNeeds,
-  };
+  });
   try {
     await (await table(tableNames.leads)).createEntity(entity);
   } catch (error) {
@@ -164,18 +117,18 @@ export async function createLead(partnerId: string, request: ContactRequest): Pr
 /** A partner's leads, newest first, optionally only those in one status. */
 export async function listLeads(partnerId: string, options: { status: LeadStatus | undefined; top: number; continuationToken: string | undefined }): Promise<Page<Lead & { etag: string }>> {
   const filter = options.status ? odata`PartitionKey eq ${partnerId} and status eq ${options.status}` : odata`PartitionKey eq ${partnerId}`;
-  const page = await readPage<LeadEntity>(await table(tableNames.leads), { filter }, options.top, options.continuationToken);
-  return { items: page.entities.map((e) => ({ ...leadFromEntity(e), etag: e.etag })), continuationToken: page.continuationToken };
+  const page = await readPage(await table(tableNames.leads), { filter }, options.top, options.continuationToken);
+  return { items: page.entities.map(leadOf), continuationToken: page.continuationToken };
 }
 
 export async function readLead(partnerId: string, contactRequestId: string): Promise<(Lead & { etag: string }) | undefined> {
-  const e = await readEntity<LeadEntity>(await table(tableNames.leads), partnerId, leadRowKey(contactRequestId));
-  return e && { ...leadFromEntity(e), etag: e.etag };
+  const e = await readEntity(await table(tableNames.leads), partnerId, leadRowKey(contactRequestId));
+  return e && leadOf(e);
 }
 
 /** Writes a lead's new status only over the version read (`etag`); a lost race is 412. */
 export async function saveLeadStatus(lead: Lead, status: LeadStatus, etag: string): Promise<Lead & { etag: string }> {
-  const statusChangedAt = new Date().toISOString();
+  const statusChangedAt = now().toISOString();
   try {
     const result = await (await table(tableNames.leads)).updateEntity(
       { partitionKey: lead.partnerId, rowKey: leadRowKey(lead.contactRequestId), status, statusChangedAt },

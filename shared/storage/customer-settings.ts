@@ -1,12 +1,14 @@
+import { z } from 'zod';
 import { storageStatus } from '../http/etag.js';
 import { storage } from './clients.js';
-import { etagOf, readEntity } from './entities.js';
+import { decodeEntity, etagOf, readEntity } from './entities.js';
 import { tableNames } from './names.js';
 
-export interface CustomerSettings {
+const customerSettingsSchema = z.object({
   /** MPSA partners may see purchases made through each other (off by default). */
-  mpsaPurchaseVisibility: boolean;
-}
+  mpsaPurchaseVisibility: z.boolean(),
+});
+export type CustomerSettings = z.infer<typeof customerSettingsSchema>;
 
 export const defaultCustomerSettings: CustomerSettings = { mpsaPurchaseVisibility: false };
 
@@ -21,8 +23,8 @@ const table = async () => (await storage()).table(tableNames.customerSettings);
 export async function getCustomerSettings(customerTenantId: string): Promise<{ settings: CustomerSettings; etag: string }> {
   const t = await table();
   for (let attempt = 0; ; attempt++) {
-    const e = await readEntity<{ mpsaPurchaseVisibility: boolean }>(t, customerTenantId, rowKey);
-    if (e) return { settings: { mpsaPurchaseVisibility: e.mpsaPurchaseVisibility }, etag: etagOf(e) };
+    const e = await readEntity(t, customerTenantId, rowKey);
+    if (e) return { settings: decodeEntity(tableNames.customerSettings, customerSettingsSchema, e), etag: etagOf(e) };
     try {
       return { settings: { ...defaultCustomerSettings }, etag: etagOf(await t.createEntity({ partitionKey: customerTenantId, rowKey, ...defaultCustomerSettings })) };
     } catch (error) {

@@ -1,9 +1,10 @@
-import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { now } from '../clock.js';
 import { DirectorySearchIndex } from '../domain/directory-search.js';
-import type { DirectoryEntry } from '../domain/directory.js';
+import { directoryEntrySchema, type DirectoryEntry } from '../domain/directory.js';
 import { storageStatus } from '../http/etag.js';
 import { storage } from './clients.js';
-import { etagOf, readEntity } from './entities.js';
+import { etagOf, readEntity, tableCodec } from './entities.js';
 import { tableNames } from './names.js';
 
 /**
@@ -18,66 +19,13 @@ export const directoryIndexTtlMs = 30_000;
 /** Changes are re-read from this long before the newest timestamp seen, for writes in flight during a read. */
 const clockMarginMs = 60_000;
 
-type DirectoryEntity = {
-  partitionKey: string;
-  rowKey: string;
-  displayName: string;
-  tenantId: string;
-  programId: string;
-  /** JSON arrays: Table Storage has no list type. */
-  locations: string;
-  organizationSizes: string;
-  services: string;
-  industries: string;
-  languages: string;
-  website?: string;
-  contactEmail: string;
-  description: string;
-  certified: boolean;
-  active: boolean;
-  updatedAt: string;
-};
-
-function toEntity(entry: DirectoryEntry): DirectoryEntity {
-  return {
-    partitionKey: partition,
-    rowKey: entry.id,
-    displayName: entry.displayName,
-    tenantId: entry.tenantId,
-    programId: entry.programId,
-    locations: JSON.stringify(entry.locations),
-    organizationSizes: JSON.stringify(entry.organizationSizes),
-    services: JSON.stringify(entry.services),
-    industries: JSON.stringify(entry.industries),
-    languages: JSON.stringify(entry.languages),
-    ...(entry.website ? { website: entry.website } : {}),
-    contactEmail: entry.contactEmail,
-    description: entry.description,
-    certified: entry.certified,
-    active: entry.active,
-    updatedAt: entry.updatedAt,
-  };
-}
-
-function fromEntity(e: DirectoryEntity): DirectoryEntry {
-  return {
-    id: e.rowKey,
-    displayName: e.displayName,
-    tenantId: e.tenantId,
-    programId: e.programId,
-    locations: JSON.parse(e.locations) as DirectoryEntry['locations'],
-    organizationSizes: JSON.parse(e.organizationSizes) as DirectoryEntry['organizationSizes'],
-    services: JSON.parse(e.services) as string[],
-    industries: JSON.parse(e.industries) as string[],
-    languages: JSON.parse(e.languages) as string[],
-    ...(e.website ? { website: e.website } : {}),
-    contactEmail: e.contactEmail,
-    description: e.description,
-    certified: e.certified,
-    active: e.active,
-    updatedAt: e.updatedAt,
-  };
-}
+const entries = tableCodec(tableNames.directory, directoryEntrySchema, {
+  keys: (entry) => ({ partitionKey: partition, rowKey: entry.id }),
+  fromKeys: (keys) => ({ id: keys.rowKey }),
+  /** Arrays: Table Storage has no list type. */
+  json: ['locations', 'organizationSizes', 'services', 'industries', 'languages'],
+});
+const toEntity = (entry: DirectoryEntry) => entries.encode(entry);
 
 async function directoryTable(): Promise<TableClient> {
   return (await storage()).table(tableNames.directory);
@@ -91,8 +39,8 @@ export interface StoredDirectoryEntry {
 /** One entry, active or not, with its ETag; undefined when there is none. */
 export async function readDirectoryEntry(id: string): Promise<StoredDirectoryEntry | undefined> {
   const table = await directoryTable();
-  const e = await readEntity<DirectoryEntity>(table, partition, id);
-  return e && { entry: fromEntity(e), etag: e.etag };
+  const e = await readEntity(table, partition, id);
+  return e && { entry: entries.decode(e), etag: etagOf(e) };
 }
 
 /**
@@ -151,15 +99,17 @@ const caches = new WeakMap<TableClient, DirectoryCache>();
 async function refresh(table: TableClient, cache: DirectoryCache): Promise<void> {
   const since = cache.newest === undefined ? undefined : new Date(cache.newest - clockMarginMs);
   const filter = since ? odata`PartitionKey eq ${partition} and Timestamp ge ${since}` : odata`PartitionKey eq ${partition}`;
-  const checkedAt = Date.now();
+  const checkedAt = now().getTime();
   let changed = false;
-  for await (const e of table.listEntities<DirectoryEntity>({ queryOptions: { filter } })) {
+  for await (const e of table.listEntities({ queryOptions: { filter } })) {
     const stamp = e.timestamp ? Date.parse(e.timestamp) : undefined;
     if (stamp !== undefined && (cache.newest === undefined || stamp > cache.newest)) cache.newest = stamp;
-    const known = cache.entries.get(e.rowKey);
+    const entry = entries.decode(e);
+    const etag = etagOf(e);
+    const known = cache.entries.get(entry.id);
     // Skip what is known already, and an older version read while this instance wrote a newer one.
-    if (known && (known.etag === e.etag || known.entry.updatedAt > e.updatedAt)) continue;
-    cache.entries.set(e.rowKey, { entry: fromEntity(e as TableEntityResult<DirectoryEntity>), etag: e.etag });
+    if (known && (known.etag === etag || known.entry.updatedAt > entry.updatedAt)) continue;
+    cache.entries.set(entry.id, { entry, etag });
     changed = true;
   }
   if (changed) cache.index = undefined;
@@ -176,7 +126,9 @@ export async function directoryIndex(): Promise<DirectorySearchIndex> {
   let cache = caches.get(table);
   if (!cache) caches.set(table, (cache = { entries: new Map(), index: undefined, newest: undefined, checkedAt: 0, refreshing: undefined }));
   const current = cache;
-  if (Date.now() - current.checkedAt < directoryIndexTtlMs) return (current.index ??= buildIndex(current));
+  // A clock moved back before the last read (tests move it) counts as due, not as fresh for ever.
+  const age = now().getTime() - current.checkedAt;
+  if (age >= 0 && age < directoryIndexTtlMs) return (current.index ??= buildIndex(current));
   // One table read at a time per instance; concurrent searches share it.
   current.refreshing ??= refresh(table, current)
     .then(() => (current.index ??= buildIndex(current)))

@@ -4,7 +4,7 @@ import { storageStatus } from '../http/etag.js';
 import { decodeContinuation, encodeContinuation, storageContinuationSchema } from '../http/paging.js';
 
 /** One entity by its keys, or undefined when there is none (storage's 404); any other failure is thrown. */
-export async function readEntity<T extends object>(table: TableClient, partitionKey: string, rowKey: string): Promise<TableEntityResult<T> | undefined> {
+export async function readEntity<T extends object = Record<string, unknown>>(table: TableClient, partitionKey: string, rowKey: string): Promise<TableEntityResult<T> | undefined> {
   try {
     return await table.getEntity<T>(partitionKey, rowKey);
   } catch (error) {
@@ -14,7 +14,7 @@ export async function readEntity<T extends object>(table: TableClient, partition
 }
 
 /** One page (at most `top`) of a query, resuming from and handing out the API's continuation token around storage's. */
-export async function readPage<T extends object>(
+export async function readPage<T extends object = Record<string, unknown>>(
   table: TableClient,
   queryOptions: TableEntityQueryOptions,
   top: number,
@@ -28,9 +28,25 @@ export async function readPage<T extends object>(
   return { entities: page ?? [], continuationToken: page?.continuationToken ? encodeContinuation({ t: page.continuationToken }) : null };
 }
 
-type EntityKeys = { partitionKey: string; rowKey: string };
+export type EntityKeys = { partitionKey: string; rowKey: string };
 /** Properties an entity has that are not fields of the record stored in it. */
 const entityOnly = new Set(['partitionKey', 'rowKey', 'timestamp', 'odata.metadata']);
+
+/**
+ * A stored entity that does not parse with its table's schema (hand-edited, or written by a
+ * version that knew another shape). A fault, not a state: the handler logs it, with the table and
+ * keys it names, and answers 500 without internals.
+ */
+export class StoredDataError extends Error {
+  override readonly name = 'StoredDataError';
+  constructor(
+    readonly table: string,
+    readonly keys: Partial<EntityKeys>,
+    readonly problems: string,
+  ) {
+    super(`Stored ${table} entity (${keys.partitionKey ?? '?'}, ${keys.rowKey ?? '?'}) does not match its schema: ${problems}`);
+  }
+}
 
 /**
  * A record as an entity, one column per defined field; the `json` fields (arrays, objects) as JSON
@@ -45,7 +61,7 @@ export function toColumns(keys: EntityKeys, record: object, json: readonly strin
   return entity;
 }
 
-/** The record `toColumns` stored (with the entity's `etag`): the keys and storage's own properties left out, the `json` fields parsed. */
+/** The fields `toColumns` stored (with the entity's `etag`): the keys and storage's own properties left out, the `json` fields parsed (not yet validated). */
 export function fromColumns(entity: Record<string, unknown>, json: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(entity)) {
@@ -53,6 +69,61 @@ export function fromColumns(entity: Record<string, unknown>, json: readonly stri
     out[key] = json.includes(key) && typeof value === 'string' ? JSON.parse(value) : value;
   }
   return out;
+}
+
+/** How one table stores its records. */
+export interface TableLayout<T> {
+  /** Where a record lives. */
+  keys: (record: T) => EntityKeys;
+  /** Fields the keys carry (not stored as columns): e.g. `{ id: rowKey }`. */
+  fromKeys?: (keys: EntityKeys) => Partial<T>;
+  /** Columns stored as JSON text (fields of the record, and of layouts an earlier version wrote). */
+  json?: readonly string[];
+  /** Reshapes the columns of layouts an earlier version wrote, before they are parsed. */
+  upgrade?: (columns: Record<string, unknown>) => Record<string, unknown>;
+}
+
+export interface TableCodec<T> {
+  /** The entity that stores `record`. */
+  encode(record: T): EntityKeys & Record<string, unknown>;
+  /** The record an entity stores, parsed with the table's schema; `StoredDataError` when it does not parse. */
+  decode(entity: Record<string, unknown>): T;
+}
+
+/**
+ * The record an entity stores, parsed with `schema` after its `json` columns: what the code gets is
+ * what the type says, or a `StoredDataError` naming the table and keys.
+ */
+export function decodeEntity<S extends z.ZodType<object>>(
+  table: string,
+  schema: S,
+  entity: Record<string, unknown>,
+  layout: Pick<TableLayout<z.output<S>>, 'json' | 'fromKeys' | 'upgrade'> = {},
+): z.output<S> {
+  const { partitionKey, rowKey } = entity;
+  const keys = { partitionKey: typeof partitionKey === 'string' ? partitionKey : undefined, rowKey: typeof rowKey === 'string' ? rowKey : undefined };
+  let columns: Record<string, unknown>;
+  try {
+    columns = fromColumns(entity, layout.json ?? []);
+  } catch (error) {
+    throw new StoredDataError(table, keys, `a JSON column does not parse (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const carried = keys.partitionKey !== undefined && keys.rowKey !== undefined ? layout.fromKeys?.({ partitionKey: keys.partitionKey, rowKey: keys.rowKey }) : undefined;
+  const parsed = schema.safeParse({ ...(layout.upgrade ? layout.upgrade(columns) : columns), ...carried });
+  if (!parsed.success) throw new StoredDataError(table, keys, parsed.error.issues.map((i) => `${i.path.join('.') || '(entity)'}: ${i.message}`).join('; '));
+  return parsed.data;
+}
+
+/** The one way a table's records are written and read: every read parsed with `schema` (`decodeEntity`). */
+export function tableCodec<S extends z.ZodType<object>>(table: string, schema: S, layout: TableLayout<z.output<S>>): TableCodec<z.output<S>> {
+  return {
+    encode(record) {
+      const keys = layout.keys(record);
+      const carried = new Set(Object.keys(layout.fromKeys?.(keys) ?? {}));
+      return toColumns(keys, Object.fromEntries(Object.entries(record).filter(([field]) => !carried.has(field))), layout.json ?? []);
+    },
+    decode: (entity) => decodeEntity(table, schema, entity, layout),
+  };
 }
 
 /** The ETag storage answered a read or write with; storage always sends one, so its absence is a bug, not a state. */
@@ -69,9 +140,9 @@ const sweepConcurrency = 8;
  * it was read with: a row rewritten since (412) stays, a row another sweep already deleted (404)
  * is fine, so two instances may sweep at once. Returns how many this sweep deleted.
  */
-export async function deleteExpired<T extends object>(table: TableClient, filter: string, expired: (entity: TableEntityResult<T>) => boolean): Promise<number> {
+export async function deleteExpired(table: TableClient, filter: string, expired: (entity: TableEntityResult<Record<string, unknown>>) => boolean): Promise<number> {
   let deleted = 0;
-  for await (const page of table.listEntities<T>({ queryOptions: { filter } }).byPage({ maxPageSize: 1000 })) {
+  for await (const page of table.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: 1000 })) {
     const rows = page.filter(expired);
     for (let i = 0; i < rows.length; i += sweepConcurrency) {
       const results = await Promise.all(

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { odata } from '@azure/data-tables';
+import { z } from 'zod';
 import { now } from '../clock.js';
 import { idempotencyKeyCutoff, idempotencyKeyExpired } from '../domain/storage-retention.js';
 import { storageStatus } from '../http/etag.js';
 import { AppError } from '../http/problem.js';
 import { storage } from './clients.js';
-import { deleteExpired, readEntity } from './entities.js';
+import { decodeEntity, deleteExpired, readEntity, type EntityKeys } from './entities.js';
 import { hashedKey } from './hashed-key.js';
 import { tableNames } from './names.js';
 
@@ -15,14 +16,14 @@ import { tableNames } from './names.js';
  * at the same moment, or after a failure halfway — end up at the same resource. The storage-cleanup
  * timer deletes claims after their retention (`idempotencyKeyRetentionMs`); a retry after that is a new request.
  */
-interface IdempotencyEntity {
-  partitionKey: string;
-  rowKey: string;
-  resourceId: string;
-  fingerprint: string;
+const claimSchema = z.object({
+  resourceId: z.string(),
+  fingerprint: z.string(),
   /** When the key was reserved (ISO 8601, the app's clock): the retention counts from here. */
-  createdAt: string;
-}
+  createdAt: z.string(),
+});
+type Claim = z.infer<typeof claimSchema>;
+const claimOf = (entity: Record<string, unknown>): Claim => decodeEntity(tableNames.idempotencyKeys, claimSchema, entity);
 
 /** A stable fingerprint of a validated request body (same fields, same values → same fingerprint). */
 export function requestFingerprint(body: unknown): string {
@@ -34,7 +35,7 @@ export function requestFingerprint(body: unknown): string {
 const claimPartition = (scope: string, key: string) => `${scope}:${hashedKey(key)}`;
 
 /** The id a claim was reserved for; 409 when the key was used with a different body. */
-function reservedId(claim: IdempotencyEntity, fingerprint: string): string {
+function reservedId(claim: Claim, fingerprint: string): string {
   if (claim.fingerprint !== fingerprint) throw new AppError('idempotency-key-reused', 'This Idempotency-Key was used with a different request body; use a new key for a new request.');
   return claim.resourceId;
 }
@@ -45,8 +46,8 @@ function reservedId(claim: IdempotencyEntity, fingerprint: string): string {
  */
 export async function findIdempotencyKey(scope: string, key: string, fingerprint: string): Promise<string | undefined> {
   const table = (await storage()).table(tableNames.idempotencyKeys);
-  const existing = await readEntity<IdempotencyEntity>(table, claimPartition(scope, key), '');
-  return existing && reservedId(existing, fingerprint);
+  const existing = await readEntity(table, claimPartition(scope, key), '');
+  return existing && reservedId(claimOf(existing), fingerprint);
 }
 
 /**
@@ -58,12 +59,12 @@ export async function reserveIdempotencyKey(scope: string, key: string, fingerpr
   const table = (await storage()).table(tableNames.idempotencyKeys);
   const partitionKey = claimPartition(scope, key);
   try {
-    await table.createEntity<IdempotencyEntity>({ partitionKey, rowKey: '', resourceId: proposedId, fingerprint, createdAt: now().toISOString() });
+    await table.createEntity({ partitionKey, rowKey: '', resourceId: proposedId, fingerprint, createdAt: now().toISOString() } satisfies Claim & EntityKeys);
     return { id: proposedId, replay: false };
   } catch (error) {
     if (storageStatus(error) !== 409) throw error;
   }
-  return { id: reservedId(await table.getEntity<IdempotencyEntity>(partitionKey, ''), fingerprint), replay: true };
+  return { id: reservedId(claimOf(await table.getEntity(partitionKey, '')), fingerprint), replay: true };
 }
 
 /** Deletes the claims made longer ago than their retention (both scopes). Returns how many were deleted. */
@@ -71,5 +72,5 @@ export async function deleteExpiredIdempotencyKeys(at: Date): Promise<number> {
   const table = (await storage()).table(tableNames.idempotencyKeys);
   // createdAt is always toISOString() (fixed width, UTC), so string order is time order.
   const filter = odata`createdAt lt ${idempotencyKeyCutoff(at)}`;
-  return deleteExpired<IdempotencyEntity>(table, filter, (claim) => idempotencyKeyExpired(claim.createdAt, at));
+  return deleteExpired(table, filter, (row) => idempotencyKeyExpired(claimOf(row).createdAt, at));
 }

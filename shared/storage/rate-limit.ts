@@ -1,10 +1,11 @@
 import { odata, type TableClient } from '@azure/data-tables';
+import { z } from 'zod';
 import { now as clockNow } from '../clock.js';
 import { freeSlots, refusal, slotFreeAt, type HeldSlot, type RateLimit, type RateLimitDecision } from '../domain/rate-limits.js';
 import { legacyRateLimitWindowSeconds, rateLimitCutoffSeconds, rateLimitWindowOver } from '../domain/storage-retention.js';
 import { storageStatus } from '../http/etag.js';
 import { storage } from './clients.js';
-import { deleteExpired, etagOf } from './entities.js';
+import { decodeEntity, deleteExpired, etagOf, type EntityKeys } from './entities.js';
 import { hashedKey } from './hashed-key.js';
 import { tableNames } from './names.js';
 
@@ -22,14 +23,16 @@ export interface RateLimitKey {
   limit: RateLimit;
 }
 
-interface SlotEntity {
-  partitionKey: string;
-  rowKey: string;
-  /** When the slot was taken (ISO 8601, the app's clock). */
-  takenAt: string;
+const slotSchema = z.object({
+  /** When the slot was taken (ISO 8601, the app's clock); a counter of the earlier one-row layout has none. */
+  takenAt: z.string().optional(),
   /** When it is free again, in seconds since the epoch: the storage-cleanup timer filters on it. */
-  windowEnd: number;
-}
+  windowEnd: z.number().optional(),
+  /** The earlier one-row layout's window start (seconds since the epoch). */
+  windowStart: z.number().optional(),
+});
+const slotOf = (entity: Record<string, unknown>) => decodeEntity(tableNames.rateLimits, slotSchema, entity);
+type SlotEntity = EntityKeys & { takenAt: string; windowEnd: number };
 
 interface TakenSlot {
   partitionKey: string;
@@ -45,8 +48,9 @@ const rateLimitTable = async (): Promise<TableClient> => (await storage()).table
 /** One key's slots as stored now, with their ETags (a counter of the earlier one-row layout has no `takenAt` and is left out). */
 async function readSlots(table: TableClient, partitionKey: string): Promise<(HeldSlot & { etag: string })[]> {
   const slots: (HeldSlot & { etag: string })[] = [];
-  for await (const entity of table.listEntities<SlotEntity>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) {
-    if (typeof entity.takenAt === 'string') slots.push({ slot: entity.rowKey ?? '', takenAt: Date.parse(entity.takenAt), etag: etagOf(entity) });
+  for await (const entity of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) {
+    const { takenAt } = slotOf(entity);
+    if (takenAt !== undefined && entity.rowKey !== undefined) slots.push({ slot: entity.rowKey, takenAt: Date.parse(takenAt), etag: etagOf(entity) });
   }
   return slots;
 }
@@ -63,9 +67,9 @@ async function takeSlot(table: TableClient, { scope, key, limit }: RateLimitKey,
   // Ends: each lost race is a slot another attempt took, and a limit has only so many.
   for (;;) {
     const free = freeSlots(held, limit, now.getTime());
-    if (free.length === 0) return refusal(held, limit, now.getTime());
-    // A random free slot, so concurrent attempts mostly take different ones.
-    const rowKey = free[Math.floor(Math.random() * free.length)]!;
+    // A random free slot, so concurrent attempts mostly take different ones; refused when none is free.
+    const rowKey = free[Math.floor(Math.random() * free.length)];
+    if (rowKey === undefined) return refusal(held, limit, now.getTime());
     const previous = held.find((h) => h.slot === rowKey);
     try {
       const written = previous
@@ -91,22 +95,26 @@ async function releaseSlot(table: TableClient, slot: TakenSlot): Promise<void> {
   }
 }
 
+const allowed: RateLimitDecision = { allowed: true };
 const isTaken = (result: TakenSlot | RateLimitDecision): result is TakenSlot => 'rowKey' in result;
 
 /**
  * Counts one attempt against every key, or against none: when any key has no free slot, nothing
  * is written; when a concurrent attempt took the last slot of one key meanwhile, the slots taken
- * of the others are given back. Returns each key's decision, in order.
+ * of the others are given back. Returns each key with its decision, in order.
  */
-export async function consumeRateLimits(keys: RateLimitKey[], now = clockNow()): Promise<RateLimitDecision[]> {
+export async function consumeRateLimits<K extends RateLimitKey>(keys: K[], now = clockNow()): Promise<{ key: K; decision: RateLimitDecision }[]> {
   const table = await rateLimitTable();
-  const held = await Promise.all(keys.map((k) => readSlots(table, rateLimitPartition(k.scope, k.key))));
-  const checked = keys.map((k, i): RateLimitDecision => (freeSlots(held[i]!, k.limit, now.getTime()).length > 0 ? { allowed: true } : refusal(held[i]!, k.limit, now.getTime())));
-  if (checked.some((d) => !d.allowed)) return checked;
-  const results = await Promise.all(keys.map((k, i) => takeSlot(table, k, held[i]!, now)));
-  const taken = results.filter(isTaken);
+  const attempts = await Promise.all(keys.map(async (key) => ({ key, held: await readSlots(table, rateLimitPartition(key.scope, key.key)) })));
+  const checked = attempts.map(({ key, held }) => ({
+    key,
+    decision: freeSlots(held, key.limit, now.getTime()).length > 0 ? allowed : refusal(held, key.limit, now.getTime()),
+  }));
+  if (checked.some(({ decision }) => !decision.allowed)) return checked;
+  const results = await Promise.all(attempts.map(async ({ key, held }) => ({ key, result: await takeSlot(table, key, held, now) })));
+  const taken = results.flatMap(({ result }) => (isTaken(result) ? [result] : []));
   if (taken.length < results.length) await Promise.all(taken.map((slot) => releaseSlot(table, slot)));
-  return results.map((r): RateLimitDecision => (isTaken(r) ? { allowed: true } : r));
+  return results.map(({ key, result }) => ({ key, decision: isTaken(result) ? allowed : result }));
 }
 
 /**
@@ -118,5 +126,5 @@ export async function deleteEndedRateLimits(now: Date): Promise<number> {
   const table = await rateLimitTable();
   const cutoff = rateLimitCutoffSeconds(now);
   const filter = odata`windowEnd lt ${cutoff} or windowStart lt ${cutoff - legacyRateLimitWindowSeconds}`;
-  return deleteExpired<{ windowStart?: number; windowEnd?: number }>(table, filter, (row) => rateLimitWindowOver(row, now));
+  return deleteExpired(table, filter, (row) => rateLimitWindowOver(slotOf(row), now));
 }

@@ -1,70 +1,69 @@
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
-import { grantOf, relationshipExpiresAt, relationshipStatus, type RelationshipStatus, type RelationshipType, type StoredRelationshipStatus } from '../domain/relationships.js';
+import { timeSchema } from '../domain/time.js';
+import {
+  grantOf,
+  historyEntrySchema,
+  relationshipExpiresAt,
+  relationshipStatus,
+  relationshipTypeSchema,
+  storedRelationshipStatusSchema,
+  type RelationshipStatus,
+  type RelationshipType,
+  type StoredRelationshipStatus,
+} from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
-import { etagOf, fromColumns, readEntity, readPage, toColumns } from './entities.js';
+import { decodeEntity, etagOf, readEntity, readPage, tableCodec } from './entities.js';
 import { newestFirstRowKey } from './keys.js';
 import { tableNames } from './names.js';
 
-/** One entry of a relationship's history: what changed, when, by whom. */
-export interface HistoryEntry {
-  at: string;
-  action: 'created' | 'merged' | 'rolesRemoved' | 'terminationRequested' | 'terminated';
-  actor: { tenantId: string; objectId: string; name: string | undefined } | undefined;
-  invitationId?: string;
-  from?: { type: RelationshipType; status: StoredRelationshipStatus; roles: string[] };
-  to?: { type: RelationshipType; status: StoredRelationshipStatus; roles: string[] };
-  reason?: string;
-}
+const customerContactSchema = z.object({ email: z.string(), name: z.string().optional() });
+export type CustomerContact = z.infer<typeof customerContactSchema>;
 
-export interface RelationshipRecord {
-  id: string;
-  customerTenantId: string;
-  partnerId: string;
-  partnerName: string;
-  type: RelationshipType;
-  status: StoredRelationshipStatus;
-  roles: string[];
+const optionalTime = timeSchema.optional();
+const relationshipRecordSchema = z.object({
+  id: z.string(),
+  customerTenantId: z.string(),
+  partnerId: z.string(),
+  partnerName: z.string(),
+  type: relationshipTypeSchema,
+  status: storedRelationshipStatusSchema,
+  roles: z.array(z.string()),
   /** When the current roles were granted; with `duration` it gives their end date. */
-  activatedAt: string | undefined;
-  duration: string | undefined;
-  autoExtend: string | undefined;
+  activatedAt: optionalTime,
+  duration: z.string().optional(),
+  autoExtend: z.string().optional(),
   /** Whether roles run for a duration (lets the reminder timer find them with one filter). */
-  hasRoleDuration: boolean;
-  createdAt: string;
-  updatedAt: string;
+  hasRoleDuration: z.boolean(),
+  createdAt: timeSchema,
+  updatedAt: timeSchema,
   /** Invitations whose acceptance made or joined this relationship (re-running an accept finds itself here). */
-  invitationIds: string[];
-  history: HistoryEntry[];
+  invitationIds: z.array(z.string()),
+  history: z.array(historyEntrySchema),
   /** Who at the customer hears about this relationship: every admin who accepted into it (by address, first first). */
-  customerContacts: CustomerContact[];
+  customerContacts: z.array(customerContactSchema),
   /** `<endsAt>|<days>` of every ending reminder already sent. */
-  remindersSent: string[];
-  terminationRequestedAt: string | undefined;
-  terminatedAt: string | undefined;
-  etag: string;
-}
+  remindersSent: z.array(z.string()),
+  terminationRequestedAt: optionalTime,
+  terminatedAt: optionalTime,
+});
+export type NewRelationship = z.infer<typeof relationshipRecordSchema>;
+export type RelationshipRecord = NewRelationship & { etag: string };
 
-export interface CustomerContact {
-  email: string;
-  name: string | undefined;
-}
-
-export type NewRelationship = Omit<RelationshipRecord, 'etag'>;
-
-const jsonFields = ['roles', 'invitationIds', 'history', 'customerContacts', 'remindersSent'];
 export const customerPartition = (tenantId: string) => `customer:${tenantId}`;
 const partnerPartition = (partnerId: string) => `partner:${partnerId}`;
 
 /** Relationship ids are UUIDs version 7 of when the relationship was made, so both partitions list newest first. */
-const toEntity = (record: NewRelationship) => toColumns({ partitionKey: customerPartition(record.customerTenantId), rowKey: newestFirstRowKey(record.id) }, record, jsonFields);
-/** Relationships stored before every accepting admin was kept have only the first, as `customerContact`. */
-function fromEntity(entity: Record<string, unknown>): RelationshipRecord {
-  const { customerContact, ...record } = fromColumns(entity, [...jsonFields, 'customerContact']);
-  return { ...(customerContact ? { customerContacts: [customerContact] } : {}), ...record } as unknown as RelationshipRecord;
-}
+const relationships = tableCodec(tableNames.relationships, relationshipRecordSchema, {
+  keys: (record) => ({ partitionKey: customerPartition(record.customerTenantId), rowKey: newestFirstRowKey(record.id) }),
+  json: ['roles', 'invitationIds', 'history', 'customerContacts', 'remindersSent', 'customerContact'],
+  /** Relationships stored before every accepting admin was kept have only the first, as `customerContact`. */
+  upgrade: ({ customerContact, ...columns }) => (customerContact !== undefined && columns.customerContacts === undefined ? { ...columns, customerContacts: [customerContact] } : columns),
+});
+const toEntity = (record: NewRelationship) => relationships.encode(record);
+const fromEntity = (entity: Record<string, unknown>): RelationshipRecord => ({ ...relationships.decode(entity), etag: etagOf(entity) });
 
 async function table() {
   return (await storage()).table(tableNames.relationships);
@@ -95,8 +94,8 @@ const slotRowKey = (partnerId: string, family: RelationshipType) => `slot:${part
 const relationshipRows = odata`RowKey lt ${'slot:'}`;
 
 export async function getMergeSlot(customerTenantId: string, partnerId: string, family: RelationshipType): Promise<MergeSlot | undefined> {
-  const entity = await readEntity<{ relationshipId: string }>(await table(), customerPartition(customerTenantId), slotRowKey(partnerId, family));
-  return entity && { relationshipId: entity.relationshipId, etag: etagOf(entity) };
+  const entity = await readEntity(await table(), customerPartition(customerTenantId), slotRowKey(partnerId, family));
+  return entity && { relationshipId: decodeEntity(tableNames.relationships, slotSchema, entity).relationshipId, etag: etagOf(entity) };
 }
 
 /**
@@ -126,6 +125,18 @@ export async function createRelationshipInSlot(record: NewRelationship, family: 
 
 /** Sorts after every ISO time: a relationship that never expires by itself is never "expired at or before now". */
 const neverExpires = '9999-12-31T23:59:59.999Z';
+
+/** A slot names the relationship accepted invitations of its family join. */
+const slotSchema = z.object({ relationshipId: z.string() });
+
+/** Pointers written before they named the relationship, or kept its status, have only the customer (and the id as row key). */
+const pointerSchema = z.object({
+  relationshipId: z.string().optional(),
+  customerTenantId: z.string(),
+  status: storedRelationshipStatusSchema.optional(),
+  expiresAt: z.string().optional(),
+});
+const pointerOf = (entity: Record<string, unknown>) => decodeEntity(tableNames.relationships, pointerSchema, entity);
 
 type PointerColumns = { relationshipId: string; customerTenantId: string; status: StoredRelationshipStatus; expiresAt: string };
 type PointerSource = Pick<RelationshipRecord, 'id' | 'partnerId' | 'customerTenantId' | 'status' | 'roles' | 'activatedAt' | 'duration' | 'autoExtend'>;
@@ -195,10 +206,11 @@ export async function listPartnerRelationships(
   const filter = options.status === undefined ? partition : `${partition} and ${pointerStatusFilter(options.status, options.at.toISOString())}`;
   const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(await table(), { filter }, options.top, options.continuationToken);
   const items = await Promise.all(
-    entities.map(async (pointer) => {
+    entities.map(async (entity) => {
+      const pointer = pointerOf(entity);
       // Pointers written before they named the relationship have its id as row key.
-      const id = typeof pointer.relationshipId === 'string' ? pointer.relationshipId : String(pointer.rowKey);
-      const record = await getRelationship(String(pointer.customerTenantId), id);
+      const id = pointer.relationshipId ?? String(entity.rowKey);
+      const record = await getRelationship(pointer.customerTenantId, id);
       if (!record) return undefined;
       const columns = pointerColumns(record);
       if (pointer.status !== columns.status || pointer.expiresAt !== columns.expiresAt) await addPartnerPointer(record);
@@ -213,9 +225,9 @@ export async function listPartnerRelationships(
 export async function getPartnerRelationship(partnerId: string, id: string): Promise<RelationshipRecord | undefined> {
   if (!isId(id)) return undefined;
   const t = await table();
-  const pointer = await readEntity<{ customerTenantId: string }>(t, partnerPartition(partnerId), newestFirstRowKey(id));
+  const pointer = await readEntity(t, partnerPartition(partnerId), newestFirstRowKey(id));
   if (!pointer) return undefined;
-  const record = await getRelationship(pointer.customerTenantId, id);
+  const record = await getRelationship(pointerOf(pointer).customerTenantId, id);
   return record?.partnerId === partnerId ? record : undefined;
 }
 

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoDirectory, seedDemoDirectory } from '../../../local/demo-directory.js';
+import { resetClock, setClock } from '../../../shared/clock.js';
 import type { DirectoryEntryInput } from '../../../shared/domain/directory.js';
 import { directoryIndexTtlMs } from '../../../shared/storage/directory.js';
 import { tableNames } from '../../../shared/storage/names.js';
@@ -212,15 +213,14 @@ describe('search index freshness', () => {
       updatedAt: new Date().toISOString(),
     });
     expect(ids(await search('q=nordlys'))).toEqual([]);
-    const now = Date.now();
-    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + directoryIndexTtlMs + 1);
+    setClock(new Date(Date.now() + directoryIndexTtlMs + 1));
     try {
       // The first search past the interval answers from the index it has and starts the refresh.
       expect(ids(await search('q=nordlys'))).toEqual([]);
       await eventually(async () => (ids(await search('q=nordlys')).length > 0 ? true : undefined), 5000, 'the refreshed index');
       expect(ids(await search('q=nordlys'))).toEqual(['nordlys-partners']);
     } finally {
-      clock.mockRestore();
+      resetClock();
     }
   });
 });

@@ -24,7 +24,7 @@ describe('contact request ids', () => {
     expect(contactRequestIdSchema.safeParse(earlier).success).toBe(true);
     expect(uuidV7Time(earlier)).toBe(Date.parse('2025-03-01T10:00:00Z'));
     expect(leadRowKey(later) < leadRowKey(earlier)).toBe(true);
-    expect(newContactRequestId()).not.toBe(newContactRequestId());
+    expect(newContactRequestId(Date.now())).not.toBe(newContactRequestId(Date.now()));
   });
 });
 
