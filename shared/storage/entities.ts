@@ -164,30 +164,3 @@ export async function deleteExpired(table: TableClient, filter: string, expired:
   }
   return deleted;
 }
-
-/**
- * Stored data that does not match its schema: a bug or a hand edit, never the caller's fault. The
- * message names the record and the failing fields, not their values (they may be personal data).
- */
-export class InvalidStoredRecord extends Error {
-  override readonly name = 'InvalidStoredRecord';
-  constructor(
-    readonly record: string,
-    readonly issues: readonly { path: string; message: string }[],
-  ) {
-    super(`stored ${record} is not valid: ${issues.map((i) => `${i.path || '(record)'} ${i.message}`).join('; ')}`);
-  }
-}
-
-/** The record `toColumns` stored, parsed with its schema; InvalidStoredRecord when it does not match. */
-export function parseColumns<S extends z.ZodType>(schema: S, entity: Record<string, unknown>, json: readonly string[], record: string): z.output<S> {
-  let columns: Record<string, unknown>;
-  try {
-    columns = fromColumns(entity, json);
-  } catch {
-    throw new InvalidStoredRecord(record, [{ path: '', message: 'has a JSON column that does not parse' }]);
-  }
-  const parsed = schema.safeParse(columns);
-  if (!parsed.success) throw new InvalidStoredRecord(record, parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-  return parsed.data;
-}

@@ -6,7 +6,7 @@ import { relationshipTypeSchema } from '../domain/relationships.js';
 import { storageStatus } from '../http/etag.js';
 import type { Page } from '../http/paging.js';
 import { storage } from './clients.js';
-import { etagOf, parseColumns, readEntity, readPage, toColumns } from './entities.js';
+import { decodeEntity, etagOf, readEntity, readPage, toColumns } from './entities.js';
 import { newestFirstRowKey } from './keys.js';
 import { tableNames } from './names.js';
 
@@ -71,7 +71,7 @@ const jsonFields = ['roles', 'createdBy', 'decidedBy'] as const;
 /** Invitation ids are UUIDs version 7 (creation time first), so a partner's partition lists newest first. */
 const keysOf = (record: Pick<InvitationRecord, 'partnerId' | 'id'>) => ({ partitionKey: record.partnerId, rowKey: newestFirstRowKey(record.id) });
 const toEntity = (record: Pick<InvitationRecord, 'partnerId' | 'id'>) => toColumns(keysOf(record), record, jsonFields);
-const fromEntity = (entity: Record<string, unknown>) => parseColumns(invitationRecordSchema, entity, jsonFields, `invitation ${String(entity['id'] ?? entity['rowKey'])}`);
+const fromEntity = (entity: Record<string, unknown>) => decodeEntity(tableNames.invitations, invitationRecordSchema, entity, { json: jsonFields });
 
 async function tables() {
   const s = await storage();

@@ -497,7 +497,7 @@ describe('an invitation whose stored record does not fit its stage', () => {
     expect(response.status).toBe(500);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await response.json()).toMatchObject({ type: 'urn:problem-type:partner-relationships:internal' });
-    const logged = t.logs.find((line) => line.includes(`stored invitation ${invitation.id} is not valid`));
+    const logged = t.logs.find((line) => line.includes(`Stored ${tableNames.invitations} entity (${partner.id}, ${newestFirstRowKey(invitation.id)}) does not match its schema`));
     expect(logged).toMatch(/decidedAt/);
     expect(logged).toMatch(/agreementVersion/);
     expect(logged).not.toContain('hand-edited@c2.test');
