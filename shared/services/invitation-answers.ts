@@ -7,19 +7,13 @@ import type { invitationAcceptedSchema, invitationDeclinedSchema } from '../doma
 import type { Page } from '../http/paging.js';
 import { createInvitation } from './invitation-create.js';
 import { acceptInvitation, declineInvitation, revokeInvitation } from './invitation-decide.js';
-import { getPartnerInvitation, listPartnerInvitations, type PartnerInvitationView } from './invitation-views.js';
+import { getPartnerInvitation, listPartnerInvitations, type PartnerInvitationAnswer, type PartnerInvitationView } from './invitation-views.js';
 import { relationshipView } from './relationships.js';
 
 /**
  * What each invitation endpoint answers: the partner's invitations by id, for its staff only (404
  * to anyone else), and the customer's decisions, as their views.
  */
-
-/** An invitation as its partner sees it, and the ETag to change it with. */
-export interface PartnerInvitationAnswer {
-  view: PartnerInvitationView;
-  etag: string;
-}
 
 export async function invitePartnerCustomer(input: {
   caller: Caller;
@@ -29,8 +23,7 @@ export async function invitePartnerCustomer(input: {
   invocationId: string;
 }): Promise<PartnerInvitationAnswer & { replay: boolean }> {
   const partner = await requirePartnerStaff(input.caller, input.partnerId);
-  const { invitation, etag, replay } = await createInvitation({ ...input, partner });
-  return { view: invitation, etag, replay };
+  return createInvitation({ ...input, partner });
 }
 
 export async function partnerInvitations(
@@ -44,14 +37,12 @@ export async function partnerInvitations(
 
 export async function partnerInvitation(caller: Caller, partnerId: string, invitationId: string): Promise<PartnerInvitationAnswer> {
   const partner = await requirePartnerStaff(caller, partnerId);
-  const { invitation, etag } = await getPartnerInvitation(partner.partnerId, invitationId);
-  return { view: invitation, etag };
+  return getPartnerInvitation(partner.partnerId, invitationId);
 }
 
 export async function revokePartnerInvitation(caller: Caller, partnerId: string, invitationId: string, ifMatch: string | undefined, invocationId: string): Promise<PartnerInvitationAnswer> {
   const partner = await requirePartnerStaff(caller, partnerId);
-  const { invitation, etag } = await revokeInvitation({ caller, partnerId: partner.partnerId, id: invitationId, ifMatch, invocationId });
-  return { view: invitation, etag };
+  return revokeInvitation({ caller, partnerId: partner.partnerId, id: invitationId, ifMatch, invocationId });
 }
 
 export async function acceptedInvitation(input: Parameters<typeof acceptInvitation>[0]): Promise<z.infer<typeof invitationAcceptedSchema>> {

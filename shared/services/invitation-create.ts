@@ -15,7 +15,7 @@ import { hashedKey } from '../storage/hashed-key.js';
 import { getInvitation, insertInvitation, markInvitation, replaceInvitation, type InvitationRecord, type NewInvitation, type PendingInvitation } from '../storage/invitations.js';
 import type { PartnerProfile } from '../storage/partner-profiles.js';
 import { idempotentCreate } from './idempotent-create.js';
-import { partnerInvitationAnswer, type PartnerInvitationView } from './invitation-views.js';
+import { partnerInvitationAnswer, type PartnerInvitationAnswer } from './invitation-views.js';
 
 const newCode = () => randomBytes(32).toString('base64url');
 
@@ -121,7 +121,7 @@ export async function createInvitation(input: {
   request: CreateInvitation;
   idempotencyKey: string | undefined;
   invocationId: string;
-}): Promise<{ invitation: PartnerInvitationView; etag: string; replay: boolean }> {
+}): Promise<PartnerInvitationAnswer & { replay: boolean }> {
   const { partner, caller, request } = input;
   const problems = checkInvitation(request, partner.tenantId);
   // The rules across fields (roles and duration the type allows) answer like the schema's own checks.

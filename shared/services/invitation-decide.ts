@@ -14,7 +14,7 @@ import { getInvitation, markInvitation, replaceInvitation, type AcceptedInvitati
 import type { RelationshipRecord } from '../storage/relationships.js';
 import { requireCurrentAgreement } from './agreements.js';
 import { showCreatedToCustomer } from './invitation-create.js';
-import { invitationForCustomer, partnerInvitation, partnerInvitationAnswer, partnerOf, type PartnerInvitationView } from './invitation-views.js';
+import { invitationForCustomer, partnerInvitation, partnerInvitationAnswer, partnerOf, type PartnerInvitationAnswer } from './invitation-views.js';
 import { joinRelationship, type RelationshipJoin } from './relationship-join.js';
 import { snapshot } from './relationships.js';
 
@@ -174,7 +174,7 @@ export async function revokeInvitation(input: {
   id: string;
   ifMatch: string | undefined;
   invocationId: string;
-}): Promise<{ invitation: PartnerInvitationView; etag: string }> {
+}): Promise<PartnerInvitationAnswer> {
   const record = await partnerInvitation(input.partnerId, input.id);
   const revoked = await decide(record, 'revoke', input.caller, input.ifMatch, input.invocationId, (r, decision) => ({ ...r, ...decision, status: 'revoked' as const }));
   return partnerInvitationAnswer(await finishDecision(revoked, input.invocationId));

@@ -40,8 +40,13 @@ export function partnerInvitationView(r: InvitationRecord, at: Date): PartnerInv
   };
 }
 
-/** The partner's view of an invitation with the ETag to decide it under. */
-export const partnerInvitationAnswer = (r: InvitationRecord) => ({ invitation: partnerInvitationView(r, now()), etag: r.etag });
+/** An invitation as its partner sees it, and the ETag to change it with. */
+export interface PartnerInvitationAnswer {
+  view: PartnerInvitationView;
+  etag: string;
+}
+
+export const partnerInvitationAnswer = (r: InvitationRecord): PartnerInvitationAnswer => ({ view: partnerInvitationView(r, now()), etag: r.etag });
 
 /** One of the partner's invitations; 404 when it has none by this id. */
 export async function partnerInvitation(partnerId: string, id: string): Promise<InvitationRecord> {
@@ -50,7 +55,7 @@ export async function partnerInvitation(partnerId: string, id: string): Promise<
   return record;
 }
 
-export async function getPartnerInvitation(partnerId: string, id: string): Promise<{ invitation: PartnerInvitationView; etag: string }> {
+export async function getPartnerInvitation(partnerId: string, id: string): Promise<PartnerInvitationAnswer> {
   return partnerInvitationAnswer(await partnerInvitation(partnerId, id));
 }
 
