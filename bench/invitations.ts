@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { odata } from '@azure/data-tables';
-import { directoryRoles } from '../shared/auth/roles.js';
+import { directoryRoles } from '../shared/domain/roles.js';
 import { describeRoles } from '../shared/domain/admin-roles.js';
 import type { DirectoryEntry } from '../shared/domain/directory.js';
 import { invitationExpiresAt } from '../shared/domain/invitations.js';

@@ -2,11 +2,13 @@ import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/caller.js';
 import { agreementStateSchema, eligibilityViewSchema } from '../shared/domain/views.js';
+import { acceptAgreementBody } from '../shared/domain/agreements.js';
 import { guidSchema } from '../shared/domain/ids.js';
 import { readBody, readParams } from '../shared/http/body.js';
 import { jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { acceptAgreement, agreementState, partnerEligibility } from '../shared/services/agreements.js';
+import { problemPage } from '../shared/web/page.js';
 
 /** The Customer Agreement and what it allows partners (shared/services/agreements.ts). */
 const routes = [
@@ -17,9 +19,6 @@ const routes = [
 
 const customerParams = z.object({ tenantId: z.string() });
 const eligibilityParams = z.object({ partnerId: z.string(), tenantId: guidSchema });
-/** Form posts send the ticked box as "on" or "true". */
-const tickedSchema = z.preprocess((v) => (v === 'true' || v === 'on' ? true : v), z.literal(true, { error: 'must be true: tick the box to accept the Customer Agreement' }));
-export const acceptAgreementBody = z.object({ acceptAgreement: tickedSchema, agreementVersion: z.string().min(1).max(64) });
 
 async function getAgreement(request: HttpRequest) {
   const caller = await authenticate(request);
@@ -77,4 +76,4 @@ const docs = {
   },
 } satisfies Record<string, RouteDoc>;
 
-export const agreementFunctions = httpFunctions(routes, docs);
+export const agreementFunctions = httpFunctions(routes, docs, { errorPage: problemPage });

@@ -4,7 +4,7 @@ import { authenticate } from '../shared/auth/caller.js';
 import { auditEventSchema, pageSchema } from '../shared/domain/views.js';
 import { readParams, readQuery } from '../shared/http/body.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
-import { pageQuerySchema } from '../shared/http/paging.js';
+import { pageQuerySchema } from '../shared/domain/paging.js';
 import { customerAuditLog, partnerAuditLog } from '../shared/services/audit.js';
 
 const routes = [

@@ -8,6 +8,7 @@ import { jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { readIdempotencyKey } from '../shared/http/idempotency-key.js';
 import { acceptedView, contactRequestStatus, submitContactRequest } from '../shared/services/contact-requests.js';
+import { problemPage } from '../shared/web/page.js';
 
 /** Contact requests from the directory's web form (shared/services/contact-requests.ts). */
 const routes = [
@@ -63,4 +64,4 @@ const docs = {
   },
 } satisfies Record<string, RouteDoc>;
 
-export const contactRequestFunctions = httpFunctions(routes, docs);
+export const contactRequestFunctions = httpFunctions(routes, docs, { errorPage: problemPage });

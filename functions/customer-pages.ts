@@ -1,6 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import { validate } from '../shared/http/body.js';
+import { validate } from '../shared/errors.js';
 import { route } from '../shared/http/handler.js';
 import { html, type Html } from '../shared/web/html.js';
 import { layout, pageResponse, type PageName } from '../shared/web/page.js';

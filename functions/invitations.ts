@@ -8,7 +8,7 @@ import { isBrowserFormPost, readBody, readParams, readQuery } from '../shared/ht
 import { ifMatch, jsonWithViewEtag, notModified, viewEtag } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { readIdempotencyKey } from '../shared/http/idempotency-key.js';
-import { pageQuerySchema } from '../shared/http/paging.js';
+import { pageQuerySchema } from '../shared/domain/paging.js';
 import {
   acceptedInvitation,
   declinedInvitation,
@@ -18,7 +18,8 @@ import {
   revokePartnerInvitation,
 } from '../shared/services/invitation-answers.js';
 import { reviewInvitation } from '../shared/services/invitation-views.js';
-import { acceptAgreementBody } from './agreements.js';
+import { problemPage } from '../shared/web/page.js';
+import { acceptAgreementBody } from '../shared/domain/agreements.js';
 
 /** Invitations: partners invite customers, whose admins accept or decline them (shared/services/invitation-*.ts). */
 const routes = [
@@ -186,4 +187,4 @@ const docs = {
   },
 } satisfies Record<string, RouteDoc>;
 
-export const invitationFunctions = httpFunctions(routes, docs);
+export const invitationFunctions = httpFunctions(routes, docs, { errorPage: problemPage });

@@ -7,7 +7,7 @@ import { pageSchema } from '../shared/domain/views.js';
 import { readBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
-import { topSchema } from '../shared/http/paging.js';
+import { topSchema } from '../shared/domain/paging.js';
 import { changeLeadStatus, partnerLead, partnerLeads } from '../shared/services/leads.js';
 
 /** A partner's leads: the contact requests addressed to it (shared/services/leads.ts). */

@@ -6,7 +6,7 @@ import { pageSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { readOptionalBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch, jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
-import { pageQuerySchema } from '../shared/http/paging.js';
+import { pageQuerySchema } from '../shared/domain/paging.js';
 import {
   customerRelationship,
   customerRelationships,

@@ -9,9 +9,6 @@ async function getWebConfig() {
   return { status: 200, jsonBody: webConfig() };
 }
 
-/** Where the local host mints development tokens (local/dev-token.ts); absent in Azure. */
-export const devTokenPath = '/.local/dev-token';
-
 const webConfigSchema = z.object({
   signIn: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('msal'), clientId: z.string(), authority: z.string(), scopes: z.array(z.string()) }),
@@ -21,11 +18,11 @@ const webConfigSchema = z.object({
 });
 export type WebConfig = z.infer<typeof webConfigSchema>;
 
-/** Which sign-in the web pages use: Entra ID through MSAL when configured, the local host's development tokens when the app trusts the local key, otherwise none. */
+/** Which sign-in the web pages use: Entra ID through MSAL when configured, the local host's development tokens where it offers them, otherwise none. */
 export function webConfig(): WebConfig {
-  const { webSignIn, auth } = settings();
+  const { webSignIn, developmentSignIn } = settings();
   if (webSignIn) return { signIn: { kind: 'msal', clientId: webSignIn.clientId, authority: `${entraLoginOrigin}/organizations`, scopes: [webSignIn.scope] } };
-  if (auth.jwksUri.startsWith('file:')) return { signIn: { kind: 'development', tokenPath: devTokenPath } };
+  if (developmentSignIn) return { signIn: { kind: 'development', tokenPath: developmentSignIn.tokenPath } };
   return { signIn: { kind: 'none' } };
 }
 

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
-import { devTokenPath } from '../functions/web-config.js';
 import { settings } from '../shared/config.js';
 import { tenantIdSchema } from '../shared/domain/directory.js';
 import { localRoles, mintToken, type LocalRole, type LocalSigningKey } from './keys.js';
@@ -21,6 +20,9 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
   return JSON.parse(text);
 }
+
+/** Where the local host mints development tokens (WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH of its settings). */
+export const devTokenPath = '/.local/dev-token';
 
 /**
  * `POST /.local/dev-token` {tenantId, role, name?, email?} → {accessToken}: the web pages'

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
-import { appRoles, directoryRoles } from '../shared/auth/roles.js';
+import { appRoles, directoryRoles } from '../shared/domain/roles.js';
 
 /**
  * The local stand-in for Entra ID: one RS256 signing key made on first use, its public half as a

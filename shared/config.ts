@@ -65,6 +65,11 @@ export const settingsSchema = z.object({
   /** Browser sign-in on the web pages (MSAL): the SPA app registration's client id and the API scope it asks for. Both or neither. */
   WEB_SIGN_IN_CLIENT_ID: optional(guid),
   WEB_SIGN_IN_SCOPE: optional(z.string().regex(/^\S+$/, 'must be one scope, e.g. api://<api client id>/access_as_user')),
+  /**
+   * Where the local host mints development tokens for the pages' sign-in (set by the local host's
+   * settings; only with the local signing key, so never in Azure).
+   */
+  WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: optional(z.string().regex(/^\/[\w./-]+$/, 'must be a path on this host, e.g. /.local/dev-token')),
 });
 
 /** The From of outbox emails when EMAIL_SENDER_ADDRESS is not set (never leaves the machine). */
@@ -93,6 +98,8 @@ export interface Settings {
   customerAgreement: { url: string; version: string };
   /** Entra ID sign-in on the web pages; undefined when not configured. */
   webSignIn: { clientId: string; scope: string } | undefined;
+  /** The local host's development sign-in (a path on this host minting tokens); undefined in Azure. */
+  developmentSignIn: { tokenPath: string } | undefined;
 }
 
 export class SettingsError extends Error {
@@ -156,6 +163,10 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     problems.push(`${s.WEB_SIGN_IN_CLIENT_ID ? 'WEB_SIGN_IN_SCOPE' : 'WEB_SIGN_IN_CLIENT_ID'} is missing (web sign-in needs both WEB_SIGN_IN_CLIENT_ID and WEB_SIGN_IN_SCOPE)`);
   }
 
+  if (s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH && !s.AUTH_JWKS_URI.startsWith('file:')) {
+    problems.push('WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH works only with the local signing key (AUTH_JWKS_URI=file:…); remove it outside the local host');
+  }
+
   if (problems.length > 0 || !storage || !email) throw new SettingsError(problems);
   return {
     storage,
@@ -167,6 +178,7 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     email,
     customerAgreement: { url: s.CUSTOMER_AGREEMENT_URL, version: s.CUSTOMER_AGREEMENT_VERSION },
     webSignIn: s.WEB_SIGN_IN_CLIENT_ID && s.WEB_SIGN_IN_SCOPE ? { clientId: s.WEB_SIGN_IN_CLIENT_ID, scope: s.WEB_SIGN_IN_SCOPE } : undefined,
+    developmentSignIn: s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH ? { tokenPath: s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH } : undefined,
   };
 }
 

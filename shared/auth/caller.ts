@@ -1,8 +1,8 @@
 import type { HttpRequest } from '@azure/functions';
 import type { JWTVerifyGetKey } from 'jose';
 import { settings } from '../config.js';
-import { AppError } from '../http/problem.js';
-import { appRoles, customerAdminRoles } from './roles.js';
+import { AppError } from '../errors.js';
+import { appRoles, customerAdminRoles } from '../domain/roles.js';
 import { bearerToken, jwksFromUri, verifyAccessToken, type Caller } from './token.js';
 
 let keys: { uri: string; get: JWTVerifyGetKey } | undefined;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { now } from '../clock.js';
 import { settings } from '../config.js';
 import { guidPattern } from '../domain/ids.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors.js';
 
 /**
  * Which Entra ID tenant owns a domain, asked the way Entra answers it publicly: the OpenID

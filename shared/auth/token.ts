@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { guidSchema as guid } from '../domain/ids.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors.js';
 
 
 /** The claims this service relies on; anything else in the token is ignored. */

@@ -1,4 +1,4 @@
-import { directoryRoles } from '../auth/roles.js';
+import { directoryRoles } from './roles.js';
 
 /** An Entra ID directory role a partner may ask for, named by its role template id. */
 export interface AdminRole {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { decodeContinuation, encodeContinuation, topSchema } from '../http/paging.js';
+import { decodeContinuation, encodeContinuation, topSchema } from './paging.js';
 import { countrySchema, organizationSizes, organizationSizeSchema, publicProfileSchema, type DirectoryEntry, type Location, type OrganizationSize } from './directory.js';
 
 /**

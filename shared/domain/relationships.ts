@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { directoryRoles } from '../auth/roles.js';
+import { directoryRoles } from './roles.js';
 import { adminRole, adminRoleCatalogue } from './admin-roles.js';
 import { auditActorSchema } from './audit.js';
 import { timeSchema } from './time.js';

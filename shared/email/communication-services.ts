@@ -1,6 +1,6 @@
 import type { EmailClient, EmailMessage } from '@azure/communication-email';
 import type { EmailTransport } from '../config.js';
-import { storageStatus } from '../http/etag.js';
+import { storageStatus } from '../storage/errors.js';
 import { azureCredential } from '../storage/clients.js';
 import { emailOperationId } from './ids.js';
 import { EmailSendError, type EmailSender, type OutgoingEmail, type SentEmail } from './sender.js';

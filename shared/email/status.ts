@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { now } from '../clock.js';
-import { storageStatus } from '../http/etag.js';
+import { storageStatus } from '../storage/errors.js';
 import { storage } from '../storage/clients.js';
 import { decodeEntity, etagOf, readEntity, type EntityKeys } from '../storage/entities.js';
 import { tableNames } from '../storage/names.js';

@@ -1,26 +1,8 @@
 import type { HttpRequest } from '@azure/functions';
 import type { z } from 'zod';
-import { AppError, type FieldError } from './problem.js';
+import { AppError, validate } from '../errors.js';
 
 export const maxBodyBytes = 64 * 1024;
-
-export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
-}
-
-/** The 400 naming each failing field of the request body (or of `what`). */
-export function invalidFields(errors: FieldError[], what = 'request body'): AppError {
-  return new AppError('validation', `The ${what} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.path).join(', ')}.`, {
-    errors,
-  });
-}
-
-/** Validates `value` against `schema`, or throws a 400 naming each failing field. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw invalidFields(fieldErrors(parsed.error), what);
-  return parsed.data;
-}
 
 /** Form posts: a repeated key becomes an array, a single one stays a string. */
 function formToObject(text: string): Record<string, string | string[]> {

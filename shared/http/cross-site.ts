@@ -1,6 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import { settings } from '../config.js';
-import { AppError } from './problem.js';
+import { AppError } from '../errors.js';
 
 /**
  * Refuses a browser's post sent from another site's page (cross-site request forgery). An

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { HttpRequest } from '@azure/functions';
-import { AppError } from './problem.js';
+import { anyVersion, ifMatchRequired } from '../domain/versions.js';
+import { AppError } from '../errors.js';
 
 /**
  * An ETag this API gives out for a stored record: Table Storage's own, e.g.
@@ -29,9 +30,6 @@ export const jsonWithViewEtag = (body: unknown, storageEtag?: string) => ({ head
 /** The OpenAPI answer of a single-resource GET to a matching If-None-Match (the handler wrapper gives it). */
 export const notModified = { description: 'If-None-Match names the current ETag (weak comparison) or is *: the ETag, no body' };
 
-/** `If-Match: *`: any current version of the resource will do, as long as there is one (RFC 9110 §13.1.1). */
-export const anyVersion = '*';
-
 /**
  * Table Storage ETags (`W/"datetime'…'"`) are what the API hands out as the resource ETag, so an
  * `If-Match` goes straight back to the store and a lost race surfaces as 412 from storage. Returns
@@ -45,20 +43,6 @@ export function ifMatch(request: HttpRequest, required: boolean): string | undef
   const stored = apiEtag.exec(value)?.[1];
   if (stored === undefined) throw new AppError('precondition-failed', 'If-Match is not an ETag this API gave out; read the resource again.');
   return `${stored}"`;
-}
-
-/**
- * A change that needs the ETag the caller read (428 without). Services call it once the caller may
- * know the resource exists, so another tenant gets 404 whatever its If-Match says.
- */
-export function ifMatchRequired(value: string | undefined): string {
-  if (value === undefined) throw new AppError('precondition-required', 'Send If-Match with the ETag you last read.');
-  return value;
-}
-
-/** 412 unless the caller's If-Match (none, `*` or an ETag) allows changing the existing resource whose current ETag is `etag`. */
-export function requireIfMatch(expected: string | undefined, etag: string, message: string): void {
-  if (expected !== undefined && expected !== anyVersion && expected !== etag) throw new AppError('precondition-failed', message);
 }
 
 /** The entity-tags of an If-None-Match list (RFC 9110 §8.8.3), or `*`; what does not parse as one names no version. */
@@ -79,18 +63,4 @@ export function isNotModified(header: string | null, etag: string | undefined): 
   const tags = entityTags(header);
   if (tags === anyVersion) return true;
   return etag !== undefined && tags.some((tag) => opaqueTag(tag) === opaqueTag(etag));
-}
-
-/** Status code of an Azure SDK RestError, if it is one. */
-export function storageStatus(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
-/** Turns storage's "the entity changed" (412) and "it already exists" (409) into the API's problems. */
-export function mapStorageConflict(error: unknown, messages: { changed?: string; exists?: string } = {}): never {
-  const status = storageStatus(error);
-  if (status === 412) throw new AppError('precondition-failed', messages.changed ?? 'The resource changed since you read it; read it again and retry.');
-  if (status === 409 && messages.exists) throw new AppError('conflict', messages.exists);
-  throw error;
 }

@@ -2,10 +2,10 @@ import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } fro
 import { authenticate } from '../auth/caller.js';
 import { settings } from '../config.js';
 import type { ApiDoc, Audience, HttpFunctionDefinition } from '../definitions.js';
-import { problemPage } from '../web/page.js';
 import { isBrowserFormPost } from './body.js';
 import { isNotModified } from './etag.js';
-import { AppError, problemResponse } from './problem.js';
+import { problemResponse } from './problem.js';
+import { AppError } from '../errors.js';
 
 /** Headers every API answer carries unless the handler sets its own. */
 const defaultHeaders: Record<string, string> = {
@@ -40,6 +40,9 @@ export function toProblemResponse(error: unknown, context: InvocationContext): H
 }
 
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+/** Shows a problem (as `toProblemResponse` made it) to a person; the web layer's `problemPage`, passed in so HTTP knows no pages. */
+export type ErrorPage = (problem: HttpResponseInit, request: HttpRequest) => HttpResponseInit;
 
 const corsAllowedHeaders = 'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key';
 const corsExposedHeaders = 'ETag, Location, Retry-After';
@@ -82,8 +85,11 @@ export function httpFunction(definition: {
   methods: HttpMethod[];
   handler: Handler;
   doc?: ApiDoc;
+  /** For endpoints that take web forms (`doc.formPost`): how a browser's form post sees an error. */
+  formErrorPage?: ErrorPage;
 }): HttpFunctionDefinition {
   const { handler } = definition;
+  if (definition.doc?.formPost && !definition.formErrorPage) throw new Error(`${definition.name} takes form posts but has no error page for them`);
   // Every route not open to anyone verifies the caller before anything else about the request, so a
   // caller without a valid token gets 401 whatever else is wrong (ids, If-Match, body).
   const signedIn = definition.doc !== undefined && definition.doc.audience !== 'anyone';
@@ -110,7 +116,7 @@ export function httpFunction(definition: {
         const problem = toProblemResponse(error, context);
         // A web form posted by a browser without JavaScript shows the person a page, not JSON;
         // only endpoints that take form posts (doc.formPost) answer that way.
-        response = definition.doc?.formPost && isBrowserFormPost(request) ? problemPage(problem, request) : problem;
+        response = definition.formErrorPage && isBrowserFormPost(request) ? definition.formErrorPage(problem, request) : problem;
       }
       return {
         ...response,
@@ -141,9 +147,17 @@ export const route = <Name extends string>(method: HttpMethod | HttpMethod[], pa
 /** What the OpenAPI document says about a route beyond its table line (which gives the audience). */
 export type RouteDoc = Omit<ApiDoc, 'audience'>;
 
-/** A feature's HTTP functions: each line of its route table with the doc of the same name. */
-export function httpFunctions<Name extends string>(routes: readonly Route<Name>[], docs: Record<NoInfer<Name>, RouteDoc>): HttpFunctionDefinition[] {
-  return routes.map(({ method, route: path, audience, handler, name }) =>
-    httpFunction({ name, route: path, methods: [method].flat(), handler, doc: { ...docs[name], audience } }),
-  );
+/**
+ * A feature's HTTP functions: each line of its route table with the doc of the same name. A feature
+ * whose routes take web forms (`doc.formPost`) passes the page a browser's form post shows on error.
+ */
+export function httpFunctions<Name extends string>(
+  routes: readonly Route<Name>[],
+  docs: Record<NoInfer<Name>, RouteDoc>,
+  forms: { errorPage?: ErrorPage } = {},
+): HttpFunctionDefinition[] {
+  return routes.map(({ method, route: path, audience, handler, name }) => {
+    const doc = { ...docs[name], audience };
+    return httpFunction({ name, route: path, methods: [method].flat(), handler, doc, ...(doc.formPost && forms.errorPage ? { formErrorPage: forms.errorPage } : {}) });
+  });
 }

@@ -1,6 +1,7 @@
 import type { HttpResponseInit } from '@azure/functions';
+import type { FieldError, ProblemKind } from '../errors.js';
 
-/** Every known failure the API reports, each with one HTTP status and one stable problem type. */
+/** What each kind of failure (`shared/errors.ts`) is in HTTP: one status and one stable problem type. */
 const problemKinds = {
   validation: { status: 400, title: 'The request is not valid' },
   'malformed-body': { status: 400, title: 'The request body could not be read' },
@@ -25,35 +26,15 @@ const problemKinds = {
   'headers-too-large': { status: 431, title: 'The request line or headers are too large' },
   internal: { status: 500, title: 'Something went wrong on our side' },
   unavailable: { status: 503, title: 'The service is temporarily unavailable' },
-} as const;
+} as const satisfies Record<ProblemKind, { status: number; title: string }>;
 
-export type ProblemKind = keyof typeof problemKinds;
-
-export interface FieldError {
-  path: string;
-  message: string;
-}
+/** The HTTP status a kind of failure answers with. */
+export const problemStatus = (kind: ProblemKind): number => problemKinds[kind].status;
 
 export const problemTypeUri = (kind: ProblemKind): string => `urn:problem-type:partner-relationships:${kind}`;
 
 /** Every problem type the API answers with, for the OpenAPI document. */
 export const problemTypes = (Object.entries(problemKinds) as [ProblemKind, (typeof problemKinds)[ProblemKind]][]).map(([kind, { status, title }]) => ({ type: problemTypeUri(kind), status, title }));
-
-/** A known failure: thrown anywhere, turned into problem+json in one place (`toProblemResponse`). */
-export class AppError extends Error {
-  constructor(
-    readonly kind: ProblemKind,
-    readonly detail: string,
-    readonly extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
-  ) {
-    super(detail);
-    this.name = 'AppError';
-  }
-
-  get status(): number {
-    return problemKinds[this.kind].status;
-  }
-}
 
 export function problemResponse(
   kind: ProblemKind,

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { requireCustomerAdmin, requireTenant } from '../auth/caller.js';
-import { requirePartnerStaff } from '../auth/partner-staff.js';
+import { requirePartnerStaff } from './partner-staff.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { settings, type Settings } from '../config.js';
 import { actorOf, auditActor } from '../domain/audit.js';
 import { eligibility } from '../domain/relationships.js';
 import type { agreementStateSchema, eligibilityViewSchema } from '../domain/views.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors.js';
 import { latestAcceptance, listAcceptances, recordAcceptance, type AgreementAcceptance } from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
 import { relationshipsWithPartner } from '../storage/relationships.js';

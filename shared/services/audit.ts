@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import { requireCustomerAdmin, requireTenant } from '../auth/caller.js';
-import { requirePartnerStaff } from '../auth/partner-staff.js';
+import { requirePartnerStaff } from './partner-staff.js';
 import type { Caller } from '../auth/token.js';
 import type { auditEventSchema } from '../domain/views.js';
-import type { Page } from '../http/paging.js';
+import type { Page } from '../domain/paging.js';
 import { auditPartition, listAudit } from '../storage/audit-log.js';
 
 type AuditEventView = z.infer<typeof auditEventSchema>;

@@ -13,7 +13,7 @@ import {
   type deliverySchema,
 } from '../domain/contact-requests.js';
 import { getEmailStatus } from '../email/status.js';
-import { AppError, type FieldError } from '../http/problem.js';
+import { AppError, type FieldError } from '../errors.js';
 import { createContactRequest, enqueueFanOut, readContactRequest } from '../storage/contact-requests.js';
 import { directoryIndex } from '../storage/directory.js';
 import { consumeRateLimits } from '../storage/rate-limit.js';

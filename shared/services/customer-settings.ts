@@ -4,7 +4,8 @@ import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { actorOf, auditActor } from '../domain/audit.js';
 import type { customerSettingsSchema } from '../domain/views.js';
-import { mapStorageConflict, requireIfMatch } from '../http/etag.js';
+import { mapStorageConflict } from '../storage/errors.js';
+import { requireIfMatch } from '../domain/versions.js';
 import { writeAudit } from '../storage/audit-log.js';
 import { getCustomerSettings, saveCustomerSettings } from '../storage/customer-settings.js';
 

@@ -7,9 +7,9 @@ import type { DirectorySearchQuery, directorySearchResultSchema } from '../domai
 import { changedFields, directoryFieldLabels, publicProfile, type DirectoryEntry, type DirectoryEntryFields, type PublicProfile, type TenantChange } from '../domain/directory.js';
 import { enqueueEmail } from '../email/jobs.js';
 import type { TemplateData } from '../email/template-data.js';
-import { invalidFields } from '../http/body.js';
-import { anyVersion, ifMatchRequired, requireIfMatch } from '../http/etag.js';
-import { AppError } from '../http/problem.js';
+import { invalidFields } from '../errors.js';
+import { anyVersion, ifMatchRequired, requireIfMatch } from '../domain/versions.js';
+import { AppError } from '../errors.js';
 import { writeAudit } from '../storage/audit-log.js';
 import { directoryIndex, readDirectoryEntry, writeDirectoryEntry, type StoredDirectoryEntry } from '../storage/directory.js';
 

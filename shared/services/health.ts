@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { healthSchema } from '../domain/views.js';
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors.js';
 import { storage } from '../storage/clients.js';
 
 const healthTimeoutMs = 3000;

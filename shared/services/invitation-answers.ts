@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { requirePartnerStaff } from '../auth/partner-staff.js';
+import { requirePartnerStaff } from './partner-staff.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import type { CreateInvitation, InvitationStatus } from '../domain/invitations.js';
 import type { invitationAcceptedSchema, invitationDeclinedSchema } from '../domain/views.js';
-import type { Page } from '../http/paging.js';
+import type { Page } from '../domain/paging.js';
 import { createInvitation } from './invitation-create.js';
 import { acceptInvitation, declineInvitation, revokeInvitation } from './invitation-decide.js';
 import { getPartnerInvitation, listPartnerInvitations, type PartnerInvitationAnswer, type PartnerInvitationView } from './invitation-views.js';

@@ -1,9 +1,9 @@
-import { requirePartnerStaff } from '../auth/partner-staff.js';
+import { requirePartnerStaff } from './partner-staff.js';
 import type { Caller } from '../auth/token.js';
 import { allowedLeadStatuses, canChangeLeadStatus, type LeadStatus, type LeadView } from '../domain/contact-requests.js';
-import { ifMatchRequired, requireIfMatch } from '../http/etag.js';
-import type { Page } from '../http/paging.js';
-import { AppError } from '../http/problem.js';
+import { ifMatchRequired, requireIfMatch } from '../domain/versions.js';
+import type { Page } from '../domain/paging.js';
+import { AppError } from '../errors.js';
 import { listLeads, readLead, saveLeadStatus, type Lead } from '../storage/contact-requests.js';
 
 /**

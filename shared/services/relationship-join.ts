@@ -3,7 +3,7 @@ import { now } from '../clock.js';
 import { auditActor, type Actor } from '../domain/audit.js';
 import { uuidV7 } from '../domain/ids.js';
 import { grantOf, mergeFamilyOf, mergedGrant, mergedType, type RelationshipType } from '../domain/relationships.js';
-import { storageStatus } from '../http/etag.js';
+import { storageStatus } from '../storage/errors.js';
 import {
   addPartnerPointer,
   createRelationshipInSlot,

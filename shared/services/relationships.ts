@@ -1,5 +1,5 @@
 import { requireCustomerAdmin, requireTenant } from '../auth/caller.js';
-import { requirePartnerStaff } from '../auth/partner-staff.js';
+import { requirePartnerStaff } from './partner-staff.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { describeRoles } from '../domain/admin-roles.js';
@@ -17,10 +17,11 @@ import {
 } from '../domain/relationships.js';
 import { enqueueEmail, type EmailRequest } from '../email/jobs.js';
 import type { TemplateName } from '../email/template-data.js';
-import { requireIfMatch, storageStatus } from '../http/etag.js';
-import { AppError } from '../http/problem.js';
+import { requireIfMatch } from '../domain/versions.js';
+import { storageStatus } from '../storage/errors.js';
+import { AppError } from '../errors.js';
 import type { RelationshipView } from '../domain/views.js';
-import type { Page } from '../http/paging.js';
+import type { Page } from '../domain/paging.js';
 import { latestAcceptance, type AgreementAcceptance } from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
 import { partnerProfileOf } from '../storage/partner-profiles.js';

@@ -3,7 +3,7 @@ import { now } from '../clock.js';
 import { dueReminder } from '../domain/reminders.js';
 import { grantOf, rolesEndAt } from '../domain/relationships.js';
 import { enqueueEmail } from '../email/jobs.js';
-import { storageStatus } from '../http/etag.js';
+import { storageStatus } from '../storage/errors.js';
 import { getPartnerProfile } from '../storage/partner-profiles.js';
 import { relationshipsWithRoleDuration, replaceRelationship } from '../storage/relationships.js';
 import { currentStatus, emailCustomerAdmins } from './relationships.js';

@@ -2,7 +2,7 @@ import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { actorSchema } from '../domain/audit.js';
 import { timeSchema } from '../domain/time.js';
-import { storageStatus } from '../http/etag.js';
+import { storageStatus } from './errors.js';
 import { storage } from './clients.js';
 import { decodeEntity } from './entities.js';
 import { tableNames } from './names.js';

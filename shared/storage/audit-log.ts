@@ -1,7 +1,7 @@
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { auditEventSchema, type AuditEvent } from '../domain/audit.js';
-import type { Page } from '../http/paging.js';
+import type { Page } from '../domain/paging.js';
 import { storage } from './clients.js';
 import { decodeEntity, readEntity, readPage } from './entities.js';
 import { newestFirstKey } from './keys.js';

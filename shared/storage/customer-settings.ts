@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { storageStatus } from '../http/etag.js';
+import { storageStatus } from './errors.js';
 import { storage } from './clients.js';
 import { decodeEntity, etagOf, readEntity } from './entities.js';
 import { tableNames } from './names.js';

@@ -2,7 +2,7 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import { now } from '../clock.js';
 import { DirectorySearchIndex } from '../domain/directory-search.js';
 import { directoryEntrySchema, type DirectoryEntry } from '../domain/directory.js';
-import { storageStatus } from '../http/etag.js';
+import { storageStatus } from './errors.js';
 import { storage } from './clients.js';
 import { etagOf, readEntity, tableCodec } from './entities.js';
 import { tableNames } from './names.js';

@@ -1,7 +1,7 @@
 import type { TableClient, TableEntityQueryOptions, TableEntityResult } from '@azure/data-tables';
-import type { z } from 'zod';
-import { storageStatus } from '../http/etag.js';
-import { decodeContinuation, encodeContinuation, storageContinuationSchema } from '../http/paging.js';
+import { z } from 'zod';
+import { decodeContinuation, encodeContinuation } from '../domain/paging.js';
+import { storageStatus } from './errors.js';
 
 /** One entity by its keys, or undefined when there is none (storage's 404); any other failure is thrown. */
 export async function readEntity<T extends object = Record<string, unknown>>(table: TableClient, partitionKey: string, rowKey: string): Promise<TableEntityResult<T> | undefined> {
@@ -12,6 +12,26 @@ export async function readEntity<T extends object = Record<string, unknown>>(tab
     throw error;
   }
 }
+
+/** What Table Storage hands out to resume a query: base64 JSON naming the next partition (and row). */
+const storageTokenSchema = z.object({ nextPartitionKey: z.string().min(1), nextRowKey: z.string().optional() });
+
+function isStorageToken(token: string): boolean {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+  } catch {
+    return false;
+  }
+  return storageTokenSchema.safeParse(decoded).success;
+}
+
+/**
+ * Our continuation token around a Table Storage one (`t`). The storage token is checked before the
+ * SDK reads it (it would throw on anything else); where it points cannot widen a query, whose
+ * filter always names the caller's own partition.
+ */
+const storageContinuationSchema = z.object({ t: z.string().refine(isStorageToken) });
 
 /** One page (at most `top`) of a query, resuming from and handing out the API's continuation token around storage's. */
 export async function readPage<T extends object = Record<string, unknown>>(

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { now as clockNow } from '../clock.js';
 import { freeSlots, refusal, slotFreeAt, type HeldSlot, type RateLimit, type RateLimitDecision } from '../domain/rate-limits.js';
 import { legacyRateLimitWindowSeconds, rateLimitCutoffSeconds, rateLimitWindowOver } from '../domain/storage-retention.js';
-import { storageStatus } from '../http/etag.js';
+import { storageStatus } from './errors.js';
 import { storage } from './clients.js';
 import { decodeEntity, deleteExpired, etagOf, type EntityKeys } from './entities.js';
 import { hashedKey } from './hashed-key.js';

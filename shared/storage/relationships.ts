@@ -12,8 +12,8 @@ import {
   type RelationshipType,
   type StoredRelationshipStatus,
 } from '../domain/relationships.js';
-import { storageStatus } from '../http/etag.js';
-import type { Page } from '../http/paging.js';
+import { storageStatus } from './errors.js';
+import type { Page } from '../domain/paging.js';
 import { storage } from './clients.js';
 import { decodeEntity, etagOf, readEntity, readPage, tableCodec } from './entities.js';
 import { newestFirstRowKey } from './keys.js';

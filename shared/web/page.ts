@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { settings } from '../config.js';
-import type { FieldError } from '../http/problem.js';
+import type { FieldError } from '../errors.js';
 import { pageAssets } from './assets.js';
 import { html, type Html } from './html.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allFunctions } from '../../functions/all.js';
-import { directoryRoles } from '../../shared/auth/roles.js';
+import { directoryRoles } from '../../shared/domain/roles.js';
 import type { Audience, HttpFunctionDefinition } from '../../shared/definitions.js';
 import { apiEndpoints, fillPath, pathParams, readProblem, type Endpoint } from '../support/api.js';
 import { forgedKinds, forger, type Forger } from '../support/forged-tokens.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeContinuation } from '../../shared/http/paging.js';
+import { encodeContinuation } from '../../shared/domain/paging.js';
 import { outboxFileName } from '../../shared/email/outbox.js';
 import { toJsonSchema } from '../support/arbitraries.js';
 import { apiEndpoints, fillPath, pathParams, readProblem, type Endpoint } from '../support/api.js';

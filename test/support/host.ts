@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { allFunctions } from '../../functions/all.js';
 import { readHostJson, type HostOptions } from '../../local/host-json.js';
 import { startLocalHost, type LocalHost } from '../../local/host.js';
-import { devTokenRoutes } from '../../local/dev-token.js';
+import { devTokenPath, devTokenRoutes } from '../../local/dev-token.js';
 import { domainDiscoveryPath, domainDiscoveryRoutes } from '../../local/domain-discovery.js';
 import { outboxRoutes } from '../../local/outbox-route.js';
 import { ensureLocalSigningKey, mintToken, type LocalRole, type LocalSigningKey } from '../../local/keys.js';
@@ -76,6 +76,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     EMAIL_OUTBOX_DIR: outboxDir,
     CUSTOMER_AGREEMENT_URL: 'https://agreements.example.test/customer-agreement',
     CUSTOMER_AGREEMENT_VERSION: '2024-10',
+    WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: devTokenPath,
     ...options.env,
   };
   // Settings are process-wide: clear what an earlier host of this file set, then set this host's.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { directoryRoles } from '../../../shared/auth/roles.js';
+import { directoryRoles } from '../../../shared/domain/roles.js';
 import { noOwnerCacheMs, ownerCacheMs } from '../../../shared/auth/domain-owner.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import { readProblem } from '../../support/api.js';

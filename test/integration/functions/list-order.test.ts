@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { directoryRoles } from '../../../shared/auth/roles.js';
+import { directoryRoles } from '../../../shared/domain/roles.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 import { emailFor, invitationLink, json, seedPartner } from '../../support/relationships.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { directoryRoles } from '../../../shared/auth/roles.js';
+import { directoryRoles } from '../../../shared/domain/roles.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 
 const tenant = '11111111-1111-1111-1111-111111111111';

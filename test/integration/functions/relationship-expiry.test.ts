@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { directoryRoles } from '../../../shared/auth/roles.js';
+import { directoryRoles } from '../../../shared/domain/roles.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import type { RelationshipView } from '../../../shared/domain/views.js';
 import { newestFirstRowKey } from '../../../shared/storage/keys.js';

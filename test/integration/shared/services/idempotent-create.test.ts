@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../../shared/http/problem.js';
+import { AppError } from '../../../../shared/errors.js';
 import { idempotentCreate, type IdempotentCreate } from '../../../../shared/services/idempotent-create.js';
 import { startTestHost, type TestHost } from '../../../support/host.js';
 

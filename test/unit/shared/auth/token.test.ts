@@ -1,8 +1,9 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { directoryRoles } from '../../../../shared/auth/roles.js';
+import { directoryRoles } from '../../../../shared/domain/roles.js';
 import { bearerToken, verifyAccessToken, type TokenPolicy } from '../../../../shared/auth/token.js';
-import { AppError } from '../../../../shared/http/problem.js';
+import { AppError } from '../../../../shared/errors.js';
+import { problemStatus } from '../../../../shared/http/problem.js';
 
 const tenant = '11111111-1111-1111-1111-111111111111';
 const issuer = 'https://login.example.test/{tenantid}/v2.0';
@@ -37,7 +38,7 @@ async function rejection(token: Promise<string>): Promise<AppError> {
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).status).toBe(401);
+  expect(problemStatus((error as AppError).kind)).toBe(401);
   return error as AppError;
 }
 

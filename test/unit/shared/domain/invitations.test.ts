@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { directoryRoles } from '../../../../shared/auth/roles.js';
+import { directoryRoles } from '../../../../shared/domain/roles.js';
 import {
   checkInvitation,
   createInvitationSchema,

@@ -2,7 +2,8 @@ import azureFunctions from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { maxBodyBytes, readBody } from '../../../../shared/http/body.js';
-import { AppError } from '../../../../shared/http/problem.js';
+import { AppError } from '../../../../shared/errors.js';
+import { problemStatus } from '../../../../shared/http/problem.js';
 
 const { HttpRequest } = azureFunctions;
 const schema = z.object({ name: z.string().min(2), tags: z.array(z.string()).optional() });
@@ -36,7 +37,7 @@ describe('readBody', () => {
 
   it('answers 400 naming the failing field', async () => {
     const error = await failure(post('{"name":"A"}', 'application/json'));
-    expect(error.status).toBe(400);
+    expect(problemStatus(error.kind)).toBe(400);
     expect(error.extra.errors).toEqual([{ path: 'name', message: expect.any(String) }]);
   });
 
@@ -46,13 +47,13 @@ describe('readBody', () => {
   });
 
   it('answers 415 to other content types, and to none', async () => {
-    expect((await failure(post('name=Ada', 'text/plain'))).status).toBe(415);
-    expect((await failure(post('{"name":"Ada"}'))).status).toBe(415);
+    expect(problemStatus((await failure(post('name=Ada', 'text/plain'))).kind)).toBe(415);
+    expect(problemStatus((await failure(post('{"name":"Ada"}'))).kind)).toBe(415);
   });
 
   it('answers 413 to a body over 64 KiB', async () => {
     const big = JSON.stringify({ name: 'x'.repeat(maxBodyBytes) });
-    expect((await failure(post(big, 'application/json'))).status).toBe(413);
+    expect(problemStatus((await failure(post(big, 'application/json'))).kind)).toBe(413);
   });
 
   it('answers 400 to bytes that are not UTF-8', async () => {

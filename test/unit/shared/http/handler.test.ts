@@ -1,7 +1,7 @@
 import azureFunctions, { type HttpResponseInit } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { httpFunction } from '../../../../shared/http/handler.js';
-import { AppError } from '../../../../shared/http/problem.js';
+import { AppError } from '../../../../shared/errors.js';
 
 const { HttpRequest, InvocationContext } = azureFunctions;
 

@@ -1,8 +1,8 @@
-import { AppError } from '../http/problem.js';
+import { AppError } from '../errors.js';
 import { getPartnerProfile, type PartnerProfile } from '../storage/partner-profiles.js';
-import { requireAppRole } from './caller.js';
-import { appRoles } from './roles.js';
-import type { Caller } from './token.js';
+import { requireAppRole } from '../auth/caller.js';
+import { appRoles } from '../domain/roles.js';
+import type { Caller } from '../auth/token.js';
 
 /**
  * The caller must be staff of `partnerId`: signed in to the partner's own tenant and holding the app

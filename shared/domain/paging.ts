@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from './problem.js';
+import { AppError } from '../errors.js';
 
 /** `top` of a list: 1–50, default 20. */
 export const topSchema = z.coerce.number().int().min(1).max(50).default(20);
@@ -24,23 +24,6 @@ export function decodeContinuation<S extends z.ZodType>(token: string | undefine
     errors: [{ path: 'continuationToken', message: 'is not valid' }],
   });
 }
-
-/** Whether `token` is what Table Storage hands out to resume a query: base64 JSON naming the next partition (and row). */
-function isStorageToken(token: string): boolean {
-  try {
-    const next = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { nextPartitionKey?: unknown; nextRowKey?: unknown } | null;
-    return typeof next?.nextPartitionKey === 'string' && next.nextPartitionKey !== '' && (next.nextRowKey === undefined || typeof next.nextRowKey === 'string');
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Our continuation token around a Table Storage one (`t`). The storage token is checked before the
- * SDK reads it (it would throw on anything else); where it points cannot widen a query, whose
- * filter always names the caller's own partition.
- */
-export const storageContinuationSchema = z.object({ t: z.string().refine(isStorageToken) });
 
 /** The list shape every list endpoint answers with. */
 export interface Page<T> {
