@@ -48,6 +48,7 @@ export const notSetInAzure: Record<string, string> = {
   AzureWebJobsStorage__queueServiceUri: 'derived from AzureWebJobsStorage__accountName',
   COMMUNICATION_SERVICES_CONNECTION_STRING: 'key-based; Azure uses COMMUNICATION_SERVICES_ENDPOINT with the managed identity',
   EMAIL_OUTBOX_DIR: 'local development only',
+  WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: 'the local host\'s development sign-in; refused with Entra ID keys',
 };
 
 /** Settings the platform reads rather than the app (allowed although not in the schema). */
