@@ -123,6 +123,14 @@ describe('settings', () => {
     ]);
     expect(problemsOf({ ...local, ...both, WEB_SIGN_IN_CLIENT_ID: 'spa' })).toEqual(['WEB_SIGN_IN_CLIENT_ID must be a GUID']);
   });
+
+  it('offers the development sign-in only with the local signing key, so Azure never has it', () => {
+    expect(loadSettings(local).developmentSignIn).toBeUndefined();
+    expect(loadSettings({ ...local, WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: '/.local/dev-token' }).developmentSignIn).toEqual({ tokenPath: '/.local/dev-token' });
+    expect(problemsOf({ ...local, AUTH_JWKS_URI: 'https://login.microsoftonline.com/common/discovery/v2.0/keys', WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: '/.local/dev-token' })).toEqual([
+      'WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH works only with the local signing key (AUTH_JWKS_URI=file:…); remove it outside the local host',
+    ]);
+  });
 });
 
 describe('local.settings.sample.json', () => {
