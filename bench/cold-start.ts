@@ -21,13 +21,31 @@ function timeNode(args: string[]): number[] {
  */
 export async function coldStart(): Promise<BenchRow[]> {
   const floor = summarize(timeNode(['-e', '0'])).p50;
-  const load = (entry: string) => summarize(timeNode(['--input-type=module', '-e', `await import(${JSON.stringify(entry)})`])).p50;
+  const load = (entry: string) =>
+    summarize(timeNode(['--input-type=module', '-e', `await import(${JSON.stringify(entry)})`])).p50;
   const unbundled = load(`${process.cwd()}/dist/functions/index.js`);
   const bundled = load(`${process.cwd()}/dist/bundle/index.js`);
   const goal = '≤ 3 × node -e 0';
   return [
     // The tsc output is what `npm start` and the tests load; it is not deployed, so the goal is the bundle's.
-    row({ scenario: 'cold start', metric: `median of ${runs} (tsc output, not deployed)`, unit: 'ms', ours: unbundled, floor, floorName: 'node -e 0', goal: null }),
-    row({ scenario: 'cold start', metric: `median of ${runs} (esbuild bundle, deployed)`, unit: 'ms', ours: bundled, floor, floorName: 'node -e 0', goal, check: (r) => r <= 3 }),
+    row({
+      scenario: 'cold start',
+      metric: `median of ${runs} (tsc output, not deployed)`,
+      unit: 'ms',
+      ours: unbundled,
+      floor,
+      floorName: 'node -e 0',
+      goal: null,
+    }),
+    row({
+      scenario: 'cold start',
+      metric: `median of ${runs} (esbuild bundle, deployed)`,
+      unit: 'ms',
+      ours: bundled,
+      floor,
+      floorName: 'node -e 0',
+      goal,
+      check: (r) => r <= 3,
+    }),
   ];
 }

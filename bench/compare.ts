@@ -18,7 +18,10 @@ export interface Comparison {
 export const concurrencies = [1, 16] as const;
 
 function check(result: LoadResult, what: string): LoadResult {
-  if (result.errors > 0) throw new Error(`${what}: ${result.errors} of ${result.count + result.errors} calls failed; first: ${String(result.firstError)}`);
+  if (result.errors > 0)
+    throw new Error(
+      `${what}: ${result.errors} of ${result.count + result.errors} calls failed; first: ${String(result.firstError)}`,
+    );
   return result;
 }
 
@@ -29,7 +32,9 @@ async function phase(c: Comparison, concurrency: 1 | 16, side: 'ours' | 'floor')
   check(await runConcurrent(concurrency, warm, fn), `${c.scenario} ${side} warm-up`);
   await c.settle?.();
   const r = check(await runConcurrent(concurrency, total, fn), `${c.scenario} ${side}`);
-  process.stderr.write(`bench:     ${side.padEnd(5)} ×${concurrency}: p50 ${r.p50.toFixed(1)} p95 ${r.p95.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(0)} ms, ${r.rps.toFixed(0)} req/s\n`);
+  process.stderr.write(
+    `bench:     ${side.padEnd(5)} ×${concurrency}: p50 ${r.p50.toFixed(1)} p95 ${r.p95.toFixed(1)} p99 ${r.p99.toFixed(1)} max ${r.max.toFixed(0)} ms, ${r.rps.toFixed(0)} req/s\n`,
+  );
   return r;
 }
 

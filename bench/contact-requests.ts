@@ -24,7 +24,8 @@ const clientAddresses = 48;
  * fan-out and email functions do the same background work in both phases.
  */
 export async function contactRequestPost(host: BenchHost, partnerIds: string[]): Promise<Comparison> {
-  if (contactRequestPostOperations.filter((o) => !('when' in o)).length !== 4) throw new Error('contactRequestPostOperations changed; update this floor');
+  if (contactRequestPostOperations.filter((o) => !('when' in o)).length !== 4)
+    throw new Error('contactRequestPostOperations changed; update this floor');
   const run = randomUUID().slice(0, 8);
   let n = 0;
   const post = () => {
@@ -52,12 +53,24 @@ export async function contactRequestPost(host: BenchHost, partnerIds: string[]):
 
   const { id } = JSON.parse(await post()) as { id: string };
   const requests = host.storage.table(tableNames.contactRequests);
-  const { partitionKey: _p, rowKey: _r, etag: _e, timestamp: _t, ...stored } = await requests.getEntity<Record<string, string>>(id, '');
-  const copyFor = (floorId: string) => Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, typeof v === 'string' ? v.replaceAll(id, floorId) : v]));
+  const {
+    partitionKey: _p,
+    rowKey: _r,
+    etag: _e,
+    timestamp: _t,
+    ...stored
+  } = await requests.getEntity<Record<string, string>>(id, '');
+  const copyFor = (floorId: string) =>
+    Object.fromEntries(
+      Object.entries(stored).map(([k, v]) => [k, typeof v === 'string' ? v.replaceAll(id, floorId) : v]),
+    );
   const limits = host.storage.table(tableNames.rateLimits);
   const fanOut = host.storage.queue(queueNames.contactRequestFanOut);
   const slot = async (partitionKey: string) => {
-    await limits.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } }).byPage().next(); // empty: a new requester
+    await limits
+      .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })
+      .byPage()
+      .next(); // empty: a new requester
     await limits.createEntity({ partitionKey, rowKey: '00', takenAt: new Date().toISOString(), windowEnd: 0 });
   };
   const floor = async () => {

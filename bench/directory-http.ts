@@ -13,7 +13,9 @@ export interface SearchFloorServer {
 
 /** bench/search-floor-server.ts in its own process, over the same generated entries as the host's directory. */
 export async function startSearchFloorServer(entries: number): Promise<SearchFloorServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/search-floor-server.ts', String(entries)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/search-floor-server.ts', String(entries)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the search floor server exited with ${code}`)));
     child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
@@ -45,8 +47,10 @@ export function directorySearchHttp(host: BenchHost, floor: SearchFloorServer, e
   return {
     scenario: `GET /api/partners (${entries.toLocaleString('en')} entries)`,
     floorName: 'same index + JSON behind bare node:http',
-    ours: () => httpCall(`${host.url}/api/partners?${queries[o++ % queries.length]}`, { expect: 200 }).then(() => undefined),
-    floor: () => httpCall(`${floor.url}/api/partners?${queries[f++ % queries.length]}`, { expect: 200 }).then(() => undefined),
+    ours: () =>
+      httpCall(`${host.url}/api/partners?${queries[o++ % queries.length]}`, { expect: 200 }).then(() => undefined),
+    floor: () =>
+      httpCall(`${floor.url}/api/partners?${queries[f++ % queries.length]}`, { expect: 200 }).then(() => undefined),
     counts: { 1: { warm: 100, total: 500 }, 16: { warm: 200, total: 1500 } },
   };
 }

@@ -83,13 +83,24 @@ export async function run(jobs = 1000): Promise<BenchResult> {
 
     // Floor: the same queue, batch size and client; each message sent as is and deleted.
     const rendered = renderEmail('invitationToCustomer', data, { publicBaseUrl: settings().publicBaseUrl });
-    const message = { senderAddress: 'DoNotReply@mail.contoso.example', content: { subject: rendered.subject, plainText: rendered.text, html: rendered.html }, recipients: { to } };
-    for (let i = 0; i < jobs; i += 50) await Promise.all(Array.from({ length: Math.min(50, jobs - i) }, () => enqueue(queue, message)));
-    const client = new EmailClient(acs.connectionString, { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
+    const message = {
+      senderAddress: 'DoNotReply@mail.contoso.example',
+      content: { subject: rendered.subject, plainText: rendered.text, html: rendered.html },
+      recipients: { to },
+    };
+    for (let i = 0; i < jobs; i += 50)
+      await Promise.all(Array.from({ length: Math.min(50, jobs - i) }, () => enqueue(queue, message)));
+    const client = new EmailClient(acs.connectionString, {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 0 },
+    });
     let floorSent = 0;
     const floorStart = performance.now();
     while (floorSent < jobs) {
-      const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: hostOptions.queues.batchSize, visibilityTimeout: 300 });
+      const { receivedMessageItems } = await queue.receiveMessages({
+        numberOfMessages: hostOptions.queues.batchSize,
+        visibilityTimeout: 300,
+      });
       await Promise.all(
         receivedMessageItems.map(async (m) => {
           const body = JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as typeof message;
@@ -105,7 +116,11 @@ export async function run(jobs = 1000): Promise<BenchResult> {
     // Ours: producers' enqueueEmail, then the email-outbound function under the local host.
     const sentBefore = acs.emails.length;
     for (let i = 0; i < jobs; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, jobs - i) }, (_, k) => enqueueEmail({ jobId: `bench:${i + k}`, template: 'invitationToCustomer', to, data })));
+      await Promise.all(
+        Array.from({ length: Math.min(50, jobs - i) }, (_, k) =>
+          enqueueEmail({ jobId: `bench:${i + k}`, template: 'invitationToCustomer', to, data }),
+        ),
+      );
     }
     let failures = 0;
     const oursStart = performance.now();
@@ -133,7 +148,12 @@ export async function run(jobs = 1000): Promise<BenchResult> {
       floor: Math.round(floor * 10) / 10,
       ratio: Math.round((ours / floor) * 100) / 100,
       unit: 'emails/s',
-      detail: { jobs, oursSeconds: Math.round(oursSeconds * 100) / 100, floorSeconds: Math.round(floorSeconds * 100) / 100, failedTries: failures },
+      detail: {
+        jobs,
+        oursSeconds: Math.round(oursSeconds * 100) / 100,
+        floorSeconds: Math.round(floorSeconds * 100) / 100,
+        failedTries: failures,
+      },
     };
   } finally {
     await acs.stop();

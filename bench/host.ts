@@ -18,7 +18,11 @@ export interface BenchHost {
   pid: number;
   storage: Storage;
   outboxDir: string;
-  token(role: LocalRole, tenantId: string, claims?: { objectId?: string; name?: string; email?: string }): Promise<string>;
+  token(
+    role: LocalRole,
+    tenantId: string,
+    claims?: { objectId?: string; name?: string; email?: string },
+  ): Promise<string>;
   rssMiB(): Promise<number>;
   /** Waits until the host's queue functions have nothing left to do, so the next measurement starts quiet. */
   queuesIdle(): Promise<void>;
@@ -26,7 +30,9 @@ export interface BenchHost {
 }
 
 export interface BenchHostOptions {
-  /** Generated directory entries written before the host starts (it seeds 300 demo partners into an empty directory). */
+  /**
+   * Generated directory entries written before the host starts (it seeds 300 demo partners into an empty directory).
+   */
   directoryEntries?: number;
   /** `--cpu-prof` the host into this directory (written when it stops). */
   cpuProfileDir?: string;
@@ -79,7 +85,10 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the local host exited with ${child.exitCode}`);
     if (Date.now() > deadline) throw new Error('the local host did not become healthy within 30 s');
-    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -98,7 +107,11 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
     async queuesIdle() {
       const idleBy = Date.now() + 120_000;
       // The count includes messages being processed (invisible), so 0 means done.
-      while ((await Promise.all(watched.map(async (q) => (await q.getProperties()).approximateMessagesCount ?? 0))).some((n) => n > 0)) {
+      while (
+        (await Promise.all(watched.map(async (q) => (await q.getProperties()).approximateMessagesCount ?? 0))).some(
+          (n) => n > 0,
+        )
+      ) {
         if (Date.now() > idleBy) throw new Error('the host’s queues did not drain within 2 minutes');
         await new Promise((r) => setTimeout(r, 100));
       }

@@ -16,14 +16,24 @@ export const directorySize = 20_000;
  * host's memory after all that load. `BENCH_CPU_PROFILE=<dir>` profiles the host (`--cpu-prof`).
  */
 export async function httpScenarios(only?: string): Promise<BenchRow[]> {
-  const host = await startBenchHost({ directoryEntries: directorySize, ...(process.env.BENCH_CPU_PROFILE ? { cpuProfileDir: process.env.BENCH_CPU_PROFILE } : {}) });
+  const host = await startBenchHost({
+    directoryEntries: directorySize,
+    ...(process.env.BENCH_CPU_PROFILE ? { cpuProfileDir: process.env.BENCH_CPU_PROFILE } : {}),
+  });
   const searchFloor = await startSearchFloorServer(directorySize);
   try {
     // The host's first search loads the whole directory into its index; not part of any figure.
     await httpCall(`${host.url}/api/partners?top=1`, { expect: 200 });
     const partners = generateDemoDirectory(directorySize);
     const scenarios: [string, () => Promise<Comparison> | Comparison][] = [
-      ['contact', () => contactRequestPost(host, partners.slice(0, 3).map((p) => p.id))],
+      [
+        'contact',
+        () =>
+          contactRequestPost(
+            host,
+            partners.slice(0, 3).map((p) => p.id),
+          ),
+      ],
       ['search', () => directorySearchHttp(host, searchFloor, directorySize)],
       ['invitation-create', () => invitationCreate(host, partners[3]!)],
       ['invitation-accept', () => invitationAccept(host, partners[4]!)],
@@ -56,7 +66,9 @@ export async function httpScenarios(only?: string): Promise<BenchRow[]> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (const r of await httpScenarios(process.argv[2])) {
-    console.log(`${r.scenario} | ${r.metric}: ${r.ours.toFixed(2)} ${r.unit} vs ${r.floor?.toFixed(2) ?? '—'} → ${r.ratio?.toFixed(2) ?? '—'}${r.met === null ? '' : r.met ? ' ✓' : ' ✗'}`);
+    console.log(
+      `${r.scenario} | ${r.metric}: ${r.ours.toFixed(2)} ${r.unit} vs ${r.floor?.toFixed(2) ?? '—'} → ${r.ratio?.toFixed(2) ?? '—'}${r.met === null ? '' : r.met ? ' ✓' : ' ✗'}`,
+    );
   }
   process.exit(0);
 }

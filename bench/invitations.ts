@@ -25,9 +25,16 @@ import { httpCall } from './load.js';
 const strip = ({ partitionKey: _p, rowKey: _r, etag: _e, timestamp: _t, ...rest }: Record<string, unknown>) => rest;
 const json = { 'content-type': 'application/json' };
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-const delegatedAdmin = { relationshipType: 'delegatedAdministrator', roles: [directoryRoles.helpdeskAdministrator], duration: 'P365D' };
+const delegatedAdmin = {
+  relationshipType: 'delegatedAdministrator',
+  roles: [directoryRoles.helpdeskAdministrator],
+  duration: 'P365D',
+};
 
-/** Pending invitations from `partner` to fresh customer tenants, stored directly (their codes are known only this way), with each customer's admin token. */
+/**
+ * Pending invitations from `partner` to fresh customer tenants, stored directly (their codes are known only this way),
+ * with each customer's admin token.
+ */
 async function stockOfInvitations(host: BenchHost, partner: DirectoryEntry, count: number, customerTenantId?: string) {
   const stock: { id: string; code: string; tenantId: string; token: string }[] = [];
   for (let i = 0; i < count; i += 32) {
@@ -54,10 +61,20 @@ async function stockOfInvitations(host: BenchHost, partner: DirectoryEntry, coun
             codeHash: hashedKey(code),
             status: 'pending',
             createdAt: at.toISOString(),
-            createdBy: { tenantId: partner.tenantId, objectId: randomUUID(), name: 'Bench Partner Staff', email: undefined },
+            createdBy: {
+              tenantId: partner.tenantId,
+              objectId: randomUUID(),
+              name: 'Bench Partner Staff',
+              email: undefined,
+            },
             emailQueuedAt: at.toISOString(),
           });
-          return { id, code, tenantId, token: await host.token('global-admin', tenantId, { email: `admin@${tenantId.slice(0, 8)}.example` }) };
+          return {
+            id,
+            code,
+            tenantId,
+            token: await host.token('global-admin', tenantId, { email: `admin@${tenantId.slice(0, 8)}.example` }),
+          };
         }),
       )),
     );
@@ -75,7 +92,11 @@ export async function invitationCreate(host: BenchHost, partner: DirectoryEntry)
     const text = await httpCall(`${host.url}/api/partners/${partner.id}/invitations`, {
       method: 'POST',
       headers: { ...json, ...auth(token) },
-      body: JSON.stringify({ customerTenantId: tenantId, customerAdminEmail: `admin@${tenantId.slice(0, 8)}.example`, ...delegatedAdmin }),
+      body: JSON.stringify({
+        customerTenantId: tenantId,
+        customerAdminEmail: `admin@${tenantId.slice(0, 8)}.example`,
+        ...delegatedAdmin,
+      }),
       expect: 201,
     });
     return (JSON.parse(text) as { id: string }).id;
@@ -89,7 +110,10 @@ export async function invitationCreate(host: BenchHost, partner: DirectoryEntry)
   const emails = host.storage.queue(queueNames.emailOutbound);
   const invitation = strip(await invitations.getEntity(partner.id, newestFirstRowKey(id)));
   let auditRow: Record<string, unknown> | undefined;
-  for await (const e of audit.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${`partner:${partner.id}`}` } })) if (String(e.event).includes(id)) auditRow = strip(e);
+  for await (const e of audit.listEntities({
+    queryOptions: { filter: odata`PartitionKey eq ${`partner:${partner.id}`}` },
+  }))
+    if (String(e.event).includes(id)) auditRow = strip(e);
   if (!auditRow) throw new Error('the invitation’s audit event was not found');
   const emailJob = (floorId: string) =>
     encodeQueueMessage({
@@ -113,9 +137,16 @@ export async function invitationCreate(host: BenchHost, partner: DirectoryEntry)
     await directory.getEntity('partner', partner.id); // requirePartnerStaff
     await invitationIds.upsertEntity({ partitionKey: floorId, rowKey: '', partnerId: partner.id }, 'Replace');
     const created = await invitations.createEntity({ partitionKey: partner.id, rowKey, ...invitation, id: floorId });
-    await audit.upsertEntity({ partitionKey: `partner:${partner.id}`, rowKey: `${Date.now()}-invitation.created:${floorId}`, ...auditRow }, 'Replace');
+    await audit.upsertEntity(
+      { partitionKey: `partner:${partner.id}`, rowKey: `${Date.now()}-invitation.created:${floorId}`, ...auditRow },
+      'Replace',
+    );
     await emails.sendMessage(emailJob(floorId));
-    await invitations.updateEntity({ partitionKey: partner.id, rowKey, emailQueuedAt: new Date().toISOString() }, 'Merge', { etag: created.etag });
+    await invitations.updateEntity(
+      { partitionKey: partner.id, rowKey, emailQueuedAt: new Date().toISOString() },
+      'Merge',
+      { etag: created.etag },
+    );
   };
 
   return {
@@ -128,7 +159,10 @@ export async function invitationCreate(host: BenchHost, partner: DirectoryEntry)
   };
 }
 
-/** `POST /api/invitations/{id}/accept` as a Global admin of the invited customer; each call takes a fresh pending invitation. */
+/**
+ * `POST /api/invitations/{id}/accept` as a Global admin of the invited customer; each call takes a fresh pending
+ * invitation.
+ */
 export async function invitationAccept(host: BenchHost, partner: DirectoryEntry): Promise<Comparison> {
   const counts: Comparison['counts'] = { 1: { warm: 10, total: 100 }, 16: { warm: 32, total: 320 } };
   const [ours, floorStock, [probe]] = await Promise.all([
@@ -153,12 +187,23 @@ export async function invitationAccept(host: BenchHost, partner: DirectoryEntry)
   const audit = host.storage.table(tableNames.audit);
   const directory = host.storage.table(tableNames.directory);
   const emails = host.storage.queue(queueNames.emailOutbound);
-  const { relationshipId, completedAt: _c, ...decision } = strip(await invitations.getEntity(partner.id, newestFirstRowKey(probe!.id)));
-  const relationship = strip(await relationships.getEntity(customerPartition(probe!.tenantId), newestFirstRowKey(String(relationshipId))));
-  const pointer = strip(await relationships.getEntity(`partner:${partner.id}`, newestFirstRowKey(String(relationshipId))));
+  const {
+    relationshipId,
+    completedAt: _c,
+    ...decision
+  } = strip(await invitations.getEntity(partner.id, newestFirstRowKey(probe!.id)));
+  const relationship = strip(
+    await relationships.getEntity(customerPartition(probe!.tenantId), newestFirstRowKey(String(relationshipId))),
+  );
+  const pointer = strip(
+    await relationships.getEntity(`partner:${partner.id}`, newestFirstRowKey(String(relationshipId))),
+  );
   const agreement = strip(await agreements.getEntity(probe!.tenantId, `invitation-${probe!.id}`));
   const auditRows: Record<string, unknown>[] = [];
-  for await (const e of audit.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${`customer:${probe!.tenantId}`}` } })) auditRows.push(strip(e));
+  for await (const e of audit.listEntities({
+    queryOptions: { filter: odata`PartitionKey eq ${`customer:${probe!.tenantId}`}` },
+  }))
+    auditRows.push(strip(e));
   if (auditRows.length !== 3) throw new Error(`expected 3 audit events of an accept, found ${auditRows.length}`);
   // The email job an accept queues (as shared/services/invitation-decide.ts builds it).
   const acceptedEmail = {
@@ -180,33 +225,78 @@ export async function invitationAccept(host: BenchHost, partner: DirectoryEntry)
     const relationshipId = uuidV7(Date.now());
     const relationshipRow = newestFirstRowKey(relationshipId);
     const pending = await invitations.getEntity<Record<string, unknown>>(partnerId, invitationRow);
-    const decided = await invitations.updateEntity({ ...strip(pending), ...decision, partitionKey: partnerId, rowKey: invitationRow, id: inv.id }, 'Replace', { etag: pending.etag });
+    const decided = await invitations.updateEntity(
+      { ...strip(pending), ...decision, partitionKey: partnerId, rowKey: invitationRow, id: inv.id },
+      'Replace',
+      { etag: pending.etag },
+    );
     const customer = customerPartition(inv.tenantId);
-    // The merge slot of (customer, partner, family), absent for a new customer, then the customer's relationships with the partner.
-    await relationships.getEntity(customer, `slot:${partnerId}:${mergeFamilyOf(relationship.type as RelationshipType)}`).catch(() => undefined);
-    for await (const e of relationships.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${customer} and RowKey lt ${'slot:'} and partnerId eq ${partnerId}` } })) void e;
+    // The merge slot of (customer, partner, family), absent for a new customer, then the customer's relationships with
+    // the partner.
+    await relationships
+      .getEntity(customer, `slot:${partnerId}:${mergeFamilyOf(relationship.type as RelationshipType)}`)
+      .catch(() => undefined);
+    for await (const e of relationships.listEntities({
+      queryOptions: {
+        filter: odata`PartitionKey eq ${customer} and RowKey lt ${'slot:'} and partnerId eq ${partnerId}`,
+      },
+    }))
+      void e;
     await relationships.submitTransaction([
-      ['create', { partitionKey: customer, rowKey: relationshipRow, ...relationship, id: relationshipId, customerTenantId: inv.tenantId }],
-      ['create', { partitionKey: customer, rowKey: `slot:${partnerId}:${mergeFamilyOf(relationship.type as RelationshipType)}`, relationshipId }],
+      [
+        'create',
+        {
+          partitionKey: customer,
+          rowKey: relationshipRow,
+          ...relationship,
+          id: relationshipId,
+          customerTenantId: inv.tenantId,
+        },
+      ],
+      [
+        'create',
+        {
+          partitionKey: customer,
+          rowKey: `slot:${partnerId}:${mergeFamilyOf(relationship.type as RelationshipType)}`,
+          relationshipId,
+        },
+      ],
     ]);
-    await relationships.upsertEntity({ partitionKey: `partner:${partnerId}`, rowKey: relationshipRow, ...pointer, relationshipId, customerTenantId: inv.tenantId }, 'Replace');
+    await relationships.upsertEntity(
+      {
+        partitionKey: `partner:${partnerId}`,
+        rowKey: relationshipRow,
+        ...pointer,
+        relationshipId,
+        customerTenantId: inv.tenantId,
+      },
+      'Replace',
+    );
     const customerLog = `customer:${inv.tenantId}`;
     const partnerLog = `partner:${partnerId}`;
     await Promise.all([
       agreements.createEntity({ partitionKey: inv.tenantId, rowKey: `invitation-${inv.id}`, ...agreement }),
       ...auditRows.flatMap((row) => {
         const rowKey = `${Date.now()}-${randomUUID()}`;
-        return [customerLog, partnerLog].map((partitionKey) => audit.upsertEntity({ partitionKey, rowKey, ...row }, 'Replace'));
+        return [customerLog, partnerLog].map((partitionKey) =>
+          audit.upsertEntity({ partitionKey, rowKey, ...row }, 'Replace'),
+        );
       }),
-      directory
-        .getEntity('partner', partnerId)
-        .then(() =>
-          emails.sendMessage(
-            encodeQueueMessage({ ...acceptedEmail, jobId: `invitation-accepted:${inv.id}`, data: { ...acceptedEmail.data, invitationId: inv.id, relationshipId, customerTenantId: inv.tenantId } }),
-          ),
+      directory.getEntity('partner', partnerId).then(() =>
+        emails.sendMessage(
+          encodeQueueMessage({
+            ...acceptedEmail,
+            jobId: `invitation-accepted:${inv.id}`,
+            data: { ...acceptedEmail.data, invitationId: inv.id, relationshipId, customerTenantId: inv.tenantId },
+          }),
         ),
+      ),
     ]);
-    await invitations.updateEntity({ partitionKey: partnerId, rowKey: invitationRow, relationshipId, completedAt: new Date().toISOString() }, 'Merge', { etag: decided.etag });
+    await invitations.updateEntity(
+      { partitionKey: partnerId, rowKey: invitationRow, relationshipId, completedAt: new Date().toISOString() },
+      'Merge',
+      { etag: decided.etag },
+    );
   };
 
   return {
@@ -238,10 +328,14 @@ export async function relationshipList(host: BenchHost, partners: DirectoryEntry
   return {
     scenario: 'GET /api/customers/{id}/relationships (page of 20)',
     floorName: 'same partition query via SDK',
-    ours: () => httpCall(`${host.url}/api/customers/${tenantId}/relationships`, { headers: auth(token), expect: 200 }).then(() => undefined),
+    ours: () =>
+      httpCall(`${host.url}/api/customers/${tenantId}/relationships`, { headers: auth(token), expect: 200 }).then(
+        () => undefined,
+      ),
     floor: async () => {
       const page = await relationships.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: 20 }).next();
-      if (page.value?.length !== 20) throw new Error(`expected 20 relationships, read ${page.value?.length}`);
+      const rows = page.done ? [] : page.value;
+      if (rows.length !== 20) throw new Error(`expected 20 relationships, read ${rows.length}`);
     },
     counts: { 1: { warm: 50, total: 300 }, 16: { warm: 100, total: 1000 } },
   };

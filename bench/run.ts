@@ -34,7 +34,8 @@ const scenarios: [string, () => Promise<BenchRow[]>][] = [
   ],
 ];
 
-const fmt = (n: number | null, digits = 2) => (n === null || Number.isNaN(n) ? '—' : n >= 100 ? n.toFixed(0) : n.toFixed(digits));
+const fmt = (n: number | null, digits = 2) =>
+  n === null || Number.isNaN(n) ? '—' : n >= 100 ? n.toFixed(0) : n.toFixed(digits);
 
 const rows: BenchRow[] = [];
 const started = Date.now();
@@ -44,7 +45,10 @@ for (const [name, run] of scenarios) {
 }
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${arch()}, Node ${process.version}`;
 const date = new Date().toISOString();
-writeFileSync('bench/results.json', `${JSON.stringify({ date, machine, seconds: Math.round((Date.now() - started) / 1000), rows }, null, 2)}\n`);
+writeFileSync(
+  'bench/results.json',
+  `${JSON.stringify({ date, machine, seconds: Math.round((Date.now() - started) / 1000), rows }, null, 2)}\n`,
+);
 
 console.log(`Benchmarks, ${date.slice(0, 10)}, ${machine}\n`);
 console.log('| scenario | metric | ours | floor | floor is | ratio | goal | met |');

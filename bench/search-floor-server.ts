@@ -19,7 +19,10 @@ const server = createServer((req, res) => {
     return;
   }
   const result = index.search(query.data);
-  const body = JSON.stringify({ items: result.items.map((hit) => ({ ...publicProfile(hit.entry), reasons: hit.reasons })), continuationToken: result.continuationToken });
+  const body = JSON.stringify({
+    items: result.items.map((hit) => ({ ...publicProfile(hit.entry), reasons: hit.reasons })),
+    continuationToken: result.continuationToken,
+  });
   res.writeHead(200, { 'content-type': 'application/json' }).end(body);
 });
 server.listen(0, '127.0.0.1', () => console.log((server.address() as AddressInfo).port));

@@ -28,7 +28,9 @@ export interface BenchRow {
   met: boolean | null;
 }
 
-export function row(r: Omit<BenchRow, 'ratio' | 'met'> & { check?: (ratio: number, ours: number) => boolean }): BenchRow {
+export function row(
+  r: Omit<BenchRow, 'ratio' | 'met'> & { check?: (ratio: number, ours: number) => boolean },
+): BenchRow {
   const ratio = r.floor ? r.ours / r.floor : null;
   const { check, ...rest } = r;
   return { ...rest, ratio, met: check ? check(ratio ?? Number.NaN, r.ours) : null };

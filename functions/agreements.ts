@@ -13,8 +13,20 @@ import { problemPage } from '../shared/web/page.js';
 /** The Customer Agreement and what it allows partners (shared/services/agreements.ts). */
 const routes = [
   route('GET', 'customers/{tenantId}/agreement', 'signedIn', getAgreement, 'customer-agreement-get'),
-  route('POST', 'customers/{tenantId}/agreement', 'customerAdmin', acceptCustomerAgreement, 'customer-agreement-accept'),
-  route('GET', 'partners/{partnerId}/customers/{tenantId}/eligibility', 'partner', getEligibility, 'partner-customer-eligibility'),
+  route(
+    'POST',
+    'customers/{tenantId}/agreement',
+    'customerAdmin',
+    acceptCustomerAgreement,
+    'customer-agreement-accept',
+  ),
+  route(
+    'GET',
+    'partners/{partnerId}/customers/{tenantId}/eligibility',
+    'partner',
+    getEligibility,
+    'partner-customer-eligibility',
+  ),
 ];
 
 const customerParams = z.object({ tenantId: z.string() });
@@ -31,7 +43,11 @@ async function acceptCustomerAgreement(request: HttpRequest, context: Invocation
   const { tenantId } = readParams(request, customerParams);
   const body = await readBody(request, acceptAgreementBody);
   const { created, state } = await acceptAgreement(caller, tenantId, body.agreementVersion, context.invocationId);
-  return { status: created ? 201 : 200, headers: { Location: `/api/customers/${state.customerTenantId}/agreement` }, jsonBody: state };
+  return {
+    status: created ? 201 : 200,
+    headers: { Location: `/api/customers/${state.customerTenantId}/agreement` },
+    jsonBody: state,
+  };
 }
 
 async function getEligibility(request: HttpRequest) {
@@ -43,15 +59,21 @@ async function getEligibility(request: HttpRequest) {
 const docs = {
   'customer-agreement-get': {
     summary: 'The current Customer Agreement and the customer’s acceptances',
-    description: 'Current agreement (URL, version), latest acceptance, `acceptedCurrentVersion`, all acceptances newest first; `ETag`.',
+    description:
+      'Current agreement (URL, version), latest acceptance, `acceptedCurrentVersion`, all acceptances newest first; `ETag`.',
     caller: 'a user of the tenant',
     tags: ['agreement'],
     params: customerParams,
-    responses: { 200: { description: 'Agreement state', schema: agreementStateSchema }, 304: notModified, 404: { description: 'Another tenant' } },
+    responses: {
+      200: { description: 'Agreement state', schema: agreementStateSchema },
+      304: notModified,
+      404: { description: 'Another tenant' },
+    },
   },
   'customer-agreement-accept': {
     summary: 'Accept the current Customer Agreement version',
-    description: 'Body `{ acceptAgreement: true, agreementVersion }`: `201` accepted, `200` if this version was already accepted.',
+    description:
+      'Body `{ acceptAgreement: true, agreementVersion }`: `201` accepted, `200` if this version was already accepted.',
     tags: ['agreement'],
     params: customerParams,
     body: acceptAgreementBody,
@@ -66,12 +88,16 @@ const docs = {
   },
   'partner-customer-eligibility': {
     summary: 'Whether the partner may purchase or manage subscriptions for a customer, and if not, why',
-    description: '`{ purchase: { allowed, reasons }, manage: { allowed, reasons }, relationships, agreement }`, only for a tenant the partner has (or had) a relationship with; any other tenant, known or not, is the same `404`.',
+    description:
+      '`{ purchase: { allowed, reasons }, manage: { allowed, reasons }, relationships, agreement }`, only for a tenant the partner has (or had) a relationship with; any other tenant, known or not, is the same `404`.',
     tags: ['agreement'],
     params: eligibilityParams,
     responses: {
       200: { description: 'Whether and why (not)', schema: eligibilityViewSchema },
-      404: { description: 'The partner has never had a relationship with this tenant (the same answer as for a tenant nobody knows)' },
+      404: {
+        description:
+          'The partner has never had a relationship with this tenant (the same answer as for a tenant nobody knows)',
+      },
     },
   },
 } satisfies Record<string, RouteDoc>;

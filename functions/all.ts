@@ -37,7 +37,9 @@ const features: FunctionDefinition[] = [
   ...storageCleanupFunctions,
 ];
 
-/** Every function of the app: registered with the Functions host by index.ts, served by the local host, called by tests. */
+/**
+ * Every function of the app: registered with the Functions host by index.ts, served by the local host, called by tests.
+ */
 export const allFunctions: FunctionDefinition[] = [
   ...features,
   ...openApiFunctions(features),

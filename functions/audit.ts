@@ -30,8 +30,21 @@ async function partnerAudit(request: HttpRequest) {
 }
 
 const docs = {
-  'customer-audit': { summary: 'The customer’s audit log, newest first', description: 'Includes the invitations made to the tenant, revoked ones too.', tags: ['audit'], params: customerParams, query: pageQuerySchema, responses: { 200: { description: 'A page of audit events', schema: pageSchema(auditEventSchema) } } },
-  'partner-audit': { summary: 'The partner’s audit log, newest first', tags: ['audit'], params: partnerParams, query: pageQuerySchema, responses: { 200: { description: 'A page of audit events', schema: pageSchema(auditEventSchema) } } },
+  'customer-audit': {
+    summary: 'The customer’s audit log, newest first',
+    description: 'Includes the invitations made to the tenant, revoked ones too.',
+    tags: ['audit'],
+    params: customerParams,
+    query: pageQuerySchema,
+    responses: { 200: { description: 'A page of audit events', schema: pageSchema(auditEventSchema) } },
+  },
+  'partner-audit': {
+    summary: 'The partner’s audit log, newest first',
+    tags: ['audit'],
+    params: partnerParams,
+    query: pageQuerySchema,
+    responses: { 200: { description: 'A page of audit events', schema: pageSchema(auditEventSchema) } },
+  },
 } satisfies Record<string, RouteDoc>;
 
 export const auditFunctions = httpFunctions(routes, docs);

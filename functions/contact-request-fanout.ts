@@ -9,6 +9,7 @@ export const contactRequestFanOutFunctions: FunctionDefinition[] = [
     name: 'contact-request-fanout',
     queueName: queueNames.contactRequestFanOut,
     connection: 'AzureWebJobsStorage',
-    handler: (message, context) => fanOutContactRequest(message, Number(context.triggerMetadata?.dequeueCount ?? 1), context),
+    handler: (message, context) =>
+      fanOutContactRequest(message, Number(context.triggerMetadata?.dequeueCount ?? 1), context),
   },
 ];

@@ -1,7 +1,13 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { settings } from '../shared/config.js';
-import { acceptedContactRequestSchema, clientAddress, contactRequestBodySchema, contactRequestIdSchema, contactRequestStatusSchema } from '../shared/domain/contact-requests.js';
+import {
+  acceptedContactRequestSchema,
+  clientAddress,
+  contactRequestBodySchema,
+  contactRequestIdSchema,
+  contactRequestStatusSchema,
+} from '../shared/domain/contact-requests.js';
 import { isBrowserFormPost, readBody, readParams } from '../shared/http/body.js';
 import { refuseCrossSitePost } from '../shared/http/cross-site.js';
 import { jsonWithViewEtag, notModified } from '../shared/http/etag.js';
@@ -27,9 +33,16 @@ async function createContactRequest(request: HttpRequest, context: InvocationCon
   const accepted = acceptedView(submitted.request);
   const replayed: Record<string, string> = submitted.replay ? { 'Idempotency-Replayed': 'true' } : {};
   if (isBrowserFormPost(request)) {
-    return { status: 303, headers: { Location: `${settings().publicBaseUrl}/contact/thank-you?id=${accepted.id}`, ...replayed } };
+    return {
+      status: 303,
+      headers: { Location: `${settings().publicBaseUrl}/contact/thank-you?id=${accepted.id}`, ...replayed },
+    };
   }
-  return { status: 202, headers: { Location: `/api/contact-requests/${accepted.id}`, ...replayed }, jsonBody: accepted };
+  return {
+    status: 202,
+    headers: { Location: `/api/contact-requests/${accepted.id}`, ...replayed },
+    jsonBody: accepted,
+  };
 }
 
 async function getContactRequest(request: HttpRequest) {
@@ -40,27 +53,40 @@ async function getContactRequest(request: HttpRequest) {
 const docs = {
   'contact-requests-create': {
     summary: 'Send a contact request to one to five partners',
-    description: 'JSON or form post; `202 {id, partners}` + `Location`, or `303` to `/contact/thank-you?id=…` for a browser form (`Accept: text/html`); `Idempotency-Key` supported (a retry answers the same request, `Idempotency-Replayed: true`); a browser post from another site is `403`; `429` with `Retry-After` beyond the rate limits.',
+    description:
+      'JSON or form post; `202 {id, partners}` + `Location`, or `303` to `/contact/thank-you?id=…` for a browser form (`Accept: text/html`); `Idempotency-Key` supported (a retry answers the same request, `Idempotency-Replayed: true`); a browser post from another site is `403`; `429` with `Retry-After` beyond the rate limits.',
     tags: ['Contact requests'],
     body: contactRequestBodySchema,
     formPost: true,
     responses: {
-      202: { description: 'Stored; the partners and the requester are emailed shortly (a replayed Idempotency-Key: `Idempotency-Replayed: true`)', schema: acceptedContactRequestSchema },
+      202: {
+        description:
+          'Stored; the partners and the requester are emailed shortly (a replayed Idempotency-Key: `Idempotency-Replayed: true`)',
+        schema: acceptedContactRequestSchema,
+      },
       303: { description: 'A browser form post: to the thank-you page' },
       400: { description: 'Invalid fields, unknown or inactive partners, a malformed Idempotency-Key' },
       403: { description: 'A browser post from another site (Origin / Sec-Fetch-Site)' },
       409: { description: '`idempotency-key-reused`: the Idempotency-Key was used with another body' },
       413: { description: 'Body over 64 KiB' },
-      429: { description: 'Too many requests from this client address, or of this email from it, within an hour; see Retry-After' },
+      429: {
+        description:
+          'Too many requests from this client address, or of this email from it, within an hour; see Retry-After',
+      },
     },
   },
   'contact-requests-get': {
     summary: 'Where a contact request stands',
-    description: 'Which partners, and whether each email was `pending`, `queued`, `sending`, `sent` or `failed`; no personal details; `ETag` (of the answer: it changes as emails go out).',
+    description:
+      'Which partners, and whether each email was `pending`, `queued`, `sending`, `sent` or `failed`; no personal details; `ETag` (of the answer: it changes as emails go out).',
     caller: 'anyone (the id is unguessable)',
     tags: ['Contact requests'],
     params: idParamsSchema,
-    responses: { 200: { description: 'Delivery state per partner and of the confirmation', schema: contactRequestStatusSchema }, 304: notModified, 404: { description: 'No such request' } },
+    responses: {
+      200: { description: 'Delivery state per partner and of the confirmation', schema: contactRequestStatusSchema },
+      304: notModified,
+      404: { description: 'No such request' },
+    },
   },
 } satisfies Record<string, RouteDoc>;
 

@@ -16,7 +16,11 @@ const routes = [
   route('GET', 'partners', 'anyone', partnersPage, 'page-partners'),
 ];
 
-const noScript = html`<noscript><p class="notice">This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.</p></noscript>`;
+const noScript = html`<noscript
+  ><p class="notice">
+    This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.
+  </p></noscript
+>`;
 
 function signedInPage(page: PageName, title: string, intro: Html, data: Record<string, string> = {}) {
   return pageResponse(
@@ -26,28 +30,35 @@ function signedInPage(page: PageName, title: string, intro: Html, data: Record<s
       page,
       data,
       main: html`<h1>${title}</h1>
-${intro}
-${noScript}
-<div id="sign-in" class="sign-in"></div>
-<div id="content" class="content"><p class="loading">Loading…</p></div>`,
+        ${intro} ${noScript}
+        <div id="sign-in" class="sign-in"></div>
+        <div id="content" class="content"><p class="loading">Loading…</p></div>`,
     }),
   );
 }
 
-const invitationParams = z.object({ invitationId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an invitation id') });
+const invitationParams = z.object({
+  invitationId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an invitation id'),
+});
 
 async function invitationPage(request: HttpRequest) {
   const { invitationId } = validate(invitationParams, request.params, 'link');
   return signedInPage(
     'invitation',
     'Accept agreement & authorize partner',
-    html`<p class="lead">A partner has invited your organization to a relationship. Review what it asks for before you decide.</p>`,
+    html`<p class="lead">
+      A partner has invited your organization to a relationship. Review what it asks for before you decide.
+    </p>`,
     { invitationId },
   );
 }
 
 async function partnersPage() {
-  return signedInPage('partners', 'Partner relationships', html`<p class="lead">The partners your organization works with, what they may do, and your Customer Agreement.</p>`);
+  return signedInPage(
+    'partners',
+    'Partner relationships',
+    html`<p class="lead">The partners your organization works with, what they may do, and your Customer Agreement.</p>`,
+  );
 }
 
 export const customerPageFunctions = pageFunctions(routes);

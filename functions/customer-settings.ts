@@ -25,19 +25,37 @@ async function putSettings(request: HttpRequest, context: InvocationContext) {
   const caller = await authenticate(request);
   const { tenantId } = readParams(request, customerParams);
   const body = await readBody(request, customerSettingsSchema);
-  const { settings, etag } = await changeCustomerSettings(caller, tenantId, body, ifMatch(request, false), context.invocationId);
+  const { settings, etag } = await changeCustomerSettings(
+    caller,
+    tenantId,
+    body,
+    ifMatch(request, false),
+    context.invocationId,
+  );
   return { status: 200, headers: { ETag: etag }, jsonBody: settings };
 }
 
 const docs = {
-  'customer-settings-get': { summary: 'The customer’s settings', description: '`{ mpsaPurchaseVisibility }` (default `false`), with an `ETag` from the first GET.', caller: 'a user of the tenant', tags: ['settings'], params: customerParams, responses: { 200: { description: 'The settings', schema: customerSettingsSchema }, 304: notModified } },
+  'customer-settings-get': {
+    summary: 'The customer’s settings',
+    description: '`{ mpsaPurchaseVisibility }` (default `false`), with an `ETag` from the first GET.',
+    caller: 'a user of the tenant',
+    tags: ['settings'],
+    params: customerParams,
+    responses: { 200: { description: 'The settings', schema: customerSettingsSchema }, 304: notModified },
+  },
   'customer-settings-put': {
     summary: 'Change the customer’s settings',
-    description: '`{ mpsaPurchaseVisibility }`; `If-Match` optional (`412` on mismatch); without it the latest settings are replaced.',
+    description:
+      '`{ mpsaPurchaseVisibility }`; `If-Match` optional (`412` on mismatch); without it the latest settings are replaced.',
     tags: ['settings'],
     params: customerParams,
     body: customerSettingsSchema,
-    responses: { 200: { description: 'The saved settings', schema: customerSettingsSchema }, 403: { description: 'Not an admin' }, 412: { description: 'If-Match mismatch' } },
+    responses: {
+      200: { description: 'The saved settings', schema: customerSettingsSchema },
+      403: { description: 'Not an admin' },
+      412: { description: 'If-Match mismatch' },
+    },
   },
 } satisfies Record<string, RouteDoc>;
 

@@ -4,5 +4,11 @@ import { queueNames } from '../shared/storage/names.js';
 
 /** Sends each queued email job once (shared/services/email-outbound.ts). */
 export const emailOutboundFunctions: FunctionDefinition[] = [
-  { kind: 'queue', name: 'email-outbound', queueName: queueNames.emailOutbound, connection: 'AzureWebJobsStorage', handler: sendEmailJob },
+  {
+    kind: 'queue',
+    name: 'email-outbound',
+    queueName: queueNames.emailOutbound,
+    connection: 'AzureWebJobsStorage',
+    handler: sendEmailJob,
+  },
 ];

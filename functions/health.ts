@@ -9,7 +9,15 @@ async function health() {
 }
 
 const docs = {
-  health: { summary: 'Whether table and queue storage answer', description: '200 when both answer, 503 otherwise.', tags: ['meta'], responses: { 200: { description: 'Healthy', schema: healthSchema }, 503: { description: 'Storage is not answering' } } },
+  health: {
+    summary: 'Whether table and queue storage answer',
+    description: '200 when both answer, 503 otherwise.',
+    tags: ['meta'],
+    responses: {
+      200: { description: 'Healthy', schema: healthSchema },
+      503: { description: 'Storage is not answering' },
+    },
+  },
 } satisfies Record<string, RouteDoc>;
 
 export const healthFunctions = httpFunctions(routes, docs);

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { authenticate } from '../shared/auth/caller.js';
 import { settings } from '../shared/config.js';
 import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
-import { acceptancePageSchema, invitationAcceptedSchema, invitationDeclinedSchema, pageSchema, partnerInvitationViewSchema } from '../shared/domain/views.js';
+import {
+  acceptancePageSchema,
+  invitationAcceptedSchema,
+  invitationDeclinedSchema,
+  pageSchema,
+  partnerInvitationViewSchema,
+} from '../shared/domain/views.js';
 import { isBrowserFormPost, readBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch, jsonWithViewEtag, notModified, viewEtag } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
@@ -26,7 +32,13 @@ const routes = [
   route('POST', 'partners/{partnerId}/invitations', 'partner', createInvitation, 'invitations-create'),
   route('GET', 'partners/{partnerId}/invitations', 'partner', listInvitations, 'invitations-list'),
   route('GET', 'partners/{partnerId}/invitations/{invitationId}', 'partner', getInvitation, 'invitations-get'),
-  route('POST', 'partners/{partnerId}/invitations/{invitationId}/revoke', 'partner', revokeInvitation, 'invitations-revoke'),
+  route(
+    'POST',
+    'partners/{partnerId}/invitations/{invitationId}/revoke',
+    'partner',
+    revokeInvitation,
+    'invitations-revoke',
+  ),
   route('GET', 'invitations/{invitationId}', 'signedIn', reviewCustomerInvitation, 'invitations-review'),
   route('POST', 'invitations/{invitationId}/accept', 'customerAdmin', acceptInvitation, 'invitations-accept'),
   route('POST', 'invitations/{invitationId}/decline', 'customerAdmin', declineInvitation, 'invitations-decline'),
@@ -35,8 +47,12 @@ const routes = [
 const partnerParams = z.object({ partnerId: z.string() });
 const invitationParams = z.object({ partnerId: z.string(), invitationId: z.string() });
 const customerInvitationParams = z.object({ invitationId: z.string() });
-const notInvited = 'Unknown invitation, wrong code, another tenant, or (domain invitation) a tenant that does not own the domain';
-const domainOwnerUnknown = { description: 'Domain invitation: Entra ID could not confirm which tenant owns the domain; try again after Retry-After' };
+const notInvited =
+  'Unknown invitation, wrong code, another tenant, or (domain invitation) a tenant that does not own the domain';
+const domainOwnerUnknown = {
+  description:
+    'Domain invitation: Entra ID could not confirm which tenant owns the domain; try again after Retry-After',
+};
 
 const listInvitationsQuery = z.object({ status: z.enum(invitationStatuses).optional(), ...pageQuerySchema.shape });
 const codeSchema = z.string().min(1).max(200);
@@ -45,11 +61,13 @@ const reviewQuery = z.object({ code: codeSchema });
 const acceptBody = z.object({ code: codeSchema, ...acceptAgreementBody.shape });
 const declineBody = z.object({ code: codeSchema });
 
-const invitationUrl = (partnerId: string, id: string) => `/api/partners/${encodeURIComponent(partnerId)}/invitations/${id}`;
+const invitationUrl = (partnerId: string, id: string) =>
+  `/api/partners/${encodeURIComponent(partnerId)}/invitations/${id}`;
 
 /** Browser form posts get a page back (303) rather than JSON. */
 function formAnswer(request: HttpRequest, id: string, result: string, json: HttpResponseInit): HttpResponseInit {
-  if (isBrowserFormPost(request)) return { status: 303, headers: { Location: `${settings().publicBaseUrl}/invitations/${id}?result=${result}` } };
+  if (isBrowserFormPost(request))
+    return { status: 303, headers: { Location: `${settings().publicBaseUrl}/invitations/${id}?result=${result}` } };
   return json;
 }
 
@@ -58,10 +76,20 @@ async function createInvitation(request: HttpRequest, context: InvocationContext
   const { partnerId } = readParams(request, partnerParams);
   const idempotencyKey = readIdempotencyKey(request);
   const body = await readBody(request, createInvitationSchema);
-  const { view, etag, replay } = await invitePartnerCustomer({ caller, partnerId, request: body, idempotencyKey, invocationId: context.invocationId });
+  const { view, etag, replay } = await invitePartnerCustomer({
+    caller,
+    partnerId,
+    request: body,
+    idempotencyKey,
+    invocationId: context.invocationId,
+  });
   return {
     status: 201,
-    headers: { Location: invitationUrl(view.partnerId, view.id), ETag: viewEtag(view, etag), ...(replay ? { 'Idempotency-Replayed': 'true' } : {}) },
+    headers: {
+      Location: invitationUrl(view.partnerId, view.id),
+      ETag: viewEtag(view, etag),
+      ...(replay ? { 'Idempotency-Replayed': 'true' } : {}),
+    },
     jsonBody: view,
   };
 }
@@ -83,7 +111,13 @@ async function getInvitation(request: HttpRequest) {
 async function revokeInvitation(request: HttpRequest, context: InvocationContext) {
   const caller = await authenticate(request);
   const { partnerId, invitationId } = readParams(request, invitationParams);
-  const { view, etag } = await revokePartnerInvitation(caller, partnerId, invitationId, ifMatch(request, false), context.invocationId);
+  const { view, etag } = await revokePartnerInvitation(
+    caller,
+    partnerId,
+    invitationId,
+    ifMatch(request, false),
+    context.invocationId,
+  );
   return { status: 200, ...jsonWithViewEtag(view, etag) };
 }
 
@@ -114,22 +148,35 @@ async function declineInvitation(request: HttpRequest, context: InvocationContex
   const caller = await authenticate(request);
   const { invitationId } = readParams(request, customerInvitationParams);
   const body = await readBody(request, declineBody);
-  const declined = await declinedInvitation({ caller, id: invitationId, code: body.code, ifMatch: ifMatch(request, false), invocationId: context.invocationId });
+  const declined = await declinedInvitation({
+    caller,
+    id: invitationId,
+    code: body.code,
+    ifMatch: ifMatch(request, false),
+    invocationId: context.invocationId,
+  });
   return formAnswer(request, invitationId, 'declined', { status: 200, jsonBody: declined });
 }
 
 const docs = {
   'invitations-create': {
     summary: 'Invite a customer to a relationship',
-    description: "`201` + `Location`, `ETag`; never the partner's own tenant (`400` naming `customerTenantId`). `Idempotency-Key` header: a retry returns the same invitation (`Idempotency-Replayed: true`); the same key with another body is `409` `idempotency-key-reused`.",
+    description:
+      "`201` + `Location`, `ETag`; never the partner's own tenant (`400` naming `customerTenantId`). `Idempotency-Key` header: a retry returns the same invitation (`Idempotency-Replayed: true`); the same key with another body is `409` `idempotency-key-reused`.",
     tags: ['invitations'],
     params: partnerParams,
     body: createInvitationSchema,
     responses: {
-      201: { description: 'The invitation; its email is queued to the customer admin.', schema: partnerInvitationViewSchema },
+      201: {
+        description: 'The invitation; its email is queued to the customer admin.',
+        schema: partnerInvitationViewSchema,
+      },
       400: { description: 'Invalid fields, or roles/duration the type does not allow.' },
       404: { description: 'No such partner for this caller.' },
-      409: { description: '`idempotency-key-reused`: the Idempotency-Key was used with another body; `conflict`: the partner is inactive' },
+      409: {
+        description:
+          '`idempotency-key-reused`: the Idempotency-Key was used with another body; `conflict`: the partner is inactive',
+      },
     },
   },
   'invitations-list': {
@@ -140,26 +187,48 @@ const docs = {
     query: listInvitationsQuery,
     responses: { 200: { description: 'A page of invitations', schema: pageSchema(partnerInvitationViewSchema) } },
   },
-  'invitations-get': { summary: 'One of the partner’s invitations', description: 'With its `ETag`.', tags: ['invitations'], params: invitationParams, responses: { 200: { description: 'The invitation', schema: partnerInvitationViewSchema }, 304: notModified, 404: { description: 'No such invitation' } } },
-  'invitations-revoke': {
-    summary: 'Revoke a pending invitation',
-    description: "`409` `already-decided` if decided, `410` if expired; `If-Match` optional (`ETag`); shown in the invited customer's audit log.",
+  'invitations-get': {
+    summary: 'One of the partner’s invitations',
+    description: 'With its `ETag`.',
     tags: ['invitations'],
     params: invitationParams,
-    responses: { 200: { description: 'The revoked invitation', schema: partnerInvitationViewSchema }, 409: { description: '`already-decided`: already accepted, declined or revoked' }, 410: { description: 'Expired' } },
+    responses: {
+      200: { description: 'The invitation', schema: partnerInvitationViewSchema },
+      304: notModified,
+      404: { description: 'No such invitation' },
+    },
+  },
+  'invitations-revoke': {
+    summary: 'Revoke a pending invitation',
+    description:
+      "`409` `already-decided` if decided, `410` if expired; `If-Match` optional (`ETag`); shown in the invited customer's audit log.",
+    tags: ['invitations'],
+    params: invitationParams,
+    responses: {
+      200: { description: 'The revoked invitation', schema: partnerInvitationViewSchema },
+      409: { description: '`already-decided`: already accepted, declined or revoked' },
+      410: { description: 'Expired' },
+    },
   },
   'invitations-review': {
     summary: 'What the acceptance page shows',
-    description: 'Partner profile, type and what it lets the partner do, each role (name, description), Customer Agreement URL and version, expiry, status, `canDecide`.',
+    description:
+      'Partner profile, type and what it lets the partner do, each role (name, description), Customer Agreement URL and version, expiry, status, `canDecide`.',
     caller: 'a user of the invited tenant',
     tags: ['invitations'],
     params: customerInvitationParams,
     query: reviewQuery,
-    responses: { 200: { description: 'The acceptance page data', schema: acceptancePageSchema }, 304: notModified, 404: { description: notInvited }, 503: domainOwnerUnknown },
+    responses: {
+      200: { description: 'The acceptance page data', schema: acceptancePageSchema },
+      304: notModified,
+      404: { description: notInvited },
+      503: domainOwnerUnknown,
+    },
   },
   'invitations-accept': {
     summary: 'Accept the Customer Agreement and authorize the partner',
-    description: "Body `{ code, acceptAgreement: true, agreementVersion }` (JSON or form). `200 { invitationId, status, relationship }`; a form post with `Accept: text/html` gets `303` to `{PUBLIC_BASE_URL}/invitations/{id}?result=accepted`. `409` `already-decided` or `agreement-version-changed`; `403` from the partner's own tenant.",
+    description:
+      "Body `{ code, acceptAgreement: true, agreementVersion }` (JSON or form). `200 { invitationId, status, relationship }`; a form post with `Accept: text/html` gets `303` to `{PUBLIC_BASE_URL}/invitations/{id}?result=accepted`. `409` `already-decided` or `agreement-version-changed`; `403` from the partner's own tenant.",
     caller: 'a customer admin of the invited tenant',
     tags: ['invitations'],
     params: customerInvitationParams,
@@ -170,7 +239,10 @@ const docs = {
       400: { description: 'The agreement box is not ticked, or a field is missing' },
       403: { description: 'Not a Global or Billing administrator' },
       404: { description: notInvited },
-      409: { description: '`already-decided`: already decided (or by another request at the same moment); `agreement-version-changed`: not the current agreement version' },
+      409: {
+        description:
+          '`already-decided`: already decided (or by another request at the same moment); `agreement-version-changed`: not the current agreement version',
+      },
       410: { description: 'Expired' },
       503: domainOwnerUnknown,
     },
@@ -183,7 +255,14 @@ const docs = {
     params: customerInvitationParams,
     body: declineBody,
     formPost: true,
-    responses: { 200: { description: 'Declined', schema: invitationDeclinedSchema }, 403: { description: 'Not an admin' }, 404: { description: notInvited }, 409: { description: '`already-decided`: already decided' }, 410: { description: 'Expired' }, 503: domainOwnerUnknown },
+    responses: {
+      200: { description: 'Declined', schema: invitationDeclinedSchema },
+      403: { description: 'Not an admin' },
+      404: { description: notInvited },
+      409: { description: '`already-decided`: already decided' },
+      410: { description: 'Expired' },
+      503: domainOwnerUnknown,
+    },
   },
 } satisfies Record<string, RouteDoc>;
 

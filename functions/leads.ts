@@ -55,18 +55,26 @@ const docs = {
     tags: ['Contact requests'],
     params: partnerParamsSchema,
     query: listQuerySchema,
-    responses: { 200: { description: 'One page of leads', schema: pageSchema(leadViewSchema) }, 404: { description: 'Not a partner of the caller' } },
+    responses: {
+      200: { description: 'One page of leads', schema: pageSchema(leadViewSchema) },
+      404: { description: 'Not a partner of the caller' },
+    },
   },
   'partner-leads-get': {
     summary: 'One lead',
     description: 'With its `ETag`.',
     tags: ['Contact requests'],
     params: leadParamsSchema,
-    responses: { 200: { description: 'The lead (ETag header)', schema: leadViewSchema }, 304: notModified, 404: { description: 'No such lead for this partner' } },
+    responses: {
+      200: { description: 'The lead (ETag header)', schema: leadViewSchema },
+      304: notModified,
+      404: { description: 'No such lead for this partner' },
+    },
   },
   'partner-leads-update': {
     summary: "Change a lead's status: new → accepted | declined, accepted → won | lost",
-    description: '`{ "status": … }` under `If-Match` (the lead’s `ETag` or `*`; `428` without, `412` stale, `409` not allowed).',
+    description:
+      '`{ "status": … }` under `If-Match` (the lead’s `ETag` or `*`; `428` without, `412` stale, `409` not allowed).',
     tags: ['Contact requests'],
     params: leadParamsSchema,
     body: patchBodySchema,

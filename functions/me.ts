@@ -10,7 +10,11 @@ async function me(request: HttpRequest) {
 }
 
 const docs = {
-  me: { summary: 'The verified caller: tenant, object id, name, directory roles (`wids`) and app roles', tags: ['meta'], responses: { 200: { description: 'The caller', schema: callerSchema } } },
+  me: {
+    summary: 'The verified caller: tenant, object id, name, directory roles (`wids`) and app roles',
+    tags: ['meta'],
+    responses: { 200: { description: 'The caller', schema: callerSchema } },
+  },
 } satisfies Record<string, RouteDoc>;
 
 export const meFunctions = httpFunctions(routes, docs);

@@ -18,7 +18,13 @@ export function openApiFunctions(functions: FunctionDefinition[]): FunctionDefin
     name: 'openapi',
     route: 'openapi.json',
     methods: ['GET'],
-    doc: { summary: 'This OpenAPI document', description: 'API routes only, no pages.', tags: ['meta'], audience: 'anyone', responses: { 200: { description: 'OpenAPI 3.1 document' } } },
+    doc: {
+      summary: 'This OpenAPI document',
+      description: 'API routes only, no pages.',
+      tags: ['meta'],
+      audience: 'anyone',
+      responses: { 200: { description: 'OpenAPI 3.1 document' } },
+    },
     handler: async () => {
       document ??= buildOpenApiDocument([...functions, self], { version: appVersion() });
       return { status: 200, jsonBody: document, headers: { 'Cache-Control': 'public, max-age=300' } };

@@ -20,20 +20,59 @@ import {
 
 /** Partner relationships, seen by the customer and by the partner (shared/services/relationships.ts). */
 const routes = [
-  route('GET', 'customers/{tenantId}/relationships', 'signedIn', listCustomerRelationships, 'customer-relationships-list'),
-  route('GET', 'customers/{tenantId}/relationships/{relationshipId}', 'signedIn', getCustomerRelationship, 'customer-relationships-get'),
-  route('DELETE', 'customers/{tenantId}/relationships/{relationshipId}/roles', 'customerAdmin', removeAdminRoles, 'customer-relationships-remove-roles'),
-  route('POST', 'customers/{tenantId}/relationships/{relationshipId}/termination-request', 'customerAdmin', askForTermination, 'customer-relationships-termination-request'),
+  route(
+    'GET',
+    'customers/{tenantId}/relationships',
+    'signedIn',
+    listCustomerRelationships,
+    'customer-relationships-list',
+  ),
+  route(
+    'GET',
+    'customers/{tenantId}/relationships/{relationshipId}',
+    'signedIn',
+    getCustomerRelationship,
+    'customer-relationships-get',
+  ),
+  route(
+    'DELETE',
+    'customers/{tenantId}/relationships/{relationshipId}/roles',
+    'customerAdmin',
+    removeAdminRoles,
+    'customer-relationships-remove-roles',
+  ),
+  route(
+    'POST',
+    'customers/{tenantId}/relationships/{relationshipId}/termination-request',
+    'customerAdmin',
+    askForTermination,
+    'customer-relationships-termination-request',
+  ),
   route('GET', 'partners/{partnerId}/relationships', 'partner', listPartnerRelationships, 'partner-relationships-list'),
-  route('GET', 'partners/{partnerId}/relationships/{relationshipId}', 'partner', getPartnerRelationship, 'partner-relationships-get'),
-  route('POST', 'partners/{partnerId}/relationships/{relationshipId}/terminate', 'partner', terminateRelationship, 'partner-relationships-terminate'),
+  route(
+    'GET',
+    'partners/{partnerId}/relationships/{relationshipId}',
+    'partner',
+    getPartnerRelationship,
+    'partner-relationships-get',
+  ),
+  route(
+    'POST',
+    'partners/{partnerId}/relationships/{relationshipId}/terminate',
+    'partner',
+    terminateRelationship,
+    'partner-relationships-terminate',
+  ),
 ];
 
 const customerParams = z.object({ tenantId: z.string() });
 const customerRelationshipParams = z.object({ tenantId: z.string(), relationshipId: z.string() });
 const partnerParams = z.object({ partnerId: z.string() });
 const partnerRelationshipParams = z.object({ partnerId: z.string(), relationshipId: z.string() });
-const partnerRelationshipsQuery = z.object({ status: z.enum(relationshipStatuses).optional(), ...pageQuerySchema.shape });
+const partnerRelationshipsQuery = z.object({
+  status: z.enum(relationshipStatuses).optional(),
+  ...pageQuerySchema.shape,
+});
 const terminationRequestBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
 const withEtag = ({ view, etag }: RelationshipAnswer) => ({ status: 200, ...jsonWithViewEtag(view, etag) });
@@ -61,7 +100,16 @@ async function askForTermination(request: HttpRequest, context: InvocationContex
   const caller = await authenticate(request);
   const { tenantId, relationshipId } = readParams(request, customerRelationshipParams);
   const body = await readOptionalBody(request, terminationRequestBody);
-  return withEtag(await requestTermination(caller, tenantId, relationshipId, body.reason, ifMatch(request, false), context.invocationId));
+  return withEtag(
+    await requestTermination(
+      caller,
+      tenantId,
+      relationshipId,
+      body.reason,
+      ifMatch(request, false),
+      context.invocationId,
+    ),
+  );
 }
 
 async function listPartnerRelationships(request: HttpRequest) {
@@ -84,45 +132,88 @@ async function terminateRelationship(request: HttpRequest, context: InvocationCo
 }
 
 const docs = {
-  'customer-relationships-list': { summary: 'The customer’s partner relationships, newest first', description: 'Ordered by when each relationship was made.', caller: 'a user of the tenant', tags: ['relationships'], params: customerParams, query: pageQuerySchema, responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } } },
+  'customer-relationships-list': {
+    summary: 'The customer’s partner relationships, newest first',
+    description: 'Ordered by when each relationship was made.',
+    caller: 'a user of the tenant',
+    tags: ['relationships'],
+    params: customerParams,
+    query: pageQuerySchema,
+    responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } },
+  },
   'customer-relationships-get': {
     summary: 'One relationship',
-    description: 'Partner, type and what it lets the partner do (`typeDescription`), the admin roles held (`roles`) with duration and end date, the roles that ended with an expired or terminated relationship (`endedRoles`, `rolesEndedAt`), agreement, dates, history; `ETag`.',
+    description:
+      'Partner, type and what it lets the partner do (`typeDescription`), the admin roles held (`roles`) with duration and end date, the roles that ended with an expired or terminated relationship (`endedRoles`, `rolesEndedAt`), agreement, dates, history; `ETag`.',
     caller: 'a user of the tenant',
     tags: ['relationships'],
     params: customerRelationshipParams,
-    responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 304: notModified, 404: { description: 'Not found' } },
+    responses: {
+      200: { description: 'The relationship', schema: relationshipViewSchema },
+      304: notModified,
+      404: { description: 'Not found' },
+    },
   },
   'customer-relationships-remove-roles': {
     summary: 'Remove every admin role the partner holds',
-    description: 'The relationship stays, `resellerAndDelegatedAdministrator` becoming `reseller` (other types keep their type, with no roles).',
+    description:
+      'The relationship stays, `resellerAndDelegatedAdministrator` becoming `reseller` (other types keep their type, with no roles).',
     tags: ['relationships'],
     params: customerRelationshipParams,
-    responses: { 200: { description: 'The relationship without roles', schema: relationshipViewSchema }, 403: { description: 'Not an admin' }, 409: { description: '`relationship-ended`: terminated or expired' }, 412: { description: 'If-Match mismatch' } },
+    responses: {
+      200: { description: 'The relationship without roles', schema: relationshipViewSchema },
+      403: { description: 'Not an admin' },
+      409: { description: '`relationship-ended`: terminated or expired' },
+      412: { description: 'If-Match mismatch' },
+    },
   },
   'customer-relationships-termination-request': {
     summary: 'Ask the partner to end the relationship',
-    description: 'Optional body `{ reason }`; status `terminationRequested`; the partner is emailed. Asking again: `409` `termination-already-requested`.',
+    description:
+      'Optional body `{ reason }`; status `terminationRequested`; the partner is emailed. Asking again: `409` `termination-already-requested`.',
     tags: ['relationships'],
     params: customerRelationshipParams,
     body: terminationRequestBody,
-    responses: { 200: { description: 'The relationship, terminationRequested', schema: relationshipViewSchema }, 403: { description: 'Not an admin' }, 409: { description: '`termination-already-requested`; `relationship-ended`: terminated or expired' } },
+    responses: {
+      200: { description: 'The relationship, terminationRequested', schema: relationshipViewSchema },
+      403: { description: 'Not an admin' },
+      409: { description: '`termination-already-requested`; `relationship-ended`: terminated or expired' },
+    },
   },
   'partner-relationships-list': {
     summary: 'The partner’s customer relationships, newest first, optionally only those with one status',
-    description: '`status` = `active`, `terminationRequested`, `terminated` or `expired` (a filtered page may hold fewer than `top`).',
+    description:
+      '`status` = `active`, `terminationRequested`, `terminated` or `expired` (a filtered page may hold fewer than `top`).',
     tags: ['relationships'],
     params: partnerParams,
     query: partnerRelationshipsQuery,
-    responses: { 200: { description: 'A page of relationships; with a status filter a page may hold fewer than top', schema: pageSchema(relationshipViewSchema) } },
+    responses: {
+      200: {
+        description: 'A page of relationships; with a status filter a page may hold fewer than top',
+        schema: pageSchema(relationshipViewSchema),
+      },
+    },
   },
-  'partner-relationships-get': { summary: 'One of the partner’s relationships', description: "The same details as the customer's view; `ETag`.", tags: ['relationships'], params: partnerRelationshipParams, responses: { 200: { description: 'The relationship', schema: relationshipViewSchema }, 304: notModified, 404: { description: 'Not found' } } },
+  'partner-relationships-get': {
+    summary: 'One of the partner’s relationships',
+    description: "The same details as the customer's view; `ETag`.",
+    tags: ['relationships'],
+    params: partnerRelationshipParams,
+    responses: {
+      200: { description: 'The relationship', schema: relationshipViewSchema },
+      304: notModified,
+      404: { description: 'Not found' },
+    },
+  },
   'partner-relationships-terminate': {
     summary: 'End the relationship',
     description: 'Every customer admin who accepted into it is emailed.',
     tags: ['relationships'],
     params: partnerRelationshipParams,
-    responses: { 200: { description: 'The terminated relationship', schema: relationshipViewSchema }, 409: { description: '`relationship-ended`: already terminated or expired' } },
+    responses: {
+      200: { description: 'The terminated relationship', schema: relationshipViewSchema },
+      409: { description: '`relationship-ended`: already terminated or expired' },
+    },
   },
 } satisfies Record<string, RouteDoc>;
 

@@ -12,7 +12,9 @@ export const storageCleanupFunctions: FunctionDefinition[] = [
     handler: async (_timer, context) => {
       const { rateLimits, idempotencyKeys } = await cleanUpStorage(now());
       // Counts only: the keys are hashes of emails, addresses and clients' keys.
-      context.log(`storage cleanup: deleted ${rateLimits} free rate-limit slot(s) and ${idempotencyKeys} expired Idempotency-Key claim(s)`);
+      context.log(
+        `storage cleanup: deleted ${rateLimits} free rate-limit slot(s) and ${idempotencyKeys} expired Idempotency-Key claim(s)`,
+      );
     },
   },
 ];

@@ -18,10 +18,21 @@ const webConfigSchema = z.object({
 });
 export type WebConfig = z.infer<typeof webConfigSchema>;
 
-/** Which sign-in the web pages use: Entra ID through MSAL when configured, the local host's development tokens where it offers them, otherwise none. */
+/**
+ * Which sign-in the web pages use: Entra ID through MSAL when configured, the local host's development tokens where it
+ * offers them, otherwise none.
+ */
 export function webConfig(): WebConfig {
   const { webSignIn, developmentSignIn } = settings();
-  if (webSignIn) return { signIn: { kind: 'msal', clientId: webSignIn.clientId, authority: `${entraLoginOrigin}/organizations`, scopes: [webSignIn.scope] } };
+  if (webSignIn)
+    return {
+      signIn: {
+        kind: 'msal',
+        clientId: webSignIn.clientId,
+        authority: `${entraLoginOrigin}/organizations`,
+        scopes: [webSignIn.scope],
+      },
+    };
   if (developmentSignIn) return { signIn: { kind: 'development', tokenPath: developmentSignIn.tokenPath } };
   return { signIn: { kind: 'none' } };
 }

@@ -48,7 +48,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -76,19 +78,30 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 
 /** Starts Azurite from the `azurite` package (telemetry always off) and waits until it listens. */
 export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
-  const bin = join(dirname(createRequire(import.meta.url).resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
+  const bin = join(
+    dirname(createRequire(import.meta.url).resolve('azurite/package.json')),
+    'dist',
+    'src',
+    'azurite.js',
+  );
   const args = [
     bin,
     '--disableTelemetry',
     '--silent',
     '--skipApiVersionCheck',
     '--loose',
-    '--blobHost', '127.0.0.1',
-    '--queueHost', '127.0.0.1',
-    '--tableHost', '127.0.0.1',
-    '--blobPort', String(options.blobPort),
-    '--queuePort', String(options.queuePort),
-    '--tablePort', String(options.tablePort),
+    '--blobHost',
+    '127.0.0.1',
+    '--queueHost',
+    '127.0.0.1',
+    '--tableHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(options.blobPort),
+    '--queuePort',
+    String(options.queuePort),
+    '--tablePort',
+    String(options.tablePort),
     ...(options.inMemory ? ['--inMemoryPersistence'] : ['--location', options.location ?? '.local/azurite']),
   ];
   const env = options.accounts
@@ -100,10 +113,12 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     stderr += d.toString();
   });
   try {
-    await Promise.all([options.blobPort, options.queuePort, options.tablePort].map((p) => waitForPort(p, child, 20_000)));
+    await Promise.all(
+      [options.blobPort, options.queuePort, options.tablePort].map((p) => waitForPort(p, child, 20_000)),
+    );
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`);
+    throw new Error(`${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {

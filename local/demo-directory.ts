@@ -1,4 +1,9 @@
-import { directoryEntryInputSchema, organizationSizes, type DirectoryEntry, type Location } from '../shared/domain/directory.js';
+import {
+  directoryEntryInputSchema,
+  organizationSizes,
+  type DirectoryEntry,
+  type Location,
+} from '../shared/domain/directory.js';
 import { insertDirectoryEntries, isDirectoryEmpty } from '../shared/storage/directory.js';
 
 /**
@@ -19,38 +24,200 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const starts = ['Vel', 'Tor', 'Ark', 'Lun', 'Mir', 'Sol', 'Quor', 'Zen', 'Kel', 'Ori', 'Nor', 'Bre', 'Cal', 'Dra', 'Ely', 'Fen', 'Gal', 'Hal', 'Isk', 'Jor', 'Kav', 'Lor', 'Myr', 'Nax', 'Ost', 'Pel', 'Ryn', 'Sev', 'Tal', 'Ulv', 'Vor', 'Wen', 'Yss', 'Zir'];
+const starts = [
+  'Vel',
+  'Tor',
+  'Ark',
+  'Lun',
+  'Mir',
+  'Sol',
+  'Quor',
+  'Zen',
+  'Kel',
+  'Ori',
+  'Nor',
+  'Bre',
+  'Cal',
+  'Dra',
+  'Ely',
+  'Fen',
+  'Gal',
+  'Hal',
+  'Isk',
+  'Jor',
+  'Kav',
+  'Lor',
+  'Myr',
+  'Nax',
+  'Ost',
+  'Pel',
+  'Ryn',
+  'Sev',
+  'Tal',
+  'Ulv',
+  'Vor',
+  'Wen',
+  'Yss',
+  'Zir',
+];
 const middles = ['', '', 'a', 'e', 'i', 'o', 'ar', 'en', 'il', 'or'];
-const ends = ['ava', 'ento', 'ixa', 'ora', 'uvia', 'enta', 'ari', 'osta', 'ela', 'ima', 'undo', 'eris', 'anth', 'ovo', 'esk', 'ynd'];
-const kinds = ['IT Services', 'Cloud Partners', 'Consulting', 'Solutions', 'Systems', 'Digital', 'Technologies', 'Advisors', 'Managed Services', 'Group', 'Cloud', 'Tech'];
+const ends = [
+  'ava',
+  'ento',
+  'ixa',
+  'ora',
+  'uvia',
+  'enta',
+  'ari',
+  'osta',
+  'ela',
+  'ima',
+  'undo',
+  'eris',
+  'anth',
+  'ovo',
+  'esk',
+  'ynd',
+];
+const kinds = [
+  'IT Services',
+  'Cloud Partners',
+  'Consulting',
+  'Solutions',
+  'Systems',
+  'Digital',
+  'Technologies',
+  'Advisors',
+  'Managed Services',
+  'Group',
+  'Cloud',
+  'Tech',
+];
 
 /** Real places, with accents, so location filters and accent-insensitive matching have something to find. */
 const geography: Record<string, { languages: string[]; regions: Record<string, string[]> }> = {
-  US: { languages: ['en', 'es'], regions: { California: ['San Francisco', 'Los Angeles', 'San Diego'], Washington: ['Seattle', 'Redmond', 'Spokane'], 'New York': ['New York', 'Buffalo'], Texas: ['Austin', 'Dallas', 'Houston'], Illinois: ['Chicago'] } },
-  DE: { languages: ['de', 'en'], regions: { Bayern: ['München', 'Nürnberg', 'Augsburg'], Berlin: ['Berlin'], Hamburg: ['Hamburg'], 'Nordrhein-Westfalen': ['Köln', 'Düsseldorf', 'Dortmund'] } },
-  FR: { languages: ['fr', 'en'], regions: { 'Île-de-France': ['Paris', 'Versailles'], 'Auvergne-Rhône-Alpes': ['Lyon', 'Grenoble'], Occitanie: ['Toulouse', 'Montpellier'] } },
-  GB: { languages: ['en'], regions: { England: ['London', 'Manchester', 'Bristol'], Scotland: ['Edinburgh', 'Glasgow'], Wales: ['Cardiff'] } },
-  ES: { languages: ['es', 'ca', 'en'], regions: { Cataluña: ['Barcelona', 'Girona'], 'Comunidad de Madrid': ['Madrid'], Andalucía: ['Sevilla', 'Málaga'] } },
-  SE: { languages: ['sv', 'en'], regions: { Stockholm: ['Stockholm'], 'Västra Götaland': ['Göteborg'], Skåne: ['Malmö'] } },
-  CH: { languages: ['de', 'fr', 'it', 'en'], regions: { Zürich: ['Zürich', 'Winterthur'], Genève: ['Genève'], Ticino: ['Lugano'] } },
-  NL: { languages: ['nl', 'en'], regions: { 'Noord-Holland': ['Amsterdam', 'Haarlem'], 'Zuid-Holland': ['Rotterdam', 'Den Haag'] } },
-  PL: { languages: ['pl', 'en'], regions: { Mazowieckie: ['Warszawa'], Małopolskie: ['Kraków'], Dolnośląskie: ['Wrocław'] } },
-  BR: { languages: ['pt', 'en'], regions: { 'São Paulo': ['São Paulo', 'Campinas'], 'Rio de Janeiro': ['Rio de Janeiro'] } },
+  US: {
+    languages: ['en', 'es'],
+    regions: {
+      California: ['San Francisco', 'Los Angeles', 'San Diego'],
+      Washington: ['Seattle', 'Redmond', 'Spokane'],
+      'New York': ['New York', 'Buffalo'],
+      Texas: ['Austin', 'Dallas', 'Houston'],
+      Illinois: ['Chicago'],
+    },
+  },
+  DE: {
+    languages: ['de', 'en'],
+    regions: {
+      Bayern: ['München', 'Nürnberg', 'Augsburg'],
+      Berlin: ['Berlin'],
+      Hamburg: ['Hamburg'],
+      'Nordrhein-Westfalen': ['Köln', 'Düsseldorf', 'Dortmund'],
+    },
+  },
+  FR: {
+    languages: ['fr', 'en'],
+    regions: {
+      'Île-de-France': ['Paris', 'Versailles'],
+      'Auvergne-Rhône-Alpes': ['Lyon', 'Grenoble'],
+      Occitanie: ['Toulouse', 'Montpellier'],
+    },
+  },
+  GB: {
+    languages: ['en'],
+    regions: { England: ['London', 'Manchester', 'Bristol'], Scotland: ['Edinburgh', 'Glasgow'], Wales: ['Cardiff'] },
+  },
+  ES: {
+    languages: ['es', 'ca', 'en'],
+    regions: { Cataluña: ['Barcelona', 'Girona'], 'Comunidad de Madrid': ['Madrid'], Andalucía: ['Sevilla', 'Málaga'] },
+  },
+  SE: {
+    languages: ['sv', 'en'],
+    regions: { Stockholm: ['Stockholm'], 'Västra Götaland': ['Göteborg'], Skåne: ['Malmö'] },
+  },
+  CH: {
+    languages: ['de', 'fr', 'it', 'en'],
+    regions: { Zürich: ['Zürich', 'Winterthur'], Genève: ['Genève'], Ticino: ['Lugano'] },
+  },
+  NL: {
+    languages: ['nl', 'en'],
+    regions: { 'Noord-Holland': ['Amsterdam', 'Haarlem'], 'Zuid-Holland': ['Rotterdam', 'Den Haag'] },
+  },
+  PL: {
+    languages: ['pl', 'en'],
+    regions: { Mazowieckie: ['Warszawa'], Małopolskie: ['Kraków'], Dolnośląskie: ['Wrocław'] },
+  },
+  BR: {
+    languages: ['pt', 'en'],
+    regions: { 'São Paulo': ['São Paulo', 'Campinas'], 'Rio de Janeiro': ['Rio de Janeiro'] },
+  },
   JP: { languages: ['ja', 'en'], regions: { Tokyo: ['Tokyo'], Osaka: ['Osaka'], Aichi: ['Nagoya'] } },
-  IN: { languages: ['en', 'hi'], regions: { Karnataka: ['Bengaluru'], Maharashtra: ['Mumbai', 'Pune'], Telangana: ['Hyderabad'] } },
-  AU: { languages: ['en'], regions: { 'New South Wales': ['Sydney'], Victoria: ['Melbourne'], Queensland: ['Brisbane'] } },
-  CA: { languages: ['en', 'fr'], regions: { Ontario: ['Toronto', 'Ottawa'], Québec: ['Montréal', 'Québec'], 'British Columbia': ['Vancouver'] } },
+  IN: {
+    languages: ['en', 'hi'],
+    regions: { Karnataka: ['Bengaluru'], Maharashtra: ['Mumbai', 'Pune'], Telangana: ['Hyderabad'] },
+  },
+  AU: {
+    languages: ['en'],
+    regions: { 'New South Wales': ['Sydney'], Victoria: ['Melbourne'], Queensland: ['Brisbane'] },
+  },
+  CA: {
+    languages: ['en', 'fr'],
+    regions: { Ontario: ['Toronto', 'Ottawa'], Québec: ['Montréal', 'Québec'], 'British Columbia': ['Vancouver'] },
+  },
 };
 const countries = Object.keys(geography);
 
 const services = [
-  'Azure migration', 'Microsoft 365 deployment', 'Security operations', 'Identity and access management', 'Data analytics', 'Power BI reporting',
-  'Dynamics 365', 'Teams voice', 'Managed services', 'Backup and disaster recovery', 'DevOps', 'AI solutions', 'Licensing advice',
-  'Networking', 'Endpoint management', 'Compliance and governance', 'SharePoint intranets', 'Power Platform apps', 'Cloud cost optimization',
-  'End-user training', 'Hybrid infrastructure', 'Database modernization', 'Virtual desktops', 'Email migration',
+  'Azure migration',
+  'Microsoft 365 deployment',
+  'Security operations',
+  'Identity and access management',
+  'Data analytics',
+  'Power BI reporting',
+  'Dynamics 365',
+  'Teams voice',
+  'Managed services',
+  'Backup and disaster recovery',
+  'DevOps',
+  'AI solutions',
+  'Licensing advice',
+  'Networking',
+  'Endpoint management',
+  'Compliance and governance',
+  'SharePoint intranets',
+  'Power Platform apps',
+  'Cloud cost optimization',
+  'End-user training',
+  'Hybrid infrastructure',
+  'Database modernization',
+  'Virtual desktops',
+  'Email migration',
 ];
-const industries = ['Healthcare', 'Manufacturing', 'Retail', 'Financial services', 'Education', 'Public sector', 'Nonprofit', 'Energy', 'Logistics', 'Hospitality', 'Legal', 'Agriculture', 'Media', 'Construction'];
-const strengths = ['fixed-price projects', 'round-the-clock support', 'certified engineers', 'small teams that stay with you', 'workshops before any contract', 'quick starts for growing companies', 'long-term managed care'];
+const industries = [
+  'Healthcare',
+  'Manufacturing',
+  'Retail',
+  'Financial services',
+  'Education',
+  'Public sector',
+  'Nonprofit',
+  'Energy',
+  'Logistics',
+  'Hospitality',
+  'Legal',
+  'Agriculture',
+  'Media',
+  'Construction',
+];
+const strengths = [
+  'fixed-price projects',
+  'round-the-clock support',
+  'certified engineers',
+  'small teams that stay with you',
+  'workshops before any contract',
+  'quick starts for growing companies',
+  'long-term managed care',
+];
 
 /** `count` fictional directory entries, the same ones for the same seed. */
 export function generateDemoDirectory(count: number, seed = 20_240_601): DirectoryEntry[] {
@@ -69,7 +236,10 @@ export function generateDemoDirectory(count: number, seed = 20_240_601): Directo
   for (let i = 0; i < count; i++) {
     const brand = `${pick(starts)}${pick(middles)}${pick(ends)}`;
     const displayName = `${brand} ${pick(kinds)}`;
-    const base = displayName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    const base = displayName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
     let id = base;
     for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
     used.add(id);

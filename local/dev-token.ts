@@ -34,9 +34,13 @@ export const devTokenPath = '/.local/dev-token';
 export function devTokenRoutes(key: LocalSigningKey): Record<string, LocalRoute> {
   return {
     [devTokenPath]: async (req, res) => {
-      if (!fromThisHost(req)) return send(res, 403, { detail: `The development sign-in answers only pages of http://localhost:${req.socket.localPort}.` });
+      if (!fromThisHost(req))
+        return send(res, 403, {
+          detail: `The development sign-in answers only pages of http://localhost:${req.socket.localPort}.`,
+        });
       if (req.method !== 'POST') return send(res, 405, { detail: 'POST {tenantId, role, name?} here.' });
-      if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, { detail: 'Send application/json.' });
+      if (!(req.headers['content-type'] ?? '').startsWith('application/json'))
+        return send(res, 415, { detail: 'Send application/json.' });
       let body: unknown;
       try {
         body = await readJson(req);
@@ -45,11 +49,19 @@ export function devTokenRoutes(key: LocalSigningKey): Record<string, LocalRoute>
       }
       const parsed = requestSchema.safeParse(body);
       if (!parsed.success) {
-        return send(res, 400, { detail: 'Invalid development sign-in.', errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+        return send(res, 400, {
+          detail: 'Invalid development sign-in.',
+          errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        });
       }
       const { auth } = settings();
       const lifetimeSeconds = 3600;
-      const accessToken = await mintToken(key, { ...parsed.data, issuer: auth.issuer, audience: auth.audience, lifetimeSeconds });
+      const accessToken = await mintToken(key, {
+        ...parsed.data,
+        issuer: auth.issuer,
+        audience: auth.audience,
+        lifetimeSeconds,
+      });
       send(res, 200, { accessToken, expiresIn: lifetimeSeconds });
     },
   };

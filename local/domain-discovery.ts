@@ -24,7 +24,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** The same shape Entra answers for a tenant: its issuer (what the app reads) and the endpoints OpenID discovery requires. */
+/**
+ * The same shape Entra answers for a tenant: its issuer (what the app reads) and the endpoints OpenID discovery
+ * requires.
+ */
 function openIdConfiguration(authority: string, tenantId: string) {
   const base = `${authority}/${tenantId}`;
   return {
@@ -39,13 +42,20 @@ function openIdConfiguration(authority: string, tenantId: string) {
 }
 
 /** The local host route (every path under `/.local/login/`) answering from `ownerOf`. */
-export function domainDiscoveryRoutes(ownerOf: DomainOwners): Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> {
+export function domainDiscoveryRoutes(
+  ownerOf: DomainOwners,
+): Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> {
   return {
     [domainDiscoveryPath]: async (req, res) => {
-      if (req.method !== 'GET') return send(res, 405, { error: 'invalid_request', error_description: 'GET the metadata document.' });
+      if (req.method !== 'GET')
+        return send(res, 405, { error: 'invalid_request', error_description: 'GET the metadata document.' });
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
       const match = documentPath.exec(url.pathname.slice(domainDiscoveryPath.length));
-      if (!match) return send(res, 404, { error: 'not_found', error_description: 'Ask <domain>/v2.0/.well-known/openid-configuration.' });
+      if (!match)
+        return send(res, 404, {
+          error: 'not_found',
+          error_description: 'Ask <domain>/v2.0/.well-known/openid-configuration.',
+        });
       const domain = decodeURIComponent(match[1]!).toLowerCase();
       const tenantId = await ownerOf(domain);
       if (!tenantId) {
@@ -67,7 +77,10 @@ const domainOwnersFileSchema = z.record(domainSchema, guidSchema);
  * made from `initial` on first run and read again on every lookup, so edits apply at once
  * (the app itself remembers an answer for a few minutes).
  */
-export async function domainOwnersFile(path: string, initial: Record<string, string>): Promise<{ owners: DomainOwners; mapping: Record<string, string> }> {
+export async function domainOwnersFile(
+  path: string,
+  initial: Record<string, string>,
+): Promise<{ owners: DomainOwners; mapping: Record<string, string> }> {
   const read = async () => domainOwnersFileSchema.parse(JSON.parse(await readFile(path, 'utf8')));
   let mapping: Record<string, string>;
   try {

@@ -6,7 +6,9 @@ export function timeSpanMs(value: string): number {
   const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?$/.exec(value);
   if (!match) throw new Error(`host.json: "${value}" is not a time span (hh:mm:ss)`);
   const [, d = '0', h = '0', m = '0', s = '0', f = '0'] = match;
-  return ((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(s) * 1000 + Math.round(Number(`0.${f}`) * 1000);
+  return (
+    ((Number(d) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(s) * 1000 + Math.round(Number(`0.${f}`) * 1000)
+  );
 }
 
 const hostJsonSchema = z.object({

@@ -1,5 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FunctionDefinition, HttpFunctionDefinition, QueueFunctionDefinition, TimerFunctionDefinition } from '../shared/definitions.js';
+import type {
+  FunctionDefinition,
+  HttpFunctionDefinition,
+  QueueFunctionDefinition,
+  TimerFunctionDefinition,
+} from '../shared/definitions.js';
 import { ensureStorage, type Storage } from '../shared/storage/clients.js';
 import { Activity } from './activity.js';
 import type { HostOptions } from './host-json.js';
@@ -53,14 +58,19 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     activity,
   );
   const timers =
-    options.timers === false ? undefined : startTimerHost(options.functions.filter((f): f is TimerFunctionDefinition => f.kind === 'timer'), options.log);
+    options.timers === false
+      ? undefined
+      : startTimerHost(
+          options.functions.filter((f): f is TimerFunctionDefinition => f.kind === 'timer'),
+          options.log,
+        );
   return {
     url,
     queues,
     async drain(timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       let busy = 'nothing checked yet';
-      for (let quietPasses = 0; quietPasses < 2; ) {
+      for (let quietPasses = 0; quietPasses < 2;) {
         if (Date.now() > deadline) throw new Error(`the local host did not drain in ${timeoutMs} ms: ${busy}`);
         queues.nudge();
         const changes = activity.changes;

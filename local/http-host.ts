@@ -12,7 +12,10 @@ import { byPrecedence, compileRoute, matchRoute } from './routes.js';
 // The package is CommonJS and Node cannot see its classes as named exports.
 const { HttpRequest, HttpResponse } = azureFunctions;
 
-/** The Functions host takes bodies of up to 100 MB (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT); the app's own limit is much lower. */
+/**
+ * The Functions host takes bodies of up to 100 MB (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT); the app's own limit is much
+ * lower.
+ */
 const hostBodyLimit = 100 * 1024 * 1024;
 
 export interface HttpHostOptions {
@@ -21,7 +24,10 @@ export interface HttpHostOptions {
   port: number;
   host?: string;
   log: LogSink;
-  /** Extra routes of the development host itself (outside the route prefix); a path ending in `/` serves every path under it. */
+  /**
+   * Extra routes of the development host itself (outside the route prefix); a path ending in `/` serves every path
+   * under it.
+   */
   extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
   /** Where each request counts as running until it is answered (what the local host's drain waits for). */
   activity?: Activity;
@@ -38,7 +44,8 @@ function requestBody(req: IncomingMessage): { stream: ReadableStream<Uint8Array>
   req.pipe(through);
   // A client gone mid-body ends the function's read with the error Node gives for it, rather than never.
   req.once('close', () => {
-    if (!req.complete) through.destroy(Object.assign(new Error('The client closed the connection mid-body.'), { code: 'ECONNRESET' }));
+    if (!req.complete)
+      through.destroy(Object.assign(new Error('The client closed the connection mid-body.'), { code: 'ECONNRESET' }));
   });
   return {
     stream: Readable.toWeb(through) as ReadableStream<Uint8Array>,
@@ -57,9 +64,14 @@ function requestBody(req: IncomingMessage): { stream: ReadableStream<Uint8Array>
 
 /** A 400 naming the part of the request (`(path)`, `(query)`, a header) that cannot be read. */
 const unreadable = (path: string, message: string) =>
-  problemResponse('validation', `The request's ${path === '(query)' ? 'query string' : path === '(path)' ? 'path' : `${path} header`} ${message}.`, 'local-host', {
-    errors: [{ path, message }],
-  });
+  problemResponse(
+    'validation',
+    `The request's ${path === '(query)' ? 'query string' : path === '(path)' ? 'path' : `${path} header`} ${message}.`,
+    'local-host',
+    {
+      errors: [{ path, message }],
+    },
+  );
 
 /**
  * The answer to a request Node's HTTP parser refused, which never reaches the routes: problem+json
@@ -67,19 +79,33 @@ const unreadable = (path: string, message: string) =>
  * it) is the usual one.
  */
 function parserProblem(error: Error & { code?: string; reason?: string }): HttpResponseInit {
-  if (error.code === 'HPE_HEADER_OVERFLOW') return problemResponse('headers-too-large', 'The URL and headers may be at most 16 KiB together.', 'local-host');
+  if (error.code === 'HPE_HEADER_OVERFLOW')
+    return problemResponse('headers-too-large', 'The URL and headers may be at most 16 KiB together.', 'local-host');
   if (error.code === 'HPE_INVALID_URL') {
-    return unreadable(/query/.test(error.reason ?? '') ? '(query)' : '(path)', 'has a character that must be percent-encoded (as UTF-8: ü is %C3%BC)');
+    return unreadable(
+      /query/.test(error.reason ?? '') ? '(query)' : '(path)',
+      'has a character that must be percent-encoded (as UTF-8: ü is %C3%BC)',
+    );
   }
-  return problemResponse('validation', `The request is not valid HTTP/1.1 (${error.reason ?? error.message}).`, 'local-host');
+  return problemResponse(
+    'validation',
+    `The request is not valid HTTP/1.1 (${error.reason ?? error.message}).`,
+    'local-host',
+  );
 }
 
 /** A whole HTTP/1.1 answer written straight to a socket the HTTP server has given up on. */
 function rawAnswer(init: HttpResponseInit): string {
   const status = init.status ?? 400;
   const body = JSON.stringify(init.jsonBody);
-  const headers = { ...(init.headers as Record<string, string>), 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' };
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${body}`;
+  const headers = {
+    ...(init.headers as Record<string, string>),
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+  };
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('')}\r\n${body}`;
 }
 
 /**
@@ -138,7 +164,9 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
     const parsed = requestUrl(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const logLine = (name: string, status: number) =>
-      options.log(`${method} ${parsed instanceof URL ? parsed.pathname : '(unreadable URL)'} → ${name} ${status} (${Math.round(performance.now() - started)} ms)`);
+      options.log(
+        `${method} ${parsed instanceof URL ? parsed.pathname : '(unreadable URL)'} → ${name} ${status} (${Math.round(performance.now() - started)} ms)`,
+      );
 
     void (async () => {
       if (!(parsed instanceof URL)) {
@@ -154,16 +182,24 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
         return;
       }
       const path = pathUnderPrefix(url.pathname, prefix);
-      const candidates = path === undefined ? [] : routes.flatMap((route) => {
-        const params = matchRoute(route, path);
-        return params ? [{ route, params }] : [];
-      });
+      const candidates =
+        path === undefined
+          ? []
+          : routes.flatMap((route) => {
+              const params = matchRoute(route, path);
+              return params ? [{ route, params }] : [];
+            });
       const match = candidates.find((c) => c.route.value.methods.includes(method as never));
       if (!match) {
         const allowed = [...new Set(candidates.flatMap((c) => c.route.value.methods))];
         const init =
           allowed.length > 0
-            ? problemResponse('method-not-allowed', `${method} is not allowed here; use ${allowed.join(', ')}.`, 'local-host', { headers: { Allow: allowed.join(', ') } })
+            ? problemResponse(
+                'method-not-allowed',
+                `${method} is not allowed here; use ${allowed.join(', ')}.`,
+                'local-host',
+                { headers: { Allow: allowed.join(', ') } },
+              )
             : problemResponse('not-found', `No function serves ${url.pathname}.`, 'local-host');
         await writeResponse(res, init);
         logLine('(no function)', init.status ?? 404);
@@ -184,7 +220,11 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
       }
       // Built as the library's createStreamRequest does in Azure with HTTP streams: a fetch Request
       // over the incoming stream (a field the public HttpRequestInit type does not name).
-      const nativeRequest = new Request(url, { method, headers, ...(body ? { body: body.stream, duplex: 'half' } : {}) });
+      const nativeRequest = new Request(url, {
+        method,
+        headers,
+        ...(body ? { body: body.stream, duplex: 'half' } : {}),
+      });
       const request = new HttpRequest({ nativeRequest, params: match.params } as HttpRequestInit);
       const context = invocationContext(definition.name, options.log);
       let init: HttpResponseInit;
@@ -198,11 +238,13 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
       await writeResponse(res, init);
       if (!req.complete) body?.discardRest();
       logLine(definition.name, init.status ?? 200);
-    })().catch((error: unknown) => {
-      options.log(`${method} ${req.url} failed in the local host: ${String(error)}`);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end();
-    }).finally(ended);
+    })()
+      .catch((error: unknown) => {
+        options.log(`${method} ${req.url} failed in the local host: ${String(error)}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end();
+      })
+      .finally(ended);
   });
 
   server.on('clientError', (error: Error & { code?: string }, socket) => {

@@ -8,7 +8,11 @@ const { InvocationContext } = azureFunctions;
 export type LogSink = (line: string) => void;
 
 /** A real InvocationContext whose context.log/warn/error lines go to the host's log. */
-export function invocationContext(functionName: string, log: LogSink, triggerMetadata: Record<string, unknown> = {}): azureFunctions.InvocationContext {
+export function invocationContext(
+  functionName: string,
+  log: LogSink,
+  triggerMetadata: Record<string, unknown> = {},
+): azureFunctions.InvocationContext {
   const invocationId = randomUUID();
   return new InvocationContext({
     invocationId,

@@ -5,7 +5,11 @@ export type LocalRoute = (req: IncomingMessage, res: ServerResponse) => Promise<
 
 /** A local route's JSON answer: never cached, never sniffed. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(JSON.stringify(body));
 }
 

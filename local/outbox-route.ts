@@ -7,7 +7,10 @@ export const outboxPath = '/.local/outbox';
 
 /** Every link in the text part, with its query parameters (the invitation link's `code`). */
 function links(text: string): { href: string; query: Record<string, string> }[] {
-  return [...text.matchAll(/\bhttps?:\/\/[^\s<>]+/g)].map(([href]) => ({ href, query: Object.fromEntries(new URL(href).searchParams) }));
+  return [...text.matchAll(/\bhttps?:\/\/[^\s<>]+/g)].map(([href]) => ({
+    href,
+    query: Object.fromEntries(new URL(href).searchParams),
+  }));
 }
 
 /**
@@ -20,8 +23,10 @@ function links(text: string): { href: string; query: Record<string, string> }[] 
 export function outboxRoutes(directory: string): Record<string, LocalRoute> {
   return {
     [outboxPath]: async (req, res) => {
-      if (!fromThisHost(req)) return send(res, 403, { detail: `The outbox answers only pages of http://localhost:${req.socket.localPort}.` });
-      if (req.method !== 'GET') return send(res, 405, { detail: 'GET here, with ?job=<job id prefix> to pick emails.' });
+      if (!fromThisHost(req))
+        return send(res, 403, { detail: `The outbox answers only pages of http://localhost:${req.socket.localPort}.` });
+      if (req.method !== 'GET')
+        return send(res, 405, { detail: 'GET here, with ?job=<job id prefix> to pick emails.' });
       const job = new URL(req.url ?? '/', 'http://localhost').searchParams.get('job') ?? '';
       const names = await readdir(directory).catch(() => [] as string[]);
       const emails: OutboxSidecar[] = [];
@@ -30,10 +35,22 @@ export function outboxRoutes(directory: string): Record<string, LocalRoute> {
         const email = JSON.parse(await readFile(join(directory, name), 'utf8')) as OutboxSidecar;
         if (email.jobId.startsWith(job)) emails.push(email);
       }
-      if (emails.length === 0) return send(res, 404, { detail: `No email${job ? ` whose job id starts with ${job}` : ''} in the outbox yet; emails go out within seconds, so send again.` });
+      if (emails.length === 0)
+        return send(res, 404, {
+          detail: `No email${job ? ` whose job id starts with ${job}` : ''} in the outbox yet; emails go out within seconds, so send again.`,
+        });
       emails.sort((a, b) => b.sentAt.localeCompare(a.sentAt));
       send(res, 200, {
-        emails: emails.map((e) => ({ jobId: e.jobId, template: e.template, to: e.to, subject: e.subject, sentAt: e.sentAt, links: links(e.text), text: e.text, eml: join(directory, e.eml) })),
+        emails: emails.map((e) => ({
+          jobId: e.jobId,
+          template: e.template,
+          to: e.to,
+          subject: e.subject,
+          sentAt: e.sentAt,
+          links: links(e.text),
+          text: e.text,
+          eml: join(directory, e.eml),
+        })),
       });
     },
   };

@@ -82,10 +82,14 @@ class QueueListener {
       }
       let messages: DequeuedMessageItem[] = [];
       try {
-        const result = await this.queue.receiveMessages({ numberOfMessages: this.options.batchSize, visibilityTimeout: Math.ceil(this.options.processingLeaseMs / 1000) });
+        const result = await this.queue.receiveMessages({
+          numberOfMessages: this.options.batchSize,
+          visibilityTimeout: Math.ceil(this.options.processingLeaseMs / 1000),
+        });
         messages = result.receivedMessageItems;
       } catch (error) {
-        if (this.running) this.log(`queue ${this.definition.queueName}: could not receive messages: ${(error as Error).message}`);
+        if (this.running)
+          this.log(`queue ${this.definition.queueName}: could not receive messages: ${(error as Error).message}`);
       }
       if (messages.length > 0) {
         delay = minPollingMs;
@@ -124,21 +128,34 @@ class QueueListener {
     try {
       await this.definition.handler(decode(message.messageText, this.options.messageEncoding), context);
       await this.queue.deleteMessage(message.messageId, message.popReceipt);
-      this.log(`queue ${this.definition.queueName} → ${this.definition.name} ok (try ${message.dequeueCount}, ${ms()} ms)`);
+      this.log(
+        `queue ${this.definition.queueName} → ${this.definition.name} ok (try ${message.dequeueCount}, ${ms()} ms)`,
+      );
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       try {
         if (message.dequeueCount >= this.options.maxDequeueCount) {
           await this.poison.sendMessage(message.messageText);
           await this.queue.deleteMessage(message.messageId, message.popReceipt);
-          this.log(`queue ${this.definition.queueName} → ${this.definition.name} failed (try ${message.dequeueCount}, ${ms()} ms): ${reason}; moved to ${poisonQueueName(this.definition.queueName)}`);
+          this.log(
+            `queue ${this.definition.queueName} → ${this.definition.name} failed (try ${message.dequeueCount}, ${ms()} ms): ${reason}; moved to ${poisonQueueName(this.definition.queueName)}`,
+          );
         } else {
-          await this.queue.updateMessage(message.messageId, message.popReceipt, message.messageText, Math.round(this.options.visibilityTimeoutMs / 1000));
-          this.log(`queue ${this.definition.queueName} → ${this.definition.name} failed (try ${message.dequeueCount}, ${ms()} ms): ${reason}; will retry`);
+          await this.queue.updateMessage(
+            message.messageId,
+            message.popReceipt,
+            message.messageText,
+            Math.round(this.options.visibilityTimeoutMs / 1000),
+          );
+          this.log(
+            `queue ${this.definition.queueName} → ${this.definition.name} failed (try ${message.dequeueCount}, ${ms()} ms): ${reason}; will retry`,
+          );
         }
       } catch (storageError) {
         // The lease runs out and the message comes back by itself.
-        this.log(`queue ${this.definition.queueName}: could not settle message ${message.messageId}: ${(storageError as Error).message}`);
+        this.log(
+          `queue ${this.definition.queueName}: could not settle message ${message.messageId}: ${(storageError as Error).message}`,
+        );
       }
     }
   }
@@ -151,10 +168,17 @@ export interface QueueHost {
   stop(): Promise<void>;
 }
 
-export function startQueueHost(functions: QueueFunctionDefinition[], storage: Storage, options: HostOptions['queues'], log: LogSink, activity: Activity): QueueHost {
+export function startQueueHost(
+  functions: QueueFunctionDefinition[],
+  storage: Storage,
+  options: HostOptions['queues'],
+  log: LogSink,
+  activity: Activity,
+): QueueHost {
   const listeners = functions.map((f) => new QueueListener(f, storage, options, log, activity));
   return {
-    queued: () => Promise.all(listeners.map(async (l) => [l.definition.queueName, await l.queued()] as [string, number])),
+    queued: () =>
+      Promise.all(listeners.map(async (l) => [l.definition.queueName, await l.queued()] as [string, number])),
     nudge(queueName) {
       for (const l of listeners) if (!queueName || l.definition.queueName === queueName) l.nudge();
     },
@@ -164,4 +188,3 @@ export function startQueueHost(functions: QueueFunctionDefinition[], storage: St
     },
   };
 }
-

@@ -25,7 +25,12 @@ export function compileRoute<T>(template: string, value: T): CompiledRoute<T> {
       }
       const [, star, name = '', constraint, optional] = param;
       if (star) return { kind: 'catchAll', name };
-      return { kind: 'param', name, optional: Boolean(optional), constraint: constraint === undefined ? undefined : constraintTest(template, constraint) };
+      return {
+        kind: 'param',
+        name,
+        optional: Boolean(optional),
+        constraint: constraint === undefined ? undefined : constraintTest(template, constraint),
+      };
     });
   return { template, segments, value };
 }
@@ -38,7 +43,9 @@ const constraintTests: Record<string, (v: string) => boolean> = {
   bool: (v) => /^(true|false)$/i.test(v),
 };
 
-/** Constraints with a number: `maxlength(0)` makes `{ignored:maxlength(0)?}` match only the empty path (the site root). */
+/**
+ * Constraints with a number: `maxlength(0)` makes `{ignored:maxlength(0)?}` match only the empty path (the site root).
+ */
 const numberConstraints: Record<string, (n: number) => (v: string) => boolean> = {
   minlength: (n) => (v) => v.length >= n,
   maxlength: (n) => (v) => v.length <= n,

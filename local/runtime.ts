@@ -3,7 +3,9 @@ import { z } from 'zod';
 
 /** The Node.js major version package.json's `engines` names: the runtime Azure runs and CI tests on. */
 export function supportedNodeMajor(packageJsonPath = 'package.json'): number {
-  const { engines } = z.object({ engines: z.object({ node: z.string().regex(/^>=\s*\d+/) }) }).parse(JSON.parse(readFileSync(packageJsonPath, 'utf8')));
+  const { engines } = z
+    .object({ engines: z.object({ node: z.string().regex(/^>=\s*\d+/) }) })
+    .parse(JSON.parse(readFileSync(packageJsonPath, 'utf8')));
   return Number(/\d+/.exec(engines.node)![0]);
 }
 

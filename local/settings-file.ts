@@ -10,7 +10,10 @@ const valuesOf = (path: string) => localSettingsSchema.parse(JSON.parse(readFile
  * setting added to the sample since the file was made comes from the sample (`fromSample`), so an
  * older checkout keeps starting when the app gains a required setting.
  */
-export function applyLocalSettings(path = 'local.settings.json', samplePath = 'local.settings.sample.json'): { created: boolean; fromSample: string[] } {
+export function applyLocalSettings(
+  path = 'local.settings.json',
+  samplePath = 'local.settings.sample.json',
+): { created: boolean; fromSample: string[] } {
   let created = false;
   if (!existsSync(path)) {
     copyFileSync(samplePath, path);

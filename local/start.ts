@@ -18,7 +18,10 @@ import { applyLocalSettings } from './settings-file.js';
 /** `npm start`: Azurite on its default ports, then every function on http://localhost:7071, as `func start` would. */
 async function main(): Promise<void> {
   const { values: flags } = parseArgs({
-    options: { 'in-memory': { type: 'boolean', default: false }, port: { type: 'string', default: process.env.PORT ?? '7071' } },
+    options: {
+      'in-memory': { type: 'boolean', default: false },
+      port: { type: 'string', default: process.env.PORT ?? '7071' },
+    },
   });
   const port = Number(flags.port);
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 23)} ${line}`);
@@ -28,7 +31,9 @@ async function main(): Promise<void> {
   const localSettings = applyLocalSettings();
   if (localSettings.created) log('created local.settings.json from local.settings.sample.json');
   if (localSettings.fromSample.length > 0) {
-    log(`local.settings.json has no ${localSettings.fromSample.join(', ')}: using local.settings.sample.json's value (add it to local.settings.json to change it)`);
+    log(
+      `local.settings.json has no ${localSettings.fromSample.join(', ')}: using local.settings.sample.json's value (add it to local.settings.json to change it)`,
+    );
   }
   let config;
   try {
@@ -40,14 +45,23 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  if (await portInUse(port)) fail(`Port ${port} is already in use (another "npm start" or "func start"?). Stop it, or run: npm start -- --port <free port>`);
+  if (await portInUse(port))
+    fail(
+      `Port ${port} is already in use (another "npm start" or "func start"?). Stop it, or run: npm start -- --port <free port>`,
+    );
 
   let azurite: RunningAzurite | undefined;
   const storageConnection = config.storage;
-  if (storageConnection.kind === 'connectionString' && /^UseDevelopmentStorage=true/i.test(storageConnection.connectionString)) {
+  if (
+    storageConnection.kind === 'connectionString' &&
+    /^UseDevelopmentStorage=true/i.test(storageConnection.connectionString)
+  ) {
     const ports = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
     for (const p of Object.values(ports)) {
-      if (await portInUse(p)) fail(`Port ${p} is already in use, so Azurite cannot start (is another Azurite running?). Stop it, or point AzureWebJobsStorage in local.settings.json at it.`);
+      if (await portInUse(p))
+        fail(
+          `Port ${p} is already in use, so Azurite cannot start (is another Azurite running?). Stop it, or point AzureWebJobsStorage in local.settings.json at it.`,
+        );
     }
     azurite = await startAzurite({ ...ports, inMemory: flags['in-memory'], location: resolve('.local/azurite') });
     log(`Azurite listening on 10000-10002 (${flags['in-memory'] ? 'in memory' : 'data in .local/azurite'})`);
@@ -58,12 +72,16 @@ async function main(): Promise<void> {
   if (jwksPath) {
     const key = await ensureLocalSigningKey(jwksPath);
     extraRoutes = devTokenRoutes(key);
-    log(`local signing key ready; get a token with: npm run -s token -- --tenant <guid> --role global-admin (the web pages offer a development sign-in)`);
+    log(
+      `local signing key ready; get a token with: npm run -s token -- --tenant <guid> --role global-admin (the web pages offer a development sign-in)`,
+    );
   }
   const domains = await domainOwnersFile(resolve('.local/domains.json'), demoCustomerDomains);
   extraRoutes = { ...extraRoutes, ...domainDiscoveryRoutes(domains.owners) };
   const owners = Object.entries(domains.mapping).map(([domain, tenant]) => `${domain} → ${tenant}`);
-  log(`domain invitations: a domain belongs to the tenant .local/domains.json maps it to (${owners.join(', ') || 'none yet'}); sign in as that tenant to accept`);
+  log(
+    `domain invitations: a domain belongs to the tenant .local/domains.json maps it to (${owners.join(', ') || 'none yet'}); sign in as that tenant to accept`,
+  );
   if (config.email.kind === 'outbox') {
     const outbox = resolve(config.email.directory);
     extraRoutes = { ...extraRoutes, ...outboxRoutes(outbox) };
@@ -86,7 +104,13 @@ async function main(): Promise<void> {
   }
   log(`Functions:`);
   for (const f of allFunctions) {
-    log(f.kind === 'http' ? `  ${f.name}: [${f.methods.join(',')}] ${host.url}/${f.route}` : f.kind === 'queue' ? `  ${f.name}: queue ${f.queueName}` : `  ${f.name}: timer ${f.schedule}`);
+    log(
+      f.kind === 'http'
+        ? `  ${f.name}: [${f.methods.join(',')}] ${host.url}/${f.route}`
+        : f.kind === 'queue'
+          ? `  ${f.name}: queue ${f.queueName}`
+          : `  ${f.name}: timer ${f.schedule}`,
+    );
   }
   log(`Web pages: ${host.url}/ (find a partner), ${host.url}/partners (relationships)`);
   log(`Host started on ${host.url} — Ctrl-C stops it and Azurite`);

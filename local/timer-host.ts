@@ -7,8 +7,14 @@ function field(text: string, min: number, max: number): Set<number> {
   for (const part of text.split(',')) {
     const [range = '*', stepText] = part.split('/');
     const step = stepText ? Number(stepText) : 1;
-    const [from, to] = range === '*' ? [min, max] : range.includes('-') ? range.split('-').map(Number) : [Number(range), stepText ? max : Number(range)];
-    if (!Number.isInteger(from) || !Number.isInteger(to) || !Number.isInteger(step) || step < 1) throw new Error(`cannot read schedule field "${text}"`);
+    const [from, to] =
+      range === '*'
+        ? [min, max]
+        : range.includes('-')
+          ? range.split('-').map(Number)
+          : [Number(range), stepText ? max : Number(range)];
+    if (!Number.isInteger(from) || !Number.isInteger(to) || !Number.isInteger(step) || step < 1)
+      throw new Error(`cannot read schedule field "${text}"`);
     for (let v = from!; v <= to!; v += step) values.add(v);
   }
   return values;

@@ -59,14 +59,19 @@ if (values.help) {
 let tenantId: string | undefined;
 let role: LocalRole;
 if (values.partner !== undefined) {
-  if (values.tenant !== undefined || (values.role !== undefined && values.role !== 'partner')) refuse('--partner sets the tenant and the role: leave out --tenant and --role.');
+  if (values.tenant !== undefined || (values.role !== undefined && values.role !== 'partner'))
+    refuse('--partner sets the tenant and the role: leave out --tenant and --role.');
   const partner = findDemoPartner(values.partner);
-  if (!partner) refuse(`${values.partner} is not one of the demo partners (npm start lists some). For another partner, use --tenant <its tenant id> --role partner.`);
+  if (!partner)
+    refuse(
+      `${values.partner} is not one of the demo partners (npm start lists some). For another partner, use --tenant <its tenant id> --role partner.`,
+    );
   tenantId = partner.tenantId;
   role = 'partner';
 } else {
   if (!values.role || !isLocalRole(values.role)) refuse(`--role must be one of ${Object.keys(localRoles).join(', ')}.`);
-  if (values.tenant === undefined ? values.role !== 'operator' : !guidPattern.test(values.tenant)) refuse('--tenant <guid> is required (or --partner <partner id>).');
+  if (values.tenant === undefined ? values.role !== 'operator' : !guidPattern.test(values.tenant))
+    refuse('--tenant <guid> is required (or --partner <partner id>).');
   tenantId = values.tenant?.toLowerCase();
   role = values.role;
 }
@@ -78,7 +83,9 @@ applyLocalSettings();
 const { auth, operatorTenantIds } = settings();
 const jwksPath = jwksFilePath(auth.jwksUri);
 if (!jwksPath) {
-  console.error('AUTH_JWKS_URI is not a local key file (file:…), so tokens come from Entra ID here, not from this command.');
+  console.error(
+    'AUTH_JWKS_URI is not a local key file (file:…), so tokens come from Entra ID here, not from this command.',
+  );
   process.exit(1);
 }
 const key = await ensureLocalSigningKey(jwksPath);

@@ -24,7 +24,11 @@ const audienceLabel: Record<Audience, string> = {
 
 const cell = (text: string) => text.replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
 const table = (header: string[], rows: string[][]) =>
-  [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+  [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
 const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 /** NCRONTAB with seconds; the daily form in words, anything else as written. */
@@ -45,17 +49,16 @@ export function renderApiTable(functions: FunctionDefinition[]): string {
     const query = objectProperties(doc.query).map(([name]) => `${name}=`);
     const route = `/${f.route}${query.length > 0 ? `?${query.join('&')}` : ''}`;
     const what = [sentence(doc.summary), doc.description].filter(Boolean).join(' ');
-    for (const method of f.methods) if (method !== 'OPTIONS') rows.push([method, `\`${route}\``, doc.caller ?? audienceLabel[doc.audience], what]);
+    for (const method of f.methods)
+      if (method !== 'OPTIONS') rows.push([method, `\`${route}\``, doc.caller ?? audienceLabel[doc.audience], what]);
   }
-  for (const f of functions) if (f.kind === 'timer') rows.push(['timer', `\`${f.name}\` (${scheduleText(f.schedule)})`, '—', sentence(f.summary)]);
-  const legend = (Object.keys(audienceLabel) as Audience[]).filter((a) => audiences.has(a)).map((a) => `- **${audienceLabel[a]}**: ${audienceText[a]}`);
-  return [
-    table(['method', 'route', 'who', 'what'], rows),
-    '',
-    'Who may call:',
-    '',
-    ...legend,
-  ].join('\n');
+  for (const f of functions)
+    if (f.kind === 'timer')
+      rows.push(['timer', `\`${f.name}\` (${scheduleText(f.schedule)})`, '—', sentence(f.summary)]);
+  const legend = (Object.keys(audienceLabel) as Audience[])
+    .filter((a) => audiences.has(a))
+    .map((a) => `- **${audienceLabel[a]}**: ${audienceText[a]}`);
+  return [table(['method', 'route', 'who', 'what'], rows), '', 'Who may call:', '', ...legend].join('\n');
 }
 
 /** What each relationship type may carry, purchase and manage (docs/invitations.md). */
@@ -64,7 +67,10 @@ export function renderRelationshipTypes(): string {
   const rows = relationshipTypes.map((type) => {
     const rules = relationshipTypeRules[type];
     const all = rules.roles.length === catalogue.length && catalogue.every((id) => rules.roles.includes(id));
-    const roles = rules.roles.length === 0 ? 'none' : `${all ? 'any role of the catalogue' : rules.roles.map((id) => adminRole(id)?.name ?? id).join(', ')} (at least one)`;
+    const roles =
+      rules.roles.length === 0
+        ? 'none'
+        : `${all ? 'any role of the catalogue' : rules.roles.map((id) => adminRole(id)?.name ?? id).join(', ')} (at least one)`;
     return [`\`${type}\``, roles, rules.sells ? 'yes' : 'no', rules.manages ? 'yes, with roles' : 'no'];
   });
   return [

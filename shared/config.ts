@@ -6,8 +6,7 @@ import { guidSchema as guid } from './domain/ids.js';
  * come from `local.settings.json` → `Values` (see local.settings.sample.json).
  */
 const url = z.url({ protocol: /^https?$/ });
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 export const settingsSchema = z.object({
   /** Storage connection string (Azurite locally: `UseDevelopmentStorage=true`). */
@@ -26,10 +25,13 @@ export const settingsSchema = z.object({
   /** Where signing keys come from: an https URL of a JWKS, or `file:<path>` for the local signing key. */
   AUTH_JWKS_URI: z.string().regex(/^(https?:\/\/|file:).+/, 'must be an http(s) URL or file:<path>'),
   /**
-   * Where the tenant owning a customer domain is looked up: `<authority>/<domain>/v2.0/.well-known/openid-configuration`
+   * Where the tenant owning a customer domain is looked up:
+   * `<authority>/<domain>/v2.0/.well-known/openid-configuration`
    * (`https://login.microsoftonline.com` in Azure; the local host serves the same from a development mapping).
    */
-  DOMAIN_DISCOVERY_AUTHORITY: url.refine((v) => !/[?#]/.test(v), 'must be a URL without query or fragment').transform((v) => v.replace(/\/+$/, '')),
+  DOMAIN_DISCOVERY_AUTHORITY: url
+    .refine((v) => !/[?#]/.test(v), 'must be a URL without query or fragment')
+    .transform((v) => v.replace(/\/+$/, '')),
 
   /**
    * The service's own Entra ID tenant(s), comma-separated: only a Directory.Admin signed in to one
@@ -38,7 +40,12 @@ export const settingsSchema = z.object({
    */
   OPERATOR_TENANT_IDS: z
     .string()
-    .transform((v) => v.split(',').map((id) => id.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(guid).min(1, 'must name at least one tenant id')),
 
   /** Absolute base URL of the web pages; links in emails start with it. */
@@ -47,13 +54,22 @@ export const settingsSchema = z.object({
   ALLOWED_ORIGINS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url({ protocol: /^https?$/ }))),
 
   /** Communication Services: a connection string (keys; local tests) or an endpoint used with managed identity. */
-  COMMUNICATION_SERVICES_CONNECTION_STRING: optional(z.string().regex(/^endpoint=.+;accesskey=.+$/i, 'must be endpoint=…;accesskey=…')),
+  COMMUNICATION_SERVICES_CONNECTION_STRING: optional(
+    z.string().regex(/^endpoint=.+;accesskey=.+$/i, 'must be endpoint=…;accesskey=…'),
+  ),
   COMMUNICATION_SERVICES_ENDPOINT: optional(url),
-  /** The verified sender, e.g. DoNotReply@<domain>. Required with Communication Services; the outbox's From otherwise. */
+  /**
+   * The verified sender, e.g. DoNotReply@<domain>. Required with Communication Services; the outbox's From otherwise.
+   */
   EMAIL_SENDER_ADDRESS: optional(z.email()),
   /** Local outbox folder for emails when Communication Services is not configured. */
   EMAIL_OUTBOX_DIR: optional(z.string().min(1)),
@@ -62,14 +78,21 @@ export const settingsSchema = z.object({
   CUSTOMER_AGREEMENT_URL: url,
   CUSTOMER_AGREEMENT_VERSION: z.string().min(1).max(64),
 
-  /** Browser sign-in on the web pages (MSAL): the SPA app registration's client id and the API scope it asks for. Both or neither. */
+  /**
+   * Browser sign-in on the web pages (MSAL): the SPA app registration's client id and the API scope it asks for. Both
+   * or neither.
+   */
   WEB_SIGN_IN_CLIENT_ID: optional(guid),
-  WEB_SIGN_IN_SCOPE: optional(z.string().regex(/^\S+$/, 'must be one scope, e.g. api://<api client id>/access_as_user')),
+  WEB_SIGN_IN_SCOPE: optional(
+    z.string().regex(/^\S+$/, 'must be one scope, e.g. api://<api client id>/access_as_user'),
+  ),
   /**
    * Where the local host mints development tokens for the pages' sign-in (set by the local host's
    * settings; only with the local signing key, so never in Azure).
    */
-  WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: optional(z.string().regex(/^\/[\w./-]+$/, 'must be a path on this host, e.g. /.local/dev-token')),
+  WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: optional(
+    z.string().regex(/^\/[\w./-]+$/, 'must be a path on this host, e.g. /.local/dev-token'),
+  ),
 });
 
 /** The From of outbox emails when EMAIL_SENDER_ADDRESS is not set (never leaves the machine). */
@@ -127,8 +150,10 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
 
   let storage: StorageConnection | undefined;
   const account = s.AzureWebJobsStorage__accountName;
-  const tableServiceUri = s.AzureWebJobsStorage__tableServiceUri ?? (account && `https://${account}.table.core.windows.net`);
-  const queueServiceUri = s.AzureWebJobsStorage__queueServiceUri ?? (account && `https://${account}.queue.core.windows.net`);
+  const tableServiceUri =
+    s.AzureWebJobsStorage__tableServiceUri ?? (account && `https://${account}.table.core.windows.net`);
+  const queueServiceUri =
+    s.AzureWebJobsStorage__queueServiceUri ?? (account && `https://${account}.queue.core.windows.net`);
   if (s.AzureWebJobsStorage) {
     storage = { kind: 'connectionString', connectionString: s.AzureWebJobsStorage };
   } else if (tableServiceUri && queueServiceUri) {
@@ -144,7 +169,11 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     if (!s.EMAIL_SENDER_ADDRESS) {
       problems.push('EMAIL_SENDER_ADDRESS is missing (required with Communication Services)');
     } else if (s.COMMUNICATION_SERVICES_CONNECTION_STRING) {
-      email = { kind: 'communicationServices', connectionString: s.COMMUNICATION_SERVICES_CONNECTION_STRING, senderAddress: s.EMAIL_SENDER_ADDRESS };
+      email = {
+        kind: 'communicationServices',
+        connectionString: s.COMMUNICATION_SERVICES_CONNECTION_STRING,
+        senderAddress: s.EMAIL_SENDER_ADDRESS,
+      };
     } else if (s.COMMUNICATION_SERVICES_ENDPOINT) {
       email = {
         kind: 'communicationServicesIdentity',
@@ -154,17 +183,27 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
       };
     }
   } else if (s.EMAIL_OUTBOX_DIR) {
-    email = { kind: 'outbox', directory: s.EMAIL_OUTBOX_DIR, senderAddress: s.EMAIL_SENDER_ADDRESS ?? localSenderAddress };
+    email = {
+      kind: 'outbox',
+      directory: s.EMAIL_OUTBOX_DIR,
+      senderAddress: s.EMAIL_SENDER_ADDRESS ?? localSenderAddress,
+    };
   } else {
-    problems.push('COMMUNICATION_SERVICES_ENDPOINT is missing (or set EMAIL_OUTBOX_DIR to write emails to a local folder)');
+    problems.push(
+      'COMMUNICATION_SERVICES_ENDPOINT is missing (or set EMAIL_OUTBOX_DIR to write emails to a local folder)',
+    );
   }
 
   if (Boolean(s.WEB_SIGN_IN_CLIENT_ID) !== Boolean(s.WEB_SIGN_IN_SCOPE)) {
-    problems.push(`${s.WEB_SIGN_IN_CLIENT_ID ? 'WEB_SIGN_IN_SCOPE' : 'WEB_SIGN_IN_CLIENT_ID'} is missing (web sign-in needs both WEB_SIGN_IN_CLIENT_ID and WEB_SIGN_IN_SCOPE)`);
+    problems.push(
+      `${s.WEB_SIGN_IN_CLIENT_ID ? 'WEB_SIGN_IN_SCOPE' : 'WEB_SIGN_IN_CLIENT_ID'} is missing (web sign-in needs both WEB_SIGN_IN_CLIENT_ID and WEB_SIGN_IN_SCOPE)`,
+    );
   }
 
   if (s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH && !s.AUTH_JWKS_URI.startsWith('file:')) {
-    problems.push('WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH works only with the local signing key (AUTH_JWKS_URI=file:…); remove it outside the local host');
+    problems.push(
+      'WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH works only with the local signing key (AUTH_JWKS_URI=file:…); remove it outside the local host',
+    );
   }
 
   if (problems.length > 0 || !storage || !email) throw new SettingsError(problems);
@@ -177,8 +216,13 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     allowedOrigins: s.ALLOWED_ORIGINS,
     email,
     customerAgreement: { url: s.CUSTOMER_AGREEMENT_URL, version: s.CUSTOMER_AGREEMENT_VERSION },
-    webSignIn: s.WEB_SIGN_IN_CLIENT_ID && s.WEB_SIGN_IN_SCOPE ? { clientId: s.WEB_SIGN_IN_CLIENT_ID, scope: s.WEB_SIGN_IN_SCOPE } : undefined,
-    developmentSignIn: s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH ? { tokenPath: s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH } : undefined,
+    webSignIn:
+      s.WEB_SIGN_IN_CLIENT_ID && s.WEB_SIGN_IN_SCOPE
+        ? { clientId: s.WEB_SIGN_IN_CLIENT_ID, scope: s.WEB_SIGN_IN_SCOPE }
+        : undefined,
+    developmentSignIn: s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH
+      ? { tokenPath: s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH }
+      : undefined,
   };
 }
 

@@ -8,7 +8,9 @@ export type Audience = 'anyone' | 'signedIn' | 'partner' | 'customerAdmin' | 'op
 export interface ApiDoc {
   /** One line: what the endpoint does. */
   summary: string;
-  /** What a caller needs beyond the summary: statuses, headers, side effects (README API table, OpenAPI description). */
+  /**
+   * What a caller needs beyond the summary: statuses, headers, side effects (README API table, OpenAPI description).
+   */
   description?: string;
   /** Who may call, in the README's words, when the audience alone says too little (e.g. "a user of the tenant"). */
   caller?: string;

@@ -52,9 +52,13 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
 
 /** The 400 naming each failing field of the request body (or of `what`). */
 export function invalidFields(errors: FieldError[], what = 'request body'): AppError {
-  return new AppError('validation', `The ${what} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.path).join(', ')}.`, {
-    errors,
-  });
+  return new AppError(
+    'validation',
+    `The ${what} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.path).join(', ')}.`,
+    {
+      errors,
+    },
+  );
 }
 
 /** Validates `value` against `schema`, or throws a 400 naming each failing field. */

@@ -36,12 +36,20 @@ export async function api<T>(
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   let response: Response;
   try {
-    response = await fetch(path, { method: options.method ?? 'GET', headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
+    response = await fetch(path, {
+      method: options.method ?? 'GET',
+      headers,
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
   } catch {
-    throw new ApiError({ status: 0, title: 'No connection', detail: 'The service could not be reached. Check your connection and try again.' });
+    throw new ApiError({
+      status: 0,
+      title: 'No connection',
+      detail: 'The service could not be reached. Check your connection and try again.',
+    });
   }
   const text = await response.text();
-  let data: unknown = undefined;
+  let data: unknown;
   try {
     data = text ? JSON.parse(text) : undefined;
   } catch {

@@ -2,7 +2,11 @@
 type Child = Node | string | number | null | undefined | false;
 type Attributes = Record<string, string | boolean | undefined | ((event: Event) => void)>;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: (Child | Child[])[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (typeof value === 'function') element.addEventListener(name.replace(/^on/, ''), value);
@@ -24,7 +28,12 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 
 /** Replaces what `container` shows. */
 export function show(container: HTMLElement, ...children: (Child | Child[])[]): void {
-  container.replaceChildren(...children.flat().filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
+  container.replaceChildren(
+    ...children
+      .flat()
+      .filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false)
+      .map((c) => (c instanceof Node ? c : String(c))),
+  );
 }
 
 /** Moves keyboard and screen reader focus to new content (headings get tabindex -1 for this). */
@@ -46,7 +55,13 @@ export function notice(kind: 'info' | 'error' | 'success', ...children: (Child |
  * A modal "Yes/No" question (a native dialog: focus stays inside, Escape answers No). Resolves
  * true for Yes. `extra` is shown between the text and the buttons (e.g. a reason field).
  */
-export function confirmDialog(options: { title: string; text: string[]; yes: string; no: string; extra?: HTMLElement }): Promise<boolean> {
+export function confirmDialog(options: {
+  title: string;
+  text: string[];
+  yes: string;
+  no: string;
+  extra?: HTMLElement;
+}): Promise<boolean> {
   return new Promise((resolve) => {
     const titleId = `dialog-title-${Math.random().toString(36).slice(2)}`;
     const textId = `${titleId}-text`;
@@ -56,7 +71,11 @@ export function confirmDialog(options: { title: string; text: string[]; yes: str
       'dialog',
       { class: 'dialog', 'aria-labelledby': titleId, 'aria-describedby': textId },
       h('h2', { id: titleId }, options.title),
-      h('div', { id: textId }, options.text.map((t) => h('p', {}, t))),
+      h(
+        'div',
+        { id: textId },
+        options.text.map((t) => h('p', {}, t)),
+      ),
       options.extra,
       h('div', { class: 'dialog-actions' }, yes, no),
     );

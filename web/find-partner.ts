@@ -20,7 +20,8 @@ export function initFindPartner(): void {
     const selected = boxes().filter((b) => b.checked).length;
     if (selected >= 1 && selected <= maxPartners) return;
     event.preventDefault();
-    count.textContent = selected === 0 ? 'Select at least one partner to contact.' : `Choose at most ${maxPartners} partners.`;
+    count.textContent =
+      selected === 0 ? 'Select at least one partner to contact.' : `Choose at most ${maxPartners} partners.`;
     focus(count);
   });
   update();
@@ -45,7 +46,9 @@ export function initContact(): void {
     }
     for (const field of form.querySelectorAll('[aria-invalid]')) {
       field.removeAttribute('aria-invalid');
-      const describedBy = (field.getAttribute('aria-describedby') ?? '').split(' ').filter((id) => id && !id.endsWith('-error'));
+      const describedBy = (field.getAttribute('aria-describedby') ?? '')
+        .split(' ')
+        .filter((id) => id && !id.endsWith('-error'));
       if (describedBy.length > 0) field.setAttribute('aria-describedby', describedBy.join(' '));
       else field.removeAttribute('aria-describedby');
     }
@@ -53,26 +56,39 @@ export function initContact(): void {
 
   const position = (error: FieldError) => {
     const field = form.elements.namedItem(error.path.split('.')[0] ?? '');
-    return field instanceof HTMLElement ? [...form.elements].indexOf(field as Element) : -1;
+    return field instanceof HTMLElement ? [...form.elements].indexOf(field) : -1;
   };
 
   const showErrors = (detail: string, errors: FieldError[]) => {
     // In the order of the form, so the summary reads like the page.
-    const items = [...errors].sort((a, b) => position(a) - position(b)).map((error) => {
-      const name = error.path.split('.')[0] ?? '';
-      const field = form.elements.namedItem(name);
-      const message = form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(name)}"]`);
-      if (message && field instanceof HTMLElement) {
-        message.textContent = error.message;
-        message.hidden = false;
-        field.setAttribute('aria-invalid', 'true');
-        field.setAttribute('aria-describedby', [field.getAttribute('aria-describedby'), message.id].filter(Boolean).join(' '));
-        const label = (form.querySelector(`label[for="${CSS.escape(field.id)}"]`)?.textContent ?? name).replace(/[.?:]+$/, '');
-        return h('li', {}, h('a', { href: `#${field.id}` }, `${label} — ${error.message}`));
-      }
-      return h('li', {}, error.message);
-    });
-    show(summary, h('h2', {}, 'Please check your request'), h('p', {}, detail), items.length > 0 ? h('ul', {}, items) : null);
+    const items = [...errors]
+      .sort((a, b) => position(a) - position(b))
+      .map((error) => {
+        const name = error.path.split('.')[0] ?? '';
+        const field = form.elements.namedItem(name);
+        const message = form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(name)}"]`);
+        if (message && field instanceof HTMLElement) {
+          message.textContent = error.message;
+          message.hidden = false;
+          field.setAttribute('aria-invalid', 'true');
+          field.setAttribute(
+            'aria-describedby',
+            [field.getAttribute('aria-describedby'), message.id].filter(Boolean).join(' '),
+          );
+          const label = (form.querySelector(`label[for="${CSS.escape(field.id)}"]`)?.textContent ?? name).replace(
+            /[.?:]+$/,
+            '',
+          );
+          return h('li', {}, h('a', { href: `#${field.id}` }, `${label} — ${error.message}`));
+        }
+        return h('li', {}, error.message);
+      });
+    show(
+      summary,
+      h('h2', {}, 'Please check your request'),
+      h('p', {}, detail),
+      items.length > 0 ? h('ul', {}, items) : null,
+    );
     summary.hidden = false;
     focus(summary);
   };
@@ -87,14 +103,19 @@ export function initContact(): void {
     body.consentToShareDetails = data.has('consentToShareDetails');
     submit.disabled = true;
     submit.textContent = 'Sending…';
-    void api<{ id: string }>('/api/contact-requests', { method: 'POST', body, headers: { 'Idempotency-Key': idempotencyKey } })
+    void api<{ id: string }>('/api/contact-requests', {
+      method: 'POST',
+      body,
+      headers: { 'Idempotency-Key': idempotencyKey },
+    })
       .then(({ data: accepted }) => location.assign(`/contact/thank-you?id=${encodeURIComponent(accepted.id)}`))
       .catch((error: unknown) => {
         submit.disabled = false;
         submit.textContent = 'Send request';
         // Refused requests stored nothing: the corrected one is a new request.
         if (error instanceof ApiError && error.status !== 0) idempotencyKey = crypto.randomUUID();
-        if (error instanceof ApiError && error.problem.errors?.length) showErrors('Nothing was sent yet. Correct these and send the request again:', error.problem.errors);
+        if (error instanceof ApiError && error.problem.errors?.length)
+          showErrors('Nothing was sent yet. Correct these and send the request again:', error.problem.errors);
         else if (error instanceof ApiError) showErrors(error.problem.detail, []);
         else showErrors('The request could not be sent.', []);
       });

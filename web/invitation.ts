@@ -59,7 +59,10 @@ export async function initInvitation(): Promise<void> {
   const id = document.body.dataset.invitationId ?? '';
   const code = new URLSearchParams(location.search).get('code');
   if (!code) {
-    show(content, notice('error', 'This link is incomplete: it has no code. Open the link in the invitation email again.'));
+    show(
+      content,
+      notice('error', 'This link is incomplete: it has no code. Open the link in the invitation email again.'),
+    );
     return;
   }
   const session = await requireSignIn();
@@ -67,7 +70,8 @@ export async function initInvitation(): Promise<void> {
   const path = `/api/invitations/${encodeURIComponent(id)}`;
   let page: AcceptancePage;
   try {
-    page = (await api<AcceptancePage>(`${path}?code=${encodeURIComponent(code)}`, { token: await session.token() })).data;
+    page = (await api<AcceptancePage>(`${path}?code=${encodeURIComponent(code)}`, { token: await session.token() }))
+      .data;
   } catch (error) {
     const message =
       error instanceof ApiError && error.status === 404
@@ -97,7 +101,16 @@ export async function initInvitation(): Promise<void> {
   const form = h(
     'form',
     { class: 'decision' },
-    h('div', { class: 'check' }, tick, h('label', { for: 'accept-agreement' }, `I have read the Microsoft Customer Agreement (version ${page.customerAgreement.version}) and accept it for my organization.`)),
+    h(
+      'div',
+      { class: 'check' },
+      tick,
+      h(
+        'label',
+        { for: 'accept-agreement' },
+        `I have read the Microsoft Customer Agreement (version ${page.customerAgreement.version}) and accept it for my organization.`,
+      ),
+    ),
     h('div', { class: 'actions' }, accept, decline),
   );
   const busy = (on: boolean) => {
@@ -110,8 +123,20 @@ export async function initInvitation(): Promise<void> {
     busy(true);
     void (async () => {
       try {
-        await api(`${path}/accept`, { method: 'POST', token: await session.token(), body: { code, acceptAgreement: true, agreementVersion: page.customerAgreement.version } });
-        await showPartnersAfter(content, session, notice('success', h('h2', {}, `${partner} is now authorized`), h('p', {}, 'You accepted the Customer Agreement and the relationship is active.')));
+        await api(`${path}/accept`, {
+          method: 'POST',
+          token: await session.token(),
+          body: { code, acceptAgreement: true, agreementVersion: page.customerAgreement.version },
+        });
+        await showPartnersAfter(
+          content,
+          session,
+          notice(
+            'success',
+            h('h2', {}, `${partner} is now authorized`),
+            h('p', {}, 'You accepted the Customer Agreement and the relationship is active.'),
+          ),
+        );
       } catch (error) {
         busy(false);
         show(status, notice('error', error instanceof Error ? error.message : String(error)));
@@ -119,7 +144,12 @@ export async function initInvitation(): Promise<void> {
     })();
   });
   decline.addEventListener('click', () => {
-    void confirmDialog({ title: 'Decline this invitation?', text: [`${partner} is told that you declined. Nothing changes in your organization.`], yes: 'Yes', no: 'No' }).then((yes) => {
+    void confirmDialog({
+      title: 'Decline this invitation?',
+      text: [`${partner} is told that you declined. Nothing changes in your organization.`],
+      yes: 'Yes',
+      no: 'No',
+    }).then((yes) => {
       if (!yes) return;
       busy(true);
       void (async () => {
@@ -143,8 +173,21 @@ export async function initInvitation(): Promise<void> {
       { class: 'card', 'aria-labelledby': 'partner-heading' },
       h('h2', { id: 'partner-heading' }, partner),
       page.partner.description ? h('p', {}, page.partner.description) : null,
-      page.partner.website ? h('p', {}, h('a', { href: page.partner.website, rel: 'noopener noreferrer', target: '_blank' }, page.partner.website, h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'))) : null,
-      page.message ? h('blockquote', { class: 'partner-message' }, h('p', {}, page.message), h('footer', {}, `— ${partner}`)) : null,
+      page.partner.website
+        ? h(
+            'p',
+            {},
+            h(
+              'a',
+              { href: page.partner.website, rel: 'noopener noreferrer', target: '_blank' },
+              page.partner.website,
+              h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'),
+            ),
+          )
+        : null,
+      page.message
+        ? h('blockquote', { class: 'partner-message' }, h('p', {}, page.message), h('footer', {}, `— ${partner}`))
+        : null,
     ),
     h(
       'section',
@@ -154,7 +197,12 @@ export async function initInvitation(): Promise<void> {
         'dl',
         { class: 'facts' },
         h('dt', {}, 'Relationship'),
-        h('dd', {}, h('strong', {}, relationshipTypeLabel(page.relationshipType)), ` — ${page.relationshipDescription}`),
+        h(
+          'dd',
+          {},
+          h('strong', {}, relationshipTypeLabel(page.relationshipType)),
+          ` — ${page.relationshipDescription}`,
+        ),
         page.duration ? [h('dt', {}, 'Admin roles for'), h('dd', {}, durationText(page.duration))] : [],
         h('dt', {}, 'Invitation expires'),
         h('dd', {}, formatDate(page.expiresAt)),
@@ -166,10 +214,24 @@ export async function initInvitation(): Promise<void> {
       'section',
       { 'aria-labelledby': 'agreement-heading' },
       h('h2', { id: 'agreement-heading' }, 'Customer Agreement'),
-      h('p', {}, 'To work with a partner, your organization accepts the ', h('a', { href: page.customerAgreement.url, rel: 'noopener noreferrer', target: '_blank' }, 'Microsoft Customer Agreement', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)')), ` (version ${page.customerAgreement.version}).`),
+      h(
+        'p',
+        {},
+        'To work with a partner, your organization accepts the ',
+        h(
+          'a',
+          { href: page.customerAgreement.url, rel: 'noopener noreferrer', target: '_blank' },
+          'Microsoft Customer Agreement',
+          h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'),
+        ),
+        ` (version ${page.customerAgreement.version}).`,
+      ),
       page.canDecide
         ? form
-        : notice('info', `Only a Global administrator or Billing administrator of your organization can accept or decline. You are signed in as ${session.name || session.username}.`),
+        : notice(
+            'info',
+            `Only a Global administrator or Billing administrator of your organization can accept or decline. You are signed in as ${session.name || session.username}.`,
+          ),
       status,
     ),
   );

@@ -19,19 +19,45 @@ interface AuditEvent {
 }
 
 const adminOnly = (error: unknown, what: string) =>
-  error instanceof ApiError && error.status === 403 ? `Only a Global or Billing administrator can ${what}.` : error instanceof Error ? error.message : String(error);
+  error instanceof ApiError && error.status === 403
+    ? `Only a Global or Billing administrator can ${what}.`
+    : error instanceof Error
+      ? error.message
+      : String(error);
 
 function section(id: string, title: string): { element: HTMLElement; body: HTMLElement } {
   const body = h('div', {});
-  return { element: h('section', { class: 'panel', 'aria-labelledby': `${id}-heading` }, h('h2', { id: `${id}-heading` }, title), body), body };
+  return {
+    element: h(
+      'section',
+      { class: 'panel', 'aria-labelledby': `${id}-heading` },
+      h('h2', { id: `${id}-heading` }, title),
+      body,
+    ),
+    body,
+  };
 }
 
 async function agreement(body: HTMLElement, session: Session): Promise<void> {
   const path = `/api/customers/${encodeURIComponent(session.tenantId)}/agreement`;
   const { data } = await api<AgreementState>(path, { token: await session.token() });
-  const link = h('a', { href: data.current.url, rel: 'noopener noreferrer', target: '_blank' }, 'Microsoft Customer Agreement', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'));
+  const link = h(
+    'a',
+    { href: data.current.url, rel: 'noopener noreferrer', target: '_blank' },
+    'Microsoft Customer Agreement',
+    h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'),
+  );
   if (data.acceptedCurrentVersion && data.latest) {
-    show(body, h('p', {}, 'Your organization accepted the ', link, ` (version ${data.latest.version}) on ${formatDate(data.latest.acceptedAt)}${data.latest.acceptedBy.name ? ` — ${data.latest.acceptedBy.name}` : ''}.`));
+    show(
+      body,
+      h(
+        'p',
+        {},
+        'Your organization accepted the ',
+        link,
+        ` (version ${data.latest.version}) on ${formatDate(data.latest.acceptedAt)}${data.latest.acceptedBy.name ? ` — ${data.latest.acceptedBy.name}` : ''}.`,
+      ),
+    );
     return;
   }
   const status = h('div', { 'aria-live': 'polite' });
@@ -40,13 +66,31 @@ async function agreement(body: HTMLElement, session: Session): Promise<void> {
   tick.addEventListener('change', () => {
     accept.disabled = !tick.checked;
   });
-  const form = h('form', {}, h('div', { class: 'check' }, tick, h('label', { for: 'agreement-tick' }, `I have read the Customer Agreement (version ${data.current.version}) and accept it for my organization.`)), accept);
+  const form = h(
+    'form',
+    {},
+    h(
+      'div',
+      { class: 'check' },
+      tick,
+      h(
+        'label',
+        { for: 'agreement-tick' },
+        `I have read the Customer Agreement (version ${data.current.version}) and accept it for my organization.`,
+      ),
+    ),
+    accept,
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     accept.disabled = true;
     void (async () => {
       try {
-        await api(path, { method: 'POST', token: await session.token(), body: { acceptAgreement: true, agreementVersion: data.current.version } });
+        await api(path, {
+          method: 'POST',
+          token: await session.token(),
+          body: { acceptAgreement: true, agreementVersion: data.current.version },
+        });
         await agreement(body, session);
       } catch (error) {
         accept.disabled = false;
@@ -56,7 +100,12 @@ async function agreement(body: HTMLElement, session: Session): Promise<void> {
   });
   show(
     body,
-    notice('error', data.latest ? `Your organization accepted version ${data.latest.version}; the current version is ${data.current.version}.` : 'Your organization has not accepted the Customer Agreement yet. Partners cannot sell to you until it does.'),
+    notice(
+      'error',
+      data.latest
+        ? `Your organization accepted version ${data.latest.version}; the current version is ${data.current.version}.`
+        : 'Your organization has not accepted the Customer Agreement yet. Partners cannot sell to you until it does.',
+    ),
     h('p', {}, 'Read the ', link, '.'),
     form,
     status,
@@ -74,7 +123,12 @@ async function settings(body: HTMLElement, session: Session): Promise<void> {
   const form = h(
     'form',
     {},
-    h('div', { class: 'check' }, tick, h('label', { for: 'mpsa-visibility' }, 'MPSA partners may see purchases made through my other MPSA partners')),
+    h(
+      'div',
+      { class: 'check' },
+      tick,
+      h('label', { for: 'mpsa-visibility' }, 'MPSA partners may see purchases made through my other MPSA partners'),
+    ),
     h('p', { class: 'hint', id: 'mpsa-visibility-hint' }, 'Applies to partners with an MPSA partner relationship.'),
     save,
     status,
@@ -84,7 +138,12 @@ async function settings(body: HTMLElement, session: Session): Promise<void> {
     save.disabled = true;
     void (async () => {
       try {
-        const saved = await api(path, { method: 'PUT', token: await session.token(), body: { mpsaPurchaseVisibility: tick.checked }, headers: current ? { 'If-Match': current } : {} });
+        const saved = await api(path, {
+          method: 'PUT',
+          token: await session.token(),
+          body: { mpsaPurchaseVisibility: tick.checked },
+          headers: current ? { 'If-Match': current } : {},
+        });
         current = saved.etag;
         show(status, notice('success', 'Setting saved.'));
       } catch (error) {
@@ -109,7 +168,13 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
     );
     for (const e of data.items) {
       rows.append(
-        h('tr', {}, h('td', {}, h('time', { datetime: e.time }, formatDateTime(e.time))), h('td', {}, label(auditLabels, e.action)), h('td', {}, e.actor.name ?? e.actor.objectId)),
+        h(
+          'tr',
+          {},
+          h('td', {}, h('time', { datetime: e.time }, formatDateTime(e.time))),
+          h('td', {}, label(auditLabels, e.action)),
+          h('td', {}, e.actor.name ?? e.actor.objectId),
+        ),
       );
     }
     continuation = data.continuationToken;
@@ -128,7 +193,27 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
   more.addEventListener('click', () => void load());
   show(
     body,
-    h('div', { class: 'table-scroll' }, h('table', { class: 'audit' }, h('caption', { class: 'visually-hidden' }, 'Audit trail, newest first'), h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'When'), h('th', { scope: 'col' }, 'What'), h('th', { scope: 'col' }, 'Who'))), rows)),
+    h(
+      'div',
+      { class: 'table-scroll' },
+      h(
+        'table',
+        { class: 'audit' },
+        h('caption', { class: 'visually-hidden' }, 'Audit trail, newest first'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, 'When'),
+            h('th', { scope: 'col' }, 'What'),
+            h('th', { scope: 'col' }, 'Who'),
+          ),
+        ),
+        rows,
+      ),
+    ),
     more,
   );
 }
@@ -141,10 +226,15 @@ export async function initPartners(): Promise<void> {
   const settingsPanel = section('settings', 'Purchase visibility');
   const auditPanel = section('audit', 'Audit trail');
   show(content, relationships, agreementPanel.element, settingsPanel.element, auditPanel.element);
-  const guard = (work: Promise<void>, body: HTMLElement) => work.catch((error: unknown) => show(body, notice('error', error instanceof Error ? error.message : String(error))));
+  const guard = (work: Promise<void>, body: HTMLElement) =>
+    work.catch((error: unknown) => show(body, notice('error', error instanceof Error ? error.message : String(error))));
   await Promise.all([
     // A change to a relationship is a new audit event: show it.
-    showRelationships(relationships, session, { manage: true, headingLevel: 'h2', onChange: () => void audit(auditPanel.body, session) }),
+    showRelationships(relationships, session, {
+      manage: true,
+      headingLevel: 'h2',
+      onChange: () => void audit(auditPanel.body, session),
+    }),
     guard(agreement(agreementPanel.body, session), agreementPanel.body),
     guard(settings(settingsPanel.body, session), settingsPanel.body),
     audit(auditPanel.body, session),

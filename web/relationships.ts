@@ -9,7 +9,11 @@ type Role = RelationshipView['roles'][number];
 
 export function roleList(roles: Role[], listClass = 'roles'): HTMLElement {
   if (roles.length === 0) return h('p', {}, 'No admin roles.');
-  return h('ul', { class: listClass }, roles.map((r) => h('li', {}, h('strong', {}, r.name), ` — ${r.description}`)));
+  return h(
+    'ul',
+    { class: listClass },
+    roles.map((r) => h('li', {}, h('strong', {}, r.name), ` — ${r.description}`)),
+  );
 }
 
 function term(name: string, ...value: (Node | string)[]): HTMLElement[] {
@@ -20,7 +24,11 @@ function term(name: string, ...value: (Node | string)[]): HTMLElement[] {
  * The organization's partners: a list to choose from, and the chosen one's details below it.
  * With `manage`, the details offer removing the admin roles and asking for termination.
  */
-export async function showRelationships(container: HTMLElement, session: Session, options: { manage: boolean; headingLevel: 'h2' | 'h3'; onChange?: () => void }): Promise<void> {
+export async function showRelationships(
+  container: HTMLElement,
+  session: Session,
+  options: { manage: boolean; headingLevel: 'h2' | 'h3'; onChange?: () => void },
+): Promise<void> {
   const base = `/api/customers/${encodeURIComponent(session.tenantId)}/relationships`;
   const status = h('div', { class: 'status-message', 'aria-live': 'polite' });
   const list = h('ul', { class: 'relationship-list' });
@@ -42,9 +50,19 @@ export async function showRelationships(container: HTMLElement, session: Session
       data.items.map((r) => {
         const button = h(
           'button',
-          { type: 'button', class: 'relationship-item', 'aria-expanded': String(r.id === selected), 'aria-controls': 'relationship-details', 'data-relationship-id': r.id },
+          {
+            type: 'button',
+            class: 'relationship-item',
+            'aria-expanded': String(r.id === selected),
+            'aria-controls': 'relationship-details',
+            'data-relationship-id': r.id,
+          },
           h('span', { class: 'relationship-partner' }, r.partner.displayName),
-          h('span', { class: 'relationship-meta' }, `${relationshipTypeLabel(r.type)} · ${label(relationshipStatusLabels, r.status)} · ${r.roles.length} admin role${r.roles.length === 1 ? '' : 's'}`),
+          h(
+            'span',
+            { class: 'relationship-meta' },
+            `${relationshipTypeLabel(r.type)} · ${label(relationshipStatusLabels, r.status)} · ${r.roles.length} admin role${r.roles.length === 1 ? '' : 's'}`,
+          ),
         );
         button.addEventListener('click', () => void open(r.id));
         return h('li', {}, button);
@@ -54,12 +72,15 @@ export async function showRelationships(container: HTMLElement, session: Session
 
   const open = async (id: string) => {
     selected = id;
-    for (const b of list.querySelectorAll('button[data-relationship-id]')) b.setAttribute('aria-expanded', String(b.getAttribute('data-relationship-id') === id));
+    for (const b of list.querySelectorAll('button[data-relationship-id]'))
+      b.setAttribute('aria-expanded', String(b.getAttribute('data-relationship-id') === id));
     details.id = 'relationship-details';
     details.hidden = false;
     show(details, h('p', { class: 'loading' }, 'Loading…'));
     try {
-      const { data: r, etag } = await api<RelationshipView>(`${base}/${encodeURIComponent(id)}`, { token: await session.token() });
+      const { data: r, etag } = await api<RelationshipView>(`${base}/${encodeURIComponent(id)}`, {
+        token: await session.token(),
+      });
       renderDetails(r, etag ?? undefined);
     } catch (error) {
       show(details, notice('error', error instanceof Error ? error.message : String(error)));
@@ -74,12 +95,26 @@ export async function showRelationships(container: HTMLElement, session: Session
       await load();
       if (selected) await open(selected);
     } catch (error) {
-      show(status, notice('error', error instanceof ApiError && error.status === 403 ? 'Only a Global or Billing administrator can do this.' : error instanceof Error ? error.message : String(error)));
+      show(
+        status,
+        notice(
+          'error',
+          error instanceof ApiError && error.status === 403
+            ? 'Only a Global or Billing administrator can do this.'
+            : error instanceof Error
+              ? error.message
+              : String(error),
+        ),
+      );
     }
   };
 
   const renderDetails = (r: RelationshipView, etag: string | undefined) => {
-    const title = h(options.headingLevel === 'h2' ? 'h3' : 'h4', { id: 'relationship-details-heading' }, r.partner.displayName);
+    const title = h(
+      options.headingLevel === 'h2' ? 'h3' : 'h4',
+      { id: 'relationship-details-heading' },
+      r.partner.displayName,
+    );
     const actions = h('div', { class: 'actions' });
     if (options.manage && r.roles.length > 0 && (r.status === 'active' || r.status === 'terminationRequested')) {
       const remove = h('button', { type: 'button', class: 'button danger' }, 'Remove roles');
@@ -95,7 +130,12 @@ export async function showRelationships(container: HTMLElement, session: Session
         }).then((yes) => {
           if (!yes) return;
           void act(
-            async () => api(`${base}/${encodeURIComponent(r.id)}/roles`, { method: 'DELETE', token: await session.token(), headers: etag ? { 'If-Match': etag } : {} }),
+            async () =>
+              api(`${base}/${encodeURIComponent(r.id)}/roles`, {
+                method: 'DELETE',
+                token: await session.token(),
+                headers: etag ? { 'If-Match': etag } : {},
+              }),
             `Admin roles removed. ${r.partner.displayName} is still your partner.`,
           );
         });
@@ -108,7 +148,9 @@ export async function showRelationships(container: HTMLElement, session: Session
         const reason = h('textarea', { id: 'termination-reason', rows: '3', maxlength: '2000' });
         void confirmDialog({
           title: 'Request termination?',
-          text: [`${r.partner.displayName} is asked to end the relationship and is told by email. It stays active until the partner ends it.`],
+          text: [
+            `${r.partner.displayName} is asked to end the relationship and is told by email. It stays active until the partner ends it.`,
+          ],
           yes: 'Yes',
           no: 'No',
           extra: h('div', { class: 'field' }, h('label', { for: 'termination-reason' }, 'Reason (optional)'), reason),
@@ -139,13 +181,20 @@ export async function showRelationships(container: HTMLElement, session: Session
         term('Status', label(relationshipStatusLabels, r.status)),
         term('Admin roles', roleList(r.roles)),
         r.endedRoles.length > 0 && r.rolesEndedAt
-          ? term(`Admin roles ended ${formatDate(r.rolesEndedAt)}`, h('p', { class: 'hint' }, `${r.partner.displayName} no longer holds these roles:`), roleList(r.endedRoles, 'roles ended-roles'))
+          ? term(
+              `Admin roles ended ${formatDate(r.rolesEndedAt)}`,
+              h('p', { class: 'hint' }, `${r.partner.displayName} no longer holds these roles:`),
+              roleList(r.endedRoles, 'roles ended-roles'),
+            )
           : [],
         r.activatedAt ? term('Roles since', formatDate(r.activatedAt)) : [],
         r.endsAt ? term('Roles until', formatDate(r.endsAt)) : [],
         term('Partner since', formatDate(r.createdAt)),
         r.agreement
-          ? term('Customer Agreement', `Version ${r.agreement.version}, accepted ${formatDate(r.agreement.acceptedAt)}${r.agreement.acceptedBy.name ? ` by ${r.agreement.acceptedBy.name}` : ''}`)
+          ? term(
+              'Customer Agreement',
+              `Version ${r.agreement.version}, accepted ${formatDate(r.agreement.acceptedAt)}${r.agreement.acceptedBy.name ? ` by ${r.agreement.acceptedBy.name}` : ''}`,
+            )
           : term('Customer Agreement', 'Not accepted'),
       ),
       actions.childElementCount > 0 ? actions : null,
@@ -155,7 +204,14 @@ export async function showRelationships(container: HTMLElement, session: Session
             h(
               'ol',
               { class: 'history' },
-              r.history.map((e) => h('li', {}, h('time', { datetime: e.at }, formatDateTime(e.at)), ` ${label(historyLabels, e.action)}${e.actor?.name ? ` by ${e.actor.name}` : ''}${e.reason ? ` (“${e.reason}”)` : ''}`)),
+              r.history.map((e) =>
+                h(
+                  'li',
+                  {},
+                  h('time', { datetime: e.at }, formatDateTime(e.at)),
+                  ` ${label(historyLabels, e.action)}${e.actor?.name ? ` by ${e.actor.name}` : ''}${e.reason ? ` (“${e.reason}”)` : ''}`,
+                ),
+              ),
             ),
           ]
         : null,

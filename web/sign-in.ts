@@ -54,8 +54,8 @@ function devSession(): Session | undefined {
   return {
     kind: 'development',
     tenantId: String(c.tid),
-    name: String(c.name ?? ''),
-    username: String(c.preferred_username ?? ''),
+    name: typeof c.name === 'string' ? c.name : '',
+    username: typeof c.preferred_username === 'string' ? c.preferred_username : '',
     token: async () => accessToken,
     signOut: async () => sessionStorage.removeItem(devStorageKey),
   };
@@ -72,14 +72,33 @@ const devRoles: [string, string][] = [
 
 function developmentSignIn(container: HTMLElement, tokenPath: string, done: (session: Session) => void): void {
   const status = h('div', { 'aria-live': 'polite' });
-  const tenant = h('input', { id: 'dev-tenant', name: 'tenantId', required: true, autocomplete: 'off', spellcheck: 'false', pattern: '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}', placeholder: '00000000-0000-0000-0000-000000000000', 'aria-describedby': 'dev-tenant-hint' });
-  const role = h('select', { id: 'dev-role', name: 'role' }, devRoles.map(([value, label]) => h('option', { value }, label)));
+  const tenant = h('input', {
+    id: 'dev-tenant',
+    name: 'tenantId',
+    required: true,
+    autocomplete: 'off',
+    spellcheck: 'false',
+    pattern: '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}',
+    placeholder: '00000000-0000-0000-0000-000000000000',
+    'aria-describedby': 'dev-tenant-hint',
+  });
+  const role = h(
+    'select',
+    { id: 'dev-role', name: 'role' },
+    devRoles.map(([value, label]) => h('option', { value }, label)),
+  );
   const name = h('input', { id: 'dev-name', name: 'name', autocomplete: 'off', maxlength: '100' });
   const submit = h('button', { type: 'submit', class: 'button primary' }, 'Sign in (development)');
   const form = h(
     'form',
     { class: 'dev-sign-in-form' },
-    h('div', { class: 'field' }, h('label', { for: 'dev-tenant' }, 'Tenant ID'), h('p', { class: 'hint', id: 'dev-tenant-hint' }, 'The GUID of the organization to act for.'), tenant),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'dev-tenant' }, 'Tenant ID'),
+      h('p', { class: 'hint', id: 'dev-tenant-hint' }, 'The GUID of the organization to act for.'),
+      tenant,
+    ),
     h('div', { class: 'field' }, h('label', { for: 'dev-role' }, 'Role'), role),
     h('div', { class: 'field' }, h('label', { for: 'dev-name' }, 'Name (optional)'), name),
     submit,
@@ -93,12 +112,24 @@ function developmentSignIn(container: HTMLElement, tokenPath: string, done: (ses
         const response = await fetch(tokenPath, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ tenantId: tenant.value.trim(), role: role.value, ...(name.value.trim() ? { name: name.value.trim() } : {}) }),
+          body: JSON.stringify({
+            tenantId: tenant.value.trim(),
+            role: role.value,
+            ...(name.value.trim() ? { name: name.value.trim() } : {}),
+          }),
         });
-        if (response.status === 404) throw new Error('Development sign-in is unavailable: it works only on the local host (npm start).');
+        if (response.status === 404)
+          throw new Error('Development sign-in is unavailable: it works only on the local host (npm start).');
         const body = (await response.json()) as { accessToken?: string; expiresIn?: number; detail?: string };
-        if (!response.ok || !body.accessToken) throw new Error(body.detail ?? `The local host answered ${response.status}.`);
-        sessionStorage.setItem(devStorageKey, JSON.stringify({ accessToken: body.accessToken, expiresAt: Date.now() + (body.expiresIn ?? 3600) * 1000 } satisfies DevToken));
+        if (!response.ok || !body.accessToken)
+          throw new Error(body.detail ?? `The local host answered ${response.status}.`);
+        sessionStorage.setItem(
+          devStorageKey,
+          JSON.stringify({
+            accessToken: body.accessToken,
+            expiresAt: Date.now() + (body.expiresIn ?? 3600) * 1000,
+          } satisfies DevToken),
+        );
         done(devSession()!);
       } catch (error) {
         show(status, notice('error', error instanceof Error ? error.message : String(error)));
@@ -113,7 +144,11 @@ function developmentSignIn(container: HTMLElement, tokenPath: string, done: (ses
       { class: 'dev-sign-in', 'aria-labelledby': 'dev-sign-in-heading' },
       h('p', { class: 'dev-badge' }, 'Local development only'),
       h('h2', { id: 'dev-sign-in-heading' }, 'Development sign-in'),
-      h('p', {}, 'This app trusts the local signing key, so you choose whom to act as. The token comes from the local host, not from Microsoft Entra ID.'),
+      h(
+        'p',
+        {},
+        'This app trusts the local signing key, so you choose whom to act as. The token comes from the local host, not from Microsoft Entra ID.',
+      ),
       form,
       status,
     ),
@@ -172,7 +207,16 @@ function msalSignIn(container: HTMLElement, c: Extract<SignInConfig, { kind: 'ms
   button.addEventListener('click', () => {
     void msal(c).then((app) => app.loginRedirect({ scopes: c.scopes, redirectStartPage: location.href }));
   });
-  show(container, h('section', { class: 'sign-in-panel', 'aria-labelledby': 'sign-in-heading' }, h('h2', { id: 'sign-in-heading' }, 'Sign in'), h('p', {}, 'Sign in with the Microsoft work account of your organization.'), button));
+  show(
+    container,
+    h(
+      'section',
+      { class: 'sign-in-panel', 'aria-labelledby': 'sign-in-heading' },
+      h('h2', { id: 'sign-in-heading' }, 'Sign in'),
+      h('p', {}, 'Sign in with the Microsoft work account of your organization.'),
+      button,
+    ),
+  );
 }
 
 // ---- both -----------------------------------------------------------------------------------------
@@ -198,7 +242,10 @@ export async function requireSignIn(): Promise<Session> {
   try {
     c = await signInConfig();
   } catch (error) {
-    show(container, notice('error', error instanceof ApiError ? error.message : 'The sign-in settings could not be loaded.'));
+    show(
+      container,
+      notice('error', error instanceof ApiError ? error.message : 'The sign-in settings could not be loaded.'),
+    );
     throw error;
   }
   const existing = c.kind === 'development' ? devSession() : c.kind === 'msal' ? await msalSession(c) : undefined;
@@ -208,7 +255,13 @@ export async function requireSignIn(): Promise<Session> {
   }
   byId('content').replaceChildren();
   if (c.kind === 'none') {
-    show(container, notice('error', 'Sign-in is not configured for this site, so this page cannot be used yet. An administrator sets WEB_SIGN_IN_CLIENT_ID and WEB_SIGN_IN_SCOPE.'));
+    show(
+      container,
+      notice(
+        'error',
+        'Sign-in is not configured for this site, so this page cannot be used yet. An administrator sets WEB_SIGN_IN_CLIENT_ID and WEB_SIGN_IN_SCOPE.',
+      ),
+    );
     return new Promise<Session>(() => undefined);
   }
   if (c.kind === 'msal') {

@@ -71,6 +71,9 @@ export function isCustomerAdmin(caller: Caller): boolean {
 /** The caller must be a Global or Billing administrator of its tenant. */
 export function requireCustomerAdmin(caller: Caller): void {
   if (!isCustomerAdmin(caller)) {
-    throw new AppError('forbidden', 'Only a Global administrator or Billing administrator of the customer may do this.');
+    throw new AppError(
+      'forbidden',
+      'Only a Global administrator or Billing administrator of the customer may do this.',
+    );
   }
 }

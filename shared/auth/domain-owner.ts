@@ -23,10 +23,15 @@ export function issuerTenant(issuer: string): string | undefined {
     return undefined;
   }
   const [tenant, version, ...rest] = path.split('/').slice(1);
-  return tenant && guidPattern.test(tenant) && version === 'v2.0' && rest.length === 0 ? tenant.toLowerCase() : undefined;
+  return tenant && guidPattern.test(tenant) && version === 'v2.0' && rest.length === 0
+    ? tenant.toLowerCase()
+    : undefined;
 }
 
-/** Domains rarely move between tenants; a short memory spares Entra a request per click without keeping a moved domain long. */
+/**
+ * Domains rarely move between tenants; a short memory spares Entra a request per click without keeping a moved domain
+ * long.
+ */
 export const ownerCacheMs = 5 * 60_000;
 /** A domain no tenant has verified yet may be verified any minute: remembered for less. */
 export const noOwnerCacheMs = 60_000;
@@ -41,9 +46,13 @@ interface CacheEntry {
 const cache = new Map<string, CacheEntry>();
 
 const unavailable = () =>
-  new AppError('unavailable', 'Microsoft Entra ID could not confirm which organization owns the invited domain. Try again in a minute.', {
-    headers: { 'Retry-After': '30' },
-  });
+  new AppError(
+    'unavailable',
+    'Microsoft Entra ID could not confirm which organization owns the invited domain. Try again in a minute.',
+    {
+      headers: { 'Retry-After': '30' },
+    },
+  );
 
 async function discoverOwner(authority: string, domain: string): Promise<string | undefined> {
   let response: Response;
@@ -63,7 +72,8 @@ async function discoverOwner(authority: string, domain: string): Promise<string 
     if (tenant) return tenant;
   }
   // AADSTS90002: no tenant has verified the domain.
-  if (response.status === 400 && discoveryErrorSchema.safeParse(body).data?.error === 'invalid_tenant') return undefined;
+  if (response.status === 400 && discoveryErrorSchema.safeParse(body).data?.error === 'invalid_tenant')
+    return undefined;
   // Anything else (5xx, throttling, a document without a tenant issuer) is no answer: never decide on doubt.
   throw unavailable();
 }

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { guidSchema as guid } from '../domain/ids.js';
 import { AppError } from '../errors.js';
 
-
 /** The claims this service relies on; anything else in the token is ignored. */
 const claimsSchema = z.object({
   tid: guid,
@@ -61,7 +60,8 @@ export async function verifyAccessToken(token: string, policy: TokenPolicy): Pro
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) throw unauthorized('The token lacks a valid tid or oid claim.');
   const expectedIssuer = policy.issuer.replaceAll('{tenantid}', claims.data.tid);
-  if ((payload as { iss?: unknown }).iss !== expectedIssuer) throw unauthorized('The token was issued by someone else.');
+  if ((payload as { iss?: unknown }).iss !== expectedIssuer)
+    throw unauthorized('The token was issued by someone else.');
   const c = claims.data;
   return {
     tenantId: c.tid.toLowerCase(),
@@ -74,7 +74,11 @@ export async function verifyAccessToken(token: string, policy: TokenPolicy): Pro
 }
 
 /** The local key file an AUTH_JWKS_URI of `file:<path>` names, as an absolute path; undefined for a URL. */
-export const jwksFilePath = (uri: string): string | undefined => (uri.startsWith('file:') ? resolve(uri.slice('file:'.length)) : undefined);
+export const jwksFilePath = (uri: string): string | undefined =>
+  uri.startsWith('file:') ? resolve(uri.slice('file:'.length)) : undefined;
+
+/** The local key file's shape (a JWKS); jose checks each key's parameters when it uses one. */
+const localKeySetSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string() })) });
 
 /** Signing keys from settings: Entra ID's JWKS URL in Azure, or the local key file (`file:<path>`). */
 export function jwksFromUri(uri: string): JWTVerifyGetKey {
@@ -82,7 +86,7 @@ export function jwksFromUri(uri: string): JWTVerifyGetKey {
   if (path) {
     let keys: Promise<JWTVerifyGetKey> | undefined;
     return async (header, token) => {
-      keys ??= readFile(path, 'utf8').then((text) => createLocalJWKSet(JSON.parse(text)));
+      keys ??= readFile(path, 'utf8').then((text) => createLocalJWKSet(localKeySetSchema.parse(JSON.parse(text))));
       return (await keys)(header, token);
     };
   }
@@ -91,7 +95,8 @@ export function jwksFromUri(uri: string): JWTVerifyGetKey {
 
 /** The bearer token of a request, or a 401 asking for one. */
 export function bearerToken(authorization: string | null): string {
-  if (!authorization) throw unauthorized('Send an Entra ID access token as `Authorization: Bearer <token>`.', 'invalid_request');
+  if (!authorization)
+    throw unauthorized('Send an Entra ID access token as `Authorization: Bearer <token>`.', 'invalid_request');
   const match = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*)\s*$/i.exec(authorization);
   if (!match?.[1]) throw unauthorized('The Authorization header is not a bearer token.', 'invalid_request');
   return match[1];

@@ -12,7 +12,8 @@ export const adminRoleCatalogue: readonly AdminRole[] = [
   {
     id: directoryRoles.globalAdministrator,
     name: 'Global Administrator',
-    description: 'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.',
+    description:
+      'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.',
   },
   {
     id: directoryRoles.billingAdministrator,
@@ -39,14 +40,31 @@ export const adminRoleCatalogue: readonly AdminRole[] = [
     name: 'Security Reader',
     description: 'Can read security information and reports in Microsoft Entra ID and Office 365.',
   },
-  { id: '29232cdf-9323-42fd-ade2-1d097af3e4de', name: 'Exchange Administrator', description: 'Can manage all aspects of the Exchange product.' },
-  { id: 'f28a1f50-f6e7-4571-818b-6a12f2af6b6c', name: 'SharePoint Administrator', description: 'Can manage all aspects of the SharePoint service.' },
-  { id: '69091246-20e8-4a56-aa4d-066075b2a7a8', name: 'Teams Administrator', description: 'Can manage the Microsoft Teams service.' },
-  { id: '4d6ac14f-3453-41d0-bef9-a3e0c569773a', name: 'License Administrator', description: 'Can manage product licenses on users and groups.' },
+  {
+    id: '29232cdf-9323-42fd-ade2-1d097af3e4de',
+    name: 'Exchange Administrator',
+    description: 'Can manage all aspects of the Exchange product.',
+  },
+  {
+    id: 'f28a1f50-f6e7-4571-818b-6a12f2af6b6c',
+    name: 'SharePoint Administrator',
+    description: 'Can manage all aspects of the SharePoint service.',
+  },
+  {
+    id: '69091246-20e8-4a56-aa4d-066075b2a7a8',
+    name: 'Teams Administrator',
+    description: 'Can manage the Microsoft Teams service.',
+  },
+  {
+    id: '4d6ac14f-3453-41d0-bef9-a3e0c569773a',
+    name: 'License Administrator',
+    description: 'Can manage product licenses on users and groups.',
+  },
   {
     id: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
     name: 'Privileged Role Administrator',
-    description: 'Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity Management.',
+    description:
+      'Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity Management.',
   },
 ];
 

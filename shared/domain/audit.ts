@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { timeSchema } from './time.js';
 
 /** Who did something: from the verified token, never from the request body. */
-export const actorSchema = z.object({ tenantId: z.string(), objectId: z.string(), name: z.string().optional(), email: z.string().optional() });
+export const actorSchema = z.object({
+  tenantId: z.string(),
+  objectId: z.string(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+});
 export type Actor = z.infer<typeof actorSchema>;
 
 /** The actor of a verified caller (its other claims left out). */
@@ -12,7 +17,11 @@ export function actorOf(caller: Actor): Actor {
 
 /** The part of an actor an audit event or history entry records (no email). */
 export const auditActorSchema = actorSchema.omit({ email: true });
-export const auditActor = (a: Actor): z.infer<typeof auditActorSchema> => ({ tenantId: a.tenantId, objectId: a.objectId, name: a.name });
+export const auditActor = (a: Actor): z.infer<typeof auditActorSchema> => ({
+  tenantId: a.tenantId,
+  objectId: a.objectId,
+  name: a.name,
+});
 
 /** How an actor is shown to people: name, else email, else object id. */
 export const actorDisplayName = (actor: Actor): string => actor.name ?? actor.email ?? actor.objectId;
@@ -43,7 +52,10 @@ export const auditEventSchema = z.object({
   time: timeSchema,
   action: z.enum(auditActions),
   actor: auditActorSchema,
-  target: z.object({ type: z.enum(['invitation', 'relationship', 'agreement', 'settings', 'directoryEntry']), id: z.string() }),
+  target: z.object({
+    type: z.enum(['invitation', 'relationship', 'agreement', 'settings', 'directoryEntry']),
+    id: z.string(),
+  }),
   before: z.record(z.string(), z.unknown()).nullable(),
   after: z.record(z.string(), z.unknown()).nullable(),
   invocationId: z.string(),

@@ -22,13 +22,24 @@ export const contactRequestLimits = {
  * address: anyone can type someone else's email, and that must not lock its owner out.
  */
 export const contactRequestRateLimits = (email: string, address: string) => [
-  { which: 'email from this client address', scope: 'contact-request-email-address', key: `${email} ${address}`, limit: contactRequestLimits.perEmailFromAddress },
-  { which: 'client address', scope: 'contact-request-address', key: address, limit: contactRequestLimits.perClientAddress },
+  {
+    which: 'email from this client address',
+    scope: 'contact-request-email-address',
+    key: `${email} ${address}`,
+    limit: contactRequestLimits.perEmailFromAddress,
+  },
+  {
+    which: 'client address',
+    scope: 'contact-request-address',
+    key: address,
+    limit: contactRequestLimits.perClientAddress,
+  },
 ];
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 /** Form posts send checkboxes as "on" (or "true"); JSON sends booleans. */
-const checkbox = (v: unknown) => (v === 'on' || v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v);
+const checkbox = (v: unknown) =>
+  v === 'on' || v === 'true' || v === '1' ? true : v === 'false' || v === '0' || v === '' ? false : v;
 const consentGiven = z.preprocess(checkbox, z.literal(true, { error: 'must be given' }));
 
 export const contactRequestBodySchema = z.object({
@@ -42,13 +53,27 @@ export const contactRequestBodySchema = z.object({
       .refine((ids) => new Set(ids).size === ids.length, 'must not name a partner twice'),
   ),
   name: z.string().trim().min(1).max(200),
-  email: z.email().max(254).transform((v) => v.toLowerCase()),
-  phone: z.preprocess(emptyToUndefined, z.string().trim().regex(/^\+?[0-9 ()./-]{5,30}$/, 'must be a phone number').optional()),
+  email: z
+    .email()
+    .max(254)
+    .transform((v) => v.toLowerCase()),
+  phone: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ()./-]{5,30}$/, 'must be a phone number')
+      .optional(),
+  ),
   company: z.string().trim().min(1).max(200),
   country: countrySchema,
   organizationSize: organizationSizeSchema,
   industry: z.preprocess(emptyToUndefined, z.string().trim().min(1).max(200).optional()),
-  businessNeeds: z.string().trim().min(20, 'must be at least 20 characters').max(4000, 'must be at most 4,000 characters'),
+  businessNeeds: z
+    .string()
+    .trim()
+    .min(20, 'must be at least 20 characters')
+    .max(4000, 'must be at most 4,000 characters'),
   /** Consent to be contacted by the chosen partners. */
   consentToContact: consentGiven,
   /** Consent to share these details with the chosen partners (their leads show them). */
@@ -81,7 +106,12 @@ export const allowedLeadStatuses = (from: LeadStatus): readonly LeadStatus[] => 
 export const deliveryStateSchema = z.enum(['pending', 'queued']);
 export type DeliveryState = z.infer<typeof deliveryStateSchema>;
 
-export const partnerDeliverySchema = z.object({ partnerId: z.string(), partnerName: z.string(), jobId: z.string(), state: deliveryStateSchema });
+export const partnerDeliverySchema = z.object({
+  partnerId: z.string(),
+  partnerName: z.string(),
+  jobId: z.string(),
+  state: deliveryStateSchema,
+});
 export type PartnerDelivery = z.infer<typeof partnerDeliverySchema>;
 
 /** Who asked, as the partners' leads show it. */
@@ -109,17 +139,17 @@ export const contactRequestSchema = z.object({
 });
 export type ContactRequest = z.infer<typeof contactRequestSchema>;
 
-/** Email job ids derive from the request (and partner), so a redelivered fan-out queues the same jobs, which send once. */
-export const partnerEmailJobId = (contactRequestId: string, partnerId: string) => `contact-request:${contactRequestId}:${partnerId}`;
+/**
+ * Email job ids derive from the request (and partner), so a redelivered fan-out queues the same jobs, which send once.
+ */
+export const partnerEmailJobId = (contactRequestId: string, partnerId: string) =>
+  `contact-request:${contactRequestId}:${partnerId}`;
 export const confirmationEmailJobId = (contactRequestId: string) => `contact-confirmation:${contactRequestId}`;
 
 /** Contact request ids are UUIDs version 7, so a lead's newest-first row key derives from the id alone. */
 export const newContactRequestId = (now: number): string => uuidV7(now);
 
-export const contactRequestIdSchema = z
-  .string()
-  .toLowerCase()
-  .regex(uuidV7Pattern, 'must be a contact request id');
+export const contactRequestIdSchema = z.string().toLowerCase().regex(uuidV7Pattern, 'must be a contact request id');
 
 /**
  * The client address for rate limiting: the **last** hop of X-Forwarded-For, without a port. Azure's

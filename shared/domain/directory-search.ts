@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { decodeContinuation, encodeContinuation, topSchema } from './paging.js';
-import { countrySchema, organizationSizes, organizationSizeSchema, publicProfileSchema, type DirectoryEntry, type Location, type OrganizationSize } from './directory.js';
+import {
+  countrySchema,
+  organizationSizes,
+  organizationSizeSchema,
+  publicProfileSchema,
+  type DirectoryEntry,
+  type Location,
+  type OrganizationSize,
+} from './directory.js';
 
 /**
  * The in-memory search index of the directory: an inverted index over normalized words plus
@@ -23,7 +31,29 @@ export function normalizeText(text: string): string {
 }
 
 /** Words too common to say anything about a partner; dropped from queries and the index. */
-const stopWords = new Set(['a', 'an', 'and', 'are', 'as', 'at', 'by', 'for', 'from', 'in', 'is', 'of', 'on', 'or', 'our', 'the', 'to', 'we', 'with', 'you', 'your']);
+const stopWords = new Set([
+  'a',
+  'an',
+  'and',
+  'are',
+  'as',
+  'at',
+  'by',
+  'for',
+  'from',
+  'in',
+  'is',
+  'of',
+  'on',
+  'or',
+  'our',
+  'the',
+  'to',
+  'we',
+  'with',
+  'you',
+  'your',
+]);
 
 /** Distinct normalized words of a text, in order of first appearance. */
 export function words(text: string): string[] {
@@ -35,7 +65,8 @@ export function words(text: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // Query
 
-const optionalParam = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const optionalParam = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 /** A query keeps at most this many distinct words; the rest are ignored. */
 export const maxQueryWords = 10;
@@ -114,13 +145,29 @@ function queryLocationKeys(query: LocationQuery): [key: string, level: number][]
   const r = query.region === undefined ? undefined : normalizeText(query.region);
   const y = query.city === undefined ? undefined : normalizeText(query.city);
   if (r === undefined && y === undefined) return [[`a:${c}`, 3]];
-  if (y === undefined) return [[`r:${c}|${r}`, 3], [`w:${c}`, 1]];
-  if (r === undefined) return [[`y:${c}|${y}`, 3], [`w:${c}`, 1]];
-  return [[`ry:${c}|${r}|${y}`, 3], [`yn:${c}|${y}`, 3], [`rw:${c}|${r}`, 2], [`w:${c}`, 1]];
+  if (y === undefined)
+    return [
+      [`r:${c}|${r}`, 3],
+      [`w:${c}`, 1],
+    ];
+  if (r === undefined)
+    return [
+      [`y:${c}|${y}`, 3],
+      [`w:${c}`, 1],
+    ];
+  return [
+    [`ry:${c}|${r}|${y}`, 3],
+    [`yn:${c}|${y}`, 3],
+    [`rw:${c}|${r}`, 2],
+    [`w:${c}`, 1],
+  ];
 }
 
 /** The entry's location that best matches the query, and how well (0 = none). */
-export function bestLocation(locations: Location[], query: LocationQuery): { level: number; location: Location | undefined } {
+export function bestLocation(
+  locations: Location[],
+  query: LocationQuery,
+): { level: number; location: Location | undefined } {
   const wanted = queryLocationKeys(query);
   let best: { level: number; location: Location | undefined } = { level: 0, location: undefined };
   for (const location of locations) {
@@ -171,9 +218,14 @@ export class DirectorySearchIndex {
 
   /** Builds the index of the active entries among `entries`. */
   constructor(entries: Iterable<DirectoryEntry>) {
-    const active = [...entries].filter((e) => e.active).map((entry) => ({ entry, name: normalizeText(entry.displayName) }));
-    if (active.length > maxIndexedEntries) throw new Error(`The search index holds at most ${maxIndexedEntries} entries.`);
-    active.sort((a, b) => compareTieBreak(a.entry.certified, a.name, a.entry.id, b.entry.certified, b.name, b.entry.id));
+    const active = [...entries]
+      .filter((e) => e.active)
+      .map((entry) => ({ entry, name: normalizeText(entry.displayName) }));
+    if (active.length > maxIndexedEntries)
+      throw new Error(`The search index holds at most ${maxIndexedEntries} entries.`);
+    active.sort((a, b) =>
+      compareTieBreak(a.entry.certified, a.name, a.entry.id, b.entry.certified, b.name, b.entry.id),
+    );
     this.docs = active.map((a) => a.entry);
     this.names = active.map((a) => a.name);
     this.size = this.docs.length;
@@ -216,7 +268,8 @@ export class DirectorySearchIndex {
         list.push(doc);
       }
     });
-    for (const [word, list] of termLists) this.terms.set(word, { docs: toInt32(list.docs), fields: Uint8Array.from(list.fields) });
+    for (const [word, list] of termLists)
+      this.terms.set(word, { docs: toInt32(list.docs), fields: Uint8Array.from(list.fields) });
     for (const [key, list] of placeLists) this.places.set(key, toInt32(list));
     for (const [size, list] of sizeLists) this.bySize.set(size, toInt32(list));
   }
@@ -284,7 +337,8 @@ export class DirectorySearchIndex {
       const key = score * docBits + (docBits - 1 - doc);
       if (key <= cursorKey) heap.push(key);
     };
-    const candidates = termDocs ?? placeDocs ?? (query.size === undefined ? undefined : this.bySize.get(query.size) ?? []);
+    const candidates =
+      termDocs ?? placeDocs ?? (query.size === undefined ? undefined : (this.bySize.get(query.size) ?? []));
     if (candidates) for (const doc of candidates) consider(doc);
     else for (let doc = 0; doc < this.size; doc++) consider(doc);
 
@@ -296,7 +350,12 @@ export class DirectorySearchIndex {
     if (keys.length > query.top && last !== undefined) {
       const doc = keyDoc(last);
       const entry = this.docs[doc]!;
-      continuationToken = encodeContinuation({ s: Math.floor(last / docBits), c: entry.certified, n: this.names[doc]!, id: entry.id } satisfies Cursor);
+      continuationToken = encodeContinuation({
+        s: Math.floor(last / docBits),
+        c: entry.certified,
+        n: this.names[doc]!,
+        id: entry.id,
+      } satisfies Cursor);
     }
     return { items, continuationToken };
   }
@@ -336,7 +395,12 @@ export class DirectorySearchIndex {
       const { level, location } = bestLocation(entry.locations, query);
       if (location) {
         const asked = query.city !== undefined ? 'city' : query.region !== undefined ? 'region' : 'country';
-        reasons.push({ kind: 'location', match: level === 3 ? asked : level === 2 ? 'region' : 'country', exact: level === 3, location });
+        reasons.push({
+          kind: 'location',
+          match: level === 3 ? asked : level === 2 ? 'region' : 'country',
+          exact: level === 3,
+          location,
+        });
       }
     }
     if (query.size !== undefined) reasons.push({ kind: 'organizationSize', size: query.size });

@@ -19,7 +19,10 @@ export const partnerIdSchema = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, 'must be a slug (a-z, 0-9, "-", at most 64) or a GUID');
+  .regex(
+    /^(?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+    'must be a slug (a-z, 0-9, "-", at most 64) or a GUID',
+  );
 
 /** ISO 3166-1 alpha-2, accepted in any case, kept uppercase. */
 export const countrySchema = z
@@ -30,7 +33,13 @@ export const countrySchema = z
 
 const label = (max: number) => z.string().trim().min(1).max(max);
 const uniqueList = <T extends z.ZodType>(item: T, max: number) =>
-  z.array(item).max(max).refine((items) => new Set(items.map((i) => JSON.stringify(i).toLowerCase())).size === items.length, 'must not repeat a value');
+  z
+    .array(item)
+    .max(max)
+    .refine(
+      (items) => new Set(items.map((i) => JSON.stringify(i).toLowerCase())).size === items.length,
+      'must not repeat a value',
+    );
 
 export const locationSchema = z.object({
   country: countrySchema,
@@ -45,12 +54,21 @@ export const directoryEntryInputSchema = z.object({
   tenantId: tenantIdSchema,
   programId: label(64),
   locations: uniqueList(locationSchema, 50).refine((l) => l.length > 0, 'must name at least one location'),
-  organizationSizes: uniqueList(organizationSizeSchema, organizationSizes.length).refine((s) => s.length > 0, 'must name at least one size'),
+  organizationSizes: uniqueList(organizationSizeSchema, organizationSizes.length).refine(
+    (s) => s.length > 0,
+    'must name at least one size',
+  ),
   services: uniqueList(label(100), 50).default([]),
   industries: uniqueList(label(100), 30).default([]),
   /** BCP 47 language tags, e.g. `en`, `de-CH`. */
-  languages: uniqueList(z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or de-CH'), 30).default([]),
-  website: z.url({ protocol: /^https?$/ }).max(500).optional(),
+  languages: uniqueList(
+    z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or de-CH'),
+    30,
+  ).default([]),
+  website: z
+    .url({ protocol: /^https?$/ })
+    .max(500)
+    .optional(),
   contactEmail: z.email().max(254),
   description: label(1000),
   certified: z.boolean().default(false),
@@ -131,7 +149,10 @@ export const directoryFieldLabels: Record<keyof DirectoryEntryFields, string> = 
 };
 
 /** The fields whose values differ between two versions of an entry, in the order of the entry's fields. */
-export function changedFields(before: DirectoryEntryFields, after: DirectoryEntryFields): (keyof DirectoryEntryFields)[] {
+export function changedFields(
+  before: DirectoryEntryFields,
+  after: DirectoryEntryFields,
+): (keyof DirectoryEntryFields)[] {
   const fields = Object.keys(directoryFieldLabels) as (keyof DirectoryEntryFields)[];
   return fields.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
 }

@@ -4,7 +4,10 @@ import { z } from 'zod';
 export const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A GUID, kept lowercase so it keys storage and compares one way. */
-export const guidSchema = z.string().regex(guidPattern, 'must be a GUID').transform((v) => v.toLowerCase());
+export const guidSchema = z
+  .string()
+  .regex(guidPattern, 'must be a GUID')
+  .transform((v) => v.toLowerCase());
 
 /** 16 bytes as an RFC 9562 UUID of `version` (the version and variant bits set over what is there). */
 export function uuidFromBytes(bytes: Uint8Array, version: number): string {

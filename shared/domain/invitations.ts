@@ -1,13 +1,23 @@
 import { z } from 'zod';
 import { guidSchema } from './ids.js';
-import { autoExtendSchema, checkRoleRequest, dayMs, relationshipTypeSchema, roleDurationSchema, type RoleProblem } from './relationships.js';
+import {
+  autoExtendSchema,
+  checkRoleRequest,
+  dayMs,
+  relationshipTypeSchema,
+  roleDurationSchema,
+  type RoleProblem,
+} from './relationships.js';
 
 export const domainSchema = z
   .string()
   .trim()
   .toLowerCase()
   .max(253)
-  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain name, e.g. contoso.com');
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'must be a domain name, e.g. contoso.com',
+  );
 
 /** What a partner sends to invite a customer. */
 export const createInvitationSchema = z
@@ -25,7 +35,11 @@ export const createInvitationSchema = z
   .strict()
   .superRefine((v, ctx) => {
     if ((v.customerTenantId === undefined) === (v.customerDomain === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['customerTenantId'], message: 'give exactly one of customerTenantId and customerDomain' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customerTenantId'],
+        message: 'give exactly one of customerTenantId and customerDomain',
+      });
     }
   });
 export type CreateInvitation = z.output<typeof createInvitationSchema>;
@@ -33,14 +47,27 @@ export type CreateInvitation = z.output<typeof createInvitationSchema>;
 /** Rules beyond the shape: not the partner's own tenant; roles the type may carry, duration and auto-extend. */
 export function checkInvitation(request: CreateInvitation, partnerTenantId: string): RoleProblem[] {
   return [
-    ...(request.customerTenantId === partnerTenantId ? [{ path: 'customerTenantId', message: 'is the partner’s own tenant: a partner cannot be its own customer' }] : []),
-    ...checkRoleRequest({ type: request.relationshipType, roles: request.roles, duration: request.duration, autoExtend: request.autoExtend }),
+    ...(request.customerTenantId === partnerTenantId
+      ? [{ path: 'customerTenantId', message: 'is the partner’s own tenant: a partner cannot be its own customer' }]
+      : []),
+    ...checkRoleRequest({
+      type: request.relationshipType,
+      roles: request.roles,
+      duration: request.duration,
+      autoExtend: request.autoExtend,
+    }),
   ];
 }
 
 export type StoredInvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked';
 export type InvitationStatus = StoredInvitationStatus | 'expired';
-export const invitationStatuses = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const satisfies readonly InvitationStatus[];
+export const invitationStatuses = [
+  'pending',
+  'accepted',
+  'declined',
+  'revoked',
+  'expired',
+] as const satisfies readonly InvitationStatus[];
 
 /** Expiry is derived from `expiresAt`, so a pending invitation reads `expired` without a timer. */
 export function invitationStatus(stored: StoredInvitationStatus, expiresAt: string, at: Date): InvitationStatus {
@@ -48,14 +75,20 @@ export function invitationStatus(stored: StoredInvitationStatus, expiresAt: stri
 }
 
 export type InvitationAction = 'accept' | 'decline' | 'revoke';
-const outcome: Record<InvitationAction, StoredInvitationStatus> = { accept: 'accepted', decline: 'declined', revoke: 'revoked' };
+const outcome: Record<InvitationAction, StoredInvitationStatus> = {
+  accept: 'accepted',
+  decline: 'declined',
+  revoke: 'revoked',
+};
 
-export type InvitationTransition = { ok: true; to: StoredInvitationStatus } | { ok: false; problem: 'gone' | 'already-decided'; reason: string };
+export type InvitationTransition =
+  { ok: true; to: StoredInvitationStatus } | { ok: false; problem: 'gone' | 'already-decided'; reason: string };
 
 /** Only a pending invitation moves; an expired one is gone (410), any other decision already happened (409). */
 export function invitationTransition(from: InvitationStatus, action: InvitationAction): InvitationTransition {
   if (from === 'pending') return { ok: true, to: outcome[action] };
-  if (from === 'expired') return { ok: false, problem: 'gone', reason: 'The invitation has expired; ask the partner for a new one.' };
+  if (from === 'expired')
+    return { ok: false, problem: 'gone', reason: 'The invitation has expired; ask the partner for a new one.' };
   return { ok: false, problem: 'already-decided', reason: `The invitation was already ${from}.` };
 }
 
@@ -67,7 +100,8 @@ export function invitationTransition(from: InvitationStatus, action: InvitationA
  */
 const unfinishedAfterMs = 60_000;
 
-export const leftUnfinished = (since: string | undefined, at: Date): boolean => since === undefined || at.getTime() - Date.parse(since) >= unfinishedAfterMs;
+export const leftUnfinished = (since: string | undefined, at: Date): boolean =>
+  since === undefined || at.getTime() - Date.parse(since) >= unfinishedAfterMs;
 
 export function invitationExpiresAt(createdAt: Date, expiresInDays: number): string {
   return new Date(createdAt.getTime() + expiresInDays * dayMs).toISOString();

@@ -19,12 +19,16 @@ export interface HeldSlot {
 }
 
 /** The row keys of a limit's slots: `00`, `01`, … (fixed width, so they sort in order). */
-export const slotKeys = (limit: number): string[] => Array.from({ length: limit }, (_, i) => String(i).padStart(2, '0'));
+export const slotKeys = (limit: number): string[] =>
+  Array.from({ length: limit }, (_, i) => String(i).padStart(2, '0'));
 
 /** When a slot taken at `takenAt` (ms) is free again (ms). */
 export const slotFreeAt = (takenAt: number, { windowSeconds }: RateLimit): number => takenAt + windowSeconds * 1000;
 
-/** The slots an attempt may take at `now`: never taken, or taken a whole window ago. Rows that are not slots of this limit are ignored. */
+/**
+ * The slots an attempt may take at `now`: never taken, or taken a whole window ago. Rows that are not slots of this
+ * limit are ignored.
+ */
 export function freeSlots(held: HeldSlot[], rateLimit: RateLimit, now: number): string[] {
   const busy = new Set(held.filter((h) => slotFreeAt(h.takenAt, rateLimit) > now).map((h) => h.slot));
   return slotKeys(rateLimit.limit).filter((slot) => !busy.has(slot));

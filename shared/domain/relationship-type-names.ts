@@ -17,7 +17,10 @@ export type RelationshipType = (typeof relationshipTypes)[number];
 export const relationshipTypeNames = {
   reseller: { label: 'Reseller', inSentence: 'a reseller' },
   delegatedAdministrator: { label: 'Delegated administrator', inSentence: 'a delegated administrator' },
-  resellerAndDelegatedAdministrator: { label: 'Reseller and delegated administrator', inSentence: 'a reseller and delegated administrator' },
+  resellerAndDelegatedAdministrator: {
+    label: 'Reseller and delegated administrator',
+    inSentence: 'a reseller and delegated administrator',
+  },
   partner: { label: 'Partner', inSentence: 'a partner' },
   advisor: { label: 'Advisor', inSentence: 'an advisor' },
   mpsaPartner: { label: 'MPSA partner', inSentence: 'an MPSA partner' },

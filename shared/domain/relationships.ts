@@ -5,7 +5,10 @@ import { auditActorSchema } from './audit.js';
 import { timeSchema } from './time.js';
 import { relationshipTypes, type RelationshipType } from './relationship-type-names.js';
 
-/** The seven relationship types a partner can invite a customer into (their names: relationship-type-names.ts); `relationshipTypeRules` says what each may carry, purchase and manage. */
+/**
+ * The seven relationship types a partner can invite a customer into (their names: relationship-type-names.ts);
+ * `relationshipTypeRules` says what each may carry, purchase and manage.
+ */
 export { relationshipTypes, type RelationshipType };
 
 export const relationshipTypeSchema = z.enum(relationshipTypes);
@@ -30,20 +33,27 @@ const holdsNone = 'it holds none now (a new invitation can ask for them).';
 export const relationshipTypeRules: Record<RelationshipType, TypeRules> = {
   reseller: { description: 'Sell products to your organization.', roles: [], sells: true, manages: false },
   delegatedAdministrator: {
-    description: 'Manage products and services for your organization (users, licences, password resets) with the admin roles below.',
+    description:
+      'Manage products and services for your organization (users, licences, password resets) with the admin roles below.',
     descriptionWithoutRoles: `Manage products and services for your organization (users, licences, password resets) once it holds admin roles; ${holdsNone}`,
     roles: allCatalogueRoles,
     sells: false,
     manages: true,
   },
   resellerAndDelegatedAdministrator: {
-    description: 'Sell products to your organization, and manage products and services (users, licences, password resets) with the admin roles below.',
+    description:
+      'Sell products to your organization, and manage products and services (users, licences, password resets) with the admin roles below.',
     descriptionWithoutRoles: `Sell products to your organization; managing products and services (users, licences, password resets) needs admin roles, and ${holdsNone}`,
     roles: allCatalogueRoles,
     sells: true,
     manages: true,
   },
-  partner: { description: 'Work in your organization through a user account you give it in your tenant.', roles: [], sells: false, manages: false },
+  partner: {
+    description: 'Work in your organization through a user account you give it in your tenant.',
+    roles: [],
+    sells: false,
+    manages: false,
+  },
   advisor: {
     description: 'Reset passwords and handle support incidents for your organization.',
     descriptionWithoutRoles: `Reset passwords and handle support incidents for your organization once it holds admin roles; ${holdsNone}`,
@@ -52,12 +62,18 @@ export const relationshipTypeRules: Record<RelationshipType, TypeRules> = {
     manages: false,
   },
   mpsaPartner: {
-    description: 'Act as your MPSA partner; whether it sees purchases made through your other MPSA partners is your setting.',
+    description:
+      'Act as your MPSA partner; whether it sees purchases made through your other MPSA partners is your setting.',
     roles: [],
     sells: true,
     manages: false,
   },
-  lineOfBusinessPartner: { description: 'Develop, submit and manage line-of-business apps for your organization.', roles: [], sells: false, manages: false },
+  lineOfBusinessPartner: {
+    description: 'Develop, submit and manage line-of-business apps for your organization.',
+    roles: [],
+    sells: false,
+    manages: false,
+  },
 };
 
 /** What a relationship (or an invitation) of the type lets the partner do, given whether it holds admin roles. */
@@ -89,7 +105,12 @@ export interface RoleProblem {
  * `roleDurationSchema`) and never auto-extend when Global Administrator is among them, so the most
  * powerful role always ends.
  */
-export function checkRoleRequest(request: { type: RelationshipType; roles: string[]; duration?: string | undefined; autoExtend?: string | undefined }): RoleProblem[] {
+export function checkRoleRequest(request: {
+  type: RelationshipType;
+  roles: string[];
+  duration?: string | undefined;
+  autoExtend?: string | undefined;
+}): RoleProblem[] {
   const problems: RoleProblem[] = [];
   const allowed = relationshipTypeRules[request.type].roles;
   const seen = new Set<string>();
@@ -98,15 +119,26 @@ export function checkRoleRequest(request: { type: RelationshipType; roles: strin
     if (seen.has(key)) problems.push({ path: `roles.${i}`, message: 'is listed twice' });
     seen.add(key);
     if (!adminRole(key)) problems.push({ path: `roles.${i}`, message: 'is not a known admin role template id' });
-    else if (!allowed.includes(key)) problems.push({ path: `roles.${i}`, message: `is not a role the type ${request.type} may carry` });
+    else if (!allowed.includes(key))
+      problems.push({ path: `roles.${i}`, message: `is not a role the type ${request.type} may carry` });
   });
   if (allowed.length === 0) {
-    if (request.duration !== undefined) problems.push({ path: 'duration', message: `the type ${request.type} carries no admin roles, so it takes no duration` });
-    if (request.autoExtend !== undefined) problems.push({ path: 'autoExtend', message: `the type ${request.type} carries no admin roles, so it cannot auto-extend` });
+    if (request.duration !== undefined)
+      problems.push({
+        path: 'duration',
+        message: `the type ${request.type} carries no admin roles, so it takes no duration`,
+      });
+    if (request.autoExtend !== undefined)
+      problems.push({
+        path: 'autoExtend',
+        message: `the type ${request.type} carries no admin roles, so it cannot auto-extend`,
+      });
     return problems;
   }
-  if (request.roles.length === 0) problems.push({ path: 'roles', message: `the type ${request.type} needs at least one admin role` });
-  if (request.duration === undefined) problems.push({ path: 'duration', message: 'is required for a type that carries admin roles (P1D–P730D)' });
+  if (request.roles.length === 0)
+    problems.push({ path: 'roles', message: `the type ${request.type} needs at least one admin role` });
+  if (request.duration === undefined)
+    problems.push({ path: 'duration', message: 'is required for a type that carries admin roles (P1D–P730D)' });
   if (request.autoExtend !== undefined && seen.has(directoryRoles.globalAdministrator)) {
     problems.push({ path: 'autoExtend', message: 'is not allowed when Global Administrator is among the roles' });
   }
@@ -120,8 +152,15 @@ export const relationshipStatusSchema = z.enum([...storedRelationshipStatusSchem
 export type RelationshipStatus = z.infer<typeof relationshipStatusSchema>;
 export const relationshipStatuses = relationshipStatusSchema.options;
 
-const snapshotSchema = z.object({ type: relationshipTypeSchema, status: storedRelationshipStatusSchema, roles: z.array(z.string()) });
-/** One entry of a relationship's history: what changed, when, by whom (stored with the relationship, shown in its details). */
+const snapshotSchema = z.object({
+  type: relationshipTypeSchema,
+  status: storedRelationshipStatusSchema,
+  roles: z.array(z.string()),
+});
+/**
+ * One entry of a relationship's history: what changed, when, by whom (stored with the relationship, shown in its
+ * details).
+ */
 export const historyEntrySchema = z.object({
   at: timeSchema,
   action: z.enum(['created', 'merged', 'rolesRemoved', 'terminationRequested', 'terminated']),
@@ -142,7 +181,12 @@ export interface RoleGrant {
 }
 
 /** The roles a relationship holds and for how long (`activatedAt` is set whenever there are roles). */
-export const grantOf = (r: { roles: string[]; activatedAt?: string | undefined; duration?: string | undefined; autoExtend?: string | undefined }): RoleGrant => ({
+export const grantOf = (r: {
+  roles: string[];
+  activatedAt?: string | undefined;
+  duration?: string | undefined;
+  autoExtend?: string | undefined;
+}): RoleGrant => ({
   roles: r.roles,
   activatedAt: r.activatedAt ?? '',
   duration: r.duration,
@@ -206,12 +250,25 @@ type Refusal = Extract<RelationshipTransition, { ok: false }>;
 /** Why a status refuses an action, in the customer's and partner's words (active refuses none). */
 function refusal(from: RelationshipStatus): Refusal {
   if (from === 'terminationRequested') {
-    return { ok: false, problem: 'termination-already-requested', reason: 'Termination of this relationship was already requested; the partner ends it.' };
+    return {
+      ok: false,
+      problem: 'termination-already-requested',
+      reason: 'Termination of this relationship was already requested; the partner ends it.',
+    };
   }
   if (from === 'expired') {
-    return { ok: false, problem: 'relationship-ended', reason: 'The relationship expired when its admin roles ended; it can no longer change. The partner can send a new invitation.' };
+    return {
+      ok: false,
+      problem: 'relationship-ended',
+      reason:
+        'The relationship expired when its admin roles ended; it can no longer change. The partner can send a new invitation.',
+    };
   }
-  return { ok: false, problem: 'relationship-ended', reason: 'The relationship was terminated; it can no longer change.' };
+  return {
+    ok: false,
+    problem: 'relationship-ended',
+    reason: 'The relationship was terminated; it can no longer change.',
+  };
 }
 
 export function relationshipTransition(from: RelationshipStatus, action: RelationshipAction): RelationshipTransition {
@@ -226,7 +283,11 @@ export function typeWithoutRoles(type: RelationshipType): RelationshipType {
 }
 
 /** Reseller, delegated administrator and both merge into one relationship with the same partner. */
-const mergeFamily: readonly RelationshipType[] = ['reseller', 'delegatedAdministrator', 'resellerAndDelegatedAdministrator'];
+const mergeFamily: readonly RelationshipType[] = [
+  'reseller',
+  'delegatedAdministrator',
+  'resellerAndDelegatedAdministrator',
+];
 
 /**
  * The key that types which merge share: reseller, delegated administrator and both are one family;
@@ -303,16 +364,29 @@ export function eligibility(input: EligibilityInput): { purchase: Eligibility; m
         ? ['agreementVersionOutdated']
         : [];
   const live = input.relationships.filter((r) => r.status === 'active' || r.status === 'terminationRequested');
-  const relationshipReasons = (fits: (r: (typeof live)[number]) => EligibilityReason | undefined): EligibilityReason[] => {
-    if (live.length === 0) return input.relationships.some((r) => r.status === 'expired') ? ['relationshipExpired'] : ['relationshipTerminated'];
+  const relationshipReasons = (
+    fits: (r: (typeof live)[number]) => EligibilityReason | undefined,
+  ): EligibilityReason[] => {
+    if (live.length === 0)
+      return input.relationships.some((r) => r.status === 'expired')
+        ? ['relationshipExpired']
+        : ['relationshipTerminated'];
     const misfits = live.map(fits);
     if (misfits.some((m) => m === undefined)) return [];
     return [misfits.includes('noAdminRoles') ? 'noAdminRoles' : 'typeDoesNotAllow'];
   };
-  const purchase = [...relationshipReasons((r) => (relationshipTypeRules[r.type].sells ? undefined : 'typeDoesNotAllow')), ...agreement];
-  const manage = [
-    ...relationshipReasons((r) => (!relationshipTypeRules[r.type].manages ? 'typeDoesNotAllow' : r.roles.length === 0 ? 'noAdminRoles' : undefined)),
+  const purchase = [
+    ...relationshipReasons((r) => (relationshipTypeRules[r.type].sells ? undefined : 'typeDoesNotAllow')),
     ...agreement,
   ];
-  return { purchase: { allowed: purchase.length === 0, reasons: purchase }, manage: { allowed: manage.length === 0, reasons: manage } };
+  const manage = [
+    ...relationshipReasons((r) =>
+      !relationshipTypeRules[r.type].manages ? 'typeDoesNotAllow' : r.roles.length === 0 ? 'noAdminRoles' : undefined,
+    ),
+    ...agreement,
+  ];
+  return {
+    purchase: { allowed: purchase.length === 0, reasons: purchase },
+    manage: { allowed: manage.length === 0, reasons: manage },
+  };
 }

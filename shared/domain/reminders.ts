@@ -8,7 +8,11 @@ export const reminderDays = [30, 7, 1] as const;
  * reached (a run that missed the 30-day mark and finds 6 days left sends only the 7-day one).
  * `marks` are what to record as sent: that threshold and every earlier one.
  */
-export function dueReminder(endsAt: Date, at: Date, sent: readonly string[]): { days: number; daysLeft: number; marks: string[] } | undefined {
+export function dueReminder(
+  endsAt: Date,
+  at: Date,
+  sent: readonly string[],
+): { days: number; daysLeft: number; marks: string[] } | undefined {
   const left = endsAt.getTime() - at.getTime();
   if (left <= 0) return undefined;
   const due = [...reminderDays].reverse().find((d) => left <= d * dayMs);

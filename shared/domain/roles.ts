@@ -11,5 +11,11 @@ export const appRoles = {
   directoryAdmin: 'Directory.Admin',
 } as const;
 
-/** Only these customer admins may accept, decline, remove roles, accept the agreement, change settings or read the audit log. */
-export const customerAdminRoles: readonly string[] = [directoryRoles.globalAdministrator, directoryRoles.billingAdministrator];
+/**
+ * Only these customer admins may accept, decline, remove roles, accept the agreement, change settings or read the audit
+ * log.
+ */
+export const customerAdminRoles: readonly string[] = [
+  directoryRoles.globalAdministrator,
+  directoryRoles.billingAdministrator,
+];

@@ -27,14 +27,23 @@ export const idempotencyKeyRetentionMs = 24 * 3600 * 1000;
 /** Rate-limit windows that ended before this (seconds since the epoch) are over, margin included. */
 export const rateLimitCutoffSeconds = (now: Date): number => Math.floor(now.getTime() / 1000) - rateLimitMarginSeconds;
 
-/** Whether a slot's (or an earlier counter's) window ended more than the margin ago (`windowEnd` absent: a counter written before it was stored). */
-export function rateLimitWindowOver(row: { windowStart?: number | undefined; windowEnd?: number | undefined }, now: Date): boolean {
-  const windowEnd = row.windowEnd ?? (row.windowStart === undefined ? undefined : row.windowStart + legacyRateLimitWindowSeconds);
+/**
+ * Whether a slot's (or an earlier counter's) window ended more than the margin ago (`windowEnd` absent: a counter
+ * written before it was stored).
+ */
+export function rateLimitWindowOver(
+  row: { windowStart?: number | undefined; windowEnd?: number | undefined },
+  now: Date,
+): boolean {
+  const windowEnd =
+    row.windowEnd ?? (row.windowStart === undefined ? undefined : row.windowStart + legacyRateLimitWindowSeconds);
   return windowEnd !== undefined && windowEnd < rateLimitCutoffSeconds(now);
 }
 
 /** Claims made before this instant (ISO 8601, as `createdAt` is stored) are past their retention. */
-export const idempotencyKeyCutoff = (now: Date): string => new Date(now.getTime() - idempotencyKeyRetentionMs).toISOString();
+export const idempotencyKeyCutoff = (now: Date): string =>
+  new Date(now.getTime() - idempotencyKeyRetentionMs).toISOString();
 
 /** Whether a claim made at `createdAt` (ISO 8601) is past its retention. */
-export const idempotencyKeyExpired = (createdAt: string, now: Date): boolean => Date.parse(createdAt) < now.getTime() - idempotencyKeyRetentionMs;
+export const idempotencyKeyExpired = (createdAt: string, now: Date): boolean =>
+  Date.parse(createdAt) < now.getTime() - idempotencyKeyRetentionMs;

@@ -6,9 +6,13 @@ import { AppError } from '../errors.js';
  */
 export const anyVersion = '*';
 
-/** 412 unless the caller's If-Match (none, `*` or an ETag) allows changing the existing resource whose current ETag is `etag`. */
+/**
+ * 412 unless the caller's If-Match (none, `*` or an ETag) allows changing the existing resource whose current ETag is
+ * `etag`.
+ */
 export function requireIfMatch(expected: string | undefined, etag: string, message: string): void {
-  if (expected !== undefined && expected !== anyVersion && expected !== etag) throw new AppError('precondition-failed', message);
+  if (expected !== undefined && expected !== anyVersion && expected !== etag)
+    throw new AppError('precondition-failed', message);
 }
 
 /**

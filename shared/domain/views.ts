@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { invitationStatuses } from './invitations.js';
-import { eligibilityReasonSchema, historyEntrySchema, relationshipStatusSchema, relationshipTypeSchema } from './relationships.js';
+import {
+  eligibilityReasonSchema,
+  historyEntrySchema,
+  relationshipStatusSchema,
+  relationshipTypeSchema,
+} from './relationships.js';
 import { timeSchema as time } from './time.js';
 
 export { auditEventSchema } from './audit.js';
@@ -35,7 +40,12 @@ export const acceptancePageSchema = z.object({
   id: z.string(),
   status: z.enum(invitationStatuses),
   expiresAt: time,
-  partner: z.object({ id: z.string(), displayName: z.string(), website: z.string().nullable(), description: z.string().nullable() }),
+  partner: z.object({
+    id: z.string(),
+    displayName: z.string(),
+    website: z.string().nullable(),
+    description: z.string().nullable(),
+  }),
   customerTenantId: z.string().nullable(),
   customerDomain: z.string().nullable(),
   relationshipType: relationshipTypeSchema,
@@ -45,7 +55,9 @@ export const acceptancePageSchema = z.object({
   autoExtend: z.string().nullable(),
   message: z.string().nullable(),
   customerAgreement: z.object({ url: z.string(), version: z.string() }),
-  canDecide: z.boolean().describe('Whether this caller may accept or decline (a Global or Billing administrator, while pending)'),
+  canDecide: z
+    .boolean()
+    .describe('Whether this caller may accept or decline (a Global or Billing administrator, while pending)'),
 });
 
 const acceptedBySchema = z.object({ objectId: z.string(), name: z.string().nullable(), email: z.string().nullable() });
@@ -57,23 +69,47 @@ export const relationshipViewSchema = z.object({
   type: relationshipTypeSchema,
   typeDescription: z.string().describe('What the type lets the partner do, as far as the roles it holds now allow'),
   status: relationshipStatusSchema,
-  roles: z.array(adminRoleSchema).describe('The admin roles the partner holds now: none once the relationship has expired or was terminated'),
-  endedRoles: z.array(adminRoleSchema).describe('The admin roles the partner held until the relationship expired or was terminated (at rolesEndedAt); it holds none of them now'),
-  rolesEndedAt: time.nullable().describe('When endedRoles ended: the expiry date or the termination; null while roles are held or there were none'),
+  roles: z
+    .array(adminRoleSchema)
+    .describe('The admin roles the partner holds now: none once the relationship has expired or was terminated'),
+  endedRoles: z
+    .array(adminRoleSchema)
+    .describe(
+      'The admin roles the partner held until the relationship expired or was terminated (at rolesEndedAt); it holds none of them now',
+    ),
+  rolesEndedAt: time
+    .nullable()
+    .describe(
+      'When endedRoles ended: the expiry date or the termination; null while roles are held or there were none',
+    ),
   duration: z.string().nullable().describe('How long the held roles were granted for; null without held roles'),
   autoExtend: z.string().nullable(),
   activatedAt: time.nullable().describe('When the held roles were granted; null without held roles'),
-  endsAt: time.nullable().describe('When the held admin roles end (auto-extend already rolled forward); null without held roles or without a duration'),
+  endsAt: time
+    .nullable()
+    .describe(
+      'When the held admin roles end (auto-extend already rolled forward); null without held roles or without a duration',
+    ),
   createdAt: time,
   updatedAt: time,
   terminationRequestedAt: time.nullable(),
   terminatedAt: time.nullable(),
-  agreement: z.object({ version: z.string(), url: z.string(), acceptedAt: time, acceptedBy: acceptedBySchema }).nullable().optional(),
+  agreement: z
+    .object({ version: z.string(), url: z.string(), acceptedAt: time, acceptedBy: acceptedBySchema })
+    .nullable()
+    .optional(),
   history: z.array(historyEntrySchema).optional(),
 });
 export type RelationshipView = z.infer<typeof relationshipViewSchema>;
 
-export const acceptanceViewSchema = z.object({ id: z.string(), version: z.string(), url: z.string(), acceptedAt: time, acceptedBy: acceptedBySchema, invitationId: z.string().nullable() });
+export const acceptanceViewSchema = z.object({
+  id: z.string(),
+  version: z.string(),
+  url: z.string(),
+  acceptedAt: time,
+  acceptedBy: acceptedBySchema,
+  invitationId: z.string().nullable(),
+});
 
 export const agreementStateSchema = z.object({
   customerTenantId: z.string(),
@@ -93,13 +129,21 @@ export const eligibilityViewSchema = z.object({
   agreement: z.object({ currentVersion: z.string(), acceptedVersion: z.string().nullable() }),
 });
 
-export const pageSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), continuationToken: z.string().nullable() });
+export const pageSchema = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), continuationToken: z.string().nullable() });
 
 /** Form posts send booleans as text. */
 const booleanSchema = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 export const customerSettingsSchema = z.object({ mpsaPurchaseVisibility: booleanSchema }).strict();
 
-export const healthSchema = z.object({ status: z.literal('healthy'), checks: z.object({ tableStorage: z.literal('ok'), queueStorage: z.literal('ok') }) });
+export const healthSchema = z.object({
+  status: z.literal('healthy'),
+  checks: z.object({ tableStorage: z.literal('ok'), queueStorage: z.literal('ok') }),
+});
 
-export const invitationAcceptedSchema = z.object({ invitationId: z.string(), status: z.literal('accepted'), relationship: relationshipViewSchema });
+export const invitationAcceptedSchema = z.object({
+  invitationId: z.string(),
+  status: z.literal('accepted'),
+  relationship: relationshipViewSchema,
+});
 export const invitationDeclinedSchema = z.object({ invitationId: z.string(), status: z.literal('declined') });

@@ -5,7 +5,10 @@ import { azureCredential } from '../storage/clients.js';
 import { emailOperationId } from './ids.js';
 import { EmailSendError, type EmailSender, type OutgoingEmail, type SentEmail } from './sender.js';
 
-type CommunicationServicesTransport = Extract<EmailTransport, { kind: 'communicationServices' | 'communicationServicesIdentity' }>;
+type CommunicationServicesTransport = Extract<
+  EmailTransport,
+  { kind: 'communicationServices' | 'communicationServicesIdentity' }
+>;
 
 /**
  * Status polls: the service's Retry-After wins when it gives one; otherwise poll quickly, so a
@@ -17,19 +20,30 @@ const pollIntervalMs = 250;
 // record, and a failure that persists ends in the poison queue with its reason.
 const clientOptions = { retryOptions: { maxRetries: 0 } };
 
-/** HTTP statuses worth trying again: throttling, timeouts, the service's own failures; plus 401/403 (a key or role being fixed). */
-const transientStatus = (status: number) => status === 408 || status === 429 || status >= 500 || status === 401 || status === 403;
+/**
+ * HTTP statuses worth trying again: throttling, timeouts, the service's own failures; plus 401/403 (a key or role being
+ * fixed).
+ */
+const transientStatus = (status: number) =>
+  status === 408 || status === 429 || status >= 500 || status === 401 || status === 403;
 
 function sendError(error: unknown): EmailSendError {
   const statusCode = storageStatus(error);
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   if (statusCode !== undefined) {
-    return new EmailSendError(`Communication Services answered ${statusCode}${typeof code === 'string' ? ` ${code}` : ''}: ${message}`, !transientStatus(statusCode), statusCode);
+    return new EmailSendError(
+      `Communication Services answered ${statusCode}${typeof code === 'string' ? ` ${code}` : ''}: ${message}`,
+      !transientStatus(statusCode),
+      statusCode,
+    );
   }
   // No HTTP answer at all (network, DNS, timeout), or the poll ended oddly: worth another try.
   const what = error instanceof Error && error.name === 'RestError' ? 'could not be reached' : 'send did not complete';
-  return new EmailSendError(`Communication Services ${what}${typeof code === 'string' ? ` (${code})` : ''}: ${message}`, false);
+  return new EmailSendError(
+    `Communication Services ${what}${typeof code === 'string' ? ` (${code})` : ''}: ${message}`,
+    false,
+  );
 }
 
 /**
@@ -64,17 +78,26 @@ export class CommunicationServicesSender implements EmailSender {
     const message: EmailMessage = {
       senderAddress: this.senderAddress,
       content: { subject: email.subject, plainText: email.text, html: email.html },
-      recipients: { to: email.to.map((r) => ({ address: r.address, ...(r.displayName ? { displayName: r.displayName } : {}) })) },
+      recipients: {
+        to: email.to.map((r) => ({ address: r.address, ...(r.displayName ? { displayName: r.displayName } : {}) })),
+      },
       headers: { 'X-Email-Job-Id': email.jobId, 'X-Email-Template': email.template },
     };
     try {
-      const poller = await (await this.emailClient()).beginSend(message, { operationId, updateIntervalInMs: pollIntervalMs });
+      const poller = await (
+        await this.emailClient()
+      ).beginSend(message, { operationId, updateIntervalInMs: pollIntervalMs });
       const result = await poller.pollUntilDone();
       return { messageId: result.id, operationId };
     } catch (error) {
       // The service ran the operation and failed it: the same Operation-Id gets the same answer, so it is final.
-      // (core-lro raises this as a plain Error, from beginSend's first poll or from pollUntilDone; HTTP failures are RestErrors.)
-      if (error instanceof Error && error.name !== 'RestError' && error.message.startsWith('The long-running operation has failed')) {
+      // (core-lro raises this as a plain Error, from beginSend's first poll or from pollUntilDone; HTTP failures are
+      // RestErrors.)
+      if (
+        error instanceof Error &&
+        error.name !== 'RestError' &&
+        error.message.startsWith('The long-running operation has failed')
+      ) {
         throw new EmailSendError(`Communication Services failed the send: ${error.message}`, true);
       }
       throw sendError(error);

@@ -3,7 +3,10 @@ import { enqueue, storage } from '../storage/clients.js';
 import { queueNames } from '../storage/names.js';
 import { templateNames, type TemplateData, type TemplateName } from './template-data.js';
 
-export const emailRecipientSchema = z.object({ address: z.email(), displayName: z.string().trim().min(1).max(256).optional() });
+export const emailRecipientSchema = z.object({
+  address: z.email(),
+  displayName: z.string().trim().min(1).max(256).optional(),
+});
 
 /** One email to send: which template, to whom, with what data; `jobId` is stable so a retry is the same email. */
 export const emailJobSchema = z.object({

@@ -66,10 +66,15 @@ function fold(value: string, headerName: string): string {
 /** Unstructured header text (Subject): printable ASCII folded, anything else as encoded-words. */
 function unstructured(value: string, headerName: string): string {
   const clean = value.replace(/[\r\n]+/g, ' ');
-  return isPrintableAscii(clean) && !/ {2}|^ | $/.test(clean) ? fold(clean, headerName) : encodeWords(clean, headerName.length + 2);
+  return isPrintableAscii(clean) && !/ {2}|^ | $/.test(clean)
+    ? fold(clean, headerName)
+    : encodeWords(clean, headerName.length + 2);
 }
 
-/** `"Display Name" <address>`: the name quoted (ASCII) or encoded (non-ASCII); the address on a line of its own when long. */
+/**
+ * `"Display Name" <address>`: the name quoted (ASCII) or encoded (non-ASCII); the address on a line of its own when
+ * long.
+ */
 export function formatAddress(a: MimeAddress, offset = 0): string {
   if (!a.displayName) return `<${a.address}>`;
   const name = a.displayName.replace(/[\r\n]+/g, ' ');
@@ -122,6 +127,19 @@ export function buildMime(message: MimeMessage): string {
     `Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`,
   ];
   const part = (type: string, body: string) =>
-    [`--${boundary}`, `Content-Type: ${type}; charset=utf-8`, 'Content-Transfer-Encoding: quoted-printable', '', quotedPrintable(body)].join(CRLF);
-  return [...headers, '', part('text/plain', message.text), part('text/html', message.html), `--${boundary}--`, ''].join(CRLF);
+    [
+      `--${boundary}`,
+      `Content-Type: ${type}; charset=utf-8`,
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      quotedPrintable(body),
+    ].join(CRLF);
+  return [
+    ...headers,
+    '',
+    part('text/plain', message.text),
+    part('text/html', message.html),
+    `--${boundary}--`,
+    '',
+  ].join(CRLF);
 }

@@ -22,7 +22,10 @@ export interface OutboxSidecar {
   eml: string;
 }
 
-/** File name (without extension) of a job's email: the job id, ":" (not allowed in Windows file names) as "~", which job ids never contain. */
+/**
+ * File name (without extension) of a job's email: the job id, ":" (not allowed in Windows file names) as "~", which job
+ * ids never contain.
+ */
 export const outboxFileName = (jobId: string): string => jobId.replace(/:/g, '~');
 
 /** Temp file + rename: a reader (or a crash) never sees half an email. */

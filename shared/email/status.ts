@@ -22,7 +22,10 @@ export interface EmailStatus {
   /** Sends tried so far (a delivery that found the email already sent does not count). */
   attempts: number;
   lastError?: string;
-  /** `permanent`: the email cannot be sent as it is; `retriesExhausted`: it kept failing and its message is in `email-outbound-poison`. */
+  /**
+   * `permanent`: the email cannot be sent as it is; `retriesExhausted`: it kept failing and its message is in
+   * `email-outbound-poison`.
+   */
   failure?: 'permanent' | 'retriesExhausted';
   sentAt?: string;
   messageId?: string;
@@ -50,7 +53,10 @@ const emailRecordOf = (entity: Record<string, unknown>): EmailRecord =>
   decodeEntity(tableNames.emails, emailRecordSchema, entity, { fromKeys: (keys) => ({ jobId: keys.partitionKey }) });
 
 const rowKey = '';
-/** How long a claim keeps other deliveries away; longer than a send takes, short enough that a crashed try does not hold the email up for long. */
+/**
+ * How long a claim keeps other deliveries away; longer than a send takes, short enough that a crashed try does not hold
+ * the email up for long.
+ */
 export const emailLeaseMs = 30_000;
 const maxErrorLength = 1000;
 
@@ -75,7 +81,10 @@ function toStatus(entity: Record<string, unknown>): EmailStatus {
   };
 }
 
-/** Where an email stands, by the `jobId` its producer gave `enqueueEmail`; undefined until its first delivery (still queued, or never enqueued). */
+/**
+ * Where an email stands, by the `jobId` its producer gave `enqueueEmail`; undefined until its first delivery (still
+ * queued, or never enqueued).
+ */
 export async function getEmailStatus(jobId: string): Promise<EmailStatus | undefined> {
   const e = await readEntity(await table(), jobId, rowKey);
   return e && toStatus(e);
@@ -98,7 +107,14 @@ export async function claimEmail(jobId: string, template: string, options: { kno
   const leaseUntil = () => new Date(now().getTime() + emailLeaseMs);
   if (!options.known) {
     try {
-      const created = await t.createEntity<EmailEntity>({ partitionKey: jobId, rowKey, template, status: 'sending', attempts: 1, leaseUntil: leaseUntil() });
+      const created = await t.createEntity<EmailEntity>({
+        partitionKey: jobId,
+        rowKey,
+        template,
+        status: 'sending',
+        attempts: 1,
+        leaseUntil: leaseUntil(),
+      });
       return { kind: 'claimed', etag: etagOf(created), attempts: 1 };
     } catch (error) {
       if (storageStatus(error) !== 409) throw error;
@@ -106,9 +122,11 @@ export async function claimEmail(jobId: string, template: string, options: { kno
   }
   const stored = await t.getEntity(jobId, rowKey);
   const current = emailRecordOf(stored);
-  if (current.status === 'sent' || (current.status === 'failed' && current.failure === 'permanent')) return { kind: 'done', status: toStatus(stored) };
+  if (current.status === 'sent' || (current.status === 'failed' && current.failure === 'permanent'))
+    return { kind: 'done', status: toStatus(stored) };
   const lease = current.leaseUntil;
-  if (current.status === 'sending' && lease && lease.getTime() > now().getTime()) return { kind: 'busy', leaseUntil: lease };
+  if (current.status === 'sending' && lease && lease.getTime() > now().getTime())
+    return { kind: 'busy', leaseUntil: lease };
   const attempts = current.attempts + 1;
   try {
     const updated = await t.updateEntity<Partial<EmailEntity>>(
@@ -126,18 +144,37 @@ export async function claimEmail(jobId: string, template: string, options: { kno
 
 /** Sent is a fact whoever holds the claim now, so it is written without an ETag. */
 export async function markEmailSent(jobId: string, sent: SentEmail): Promise<void> {
-  await (await table()).updateEntity<Partial<EmailEntity>>(
-    { partitionKey: jobId, rowKey, status: 'sent', sentAt: now(), messageId: sent.messageId, ...(sent.operationId ? { operationId: sent.operationId } : {}) },
+  await (
+    await table()
+  ).updateEntity<Partial<EmailEntity>>(
+    {
+      partitionKey: jobId,
+      rowKey,
+      status: 'sent',
+      sentAt: now(),
+      messageId: sent.messageId,
+      ...(sent.operationId ? { operationId: sent.operationId } : {}),
+    },
     'Merge',
     { etag: '*' },
   );
 }
 
-/** A failed try: back to `queued` (the queue retries) or `failed` for good. Lost to a newer claim (412), the newer claim's outcome wins. */
-export async function markEmailFailed(jobId: string, etag: string, reason: string, outcome: 'retry' | 'permanent' | 'retriesExhausted'): Promise<void> {
+/**
+ * A failed try: back to `queued` (the queue retries) or `failed` for good. Lost to a newer claim (412), the newer
+ * claim's outcome wins.
+ */
+export async function markEmailFailed(
+  jobId: string,
+  etag: string,
+  reason: string,
+  outcome: 'retry' | 'permanent' | 'retriesExhausted',
+): Promise<void> {
   const lastError = reason.length > maxErrorLength ? `${reason.slice(0, maxErrorLength - 1)}…` : reason;
   const entity: Partial<EmailEntity> & { partitionKey: string; rowKey: string } =
-    outcome === 'retry' ? { partitionKey: jobId, rowKey, status: 'queued', lastError } : { partitionKey: jobId, rowKey, status: 'failed', failure: outcome, lastError };
+    outcome === 'retry'
+      ? { partitionKey: jobId, rowKey, status: 'queued', lastError }
+      : { partitionKey: jobId, rowKey, status: 'failed', failure: outcome, lastError };
   try {
     await (await table()).updateEntity(entity, 'Merge', { etag });
   } catch (error) {
@@ -145,10 +182,23 @@ export async function markEmailFailed(jobId: string, etag: string, reason: strin
   }
 }
 
-/** A queue message that is not a valid job but names a job id: its record says why it was dropped (an existing record is left alone). */
+/**
+ * A queue message that is not a valid job but names a job id: its record says why it was dropped (an existing record is
+ * left alone).
+ */
 export async function recordInvalidJob(jobId: string, template: string, reason: string): Promise<void> {
   try {
-    await (await table()).createEntity<EmailEntity>({ partitionKey: jobId, rowKey, template, status: 'failed', failure: 'permanent', attempts: 0, lastError: reason.slice(0, maxErrorLength) });
+    await (
+      await table()
+    ).createEntity<EmailEntity>({
+      partitionKey: jobId,
+      rowKey,
+      template,
+      status: 'failed',
+      failure: 'permanent',
+      attempts: 0,
+      lastError: reason.slice(0, maxErrorLength),
+    });
   } catch (error) {
     if (storageStatus(error) !== 409) throw error;
   }

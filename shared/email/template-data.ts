@@ -95,7 +95,10 @@ export const templateDataSchemas = {
     endsAt: isoTime,
     daysLeft: z.number().int().min(0),
   }),
-  /** To the partner's contact (the old and the new one when it changed): an operator changed the partner's directory entry. */
+  /**
+   * To the partner's contact (the old and the new one when it changed): an operator changed the partner's directory
+   * entry.
+   */
   directoryEntryChanged: z.object({
     partnerId: id,
     partnerName: text(200),

@@ -27,7 +27,9 @@ export function escapeHtml(value: string): string {
 // C0/C1 controls, DEL and the Unicode line/paragraph separators: none belongs in a header or a one-line value.
 const controls = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
-/** One line of text: control characters (CR, LF, tabs…) become spaces, so a value can never start a new header or line. */
+/**
+ * One line of text: control characters (CR, LF, tabs…) become spaces, so a value can never start a new header or line.
+ */
 export function singleLine(value: string, max = 200): string {
   const line = value.replace(controls, ' ').replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1).trimEnd()}…` : line;
@@ -100,14 +102,27 @@ function textBlock(block: Block): string {
     case 'paragraph':
       return singleLine(block.text, 2000);
     case 'facts':
-      return block.rows.map((r) => `${singleLine(r.label)}: ${singleLine(r.value, 1000)}${r.href && r.href !== r.value && !r.href.startsWith('mailto:') ? ` <${r.href}>` : ''}`).join('\n');
+      return block.rows
+        .map(
+          (r) =>
+            `${singleLine(r.label)}: ${singleLine(r.value, 1000)}${r.href && r.href !== r.value && !r.href.startsWith('mailto:') ? ` <${r.href}>` : ''}`,
+        )
+        .join('\n');
     case 'list':
       return [
         `${singleLine(block.title)}:`,
-        ...block.items.map((i) => `- ${singleLine(i.text)}${i.detail ? ` — ${singleLine(i.detail, 1000)}` : ''}${i.href ? ` <${i.href}>` : ''}`),
+        ...block.items.map(
+          (i) =>
+            `- ${singleLine(i.text)}${i.detail ? ` — ${singleLine(i.detail, 1000)}` : ''}${i.href ? ` <${i.href}>` : ''}`,
+        ),
       ].join('\n');
     case 'quote':
-      return [`${singleLine(block.title)}:`, ...paragraphText(block.text).split('\n').map((l) => `> ${l}`.trimEnd())].join('\n');
+      return [
+        `${singleLine(block.title)}:`,
+        ...paragraphText(block.text)
+          .split('\n')
+          .map((l) => `> ${l}`.trimEnd()),
+      ].join('\n');
     case 'action':
       return `${singleLine(block.label)}: ${block.url}`;
   }
@@ -149,7 +164,8 @@ function layout(content: Content): RenderedEmail {
 function emailLinks(publicBaseUrl: string) {
   const base = publicBaseUrl.replace(/\/+$/, '');
   return {
-    invitation: (invitationId: string, code: string) => `${base}/invitations/${encodeURIComponent(invitationId)}?code=${encodeURIComponent(code)}`,
+    invitation: (invitationId: string, code: string) =>
+      `${base}/invitations/${encodeURIComponent(invitationId)}?code=${encodeURIComponent(code)}`,
     /** A customer's partners (the relationships page for customer admins). */
     customerPartners: () => `${base}/partners`,
   };
@@ -165,7 +181,8 @@ const aRelationship = (type: string) => `${relationshipTypeInSentence(type)} rel
 /** ISO time as people read it in an email, always in UTC so every recipient reads the same. */
 const when = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const days = (n: number) => (n === 0 ? 'today' : n === 1 ? 'in 1 day' : `in ${n} days`);
-const customer = (d: { customerName?: string | undefined; customerTenantId: string }) => d.customerName ?? `customer tenant ${d.customerTenantId}`;
+const customer = (d: { customerName?: string | undefined; customerTenantId: string }) =>
+  d.customerName ?? `customer tenant ${d.customerTenantId}`;
 const roleItems = (roles: { name: string; description?: string | undefined }[]) =>
   roles.map((r) => ({ text: r.name, ...(r.description ? { detail: r.description } : {}) }));
 
@@ -177,7 +194,10 @@ const templates: Templates = {
     subject: `New contact request from ${d.requesterName} at ${d.company}`,
     heading: `${d.requesterName} at ${d.company} would like to work with ${d.partnerName}`,
     blocks: [
-      { kind: 'paragraph', text: `${d.requesterName} found ${d.partnerName} in the partner directory and asks to be contacted.` },
+      {
+        kind: 'paragraph',
+        text: `${d.requesterName} found ${d.partnerName} in the partner directory and asks to be contacted.`,
+      },
       {
         kind: 'facts',
         rows: [
@@ -191,7 +211,11 @@ const templates: Templates = {
         ],
       },
       { kind: 'quote', title: 'Business needs', text: d.businessNeeds },
-      { kind: 'action', label: `Reply to ${d.requesterName}`, url: mailto(d.requesterEmail, `Your contact request to ${d.partnerName}`) },
+      {
+        kind: 'action',
+        label: `Reply to ${d.requesterName}`,
+        url: mailto(d.requesterEmail, `Your contact request to ${d.partnerName}`),
+      },
     ],
     footer: `You receive this email because ${d.partnerName} is listed in the partner directory. Contact request ${d.contactRequestId}.`,
   }),
@@ -238,7 +262,10 @@ const templates: Templates = {
     subject: `${customer(d)} accepted your invitation to ${aRelationship(d.relationshipType)}`,
     heading: `${customer(d)} accepted your invitation`,
     blocks: [
-      { kind: 'paragraph', text: `${d.acceptedByName} accepted the invitation on ${when(d.acceptedAt)}. The relationship is now active.` },
+      {
+        kind: 'paragraph',
+        text: `${d.acceptedByName} accepted the invitation on ${when(d.acceptedAt)}. The relationship is now active.`,
+      },
       {
         kind: 'facts',
         rows: [
@@ -247,7 +274,9 @@ const templates: Templates = {
           { label: 'Relationship', value: d.relationshipId },
         ],
       },
-      ...(d.roles.length > 0 ? [{ kind: 'list' as const, title: 'Admin roles granted', items: roleItems(d.roles) }] : []),
+      ...(d.roles.length > 0
+        ? [{ kind: 'list' as const, title: 'Admin roles granted', items: roleItems(d.roles) }]
+        : []),
     ],
     footer: `You receive this email because ${d.partnerName} sent invitation ${d.invitationId}.`,
   }),
@@ -256,8 +285,17 @@ const templates: Templates = {
     subject: `${customer(d)} declined your relationship invitation`,
     heading: `${customer(d)} declined your invitation`,
     blocks: [
-      { kind: 'paragraph', text: `${d.declinedByName} declined the invitation on ${when(d.declinedAt)}. No relationship was created.` },
-      { kind: 'facts', rows: [{ label: 'Customer tenant', value: d.customerTenantId }, { label: 'Invitation', value: d.invitationId }] },
+      {
+        kind: 'paragraph',
+        text: `${d.declinedByName} declined the invitation on ${when(d.declinedAt)}. No relationship was created.`,
+      },
+      {
+        kind: 'facts',
+        rows: [
+          { label: 'Customer tenant', value: d.customerTenantId },
+          { label: 'Invitation', value: d.invitationId },
+        ],
+      },
     ],
     footer: `You receive this email because ${d.partnerName} sent invitation ${d.invitationId}.`,
   }),
@@ -266,9 +304,18 @@ const templates: Templates = {
     subject: `${customer(d)} asks you to end your relationship`,
     heading: `${customer(d)} asks ${d.partnerName} to end the relationship`,
     blocks: [
-      { kind: 'paragraph', text: `${d.requestedByName} asked on ${when(d.requestedAt)} that ${d.partnerName} terminate its relationship with ${customer(d)}.` },
+      {
+        kind: 'paragraph',
+        text: `${d.requestedByName} asked on ${when(d.requestedAt)} that ${d.partnerName} terminate its relationship with ${customer(d)}.`,
+      },
       ...(d.reason ? [{ kind: 'quote' as const, title: 'Reason given', text: d.reason }] : []),
-      { kind: 'facts', rows: [{ label: 'Customer tenant', value: d.customerTenantId }, { label: 'Relationship', value: d.relationshipId }] },
+      {
+        kind: 'facts',
+        rows: [
+          { label: 'Customer tenant', value: d.customerTenantId },
+          { label: 'Relationship', value: d.relationshipId },
+        ],
+      },
     ],
     footer: `You receive this email because ${d.partnerName} has a relationship with this customer.`,
   }),
@@ -310,7 +357,13 @@ const templates: Templates = {
               kind: 'paragraph',
               text: `The admin roles ${d.partnerName} holds for ${customer(d)} end on ${when(d.endsAt)}. To keep managing this customer, send a new invitation before then.`,
             },
-            { kind: 'facts', rows: [{ label: 'Customer tenant', value: d.customerTenantId }, { label: 'Relationship', value: d.relationshipId }] },
+            {
+              kind: 'facts',
+              rows: [
+                { label: 'Customer tenant', value: d.customerTenantId },
+                { label: 'Relationship', value: d.relationshipId },
+              ],
+            },
           ],
           footer: `You receive this email because ${d.partnerName} has a relationship with this customer.`,
         },
@@ -323,7 +376,17 @@ const templates: Templates = {
           kind: 'paragraph',
           text: `A directory operator moved ${d.partnerName} to another Entra ID tenant on ${when(d.changedAt)}. Staff signed in to the new tenant now read its leads and manage its invitations and relationships; staff of the previous tenant no longer can.`,
         },
-        ...(d.tenant ? [{ kind: 'facts' as const, rows: [{ label: 'Previous tenant', value: d.tenant.from }, { label: 'New tenant', value: d.tenant.to }] }] : []),
+        ...(d.tenant
+          ? [
+              {
+                kind: 'facts' as const,
+                rows: [
+                  { label: 'Previous tenant', value: d.tenant.from },
+                  { label: 'New tenant', value: d.tenant.to },
+                ],
+              },
+            ]
+          : []),
         ...(d.reason ? [{ kind: 'quote' as const, title: 'Reason given', text: d.reason }] : []),
       );
     } else if (d.change === 'deactivated') {
@@ -333,18 +396,28 @@ const templates: Templates = {
       });
     } else {
       blocks.push(
-        { kind: 'paragraph', text: `A directory operator changed the entry of ${d.partnerName} in the partner directory on ${when(d.changedAt)}.` },
+        {
+          kind: 'paragraph',
+          text: `A directory operator changed the entry of ${d.partnerName} in the partner directory on ${when(d.changedAt)}.`,
+        },
         {
           kind: 'facts',
           rows: [
             { label: 'Changed', value: d.changedFields.join(', ') },
-            ...(d.contactEmail ? [{ label: 'Contact email', value: `${d.contactEmail.from} → ${d.contactEmail.to}` }] : []),
+            ...(d.contactEmail
+              ? [{ label: 'Contact email', value: `${d.contactEmail.from} → ${d.contactEmail.to}` }]
+              : []),
           ],
         },
-        ...(d.contactEmail ? [{ kind: 'paragraph' as const, text: 'New contact requests go to the new contact email.' }] : []),
+        ...(d.contactEmail
+          ? [{ kind: 'paragraph' as const, text: 'New contact requests go to the new contact email.' }]
+          : []),
       );
     }
-    blocks.push({ kind: 'paragraph', text: `If ${d.partnerName} did not ask for this change, contact the operators of the partner directory at once.` });
+    blocks.push({
+      kind: 'paragraph',
+      text: `If ${d.partnerName} did not ask for this change, contact the operators of the partner directory at once.`,
+    });
     const title = {
       updated: `The directory entry of ${d.partnerName} was changed`,
       deactivated: `${d.partnerName} was removed from the partner directory`,

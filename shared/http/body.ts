@@ -6,7 +6,7 @@ export const maxBodyBytes = 64 * 1024;
 
 /** Form posts: a repeated key becomes an array, a single one stays a string. */
 function formToObject(text: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null);
+  const out = Object.create(null) as Record<string, string | string[]>;
   for (const [key, value] of new URLSearchParams(text)) {
     const existing = out[key];
     if (existing === undefined) out[key] = value;
@@ -32,7 +32,7 @@ const tooLarge = () => new AppError('payload-too-large', `The body may be at mos
  */
 async function readLimited(request: HttpRequest): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -54,7 +54,11 @@ export async function readBody<S extends z.ZodType>(request: HttpRequest, schema
   if (declared > maxBodyBytes) throw tooLarge();
   const contentType = mediaType(request);
   const format: BodyFormat | undefined =
-    contentType === 'application/json' || contentType.endsWith('+json') ? 'json' : contentType === 'application/x-www-form-urlencoded' ? 'form' : undefined;
+    contentType === 'application/json' || contentType.endsWith('+json')
+      ? 'json'
+      : contentType === 'application/x-www-form-urlencoded'
+        ? 'form'
+        : undefined;
   if (!format) {
     throw new AppError('unsupported-media-type', 'Send application/json or application/x-www-form-urlencoded.', {
       headers: { Accept: 'application/json, application/x-www-form-urlencoded' },

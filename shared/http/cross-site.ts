@@ -15,7 +15,10 @@ export function refuseCrossSitePost(request: HttpRequest): void {
   const { allowedOrigins, publicBaseUrl } = settings();
   // `null` is the origin of sandboxed and privacy-sensitive pages: never one to trust.
   const allowed = origin !== null && origin !== 'null' && allowedOrigins.includes(origin);
-  const ownOrigin = origin !== null && (origin === new URL(request.url).origin || origin === new URL(publicBaseUrl).origin);
-  const crossSite = (origin !== null && !ownOrigin && !allowed) || (request.headers.get('sec-fetch-site') === 'cross-site' && !allowed);
-  if (crossSite) throw new AppError('cross-site', 'This form can be sent from this site’s own pages only, not from another site.');
+  const ownOrigin =
+    origin !== null && (origin === new URL(request.url).origin || origin === new URL(publicBaseUrl).origin);
+  const crossSite =
+    (origin !== null && !ownOrigin && !allowed) || (request.headers.get('sec-fetch-site') === 'cross-site' && !allowed);
+  if (crossSite)
+    throw new AppError('cross-site', 'This form can be sent from this site’s own pages only, not from another site.');
 }

@@ -25,10 +25,15 @@ export function viewEtag(body: unknown, storageEtag?: string): string {
 }
 
 /** A JSON answer with its `viewEtag`. */
-export const jsonWithViewEtag = (body: unknown, storageEtag?: string) => ({ headers: { ETag: viewEtag(body, storageEtag) }, jsonBody: body });
+export const jsonWithViewEtag = (body: unknown, storageEtag?: string) => ({
+  headers: { ETag: viewEtag(body, storageEtag) },
+  jsonBody: body,
+});
 
 /** The OpenAPI answer of a single-resource GET to a matching If-None-Match (the handler wrapper gives it). */
-export const notModified = { description: 'If-None-Match names the current ETag (weak comparison) or is *: the ETag, no body' };
+export const notModified = {
+  description: 'If-None-Match names the current ETag (weak comparison) or is *: the ETag, no body',
+};
 
 /**
  * Table Storage ETags (`W/"datetime'…'"`) are what the API hands out as the resource ETag, so an
@@ -41,7 +46,8 @@ export function ifMatch(request: HttpRequest, required: boolean): string | undef
   if (!value) return required ? ifMatchRequired(undefined) : undefined;
   if (value === anyVersion) return value;
   const stored = apiEtag.exec(value)?.[1];
-  if (stored === undefined) throw new AppError('precondition-failed', 'If-Match is not an ETag this API gave out; read the resource again.');
+  if (stored === undefined)
+    throw new AppError('precondition-failed', 'If-Match is not an ETag this API gave out; read the resource again.');
   return `${stored}"`;
 }
 

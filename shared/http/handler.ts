@@ -16,7 +16,15 @@ const defaultHeaders: Record<string, string> = {
 };
 
 /** Network failures of a storage or email dependency: the request can be retried later. */
-const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'REQUEST_SEND_ERROR']);
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'REQUEST_SEND_ERROR',
+]);
 
 export function isUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
@@ -31,17 +39,29 @@ export function toProblemResponse(error: unknown, context: InvocationContext): H
   if (error instanceof AppError) return problemResponse(error.kind, error.detail, context.invocationId, error.extra);
   if (isUnavailable(error)) {
     context.warn('dependency unavailable', error instanceof Error ? error.message : String(error));
-    return problemResponse('unavailable', 'A service this request needs did not answer. Try again shortly.', context.invocationId, {
-      headers: { 'Retry-After': '5' },
-    });
+    return problemResponse(
+      'unavailable',
+      'A service this request needs did not answer. Try again shortly.',
+      context.invocationId,
+      {
+        headers: { 'Retry-After': '5' },
+      },
+    );
   }
   context.error('unhandled error', error);
-  return problemResponse('internal', 'The request failed unexpectedly. Quote the invocation id when you contact support.', context.invocationId);
+  return problemResponse(
+    'internal',
+    'The request failed unexpectedly. Quote the invocation id when you contact support.',
+    context.invocationId,
+  );
 }
 
 export type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
-/** Shows a problem (as `toProblemResponse` made it) to a person; the web layer's `problemPage`, passed in so HTTP knows no pages. */
+/**
+ * Shows a problem (as `toProblemResponse` made it) to a person; the web layer's `problemPage`, passed in so HTTP knows
+ * no pages.
+ */
 export type ErrorPage = (problem: HttpResponseInit, request: HttpRequest) => HttpResponseInit;
 
 const corsAllowedHeaders = 'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key';
@@ -51,7 +71,11 @@ const corsExposedHeaders = 'ETag, Location, Retry-After';
 function corsHeaders(request: HttpRequest, methods: HttpMethod[]): Record<string, string> {
   const origin = request.headers.get('origin');
   if (!origin || !settings().allowedOrigins.includes(origin)) return {};
-  const headers: Record<string, string> = { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Expose-Headers': corsExposedHeaders };
+  const headers: Record<string, string> = {
+    'Access-Control-Allow-Origin': origin,
+    Vary: 'Origin',
+    'Access-Control-Expose-Headers': corsExposedHeaders,
+  };
   if (request.method === 'OPTIONS') {
     headers['Access-Control-Allow-Methods'] = methods.join(', ');
     headers['Access-Control-Allow-Headers'] = corsAllowedHeaders;
@@ -89,7 +113,8 @@ export function httpFunction(definition: {
   formErrorPage?: ErrorPage;
 }): HttpFunctionDefinition {
   const { handler } = definition;
-  if (definition.doc?.formPost && !definition.formErrorPage) throw new Error(`${definition.name} takes form posts but has no error page for them`);
+  if (definition.doc?.formPost && !definition.formErrorPage)
+    throw new Error(`${definition.name} takes form posts but has no error page for them`);
   // Every route not open to anyone verifies the caller before anything else about the request, so a
   // caller without a valid token gets 401 whatever else is wrong (ids, If-Match, body).
   const signedIn = definition.doc !== undefined && definition.doc.audience !== 'anyone';
@@ -111,22 +136,31 @@ export function httpFunction(definition: {
     handler: async (request, context) => {
       let response: HttpResponseInit;
       try {
-        response = request.method === 'OPTIONS' ? { status: 204 } : conditionalGet(request, await handle(request, context));
+        response =
+          request.method === 'OPTIONS' ? { status: 204 } : conditionalGet(request, await handle(request, context));
       } catch (error) {
         const problem = toProblemResponse(error, context);
         // A web form posted by a browser without JavaScript shows the person a page, not JSON;
         // only endpoints that take form posts (doc.formPost) answer that way.
-        response = definition.formErrorPage && isBrowserFormPost(request) ? definition.formErrorPage(problem, request) : problem;
+        response =
+          definition.formErrorPage && isBrowserFormPost(request) ? definition.formErrorPage(problem, request) : problem;
       }
       return {
         ...response,
-        headers: { ...defaultHeaders, ...(response.headers as Record<string, string> | undefined), ...corsHeaders(request, definition.methods) },
+        headers: {
+          ...defaultHeaders,
+          ...(response.headers as Record<string, string> | undefined),
+          ...corsHeaders(request, definition.methods),
+        },
       };
     },
   };
 }
 
-/** One line of a feature's route table: method, route (API routes get `api/` in front, pages none), who may call it, its handler and the function's name. */
+/**
+ * One line of a feature's route table: method, route (API routes get `api/` in front, pages none), who may call it, its
+ * handler and the function's name.
+ */
 export interface Route<Name extends string = string> {
   /** A page and its HEAD may share a line. */
   method: HttpMethod | HttpMethod[];
@@ -136,7 +170,13 @@ export interface Route<Name extends string = string> {
   name: Name;
 }
 
-export const route = <Name extends string>(method: HttpMethod | HttpMethod[], path: string, audience: Audience, handler: Handler, name: Name): Route<Name> => ({
+export const route = <Name extends string>(
+  method: HttpMethod | HttpMethod[],
+  path: string,
+  audience: Audience,
+  handler: Handler,
+  name: Name,
+): Route<Name> => ({
   method,
   route: path,
   audience,
@@ -158,6 +198,13 @@ export function httpFunctions<Name extends string>(
 ): HttpFunctionDefinition[] {
   return routes.map(({ method, route: path, audience, handler, name }) => {
     const doc = { ...docs[name], audience };
-    return httpFunction({ name, route: path, methods: [method].flat(), handler, doc, ...(doc.formPost && forms.errorPage ? { formErrorPage: forms.errorPage } : {}) });
+    return httpFunction({
+      name,
+      route: path,
+      methods: [method].flat(),
+      handler,
+      doc,
+      ...(doc.formPost && forms.errorPage ? { formErrorPage: forms.errorPage } : {}),
+    });
   });
 }

@@ -8,5 +8,9 @@ const idempotencyKeyHeaderSchema = z.object({ 'Idempotency-Key': idempotencyKeyS
 
 /** The request's Idempotency-Key header, if it sent one (400 naming the header if malformed). */
 export function readIdempotencyKey(request: HttpRequest): string | undefined {
-  return validate(idempotencyKeyHeaderSchema, { 'Idempotency-Key': request.headers.get('idempotency-key') ?? undefined }, 'request')['Idempotency-Key'];
+  return validate(
+    idempotencyKeyHeaderSchema,
+    { 'Idempotency-Key': request.headers.get('idempotency-key') ?? undefined },
+    'request',
+  )['Idempotency-Key'];
 }

@@ -4,7 +4,11 @@ import { problemTypes } from './problem.js';
 
 /** JSON Schema of what a caller sends or receives; transforms are shown by their input or output side. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+  }) as Record<string, unknown>;
   return rest;
 }
 
@@ -21,7 +25,10 @@ const problemSchema = {
     status: { type: 'integer' },
     detail: { type: 'string' },
     invocationId: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
 };
 
@@ -31,12 +38,16 @@ export const audienceText: Record<Audience, string> = {
   signedIn: 'Any signed-in caller (Entra ID bearer token).',
   partner: "Partner staff: a token from the partner's own tenant with app role Partner.Manage.",
   customerAdmin: "A Global or Billing administrator of the customer's tenant.",
-  operator: "Operators: app role Directory.Admin in one of the service's own tenants (OPERATOR_TENANT_IDS); the app role in any other tenant is refused (403).",
+  operator:
+    "Operators: app role Directory.Admin in one of the service's own tenants (OPERATOR_TENANT_IDS); the app role in any other tenant is refused (403).",
 };
 
 export function objectProperties(schema: z.ZodType | undefined): [string, Record<string, unknown>, boolean][] {
   if (!schema) return [];
-  const json = jsonSchema(schema, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  const json = jsonSchema(schema, 'input') as {
+    properties?: Record<string, Record<string, unknown>>;
+    required?: string[];
+  };
   return Object.entries(json.properties ?? {}).map(([name, s]) => [name, s, (json.required ?? []).includes(name)]);
 }
 
@@ -47,13 +58,23 @@ function operation(f: HttpFunctionDefinition, doc: ApiDoc): Record<string, unkno
   ];
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(doc.responses)) {
-    responses[status] = r.schema ? { description: r.description, content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } } : { description: r.description };
+    responses[status] = r.schema
+      ? { description: r.description, content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } }
+      : { description: r.description };
   }
-  responses.default = { description: 'A problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+  responses.default = {
+    description: 'A problem (RFC 9457)',
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  };
   return {
     operationId: f.name,
     summary: doc.summary,
-    description: [doc.description, doc.caller ? `${audienceText[doc.audience]} Here: ${doc.caller}.` : audienceText[doc.audience]].filter(Boolean).join('\n\n'),
+    description: [
+      doc.description,
+      doc.caller ? `${audienceText[doc.audience]} Here: ${doc.caller}.` : audienceText[doc.audience],
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
     tags: doc.tags,
     ...(doc.audience === 'anyone' ? { security: [] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
@@ -63,7 +84,9 @@ function operation(f: HttpFunctionDefinition, doc: ApiDoc): Record<string, unkno
             required: true,
             content: {
               'application/json': { schema: jsonSchema(doc.body, 'input') },
-              ...(doc.formPost ? { 'application/x-www-form-urlencoded': { schema: jsonSchema(doc.body, 'input') } } : {}),
+              ...(doc.formPost
+                ? { 'application/x-www-form-urlencoded': { schema: jsonSchema(doc.body, 'input') } }
+                : {}),
             },
           },
         }
@@ -77,7 +100,10 @@ function operation(f: HttpFunctionDefinition, doc: ApiDoc): Record<string, unkno
  * built from the same zod schemas the handlers validate with. Routes are full paths: host.json's
  * routePrefix is empty.
  */
-export function buildOpenApiDocument(functions: FunctionDefinition[], options: { version: string }): Record<string, unknown> {
+export function buildOpenApiDocument(
+  functions: FunctionDefinition[],
+  options: { version: string },
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const f of functions) {
     if (f.kind !== 'http' || !f.doc) continue;
@@ -90,11 +116,19 @@ export function buildOpenApiDocument(functions: FunctionDefinition[], options: {
     info: {
       title: 'Partner relationships API',
       version: options.version,
-      description: 'Partner directory, contact requests, invitations, Customer Agreement acceptance, relationships and partner admin roles.',
+      description:
+        'Partner directory, contact requests, invitations, Customer Agreement acceptance, relationships and partner admin roles.',
     },
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Microsoft Entra ID access token (RS256).' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Microsoft Entra ID access token (RS256).',
+        },
+      },
       schemas: { Problem: problemSchema },
     },
     security: [{ bearer: [] }],

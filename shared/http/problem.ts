@@ -34,7 +34,9 @@ export const problemStatus = (kind: ProblemKind): number => problemKinds[kind].s
 export const problemTypeUri = (kind: ProblemKind): string => `urn:problem-type:partner-relationships:${kind}`;
 
 /** Every problem type the API answers with, for the OpenAPI document. */
-export const problemTypes = (Object.entries(problemKinds) as [ProblemKind, (typeof problemKinds)[ProblemKind]][]).map(([kind, { status, title }]) => ({ type: problemTypeUri(kind), status, title }));
+export const problemTypes = (Object.entries(problemKinds) as [ProblemKind, (typeof problemKinds)[ProblemKind]][]).map(
+  ([kind, { status, title }]) => ({ type: problemTypeUri(kind), status, title }),
+);
 
 export function problemResponse(
   kind: ProblemKind,

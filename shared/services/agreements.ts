@@ -9,7 +9,12 @@ import { actorOf, auditActor } from '../domain/audit.js';
 import { eligibility } from '../domain/relationships.js';
 import type { agreementStateSchema, eligibilityViewSchema } from '../domain/views.js';
 import { AppError } from '../errors.js';
-import { latestAcceptance, listAcceptances, recordAcceptance, type AgreementAcceptance } from '../storage/agreements.js';
+import {
+  latestAcceptance,
+  listAcceptances,
+  recordAcceptance,
+  type AgreementAcceptance,
+} from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
 import { relationshipsWithPartner } from '../storage/relationships.js';
 import { currentStatus } from './relationships.js';
@@ -25,7 +30,10 @@ const acceptanceView = (a: AgreementAcceptance) => ({
 
 type AgreementState = z.infer<typeof agreementStateSchema>;
 
-/** The current agreement, the customer's latest acceptance and whether it is of the current version: for users of that tenant. */
+/**
+ * The current agreement, the customer's latest acceptance and whether it is of the current version: for users of that
+ * tenant.
+ */
 export async function agreementState(caller: Caller, tenantId: string): Promise<AgreementState> {
   requireTenant(caller, tenantId);
   const customerTenantId = caller.tenantId;
@@ -45,19 +53,37 @@ export async function agreementState(caller: Caller, tenantId: string): Promise<
 export function requireCurrentAgreement(agreementVersion: string): Settings['customerAgreement'] {
   const { customerAgreement } = settings();
   if (agreementVersion !== customerAgreement.version) {
-    throw new AppError('agreement-version-changed', `The Customer Agreement is now version ${customerAgreement.version}; read that version and accept it.`);
+    throw new AppError(
+      'agreement-version-changed',
+      `The Customer Agreement is now version ${customerAgreement.version}; read that version and accept it.`,
+    );
   }
   return customerAgreement;
 }
 
-/** A customer admin accepts the current version; accepting it again changes nothing. Answers the agreement state after it. */
-export async function acceptAgreement(caller: Caller, tenantId: string, agreementVersion: string, invocationId: string): Promise<{ created: boolean; state: AgreementState }> {
+/**
+ * A customer admin accepts the current version; accepting it again changes nothing. Answers the agreement state after
+ * it.
+ */
+export async function acceptAgreement(
+  caller: Caller,
+  tenantId: string,
+  agreementVersion: string,
+  invocationId: string,
+): Promise<{ created: boolean; state: AgreementState }> {
   requireTenant(caller, tenantId);
-  return { created: await recordAgreementAcceptance(caller, agreementVersion, invocationId), state: await agreementState(caller, tenantId) };
+  return {
+    created: await recordAgreementAcceptance(caller, agreementVersion, invocationId),
+    state: await agreementState(caller, tenantId),
+  };
 }
 
 /** Records the acceptance unless this version was accepted already; whether it recorded one. */
-async function recordAgreementAcceptance(caller: Caller, agreementVersion: string, invocationId: string): Promise<boolean> {
+async function recordAgreementAcceptance(
+  caller: Caller,
+  agreementVersion: string,
+  invocationId: string,
+): Promise<boolean> {
   requireCustomerAdmin(caller);
   const customerAgreement = requireCurrentAgreement(agreementVersion);
   const latest = await latestAcceptance(caller.tenantId);
@@ -65,7 +91,15 @@ async function recordAgreementAcceptance(caller: Caller, agreementVersion: strin
   const at = now().toISOString();
   const id = randomUUID();
   const actor = actorOf(caller);
-  await recordAcceptance({ id, customerTenantId: caller.tenantId, url: customerAgreement.url, version: customerAgreement.version, acceptedAt: at, acceptedBy: actor, invitationId: undefined });
+  await recordAcceptance({
+    id,
+    customerTenantId: caller.tenantId,
+    url: customerAgreement.url,
+    version: customerAgreement.version,
+    acceptedAt: at,
+    acceptedBy: actor,
+    invitationId: undefined,
+  });
   await writeAudit({
     id: `agreement.accepted:${id}`,
     time: at,
@@ -87,15 +121,28 @@ async function recordAgreementAcceptance(caller: Caller, agreementVersion: strin
  * relationship already shows. Any other tenant, known or not, is the same 404, and the agreement is
  * not even read for it.
  */
-export async function partnerEligibility(caller: Caller, partnerIdAsked: string, customerTenantId: string): Promise<z.infer<typeof eligibilityViewSchema>> {
+export async function partnerEligibility(
+  caller: Caller,
+  partnerIdAsked: string,
+  customerTenantId: string,
+): Promise<z.infer<typeof eligibilityViewSchema>> {
   const { partnerId } = await requirePartnerStaff(caller, partnerIdAsked);
   const at = now();
-  const relationships = (await relationshipsWithPartner(customerTenantId, partnerId)).map((r) => ({ id: r.id, type: r.type, status: currentStatus(r, at), roles: r.roles }));
+  const relationships = (await relationshipsWithPartner(customerTenantId, partnerId)).map((r) => ({
+    id: r.id,
+    type: r.type,
+    status: currentStatus(r, at),
+    roles: r.roles,
+  }));
   const [first, ...rest] = relationships;
   if (!first) throw new AppError('not-found', 'No relationship with this customer.');
   const latest = await latestAcceptance(customerTenantId);
   const current = settings().customerAgreement.version;
-  const result = eligibility({ relationships: [first, ...rest], acceptedAgreementVersion: latest?.version, currentAgreementVersion: current });
+  const result = eligibility({
+    relationships: [first, ...rest],
+    acceptedAgreementVersion: latest?.version,
+    currentAgreementVersion: current,
+  });
   return {
     partnerId,
     customerTenantId,

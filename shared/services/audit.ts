@@ -13,14 +13,22 @@ interface PageQuery {
 }
 
 /** The customer's audit log, newest first: for its Global or Billing administrators only. */
-export async function customerAuditLog(caller: Caller, tenantId: string, query: PageQuery): Promise<Page<AuditEventView>> {
+export async function customerAuditLog(
+  caller: Caller,
+  tenantId: string,
+  query: PageQuery,
+): Promise<Page<AuditEventView>> {
   requireTenant(caller, tenantId);
   requireCustomerAdmin(caller);
   return listAudit(auditPartition({ customerTenantId: caller.tenantId }), query.top, query.continuationToken);
 }
 
 /** The partner's audit log, newest first: for its staff only. */
-export async function partnerAuditLog(caller: Caller, partnerId: string, query: PageQuery): Promise<Page<AuditEventView>> {
+export async function partnerAuditLog(
+  caller: Caller,
+  partnerId: string,
+  query: PageQuery,
+): Promise<Page<AuditEventView>> {
   const partner = await requirePartnerStaff(caller, partnerId);
   return listAudit(auditPartition({ partnerId: partner.partnerId }), query.top, query.continuationToken);
 }

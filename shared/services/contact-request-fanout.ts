@@ -2,7 +2,13 @@ import type { InvocationContext } from '@azure/functions';
 import type { ContactRequest } from '../domain/contact-requests.js';
 import type { DirectoryEntry } from '../domain/directory.js';
 import { enqueueEmail } from '../email/jobs.js';
-import { createLead, fanOutMessageSchema, readContactRequest, recordFanOutFailure, saveDeliveries } from '../storage/contact-requests.js';
+import {
+  createLead,
+  fanOutMessageSchema,
+  readContactRequest,
+  recordFanOutFailure,
+  saveDeliveries,
+} from '../storage/contact-requests.js';
 import { readDirectoryEntry } from '../storage/directory.js';
 import { maxDequeueCount, queueNames } from '../storage/names.js';
 
@@ -27,7 +33,8 @@ async function fanOut(request: ContactRequest, etag: string, context: Log): Prom
       .filter((p) => p.state === 'pending')
       .map(async (delivery) => {
         const entry = entries.get(delivery.partnerId);
-        if (!entry) throw new Error(`directory entry ${delivery.partnerId} of contact request ${request.id} is missing`);
+        if (!entry)
+          throw new Error(`directory entry ${delivery.partnerId} of contact request ${request.id} is missing`);
         await createLead(entry.id, request);
         await enqueueEmail({
           jobId: delivery.jobId,
@@ -93,7 +100,9 @@ export async function fanOutContactRequest(message: unknown, tries: number, cont
   } catch (error) {
     if (tries >= maxDequeueCount) {
       const reason = error instanceof Error ? error.message : String(error);
-      context.error(`contact request ${contactRequestId}: fan-out gave up after ${tries} tries; its message goes to ${queueNames.contactRequestFanOut}-poison`);
+      context.error(
+        `contact request ${contactRequestId}: fan-out gave up after ${tries} tries; its message goes to ${queueNames.contactRequestFanOut}-poison`,
+      );
       await recordFanOutFailure(contactRequestId, `gave up after ${tries} tries: ${reason}`);
     }
     throw error;

@@ -50,14 +50,22 @@ async function chosenPartners(ids: string[]): Promise<{ id: string; displayName:
 /** Counts the request against its limits (all or none), or refuses it with 429 and the longest Retry-After. */
 async function enforceRateLimits(email: string, address: string, log: Log): Promise<void> {
   const decisions = await consumeRateLimits(contactRequestRateLimits(email, address));
-  const refused = decisions.flatMap(({ key, decision }) => (decision.allowed ? [] : [{ which: key.which, retryAfter: decision.retryAfterSeconds }]));
+  const refused = decisions.flatMap(({ key, decision }) =>
+    decision.allowed ? [] : [{ which: key.which, retryAfter: decision.retryAfterSeconds }],
+  );
   if (refused.length === 0) return;
   log.warn(`contact request refused: too many from this ${refused.map((r) => r.which).join(' and ')}`);
   const retryAfter = Math.max(...refused.map((r) => r.retryAfter));
-  throw new AppError('rate-limited', 'Too many contact requests were sent from here recently. Try again later.', { headers: { 'Retry-After': String(retryAfter) } });
+  throw new AppError('rate-limited', 'Too many contact requests were sent from here recently. Try again later.', {
+    headers: { 'Retry-After': String(retryAfter) },
+  });
 }
 
-function newRecord(id: string, body: ContactRequestBody, partners: { id: string; displayName: string }[]): ContactRequest {
+function newRecord(
+  id: string,
+  body: ContactRequestBody,
+  partners: { id: string; displayName: string }[],
+): ContactRequest {
   const createdAt = now().toISOString();
   return {
     id,
@@ -73,14 +81,23 @@ function newRecord(id: string, body: ContactRequestBody, partners: { id: string;
     },
     businessNeeds: body.businessNeeds,
     consent: { contact: true, shareDetails: true, givenAt: createdAt },
-    partners: partners.map((p) => ({ partnerId: p.id, partnerName: p.displayName, jobId: partnerEmailJobId(id, p.id), state: 'pending' })),
+    partners: partners.map((p) => ({
+      partnerId: p.id,
+      partnerName: p.displayName,
+      jobId: partnerEmailJobId(id, p.id),
+      state: 'pending',
+    })),
     confirmation: { jobId: confirmationEmailJobId(id), state: 'pending' },
   };
 }
 
-/** A retry of a request that was stored: its fan-out may not have been queued if the first try failed after storing; it is idempotent, so queue it again. */
+/**
+ * A retry of a request that was stored: its fan-out may not have been queued if the first try failed after storing; it
+ * is idempotent, so queue it again.
+ */
 async function completeFanOut(earlier: ContactRequest): Promise<ContactRequest> {
-  if (earlier.partners.some((p) => p.state === 'pending') || earlier.confirmation.state === 'pending') await enqueueFanOut(earlier.id);
+  if (earlier.partners.some((p) => p.state === 'pending') || earlier.confirmation.state === 'pending')
+    await enqueueFanOut(earlier.id);
   return earlier;
 }
 
@@ -88,7 +105,10 @@ async function completeFanOut(earlier: ContactRequest): Promise<ContactRequest> 
  * Stores a contact request to its partners and queues its fan-out, within the rate limits (a
  * retry with the same Idempotency-Key and body is the same request, so no limit counts it again).
  */
-export async function submitContactRequest({ body, clientAddress, idempotencyKey }: ContactRequestSubmission, log: Log): Promise<SubmittedContactRequest> {
+export async function submitContactRequest(
+  { body, clientAddress, idempotencyKey }: ContactRequestSubmission,
+  log: Log,
+): Promise<SubmittedContactRequest> {
   // Bots fill every field; people never see this one. Say nothing about why.
   if (body.website) throw new AppError('validation', 'The request could not be accepted.');
   const partners = await chosenPartners(body.partnerIds);
@@ -142,7 +162,13 @@ export async function contactRequestStatus(id: string): Promise<ContactRequestSt
   return {
     id: record.id,
     createdAt: record.createdAt,
-    partners: await Promise.all(record.partners.map(async (p) => ({ id: p.partnerId, displayName: p.partnerName, delivery: await deliveryOf(p.state, p.jobId) }))),
+    partners: await Promise.all(
+      record.partners.map(async (p) => ({
+        id: p.partnerId,
+        displayName: p.partnerName,
+        delivery: await deliveryOf(p.state, p.jobId),
+      })),
+    ),
     confirmation: { delivery: await deliveryOf(record.confirmation.state, record.confirmation.jobId) },
     ...(record.fanOutFailure ? { failure: `The emails could not be queued (${record.fanOutFailure.at}).` } : {}),
   };

@@ -12,7 +12,10 @@ import { getCustomerSettings, saveCustomerSettings } from '../storage/customer-s
 export type CustomerSettingsView = z.infer<typeof customerSettingsSchema>;
 
 /** The settings of the caller's own tenant (404 for another's) and their ETag. */
-export async function customerSettings(caller: Caller, tenantId: string): Promise<{ settings: CustomerSettingsView; etag: string }> {
+export async function customerSettings(
+  caller: Caller,
+  tenantId: string,
+): Promise<{ settings: CustomerSettingsView; etag: string }> {
   requireTenant(caller, tenantId);
   return getCustomerSettings(caller.tenantId);
 }

@@ -4,14 +4,27 @@ import { now } from '../clock.js';
 import { actorOf, auditActor, type AuditAction } from '../domain/audit.js';
 import type { z } from 'zod';
 import type { DirectorySearchQuery, directorySearchResultSchema } from '../domain/directory-search.js';
-import { changedFields, directoryFieldLabels, publicProfile, type DirectoryEntry, type DirectoryEntryFields, type PublicProfile, type TenantChange } from '../domain/directory.js';
+import {
+  changedFields,
+  directoryFieldLabels,
+  publicProfile,
+  type DirectoryEntry,
+  type DirectoryEntryFields,
+  type PublicProfile,
+  type TenantChange,
+} from '../domain/directory.js';
 import { enqueueEmail } from '../email/jobs.js';
 import type { TemplateData } from '../email/template-data.js';
 import { invalidFields } from '../errors.js';
 import { anyVersion, ifMatchRequired, requireIfMatch } from '../domain/versions.js';
 import { AppError } from '../errors.js';
 import { writeAudit } from '../storage/audit-log.js';
-import { directoryIndex, readDirectoryEntry, writeDirectoryEntry, type StoredDirectoryEntry } from '../storage/directory.js';
+import {
+  directoryIndex,
+  readDirectoryEntry,
+  writeDirectoryEntry,
+  type StoredDirectoryEntry,
+} from '../storage/directory.js';
 
 /**
  * The operator's changes to the directory. Every change of an existing entry is in the partner's
@@ -42,7 +55,8 @@ async function writeNext(
     const current = await readDirectoryEntry(id);
     if (current) requireIfMatch(ifMatch, current.etag, changedMessage);
     const entry = next(current?.entry);
-    if (!current && ifMatch !== undefined) throw new AppError('precondition-failed', 'There is no entry with that ETag; read it again.');
+    if (!current && ifMatch !== undefined)
+      throw new AppError('precondition-failed', 'There is no entry with that ETag; read it again.');
     if (!entry) return { before: current?.entry, after: current!, changed: false };
     const etag = await writeDirectoryEntry(entry, current?.etag);
     if (etag) return { before: current?.entry, after: { entry, etag }, changed: true };
@@ -51,7 +65,8 @@ async function writeNext(
   throw changedMeanwhile();
 }
 
-const fieldsOf = (entry: DirectoryEntry, fields: (keyof DirectoryEntryFields)[]) => Object.fromEntries(fields.map((f) => [f, entry[f] ?? null]));
+const fieldsOf = (entry: DirectoryEntry, fields: (keyof DirectoryEntryFields)[]) =>
+  Object.fromEntries(fields.map((f) => [f, entry[f] ?? null]));
 
 type Change = TemplateData<'directoryEntryChanged'>['change'];
 const auditActions: Record<Change | 'created', AuditAction> = {
@@ -70,7 +85,9 @@ async function recordChange(
   invocationId: string,
   reason?: string,
 ): Promise<void> {
-  const fields = before ? changedFields(before, after) : (Object.keys(directoryFieldLabels) as (keyof DirectoryEntryFields)[]);
+  const fields = before
+    ? changedFields(before, after)
+    : (Object.keys(directoryFieldLabels) as (keyof DirectoryEntryFields)[]);
   const action = auditActions[change];
   await writeAudit({
     id: `${action}:${after.id}:${after.updatedAt}`,
@@ -99,9 +116,21 @@ async function recordChange(
   // Job ids follow from the version written, so a redelivered job is the same email.
   const jobId = `directory-entry:${after.id}:${Date.parse(after.updatedAt)}`;
   await Promise.all([
-    enqueueEmail({ jobId, template: 'directoryEntryChanged', to: [{ address: after.contactEmail, displayName: after.displayName }], data }),
+    enqueueEmail({
+      jobId,
+      template: 'directoryEntryChanged',
+      to: [{ address: after.contactEmail, displayName: after.displayName }],
+      data,
+    }),
     ...(contactChanged
-      ? [enqueueEmail({ jobId: `${jobId}:previous-contact`, template: 'directoryEntryChanged', to: [{ address: before.contactEmail, displayName: before.displayName }], data })]
+      ? [
+          enqueueEmail({
+            jobId: `${jobId}:previous-contact`,
+            template: 'directoryEntryChanged',
+            to: [{ address: before.contactEmail, displayName: before.displayName }],
+            data,
+          }),
+        ]
       : []),
   ]);
 }
@@ -122,9 +151,18 @@ export async function putEntry(
   const updatedAt = now().toISOString();
   const { before, after, changed } = await writeNext(id, ifMatch, (current) => {
     if (current && !sameTenant(current.tenantId, fields.tenantId)) {
-      throw new AppError('tenant-change', `Partner ${id} belongs to another tenant; change it with POST /api/partners/${id}/tenant-change.`, {
-        errors: [{ path: 'tenantId', message: `is not the entry's tenant ${current.tenantId.toLowerCase()}; a tenant changes only through POST /api/partners/${id}/tenant-change` }],
-      });
+      throw new AppError(
+        'tenant-change',
+        `Partner ${id} belongs to another tenant; change it with POST /api/partners/${id}/tenant-change.`,
+        {
+          errors: [
+            {
+              path: 'tenantId',
+              message: `is not the entry's tenant ${current.tenantId.toLowerCase()}; a tenant changes only through POST /api/partners/${id}/tenant-change`,
+            },
+          ],
+        },
+      );
     }
     if (current && changedFields(current, { ...fields, tenantId: current.tenantId }).length === 0) return undefined;
     return { ...fields, ...(current ? { tenantId: current.tenantId } : {}), id, updatedAt };
@@ -134,7 +172,12 @@ export async function putEntry(
 }
 
 /** Marks an entry inactive (it stays for history and for the partner's relationships); 404 for none. */
-export async function deactivateEntry(caller: Caller, id: string, ifMatch: string | undefined, invocationId: string): Promise<StoredDirectoryEntry> {
+export async function deactivateEntry(
+  caller: Caller,
+  id: string,
+  ifMatch: string | undefined,
+  invocationId: string,
+): Promise<StoredDirectoryEntry> {
   requireOperator(caller);
   const updatedAt = now().toISOString();
   const { before, after, changed } = await writeNext(id, ifMatch, (current) => {
@@ -150,13 +193,20 @@ export async function deactivateEntry(caller: Caller, id: string, ifMatch: strin
  * the old one's, read its leads and manage its invitations and relationships. Only operators, only under If-Match,
  * with a reason; audited and emailed to the partner.
  */
-export async function changeTenant(caller: Caller, id: string, change: TenantChange, ifMatch: string | undefined, invocationId: string): Promise<StoredDirectoryEntry> {
+export async function changeTenant(
+  caller: Caller,
+  id: string,
+  change: TenantChange,
+  ifMatch: string | undefined,
+  invocationId: string,
+): Promise<StoredDirectoryEntry> {
   requireOperator(caller);
   const expected = ifMatchRequired(ifMatch);
   const updatedAt = now().toISOString();
   const { before, after } = await writeNext(id, expected, (current) => {
     if (!current) throw notFound(id);
-    if (sameTenant(current.tenantId, change.tenantId)) throw invalidFields([{ path: 'tenantId', message: "is the entry's tenant already" }]);
+    if (sameTenant(current.tenantId, change.tenantId))
+      throw invalidFields([{ path: 'tenantId', message: "is the entry's tenant already" }]);
     return { ...current, tenantId: change.tenantId, updatedAt };
   });
   await recordChange('tenantChanged', before, after.entry, caller, invocationId, change.reason);
@@ -168,7 +218,10 @@ export type DirectorySearchResult = z.infer<typeof directorySearchResultSchema>;
 /** Active partners that match, best match first, each with the reasons it matched (public profiles only). */
 export async function searchDirectory(query: DirectorySearchQuery): Promise<DirectorySearchResult> {
   const result = (await directoryIndex()).search(query);
-  return { items: result.items.map((hit) => ({ ...publicProfile(hit.entry), reasons: hit.reasons })), continuationToken: result.continuationToken };
+  return {
+    items: result.items.map((hit) => ({ ...publicProfile(hit.entry), reasons: hit.reasons })),
+    continuationToken: result.continuationToken,
+  };
 }
 
 /** An active partner's public profile and its ETag; an inactive or unknown one is 404. */

@@ -5,13 +5,14 @@ import { emailJobSchema } from '../email/jobs.js';
 import { EmailSendError } from '../email/sender.js';
 import { claimEmail, markEmailFailed, markEmailSent, recordInvalidJob, type Claim } from '../email/status.js';
 import { renderEmail, TemplateDataError } from '../email/templates.js';
-import { maxDequeueCount, queueNames } from '../storage/names.js';
+import { maxDequeueCount } from '../storage/names.js';
 
 /** How long a second delivery of a job waits for the one sending it before leaving it to a later try. */
 const busyWaitMs = 5000;
 const busyPollMs = 100;
 
-const issueList = (issues: { path: PropertyKey[]; message: string }[]) => issues.map((i) => `${i.path.join('.') || '(job)'}: ${i.message}`).join('; ');
+const issueList = (issues: { path: PropertyKey[]; message: string }[]) =>
+  issues.map((i) => `${i.path.join('.') || '(job)'}: ${i.message}`).join('; ');
 
 /** The job's id and template when a malformed message still names them, so its record can say why it was dropped. */
 function namedJob(message: unknown): { jobId: string; template: string } | undefined {
@@ -21,14 +22,18 @@ function namedJob(message: unknown): { jobId: string; template: string } | undef
   return { jobId: shape.data.jobId, template: typeof template === 'string' ? template.slice(0, 100) : '' };
 }
 
-/** Claims the job, waiting briefly while another delivery of it is sending (a job enqueued twice arrives in one batch). */
+/**
+ * Claims the job, waiting briefly while another delivery of it is sending (a job enqueued twice arrives in one batch).
+ */
 async function claim(jobId: string, template: string): Promise<Exclude<Claim, { kind: 'busy' }>> {
   // How long this delivery waits, in real time whatever the app's clock says (tests may hold it still).
   const deadline = performance.now() + busyWaitMs;
   let result = await claimEmail(jobId, template);
   while (result.kind === 'busy') {
     if (performance.now() >= deadline) {
-      throw new Error(`another delivery is sending email ${jobId} (claimed until ${result.leaseUntil.toISOString()}); trying again later`);
+      throw new Error(
+        `another delivery is sending email ${jobId} (claimed until ${result.leaseUntil.toISOString()}); trying again later`,
+      );
     }
     await new Promise((r) => setTimeout(r, busyPollMs));
     result = await claimEmail(jobId, template, { known: true });
@@ -62,7 +67,9 @@ export async function sendEmailJob(message: unknown, context: InvocationContext)
     const rendered = renderEmail(job.template, job.data, { publicBaseUrl: settings().publicBaseUrl });
     const sent = await emailSender().send({ jobId: job.jobId, template: job.template, to: job.to, ...rendered });
     await markEmailSent(job.jobId, sent);
-    context.log(`email ${job.jobId} (${job.template}) sent to ${job.to.length} recipient(s), message ${sent.messageId}`);
+    context.log(
+      `email ${job.jobId} (${job.template}) sent to ${job.to.length} recipient(s), message ${sent.messageId}`,
+    );
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof TemplateDataError || (error instanceof EmailSendError && error.permanent)) {
@@ -71,7 +78,12 @@ export async function sendEmailJob(message: unknown, context: InvocationContext)
       return;
     }
     if (dequeueCount >= maxDequeueCount) {
-      await markEmailFailed(job.jobId, claimed.etag, `gave up after ${dequeueCount} tries: ${reason}`, 'retriesExhausted');
+      await markEmailFailed(
+        job.jobId,
+        claimed.etag,
+        `gave up after ${dequeueCount} tries: ${reason}`,
+        'retriesExhausted',
+      );
     } else {
       await markEmailFailed(job.jobId, claimed.etag, reason, 'retry');
     }

@@ -34,7 +34,10 @@ export async function idempotentCreate<T>(spec: IdempotentCreate<T>): Promise<{ 
     return earlier && { value: spec.complete ? await spec.complete(earlier) : earlier, replay: true };
   };
   let id = spec.newId();
-  const claim = spec.idempotencyKey === undefined ? undefined : { key: spec.idempotencyKey, fingerprint: requestFingerprint(spec.body) };
+  const claim =
+    spec.idempotencyKey === undefined
+      ? undefined
+      : { key: spec.idempotencyKey, fingerprint: requestFingerprint(spec.body) };
   if (claim && spec.admit) {
     const earlierId = await findIdempotencyKey(scope, claim.key, claim.fingerprint);
     const answer = earlierId === undefined ? undefined : await replayOf(earlierId);

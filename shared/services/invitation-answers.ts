@@ -7,7 +7,12 @@ import type { invitationAcceptedSchema, invitationDeclinedSchema } from '../doma
 import type { Page } from '../domain/paging.js';
 import { createInvitation } from './invitation-create.js';
 import { acceptInvitation, declineInvitation, revokeInvitation } from './invitation-decide.js';
-import { getPartnerInvitation, listPartnerInvitations, type PartnerInvitationAnswer, type PartnerInvitationView } from './invitation-views.js';
+import {
+  getPartnerInvitation,
+  listPartnerInvitations,
+  type PartnerInvitationAnswer,
+  type PartnerInvitationView,
+} from './invitation-views.js';
 import { relationshipView } from './relationships.js';
 
 /**
@@ -32,25 +37,43 @@ export async function partnerInvitations(
   query: { status?: InvitationStatus | undefined; top: number; continuationToken?: string | undefined },
 ): Promise<Page<PartnerInvitationView>> {
   const partner = await requirePartnerStaff(caller, partnerId);
-  return listPartnerInvitations(partner.partnerId, { status: query.status, top: query.top, continuationToken: query.continuationToken });
+  return listPartnerInvitations(partner.partnerId, {
+    status: query.status,
+    top: query.top,
+    continuationToken: query.continuationToken,
+  });
 }
 
-export async function partnerInvitation(caller: Caller, partnerId: string, invitationId: string): Promise<PartnerInvitationAnswer> {
+export async function partnerInvitation(
+  caller: Caller,
+  partnerId: string,
+  invitationId: string,
+): Promise<PartnerInvitationAnswer> {
   const partner = await requirePartnerStaff(caller, partnerId);
   return getPartnerInvitation(partner.partnerId, invitationId);
 }
 
-export async function revokePartnerInvitation(caller: Caller, partnerId: string, invitationId: string, ifMatch: string | undefined, invocationId: string): Promise<PartnerInvitationAnswer> {
+export async function revokePartnerInvitation(
+  caller: Caller,
+  partnerId: string,
+  invitationId: string,
+  ifMatch: string | undefined,
+  invocationId: string,
+): Promise<PartnerInvitationAnswer> {
   const partner = await requirePartnerStaff(caller, partnerId);
   return revokeInvitation({ caller, partnerId: partner.partnerId, id: invitationId, ifMatch, invocationId });
 }
 
-export async function acceptedInvitation(input: Parameters<typeof acceptInvitation>[0]): Promise<z.infer<typeof invitationAcceptedSchema>> {
+export async function acceptedInvitation(
+  input: Parameters<typeof acceptInvitation>[0],
+): Promise<z.infer<typeof invitationAcceptedSchema>> {
   const { invitation, relationship } = await acceptInvitation(input);
   return { invitationId: invitation.id, status: 'accepted', relationship: relationshipView(relationship, now()) };
 }
 
-export async function declinedInvitation(input: Parameters<typeof declineInvitation>[0]): Promise<z.infer<typeof invitationDeclinedSchema>> {
+export async function declinedInvitation(
+  input: Parameters<typeof declineInvitation>[0],
+): Promise<z.infer<typeof invitationDeclinedSchema>> {
   const declined = await declineInvitation(input);
   return { invitationId: declined.id, status: 'declined' };
 }

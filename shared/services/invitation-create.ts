@@ -12,7 +12,15 @@ import { storageStatus } from '../storage/errors.js';
 import { AppError } from '../errors.js';
 import { showInCustomerLog, writeAudit } from '../storage/audit-log.js';
 import { hashedKey } from '../storage/hashed-key.js';
-import { getInvitation, insertInvitation, markInvitation, replaceInvitation, type InvitationRecord, type NewInvitation, type PendingInvitation } from '../storage/invitations.js';
+import {
+  getInvitation,
+  insertInvitation,
+  markInvitation,
+  replaceInvitation,
+  type InvitationRecord,
+  type NewInvitation,
+  type PendingInvitation,
+} from '../storage/invitations.js';
 import type { PartnerProfile } from '../storage/partner-profiles.js';
 import { idempotentCreate } from './idempotent-create.js';
 import { partnerInvitationAnswer, type PartnerInvitationAnswer } from './invitation-views.js';
@@ -20,14 +28,19 @@ import { partnerInvitationAnswer, type PartnerInvitationAnswer } from './invitat
 const newCode = () => randomBytes(32).toString('base64url');
 
 /** Which audit event records an invitation's creation (in the partner's log, and the customer's once known). */
-const createdEvent = (r: Pick<InvitationRecord, 'id' | 'createdAt' | 'partnerId'>) => ({ id: `invitation.created:${r.id}`, time: r.createdAt, partnerId: r.partnerId });
+const createdEvent = (r: Pick<InvitationRecord, 'id' | 'createdAt' | 'partnerId'>) => ({
+  id: `invitation.created:${r.id}`,
+  time: r.createdAt,
+  partnerId: r.partnerId,
+});
 
 /**
  * A domain invitation names its customer only once decided: its creation then shows in that
  * customer's log too (a tenant invitation wrote it there when it was made).
  */
 export async function showCreatedToCustomer(inv: InvitationRecord): Promise<void> {
-  if (inv.customerDomain !== undefined && inv.customerTenantId !== undefined) await showInCustomerLog(createdEvent(inv), inv.customerTenantId);
+  if (inv.customerDomain !== undefined && inv.customerTenantId !== undefined)
+    await showInCustomerLog(createdEvent(inv), inv.customerTenantId);
 }
 
 async function sendInvitationEmail(record: PendingInvitation, code: string): Promise<InvitationRecord> {
@@ -104,7 +117,14 @@ async function storeInvitation(
     actor: auditActor(record.createdBy),
     target: { type: 'invitation', id },
     before: null,
-    after: { status: 'pending', relationshipType: record.relationshipType, roles: record.roles, customerTenantId: record.customerTenantId ?? null, customerDomain: record.customerDomain ?? null, expiresAt: record.expiresAt },
+    after: {
+      status: 'pending',
+      relationshipType: record.relationshipType,
+      roles: record.roles,
+      customerTenantId: record.customerTenantId ?? null,
+      customerDomain: record.customerDomain ?? null,
+      expiresAt: record.expiresAt,
+    },
     invocationId,
     customerTenantId: record.customerTenantId,
   });
@@ -126,7 +146,8 @@ export async function createInvitation(input: {
   const problems = checkInvitation(request, partner.tenantId);
   // The rules across fields (roles and duration the type allows) answer like the schema's own checks.
   if (problems.length > 0) throw invalidFields(problems);
-  if (!partner.active) throw new AppError('conflict', 'The partner’s directory entry is inactive, so it cannot invite customers.');
+  if (!partner.active)
+    throw new AppError('conflict', 'The partner’s directory entry is inactive, so it cannot invite customers.');
   const at = now();
   const { value: invitation, replay } = await idempotentCreate({
     scope: `invitations:${partner.partnerId}`,

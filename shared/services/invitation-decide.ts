@@ -4,18 +4,36 @@ import { now } from '../clock.js';
 import { settings } from '../config.js';
 import { describeRoles } from '../domain/admin-roles.js';
 import { actorDisplayName, actorOf, auditActor, type Actor } from '../domain/audit.js';
-import { invitationStatus, invitationTransition, leftUnfinished, type InvitationAction } from '../domain/invitations.js';
+import {
+  invitationStatus,
+  invitationTransition,
+  leftUnfinished,
+  type InvitationAction,
+} from '../domain/invitations.js';
 import { enqueueEmail } from '../email/jobs.js';
 import { anyVersion, requireIfMatch } from '../domain/versions.js';
 import { storageStatus } from '../storage/errors.js';
 import { AppError } from '../errors.js';
 import { recordAcceptance } from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
-import { getInvitation, markInvitation, replaceInvitation, type AcceptedInvitation, type DecidedInvitation, type InvitationRecord } from '../storage/invitations.js';
+import {
+  getInvitation,
+  markInvitation,
+  replaceInvitation,
+  type AcceptedInvitation,
+  type DecidedInvitation,
+  type InvitationRecord,
+} from '../storage/invitations.js';
 import type { RelationshipRecord } from '../storage/relationships.js';
 import { requireCurrentAgreement } from './agreements.js';
 import { showCreatedToCustomer } from './invitation-create.js';
-import { invitationForCustomer, partnerInvitation, partnerInvitationAnswer, partnerOf, type PartnerInvitationAnswer } from './invitation-views.js';
+import {
+  invitationForCustomer,
+  partnerInvitation,
+  partnerInvitationAnswer,
+  partnerOf,
+  type PartnerInvitationAnswer,
+} from './invitation-views.js';
 import { joinRelationship, type RelationshipJoin } from './relationship-join.js';
 import { snapshot } from './relationships.js';
 
@@ -41,19 +59,24 @@ async function decide<D extends DecidedInvitation | AcceptedInvitation>(
   const at = now();
   const transition = invitationTransition(invitationStatus(record.status, record.expiresAt, at), action);
   if (!transition.ok) {
-    if (record.status !== 'pending' && !record.completedAt && leftUnfinished(record.decidedAt, at)) await finishDecision(record, invocationId);
+    if (record.status !== 'pending' && !record.completedAt && leftUnfinished(record.decidedAt, at))
+      await finishDecision(record, invocationId);
     throw new AppError(transition.problem, transition.reason);
   }
   requireIfMatch(ifMatch, record.etag, 'The invitation changed since you read it; read it again.');
   try {
-    return await replaceInvitation(outcome(record, { decidedAt: at.toISOString(), decidedBy: actorOf(caller) }), record.etag);
+    return await replaceInvitation(
+      outcome(record, { decidedAt: at.toISOString(), decidedBy: actorOf(caller) }),
+      record.etag,
+    );
   } catch (error) {
     if (storageStatus(error) !== 412) throw error;
   }
   // Lost the gate. Still pending means only bookkeeping (e.g. "email queued") moved the ETag: try
   // again, unless the caller asked for the exact version it read.
   const fresh = await getInvitation(record.partnerId, record.id);
-  if (fresh?.status === 'pending' && (ifMatch === undefined || ifMatch === anyVersion)) return decide(fresh, action, caller, ifMatch, invocationId, outcome);
+  if (fresh?.status === 'pending' && (ifMatch === undefined || ifMatch === anyVersion))
+    return decide(fresh, action, caller, ifMatch, invocationId, outcome);
   throw new AppError('already-decided', 'The invitation was decided by another request at the same moment.');
 }
 
@@ -76,7 +99,10 @@ function joinOf(inv: AcceptedInvitation): RelationshipJoin {
   };
 }
 
-async function completeAcceptance(inv: AcceptedInvitation, invocationId: string): Promise<{ invitation: InvitationRecord; relationship: RelationshipRecord }> {
+async function completeAcceptance(
+  inv: AcceptedInvitation,
+  invocationId: string,
+): Promise<{ invitation: InvitationRecord; relationship: RelationshipRecord }> {
   const { customerTenantId, decidedBy, decidedAt: at, agreementVersion } = inv;
   const { relationship, before } = await joinRelationship(joinOf(inv));
   const created = relationship.invitationIds[0] === inv.id;
@@ -137,11 +163,20 @@ async function completeAcceptance(inv: AcceptedInvitation, invocationId: string)
       }),
     ),
   ]);
-  return { invitation: await markInvitation(inv, { relationshipId: relationship.id, completedAt: now().toISOString() }), relationship };
+  return {
+    invitation: await markInvitation(inv, { relationshipId: relationship.id, completedAt: now().toISOString() }),
+    relationship,
+  };
 }
 
-/** Everything that follows a decision; safe to run again (derived ids everywhere). Returns the invitation as stored after it. */
-async function finishDecision(inv: DecidedInvitation | AcceptedInvitation, invocationId: string): Promise<InvitationRecord> {
+/**
+ * Everything that follows a decision; safe to run again (derived ids everywhere). Returns the invitation as stored
+ * after it.
+ */
+async function finishDecision(
+  inv: DecidedInvitation | AcceptedInvitation,
+  invocationId: string,
+): Promise<InvitationRecord> {
   if (inv.status === 'accepted') return (await completeAcceptance(inv, invocationId)).invitation;
   const { decidedBy, decidedAt: at } = inv;
   await writeAudit({
@@ -163,7 +198,13 @@ async function finishDecision(inv: DecidedInvitation | AcceptedInvitation, invoc
       jobId: `invitation-declined:${inv.id}`,
       template: 'invitationDeclined',
       to: [{ address: partner.contactEmail, displayName: partner.displayName }],
-      data: { invitationId: inv.id, partnerName: partner.displayName, customerTenantId: inv.customerTenantId, declinedByName: actorDisplayName(decidedBy), declinedAt: at },
+      data: {
+        invitationId: inv.id,
+        partnerName: partner.displayName,
+        customerTenantId: inv.customerTenantId,
+        declinedByName: actorDisplayName(decidedBy),
+        declinedAt: at,
+      },
     });
   }
   return markInvitation(inv, { completedAt: now().toISOString() });
@@ -177,7 +218,11 @@ export async function revokeInvitation(input: {
   invocationId: string;
 }): Promise<PartnerInvitationAnswer> {
   const record = await partnerInvitation(input.partnerId, input.id);
-  const revoked = await decide(record, 'revoke', input.caller, input.ifMatch, input.invocationId, (r, decision) => ({ ...r, ...decision, status: 'revoked' as const }));
+  const revoked = await decide(record, 'revoke', input.caller, input.ifMatch, input.invocationId, (r, decision) => ({
+    ...r,
+    ...decision,
+    status: 'revoked' as const,
+  }));
   return partnerInvitationAnswer(await finishDecision(revoked, input.invocationId));
 }
 
@@ -187,7 +232,11 @@ export async function revokeInvitation(input: {
  */
 async function requireNotThePartner(caller: Caller, record: InvitationRecord): Promise<void> {
   const partner = await partnerOf(record);
-  if (partner.tenantId === caller.tenantId) throw new AppError('forbidden', 'Your organization is the partner’s own tenant; a partner cannot be its own customer.');
+  if (partner.tenantId === caller.tenantId)
+    throw new AppError(
+      'forbidden',
+      'Your organization is the partner’s own tenant; a partner cannot be its own customer.',
+    );
 }
 
 export async function acceptInvitation(input: {
@@ -213,7 +262,13 @@ export async function acceptInvitation(input: {
   return completeAcceptance(accepted, input.invocationId);
 }
 
-export async function declineInvitation(input: { caller: Caller; id: string; code: string; ifMatch: string | undefined; invocationId: string }): Promise<InvitationRecord> {
+export async function declineInvitation(input: {
+  caller: Caller;
+  id: string;
+  code: string;
+  ifMatch: string | undefined;
+  invocationId: string;
+}): Promise<InvitationRecord> {
   const record = await invitationForCustomer(input.caller, input.id, input.code);
   requireCustomerAdmin(input.caller);
   await requireNotThePartner(input.caller, record);

@@ -46,7 +46,10 @@ export interface PartnerInvitationAnswer {
   etag: string;
 }
 
-export const partnerInvitationAnswer = (r: InvitationRecord): PartnerInvitationAnswer => ({ view: partnerInvitationView(r, now()), etag: r.etag });
+export const partnerInvitationAnswer = (r: InvitationRecord): PartnerInvitationAnswer => ({
+  view: partnerInvitationView(r, now()),
+  etag: r.etag,
+});
 
 /** One of the partner's invitations; 404 when it has none by this id. */
 export async function partnerInvitation(partnerId: string, id: string): Promise<InvitationRecord> {
@@ -76,7 +79,12 @@ function acceptancePage(r: InvitationRecord, partner: PartnerProfile, caller: Ca
     id: r.id,
     status,
     expiresAt: r.expiresAt,
-    partner: { id: partner.partnerId, displayName: partner.displayName, website: partner.website ?? null, description: partner.description ?? null },
+    partner: {
+      id: partner.partnerId,
+      displayName: partner.displayName,
+      website: partner.website ?? null,
+      description: partner.description ?? null,
+    },
     customerTenantId: r.customerTenantId ?? null,
     customerDomain: r.customerDomain ?? null,
     relationshipType: r.relationshipType,
@@ -108,12 +116,18 @@ export async function invitationForCustomer(caller: Caller, id: string, code: st
   const record = await findInvitation(id);
   const notFound = new AppError('not-found', 'No such invitation, or the link is not valid.');
   if (!record || !codeMatches(record.codeHash, code)) throw notFound;
-  const invitedTenant = record.customerTenantId ?? (record.customerDomain !== undefined ? await tenantOwningDomain(record.customerDomain) : undefined);
+  const invitedTenant =
+    record.customerTenantId ??
+    (record.customerDomain !== undefined ? await tenantOwningDomain(record.customerDomain) : undefined);
   if (invitedTenant !== caller.tenantId) throw notFound;
   return record;
 }
 
-export async function reviewInvitation(caller: Caller, id: string, code: string): Promise<{ page: AcceptancePage; etag: string }> {
+export async function reviewInvitation(
+  caller: Caller,
+  id: string,
+  code: string,
+): Promise<{ page: AcceptancePage; etag: string }> {
   const record = await invitationForCustomer(caller, id, code);
   return { page: acceptancePage(record, await partnerOf(record), caller, now()), etag: record.etag };
 }

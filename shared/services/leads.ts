@@ -1,6 +1,11 @@
 import { requirePartnerStaff } from './partner-staff.js';
 import type { Caller } from '../auth/token.js';
-import { allowedLeadStatuses, canChangeLeadStatus, type LeadStatus, type LeadView } from '../domain/contact-requests.js';
+import {
+  allowedLeadStatuses,
+  canChangeLeadStatus,
+  type LeadStatus,
+  type LeadView,
+} from '../domain/contact-requests.js';
 import { ifMatchRequired, requireIfMatch } from '../domain/versions.js';
 import type { Page } from '../domain/paging.js';
 import { AppError } from '../errors.js';
@@ -36,7 +41,11 @@ export async function partnerLeads(
   query: { status?: LeadStatus | undefined; top: number; continuationToken?: string | undefined },
 ): Promise<Page<LeadView>> {
   const partner = await requirePartnerStaff(caller, partnerId);
-  const page = await listLeads(partner.partnerId, { status: query.status, top: query.top, continuationToken: query.continuationToken });
+  const page = await listLeads(partner.partnerId, {
+    status: query.status,
+    top: query.top,
+    continuationToken: query.continuationToken,
+  });
   return { items: page.items.map(leadView), continuationToken: page.continuationToken };
 }
 
@@ -44,8 +53,17 @@ export async function partnerLead(caller: Caller, partnerId: string, id: string)
   return leadView(await staffLead(caller, partnerId, id));
 }
 
-/** Moves a lead to `status` over the version the partner read (`ifMatch`, required: 428 without, once the caller may know the lead exists). */
-export async function changeLeadStatus(caller: Caller, partnerId: string, id: string, status: LeadStatus, ifMatch: string | undefined): Promise<LeadView> {
+/**
+ * Moves a lead to `status` over the version the partner read (`ifMatch`, required: 428 without, once the caller may
+ * know the lead exists).
+ */
+export async function changeLeadStatus(
+  caller: Caller,
+  partnerId: string,
+  id: string,
+  status: LeadStatus,
+  ifMatch: string | undefined,
+): Promise<LeadView> {
   const lead = await staffLead(caller, partnerId, id);
   requireIfMatch(ifMatchRequired(ifMatch), lead.etag, 'The lead changed since you read it; read it again and retry.');
   if (!canChangeLeadStatus(lead.status, status)) {

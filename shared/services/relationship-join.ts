@@ -18,7 +18,10 @@ import { currentStatus, snapshot } from './relationships.js';
 
 /** A customer's acceptance of what a partner offered: it makes the relationship, or merges into the one there is. */
 export interface RelationshipJoin {
-  /** The accepted invitation: a new relationship's id derives from it, and every relationship lists the invitations it holds. */
+  /**
+   * The accepted invitation: a new relationship's id derives from it, and every relationship lists the invitations it
+   * holds.
+   */
   invitationId: string;
   customerTenantId: string;
   partnerId: string;
@@ -42,7 +45,12 @@ const withContact = (contacts: CustomerContact[], contact: CustomerContact): Cus
 function merged(target: RelationshipRecord, join: RelationshipJoin): RelationshipRecord | undefined {
   const type = mergedType(target.type, join.type);
   if (type === undefined || currentStatus(target, now()) !== 'active') return undefined;
-  const grant = mergedGrant(grantOf(target), { roles: join.roles, activatedAt: join.at, duration: join.duration, autoExtend: join.autoExtend });
+  const grant = mergedGrant(grantOf(target), {
+    roles: join.roles,
+    activatedAt: join.at,
+    duration: join.duration,
+    autoExtend: join.autoExtend,
+  });
   const next: RelationshipRecord = {
     ...target,
     type,
@@ -55,7 +63,17 @@ function merged(target: RelationshipRecord, join: RelationshipJoin): Relationshi
     invitationIds: [...target.invitationIds, join.invitationId],
     customerContacts: withContact(target.customerContacts, join.contact),
   };
-  next.history = [...target.history, { at: join.at, action: 'merged', actor: auditActor(join.acceptedBy), invitationId: join.invitationId, from: snapshot(target), to: snapshot(next) }];
+  next.history = [
+    ...target.history,
+    {
+      at: join.at,
+      action: 'merged',
+      actor: auditActor(join.acceptedBy),
+      invitationId: join.invitationId,
+      from: snapshot(target),
+      to: snapshot(next),
+    },
+  ];
   return next;
 }
 
@@ -64,7 +82,8 @@ function merged(target: RelationshipRecord, join: RelationshipJoin): Relationshi
  * made, so relationships list newest first, with the rest derived from the invitation's id, so a
  * re-run of the same accept makes the same id (and its insert finds the first).
  */
-const relationshipIdOf = (join: RelationshipJoin) => uuidV7(Date.parse(join.at), createHash('sha256').update(`relationship:${join.invitationId}`).digest());
+const relationshipIdOf = (join: RelationshipJoin) =>
+  uuidV7(Date.parse(join.at), createHash('sha256').update(`relationship:${join.invitationId}`).digest());
 
 function created(join: RelationshipJoin): NewRelationship {
   const { at, roles } = join;
@@ -83,7 +102,15 @@ function created(join: RelationshipJoin): NewRelationship {
     createdAt: at,
     updatedAt: at,
     invitationIds: [join.invitationId],
-    history: [{ at, action: 'created', actor: auditActor(join.acceptedBy), invitationId: join.invitationId, to: { type: join.type, status: 'active', roles } }],
+    history: [
+      {
+        at,
+        action: 'created',
+        actor: auditActor(join.acceptedBy),
+        invitationId: join.invitationId,
+        to: { type: join.type, status: 'active', roles },
+      },
+    ],
     customerContacts: [join.contact],
     remindersSent: [],
     terminationRequestedAt: undefined,
@@ -102,7 +129,9 @@ function created(join: RelationshipJoin): NewRelationship {
  * longer takes merges. Of two accepts that merge, one creates; the other fails the claim, reads
  * again and merges into the winner's relationship under its ETag.
  */
-export async function joinRelationship(join: RelationshipJoin): Promise<{ relationship: RelationshipRecord; before: RelationshipRecord | undefined }> {
+export async function joinRelationship(
+  join: RelationshipJoin,
+): Promise<{ relationship: RelationshipRecord; before: RelationshipRecord | undefined }> {
   const { customerTenantId, partnerId, invitationId } = join;
   const family = mergeFamilyOf(join.type);
   for (let attempt = 0; attempt < 10; attempt++) {

@@ -37,33 +37,55 @@ import {
 
 export type { RelationshipView };
 
-export const currentStatus = (r: RelationshipRecord, at: Date): RelationshipStatus => relationshipStatus(r.status, grantOf(r), at);
+export const currentStatus = (r: RelationshipRecord, at: Date): RelationshipStatus =>
+  relationshipStatus(r.status, grantOf(r), at);
 
 /**
  * Emails every admin who accepted into the relationship, each a job of its own (`<jobId>:<n>`), so
  * each is sent (and retried) alone and no admin sees another's address.
  */
-export async function emailCustomerAdmins<T extends TemplateName>(r: RelationshipRecord, email: Omit<EmailRequest<T>, 'to'>): Promise<void> {
+export async function emailCustomerAdmins<T extends TemplateName>(
+  r: RelationshipRecord,
+  email: Omit<EmailRequest<T>, 'to'>,
+): Promise<void> {
   await Promise.all(
-    r.customerContacts.map((c, n) => enqueueEmail({ ...email, jobId: `${email.jobId}:${n}`, to: [{ address: c.email, ...(c.name ? { displayName: c.name } : {}) }] })),
+    r.customerContacts.map((c, n) =>
+      enqueueEmail({
+        ...email,
+        jobId: `${email.jobId}:${n}`,
+        to: [{ address: c.email, ...(c.name ? { displayName: c.name } : {}) }],
+      }),
+    ),
   );
 }
 
 /** The part of a relationship its history and audit show before and after a change. */
-export const snapshot = (r: Pick<RelationshipRecord, 'type' | 'status' | 'roles'>) => ({ type: r.type, status: r.status, roles: [...r.roles] });
+export const snapshot = (r: Pick<RelationshipRecord, 'type' | 'status' | 'roles'>) => ({
+  type: r.type,
+  status: r.status,
+  roles: [...r.roles],
+});
 
 /**
  * What the partner holds now. The stored roles are those last granted; once the relationship has
  * expired or was terminated (derived when read) it holds none of them, and they show as ended.
  */
-function rolesNow(r: RelationshipRecord, status: RelationshipStatus, at: Date): { held: string[]; ended: string[]; endedAt: string | null } {
+function rolesNow(
+  r: RelationshipRecord,
+  status: RelationshipStatus,
+  at: Date,
+): { held: string[]; ended: string[]; endedAt: string | null } {
   if (status !== 'expired' && status !== 'terminated') return { held: r.roles, ended: [], endedAt: null };
   if (r.roles.length === 0) return { held: [], ended: [], endedAt: null };
   const endedAt = status === 'terminated' ? r.terminatedAt : rolesEndAt(grantOf(r), at)?.toISOString();
   return { held: [], ended: r.roles, endedAt: endedAt ?? null };
 }
 
-export function relationshipView(r: RelationshipRecord, at: Date, details?: { agreement: AgreementAcceptance | undefined }): RelationshipView {
+export function relationshipView(
+  r: RelationshipRecord,
+  at: Date,
+  details?: { agreement: AgreementAcceptance | undefined },
+): RelationshipView {
   const status = currentStatus(r, at);
   const roles = rolesNow(r, status, at);
   const holdsRoles = roles.held.length > 0;
@@ -92,7 +114,11 @@ export function relationshipView(r: RelationshipRecord, at: Date, details?: { ag
                 version: details.agreement.version,
                 url: details.agreement.url,
                 acceptedAt: details.agreement.acceptedAt,
-                acceptedBy: { name: details.agreement.acceptedBy.name ?? null, email: details.agreement.acceptedBy.email ?? null, objectId: details.agreement.acceptedBy.objectId },
+                acceptedBy: {
+                  name: details.agreement.acceptedBy.name ?? null,
+                  email: details.agreement.acceptedBy.email ?? null,
+                  objectId: details.agreement.acceptedBy.objectId,
+                },
               }
             : null,
           history: r.history,
@@ -128,7 +154,14 @@ async function change(
   const time = at.toISOString();
   const next: RelationshipRecord = { ...record, status: transition.to, updatedAt: time };
   if (action === 'removeRoles') {
-    Object.assign(next, { roles: [], type: typeWithoutRoles(record.type), activatedAt: undefined, duration: undefined, autoExtend: undefined, hasRoleDuration: false });
+    Object.assign(next, {
+      roles: [],
+      type: typeWithoutRoles(record.type),
+      activatedAt: undefined,
+      duration: undefined,
+      autoExtend: undefined,
+      hasRoleDuration: false,
+    });
   }
   if (action === 'requestTermination') next.terminationRequestedAt = time;
   if (action === 'terminate') next.terminatedAt = time;
@@ -148,7 +181,8 @@ async function change(
   try {
     saved = await replaceRelationship(next, record.etag);
   } catch (error) {
-    if (storageStatus(error) === 412) throw new AppError('conflict', 'The relationship changed at the same moment; read it again and retry.');
+    if (storageStatus(error) === 412)
+      throw new AppError('conflict', 'The relationship changed at the same moment; read it again and retry.');
     throw error;
   }
   await addPartnerPointer(saved);
@@ -191,7 +225,10 @@ function listed(page: Page<RelationshipRecord>, at = now()): Page<RelationshipVi
  * of a change is the one a GET right after gives.
  */
 async function details(record: RelationshipRecord): Promise<RelationshipAnswer> {
-  return { view: relationshipView(record, now(), { agreement: await latestAcceptance(record.customerTenantId) }), etag: record.etag };
+  return {
+    view: relationshipView(record, now(), { agreement: await latestAcceptance(record.customerTenantId) }),
+    etag: record.etag,
+  };
 }
 
 /** A relationship of the caller's own tenant (404 for any other tenant's, or none). */
@@ -210,12 +247,20 @@ async function partnerRecord(caller: Caller, partnerId: string, relationshipId: 
   return record;
 }
 
-export async function customerRelationships(caller: Caller, tenantId: string, query: PageQuery): Promise<Page<RelationshipView>> {
+export async function customerRelationships(
+  caller: Caller,
+  tenantId: string,
+  query: PageQuery,
+): Promise<Page<RelationshipView>> {
   requireTenant(caller, tenantId);
   return listed(await listCustomerRelationships(caller.tenantId, query.top, query.continuationToken));
 }
 
-export async function customerRelationship(caller: Caller, tenantId: string, relationshipId: string): Promise<RelationshipAnswer> {
+export async function customerRelationship(
+  caller: Caller,
+  tenantId: string,
+  relationshipId: string,
+): Promise<RelationshipAnswer> {
   return details(await customerRecord(caller, tenantId, relationshipId));
 }
 
@@ -227,15 +272,33 @@ export async function partnerRelationships(
 ): Promise<Page<RelationshipView>> {
   const partner = await requirePartnerStaff(caller, partnerId);
   const at = now();
-  return listed(await listPartnerRelationships(partner.partnerId, { status: query.status, at, top: query.top, continuationToken: query.continuationToken }), at);
+  return listed(
+    await listPartnerRelationships(partner.partnerId, {
+      status: query.status,
+      at,
+      top: query.top,
+      continuationToken: query.continuationToken,
+    }),
+    at,
+  );
 }
 
-export async function partnerRelationship(caller: Caller, partnerId: string, relationshipId: string): Promise<RelationshipAnswer> {
+export async function partnerRelationship(
+  caller: Caller,
+  partnerId: string,
+  relationshipId: string,
+): Promise<RelationshipAnswer> {
   return details(await partnerRecord(caller, partnerId, relationshipId));
 }
 
 /** Customer admin: remove every admin role; the relationship stays, downgraded in type (e.g. to reseller). */
-export async function removeRoles(caller: Caller, tenantId: string, relationshipId: string, ifMatch: string | undefined, invocationId: string): Promise<RelationshipAnswer> {
+export async function removeRoles(
+  caller: Caller,
+  tenantId: string,
+  relationshipId: string,
+  ifMatch: string | undefined,
+  invocationId: string,
+): Promise<RelationshipAnswer> {
   const record = await customerRecord(caller, tenantId, relationshipId);
   requireCustomerAdmin(caller);
   return details((await change(record, 'removeRoles', caller, ifMatch, invocationId)).after);
@@ -271,13 +334,24 @@ export async function requestTermination(
 }
 
 /** Partner staff: end the relationship; every admin who accepted into it is told. */
-export async function terminate(caller: Caller, partnerId: string, relationshipId: string, ifMatch: string | undefined, invocationId: string): Promise<RelationshipAnswer> {
+export async function terminate(
+  caller: Caller,
+  partnerId: string,
+  relationshipId: string,
+  ifMatch: string | undefined,
+  invocationId: string,
+): Promise<RelationshipAnswer> {
   const record = await partnerRecord(caller, partnerId, relationshipId);
   const { after } = await change(record, 'terminate', caller, ifMatch, invocationId);
   await emailCustomerAdmins(after, {
     jobId: `relationship-terminated:${after.id}`,
     template: 'relationshipTerminated',
-    data: { relationshipId: after.id, partnerName: after.partnerName, customerTenantId: after.customerTenantId, terminatedAt: after.terminatedAt! },
+    data: {
+      relationshipId: after.id,
+      partnerName: after.partnerName,
+      customerTenantId: after.customerTenantId,
+      terminatedAt: after.terminatedAt!,
+    },
   });
   return details(after);
 }

@@ -24,9 +24,19 @@ export async function sendEndingReminders(context: InvocationContext): Promise<n
     const due = dueReminder(endsAt, at, r.remindersSent);
     if (!due) continue;
     const partner = await getPartnerProfile(r.partnerId);
-    const data = { relationshipId: r.id, partnerName: r.partnerName, customerTenantId: r.customerTenantId, endsAt: endsAt.toISOString(), daysLeft: due.daysLeft };
+    const data = {
+      relationshipId: r.id,
+      partnerName: r.partnerName,
+      customerTenantId: r.customerTenantId,
+      endsAt: endsAt.toISOString(),
+      daysLeft: due.daysLeft,
+    };
     const jobId = (audience: string) => `relationship-ending:${r.id}:${endsAt.toISOString()}:${due.days}:${audience}`;
-    await emailCustomerAdmins(r, { jobId: jobId('customer'), template: 'relationshipEndingReminder', data: { ...data, audience: 'customer' } });
+    await emailCustomerAdmins(r, {
+      jobId: jobId('customer'),
+      template: 'relationshipEndingReminder',
+      data: { ...data, audience: 'customer' },
+    });
     if (partner) {
       await enqueueEmail({
         jobId: jobId('partner'),
@@ -35,10 +45,15 @@ export async function sendEndingReminders(context: InvocationContext): Promise<n
         data: { ...data, audience: 'partner' },
       });
     } else {
-      context.warn(`relationship ${r.id}: partner ${r.partnerId} has no directory entry; only the customer was reminded`);
+      context.warn(
+        `relationship ${r.id}: partner ${r.partnerId} has no directory entry; only the customer was reminded`,
+      );
     }
     try {
-      await replaceRelationship({ ...r, remindersSent: [...r.remindersSent, ...due.marks.filter((m) => !r.remindersSent.includes(m))] }, r.etag);
+      await replaceRelationship(
+        { ...r, remindersSent: [...r.remindersSent, ...due.marks.filter((m) => !r.remindersSent.includes(m))] },
+        r.etag,
+      );
     } catch (error) {
       // Changed meanwhile (e.g. roles removed): the next run decides again; the job ids keep it to one email.
       if (storageStatus(error) !== 412) throw error;

@@ -27,7 +27,11 @@ const storedAcceptanceSchema = z.object({ acceptance: agreementAcceptanceSchema 
 export async function recordAcceptance(acceptance: AgreementAcceptance): Promise<boolean> {
   const t = (await storage()).table(tableNames.agreements);
   try {
-    await t.createEntity({ partitionKey: acceptance.customerTenantId, rowKey: acceptance.id, acceptance: JSON.stringify(acceptance) });
+    await t.createEntity({
+      partitionKey: acceptance.customerTenantId,
+      rowKey: acceptance.id,
+      acceptance: JSON.stringify(acceptance),
+    });
     return true;
   } catch (error) {
     if (storageStatus(error) === 409) return false;

@@ -10,7 +10,8 @@ import { tableNames } from './names.js';
 /** Row keys sort newest first: milliseconds counted down from the year 2286, then the event id. */
 const rowKey = (event: Pick<AuditEvent, 'id' | 'time'>) => newestFirstKey(Date.parse(event.time), event.id, '-');
 /** Each row holds its event as JSON. */
-const eventOf = (entity: Record<string, unknown>): AuditEvent => decodeEntity(tableNames.audit, z.object({ event: auditEventSchema }), entity, { json: ['event'] }).event;
+const eventOf = (entity: Record<string, unknown>): AuditEvent =>
+  decodeEntity(tableNames.audit, z.object({ event: auditEventSchema }), entity, { json: ['event'] }).event;
 
 export const auditPartition = (scope: { customerTenantId: string } | { partnerId: string }) =>
   'customerTenantId' in scope ? `customer:${scope.customerTenantId}` : `partner:${scope.partnerId}`;
@@ -24,7 +25,9 @@ export async function writeAudit(event: AuditEvent): Promise<void> {
     ...(event.partnerId ? [auditPartition({ partnerId: event.partnerId })] : []),
   ];
   await Promise.all(
-    partitions.map((partitionKey) => table.upsertEntity({ partitionKey, rowKey: rowKey(event), event: JSON.stringify(event) }, 'Replace')),
+    partitions.map((partitionKey) =>
+      table.upsertEntity({ partitionKey, rowKey: rowKey(event), event: JSON.stringify(event) }, 'Replace'),
+    ),
   );
 }
 
@@ -32,16 +35,31 @@ export async function writeAudit(event: AuditEvent): Promise<void> {
  * Shows an event of the partner's log in a customer's log too, once that customer is known (a
  * domain invitation learns its tenant when it is decided). The same event, copied again, is one row.
  */
-export async function showInCustomerLog(event: { id: string; time: string; partnerId: string }, customerTenantId: string): Promise<void> {
+export async function showInCustomerLog(
+  event: { id: string; time: string; partnerId: string },
+  customerTenantId: string,
+): Promise<void> {
   const table = (await storage()).table(tableNames.audit);
   const stored = await readEntity(table, auditPartition({ partnerId: event.partnerId }), rowKey(event));
   if (!stored) return;
   const shown: AuditEvent = { ...eventOf(stored), customerTenantId };
-  await table.upsertEntity({ partitionKey: auditPartition({ customerTenantId }), rowKey: rowKey(event), event: JSON.stringify(shown) }, 'Replace');
+  await table.upsertEntity(
+    { partitionKey: auditPartition({ customerTenantId }), rowKey: rowKey(event), event: JSON.stringify(shown) },
+    'Replace',
+  );
 }
 
-export async function listAudit(partitionKey: string, top: number, continuationToken: string | undefined): Promise<Page<AuditEvent>> {
+export async function listAudit(
+  partitionKey: string,
+  top: number,
+  continuationToken: string | undefined,
+): Promise<Page<AuditEvent>> {
   const table = (await storage()).table(tableNames.audit);
-  const page = await readPage(table, { filter: odata`PartitionKey eq ${partitionKey}`, select: ['event'] }, top, continuationToken);
+  const page = await readPage(
+    table,
+    { filter: odata`PartitionKey eq ${partitionKey}`, select: ['event'] },
+    top,
+    continuationToken,
+  );
   return { items: page.entities.map(eventOf), continuationToken: page.continuationToken };
 }

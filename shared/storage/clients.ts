@@ -16,7 +16,10 @@ export function azureCredential(clientId: string | undefined): TokenCredential {
   if (!credential || credential.clientId !== clientId) {
     let loaded: Promise<TokenCredential> | undefined;
     const load = () =>
-      (loaded ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {})));
+      (loaded ??= import('@azure/identity').then(
+        ({ DefaultAzureCredential }) =>
+          new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}),
+      ));
     credential = { clientId, value: { getToken: async (scopes, options) => (await load()).getToken(scopes, options) } };
   }
   return credential.value;
@@ -31,14 +34,18 @@ export interface Storage {
 
 // Fail fast when storage is down: a few quick tries, then the caller answers 503.
 const tableOptions = { retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } };
-const queueOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000, tryTimeoutInMs: 10_000 } };
+const queueOptions = {
+  retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000, tryTimeoutInMs: 10_000 },
+};
 
 export function createStorage(connection: StorageConnection): Storage {
   let tableService: TableServiceClient;
   let queueService: QueueServiceClient;
   let table: (name: string) => TableClient;
   if (connection.kind === 'connectionString') {
-    const insecure = /^UseDevelopmentStorage=true/i.test(connection.connectionString) || /=http:\/\//i.test(connection.connectionString);
+    const insecure =
+      /^UseDevelopmentStorage=true/i.test(connection.connectionString) ||
+      /=http:\/\//i.test(connection.connectionString);
     const options = { ...tableOptions, allowInsecureConnection: insecure };
     tableService = TableServiceClient.fromConnectionString(connection.connectionString, options);
     queueService = QueueServiceClient.fromConnectionString(connection.connectionString, queueOptions);
@@ -71,7 +78,10 @@ export function createStorage(connection: StorageConnection): Storage {
 export async function ensureStorage(storage: Storage): Promise<void> {
   await Promise.all([
     ...Object.values(tableNames).map((name) => storage.table(name).createTable()),
-    ...Object.values(queueNames).flatMap((name) => [storage.queue(name).createIfNotExists(), storage.queue(poisonQueueName(name)).createIfNotExists()]),
+    ...Object.values(queueNames).flatMap((name) => [
+      storage.queue(name).createIfNotExists(),
+      storage.queue(poisonQueueName(name)).createIfNotExists(),
+    ]),
   ]);
 }
 
@@ -100,7 +110,11 @@ export function encodeQueueMessage(message: unknown): string {
   return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
 }
 
-export async function enqueue(queue: QueueClient, message: unknown, options: { visibilityTimeout?: number } = {}): Promise<void> {
+export async function enqueue(
+  queue: QueueClient,
+  message: unknown,
+  options: { visibilityTimeout?: number } = {},
+): Promise<void> {
   await queue.sendMessage(encodeQueueMessage(message), options);
 }
 

@@ -1,7 +1,13 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { now } from '../clock.js';
-import { contactRequestSchema, leadStatusSchema, requesterSchema, type ContactRequest, type LeadStatus } from '../domain/contact-requests.js';
+import {
+  contactRequestSchema,
+  leadStatusSchema,
+  requesterSchema,
+  type ContactRequest,
+  type LeadStatus,
+} from '../domain/contact-requests.js';
 import { timeSchema } from '../domain/time.js';
 import { mapStorageConflict, storageStatus } from './errors.js';
 import type { Page } from '../domain/paging.js';
@@ -22,9 +28,24 @@ import { queueNames, tableNames } from './names.js';
  * replays exactly these with the SDK to compare. Rate-limit counters run in parallel.
  */
 export const contactRequestPostOperations = [
-  { step: 'idempotency', table: tableNames.idempotencyKeys, operation: 'createEntity', when: 'only with an Idempotency-Key header' },
-  { step: 'rate limit per email from the client address', table: tableNames.rateLimits, operation: 'listEntities of the key\'s partition, then createEntity or updateEntity (Replace, If-Match) of a free slot' },
-  { step: 'rate limit per client address', table: tableNames.rateLimits, operation: 'listEntities of the key\'s partition, then createEntity or updateEntity (Replace, If-Match) of a free slot' },
+  {
+    step: 'idempotency',
+    table: tableNames.idempotencyKeys,
+    operation: 'createEntity',
+    when: 'only with an Idempotency-Key header',
+  },
+  {
+    step: 'rate limit per email from the client address',
+    table: tableNames.rateLimits,
+    operation:
+      "listEntities of the key's partition, then createEntity or updateEntity (Replace, If-Match) of a free slot",
+  },
+  {
+    step: 'rate limit per client address',
+    table: tableNames.rateLimits,
+    operation:
+      "listEntities of the key's partition, then createEntity or updateEntity (Replace, If-Match) of a free slot",
+  },
   { step: 'store the request', table: tableNames.contactRequests, operation: 'createEntity' },
   { step: 'start the fan-out', queue: queueNames.contactRequestFanOut, operation: 'sendMessage' },
 ] as const;
@@ -35,7 +56,8 @@ const contactRequests = tableCodec(tableNames.contactRequests, contactRequestSch
   json: ['requester', 'consent', 'partners', 'confirmation', 'fanOutFailure'],
 });
 
-const table = async (name: (typeof tableNames)['contactRequests' | 'leads']): Promise<TableClient> => (await storage()).table(name);
+const table = async (name: (typeof tableNames)['contactRequests' | 'leads']): Promise<TableClient> =>
+  (await storage()).table(name);
 
 /** Stores a new request; false when one with this id exists already (a replayed Idempotency-Key). */
 export async function createContactRequest(request: ContactRequest): Promise<boolean> {
@@ -56,20 +78,26 @@ export async function readContactRequest(id: string): Promise<{ request: Contact
 /** Records how far each email got; 412 from storage (someone else wrote first) is thrown for the caller to retry. */
 export async function saveDeliveries(request: ContactRequest, etag: string): Promise<void> {
   const { partitionKey, rowKey, partners, confirmation } = contactRequests.encode(request);
-  await (await table(tableNames.contactRequests)).updateEntity({ partitionKey, rowKey, partners, confirmation }, 'Merge', { etag });
+  await (
+    await table(tableNames.contactRequests)
+  ).updateEntity({ partitionKey, rowKey, partners, confirmation }, 'Merge', { etag });
 }
 
 /** The fan-out gave up: say so on the request (whatever its version; this is a fact, not a state change). */
 export async function recordFanOutFailure(id: string, reason: string): Promise<void> {
   const fanOutFailure = JSON.stringify({ at: now().toISOString(), reason: reason.slice(0, 1000) });
-  await (await table(tableNames.contactRequests)).updateEntity({ partitionKey: id, rowKey: '', fanOutFailure }, 'Merge', { etag: '*' });
+  await (
+    await table(tableNames.contactRequests)
+  ).updateEntity({ partitionKey: id, rowKey: '', fanOutFailure }, 'Merge', { etag: '*' });
 }
 
 export const fanOutMessageSchema = z.object({ contactRequestId: z.string().min(1).max(100) });
 
 /** Queues the fan-out of a stored request (partner leads and emails, confirmation). */
 export async function enqueueFanOut(contactRequestId: string): Promise<void> {
-  await enqueue((await storage()).queue(queueNames.contactRequestFanOut), { contactRequestId } satisfies z.infer<typeof fanOutMessageSchema>);
+  await enqueue((await storage()).queue(queueNames.contactRequestFanOut), { contactRequestId } satisfies z.infer<
+    typeof fanOutMessageSchema
+  >);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,7 +122,10 @@ const leads = tableCodec(tableNames.leads, leadSchema, {
   fromKeys: (keys) => ({ partnerId: keys.partitionKey }),
   json: ['requester'],
 });
-const leadOf = (entity: Record<string, unknown>): Lead & { etag: string } => ({ ...leads.decode(entity), etag: etagOf(entity) });
+const leadOf = (entity: Record<string, unknown>): Lead & { etag: string } => ({
+  ...leads.decode(entity),
+  etag: etagOf(entity),
+});
 
 /** Files the request as a new lead of `partnerId`; doing it again changes nothing. */
 export async function createLead(partnerId: string, request: ContactRequest): Promise<void> {
@@ -115,13 +146,21 @@ export async function createLead(partnerId: string, request: ContactRequest): Pr
 }
 
 /** A partner's leads, newest first, optionally only those in one status. */
-export async function listLeads(partnerId: string, options: { status: LeadStatus | undefined; top: number; continuationToken: string | undefined }): Promise<Page<Lead & { etag: string }>> {
-  const filter = options.status ? odata`PartitionKey eq ${partnerId} and status eq ${options.status}` : odata`PartitionKey eq ${partnerId}`;
+export async function listLeads(
+  partnerId: string,
+  options: { status: LeadStatus | undefined; top: number; continuationToken: string | undefined },
+): Promise<Page<Lead & { etag: string }>> {
+  const filter = options.status
+    ? odata`PartitionKey eq ${partnerId} and status eq ${options.status}`
+    : odata`PartitionKey eq ${partnerId}`;
   const page = await readPage(await table(tableNames.leads), { filter }, options.top, options.continuationToken);
   return { items: page.entities.map(leadOf), continuationToken: page.continuationToken };
 }
 
-export async function readLead(partnerId: string, contactRequestId: string): Promise<(Lead & { etag: string }) | undefined> {
+export async function readLead(
+  partnerId: string,
+  contactRequestId: string,
+): Promise<(Lead & { etag: string }) | undefined> {
   const e = await readEntity(await table(tableNames.leads), partnerId, leadRowKey(contactRequestId));
   return e && leadOf(e);
 }
@@ -130,7 +169,9 @@ export async function readLead(partnerId: string, contactRequestId: string): Pro
 export async function saveLeadStatus(lead: Lead, status: LeadStatus, etag: string): Promise<Lead & { etag: string }> {
   const statusChangedAt = now().toISOString();
   try {
-    const result = await (await table(tableNames.leads)).updateEntity(
+    const result = await (
+      await table(tableNames.leads)
+    ).updateEntity(
       { partitionKey: lead.partnerId, rowKey: leadRowKey(lead.contactRequestId), status, statusChangedAt },
       'Merge',
       { etag },

@@ -48,12 +48,17 @@ export async function readDirectoryEntry(id: string): Promise<StoredDirectoryEnt
  * Answers the new ETag, or undefined when another write came first (it exists already, changed
  * or is gone): the caller decides whether to read again or to answer 412.
  */
-export async function writeDirectoryEntry(entry: DirectoryEntry, etag: string | undefined): Promise<string | undefined> {
+export async function writeDirectoryEntry(
+  entry: DirectoryEntry,
+  etag: string | undefined,
+): Promise<string | undefined> {
   const table = await directoryTable();
   const entity = toEntity(entry);
   let written: string;
   try {
-    written = etagOf(etag === undefined ? await table.createEntity(entity) : await table.updateEntity(entity, 'Replace', { etag }));
+    written = etagOf(
+      etag === undefined ? await table.createEntity(entity) : await table.updateEntity(entity, 'Replace', { etag }),
+    );
   } catch (error) {
     const status = storageStatus(error);
     if (status === 409 || status === 412 || status === 404) return undefined;
@@ -66,7 +71,10 @@ export async function writeDirectoryEntry(entry: DirectoryEntry, etag: string | 
 /** Whether the directory has no entries at all (the demo seed fills only an empty one). */
 export async function isDirectoryEmpty(): Promise<boolean> {
   const table = await directoryTable();
-  const first = await table.listEntities({ queryOptions: { select: ['RowKey'] } }).byPage({ maxPageSize: 1 }).next();
+  const first = await table
+    .listEntities({ queryOptions: { select: ['RowKey'] } })
+    .byPage({ maxPageSize: 1 })
+    .next();
   return first.done === true || first.value.length === 0;
 }
 
@@ -98,7 +106,9 @@ const caches = new WeakMap<TableClient, DirectoryCache>();
 /** Reads the entries changed since `newest` (all of them the first time) into the cache. */
 async function refresh(table: TableClient, cache: DirectoryCache): Promise<void> {
   const since = cache.newest === undefined ? undefined : new Date(cache.newest - clockMarginMs);
-  const filter = since ? odata`PartitionKey eq ${partition} and Timestamp ge ${since}` : odata`PartitionKey eq ${partition}`;
+  const filter = since
+    ? odata`PartitionKey eq ${partition} and Timestamp ge ${since}`
+    : odata`PartitionKey eq ${partition}`;
   const checkedAt = now().getTime();
   let changed = false;
   for await (const e of table.listEntities({ queryOptions: { filter } })) {
@@ -124,7 +134,11 @@ async function refresh(table: TableClient, cache: DirectoryCache): Promise<void>
 export async function directoryIndex(): Promise<DirectorySearchIndex> {
   const table = await directoryTable();
   let cache = caches.get(table);
-  if (!cache) caches.set(table, (cache = { entries: new Map(), index: undefined, newest: undefined, checkedAt: 0, refreshing: undefined }));
+  if (!cache)
+    caches.set(
+      table,
+      (cache = { entries: new Map(), index: undefined, newest: undefined, checkedAt: 0, refreshing: undefined }),
+    );
   const current = cache;
   // A clock moved back before the last read (tests move it) counts as due, not as fresh for ever.
   const age = now().getTime() - current.checkedAt;

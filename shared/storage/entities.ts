@@ -4,7 +4,11 @@ import { decodeContinuation, encodeContinuation } from '../domain/paging.js';
 import { storageStatus } from './errors.js';
 
 /** One entity by its keys, or undefined when there is none (storage's 404); any other failure is thrown. */
-export async function readEntity<T extends object = Record<string, unknown>>(table: TableClient, partitionKey: string, rowKey: string): Promise<TableEntityResult<T> | undefined> {
+export async function readEntity<T extends object = Record<string, unknown>>(
+  table: TableClient,
+  partitionKey: string,
+  rowKey: string,
+): Promise<TableEntityResult<T> | undefined> {
   try {
     return await table.getEntity<T>(partitionKey, rowKey);
   } catch (error) {
@@ -41,11 +45,15 @@ export async function readPage<T extends object = Record<string, unknown>>(
   continuationToken: string | undefined,
 ): Promise<{ entities: TableEntityResult<T>[]; continuationToken: string | null }> {
   const from = decodeContinuation(continuationToken, storageContinuationSchema);
-  const { value: page } = await table
+  const next = await table
     .listEntities<T>({ queryOptions })
     .byPage({ maxPageSize: top, ...(from ? { continuationToken: from.t } : {}) })
     .next();
-  return { entities: page ?? [], continuationToken: page?.continuationToken ? encodeContinuation({ t: page.continuationToken }) : null };
+  const page = next.done ? undefined : next.value;
+  return {
+    entities: page ?? [],
+    continuationToken: page?.continuationToken ? encodeContinuation({ t: page.continuationToken }) : null,
+  };
 }
 
 export type EntityKeys = { partitionKey: string; rowKey: string };
@@ -64,7 +72,9 @@ export class StoredDataError extends Error {
     readonly keys: Partial<EntityKeys>,
     readonly problems: string,
   ) {
-    super(`Stored ${table} entity (${keys.partitionKey ?? '?'}, ${keys.rowKey ?? '?'}) does not match its schema: ${problems}`);
+    super(
+      `Stored ${table} entity (${keys.partitionKey ?? '?'}, ${keys.rowKey ?? '?'}) does not match its schema: ${problems}`,
+    );
   }
 }
 
@@ -72,7 +82,11 @@ export class StoredDataError extends Error {
  * A record as an entity, one column per defined field; the `json` fields (arrays, objects) as JSON
  * text, since Table Storage has no nested types.
  */
-export function toColumns(keys: EntityKeys, record: object, json: readonly string[]): EntityKeys & Record<string, unknown> {
+export function toColumns(
+  keys: EntityKeys,
+  record: object,
+  json: readonly string[],
+): EntityKeys & Record<string, unknown> {
   const entity: EntityKeys & Record<string, unknown> = { ...keys };
   for (const [key, value] of Object.entries(record)) {
     if (value === undefined) continue;
@@ -81,7 +95,10 @@ export function toColumns(keys: EntityKeys, record: object, json: readonly strin
   return entity;
 }
 
-/** The fields `toColumns` stored (with the entity's `etag`): the keys and storage's own properties left out, the `json` fields parsed (not yet validated). */
+/**
+ * The fields `toColumns` stored (with the entity's `etag`): the keys and storage's own properties left out, the `json`
+ * fields parsed (not yet validated).
+ */
 export function fromColumns(entity: Record<string, unknown>, json: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(entity)) {
@@ -121,26 +138,49 @@ export function decodeEntity<S extends z.ZodType<object>>(
   layout: Pick<TableLayout<z.output<S>>, 'json' | 'fromKeys' | 'upgrade'> = {},
 ): z.output<S> {
   const { partitionKey, rowKey } = entity;
-  const keys = { partitionKey: typeof partitionKey === 'string' ? partitionKey : undefined, rowKey: typeof rowKey === 'string' ? rowKey : undefined };
+  const keys = {
+    partitionKey: typeof partitionKey === 'string' ? partitionKey : undefined,
+    rowKey: typeof rowKey === 'string' ? rowKey : undefined,
+  };
   let columns: Record<string, unknown>;
   try {
     columns = fromColumns(entity, layout.json ?? []);
   } catch (error) {
-    throw new StoredDataError(table, keys, `a JSON column does not parse (${error instanceof Error ? error.message : String(error)})`);
+    throw new StoredDataError(
+      table,
+      keys,
+      `a JSON column does not parse (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
-  const carried = keys.partitionKey !== undefined && keys.rowKey !== undefined ? layout.fromKeys?.({ partitionKey: keys.partitionKey, rowKey: keys.rowKey }) : undefined;
+  const carried =
+    keys.partitionKey !== undefined && keys.rowKey !== undefined
+      ? layout.fromKeys?.({ partitionKey: keys.partitionKey, rowKey: keys.rowKey })
+      : undefined;
   const parsed = schema.safeParse({ ...(layout.upgrade ? layout.upgrade(columns) : columns), ...carried });
-  if (!parsed.success) throw new StoredDataError(table, keys, parsed.error.issues.map((i) => `${i.path.join('.') || '(entity)'}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new StoredDataError(
+      table,
+      keys,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(entity)'}: ${i.message}`).join('; '),
+    );
   return parsed.data;
 }
 
 /** The one way a table's records are written and read: every read parsed with `schema` (`decodeEntity`). */
-export function tableCodec<S extends z.ZodType<object>>(table: string, schema: S, layout: TableLayout<z.output<S>>): TableCodec<z.output<S>> {
+export function tableCodec<S extends z.ZodType<object>>(
+  table: string,
+  schema: S,
+  layout: TableLayout<z.output<S>>,
+): TableCodec<z.output<S>> {
   return {
     encode(record) {
       const keys = layout.keys(record);
       const carried = new Set(Object.keys(layout.fromKeys?.(keys) ?? {}));
-      return toColumns(keys, Object.fromEntries(Object.entries(record).filter(([field]) => !carried.has(field))), layout.json ?? []);
+      return toColumns(
+        keys,
+        Object.fromEntries(Object.entries(record).filter(([field]) => !carried.has(field))),
+        layout.json ?? [],
+      );
     },
     decode: (entity) => decodeEntity(table, schema, entity, layout),
   };
@@ -152,7 +192,10 @@ export function etagOf(response: { etag?: string | undefined }): string {
   return response.etag;
 }
 
-/** Deletes issued at once while sweeping a page: enough to keep a daily sweep short, few enough not to flood the account. */
+/**
+ * Deletes issued at once while sweeping a page: enough to keep a daily sweep short, few enough not to flood the
+ * account.
+ */
 const sweepConcurrency = 8;
 
 /**
@@ -160,7 +203,11 @@ const sweepConcurrency = 8;
  * it was read with: a row rewritten since (412) stays, a row another sweep already deleted (404)
  * is fine, so two instances may sweep at once. Returns how many this sweep deleted.
  */
-export async function deleteExpired(table: TableClient, filter: string, expired: (entity: TableEntityResult<Record<string, unknown>>) => boolean): Promise<number> {
+export async function deleteExpired(
+  table: TableClient,
+  filter: string,
+  expired: (entity: TableEntityResult<Record<string, unknown>>) => boolean,
+): Promise<number> {
   let deleted = 0;
   for await (const page of table.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: 1000 })) {
     const rows = page.filter(expired);
@@ -168,7 +215,8 @@ export async function deleteExpired(table: TableClient, filter: string, expired:
       const results = await Promise.all(
         rows.slice(i, i + sweepConcurrency).map(async (row) => {
           // A query always returns the keys; the SDK types them optional.
-          if (row.partitionKey === undefined || row.rowKey === undefined) throw new Error('Table Storage returned an entity without its keys.');
+          if (row.partitionKey === undefined || row.rowKey === undefined)
+            throw new Error('Table Storage returned an entity without its keys.');
           try {
             await table.deleteEntity(row.partitionKey, row.rowKey, { etag: etagOf(row) });
             return true;

@@ -9,7 +9,11 @@ export function storageStatus(error: unknown): number | undefined {
 /** Turns storage's "the entity changed" (412) and "it already exists" (409) into the API's problems. */
 export function mapStorageConflict(error: unknown, messages: { changed?: string; exists?: string } = {}): never {
   const status = storageStatus(error);
-  if (status === 412) throw new AppError('precondition-failed', messages.changed ?? 'The resource changed since you read it; read it again and retry.');
+  if (status === 412)
+    throw new AppError(
+      'precondition-failed',
+      messages.changed ?? 'The resource changed since you read it; read it again and retry.',
+    );
   if (status === 409 && messages.exists) throw new AppError('conflict', messages.exists);
   throw error;
 }

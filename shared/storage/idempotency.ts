@@ -23,20 +23,35 @@ const claimSchema = z.object({
   createdAt: z.string(),
 });
 type Claim = z.infer<typeof claimSchema>;
-const claimOf = (entity: Record<string, unknown>): Claim => decodeEntity(tableNames.idempotencyKeys, claimSchema, entity);
+const claimOf = (entity: Record<string, unknown>): Claim =>
+  decodeEntity(tableNames.idempotencyKeys, claimSchema, entity);
 
 /** A stable fingerprint of a validated request body (same fields, same values → same fingerprint). */
 export function requestFingerprint(body: unknown): string {
   const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)])) : v;
-  return createHash('sha256').update(JSON.stringify(canonical(body))).digest('base64url');
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, x]) => [k, canonical(x)]),
+          )
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(body)))
+    .digest('base64url');
 }
 
 const claimPartition = (scope: string, key: string) => `${scope}:${hashedKey(key)}`;
 
 /** The id a claim was reserved for; 409 when the key was used with a different body. */
 function reservedId(claim: Claim, fingerprint: string): string {
-  if (claim.fingerprint !== fingerprint) throw new AppError('idempotency-key-reused', 'This Idempotency-Key was used with a different request body; use a new key for a new request.');
+  if (claim.fingerprint !== fingerprint)
+    throw new AppError(
+      'idempotency-key-reused',
+      'This Idempotency-Key was used with a different request body; use a new key for a new request.',
+    );
   return claim.resourceId;
 }
 
@@ -55,11 +70,22 @@ export async function findIdempotencyKey(scope: string, key: string, fingerprint
  * new key, the reserved one when the key was seen with the same body (`replay`); 409 when the
  * key was used with a different body.
  */
-export async function reserveIdempotencyKey(scope: string, key: string, fingerprint: string, proposedId: string): Promise<{ id: string; replay: boolean }> {
+export async function reserveIdempotencyKey(
+  scope: string,
+  key: string,
+  fingerprint: string,
+  proposedId: string,
+): Promise<{ id: string; replay: boolean }> {
   const table = (await storage()).table(tableNames.idempotencyKeys);
   const partitionKey = claimPartition(scope, key);
   try {
-    await table.createEntity({ partitionKey, rowKey: '', resourceId: proposedId, fingerprint, createdAt: now().toISOString() } satisfies Claim & EntityKeys);
+    await table.createEntity({
+      partitionKey,
+      rowKey: '',
+      resourceId: proposedId,
+      fingerprint,
+      createdAt: now().toISOString(),
+    } satisfies Claim & EntityKeys);
     return { id: proposedId, replay: false };
   } catch (error) {
     if (storageStatus(error) !== 409) throw error;

@@ -46,7 +46,11 @@ const decision = {
 
 const pendingSchema = invitationBase.extend({ status: z.literal('pending') });
 /** A decline names the tenant that declined (for a domain invitation, first known then). */
-const declinedSchema = invitationBase.extend({ status: z.literal('declined'), customerTenantId: z.string(), ...decision });
+const declinedSchema = invitationBase.extend({
+  status: z.literal('declined'),
+  customerTenantId: z.string(),
+  ...decision,
+});
 const revokedSchema = invitationBase.extend({ status: z.literal('revoked'), ...decision });
 const acceptedSchema = invitationBase.extend({
   status: z.literal('accepted'),
@@ -58,7 +62,12 @@ const acceptedSchema = invitationBase.extend({
 });
 
 /** An invitation's lifecycle: pending, then decided (declined or revoked) or accepted. */
-const invitationRecordSchema = z.discriminatedUnion('status', [pendingSchema, declinedSchema, revokedSchema, acceptedSchema]);
+const invitationRecordSchema = z.discriminatedUnion('status', [
+  pendingSchema,
+  declinedSchema,
+  revokedSchema,
+  acceptedSchema,
+]);
 export type InvitationRecord = z.infer<typeof invitationRecordSchema>;
 export type PendingInvitation = z.infer<typeof pendingSchema>;
 export type DecidedInvitation = z.infer<typeof declinedSchema> | z.infer<typeof revokedSchema>;
@@ -69,9 +78,13 @@ export type NewInvitation = Omit<PendingInvitation, 'etag'>;
 const jsonFields = ['roles', 'createdBy', 'decidedBy'] as const;
 
 /** Invitation ids are UUIDs version 7 (creation time first), so a partner's partition lists newest first. */
-const keysOf = (record: Pick<InvitationRecord, 'partnerId' | 'id'>) => ({ partitionKey: record.partnerId, rowKey: newestFirstRowKey(record.id) });
+const keysOf = (record: Pick<InvitationRecord, 'partnerId' | 'id'>) => ({
+  partitionKey: record.partnerId,
+  rowKey: newestFirstRowKey(record.id),
+});
 const toEntity = (record: Pick<InvitationRecord, 'partnerId' | 'id'>) => toColumns(keysOf(record), record, jsonFields);
-const fromEntity = (entity: Record<string, unknown>) => decodeEntity(tableNames.invitations, invitationRecordSchema, entity, { json: jsonFields });
+const fromEntity = (entity: Record<string, unknown>) =>
+  decodeEntity(tableNames.invitations, invitationRecordSchema, entity, { json: jsonFields });
 
 async function tables() {
   const s = await storage();
@@ -96,11 +109,18 @@ export async function insertInvitation(record: NewInvitation): Promise<string | 
  * in between, the fields are merged into whatever is there (a merge of only these fields cannot
  * undo a status change) and the invitation is read again, so the answer is never a stale version.
  */
-export async function markInvitation(record: InvitationRecord, changes: { emailQueuedAt?: string; completedAt?: string; relationshipId?: string }): Promise<InvitationRecord> {
+export async function markInvitation(
+  record: InvitationRecord,
+  changes: { emailQueuedAt?: string; completedAt?: string; relationshipId?: string },
+): Promise<InvitationRecord> {
   const t = await tables();
   const entity = { ...keysOf(record), ...changes };
   try {
-    return { ...record, ...changes, etag: etagOf(await t.invitations.updateEntity(entity, 'Merge', { etag: record.etag })) };
+    return {
+      ...record,
+      ...changes,
+      etag: etagOf(await t.invitations.updateEntity(entity, 'Merge', { etag: record.etag })),
+    };
   } catch (error) {
     if (storageStatus(error) !== 412) throw error;
   }
@@ -128,7 +148,10 @@ export async function findInvitation(id: string): Promise<InvitationRecord | und
   return pointer && getInvitation(pointer.partnerId, id);
 }
 
-/** Writes `next` in place of the invitation if it still has `etag` (storage answers 412 otherwise); returns it with its new ETag. */
+/**
+ * Writes `next` in place of the invitation if it still has `etag` (storage answers 412 otherwise); returns it with its
+ * new ETag.
+ */
 export async function replaceInvitation<R extends InvitationRecord>(next: R, etag: string): Promise<R> {
   const t = await tables();
   const { etag: _old, ...rest } = next;
@@ -151,6 +174,11 @@ export async function listInvitations(
         : options.status === 'pending'
           ? odata`PartitionKey eq ${partnerId} and status eq 'pending' and expiresAt gt ${at}`
           : odata`PartitionKey eq ${partnerId} and status eq ${options.status}`;
-  const page = await readPage<Record<string, unknown>>(t.invitations, { filter }, options.top, options.continuationToken);
+  const page = await readPage<Record<string, unknown>>(
+    t.invitations,
+    { filter },
+    options.top,
+    options.continuationToken,
+  );
   return { items: page.entities.map(fromEntity), continuationToken: page.continuationToken };
 }

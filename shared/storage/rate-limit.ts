@@ -1,8 +1,19 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import { now as clockNow } from '../clock.js';
-import { freeSlots, refusal, slotFreeAt, type HeldSlot, type RateLimit, type RateLimitDecision } from '../domain/rate-limits.js';
-import { legacyRateLimitWindowSeconds, rateLimitCutoffSeconds, rateLimitWindowOver } from '../domain/storage-retention.js';
+import {
+  freeSlots,
+  refusal,
+  slotFreeAt,
+  type HeldSlot,
+  type RateLimit,
+  type RateLimitDecision,
+} from '../domain/rate-limits.js';
+import {
+  legacyRateLimitWindowSeconds,
+  rateLimitCutoffSeconds,
+  rateLimitWindowOver,
+} from '../domain/storage-retention.js';
 import { storageStatus } from './errors.js';
 import { storage } from './clients.js';
 import { decodeEntity, deleteExpired, etagOf, type EntityKeys } from './entities.js';
@@ -45,18 +56,27 @@ export const rateLimitPartition = (scope: string, key: string): string => `${sco
 
 const rateLimitTable = async (): Promise<TableClient> => (await storage()).table(tableNames.rateLimits);
 
-/** One key's slots as stored now, with their ETags (a counter of the earlier one-row layout has no `takenAt` and is left out). */
+/**
+ * One key's slots as stored now, with their ETags (a counter of the earlier one-row layout has no `takenAt` and is left
+ * out).
+ */
 async function readSlots(table: TableClient, partitionKey: string): Promise<(HeldSlot & { etag: string })[]> {
   const slots: (HeldSlot & { etag: string })[] = [];
   for await (const entity of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) {
     const { takenAt } = slotOf(entity);
-    if (takenAt !== undefined && entity.rowKey !== undefined) slots.push({ slot: entity.rowKey, takenAt: Date.parse(takenAt), etag: etagOf(entity) });
+    if (takenAt !== undefined && entity.rowKey !== undefined)
+      slots.push({ slot: entity.rowKey, takenAt: Date.parse(takenAt), etag: etagOf(entity) });
   }
   return slots;
 }
 
 /** Takes a free slot of `key`, reading again after each lost race; refused once none is free. */
-async function takeSlot(table: TableClient, { scope, key, limit }: RateLimitKey, held: (HeldSlot & { etag: string })[], now: Date): Promise<TakenSlot | RateLimitDecision> {
+async function takeSlot(
+  table: TableClient,
+  { scope, key, limit }: RateLimitKey,
+  held: (HeldSlot & { etag: string })[],
+  now: Date,
+): Promise<TakenSlot | RateLimitDecision> {
   const partitionKey = rateLimitPartition(scope, key);
   const entity = (rowKey: string): SlotEntity => ({
     partitionKey,
@@ -103,15 +123,22 @@ const isTaken = (result: TakenSlot | RateLimitDecision): result is TakenSlot => 
  * is written; when a concurrent attempt took the last slot of one key meanwhile, the slots taken
  * of the others are given back. Returns each key with its decision, in order.
  */
-export async function consumeRateLimits<K extends RateLimitKey>(keys: K[], now = clockNow()): Promise<{ key: K; decision: RateLimitDecision }[]> {
+export async function consumeRateLimits<K extends RateLimitKey>(
+  keys: K[],
+  now = clockNow(),
+): Promise<{ key: K; decision: RateLimitDecision }[]> {
   const table = await rateLimitTable();
-  const attempts = await Promise.all(keys.map(async (key) => ({ key, held: await readSlots(table, rateLimitPartition(key.scope, key.key)) })));
+  const attempts = await Promise.all(
+    keys.map(async (key) => ({ key, held: await readSlots(table, rateLimitPartition(key.scope, key.key)) })),
+  );
   const checked = attempts.map(({ key, held }) => ({
     key,
     decision: freeSlots(held, key.limit, now.getTime()).length > 0 ? allowed : refusal(held, key.limit, now.getTime()),
   }));
   if (checked.some(({ decision }) => !decision.allowed)) return checked;
-  const results = await Promise.all(attempts.map(async ({ key, held }) => ({ key, result: await takeSlot(table, key, held, now) })));
+  const results = await Promise.all(
+    attempts.map(async ({ key, held }) => ({ key, result: await takeSlot(table, key, held, now) })),
+  );
   const taken = results.flatMap(({ result }) => (isTaken(result) ? [result] : []));
   if (taken.length < results.length) await Promise.all(taken.map((slot) => releaseSlot(table, slot)));
   return results.map(({ key, result }) => ({ key, decision: isTaken(result) ? allowed : result }));

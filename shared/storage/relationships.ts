@@ -57,19 +57,31 @@ const partnerPartition = (partnerId: string) => `partner:${partnerId}`;
 
 /** Relationship ids are UUIDs version 7 of when the relationship was made, so both partitions list newest first. */
 const relationships = tableCodec(tableNames.relationships, relationshipRecordSchema, {
-  keys: (record) => ({ partitionKey: customerPartition(record.customerTenantId), rowKey: newestFirstRowKey(record.id) }),
+  keys: (record) => ({
+    partitionKey: customerPartition(record.customerTenantId),
+    rowKey: newestFirstRowKey(record.id),
+  }),
   json: ['roles', 'invitationIds', 'history', 'customerContacts', 'remindersSent', 'customerContact'],
   /** Relationships stored before every accepting admin was kept have only the first, as `customerContact`. */
-  upgrade: ({ customerContact, ...columns }) => (customerContact !== undefined && columns.customerContacts === undefined ? { ...columns, customerContacts: [customerContact] } : columns),
+  upgrade: ({ customerContact, ...columns }) =>
+    customerContact !== undefined && columns.customerContacts === undefined
+      ? { ...columns, customerContacts: [customerContact] }
+      : columns,
 });
 const toEntity = (record: NewRelationship) => relationships.encode(record);
-const fromEntity = (entity: Record<string, unknown>): RelationshipRecord => ({ ...relationships.decode(entity), etag: etagOf(entity) });
+const fromEntity = (entity: Record<string, unknown>): RelationshipRecord => ({
+  ...relationships.decode(entity),
+  etag: etagOf(entity),
+});
 
 async function table() {
   return (await storage()).table(tableNames.relationships);
 }
 
-/** Relationship ids are UUIDs (an invitation's id); anything else names no relationship and never reaches storage as a key. */
+/**
+ * Relationship ids are UUIDs (an invitation's id); anything else names no relationship and never reaches storage as a
+ * key.
+ */
 const isId = (id: string) => z.uuid().safeParse(id).success;
 
 export async function getRelationship(customerTenantId: string, id: string): Promise<RelationshipRecord | undefined> {
@@ -90,12 +102,24 @@ export interface MergeSlot {
 }
 
 const slotRowKey = (partnerId: string, family: RelationshipType) => `slot:${partnerId}:${family}`;
-/** Relationship row keys start with a digit (inverted time) or, stored before that, are UUIDs (0-9, a-f): all sort before the slots' `slot:` rows. */
+/**
+ * Relationship row keys start with a digit (inverted time) or, stored before that, are UUIDs (0-9, a-f): all sort
+ * before the slots' `slot:` rows.
+ */
 const relationshipRows = odata`RowKey lt ${'slot:'}`;
 
-export async function getMergeSlot(customerTenantId: string, partnerId: string, family: RelationshipType): Promise<MergeSlot | undefined> {
+export async function getMergeSlot(
+  customerTenantId: string,
+  partnerId: string,
+  family: RelationshipType,
+): Promise<MergeSlot | undefined> {
   const entity = await readEntity(await table(), customerPartition(customerTenantId), slotRowKey(partnerId, family));
-  return entity && { relationshipId: decodeEntity(tableNames.relationships, slotSchema, entity).relationshipId, etag: etagOf(entity) };
+  return (
+    entity && {
+      relationshipId: decodeEntity(tableNames.relationships, slotSchema, entity).relationshipId,
+      etag: etagOf(entity),
+    }
+  );
 }
 
 /**
@@ -104,9 +128,17 @@ export async function getMergeSlot(customerTenantId: string, partnerId: string, 
  * Undefined when the relationship exists already or another accept claimed the slot first (storage
  * 409/412); the caller reads again. Then writes the partner's pointer.
  */
-export async function createRelationshipInSlot(record: NewRelationship, family: RelationshipType, slot: MergeSlot | undefined): Promise<RelationshipRecord | undefined> {
+export async function createRelationshipInSlot(
+  record: NewRelationship,
+  family: RelationshipType,
+  slot: MergeSlot | undefined,
+): Promise<RelationshipRecord | undefined> {
   const t = await table();
-  const slotEntity = { partitionKey: customerPartition(record.customerTenantId), rowKey: slotRowKey(record.partnerId, family), relationshipId: record.id };
+  const slotEntity = {
+    partitionKey: customerPartition(record.customerTenantId),
+    rowKey: slotRowKey(record.partnerId, family),
+    relationshipId: record.id,
+  };
   let etag: string;
   try {
     const result = await t.submitTransaction([
@@ -129,7 +161,10 @@ const neverExpires = '9999-12-31T23:59:59.999Z';
 /** A slot names the relationship accepted invitations of its family join. */
 const slotSchema = z.object({ relationshipId: z.string() });
 
-/** Pointers written before they named the relationship, or kept its status, have only the customer (and the id as row key). */
+/**
+ * Pointers written before they named the relationship, or kept its status, have only the customer (and the id as row
+ * key).
+ */
 const pointerSchema = z.object({
   relationshipId: z.string().optional(),
   customerTenantId: z.string(),
@@ -138,8 +173,16 @@ const pointerSchema = z.object({
 });
 const pointerOf = (entity: Record<string, unknown>) => decodeEntity(tableNames.relationships, pointerSchema, entity);
 
-type PointerColumns = { relationshipId: string; customerTenantId: string; status: StoredRelationshipStatus; expiresAt: string };
-type PointerSource = Pick<RelationshipRecord, 'id' | 'partnerId' | 'customerTenantId' | 'status' | 'roles' | 'activatedAt' | 'duration' | 'autoExtend'>;
+type PointerColumns = {
+  relationshipId: string;
+  customerTenantId: string;
+  status: StoredRelationshipStatus;
+  expiresAt: string;
+};
+type PointerSource = Pick<
+  RelationshipRecord,
+  'id' | 'partnerId' | 'customerTenantId' | 'status' | 'roles' | 'activatedAt' | 'duration' | 'autoExtend'
+>;
 
 /** What the partner's pointer keeps of a relationship: where it is, and enough to filter the list by status. */
 const pointerColumns = (record: PointerSource): PointerColumns => ({
@@ -155,7 +198,14 @@ const pointerColumns = (record: PointerSource): PointerColumns => ({
  */
 export async function addPartnerPointer(record: PointerSource): Promise<void> {
   const t = await table();
-  await t.upsertEntity({ partitionKey: partnerPartition(record.partnerId), rowKey: newestFirstRowKey(record.id), ...pointerColumns(record) }, 'Replace');
+  await t.upsertEntity(
+    {
+      partitionKey: partnerPartition(record.partnerId),
+      rowKey: newestFirstRowKey(record.id),
+      ...pointerColumns(record),
+    },
+    'Replace',
+  );
 }
 
 /** Replaces the relationship if it still has `etag` (412 from storage otherwise). */
@@ -166,7 +216,10 @@ export async function replaceRelationship(record: RelationshipRecord, etag: stri
   return { ...record, etag: etagOf(result) };
 }
 
-export async function relationshipsWithPartner(customerTenantId: string, partnerId: string): Promise<RelationshipRecord[]> {
+export async function relationshipsWithPartner(
+  customerTenantId: string,
+  partnerId: string,
+): Promise<RelationshipRecord[]> {
   const t = await table();
   const out: RelationshipRecord[] = [];
   const filter = `${odata`PartitionKey eq ${customerPartition(customerTenantId)} and partnerId eq ${partnerId}`} and ${relationshipRows}`;
@@ -175,12 +228,24 @@ export async function relationshipsWithPartner(customerTenantId: string, partner
 }
 
 /** A page of the customer's relationships, newest first. */
-export async function listCustomerRelationships(customerTenantId: string, top: number, continuationToken: string | undefined): Promise<Page<RelationshipRecord>> {
-  const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(await table(), { filter: `${odata`PartitionKey eq ${customerPartition(customerTenantId)}`} and ${relationshipRows}` }, top, continuationToken);
+export async function listCustomerRelationships(
+  customerTenantId: string,
+  top: number,
+  continuationToken: string | undefined,
+): Promise<Page<RelationshipRecord>> {
+  const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(
+    await table(),
+    { filter: `${odata`PartitionKey eq ${customerPartition(customerTenantId)}`} and ${relationshipRows}` },
+    top,
+    continuationToken,
+  );
   return { items: entities.map(fromEntity), continuationToken: next };
 }
 
-/** Pointers whose relationship has `status` at `at`, as `relationshipStatus` derives it from the columns the pointer keeps. */
+/**
+ * Pointers whose relationship has `status` at `at`, as `relationshipStatus` derives it from the columns the pointer
+ * keeps.
+ */
 function pointerStatusFilter(status: RelationshipStatus, at: string): string {
   switch (status) {
     case 'terminated':
@@ -203,8 +268,16 @@ export async function listPartnerRelationships(
   options: { status: RelationshipStatus | undefined; at: Date; top: number; continuationToken: string | undefined },
 ): Promise<Page<RelationshipRecord>> {
   const partition = odata`PartitionKey eq ${partnerPartition(partnerId)}`;
-  const filter = options.status === undefined ? partition : `${partition} and ${pointerStatusFilter(options.status, options.at.toISOString())}`;
-  const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(await table(), { filter }, options.top, options.continuationToken);
+  const filter =
+    options.status === undefined
+      ? partition
+      : `${partition} and ${pointerStatusFilter(options.status, options.at.toISOString())}`;
+  const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(
+    await table(),
+    { filter },
+    options.top,
+    options.continuationToken,
+  );
   const items = await Promise.all(
     entities.map(async (entity) => {
       const pointer = pointerOf(entity);
@@ -214,7 +287,9 @@ export async function listPartnerRelationships(
       if (!record) return undefined;
       const columns = pointerColumns(record);
       if (pointer.status !== columns.status || pointer.expiresAt !== columns.expiresAt) await addPartnerPointer(record);
-      const matches = options.status === undefined || relationshipStatus(record.status, grantOf(record), options.at) === options.status;
+      const matches =
+        options.status === undefined ||
+        relationshipStatus(record.status, grantOf(record), options.at) === options.status;
       return matches ? record : undefined;
     }),
   );

@@ -36,13 +36,20 @@ function listFiles(dir: string): string[] {
 export function webAssets(): Map<string, WebAsset> {
   if (loaded) return loaded;
   const dir = candidates.find((c) => existsSync(join(c, 'app.js')) && existsSync(join(c, 'app.css')));
-  if (!dir) throw new Error(`The web assets (app.js, app.css) are missing; run "npm run build". Looked in: ${candidates.join(', ')}`);
+  if (!dir)
+    throw new Error(
+      `The web assets (app.js, app.css) are missing; run "npm run build". Looked in: ${candidates.join(', ')}`,
+    );
   const files = new Map<string, WebAsset>();
   for (const path of listFiles(dir)) {
     const contentType = contentTypes[extname(path)];
     if (!contentType) continue;
     const body = readFileSync(join(dir, path));
-    files.set(path, { body, contentType, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
+    files.set(path, {
+      body,
+      contentType,
+      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+    });
   }
   loaded = files;
   return files;

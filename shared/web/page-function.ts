@@ -10,7 +10,12 @@ export type PageHandler = (request: HttpRequest, context: InvocationContext) => 
  * never in the OpenAPI document (it has no doc). Errors are answered as HTML pages, classified
  * and logged the same way as the API's problems.
  */
-function pageFunction(definition: { name: string; route: string; methods?: HttpMethod[]; handler: PageHandler }): HttpFunctionDefinition {
+function pageFunction(definition: {
+  name: string;
+  route: string;
+  methods?: HttpMethod[];
+  handler: PageHandler;
+}): HttpFunctionDefinition {
   const { handler } = definition;
   return {
     kind: 'http',
@@ -30,5 +35,7 @@ function pageFunction(definition: { name: string; route: string; methods?: HttpM
 
 /** A feature's web pages, from its route table (every page is open to anyone: the browser signs in for the API). */
 export function pageFunctions(routes: readonly Route[]): HttpFunctionDefinition[] {
-  return routes.map(({ method, route, handler, name }) => pageFunction({ name, route, methods: [method].flat(), handler }));
+  return routes.map(({ method, route, handler, name }) =>
+    pageFunction({ name, route, methods: [method].flat(), handler }),
+  );
 }

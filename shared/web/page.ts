@@ -46,13 +46,17 @@ const navigation: { href: string; label: string; pages: PageName[] }[] = [
   { href: '/partners', label: 'Partner relationships', pages: ['partners', 'invitation'] },
 ];
 
-/** A whole page around `main`: skip link, header with navigation and the sign-in area, footer. `data` becomes data-* attributes of body for app.js. */
+/**
+ * A whole page around `main`: skip link, header with navigation and the sign-in area, footer. `data` becomes data-*
+ * attributes of body for app.js.
+ */
 export function layout(options: { title: string; page: PageName; main: Html; data?: Record<string, string> }): string {
   const assets = pageAssets();
   const data = Object.entries({ page: options.page, ...options.data }).map(
     ([key, value]) => html` data-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}="${value}"`,
   );
-  return `<!doctype html>\n${html`<html lang="en">
+  return `<!doctype html>\n${
+    html`<html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -67,7 +71,7 @@ export function layout(options: { title: string; page: PageName; main: Html; dat
   <div class="wrap header-row">
     <a class="brand" href="/">Partner relationships</a>
     <nav aria-label="Main">
-      <ul>${navigation.map((n) => html`<li><a href="${n.href}"${n.pages.includes(options.page) ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}</ul>
+      <ul>${navigation.map((n) => html`<li><a href="${n.href}" ${n.pages.includes(options.page) ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}</ul>
     </nav>
     <div id="session" class="session"></div>
   </div>
@@ -77,7 +81,8 @@ ${options.main}
 </main>
 <footer class="site-footer"><div class="wrap">Partner relationships service</div></footer>
 </body>
-</html>`.text}\n`;
+</html>`.text
+  }\n`;
 }
 
 /** An HTML answer of `status` with the page headers. */
@@ -100,15 +105,18 @@ export function messagePage(
       title,
       page: 'message',
       main: html`<h1>${title}</h1>
-<p>${message}</p>
-${
-  errors.length > 0
-    ? html`<div class="error-summary" role="alert"><h2>Please correct ${errors.length === 1 ? 'this field' : 'these fields'}</h2><ul>${errors.map(
-        (e) => html`<li><strong>${fieldLabel(e.path)}</strong>: ${e.message}</li>`,
-      )}</ul></div>`
-    : ''
-}
-<p><a class="button" href="${back.href}">${back.label}</a></p>`,
+        <p>${message}</p>
+        ${
+          errors.length > 0
+            ? html`<div class="error-summary" role="alert">
+                <h2>Please correct ${errors.length === 1 ? 'this field' : 'these fields'}</h2>
+                <ul>
+                  ${errors.map((e) => html`<li><strong>${fieldLabel(e.path)}</strong>: ${e.message}</li>`)}
+                </ul>
+              </div>`
+            : ''
+        }
+        <p><a class="button" href="${back.href}">${back.label}</a></p>`,
     }),
   );
 }
@@ -130,7 +138,8 @@ export function backTo(request: HttpRequest): { href: string; label: string } {
   const referer = request.headers.get('referer');
   if (referer && URL.canParse(referer)) {
     const from = new URL(referer);
-    if (from.origin === new URL(request.url).origin) return { href: `${from.pathname}${from.search}`, label: 'Go back to the form' };
+    if (from.origin === new URL(request.url).origin)
+      return { href: `${from.pathname}${from.search}`, label: 'Go back to the form' };
   }
   return { href: '/', label: 'Go to Find a partner' };
 }
@@ -143,7 +152,10 @@ function heading(status: number): string {
   return 'This could not be done';
 }
 
-/** A problem (as `toProblemResponse` made it) as an HTML page for a browser: what happened, which fields, and a way back. */
+/**
+ * A problem (as `toProblemResponse` made it) as an HTML page for a browser: what happened, which fields, and a way
+ * back.
+ */
 export function problemPage(problem: HttpResponseInit, request: HttpRequest): HttpResponseInit {
   const body = problem.jsonBody as { status: number; detail: string; errors?: FieldError[] };
   const errors = body.errors ?? [];

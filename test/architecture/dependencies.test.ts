@@ -10,11 +10,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Every import that breaks a rule of .dependency-cruiser.cjs (the architecture) in the tree at `baseDir`, as "rule: from → to". */
+/**
+ * Every import that breaks a rule of .dependency-cruiser.cjs (the architecture) in the tree at `baseDir`, as "rule:
+ * from → to".
+ */
 async function violations(baseDir: string): Promise<string[]> {
   const options = await extractDepcruiseOptions(join(repo, '.dependency-cruiser.cjs'));
   const roots = ['shared', 'functions', 'local', 'bench', 'web'].filter((root) => existsSync(join(baseDir, root)));
-  const { output } = await cruise(roots, { ...options, baseDir, validate: true }, {}, { tsConfig: extractTSConfig(join(repo, 'tsconfig.json')) });
+  const { output } = await cruise(
+    roots,
+    { ...options, baseDir, validate: true },
+    {},
+    { tsConfig: extractTSConfig(join(repo, 'tsconfig.json')) },
+  );
   return (output as ICruiseResult).summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
 }
 
@@ -39,18 +47,24 @@ describe('dependencies point one way', () => {
     it('names the rule, the importing module and the imported one', async () => {
       const dir = await tree({
         'shared/errors.ts': 'export class AppError extends Error {}\n',
-        'shared/http/problem.ts': "import { AppError } from '../errors.js';\nexport const problem = (e: AppError) => e.message;\n",
+        'shared/http/problem.ts':
+          "import { AppError } from '../errors.js';\nexport const problem = (e: AppError) => e.message;\n",
         'shared/web/page.ts': "export const problemPage = () => 'page';\n",
         'shared/storage/invitations.ts': 'export const getInvitation = () => undefined;\n',
         // the domain reaching out to HTTP, HTTP to pages, auth to storage, one feature to another,
         'shared/domain/invitations.ts': "import { problem } from '../http/problem.js';\nexport const rule = problem;\n",
-        'shared/http/handler.ts': "import { problemPage } from '../web/page.js';\nexport const handler = problemPage;\n",
-        'shared/auth/caller.ts': "import { getInvitation } from '../storage/invitations.js';\nexport const caller = getInvitation;\n",
+        'shared/http/handler.ts':
+          "import { problemPage } from '../web/page.js';\nexport const handler = problemPage;\n",
+        'shared/auth/caller.ts':
+          "import { getInvitation } from '../storage/invitations.js';\nexport const caller = getInvitation;\n",
         'functions/agreements.ts': 'export const acceptAgreementBody = {};\n',
         // and a handler reading storage itself instead of through a service:
-        'functions/leads.ts': "import { getInvitation } from '../shared/storage/invitations.js';\nexport const leads = getInvitation;\n",
-        'functions/invitations.ts': "import { acceptAgreementBody } from './agreements.js';\nexport const body = acceptAgreementBody;\n",
-        'functions/all.ts': "import { acceptAgreementBody } from './agreements.js';\nimport { body } from './invitations.js';\nexport const all = [acceptAgreementBody, body];\n",
+        'functions/leads.ts':
+          "import { getInvitation } from '../shared/storage/invitations.js';\nexport const leads = getInvitation;\n",
+        'functions/invitations.ts':
+          "import { acceptAgreementBody } from './agreements.js';\nexport const body = acceptAgreementBody;\n",
+        'functions/all.ts':
+          "import { acceptAgreementBody } from './agreements.js';\nimport { body } from './invitations.js';\nexport const all = [acceptAgreementBody, body];\n",
       });
       expect((await violations(dir)).sort()).toEqual([
         'auth-reads-no-storage: shared/auth/caller.ts → shared/storage/invitations.ts',

@@ -11,8 +11,16 @@ beforeAll(async () => {
   t = await startSiteHost();
   await putPartner(t, 'alpenblick-it', { displayName: 'Alpenblick IT', certified: true });
   await putPartner(t, 'isar-cloud', { displayName: 'Isar Cloud Services' });
-  await putPartner(t, 'wolke-sieben', { displayName: 'Wolke Sieben Digital', locations: [{ country: 'DE' }], description: 'Backup, security and Teams rollouts across Germany.' });
-  await putPartner(t, 'nordlicht', { displayName: 'Nordlicht Consulting', locations: [{ country: 'DE', region: 'Hamburg', city: 'Hamburg' }], services: ['Dynamics 365'] });
+  await putPartner(t, 'wolke-sieben', {
+    displayName: 'Wolke Sieben Digital',
+    locations: [{ country: 'DE' }],
+    description: 'Backup, security and Teams rollouts across Germany.',
+  });
+  await putPartner(t, 'nordlicht', {
+    displayName: 'Nordlicht Consulting',
+    locations: [{ country: 'DE', region: 'Hamburg', city: 'Hamburg' }],
+    services: ['Dynamics 365'],
+  });
   browser = await launchBrowser();
 });
 
@@ -40,16 +48,25 @@ describe('Find a partner (with JavaScript)', () => {
     expect(names).not.toContain('Nordlicht Consulting');
     // Each result says why it matched.
     const alpenblick = results.filter({ hasText: 'Alpenblick IT' });
-    await expect(alpenblick.locator('.reasons').textContent()).resolves.toMatch(/Located in München, Bayern, Germany[\s\S]*10–49 employees[\s\S]*“backup” in its services, description/);
-    await expect(results.filter({ hasText: 'Wolke Sieben' }).locator('.reasons').textContent()).resolves.toContain('Serves all of Germany');
+    await expect(alpenblick.locator('.reasons').textContent()).resolves.toMatch(
+      /Located in München, Bayern, Germany[\s\S]*10–49 employees[\s\S]*“backup” in its services, description/,
+    );
+    await expect(results.filter({ hasText: 'Wolke Sieben' }).locator('.reasons').textContent()).resolves.toContain(
+      'Serves all of Germany',
+    );
     await screenshot(page, '01-find-partner-results');
 
-    for (const name of ['Alpenblick IT', 'Isar Cloud Services', 'Wolke Sieben Digital']) await page.getByLabel(name).check();
+    for (const name of ['Alpenblick IT', 'Isar Cloud Services', 'Wolke Sieben Digital'])
+      await page.getByLabel(name).check();
     await expect(page.locator('#selection-count').textContent()).resolves.toBe('3 of at most 5 selected.');
     await page.getByRole('button', { name: 'Contact selected providers' }).click();
 
     await page.getByRole('heading', { name: 'Contact these 3 partners' }).waitFor();
-    await expect(page.locator('.chosen-partners li').allTextContents()).resolves.toEqual(['Alpenblick IT', 'Isar Cloud Services', 'Wolke Sieben Digital']);
+    await expect(page.locator('.chosen-partners li').allTextContents()).resolves.toEqual([
+      'Alpenblick IT',
+      'Isar Cloud Services',
+      'Wolke Sieben Digital',
+    ]);
     // The search's country and size carry over.
     await expect(page.getByLabel('Country').inputValue()).resolves.toBe('DE');
     await expect(page.getByLabel('Organization size').inputValue()).resolves.toBe('10-49');
@@ -62,7 +79,9 @@ describe('Find a partner (with JavaScript)', () => {
     await page.getByLabel('Organization', { exact: true }).fill('Mustermann GmbH');
     await page.getByRole('button', { name: 'Send request' }).click();
     await page.locator('#form-errors').waitFor();
-    await expect(page.locator('[data-error-for="businessNeeds"]').textContent()).resolves.toBe('must be at least 20 characters');
+    await expect(page.locator('[data-error-for="businessNeeds"]').textContent()).resolves.toBe(
+      'must be at least 20 characters',
+    );
     await expect(page.getByLabel('What do you need help with?').getAttribute('aria-invalid')).resolves.toBe('true');
     await expect(page.locator('[data-error-for="email"]').isVisible()).resolves.toBe(true);
     await expect(page.locator('[data-error-for="consentToContact"]').isVisible()).resolves.toBe(true);
@@ -77,7 +96,9 @@ describe('Find a partner (with JavaScript)', () => {
     ]);
     await screenshot(page, '03-contact-form-errors');
 
-    await page.getByLabel('What do you need help with?').fill('We need daily backups of Microsoft 365 for 30 people, starting next month.');
+    await page
+      .getByLabel('What do you need help with?')
+      .fill('We need daily backups of Microsoft 365 for 30 people, starting next month.');
     await page.getByLabel('Work email').fill('erika@mustermann.example');
     await page.getByLabel('The selected partners may contact me about my request.').check();
     await page.getByLabel('Share these details with the selected partners.').check();
@@ -85,10 +106,19 @@ describe('Find a partner (with JavaScript)', () => {
 
     await page.waitForURL(/\/contact\/thank-you\?id=/);
     await page.getByRole('heading', { name: /Thank you/ }).waitFor();
-    await expect(page.locator('.chosen-partners li').allTextContents()).resolves.toEqual(['Alpenblick IT', 'Isar Cloud Services', 'Wolke Sieben Digital']);
+    await expect(page.locator('.chosen-partners li').allTextContents()).resolves.toEqual([
+      'Alpenblick IT',
+      'Isar Cloud Services',
+      'Wolke Sieben Digital',
+    ]);
     const id = new URL(page.url()).searchParams.get('id')!;
     const stored = await readContactRequest(id);
-    expect(stored?.request.requester).toMatchObject({ name: 'Erika Mustermann', email: 'erika@mustermann.example', country: 'DE', organizationSize: '10-49' });
+    expect(stored?.request.requester).toMatchObject({
+      name: 'Erika Mustermann',
+      email: 'erika@mustermann.example',
+      country: 'DE',
+      organizationSize: '10-49',
+    });
     expect(stored?.request.partners.map((p) => p.partnerId)).toEqual(['alpenblick-it', 'isar-cloud', 'wolke-sieben']);
     await screenshot(page, '04-thank-you');
     expect(problems).toEqual([]);
@@ -123,7 +153,9 @@ describe('Find a partner without JavaScript', () => {
       await page.getByRole('button', { name: 'Contact selected providers' }).click();
       await page.getByRole('heading', { name: 'Contact these 2 partners' }).waitFor();
 
-      await page.getByLabel('What do you need help with?').fill('Please help us move our file shares to SharePoint this year.');
+      await page
+        .getByLabel('What do you need help with?')
+        .fill('Please help us move our file shares to SharePoint this year.');
       await page.getByLabel('Your name').fill('Max Muster');
       await page.getByLabel('Work email').fill('max@muster.example');
       // The browser checks required fields itself; the phone number's format only the API knows.
@@ -133,16 +165,23 @@ describe('Find a partner without JavaScript', () => {
       await page.getByLabel('Organization size').selectOption('50-249');
       await page.getByLabel('The selected partners may contact me about my request.').check();
       await page.getByLabel('Share these details with the selected partners.').check();
-      const [refused] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/contact-requests')), page.getByRole('button', { name: 'Send request' }).click()]);
+      const [refused] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/contact-requests')),
+        page.getByRole('button', { name: 'Send request' }).click(),
+      ]);
       expect(refused.status()).toBe(400);
       expect(refused.headers()['content-type']).toContain('text/html');
       await page.getByRole('heading', { name: 'Some details need fixing' }).waitFor();
-      await expect(page.locator('.error-summary li').allTextContents()).resolves.toEqual(['Phone: must be a phone number']);
+      await expect(page.locator('.error-summary li').allTextContents()).resolves.toEqual([
+        'Phone: must be a phone number',
+      ]);
       await screenshot(page, '07-no-js-field-errors');
 
       await page.getByRole('link', { name: 'Go back to the form' }).click();
       await page.getByRole('heading', { name: 'Contact these 2 partners' }).waitFor();
-      await page.getByLabel('What do you need help with?').fill('Please help us move our file shares to SharePoint this year.');
+      await page
+        .getByLabel('What do you need help with?')
+        .fill('Please help us move our file shares to SharePoint this year.');
       await page.getByLabel('Your name').fill('Max Muster');
       await page.getByLabel('Work email').fill('max@muster.example');
       await page.getByLabel('Organization', { exact: true }).fill('Muster AG');
@@ -156,7 +195,10 @@ describe('Find a partner without JavaScript', () => {
       ]);
       expect(sent.status()).toBe(303);
       await page.waitForURL(/\/contact\/thank-you\?id=/);
-      await expect(page.locator('.chosen-partners li').allTextContents()).resolves.toEqual(['Alpenblick IT', 'Wolke Sieben Digital']);
+      await expect(page.locator('.chosen-partners li').allTextContents()).resolves.toEqual([
+        'Alpenblick IT',
+        'Wolke Sieben Digital',
+      ]);
       await screenshot(page, '08-no-js-thank-you');
     } finally {
       await noScript.close();

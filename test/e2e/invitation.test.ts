@@ -12,7 +12,10 @@ const customer = randomUUID();
 
 beforeAll(async () => {
   t = await startSiteHost();
-  partner = await putPartner(t, 'alpenblick-it', { displayName: 'Alpenblick IT', website: 'https://alpenblick.example' });
+  partner = await putPartner(t, 'alpenblick-it', {
+    displayName: 'Alpenblick IT',
+    website: 'https://alpenblick.example',
+  });
   browser = await launchBrowser();
 });
 
@@ -39,8 +42,13 @@ describe('Accept agreement & authorize partner', () => {
     const facts = (await page.locator('.facts').textContent()) ?? '';
     expect(facts).toContain('Delegated administrator');
     expect(facts).toContain('Manage products and services for your organization');
-    await expect(page.locator('.roles li strong').allTextContents()).resolves.toEqual(['Helpdesk Administrator', 'User Administrator']);
-    await expect(page.getByRole('link', { name: /Microsoft Customer Agreement/ }).getAttribute('href')).resolves.toBe('https://agreements.example.test/customer-agreement');
+    await expect(page.locator('.roles li strong').allTextContents()).resolves.toEqual([
+      'Helpdesk Administrator',
+      'User Administrator',
+    ]);
+    await expect(page.getByRole('link', { name: /Microsoft Customer Agreement/ }).getAttribute('href')).resolves.toBe(
+      'https://agreements.example.test/customer-agreement',
+    );
     const accept = page.getByRole('button', { name: 'Accept & Authorize' });
     await expect(accept.isDisabled()).resolves.toBe(true);
     await expect(page.getByRole('button', { name: 'Decline' }).isEnabled()).resolves.toBe(true);
@@ -60,10 +68,14 @@ describe('Accept agreement & authorize partner', () => {
     await expect(item.getAttribute('aria-expanded')).resolves.toBe('true');
     const details = page.locator('.relationship-details');
     await details.getByRole('heading', { name: 'Alpenblick IT' }).waitFor();
-    await expect(details.locator('.facts').textContent()).resolves.toMatch(/Status\s*Active[\s\S]*Helpdesk Administrator[\s\S]*Customer Agreement\s*Version 2024-10, accepted .* by Grace Admin/);
+    await expect(details.locator('.facts').textContent()).resolves.toMatch(
+      /Status\s*Active[\s\S]*Helpdesk Administrator[\s\S]*Customer Agreement\s*Version 2024-10, accepted .* by Grace Admin/,
+    );
     await expect(details.locator('.history li').first().textContent()).resolves.toContain('Relationship created');
     // Focus moved to the details, so keyboard and screen reader users land there.
-    await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('relationship-details-heading');
+    await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe(
+      'relationship-details-heading',
+    );
     await screenshot(page, '13-invitation-relationship-details');
 
     // The link again: used, and the page says so plainly.
@@ -73,9 +85,16 @@ describe('Accept agreement & authorize partner', () => {
   });
 
   it('says plainly when an invitation was withdrawn, or the link is not for this organization', async () => {
-    const invitation = await invite(t, partner, customer, { relationshipType: 'reseller', roles: [], duration: undefined });
+    const invitation = await invite(t, partner, customer, {
+      relationshipType: 'reseller',
+      roles: [],
+      duration: undefined,
+    });
     const link = invitationLink(await emailFor(t, `invitation:${invitation.id}:`));
-    const revoked = await t.fetch(`/api/partners/${partner.id}/invitations/${invitation.id}/revoke`, { method: 'POST', token: await t.token('partner', partner.tenantId) });
+    const revoked = await t.fetch(`/api/partners/${partner.id}/invitations/${invitation.id}/revoke`, {
+      method: 'POST',
+      token: await t.token('partner', partner.tenantId),
+    });
     expect(revoked.status).toBe(200);
 
     const page = await browser.newPage();
@@ -92,7 +111,12 @@ describe('Accept agreement & authorize partner', () => {
   it('lets the organization that owns an invited domain accept it, and tells another organization the link is not for it', async () => {
     const owner = randomUUID();
     t.discovery.owners.set('fabrikam-e2e.example', owner);
-    const invitation = await invite(t, partner, { domain: 'fabrikam-e2e.example' }, { relationshipType: 'reseller', roles: [], duration: undefined });
+    const invitation = await invite(
+      t,
+      partner,
+      { domain: 'fabrikam-e2e.example' },
+      { relationshipType: 'reseller', roles: [], duration: undefined },
+    );
     const link = invitationLink(await emailFor(t, `invitation:${invitation.id}:`));
 
     const other = await launchBrowser();
@@ -124,7 +148,9 @@ describe('Accept agreement & authorize partner', () => {
       const page = await context.newPage({ width: 375, height: 812 });
       await page.goto(link.url);
       await devSignIn(page, other, 'user', 'Una User');
-      await page.getByText(/Only a Global administrator or Billing administrator of your organization can accept or decline/).waitFor();
+      await page
+        .getByText(/Only a Global administrator or Billing administrator of your organization can accept or decline/)
+        .waitFor();
       await expect(page.getByRole('button', { name: 'Accept & Authorize' }).count()).resolves.toBe(0);
       await expect(page.evaluate<number>('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(375);
       await screenshot(page, '15-invitation-not-admin-phone');

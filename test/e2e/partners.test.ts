@@ -11,7 +11,11 @@ let browser: Browser;
 const customer = randomUUID();
 
 /** A relationship made through the API: the partner invites, the customer's Global administrator accepts. */
-async function relationshipWith(partner: { id: string; tenantId: string }, tenantId = customer, body: Record<string, unknown> = {}): Promise<void> {
+async function relationshipWith(
+  partner: { id: string; tenantId: string },
+  tenantId = customer,
+  body: Record<string, unknown> = {},
+): Promise<void> {
   const invitation = await invite(t, partner, tenantId, body);
   const { code } = invitationLink(await emailFor(t, `invitation:${invitation.id}:`));
   const accepted = await t.fetch(`/api/invitations/${invitation.id}/accept`, {
@@ -44,7 +48,9 @@ describe('Partner relationships', () => {
     await page.getByRole('heading', { name: 'Partners your organization works with' }).waitFor();
     const items = page.locator('.relationship-item .relationship-partner');
     await items.first().waitFor();
-    await expect(items.allTextContents()).resolves.toEqual(expect.arrayContaining(['Alpenblick IT', 'Isar Cloud Services']));
+    await expect(items.allTextContents()).resolves.toEqual(
+      expect.arrayContaining(['Alpenblick IT', 'Isar Cloud Services']),
+    );
     await page.getByText(/Your organization accepted the Microsoft Customer Agreement.* \(version 2024-10\)/).waitFor();
     await page.locator('table.audit tbody tr').first().waitFor();
     await screenshot(page, '20-partners-list');
@@ -71,7 +77,9 @@ describe('Partner relationships', () => {
     await dialog.waitFor();
     await page.keyboard.press('Escape');
     await expect(dialog.count()).resolves.toBe(0);
-    await expect(page.evaluate<string | undefined>('document.activeElement?.textContent')).resolves.toBe('Remove roles');
+    await expect(page.evaluate<string | undefined>('document.activeElement?.textContent')).resolves.toBe(
+      'Remove roles',
+    );
     await expect(details.locator('.roles li').count()).resolves.toBe(2);
 
     await details.getByRole('button', { name: 'Remove roles' }).click();
@@ -79,10 +87,16 @@ describe('Partner relationships', () => {
     await page.getByText('Admin roles removed. Alpenblick IT is still your partner.').waitFor();
     await details.getByText('No admin roles.').waitFor();
     await expect(details.locator('.facts').textContent()).resolves.toMatch(/Status\s*Active/);
-    await expect(page.getByRole('button', { name: /Alpenblick IT/ }).textContent()).resolves.toContain('Active · 0 admin roles');
+    await expect(page.getByRole('button', { name: /Alpenblick IT/ }).textContent()).resolves.toContain(
+      'Active · 0 admin roles',
+    );
     await expect(details.getByRole('button', { name: 'Remove roles' }).count()).resolves.toBe(0);
     // The audit trail shows it without a reload.
-    await page.locator('table.audit tbody tr td:nth-child(2)').first().filter({ hasText: 'Admin roles removed' }).waitFor();
+    await page
+      .locator('table.audit tbody tr td:nth-child(2)')
+      .first()
+      .filter({ hasText: 'Admin roles removed' })
+      .waitFor();
     await screenshot(page, '23-roles-removed');
 
     await details.getByRole('button', { name: 'Request termination' }).click();
@@ -105,19 +119,26 @@ describe('Partner relationships', () => {
 
   it('shows the roles of an expired relationship as ended, offering nothing to remove', async () => {
     const lapsed = randomUUID();
-    await relationshipWith(await putPartner(t, 'lechwiese-it', { displayName: 'Lechwiese IT' }), lapsed, { duration: 'P1D' });
+    await relationshipWith(await putPartner(t, 'lechwiese-it', { displayName: 'Lechwiese IT' }), lapsed, {
+      duration: 'P1D',
+    });
     setClock(() => new Date(Date.now() + 2 * 86_400_000));
     try {
       const page = await browser.newPage();
       const problems = watchConsole(page);
       await page.goto(`${t.url}/partners`);
       await devSignIn(page, lapsed, 'global-admin', 'Grace Admin');
-      await expect(page.getByRole('button', { name: /Lechwiese IT/ }).textContent()).resolves.toContain('Admin roles expired · 0 admin roles');
+      await expect(page.getByRole('button', { name: /Lechwiese IT/ }).textContent()).resolves.toContain(
+        'Admin roles expired · 0 admin roles',
+      );
       await page.getByRole('button', { name: /Lechwiese IT/ }).click();
       const details = page.locator('.relationship-details');
       await details.getByText(/^Admin roles ended /).waitFor();
       await details.getByText('No admin roles.').waitFor();
-      await expect(details.locator('.ended-roles li').allTextContents()).resolves.toEqual([expect.stringContaining('Helpdesk Administrator'), expect.stringContaining('User Administrator')]);
+      await expect(details.locator('.ended-roles li').allTextContents()).resolves.toEqual([
+        expect.stringContaining('Helpdesk Administrator'),
+        expect.stringContaining('User Administrator'),
+      ]);
       const facts = (await details.locator('.facts').textContent()) ?? '';
       expect(facts).not.toContain('with the admin roles below');
       expect(facts).toContain('it holds none now');
@@ -139,7 +160,9 @@ describe('Partner relationships', () => {
     await setting.setChecked(!before);
     await page.getByRole('button', { name: 'Save setting' }).click();
     await page.getByText('Setting saved.').waitFor();
-    const saved = (await (await t.fetch(`/api/customers/${customer}/settings`, { token: await t.token('user', customer) })).json()) as { mpsaPurchaseVisibility: boolean };
+    const saved = (await (
+      await t.fetch(`/api/customers/${customer}/settings`, { token: await t.token('user', customer) })
+    ).json()) as { mpsaPurchaseVisibility: boolean };
     expect(saved.mpsaPurchaseVisibility).toBe(!before);
   });
 
@@ -157,7 +180,11 @@ describe('Partner relationships', () => {
     await screenshot(page, '24-partners-agreement-missing-phone');
     await page.getByLabel(/I have read the Customer Agreement \(version 2024-10\)/).check();
     await accept.click();
-    await page.getByText(/Your organization accepted the Microsoft Customer Agreement.* \(version 2024-10\) on .* — Nina Newcomer/).waitFor();
+    await page
+      .getByText(
+        /Your organization accepted the Microsoft Customer Agreement.* \(version 2024-10\) on .* — Nina Newcomer/,
+      )
+      .waitFor();
     expect(problems).toEqual([]);
   });
 });

@@ -4,7 +4,11 @@ import type { DirectoryEntryInput } from '../../shared/domain/directory.js';
 import { operatorTenantId, type TestHost } from '../support/host.js';
 
 /** A partner of the directory, written through the operator API as an operator would. */
-export async function putPartner(t: TestHost, id: string, entry: Partial<DirectoryEntryInput> & { displayName: string }): Promise<{ id: string; tenantId: string }> {
+export async function putPartner(
+  t: TestHost,
+  id: string,
+  entry: Partial<DirectoryEntryInput> & { displayName: string },
+): Promise<{ id: string; tenantId: string }> {
   const tenantId = entry.tenantId ?? randomUUID();
   const response = await t.fetch(`/api/partners/${id}`, {
     method: 'PUT',
@@ -32,8 +36,15 @@ export const roleIds = {
   userAdmin: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
 };
 
-/** A partner invites a customer tenant (or the owner of a domain) to a delegated-admin relationship, through the API. */
-export async function invite(t: TestHost, partner: { id: string; tenantId: string }, customer: string | { domain: string }, body: Record<string, unknown> = {}): Promise<{ id: string }> {
+/**
+ * A partner invites a customer tenant (or the owner of a domain) to a delegated-admin relationship, through the API.
+ */
+export async function invite(
+  t: TestHost,
+  partner: { id: string; tenantId: string },
+  customer: string | { domain: string },
+  body: Record<string, unknown> = {},
+): Promise<{ id: string }> {
   const invited =
     typeof customer === 'string'
       ? { customerTenantId: customer, customerAdminEmail: `admin@${customer.slice(0, 8)}.example` }

@@ -27,7 +27,10 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => t.stop());
 
-const protectedFunctions = allFunctions.filter((f): f is HttpFunctionDefinition & { doc: NonNullable<HttpFunctionDefinition['doc']> } => f.kind === 'http' && f.doc !== undefined && f.doc.audience !== 'anyone');
+const protectedFunctions = allFunctions.filter(
+  (f): f is HttpFunctionDefinition & { doc: NonNullable<HttpFunctionDefinition['doc']> } =>
+    f.kind === 'http' && f.doc !== undefined && f.doc.audience !== 'anyone',
+);
 
 interface MatrixRequest {
   params: Record<string, string>;
@@ -47,15 +50,32 @@ function validRequest(name: string): MatrixRequest {
   switch (name) {
     case 'partners-put':
     case 'partners-delete':
-      return { params: { partnerId: 'matrix-partner' }, ...(name === 'partners-put' ? { body: directoryEntry({ tenantId: world.otherTenantId, displayName: 'Matrix Partner', contactEmail: 'matrix@partner.example.test' }) } : {}) };
+      return {
+        params: { partnerId: 'matrix-partner' },
+        ...(name === 'partners-put'
+          ? {
+              body: directoryEntry({
+                tenantId: world.otherTenantId,
+                displayName: 'Matrix Partner',
+                contactEmail: 'matrix@partner.example.test',
+              }),
+            }
+          : {}),
+      };
     case 'partners-tenant-change':
-      return { params: { partnerId: 'matrix-partner' }, body: { tenantId: world.otherPartner.tenantId, reason: 'The partner moved tenants.' } };
+      return {
+        params: { partnerId: 'matrix-partner' },
+        body: { tenantId: world.otherPartner.tenantId, reason: 'The partner moved tenants.' },
+      };
     case 'invitations-create':
       return { params, body: delegatedInvitation(world.customerTenantId) };
     case 'invitations-review':
       return { params, query: { code: world.pendingInvitation.code } };
     case 'invitations-accept':
-      return { params, body: { code: world.pendingInvitation.code, acceptAgreement: true, agreementVersion: '2024-10' } };
+      return {
+        params,
+        body: { code: world.pendingInvitation.code, acceptAgreement: true, agreementVersion: '2024-10' },
+      };
     case 'invitations-decline':
       return { params, body: { code: world.pendingInvitation.code } };
     case 'customer-relationships-termination-request':
@@ -103,7 +123,9 @@ function wrongInEveryOtherWay(endpoint: Endpoint): { what: string; request: Matr
   ];
 }
 
-/** The valid request without If-Match, and with an ETag it did not read: neither may tell another tenant more than 404. */
+/**
+ * The valid request without If-Match, and with an ETag it did not read: neither may tell another tenant more than 404.
+ */
 function withEveryIfMatch(request: MatrixRequest): { what: string; request: MatrixRequest }[] {
   const { 'if-match': _ifMatch, ...headers } = request.headers ?? {};
   return [
@@ -129,29 +151,47 @@ function callers(audience: Audience) {
     operator: { tenantId: partnerTenant, roles: ['Partner.Manage'], wids: [directoryRoles.globalAdministrator] },
   }[audience as 'partner' | 'customerAdmin' | 'operator'];
   // Callers of another tenant, whatever their roles: to them the resource does not exist.
-  const customerAdmin = { who: 'a customer admin', claims: { tenantId: customer, wids: [directoryRoles.globalAdministrator] } };
-  const otherAdmin = { who: "another tenant's admin", claims: { tenantId: world.otherTenantId, wids: [directoryRoles.globalAdministrator] } };
-  const otherPartnerStaff = { who: "another partner's staff", claims: { tenantId: world.otherPartner.tenantId, roles: ['Partner.Manage'] } };
+  const customerAdmin = {
+    who: 'a customer admin',
+    claims: { tenantId: customer, wids: [directoryRoles.globalAdministrator] },
+  };
+  const otherAdmin = {
+    who: "another tenant's admin",
+    claims: { tenantId: world.otherTenantId, wids: [directoryRoles.globalAdministrator] },
+  };
+  const otherPartnerStaff = {
+    who: "another partner's staff",
+    claims: { tenantId: world.otherPartner.tenantId, roles: ['Partner.Manage'] },
+  };
   const partnerStaff = { who: 'the partner’s staff', claims: { tenantId: partnerTenant, roles: ['Partner.Manage'] } };
-  const otherTenant = {
-    partner: [otherPartnerStaff, customerAdmin, otherAdmin],
-    customerAdmin: [otherAdmin, partnerStaff],
-    signedIn: [otherAdmin, partnerStaff],
-  }[audience as 'partner' | 'customerAdmin' | 'signedIn'] ?? [];
+  const otherTenant =
+    {
+      partner: [otherPartnerStaff, customerAdmin, otherAdmin],
+      customerAdmin: [otherAdmin, partnerStaff],
+      signedIn: [otherAdmin, partnerStaff],
+    }[audience as 'partner' | 'customerAdmin' | 'signedIn'] ?? [];
   // The app is multi-tenant: any tenant that consents can give its users Directory.Admin. The
   // directory is public, so such a caller is refused (403) rather than told it does not exist.
-  const roleInAnotherTenant = { operator: { tenantId: world.otherTenantId, roles: ['Directory.Admin'] } }[audience as 'operator'];
+  const roleInAnotherTenant = { operator: { tenantId: world.otherTenantId, roles: ['Directory.Admin'] } }[
+    audience as 'operator'
+  ];
   return { right, wrongRole, otherTenant, roleInAnotherTenant };
 }
 
 /** Routes with no tenant of their own: any tenant's signed-in user may call them. */
 const tenantless = new Set(['me']);
 
-async function call(endpoint: Endpoint, authorization: string | undefined, request = validRequest(endpoint.name)): Promise<Response> {
+async function call(
+  endpoint: Endpoint,
+  authorization: string | undefined,
+  request = validRequest(endpoint.name),
+): Promise<Response> {
   const query = request.query ? `?${new URLSearchParams(request.query)}` : '';
   const headers: Record<string, string> = { ...request.headers };
   if (authorization) headers.authorization = authorization;
-  const body = request.rawBody ?? (request.body !== undefined ? { contentType: 'application/json', text: JSON.stringify(request.body) } : undefined);
+  const body =
+    request.rawBody ??
+    (request.body !== undefined ? { contentType: 'application/json', text: JSON.stringify(request.body) } : undefined);
   if (body) headers['content-type'] = body.contentType;
   return t.fetch(`${fillPath(endpoint.path, request.params)}${query}`, {
     method: endpoint.method,
@@ -161,12 +201,20 @@ async function call(endpoint: Endpoint, authorization: string | undefined, reque
 }
 
 /** Checks one answer; returns a line describing what was wrong, or nothing. */
-async function mismatch(endpoint: Endpoint, who: string, response: Response, expected: number): Promise<string | undefined> {
+async function mismatch(
+  endpoint: Endpoint,
+  who: string,
+  response: Response,
+  expected: number,
+): Promise<string | undefined> {
   const text = await response.clone().text();
   if (response.status !== expected) return `${who}: expected ${expected}, got ${response.status} ${text.slice(0, 200)}`;
   await readProblem(response, `${endpoint.name} ${who}`);
-  if (expected === 401 && !/^Bearer\b/.test(response.headers.get('www-authenticate') ?? '')) return `${who}: 401 without WWW-Authenticate: Bearer`;
-  const leaked = world.secrets.filter((s) => text.includes(s)).concat(['Harbor Partners', world.relationshipId, 'admin@c0000000'].filter((s) => text.includes(s)));
+  if (expected === 401 && !/^Bearer\b/.test(response.headers.get('www-authenticate') ?? ''))
+    return `${who}: 401 without WWW-Authenticate: Bearer`;
+  const leaked = world.secrets
+    .filter((s) => text.includes(s))
+    .concat(['Harbor Partners', world.relationshipId, 'admin@c0000000'].filter((s) => text.includes(s)));
   if (leaked.length > 0) return `${who}: the problem shows ${leaked.join(', ')}`;
   return undefined;
 }
@@ -174,7 +222,12 @@ async function mismatch(endpoint: Endpoint, who: string, response: Response, exp
 describe('auth matrix: every protected route × every bad token or caller', () => {
   it('covers every route whose audience is not "anyone"', () => {
     expect(protectedFunctions.length).toBeGreaterThan(20);
-    expect(endpoints.filter((e) => e.doc.audience !== 'anyone').map((e) => e.name).sort()).toEqual(protectedFunctions.map((f) => f.name).sort());
+    expect(
+      endpoints
+        .filter((e) => e.doc.audience !== 'anyone')
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(protectedFunctions.map((f) => f.name).sort());
   });
 
   for (const f of protectedFunctions) {
@@ -188,11 +241,21 @@ describe('auth matrix: every protected route × every bad token or caller', () =
         if (wrong) problems.push(wrong);
       }
       if (wrongRole) {
-        const wrong = await mismatch(endpoint, 'valid token without the role', await call(endpoint, await forge.authorization('valid', wrongRole)), 403);
+        const wrong = await mismatch(
+          endpoint,
+          'valid token without the role',
+          await call(endpoint, await forge.authorization('valid', wrongRole)),
+          403,
+        );
         if (wrong) problems.push(wrong);
       }
       if (roleInAnotherTenant) {
-        const wrong = await mismatch(endpoint, 'the app role in a tenant that is not the service’s', await call(endpoint, await forge.authorization('valid', roleInAnotherTenant)), 403);
+        const wrong = await mismatch(
+          endpoint,
+          'the app role in a tenant that is not the service’s',
+          await call(endpoint, await forge.authorization('valid', roleInAnotherTenant)),
+          403,
+        );
         if (wrong) problems.push(wrong);
       }
       for (const { what, request } of wrongInEveryOtherWay(endpoint)) {
@@ -202,7 +265,12 @@ describe('auth matrix: every protected route × every bad token or caller', () =
       if (!tenantless.has(f.name)) {
         for (const { who, claims } of otherTenant) {
           for (const { what, request } of withEveryIfMatch(validRequest(f.name))) {
-            const wrong = await mismatch(endpoint, `${who}, ${what}`, await call(endpoint, await forge.authorization('valid', claims), request), 404);
+            const wrong = await mismatch(
+              endpoint,
+              `${who}, ${what}`,
+              await call(endpoint, await forge.authorization('valid', claims), request),
+              404,
+            );
             if (wrong) problems.push(wrong);
           }
         }
@@ -210,7 +278,9 @@ describe('auth matrix: every protected route × every bad token or caller', () =
       expect(problems).toEqual([]);
       // The right caller gets past authentication and authorization with the same request.
       const allowed = await call(endpoint, await forge.authorization('valid', right));
-      expect([401, 403, 404], `${f.name} for the right caller: ${await allowed.clone().text()}`).not.toContain(allowed.status);
+      expect([401, 403, 404], `${f.name} for the right caller: ${await allowed.clone().text()}`).not.toContain(
+        allowed.status,
+      );
       expect(allowed.status).toBeLessThan(500);
     });
   }

@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startAzurite, type AzuriteOptions, type RunningAzurite } from '../../local/azurite.js';
 import { poisonQueueName, queueNames } from '../../shared/storage/names.js';
 import { readProblem } from '../support/api.js';
-import { startFakeCommunicationServices, type FakeCommunicationServices } from '../support/fake-communication-services.js';
+import {
+  startFakeCommunicationServices,
+  type FakeCommunicationServices,
+} from '../support/fake-communication-services.js';
 import { eventually, startTestHost, type TestHost } from '../support/host.js';
 import { json, outbox } from '../support/relationships.js';
 import { addPartner, contactRequestBody, delegatedInvitation, worldTenants } from '../support/world.js';
@@ -15,7 +18,12 @@ import { addPartner, contactRequestBody, delegatedInvitation, worldTenants } fro
  * fast with 503 while storage is away; everything answered 2xx is delivered exactly once after
  * it is back; failing email ends visibly failed, and nothing is sent twice when it recovers.
  */
-const partner = { id: 'steady-partners', tenantId: worldTenants.partner, displayName: 'Steady Partners', contactEmail: 'deals@steady.example.test' };
+const partner = {
+  id: 'steady-partners',
+  tenantId: worldTenants.partner,
+  displayName: 'Steady Partners',
+  contactEmail: 'deals@steady.example.test',
+};
 
 describe('storage stopped in the middle of a load', () => {
   let dir: string;
@@ -25,7 +33,13 @@ describe('storage stopped in the middle of a load', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'azurite-faults-'));
-    options = { blobPort: await freePort(), queuePort: await freePort(), tablePort: await freePort(), inMemory: false, location: dir };
+    options = {
+      blobPort: await freePort(),
+      queuePort: await freePort(),
+      tablePort: await freePort(),
+      inMemory: false,
+      location: dir,
+    };
     azurite = await startAzurite(options);
     // Messages a host was working on when storage went away come back after the host's lease: a short one here.
     t = await startTestHost({ connectionString: azurite.connectionString, queues: { processingLeaseMs: 8000 } });
@@ -39,7 +53,13 @@ describe('storage stopped in the middle of a load', () => {
 
   it('answers 503 problem+json fast while storage is down; after restart every request answered 2xx is delivered exactly once', async () => {
     const partnerToken = await t.token('partner', partner.tenantId, { name: 'Pat Partner' });
-    type Outcome = { kind: 'contact' | 'invitation'; id: string | undefined; status: number; ms: number; phase: string };
+    type Outcome = {
+      kind: 'contact' | 'invitation';
+      id: string | undefined;
+      status: number;
+      ms: number;
+      phase: string;
+    };
     const outcomes: Outcome[] = [];
     let phase = 'up';
     let running = true;
@@ -51,18 +71,36 @@ describe('storage stopped in the middle of a load', () => {
       const during = phase;
       const contact = (i + worker) % 2 === 0;
       const response = contact
-        ? await t.fetch('/api/contact-requests', { ...json(contactRequestBody([partner.id], `load${i}@visitor.example.test`)), from: `127.0.51.${1 + (i % 250)}` })
-        : await t.fetch(`/api/partners/${partner.id}/invitations`, { ...json(delegatedInvitation(`e${String(i).padStart(7, '0')}-0000-4000-8000-000000000000`)), token: partnerToken });
+        ? await t.fetch('/api/contact-requests', {
+            ...json(contactRequestBody([partner.id], `load${i}@visitor.example.test`)),
+            from: `127.0.51.${1 + (i % 250)}`,
+          })
+        : await t.fetch(`/api/partners/${partner.id}/invitations`, {
+            ...json(delegatedInvitation(`e${String(i).padStart(7, '0')}-0000-4000-8000-000000000000`)),
+            token: partnerToken,
+          });
       const ms = Date.now() - started;
       if (response.status >= 500) {
         const { problem } = await readProblem(response, `${contact ? 'contact' : 'invitation'} during ${during}`);
         expect(problem.status).toBe(503);
         expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
-        outcomes.push({ kind: contact ? 'contact' : 'invitation', id: undefined, status: response.status, ms, phase: during });
+        outcomes.push({
+          kind: contact ? 'contact' : 'invitation',
+          id: undefined,
+          status: response.status,
+          ms,
+          phase: during,
+        });
         return;
       }
       const body = (await response.json()) as { id: string };
-      outcomes.push({ kind: contact ? 'contact' : 'invitation', id: body.id, status: response.status, ms, phase: during });
+      outcomes.push({
+        kind: contact ? 'contact' : 'invitation',
+        id: body.id,
+        status: response.status,
+        ms,
+        phase: during,
+      });
     }
     const load = Promise.all(
       [0, 1, 2].map(async (worker) => {
@@ -71,7 +109,11 @@ describe('storage stopped in the middle of a load', () => {
     );
 
     // Storage goes away once the load is under way (a loaded machine may take over a second for the first answers).
-    await eventually(() => (outcomes.filter((o) => o.phase === 'up' && o.status < 300).length >= 3 ? true : undefined), 30_000, 'the load under way');
+    await eventually(
+      () => (outcomes.filter((o) => o.phase === 'up' && o.status < 300).length >= 3 ? true : undefined),
+      30_000,
+      'the load under way',
+    );
     phase = 'down';
     await azurite.stop();
     await new Promise((r) => setTimeout(r, 3000));
@@ -83,7 +125,10 @@ describe('storage stopped in the middle of a load', () => {
     await load;
 
     // Every answer was a success or a 503, and none hung.
-    expect(outcomes.filter((o) => o.status !== 503 && (o.status < 200 || o.status >= 300)), JSON.stringify(outcomes)).toEqual([]);
+    expect(
+      outcomes.filter((o) => o.status !== 503 && (o.status < 200 || o.status >= 300)),
+      JSON.stringify(outcomes),
+    ).toEqual([]);
     expect(Math.max(...outcomes.map((o) => o.ms))).toBeLessThan(10_000);
     expect(outcomes.filter((o) => o.phase === 'down' && o.status === 503).length).toBeGreaterThan(0);
     expect(outcomes.filter((o) => o.phase === 'up' && o.status < 300).length).toBeGreaterThan(0);
@@ -91,7 +136,11 @@ describe('storage stopped in the middle of a load', () => {
 
     // Everything answered 2xx reaches its recipients exactly once (the outbox holds one file per job).
     const answered = outcomes.filter((o) => o.status < 300);
-    const expected = answered.flatMap((o) => (o.kind === 'contact' ? [`contact-request:${o.id}:${partner.id}`, `contact-confirmation:${o.id}`] : [`invitation:${o.id}:`]));
+    const expected = answered.flatMap((o) =>
+      o.kind === 'contact'
+        ? [`contact-request:${o.id}:${partner.id}`, `contact-confirmation:${o.id}`]
+        : [`invitation:${o.id}:`],
+    );
     const missing = async () => {
       const jobs = (await outbox(t)).map((e) => e.jobId);
       return { jobs, missing: expected.filter((prefix) => !jobs.some((j) => j.startsWith(prefix))) };
@@ -107,7 +156,11 @@ describe('storage stopped in the middle of a load', () => {
     ).catch(async (error: unknown) => {
       throw new Error(`${String(error)}; not delivered: ${(await missing()).missing.join(', ')}`);
     });
-    for (const prefix of expected) expect(delivered.filter((j) => j.startsWith(prefix)), prefix).toHaveLength(1);
+    for (const prefix of expected)
+      expect(
+        delivered.filter((j) => j.startsWith(prefix)),
+        prefix,
+      ).toHaveLength(1);
     // Each answered invitation's email carries the code that opens it (one email, one working link).
     const invitationEmails = (await outbox(t)).filter((e) => e.template === 'invitationToCustomer');
     expect(new Set(invitationEmails.map((e) => e.jobId.split(':')[1])).size).toBe(invitationEmails.length);
@@ -121,7 +174,11 @@ describe('the email service down', () => {
   beforeAll(async () => {
     acs = await startFakeCommunicationServices();
     t = await startTestHost({
-      env: { COMMUNICATION_SERVICES_CONNECTION_STRING: acs.connectionString, EMAIL_SENDER_ADDRESS: 'DoNotReply@mail.example.test', EMAIL_OUTBOX_DIR: '' },
+      env: {
+        COMMUNICATION_SERVICES_CONNECTION_STRING: acs.connectionString,
+        EMAIL_SENDER_ADDRESS: 'DoNotReply@mail.example.test',
+        EMAIL_OUTBOX_DIR: '',
+      },
     });
     await addPartner(t, partner);
   }, 60_000);
@@ -131,12 +188,20 @@ describe('the email service down', () => {
   });
 
   const post = async (email: string) => {
-    const response = await t.fetch('/api/contact-requests', { ...json(contactRequestBody([partner.id], email)), from: '127.0.10.1' });
+    const response = await t.fetch('/api/contact-requests', {
+      ...json(contactRequestBody([partner.id], email)),
+      from: '127.0.10.1',
+    });
     expect(response.status).toBe(202);
     return ((await response.json()) as { id: string }).id;
   };
-  const deliveries = async (id: string) => (await (await t.fetch(`/api/contact-requests/${id}`)).json()) as { partners: { delivery: string }[]; confirmation: { delivery: string } };
-  const sentTo = (address: string) => acs.emails.filter((e) => e.message.recipients.to.some((r) => r.address === address));
+  const deliveries = async (id: string) =>
+    (await (await t.fetch(`/api/contact-requests/${id}`)).json()) as {
+      partners: { delivery: string }[];
+      confirmation: { delivery: string };
+    };
+  const sentTo = (address: string) =>
+    acs.emails.filter((e) => e.message.recipients.to.some((r) => r.address === address));
 
   it('retries, then gives up: the request shows the emails failed; back up, a redrive sends each once', async () => {
     acs.failNextSends(500, 10); // every try of both emails: 2 emails × 5 tries
@@ -192,6 +257,10 @@ describe('the email service down', () => {
   it('the failures left no email address in the logs', () => {
     const logs = t.logs.join('\n');
     expect(logs).toContain('will retry');
-    expect(['patient.person@visitor.example.test', 'busy.day@visitor.example.test', partner.contactEmail].filter((a) => logs.includes(a))).toEqual([]);
+    expect(
+      ['patient.person@visitor.example.test', 'busy.day@visitor.example.test', partner.contactEmail].filter((a) =>
+        logs.includes(a),
+      ),
+    ).toEqual([]);
   });
 });

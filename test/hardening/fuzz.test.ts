@@ -38,12 +38,33 @@ afterAll(async () => {
 });
 
 type TokenName = keyof World['tokens'] | 'none' | 'garbage';
-const tokenNames: TokenName[] = ['none', 'garbage', 'partner', 'partnerUser', 'otherPartner', 'admin', 'billingAdmin', 'helpdesk', 'user', 'otherAdmin', 'operator'];
+const tokenNames: TokenName[] = [
+  'none',
+  'garbage',
+  'partner',
+  'partnerUser',
+  'otherPartner',
+  'admin',
+  'billingAdmin',
+  'helpdesk',
+  'user',
+  'otherAdmin',
+  'operator',
+];
 
 /** Hostile strings a URL can carry (well-formed Unicode, not so long that the HTTP server refuses the request line). */
 const wellFormed = (s: string) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 const pathHostile = hostileStrings.filter((s) => wellFormed(s) && s.length > 0 && s.length < 2000);
-const headerHostile = ['*', '"x"', 'W/"datetime\'2020-01-01T00%3A00%3A00Z\'"', "' or 1 eq 1", 'a'.repeat(4000), ' ', 'null', '\t'];
+const headerHostile = [
+  '*',
+  '"x"',
+  'W/"datetime\'2020-01-01T00%3A00%3A00Z\'"',
+  "' or 1 eq 1",
+  'a'.repeat(4000),
+  ' ',
+  'null',
+  '\t',
+];
 
 interface RawBody {
   contentType: string | undefined;
@@ -57,14 +78,23 @@ const rawBodies: RawBody[] = [
   { contentType: 'application/json', body: 'null' },
   { contentType: 'application/json', body: '"just a string"' },
   { contentType: 'application/json', body: JSON.stringify({ x: 'y'.repeat(70_000) }) },
-  { contentType: 'application/json', body: '{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"isAdmin":true}}}' },
+  {
+    contentType: 'application/json',
+    body: '{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"isAdmin":true}}}',
+  },
   { contentType: 'application/json', body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]) },
   { contentType: 'application/json; charset=utf-16', body: '{}' },
   { contentType: 'application/x-www-form-urlencoded', body: '%%%&&&==&a=%ZZ' },
   { contentType: 'application/x-www-form-urlencoded', body: `partnerIds=${'a&partnerIds='.repeat(500)}` },
   { contentType: 'text/plain', body: 'hello' },
-  { contentType: 'application/xml', body: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>' },
-  { contentType: 'multipart/form-data; boundary=x', body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--' },
+  {
+    contentType: 'application/xml',
+    body: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+  },
+  {
+    contentType: 'multipart/form-data; boundary=x',
+    body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--',
+  },
   { contentType: undefined, body: '{}' },
 ];
 
@@ -73,7 +103,8 @@ function formBody(value: unknown): string {
   const form = new URLSearchParams();
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) {
-      for (const item of Array.isArray(v) ? v : [v]) form.append(k, typeof item === 'string' ? item : JSON.stringify(item) ?? '');
+      for (const item of Array.isArray(v) ? v : [v])
+        form.append(k, typeof item === 'string' ? item : (JSON.stringify(item) ?? ''));
     }
   } else {
     form.append('value', JSON.stringify(value) ?? '');
@@ -95,8 +126,14 @@ function bodyArbitrary(endpoint: Endpoint): fc.Arbitrary<RawBody | undefined> {
   };
   const value = endpoint.doc.body ? fromJsonSchema(toJsonSchema(endpoint.doc.body), 1, known) : hostileValue;
   return fc.oneof(
-    { weight: 5, arbitrary: value.map((v): RawBody => ({ contentType: 'application/json', body: JSON.stringify(v) ?? 'null' })) },
-    { weight: endpoint.doc.formPost ? 3 : 1, arbitrary: value.map((v): RawBody => ({ contentType: 'application/x-www-form-urlencoded', body: formBody(v) })) },
+    {
+      weight: 5,
+      arbitrary: value.map((v): RawBody => ({ contentType: 'application/json', body: JSON.stringify(v) ?? 'null' })),
+    },
+    {
+      weight: endpoint.doc.formPost ? 3 : 1,
+      arbitrary: value.map((v): RawBody => ({ contentType: 'application/x-www-form-urlencoded', body: formBody(v) })),
+    },
     { weight: 2, arbitrary: fc.constantFrom(...rawBodies) },
     { weight: 1, arbitrary: fc.constant(undefined) },
   );
@@ -107,7 +144,9 @@ function caseArbitrary(endpoint: Endpoint) {
   const params = Object.fromEntries(
     pathParams(endpoint.path).map((name) => {
       const known = world.params[name];
-      const fromSchema = paramSchemas[name] ? fromJsonSchema(paramSchemas[name]!, 0) : fc.string({ minLength: 1, maxLength: 60 });
+      const fromSchema = paramSchemas[name]
+        ? fromJsonSchema(paramSchemas[name], 0)
+        : fc.string({ minLength: 1, maxLength: 60 });
       return [
         name,
         fc.oneof(
@@ -153,7 +192,10 @@ async function send(endpoint: Endpoint, c: Case): Promise<void> {
   if (response.status >= 400) {
     // A web form posted by a browser without JavaScript gets a page listing the problems, everyone else
     // problem+json (so does a path the host itself cannot route, which never reaches the function).
-    const browserFormPost = endpoint.doc.formPost === true && c.body?.contentType === 'application/x-www-form-urlencoded' && c.accept === 'text/html';
+    const browserFormPost =
+      endpoint.doc.formPost === true &&
+      c.body?.contentType === 'application/x-www-form-urlencoded' &&
+      c.accept === 'text/html';
     if (browserFormPost && !(response.headers.get('content-type') ?? '').startsWith('application/problem+json')) {
       expect(response.headers.get('content-type'), what).toMatch(/^text\/html/);
       expect(await response.text(), what).toMatch(/<h1[^>]*>/);
@@ -174,20 +216,31 @@ describe(`fuzzing every endpoint (${runs} cases each): never a 5xx, 4xx is probl
   });
 
   for (const f of httpFunctions) {
-    it(f.name, async () => {
-      const endpoint = endpoints.find((e) => e.name === f.name)!;
-      await fc.assert(
-        fc.asyncProperty(caseArbitrary(endpoint), (c) => send(endpoint, c)),
-        { numRuns: runs, ...(seed !== undefined ? { seed } : {}) },
-      );
-    }, Math.max(60_000, runs * 200));
+    it(
+      f.name,
+      async () => {
+        const endpoint = endpoints.find((e) => e.name === f.name)!;
+        await fc.assert(
+          fc.asyncProperty(caseArbitrary(endpoint), (c) => send(endpoint, c)),
+          { numRuns: runs, ...(seed !== undefined ? { seed } : {}) },
+        );
+      },
+      Math.max(60_000, runs * 200),
+    );
   }
 });
 
 describe('a refused request consumes nothing', () => {
   // A partner of its own: the fuzzing above may have deactivated or rewritten the world's.
   const partnerId = 'limits-partners';
-  beforeAll(() => addPartner(t, { id: partnerId, tenantId: world.partner.tenantId, displayName: 'Limits Partners', contactEmail: 'deals@limits.example.test' }));
+  beforeAll(() =>
+    addPartner(t, {
+      id: partnerId,
+      tenantId: world.partner.tenantId,
+      displayName: 'Limits Partners',
+      contactEmail: 'deals@limits.example.test',
+    }),
+  );
 
   // From an address of its own: the fuzzing above used up the limits of the test's usual one.
   const post = (email: string, headers: Record<string, string> = {}) =>

@@ -27,10 +27,20 @@ describe('security headers', () => {
   it('every endpoint answers with nosniff and a CSP that forbids framing, on success and on error', async () => {
     const missing: string[] = [];
     for (const endpoint of await apiEndpoints(t)) {
-      const token = { partner: world.tokens.partner, customerAdmin: world.tokens.admin, signedIn: world.tokens.admin, operator: world.tokens.operator, anyone: undefined }[endpoint.doc.audience];
+      const token = {
+        partner: world.tokens.partner,
+        customerAdmin: world.tokens.admin,
+        signedIn: world.tokens.admin,
+        operator: world.tokens.operator,
+        anyone: undefined,
+      }[endpoint.doc.audience];
       const path = fillPath(endpoint.path, world.params);
-      // Reads as the right caller (success) and everything with a rejected token (error); writes only the latter, so nothing changes.
-      const inits = [{ method: endpoint.method, headers: { authorization: 'Bearer x.y.z' } }, ...(endpoint.method === 'GET' ? [{ method: 'GET', ...(token ? { token } : {}) }] : [])];
+      // Reads as the right caller (success) and everything with a rejected token (error); writes only the latter, so
+      // nothing changes.
+      const inits = [
+        { method: endpoint.method, headers: { authorization: 'Bearer x.y.z' } },
+        ...(endpoint.method === 'GET' ? [{ method: 'GET', ...(token ? { token } : {}) }] : []),
+      ];
       for (const init of inits) {
         const response = await t.fetch(path, init);
         const { nosniff, csp } = securityHeaders(response);
@@ -48,7 +58,12 @@ describe('security headers', () => {
       redirect: 'manual',
       from: '127.0.90.1',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-      body: new URLSearchParams({ ...contactRequestBody([world.partner.id], 'form@visitor.example.test'), partnerIds: world.partner.id, consentToContact: 'on', consentToShareDetails: 'on' } as Record<string, string>).toString(),
+      body: new URLSearchParams({
+        ...contactRequestBody([world.partner.id], 'form@visitor.example.test'),
+        partnerIds: world.partner.id,
+        consentToContact: 'on',
+        consentToShareDetails: 'on',
+      } as Record<string, string>).toString(),
     });
     expect(response.status).toBe(303);
     expect(securityHeaders(response).nosniff).toBe('nosniff');
@@ -58,7 +73,10 @@ describe('security headers', () => {
 
 describe('CORS only for the configured origins', () => {
   const preflight = (origin: string) =>
-    t.fetch('/api/contact-requests', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    t.fetch('/api/contact-requests', {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
 
   it('a configured origin gets its own origin back, the methods and headers it may use, and no credentials', async () => {
     const response = await preflight(allowedOrigin);
@@ -71,7 +89,14 @@ describe('CORS only for the configured origins', () => {
     expect(get.headers.get('access-control-allow-origin')).toBe(allowedOrigin);
   });
 
-  it.each(['https://evil.example.test', 'null', 'https://portal.example.test.evil.test', 'http://portal.example.test', `${allowedOrigin}/`, '*'])('origin %s gets no CORS headers', async (origin) => {
+  it.each([
+    'https://evil.example.test',
+    'null',
+    'https://portal.example.test.evil.test',
+    'http://portal.example.test',
+    `${allowedOrigin}/`,
+    '*',
+  ])('origin %s gets no CORS headers', async (origin) => {
     for (const response of [await preflight(origin), await t.fetch('/api/partners', { headers: { origin } })]) {
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
       expect(response.headers.get('access-control-allow-methods')).toBeNull();
@@ -82,13 +107,21 @@ describe('CORS only for the configured origins', () => {
 describe('logs', () => {
   it('hold no whole token, invitation code or email address', async () => {
     // The world above sent invitations, accepted one and sent a contact request; one more, and emails go out.
-    const contact = await t.fetch('/api/contact-requests', { ...json(contactRequestBody([world.partner.id], 'leaky.person@visitor.example.test')), from: '127.0.90.2' });
+    const contact = await t.fetch('/api/contact-requests', {
+      ...json(contactRequestBody([world.partner.id], 'leaky.person@visitor.example.test')),
+      from: '127.0.90.2',
+    });
     expect(contact.status).toBe(202);
     const id = ((await contact.json()) as { id: string }).id;
     await emailFor(t, `contact-confirmation:${id}`);
     // Requests with tokens, wrong codes, and rejected tokens.
-    await t.fetch(`/api/invitations/${world.pendingInvitation.id}?code=${encodeURIComponent(world.pendingInvitation.code)}`, { token: world.tokens.admin });
-    await t.fetch(`/api/invitations/${world.pendingInvitation.id}?code=wrong-${world.pendingInvitation.code}`, { token: world.tokens.user });
+    await t.fetch(
+      `/api/invitations/${world.pendingInvitation.id}?code=${encodeURIComponent(world.pendingInvitation.code)}`,
+      { token: world.tokens.admin },
+    );
+    await t.fetch(`/api/invitations/${world.pendingInvitation.id}?code=wrong-${world.pendingInvitation.code}`, {
+      token: world.tokens.user,
+    });
     await t.fetch('/api/me', { token: `${world.tokens.admin.slice(0, -4)}AAAA` });
 
     const logs = t.logs.join('\n');

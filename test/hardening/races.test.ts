@@ -34,41 +34,64 @@ async function settledEmails(prefixes: string[]): Promise<Record<string, number>
   return Object.fromEntries(prefixes.map((p) => [p, all.filter((e) => e.jobId.startsWith(p)).length]));
 }
 
-const parallel = <T>(count: number, f: (i: number) => Promise<T>) => Promise.all(Array.from({ length: count }, (_, i) => f(i)));
+const parallel = <T>(count: number, f: (i: number) => Promise<T>) =>
+  Promise.all(Array.from({ length: count }, (_, i) => f(i)));
 
 describe('races on one invitation: accept × decline × revoke', () => {
   it('exactly one decision wins; the invitation, relationship, audit and emails all agree with it', async () => {
     const customer = '90000000-0000-4000-8000-000000000009';
-    const admin = await t.token('global-admin', customer, { name: 'Racing Admin', email: 'admin@90000000.example.test' });
+    const admin = await t.token('global-admin', customer, {
+      name: 'Racing Admin',
+      email: 'admin@90000000.example.test',
+    });
     const invitation = await inviteCustomer(t, world.partner, world.tokens.partner, delegatedInvitation(customer));
     const attempts = await parallel(18, async (i) => {
       const kind = (['accept', 'decline', 'revoke'] as const)[i % 3]!;
       const response =
         kind === 'revoke'
-          ? await t.fetch(`/api/partners/${world.partner.id}/invitations/${invitation.id}/revoke`, { method: 'POST', token: world.tokens.partner })
+          ? await t.fetch(`/api/partners/${world.partner.id}/invitations/${invitation.id}/revoke`, {
+              method: 'POST',
+              token: world.tokens.partner,
+            })
           : await t.fetch(`/api/invitations/${invitation.id}/${kind}`, {
-              ...json(kind === 'accept' ? { code: invitation.code, acceptAgreement: true, agreementVersion: '2024-10' } : { code: invitation.code }),
+              ...json(
+                kind === 'accept'
+                  ? { code: invitation.code, acceptAgreement: true, agreementVersion: '2024-10' }
+                  : { code: invitation.code },
+              ),
               token: admin,
             });
       return { kind, status: response.status };
     });
     const winners = attempts.filter((a) => a.status === 200);
     expect(winners, JSON.stringify(attempts)).toHaveLength(1);
-    expect(attempts.filter((a) => a.status !== 200).every((a) => a.status === 409), JSON.stringify(attempts)).toBe(true);
+    expect(
+      attempts.filter((a) => a.status !== 200).every((a) => a.status === 409),
+      JSON.stringify(attempts),
+    ).toBe(true);
     const outcome = { accept: 'accepted', decline: 'declined', revoke: 'revoked' }[winners[0]!.kind];
 
-    const stored = await t.fetch(`/api/partners/${world.partner.id}/invitations/${invitation.id}`, { token: world.tokens.partner });
+    const stored = await t.fetch(`/api/partners/${world.partner.id}/invitations/${invitation.id}`, {
+      token: world.tokens.partner,
+    });
     expect(((await stored.json()) as { status: string }).status).toBe(outcome);
     const relationships = await t.fetch(`/api/customers/${customer}/relationships`, { token: admin });
     expect(((await relationships.json()) as { items: unknown[] }).items).toHaveLength(outcome === 'accepted' ? 1 : 0);
 
-    const partnerAudit = await t.fetch(`/api/partners/${world.partner.id}/audit?top=50`, { token: world.tokens.partner });
+    const partnerAudit = await t.fetch(`/api/partners/${world.partner.id}/audit?top=50`, {
+      token: world.tokens.partner,
+    });
     const decisions = ((await partnerAudit.json()) as { items: AuditEvent[] }).items.filter(
-      (e) => e.target.id === invitation.id && ['invitation.accepted', 'invitation.declined', 'invitation.revoked'].includes(e.action),
+      (e) =>
+        e.target.id === invitation.id &&
+        ['invitation.accepted', 'invitation.declined', 'invitation.revoked'].includes(e.action),
     );
     expect(decisions.map((e) => e.action)).toEqual([`invitation.${outcome}`]);
 
-    const emails = await settledEmails([`invitation-accepted:${invitation.id}`, `invitation-declined:${invitation.id}`]);
+    const emails = await settledEmails([
+      `invitation-accepted:${invitation.id}`,
+      `invitation-declined:${invitation.id}`,
+    ]);
     expect(emails).toEqual({
       [`invitation-accepted:${invitation.id}`]: outcome === 'accepted' ? 1 : 0,
       [`invitation-declined:${invitation.id}`]: outcome === 'declined' ? 1 : 0,
@@ -79,9 +102,15 @@ describe('races on one invitation: accept × decline × revoke', () => {
 describe('races on one relationship: remove roles × termination request × terminate', () => {
   it('ends in one state its history explains, with one audit event and one email per change', async () => {
     const customer = '91000000-0000-4000-8000-000000000091';
-    const admin = await t.token('global-admin', customer, { name: 'Racing Admin', email: 'admin@91000000.example.test' });
+    const admin = await t.token('global-admin', customer, {
+      name: 'Racing Admin',
+      email: 'admin@91000000.example.test',
+    });
     const invitation = await inviteCustomer(t, world.partner, world.tokens.partner, delegatedInvitation(customer));
-    const accepted = await t.fetch(`/api/invitations/${invitation.id}/accept`, { ...json({ code: invitation.code, acceptAgreement: true, agreementVersion: '2024-10' }), token: admin });
+    const accepted = await t.fetch(`/api/invitations/${invitation.id}/accept`, {
+      ...json({ code: invitation.code, acceptAgreement: true, agreementVersion: '2024-10' }),
+      token: admin,
+    });
     expect(accepted.status).toBe(200);
     const relationshipId = ((await accepted.json()) as { relationship: { id: string } }).relationship.id;
     const customerPath = `/api/customers/${customer}/relationships/${relationshipId}`;
@@ -92,25 +121,44 @@ describe('races on one relationship: remove roles × termination request × term
         kind === 'removeRoles'
           ? await t.fetch(`${customerPath}/roles`, { method: 'DELETE', token: admin })
           : kind === 'terminationRequest'
-            ? await t.fetch(`${customerPath}/termination-request`, { ...json({ reason: 'Consolidating.' }), token: admin })
-            : await t.fetch(`/api/partners/${world.partner.id}/relationships/${relationshipId}/terminate`, { method: 'POST', token: world.tokens.partner });
+            ? await t.fetch(`${customerPath}/termination-request`, {
+                ...json({ reason: 'Consolidating.' }),
+                token: admin,
+              })
+            : await t.fetch(`/api/partners/${world.partner.id}/relationships/${relationshipId}/terminate`, {
+                method: 'POST',
+                token: world.tokens.partner,
+              });
       return { kind, status: response.status };
     });
-    expect(attempts.every((a) => a.status === 200 || a.status === 409), JSON.stringify(attempts)).toBe(true);
+    expect(
+      attempts.every((a) => a.status === 200 || a.status === 409),
+      JSON.stringify(attempts),
+    ).toBe(true);
     expect(attempts.filter((a) => a.kind === 'terminate' && a.status === 200)).toHaveLength(1);
 
-    const details = (await (await t.fetch(customerPath, { token: admin })).json()) as { status: string; roles: unknown[]; history: { action: string }[] };
+    const details = (await (await t.fetch(customerPath, { token: admin })).json()) as {
+      status: string;
+      roles: unknown[];
+      history: { action: string }[];
+    };
     const changes = details.history.map((h) => h.action).filter((a) => a !== 'created');
     // Each kind of change happened at most once, termination last, and the state is what the history says.
-    for (const action of ['rolesRemoved', 'terminationRequested', 'terminated']) expect(changes.filter((a) => a === action).length).toBeLessThanOrEqual(1);
+    for (const action of ['rolesRemoved', 'terminationRequested', 'terminated'])
+      expect(changes.filter((a) => a === action).length).toBeLessThanOrEqual(1);
     expect(changes.at(-1)).toBe('terminated');
     expect(details.status).toBe('terminated');
     expect(details.roles).toHaveLength(changes.includes('rolesRemoved') ? 0 : 1);
 
-    const audit = (await auditOf(customer, admin)).filter((e) => e.target.type === 'relationship' && e.target.id === relationshipId && e.action !== 'relationship.created');
+    const audit = (await auditOf(customer, admin)).filter(
+      (e) => e.target.type === 'relationship' && e.target.id === relationshipId && e.action !== 'relationship.created',
+    );
     expect(audit.map((e) => e.action).sort()).toEqual(changes.map((a) => `relationship.${a}`).sort());
 
-    const emails = await settledEmails([`termination-requested:${relationshipId}`, `relationship-terminated:${relationshipId}`]);
+    const emails = await settledEmails([
+      `termination-requested:${relationshipId}`,
+      `relationship-terminated:${relationshipId}`,
+    ]);
     expect(emails).toEqual({
       [`termination-requested:${relationshipId}`]: changes.includes('terminationRequested') ? 1 : 0,
       [`relationship-terminated:${relationshipId}`]: 1,
@@ -119,11 +167,16 @@ describe('races on one relationship: remove roles × termination request × term
 });
 
 describe('races on one rate limit', () => {
-  const contact = (email: string, from: string) => t.fetch('/api/contact-requests', { ...json(contactRequestBody([world.partner.id], email)), from });
-  const tally = (statuses: number[]) => statuses.reduce<Record<number, number>>((counts, s) => ({ ...counts, [s]: (counts[s] ?? 0) + 1 }), {});
+  const contact = (email: string, from: string) =>
+    t.fetch('/api/contact-requests', { ...json(contactRequestBody([world.partner.id], email)), from });
+  const tally = (statuses: number[]) =>
+    statuses.reduce<Record<number, number>>((counts, s) => ({ ...counts, [s]: (counts[s] ?? 0) + 1 }), {});
 
   it('40 concurrent contact requests from one address: exactly 20 accepted, 20 refused, no 5xx', async () => {
-    const statuses = await parallel(40, async (i) => (await contact(`crowd${i}@visitor.example.test`, '127.0.40.1')).status);
+    const statuses = await parallel(
+      40,
+      async (i) => (await contact(`crowd${i}@visitor.example.test`, '127.0.40.1')).status,
+    );
     expect(tally(statuses)).toEqual({ 202: 20, 429: 20 });
     // The limit holds afterwards too.
     expect((await contact('late@visitor.example.test', '127.0.40.1')).status).toBe(429);
@@ -140,8 +193,17 @@ describe('races under If-Match', () => {
     const path = `/api/partners/${world.partner.id}/contact-requests/${world.contactRequestId}`;
     const lead = await t.fetch(path, { token: world.tokens.partner });
     const etag = lead.headers.get('etag')!;
-    const statuses = await parallel(10, async (i) =>
-      (await t.fetch(path, { method: 'PATCH', headers: { 'content-type': 'application/json', 'if-match': etag }, body: JSON.stringify({ status: i % 2 ? 'accepted' : 'declined' }), token: world.tokens.partner })).status,
+    const statuses = await parallel(
+      10,
+      async (i) =>
+        (
+          await t.fetch(path, {
+            method: 'PATCH',
+            headers: { 'content-type': 'application/json', 'if-match': etag },
+            body: JSON.stringify({ status: i % 2 ? 'accepted' : 'declined' }),
+            token: world.tokens.partner,
+          })
+        ).status,
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s !== 200).every((s) => s === 412)).toBe(true);
@@ -149,14 +211,30 @@ describe('races under If-Match', () => {
 
   it('concurrent settings changes with the same ETag: one wins, one audit event', async () => {
     const path = `/api/customers/${world.customerTenantId}/settings`;
-    const first = await t.fetch(path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mpsaPurchaseVisibility: false }), token: world.tokens.admin });
+    const first = await t.fetch(path, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mpsaPurchaseVisibility: false }),
+      token: world.tokens.admin,
+    });
     const etag = first.headers.get('etag')!;
-    const statuses = await parallel(10, async () =>
-      (await t.fetch(path, { method: 'PUT', headers: { 'content-type': 'application/json', 'if-match': etag }, body: JSON.stringify({ mpsaPurchaseVisibility: true }), token: world.tokens.admin })).status,
+    const statuses = await parallel(
+      10,
+      async () =>
+        (
+          await t.fetch(path, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json', 'if-match': etag },
+            body: JSON.stringify({ mpsaPurchaseVisibility: true }),
+            token: world.tokens.admin,
+          })
+        ).status,
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s !== 200).every((s) => s === 412)).toBe(true);
-    const updates = (await auditOf(world.customerTenantId, world.tokens.admin)).filter((e) => e.action === 'settings.updated');
+    const updates = (await auditOf(world.customerTenantId, world.tokens.admin)).filter(
+      (e) => e.action === 'settings.updated',
+    );
     expect(updates).toHaveLength(1);
   });
 });

@@ -10,7 +10,18 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { appSettings, describeProblems, modules, outputs, parameters, parseBicep, resources, stringValue, usingPath, property } from './bicep.js';
+import {
+  appSettings,
+  describeProblems,
+  modules,
+  outputs,
+  parameters,
+  parseBicep,
+  resources,
+  stringValue,
+  usingPath,
+  property,
+} from './bicep.js';
 import {
   appInsightsLocalAuthDisabled,
   bicepFiles,
@@ -41,10 +52,13 @@ describe('infra: syntax', () => {
     expect(rel.filter((f) => f.startsWith('modules/')).length).toBeGreaterThan(0);
   });
 
-  it.each(infraFiles.map((f) => [path.relative(root, f), f]))('%s parses without ERROR or MISSING nodes', async (_, file) => {
-    const parsed = await parseBicep(file);
-    expect(describeProblems(parsed)).toBe('');
-  });
+  it.each(infraFiles.map((f) => [path.relative(root, f), f]))(
+    '%s parses without ERROR or MISSING nodes',
+    async (_, file) => {
+      const parsed = await parseBicep(file);
+      expect(describeProblems(parsed)).toBe('');
+    },
+  );
 
   it('rejects a broken .bicep file, naming ERROR and MISSING nodes with their positions', async () => {
     const broken = await parseBicep(path.join(fixtures, 'broken.bicep'));
@@ -61,7 +75,10 @@ describe('infra: syntax', () => {
   });
 
   it('parses a .bicepparam parameter assignment as one (keeping vars apart)', async () => {
-    const f = await parseBicep('inline.bicepparam', "using './main.bicep'\nvar prefix = 'x'\nparam name = '${prefix}-app'\n");
+    const f = await parseBicep(
+      'inline.bicepparam',
+      "using './main.bicep'\nvar prefix = 'x'\nparam name = '${prefix}-app'\n",
+    );
     expect(f.problems).toEqual([]);
     expect(usingPath(f)).toBe('./main.bicep');
     const { assignedParameters } = await import('./bicep.js');
@@ -83,7 +100,8 @@ describe('infra: references', () => {
   });
 
   it('every environment file is for ../main.bicep', async () => {
-    for (const env of environments) expect(usingPath(await parseBicep(at('env', `${env}.bicepparam`)))).toBe('../main.bicep');
+    for (const env of environments)
+      expect(usingPath(await parseBicep(at('env', `${env}.bicepparam`)))).toBe('../main.bicep');
   });
 
   it('flags a module or loaded file that does not exist', async () => {
@@ -99,9 +117,11 @@ describe('infra: parameters per environment', async () => {
 
   it('main.bicep has required parameters to check', () => {
     expect(parameters(main).length).toBeGreaterThan(0);
-    expect(parameters(main).filter((p) => !p.hasDefault).map((p) => p.name)).toEqual(
-      expect.arrayContaining(['environmentName', 'location', 'authAudience', 'operatorTenantIds']),
-    );
+    expect(
+      parameters(main)
+        .filter((p) => !p.hasDefault)
+        .map((p) => p.name),
+    ).toEqual(expect.arrayContaining(['environmentName', 'location', 'authAudience', 'operatorTenantIds']));
   });
 
   it.each(environments)('env/%s.bicepparam sets every required parameter and only declared ones', async (env) => {
@@ -113,7 +133,9 @@ describe('infra: parameters per environment', async () => {
   });
 
   it('main.parameters.json takes its values from the azd environment', () => {
-    const json = JSON.parse(readFileSync(at('main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> };
+    const json = JSON.parse(readFileSync(at('main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, { value: unknown }>;
+    };
     for (const [name, { value }] of Object.entries(json.parameters)) {
       expect(value, name).toMatch(/^\$\{[A-Z][A-Z0-9_]*(=[^}]*)?\}$/);
     }
@@ -129,22 +151,37 @@ describe('infra: parameters per environment', async () => {
       values.set(env, new Map(lines.map((l) => [l.split(/\s+/)[1] ?? '', l.slice(l.indexOf('=') + 1).trim()])));
     }
     const differs = (name: string) => new Set(environments.map((e) => values.get(e)?.get(name))).size > 1;
-    for (const name of ['environmentName', 'authAudience', 'allowedOrigins', 'storageSkuName', 'logRetentionDays', 'maximumInstanceCount']) {
+    for (const name of [
+      'environmentName',
+      'authAudience',
+      'allowedOrigins',
+      'storageSkuName',
+      'logRetentionDays',
+      'maximumInstanceCount',
+    ]) {
       expect(differs(name), name).toBe(true);
     }
   });
 
-  it.each(environments)('env/%s.bicepparam sets AUTH_AUDIENCE to a client ID (the aud of v2.0 tokens, which AUTH_ISSUER expects)', async (env) => {
-    const f = await parseBicep(at('env', `${env}.bicepparam`));
-    expect(f.source).toMatch(/^param authAudience = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'$/im);
-  });
+  it.each(environments)(
+    'env/%s.bicepparam sets AUTH_AUDIENCE to a client ID (the aud of v2.0 tokens, which AUTH_ISSUER expects)',
+    async (env) => {
+      const f = await parseBicep(at('env', `${env}.bicepparam`));
+      expect(f.source).toMatch(
+        /^param authAudience = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'$/im,
+      );
+    },
+  );
 
-  it.each(environments)('env/%s.bicepparam names the operator tenants as OPERATOR_TENANT_IDS accepts them', async (env) => {
-    const f = await parseBicep(at('env', `${env}.bicepparam`));
-    const value = /^param operatorTenantIds = '([^']*)'$/m.exec(f.source)?.[1];
-    expect(value, 'operatorTenantIds').toBeDefined();
-    expect(settingsSchema.shape.OPERATOR_TENANT_IDS.safeParse(value).success).toBe(true);
-  });
+  it.each(environments)(
+    'env/%s.bicepparam names the operator tenants as OPERATOR_TENANT_IDS accepts them',
+    async (env) => {
+      const f = await parseBicep(at('env', `${env}.bicepparam`));
+      const value = /^param operatorTenantIds = '([^']*)'$/m.exec(f.source)?.[1];
+      expect(value, 'operatorTenantIds').toBeDefined();
+      expect(settingsSchema.shape.OPERATOR_TENANT_IDS.safeParse(value).success).toBe(true);
+    },
+  );
 
   it('flags an environment file that misses a required parameter or sets an unknown one', async () => {
     const problems = bicepparamProblems(main, await parseBicep(path.join(fixtures, 'incomplete.bicepparam')));
@@ -192,7 +229,9 @@ describe('infra: app settings against shared/config.ts', async () => {
     const main = await parseBicep(at('main.bicep'));
     const apiModule = modules(main).find((m) => m.path === './modules/functionapp.bicep');
     expect(apiModule).toBeDefined();
-    const required = parameters(functionApp).filter((p) => !p.hasDefault).map((p) => p.name);
+    const required = parameters(functionApp)
+      .filter((p) => !p.hasDefault)
+      .map((p) => p.name);
     const source = main.source;
     const block = source.slice(source.indexOf("module api './modules/functionapp.bicep'"));
     const paramsBlock = block.slice(block.indexOf('params: {'), block.indexOf('\n}\n'));
@@ -244,7 +283,9 @@ describe('infra: no keys or secrets', () => {
       const statements = readFileSync(file, 'utf8')
         .split('\n')
         .filter((line) => !/^\s*\/\//.test(line));
-      expect(statements.join('\n'), file).not.toMatch(/AccountKey=|AccessKey=|SharedAccessSignature|connectionString|password|secret/i);
+      expect(statements.join('\n'), file).not.toMatch(
+        /AccountKey=|AccessKey=|SharedAccessSignature|connectionString|password|secret/i,
+      );
     }
   });
 });
@@ -266,7 +307,9 @@ describe('infra: azd conventions', async () => {
 
   it('uses abbreviations.json, a resource token and the azd-env-name tag', () => {
     expect(main.source).toMatch(/loadJsonContent\('\.\/abbreviations\.json'\)/);
-    expect(main.source).toMatch(/resourceToken = toLower\(uniqueString\(subscription\(\)\.id, environmentName, location\)\)/);
+    expect(main.source).toMatch(
+      /resourceToken = toLower\(uniqueString\(subscription\(\)\.id, environmentName, location\)\)/,
+    );
     expect(main.source).toMatch(/'azd-env-name': environmentName/);
     expect(main.source).toMatch(/^targetScope = 'subscription'/m);
   });
@@ -274,17 +317,24 @@ describe('infra: azd conventions', async () => {
   it('every role assignment is in rbac.bicep, named guid(scope, principalId, roleDefinitionId)', async () => {
     for (const file of infraFiles.filter((f) => f.endsWith('.bicep') && !f.endsWith('rbac.bicep'))) {
       const f = await parseBicep(file);
-      expect(resources(f).filter((r) => r.type.startsWith('Microsoft.Authorization/roleAssignments@')), file).toEqual([]);
+      expect(
+        resources(f).filter((r) => r.type.startsWith('Microsoft.Authorization/roleAssignments@')),
+        file,
+      ).toEqual([]);
     }
     const assignments = resources(rbac).filter((r) => r.type.startsWith('Microsoft.Authorization/roleAssignments@'));
     expect(assignments.length).toBeGreaterThanOrEqual(5);
-    for (const a of assignments) expect(property(a.body, 'name')?.text, a.symbol).toMatch(/^guid\(\w+\.id, principalId, [^,]+\)$/);
+    for (const a of assignments)
+      expect(property(a.body, 'name')?.text, a.symbol).toMatch(/^guid\(\w+\.id, principalId, [^,]+\)$/);
   });
 });
 
 describe('deployment package', () => {
   it('honours .funcignore: ships host.json, package.json, the bundle and the web assets, not sources, tests, infra or node_modules', () => {
-    const list = execFileSync('bash', [path.join(infra, 'scripts', 'package.sh'), '--list'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    const list = execFileSync('bash', [path.join(infra, 'scripts', 'package.sh'), '--list'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    })
       .split('\n')
       .filter(Boolean);
     expect(list).toEqual(expect.arrayContaining(['host.json', 'package.json']));
@@ -292,8 +342,12 @@ describe('deployment package', () => {
       // index.js imports its chunks (loaded on demand) by relative path: every one must ship with it.
       for (const f of readdirSync(path.join(root, 'dist/bundle'))) expect(list).toContain(`dist/bundle/${f}`);
     }
-    if (existsSync(path.join(root, 'dist/web/app.js'))) expect(list).toEqual(expect.arrayContaining(['dist/web/app.js', 'dist/web/app.css']));
-    for (const f of list) expect(f, 'only the bundle and web assets of dist/').toMatch(/^(host\.json|package\.json|dist\/(bundle|web)\/.+)$/);
+    if (existsSync(path.join(root, 'dist/web/app.js')))
+      expect(list).toEqual(expect.arrayContaining(['dist/web/app.js', 'dist/web/app.css']));
+    for (const f of list)
+      expect(f, 'only the bundle and web assets of dist/').toMatch(
+        /^(host\.json|package\.json|dist\/(bundle|web)\/.+)$/,
+      );
     for (const f of list) {
       expect(f).not.toMatch(/^(infra|test|local|node_modules|\.github|\.local)\//);
       expect(f).not.toMatch(/\.ts$/);

@@ -16,7 +16,10 @@ let parser: Promise<Parser> | undefined;
 export function bicepParser(): Promise<Parser> {
   parser ??= (async () => {
     await Parser.init();
-    const grammar = path.join(path.dirname(require.resolve('tree-sitter-bicep/package.json')), 'tree-sitter-bicep.wasm');
+    const grammar = path.join(
+      path.dirname(require.resolve('tree-sitter-bicep/package.json')),
+      'tree-sitter-bicep.wasm',
+    );
     const language = await Language.load(grammar);
     const p = new Parser();
     p.setLanguage(language);
@@ -166,7 +169,11 @@ export function modules(f: BicepFile): ModuleReference[] {
     .filter(({ node }) => node.type === 'module_declaration')
     .map(({ node }) => {
       const [id, pathNode] = named(node);
-      return { symbol: id?.text ?? '', path: stringValue(pathNode) ?? pathNode?.text ?? '', line: node.startPosition.row + 1 };
+      return {
+        symbol: id?.text ?? '',
+        path: stringValue(pathNode) ?? pathNode?.text ?? '',
+        line: node.startPosition.row + 1,
+      };
     });
 }
 
@@ -238,7 +245,12 @@ export function resources(f: BicepFile): ResourceDeclaration[] {
     const body = parts.find((c) => c.type === 'object' || c.type === 'if_statement' || c.type === 'for_statement');
     const object = body?.type === 'object' ? body : body ? named(body).find((c) => c.type === 'object') : undefined;
     if (!object) return;
-    result.push({ symbol: parts[0]?.text ?? '', type: stringValue(parts[1]) ?? '', body: object, line: node.startPosition.row + 1 });
+    result.push({
+      symbol: parts[0]?.text ?? '',
+      type: stringValue(parts[1]) ?? '',
+      body: object,
+      line: node.startPosition.row + 1,
+    });
   });
   return result;
 }
@@ -251,7 +263,8 @@ export function resources(f: BicepFile): ResourceDeclaration[] {
 export function appSettings(f: BicepFile): Map<string, string> {
   const settings = new Map<string, string>();
   for (const r of resources(f)) {
-    const isConfig = r.type === 'config' || r.type.startsWith('config@') || r.type.startsWith('Microsoft.Web/sites/config@');
+    const isConfig =
+      r.type === 'config' || r.type.startsWith('config@') || r.type.startsWith('Microsoft.Web/sites/config@');
     if (!isConfig || stringValue(property(r.body, 'name')) !== 'appsettings') continue;
     const props = property(r.body, 'properties');
     if (!props || props.type !== 'object') {

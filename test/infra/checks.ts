@@ -36,10 +36,12 @@ export function missingReferences(f: BicepFile): string[] {
   const problems: string[] = [];
   for (const m of modules(f)) {
     if (/^(br[:/]|ts[:/])/.test(m.path)) continue;
-    if (!existsSync(path.resolve(dir, m.path))) problems.push(`${f.file}:${m.line}: module ${m.symbol} → ${m.path} does not exist`);
+    if (!existsSync(path.resolve(dir, m.path)))
+      problems.push(`${f.file}:${m.line}: module ${m.symbol} → ${m.path} does not exist`);
   }
   for (const l of loadedFiles(f)) {
-    if (!existsSync(path.resolve(dir, l.path))) problems.push(`${f.file}:${l.line}: loaded file ${l.path} does not exist`);
+    if (!existsSync(path.resolve(dir, l.path)))
+      problems.push(`${f.file}:${l.line}: loaded file ${l.path} does not exist`);
   }
   const using = usingPath(f);
   if (using !== undefined && using !== 'none' && !existsSync(path.resolve(dir, using))) {
@@ -56,7 +58,9 @@ export function parameterProblems(main: BicepFile, where: string, assigned: stri
     ...requiredParameters(main)
       .filter((p) => !set.has(p))
       .map((p) => `${where}: required parameter ${p} of ${path.basename(main.file)} is not set`),
-    ...assigned.filter((p) => !declared.has(p)).map((p) => `${where}: sets ${p}, which ${path.basename(main.file)} does not declare`),
+    ...assigned
+      .filter((p) => !declared.has(p))
+      .map((p) => `${where}: sets ${p}, which ${path.basename(main.file)} does not declare`),
   ];
 }
 
@@ -97,13 +101,15 @@ export function secretProblems(f: BicepFile): string[] {
   for (const [name, value] of settings) {
     if (isAllowedAppInsightsSetting(f, name, value)) continue;
     if (secretName.test(name)) problems.push(`${f.file}: app setting ${name} is named like a secret`);
-    if (secretValue.test(value)) problems.push(`${f.file}: app setting ${name} = ${value} carries a key or connection string`);
+    if (secretValue.test(value))
+      problems.push(`${f.file}: app setting ${name} = ${value} carries a key or connection string`);
   }
   walk(f.root, (node) => {
     if (node.type === 'call_expression') {
       const fn = node.childForFieldName('function')?.text ?? '';
       const last = fn.split('.').pop() ?? '';
-      if (/^list[A-Z]\w*$/.test(last)) problems.push(`${f.file}:${node.startPosition.row + 1}: ${fn}() returns keys or secrets`);
+      if (/^list[A-Z]\w*$/.test(last))
+        problems.push(`${f.file}:${node.startPosition.row + 1}: ${fn}() returns keys or secrets`);
     }
     if (node.type === 'string') {
       const text = stringValue(node) ?? node.text;
@@ -116,9 +122,11 @@ export function secretProblems(f: BicepFile): string[] {
     }
   });
   for (const o of outputs(f)) {
-    if (o.decorators.some((d) => /^@(sys\.)?secure\(/.test(d))) problems.push(`${f.file}: output ${o.name} is @secure()`);
+    if (o.decorators.some((d) => /^@(sys\.)?secure\(/.test(d)))
+      problems.push(`${f.file}: output ${o.name} is @secure()`);
     if (secretName.test(o.name)) problems.push(`${f.file}: output ${o.name} is named like a secret`);
-    if (secretValue.test(o.value)) problems.push(`${f.file}: output ${o.name} = ${o.value} carries a key or connection string`);
+    if (secretValue.test(o.value))
+      problems.push(`${f.file}: output ${o.name} = ${o.value} carries a key or connection string`);
   }
   return problems;
 }

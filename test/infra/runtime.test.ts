@@ -2,7 +2,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { supportedNodeMajor } from '../../local/runtime.js';
 
-/** Node.js 22 is what Azure runs (Flex Consumption, Bicep); every other place that picks a Node.js version picks the same. */
+/**
+ * Node.js 22 is what Azure runs (Flex Consumption, Bicep); every other place that picks a Node.js version picks the
+ * same.
+ */
 describe('the Node.js runtime', () => {
   const supported = supportedNodeMajor();
   const read = (path: string) => readFileSync(path, 'utf8');
@@ -10,7 +13,9 @@ describe('the Node.js runtime', () => {
   it('is 22 in package.json engines, as deployed by Bicep', () => {
     expect(supported).toBe(22);
     expect(read('package.json')).toMatch(/"node": ">=22"/);
-    expect(/runtime: \{\s*name: 'node'\s*version: '(\d+)'/.exec(read('infra/modules/functionapp.bicep'))?.[1]).toBe(String(supported));
+    expect(/runtime: \{\s*name: 'node'\s*version: '(\d+)'/.exec(read('infra/modules/functionapp.bicep'))?.[1]).toBe(
+      String(supported),
+    );
   });
 
   it('is the one the bundle is built for, GitHub Actions sets up and the README asks for', () => {

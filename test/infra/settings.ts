@@ -21,7 +21,10 @@ export const alternatives = [
   {
     need: 'storage (AzureWebJobsStorage)',
     // Any one of these sets satisfies loadSettings(); Azure must use an identity-based one.
-    satisfiedBy: [['AzureWebJobsStorage__accountName'], ['AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__queueServiceUri']],
+    satisfiedBy: [
+      ['AzureWebJobsStorage__accountName'],
+      ['AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__queueServiceUri'],
+    ],
     // …with the user-assigned identity named, so the host and the app use it.
     alsoRequired: ['AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId'],
     // A connection string carries the account key (and shared keys are off on the account).
@@ -46,9 +49,10 @@ export const notSetInAzure: Record<string, string> = {
   AzureWebJobsStorage: 'connection string form; Azure uses the identity-based connection',
   AzureWebJobsStorage__tableServiceUri: 'derived from AzureWebJobsStorage__accountName',
   AzureWebJobsStorage__queueServiceUri: 'derived from AzureWebJobsStorage__accountName',
-  COMMUNICATION_SERVICES_CONNECTION_STRING: 'key-based; Azure uses COMMUNICATION_SERVICES_ENDPOINT with the managed identity',
+  COMMUNICATION_SERVICES_CONNECTION_STRING:
+    'key-based; Azure uses COMMUNICATION_SERVICES_ENDPOINT with the managed identity',
   EMAIL_OUTBOX_DIR: 'local development only',
-  WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: 'the local host\'s development sign-in; refused with Entra ID keys',
+  WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: "the local host's development sign-in; refused with Entra ID keys",
 };
 
 /** Settings the platform reads rather than the app (allowed although not in the schema). */
@@ -81,7 +85,8 @@ export function settingsProblems(settings: Map<string, string>): string[] {
   }
   for (const group of alternatives) {
     for (const k of [...group.satisfiedBy.flat(), ...group.alsoRequired, ...group.forbiddenInAzure]) {
-      if (!keys.has(k)) problems.push(`${k} (${group.need}) is no longer in shared/config.ts: update test/infra/settings.ts`);
+      if (!keys.has(k))
+        problems.push(`${k} (${group.need}) is no longer in shared/config.ts: update test/infra/settings.ts`);
     }
     if (!group.satisfiedBy.some((set) => set.every(isSet))) {
       problems.push(`${group.need}: set one of ${group.satisfiedBy.map((s) => s.join(' + ')).join(' or ')}`);
@@ -92,14 +97,17 @@ export function settingsProblems(settings: Map<string, string>): string[] {
   const required = new Set(requiredSettings());
   for (const key of schemaKeys) {
     if (!isSet(key) && !required.has(key) && !(key in notSetInAzure)) {
-      problems.push(`${key} (shared/config.ts) is neither set by infra/modules/functionapp.bicep nor listed in notSetInAzure`);
+      problems.push(
+        `${key} (shared/config.ts) is neither set by infra/modules/functionapp.bicep nor listed in notSetInAzure`,
+      );
     }
   }
   for (const key of Object.keys(notSetInAzure)) {
     if (!keys.has(key)) problems.push(`notSetInAzure lists ${key}, which shared/config.ts no longer has`);
   }
   for (const key of settings.keys()) {
-    if (!keys.has(key) && !platformSettings.has(key)) problems.push(`${key} is set but shared/config.ts does not read it`);
+    if (!keys.has(key) && !platformSettings.has(key))
+      problems.push(`${key} is set but shared/config.ts does not read it`);
     if (flexForbidden.includes(key)) problems.push(`${key} is not allowed on Flex Consumption`);
   }
   // A literal value must pass the schema's own rule for that setting.
@@ -107,7 +115,8 @@ export function settingsProblems(settings: Map<string, string>): string[] {
     const literal = /^'[^']*'$/.test(value) && !value.includes('${') ? value.slice(1, -1) : undefined;
     if (literal === undefined || !keys.has(key)) continue;
     const result = settingsSchema.shape[key as keyof typeof settingsSchema.shape].safeParse(literal);
-    if (!result.success) problems.push(`${key} = ${value} is rejected by shared/config.ts: ${result.error.issues[0]?.message ?? ''}`);
+    if (!result.success)
+      problems.push(`${key} = ${value} is rejected by shared/config.ts: ${result.error.issues[0]?.message ?? ''}`);
   }
   return problems;
 }

@@ -10,11 +10,18 @@ const file = parseHttpFile(readFileSync('requests.http', 'utf8'));
 
 describe('requests.http', () => {
   const endpoints = allFunctions.flatMap((f) =>
-    f.kind === 'http' && f.doc ? f.methods.filter((m) => m !== 'OPTIONS').map((method) => ({ method, route: f.route.replace(/^api\//, '') })) : [],
+    f.kind === 'http' && f.doc
+      ? f.methods.filter((m) => m !== 'OPTIONS').map((method) => ({ method, route: f.route.replace(/^api\//, '') }))
+      : [],
   );
 
   it.each(endpoints)('has an example of $method $route', ({ method, route }) => {
-    const pattern = new RegExp(`^\\{\\{baseUrl\\}\\}/${route.split('/').map((s) => (s.startsWith('{') ? '[^/?]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}(\\?.*)?$`);
+    const pattern = new RegExp(
+      `^\\{\\{baseUrl\\}\\}/${route
+        .split('/')
+        .map((s) => (s.startsWith('{') ? '[^/?]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/')}(\\?.*)?$`,
+    );
     expect(file.requests.some((r) => r.method === method && pattern.test(r.url))).toBe(true);
   });
 
@@ -37,7 +44,9 @@ describe('requests.http', () => {
       const before = () => t.host.drain();
       for await (const { request, response } of runHttpFile(file, { overrides: { site: t.url }, before })) {
         answers.push(`line ${request.line} ${request.method} ${request.title}: ${response.status}`);
-        expect(response.status, `${answers.at(-1)}, expected ${request.expect}: ${response.text.slice(0, 500)}`).toBe(request.expect);
+        expect(response.status, `${answers.at(-1)}, expected ${request.expect}: ${response.text.slice(0, 500)}`).toBe(
+          request.expect,
+        );
       }
       expect(answers).toHaveLength(file.requests.length);
     });

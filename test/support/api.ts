@@ -16,7 +16,9 @@ export interface Endpoint {
 export async function apiEndpoints(t: TestHost): Promise<Endpoint[]> {
   const response = await t.fetch('/api/openapi.json');
   const document = (await response.json()) as { paths: Record<string, Record<string, { operationId: string }>> };
-  const byName = new Map(allFunctions.filter((f): f is HttpFunctionDefinition => f.kind === 'http').map((f) => [f.name, f]));
+  const byName = new Map(
+    allFunctions.filter((f): f is HttpFunctionDefinition => f.kind === 'http').map((f) => [f.name, f]),
+  );
   const out: Endpoint[] = [];
   for (const [path, operations] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
@@ -54,11 +56,16 @@ export const problemKeys = ['type', 'title', 'status', 'detail', 'invocationId',
 /** Reads a problem+json answer and checks its shape; the text is returned too so callers can look for leaks. */
 export async function readProblem(response: Response, what = ''): Promise<{ problem: Problem; text: string }> {
   const text = await response.text();
-  expect(response.headers.get('content-type') ?? '', `${what} ${response.status}: ${text.slice(0, 300)}`).toMatch(/^application\/problem\+json/);
+  expect(response.headers.get('content-type') ?? '', `${what} ${response.status}: ${text.slice(0, 300)}`).toMatch(
+    /^application\/problem\+json/,
+  );
   const problem = JSON.parse(text) as Problem;
   expect(problem.status, what).toBe(response.status);
   expect(problem.type, what).toMatch(/^urn:problem-type:partner-relationships:[a-z-]+$/);
   expect(typeof problem.title, what).toBe('string');
-  expect(Object.keys(problem).filter((k) => !problemKeys.includes(k)), what).toEqual([]);
+  expect(
+    Object.keys(problem).filter((k) => !problemKeys.includes(k)),
+    what,
+  ).toEqual([]);
   return { problem, text };
 }

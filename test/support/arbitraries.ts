@@ -39,7 +39,9 @@ export const deeplyNested = (depth: number): unknown => {
   return value;
 };
 
-/** Strings that have broken services before: huge, control characters, odd Unicode, markup, OData and header injection. */
+/**
+ * Strings that have broken services before: huge, control characters, odd Unicode, markup, OData and header injection.
+ */
 export const hostileStrings: string[] = [
   '',
   ' ',
@@ -82,8 +84,32 @@ export const hostileStrings: string[] = [
 export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...hostileStrings) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>(null, true, false, 0, -1, 1.5, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, [], {}, [null], { length: 1 }) },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>(JSON.parse('{"__proto__":{"polluted":true}}'), { constructor: { prototype: { polluted: true } } }, deeplyNested(200)) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<unknown>(
+      null,
+      true,
+      false,
+      0,
+      -1,
+      1.5,
+      1e308,
+      -1e308,
+      Number.MAX_SAFE_INTEGER + 2,
+      [],
+      {},
+      [null],
+      { length: 1 },
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<unknown>(
+      JSON.parse('{"__proto__":{"polluted":true}}'),
+      { constructor: { prototype: { polluted: true } } },
+      deeplyNested(200),
+    ),
+  },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
 );
 
@@ -100,7 +126,9 @@ function stringArbitrary(s: JsonSchema): fc.Arbitrary<string> {
   if (s.format === 'uuid') return fc.uuid();
   if (s.pattern) {
     try {
-      return fc.stringMatching(new RegExp(s.pattern)).map((v) => (s.maxLength !== undefined ? v.slice(0, s.maxLength) : v));
+      return fc
+        .stringMatching(new RegExp(s.pattern))
+        .map((v) => (s.maxLength !== undefined ? v.slice(0, s.maxLength) : v));
     } catch {
       // a pattern fast-check cannot generate from: plain strings below
     }
@@ -108,13 +136,21 @@ function stringArbitrary(s: JsonSchema): fc.Arbitrary<string> {
   return fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 40, 300) });
 }
 
-/** Real values for properties of this name (a partner that exists, a valid code), so generated bodies get past "not found". */
+/**
+ * Real values for properties of this name (a partner that exists, a valid code), so generated bodies get past "not
+ * found".
+ */
 export type KnownValues = Record<string, unknown[]>;
 
-/** An arbitrary for values of `schema`; `hostility` is the weight of a hostile value at each node (0: only schema-shaped values). */
+/**
+ * An arbitrary for values of `schema`; `hostility` is the weight of a hostile value at each node (0: only schema-shaped
+ * values).
+ */
 export function fromJsonSchema(s: JsonSchema, hostility = 1, known: KnownValues = {}): fc.Arbitrary<unknown> {
   const derived = derive(s, hostility, known);
-  return hostility > 0 ? fc.oneof({ weight: 6, arbitrary: derived }, { weight: hostility, arbitrary: hostileValue }) : derived;
+  return hostility > 0
+    ? fc.oneof({ weight: 6, arbitrary: derived }, { weight: hostility, arbitrary: hostileValue })
+    : derived;
 }
 
 function derive(s: JsonSchema, hostility: number, known: KnownValues): fc.Arbitrary<unknown> {
@@ -136,7 +172,10 @@ function derive(s: JsonSchema, hostility: number, known: KnownValues): fc.Arbitr
     case 'null':
       return fc.constant(null);
     case 'array':
-      return fc.array(s.items ? fromJsonSchema(s.items, hostility, known) : hostileValue, { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 5, 8) });
+      return fc.array(s.items ? fromJsonSchema(s.items, hostility, known) : hostileValue, {
+        minLength: s.minItems ?? 0,
+        maxLength: Math.min(s.maxItems ?? 5, 8),
+      });
     case 'object': {
       const properties = s.properties ?? {};
       const record = fc.record(
@@ -144,16 +183,30 @@ function derive(s: JsonSchema, hostility: number, known: KnownValues): fc.Arbitr
           Object.entries(properties).map(([k, v]) => {
             const values = known[k];
             const derivedValue = fromJsonSchema(v, hostility, known);
-            return [k, values ? fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...values) }, { weight: 1, arbitrary: derivedValue }) : derivedValue];
+            return [
+              k,
+              values
+                ? fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...values) }, { weight: 1, arbitrary: derivedValue })
+                : derivedValue,
+            ];
           }),
         ),
         { requiredKeys: (s.required ?? []).filter((k) => k in properties) },
       );
       // Now and then an extra key nobody asked for, prototype-pollution keys included.
       return hostility > 0
-        ? fc.tuple(record, fc.option(fc.tuple(fc.constantFrom('__proto__', 'constructor', 'prototype', 'extra', 'PartitionKey', 'odata.etag'), hostileValue), { freq: 6 })).map(
-            ([value, extra]) => (extra ? withKey(value as object, extra[0], extra[1]) : value),
-          )
+        ? fc
+            .tuple(
+              record,
+              fc.option(
+                fc.tuple(
+                  fc.constantFrom('__proto__', 'constructor', 'prototype', 'extra', 'PartitionKey', 'odata.etag'),
+                  hostileValue,
+                ),
+                { freq: 6 },
+              ),
+            )
+            .map(([value, extra]) => (extra ? withKey(value as object, extra[0], extra[1]) : value))
         : record;
     }
     default:
@@ -161,21 +214,37 @@ function derive(s: JsonSchema, hostility: number, known: KnownValues): fc.Arbitr
   }
 }
 
-/** Query strings: every value a string (or a repeated key), derived from the query schema, with hostile keys now and then. */
+/**
+ * Query strings: every value a string (or a repeated key), derived from the query schema, with hostile keys now and
+ * then.
+ */
 export function queryArbitrary(schema: z.ZodType | undefined): fc.Arbitrary<[string, string][]> {
   const json = schema ? toJsonSchema(schema) : {};
   const properties = json.properties ?? {};
   // Kept short enough for a request line the HTTP server accepts (Node refuses headers over 16 KiB with 431).
-  const asText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? '').slice(0, 1000);
+  const asText = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? '')).slice(0, 1000);
   const fields = Object.entries(properties).map(([name, s]) =>
     fc.option(
       fc.oneof(
         { weight: 4, arbitrary: fromJsonSchema(s, 1).map((v) => [[name, asText(v)]] as [string, string][]) },
-        { weight: 1, arbitrary: fc.array(fc.constantFrom(...hostileStrings.filter((h) => h.length < 3000)), { minLength: 2, maxLength: 3 }).map((vs) => vs.map((v) => [name, v] as [string, string])) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .array(fc.constantFrom(...hostileStrings.filter((h) => h.length < 3000)), { minLength: 2, maxLength: 3 })
+            .map((vs) => vs.map((v) => [name, v] as [string, string])),
+        },
       ),
       { freq: 3 },
     ),
   );
-  const extra = fc.option(fc.tuple(fc.constantFrom('__proto__', 'constructor', '$filter', 'PartitionKey', ''), fc.constantFrom(...hostileStrings.filter((h) => h.length < 3000))), { freq: 5 });
-  return fc.tuple(fc.tuple(...fields), extra).map(([values, e]) => [...values.flatMap((v) => v ?? []), ...(e ? [e] : [])]);
+  const extra = fc.option(
+    fc.tuple(
+      fc.constantFrom('__proto__', 'constructor', '$filter', 'PartitionKey', ''),
+      fc.constantFrom(...hostileStrings.filter((h) => h.length < 3000)),
+    ),
+    { freq: 5 },
+  );
+  return fc
+    .tuple(fc.tuple(...fields), extra)
+    .map(([values, e]) => [...values.flatMap((v) => v ?? []), ...(e ? [e] : [])]);
 }

@@ -1,7 +1,11 @@
 import { templateNames, type TemplateData, type TemplateName } from '../../shared/email/template-data.js';
 
 const tenant = '33333333-3333-3333-3333-333333333333';
-const helpdesk = { id: '729827e3-9c14-49f7-bb1b-9608f156bbb8', name: 'Helpdesk Administrator', description: 'Resets passwords and handles service requests.' };
+const helpdesk = {
+  id: '729827e3-9c14-49f7-bb1b-9608f156bbb8',
+  name: 'Helpdesk Administrator',
+  description: 'Resets passwords and handles service requests.',
+};
 
 /**
  * One realistic example of every email the product sends, keyed by template: the type requires
@@ -32,7 +36,8 @@ export const emailExamples: { [T in TemplateName]: TemplateData<T> } = {
     code: 'Xy7/+q=',
     partnerName: 'Contoso Partners',
     relationshipType: 'delegatedAdministrator',
-    relationshipDescription: 'Contoso Partners may manage products and services for you: users, licences and password resets.',
+    relationshipDescription:
+      'Contoso Partners may manage products and services for you: users, licences and password resets.',
     roles: [helpdesk],
     message: 'As discussed on the phone.\nThanks, Contoso',
     expiresAt: '2025-04-03T09:30:00Z',
@@ -129,6 +134,10 @@ export const emailVariants: Record<string, { template: TemplateName; data: Templ
 
 /** Every example email: one per template of the registry, then the variants. */
 export const allEmailExamples = (): { name: string; template: TemplateName; data: TemplateData<TemplateName> }[] => [
-  ...templateNames.map((template) => ({ name: template, template, data: emailExamples[template] as TemplateData<TemplateName> })),
+  ...templateNames.map((template) => ({
+    name: template,
+    template,
+    data: emailExamples[template] as TemplateData<TemplateName>,
+  })),
   ...Object.entries(emailVariants).map(([name, v]) => ({ name, ...v })),
 ];

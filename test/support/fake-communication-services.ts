@@ -26,7 +26,10 @@ export interface FakeCommunicationServices {
   sendAttempts: { operationId: string; status: number }[];
   /** Answer the next `count` sends with `status` (429, 500, 400 …) and an error body. */
   failNextSends(status: number, count?: number): void;
-  /** Accept the next `count` new operations, then report them `Failed` (as the service does for, say, suppressed recipients). */
+  /**
+   * Accept the next `count` new operations, then report them `Failed` (as the service does for, say, suppressed
+   * recipients).
+   */
   failNextOperations(count?: number): void;
   stop(): Promise<void>;
 }
@@ -50,9 +53,11 @@ function authenticated(req: IncomingMessage, body: Buffer, key: Buffer): string 
   const host = req.headers.host;
   const contentHash = req.headers['x-ms-content-sha256'];
   const authorization = req.headers.authorization;
-  if (typeof date !== 'string' || !host || typeof contentHash !== 'string' || !authorization) return 'missing x-ms-date, host, x-ms-content-sha256 or authorization';
+  if (typeof date !== 'string' || !host || typeof contentHash !== 'string' || !authorization)
+    return 'missing x-ms-date, host, x-ms-content-sha256 or authorization';
   if (Math.abs(Date.parse(date) - Date.now()) > maxClockSkewMs) return 'x-ms-date is too far from now';
-  if (createHash('sha256').update(body).digest('base64') !== contentHash) return 'x-ms-content-sha256 does not match the body';
+  if (createHash('sha256').update(body).digest('base64') !== contentHash)
+    return 'x-ms-content-sha256 does not match the body';
   const match = /^HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=(.+)$/.exec(authorization);
   if (!match) return 'authorization is not HMAC-SHA256 over x-ms-date;host;x-ms-content-sha256';
   const url = new URL(req.url ?? '/', 'http://placeholder');
@@ -91,11 +96,19 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
 
       if (req.method === 'POST' && url.pathname === '/emails:send') {
         const operationId = req.headers['operation-id'];
-        if (typeof operationId !== 'string' || !uuid.test(operationId)) return json(res, 400, errorBody('InvalidOperationId', 'Operation-Id must be a UUID'));
+        if (typeof operationId !== 'string' || !uuid.test(operationId))
+          return json(res, 400, errorBody('InvalidOperationId', 'Operation-Id must be a UUID'));
         const failure = failures.shift();
         if (failure !== undefined) {
           sendAttempts.push({ operationId, status: failure });
-          return json(res, failure, errorBody(failure === 400 ? 'BadRequest' : failure === 429 ? 'TooManyRequests' : 'InternalServerError', `told to answer ${failure}`));
+          return json(
+            res,
+            failure,
+            errorBody(
+              failure === 400 ? 'BadRequest' : failure === 429 ? 'TooManyRequests' : 'InternalServerError',
+              `told to answer ${failure}`,
+            ),
+          );
         }
         let message: ReceivedEmail['message'];
         try {
@@ -104,7 +117,11 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
           return json(res, 400, errorBody('BadRequest', 'body is not JSON'));
         }
         if (!message.senderAddress || !message.content?.subject || !message.recipients?.to?.length) {
-          return json(res, 400, errorBody('BadRequest', 'senderAddress, content.subject and recipients.to are required'));
+          return json(
+            res,
+            400,
+            errorBody('BadRequest', 'senderAddress, content.subject and recipients.to are required'),
+          );
         }
         sendAttempts.push({ operationId, status: 202 });
         if (!operations.has(operationId)) {
@@ -116,11 +133,16 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
             failedOperations.add(operationId);
           }
         }
-        return json(res, 202, { id: operationId, status: 'Running' }, {
-          'operation-location': `${endpoint}emails/operations/${operationId}?api-version=${encodeURIComponent(apiVersion)}`,
-          'retry-after': '0',
-          'operation-id': operationId,
-        });
+        return json(
+          res,
+          202,
+          { id: operationId, status: 'Running' },
+          {
+            'operation-location': `${endpoint}emails/operations/${operationId}?api-version=${encodeURIComponent(apiVersion)}`,
+            'retry-after': '0',
+            'operation-id': operationId,
+          },
+        );
       }
 
       const status = /^\/emails\/operations\/([^/]+)$/.exec(url.pathname);
@@ -128,7 +150,14 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
         const id = decodeURIComponent(status[1]!);
         if (!operations.has(id)) return json(res, 404, errorBody('NotFound', `no operation ${id}`));
         if (failedOperations.has(id)) {
-          return json(res, 200, { id, status: 'Failed', error: { code: 'EmailDroppedAllRecipientsSuppressed', message: 'Message dropped because all recipients were suppressed' } });
+          return json(res, 200, {
+            id,
+            status: 'Failed',
+            error: {
+              code: 'EmailDroppedAllRecipientsSuppressed',
+              message: 'Message dropped because all recipients were suppressed',
+            },
+          });
         }
         return json(res, 200, { id, status: 'Succeeded' });
       }

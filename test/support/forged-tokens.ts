@@ -44,14 +44,25 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 
 export interface Forger {
   /** The Authorization header value for a forged token (undefined: send none). */
-  authorization(kind: ForgedKind, claims: { tenantId: string; wids?: string[]; roles?: string[] }): Promise<string | undefined>;
+  authorization(
+    kind: ForgedKind,
+    claims: { tenantId: string; wids?: string[]; roles?: string[] },
+  ): Promise<string | undefined>;
 }
 
 export async function forger(key: LocalSigningKey): Promise<Forger> {
   const privateKey = await importJWK(key.privateJwk, 'RS256');
   // The attacker's own key pair, presented under the service's key id.
   const attacker = await generateKeyPair('RS256', { extractable: true });
-  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = key.privateJwk as JWK & Record<string, unknown>;
+  const {
+    d: _d,
+    p: _p,
+    q: _q,
+    dp: _dp,
+    dq: _dq,
+    qi: _qi,
+    ...publicJwk
+  } = key.privateJwk as JWK & Record<string, unknown>;
 
   return {
     async authorization(kind, { tenantId, wids = [], roles = [] }) {
@@ -95,7 +106,9 @@ export async function forger(key: LocalSigningKey): Promise<Forger> {
           return `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`;
         case 'HS256 with the public key': {
           const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
-          const token = await new SignJWT(payload).setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'JWT' }).sign(secret);
+          const token = await new SignJWT(payload)
+            .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'JWT' })
+            .sign(secret);
           return `Bearer ${token}`;
         }
         case 'wrong issuer':

@@ -19,7 +19,10 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await buildWeb();
-  const accounts = Array.from({ length: workerAccounts }, (_, i) => ({ name: `worker${i + 1}`, key: randomBytes(32).toString('base64') }));
+  const accounts = Array.from({ length: workerAccounts }, (_, i) => ({
+    name: `worker${i + 1}`,
+    key: randomBytes(32).toString('base64'),
+  }));
   const azurite = await startAzuriteInMemory(accounts);
   const { blobPort, queuePort, tablePort } = azurite.options;
   project.provide('azurite', { blobPort, queuePort, tablePort, accounts });

@@ -29,9 +29,16 @@ export interface TestHost {
   key: LocalSigningKey;
   outboxDir: string;
   env: Record<string, string>;
-  /** The host's domain discovery (what Entra ID answers in Azure): who owns which domain, what was asked, and an outage switch. */
+  /**
+   * The host's domain discovery (what Entra ID answers in Azure): who owns which domain, what was asked, and an outage
+   * switch.
+   */
   discovery: DomainDiscovery;
-  token(role: LocalRole, tenantId: string, claims?: { objectId?: string; name?: string; email?: string }): Promise<string>;
+  token(
+    role: LocalRole,
+    tenantId: string,
+    claims?: { objectId?: string; name?: string; email?: string },
+  ): Promise<string>;
   /** fetch against the host; `path` starts with /api/…; `from` is the client address the request comes from. */
   fetch(path: string, init?: RequestInit & { token?: string; from?: string }): Promise<Response>;
   stop(): Promise<void>;
@@ -93,7 +100,10 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
   const host = await startLocalHost({
     functions: options.functions ?? allFunctions,
     storage,
-    hostOptions: { ...fromHostJson, queues: { ...fromHostJson.queues, maxPollingIntervalMs: 100, visibilityTimeoutMs: 0, ...options.queues } },
+    hostOptions: {
+      ...fromHostJson,
+      queues: { ...fromHostJson.queues, maxPollingIntervalMs: 100, visibilityTimeoutMs: 0, ...options.queues },
+    },
     port: options.port ?? 0,
     log: (line) => logs.push(line),
     timers: false,
@@ -125,12 +135,21 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     env,
     discovery,
     token: (role, tenantId, claims = {}) =>
-      mintToken(key, { tenantId, role, issuer: testIssuer, audience: testAudience, objectId: claims.objectId ?? randomUUID(), ...claims }),
+      mintToken(key, {
+        tenantId,
+        role,
+        issuer: testIssuer,
+        audience: testAudience,
+        objectId: claims.objectId ?? randomUUID(),
+        ...claims,
+      }),
     fetch: (path, init = {}) => {
       const { token, from, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (token) headers.set('authorization', `Bearer ${token}`);
-      return from ? fetchFrom(from, `${host.url}${path}`, { ...rest, headers }) : fetch(`${host.url}${path}`, { ...rest, headers });
+      return from
+        ? fetchFrom(from, `${host.url}${path}`, { ...rest, headers })
+        : fetch(`${host.url}${path}`, { ...rest, headers });
     },
     async stop() {
       await host.stop();
@@ -147,19 +166,36 @@ const nullBodyStatuses = new Set([101, 204, 205, 304]);
  * socket (as Azure's front end sees a client's). Any 127.x.y.z works: all of 127/8 is loopback.
  * Redirects are not followed (`redirect: 'manual'`).
  */
-export function fetchFrom(localAddress: string, url: string, init: RequestInit & { headers: Headers }): Promise<Response> {
+export function fetchFrom(
+  localAddress: string,
+  url: string,
+  init: RequestInit & { headers: Headers },
+): Promise<Response> {
   const target = new URL(url);
-  const body = init.body === undefined || init.body === null ? undefined : typeof init.body === 'string' ? init.body : Buffer.from(init.body as Uint8Array);
+  const body =
+    init.body === undefined || init.body === null
+      ? undefined
+      : typeof init.body === 'string'
+        ? init.body
+        : Buffer.from(init.body as Uint8Array);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port: Number(target.port), path: `${target.pathname}${target.search}`, method: init.method ?? 'GET', headers: { host: target.host, ...Object.fromEntries(init.headers) }, localAddress },
+      {
+        host: '127.0.0.1',
+        port: Number(target.port),
+        path: `${target.pathname}${target.search}`,
+        method: init.method ?? 'GET',
+        headers: { host: target.host, ...Object.fromEntries(init.headers) },
+        localAddress,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
         res.on('end', () => {
           const headers = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) headers.append(name, v);
+          for (const [name, value] of Object.entries(res.headers))
+            for (const v of [value ?? []].flat()) headers.append(name, v);
           const status = res.statusCode ?? 500;
           resolve(new Response(nullBodyStatuses.has(status) ? null : Buffer.concat(chunks), { status, headers }));
         });
@@ -171,7 +207,11 @@ export function fetchFrom(localAddress: string, url: string, init: RequestInit &
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -183,5 +223,5 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
 }

@@ -56,7 +56,16 @@ export function parseHttpFile(text: string): HttpFile {
         const status = /^expect\s+(\d{3})\b/.exec(comment)?.[1];
         if (status) expected = Number(status);
       } else if (matched) {
-        request = { title, line: i + 1, ...(name ? { name } : {}), ...(expected ? { expect: expected } : {}), noRedirect, method: matched[1]!, url: matched[2]!, headers: [] };
+        request = {
+          title,
+          line: i + 1,
+          ...(name ? { name } : {}),
+          ...(expected ? { expect: expected } : {}),
+          noRedirect,
+          method: matched[1]!,
+          url: matched[2]!,
+          headers: [],
+        };
         i++;
         for (; i < lines.length && lines[i]!.trim() !== '' && !lines[i]!.startsWith('###'); i++) {
           const header = /^([\w-]+):\s*(.*)$/.exec(lines[i]!.trim());
@@ -95,7 +104,13 @@ function jsonPath(value: unknown, path: string): unknown {
 }
 
 /** Replaces every `{{…}}` with the file variable, or the part of a named request's response, it names. */
-export function substitute(text: string, file: HttpFile, responses: Map<string, HttpFileResponse>, overrides: Record<string, string> = {}, depth = 0): string {
+export function substitute(
+  text: string,
+  file: HttpFile,
+  responses: Map<string, HttpFileResponse>,
+  overrides: Record<string, string> = {},
+  depth = 0,
+): string {
   if (depth > 10) throw new Error(`variables refer to each other in a loop: ${text}`);
   return text.replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_, reference: string) => {
     const fromResponse = /^([\w-]+)\.response\.(body|headers)\.(.+)$/.exec(reference);
@@ -105,7 +120,7 @@ export function substitute(text: string, file: HttpFile, responses: Map<string, 
       if (!response) throw new Error(`{{${reference}}}: request ${name} has not run (or has no # @name)`);
       const value = part === 'headers' ? response.headers.get(path) : jsonPath(JSON.parse(response.text), path);
       if (value === undefined || value === null) throw new Error(`{{${reference}}}: the response of ${name} has none`);
-      return String(value);
+      return typeof value === 'string' ? value : JSON.stringify(value);
     }
     const value = overrides[reference] ?? file.variables.get(reference);
     if (value === undefined) throw new Error(`{{${reference}}} is not defined`);

@@ -32,7 +32,8 @@ export const directoryEntry = (p: Omit<SeededPartner, 'id'>) => ({
 /** Writes a directory entry through the directory's own repository, as the operator's PUT stores it. */
 export async function seedPartner(partner: SeededPartner & { active?: boolean }): Promise<SeededPartner> {
   const fields = directoryEntryInputSchema.parse({ ...directoryEntry(partner), active: partner.active ?? true });
-  if (!(await writeDirectoryEntry({ ...fields, id: partner.id, updatedAt: new Date().toISOString() }, undefined))) throw new Error(`partner ${partner.id} exists already`);
+  if (!(await writeDirectoryEntry({ ...fields, id: partner.id, updatedAt: new Date().toISOString() }, undefined)))
+    throw new Error(`partner ${partner.id} exists already`);
   return partner;
 }
 
@@ -44,7 +45,11 @@ export async function outbox(t: TestHost): Promise<OutboxSidecar[]> {
   } catch {
     return [];
   }
-  const sidecars = await Promise.all(names.filter((n) => n.endsWith('.json')).map(async (n) => JSON.parse(await readFile(join(t.outboxDir, n), 'utf8')) as OutboxSidecar));
+  const sidecars = await Promise.all(
+    names
+      .filter((n) => n.endsWith('.json'))
+      .map(async (n) => JSON.parse(await readFile(join(t.outboxDir, n), 'utf8')) as OutboxSidecar),
+  );
   return sidecars.sort((a, b) => a.sentAt.localeCompare(b.sentAt));
 }
 
@@ -65,7 +70,10 @@ export function invitationLink(email: OutboxSidecar): { url: string; id: string;
 export async function runReminderTimer(t: TestHost): Promise<void> {
   const timer = allFunctions.find((f) => f.kind === 'timer' && f.name === 'relationship-ending-reminders');
   if (timer?.kind !== 'timer') throw new Error('relationship-ending-reminders is not defined');
-  await timer.handler({ isPastDue: false }, invocationContext(timer.name, (line) => t.logs.push(line)));
+  await timer.handler(
+    { isPastDue: false },
+    invocationContext(timer.name, (line) => t.logs.push(line)),
+  );
 }
 
 export const json = (body: unknown, headers: Record<string, string> = {}) => ({

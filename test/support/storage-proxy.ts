@@ -3,7 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 
 /**
  * A transparent forwarder between the app and Azurite (the real storage, not a mock) that keeps
- * a log of every request that changed something (storage answered it 2xx), so a test can tell exactly which writes one API
+ * a log of every request that changed something (storage answered it 2xx), so a test can tell exactly which writes one
+ * API
  * call caused. Shared-key signatures cover the path, not the host, so forwarding keeps them valid.
  */
 export interface StorageWrite {
@@ -22,16 +23,27 @@ export interface StorageProxy {
 const tableWrite = (method: string) => ['POST', 'PUT', 'PATCH', 'MERGE', 'DELETE'].includes(method);
 /** Queue reads that change state: receiving messages (GET …/messages without peekonly) hides them. */
 const queueWrite = (method: string, url: URL) =>
-  tableWrite(method) || (method === 'GET' && url.pathname.endsWith('/messages') && url.searchParams.get('peekonly') !== 'true');
+  tableWrite(method) ||
+  (method === 'GET' && url.pathname.endsWith('/messages') && url.searchParams.get('peekonly') !== 'true');
 
-async function forwarder(service: StorageWrite['service'], target: URL, writes: StorageWrite[]): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
+async function forwarder(
+  service: StorageWrite['service'],
+  target: URL,
+  writes: StorageWrite[],
+): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
     const method = (req.method ?? 'GET').toUpperCase();
     const write = service === 'table' ? tableWrite(method) : queueWrite(method, url);
     const upstream = httpRequest(
-      { host: target.hostname, port: Number(target.port), method, path: req.url, headers: { ...req.headers, host: target.host } },
+      {
+        host: target.hostname,
+        port: Number(target.port),
+        method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+      },
       (answer) => {
         // Only what storage accepted changed anything (a 412 or 409 leaves the data as it was).
         if (write && (answer.statusCode ?? 500) < 300) writes.push({ service, method, path: url.pathname });
@@ -51,7 +63,9 @@ async function forwarder(service: StorageWrite['service'], target: URL, writes: 
 }
 
 export async function startStorageProxy(connectionString: string): Promise<StorageProxy> {
-  const parts = new Map(connectionString.split(';').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const));
+  const parts = new Map(
+    connectionString.split(';').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] as const),
+  );
   const tableEndpoint = new URL(parts.get('TableEndpoint')!);
   const queueEndpoint = new URL(parts.get('QueueEndpoint')!);
   const writes: StorageWrite[] = [];

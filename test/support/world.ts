@@ -20,7 +20,18 @@ export interface World {
   params: Record<string, string>;
   /** Text that belongs to resources and must never show in an answer to someone who may not see them. */
   secrets: string[];
-  tokens: Record<'partner' | 'partnerUser' | 'otherPartner' | 'admin' | 'billingAdmin' | 'helpdesk' | 'user' | 'otherAdmin' | 'operator', string>;
+  tokens: Record<
+    | 'partner'
+    | 'partnerUser'
+    | 'otherPartner'
+    | 'admin'
+    | 'billingAdmin'
+    | 'helpdesk'
+    | 'user'
+    | 'otherAdmin'
+    | 'operator',
+    string
+  >;
 }
 
 export const worldTenants = {
@@ -52,7 +63,12 @@ export const contactRequestBody = (partnerIds: string[], email = 'rita.requester
 });
 
 /** Sends an invitation as the partner and reads its id and code from the email link. */
-export async function inviteCustomer(t: TestHost, partner: SeededPartner, partnerToken: string, body: Record<string, unknown>): Promise<{ id: string; code: string }> {
+export async function inviteCustomer(
+  t: TestHost,
+  partner: SeededPartner,
+  partnerToken: string,
+  body: Record<string, unknown>,
+): Promise<{ id: string; code: string }> {
   const response = await t.fetch(`/api/partners/${partner.id}/invitations`, { ...json(body), token: partnerToken });
   expect(response.status, await response.clone().text()).toBe(201);
   const { id } = (await response.json()) as { id: string };
@@ -62,16 +78,32 @@ export async function inviteCustomer(t: TestHost, partner: SeededPartner, partne
 /** Adds a partner to the directory through the API, as an operator does. */
 export async function addPartner(t: TestHost, partner: SeededPartner): Promise<SeededPartner> {
   const operator = await t.token('operator', operatorTenantId, { name: 'Oscar Operator' });
-  const response = await t.fetch(`/api/partners/${partner.id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(directoryEntry(partner)), token: operator });
+  const response = await t.fetch(`/api/partners/${partner.id}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(directoryEntry(partner)),
+    token: operator,
+  });
   expect(response.status, await response.clone().text()).toBeLessThan(300);
   return partner;
 }
 
 export async function buildWorld(t: TestHost): Promise<World> {
-  const partner = await addPartner(t, { id: 'harbor-partners', tenantId: worldTenants.partner, displayName: 'Harbor Partners', contactEmail: 'deals@harbor-partners.example.test' });
-  const otherPartner = await addPartner(t, { id: 'other-partners', tenantId: worldTenants.otherPartner, displayName: 'Other Partners', contactEmail: 'hello@other-partners.example.test' });
+  const partner = await addPartner(t, {
+    id: 'harbor-partners',
+    tenantId: worldTenants.partner,
+    displayName: 'Harbor Partners',
+    contactEmail: 'deals@harbor-partners.example.test',
+  });
+  const otherPartner = await addPartner(t, {
+    id: 'other-partners',
+    tenantId: worldTenants.otherPartner,
+    displayName: 'Other Partners',
+    contactEmail: 'hello@other-partners.example.test',
+  });
   const customer = worldTenants.customer;
-  const token = (role: Parameters<TestHost['token']>[0], tenant: string, who: string) => t.token(role, tenant, { name: `${who} Person`, email: `${who}@${tenant.slice(0, 8)}.example.test` });
+  const token = (role: Parameters<TestHost['token']>[0], tenant: string, who: string) =>
+    t.token(role, tenant, { name: `${who} Person`, email: `${who}@${tenant.slice(0, 8)}.example.test` });
   const tokens: World['tokens'] = {
     partner: await token('partner', worldTenants.partner, 'pat'),
     partnerUser: await token('user', worldTenants.partner, 'paul'),
@@ -90,7 +122,12 @@ export async function buildWorld(t: TestHost): Promise<World> {
   });
   expect(accept.status, await accept.clone().text()).toBe(200);
   const relationshipId = ((await accept.json()) as { relationship: { id: string } }).relationship.id;
-  const pendingInvitation = await inviteCustomer(t, partner, tokens.partner, delegatedInvitation(customer, 'A second offer.'));
+  const pendingInvitation = await inviteCustomer(
+    t,
+    partner,
+    tokens.partner,
+    delegatedInvitation(customer, 'A second offer.'),
+  );
   const contact = await t.fetch('/api/contact-requests', json(contactRequestBody([partner.id])));
   expect(contact.status, await contact.clone().text()).toBe(202);
   const contactRequestId = ((await contact.json()) as { id: string }).id;
@@ -104,8 +141,23 @@ export async function buildWorld(t: TestHost): Promise<World> {
     acceptedInvitation,
     relationshipId,
     contactRequestId,
-    params: { partnerId: partner.id, tenantId: customer, invitationId: pendingInvitation.id, relationshipId, id: contactRequestId },
-    secrets: [partner.contactEmail, 'Rita Requester', 'rita.requester@example.test', 'Fabrikam Foods', 'A second offer.', 'We look forward to working with you.', acceptedInvitation.code, pendingInvitation.code],
+    params: {
+      partnerId: partner.id,
+      tenantId: customer,
+      invitationId: pendingInvitation.id,
+      relationshipId,
+      id: contactRequestId,
+    },
+    secrets: [
+      partner.contactEmail,
+      'Rita Requester',
+      'rita.requester@example.test',
+      'Fabrikam Foods',
+      'A second offer.',
+      'We look forward to working with you.',
+      acceptedInvitation.code,
+      pendingInvitation.code,
+    ],
     tokens,
   };
 }

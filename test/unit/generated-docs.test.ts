@@ -4,10 +4,13 @@ import { allFunctions } from '../../functions/all.js';
 import { generatedParts, renderApiTable, repoPath, withGenerated } from '../../scripts/docs.js';
 
 describe('docs generated from the code', () => {
-  it.each(generatedParts().map((part) => [`${part.file} ${part.name}`, part] as const))('%s is what `npm run docs` renders', async (_, { file, name, content }) => {
-    const text = await readFile(repoPath(file), 'utf8');
-    expect(text, `${file} (${name}) is stale: run \`npm run docs\``).toBe(withGenerated(text, name, content));
-  });
+  it.each(generatedParts().map((part) => [`${part.file} ${part.name}`, part] as const))(
+    '%s is what `npm run docs` renders',
+    async (_, { file, name, content }) => {
+      const text = await readFile(repoPath(file), 'utf8');
+      expect(text, `${file} (${name}) is stale: run \`npm run docs\``).toBe(withGenerated(text, name, content));
+    },
+  );
 });
 
 describe("README's API table", () => {
@@ -16,7 +19,8 @@ describe("README's API table", () => {
     for (const f of allFunctions) {
       if (f.kind === 'timer') expect(table).toContain(`| timer | \`${f.name}\` (`);
       if (f.kind !== 'http' || !f.route.startsWith('api/')) continue;
-      for (const method of f.methods.filter((m) => m !== 'OPTIONS')) expect(table).toMatch(new RegExp(`^\\| ${method} \\| \`/${f.route.replace(/[{}.]/g, '\\$&')}[?\`]`, 'm'));
+      for (const method of f.methods.filter((m) => m !== 'OPTIONS'))
+        expect(table).toMatch(new RegExp(`^\\| ${method} \\| \`/${f.route.replace(/[{}.]/g, '\\$&')}[?\`]`, 'm'));
     }
   });
 

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 import { directoryEntry, json } from '../../support/relationships.js';
-import { buildWorld, contactRequestBody, delegatedInvitation, inviteCustomer, worldTenants, type World } from '../../support/world.js';
+import {
+  buildWorld,
+  contactRequestBody,
+  delegatedInvitation,
+  inviteCustomer,
+  worldTenants,
+  type World,
+} from '../../support/world.js';
 
 /**
  * Conditional requests as RFC 9110 has them: every ETag an answer gives out is the resource's
@@ -25,7 +32,8 @@ const partnerPath = () => `/api/partners/${world.partner.id}`;
 const invitationPath = (id: string) => `${partnerPath()}/invitations/${id}`;
 const leadPath = () => `${partnerPath()}/contact-requests/${world.contactRequestId}`;
 const settingsPath = (tenant = world.customerTenantId) => `/api/customers/${tenant}/settings`;
-const customerRelationshipPath = (id = world.relationshipId) => `/api/customers/${world.customerTenantId}/relationships/${id}`;
+const customerRelationshipPath = (id = world.relationshipId) =>
+  `/api/customers/${world.customerTenantId}/relationships/${id}`;
 
 /** The ETag a GET of `path` answers with right now. */
 async function currentEtag(path: string, token: string): Promise<string> {
@@ -45,19 +53,31 @@ async function expectCurrent(write: Response, path: string, token: string, statu
   return etag!;
 }
 
-const post = (path: string, token: string, headers: Record<string, string> = {}) => t.fetch(path, { method: 'POST', headers, token });
-const put = (path: string, body: unknown, token: string, headers: Record<string, string> = {}) => t.fetch(path, { ...json(body, headers), method: 'PUT', token });
-const patch = (path: string, body: unknown, token: string, headers: Record<string, string> = {}) => t.fetch(path, { ...json(body, headers), method: 'PATCH', token });
+const post = (path: string, token: string, headers: Record<string, string> = {}) =>
+  t.fetch(path, { method: 'POST', headers, token });
+const put = (path: string, body: unknown, token: string, headers: Record<string, string> = {}) =>
+  t.fetch(path, { ...json(body, headers), method: 'PUT', token });
+const patch = (path: string, body: unknown, token: string, headers: Record<string, string> = {}) =>
+  t.fetch(path, { ...json(body, headers), method: 'PATCH', token });
 
 async function newInvitation(message: string): Promise<Response> {
-  const response = await t.fetch(`${partnerPath()}/invitations`, { ...json(delegatedInvitation(world.customerTenantId, message)), token: world.tokens.partner });
+  const response = await t.fetch(`${partnerPath()}/invitations`, {
+    ...json(delegatedInvitation(world.customerTenantId, message)),
+    token: world.tokens.partner,
+  });
   expect(response.status, await response.clone().text()).toBe(201);
   return response;
 }
 
 async function newRelationship(): Promise<string> {
-  const invitation = await inviteCustomer(t, world.partner, world.tokens.partner, { ...delegatedInvitation(world.customerTenantId, 'More roles.'), relationshipType: 'advisor' });
-  const accepted = await t.fetch(`/api/invitations/${invitation.id}/accept`, { ...json({ code: invitation.code, acceptAgreement: true, agreementVersion: '2024-10' }), token: world.tokens.admin });
+  const invitation = await inviteCustomer(t, world.partner, world.tokens.partner, {
+    ...delegatedInvitation(world.customerTenantId, 'More roles.'),
+    relationshipType: 'advisor',
+  });
+  const accepted = await t.fetch(`/api/invitations/${invitation.id}/accept`, {
+    ...json({ code: invitation.code, acceptAgreement: true, agreementVersion: '2024-10' }),
+    token: world.tokens.admin,
+  });
   expect(accepted.status, await accepted.clone().text()).toBe(200);
   return ((await accepted.json()) as { relationship: { id: string } }).relationship.id;
 }
@@ -73,20 +93,52 @@ describe('every ETag an answer gives out is the current one', () => {
 
   it('a directory PUT, a lead PATCH and a settings PUT answer with the current ETag, which the next conditional write accepts', async () => {
     const entry = directoryEntry(world.partner);
-    const first = await expectCurrent(await put(partnerPath(), entry, world.tokens.operator), partnerPath(), world.tokens.operator);
-    const described = await expectCurrent(await put(partnerPath(), { ...entry, description: 'Still helping.' }, world.tokens.operator, { 'if-match': first }), partnerPath(), world.tokens.operator);
-    const moved = await t.fetch(`${partnerPath()}/tenant-change`, { ...json({ tenantId: worldTenants.other, reason: 'Moved for the test.' }, { 'if-match': described }), token: world.tokens.operator });
+    const first = await expectCurrent(
+      await put(partnerPath(), entry, world.tokens.operator),
+      partnerPath(),
+      world.tokens.operator,
+    );
+    const described = await expectCurrent(
+      await put(partnerPath(), { ...entry, description: 'Still helping.' }, world.tokens.operator, {
+        'if-match': first,
+      }),
+      partnerPath(),
+      world.tokens.operator,
+    );
+    const moved = await t.fetch(`${partnerPath()}/tenant-change`, {
+      ...json({ tenantId: worldTenants.other, reason: 'Moved for the test.' }, { 'if-match': described }),
+      token: world.tokens.operator,
+    });
     const back = await expectCurrent(moved, partnerPath(), world.tokens.operator);
-    const returned = await t.fetch(`${partnerPath()}/tenant-change`, { ...json({ tenantId: world.partner.tenantId, reason: 'Back again.' }, { 'if-match': back }), token: world.tokens.operator });
+    const returned = await t.fetch(`${partnerPath()}/tenant-change`, {
+      ...json({ tenantId: world.partner.tenantId, reason: 'Back again.' }, { 'if-match': back }),
+      token: world.tokens.operator,
+    });
     await expectCurrent(returned, partnerPath(), world.tokens.operator);
 
     const leadEtag = await currentEtag(leadPath(), world.tokens.partner);
-    const accepted = await expectCurrent(await patch(leadPath(), { status: 'accepted' }, world.tokens.partner, { 'if-match': leadEtag }), leadPath(), world.tokens.partner);
-    await expectCurrent(await patch(leadPath(), { status: 'won' }, world.tokens.partner, { 'if-match': accepted }), leadPath(), world.tokens.partner);
+    const accepted = await expectCurrent(
+      await patch(leadPath(), { status: 'accepted' }, world.tokens.partner, { 'if-match': leadEtag }),
+      leadPath(),
+      world.tokens.partner,
+    );
+    await expectCurrent(
+      await patch(leadPath(), { status: 'won' }, world.tokens.partner, { 'if-match': accepted }),
+      leadPath(),
+      world.tokens.partner,
+    );
 
     const settingsEtag = await currentEtag(settingsPath(), world.tokens.admin);
-    const saved = await expectCurrent(await put(settingsPath(), { mpsaPurchaseVisibility: true }, world.tokens.admin, { 'if-match': settingsEtag }), settingsPath(), world.tokens.admin);
-    await expectCurrent(await put(settingsPath(), { mpsaPurchaseVisibility: false }, world.tokens.admin, { 'if-match': saved }), settingsPath(), world.tokens.admin);
+    const saved = await expectCurrent(
+      await put(settingsPath(), { mpsaPurchaseVisibility: true }, world.tokens.admin, { 'if-match': settingsEtag }),
+      settingsPath(),
+      world.tokens.admin,
+    );
+    await expectCurrent(
+      await put(settingsPath(), { mpsaPurchaseVisibility: false }, world.tokens.admin, { 'if-match': saved }),
+      settingsPath(),
+      world.tokens.admin,
+    );
   });
 
   it('each relationship change answers with the current ETag, which the next change accepts', async () => {
@@ -94,9 +146,21 @@ describe('every ETag an answer gives out is the current one', () => {
     const path = customerRelationshipPath(id);
     const partnerView = `${partnerPath()}/relationships/${id}`;
     const read = await currentEtag(path, world.tokens.admin);
-    const withoutRoles = await expectCurrent(await t.fetch(`${path}/roles`, { method: 'DELETE', headers: { 'if-match': read }, token: world.tokens.admin }), path, world.tokens.admin);
-    const requested = await expectCurrent(await post(`${path}/termination-request`, world.tokens.admin, { 'if-match': withoutRoles }), path, world.tokens.admin);
-    await expectCurrent(await post(`${partnerView}/terminate`, world.tokens.partner, { 'if-match': requested }), partnerView, world.tokens.partner);
+    const withoutRoles = await expectCurrent(
+      await t.fetch(`${path}/roles`, { method: 'DELETE', headers: { 'if-match': read }, token: world.tokens.admin }),
+      path,
+      world.tokens.admin,
+    );
+    const requested = await expectCurrent(
+      await post(`${path}/termination-request`, world.tokens.admin, { 'if-match': withoutRoles }),
+      path,
+      world.tokens.admin,
+    );
+    await expectCurrent(
+      await post(`${partnerView}/terminate`, world.tokens.partner, { 'if-match': requested }),
+      partnerView,
+      world.tokens.partner,
+    );
   });
 });
 
@@ -106,13 +170,23 @@ describe('If-Match: * matches any existing resource', () => {
     const { id } = (await created.json()) as { id: string };
     const any = { 'if-match': '*' };
     expect((await post(`${invitationPath(id)}/revoke`, world.tokens.partner, any)).status).toBe(200);
-    expect(((await (await t.fetch(invitationPath(id), { token: world.tokens.partner })).json()) as { status: string }).status).toBe('revoked');
+    expect(
+      ((await (await t.fetch(invitationPath(id), { token: world.tokens.partner })).json()) as { status: string })
+        .status,
+    ).toBe('revoked');
 
-    const contact = await t.fetch('/api/contact-requests', json(contactRequestBody([world.partner.id], 'any.version@example.test')));
+    const contact = await t.fetch(
+      '/api/contact-requests',
+      json(contactRequestBody([world.partner.id], 'any.version@example.test')),
+    );
     expect(contact.status).toBe(202);
     const { id: contactId } = (await contact.json()) as { id: string };
     const lead = `${partnerPath()}/contact-requests/${contactId}`;
-    await eventually(async () => ((await t.fetch(lead, { token: world.tokens.partner })).status === 200 ? true : undefined), 10_000, 'the lead');
+    await eventually(
+      async () => ((await t.fetch(lead, { token: world.tokens.partner })).status === 200 ? true : undefined),
+      10_000,
+      'the lead',
+    );
     const patched = await patch(lead, { status: 'declined' }, world.tokens.partner, any);
     expect(patched.status, await patched.clone().text()).toBe(200);
 
@@ -120,13 +194,26 @@ describe('If-Match: * matches any existing resource', () => {
     expect((await put(partnerPath(), directoryEntry(world.partner), world.tokens.operator, any)).status).toBe(200);
 
     const relationship = await newRelationship();
-    const removed = await t.fetch(`${customerRelationshipPath(relationship)}/roles`, { method: 'DELETE', headers: any, token: world.tokens.admin });
+    const removed = await t.fetch(`${customerRelationshipPath(relationship)}/roles`, {
+      method: 'DELETE',
+      headers: any,
+      token: world.tokens.admin,
+    });
     expect(removed.status, await removed.clone().text()).toBe(200);
   });
 
   it('answers 412 to a PUT that would create a directory entry, and creates nothing', async () => {
     const path = '/api/partners/not-there-yet';
-    const created = await put(path, directoryEntry({ tenantId: worldTenants.other, displayName: 'Not There Yet', contactEmail: 'hello@not-there.example.test' }), world.tokens.operator, { 'if-match': '*' });
+    const created = await put(
+      path,
+      directoryEntry({
+        tenantId: worldTenants.other,
+        displayName: 'Not There Yet',
+        contactEmail: 'hello@not-there.example.test',
+      }),
+      world.tokens.operator,
+      { 'if-match': '*' },
+    );
     expect(created.status, await created.clone().text()).toBe(412);
     expect(created.headers.get('content-type')).toBe('application/problem+json');
     expect((await t.fetch(path)).status).toBe(404);
@@ -138,12 +225,20 @@ describe('customer settings have an ETag from the first GET', () => {
     const tenant = 'c9000000-0000-4000-8000-000000000009';
     const admin = await t.token('global-admin', tenant);
     const etag = await currentEtag(settingsPath(tenant), admin);
-    expect(await (await t.fetch(settingsPath(tenant), { token: admin })).json()).toEqual({ mpsaPurchaseVisibility: false });
+    expect(await (await t.fetch(settingsPath(tenant), { token: admin })).json()).toEqual({
+      mpsaPurchaseVisibility: false,
+    });
     expect(await currentEtag(settingsPath(tenant), admin), 'reading again changes nothing').toBe(etag);
-    await expectCurrent(await put(settingsPath(tenant), { mpsaPurchaseVisibility: true }, admin, { 'if-match': etag }), settingsPath(tenant), admin);
+    await expectCurrent(
+      await put(settingsPath(tenant), { mpsaPurchaseVisibility: true }, admin, { 'if-match': etag }),
+      settingsPath(tenant),
+      admin,
+    );
     const stale = await put(settingsPath(tenant), { mpsaPurchaseVisibility: false }, admin, { 'if-match': etag });
     expect(stale.status).toBe(412);
-    expect(await (await t.fetch(settingsPath(tenant), { token: admin })).json()).toEqual({ mpsaPurchaseVisibility: true });
+    expect(await (await t.fetch(settingsPath(tenant), { token: admin })).json()).toEqual({
+      mpsaPurchaseVisibility: true,
+    });
   });
 });
 
@@ -152,7 +247,10 @@ describe('a GET of one resource honours If-None-Match', () => {
   const reads = (): [string, string | undefined][] => [
     [partnerPath(), undefined],
     [invitationPath(world.pendingInvitation.id), world.tokens.partner],
-    [`/api/invitations/${world.pendingInvitation.id}?code=${encodeURIComponent(world.pendingInvitation.code)}`, world.tokens.admin],
+    [
+      `/api/invitations/${world.pendingInvitation.id}?code=${encodeURIComponent(world.pendingInvitation.code)}`,
+      world.tokens.admin,
+    ],
     [customerRelationshipPath(), world.tokens.admin],
     [`${partnerPath()}/relationships/${world.relationshipId}`, world.tokens.partner],
     [leadPath(), world.tokens.partner],
@@ -174,7 +272,10 @@ describe('a GET of one resource honours If-None-Match', () => {
         expect(again.headers.get('etag'), path).toBe(etag);
         expect(await again.text(), path).toBe('');
       }
-      const changed = await t.fetch(path, { headers: { 'if-none-match': 'W/"another-version", "and-another"' }, ...(token ? { token } : {}) });
+      const changed = await t.fetch(path, {
+        headers: { 'if-none-match': 'W/"another-version", "and-another"' },
+        ...(token ? { token } : {}),
+      });
       expect(changed.status, path).toBe(200);
       expect(await changed.json(), path).toEqual(await first.json());
     }
@@ -183,7 +284,10 @@ describe('a GET of one resource honours If-None-Match', () => {
   it('answers what it would answer without the condition when the resource does not exist or is not the caller’s', async () => {
     const missing = await t.fetch('/api/partners/nobody-here', { headers: { 'if-none-match': '*' } });
     expect(missing.status).toBe(404);
-    const other = await t.fetch(`/api/customers/${world.otherTenantId}/relationships/${world.relationshipId}`, { headers: { 'if-none-match': '*' }, token: world.tokens.otherAdmin });
+    const other = await t.fetch(`/api/customers/${world.otherTenantId}/relationships/${world.relationshipId}`, {
+      headers: { 'if-none-match': '*' },
+      token: world.tokens.otherAdmin,
+    });
     expect(other.status).toBe(404);
   });
 
@@ -198,11 +302,15 @@ describe('a GET of one resource honours If-None-Match', () => {
       relationship: await currentEtag(relationship, world.tokens.admin),
       review: await currentEtag(review, world.tokens.admin),
     };
-    const again = (path: string, etag: string, token: string) => t.fetch(path, { headers: { 'if-none-match': etag }, token });
+    const again = (path: string, etag: string, token: string) =>
+      t.fetch(path, { headers: { 'if-none-match': etag }, token });
     try {
       // Past the invitation's 30 days and the relationship's 365 days of roles.
       setClock(new Date(Date.now() + 400 * 86_400_000));
-      for (const [path, etag, token] of [[invitation, before.invitation, world.tokens.partner], [relationship, before.relationship, world.tokens.admin]] as const) {
+      for (const [path, etag, token] of [
+        [invitation, before.invitation, world.tokens.partner],
+        [relationship, before.relationship, world.tokens.admin],
+      ] as const) {
         const response = await again(path, etag, token);
         expect(response.status, path).toBe(200);
         expect(((await response.json()) as { status: string }).status, path).toBe('expired');
@@ -212,10 +320,20 @@ describe('a GET of one resource honours If-None-Match', () => {
       resetClock();
     }
     expect((await again(review, before.review, world.tokens.admin)).status).toBe(304);
-    expect((await put(partnerPath(), { ...directoryEntry(world.partner), displayName: 'Harbor Partners Group' }, world.tokens.operator)).status).toBe(200);
+    expect(
+      (
+        await put(
+          partnerPath(),
+          { ...directoryEntry(world.partner), displayName: 'Harbor Partners Group' },
+          world.tokens.operator,
+        )
+      ).status,
+    ).toBe(200);
     const renamed = await again(review, before.review, world.tokens.admin);
     expect(renamed.status).toBe(200);
-    expect(((await renamed.json()) as { partner: { displayName: string } }).partner.displayName).toBe('Harbor Partners Group');
+    expect(((await renamed.json()) as { partner: { displayName: string } }).partner.displayName).toBe(
+      'Harbor Partners Group',
+    );
     expect((await put(partnerPath(), directoryEntry(world.partner), world.tokens.operator)).status).toBe(200);
   });
 });

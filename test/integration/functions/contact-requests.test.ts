@@ -39,7 +39,12 @@ beforeAll(async () => {
       description: 'A partner for tests.',
       ...fields,
     };
-    const response = await t.fetch(`/api/partners/${id}`, { method: 'PUT', token: operator, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await t.fetch(`/api/partners/${id}`, {
+      method: 'PUT',
+      token: operator,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(response.status).toBe(201);
   }
   expect((await t.fetch('/api/partners/retired-co', { method: 'DELETE', token: operator })).status).toBe(204);
@@ -47,7 +52,9 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 let addressCounter = 0;
-/** Each test posts from its own client address (a loopback address of its own), so the per-address limit is its own too. */
+/**
+ * Each test posts from its own client address (a loopback address of its own), so the per-address limit is its own too.
+ */
 const newAddress = () => `127.0.100.${++addressCounter}`;
 
 const validBody = (fields: Record<string, unknown> = {}) => ({
@@ -82,7 +89,7 @@ async function countContactRequests(): Promise<number> {
 }
 
 async function outboxFor(contactRequestId: string): Promise<OutboxSidecar[]> {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = await readdir(t.outboxDir);
   } catch {
@@ -101,15 +108,24 @@ interface LeadJson {
   requester: { email: string; name: string };
   businessNeeds: string;
 }
-async function leads(partnerId: string, tenantId: string, query = ''): Promise<{ items: LeadJson[]; continuationToken: string | null }> {
-  const response = await t.fetch(`/api/partners/${partnerId}/contact-requests${query}`, { token: await partnerToken(tenantId) });
+async function leads(
+  partnerId: string,
+  tenantId: string,
+  query = '',
+): Promise<{ items: LeadJson[]; continuationToken: string | null }> {
+  const response = await t.fetch(`/api/partners/${partnerId}/contact-requests${query}`, {
+    token: await partnerToken(tenantId),
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as { items: LeadJson[]; continuationToken: string | null };
 }
 
 describe('POST /api/contact-requests', () => {
   it('emails three partners and confirms to the requester exactly once, even when the fan-out is delivered again', async () => {
-    const body = validBody({ partnerIds: ['kestrel-it', 'ostara-cloud', 'pylon-systems'], email: 'three@customer.example' });
+    const body = validBody({
+      partnerIds: ['kestrel-it', 'ostara-cloud', 'pylon-systems'],
+      email: 'three@customer.example',
+    });
     const response = await post(body);
     expect(response.status).toBe(202);
     const accepted = (await response.json()) as { id: string; partners: { id: string; displayName: string }[] };
@@ -117,22 +133,37 @@ describe('POST /api/contact-requests', () => {
     expect(accepted.partners.map((p) => p.id)).toEqual(['kestrel-it', 'ostara-cloud', 'pylon-systems']);
     t.host.queues.nudge();
 
-    const emails = await eventually(async () => {
-      const found = await outboxFor(accepted.id);
-      return found.length === 4 ? found : undefined;
-    }, 15_000, 'four emails');
+    const emails = await eventually(
+      async () => {
+        const found = await outboxFor(accepted.id);
+        return found.length === 4 ? found : undefined;
+      },
+      15_000,
+      'four emails',
+    );
     const toPartners = emails.filter((e) => e.template === 'contactRequestToPartner');
-    expect(toPartners.map((e) => e.to[0]!.address).sort()).toEqual(['leads@kestrel-it.example', 'leads@ostara-cloud.example', 'leads@pylon-systems.example']);
+    expect(toPartners.map((e) => e.to[0]!.address).sort()).toEqual([
+      'leads@kestrel-it.example',
+      'leads@ostara-cloud.example',
+      'leads@pylon-systems.example',
+    ]);
     expect(toPartners[0]!.text).toContain('We want to move our file shares');
     const confirmation = emails.find((e) => e.template === 'contactConfirmation')!;
     expect(confirmation.to).toEqual([{ address: 'three@customer.example', displayName: 'Dana Requester' }]);
     for (const name of ['Kestrel It', 'Ostara Cloud', 'Pylon Systems']) expect(confirmation.text).toContain(name);
 
     // The record shows every email sent.
-    const status = await eventually(async () => {
-      const s = (await (await t.fetch(`/api/contact-requests/${accepted.id}`)).json()) as { partners: { delivery: string }[]; confirmation: { delivery: string } };
-      return s.partners.every((p) => p.delivery === 'sent') && s.confirmation.delivery === 'sent' ? s : undefined;
-    }, 10_000, 'deliveries recorded as sent');
+    const status = await eventually(
+      async () => {
+        const s = (await (await t.fetch(`/api/contact-requests/${accepted.id}`)).json()) as {
+          partners: { delivery: string }[];
+          confirmation: { delivery: string };
+        };
+        return s.partners.every((p) => p.delivery === 'sent') && s.confirmation.delivery === 'sent' ? s : undefined;
+      },
+      10_000,
+      'deliveries recorded as sent',
+    );
     expect(status.partners).toHaveLength(3);
     expect(JSON.stringify(status)).not.toContain('three@customer.example');
 
@@ -147,7 +178,10 @@ describe('POST /api/contact-requests', () => {
     // Each partner sees the lead once.
     const kestrel = await leads('kestrel-it', tenantA);
     expect(kestrel.items.filter((l) => l.id === accepted.id)).toEqual([
-      expect.objectContaining({ status: 'new', requester: expect.objectContaining({ email: 'three@customer.example', name: 'Dana Requester' }) }),
+      expect.objectContaining({
+        status: 'new',
+        requester: expect.objectContaining({ email: 'three@customer.example', name: 'Dana Requester' }),
+      }),
     ]);
 
     // Neither the requester's nor the partners' addresses appear in the logs.
@@ -159,7 +193,11 @@ describe('POST /api/contact-requests', () => {
   it.each([
     ['an inactive partner', { partnerIds: ['retired-co'] }, 'partnerIds.0'],
     ['an unknown partner', { partnerIds: ['kestrel-it', 'nobody-here'] }, 'partnerIds.1'],
-    ['six partners', { partnerIds: ['kestrel-it', 'ostara-cloud', 'pylon-systems', 'quill-digital', 'rowan-tech', 'sable-works'] }, 'partnerIds'],
+    [
+      'six partners',
+      { partnerIds: ['kestrel-it', 'ostara-cloud', 'pylon-systems', 'quill-digital', 'rowan-tech', 'sable-works'] },
+      'partnerIds',
+    ],
     ['a bad email', { email: 'not-an-email' }, 'email'],
     ['too short business needs', { businessNeeds: 'Help us please.' }, 'businessNeeds'],
     ['no consent to be contacted', { consentToContact: false }, 'consentToContact'],
@@ -207,7 +245,8 @@ describe('POST /api/contact-requests', () => {
 
   it('answers 429 once one client address sent twenty requests, whatever the emails', async () => {
     const address = newAddress();
-    for (let i = 0; i < 20; i++) expect((await post(validBody({ email: `person${i}@many.example` }), {}, address)).status).toBe(202);
+    for (let i = 0; i < 20; i++)
+      expect((await post(validBody({ email: `person${i}@many.example` }), {}, address)).status).toBe(202);
     expect((await post(validBody({ email: 'one-more@many.example' }), {}, address)).status).toBe(429);
   });
 
@@ -228,7 +267,12 @@ describe('POST /api/contact-requests', () => {
   });
 
   it('sends a browser form post to the thank-you page with 303', async () => {
-    const form = new URLSearchParams({ ...validBody({ email: 'form@customer.example' }), partnerIds: 'kestrel-it', consentToContact: 'on', consentToShareDetails: 'on' } as Record<string, string>);
+    const form = new URLSearchParams({
+      ...validBody({ email: 'form@customer.example' }),
+      partnerIds: 'kestrel-it',
+      consentToContact: 'on',
+      consentToShareDetails: 'on',
+    } as Record<string, string>);
     form.append('partnerIds', 'ostara-cloud');
     const response = await t.fetch('/api/contact-requests', {
       method: 'POST',
@@ -252,7 +296,11 @@ describe('rate limits count what the platform vouches for', () => {
   it('a forged X-Forwarded-For buys no requests: the address the platform appends is counted', async () => {
     const address = newAddress();
     const statuses: number[] = [];
-    for (let i = 0; i < 30; i++) statuses.push((await post(validBody({ email: `forger${i}@many.example` }), { 'x-forwarded-for': `203.0.113.${i}` }, address)).status);
+    for (let i = 0; i < 30; i++)
+      statuses.push(
+        (await post(validBody({ email: `forger${i}@many.example` }), { 'x-forwarded-for': `203.0.113.${i}` }, address))
+          .status,
+      );
     expect(statuses.filter((s) => s === 202)).toHaveLength(20);
     expect(statuses.slice(20)).toEqual(Array(10).fill(429));
   });
@@ -260,7 +308,8 @@ describe('rate limits count what the platform vouches for', () => {
   it('requests naming a victim’s address in X-Forwarded-For do not lock the victim out', async () => {
     const victim = newAddress();
     const attacker = newAddress();
-    for (let i = 0; i < 25; i++) await post(validBody({ email: `attacker${i}@many.example` }), { 'x-forwarded-for': victim }, attacker);
+    for (let i = 0; i < 25; i++)
+      await post(validBody({ email: `attacker${i}@many.example` }), { 'x-forwarded-for': victim }, attacker);
     expect((await post(validBody({ email: 'victim@customer.example' }), {}, victim)).status).toBe(202);
   });
 
@@ -295,7 +344,9 @@ describe('rate limits count what the platform vouches for', () => {
 
 describe('Idempotency-Key header', () => {
   it('refuses a malformed key with 400 naming the header', async () => {
-    const response = await post(validBody({ email: 'badkey@customer.example' }), { 'idempotency-key': 'has spaces in it' });
+    const response = await post(validBody({ email: 'badkey@customer.example' }), {
+      'idempotency-key': 'has spaces in it',
+    });
     expect(response.status).toBe(400);
     const problem = (await response.json()) as { errors: { path: string }[] };
     expect(problem.errors.map((e) => e.path)).toEqual(['Idempotency-Key']);
@@ -303,13 +354,22 @@ describe('Idempotency-Key header', () => {
 });
 
 describe('cross-site posts', () => {
-  const form = () => new URLSearchParams({ ...validBody({ email: 'site@customer.example' }), partnerIds: 'kestrel-it', consentToContact: 'on', consentToShareDetails: 'on' } as Record<string, string>).toString();
+  const form = () =>
+    new URLSearchParams({
+      ...validBody({ email: 'site@customer.example' }),
+      partnerIds: 'kestrel-it',
+      consentToContact: 'on',
+      consentToShareDetails: 'on',
+    } as Record<string, string>).toString();
 
   it.each([
     ['an Origin of another site', { origin: 'https://attacker.example' }],
     ['Origin: null (a sandboxed or privacy-sensitive page)', { origin: 'null' }],
     ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site' }],
-    ['a look-alike of an allowed origin', { origin: `${allowedOrigin}.attacker.example`, 'sec-fetch-site': 'cross-site' }],
+    [
+      'a look-alike of an allowed origin',
+      { origin: `${allowedOrigin}.attacker.example`, 'sec-fetch-site': 'cross-site' },
+    ],
   ])('refuses %s with 403 problem+json and stores nothing', async (_, headers) => {
     const before = await countContactRequests();
     const response = await post(validBody({ email: 'cross@customer.example' }), headers);
@@ -326,7 +386,13 @@ describe('cross-site posts', () => {
       method: 'POST',
       from: newAddress(),
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: 'https://attacker.example', 'sec-fetch-site': 'cross-site', referer: 'https://attacker.example/free-prizes' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        origin: 'https://attacker.example',
+        'sec-fetch-site': 'cross-site',
+        referer: 'https://attacker.example/free-prizes',
+      },
       body: form(),
     });
     expect(response.status).toBe(403);
@@ -358,19 +424,29 @@ describe('partner leads', () => {
   let older: string;
   let newer: string;
   beforeAll(async () => {
-    const first = await post(validBody({ partnerIds: ['quill-digital', 'rowan-tech'], email: 'lead1@customer.example' }));
+    const first = await post(
+      validBody({ partnerIds: ['quill-digital', 'rowan-tech'], email: 'lead1@customer.example' }),
+    );
     older = ((await first.json()) as { id: string }).id;
     const second = await post(validBody({ partnerIds: ['quill-digital'], email: 'lead2@customer.example' }));
     newer = ((await second.json()) as { id: string }).id;
     t.host.queues.nudge();
-    await eventually(async () => ((await leads('quill-digital', tenantB)).items.length === 2 ? true : undefined), 10_000, 'two leads');
+    await eventually(
+      async () => ((await leads('quill-digital', tenantB)).items.length === 2 ? true : undefined),
+      10_000,
+      'two leads',
+    );
   });
 
   it('lists newest first, page by page, and shows a partner only the leads addressed to it', async () => {
     const page1 = await leads('quill-digital', tenantB, '?top=1');
     expect(page1.items.map((l) => l.id)).toEqual([newer]);
     expect(page1.continuationToken).toBeTruthy();
-    const page2 = await leads('quill-digital', tenantB, `?top=1&continuationToken=${encodeURIComponent(page1.continuationToken!)}`);
+    const page2 = await leads(
+      'quill-digital',
+      tenantB,
+      `?top=1&continuationToken=${encodeURIComponent(page1.continuationToken!)}`,
+    );
     expect(page2.items.map((l) => l.id)).toEqual([older]);
     expect((await leads('rowan-tech', tenantB)).items.map((l) => l.id)).toEqual([older]);
   });
@@ -378,11 +454,17 @@ describe('partner leads', () => {
   it('answers 404 to staff of another tenant and 403 without Partner.Manage', async () => {
     const other = await t.fetch('/api/partners/quill-digital/contact-requests', { token: await partnerToken(tenantA) });
     expect(other.status).toBe(404);
-    const unknown = await t.fetch('/api/partners/no-such-partner/contact-requests', { token: await partnerToken(tenantB) });
+    const unknown = await t.fetch('/api/partners/no-such-partner/contact-requests', {
+      token: await partnerToken(tenantB),
+    });
     expect(unknown.status).toBe(404);
-    const user = await t.fetch('/api/partners/quill-digital/contact-requests', { token: await t.token('user', tenantB) });
+    const user = await t.fetch('/api/partners/quill-digital/contact-requests', {
+      token: await t.token('user', tenantB),
+    });
     expect(user.status).toBe(403);
-    const lead = await t.fetch(`/api/partners/quill-digital/contact-requests/${older}`, { token: await partnerToken(tenantA) });
+    const lead = await t.fetch(`/api/partners/quill-digital/contact-requests/${older}`, {
+      token: await partnerToken(tenantA),
+    });
     expect(lead.status).toBe(404);
   });
 
@@ -390,7 +472,12 @@ describe('partner leads', () => {
     const token = await partnerToken(tenantB);
     const url = `/api/partners/rowan-tech/contact-requests/${older}`;
     const patch = (status: string, etag?: string) =>
-      t.fetch(url, { method: 'PATCH', token, headers: { 'content-type': 'application/json', ...(etag ? { 'if-match': etag } : {}) }, body: JSON.stringify({ status }) });
+      t.fetch(url, {
+        method: 'PATCH',
+        token,
+        headers: { 'content-type': 'application/json', ...(etag ? { 'if-match': etag } : {}) },
+        body: JSON.stringify({ status }),
+      });
 
     const read = await t.fetch(url, { token });
     const etag = read.headers.get('etag')!;

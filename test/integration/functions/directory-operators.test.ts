@@ -24,7 +24,12 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const put = (id: string, body: unknown, token: string, headers: Record<string, string> = {}) =>
-  t.fetch(`/api/partners/${id}`, { method: 'PUT', token, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  t.fetch(`/api/partners/${id}`, {
+    method: 'PUT',
+    token,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 const tenantChange = (id: string, body: unknown, token: string, headers: Record<string, string> = {}) =>
   t.fetch(`/api/partners/${id}/tenant-change`, { ...json(body, headers), token });
 
@@ -49,7 +54,10 @@ async function leadsOf(id: string, token: string): Promise<{ status: number; ids
   return { status: 200, ids: page.items.map((l) => l.id) };
 }
 
-const storedEntry = (id: string) => t.storage.table(tableNames.directory).getEntity<{ tenantId: string; contactEmail: string; active: boolean; description: string }>('partner', id);
+const storedEntry = (id: string) =>
+  t.storage
+    .table(tableNames.directory)
+    .getEntity<{ tenantId: string; contactEmail: string; active: boolean; description: string }>('partner', id);
 
 /** Waits until every queued email is sent, then returns the outbox's emails whose job id starts with `prefix`. */
 async function sentEmails(prefix: string): Promise<OutboxSidecar[]> {
@@ -61,14 +69,26 @@ const recipients = (emails: OutboxSidecar[]) => emails.flatMap((e) => e.to.map((
 describe('directory writes: only operators of the service’s own tenant', () => {
   it('refuses a Directory.Admin of any other tenant to create, update, deactivate or retarget an entry; nothing changes and the partner keeps its leads', async () => {
     const { id, partner, staff, contactRequestId, etag } = await listedPartner('Gannet Partners');
-    const hijack = { ...directoryEntry({ ...partner, tenantId: randomUUID(), contactEmail: 'mallory@evil.example.test' }) };
+    const hijack = {
+      ...directoryEntry({ ...partner, tenantId: randomUUID(), contactEmail: 'mallory@evil.example.test' }),
+    };
 
     for (const response of [
-      await put('mallory-co', directoryEntry({ tenantId: randomUUID(), displayName: 'Mallory Co', contactEmail: 'mallory@evil.example.test' }), outsider),
+      await put(
+        'mallory-co',
+        directoryEntry({
+          tenantId: randomUUID(),
+          displayName: 'Mallory Co',
+          contactEmail: 'mallory@evil.example.test',
+        }),
+        outsider,
+      ),
       await put(id, hijack, outsider),
       await put(id, hijack, outsider, { 'if-match': etag }),
       await t.fetch(`/api/partners/${id}`, { method: 'DELETE', token: outsider }),
-      await tenantChange(id, { tenantId: hijack.tenantId, reason: 'Moved to our tenant.' }, outsider, { 'if-match': etag }),
+      await tenantChange(id, { tenantId: hijack.tenantId, reason: 'Moved to our tenant.' }, outsider, {
+        'if-match': etag,
+      }),
     ]) {
       expect(response.status, await response.clone().text()).toBe(403);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
@@ -76,14 +96,20 @@ describe('directory writes: only operators of the service’s own tenant', () =>
 
     expect((await t.fetch('/api/partners/mallory-co')).status).toBe(404);
     const stored = await storedEntry(id);
-    expect({ tenantId: stored.tenantId, contactEmail: stored.contactEmail, active: stored.active }).toEqual({ tenantId: partner.tenantId, contactEmail: partner.contactEmail, active: true });
+    expect({ tenantId: stored.tenantId, contactEmail: stored.contactEmail, active: stored.active }).toEqual({
+      tenantId: partner.tenantId,
+      contactEmail: partner.contactEmail,
+      active: true,
+    });
     expect(await leadsOf(id, staff)).toEqual({ status: 200, ids: [contactRequestId] });
     expect((await leadsOf(id, await t.token('partner', hijack.tenantId))).status).toBe(404);
   });
 
   it('lets an operator of the service’s tenant create, update and deactivate entries', async () => {
     const { id, partner, etag } = await listedPartner('Heron Partners');
-    const updated = await put(id, { ...directoryEntry(partner), description: 'Now also does security.' }, operator, { 'if-match': etag });
+    const updated = await put(id, { ...directoryEntry(partner), description: 'Now also does security.' }, operator, {
+      'if-match': etag,
+    });
     expect(updated.status, await updated.clone().text()).toBe(200);
     expect((await storedEntry(id)).description).toBe('Now also does security.');
     expect((await t.fetch(`/api/partners/${id}`, { method: 'DELETE', token: operator })).status).toBe(204);
@@ -104,7 +130,10 @@ describe('changing the tenant of an entry', () => {
     }
     const stored = await storedEntry(id);
     expect(stored.etag).toBe(etag);
-    expect({ tenantId: stored.tenantId, contactEmail: stored.contactEmail }).toEqual({ tenantId: partner.tenantId, contactEmail: partner.contactEmail });
+    expect({ tenantId: stored.tenantId, contactEmail: stored.contactEmail }).toEqual({
+      tenantId: partner.tenantId,
+      contactEmail: partner.contactEmail,
+    });
     expect(await leadsOf(id, staff)).toEqual({ status: 200, ids: [contactRequestId] });
   });
 
@@ -117,17 +146,25 @@ describe('changing the tenant of an entry', () => {
     expect(withoutIfMatch.status).toBe(428);
     const withoutReason = await tenantChange(id, { tenantId: newTenant }, operator, { 'if-match': etag });
     expect(withoutReason.status).toBe(400);
-    expect(((await withoutReason.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['reason']);
-    const sameTenant = await tenantChange(id, { tenantId: partner.tenantId.toUpperCase(), reason }, operator, { 'if-match': etag });
+    expect(((await withoutReason.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([
+      'reason',
+    ]);
+    const sameTenant = await tenantChange(id, { tenantId: partner.tenantId.toUpperCase(), reason }, operator, {
+      'if-match': etag,
+    });
     expect(sameTenant.status).toBe(400);
-    expect(((await sameTenant.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['tenantId']);
+    expect(((await sameTenant.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([
+      'tenantId',
+    ]);
     expect((await storedEntry(id)).etag).toBe(etag);
 
     const changed = await tenantChange(id, { tenantId: newTenant, reason }, operator, { 'if-match': etag });
     expect(changed.status, await changed.clone().text()).toBe(200);
     expect(await changed.json()).toMatchObject({ id, tenantId: newTenant, contactEmail: partner.contactEmail });
     expect(changed.headers.get('etag')).toBe((await storedEntry(id)).etag);
-    expect((await tenantChange(id, { tenantId: randomUUID(), reason }, operator, { 'if-match': etag })).status).toBe(412);
+    expect((await tenantChange(id, { tenantId: randomUUID(), reason }, operator, { 'if-match': etag })).status).toBe(
+      412,
+    );
 
     expect((await leadsOf(id, staff)).status).toBe(404);
     const newStaff = await t.token('partner', newTenant);
@@ -135,7 +172,11 @@ describe('changing the tenant of an entry', () => {
 
     const audit = await t.fetch(`/api/partners/${id}/audit`, { token: newStaff });
     expect(audit.status).toBe(200);
-    const events = ((await audit.json()) as { items: { action: string; actor: Record<string, unknown>; target: unknown; before: unknown; after: unknown }[] }).items;
+    const events = (
+      (await audit.json()) as {
+        items: { action: string; actor: Record<string, unknown>; target: unknown; before: unknown; after: unknown }[];
+      }
+    ).items;
     expect(events.find((e) => e.action === 'directory.tenantChanged')).toMatchObject({
       actor: { tenantId: operatorTenantId, name: 'Olivia Operator' },
       target: { type: 'directoryEntry', id },
@@ -156,7 +197,12 @@ describe('the partner is emailed when its entry changes', () => {
   it('an update is emailed to the contact, and a new contact email to both the old and the new address', async () => {
     const { id, partner, etag } = await listedPartner('Kite Partners');
     const hijacked = 'someone@elsewhere.example.test';
-    const updated = await put(id, { ...directoryEntry(partner), contactEmail: hijacked, description: 'New words.' }, operator, { 'if-match': etag });
+    const updated = await put(
+      id,
+      { ...directoryEntry(partner), contactEmail: hijacked, description: 'New words.' },
+      operator,
+      { 'if-match': etag },
+    );
     expect(updated.status, await updated.clone().text()).toBe(200);
     const emails = await sentEmails(`directory-entry:${id}:`);
     expect(recipients(emails)).toEqual([partner.contactEmail, hijacked].sort());
@@ -167,7 +213,11 @@ describe('the partner is emailed when its entry changes', () => {
     }
 
     // The same entry again changes nothing, so nobody is emailed.
-    const again = await put(id, { ...directoryEntry(partner), contactEmail: hijacked, description: 'New words.' }, operator);
+    const again = await put(
+      id,
+      { ...directoryEntry(partner), contactEmail: hijacked, description: 'New words.' },
+      operator,
+    );
     expect(again.status).toBe(200);
     expect(again.headers.get('etag')).toBe(updated.headers.get('etag'));
     expect(await sentEmails(`directory-entry:${id}:`)).toHaveLength(2);

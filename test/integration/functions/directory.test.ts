@@ -45,7 +45,12 @@ function input(name: string, fields: Partial<DirectoryEntryInput> = {}): Directo
 }
 
 const put = (id: string, body: unknown, headers: Record<string, string> = {}) =>
-  t.fetch(`/api/partners/${id}`, { method: 'PUT', token: operator, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  t.fetch(`/api/partners/${id}`, {
+    method: 'PUT',
+    token: operator,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 async function search(query: string): Promise<SearchPage> {
   const response = await t.fetch(`/api/partners?${query}`);
@@ -61,13 +66,20 @@ describe('directory entries (operator)', () => {
     expect(created.headers.get('location')).toBe('/api/partners/fjordline-it');
     const etag = created.headers.get('etag')!;
     expect(etag).toBeTruthy();
-    expect(await created.json()).toMatchObject({ id: 'fjordline-it', contactEmail: 'leads@fjordline-it.example', active: true, certified: false });
+    expect(await created.json()).toMatchObject({
+      id: 'fjordline-it',
+      contactEmail: 'leads@fjordline-it.example',
+      active: true,
+      certified: false,
+    });
 
     const updated = await put('fjordline-it', input('Fjordline IT', { certified: true }), { 'if-match': etag });
     expect(updated.status).toBe(200);
     expect(updated.headers.get('etag')).not.toBe(etag);
 
-    const stale = await put('fjordline-it', input('Fjordline IT', { description: 'Lost update' }), { 'if-match': etag });
+    const stale = await put('fjordline-it', input('Fjordline IT', { description: 'Lost update' }), {
+      'if-match': etag,
+    });
     expect(stale.status).toBe(412);
     expect(stale.headers.get('content-type')).toBe('application/problem+json');
     const profile = (await (await t.fetch('/api/partners/fjordline-it')).json()) as Profile;
@@ -86,16 +98,28 @@ describe('directory entries (operator)', () => {
   });
 
   it('names the failing fields of a bad entry and stores nothing', async () => {
-    const response = await put('broken', { ...input('Broken'), locations: [{ country: 'Norway' }], organizationSizes: ['huge'], contactEmail: 'nope' });
+    const response = await put('broken', {
+      ...input('Broken'),
+      locations: [{ country: 'Norway' }],
+      organizationSizes: ['huge'],
+      contactEmail: 'nope',
+    });
     expect(response.status).toBe(400);
     const problem = (await response.json()) as { errors: { path: string }[] };
-    expect(problem.errors.map((e) => e.path)).toEqual(expect.arrayContaining(['locations.0.country', 'organizationSizes.0', 'contactEmail']));
+    expect(problem.errors.map((e) => e.path)).toEqual(
+      expect.arrayContaining(['locations.0.country', 'organizationSizes.0', 'contactEmail']),
+    );
     expect((await t.fetch('/api/partners/broken')).status).toBe(404);
   });
 
   it('lets only Directory.Admin write entries', async () => {
     const partner = await t.token('partner', operatorTenantId);
-    const response = await t.fetch('/api/partners/sneaky', { method: 'PUT', token: partner, headers: { 'content-type': 'application/json' }, body: JSON.stringify(input('Sneaky')) });
+    const response = await t.fetch('/api/partners/sneaky', {
+      method: 'PUT',
+      token: partner,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(input('Sneaky')),
+    });
     expect(response.status).toBe(403);
     expect((await t.fetch('/api/partners/sneaky', { method: 'PUT', body: '{}' })).status).toBe(401);
   });
@@ -116,10 +140,41 @@ describe('directory entries (operator)', () => {
 describe('GET /api/partners (search)', () => {
   beforeAll(async () => {
     const entries: [string, Partial<DirectoryEntryInput>][] = [
-      ['Lumen Zürich', { locations: [{ country: 'CH', region: 'Zürich', city: 'Zürich' }], organizationSizes: ['1-9', '10-49'], services: ['Azure migration', 'Security'] }],
-      ['Alpen Cloud', { locations: [{ country: 'CH' }], organizationSizes: ['250-999'], services: ['Azure migration'], certified: true }],
-      ['Genf Data', { locations: [{ country: 'CH', region: 'Genève', city: 'Genève' }], organizationSizes: ['10-49'], services: ['Data analytics'], industries: ['Banking'] }],
-      ['Ticino Sicurezza', { locations: [{ country: 'CH', region: 'Ticino' }], organizationSizes: ['1000+'], services: ['Security'], description: 'Sécurité et conformité.' }],
+      [
+        'Lumen Zürich',
+        {
+          locations: [{ country: 'CH', region: 'Zürich', city: 'Zürich' }],
+          organizationSizes: ['1-9', '10-49'],
+          services: ['Azure migration', 'Security'],
+        },
+      ],
+      [
+        'Alpen Cloud',
+        {
+          locations: [{ country: 'CH' }],
+          organizationSizes: ['250-999'],
+          services: ['Azure migration'],
+          certified: true,
+        },
+      ],
+      [
+        'Genf Data',
+        {
+          locations: [{ country: 'CH', region: 'Genève', city: 'Genève' }],
+          organizationSizes: ['10-49'],
+          services: ['Data analytics'],
+          industries: ['Banking'],
+        },
+      ],
+      [
+        'Ticino Sicurezza',
+        {
+          locations: [{ country: 'CH', region: 'Ticino' }],
+          organizationSizes: ['1000+'],
+          services: ['Security'],
+          description: 'Sécurité et conformité.',
+        },
+      ],
     ];
     for (const [name, fields] of entries) {
       const id = name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\W+/g, '-');
@@ -128,7 +183,12 @@ describe('GET /api/partners (search)', () => {
   });
 
   it('filters by country, region, city and size', async () => {
-    expect(ids(await search('country=ch')).sort()).toEqual(['alpen-cloud', 'genf-data', 'lumen-zurich', 'ticino-sicurezza']);
+    expect(ids(await search('country=ch')).sort()).toEqual([
+      'alpen-cloud',
+      'genf-data',
+      'lumen-zurich',
+      'ticino-sicurezza',
+    ]);
     expect(ids(await search('country=CH&region=ticino'))).toEqual(['ticino-sicurezza', 'alpen-cloud']);
     expect(ids(await search('country=CH&region=Zurich&city=ZURICH'))).toEqual(['lumen-zurich', 'alpen-cloud']);
     expect(ids(await search('country=CH&size=10-49')).sort()).toEqual(['genf-data', 'lumen-zurich']);
@@ -144,11 +204,20 @@ describe('GET /api/partners (search)', () => {
   });
 
   it('ranks more keyword hits and exact locations first, certified partners ahead on ties', async () => {
-    expect(ids(await search('country=CH&q=azure%20security'))).toEqual(['lumen-zurich', 'alpen-cloud', 'ticino-sicurezza']);
+    expect(ids(await search('country=CH&q=azure%20security'))).toEqual([
+      'lumen-zurich',
+      'alpen-cloud',
+      'ticino-sicurezza',
+    ]);
     expect(ids(await search('country=CH&q=azure'))).toEqual(['alpen-cloud', 'lumen-zurich']);
     const exact = await search('country=CH&region=Zürich&city=Zürich&q=azure');
     expect(ids(exact)).toEqual(['lumen-zurich', 'alpen-cloud']);
-    expect(exact.items[0]!.reasons[0]).toEqual({ kind: 'location', match: 'city', exact: true, location: { country: 'CH', region: 'Zürich', city: 'Zürich' } });
+    expect(exact.items[0]!.reasons[0]).toEqual({
+      kind: 'location',
+      match: 'city',
+      exact: true,
+      location: { country: 'CH', region: 'Zürich', city: 'Zürich' },
+    });
     expect(exact.items[1]!.reasons[0]).toMatchObject({ kind: 'location', match: 'country', exact: false });
   });
 
@@ -176,7 +245,9 @@ describe('demo directory and paging', () => {
     let token: string | null = null;
     let pages = 0;
     do {
-      const page: SearchPage = await search(`size=50-249&top=13${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`);
+      const page: SearchPage = await search(
+        `size=50-249&top=13${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+      );
       expect(page.items.length).toBeLessThanOrEqual(13);
       seen.push(...ids(page));
       token = page.continuationToken;
@@ -217,7 +288,11 @@ describe('search index freshness', () => {
     try {
       // The first search past the interval answers from the index it has and starts the refresh.
       expect(ids(await search('q=nordlys'))).toEqual([]);
-      await eventually(async () => (ids(await search('q=nordlys')).length > 0 ? true : undefined), 5000, 'the refreshed index');
+      await eventually(
+        async () => (ids(await search('q=nordlys')).length > 0 ? true : undefined),
+        5000,
+        'the refreshed index',
+      );
       expect(ids(await search('q=nordlys'))).toEqual(['nordlys-partners']);
     } finally {
       resetClock();

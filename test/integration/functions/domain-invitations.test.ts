@@ -20,7 +20,12 @@ const intruder = 'e0000000-0000-4000-8000-0000000000e1';
 
 beforeAll(async () => {
   t = await startTestHost();
-  partner = await seedPartner({ id: 'domain-partners', tenantId: partnerTenant, displayName: 'Domain Partners', contactEmail: 'deals@domain-partners.test' });
+  partner = await seedPartner({
+    id: 'domain-partners',
+    tenantId: partnerTenant,
+    displayName: 'Domain Partners',
+    contactEmail: 'deals@domain-partners.test',
+  });
 });
 afterAll(() => t.stop());
 afterEach(() => {
@@ -41,10 +46,15 @@ async function inviteDomain(domain: string) {
   return invitationLink(await emailFor(t, `invitation:${id}:`));
 }
 
-const review = async (link: { id: string; code: string }, token: string) => t.fetch(`/api/invitations/${link.id}?code=${encodeURIComponent(link.code)}`, { token });
+const review = async (link: { id: string; code: string }, token: string) =>
+  t.fetch(`/api/invitations/${link.id}?code=${encodeURIComponent(link.code)}`, { token });
 const accept = async (link: { id: string; code: string }, token: string) =>
-  t.fetch(`/api/invitations/${link.id}/accept`, { ...json({ code: link.code, acceptAgreement: true, agreementVersion: '2024-10' }), token });
-const decline = async (link: { id: string; code: string }, token: string) => t.fetch(`/api/invitations/${link.id}/decline`, { ...json({ code: link.code }), token });
+  t.fetch(`/api/invitations/${link.id}/accept`, {
+    ...json({ code: link.code, acceptAgreement: true, agreementVersion: '2024-10' }),
+    token,
+  });
+const decline = async (link: { id: string; code: string }, token: string) =>
+  t.fetch(`/api/invitations/${link.id}/decline`, { ...json({ code: link.code }), token });
 
 /** What the partner sees of the invitation, with its ETag: unchanged means nothing was decided or written. */
 async function partnerView(id: string) {
@@ -54,12 +64,26 @@ async function partnerView(id: string) {
 }
 
 const relationshipsOf = async (tenant: string) =>
-  ((await (await t.fetch(`/api/customers/${tenant}/relationships`, { token: await t.token('global-admin', tenant) })).json()) as { items: unknown[] }).items;
+  (
+    (await (
+      await t.fetch(`/api/customers/${tenant}/relationships`, { token: await t.token('global-admin', tenant) })
+    ).json()) as { items: unknown[] }
+  ).items;
 
-/** A validly signed Global admin token of `tenant` whose `email` and `preferred_username` both name a user in `domain`. */
+/**
+ * A validly signed Global admin token of `tenant` whose `email` and `preferred_username` both name a user in `domain`.
+ */
 async function adminClaimingDomain(tenant: string, domain: string): Promise<string> {
   const user = `eve@${domain}`;
-  return new SignJWT({ tid: tenant, oid: randomUUID(), name: 'Eve Intruder', email: user, preferred_username: user, wids: [directoryRoles.globalAdministrator], roles: [] })
+  return new SignJWT({
+    tid: tenant,
+    oid: randomUUID(),
+    name: 'Eve Intruder',
+    email: user,
+    preferred_username: user,
+    wids: [directoryRoles.globalAdministrator],
+    roles: [],
+  })
     .setProtectedHeader({ alg: 'RS256', kid: t.key.kid, typ: 'JWT' })
     .setIssuer(testIssuer.replaceAll('{tenantid}', tenant))
     .setAudience(testAudience)
@@ -94,10 +118,16 @@ describe('domain invitations', () => {
     const admin = await t.token('global-admin', owner, { name: 'Olga Owner' });
     const page = await review(link, admin);
     expect(page.status).toBe(200);
-    expect(await page.json()).toMatchObject({ status: 'pending', customerDomain: 'contoso-owner.test', canDecide: true });
+    expect(await page.json()).toMatchObject({
+      status: 'pending',
+      customerDomain: 'contoso-owner.test',
+      canDecide: true,
+    });
     const response = await accept(link, admin);
     expect(response.status, await response.clone().text()).toBe(200);
-    expect(((await response.json()) as { relationship: { customerTenantId: string } }).relationship.customerTenantId).toBe(owner);
+    expect(
+      ((await response.json()) as { relationship: { customerTenantId: string } }).relationship.customerTenantId,
+    ).toBe(owner);
     expect(await partnerView(link.id)).toMatchObject({ status: 'accepted', customerTenantId: owner });
     expect(await relationshipsOf(owner)).toHaveLength(1);
     // Decided: the invitation now belongs to the tenant stored on it, whatever discovery says later.
@@ -135,7 +165,9 @@ describe('domain invitations', () => {
       ] as const) {
         expect(response.status, `${what} while discovery answers ${failure}`).toBe(503);
         expect(response.headers.get('retry-after'), what).toMatch(/^\d+$/);
-        expect((await readProblem(response, what)).problem.type).toBe('urn:problem-type:partner-relationships:unavailable');
+        expect((await readProblem(response, what)).problem.type).toBe(
+          'urn:problem-type:partner-relationships:unavailable',
+        );
       }
     }
     expect(await partnerView(link.id)).toEqual(before);

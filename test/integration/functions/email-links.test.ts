@@ -15,7 +15,10 @@ import { eventually, startTestHost, type TestHost } from '../../support/host.js'
  */
 
 const unescapeHtml = (value: string) =>
-  value.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!);
+  value.replace(
+    /&(amp|lt|gt|quot|#39);/g,
+    (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!,
+  );
 
 /** Every link of an email: `href`s of the HTML part and the URLs of the text part. */
 function links(email: OutboxSidecar): string[] {
@@ -24,7 +27,10 @@ function links(email: OutboxSidecar): string[] {
   return [...new Set([...hrefs, ...urls])];
 }
 
-/** The string values of the data the producer passed: links the email may carry as given (a partner's website, a requester's address). */
+/**
+ * The string values of the data the producer passed: links the email may carry as given (a partner's website, a
+ * requester's address).
+ */
 function givenValues(data: unknown): Set<string> {
   const values = new Set<string>();
   JSON.stringify(data, (_, value: unknown) => (typeof value === 'string' ? (values.add(value), value) : value));
@@ -41,34 +47,44 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 describe('links in emails', () => {
-  it.each(allEmailExamples())('$name: every link opens a working page for its recipient', async ({ name, template, data }) => {
-    const jobId = `links:${name}`;
-    await enqueueEmail({ jobId, template, to: [{ address: 'recipient@example.test' }], data });
-    t.host.queues.nudge();
-    const status = await eventually(async () => {
-      const s = await getEmailStatus(jobId);
-      return s?.status === 'sent' || s?.status === 'failed' ? s : undefined;
-    }, 10_000, `email ${jobId}`);
-    expect(status.status, status.lastError).toBe('sent');
-    const email = JSON.parse(await readFile(join(t.outboxDir, `${outboxFileName(jobId)}.json`), 'utf8')) as OutboxSidecar;
+  it.each(allEmailExamples())(
+    '$name: every link opens a working page for its recipient',
+    async ({ name, template, data }) => {
+      const jobId = `links:${name}`;
+      await enqueueEmail({ jobId, template, to: [{ address: 'recipient@example.test' }], data });
+      t.host.queues.nudge();
+      const status = await eventually(
+        async () => {
+          const s = await getEmailStatus(jobId);
+          return s?.status === 'sent' || s?.status === 'failed' ? s : undefined;
+        },
+        10_000,
+        `email ${jobId}`,
+      );
+      expect(status.status, status.lastError).toBe('sent');
+      const email = JSON.parse(
+        await readFile(join(t.outboxDir, `${outboxFileName(jobId)}.json`), 'utf8'),
+      ) as OutboxSidecar;
 
-    const given = givenValues(data);
-    for (const link of links(email)) {
-      if (link.startsWith(`${baseUrl}/`)) {
-        // The recipient's browser follows the link without a token: the page itself signs them in.
-        const response = await fetch(link, { headers: { accept: 'text/html' } });
-        expect(response.status, `${link} in ${name}`).toBeGreaterThanOrEqual(200);
-        expect(response.status, `${link} in ${name}`).toBeLessThan(300);
-        expect(response.headers.get('content-type'), `${link} in ${name}`).toMatch(/^text\/html/);
-        expect(await response.text(), `${link} in ${name}`).toMatch(/^<!DOCTYPE html>/i);
-      } else if (link.startsWith('mailto:')) {
-        // Mail goes only to an address the email is about (the requester), never to a made-up one.
-        const address = decodeURIComponent(link.slice('mailto:'.length).split('?')[0]!);
-        expect(given, `${link} in ${name}`).toContain(address);
-      } else {
-        // Anywhere else: only a link the producer gave (a partner's website), never a page of ours under another address.
-        expect(given, `${link} in ${name}`).toContain(link);
+      const given = givenValues(data);
+      for (const link of links(email)) {
+        if (link.startsWith(`${baseUrl}/`)) {
+          // The recipient's browser follows the link without a token: the page itself signs them in.
+          const response = await fetch(link, { headers: { accept: 'text/html' } });
+          expect(response.status, `${link} in ${name}`).toBeGreaterThanOrEqual(200);
+          expect(response.status, `${link} in ${name}`).toBeLessThan(300);
+          expect(response.headers.get('content-type'), `${link} in ${name}`).toMatch(/^text\/html/);
+          expect(await response.text(), `${link} in ${name}`).toMatch(/^<!DOCTYPE html>/i);
+        } else if (link.startsWith('mailto:')) {
+          // Mail goes only to an address the email is about (the requester), never to a made-up one.
+          const address = decodeURIComponent(link.slice('mailto:'.length).split('?')[0]!);
+          expect(given, `${link} in ${name}`).toContain(address);
+        } else {
+          // Anywhere else: only a link the producer gave (a partner's website), never a page of ours under another
+          // address.
+          expect(given, `${link} in ${name}`).toContain(link);
+        }
       }
-    }
-  });
+    },
+  );
 });

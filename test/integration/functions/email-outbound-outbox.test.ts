@@ -26,18 +26,32 @@ const invitation = {
 };
 
 const settled = (jobId: string) =>
-  eventually(async () => {
-    const status = await getEmailStatus(jobId);
-    return status?.status === 'sent' || status?.status === 'failed' ? status : undefined;
-  }, 10_000, `email ${jobId} to be settled`);
+  eventually(
+    async () => {
+      const status = await getEmailStatus(jobId);
+      return status?.status === 'sent' || status?.status === 'failed' ? status : undefined;
+    },
+    10_000,
+    `email ${jobId} to be settled`,
+  );
 
 describe('email-outbound with the local outbox', () => {
   it('writes the email as <jobId>.eml and a JSON sidecar, and records it sent', async () => {
     const jobId = 'invitation:inv-1';
-    await enqueueEmail({ jobId, template: 'invitationToCustomer', to: [{ address: 'admin@fabrikam.example', displayName: 'Fabrikam Admin' }], data: invitation });
+    await enqueueEmail({
+      jobId,
+      template: 'invitationToCustomer',
+      to: [{ address: 'admin@fabrikam.example', displayName: 'Fabrikam Admin' }],
+      data: invitation,
+    });
     t.host.queues.nudge();
     const status = await settled(jobId);
-    expect(status).toMatchObject({ jobId, status: 'sent', attempts: 1, messageId: expect.stringMatching(/@outbox\.localhost$/) });
+    expect(status).toMatchObject({
+      jobId,
+      status: 'sent',
+      attempts: 1,
+      messageId: expect.stringMatching(/@outbox\.localhost$/),
+    });
 
     const sidecar = JSON.parse(await readFile(join(t.outboxDir, 'invitation~inv-1.json'), 'utf8')) as OutboxSidecar;
     expect(sidecar).toMatchObject({
@@ -62,12 +76,20 @@ describe('email-outbound with the local outbox', () => {
 
   it('sends a job enqueued twice once', async () => {
     const jobId = 'invitation:inv-2';
-    const job = { jobId, template: 'invitationToCustomer' as const, to: [{ address: 'admin@fabrikam.example' }], data: { ...invitation, invitationId: 'inv-2' } };
+    const job = {
+      jobId,
+      template: 'invitationToCustomer' as const,
+      to: [{ address: 'admin@fabrikam.example' }],
+      data: { ...invitation, invitationId: 'inv-2' },
+    };
     await Promise.all([enqueueEmail(job), enqueueEmail(job)]);
     t.host.queues.nudge();
     await settled(jobId);
     await t.host.drain();
-    expect((await readdir(t.outboxDir)).filter((f) => f.startsWith('invitation~inv-2'))).toEqual(['invitation~inv-2.eml', 'invitation~inv-2.json']);
+    expect((await readdir(t.outboxDir)).filter((f) => f.startsWith('invitation~inv-2'))).toEqual([
+      'invitation~inv-2.eml',
+      'invitation~inv-2.json',
+    ]);
     expect(await getEmailStatus(jobId)).toMatchObject({ status: 'sent', attempts: 1 });
     expect(t.logs.filter((l) => l.includes('email invitation:inv-2') && l.includes('sent to'))).toHaveLength(1);
   });
@@ -75,10 +97,20 @@ describe('email-outbound with the local outbox', () => {
   it('records data that does not fit the template as failed, without retrying', async () => {
     const jobId = 'invitation:bad-data';
     // A producer bypassing enqueueEmail's types: the template's schema is checked at render time.
-    await enqueue(t.storage.queue(queueNames.emailOutbound), { jobId, template: 'invitationToCustomer', to: [{ address: 'a@b.example' }], data: { partnerName: 'X' } });
+    await enqueue(t.storage.queue(queueNames.emailOutbound), {
+      jobId,
+      template: 'invitationToCustomer',
+      to: [{ address: 'a@b.example' }],
+      data: { partnerName: 'X' },
+    });
     t.host.queues.nudge();
     const status = await settled(jobId);
-    expect(status).toMatchObject({ status: 'failed', failure: 'permanent', attempts: 1, lastError: expect.stringContaining('invitationId') });
+    expect(status).toMatchObject({
+      status: 'failed',
+      failure: 'permanent',
+      attempts: 1,
+      lastError: expect.stringContaining('invitationId'),
+    });
     expect((await t.storage.queue('email-outbound-poison').peekMessages()).peekedMessageItems).toHaveLength(0);
     expect(await readdir(t.outboxDir)).not.toContain('invitation~bad-data.eml');
   });

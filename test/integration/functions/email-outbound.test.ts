@@ -4,7 +4,10 @@ import { emailOperationId } from '../../../shared/email/ids.js';
 import { enqueueEmail, type EmailRequest } from '../../../shared/email/jobs.js';
 import { getEmailStatus } from '../../../shared/email/status.js';
 import { poisonQueueName, queueNames } from '../../../shared/storage/names.js';
-import { startFakeCommunicationServices, type FakeCommunicationServices } from '../../support/fake-communication-services.js';
+import {
+  startFakeCommunicationServices,
+  type FakeCommunicationServices,
+} from '../../support/fake-communication-services.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 
 let acs: FakeCommunicationServices;
@@ -12,7 +15,11 @@ let t: TestHost;
 beforeAll(async () => {
   acs = await startFakeCommunicationServices();
   t = await startTestHost({
-    env: { COMMUNICATION_SERVICES_CONNECTION_STRING: acs.connectionString, EMAIL_SENDER_ADDRESS: 'DoNotReply@mail.contoso.example', EMAIL_OUTBOX_DIR: '' },
+    env: {
+      COMMUNICATION_SERVICES_CONNECTION_STRING: acs.connectionString,
+      EMAIL_SENDER_ADDRESS: 'DoNotReply@mail.contoso.example',
+      EMAIL_OUTBOX_DIR: '',
+    },
   });
 });
 afterAll(async () => {
@@ -23,10 +30,7 @@ afterAll(async () => {
 const accepted = (invitationId: string): EmailRequest<'invitationAccepted'> => ({
   jobId: `invitation-accepted:${invitationId}`,
   template: 'invitationAccepted',
-  to: [
-    { address: 'owner@contoso.example', displayName: 'Contoso Owner' },
-    { address: 'sales@contoso.example' },
-  ],
+  to: [{ address: 'owner@contoso.example', displayName: 'Contoso Owner' }, { address: 'sales@contoso.example' }],
   data: {
     invitationId,
     relationshipId: `rel-${invitationId}`,
@@ -43,10 +47,14 @@ const accepted = (invitationId: string): EmailRequest<'invitationAccepted'> => (
 async function send(request: EmailRequest<'invitationAccepted'>, times = 1) {
   for (let i = 0; i < times; i++) await enqueueEmail(request);
   t.host.queues.nudge();
-  return eventually(async () => {
-    const status = await getEmailStatus(request.jobId);
-    return status?.status === 'sent' || status?.status === 'failed' ? status : undefined;
-  }, 15_000, `email ${request.jobId} to be sent or failed`);
+  return eventually(
+    async () => {
+      const status = await getEmailStatus(request.jobId);
+      return status?.status === 'sent' || status?.status === 'failed' ? status : undefined;
+    },
+    15_000,
+    `email ${request.jobId} to be sent or failed`,
+  );
 }
 
 const attemptsFor = (jobId: string) => acs.sendAttempts.filter((a) => a.operationId === emailOperationId(jobId));
@@ -57,13 +65,21 @@ describe('email-outbound through Communication Services', () => {
     const job = accepted('inv-a');
     const status = await send(job);
     const operationId = emailOperationId(job.jobId);
-    expect(status).toMatchObject({ status: 'sent', attempts: 1, operationId, messageId: operationId, sentAt: expect.any(String) });
+    expect(status).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      operationId,
+      messageId: operationId,
+      sentAt: expect.any(String),
+    });
 
     const [email, ...others] = emailsFor(job.jobId);
     expect(others).toHaveLength(0);
     expect(email!.message).toMatchObject({
       senderAddress: 'DoNotReply@mail.contoso.example',
-      recipients: { to: [{ address: 'owner@contoso.example', displayName: 'Contoso Owner' }, { address: 'sales@contoso.example' }] },
+      recipients: {
+        to: [{ address: 'owner@contoso.example', displayName: 'Contoso Owner' }, { address: 'sales@contoso.example' }],
+      },
       content: { subject: 'Fabrikam accepted your invitation to a delegated administrator relationship' },
     });
     expect(email!.message.content.html).toContain('<li>Helpdesk Administrator</li>');
@@ -93,17 +109,29 @@ describe('email-outbound through Communication Services', () => {
     const job = accepted('inv-rejected');
     acs.failNextSends(400, 1);
     const status = await send(job);
-    expect(status).toMatchObject({ status: 'failed', failure: 'permanent', attempts: 1, lastError: expect.stringContaining('400') });
+    expect(status).toMatchObject({
+      status: 'failed',
+      failure: 'permanent',
+      attempts: 1,
+      lastError: expect.stringContaining('400'),
+    });
     await t.host.drain();
     expect(attemptsFor(job.jobId).map((a) => a.status)).toEqual([400]);
-    expect((await t.storage.queue(poisonQueueName(queueNames.emailOutbound)).peekMessages()).peekedMessageItems).toHaveLength(0);
+    expect(
+      (await t.storage.queue(poisonQueueName(queueNames.emailOutbound)).peekMessages()).peekedMessageItems,
+    ).toHaveLength(0);
   });
 
   it('records an operation the service reports Failed as failed, without retrying it', async () => {
     const job = accepted('inv-suppressed');
     acs.failNextOperations(1);
     const status = await send(job);
-    expect(status).toMatchObject({ status: 'failed', failure: 'permanent', attempts: 1, lastError: expect.stringContaining('EmailDroppedAllRecipientsSuppressed') });
+    expect(status).toMatchObject({
+      status: 'failed',
+      failure: 'permanent',
+      attempts: 1,
+      lastError: expect.stringContaining('EmailDroppedAllRecipientsSuppressed'),
+    });
     await t.host.drain();
     expect(attemptsFor(job.jobId)).toHaveLength(1);
   });
@@ -112,12 +140,21 @@ describe('email-outbound through Communication Services', () => {
     const job = accepted('inv-down');
     acs.failNextSends(500, 5);
     const status = await send(job);
-    expect(status).toMatchObject({ status: 'failed', failure: 'retriesExhausted', attempts: 5, lastError: expect.stringMatching(/gave up after 5 tries: .*500/) });
+    expect(status).toMatchObject({
+      status: 'failed',
+      failure: 'retriesExhausted',
+      attempts: 5,
+      lastError: expect.stringMatching(/gave up after 5 tries: .*500/),
+    });
     const poisoned = await eventually(async () => {
-      const { peekedMessageItems } = await t.storage.queue(poisonQueueName(queueNames.emailOutbound)).peekMessages({ numberOfMessages: 32 });
+      const { peekedMessageItems } = await t.storage
+        .queue(poisonQueueName(queueNames.emailOutbound))
+        .peekMessages({ numberOfMessages: 32 });
       return peekedMessageItems.length > 0 ? peekedMessageItems : undefined;
     });
-    expect(poisoned.map((m) => (JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as { jobId: string }).jobId)).toEqual([job.jobId]);
+    expect(
+      poisoned.map((m) => (JSON.parse(Buffer.from(m.messageText, 'base64').toString()) as { jobId: string }).jobId),
+    ).toEqual([job.jobId]);
     expect(attemptsFor(job.jobId).map((a) => a.status)).toEqual([500, 500, 500, 500, 500]);
     expect(emailsFor(job.jobId)).toHaveLength(0);
   });
@@ -125,8 +162,15 @@ describe('email-outbound through Communication Services', () => {
 
 describe('the local Communication Services endpoint', () => {
   it('refuses a client signing with another key', async () => {
-    const client = new EmailClient(`endpoint=${acs.endpoint};accesskey=${Buffer.alloc(32, 1).toString('base64')}`, { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } });
-    const message = { senderAddress: 'DoNotReply@mail.contoso.example', content: { subject: 'x', plainText: 'x' }, recipients: { to: [{ address: 'a@b.example' }] } };
+    const client = new EmailClient(`endpoint=${acs.endpoint};accesskey=${Buffer.alloc(32, 1).toString('base64')}`, {
+      allowInsecureConnection: true,
+      retryOptions: { maxRetries: 0 },
+    });
+    const message = {
+      senderAddress: 'DoNotReply@mail.contoso.example',
+      content: { subject: 'x', plainText: 'x' },
+      recipients: { to: [{ address: 'a@b.example' }] },
+    };
     await expect(client.beginSend(message)).rejects.toMatchObject({ statusCode: 401 });
   });
 });

@@ -17,7 +17,12 @@ const helpdesk = directoryRoles.helpdeskAdministrator;
 
 beforeAll(async () => {
   t = await startTestHost();
-  await seedPartner({ id: partnerId, tenantId: partnerTenant, displayName: 'Fabrikam Solutions', contactEmail: 'team@fabrikam.test' });
+  await seedPartner({
+    id: partnerId,
+    tenantId: partnerTenant,
+    displayName: 'Fabrikam Solutions',
+    contactEmail: 'team@fabrikam.test',
+  });
 });
 afterAll(async () => {
   resetClock();
@@ -52,7 +57,12 @@ async function listAll(path: string, token: string, top = 2): Promise<Listed[]> 
 
 async function invite(tenant: string, relationshipType: string, grant: Record<string, unknown> = {}) {
   const response = await t.fetch(`/api/partners/${partnerId}/invitations`, {
-    ...json({ customerTenantId: tenant, customerAdminEmail: `admin@${tenant.slice(0, 8)}.test`, relationshipType, ...grant }),
+    ...json({
+      customerTenantId: tenant,
+      customerAdminEmail: `admin@${tenant.slice(0, 8)}.test`,
+      relationshipType,
+      ...grant,
+    }),
     token: await partnerToken(),
   });
   expect(response.status, await response.clone().text()).toBe(201);
@@ -97,7 +107,11 @@ describe('lists are newest first', () => {
 
   it('the partner’s invitations, page after page, with or without a status filter', async () => {
     const created: string[] = [];
-    for (const tenant of ['c3000000-0000-4000-8000-000000000003', 'c4000000-0000-4000-8000-000000000004', 'c5000000-0000-4000-8000-000000000005']) {
+    for (const tenant of [
+      'c3000000-0000-4000-8000-000000000003',
+      'c4000000-0000-4000-8000-000000000004',
+      'c5000000-0000-4000-8000-000000000005',
+    ]) {
       created.push((await invite(tenant, 'reseller')).id);
     }
     const all = await listAll(`/api/partners/${partnerId}/invitations`, await partnerToken());
@@ -106,12 +120,23 @@ describe('lists are newest first', () => {
     const pending = await listAll(`/api/partners/${partnerId}/invitations?status=pending`, await partnerToken(), 1);
     expect(pending.map((i) => i.id)).toEqual(created);
     const accepted = await listAll(`/api/partners/${partnerId}/invitations?status=accepted`, await partnerToken());
-    expect(accepted.map((i) => i.relationshipType)).toEqual(['delegatedAdministrator', 'partner', 'advisor', 'mpsaPartner', 'lineOfBusinessPartner', 'delegatedAdministrator'].reverse());
+    expect(accepted.map((i) => i.relationshipType)).toEqual(
+      [
+        'delegatedAdministrator',
+        'partner',
+        'advisor',
+        'mpsaPartner',
+        'lineOfBusinessPartner',
+        'delegatedAdministrator',
+      ].reverse(),
+    );
   });
 
   it('the customer’s relationships, by when each was made', async () => {
     const listed = await listAll(`/api/customers/${customer}/relationships`, await admin(customer));
-    expect(listed.map((r) => r.id)).toEqual(newestFirst().filter((id) => id !== ofType('delegatedAdministrator', shortCustomer)));
+    expect(listed.map((r) => r.id)).toEqual(
+      newestFirst().filter((id) => id !== ofType('delegatedAdministrator', shortCustomer)),
+    );
   });
 
   it('the partner’s relationships, across customers', async () => {
@@ -120,14 +145,28 @@ describe('lists are newest first', () => {
   });
 
   it('the partner’s relationships filter by status, the derived expired among them, newest first', async () => {
-    const requested = await t.fetch(`/api/customers/${customer}/relationships/${ofType('partner')}/termination-request`, { method: 'POST', token: await admin(customer) });
+    const requested = await t.fetch(
+      `/api/customers/${customer}/relationships/${ofType('partner')}/termination-request`,
+      { method: 'POST', token: await admin(customer) },
+    );
     expect(requested.status).toBe(200);
-    const terminated = await t.fetch(`/api/partners/${partnerId}/relationships/${ofType('mpsaPartner')}/terminate`, { method: 'POST', token: await partnerToken() });
+    const terminated = await t.fetch(`/api/partners/${partnerId}/relationships/${ofType('mpsaPartner')}/terminate`, {
+      method: 'POST',
+      token: await partnerToken(),
+    });
     expect(terminated.status).toBe(200);
     // The one-day roles of the second customer have run out two days later.
     setClock(new Date(Date.now() + 2 * 86_400_000));
-    const byStatus = async (status: string, top = 1) => (await listAll(`/api/partners/${partnerId}/relationships?status=${status}`, await partnerToken(), top)).map((r) => [r.id, r.status]);
-    expect(await byStatus('active')).toEqual([ofType('delegatedAdministrator'), ofType('advisor'), ofType('lineOfBusinessPartner')].map((id) => [id, 'active']));
+    const byStatus = async (status: string, top = 1) =>
+      (await listAll(`/api/partners/${partnerId}/relationships?status=${status}`, await partnerToken(), top)).map(
+        (r) => [r.id, r.status],
+      );
+    expect(await byStatus('active')).toEqual(
+      [ofType('delegatedAdministrator'), ofType('advisor'), ofType('lineOfBusinessPartner')].map((id) => [
+        id,
+        'active',
+      ]),
+    );
     expect(await byStatus('terminationRequested')).toEqual([[ofType('partner'), 'terminationRequested']]);
     expect(await byStatus('terminated')).toEqual([[ofType('mpsaPartner'), 'terminated']]);
     expect(await byStatus('expired', 20)).toEqual([[ofType('delegatedAdministrator', shortCustomer), 'expired']]);

@@ -12,7 +12,9 @@ afterAll(() => t.stop());
 describe('GET /api/me', () => {
   it('returns the verified tenant, object id and directory roles of the caller', async () => {
     const objectId = '22222222-2222-2222-2222-222222222222';
-    const response = await t.fetch('/api/me', { token: await t.token('global-admin', tenant, { objectId, name: 'Ada Admin' }) });
+    const response = await t.fetch('/api/me', {
+      token: await t.token('global-admin', tenant, { objectId, name: 'Ada Admin' }),
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
       tenantId: tenant,
@@ -27,7 +29,9 @@ describe('GET /api/me', () => {
     const token = await t.token('global-admin', tenant);
     const [header, payload, signature] = token.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
-    const forged = Buffer.from(JSON.stringify({ ...claims, tid: '33333333-3333-3333-3333-333333333333' })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...claims, tid: '33333333-3333-3333-3333-333333333333' })).toString(
+      'base64url',
+    );
     const response = await t.fetch('/api/me', { token: `${header}.${forged}.${signature}` });
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toBe('application/problem+json');

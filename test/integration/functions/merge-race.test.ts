@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryRoles } from '../../../shared/domain/roles.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
-import { emailFor, invitationLink, json, outbox, seedPartner, type SeededPartner } from '../../support/relationships.js';
+import {
+  emailFor,
+  invitationLink,
+  json,
+  outbox,
+  seedPartner,
+  type SeededPartner,
+} from '../../support/relationships.js';
 
 let t: TestHost;
 let partner: SeededPartner;
@@ -12,12 +19,18 @@ const serviceSupport = 'f023fd81-a637-4b56-95fd-791ac0226033';
 
 beforeAll(async () => {
   t = await startTestHost();
-  partner = await seedPartner({ id: 'merge-race-partner', tenantId: partnerTenant, displayName: 'Merge Race Partner', contactEmail: 'deals@merge-race.test' });
+  partner = await seedPartner({
+    id: 'merge-race-partner',
+    tenantId: partnerTenant,
+    displayName: 'Merge Race Partner',
+    contactEmail: 'deals@merge-race.test',
+  });
 });
 afterAll(() => t.stop());
 
 const partnerToken = () => t.token('partner', partnerTenant, { name: 'Pat Partner' });
-const adminOf = (tenant: string) => t.token('global-admin', tenant, { name: 'Ada Admin', email: `ada@${tenant.slice(0, 8)}.test` });
+const adminOf = (tenant: string) =>
+  t.token('global-admin', tenant, { name: 'Ada Admin', email: `ada@${tenant.slice(0, 8)}.test` });
 
 interface Relationship {
   id: string;
@@ -36,7 +49,10 @@ async function invite(tenant: string, bodies: Record<string, unknown>[]): Promis
   const token = await partnerToken();
   const created = await Promise.all(
     bodies.map(async (body) => {
-      const response = await t.fetch(`/api/partners/${partner.id}/invitations`, { ...json({ customerTenantId: tenant, customerAdminEmail: `admin@${tenant.slice(0, 8)}.test`, ...body }), token });
+      const response = await t.fetch(`/api/partners/${partner.id}/invitations`, {
+        ...json({ customerTenantId: tenant, customerAdminEmail: `admin@${tenant.slice(0, 8)}.test`, ...body }),
+        token,
+      });
       expect(response.status, await response.clone().text()).toBe(201);
       return ((await response.json()) as { id: string }).id;
     }),
@@ -50,7 +66,12 @@ async function invite(tenant: string, bodies: Record<string, unknown>[]): Promis
 async function acceptAll(tenant: string, links: { id: string; code: string }[]): Promise<string[]> {
   const token = await adminOf(tenant);
   const responses = await Promise.all(
-    links.map((l) => t.fetch(`/api/invitations/${l.id}/accept`, { ...json({ code: l.code, acceptAgreement: true, agreementVersion: '2024-10' }), token })),
+    links.map((l) =>
+      t.fetch(`/api/invitations/${l.id}/accept`, {
+        ...json({ code: l.code, acceptAgreement: true, agreementVersion: '2024-10' }),
+        token,
+      }),
+    ),
   );
   const bodies = await Promise.all(responses.map(async (r) => ({ status: r.status, text: await r.text() })));
   for (const b of bodies) expect(b.status, b.text).toBe(200);
@@ -59,14 +80,24 @@ async function acceptAll(tenant: string, links: { id: string; code: string }[]):
 
 async function relationshipsOf(tenant: string): Promise<Relationship[]> {
   const token = await adminOf(tenant);
-  const list = (await (await t.fetch(`/api/customers/${tenant}/relationships?top=50`, { token })).json()) as { items: Relationship[] };
-  return Promise.all(list.items.map(async (r) => (await (await t.fetch(`/api/customers/${tenant}/relationships/${r.id}`, { token })).json()) as Relationship));
+  const list = (await (await t.fetch(`/api/customers/${tenant}/relationships?top=50`, { token })).json()) as {
+    items: Relationship[];
+  };
+  return Promise.all(
+    list.items.map(
+      async (r) =>
+        (await (await t.fetch(`/api/customers/${tenant}/relationships/${r.id}`, { token })).json()) as Relationship,
+    ),
+  );
 }
 
-const invitationsIn = (r: Relationship) => (r.history ?? []).flatMap((h) => (h.invitationId ? [h.invitationId] : [])).sort();
+const invitationsIn = (r: Relationship) =>
+  (r.history ?? []).flatMap((h) => (h.invitationId ? [h.invitationId] : [])).sort();
 
 async function auditActions(tenant: string): Promise<string[]> {
-  const audit = (await (await t.fetch(`/api/customers/${tenant}/audit?top=50`, { token: await adminOf(tenant) })).json()) as { items: { action: string }[] };
+  const audit = (await (
+    await t.fetch(`/api/customers/${tenant}/audit?top=50`, { token: await adminOf(tenant) })
+  ).json()) as { items: { action: string }[] };
   return audit.items.map((e) => e.action);
 }
 
@@ -75,7 +106,11 @@ async function expectOneAcceptanceEmailEach(ids: string[]): Promise<void> {
   for (const id of ids) await emailFor(t, `invitation-accepted:${id}`);
   await t.host.drain();
   const sent = (await outbox(t)).map((e) => e.jobId);
-  for (const id of ids) expect(sent.filter((j) => j === `invitation-accepted:${id}`), id).toHaveLength(1);
+  for (const id of ids)
+    expect(
+      sent.filter((j) => j === `invitation-accepted:${id}`),
+      id,
+    ).toHaveLength(1);
 }
 
 describe('invitations from one partner accepted at the same moment', () => {
@@ -87,7 +122,10 @@ describe('invitations from one partner accepted at the same moment', () => {
       const answered = await acceptAll(tenant, [...family, ...advisors]);
 
       const relationships = await relationshipsOf(tenant);
-      expect(relationships.map((r) => r.type).sort(), `round ${round}`).toEqual(['advisor', 'resellerAndDelegatedAdministrator']);
+      expect(relationships.map((r) => r.type).sort(), `round ${round}`).toEqual([
+        'advisor',
+        'resellerAndDelegatedAdministrator',
+      ]);
       for (const r of relationships) expect(r.status).toBe('active');
       const merged = relationships.find((r) => r.type === 'resellerAndDelegatedAdministrator')!;
       const advising = relationships.find((r) => r.type === 'advisor')!;
@@ -111,7 +149,10 @@ describe('invitations from one partner accepted at the same moment', () => {
     const tenant = 'd9000000-0000-0000-0000-0000000000d9';
     const [first] = await invite(tenant, [delegated([helpdesk])]);
     const [oldId] = await acceptAll(tenant, [first!]);
-    const terminated = await t.fetch(`/api/partners/${partner.id}/relationships/${oldId}/terminate`, { method: 'POST', token: await partnerToken() });
+    const terminated = await t.fetch(`/api/partners/${partner.id}/relationships/${oldId}/terminate`, {
+      method: 'POST',
+      token: await partnerToken(),
+    });
     expect(terminated.status).toBe(200);
 
     const later = await invite(tenant, [reseller, delegated([userAdmin])]);
@@ -121,7 +162,11 @@ describe('invitations from one partner accepted at the same moment', () => {
     const old = relationships.find((r) => r.id === oldId)!;
     const fresh = relationships.find((r) => r.id !== oldId)!;
     expect(old).toMatchObject({ status: 'terminated', type: 'delegatedAdministrator' });
-    expect(fresh).toMatchObject({ status: 'active', type: 'resellerAndDelegatedAdministrator', roles: [{ id: userAdmin }] });
+    expect(fresh).toMatchObject({
+      status: 'active',
+      type: 'resellerAndDelegatedAdministrator',
+      roles: [{ id: userAdmin }],
+    });
     expect(invitationsIn(fresh)).toEqual(later.map((l) => l.id).sort());
     expect(answered).toEqual([fresh.id, fresh.id]);
     expect((await auditActions(tenant)).filter((a) => a === 'relationship.created')).toHaveLength(2);

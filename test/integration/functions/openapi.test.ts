@@ -12,7 +12,10 @@ describe('GET /api/openapi.json', () => {
   it('documents every API function, each method, with a summary and its audience', async () => {
     const response = await t.fetch('/api/openapi.json');
     expect(response.status).toBe(200);
-    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, { summary?: string; description?: string }>> };
+    const document = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { summary?: string; description?: string }>>;
+    };
     expect(document.openapi).toBe('3.1.0');
     const api = allFunctions.filter((f) => f.kind === 'http' && f.route.startsWith('api/'));
     expect(api.length).toBeGreaterThan(10);
@@ -35,9 +38,14 @@ describe('GET /api/openapi.json', () => {
 
   it('describes response bodies from the zod schemas', async () => {
     const document = (await (await t.fetch('/api/openapi.json')).json()) as {
-      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { properties?: object } }> }> }>>;
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, { schema: { properties?: object } }> }> }>
+      >;
     };
     const me = document.paths['/api/me']?.get?.responses['200']?.content?.['application/json']?.schema;
-    expect(Object.keys(me?.properties ?? {})).toEqual(expect.arrayContaining(['tenantId', 'objectId', 'directoryRoles', 'appRoles']));
+    expect(Object.keys(me?.properties ?? {})).toEqual(
+      expect.arrayContaining(['tenantId', 'objectId', 'directoryRoles', 'appRoles']),
+    );
   });
 });

@@ -6,7 +6,12 @@ import { json, seedPartner } from '../../support/relationships.js';
 import { contactRequestBody, delegatedInvitation, inviteCustomer } from '../../support/world.js';
 
 let t: TestHost;
-const partner = { id: 'tailspin-partners', tenantId: 'a7000000-0000-4000-8000-0000000000a7', displayName: 'Tailspin Partners', contactEmail: 'hello@tailspin.test' };
+const partner = {
+  id: 'tailspin-partners',
+  tenantId: 'a7000000-0000-4000-8000-0000000000a7',
+  displayName: 'Tailspin Partners',
+  contactEmail: 'hello@tailspin.test',
+};
 const customer = 'c8000000-0000-4000-8000-0000000000c8';
 
 beforeAll(async () => {
@@ -18,7 +23,10 @@ afterAll(() => t.stop());
 const partnerToken = () => t.token('partner', partner.tenantId, { name: 'Pat Partner' });
 const admin = () => t.token('global-admin', customer, { name: 'Ada Admin', email: 'ada@c8.test' });
 const accept = async (link: { id: string; code: string }, agreementVersion = '2024-10') =>
-  t.fetch(`/api/invitations/${link.id}/accept`, { ...json({ code: link.code, acceptAgreement: true, agreementVersion }), token: await admin() });
+  t.fetch(`/api/invitations/${link.id}/accept`, {
+    ...json({ code: link.code, acceptAgreement: true, agreementVersion }),
+    token: await admin(),
+  });
 
 /** The problem a 409 answers with: its kind (the last part of `type`) and detail. */
 async function conflict(pending: Promise<Response>, what: string): Promise<{ kind: string; detail: string }> {
@@ -37,23 +45,47 @@ describe('problem types say what happened', () => {
     const outdated = await conflict(accept(invitation, '2023-01'), 'accept with an old agreement version');
     expect(outdated.kind).toBe('agreement-version-changed');
     expect(outdated.detail).toContain('2024-10');
-    const agreement = await conflict(t.fetch(`/api/customers/${customer}/agreement`, { ...json({ acceptAgreement: true, agreementVersion: '2023-01' }), token: await admin() }), 'agreement');
+    const agreement = await conflict(
+      t.fetch(`/api/customers/${customer}/agreement`, {
+        ...json({ acceptAgreement: true, agreementVersion: '2023-01' }),
+        token: await admin(),
+      }),
+      'agreement',
+    );
     expect(agreement.kind).toBe('agreement-version-changed');
 
     expect((await accept(invitation)).status).toBe(200);
     const again = await conflict(accept(invitation), 'second accept');
     expect(again).toEqual({ kind: 'already-decided', detail: 'The invitation was already accepted.' });
-    const revoke = await conflict(t.fetch(`/api/partners/${partner.id}/invitations/${invitation.id}/revoke`, { method: 'POST', token: await partnerToken() }), 'revoke');
+    const revoke = await conflict(
+      t.fetch(`/api/partners/${partner.id}/invitations/${invitation.id}/revoke`, {
+        method: 'POST',
+        token: await partnerToken(),
+      }),
+      'revoke',
+    );
     expect(revoke.kind).toBe('already-decided');
 
     const key = { 'idempotency-key': 'problem-types-1' };
-    const first = await t.fetch(`/api/partners/${partner.id}/invitations`, { ...json(delegatedInvitation(customer, 'One.'), key), token: await partnerToken() });
+    const first = await t.fetch(`/api/partners/${partner.id}/invitations`, {
+      ...json(delegatedInvitation(customer, 'One.'), key),
+      token: await partnerToken(),
+    });
     expect(first.status).toBe(201);
-    const reused = await conflict(t.fetch(`/api/partners/${partner.id}/invitations`, { ...json(delegatedInvitation(customer, 'Two.'), key), token: await partnerToken() }), 'invitation key');
+    const reused = await conflict(
+      t.fetch(`/api/partners/${partner.id}/invitations`, {
+        ...json(delegatedInvitation(customer, 'Two.'), key),
+        token: await partnerToken(),
+      }),
+      'invitation key',
+    );
     expect(reused.kind).toBe('idempotency-key-reused');
     const lead = { 'idempotency-key': 'problem-types-2' };
     expect((await t.fetch('/api/contact-requests', json(contactRequestBody([partner.id]), lead))).status).toBe(202);
-    const reusedLead = await conflict(t.fetch('/api/contact-requests', json({ ...contactRequestBody([partner.id]), company: 'Other Co' }, lead)), 'contact key');
+    const reusedLead = await conflict(
+      t.fetch('/api/contact-requests', json({ ...contactRequestBody([partner.id]), company: 'Other Co' }, lead)),
+      'contact key',
+    );
     expect(reusedLead.kind).toBe('idempotency-key-reused');
 
     for (const problem of [outdated, agreement, again, revoke, reused, reusedLead]) noInternalNames(problem.detail);
@@ -63,7 +95,10 @@ describe('problem types say what happened', () => {
     const other = 'c9000000-0000-4000-8000-0000000000c9';
     const invitation = await inviteCustomer(t, partner, await partnerToken(), delegatedInvitation(other));
     const token = await t.token('global-admin', other, { name: 'Otto Admin', email: 'otto@c9.test' });
-    const accepted = await t.fetch(`/api/invitations/${invitation.id}/accept`, { ...json({ code: invitation.code, acceptAgreement: true, agreementVersion: '2024-10' }), token });
+    const accepted = await t.fetch(`/api/invitations/${invitation.id}/accept`, {
+      ...json({ code: invitation.code, acceptAgreement: true, agreementVersion: '2024-10' }),
+      token,
+    });
     const { relationship } = (await accepted.json()) as { relationship: { id: string } };
     const customerPath = `/api/customers/${other}/relationships/${relationship.id}`;
     const requestTermination = () => t.fetch(`${customerPath}/termination-request`, { method: 'POST', token });
@@ -72,7 +107,11 @@ describe('problem types say what happened', () => {
     const twice = await conflict(requestTermination(), 'second termination request');
     expect(twice.kind).toBe('termination-already-requested');
 
-    const terminate = async () => t.fetch(`/api/partners/${partner.id}/relationships/${relationship.id}/terminate`, { method: 'POST', token: await partnerToken() });
+    const terminate = async () =>
+      t.fetch(`/api/partners/${partner.id}/relationships/${relationship.id}/terminate`, {
+        method: 'POST',
+        token: await partnerToken(),
+      });
     expect((await terminate()).status).toBe(200);
     const ended = [
       await conflict(terminate(), 'terminate again'),
@@ -84,11 +123,25 @@ describe('problem types say what happened', () => {
   });
 
   it('lists every problem type in the OpenAPI document and in the README', async () => {
-    const document = (await (await t.fetch('/api/openapi.json')).json()) as { components: { schemas: { Problem: { properties: { type: { enum: string[] } } } } } };
+    const document = (await (await t.fetch('/api/openapi.json')).json()) as {
+      components: { schemas: { Problem: { properties: { type: { enum: string[] } } } } };
+    };
     const types = document.components.schemas.Problem.properties.type.enum;
-    expect(types).toEqual(expect.arrayContaining(['already-decided', 'agreement-version-changed', 'idempotency-key-reused', 'termination-already-requested', 'relationship-ended'].map((k) => `urn:problem-type:partner-relationships:${k}`)));
+    expect(types).toEqual(
+      expect.arrayContaining(
+        [
+          'already-decided',
+          'agreement-version-changed',
+          'idempotency-key-reused',
+          'termination-already-requested',
+          'relationship-ended',
+        ].map((k) => `urn:problem-type:partner-relationships:${k}`),
+      ),
+    );
     const readme = await readFile('README.md', 'utf8');
-    const missing = types.map((type) => type.replace('urn:problem-type:partner-relationships:', '')).filter((kind) => !readme.includes(`| \`${kind}\` |`));
-    expect(missing, 'kinds missing from the README\'s problem types table').toEqual([]);
+    const missing = types
+      .map((type) => type.replace('urn:problem-type:partner-relationships:', ''))
+      .filter((kind) => !readme.includes(`| \`${kind}\` |`));
+    expect(missing, "kinds missing from the README's problem types table").toEqual([]);
   });
 });

@@ -26,7 +26,12 @@ beforeAll(async () => {
     contactEmail: 'leads@kestrel-it.example',
     description: 'A partner for tests.',
   };
-  const response = await t.fetch('/api/partners/kestrel-it', { method: 'PUT', token: operator, headers: { 'content-type': 'application/json' }, body: JSON.stringify(entry) });
+  const response = await t.fetch('/api/partners/kestrel-it', {
+    method: 'PUT',
+    token: operator,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(entry),
+  });
   expect(response.status).toBe(201);
 });
 afterAll(async () => {
@@ -41,7 +46,10 @@ async function post(email: string, address: string, idempotencyKey?: string) {
     headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
     body: JSON.stringify(contactRequestBody(['kestrel-it'], email)),
   });
-  return { status: response.status, id: response.status === 202 ? ((await response.json()) as { id: string }).id : undefined };
+  return {
+    status: response.status,
+    id: response.status === 202 ? ((await response.json()) as { id: string }).id : undefined,
+  };
 }
 
 /** The partition keys stored in a table, each once (rate limits and claims: `<scope>:<sha256(key)>`). */
@@ -50,15 +58,21 @@ async function partitions(table: TableName): Promise<string[]> {
   for await (const entity of t.storage.table(table).listEntities()) keys.add(entity.partitionKey ?? '');
   return [...keys].sort();
 }
-/** The partitions of the slots a request from `email` at `address` takes: the email from that address, and the address. */
-const slotsOf = (email: string, address: string) => contactRequestRateLimits(email, address).map((l) => rateLimitPartition(l.scope, l.key));
+/**
+ * The partitions of the slots a request from `email` at `address` takes: the email from that address, and the address.
+ */
+const slotsOf = (email: string, address: string) =>
+  contactRequestRateLimits(email, address).map((l) => rateLimitPartition(l.scope, l.key));
 const claim = (key: string) => `contact-requests:${hashedKey(key)}`;
 
 async function runCleanup(): Promise<string[]> {
   const timer = allFunctions.find((f) => f.kind === 'timer' && f.name === 'storage-cleanup');
   if (timer?.kind !== 'timer') throw new Error('storage-cleanup is not defined');
   const lines: string[] = [];
-  await timer.handler({ isPastDue: false }, invocationContext(timer.name, (line) => lines.push(line)));
+  await timer.handler(
+    { isPastDue: false },
+    invocationContext(timer.name, (line) => lines.push(line)),
+  );
   return lines;
 }
 
@@ -83,7 +97,10 @@ describe('storage-cleanup timer', () => {
 
     // Two instances may run the cleanup at the same moment: between them each row is deleted once.
     const logs = await Promise.all([runCleanup(), runCleanup()]);
-    const counts = logs.flat().map((line) => /deleted (\d+) free rate-limit slot\(s\) and (\d+) expired Idempotency-Key claim\(s\)/.exec(line)).filter((m) => m !== null);
+    const counts = logs
+      .flat()
+      .map((line) => /deleted (\d+) free rate-limit slot\(s\) and (\d+) expired Idempotency-Key claim\(s\)/.exec(line))
+      .filter((m) => m !== null);
     expect(counts).toHaveLength(2);
     // Day 1's six requests took a slot of their email and one of their address each.
     expect(counts.reduce((sum, m) => sum + Number(m[1]), 0)).toBe(12);
@@ -97,7 +114,9 @@ describe('storage-cleanup timer', () => {
     expect(await partitions(tableNames.idempotencyKeys)).toEqual([claim('fresh-key'), claim('recent-key')].sort());
 
     // Running it again finds nothing more.
-    expect((await runCleanup()).join('\n')).toMatch(/deleted 0 free rate-limit slot\(s\) and 0 expired Idempotency-Key claim\(s\)/);
+    expect((await runCleanup()).join('\n')).toMatch(
+      /deleted 0 free rate-limit slot\(s\) and 0 expired Idempotency-Key claim\(s\)/,
+    );
 
     // The fresh slots still count: the fifth request of the hour passes, the sixth is refused.
     expect((await post('fresh@customer.example', '127.0.33.3')).status).toBe(202);

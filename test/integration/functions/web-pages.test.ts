@@ -25,7 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-const strictCsp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const strictCsp =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 describe('web pages', () => {
   it('serves Find a partner at the site root with a strict Content-Security-Policy and no inline script or style', async () => {
@@ -40,11 +41,14 @@ describe('web pages', () => {
     expect(page.match(/<script/g)).toHaveLength(1);
     expect(page).not.toMatch(/\sstyle=|\son[a-z]+=/i);
     // Every field has a label.
-    for (const [, id] of page.matchAll(/<(?:input|select|textarea) id="([^"]+)"/g)) expect(page, id).toContain(`<label for="${id}">`);
+    for (const [, id] of page.matchAll(/<(?:input|select|textarea) id="([^"]+)"/g))
+      expect(page, id).toContain(`<label for="${id}">`);
   });
 
   it('escapes what the directory and the query hold', async () => {
-    const page = await (await t.fetch(`/?country=DE&q=${encodeURIComponent('<script>alert(1)</script> backup')}`)).text();
+    const page = await (
+      await t.fetch(`/?country=DE&q=${encodeURIComponent('<script>alert(1)</script> backup')}`)
+    ).text();
     expect(page).toContain('Alpenblick &lt;IT&gt; &amp; &quot;Co&quot;');
     expect(page).toContain('Backups for &lt;b&gt;everyone&lt;/b&gt;.');
     expect(page).toContain('value="&lt;script&gt;alert(1)&lt;/script&gt; backup"');
@@ -54,7 +58,9 @@ describe('web pages', () => {
   it('shows search field errors on the page (400), and answers unknown paths 404', async () => {
     const invalid = await t.fetch('/?country=Germany');
     expect(invalid.status).toBe(400);
-    expect(await invalid.text()).toMatch(/<p class="field-error" id="country-error" data-error-for="country">must be an ISO 3166-1 alpha-2 country code<\/p>/);
+    expect(await invalid.text()).toMatch(
+      /<p class="field-error" id="country-error" data-error-for="country">must be an ISO 3166-1 alpha-2 country code<\/p>/,
+    );
     const missing = await t.fetch('/no-such-page');
     expect(missing.status).toBe(404);
   });
@@ -75,7 +81,11 @@ describe('web pages', () => {
     const form = 'partnerIds=alpenblick-it&name=&email=x';
     const browser = await t.fetch('/api/contact-requests', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html,application/xhtml+xml', referer: `${t.url}/contact?partnerIds=alpenblick-it` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html,application/xhtml+xml',
+        referer: `${t.url}/contact?partnerIds=alpenblick-it`,
+      },
       body: form,
     });
     expect(browser.status).toBe(400);
@@ -86,7 +96,11 @@ describe('web pages', () => {
     expect(page).toContain('<strong>Business needs</strong>');
     expect(page).toContain('<a class="button" href="/contact?partnerIds=alpenblick-it">Go back to the form</a>');
 
-    const api = await t.fetch('/api/contact-requests', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    const api = await t.fetch('/api/contact-requests', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
     expect(api.status).toBe(400);
     expect(api.headers.get('content-type')).toBe('application/problem+json');
   });
@@ -128,22 +142,45 @@ describe('GET /api/web-config and the development sign-in', () => {
     expect(config).toEqual({ signIn: { kind: 'development', tokenPath: '/.local/dev-token' } });
 
     const tenantId = randomUUID();
-    const minted = await t.fetch('/.local/dev-token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenantId, role: 'billing-admin', name: 'Bill' }) });
+    const minted = await t.fetch('/.local/dev-token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId, role: 'billing-admin', name: 'Bill' }),
+    });
     expect(minted.status).toBe(200);
     const { accessToken } = (await minted.json()) as { accessToken: string };
-    const me = (await (await t.fetch('/api/me', { token: accessToken })).json()) as { tenantId: string; name: string; directoryRoles: string[] };
+    const me = (await (await t.fetch('/api/me', { token: accessToken })).json()) as {
+      tenantId: string;
+      name: string;
+      directoryRoles: string[];
+    };
     expect(me).toMatchObject({ tenantId, name: 'Bill', directoryRoles: ['b0f54661-2d74-4c50-afa3-1ec803f12efe'] });
 
-    const bad = await t.fetch('/.local/dev-token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tenantId: 'nope', role: 'root' }) });
+    const bad = await t.fetch('/.local/dev-token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantId: 'nope', role: 'root' }),
+    });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['tenantId', 'role']);
+    expect(((await bad.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([
+      'tenantId',
+      'role',
+    ]);
     // Only JSON: a form on another site cannot mint a token without a CORS preflight.
-    expect((await t.fetch('/.local/dev-token', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' })).status).toBe(415);
+    expect(
+      (await t.fetch('/.local/dev-token', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' }))
+        .status,
+    ).toBe(415);
     expect((await t.fetch('/.local/dev-token')).status).toBe(405);
   });
 
   it('tells the pages to use Entra ID (MSAL) when the SPA client is configured, and lets them reach the login endpoint', async () => {
-    const entra = await startTestHost({ env: { WEB_SIGN_IN_CLIENT_ID: '11111111-2222-3333-4444-555555555555', WEB_SIGN_IN_SCOPE: 'api://partner-relationships/access_as_user' } });
+    const entra = await startTestHost({
+      env: {
+        WEB_SIGN_IN_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+        WEB_SIGN_IN_SCOPE: 'api://partner-relationships/access_as_user',
+      },
+    });
     try {
       expect(await (await entra.fetch('/api/web-config')).json()).toEqual({
         signIn: {

@@ -128,7 +128,8 @@ describe('npm start', { timeout: 90_000 }, () => {
   it('lists demo partners with their tenants, and on Node.js older than 22 says once that 22 is the supported runtime', async () => {
     const output = await startOutput();
     expect(output).toContain('npm run -s token -- --partner <id>');
-    for (const p of demoPartners().slice(0, 3)) expect(output).toContain(`${p.id}: ${p.displayName}, tenant ${p.tenantId}`);
+    for (const p of demoPartners().slice(0, 3))
+      expect(output).toContain(`${p.id}: ${p.displayName}, tenant ${p.tenantId}`);
 
     const notices = output.split('\n').filter((line) => line.includes('the supported runtime is Node.js 22'));
     expect(notices).toHaveLength(Number(process.versions.node.split('.')[0]) < 22 ? 1 : 0);

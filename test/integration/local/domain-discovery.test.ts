@@ -19,7 +19,13 @@ beforeAll(async () => {
   t = await startTestHost({ functions: [] }); // the app's settings (AUTH_ISSUER) for the documents
   dir = await mkdtemp(join(tmpdir(), 'partner-relationships-domains-'));
   const { owners } = await domainOwnersFile(join(dir, 'domains.json'), demoCustomerDomains);
-  const http = createHttpHost({ functions: [], routePrefix: '', port: 0, log: () => {}, extraRoutes: domainDiscoveryRoutes(owners) });
+  const http = createHttpHost({
+    functions: [],
+    routePrefix: '',
+    port: 0,
+    log: () => {},
+    extraRoutes: domainDiscoveryRoutes(owners),
+  });
   base = `${await http.listen()}${domainDiscoveryPath.slice(0, -1)}`;
   close = () => new Promise((resolve) => http.server.close(() => resolve()));
 });
@@ -37,7 +43,10 @@ describe('the local host’s domain discovery', () => {
     const [domain, tenant] = Object.entries(demoCustomerDomains)[0]!;
     const response = await document(domain);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ issuer: `https://login.local.test/${tenant}/v2.0`, jwks_uri: `${base}/${tenant}/discovery/v2.0/keys` });
+    expect(await response.json()).toMatchObject({
+      issuer: `https://login.local.test/${tenant}/v2.0`,
+      jwks_uri: `${base}/${tenant}/discovery/v2.0/keys`,
+    });
   });
 
   it('answers AADSTS90002 for a domain not in the mapping, and 404 for other paths', async () => {
@@ -51,7 +60,9 @@ describe('the local host’s domain discovery', () => {
   it('reads edits to the file at once, and the app resolves a domain through it', async () => {
     const tenant = '0c0ffee0-0000-4000-8000-000000000003';
     await writeFile(join(dir, 'domains.json'), JSON.stringify({ 'woodgrove.example': tenant }));
-    expect(await (await document('woodgrove.example')).json()).toMatchObject({ issuer: `https://login.local.test/${tenant}/v2.0` });
+    expect(await (await document('woodgrove.example')).json()).toMatchObject({
+      issuer: `https://login.local.test/${tenant}/v2.0`,
+    });
     process.env.DOMAIN_DISCOVERY_AUTHORITY = base;
     resetSettings();
     await expect(tenantOwningDomain('Woodgrove.example')).resolves.toBe(tenant);

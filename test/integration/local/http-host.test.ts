@@ -11,7 +11,16 @@ const echo: HttpFunctionDefinition = httpFunction({
   methods: ['POST'],
   handler: async (request, context) => {
     const body = await readBody(request, z.object({ text: z.string().min(1) }));
-    return { status: 201, jsonBody: { thingId: request.params.thingId, text: body.text, invocationId: context.invocationId, query: request.query.get('q'), forwardedFor: request.headers.get('x-forwarded-for') } };
+    return {
+      status: 201,
+      jsonBody: {
+        thingId: request.params.thingId,
+        text: body.text,
+        invocationId: context.invocationId,
+        query: request.query.get('q'),
+        forwardedFor: request.headers.get('x-forwarded-for'),
+      },
+    };
   },
 });
 
@@ -23,15 +32,29 @@ afterAll(() => t.stop());
 
 describe('local host HTTP', () => {
   it('serves a route template under the api prefix as a real HttpRequest', async () => {
-    const response = await t.fetch('/api/things/t%201/notes?q=x', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":"hi"}' });
+    const response = await t.fetch('/api/things/t%201/notes?q=x', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"text":"hi"}',
+    });
     expect(response.status).toBe(201);
-    expect(await response.json()).toMatchObject({ thingId: 't 1', text: 'hi', query: 'x', invocationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(await response.json()).toMatchObject({
+      thingId: 't 1',
+      text: 'hi',
+      query: 'x',
+      invocationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expect(t.logs.some((l) => /^POST \/api\/things\/t%201\/notes → echo 201 \(\d+ ms\)$/.test(l))).toBe(true);
   });
 
   it('appends the client’s socket address and port to X-Forwarded-For, as Azure’s front end does', async () => {
     const post = (headers: Record<string, string>) =>
-      t.fetch('/api/things/1/notes', { method: 'POST', from: '127.0.7.7', headers: { 'content-type': 'application/json', ...headers }, body: '{"text":"hi"}' });
+      t.fetch('/api/things/1/notes', {
+        method: 'POST',
+        from: '127.0.7.7',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{"text":"hi"}',
+      });
     const plain = (await (await post({})).json()) as { forwardedFor: string };
     expect(plain.forwardedFor).toMatch(/^127\.0\.7\.7:\d+$/);
     const forged = (await (await post({ 'x-forwarded-for': '203.0.113.9' })).json()) as { forwardedFor: string };
@@ -51,7 +74,8 @@ describe('local host HTTP', () => {
   });
 
   it('answers 413 for a body over 64 KiB, 415 for text/plain and 400 for broken JSON, all as problem+json', async () => {
-    const post = (body: string, type: string) => t.fetch('/api/things/1/notes', { method: 'POST', headers: { 'content-type': type }, body });
+    const post = (body: string, type: string) =>
+      t.fetch('/api/things/1/notes', { method: 'POST', headers: { 'content-type': type }, body });
     const cases = [
       [await post(JSON.stringify({ text: 'x'.repeat(70_000) }), 'application/json'), 413],
       [await post('hi', 'text/plain'), 415],
@@ -77,7 +101,10 @@ describe('CORS', () => {
   });
 
   it('answers a preflight from an allowed origin with the methods and headers it may use', async () => {
-    const response = await cors.fetch('/api/things/1/notes', { method: 'OPTIONS', headers: { origin: 'https://portal.example.test', 'access-control-request-method': 'POST' } });
+    const response = await cors.fetch('/api/things/1/notes', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://portal.example.test', 'access-control-request-method': 'POST' },
+    });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('https://portal.example.test');
     expect(response.headers.get('access-control-allow-methods')).toBe('POST');

@@ -74,17 +74,24 @@ const failsTwice: QueueFunctionDefinition = {
 let t: TestHost;
 beforeAll(async () => {
   // Batches of 2, a new batch once at most 1 is still running (host.json batchSize / newBatchThreshold).
-  t = await startTestHost({ functions: [failing, succeeding, oneSlow, relay, failsTwice], queues: { batchSize: 2, newBatchThreshold: 1 } });
+  t = await startTestHost({
+    functions: [failing, succeeding, oneSlow, relay, failsTwice],
+    queues: { batchSize: 2, newBatchThreshold: 1 },
+  });
 });
 afterAll(() => t.stop());
 
 describe('local host queue triggers', () => {
   it('retries a throwing handler and moves the message to <queue>-poison after 5 tries', async () => {
     await enqueue(t.storage.queue('always-fails'), { job: 'doomed' });
-    const poisoned = await eventually(async () => {
-      const peeked = await t.storage.queue('always-fails-poison').peekMessages();
-      return peeked.peekedMessageItems[0];
-    }, 15_000, 'the poison queue');
+    const poisoned = await eventually(
+      async () => {
+        const peeked = await t.storage.queue('always-fails-poison').peekMessages();
+        return peeked.peekedMessageItems[0];
+      },
+      15_000,
+      'the poison queue',
+    );
     expect(JSON.parse(Buffer.from(poisoned.messageText, 'base64').toString())).toEqual({ job: 'doomed' });
     expect(failures).toEqual([1, 2, 3, 4, 5]);
     const left = await t.storage.queue('always-fails').getProperties();

@@ -15,7 +15,9 @@ const routeLine = /route\((?:'[A-Z]+'|\[[^\]]+\]), (?:'[^']*'|`[^`]*`), '(\w+)',
 describe('functions/: one shape per feature', () => {
   it('no module calls storage (only the queue names, to say which queue a trigger reads)', () => {
     const storageImports = modules.flatMap(({ file, text }) =>
-      [...text.matchAll(/from '\.\.\/shared\/storage\/([^']+)'/g)].filter((m) => m[1] !== 'names.js').map((m) => `${file}: ${m[1]}`),
+      [...text.matchAll(/from '\.\.\/shared\/storage\/([^']+)'/g)]
+        .filter((m) => m[1] !== 'names.js')
+        .map((m) => `${file}: ${m[1]}`),
     );
     expect(storageImports).toEqual([]);
   });
@@ -23,7 +25,9 @@ describe('functions/: one shape per feature', () => {
   const tabled = modules.filter(({ text }) => /\b(http|page)Functions\(routes/.test(text));
   it('HTTP modules open with their route table, handlers and docs below it', () => {
     // Only the OpenAPI document, which describes the others, is made on its own.
-    expect(modules.filter(({ text }) => /\b(httpFunction|pageFunction)\(/.test(text)).map(({ file }) => file)).toEqual(['openapi.ts']);
+    expect(modules.filter(({ text }) => /\b(httpFunction|pageFunction)\(/.test(text)).map(({ file }) => file)).toEqual([
+      'openapi.ts',
+    ]);
     expect(tabled.length).toBeGreaterThan(10);
     const misplaced = tabled.flatMap(({ file, text }) => {
       const table = text.indexOf('const routes = [');
@@ -39,7 +43,9 @@ describe('functions/: one shape per feature', () => {
       [...text.replace(/\n\s*/g, ' ').matchAll(routeLine)]
         .filter(([, audience]) => audience !== 'anyone')
         .flatMap(([, , handler]) => {
-          const body = new RegExp(`async function ${handler}\\(request: HttpRequest[^)]*\\)[^{]*\\{\\n\\s*(.*)`).exec(text);
+          const body = new RegExp(`async function ${handler}\\(request: HttpRequest[^)]*\\)[^{]*\\{\\n\\s*(.*)`).exec(
+            text,
+          );
           return body?.[1]?.includes('await authenticate(request)') ? [] : [`${file}: ${handler}`];
         }),
     );

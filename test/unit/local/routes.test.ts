@@ -36,7 +36,9 @@ describe('route templates', () => {
   });
 
   it('prefers literal segments over parameters', () => {
-    const routes = [compileRoute('invitations/{id}', 'param'), compileRoute('invitations/mine', 'literal')].sort(byPrecedence);
+    const routes = [compileRoute('invitations/{id}', 'param'), compileRoute('invitations/mine', 'literal')].sort(
+      byPrecedence,
+    );
     expect(routes.find((r) => matchRoute(r, '/invitations/mine'))?.value).toBe('literal');
   });
 

@@ -15,9 +15,15 @@ describe('local.settings.json', () => {
     try {
       const values = (v: Record<string, string>) => JSON.stringify({ IsEncrypted: false, Values: v });
       await writeFile(join(dir, 'local.settings.json'), values({ PRS_TEST_OLD: 'mine', PRS_TEST_SET: 'file' }));
-      await writeFile(join(dir, 'sample.json'), values({ PRS_TEST_OLD: 'sample', PRS_TEST_NEW: 'added later', PRS_TEST_SET: 'sample' }));
+      await writeFile(
+        join(dir, 'sample.json'),
+        values({ PRS_TEST_OLD: 'sample', PRS_TEST_NEW: 'added later', PRS_TEST_SET: 'sample' }),
+      );
       process.env.PRS_TEST_SET = 'environment';
-      expect(applyLocalSettings(join(dir, 'local.settings.json'), join(dir, 'sample.json'))).toEqual({ created: false, fromSample: ['PRS_TEST_NEW'] });
+      expect(applyLocalSettings(join(dir, 'local.settings.json'), join(dir, 'sample.json'))).toEqual({
+        created: false,
+        fromSample: ['PRS_TEST_NEW'],
+      });
       expect(names.map((n) => process.env[n])).toEqual(['mine', 'added later', 'environment']);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -78,7 +78,9 @@ describe('settings', () => {
 
   it('requires a sender address with Communication Services and prefers it over the outbox', () => {
     const withEndpoint = { ...local, COMMUNICATION_SERVICES_ENDPOINT: 'https://acs.example.communication.azure.com' };
-    expect(problemsOf(withEndpoint)).toEqual(['EMAIL_SENDER_ADDRESS is missing (required with Communication Services)']);
+    expect(problemsOf(withEndpoint)).toEqual([
+      'EMAIL_SENDER_ADDRESS is missing (required with Communication Services)',
+    ]);
     expect(loadSettings({ ...withEndpoint, EMAIL_SENDER_ADDRESS: 'DoNotReply@example.test' }).email).toMatchObject({
       kind: 'communicationServicesIdentity',
       senderAddress: 'DoNotReply@example.test',
@@ -100,41 +102,62 @@ describe('settings', () => {
   it('requires the operator tenants: at least one, each a GUID, kept lowercase', () => {
     const { OPERATOR_TENANT_IDS: _, ...rest } = local;
     expect(problemsOf(rest)).toEqual(['OPERATOR_TENANT_IDS is missing']);
-    expect(problemsOf({ ...local, OPERATOR_TENANT_IDS: ' , ' })).toEqual(['OPERATOR_TENANT_IDS must name at least one tenant id']);
-    expect(problemsOf({ ...local, OPERATOR_TENANT_IDS: '99999999-9999-4999-8999-999999999999,contoso.onmicrosoft.com' })).toEqual([
-      'OPERATOR_TENANT_IDS (value 2) must be a GUID',
+    expect(problemsOf({ ...local, OPERATOR_TENANT_IDS: ' , ' })).toEqual([
+      'OPERATOR_TENANT_IDS must name at least one tenant id',
     ]);
-    expect(loadSettings({ ...local, OPERATOR_TENANT_IDS: 'AAAAAAAA-0000-4000-8000-00000000000A, 99999999-9999-4999-8999-999999999999' }).operatorTenantIds).toEqual([
-      'aaaaaaaa-0000-4000-8000-00000000000a',
-      '99999999-9999-4999-8999-999999999999',
-    ]);
+    expect(
+      problemsOf({ ...local, OPERATOR_TENANT_IDS: '99999999-9999-4999-8999-999999999999,contoso.onmicrosoft.com' }),
+    ).toEqual(['OPERATOR_TENANT_IDS (value 2) must be a GUID']);
+    expect(
+      loadSettings({
+        ...local,
+        OPERATOR_TENANT_IDS: 'AAAAAAAA-0000-4000-8000-00000000000A, 99999999-9999-4999-8999-999999999999',
+      }).operatorTenantIds,
+    ).toEqual(['aaaaaaaa-0000-4000-8000-00000000000a', '99999999-9999-4999-8999-999999999999']);
   });
 
   it('reads web sign-in (MSAL) only as a pair of client id and scope', () => {
     expect(loadSettings(local).webSignIn).toBeUndefined();
     expect(loadSettings({ ...local, WEB_SIGN_IN_CLIENT_ID: '', WEB_SIGN_IN_SCOPE: '' }).webSignIn).toBeUndefined();
-    const both = { WEB_SIGN_IN_CLIENT_ID: '11111111-2222-3333-4444-555555555555', WEB_SIGN_IN_SCOPE: 'api://prs/access_as_user' };
-    expect(loadSettings({ ...local, ...both }).webSignIn).toEqual({ clientId: both.WEB_SIGN_IN_CLIENT_ID, scope: both.WEB_SIGN_IN_SCOPE });
+    const both = {
+      WEB_SIGN_IN_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+      WEB_SIGN_IN_SCOPE: 'api://prs/access_as_user',
+    };
+    expect(loadSettings({ ...local, ...both }).webSignIn).toEqual({
+      clientId: both.WEB_SIGN_IN_CLIENT_ID,
+      scope: both.WEB_SIGN_IN_SCOPE,
+    });
     expect(problemsOf({ ...local, WEB_SIGN_IN_CLIENT_ID: both.WEB_SIGN_IN_CLIENT_ID })).toEqual([
       'WEB_SIGN_IN_SCOPE is missing (web sign-in needs both WEB_SIGN_IN_CLIENT_ID and WEB_SIGN_IN_SCOPE)',
     ]);
     expect(problemsOf({ ...local, WEB_SIGN_IN_SCOPE: both.WEB_SIGN_IN_SCOPE })).toEqual([
       'WEB_SIGN_IN_CLIENT_ID is missing (web sign-in needs both WEB_SIGN_IN_CLIENT_ID and WEB_SIGN_IN_SCOPE)',
     ]);
-    expect(problemsOf({ ...local, ...both, WEB_SIGN_IN_CLIENT_ID: 'spa' })).toEqual(['WEB_SIGN_IN_CLIENT_ID must be a GUID']);
+    expect(problemsOf({ ...local, ...both, WEB_SIGN_IN_CLIENT_ID: 'spa' })).toEqual([
+      'WEB_SIGN_IN_CLIENT_ID must be a GUID',
+    ]);
   });
 
   it('offers the development sign-in only with the local signing key, so Azure never has it', () => {
     expect(loadSettings(local).developmentSignIn).toBeUndefined();
-    expect(loadSettings({ ...local, WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: '/.local/dev-token' }).developmentSignIn).toEqual({ tokenPath: '/.local/dev-token' });
-    expect(problemsOf({ ...local, AUTH_JWKS_URI: 'https://login.microsoftonline.com/common/discovery/v2.0/keys', WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: '/.local/dev-token' })).toEqual([
+    expect(
+      loadSettings({ ...local, WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: '/.local/dev-token' }).developmentSignIn,
+    ).toEqual({ tokenPath: '/.local/dev-token' });
+    expect(
+      problemsOf({
+        ...local,
+        AUTH_JWKS_URI: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
+        WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: '/.local/dev-token',
+      }),
+    ).toEqual([
       'WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH works only with the local signing key (AUTH_JWKS_URI=file:…); remove it outside the local host',
     ]);
   });
 });
 
 describe('local.settings.sample.json', () => {
-  const sample = (JSON.parse(readFileSync('local.settings.sample.json', 'utf8')) as { Values: Record<string, string> }).Values;
+  const sample = (JSON.parse(readFileSync('local.settings.sample.json', 'utf8')) as { Values: Record<string, string> })
+    .Values;
 
   it('lists every setting the app reads', () => {
     expect(Object.keys(settingsSchema.shape).filter((name) => !(name in sample))).toEqual([]);

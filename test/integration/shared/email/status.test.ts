@@ -21,17 +21,26 @@ describe('email delivery records', () => {
     const first = await claimEmail('retry:1', 'invitationAccepted');
     if (first.kind !== 'claimed') throw new Error('expected a claim');
     await markEmailFailed('retry:1', first.etag, 'Communication Services answered 429', 'retry');
-    expect(await getEmailStatus('retry:1')).toMatchObject({ status: 'queued', attempts: 1, lastError: 'Communication Services answered 429' });
+    expect(await getEmailStatus('retry:1')).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      lastError: 'Communication Services answered 429',
+    });
 
     const second = await claimEmail('retry:1', 'invitationAccepted');
     expect(second).toMatchObject({ kind: 'claimed', attempts: 2 });
     await markEmailSent('retry:1', { messageId: 'm-1', operationId: 'op-1' });
-    expect(await claimEmail('retry:1', 'invitationAccepted')).toMatchObject({ kind: 'done', status: { status: 'sent', attempts: 2, messageId: 'm-1', operationId: 'op-1' } });
+    expect(await claimEmail('retry:1', 'invitationAccepted')).toMatchObject({
+      kind: 'done',
+      status: { status: 'sent', attempts: 2, messageId: 'm-1', operationId: 'op-1' },
+    });
   });
 
   it('take over a claim whose lease ran out (the delivery holding it died)', async () => {
     expect(await claimEmail('crashed:1', 'invitationAccepted')).toMatchObject({ kind: 'claimed' });
-    await t.storage.table(tableNames.emails).updateEntity({ partitionKey: 'crashed:1', rowKey: '', leaseUntil: new Date(Date.now() - 1000) }, 'Merge');
+    await t.storage
+      .table(tableNames.emails)
+      .updateEntity({ partitionKey: 'crashed:1', rowKey: '', leaseUntil: new Date(Date.now() - 1000) }, 'Merge');
     expect(await claimEmail('crashed:1', 'invitationAccepted')).toMatchObject({ kind: 'claimed', attempts: 2 });
   });
 
@@ -39,7 +48,10 @@ describe('email delivery records', () => {
     const permanent = await claimEmail('bad:1', 'invitationAccepted');
     if (permanent.kind !== 'claimed') throw new Error('expected a claim');
     await markEmailFailed('bad:1', permanent.etag, 'Communication Services answered 400', 'permanent');
-    expect(await claimEmail('bad:1', 'invitationAccepted')).toMatchObject({ kind: 'done', status: { status: 'failed', failure: 'permanent' } });
+    expect(await claimEmail('bad:1', 'invitationAccepted')).toMatchObject({
+      kind: 'done',
+      status: { status: 'failed', failure: 'permanent' },
+    });
 
     const exhausted = await claimEmail('down:1', 'invitationAccepted');
     if (exhausted.kind !== 'claimed') throw new Error('expected a claim');

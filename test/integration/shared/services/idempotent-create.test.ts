@@ -13,7 +13,11 @@ afterAll(() => t.stop());
 function resources(scope: string) {
   const stored = new Map<string, { id: string; body: unknown; completed: number }>();
   let next = 0;
-  const spec = (body: unknown, idempotencyKey: string | undefined, extra: Partial<IdempotentCreate<{ id: string; body: unknown; completed: number }>> = {}) =>
+  const spec = (
+    body: unknown,
+    idempotencyKey: string | undefined,
+    extra: Partial<IdempotentCreate<{ id: string; body: unknown; completed: number }>> = {},
+  ) =>
     idempotentCreate({
       scope,
       idempotencyKey,
@@ -55,7 +59,9 @@ describe('idempotent create', () => {
 
   it('completes under the reserved id a first request that stopped before storing', async () => {
     const r = resources('stopped');
-    const failed = await r.spec({ n: 1 }, 'k1', { create: async () => Promise.reject(new Error('process died')) }).catch((e: unknown) => e);
+    const failed = await r
+      .spec({ n: 1 }, 'k1', { create: async () => Promise.reject(new Error('process died')) })
+      .catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(Error);
     const retry = await r.spec({ n: 1 }, 'k1');
     expect(retry).toMatchObject({ replay: false, value: { id: 'stopped-1' } });

@@ -12,7 +12,9 @@ describe('stored data that does not match its schema', () => {
   it('answers 500 problem+json without internals, and the log names the table and keys', async () => {
     const customer = '5a5a5a5a-0000-4000-8000-00000000005a';
     // As a hand edit or an unknown earlier version might have left it: a string where a boolean belongs.
-    await t.storage.table(tableNames.customerSettings).createEntity({ partitionKey: customer, rowKey: 'settings', mpsaPurchaseVisibility: 'yes' });
+    await t.storage
+      .table(tableNames.customerSettings)
+      .createEntity({ partitionKey: customer, rowKey: 'settings', mpsaPurchaseVisibility: 'yes' });
 
     const response = await t.fetch(`/api/customers/${customer}/settings`, { token: await t.token('user', customer) });
     expect(response.status).toBe(500);
@@ -69,8 +71,15 @@ describe('stored data that does not match its schema', () => {
     });
     await relationships.createEntity({ partitionKey: `partner:${partner}`, rowKey: id, customerTenantId: customer });
 
-    const response = await t.fetch(`/api/customers/${customer}/relationships/${id}`, { token: await t.token('user', customer) });
+    const response = await t.fetch(`/api/customers/${customer}/relationships/${id}`, {
+      token: await t.token('user', customer),
+    });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ id, type: 'reseller', status: 'active', history: [{ at, action: 'created' }] });
+    expect(await response.json()).toMatchObject({
+      id,
+      type: 'reseller',
+      status: 'active',
+      history: [{ at, action: 'created' }],
+    });
   });
 });

@@ -15,7 +15,11 @@ let signWithOtherKey: (claims: JWTPayload) => Promise<string>;
 beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const other = await generateKeyPair('RS256');
-  policy = { issuer, audience, keys: createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' }] }) };
+  policy = {
+    issuer,
+    audience,
+    keys: createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' }] }),
+  };
   const now = Math.floor(Date.now() / 1000);
   sign = (claims, o = {}) =>
     new SignJWT(claims)
@@ -27,10 +31,20 @@ beforeAll(async () => {
       .setExpirationTime(o.exp ?? now + 600)
       .sign(privateKey);
   signWithOtherKey = (claims) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(issuer.replace('{tenantid}', tenant)).setAudience(audience).setExpirationTime(now + 600).sign(other.privateKey);
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(issuer.replace('{tenantid}', tenant))
+      .setAudience(audience)
+      .setExpirationTime(now + 600)
+      .sign(other.privateKey);
 });
 
-const base = { tid: tenant, oid: '22222222-2222-2222-2222-222222222222', name: 'Ada', wids: [directoryRoles.billingAdministrator] };
+const base = {
+  tid: tenant,
+  oid: '22222222-2222-2222-2222-222222222222',
+  name: 'Ada',
+  wids: [directoryRoles.billingAdministrator],
+};
 
 async function rejection(token: Promise<string>): Promise<AppError> {
   const error = await verifyAccessToken(await token, policy).then(
@@ -62,7 +76,9 @@ describe('verifyAccessToken', () => {
 
   it('tolerates a small clock skew', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await expect(verifyAccessToken(await sign(base, { exp: now - 30 }), policy)).resolves.toMatchObject({ tenantId: tenant });
+    await expect(verifyAccessToken(await sign(base, { exp: now - 30 }), policy)).resolves.toMatchObject({
+      tenantId: tenant,
+    });
   });
 
   it('rejects a token not yet valid', async () => {
@@ -91,7 +107,14 @@ describe('verifyAccessToken', () => {
 
   it('rejects alg none', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    const payload = Buffer.from(JSON.stringify({ ...base, iss: issuer.replace('{tenantid}', tenant), aud: audience, exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({
+        ...base,
+        iss: issuer.replace('{tenantid}', tenant),
+        aud: audience,
+        exp: Math.floor(Date.now() / 1000) + 600,
+      }),
+    ).toString('base64url');
     await rejection(Promise.resolve(`${header}.${payload}.`));
   });
 });

@@ -12,7 +12,9 @@ import { leadRowKey } from '../../../../shared/storage/contact-requests.js';
 
 describe('lead status', () => {
   it('moves new → accepted | declined, then accepted → won | lost, and nothing else', () => {
-    const allowed = leadStatuses.flatMap((from) => leadStatuses.filter((to) => canChangeLeadStatus(from, to)).map((to) => `${from}→${to}`));
+    const allowed = leadStatuses.flatMap((from) =>
+      leadStatuses.filter((to) => canChangeLeadStatus(from, to)).map((to) => `${from}→${to}`),
+    );
     expect(allowed).toEqual(['new→accepted', 'new→declined', 'accepted→won', 'accepted→lost']);
   });
 });
@@ -72,7 +74,8 @@ describe('contact request body', () => {
   });
 
   it('requires both consents, at most five distinct partners and 20–4,000 characters of needs', () => {
-    const paths = (value: unknown) => contactRequestBodySchema.safeParse(value).error?.issues.map((i) => i.path.join('.'));
+    const paths = (value: unknown) =>
+      contactRequestBodySchema.safeParse(value).error?.issues.map((i) => i.path.join('.'));
     expect(paths({ ...form, consentToShareDetails: undefined })).toEqual(['consentToShareDetails']);
     expect(paths({ ...form, consentToContact: 'false' })).toEqual(['consentToContact']);
     expect(paths({ ...form, partnerIds: ['a', 'a'] })).toEqual(['partnerIds']);

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { generateDemoDirectory } from '../../../../local/demo-directory.js';
-import { directoryEntryInputSchema, type DirectoryEntry, type DirectoryEntryInput } from '../../../../shared/domain/directory.js';
-import { directorySearchQuerySchema, DirectorySearchIndex, normalizeText, words, type SearchResult } from '../../../../shared/domain/directory-search.js';
+import {
+  directoryEntryInputSchema,
+  type DirectoryEntry,
+  type DirectoryEntryInput,
+} from '../../../../shared/domain/directory.js';
+import {
+  directorySearchQuerySchema,
+  DirectorySearchIndex,
+  normalizeText,
+  words,
+  type SearchResult,
+} from '../../../../shared/domain/directory-search.js';
 
 function entry(id: string, fields: Partial<DirectoryEntryInput> = {}): DirectoryEntry {
   return {
@@ -20,7 +30,8 @@ function entry(id: string, fields: Partial<DirectoryEntryInput> = {}): Directory
   };
 }
 
-const search = (index: DirectorySearchIndex, query: Record<string, unknown>): SearchResult => index.search(directorySearchQuerySchema.parse(query));
+const search = (index: DirectorySearchIndex, query: Record<string, unknown>): SearchResult =>
+  index.search(directorySearchQuerySchema.parse(query));
 const ids = (result: SearchResult) => result.items.map((i) => i.entry.id);
 
 describe('text normalization', () => {
@@ -51,17 +62,39 @@ describe('DirectorySearchIndex', () => {
     ]);
     expect(ids(search(index, { country: 'fr' }))).toEqual(['paris']);
     expect(ids(search(index, { country: 'DE', region: 'bayern' }))).toEqual(['bavaria', 'munich', 'germany']);
-    expect(ids(search(index, { country: 'DE', region: 'Bayern', city: 'munchen' }))).toEqual(['munich', 'bavaria', 'germany']);
+    expect(ids(search(index, { country: 'DE', region: 'Bayern', city: 'munchen' }))).toEqual([
+      'munich',
+      'bavaria',
+      'germany',
+    ]);
     expect(ids(search(index, { country: 'DE', city: 'Berlin' }))).toEqual(['berlin', 'germany']);
 
     const [exact, region, country] = search(index, { country: 'DE', region: 'Bayern', city: 'München' }).items;
-    expect(exact!.reasons).toContainEqual({ kind: 'location', match: 'city', exact: true, location: { country: 'DE', region: 'Bayern', city: 'München' } });
-    expect(region!.reasons).toContainEqual({ kind: 'location', match: 'region', exact: false, location: { country: 'DE', region: 'Bayern' } });
-    expect(country!.reasons).toContainEqual({ kind: 'location', match: 'country', exact: false, location: { country: 'DE' } });
+    expect(exact!.reasons).toContainEqual({
+      kind: 'location',
+      match: 'city',
+      exact: true,
+      location: { country: 'DE', region: 'Bayern', city: 'München' },
+    });
+    expect(region!.reasons).toContainEqual({
+      kind: 'location',
+      match: 'region',
+      exact: false,
+      location: { country: 'DE', region: 'Bayern' },
+    });
+    expect(country!.reasons).toContainEqual({
+      kind: 'location',
+      match: 'country',
+      exact: false,
+      location: { country: 'DE' },
+    });
   });
 
   it('filters by organization size', () => {
-    const index = new DirectorySearchIndex([entry('small', { organizationSizes: ['1-9', '10-49'] }), entry('large', { organizationSizes: ['1000+'] })]);
+    const index = new DirectorySearchIndex([
+      entry('small', { organizationSizes: ['1-9', '10-49'] }),
+      entry('large', { organizationSizes: ['1000+'] }),
+    ]);
     const result = search(index, { size: '1000+' });
     expect(ids(result)).toEqual(['large']);
     expect(result.items[0]!.reasons).toEqual([{ kind: 'organizationSize', size: '1000+' }]);
@@ -99,7 +132,11 @@ describe('DirectorySearchIndex', () => {
       entry('far-two-words', { locations: [{ country: 'DE' }], services: ['Azure', 'Backup'] }),
       entry('far-one-word', { locations: [{ country: 'DE' }], services: ['Azure'], certified: true }),
     ]);
-    expect(ids(search(index, { country: 'DE', city: 'Koln', q: 'azure backup' }))).toEqual(['far-two-words', 'near-one-word', 'far-one-word']);
+    expect(ids(search(index, { country: 'DE', city: 'Koln', q: 'azure backup' }))).toEqual([
+      'far-two-words',
+      'near-one-word',
+      'far-one-word',
+    ]);
   });
 
   it('pages through every match exactly once, also when the index is rebuilt between pages', () => {
@@ -117,7 +154,11 @@ describe('DirectorySearchIndex', () => {
     } while (token);
     expect(new Set(seen).size).toBe(seen.length);
     const everything = entries.filter(
-      (e) => e.organizationSizes.includes('50-249') && words([e.displayName, ...e.services, ...e.industries, e.description].join(' ')).some((w) => w === 'security' || w === 'data'),
+      (e) =>
+        e.organizationSizes.includes('50-249') &&
+        words([e.displayName, ...e.services, ...e.industries, e.description].join(' ')).some(
+          (w) => w === 'security' || w === 'data',
+        ),
     );
     expect(everything.length).toBeGreaterThan(3 * 7);
     expect(new Set(seen)).toEqual(new Set(everything.map((e) => e.id)));
@@ -133,6 +174,9 @@ describe('directory search query', () => {
   it('needs a country for a region or city, and a known size band', () => {
     expect(directorySearchQuerySchema.safeParse({ city: 'Paris' }).success).toBe(false);
     expect(directorySearchQuerySchema.safeParse({ country: 'FR', size: '5-10' }).success).toBe(false);
-    expect(directorySearchQuerySchema.parse({ country: 'fr', region: '', top: '5' })).toMatchObject({ country: 'FR', top: 5 });
+    expect(directorySearchQuerySchema.parse({ country: 'fr', region: '', top: '5' })).toMatchObject({
+      country: 'FR',
+      top: 5,
+    });
   });
 });

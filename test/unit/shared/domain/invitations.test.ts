@@ -15,7 +15,12 @@ const base = { customerTenantId: tenant, customerAdminEmail: 'admin@contoso.test
 
 describe('the invitation a partner sends', () => {
   it('takes a tenant id (lower-cased) and defaults to 30 days and no roles', () => {
-    expect(createInvitationSchema.parse(base)).toEqual({ ...base, customerTenantId: tenant.toLowerCase(), roles: [], expiresInDays: 30 });
+    expect(createInvitationSchema.parse(base)).toEqual({
+      ...base,
+      customerTenantId: tenant.toLowerCase(),
+      roles: [],
+      expiresInDays: 30,
+    });
   });
 
   it('needs exactly one of tenant id and domain', () => {
@@ -23,7 +28,10 @@ describe('the invitation a partner sends', () => {
     const neither = createInvitationSchema.safeParse({ ...base, customerTenantId: undefined });
     expect(both.error?.issues.map((i) => i.path.join('.'))).toEqual(['customerTenantId']);
     expect(neither.error?.issues.map((i) => i.path.join('.'))).toEqual(['customerTenantId']);
-    expect(createInvitationSchema.safeParse({ ...base, customerTenantId: undefined, customerDomain: 'Contoso.COM' }).data?.customerDomain).toBe('contoso.com');
+    expect(
+      createInvitationSchema.safeParse({ ...base, customerTenantId: undefined, customerDomain: 'Contoso.COM' }).data
+        ?.customerDomain,
+    ).toBe('contoso.com');
   });
 
   it.each([
@@ -50,8 +58,15 @@ describe('the invitation a partner sends', () => {
   });
 
   it('checks roles against the type', () => {
-    const invitation = createInvitationSchema.parse({ ...base, relationshipType: 'advisor', roles: [directoryRoles.globalAdministrator], duration: 'P30D' });
-    expect(checkInvitation(invitation, partnerTenant)).toEqual([{ path: 'roles.0', message: 'is not a role the type advisor may carry' }]);
+    const invitation = createInvitationSchema.parse({
+      ...base,
+      relationshipType: 'advisor',
+      roles: [directoryRoles.globalAdministrator],
+      duration: 'P30D',
+    });
+    expect(checkInvitation(invitation, partnerTenant)).toEqual([
+      { path: 'roles.0', message: 'is not a role the type advisor may carry' },
+    ]);
   });
 
   it('never invites the partner’s own tenant', () => {
@@ -71,7 +86,15 @@ describe('invitation lifecycle', () => {
   const cases: [InvitationStatus, InvitationAction, string][] = [];
   for (const from of ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const) {
     for (const action of ['accept', 'decline', 'revoke'] as const) {
-      cases.push([from, action, from === 'pending' ? `ok:${{ accept: 'accepted', decline: 'declined', revoke: 'revoked' }[action]}` : from === 'expired' ? 'gone' : 'already-decided']);
+      cases.push([
+        from,
+        action,
+        from === 'pending'
+          ? `ok:${{ accept: 'accepted', decline: 'declined', revoke: 'revoked' }[action]}`
+          : from === 'expired'
+            ? 'gone'
+            : 'already-decided',
+      ]);
     }
   }
   it.each(cases)('%s + %s → %s', (from, action, expected) => {

@@ -19,7 +19,16 @@ describe('rate-limit slots', () => {
   });
 
   it('ignore rows that are not slots of the limit (an earlier layout, a lowered limit)', () => {
-    expect(freeSlots([{ slot: '', takenAt: t0 }, { slot: '07', takenAt: t0 }], perHour, t0)).toEqual(['00', '01', '02']);
+    expect(
+      freeSlots(
+        [
+          { slot: '', takenAt: t0 },
+          { slot: '07', takenAt: t0 },
+        ],
+        perHour,
+        t0,
+      ),
+    ).toEqual(['00', '01', '02']);
   });
 
   it('refused: retry when the earliest taken slot frees, whatever the clock hour', () => {

@@ -43,17 +43,29 @@ describe('which roles each relationship type may carry', () => {
     ]);
   });
 
-  it.each(['reseller', 'partner', 'mpsaPartner', 'lineOfBusinessPartner'] as const)('refuses any role, duration or auto-extend for %s', (type) => {
-    expect(checkRoleRequest({ type, roles: [] })).toEqual([]);
-    expect(checkRoleRequest({ type, roles: [helpdesk], duration: 'P30D', autoExtend: 'P180D' }).map((p) => p.path)).toEqual(['roles.0', 'duration', 'autoExtend']);
-  });
+  it.each(['reseller', 'partner', 'mpsaPartner', 'lineOfBusinessPartner'] as const)(
+    'refuses any role, duration or auto-extend for %s',
+    (type) => {
+      expect(checkRoleRequest({ type, roles: [] })).toEqual([]);
+      expect(
+        checkRoleRequest({ type, roles: [helpdesk], duration: 'P30D', autoExtend: 'P180D' }).map((p) => p.path),
+      ).toEqual(['roles.0', 'duration', 'autoExtend']);
+    },
+  );
 
   it('needs at least one role and a duration for a delegated administrator', () => {
-    expect(checkRoleRequest({ type: 'delegatedAdministrator', roles: [] }).map((p) => p.path)).toEqual(['roles', 'duration']);
+    expect(checkRoleRequest({ type: 'delegatedAdministrator', roles: [] }).map((p) => p.path)).toEqual([
+      'roles',
+      'duration',
+    ]);
   });
 
   it('refuses unknown and repeated role ids', () => {
-    const problems = checkRoleRequest({ type: 'delegatedAdministrator', roles: [helpdesk, helpdesk, '00000000-0000-0000-0000-000000000000'], duration: 'P1D' });
+    const problems = checkRoleRequest({
+      type: 'delegatedAdministrator',
+      roles: [helpdesk, helpdesk, '00000000-0000-0000-0000-000000000000'],
+      duration: 'P1D',
+    });
     expect(problems).toEqual([
       { path: 'roles.1', message: 'is listed twice' },
       { path: 'roles.2', message: 'is not a known admin role template id' },
@@ -61,10 +73,17 @@ describe('which roles each relationship type may carry', () => {
   });
 
   it('refuses auto-extend with Global Administrator, as GDAP does, and allows it otherwise', () => {
-    expect(checkRoleRequest({ type: 'delegatedAdministrator', roles: [ga], duration: 'P730D', autoExtend: 'P180D' })).toEqual([
-      { path: 'autoExtend', message: 'is not allowed when Global Administrator is among the roles' },
-    ]);
-    expect(checkRoleRequest({ type: 'delegatedAdministrator', roles: [helpdesk, billing], duration: 'P730D', autoExtend: 'P180D' })).toEqual([]);
+    expect(
+      checkRoleRequest({ type: 'delegatedAdministrator', roles: [ga], duration: 'P730D', autoExtend: 'P180D' }),
+    ).toEqual([{ path: 'autoExtend', message: 'is not allowed when Global Administrator is among the roles' }]);
+    expect(
+      checkRoleRequest({
+        type: 'delegatedAdministrator',
+        roles: [helpdesk, billing],
+        duration: 'P730D',
+        autoExtend: 'P180D',
+      }),
+    ).toEqual([]);
   });
 });
 
@@ -87,13 +106,19 @@ describe('role end dates and the derived expired status', () => {
 
   it('has no end date without roles or duration, and terminated stays terminated', () => {
     expect(rolesEndAt({ ...grant, roles: [] }, new Date('2030-01-01T00:00:00Z'))).toBeUndefined();
-    expect(relationshipStatus('active', { ...grant, duration: undefined }, new Date('2030-01-01T00:00:00Z'))).toBe('active');
+    expect(relationshipStatus('active', { ...grant, duration: undefined }, new Date('2030-01-01T00:00:00Z'))).toBe(
+      'active',
+    );
     expect(relationshipStatus('terminated', grant, new Date('2025-01-02T00:00:00Z'))).toBe('terminated');
   });
 });
 
 describe('relationship transitions', () => {
-  const cases: [RelationshipStatus, RelationshipAction, RelationshipStatus | 'relationship-ended' | 'termination-already-requested'][] = [
+  const cases: [
+    RelationshipStatus,
+    RelationshipAction,
+    RelationshipStatus | 'relationship-ended' | 'termination-already-requested',
+  ][] = [
     ['active', 'removeRoles', 'active'],
     ['active', 'requestTermination', 'terminationRequested'],
     ['active', 'terminate', 'terminated'],
@@ -111,12 +136,14 @@ describe('relationship transitions', () => {
     const result = relationshipTransition(from, action);
     expect(result.ok ? result.to : result.problem).toBe(expected);
     // A refusal says why in the product's words, never with the code's names for actions.
-    if (!result.ok) expect(result.reason).not.toMatch(/removeRoles|requestTermination|terminate\b|terminationRequested/);
+    if (!result.ok)
+      expect(result.reason).not.toMatch(/removeRoles|requestTermination|terminate\b|terminationRequested/);
   });
 
   it('downgrades reseller + delegated administrator to reseller when roles are removed, and keeps other types', () => {
     expect(typeWithoutRoles('resellerAndDelegatedAdministrator')).toBe('reseller');
-    for (const type of relationshipTypes.filter((t) => t !== 'resellerAndDelegatedAdministrator')) expect(typeWithoutRoles(type)).toBe(type);
+    for (const type of relationshipTypes.filter((t) => t !== 'resellerAndDelegatedAdministrator'))
+      expect(typeWithoutRoles(type)).toBe(type);
   });
 });
 
@@ -124,7 +151,8 @@ describe('what a type lets the partner do', () => {
   it('never promises admin roles the partner does not hold', () => {
     for (const type of relationshipTypes) {
       expect(typeDescription(type, false), type).not.toMatch(/roles below/);
-      if (relationshipTypeRules[type].roles.length > 0) expect(typeDescription(type, false), type).toMatch(/holds none now/);
+      if (relationshipTypeRules[type].roles.length > 0)
+        expect(typeDescription(type, false), type).toMatch(/holds none now/);
     }
     expect(typeDescription('delegatedAdministrator', true)).toMatch(/with the admin roles below/);
   });
@@ -146,16 +174,32 @@ describe('merging an accepted invitation into an existing relationship with the 
   });
 
   it('unites the roles and grants them anew for the invitation’s duration', () => {
-    const existing = { roles: [helpdesk], activatedAt: '2025-01-01T00:00:00.000Z', duration: 'P30D', autoExtend: 'P180D' };
-    const invited = { roles: [userAdmin], activatedAt: '2025-02-01T00:00:00.000Z', duration: 'P90D', autoExtend: 'P180D' };
-    expect(mergedGrant(existing, invited)).toEqual({ roles: [helpdesk, userAdmin], activatedAt: '2025-02-01T00:00:00.000Z', duration: 'P90D', autoExtend: 'P180D' });
+    const existing = {
+      roles: [helpdesk],
+      activatedAt: '2025-01-01T00:00:00.000Z',
+      duration: 'P30D',
+      autoExtend: 'P180D',
+    };
+    const invited = {
+      roles: [userAdmin],
+      activatedAt: '2025-02-01T00:00:00.000Z',
+      duration: 'P90D',
+      autoExtend: 'P180D',
+    };
+    expect(mergedGrant(existing, invited)).toEqual({
+      roles: [helpdesk, userAdmin],
+      activatedAt: '2025-02-01T00:00:00.000Z',
+      duration: 'P90D',
+      autoExtend: 'P180D',
+    });
     expect(mergedGrant(existing, { ...invited, roles: [] })).toBe(existing);
     expect(mergedGrant({ ...existing, roles: [ga], autoExtend: undefined }, invited).autoExtend).toBeUndefined();
   });
 
   it('keys one merge slot per family: two types share a family exactly when they merge', () => {
     for (const a of relationshipTypes) {
-      for (const b of relationshipTypes) expect(mergeFamilyOf(a) === mergeFamilyOf(b), `${a} + ${b}`).toBe(mergedType(a, b) !== undefined);
+      for (const b of relationshipTypes)
+        expect(mergeFamilyOf(a) === mergeFamilyOf(b), `${a} + ${b}`).toBe(mergedType(a, b) !== undefined);
     }
     expect(mergeFamilyOf('reseller')).toBe(mergeFamilyOf('delegatedAdministrator'));
     expect(mergeFamilyOf('advisor')).not.toBe(mergeFamilyOf('reseller'));
@@ -169,8 +213,15 @@ describe('merging an accepted invitation into an existing relationship with the 
 describe('eligibility to purchase or manage subscriptions', () => {
   const current = '2024-10';
   it('allows a reseller with the current agreement to purchase but not to manage', () => {
-    const result = eligibility({ relationships: [{ type: 'reseller', status: 'active', roles: [] }], acceptedAgreementVersion: current, currentAgreementVersion: current });
-    expect(result).toEqual({ purchase: { allowed: true, reasons: [] }, manage: { allowed: false, reasons: ['typeDoesNotAllow'] } });
+    const result = eligibility({
+      relationships: [{ type: 'reseller', status: 'active', roles: [] }],
+      acceptedAgreementVersion: current,
+      currentAgreementVersion: current,
+    });
+    expect(result).toEqual({
+      purchase: { allowed: true, reasons: [] },
+      manage: { allowed: false, reasons: ['typeDoesNotAllow'] },
+    });
   });
 
   it('allows reseller + delegated administrator with roles to do both', () => {
@@ -185,11 +236,21 @@ describe('eligibility to purchase or manage subscriptions', () => {
   it('explains each refusal', () => {
     const check = (relationships: Parameters<typeof eligibility>[0]['relationships'], version: string | undefined) =>
       eligibility({ relationships, acceptedAgreementVersion: version, currentAgreementVersion: current });
-    expect(check([{ type: 'reseller', status: 'terminated', roles: [] }], current).purchase.reasons).toEqual(['relationshipTerminated']);
-    expect(check([{ type: 'delegatedAdministrator', status: 'expired', roles: [helpdesk] }], current).manage.reasons).toEqual(['relationshipExpired']);
-    expect(check([{ type: 'delegatedAdministrator', status: 'active', roles: [] }], current).manage.reasons).toEqual(['noAdminRoles']);
-    expect(check([{ type: 'reseller', status: 'active', roles: [] }], undefined).purchase.reasons).toEqual(['agreementNotAccepted']);
-    expect(check([{ type: 'reseller', status: 'active', roles: [] }], '2023-01').purchase.reasons).toEqual(['agreementVersionOutdated']);
+    expect(check([{ type: 'reseller', status: 'terminated', roles: [] }], current).purchase.reasons).toEqual([
+      'relationshipTerminated',
+    ]);
+    expect(
+      check([{ type: 'delegatedAdministrator', status: 'expired', roles: [helpdesk] }], current).manage.reasons,
+    ).toEqual(['relationshipExpired']);
+    expect(check([{ type: 'delegatedAdministrator', status: 'active', roles: [] }], current).manage.reasons).toEqual([
+      'noAdminRoles',
+    ]);
+    expect(check([{ type: 'reseller', status: 'active', roles: [] }], undefined).purchase.reasons).toEqual([
+      'agreementNotAccepted',
+    ]);
+    expect(check([{ type: 'reseller', status: 'active', roles: [] }], '2023-01').purchase.reasons).toEqual([
+      'agreementVersionOutdated',
+    ]);
     expect(check([{ type: 'advisor', status: 'active', roles: [helpdesk] }], undefined)).toEqual({
       purchase: { allowed: false, reasons: ['typeDoesNotAllow', 'agreementNotAccepted'] },
       manage: { allowed: false, reasons: ['typeDoesNotAllow', 'agreementNotAccepted'] },

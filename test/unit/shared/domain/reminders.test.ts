@@ -15,7 +15,11 @@ describe('which ending reminder is due', () => {
   it('is the 30-, 7- and 1-day reminder as each mark is reached', () => {
     expect(dueReminder(endsAt, before(30), [])).toEqual({ days: 30, daysLeft: 30, marks: [key(30)] });
     expect(dueReminder(endsAt, before(6.5), [key(30)])).toEqual({ days: 7, daysLeft: 7, marks: [key(30), key(7)] });
-    expect(dueReminder(endsAt, before(0.5), [key(30), key(7)])).toEqual({ days: 1, daysLeft: 1, marks: [key(30), key(7), key(1)] });
+    expect(dueReminder(endsAt, before(0.5), [key(30), key(7)])).toEqual({
+      days: 1,
+      daysLeft: 1,
+      marks: [key(30), key(7), key(1)],
+    });
   });
 
   it('sends each once: nothing while the reached mark is already sent', () => {

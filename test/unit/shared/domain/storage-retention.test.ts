@@ -16,7 +16,10 @@ const hour = 3600;
 describe('rate-limit slots and counters', () => {
   it('are over only once their window ended more than the margin ago', () => {
     expect(rateLimitMarginSeconds).toBeGreaterThanOrEqual(300);
-    const endedAgo = (seconds: number) => ({ windowStart: nowSeconds - seconds - hour, windowEnd: nowSeconds - seconds });
+    const endedAgo = (seconds: number) => ({
+      windowStart: nowSeconds - seconds - hour,
+      windowEnd: nowSeconds - seconds,
+    });
     expect(rateLimitWindowOver(endedAgo(rateLimitMarginSeconds + 1), now)).toBe(true);
     expect(rateLimitWindowOver(endedAgo(rateLimitMarginSeconds), now)).toBe(false);
     expect(rateLimitWindowOver(endedAgo(0), now)).toBe(false);

@@ -39,7 +39,9 @@ describe('buildMime', () => {
 
   it('folds a long ASCII subject instead of encoding it', () => {
     const subject = 'Contoso Partners invites you to a delegated administrator relationship now';
-    expect(buildMime({ ...message, subject })).toContain('Subject: Contoso Partners invites you to a delegated administrator\r\n relationship now\r\n');
+    expect(buildMime({ ...message, subject })).toContain(
+      'Subject: Contoso Partners invites you to a delegated administrator\r\n relationship now\r\n',
+    );
   });
 
   it('has Date, Message-ID and a multipart/alternative body, text first', () => {

@@ -26,9 +26,18 @@ describe('OutboxSender', () => {
     const sent = await new OutboxSender(dir, 'DoNotReply@localhost').send(email);
     expect((await readdir(dir)).sort()).toEqual(['contact-confirmation~cr-1.eml', 'contact-confirmation~cr-1.json']);
     const sidecar = JSON.parse(await readFile(join(dir, 'contact-confirmation~cr-1.json'), 'utf8')) as OutboxSidecar;
-    expect(sidecar).toMatchObject({ ...email, from: 'DoNotReply@localhost', messageId: sent.messageId, sentAt: expect.any(String) });
+    expect(sidecar).toMatchObject({
+      ...email,
+      from: 'DoNotReply@localhost',
+      messageId: sent.messageId,
+      sentAt: expect.any(String),
+    });
     const parsed = await PostalMime.parse(await readFile(join(dir, sidecar.eml)));
-    expect(parsed).toMatchObject({ subject: email.subject, to: [{ address: 'grace@fabrikam.example', name: 'Grace Hopper' }], messageId: `<${sent.messageId}>` });
+    expect(parsed).toMatchObject({
+      subject: email.subject,
+      to: [{ address: 'grace@fabrikam.example', name: 'Grace Hopper' }],
+      messageId: `<${sent.messageId}>`,
+    });
   });
 
   it('does not write a second email when the same job is sent again', async () => {

@@ -25,7 +25,10 @@ const subjects = {
 const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" };
 const decode = (html: string) => html.replace(/&(amp|lt|gt|quot|#39);/g, (_, name: string) => entities[name]!);
 
-/** What a reader of the HTML part sees: the title, the body's text (tags and styles gone, entities decoded) and its links. */
+/**
+ * What a reader of the HTML part sees: the title, the body's text (tags and styles gone, entities decoded) and its
+ * links.
+ */
 function readHtml(html: string): { title: string; text: string; links: string[] } {
   const title = decode(/<title>([^<]*)<\/title>/.exec(html)?.[1] ?? '');
   const body = /<body[^>]*>([\s\S]*)<\/body>/.exec(html)?.[1] ?? '';
@@ -58,12 +61,17 @@ describe('email templates', () => {
       expect(html.title).toBe(email.subject);
       expect(words(html.text)).toEqual(words(email.text));
       expect(webLinks(html.links)).toEqual(webLinks([...email.text.matchAll(/https?:\/\/[^\s>]+/g)].map((m) => m[0])));
-      for (const mailto of html.links.filter((l) => l.startsWith('mailto:'))) expect(email.text).toContain(mailto.slice('mailto:'.length));
+      for (const mailto of html.links.filter((l) => l.startsWith('mailto:')))
+        expect(email.text).toContain(mailto.slice('mailto:'.length));
     });
   }
 
   it('links the invitation absolutely, with its id and code URL-encoded', () => {
-    const email = renderEmail('invitationToCustomer', { ...examples.invitationToCustomer, invitationId: 'a b/c', code: 'Xy7/+q=&x' }, { publicBaseUrl: 'https://partners.example.test/' });
+    const email = renderEmail(
+      'invitationToCustomer',
+      { ...examples.invitationToCustomer, invitationId: 'a b/c', code: 'Xy7/+q=&x' },
+      { publicBaseUrl: 'https://partners.example.test/' },
+    );
     const link = 'https://partners.example.test/invitations/a%20b%2Fc?code=Xy7%2F%2Bq%3D%26x';
     expect(email.html).toContain(`href="${link}"`);
     expect(email.text).toContain(`Review the invitation: ${link}`);
@@ -74,11 +82,18 @@ describe('email templates', () => {
     const reply = 'mailto:grace@fabrikam.example?subject=Your%20contact%20request%20to%20Contoso%20Partners';
     expect(lead.html).toContain(`href="${reply}"`);
     expect(lead.text).toContain(`Reply to Grace Hopper: ${reply}`);
-    expect(renderEmail('relationshipTerminated', examples.relationshipTerminated, { publicBaseUrl }).html).toContain(`href="${publicBaseUrl}/partners"`);
+    expect(renderEmail('relationshipTerminated', examples.relationshipTerminated, { publicBaseUrl }).html).toContain(
+      `href="${publicBaseUrl}/partners"`,
+    );
   });
 
   it('refuses data that does not fit the template, naming the fields', () => {
-    const render = () => renderEmail('invitationToCustomer', { ...examples.invitationToCustomer, expiresAt: 'soon', partnerName: '' }, { publicBaseUrl });
+    const render = () =>
+      renderEmail(
+        'invitationToCustomer',
+        { ...examples.invitationToCustomer, expiresAt: 'soon', partnerName: '' },
+        { publicBaseUrl },
+      );
     expect(render).toThrow(TemplateDataError);
     expect(render).toThrow(/expiresAt.*partnerName|partnerName.*expiresAt/);
   });
@@ -97,7 +112,10 @@ describe('hostile values', () => {
       // Every free-text field a producer passes through gets the hostile value.
       const poisoned = JSON.parse(
         JSON.stringify(data, (key, value: unknown) =>
-          typeof value === 'string' && /Name$|^name$|company|businessNeeds|message|reason|relationshipDescription|industry|description/.test(key) ? hostile : value,
+          typeof value === 'string' &&
+          /Name$|^name$|company|businessNeeds|message|reason|relationshipDescription|industry|description/.test(key)
+            ? hostile
+            : value,
         ),
       ) as unknown;
       const email = renderEmail(template, poisoned, { publicBaseUrl });
@@ -110,21 +128,33 @@ describe('hostile values', () => {
   });
 
   it('cannot break the subject line or start a header', () => {
-    const email = renderEmail('invitationToCustomer', { ...examples.invitationToCustomer, partnerName: hostile }, { publicBaseUrl });
+    const email = renderEmail(
+      'invitationToCustomer',
+      { ...examples.invitationToCustomer, partnerName: hostile },
+      { publicBaseUrl },
+    );
     expect(email.subject).not.toMatch(/[\r\n\u0000-\u001f\u007f]/);
-    expect(email.subject).toBe('Eve <script>alert("x")</script> & \'co\' Bcc: victim@example.com invites you to a delegated administrator relationship');
+    expect(email.subject).toBe(
+      'Eve <script>alert("x")</script> & \'co\' Bcc: victim@example.com invites you to a delegated administrator relationship',
+    );
     expect(email.html).toContain('<title>Eve &lt;script&gt;');
   });
 
   it('keep one-line values on one line in the text part', () => {
-    const email = renderEmail('invitationDeclined', { ...examples.invitationDeclined, declinedByName: 'Mallory\r\n\r\nClick http://evil.example' }, { publicBaseUrl });
+    const email = renderEmail(
+      'invitationDeclined',
+      { ...examples.invitationDeclined, declinedByName: 'Mallory\r\n\r\nClick http://evil.example' },
+      { publicBaseUrl },
+    );
     expect(email.text).toContain('Mallory Click http://evil.example declined the invitation');
   });
 });
 
 describe('escapeHtml and singleLine', () => {
   it('escape the five HTML-significant characters', () => {
-    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+    );
   });
 
   it('turn control characters, tabs and Unicode line separators into single spaces', () => {

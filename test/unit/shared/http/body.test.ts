@@ -27,7 +27,9 @@ async function failure(request: InstanceType<typeof HttpRequest>): Promise<AppEr
 
 describe('readBody', () => {
   it('parses JSON into the schema', async () => {
-    await expect(readBody(post('{"name":"Ada"}', 'application/json; charset=utf-8'), schema)).resolves.toEqual({ name: 'Ada' });
+    await expect(readBody(post('{"name":"Ada"}', 'application/json; charset=utf-8'), schema)).resolves.toEqual({
+      name: 'Ada',
+    });
   });
 
   it('parses a form post, repeated keys as arrays', async () => {
@@ -57,7 +59,9 @@ describe('readBody', () => {
   });
 
   it('answers 400 to bytes that are not UTF-8', async () => {
-    expect((await failure(post(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), 'application/json'))).kind).toBe('malformed-body');
+    expect((await failure(post(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), 'application/json'))).kind).toBe(
+      'malformed-body',
+    );
   });
 
   it('does not let a form post set prototype keys', async () => {

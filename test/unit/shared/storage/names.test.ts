@@ -4,7 +4,9 @@ import { maxDequeueCount } from '../../../../shared/storage/names.js';
 
 describe('maxDequeueCount', () => {
   it('is host.json’s, so a queue handler knows which try is its last', () => {
-    const hostJson = JSON.parse(readFileSync('host.json', 'utf8')) as { extensions: { queues: { maxDequeueCount: number } } };
+    const hostJson = JSON.parse(readFileSync('host.json', 'utf8')) as {
+      extensions: { queues: { maxDequeueCount: number } };
+    };
     expect(maxDequeueCount).toBe(hostJson.extensions.queues.maxDequeueCount);
   });
 });
