@@ -16,11 +16,7 @@ const routes = [
   route('GET', 'partners', 'anyone', partnersPage, 'page-partners'),
 ];
 
-const noScript = html`<noscript
-  ><p class="notice">
-    This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.
-  </p></noscript
->`;
+const noScript = html`<noscript><p class="notice">This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.</p></noscript>`;
 
 function signedInPage(page: PageName, title: string, intro: Html, data: Record<string, string> = {}) {
   return pageResponse(
@@ -30,9 +26,10 @@ function signedInPage(page: PageName, title: string, intro: Html, data: Record<s
       page,
       data,
       main: html`<h1>${title}</h1>
-        ${intro} ${noScript}
-        <div id="sign-in" class="sign-in"></div>
-        <div id="content" class="content"><p class="loading">Loading…</p></div>`,
+${intro}
+${noScript}
+<div id="sign-in" class="sign-in"></div>
+<div id="content" class="content"><p class="loading">Loading…</p></div>`,
     }),
   );
 }
@@ -46,9 +43,7 @@ async function invitationPage(request: HttpRequest) {
   return signedInPage(
     'invitation',
     'Accept agreement & authorize partner',
-    html`<p class="lead">
-      A partner has invited your organization to a relationship. Review what it asks for before you decide.
-    </p>`,
+    html`<p class="lead">A partner has invited your organization to a relationship. Review what it asks for before you decide.</p>`,
     { invitationId },
   );
 }

@@ -77,23 +77,19 @@ function invalid(field: string, errors: FieldError[]): Html {
 
 function errorFor(field: string, errors: FieldError[]): Html {
   const error = errors.find((e) => e.path.split('.')[0] === field);
-  return html`<p class="field-error" id="${errorId(field)}" data-error-for="${field}" ${error ? '' : html` hidden`}>
-    ${error?.message ?? ''}
-  </p>`;
+  return html`<p class="field-error" id="${errorId(field)}" data-error-for="${field}"${error ? '' : html` hidden`}>${error?.message ?? ''}</p>`;
 }
 
 function countryOptions(selected: string | undefined, placeholder: string): Html {
-  return html`<option value="">${placeholder}</option>
-    ${countries().map(
-      (c) => html`<option value="${c.code}" ${c.code === selected ? html` selected` : ''}>${c.name}</option>`,
-    )}`;
+  return html`<option value="">${placeholder}</option>${countries().map(
+    (c) => html`<option value="${c.code}"${c.code === selected ? html` selected` : ''}>${c.name}</option>`,
+  )}`;
 }
 
 function sizeOptions(selected: string | undefined, placeholder: string): Html {
-  return html`<option value="">${placeholder}</option>
-    ${organizationSizes.map(
-      (s) => html`<option value="${s}" ${s === selected ? html` selected` : ''}>${sizeLabels[s]}</option>`,
-    )}`;
+  return html`<option value="">${placeholder}</option>${organizationSizes.map(
+    (s) => html`<option value="${s}"${s === selected ? html` selected` : ''}>${sizeLabels[s]}</option>`,
+  )}`;
 }
 
 const searchParamNames = ['country', 'region', 'city', 'size', 'q'] as const;
@@ -101,117 +97,79 @@ type SearchValues = Partial<Record<(typeof searchParamNames)[number], string>>;
 
 function searchForm(values: SearchValues, errors: FieldError[]): Html {
   return html`<form class="search-form" method="get" action="/" role="search" aria-label="Find a partner">
-    <div class="field-row">
-      <div class="field">
-        <label for="country">Country</label>
-        <select id="country" name="country" autocomplete="country" ${invalid('country', errors)}>
-          ${countryOptions(values.country, 'Any country')}
-        </select>
-        ${errorFor('country', errors)}
-      </div>
-      <div class="field">
-        <label for="region">Region or state <span class="optional">(optional)</span></label>
-        <input
-          id="region"
-          name="region"
-          value="${values.region ?? ''}"
-          maxlength="100"
-          autocomplete="address-level1"
-          ${invalid('region', errors)}
-        />
-        ${errorFor('region', errors)}
-      </div>
-      <div class="field">
-        <label for="city">City <span class="optional">(optional)</span></label>
-        <input
-          id="city"
-          name="city"
-          value="${values.city ?? ''}"
-          maxlength="100"
-          autocomplete="address-level2"
-          ${invalid('city', errors)}
-        />
-        ${errorFor('city', errors)}
-      </div>
+  <div class="field-row">
+    <div class="field">
+      <label for="country">Country</label>
+      <select id="country" name="country" autocomplete="country"${invalid('country', errors)}>${countryOptions(values.country, 'Any country')}</select>
+      ${errorFor('country', errors)}
     </div>
-    <div class="field-row">
-      <div class="field">
-        <label for="size">Organization size</label>
-        <select id="size" name="size" ${invalid('size', errors)}>
-          ${sizeOptions(values.size, 'Any size')}
-        </select>
-        ${errorFor('size', errors)}
-      </div>
-      <div class="field field-wide">
-        <label for="q">Keywords</label>
-        <input
-          id="q"
-          name="q"
-          type="search"
-          value="${values.q ?? ''}"
-          maxlength="200"
-          placeholder="e.g. backup, healthcare, Teams"
-          ${invalid('q', errors)}
-        />
-        ${errorFor('q', errors)}
-      </div>
+    <div class="field">
+      <label for="region">Region or state <span class="optional">(optional)</span></label>
+      <input id="region" name="region" value="${values.region ?? ''}" maxlength="100" autocomplete="address-level1"${invalid('region', errors)}>
+      ${errorFor('region', errors)}
     </div>
-    <button type="submit" class="button primary">Search</button>
-  </form>`;
+    <div class="field">
+      <label for="city">City <span class="optional">(optional)</span></label>
+      <input id="city" name="city" value="${values.city ?? ''}" maxlength="100" autocomplete="address-level2"${invalid('city', errors)}>
+      ${errorFor('city', errors)}
+    </div>
+  </div>
+  <div class="field-row">
+    <div class="field">
+      <label for="size">Organization size</label>
+      <select id="size" name="size"${invalid('size', errors)}>${sizeOptions(values.size, 'Any size')}</select>
+      ${errorFor('size', errors)}
+    </div>
+    <div class="field field-wide">
+      <label for="q">Keywords</label>
+      <input id="q" name="q" type="search" value="${values.q ?? ''}" maxlength="200" placeholder="e.g. backup, healthcare, Teams"${invalid('q', errors)}>
+      ${errorFor('q', errors)}
+    </div>
+  </div>
+  <button type="submit" class="button primary">Search</button>
+</form>`;
 }
 
 function resultItem(e: SearchHit): Html {
   const id = `partner-${e.id}`;
   return html`<li class="result">
-    <div class="result-select">
-      <input type="checkbox" id="${id}" name="partnerIds" value="${e.id}" aria-describedby="${id}-details" />
+  <div class="result-select">
+    <input type="checkbox" id="${id}" name="partnerIds" value="${e.id}" aria-describedby="${id}-details">
+  </div>
+  <div class="result-body">
+    <h3 class="result-name"><label for="${id}">${e.displayName}</label>${e.certified ? html` <span class="badge">Certified</span>` : ''}</h3>
+    <div id="${id}-details">
+      <p class="result-description">${e.description}</p>
+      ${e.services.length > 0 ? html`<p class="result-meta"><span class="meta-label">Services:</span> ${e.services.join(', ')}</p>` : ''}
+      <p class="result-meta"><span class="meta-label">Locations:</span> ${e.locations.map(place).join('; ')}</p>
+      ${
+        e.reasons.length > 0
+          ? html`<div class="reasons"><span class="meta-label">Why it matched:</span><ul>${e.reasons.map((r) => html`<li>${reasonText(r)}</li>`)}</ul></div>`
+          : ''
+      }
     </div>
-    <div class="result-body">
-      <h3 class="result-name">
-        <label for="${id}">${e.displayName}</label>${e.certified ? html` <span class="badge">Certified</span>` : ''}
-      </h3>
-      <div id="${id}-details">
-        <p class="result-description">${e.description}</p>
-        ${e.services.length > 0 ? html`<p class="result-meta"><span class="meta-label">Services:</span> ${e.services.join(', ')}</p>` : ''}
-        <p class="result-meta"><span class="meta-label">Locations:</span> ${e.locations.map(place).join('; ')}</p>
-        ${
-          e.reasons.length > 0
-            ? html`<div class="reasons">
-                <span class="meta-label">Why it matched:</span>
-                <ul>
-                  ${e.reasons.map((r) => html`<li>${reasonText(r)}</li>`)}
-                </ul>
-              </div>`
-            : ''
-        }
-      </div>
-    </div>
-  </li>`;
+  </div>
+</li>`;
 }
 
 function results(hits: SearchHit[], values: SearchValues, nextPage: string | undefined): Html {
   if (hits.length === 0) {
-    return html`<section class="results-section" aria-labelledby="results-heading">
-      <h2 id="results-heading">No partners found</h2>
-      <p>Try fewer keywords, or a wider location.</p>
-    </section>`;
+    return html`<section class="results-section" aria-labelledby="results-heading"><h2 id="results-heading">No partners found</h2><p>Try fewer keywords, or a wider location.</p></section>`;
   }
   return html`<section class="results-section" aria-labelledby="results-heading">
-    <h2 id="results-heading">Partners that match</h2>
-    <form method="get" action="/contact" id="results-form" class="results-form">
-      <p id="selection-help">Select up to ${maxPartnersPerRequest} partners, then contact them in one request.</p>
-      ${values.country ? html`<input type="hidden" name="country" value="${values.country}" />` : ''}
-      ${values.size ? html`<input type="hidden" name="size" value="${values.size}" />` : ''}
-      <ol class="results" aria-describedby="selection-help">
-        ${hits.map(resultItem)}
-      </ol>
-      <div class="results-actions">
-        <p class="selection-count" id="selection-count" aria-live="polite"></p>
-        <button type="submit" class="button primary" id="contact-selected">Contact selected providers</button>
-      </div>
-    </form>
-    ${nextPage ? html`<p><a href="${nextPage}">More partners</a></p>` : ''}
-  </section>`;
+<h2 id="results-heading">Partners that match</h2>
+<form method="get" action="/contact" id="results-form" class="results-form">
+  <p id="selection-help">Select up to ${maxPartnersPerRequest} partners, then contact them in one request.</p>
+  ${values.country ? html`<input type="hidden" name="country" value="${values.country}">` : ''}
+  ${values.size ? html`<input type="hidden" name="size" value="${values.size}">` : ''}
+  <ol class="results" aria-describedby="selection-help">${hits.map(resultItem)}</ol>
+  <div class="results-actions">
+    <p class="selection-count" id="selection-count" aria-live="polite"></p>
+    <button type="submit" class="button primary" id="contact-selected">Contact selected providers</button>
+  </div>
+</form>
+${nextPage ? html`<p><a href="${nextPage}">More partners</a></p>` : ''}
+</section>`;
 }
 
 function stringParams(request: HttpRequest): SearchValues & { continuationToken?: string } {
@@ -246,8 +204,9 @@ async function findPartnerPage(request: HttpRequest) {
       title: 'Find a partner',
       page: 'find-partner',
       main: html`<h1>Find a partner</h1>
-        <p class="lead">Search Microsoft partners by where you are, how big your organization is and what you need.</p>
-        ${searchForm(values, errors)} ${body}`,
+<p class="lead">Search Microsoft partners by where you are, how big your organization is and what you need.</p>
+${searchForm(values, errors)}
+${body}`,
     }),
   );
 }
@@ -263,9 +222,11 @@ const contactQuerySchema = z.object({
 
 function field(name: string, label: string, control: Html, errors: FieldError[], hint?: string): Html {
   return html`<div class="field">
-    <label for="${name}">${label}</label>
-    ${hint ? html`<p class="hint" id="${name}-hint">${hint}</p>` : ''} ${control} ${errorFor(name, errors)}
-  </div>`;
+  <label for="${name}">${label}</label>
+  ${hint ? html`<p class="hint" id="${name}-hint">${hint}</p>` : ''}
+  ${control}
+  ${errorFor(name, errors)}
+</div>`;
 }
 
 async function contactPage(request: HttpRequest) {
@@ -280,67 +241,51 @@ async function contactPage(request: HttpRequest) {
     });
   const chosen = await chosenPartnerProfiles(parsed.data.partnerIds);
   const none: FieldError[] = [];
-  const text = (name: string, attrs: Html) => html`<input id="${name}" name="${name}" ${attrs} />`;
+  const text = (name: string, attrs: Html) => html`<input id="${name}" name="${name}"${attrs}>`;
   return pageResponse(
     200,
     layout({
       title: 'Contact partners',
       page: 'contact',
       main: html`<h1>Contact ${chosen.length === 1 ? 'this partner' : `these ${chosen.length} partners`}</h1>
-        <ul class="chosen-partners">
-          ${chosen.map((p) => html`<li>${p.displayName}</li>`)}
-        </ul>
-        <p><a href="${backTo(request).href}" class="back-link">Change the selection</a></p>
-        <div class="error-summary" id="form-errors" role="alert" tabindex="-1" hidden></div>
-        <form method="post" action="/api/contact-requests" id="contact-form" class="contact-form">
-          ${chosen.map((p) => html`<input type="hidden" name="partnerIds" value="${p.id}" />`)}
-          <fieldset>
-            <legend>Your business needs</legend>
-            ${field('businessNeeds', 'What do you need help with?', html`<textarea id="businessNeeds" name="businessNeeds" rows="6" required minlength="20" maxlength="4000" aria-describedby="businessNeeds-hint"></textarea>`, none, 'At least 20 characters: what you want to achieve, and by when.')}
-          </fieldset>
-          <fieldset>
-            <legend>Your contact details</legend>
-            ${field('name', 'Your name', text('name', html` required maxlength="200" autocomplete="name"`), none)}
-            ${field('email', 'Work email', text('email', html` type="email" required maxlength="254" autocomplete="email"`), none)}
-            ${field('phone', 'Phone (optional)', text('phone', html` type="tel" maxlength="30" autocomplete="tel"`), none)}
-            ${field('company', 'Organization', text('company', html` required maxlength="200" autocomplete="organization"`), none)}
-            ${field(
-              'country',
-              'Country',
-              html`<select id="country" name="country" required autocomplete="country">
-                ${countryOptions(parsed.data.country, 'Choose a country')}
-              </select>`,
-              none,
-            )}
-            ${field(
-              'organizationSize',
-              'Organization size',
-              html`<select id="organizationSize" name="organizationSize" required>
-                ${sizeOptions(parsed.data.size, 'Choose a size')}
-              </select>`,
-              none,
-            )}
-            ${field('industry', 'Industry (optional)', text('industry', html` maxlength="200"`), none)}
-          </fieldset>
-          <div class="honeypot" aria-hidden="true">
-            <label for="website">Leave this empty</label>
-            <input id="website" name="website" tabindex="-1" autocomplete="off" />
-          </div>
-          <fieldset>
-            <legend>Consent</legend>
-            <div class="check">
-              <input type="checkbox" id="consentToContact" name="consentToContact" value="true" required />
-              <label for="consentToContact">The selected partners may contact me about my request.</label>
-            </div>
-            ${errorFor('consentToContact', none)}
-            <div class="check">
-              <input type="checkbox" id="consentToShareDetails" name="consentToShareDetails" value="true" required />
-              <label for="consentToShareDetails">Share these details with the selected partners.</label>
-            </div>
-            ${errorFor('consentToShareDetails', none)}
-          </fieldset>
-          <button type="submit" class="button primary">Send request</button>
-        </form>`,
+<ul class="chosen-partners">${chosen.map((p) => html`<li>${p.displayName}</li>`)}</ul>
+<p><a href="${backTo(request).href}" class="back-link">Change the selection</a></p>
+<div class="error-summary" id="form-errors" role="alert" tabindex="-1" hidden></div>
+<form method="post" action="/api/contact-requests" id="contact-form" class="contact-form">
+  ${chosen.map((p) => html`<input type="hidden" name="partnerIds" value="${p.id}">`)}
+  <fieldset>
+    <legend>Your business needs</legend>
+    ${field('businessNeeds', 'What do you need help with?', html`<textarea id="businessNeeds" name="businessNeeds" rows="6" required minlength="20" maxlength="4000" aria-describedby="businessNeeds-hint"></textarea>`, none, 'At least 20 characters: what you want to achieve, and by when.')}
+  </fieldset>
+  <fieldset>
+    <legend>Your contact details</legend>
+    ${field('name', 'Your name', text('name', html` required maxlength="200" autocomplete="name"`), none)}
+    ${field('email', 'Work email', text('email', html` type="email" required maxlength="254" autocomplete="email"`), none)}
+    ${field('phone', 'Phone (optional)', text('phone', html` type="tel" maxlength="30" autocomplete="tel"`), none)}
+    ${field('company', 'Organization', text('company', html` required maxlength="200" autocomplete="organization"`), none)}
+    ${field('country', 'Country', html`<select id="country" name="country" required autocomplete="country">${countryOptions(parsed.data.country, 'Choose a country')}</select>`, none)}
+    ${field('organizationSize', 'Organization size', html`<select id="organizationSize" name="organizationSize" required>${sizeOptions(parsed.data.size, 'Choose a size')}</select>`, none)}
+    ${field('industry', 'Industry (optional)', text('industry', html` maxlength="200"`), none)}
+  </fieldset>
+  <div class="honeypot" aria-hidden="true">
+    <label for="website">Leave this empty</label>
+    <input id="website" name="website" tabindex="-1" autocomplete="off">
+  </div>
+  <fieldset>
+    <legend>Consent</legend>
+    <div class="check">
+      <input type="checkbox" id="consentToContact" name="consentToContact" value="true" required>
+      <label for="consentToContact">The selected partners may contact me about my request.</label>
+    </div>
+    ${errorFor('consentToContact', none)}
+    <div class="check">
+      <input type="checkbox" id="consentToShareDetails" name="consentToShareDetails" value="true" required>
+      <label for="consentToShareDetails">Share these details with the selected partners.</label>
+    </div>
+    ${errorFor('consentToShareDetails', none)}
+  </fieldset>
+  <button type="submit" class="button primary">Send request</button>
+</form>`,
     }),
   );
 }
@@ -356,13 +301,11 @@ async function thankYouPage(request: HttpRequest) {
       title: 'Thank you',
       page: 'thank-you',
       main: html`<h1>Thank you — your request is on its way</h1>
-        <p>We are sending it to:</p>
-        <ul class="chosen-partners">
-          ${partners.map((name) => html`<li>${name}</li>`)}
-        </ul>
-        <p>You will get a confirmation by email. The partners contact you directly.</p>
-        <p class="muted">Reference: <span class="reference">${accepted.id}</span></p>
-        <p><a class="button" href="/">Find more partners</a></p>`,
+<p>We are sending it to:</p>
+<ul class="chosen-partners">${partners.map((name) => html`<li>${name}</li>`)}</ul>
+<p>You will get a confirmation by email. The partners contact you directly.</p>
+<p class="muted">Reference: <span class="reference">${accepted.id}</span></p>
+<p><a class="button" href="/">Find more partners</a></p>`,
     }),
   );
 }

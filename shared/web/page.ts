@@ -71,7 +71,7 @@ export function layout(options: { title: string; page: PageName; main: Html; dat
   <div class="wrap header-row">
     <a class="brand" href="/">Partner relationships</a>
     <nav aria-label="Main">
-      <ul>${navigation.map((n) => html`<li><a href="${n.href}" ${n.pages.includes(options.page) ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}</ul>
+      <ul>${navigation.map((n) => html`<li><a href="${n.href}"${n.pages.includes(options.page) ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}</ul>
     </nav>
     <div id="session" class="session"></div>
   </div>
@@ -105,18 +105,15 @@ export function messagePage(
       title,
       page: 'message',
       main: html`<h1>${title}</h1>
-        <p>${message}</p>
-        ${
-          errors.length > 0
-            ? html`<div class="error-summary" role="alert">
-                <h2>Please correct ${errors.length === 1 ? 'this field' : 'these fields'}</h2>
-                <ul>
-                  ${errors.map((e) => html`<li><strong>${fieldLabel(e.path)}</strong>: ${e.message}</li>`)}
-                </ul>
-              </div>`
-            : ''
-        }
-        <p><a class="button" href="${back.href}">${back.label}</a></p>`,
+<p>${message}</p>
+${
+  errors.length > 0
+    ? html`<div class="error-summary" role="alert"><h2>Please correct ${errors.length === 1 ? 'this field' : 'these fields'}</h2><ul>${errors.map(
+        (e) => html`<li><strong>${fieldLabel(e.path)}</strong>: ${e.message}</li>`,
+      )}</ul></div>`
+    : ''
+}
+<p><a class="button" href="${back.href}">${back.label}</a></p>`,
     }),
   );
 }

@@ -12,12 +12,7 @@ describe('html template', () => {
 
   it('keeps markup it made itself, joins lists and leaves out null, undefined and false', () => {
     const items = ['a&b', 'c'].map((v) => html`<li>${v}</li>`);
-    expect(
-      html`<ul>
-          ${items}
-        </ul>
-        ${null}${undefined}${false}${0}`.text,
-    ).toBe('<ul><li>a&amp;b</li><li>c</li></ul>0');
+    expect(html`<ul>${items}</ul>${null}${undefined}${false}${0}`.text).toBe('<ul><li>a&amp;b</li><li>c</li></ul>0');
   });
 });
 
