@@ -37,14 +37,12 @@ export const contactRequestPostOperations = [
   {
     step: 'rate limit per email from the client address',
     table: tableNames.rateLimits,
-    operation:
-      "listEntities of the key's partition, then createEntity or updateEntity (Replace, If-Match) of a free slot",
+    operation: 'createEntity of a free slot, or updateEntity (Replace, If-Match) of one taken a window ago',
   },
   {
     step: 'rate limit per client address',
     table: tableNames.rateLimits,
-    operation:
-      "listEntities of the key's partition, then createEntity or updateEntity (Replace, If-Match) of a free slot",
+    operation: 'createEntity of a free slot, or updateEntity (Replace, If-Match) of one taken a window ago',
   },
   { step: 'store the request', table: tableNames.contactRequests, operation: 'createEntity' },
   { step: 'start the fan-out', queue: queueNames.contactRequestFanOut, operation: 'sendMessage' },

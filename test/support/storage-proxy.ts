@@ -3,9 +3,9 @@ import type { AddressInfo, Socket } from 'node:net';
 
 /**
  * A transparent forwarder between the app and Azurite (the real storage, not a mock) that keeps
- * a log of every request that changed something (storage answered it 2xx), so a test can tell exactly which writes one
- * API
- * call caused. Shared-key signatures cover the path, not the host, so forwarding keeps them valid.
+ * a log of every request that changed something (storage answered it 2xx), so a test can tell exactly which writes one API
+ * call caused, and of every round trip, so a test (or the bench) can count them. Shared-key
+ * signatures cover the path, not the host, so forwarding keeps them valid.
  */
 export interface StorageWrite {
   service: 'table' | 'queue';
@@ -13,12 +13,24 @@ export interface StorageWrite {
   path: string;
 }
 
+/** One round trip as storage answered it; `resource` is the table or queue name (`$batch` for a batch). */
+export interface StorageRoundTrip {
+  service: 'table' | 'queue';
+  method: string;
+  resource: string;
+  status: number;
+}
+
 export interface StorageProxy {
   /** The worker's connection string with the table and queue endpoints pointing at the proxy. */
   connectionString: string;
   writes: StorageWrite[];
+  roundTrips: StorageRoundTrip[];
   stop(): Promise<void>;
 }
+
+/** The table or queue a request is for: the path segment after the account (`ratelimits(PartitionKey=…)` → `ratelimits`). */
+const resourceOf = (pathname: string): string => decodeURIComponent(pathname.split('/')[2] ?? '').replace(/\(.*$/, '');
 
 const tableWrite = (method: string) => ['POST', 'PUT', 'PATCH', 'MERGE', 'DELETE'].includes(method);
 /** Queue reads that change state: receiving messages (GET …/messages without peekonly) hides them. */
@@ -30,6 +42,7 @@ async function forwarder(
   service: StorageWrite['service'],
   target: URL,
   writes: StorageWrite[],
+  roundTrips: StorageRoundTrip[],
 ): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -47,6 +60,7 @@ async function forwarder(
       (answer) => {
         // Only what storage accepted changed anything (a 412 or 409 leaves the data as it was).
         if (write && (answer.statusCode ?? 500) < 300) writes.push({ service, method, path: url.pathname });
+        roundTrips.push({ service, method, resource: resourceOf(url.pathname), status: answer.statusCode ?? 502 });
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
@@ -69,14 +83,16 @@ export async function startStorageProxy(connectionString: string): Promise<Stora
   const tableEndpoint = new URL(parts.get('TableEndpoint')!);
   const queueEndpoint = new URL(parts.get('QueueEndpoint')!);
   const writes: StorageWrite[] = [];
-  const table = await forwarder('table', tableEndpoint, writes);
-  const queue = await forwarder('queue', queueEndpoint, writes);
+  const roundTrips: StorageRoundTrip[] = [];
+  const table = await forwarder('table', tableEndpoint, writes, roundTrips);
+  const queue = await forwarder('queue', queueEndpoint, writes, roundTrips);
   const via = (endpoint: URL, port: number) => `http://127.0.0.1:${port}${endpoint.pathname}`;
   parts.set('TableEndpoint', via(tableEndpoint, table.port));
   parts.set('QueueEndpoint', via(queueEndpoint, queue.port));
   return {
     connectionString: [...parts].map(([k, v]) => `${k}=${v}`).join(';'),
     writes,
+    roundTrips,
     async stop() {
       for (const f of [table, queue]) {
         for (const s of f.sockets) s.destroy();
