@@ -1,56 +1,63 @@
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import type { Comparison } from './compare.js';
+import { directorySearchQuerySchema } from '../shared/domain/directory-search.js';
+import { spread, type BenchScenario } from './harness.js';
 import { rawQueryMix } from './directory-search.js';
-import type { BenchHost } from './host.js';
-import { httpCall } from './load.js';
+import { startBenchHost } from './host.js';
+import { compareHttp, pathsFile } from './http.js';
+import { startBenchServer } from './servers.js';
+import { ensureWrk } from './wrk.js';
 
-export interface SearchFloorServer {
-  url: string;
-  rssMiB(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-/** bench/search-floor-server.ts in its own process, over the same generated entries as the host's directory. */
-export async function startSearchFloorServer(entries: number): Promise<SearchFloorServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/search-floor-server.ts', String(entries)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the search floor server exited with ${code}`)));
-    child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async rssMiB() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
-    },
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGINT');
-      await exited;
-    },
-  };
-}
+const directorySize = 20_000;
 
 /**
- * `GET /api/partners?…` through the local host over `entries` directory entries, beside the same
- * queries answered by the bare search server. Search does no storage operation per request (the
- * index is in memory; a change check reads the table every 30 s), so the floor is the index call
- * itself plus the least HTTP around it; the gap is the Functions host and the handler.
+ * `GET /api/partners?…` through the local host over 20,000 entries beside the same queries
+ * answered by the bare search server (bench/search-floor-server.ts: the same index and JSON, no
+ * host). Search does no storage operation per request (the index is in memory; a change check
+ * reads the table every 30 s), so the floor is the index call plus the least HTTP around it.
+ * Then the host's memory beside the bare server's.
  */
-export function directorySearchHttp(host: BenchHost, floor: SearchFloorServer, entries: number): Comparison {
-  const queries = rawQueryMix(500).map((q) => new URLSearchParams(q).toString());
-  let o = 0;
-  let f = 0;
-  return {
-    scenario: `GET /api/partners (${entries.toLocaleString('en')} entries)`,
-    floorName: 'same index + JSON behind bare node:http',
-    ours: () =>
-      httpCall(`${host.url}/api/partners?${queries[o++ % queries.length]}`, { expect: 200 }).then(() => undefined),
-    floor: () =>
-      httpCall(`${floor.url}/api/partners?${queries[f++ % queries.length]}`, { expect: 200 }).then(() => undefined),
-    counts: { 1: { warm: 100, total: 500 }, 16: { warm: 200, total: 1500 } },
-  };
-}
+export const directorySearchHttp: BenchScenario = {
+  name: 'directory search over HTTP',
+  async run(options) {
+    ensureWrk();
+    const host = await startBenchHost({ directoryEntries: directorySize });
+    const floor = await startBenchServer('bench/search-floor-server.ts', [String(directorySize)]);
+    try {
+      const queries = rawQueryMix(500).map((q) => {
+        directorySearchQuerySchema.parse(q);
+        return `/api/partners?${new URLSearchParams(q).toString()}`;
+      });
+      const paths = await pathsFile('search', queries);
+      // The host's first search loads the directory into its index: before any figure.
+      await fetch(`${host.url}/api/partners?top=1`);
+      const scenario = `GET /api/partners (${directorySize.toLocaleString('en')} entries)`;
+      const rows = await compareHttp(options, {
+        scenario,
+        floorName: 'the same index + JSON behind bare node:http',
+        host,
+        serviceUrl: host.url,
+        floorUrl: floor.url,
+        load: () => ({ paths }),
+      });
+      await host.queuesIdle();
+      const [ours, bare] = [await host.rssMiB(), await floor.rssMiB()];
+      rows.push({
+        scenario: 'memory',
+        metric: `host RSS after the search load (${directorySize.toLocaleString('en')}-entry index)`,
+        unit: 'MiB',
+        service: spread([ours]),
+        floor: spread([bare]),
+        floorName: 'bare node:http holding the same index',
+        ratio: spread([ours / bare]),
+        rounds: 1,
+        goal: null,
+        met: null,
+        notes: [],
+        invalid: false,
+      });
+      return rows;
+    } finally {
+      await floor.stop();
+      await host.stop();
+    }
+  },
+};

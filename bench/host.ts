@@ -9,6 +9,7 @@ import { resetSettings } from '../shared/config.js';
 import { createStorage, ensureStorage, resetStorage, type Storage } from '../shared/storage/clients.js';
 import { insertDirectoryEntries } from '../shared/storage/directory.js';
 import { queueNames } from '../shared/storage/names.js';
+import { startStorageProxy, type StorageRoundTrip } from '../test/support/storage-proxy.js';
 
 const issuer = 'https://login.local.test/{tenantid}/v2.0';
 const audience = 'api://partner-relationships-bench';
@@ -17,6 +18,10 @@ export interface BenchHost {
   url: string;
   pid: number;
   storage: Storage;
+  /** The settings the host runs with (storage through the counting proxy), for a floor server to run with the same. */
+  env: Record<string, string>;
+  /** Every storage round trip of the host, the bench process and the floor servers, as the proxy in front of Azurite saw it. */
+  roundTrips: StorageRoundTrip[];
   outboxDir: string;
   token(
     role: LocalRole,
@@ -39,18 +44,21 @@ export interface BenchHostOptions {
 }
 
 /**
- * Azurite in memory plus the local host in its own process (`node dist/local/start.js`), as a
- * developer runs it. The bench process's own app modules (`storage()`, `settings()`) point at the
- * same Azurite, so a scenario can prepare data with the app's repositories.
+ * A fresh Azurite in memory, a counting proxy in front of it (test/support/storage-proxy.ts) and
+ * the local host in its own process (`node dist/local/start.js`), as a developer runs it, taking
+ * each request's client address from X-Forwarded-For (`--trust-forwarded-for`: the load generator
+ * stands in for many clients). The bench process's own app modules (`storage()`, `settings()`)
+ * point at the same storage, so a scenario can prepare data with the app's repositories.
  */
 export async function startBenchHost(options: BenchHostOptions = {}): Promise<BenchHost> {
   const azurite = await startAzuriteInMemory();
+  const proxy = await startStorageProxy(azurite.connectionString);
   const dir = await mkdtemp(join(tmpdir(), 'partner-relationships-bench-'));
   const jwksPath = join(dir, 'jwks.json');
   const key = await ensureLocalSigningKey(jwksPath);
   const outboxDir = join(dir, 'outbox');
   const env: Record<string, string> = {
-    AzureWebJobsStorage: azurite.connectionString,
+    AzureWebJobsStorage: proxy.connectionString,
     AUTH_ISSUER: issuer,
     AUTH_AUDIENCE: audience,
     AUTH_JWKS_URI: `file:${jwksPath}`,
@@ -69,13 +77,13 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
   Object.assign(process.env, env);
   resetSettings();
   resetStorage();
-  const storage = createStorage({ kind: 'connectionString', connectionString: azurite.connectionString });
+  const storage = createStorage({ kind: 'connectionString', connectionString: proxy.connectionString });
   await ensureStorage(storage);
   if (options.directoryEntries) await insertDirectoryEntries(generateDemoDirectory(options.directoryEntries));
 
   const port = await freePort();
   const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
-  const child = spawn(process.execPath, [...profile, resolve('dist/local/start.js'), '--port', String(port)], {
+  const child = spawn(process.execPath, [...profile, resolve('dist/local/start.js'), '--port', String(port), '--trust-forwarded-for'], {
     // One log line per request: discarded, as a developer's terminal would scroll them away.
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, ...env },
@@ -97,6 +105,8 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
     url,
     pid: child.pid!,
     storage,
+    env,
+    roundTrips: proxy.roundTrips,
     outboxDir,
     token: (role, tenantId, claims = {}) => mintToken(key, { tenantId, role, issuer, audience, ...claims }),
     async rssMiB() {
@@ -120,6 +130,7 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGINT');
       await exited;
+      await proxy.stop();
       await azurite.stop();
       await rm(dir, { recursive: true, force: true });
     },

@@ -1,60 +1,79 @@
 import { writeFileSync } from 'node:fs';
-import { arch, cpus, totalmem } from 'node:os';
-import { coldStart } from './cold-start.js';
-import { directorySearch } from './directory-search.js';
-import { run as emailDrain } from './email-drain.js';
-import { httpScenarios } from './http.js';
-import { row, type BenchRow } from './stats.js';
+import { arch, cpus, loadavg, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { fmt, progress, type BenchRow, type Spread } from './harness.js';
+import { scenarios } from './scenarios.js';
 
 /**
- * `npm run bench`: every scenario reports its figure beside the floor it is measured against, in
- * the same run, because absolute times on a shared 2-core machine drift. Not part of `npm test`.
+ * `npm run bench [-- --quick] [-- --only <scenario name prefix>]`: every row beside its floor in
+ * interleaved rounds, printed as a table with the median and spread (min–max) of the per-round
+ * ratios, the goals met or not, and notes (stalls, operation counts). Exits 1 when a row cannot be
+ * trusted (a floor whose storage operations differ from the service's, failed requests); a goal
+ * missed is reported, not an error. Not part of `npm test`.
  */
-const scenarios: [string, () => Promise<BenchRow[]>][] = [
-  ['cold start', coldStart],
-  ['directory search', directorySearch],
-  ['HTTP through the local host (then its memory)', () => httpScenarios()],
-  [
-    'email drain',
-    async () => {
-      const r = await emailDrain(1000);
-      return [
-        row({
-          scenario: 'email drain',
-          metric: '1,000 jobs through email-outbound to the local Communication Services endpoint',
-          unit: 'emails/s',
-          ours: r.ours,
-          floor: r.floor,
-          floorName: 'raw receive + send + delete loop',
-          goal: '≥ 0.7 × floor',
-          check: (ratio) => ratio >= 0.7,
-        }),
-      ];
-    },
-  ],
-];
-
-const fmt = (n: number | null, digits = 2) =>
-  n === null || Number.isNaN(n) ? '—' : n >= 100 ? n.toFixed(0) : n.toFixed(digits);
+const { values: flags } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+});
+const options = { quick: flags.quick };
 
 const rows: BenchRow[] = [];
 const started = Date.now();
-for (const [name, run] of scenarios) {
-  process.stderr.write(`bench: ${name}…\n`);
-  rows.push(...(await run()));
+const loadBefore = loadavg()[0] ?? 0;
+for (const scenario of scenarios) {
+  if (flags.only && !scenario.name.startsWith(flags.only)) continue;
+  progress(`${scenario.name}…`);
+  rows.push(...(await scenario.run(options)));
 }
+
+// How close the fastest round came to the load generator's own ceiling.
+const ceiling = rows.find((r) => r.scenario.startsWith('load generator ceiling') && r.unit === 'req/s');
+if (ceiling) {
+  const fastest = Math.max(
+    ...rows.filter((r) => r !== ceiling && r.unit === 'req/s').flatMap((r) => [r.service.max, r.floor?.max ?? 0]),
+  );
+  if (Number.isFinite(fastest))
+    ceiling.notes.push(
+      `the fastest round of this run drove ${fmt(fastest)} req/s: ${((fastest / ceiling.service.median) * 100).toFixed(0)} % of this ceiling`,
+    );
+}
+
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${arch()}, Node ${process.version}`;
 const date = new Date().toISOString();
+const seconds = Math.round((Date.now() - started) / 1000);
+const load = `load average ${loadBefore.toFixed(2)} at the start, ${(loadavg()[0] ?? 0).toFixed(2)} at the end`;
 writeFileSync(
   'bench/results.json',
-  `${JSON.stringify({ date, machine, seconds: Math.round((Date.now() - started) / 1000), rows }, null, 2)}\n`,
+  `${JSON.stringify({ date, machine, quick: options.quick, seconds, load, rows }, null, 2)}\n`,
 );
 
-console.log(`Benchmarks, ${date.slice(0, 10)}, ${machine}\n`);
-console.log('| scenario | metric | ours | floor | floor is | ratio | goal | met |');
-console.log('| --- | --- | ---: | ---: | --- | ---: | --- | --- |');
+const value = (s: Spread | null, unit: string) => (s === null ? '—' : `${fmt(s.median)} ${unit}`);
+const range = (s: Spread | null) =>
+  s === null ? '—' : s.min === s.max ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+const met = (r: BenchRow) => (r.invalid ? '**invalid**' : r.met === null ? '—' : r.met ? 'yes' : '**no**');
+
+console.log(
+  `Benchmarks, ${date.slice(0, 16).replace('T', ' ')} UTC, ${machine}, ${options.quick ? 'quick mode' : 'full run'}, ${seconds} s, ${load}\n`,
+);
+console.log('| scenario | metric | service | floor | floor is | ratio: median (min–max) | rounds | goal | met |');
+console.log('| --- | --- | ---: | ---: | --- | ---: | ---: | --- | --- |');
 for (const r of rows) {
   console.log(
-    `| ${r.scenario} | ${r.metric} | ${fmt(r.ours)} ${r.unit} | ${r.floor === null ? '—' : `${fmt(r.floor)} ${r.unit}`} | ${r.floorName ?? '—'} | ${fmt(r.ratio)} | ${r.goal ?? '—'} | ${r.met === null ? '—' : r.met ? 'yes' : 'no'} |`,
+    `| ${r.scenario} | ${r.metric} | ${r.floor === null ? range(r.service) : value(r.service, r.unit)} | ${value(r.floor, r.unit)} | ${r.floorName ?? '—'} | ${range(r.ratio)} | ${r.rounds} | ${r.goal ?? '—'} | ${met(r)} |`,
   );
 }
+const notes = [...new Set(rows.flatMap((r) => r.notes.map((n) => `${r.scenario}: ${n}`)))];
+if (notes.length > 0) console.log(`\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
+const missed = rows.filter((r) => r.met === false && !r.invalid);
+console.log(
+  missed.length === 0
+    ? '\nEvery goal is met.'
+    : `\nGoals not met:\n${missed.map((r) => `- ${r.scenario}, ${r.metric}: ${range(r.ratio ?? r.service)} against ${r.goal}`).join('\n')}`,
+);
+const invalid = rows.filter((r) => r.invalid);
+if (invalid.length > 0) {
+  console.log(
+    `\nRows that cannot be trusted (the bench fails):\n${invalid.map((r) => `- ${r.scenario}, ${r.metric}`).join('\n')}`,
+  );
+  process.exitCode = 1;
+}
+process.exit();

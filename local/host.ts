@@ -22,6 +22,8 @@ export interface LocalHostOptions {
   /** Timer triggers run on their schedules unless turned off (tests call them directly). */
   timers?: boolean;
   extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
+  /** See HttpHostOptions.trustForwardedFor (the bench only). */
+  trustForwardedFor?: boolean;
 }
 
 export interface LocalHost {
@@ -48,6 +50,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     log: options.log,
     extraRoutes: options.extraRoutes ?? {},
     activity,
+    trustForwardedFor: options.trustForwardedFor ?? false,
   });
   const url = await http.listen();
   const queues = startQueueHost(

@@ -31,6 +31,12 @@ export interface HttpHostOptions {
   extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
   /** Where each request counts as running until it is answered (what the local host's drain waits for). */
   activity?: Activity;
+  /**
+   * Take a request's X-Forwarded-For as the platform's word, as if a front end had set it: the
+   * bench's load generator stands in for many clients from one socket. Off unless asked for; never
+   * on a host others can reach, since any caller could then choose their address.
+   */
+  trustForwardedFor?: boolean;
 }
 
 /**
@@ -214,7 +220,7 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
       // As Azure's front end does: the function sees the client's address only in X-Forwarded-For, as the
       // last hop (`address:port`) appended to whatever the client sent there.
       const { remoteAddress, remotePort } = req.socket;
-      if (remoteAddress) {
+      if (remoteAddress && !(options.trustForwardedFor && headers['x-forwarded-for'])) {
         const hop = remoteAddress.includes(':') ? `[${remoteAddress}]:${remotePort}` : `${remoteAddress}:${remotePort}`;
         headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${hop}` : hop;
       }

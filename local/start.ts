@@ -21,6 +21,8 @@ async function main(): Promise<void> {
     options: {
       'in-memory': { type: 'boolean', default: false },
       port: { type: 'string', default: process.env.PORT ?? '7071' },
+      // For `npm run bench` only: its load generator sends each request's client address in X-Forwarded-For.
+      'trust-forwarded-for': { type: 'boolean', default: false },
     },
   });
   const port = Number(flags.port);
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
     port,
     log,
     extraRoutes,
+    trustForwardedFor: flags['trust-forwarded-for'],
   });
   const seeded = await seedDemoDirectory();
   if (seeded > 0) log(`the partner directory was empty: added ${seeded} fictional demo partners`);

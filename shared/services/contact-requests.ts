@@ -61,7 +61,8 @@ async function enforceRateLimits(email: string, address: string, log: Log): Prom
   });
 }
 
-function newRecord(
+/** The request as stored, before its fan-out (exported for the bench's floor, which stores the same). */
+export function newRecord(
   id: string,
   body: ContactRequestBody,
   partners: { id: string; displayName: string }[],
@@ -91,10 +92,7 @@ function newRecord(
   };
 }
 
-/**
- * A retry of a request that was stored: its fan-out may not have been queued if the first try failed after storing; it
- * is idempotent, so queue it again.
- */
+/** A retry of a request that was stored: its fan-out may not have been queued if the first try failed after storing; it is idempotent, so queue it again. */
 async function completeFanOut(earlier: ContactRequest): Promise<ContactRequest> {
   if (earlier.partners.some((p) => p.state === 'pending') || earlier.confirmation.state === 'pending')
     await enqueueFanOut(earlier.id);

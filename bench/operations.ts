@@ -1,0 +1,69 @@
+import type { StorageRoundTrip } from '../test/support/storage-proxy.js';
+
+/** A round trip as the bench counts it: `table POST ratelimits`, `queue POST contact-request-fanout`. */
+export const operationKey = (r: StorageRoundTrip): string => `${r.service} ${r.method} ${r.resource}`;
+
+/**
+ * The storage operations one request of a scenario performs, which its floor must perform too:
+ * `perRequest` per operation key; `watched` also lists the keys that must stay at 0 (e.g. a read
+ * before a write); `anchor` is one operation every request does once, to count the requests.
+ */
+export interface OperationSpec {
+  perRequest: Record<string, number>;
+  watched: string[];
+  anchor: string;
+}
+
+export interface CountedOperations {
+  requests: number;
+  counts: Record<string, number>;
+  /** Set when the counts do not match `perRequest` × requests, or the requests do not match what the load generator got answered. */
+  problem: string | undefined;
+}
+
+function tally(log: StorageRoundTrip[], from: number, keys: Set<string>): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries([...keys].map((k) => [k, 0]));
+  for (const r of log.slice(from)) {
+    const key = operationKey(r);
+    if (keys.has(key)) counts[key]! += 1;
+  }
+  return counts;
+}
+
+const describe = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+
+/**
+ * Counts the watched operations logged since `from` once requests still in flight when the load
+ * generator stopped have finished (the counts stop changing), and checks them against the spec:
+ * every request did exactly `perRequest`, and the requests counted are those answered (`answered`,
+ * plus at most `inFlight` that were still running when the load generator stopped).
+ */
+export async function countOperations(log: StorageRoundTrip[], from: number, spec: OperationSpec, answered: number, inFlight: number): Promise<CountedOperations> {
+  const keys = new Set([...Object.keys(spec.perRequest), ...spec.watched]);
+  const anchorPer = spec.perRequest[spec.anchor] ?? 1;
+  let previous = '';
+  let stableSince = performance.now();
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    const counts = tally(log, from, keys);
+    const requests = (counts[spec.anchor] ?? 0) / anchorPer;
+    const consistent = [...keys].every((k) => counts[k] === (spec.perRequest[k] ?? 0) * requests);
+    const now = performance.now();
+    const seen = describe(counts);
+    if (seen !== previous) [previous, stableSince] = [seen, now];
+    if (consistent && now - stableSince >= 300) {
+      const problem = requests < answered || requests > answered + inFlight ? `${requests} requests reached storage, ${answered} were answered` : undefined;
+      return { requests, counts, problem };
+    }
+    if (now > deadline) {
+      const expected = Object.fromEntries([...keys].map((k) => [k, (spec.perRequest[k] ?? 0) * requests]));
+      return { requests, counts, problem: `storage operations differ from the floor's: counted ${seen}; ${requests} requests of exactly the floor's operations would be ${describe(expected)}` };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const describeOperations = (perRequest: Record<string, number>): string => describe(perRequest);

@@ -1,0 +1,9 @@
+import { coldStart } from './cold-start.js';
+import { contactRequestPost } from './contact-requests.js';
+import { directorySearchHttp } from './directory-http.js';
+import { directorySearch } from './directory-search.js';
+import type { BenchScenario } from './harness.js';
+import { loadGeneratorCeiling } from './http.js';
+
+/** What `npm run bench` runs, in order; a new scenario module adds its entry here (README, "Performance"). */
+export const scenarios: BenchScenario[] = [loadGeneratorCeiling, coldStart, directorySearch, contactRequestPost, directorySearchHttp];
