@@ -19,7 +19,7 @@ import { ensureWrk, wrk, wrkNotes, type WrkLoad } from './wrk.js';
 
 /** How long each side runs per round, how many rounds, and the warm-up before them. */
 export const roundPlan = ({ quick }: BenchOptions) =>
-  quick ? { rounds: 2, seconds: 1, warmSeconds: 1 } : { rounds: 5, seconds: 3, warmSeconds: 2 };
+  quick ? { rounds: 2, seconds: 2, warmSeconds: 1 } : { rounds: 5, seconds: 3, warmSeconds: 2 };
 
 export const connectionCounts = [1, 16] as const;
 

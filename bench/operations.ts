@@ -59,8 +59,8 @@ export async function countOperations(log: StorageRoundTrip[], from: number, spe
       return { requests, counts, problem };
     }
     if (now > deadline) {
-      const expected = Object.fromEntries([...keys].map((k) => [k, (spec.perRequest[k] ?? 0) * requests]));
-      return { requests, counts, problem: `storage operations differ from the floor's: counted ${seen}; ${requests} requests of exactly the floor's operations would be ${describe(expected)}` };
+      const off = [...keys].filter((k) => counts[k] !== (spec.perRequest[k] ?? 0) * requests).map((k) => `${k}: ${counts[k]} counted, ${(spec.perRequest[k] ?? 0) * requests} expected`);
+      return { requests, counts, problem: `storage operations differ from the floor's over ${requests} requests: ${off.join('; ')}` };
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -64,12 +64,14 @@ for (const r of rows) {
 const notes = [...new Set(rows.flatMap((r) => r.notes.map((n) => `${r.scenario}: ${n}`)))];
 if (notes.length > 0) console.log(`\nNotes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
 const missed = rows.filter((r) => r.met === false && !r.invalid);
+const invalid = rows.filter((r) => r.invalid);
 console.log(
   missed.length === 0
-    ? '\nEvery goal is met.'
+    ? invalid.length === 0
+      ? '\nEvery goal is met.'
+      : ''
     : `\nGoals not met:\n${missed.map((r) => `- ${r.scenario}, ${r.metric}: ${range(r.ratio ?? r.service)} against ${r.goal}`).join('\n')}`,
 );
-const invalid = rows.filter((r) => r.invalid);
 if (invalid.length > 0) {
   console.log(
     `\nRows that cannot be trusted (the bench fails):\n${invalid.map((r) => `- ${r.scenario}, ${r.metric}`).join('\n')}`,
