@@ -98,7 +98,9 @@ export async function interleave(spec: Interleaved): Promise<BenchRow[]> {
     progress(`    round ${round + 1}/${spec.rounds}: ${spec.metrics.map((m) => `${m.key} ${fmt(s[m.key])}/${fmt(f[m.key])}`).join(', ')}`);
   }
   const notes = [...new Set([...service.flatMap((r, i) => (r.notes ?? []).map((n) => `service round ${i + 1}: ${n}`)), ...floor.flatMap((r, i) => (r.notes ?? []).map((n) => `floor round ${i + 1}: ${n}`))])];
-  const invalid = [...service.map((r) => r.invalid), ...floor.map((r) => r.invalid)].filter((x): x is string => x !== undefined);
+  const invalid = [...service.map((r, i) => r.invalid && `service round ${i + 1}: ${r.invalid}`), ...floor.map((r, i) => r.invalid && `floor round ${i + 1}: ${r.invalid}`)].filter(
+    (x): x is string => typeof x === 'string',
+  );
   return spec.metrics.map((m) => {
     const ratios = service.map((r, i) => r.figures[m.key]! / floor[i]!.figures[m.key]!);
     const ratio = spread(ratios);

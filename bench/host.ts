@@ -39,8 +39,6 @@ export interface BenchHostOptions {
    * Generated directory entries written before the host starts (it seeds 300 demo partners into an empty directory).
    */
   directoryEntries?: number;
-  /** `--cpu-prof` the host into this directory (written when it stops). */
-  cpuProfileDir?: string;
 }
 
 /**
@@ -82,7 +80,9 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
   if (options.directoryEntries) await insertDirectoryEntries(generateDemoDirectory(options.directoryEntries));
 
   const port = await freePort();
-  const profile = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  // BENCH_CPU_PROFILE=<dir>: `--cpu-prof` the host into that directory (written when it stops).
+  const profileDir = process.env.BENCH_CPU_PROFILE;
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const child = spawn(process.execPath, [...profile, resolve('dist/local/start.js'), '--port', String(port), '--trust-forwarded-for'], {
     // One log line per request: discarded, as a developer's terminal would scroll them away.
     stdio: ['ignore', 'ignore', 'inherit'],
