@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { allFunctions } from '../functions/all.js';
 import { interleave, type BenchScenario, type RoundResult } from './harness.js';
 
 /**
  * The deployed entry's cold start as the Functions host's Node worker does it: a fresh Node
- * process that provides `@azure/functions-core` (bench/worker-core.cjs), imports the bundle
+ * process that provides `@azure/functions-core` (bench/worker-core.mjs), imports the bundle
  * (`dist/bundle/index.js`, what package.json `main` ships), lets it register every function, and
  * asks the programming model for its capabilities as the worker does before the first
  * invocation; it fails unless every function was registered. Beside `node -e 0`, interleaved.
@@ -31,7 +32,8 @@ function timed(args: string[]): RoundResult {
   return { figures: { ms } };
 }
 
-const service = () => timed(['--require', resolve('bench/worker-core.cjs'), '--input-type=module', '-e', registerAll]);
+const service = () =>
+  timed(['--import', pathToFileURL(resolve('bench/worker-core.mjs')).href, '--input-type=module', '-e', registerAll]);
 const floor = () => timed(['-e', '0']);
 
 export const coldStart: BenchScenario = {

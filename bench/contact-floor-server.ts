@@ -17,9 +17,17 @@ import { createContactRequest, enqueueFanOut } from '../shared/storage/contact-r
 import { storage } from '../shared/storage/clients.js';
 import { tableNames } from '../shared/storage/names.js';
 
-const partners = z.array(z.object({ id: z.string(), displayName: z.string() })).parse(JSON.parse(process.argv[2] ?? '[]'));
+const partners = z
+  .array(z.object({ id: z.string(), displayName: z.string() }))
+  .parse(JSON.parse(process.argv[2] ?? '[]'));
 const limits = (await storage()).table(tableNames.rateLimits);
-const slot = (partitionKey: string) => limits.createEntity({ partitionKey, rowKey: '00', takenAt: new Date().toISOString(), windowEnd: Math.ceil(Date.now() / 1000) + 3600 });
+const slot = (partitionKey: string) =>
+  limits.createEntity({
+    partitionKey,
+    rowKey: '00',
+    takenAt: new Date().toISOString(),
+    windowEnd: Math.ceil(Date.now() / 1000) + 3600,
+  });
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -32,7 +40,9 @@ const server = createServer((req, res) => {
       await Promise.all([slot(`floor-email:${id}`), slot(`floor-address:${id}`)]);
       await createContactRequest(newRecord(id, body, partners));
       await enqueueFanOut(id);
-      res.writeHead(202, { 'content-type': 'application/json', location: `/api/contact-requests/${id}` }).end(JSON.stringify({ id, partners }));
+      res
+        .writeHead(202, { 'content-type': 'application/json', location: `/api/contact-requests/${id}` })
+        .end(JSON.stringify({ id, partners }));
     })().catch((error: unknown) => res.writeHead(500).end(String(error)));
   });
 });

@@ -95,16 +95,31 @@ export async function interleave(spec: Interleaved): Promise<BenchRow[]> {
     floor.push(await spec.floor(round));
     const s = service.at(-1)!.figures;
     const f = floor.at(-1)!.figures;
-    progress(`    round ${round + 1}/${spec.rounds}: ${spec.metrics.map((m) => `${m.key} ${fmt(s[m.key])}/${fmt(f[m.key])}`).join(', ')}`);
+    progress(
+      `    round ${round + 1}/${spec.rounds}: ${spec.metrics.map((m) => `${m.key} ${fmt(s[m.key])}/${fmt(f[m.key])}`).join(', ')}`,
+    );
   }
-  const notes = [...new Set([...service.flatMap((r, i) => (r.notes ?? []).map((n) => `service round ${i + 1}: ${n}`)), ...floor.flatMap((r, i) => (r.notes ?? []).map((n) => `floor round ${i + 1}: ${n}`))])];
-  const invalid = [...service.map((r, i) => r.invalid && `service round ${i + 1}: ${r.invalid}`), ...floor.map((r, i) => r.invalid && `floor round ${i + 1}: ${r.invalid}`)].filter(
-    (x): x is string => typeof x === 'string',
-  );
+  const notes = [
+    ...new Set([
+      ...service.flatMap((r, i) => (r.notes ?? []).map((n) => `service round ${i + 1}: ${n}`)),
+      ...floor.flatMap((r, i) => (r.notes ?? []).map((n) => `floor round ${i + 1}: ${n}`)),
+    ]),
+  ];
+  const invalid = [
+    ...service.map((r, i) => r.invalid && `service round ${i + 1}: ${r.invalid}`),
+    ...floor.map((r, i) => r.invalid && `floor round ${i + 1}: ${r.invalid}`),
+  ].filter((x): x is string => typeof x === 'string');
   return spec.metrics.map((m) => {
     const ratios = service.map((r, i) => r.figures[m.key]! / floor[i]!.figures[m.key]!);
     const ratio = spread(ratios);
-    const met = m.goal && invalid.length === 0 ? (m.goal.better === 'lower' ? ratio.median <= m.goal.ratio : ratio.median >= m.goal.ratio) : m.goal ? false : null;
+    const met =
+      m.goal && invalid.length === 0
+        ? m.goal.better === 'lower'
+          ? ratio.median <= m.goal.ratio
+          : ratio.median >= m.goal.ratio
+        : m.goal
+          ? false
+          : null;
     return {
       scenario: spec.scenario,
       metric: m.label,
@@ -123,7 +138,14 @@ export async function interleave(spec: Interleaved): Promise<BenchRow[]> {
 }
 
 /** A row with no floor: an absolute figure over rounds (e.g. the load generator's ceiling), optionally against an absolute goal. */
-export function absoluteRow(r: { scenario: string; metric: string; unit: string; values: number[]; goal?: { text: string; met: (median: number) => boolean }; notes?: string[] }): BenchRow {
+export function absoluteRow(r: {
+  scenario: string;
+  metric: string;
+  unit: string;
+  values: number[];
+  goal?: { text: string; met: (median: number) => boolean };
+  notes?: string[];
+}): BenchRow {
   const service = spread(r.values);
   return {
     scenario: r.scenario,

@@ -83,11 +83,15 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
   // BENCH_CPU_PROFILE=<dir>: `--cpu-prof` the host into that directory (written when it stops).
   const profileDir = process.env.BENCH_CPU_PROFILE;
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const child = spawn(process.execPath, [...profile, resolve('dist/local/start.js'), '--port', String(port), '--trust-forwarded-for'], {
-    // One log line per request: discarded, as a developer's terminal would scroll them away.
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, ...env },
-  });
+  const child = spawn(
+    process.execPath,
+    [...profile, resolve('dist/local/start.js'), '--port', String(port), '--trust-forwarded-for'],
+    {
+      // One log line per request: discarded, as a developer's terminal would scroll them away.
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ...env },
+    },
+  );
   const url = `http://localhost:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -42,7 +42,13 @@ const describe = (counts: Record<string, number>) =>
  * every request did exactly `perRequest`, and the requests counted are those answered (`answered`,
  * plus at most `inFlight` that were still running when the load generator stopped).
  */
-export async function countOperations(log: StorageRoundTrip[], from: number, spec: OperationSpec, answered: number, inFlight: number): Promise<CountedOperations> {
+export async function countOperations(
+  log: StorageRoundTrip[],
+  from: number,
+  spec: OperationSpec,
+  answered: number,
+  inFlight: number,
+): Promise<CountedOperations> {
   const keys = new Set([...Object.keys(spec.perRequest), ...spec.watched]);
   const anchorPer = spec.perRequest[spec.anchor] ?? 1;
   let previous = '';
@@ -56,13 +62,22 @@ export async function countOperations(log: StorageRoundTrip[], from: number, spe
     const seen = describe(counts);
     if (seen !== previous) [previous, stableSince] = [seen, now];
     if (consistent && now - stableSince >= 300) {
-      const problem = requests < answered || requests > answered + inFlight ? `${requests} requests reached storage, ${answered} were answered` : undefined;
+      const problem =
+        requests < answered || requests > answered + inFlight
+          ? `${requests} requests reached storage, ${answered} were answered`
+          : undefined;
       return { requests, counts, problem };
     }
     // Inconsistent and nothing more arriving (requests still running on a busy host keep changing the counts).
     if (now - stableSince >= 5_000 || now > deadline) {
-      const off = [...keys].filter((k) => counts[k] !== (spec.perRequest[k] ?? 0) * requests).map((k) => `${k}: ${counts[k]} counted, ${(spec.perRequest[k] ?? 0) * requests} expected`);
-      return { requests, counts, problem: `storage operations differ from the floor's over ${requests} requests: ${off.join('; ')}` };
+      const off = [...keys]
+        .filter((k) => counts[k] !== (spec.perRequest[k] ?? 0) * requests)
+        .map((k) => `${k}: ${counts[k]} counted, ${(spec.perRequest[k] ?? 0) * requests} expected`);
+      return {
+        requests,
+        counts,
+        problem: `storage operations differ from the floor's over ${requests} requests: ${off.join('; ')}`,
+      };
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -6,4 +6,10 @@ import type { BenchScenario } from './harness.js';
 import { loadGeneratorCeiling } from './http.js';
 
 /** What `npm run bench` runs, in order; a new scenario module adds its entry here (README, "Performance"). */
-export const scenarios: BenchScenario[] = [loadGeneratorCeiling, coldStart, directorySearch, contactRequestPost, directorySearchHttp];
+export const scenarios: BenchScenario[] = [
+  loadGeneratorCeiling,
+  coldStart,
+  directorySearch,
+  contactRequestPost,
+  directorySearchHttp,
+];

@@ -15,8 +15,15 @@ export async function processRssMiB(pid: number): Promise<number> {
 }
 
 /** Runs `node --import tsx <script> …args`; the script prints the port it listens on (127.0.0.1) as its first line. */
-export async function startBenchServer(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<BenchServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+export async function startBenchServer(
+  script: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<BenchServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
     child.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim().split('\n')[0])));

@@ -9,9 +9,13 @@ import { progress } from './harness.js';
 export function ensureWrk(): void {
   if (spawnSync('wrk', ['--version']).error === undefined) return;
   progress('wrk is missing: apt-get install -y wrk');
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'wrk']]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'wrk'],
+  ]) {
     const result = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed; install wrk (apt-get install -y wrk) and run the bench again`);
+    if (result.status !== 0)
+      throw new Error(`apt-get ${args.join(' ')} failed; install wrk (apt-get install -y wrk) and run the bench again`);
   }
 }
 
@@ -52,11 +56,28 @@ export type WrkLoad = { paths: string } | { post: string; bodyFile: string; run:
 export function wrk(baseUrl: string, load: WrkLoad, connections: number, seconds: number): Promise<WrkResult> {
   const threads = Math.min(2, Math.max(1, Math.ceil(connections / 8)));
   const script = 'paths' in load ? ['paths', load.paths] : ['post', load.post, load.bodyFile, String(load.run)];
-  const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', `${stallSeconds}s`, '-s', 'bench/wrk/load.lua', baseUrl, '--', ...script];
+  const args = [
+    '-t',
+    String(threads),
+    '-c',
+    String(connections),
+    '-d',
+    `${seconds}s`,
+    '--timeout',
+    `${stallSeconds}s`,
+    '-s',
+    'bench/wrk/load.lua',
+    baseUrl,
+    '--',
+    ...script,
+  ];
   return new Promise((resolve, reject) => {
     execFile('wrk', args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       if (error) return reject(new Error(`wrk ${args.join(' ')}: ${error.message} ${stderr}`));
-      const line = stdout.split('\n').reverse().find((l) => l.startsWith('{'));
+      const line = stdout
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('{'));
       if (!line) return reject(new Error(`wrk printed no summary: ${stdout}`));
       const d = doneLine.parse(JSON.parse(line));
       resolve({
@@ -76,6 +97,7 @@ export function wrk(baseUrl: string, load: WrkLoad, connections: number, seconds
 /** What a round's reader must know about one wrk run: stalls and errors, said plainly. */
 export function wrkNotes(r: WrkResult): string[] {
   const notes: string[] = [];
-  if (r.stalls > 0 || r.max > stallSeconds * 1000) notes.push(`stall: ${r.stalls} request(s) over ${stallSeconds} s, slowest ${(r.max / 1000).toFixed(1)} s`);
+  if (r.stalls > 0 || r.max > stallSeconds * 1000)
+    notes.push(`stall: ${r.stalls} request(s) over ${stallSeconds} s, slowest ${(r.max / 1000).toFixed(1)} s`);
   return notes;
 }

@@ -73,7 +73,7 @@ const seenKeysMax = 20_000;
 
 function seenOf(table: TableClient): Map<string, KnownSlot[]> {
   let keys = seen.get(table);
-  if (!keys) seen.set(table, (keys = new Map()));
+  if (!keys) seen.set(table, (keys = new Map<string, KnownSlot[]>()));
   return keys;
 }
 

@@ -32,7 +32,10 @@ const later = (seconds: number) => new Date(at.getTime() + seconds * 1000);
 async function roundTripsOf<T>(run: () => Promise<T>): Promise<{ result: T; trips: string[] }> {
   const before = proxy.roundTrips.length;
   const result = await run();
-  const trips = proxy.roundTrips.slice(before).filter((r) => r.resource === tableNames.rateLimits).map((r) => `${r.method} ${r.status}`);
+  const trips = proxy.roundTrips
+    .slice(before)
+    .filter((r) => r.resource === tableNames.rateLimits)
+    .map((r) => `${r.method} ${r.status}`);
   return { result, trips };
 }
 
@@ -40,11 +43,13 @@ async function storedSlots(key: RateLimitKey): Promise<string[]> {
   const table = (await storage()).table(tableNames.rateLimits);
   const partitionKey = rateLimitPartition(key.scope, key.key);
   const rows: string[] = [];
-  for await (const e of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${partitionKey}'` } })) rows.push(String(e.rowKey));
+  for await (const e of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${partitionKey}'` } }))
+    rows.push(String(e.rowKey));
   return rows.sort();
 }
 
-const allowedCount = (results: { decision: { allowed: boolean } }[][]) => results.filter((r) => r.every(({ decision }) => decision.allowed)).length;
+const allowedCount = (results: { decision: { allowed: boolean } }[][]) =>
+  results.filter((r) => r.every(({ decision }) => decision.allowed)).length;
 
 describe('single-round-trip rate limit', () => {
   it('takes a slot of each key in one round trip, also once the key was used, and refuses a full key with one read and no write', async () => {
@@ -74,7 +79,9 @@ describe('single-round-trip rate limit', () => {
 
   it('still exactly N under 50 concurrent callers', async () => {
     const key: RateLimitKey = { scope: 'bench-50', key: 'one key', limit: hour };
-    const { result, trips } = await roundTripsOf(() => Promise.all(Array.from({ length: 50 }, () => consumeRateLimits([key], at))));
+    const { result, trips } = await roundTripsOf(() =>
+      Promise.all(Array.from({ length: 50 }, () => consumeRateLimits([key], at))),
+    );
     expect(allowedCount(result)).toBe(hour.limit);
     expect(await storedSlots(key)).toEqual(slotKeys(hour.limit));
     // Exactly N writes succeeded; every other round trip was a lost race (409) or a read.
@@ -86,13 +93,19 @@ describe('single-round-trip rate limit', () => {
 
   it('still exactly N under 50 concurrent callers counted against two keys at once (all or none)', async () => {
     const address = '203.0.113.50';
-    const callers = Array.from({ length: 50 }, (_, i) => contactRequestRateLimits(`caller-${i}@customer.example`, address));
+    const callers = Array.from({ length: 50 }, (_, i) =>
+      contactRequestRateLimits(`caller-${i}@customer.example`, address),
+    );
     const results = await Promise.all(callers.map((keys) => consumeRateLimits(keys, at)));
     expect(allowedCount(results)).toBe(20);
     expect(await storedSlots(callers[0]![1]!)).toEqual(slotKeys(20));
     // A refused caller's email slot was given back; an allowed one keeps exactly one.
     const emailSlots = await Promise.all(callers.map((keys) => storedSlots(keys[0]!)));
-    expect(emailSlots.map((s, i) => (results[i]!.every(({ decision }) => decision.allowed) ? s.length === 1 : s.length === 0))).toEqual(callers.map(() => true));
+    expect(
+      emailSlots.map((s, i) =>
+        results[i]!.every(({ decision }) => decision.allowed) ? s.length === 1 : s.length === 0,
+      ),
+    ).toEqual(callers.map(() => true));
   });
 
   it('a view another instance made old never lets a request too many through', async () => {
@@ -103,7 +116,12 @@ describe('single-round-trip rate limit', () => {
     const partitionKey = rateLimitPartition(key.scope, key.key);
     const taken = await storedSlots(key);
     for (const rowKey of slotKeys(hour.limit).filter((s) => !taken.includes(s))) {
-      await table.createEntity({ partitionKey, rowKey, takenAt: later(5).toISOString(), windowEnd: Math.ceil(later(3605).getTime() / 1000) });
+      await table.createEntity({
+        partitionKey,
+        rowKey,
+        takenAt: later(5).toISOString(),
+        windowEnd: Math.ceil(later(3605).getTime() / 1000),
+      });
     }
     const results = await Promise.all(Array.from({ length: 10 }, () => consumeRateLimits([key], later(10))));
     expect(allowedCount(results)).toBe(0);

@@ -1,9 +1,10 @@
 // What the Azure Functions Node worker provides to the app as `@azure/functions-core` (the worker
 // answers that require itself), reduced to what a cold start uses: the programming model the
-// library sets, the functions it registers, hooks, the worker log. Loaded with `node --require`
-// before the app's entry by bench/cold-start.ts, so `@azure/functions` registers every function
-// as in Azure instead of switching to its test mode. Records what was registered on globalThis.
-const Module = require('node:module');
+// library sets, the functions it registers, hooks, the worker log. Loaded
+// before the app's entry by bench/cold-start.ts (`node --import`; the bundle's require goes through
+// Module._load), so `@azure/functions` registers every function as in Azure instead of switching
+// to its test mode. Records what was registered on globalThis.
+import Module from 'node:module';
 
 class Disposable {
   constructor(dispose) {
