@@ -7,7 +7,10 @@ import { describeOperations, type OperationSpec } from './operations.js';
 import { startBenchServer } from './servers.js';
 import { ensureWrk, type WrkLoad } from './wrk.js';
 
-/** The directory the host holds: the partner check is a lookup in its in-memory index, whatever its size (the search scenario has 20,000). */
+/**
+ * The directory the host holds: the partner check is a lookup in its in-memory index, whatever its size (the search
+ * scenario has 20,000).
+ */
 const directorySize = 2_000;
 
 /**

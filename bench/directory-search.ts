@@ -97,7 +97,10 @@ export function benchDirectorySearch(options: { entries?: number; queries?: numb
   };
 }
 
-/** The benchmark as `npm run bench` rows: in-process search latency over 20,000 entries, against the 0.5 ms goal (no floor: the goal is absolute). */
+/**
+ * The benchmark as `npm run bench` rows: in-process search latency over 20,000 entries, against the 0.5 ms goal (no
+ * floor: the goal is absolute).
+ */
 export const directorySearch: BenchScenario = {
   name: 'directory search in process',
   async run({ quick }) {

@@ -38,7 +38,10 @@ export interface BenchRow {
   met: boolean | null;
   /** What a reader must know about this row: stalls, failed operation counts, errors. */
   notes: string[];
-  /** The row makes the bench fail (an operation count differing from its floor's, failed requests): not a goal missed, a bench that cannot be trusted. */
+  /**
+   * The row makes the bench fail (an operation count differing from its floor's, failed requests): not a goal missed, a
+   * bench that cannot be trusted.
+   */
   invalid: boolean;
 }
 
@@ -137,7 +140,10 @@ export async function interleave(spec: Interleaved): Promise<BenchRow[]> {
   });
 }
 
-/** A row with no floor: an absolute figure over rounds (e.g. the load generator's ceiling), optionally against an absolute goal. */
+/**
+ * A row with no floor: an absolute figure over rounds (e.g. the load generator's ceiling), optionally against an
+ * absolute goal.
+ */
 export function absoluteRow(r: {
   scenario: string;
   metric: string;

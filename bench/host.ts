@@ -20,7 +20,10 @@ export interface BenchHost {
   storage: Storage;
   /** The settings the host runs with (storage through the counting proxy), for a floor server to run with the same. */
   env: Record<string, string>;
-  /** Every storage round trip of the host, the bench process and the floor servers, as the proxy in front of Azurite saw it. */
+  /**
+   * Every storage round trip of the host, the bench process and the floor servers, as the proxy in front of Azurite saw
+   * it.
+   */
   roundTrips: StorageRoundTrip[];
   outboxDir: string;
   token(

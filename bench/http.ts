@@ -65,6 +65,11 @@ export async function httpRound(
   const counted = operations
     ? await countOperations(host.roundTrips, from, operations, r.requests, connections)
     : undefined;
+  if (counted && counted.storageErrors > 0) {
+    notes.push(
+      `Azurite failed ${counted.storageErrors} round trip(s) (5xx/408), which the SDK retried; not counted as operations`,
+    );
+  }
   return { figures: { p50: r.p50, p99: r.p99, rps: r.rps, max: r.max }, notes, invalid: invalid ?? counted?.problem };
 }
 

@@ -17,17 +17,35 @@ export interface OperationSpec {
 export interface CountedOperations {
   requests: number;
   counts: Record<string, number>;
-  /** Set when the counts do not match `perRequest` × requests, or the requests do not match what the load generator got answered. */
+  /** Round trips storage failed (5xx, 408), which the SDK retries: not operations of the code path, and said so. */
+  storageErrors: number;
+  /**
+   * Set when the counts do not match `perRequest` × requests, or the requests do not match what the load generator got
+   * answered.
+   */
   problem: string | undefined;
 }
 
-function tally(log: StorageRoundTrip[], from: number, keys: Set<string>): Record<string, number> {
+/**
+ * A round trip storage failed and the SDK's retry policy tries again: a failure of storage, not an operation of the
+ * code path.
+ */
+const storageFailed = (r: StorageRoundTrip) => r.status >= 500 || r.status === 408;
+
+function tally(
+  log: StorageRoundTrip[],
+  from: number,
+  keys: Set<string>,
+): { counts: Record<string, number>; storageErrors: number } {
   const counts: Record<string, number> = Object.fromEntries([...keys].map((k) => [k, 0]));
+  let storageErrors = 0;
   for (const r of log.slice(from)) {
     const key = operationKey(r);
-    if (keys.has(key)) counts[key]! += 1;
+    if (!keys.has(key)) continue;
+    if (storageFailed(r)) storageErrors++;
+    else counts[key]! += 1;
   }
-  return counts;
+  return { counts, storageErrors };
 }
 
 const describe = (counts: Record<string, number>) =>
@@ -55,7 +73,7 @@ export async function countOperations(
   let stableSince = performance.now();
   const deadline = performance.now() + 60_000;
   for (;;) {
-    const counts = tally(log, from, keys);
+    const { counts, storageErrors } = tally(log, from, keys);
     const requests = (counts[spec.anchor] ?? 0) / anchorPer;
     const consistent = [...keys].every((k) => counts[k] === (spec.perRequest[k] ?? 0) * requests);
     const now = performance.now();
@@ -66,7 +84,7 @@ export async function countOperations(
         requests < answered || requests > answered + inFlight
           ? `${requests} requests reached storage, ${answered} were answered`
           : undefined;
-      return { requests, counts, problem };
+      return { requests, counts, storageErrors, problem };
     }
     // Inconsistent and nothing more arriving (requests still running on a busy host keep changing the counts).
     if (now - stableSince >= 5_000 || now > deadline) {
@@ -76,6 +94,7 @@ export async function countOperations(
       return {
         requests,
         counts,
+        storageErrors,
         problem: `storage operations differ from the floor's over ${requests} requests: ${off.join('; ')}`,
       };
     }

@@ -92,7 +92,10 @@ export function newRecord(
   };
 }
 
-/** A retry of a request that was stored: its fan-out may not have been queued if the first try failed after storing; it is idempotent, so queue it again. */
+/**
+ * A retry of a request that was stored: its fan-out may not have been queued if the first try failed after storing; it
+ * is idempotent, so queue it again.
+ */
 async function completeFanOut(earlier: ContactRequest): Promise<ContactRequest> {
   if (earlier.partners.some((p) => p.state === 'pending') || earlier.confirmation.state === 'pending')
     await enqueueFanOut(earlier.id);

@@ -91,7 +91,10 @@ function rememberSlot(table: TableClient, partitionKey: string, rowKey: string, 
   remember(table, partitionKey, written ? [...others, written] : others);
 }
 
-/** One key's slots as stored now, with their ETags (a counter of the earlier one-row layout has no `takenAt` and is left out). */
+/**
+ * One key's slots as stored now, with their ETags (a counter of the earlier one-row layout has no `takenAt` and is left
+ * out).
+ */
 async function readSlots(table: TableClient, partitionKey: string): Promise<KnownSlot[]> {
   const slots: KnownSlot[] = [];
   for await (const entity of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}` } })) {

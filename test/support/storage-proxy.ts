@@ -3,9 +3,9 @@ import type { AddressInfo, Socket } from 'node:net';
 
 /**
  * A transparent forwarder between the app and Azurite (the real storage, not a mock) that keeps
- * a log of every request that changed something (storage answered it 2xx), so a test can tell exactly which writes one API
- * call caused, and of every round trip, so a test (or the bench) can count them. Shared-key
- * signatures cover the path, not the host, so forwarding keeps them valid.
+ * a log of every request that changed something (storage answered it 2xx), so a test can tell exactly which writes one
+ * API call caused, and of every round trip, so a test (or the bench) can count them. Shared-key signatures cover the
+ * path, not the host, so forwarding keeps them valid.
  */
 export interface StorageWrite {
   service: 'table' | 'queue';
@@ -29,7 +29,10 @@ export interface StorageProxy {
   stop(): Promise<void>;
 }
 
-/** The table or queue a request is for: the path segment after the account (`ratelimits(PartitionKey=…)` → `ratelimits`). */
+/**
+ * The table or queue a request is for: the path segment after the account (`ratelimits(PartitionKey=…)` →
+ * `ratelimits`).
+ */
 const resourceOf = (pathname: string): string => decodeURIComponent(pathname.split('/')[2] ?? '').replace(/\(.*$/, '');
 
 const tableWrite = (method: string) => ['POST', 'PUT', 'PATCH', 'MERGE', 'DELETE'].includes(method);
