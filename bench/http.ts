@@ -56,12 +56,10 @@ export async function httpRound(
   const from = host.roundTrips.length;
   const r = await wrk(url, load(), connections, seconds);
   const notes = wrkNotes(r);
-  const invalid =
-    r.requests === 0
-      ? `no request was answered within the ${seconds} s round`
-      : r.errors > 0
-        ? `${r.errors} of ${r.requests} requests failed or were not answered 2xx`
-        : undefined;
+  // A round that answered nothing is a stall at least as long as the round: its figures say so rather than vanish.
+  const stalled = r.requests === 0;
+  if (stalled) notes.push(`stall: no request was answered within the ${seconds} s round`);
+  const invalid = r.errors > 0 ? `${r.errors} of ${r.requests} requests failed or were not answered 2xx` : undefined;
   const counted = operations
     ? await countOperations(host.roundTrips, from, operations, r.requests, connections)
     : undefined;
@@ -70,7 +68,11 @@ export async function httpRound(
       `Azurite failed ${counted.storageErrors} round trip(s) (5xx/408), which the SDK retried; not counted as operations`,
     );
   }
-  return { figures: { p50: r.p50, p99: r.p99, rps: r.rps, max: r.max }, notes, invalid: invalid ?? counted?.problem };
+  const atLeast = seconds * 1000;
+  const figures = stalled
+    ? { p50: atLeast, p99: atLeast, rps: 0, max: atLeast }
+    : { p50: r.p50, p99: r.p99, rps: r.rps, max: r.max };
+  return { figures, notes, invalid: invalid ?? counted?.problem };
 }
 
 /** The latency and throughput rows of an HTTP comparison, with optional goals on p50 and throughput. */

@@ -79,7 +79,10 @@ export async function countOperations(
     const now = performance.now();
     const seen = describe(counts);
     if (seen !== previous) [previous, stableSince] = [seen, now];
-    if (consistent && now - stableSince >= 300) {
+    // Done once the requests still running when the load generator stopped (one per connection) have finished too, or
+    // once nothing has changed for 5 s (some never reached storage).
+    const settled = requests >= answered + inFlight ? now - stableSince >= 300 : now - stableSince >= 5_000;
+    if (consistent && settled) {
       const problem =
         requests < answered || requests > answered + inFlight
           ? `${requests} requests reached storage, ${answered} were answered`
@@ -87,7 +90,7 @@ export async function countOperations(
       return { requests, counts, storageErrors, problem };
     }
     // Inconsistent and nothing more arriving (requests still running on a busy host keep changing the counts).
-    if (now - stableSince >= 5_000 || now > deadline) {
+    if ((!consistent && now - stableSince >= 5_000) || now > deadline) {
       const off = [...keys]
         .filter((k) => counts[k] !== (spec.perRequest[k] ?? 0) * requests)
         .map((k) => `${k}: ${counts[k]} counted, ${(spec.perRequest[k] ?? 0) * requests} expected`);
