@@ -1,4 +1,5 @@
 import type { FunctionDefinition } from '../shared/definitions.js';
+import { adminRoleFunctions } from './admin-roles.js';
 import { agreementFunctions } from './agreements.js';
 import { auditFunctions } from './audit.js';
 import { contactRequestFanOutFunctions } from './contact-request-fanout.js';
@@ -28,6 +29,7 @@ const features: FunctionDefinition[] = [
   ...contactRequestFunctions,
   ...contactRequestFanOutFunctions,
   ...leadFunctions,
+  ...adminRoleFunctions,
   ...invitationFunctions,
   ...relationshipFunctions,
   ...agreementFunctions,

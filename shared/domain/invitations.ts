@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { roleIdSchema } from './admin-roles.js';
 import { guidSchema } from './ids.js';
 import {
   autoExtendSchema,
@@ -26,7 +27,7 @@ export const createInvitationSchema = z
     customerDomain: domainSchema.optional(),
     customerAdminEmail: z.email().max(254),
     relationshipType: relationshipTypeSchema,
-    roles: z.array(z.string().trim().toLowerCase()).max(20).default([]),
+    roles: z.array(roleIdSchema).max(20).default([]),
     message: z.string().trim().min(1).max(2000).optional(),
     expiresInDays: z.number().int().min(1).max(90).default(30),
     duration: roleDurationSchema.optional(),

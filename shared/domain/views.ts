@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { roleIdSchema } from './admin-roles.js';
 import { invitationStatuses } from './invitations.js';
 import {
   eligibilityReasonSchema,
@@ -15,7 +16,27 @@ export { auditEventSchema } from './audit.js';
  * typed by them and the OpenAPI document shows them.
  */
 
-export const adminRoleSchema = z.object({ id: z.string(), name: z.string(), description: z.string() });
+export const adminRoleSchema = z.object({ id: roleIdSchema, name: z.string(), description: z.string() });
+
+/** GET /api/admin-roles: the catalogue the roles picker groups by task. */
+export const adminRoleCatalogueSchema = z.object({
+  roles: z.array(
+    adminRoleSchema.extend({
+      tasks: z.array(z.string()).describe('Ids of the tasks (below) the role serves'),
+      privileged: z.boolean().describe('Whether the role can take over the organization (Global Administrator, Privileged Role Administrator)'),
+      warning: z.string().nullable().describe('What to tell a person who picks a privileged role; null for the others'),
+      relationshipTypes: z.array(relationshipTypeSchema).describe('The relationship types that may carry the role'),
+    }),
+  ),
+  tasks: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string().describe('The task in people’s words, e.g. "Reset passwords"'),
+      roles: z.array(roleIdSchema).describe('The roles that allow it, least privileged first'),
+      recommendedRole: roleIdSchema.describe('The least-privileged role for the task: the one to ask for'),
+    }),
+  ),
+});
 
 export const partnerInvitationViewSchema = z.object({
   id: z.string(),
