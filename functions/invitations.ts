@@ -5,10 +5,12 @@ import { settings } from '../shared/config.js';
 import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
 import {
   acceptancePageSchema,
+  createdInvitationSchema,
   invitationAcceptedSchema,
   invitationDeclinedSchema,
   pageSchema,
   partnerInvitationViewSchema,
+  sentInvitationSchema,
 } from '../shared/domain/views.js';
 import { isBrowserFormPost, readBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch, jsonWithViewEtag, notModified, viewEtag } from '../shared/http/etag.js';
@@ -21,6 +23,7 @@ import {
   invitePartnerCustomer,
   partnerInvitation,
   partnerInvitations,
+  resendPartnerInvitation,
   revokePartnerInvitation,
 } from '../shared/services/invitation-answers.js';
 import { reviewInvitation } from '../shared/services/invitation-views.js';
@@ -39,6 +42,13 @@ const routes = [
     revokeInvitation,
     'invitations-revoke',
   ),
+  route(
+    'POST',
+    'partners/{partnerId}/invitations/{invitationId}/resend',
+    'partner',
+    resendInvitation,
+    'invitations-resend',
+  ),
   route('GET', 'invitations/{invitationId}', 'signedIn', reviewCustomerInvitation, 'invitations-review'),
   route('POST', 'invitations/{invitationId}/accept', 'customerAdmin', acceptInvitation, 'invitations-accept'),
   route('POST', 'invitations/{invitationId}/decline', 'customerAdmin', declineInvitation, 'invitations-decline'),
@@ -54,6 +64,16 @@ const domainOwnerUnknown = {
     'Domain invitation: Entra ID could not confirm which tenant owns the domain; try again after Retry-After',
 };
 
+/**
+ * The link carries the code, so the answer holds it only when asked: the page that shows it after
+ * sending asks; other clients never get a code into their logs by accident.
+ */
+const createInvitationQuery = z.object({
+  include: z
+    .literal('invitationUrl')
+    .optional()
+    .describe('`invitationUrl`: answer the customer admin’s acceptance link too, to copy'),
+});
 const listInvitationsQuery = z.object({ status: z.enum(invitationStatuses).optional(), ...pageQuerySchema.shape });
 const codeSchema = z.string().min(1).max(200);
 const reviewQuery = z.object({ code: codeSchema });
@@ -61,7 +81,7 @@ const reviewQuery = z.object({ code: codeSchema });
 const acceptBody = z.object({ code: codeSchema, ...acceptAgreementBody.shape });
 const declineBody = z.object({ code: codeSchema });
 
-const invitationUrl = (partnerId: string, id: string) =>
+const invitationPath = (partnerId: string, id: string) =>
   `/api/partners/${encodeURIComponent(partnerId)}/invitations/${id}`;
 
 /** Browser form posts get a page back (303) rather than JSON. */
@@ -75,8 +95,9 @@ async function createInvitation(request: HttpRequest, context: InvocationContext
   const caller = await authenticate(request);
   const { partnerId } = readParams(request, partnerParams);
   const idempotencyKey = readIdempotencyKey(request);
+  const { include } = readQuery(request, createInvitationQuery);
   const body = await readBody(request, createInvitationSchema);
-  const { view, etag, replay } = await invitePartnerCustomer({
+  const { view, etag, invitationUrl, replay } = await invitePartnerCustomer({
     caller,
     partnerId,
     request: body,
@@ -85,12 +106,13 @@ async function createInvitation(request: HttpRequest, context: InvocationContext
   });
   return {
     status: 201,
+    // The ETag is the view's, as a GET shows it: the link is no part of the invitation's state.
     headers: {
-      Location: invitationUrl(view.partnerId, view.id),
+      Location: invitationPath(view.partnerId, view.id),
       ETag: viewEtag(view, etag),
       ...(replay ? { 'Idempotency-Replayed': 'true' } : {}),
     },
-    jsonBody: view,
+    jsonBody: include === 'invitationUrl' ? { ...view, invitationUrl } : view,
   };
 }
 
@@ -119,6 +141,19 @@ async function revokeInvitation(request: HttpRequest, context: InvocationContext
     context.invocationId,
   );
   return { status: 200, ...jsonWithViewEtag(view, etag) };
+}
+
+async function resendInvitation(request: HttpRequest, context: InvocationContext) {
+  const caller = await authenticate(request);
+  const { partnerId, invitationId } = readParams(request, invitationParams);
+  const { view, etag, invitationUrl } = await resendPartnerInvitation(
+    caller,
+    partnerId,
+    invitationId,
+    ifMatch(request, false),
+    context.invocationId,
+  );
+  return { status: 200, headers: { ETag: viewEtag(view, etag) }, jsonBody: { ...view, invitationUrl } };
 }
 
 async function reviewCustomerInvitation(request: HttpRequest) {
@@ -162,14 +197,16 @@ const docs = {
   'invitations-create': {
     summary: 'Invite a customer to a relationship',
     description:
-      "`201` + `Location`, `ETag`; never the partner's own tenant (`400` naming `customerTenantId`). `Idempotency-Key` header: a retry returns the same invitation (`Idempotency-Replayed: true`); the same key with another body is `409` `idempotency-key-reused`.",
+      "`201` + `Location`, `ETag`; with `include=invitationUrl` the answer's `invitationUrl` is the customer admin's acceptance link, to copy and pass on: shown only in this answer (only the code's hash is stored; an Idempotency-Key replay answers null, send again for a new one). Never the partner's own tenant (`400` naming `customerTenantId`). `Idempotency-Key` header: a retry returns the same invitation (`Idempotency-Replayed: true`); the same key with another body is `409` `idempotency-key-reused`.",
     tags: ['invitations'],
     params: partnerParams,
+    query: createInvitationQuery,
     body: createInvitationSchema,
     responses: {
       201: {
-        description: 'The invitation; its email is queued to the customer admin.',
-        schema: partnerInvitationViewSchema,
+        description:
+          'The invitation (with `include=invitationUrl`, the customer’s link to copy); its email is queued to the customer admin.',
+        schema: createdInvitationSchema,
       },
       400: { description: 'Invalid fields, or roles/duration the type does not allow.' },
       404: { description: 'No such partner for this caller.' },
@@ -208,6 +245,20 @@ const docs = {
       200: { description: 'The revoked invitation', schema: partnerInvitationViewSchema },
       409: { description: '`already-decided`: already accepted, declined or revoked' },
       410: { description: 'Expired' },
+    },
+  },
+  'invitations-resend': {
+    summary: 'Send a pending invitation again',
+    description:
+      "A new code and a new email to the customer admin; the old link is refused from then on (404). `200` with the new `invitationUrl` to copy and the `ETag`; `If-Match` optional (`412`); `409` `already-decided` if decided (or at the same moment), `410` if expired. In the partner's audit log (and the customer's, for a tenant invitation).",
+    tags: ['invitations'],
+    params: invitationParams,
+    responses: {
+      200: { description: 'The invitation with its new link', schema: sentInvitationSchema },
+      404: { description: 'No such invitation' },
+      409: { description: '`already-decided`: already accepted, declined or revoked' },
+      410: { description: 'Expired' },
+      412: { description: 'If-Match mismatch' },
     },
   },
   'invitations-review': {

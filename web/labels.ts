@@ -19,6 +19,7 @@ export const historyLabels: Record<string, string> = {
 
 export const auditLabels: Record<string, string> = {
   'invitation.created': 'Invitation sent',
+  'invitation.resent': 'Invitation sent again',
   'invitation.revoked': 'Invitation withdrawn',
   'invitation.accepted': 'Invitation accepted',
   'invitation.declined': 'Invitation declined',

@@ -28,6 +28,7 @@ export const actorDisplayName = (actor: Actor): string => actor.name ?? actor.em
 
 export const auditActions = [
   'invitation.created',
+  'invitation.resent',
   'invitation.revoked',
   'invitation.accepted',
   'invitation.declined',

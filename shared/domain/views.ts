@@ -57,6 +57,16 @@ export const partnerInvitationViewSchema = z.object({
   relationshipId: z.string().nullable(),
 });
 
+const invitationUrlSchema = z
+  .string()
+  .nullable()
+  .describe('The customer admin’s acceptance link, to copy and pass on: only in the answer that made its code (only the code’s hash is stored), so null on an Idempotency-Key replay; send again for a new one');
+
+/** What sending an invitation again answers: the view, and the customer's new link. */
+export const sentInvitationSchema = partnerInvitationViewSchema.extend({ invitationUrl: invitationUrlSchema });
+/** What creating one answers: the view, with the link when asked for (`include=invitationUrl`). */
+export const createdInvitationSchema = partnerInvitationViewSchema.extend({ invitationUrl: invitationUrlSchema.optional() });
+
 export const acceptancePageSchema = z.object({
   id: z.string(),
   status: z.enum(invitationStatuses),

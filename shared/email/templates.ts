@@ -1,3 +1,4 @@
+import { pageLinks, type PageLinks } from '../domain/links.js';
 import { relationshipTypeInSentence } from '../domain/relationship-type-names.js';
 import { templateDataSchemas, type TemplateData, type TemplateName } from './template-data.js';
 
@@ -27,9 +28,7 @@ export function escapeHtml(value: string): string {
 // C0/C1 controls, DEL and the Unicode line/paragraph separators: none belongs in a header or a one-line value.
 const controls = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
-/**
- * One line of text: control characters (CR, LF, tabs…) become spaces, so a value can never start a new header or line.
- */
+/** One line of text: control characters (CR, LF, tabs…) become spaces, so a value can never start a new header or line. */
 export function singleLine(value: string, max = 200): string {
   const line = value.replace(controls, ' ').replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1).trimEnd()}…` : line;
@@ -156,21 +155,6 @@ function layout(content: Content): RenderedEmail {
   return { subject, html, text };
 }
 
-/**
- * Absolute links to the web pages, all from PUBLIC_BASE_URL; every dynamic part URL-encoded. Only
- * pages that exist: partners have no pages yet, so their emails carry what they need themselves
- * (test/integration/functions/email-links.test.ts opens every link of every template).
- */
-function emailLinks(publicBaseUrl: string) {
-  const base = publicBaseUrl.replace(/\/+$/, '');
-  return {
-    invitation: (invitationId: string, code: string) =>
-      `${base}/invitations/${encodeURIComponent(invitationId)}?code=${encodeURIComponent(code)}`,
-    /** A customer's partners (the relationships page for customer admins). */
-    customerPartners: () => `${base}/partners`,
-  };
-}
-
 /** A `mailto:` link (the address readable, everything else encoded). */
 const mailto = (address: string, subject?: string) =>
   `mailto:${encodeURIComponent(address).replace(/%40/g, '@')}${subject ? `?subject=${encodeURIComponent(subject)}` : ''}`;
@@ -186,7 +170,7 @@ const customer = (d: { customerName?: string | undefined; customerTenantId: stri
 const roleItems = (roles: { name: string; description?: string | undefined }[]) =>
   roles.map((r) => ({ text: r.name, ...(r.description ? { detail: r.description } : {}) }));
 
-type Links = ReturnType<typeof emailLinks>;
+type Links = PageLinks;
 type Templates = { [T in TemplateName]: (data: TemplateData<T>, links: Links) => Content };
 
 const templates: Templates = {
@@ -442,5 +426,5 @@ export function renderEmail(template: TemplateName, data: unknown, options: { pu
     );
   }
   const render = templates[template] as (data: unknown, links: Links) => Content;
-  return layout(render(parsed.data, emailLinks(options.publicBaseUrl)));
+  return layout(render(parsed.data, pageLinks(options.publicBaseUrl)));
 }

@@ -5,13 +5,15 @@ import { now } from '../clock.js';
 import type { CreateInvitation, InvitationStatus } from '../domain/invitations.js';
 import type { invitationAcceptedSchema, invitationDeclinedSchema } from '../domain/views.js';
 import type { Page } from '../domain/paging.js';
-import { createInvitation } from './invitation-create.js';
+import { createInvitation, resendInvitation } from './invitation-create.js';
 import { acceptInvitation, declineInvitation, revokeInvitation } from './invitation-decide.js';
 import {
   getPartnerInvitation,
   listPartnerInvitations,
+  partnerInvitation as partnerInvitationRecord,
   type PartnerInvitationAnswer,
   type PartnerInvitationView,
+  type SentInvitationAnswer,
 } from './invitation-views.js';
 import { relationshipView } from './relationships.js';
 
@@ -26,9 +28,26 @@ export async function invitePartnerCustomer(input: {
   request: CreateInvitation;
   idempotencyKey: string | undefined;
   invocationId: string;
-}): Promise<PartnerInvitationAnswer & { replay: boolean }> {
+}): Promise<SentInvitationAnswer & { replay: boolean }> {
   const partner = await requirePartnerStaff(input.caller, input.partnerId);
   return createInvitation({ ...input, partner });
+}
+
+/** Send a pending invitation again: a new code and email, the old link refused from then on. */
+export async function resendPartnerInvitation(
+  caller: Caller,
+  partnerId: string,
+  invitationId: string,
+  ifMatch: string | undefined,
+  invocationId: string,
+): Promise<SentInvitationAnswer> {
+  const partner = await requirePartnerStaff(caller, partnerId);
+  return resendInvitation({
+    caller,
+    record: await partnerInvitationRecord(partner.partnerId, invitationId),
+    ifMatch,
+    invocationId,
+  });
 }
 
 export async function partnerInvitations(

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
+import { settings } from '../config.js';
 import { describeRoles } from '../domain/admin-roles.js';
 import { actorOf, auditActor } from '../domain/audit.js';
 import { uuidV7 } from '../domain/ids.js';
-import { checkInvitation, invitationExpiresAt, leftUnfinished, type CreateInvitation } from '../domain/invitations.js';
+import { checkInvitation, invitationExpiresAt, invitationStatus, leftUnfinished, type CreateInvitation } from '../domain/invitations.js';
+import { pageLinks } from '../domain/links.js';
 import { typeDescription } from '../domain/relationships.js';
 import { enqueueEmail } from '../email/jobs.js';
-import { invalidFields } from '../errors.js';
+import { AppError, invalidFields } from '../errors.js';
+import { anyVersion, requireIfMatch } from '../domain/versions.js';
 import { storageStatus } from '../storage/errors.js';
-import { AppError } from '../errors.js';
 import { showInCustomerLog, writeAudit } from '../storage/audit-log.js';
 import { hashedKey } from '../storage/hashed-key.js';
 import {
@@ -23,7 +25,7 @@ import {
 } from '../storage/invitations.js';
 import type { PartnerProfile } from '../storage/partner-profiles.js';
 import { idempotentCreate } from './idempotent-create.js';
-import { partnerInvitationAnswer, type PartnerInvitationAnswer } from './invitation-views.js';
+import { partnerInvitationAnswer, type SentInvitationAnswer } from './invitation-views.js';
 
 const newCode = () => randomBytes(32).toString('base64url');
 
@@ -43,7 +45,19 @@ export async function showCreatedToCustomer(inv: InvitationRecord): Promise<void
     await showInCustomerLog(createdEvent(inv), inv.customerTenantId);
 }
 
-async function sendInvitationEmail(record: PendingInvitation, code: string): Promise<InvitationRecord> {
+/** An invitation and, when this request made its code, the code: it is never stored, so the link to copy shows only now. */
+interface Sent {
+  record: InvitationRecord;
+  code?: string;
+}
+
+/** The partner's view with the link to copy when this request made the code (`null` otherwise: Partner Center shows it once too). */
+const sentAnswer = ({ record, code }: Sent): SentInvitationAnswer => ({
+  ...partnerInvitationAnswer(record),
+  invitationUrl: code === undefined ? null : pageLinks(settings().publicBaseUrl).invitation(record.id, code),
+});
+
+async function sendInvitationEmail(record: PendingInvitation, code: string): Promise<Sent> {
   await enqueueEmail({
     // The code hash in the id: a rotated code (see ensureInvitationEmail) is a new email.
     jobId: `invitation:${record.id}:${record.codeHash.slice(0, 16)}`,
@@ -60,24 +74,61 @@ async function sendInvitationEmail(record: PendingInvitation, code: string): Pro
       expiresAt: record.expiresAt,
     },
   });
-  return markInvitation(record, { emailQueuedAt: now().toISOString() });
+  return { record: await markInvitation(record, { emailQueuedAt: now().toISOString() }), code };
 }
 
 /**
  * A replayed create whose first request stopped before queueing the email: the code was never
  * sent and is not stored, so a new one is made and sent.
  */
-async function ensureInvitationEmail(record: InvitationRecord): Promise<InvitationRecord> {
-  if (record.emailQueuedAt || record.status !== 'pending' || !leftUnfinished(record.createdAt, now())) return record;
+async function ensureInvitationEmail({ record }: Sent): Promise<Sent> {
+  if (record.emailQueuedAt || record.status !== 'pending' || !leftUnfinished(record.createdAt, now())) return { record };
   const code = newCode();
   let rotated: PendingInvitation;
   try {
     rotated = await replaceInvitation({ ...record, codeHash: hashedKey(code) }, record.etag);
   } catch (error) {
-    if (storageStatus(error) === 412) return (await getInvitation(record.partnerId, record.id)) ?? record;
+    if (storageStatus(error) === 412) return { record: (await getInvitation(record.partnerId, record.id)) ?? record };
     throw error;
   }
   return sendInvitationEmail(rotated, code);
+}
+
+/**
+ * "Send again" for a pending invitation: a new code and a new email; the old link stops working,
+ * since only the new code's hash is stored. Written under the ETag read (or the caller's If-Match):
+ * a decision at the same moment wins, and this answers 409.
+ */
+export async function resendInvitation(input: { caller: Caller; record: InvitationRecord; ifMatch: string | undefined; invocationId: string }): Promise<SentInvitationAnswer> {
+  const { record } = input;
+  if (invitationStatus(record.status, record.expiresAt, now()) === 'expired') throw new AppError('gone', 'The invitation has expired; send a new one.');
+  if (record.status !== 'pending') throw new AppError('already-decided', `The invitation was already ${record.status}.`);
+  requireIfMatch(input.ifMatch, record.etag, 'The invitation changed since you read it; read it again.');
+  const code = newCode();
+  let rotated: PendingInvitation;
+  try {
+    rotated = await replaceInvitation({ ...record, codeHash: hashedKey(code) }, record.etag);
+  } catch (error) {
+    if (storageStatus(error) !== 412) throw error;
+    // Only bookkeeping (e.g. "email queued") moved the ETag while still pending: try again, unless the caller asked for the exact version it read.
+    const fresh = await getInvitation(record.partnerId, record.id);
+    if (fresh?.status === 'pending' && (input.ifMatch === undefined || input.ifMatch === anyVersion)) return resendInvitation({ ...input, record: fresh });
+    throw new AppError('already-decided', 'The invitation was decided by another request at the same moment.');
+  }
+  const at = now().toISOString();
+  await writeAudit({
+    id: `invitation.resent:${record.id}:${rotated.codeHash.slice(0, 16)}`,
+    time: at,
+    action: 'invitation.resent',
+    actor: auditActor(actorOf(input.caller)),
+    target: { type: 'invitation', id: record.id },
+    before: null,
+    after: { status: 'pending', expiresAt: record.expiresAt },
+    invocationId: input.invocationId,
+    customerTenantId: record.customerTenantId,
+    partnerId: record.partnerId,
+  });
+  return sentAnswer(await sendInvitationEmail(rotated, code));
 }
 
 /** Stores a new invitation, audits it and queues its email; undefined when one with this id exists. */
@@ -88,7 +139,7 @@ async function storeInvitation(
   caller: Caller,
   request: CreateInvitation,
   invocationId: string,
-): Promise<InvitationRecord | undefined> {
+): Promise<Sent | undefined> {
   const code = newCode();
   const record: NewInvitation = {
     id,
@@ -141,7 +192,7 @@ export async function createInvitation(input: {
   request: CreateInvitation;
   idempotencyKey: string | undefined;
   invocationId: string;
-}): Promise<PartnerInvitationAnswer & { replay: boolean }> {
+}): Promise<SentInvitationAnswer & { replay: boolean }> {
   const { partner, caller, request } = input;
   const problems = checkInvitation(request, partner.tenantId);
   // The rules across fields (roles and duration the type allows) answer like the schema's own checks.
@@ -154,9 +205,12 @@ export async function createInvitation(input: {
     idempotencyKey: input.idempotencyKey,
     body: request,
     newId: () => uuidV7(at.getTime()),
-    read: (id) => getInvitation(partner.partnerId, id),
+    read: async (id) => {
+      const record = await getInvitation(partner.partnerId, id);
+      return record && { record };
+    },
     complete: ensureInvitationEmail,
     create: (id) => storeInvitation(id, at, partner, caller, request, input.invocationId),
   });
-  return { ...partnerInvitationAnswer(invitation), replay };
+  return { ...sentAnswer(invitation), replay };
 }

@@ -46,6 +46,9 @@ export interface PartnerInvitationAnswer {
   etag: string;
 }
 
+/** The answer of a request that made a new code (create, send again): with the customer's link, shown only now. */
+export type SentInvitationAnswer = PartnerInvitationAnswer & { invitationUrl: string | null };
+
 export const partnerInvitationAnswer = (r: InvitationRecord): PartnerInvitationAnswer => ({
   view: partnerInvitationView(r, now()),
   etag: r.etag,

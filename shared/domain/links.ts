@@ -1,0 +1,21 @@
+/**
+ * Absolute links to the web pages, from PUBLIC_BASE_URL, every dynamic part URL-encoded: what the
+ * emails link to and what the partner copies after sending an invitation. Each is a registered
+ * page for the person it is meant for (test/integration/functions/email-links.test.ts opens them).
+ */
+export function pageLinks(publicBaseUrl: string) {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return {
+    /** The customer admin's acceptance page; the code is the only proof of the invitation. */
+    invitation: (invitationId: string, code: string) => `${base}/invitations/${encodeURIComponent(invitationId)}?code=${encodeURIComponent(code)}`,
+    /** A customer's partners (the relationships page for customer admins). */
+    customerPartners: () => `${base}/partners`,
+    /** The partner's leads (contact requests). */
+    partnerLeads: () => `${base}/partner/leads`,
+    /** The partner's invitations. */
+    partnerInvitations: () => `${base}/partner/invitations`,
+    /** The partner's customers and relationships. */
+    partnerCustomers: () => `${base}/partner/customers`,
+  };
+}
+export type PageLinks = ReturnType<typeof pageLinks>;
