@@ -78,7 +78,19 @@ const listInvitationsQuery = z.object({ status: z.enum(invitationStatuses).optio
 const codeSchema = z.string().min(1).max(200);
 const reviewQuery = z.object({ code: codeSchema });
 /** Accepting an invitation accepts the Customer Agreement: the same fields as accepting it on its own. */
-const acceptBody = z.object({ code: codeSchema, ...acceptAgreementBody.shape });
+const acceptBody = z.object({
+  code: codeSchema,
+  ...acceptAgreementBody.shape,
+  customerName: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      'The organization’s name, as the admin confirms it: partners see it next to the tenant id (Entra ID tokens carry no tenant name)',
+    ),
+});
 const declineBody = z.object({ code: codeSchema });
 
 const invitationPath = (partnerId: string, id: string) =>
@@ -173,6 +185,7 @@ async function acceptInvitation(request: HttpRequest, context: InvocationContext
     id: invitationId,
     code: body.code,
     agreementVersion: body.agreementVersion,
+    customerName: body.customerName,
     ifMatch: ifMatch(request, false),
     invocationId: context.invocationId,
   });
@@ -279,7 +292,7 @@ const docs = {
   'invitations-accept': {
     summary: 'Accept the Customer Agreement and authorize the partner',
     description:
-      "Body `{ code, acceptAgreement: true, agreementVersion }` (JSON or form). `200 { invitationId, status, relationship }`; a form post with `Accept: text/html` gets `303` to `{PUBLIC_BASE_URL}/invitations/{id}?result=accepted`. `409` `already-decided` or `agreement-version-changed`; `403` from the partner's own tenant.",
+      "Body `{ code, acceptAgreement: true, agreementVersion, customerName }` (JSON or form; `customerName`, the organization's name as the admin confirms it, is shown to the partner next to the tenant id). `200 { invitationId, status, relationship }`; a form post with `Accept: text/html` gets `303` to `{PUBLIC_BASE_URL}/invitations/{id}?result=accepted`. `409` `already-decided` or `agreement-version-changed`; `403` from the partner's own tenant.",
     caller: 'a customer admin of the invited tenant',
     tags: ['invitations'],
     params: customerInvitationParams,

@@ -92,6 +92,37 @@ export async function initInvitation(): Promise<void> {
 
   const partner = page.partner.displayName;
   const status = h('div', { 'aria-live': 'polite' });
+  // Entra ID tokens carry no organization name, so the admin confirms the one partners will see.
+  const nameHint = h(
+    'p',
+    { class: 'hint', id: 'customer-name-hint' },
+    `${partner} sees this name next to your organization's tenant ID.`,
+  );
+  const nameError = h('p', { class: 'field-error', id: 'customer-name-error', hidden: true });
+  const customerName = h('input', {
+    id: 'customer-name',
+    name: 'customerName',
+    autocomplete: 'organization',
+    maxlength: '200',
+    required: true,
+    'aria-describedby': 'customer-name-hint',
+  });
+  const nameProblem = (value: string) =>
+    value.length === 0
+      ? 'Enter your organization’s name, as your partners should see it.'
+      : value.length > 200
+        ? 'Enter your organization’s name in 200 characters or fewer.'
+        : undefined;
+  const showNameProblem = (message: string | undefined) => {
+    nameError.textContent = message ?? '';
+    nameError.hidden = message === undefined;
+    if (message) customerName.setAttribute('aria-invalid', 'true');
+    else customerName.removeAttribute('aria-invalid');
+    customerName.setAttribute(
+      'aria-describedby',
+      message ? 'customer-name-hint customer-name-error' : 'customer-name-hint',
+    );
+  };
   const tick = h('input', { type: 'checkbox', id: 'accept-agreement', name: 'acceptAgreement' });
   const accept = h('button', { type: 'submit', class: 'button primary', disabled: true }, 'Accept & Authorize');
   const decline = h('button', { type: 'button', class: 'button' }, 'Decline');
@@ -100,7 +131,15 @@ export async function initInvitation(): Promise<void> {
   });
   const form = h(
     'form',
-    { class: 'decision' },
+    { class: 'decision', novalidate: true },
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'customer-name' }, 'Your organization’s name'),
+      nameHint,
+      nameError,
+      customerName,
+    ),
     h(
       'div',
       { class: 'check' },
@@ -120,13 +159,20 @@ export async function initInvitation(): Promise<void> {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     if (!tick.checked) return;
+    const name = customerName.value.trim();
+    const problem = nameProblem(name);
+    showNameProblem(problem);
+    if (problem) {
+      focus(customerName);
+      return;
+    }
     busy(true);
     void (async () => {
       try {
         await api(`${path}/accept`, {
           method: 'POST',
           token: await session.token(),
-          body: { code, acceptAgreement: true, agreementVersion: page.customerAgreement.version },
+          body: { code, acceptAgreement: true, agreementVersion: page.customerAgreement.version, customerName: name },
         });
         await showPartnersAfter(
           content,
@@ -139,6 +185,12 @@ export async function initInvitation(): Promise<void> {
         );
       } catch (error) {
         busy(false);
+        // The server's check of the name, in the same words as the page's own.
+        if (error instanceof ApiError && error.problem.errors?.some((e) => e.path === 'customerName')) {
+          showNameProblem(nameProblem(name) ?? 'Enter your organization’s name in 200 characters or fewer.');
+          focus(customerName);
+          return;
+        }
         show(status, notice('error', error instanceof Error ? error.message : String(error)));
       }
     })();

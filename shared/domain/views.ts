@@ -43,6 +43,7 @@ export const partnerInvitationViewSchema = z.object({
   partnerId: z.string(),
   customerTenantId: z.string().nullable(),
   customerDomain: z.string().nullable(),
+  customerName: z.string().nullable().describe('The customer organization’s name, once an admin who accepted confirmed it'),
   customerAdminEmail: z.string(),
   relationshipType: relationshipTypeSchema,
   roles: z.array(adminRoleSchema),
@@ -96,6 +97,7 @@ const acceptedBySchema = z.object({ objectId: z.string(), name: z.string().nulla
 export const relationshipViewSchema = z.object({
   id: z.string(),
   customerTenantId: z.string(),
+  customerName: z.string().nullable().describe('The customer organization’s name, as the admin who accepted confirmed it; null for relationships made before it was asked'),
   partner: z.object({ id: z.string(), displayName: z.string() }),
   type: relationshipTypeSchema,
   typeDescription: z.string().describe('What the type lets the partner do, as far as the roles it holds now allow'),
@@ -154,6 +156,7 @@ const verdictSchema = z.object({ allowed: z.boolean(), reasons: z.array(eligibil
 export const eligibilityViewSchema = z.object({
   partnerId: z.string(),
   customerTenantId: z.string(),
+  customerName: z.string().nullable().describe('The customer organization’s name, as an admin who accepted confirmed it'),
   purchase: verdictSchema,
   manage: verdictSchema,
   relationships: z.array(z.object({ id: z.string(), type: relationshipTypeSchema, status: relationshipStatusSchema })),

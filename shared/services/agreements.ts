@@ -30,10 +30,7 @@ const acceptanceView = (a: AgreementAcceptance) => ({
 
 type AgreementState = z.infer<typeof agreementStateSchema>;
 
-/**
- * The current agreement, the customer's latest acceptance and whether it is of the current version: for users of that
- * tenant.
- */
+/** The current agreement, the customer's latest acceptance and whether it is of the current version: for users of that tenant. */
 export async function agreementState(caller: Caller, tenantId: string): Promise<AgreementState> {
   requireTenant(caller, tenantId);
   const customerTenantId = caller.tenantId;
@@ -61,10 +58,7 @@ export function requireCurrentAgreement(agreementVersion: string): Settings['cus
   return customerAgreement;
 }
 
-/**
- * A customer admin accepts the current version; accepting it again changes nothing. Answers the agreement state after
- * it.
- */
+/** A customer admin accepts the current version; accepting it again changes nothing. Answers the agreement state after it. */
 export async function acceptAgreement(
   caller: Caller,
   tenantId: string,
@@ -128,12 +122,8 @@ export async function partnerEligibility(
 ): Promise<z.infer<typeof eligibilityViewSchema>> {
   const { partnerId } = await requirePartnerStaff(caller, partnerIdAsked);
   const at = now();
-  const relationships = (await relationshipsWithPartner(customerTenantId, partnerId)).map((r) => ({
-    id: r.id,
-    type: r.type,
-    status: currentStatus(r, at),
-    roles: r.roles,
-  }));
+  const records = await relationshipsWithPartner(customerTenantId, partnerId);
+  const relationships = records.map((r) => ({ id: r.id, type: r.type, status: currentStatus(r, at), roles: r.roles }));
   const [first, ...rest] = relationships;
   if (!first) throw new AppError('not-found', 'No relationship with this customer.');
   const latest = await latestAcceptance(customerTenantId);
@@ -146,6 +136,7 @@ export async function partnerEligibility(
   return {
     partnerId,
     customerTenantId,
+    customerName: records.find((r) => r.customerName)?.customerName ?? null,
     ...result,
     relationships: relationships.map(({ id, type, status }) => ({ id, type, status })),
     agreement: { currentVersion: current, acceptedVersion: latest?.version ?? null },

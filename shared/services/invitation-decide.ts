@@ -86,6 +86,7 @@ function joinOf(inv: AcceptedInvitation): RelationshipJoin {
   return {
     invitationId: inv.id,
     customerTenantId: inv.customerTenantId,
+    customerName: inv.customerName,
     partnerId: inv.partnerId,
     partnerName: inv.partnerName,
     type: inv.relationshipType,
@@ -155,6 +156,7 @@ async function completeAcceptance(
           relationshipId: relationship.id,
           partnerName: partner.displayName,
           customerTenantId,
+          ...(relationship.customerName ? { customerName: relationship.customerName } : {}),
           acceptedByName: actorDisplayName(decidedBy),
           relationshipType: relationship.type,
           roles: describeRoles(relationship.roles),
@@ -244,6 +246,8 @@ export async function acceptInvitation(input: {
   id: string;
   code: string;
   agreementVersion: string;
+  /** The organization's name as the admin confirmed it on the acceptance page. */
+  customerName?: string | undefined;
   ifMatch: string | undefined;
   invocationId: string;
 }): Promise<{ invitation: InvitationRecord; relationship: RelationshipRecord }> {
@@ -257,6 +261,7 @@ export async function acceptInvitation(input: {
     ...decision,
     status: 'accepted' as const,
     customerTenantId: caller.tenantId,
+    customerName: input.customerName ?? r.customerName,
     agreementVersion: version,
   }));
   return completeAcceptance(accepted, input.invocationId);

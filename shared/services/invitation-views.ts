@@ -25,6 +25,7 @@ export function partnerInvitationView(r: InvitationRecord, at: Date): PartnerInv
     partnerId: r.partnerId,
     customerTenantId: r.customerTenantId ?? null,
     customerDomain: r.customerDomain ?? null,
+    customerName: r.customerName ?? null,
     customerAdminEmail: r.customerAdminEmail,
     relationshipType: r.relationshipType,
     roles: describeRoles(r.roles),

@@ -24,6 +24,8 @@ export interface RelationshipJoin {
    */
   invitationId: string;
   customerTenantId: string;
+  /** The organization's name as the accepting admin confirmed it, if they did. */
+  customerName: string | undefined;
   partnerId: string;
   partnerName: string;
   type: RelationshipType;
@@ -53,6 +55,7 @@ function merged(target: RelationshipRecord, join: RelationshipJoin): Relationshi
   });
   const next: RelationshipRecord = {
     ...target,
+    customerName: join.customerName ?? target.customerName,
     type,
     roles: grant.roles,
     activatedAt: grant.roles.length > 0 ? grant.activatedAt : undefined,
@@ -90,6 +93,7 @@ function created(join: RelationshipJoin): NewRelationship {
   return {
     id: relationshipIdOf(join),
     customerTenantId: join.customerTenantId,
+    customerName: join.customerName,
     partnerId: join.partnerId,
     partnerName: join.partnerName,
     type: join.type,

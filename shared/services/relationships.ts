@@ -59,6 +59,10 @@ export async function emailCustomerAdmins<T extends TemplateName>(
   );
 }
 
+/** The customer's name for an email's data, when the relationship knows it (the email falls back to the tenant id). */
+export const customerNameOf = (r: Pick<RelationshipRecord, 'customerName'>) =>
+  r.customerName ? { customerName: r.customerName } : {};
+
 /** The part of a relationship its history and audit show before and after a change. */
 export const snapshot = (r: Pick<RelationshipRecord, 'type' | 'status' | 'roles'>) => ({
   type: r.type,
@@ -92,6 +96,7 @@ export function relationshipView(
   return {
     id: r.id,
     customerTenantId: r.customerTenantId,
+    customerName: r.customerName ?? null,
     partner: { id: r.partnerId, displayName: r.partnerName },
     type: r.type,
     typeDescription: typeDescription(r.type, holdsRoles),
@@ -325,6 +330,7 @@ export async function requestTermination(
       relationshipId: after.id,
       partnerName: partner.displayName,
       customerTenantId: after.customerTenantId,
+      ...customerNameOf(after),
       requestedByName: actorDisplayName(actorOf(caller)),
       ...(reason ? { reason } : {}),
       requestedAt: after.terminationRequestedAt!,
@@ -350,6 +356,7 @@ export async function terminate(
       relationshipId: after.id,
       partnerName: after.partnerName,
       customerTenantId: after.customerTenantId,
+      ...customerNameOf(after),
       terminatedAt: after.terminatedAt!,
     },
   });

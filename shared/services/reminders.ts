@@ -6,7 +6,7 @@ import { enqueueEmail } from '../email/jobs.js';
 import { storageStatus } from '../storage/errors.js';
 import { getPartnerProfile } from '../storage/partner-profiles.js';
 import { relationshipsWithRoleDuration, replaceRelationship } from '../storage/relationships.js';
-import { currentStatus, emailCustomerAdmins } from './relationships.js';
+import { currentStatus, customerNameOf, emailCustomerAdmins } from './relationships.js';
 
 /**
  * Emails the customer and the partner 30, 7 and 1 days before a relationship's roles end, once
@@ -28,6 +28,7 @@ export async function sendEndingReminders(context: InvocationContext): Promise<n
       relationshipId: r.id,
       partnerName: r.partnerName,
       customerTenantId: r.customerTenantId,
+      ...customerNameOf(r),
       endsAt: endsAt.toISOString(),
       daysLeft: due.daysLeft,
     };

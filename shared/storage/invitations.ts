@@ -21,6 +21,8 @@ const invitationBase = z.object({
   /** Set at creation for a tenant invitation; for a domain invitation, when the customer decides. */
   customerTenantId: optional,
   customerDomain: optional,
+  /** The customer organization's name, as the admin who accepted confirmed it (tokens carry no tenant name). */
+  customerName: optional,
   customerAdminEmail: z.string(),
   relationshipType: relationshipTypeSchema,
   roles: z.array(z.string()),

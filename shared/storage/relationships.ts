@@ -26,6 +26,8 @@ const optionalTime = timeSchema.optional();
 const relationshipRecordSchema = z.object({
   id: z.string(),
   customerTenantId: z.string(),
+  /** The customer organization's name, as the admin who last accepted into it confirmed it; absent before names were asked for. */
+  customerName: z.string().optional(),
   partnerId: z.string(),
   partnerName: z.string(),
   type: relationshipTypeSchema,

@@ -56,6 +56,13 @@ describe('Accept agreement & authorize partner', () => {
 
     await page.getByLabel(/I have read the Microsoft Customer Agreement/).check();
     await expect(accept.isEnabled()).resolves.toBe(true);
+    // Without the organization's name: a sentence at the field, which takes the focus, and nothing sent.
+    await accept.click();
+    await expect(page.locator('#customer-name-error').textContent()).resolves.toBe('Enter your organization’s name, as your partners should see it.');
+    await expect(page.locator('#customer-name').getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('customer-name');
+    await screenshot(page, '11a-invitation-name-missing');
+    await page.getByLabel('Your organization’s name').fill('Grace Holdings');
     await accept.click();
 
     await page.getByRole('heading', { name: 'Alpenblick IT is now authorized' }).waitFor();
@@ -133,6 +140,7 @@ describe('Accept agreement & authorize partner', () => {
     await page.goto(link.url);
     await devSignIn(page, owner, 'global-admin', 'Fay Fabrikam');
     await page.getByRole('heading', { name: 'Alpenblick IT' }).waitFor();
+    await page.getByLabel('Your organization’s name').fill('Fabrikam');
     await page.getByLabel(/I have read the Microsoft Customer Agreement/).check();
     await page.getByRole('button', { name: 'Accept & Authorize' }).click();
     await page.getByRole('heading', { name: 'Alpenblick IT is now authorized' }).waitFor();
