@@ -4,6 +4,7 @@ import { agreementFunctions } from './agreements.js';
 import { auditFunctions } from './audit.js';
 import { contactRequestFanOutFunctions } from './contact-request-fanout.js';
 import { contactRequestFunctions } from './contact-requests.js';
+import { customerInvitationFunctions } from './customer-invitations.js';
 import { customerPageFunctions } from './customer-pages.js';
 import { customerSettingsFunctions } from './customer-settings.js';
 import { directoryFunctions } from './directory.js';
@@ -31,6 +32,7 @@ const features: FunctionDefinition[] = [
   ...leadFunctions,
   ...adminRoleFunctions,
   ...invitationFunctions,
+  ...customerInvitationFunctions,
   ...relationshipFunctions,
   ...agreementFunctions,
   ...customerSettingsFunctions,

@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/caller.js';
 import { settings } from '../shared/config.js';
-import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
+import { createInvitationSchema, invitationAcceptanceBody, invitationStatuses } from '../shared/domain/invitations.js';
 import {
   acceptancePageSchema,
   createdInvitationSchema,
@@ -28,7 +28,6 @@ import {
 } from '../shared/services/invitation-answers.js';
 import { reviewInvitation } from '../shared/services/invitation-views.js';
 import { problemPage } from '../shared/web/page.js';
-import { acceptAgreementBody } from '../shared/domain/agreements.js';
 
 /** Invitations: partners invite customers, whose admins accept or decline them (shared/services/invitation-*.ts). */
 const routes = [
@@ -77,20 +76,8 @@ const createInvitationQuery = z.object({
 const listInvitationsQuery = z.object({ status: z.enum(invitationStatuses).optional(), ...pageQuerySchema.shape });
 const codeSchema = z.string().min(1).max(200);
 const reviewQuery = z.object({ code: codeSchema });
-/** Accepting an invitation accepts the Customer Agreement: the same fields as accepting it on its own. */
-const acceptBody = z.object({
-  code: codeSchema,
-  ...acceptAgreementBody.shape,
-  customerName: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .optional()
-    .describe(
-      'The organization’s name, as the admin confirms it: partners see it next to the tenant id (Entra ID tokens carry no tenant name)',
-    ),
-});
+/** Accepting through the email's link: its code, and what every acceptance carries. */
+const acceptBody = z.object({ code: codeSchema, ...invitationAcceptanceBody.shape });
 const declineBody = z.object({ code: codeSchema });
 
 const invitationPath = (partnerId: string, id: string) =>

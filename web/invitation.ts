@@ -57,21 +57,20 @@ async function showPartnersAfter(content: HTMLElement, session: Session, message
 export async function initInvitation(): Promise<void> {
   const content = byId('content');
   const id = document.body.dataset.invitationId ?? '';
-  const code = new URLSearchParams(location.search).get('code');
-  if (!code) {
-    show(
-      content,
-      notice('error', 'This link is incomplete: it has no code. Open the link in the invitation email again.'),
-    );
-    return;
-  }
+  // The email's link has a code; opened from the organization's pending invitations it has none, and the tenant is the proof.
+  const code = new URLSearchParams(location.search).get('code') ?? undefined;
   const session = await requireSignIn();
   show(content, h('p', { class: 'loading' }, 'Loading the invitation…'));
-  const path = `/api/invitations/${encodeURIComponent(id)}`;
+  const path = code
+    ? `/api/invitations/${encodeURIComponent(id)}`
+    : `/api/customers/${encodeURIComponent(session.tenantId)}/invitations/${encodeURIComponent(id)}`;
   let page: AcceptancePage;
   try {
-    page = (await api<AcceptancePage>(`${path}?code=${encodeURIComponent(code)}`, { token: await session.token() }))
-      .data;
+    page = (
+      await api<AcceptancePage>(code ? `${path}?code=${encodeURIComponent(code)}` : path, {
+        token: await session.token(),
+      })
+    ).data;
   } catch (error) {
     const message =
       error instanceof ApiError && error.status === 404
@@ -206,7 +205,11 @@ export async function initInvitation(): Promise<void> {
       busy(true);
       void (async () => {
         try {
-          await api(`${path}/decline`, { method: 'POST', token: await session.token(), body: { code } });
+          await api(`${path}/decline`, {
+            method: 'POST',
+            token: await session.token(),
+            ...(code ? { body: { code } } : {}),
+          });
           const done = notice('info', `You declined the invitation from ${partner}.`);
           show(content, done);
           focus(done);

@@ -1,6 +1,6 @@
 import { api, ApiError } from './api.js';
 import { byId, formatDate, formatDateTime, h, notice, show } from './dom.js';
-import { auditLabels, label } from './labels.js';
+import { auditLabels, label, relationshipTypeLabel } from './labels.js';
 import { showRelationships } from './relationships.js';
 import { requireSignIn, type Session } from './sign-in.js';
 
@@ -156,6 +156,80 @@ async function settings(body: HTMLElement, session: Session): Promise<void> {
   show(body, form);
 }
 
+interface PendingInvitation {
+  id: string;
+  partner: { displayName: string };
+  relationshipType: string;
+  roles: { name: string }[];
+  expiresAt: string;
+  url: string;
+}
+
+/** The invitations waiting for a decision, so a lost or expired email is not the only way to one. */
+async function invitations(body: HTMLElement, session: Session): Promise<void> {
+  const path = `/api/customers/${encodeURIComponent(session.tenantId)}/invitations`;
+  let items: PendingInvitation[];
+  try {
+    items = (await api<{ items: PendingInvitation[] }>(path, { token: await session.token() })).data.items;
+  } catch (error) {
+    show(body, notice('info', adminOnly(error, 'see the invitations partners sent your organization')));
+    return;
+  }
+  if (items.length === 0) {
+    show(body, h('p', {}, 'No invitation is waiting for a decision.'));
+    return;
+  }
+  show(
+    body,
+    h(
+      'div',
+      { class: 'table-scroll' },
+      h(
+        'table',
+        {},
+        h('caption', { class: 'visually-hidden' }, 'Invitations waiting for a decision, newest first'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, 'Partner'),
+            h('th', { scope: 'col' }, 'Relationship'),
+            h('th', { scope: 'col' }, 'Admin roles'),
+            h('th', { scope: 'col' }, 'Expires'),
+            h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Action')),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          items.map((i) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, i.partner.displayName),
+              h('td', {}, relationshipTypeLabel(i.relationshipType)),
+              h('td', {}, i.roles.length === 0 ? 'None' : i.roles.map((r) => r.name).join(', ')),
+              h('td', {}, formatDate(i.expiresAt)),
+              h(
+                'td',
+                {},
+                h(
+                  'a',
+                  { href: new URL(i.url).pathname },
+                  'Review',
+                  h('span', { class: 'visually-hidden' }, ` the invitation from ${i.partner.displayName}`),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 async function audit(body: HTMLElement, session: Session): Promise<void> {
   const path = `/api/customers/${encodeURIComponent(session.tenantId)}/audit?top=20`;
   const rows = h('tbody', {});
@@ -222,10 +296,18 @@ export async function initPartners(): Promise<void> {
   const session = await requireSignIn();
   const content = byId('content');
   const relationships = h('section', { class: 'panel', 'aria-labelledby': 'relationships-heading' });
+  const invitationsPanel = section('invitations', 'Invitations waiting for you');
   const agreementPanel = section('agreement', 'Customer Agreement');
   const settingsPanel = section('settings', 'Purchase visibility');
   const auditPanel = section('audit', 'Audit trail');
-  show(content, relationships, agreementPanel.element, settingsPanel.element, auditPanel.element);
+  show(
+    content,
+    invitationsPanel.element,
+    relationships,
+    agreementPanel.element,
+    settingsPanel.element,
+    auditPanel.element,
+  );
   const guard = (work: Promise<void>, body: HTMLElement) =>
     work.catch((error: unknown) => show(body, notice('error', error instanceof Error ? error.message : String(error))));
   await Promise.all([
@@ -235,6 +317,7 @@ export async function initPartners(): Promise<void> {
       headingLevel: 'h2',
       onChange: () => void audit(auditPanel.body, session),
     }),
+    guard(invitations(invitationsPanel.body, session), invitationsPanel.body),
     guard(agreement(agreementPanel.body, session), agreementPanel.body),
     guard(settings(settingsPanel.body, session), settingsPanel.body),
     audit(auditPanel.body, session),

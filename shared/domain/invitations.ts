@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { roleIdSchema } from './admin-roles.js';
+import { acceptAgreementBody } from './agreements.js';
 import { guidSchema } from './ids.js';
 import {
   autoExtendSchema,
@@ -59,6 +60,16 @@ export function checkInvitation(request: CreateInvitation, partnerTenantId: stri
     }),
   ];
 }
+
+/**
+ * Accepting an invitation accepts the Customer Agreement (the same fields as accepting it on its
+ * own) and confirms the organization's name, which partners see next to the tenant id: Entra ID
+ * tokens carry no tenant name.
+ */
+export const invitationAcceptanceBody = z.object({
+  ...acceptAgreementBody.shape,
+  customerName: z.string().trim().min(1).max(200).optional().describe('The organization’s name, as the admin confirms it: partners see it next to the tenant id (Entra ID tokens carry no tenant name)'),
+});
 
 export type StoredInvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked';
 export type InvitationStatus = StoredInvitationStatus | 'expired';

@@ -68,6 +68,21 @@ export const sentInvitationSchema = partnerInvitationViewSchema.extend({ invitat
 /** What creating one answers: the view, with the link when asked for (`include=invitationUrl`). */
 export const createdInvitationSchema = partnerInvitationViewSchema.extend({ invitationUrl: invitationUrlSchema.optional() });
 
+/** A pending invitation as the invited customer's admins list it (GET /api/customers/{tenantId}/invitations). */
+export const customerInvitationViewSchema = z.object({
+  id: z.string(),
+  partner: z.object({ id: z.string(), displayName: z.string() }),
+  customerTenantId: z.string().nullable(),
+  customerDomain: z.string().nullable().describe('For an invitation to a domain: the domain, which Entra ID says the tenant owns'),
+  relationshipType: relationshipTypeSchema,
+  roles: z.array(adminRoleSchema),
+  duration: z.string().nullable(),
+  message: z.string().nullable(),
+  createdAt: time,
+  expiresAt: time,
+  url: z.string().describe('The acceptance page, which opens without the email’s code for the invited tenant'),
+});
+
 export const acceptancePageSchema = z.object({
   id: z.string(),
   status: z.enum(invitationStatuses),

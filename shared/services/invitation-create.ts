@@ -5,7 +5,13 @@ import { settings } from '../config.js';
 import { describeRoles } from '../domain/admin-roles.js';
 import { actorOf, auditActor } from '../domain/audit.js';
 import { uuidV7 } from '../domain/ids.js';
-import { checkInvitation, invitationExpiresAt, invitationStatus, leftUnfinished, type CreateInvitation } from '../domain/invitations.js';
+import {
+  checkInvitation,
+  invitationExpiresAt,
+  invitationStatus,
+  leftUnfinished,
+  type CreateInvitation,
+} from '../domain/invitations.js';
 import { pageLinks } from '../domain/links.js';
 import { typeDescription } from '../domain/relationships.js';
 import { enqueueEmail } from '../email/jobs.js';
@@ -16,6 +22,7 @@ import { showInCustomerLog, writeAudit } from '../storage/audit-log.js';
 import { hashedKey } from '../storage/hashed-key.js';
 import {
   getInvitation,
+  indexForCustomer,
   insertInvitation,
   markInvitation,
   replaceInvitation,
@@ -82,7 +89,8 @@ async function sendInvitationEmail(record: PendingInvitation, code: string): Pro
  * sent and is not stored, so a new one is made and sent.
  */
 async function ensureInvitationEmail({ record }: Sent): Promise<Sent> {
-  if (record.emailQueuedAt || record.status !== 'pending' || !leftUnfinished(record.createdAt, now())) return { record };
+  if (record.emailQueuedAt || record.status !== 'pending' || !leftUnfinished(record.createdAt, now()))
+    return { record };
   const code = newCode();
   let rotated: PendingInvitation;
   try {
@@ -99,10 +107,17 @@ async function ensureInvitationEmail({ record }: Sent): Promise<Sent> {
  * since only the new code's hash is stored. Written under the ETag read (or the caller's If-Match):
  * a decision at the same moment wins, and this answers 409.
  */
-export async function resendInvitation(input: { caller: Caller; record: InvitationRecord; ifMatch: string | undefined; invocationId: string }): Promise<SentInvitationAnswer> {
+export async function resendInvitation(input: {
+  caller: Caller;
+  record: InvitationRecord;
+  ifMatch: string | undefined;
+  invocationId: string;
+}): Promise<SentInvitationAnswer> {
   const { record } = input;
-  if (invitationStatus(record.status, record.expiresAt, now()) === 'expired') throw new AppError('gone', 'The invitation has expired; send a new one.');
-  if (record.status !== 'pending') throw new AppError('already-decided', `The invitation was already ${record.status}.`);
+  if (invitationStatus(record.status, record.expiresAt, now()) === 'expired')
+    throw new AppError('gone', 'The invitation has expired; send a new one.');
+  if (record.status !== 'pending')
+    throw new AppError('already-decided', `The invitation was already ${record.status}.`);
   requireIfMatch(input.ifMatch, record.etag, 'The invitation changed since you read it; read it again.');
   const code = newCode();
   let rotated: PendingInvitation;
@@ -112,10 +127,12 @@ export async function resendInvitation(input: { caller: Caller; record: Invitati
     if (storageStatus(error) !== 412) throw error;
     // Only bookkeeping (e.g. "email queued") moved the ETag while still pending: try again, unless the caller asked for the exact version it read.
     const fresh = await getInvitation(record.partnerId, record.id);
-    if (fresh?.status === 'pending' && (input.ifMatch === undefined || input.ifMatch === anyVersion)) return resendInvitation({ ...input, record: fresh });
+    if (fresh?.status === 'pending' && (input.ifMatch === undefined || input.ifMatch === anyVersion))
+      return resendInvitation({ ...input, record: fresh });
     throw new AppError('already-decided', 'The invitation was decided by another request at the same moment.');
   }
   const at = now().toISOString();
+  await indexForCustomer(rotated);
   await writeAudit({
     id: `invitation.resent:${record.id}:${rotated.codeHash.slice(0, 16)}`,
     time: at,

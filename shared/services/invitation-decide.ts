@@ -171,10 +171,7 @@ async function completeAcceptance(
   };
 }
 
-/**
- * Everything that follows a decision; safe to run again (derived ids everywhere). Returns the invitation as stored
- * after it.
- */
+/** Everything that follows a decision; safe to run again (derived ids everywhere). Returns the invitation as stored after it. */
 async function finishDecision(
   inv: DecidedInvitation | AcceptedInvitation,
   invocationId: string,
@@ -244,7 +241,7 @@ async function requireNotThePartner(caller: Caller, record: InvitationRecord): P
 export async function acceptInvitation(input: {
   caller: Caller;
   id: string;
-  code: string;
+  code: string | undefined;
   agreementVersion: string;
   /** The organization's name as the admin confirmed it on the acceptance page. */
   customerName?: string | undefined;
@@ -270,7 +267,7 @@ export async function acceptInvitation(input: {
 export async function declineInvitation(input: {
   caller: Caller;
   id: string;
-  code: string;
+  code: string | undefined;
   ifMatch: string | undefined;
   invocationId: string;
 }): Promise<InvitationRecord> {

@@ -111,15 +111,20 @@ function codeMatches(codeHash: string, code: string): boolean {
 }
 
 /**
- * The invitation behind a link, for this caller: the code must match, and the caller must be in
+ * The invitation behind a link, for this caller: the code, when the link has one, must match, and the caller must be in
  * the invited tenant — for a domain invitation not yet decided, the tenant Entra ID says owns the
  * domain (asked now: domains move, tenant ids do not; the decision then stores the tenant id).
  * Anything else is 404, so a wrong code or another tenant learns nothing.
  */
-export async function invitationForCustomer(caller: Caller, id: string, code: string): Promise<InvitationRecord> {
+export async function invitationForCustomer(
+  caller: Caller,
+  id: string,
+  code: string | undefined,
+): Promise<InvitationRecord> {
   const record = await findInvitation(id);
   const notFound = new AppError('not-found', 'No such invitation, or the link is not valid.');
-  if (!record || !codeMatches(record.codeHash, code)) throw notFound;
+  // Without a code (opened from the tenant's list of pending invitations) the tenant check below is the proof; a code given must match.
+  if (!record || (code !== undefined && !codeMatches(record.codeHash, code))) throw notFound;
   const invitedTenant =
     record.customerTenantId ??
     (record.customerDomain !== undefined ? await tenantOwningDomain(record.customerDomain) : undefined);
@@ -130,7 +135,7 @@ export async function invitationForCustomer(caller: Caller, id: string, code: st
 export async function reviewInvitation(
   caller: Caller,
   id: string,
-  code: string,
+  code: string | undefined,
 ): Promise<{ page: AcceptancePage; etag: string }> {
   const record = await invitationForCustomer(caller, id, code);
   return { page: acceptancePage(record, await partnerOf(record), caller, now()), etag: record.etag };

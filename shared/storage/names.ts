@@ -12,6 +12,8 @@ export const tableNames = {
   /** Invitations by partner (PartitionKey partnerId), and an id → partner index. */
   invitations: 'invitations',
   invitationIds: 'invitationIds',
+  /** Invitations by addressee (`tenant:<tenantId>`, `domain:<domain>`), newest first, for the customer's list. */
+  invitationsByCustomer: 'invitationsByCustomer',
   /** Relationships by customer (`customer:<tenantId>`) and pointers by partner (`partner:<partnerId>`). */
   relationships: 'relationships',
   /** Customer Agreement acceptances by customer tenant. */

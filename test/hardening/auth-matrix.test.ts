@@ -81,6 +81,7 @@ function validRequest(name: string): MatrixRequest {
     case 'customer-relationships-termination-request':
       return { params, body: { reason: 'We are consolidating partners.' } };
     case 'customer-agreement-accept':
+    case 'customer-invitations-accept':
       return { params, body: { acceptAgreement: true, agreementVersion: '2024-10' } };
     case 'customer-settings-put':
       return { params, body: { mpsaPurchaseVisibility: true } };
