@@ -187,4 +187,27 @@ describe('Partner relationships', () => {
       .waitFor();
     expect(problems).toEqual([]);
   });
+
+  it('lists an invitation waiting for a decision and opens it without the email’s code', async () => {
+    const partner = await putPartner(t, 'waldkirch-it', { displayName: 'Waldkirch IT' });
+    const invitation = await invite(t, partner, customer);
+    const page = await browser.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${t.url}/partners`);
+    await devSignIn(page, customer, 'global-admin', 'Grace Admin');
+    const waiting = page.getByRole('region', { name: 'Invitations waiting for you' });
+    await waiting.locator('tbody tr').first().waitFor();
+    await expect(waiting.locator('tbody tr td').first().textContent()).resolves.toBe('Waldkirch IT');
+    await screenshot(page, '26-partners-pending-invitation');
+    await waiting.getByRole('link', { name: /Review/ }).click();
+    await page.waitForURL(`${t.url}/invitations/${invitation.id}`);
+    await page.getByRole('heading', { name: 'Waldkirch IT' }).waitFor();
+    await page.getByLabel('Your organization’s name').fill('Grace Holdings');
+    await page.getByLabel(/I have read the Microsoft Customer Agreement/).check();
+    await page.getByRole('button', { name: 'Accept & Authorize' }).click();
+    await page.getByRole('heading', { name: 'Waldkirch IT is now authorized' }).waitFor();
+    await screenshot(page, '27-invitation-accepted-from-list');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
