@@ -15,6 +15,7 @@ import { invitationFunctions } from './invitations.js';
 import { leadFunctions } from './leads.js';
 import { meFunctions } from './me.js';
 import { openApiFunctions } from './openapi.js';
+import { partnerPageFunctions } from './partner-pages.js';
 import { relationshipReminderFunctions } from './relationship-reminders.js';
 import { relationshipFunctions } from './relationships.js';
 import { storageCleanupFunctions } from './storage-cleanup.js';
@@ -50,5 +51,6 @@ export const allFunctions: FunctionDefinition[] = [
   // Web pages and their assets: outside api/ and not in the OpenAPI document.
   ...findPartnerPageFunctions,
   ...customerPageFunctions,
+  ...partnerPageFunctions,
   ...webAssetFunctions,
 ];

@@ -2,8 +2,8 @@ import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { validate } from '../shared/errors.js';
 import { route } from '../shared/http/handler.js';
-import { html, type Html } from '../shared/web/html.js';
-import { layout, pageResponse, type PageName } from '../shared/web/page.js';
+import { html } from '../shared/web/html.js';
+import { signedInPage } from '../shared/web/page.js';
 import { pageFunctions } from '../shared/web/page-function.js';
 
 /**
@@ -15,24 +15,6 @@ const routes = [
   route('GET', 'invitations/{invitationId}', 'anyone', invitationPage, 'page-invitation'),
   route('GET', 'partners', 'anyone', partnersPage, 'page-partners'),
 ];
-
-const noScript = html`<noscript><p class="notice">This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.</p></noscript>`;
-
-function signedInPage(page: PageName, title: string, intro: Html, data: Record<string, string> = {}) {
-  return pageResponse(
-    200,
-    layout({
-      title,
-      page,
-      data,
-      main: html`<h1>${title}</h1>
-${intro}
-${noScript}
-<div id="sign-in" class="sign-in"></div>
-<div id="content" class="content"><p class="loading">Loading…</p></div>`,
-    }),
-  );
-}
 
 const invitationParams = z.object({
   invitationId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an invitation id'),

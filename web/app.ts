@@ -1,5 +1,6 @@
 import { initContact, initFindPartner } from './find-partner.js';
 import { initInvitation } from './invitation.js';
+import { initPartnerPage } from './partner-workspace.js';
 import { initPartners } from './partners.js';
 import { completeRedirectSignIn } from './sign-in.js';
 
@@ -12,6 +13,9 @@ const pages: Record<string, () => void | Promise<void>> = {
   contact: initContact,
   invitation: initInvitation,
   partners: initPartners,
+  'partner-leads': () => initPartnerPage('leads'),
+  'partner-invitations': () => initPartnerPage('invitations'),
+  'partner-customers': () => initPartnerPage('customers'),
 };
 
 const page = pages[document.body.dataset.page ?? ''];

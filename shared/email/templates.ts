@@ -174,7 +174,7 @@ type Links = PageLinks;
 type Templates = { [T in TemplateName]: (data: TemplateData<T>, links: Links) => Content };
 
 const templates: Templates = {
-  contactRequestToPartner: (d) => ({
+  contactRequestToPartner: (d, links) => ({
     subject: `New contact request from ${d.requesterName} at ${d.company}`,
     heading: `${d.requesterName} at ${d.company} would like to work with ${d.partnerName}`,
     blocks: [
@@ -200,6 +200,7 @@ const templates: Templates = {
         label: `Reply to ${d.requesterName}`,
         url: mailto(d.requesterEmail, `Your contact request to ${d.partnerName}`),
       },
+      { kind: 'action', label: 'Open your leads', url: links.partnerLeads() },
     ],
     footer: `You receive this email because ${d.partnerName} is listed in the partner directory. Contact request ${d.contactRequestId}.`,
   }),
@@ -242,7 +243,7 @@ const templates: Templates = {
     footer: `You receive this email because ${d.partnerName} invited your organization. If you do not know this partner, do not accept. Invitation ${d.invitationId}.`,
   }),
 
-  invitationAccepted: (d) => ({
+  invitationAccepted: (d, links) => ({
     subject: `${customer(d)} accepted your invitation to ${aRelationship(d.relationshipType)}`,
     heading: `${customer(d)} accepted your invitation`,
     blocks: [
@@ -261,11 +262,12 @@ const templates: Templates = {
       ...(d.roles.length > 0
         ? [{ kind: 'list' as const, title: 'Admin roles granted', items: roleItems(d.roles) }]
         : []),
+      { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
     ],
     footer: `You receive this email because ${d.partnerName} sent invitation ${d.invitationId}.`,
   }),
 
-  invitationDeclined: (d) => ({
+  invitationDeclined: (d, links) => ({
     subject: `${customer(d)} declined your relationship invitation`,
     heading: `${customer(d)} declined your invitation`,
     blocks: [
@@ -280,11 +282,12 @@ const templates: Templates = {
           { label: 'Invitation', value: d.invitationId },
         ],
       },
+      { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
     ],
     footer: `You receive this email because ${d.partnerName} sent invitation ${d.invitationId}.`,
   }),
 
-  terminationRequested: (d) => ({
+  terminationRequested: (d, links) => ({
     subject: `${customer(d)} asks you to end your relationship`,
     heading: `${customer(d)} asks ${d.partnerName} to end the relationship`,
     blocks: [
@@ -300,6 +303,7 @@ const templates: Templates = {
           { label: 'Relationship', value: d.relationshipId },
         ],
       },
+      { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
     ],
     footer: `You receive this email because ${d.partnerName} has a relationship with this customer.`,
   }),
@@ -348,6 +352,7 @@ const templates: Templates = {
                 { label: 'Relationship', value: d.relationshipId },
               ],
             },
+            { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
           ],
           footer: `You receive this email because ${d.partnerName} has a relationship with this customer.`,
         },

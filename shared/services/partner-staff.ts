@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js';
+import { directoryEntriesOfTenant } from '../storage/directory.js';
 import { getPartnerProfile, type PartnerProfile } from '../storage/partner-profiles.js';
 import { requireAppRole } from '../auth/caller.js';
 import { appRoles } from '../domain/roles.js';
@@ -14,4 +15,16 @@ export async function requirePartnerStaff(caller: Caller, partnerId: string): Pr
   if (!profile || profile.tenantId !== caller.tenantId) throw new AppError('not-found', 'No such partner.');
   requireAppRole(caller, appRoles.partnerManage);
   return profile;
+}
+
+/**
+ * The partners the caller is staff of: the directory entries of its own tenant, decided the same
+ * way as every partner route (the entry's tenant id and Partner.Manage). The partner pages start
+ * here, since the links in partners' emails name no partner.
+ */
+export async function partnersOfStaff(caller: Caller): Promise<{ items: { id: string; displayName: string; active: boolean }[] }> {
+  // Without the app role the caller is staff of no partner, whatever its tenant.
+  if (!caller.appRoles.includes(appRoles.partnerManage)) return { items: [] };
+  const found = await directoryEntriesOfTenant(caller.tenantId);
+  return { items: found.map((e) => ({ id: e.id, displayName: e.displayName, active: e.active })).sort((a, b) => a.displayName.localeCompare(b.displayName)) };
 }

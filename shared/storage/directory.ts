@@ -69,6 +69,18 @@ export async function writeDirectoryEntry(
 }
 
 /** Whether the directory has no entries at all (the demo seed fills only an empty one). */
+/**
+ * The directory entries (active or not) of one Entra ID tenant: the partners whose staff sign in
+ * there. GUIDs are written in lower or upper case; both are asked for.
+ */
+export async function directoryEntriesOfTenant(tenantId: string): Promise<DirectoryEntry[]> {
+  const table = await directoryTable();
+  const filter = odata`PartitionKey eq ${partition} and (tenantId eq ${tenantId.toLowerCase()} or tenantId eq ${tenantId.toUpperCase()})`;
+  const found: DirectoryEntry[] = [];
+  for await (const e of table.listEntities({ queryOptions: { filter } })) found.push(entries.decode(e));
+  return found;
+}
+
 export async function isDirectoryEmpty(): Promise<boolean> {
   const table = await directoryTable();
   const first = await table

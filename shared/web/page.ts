@@ -39,11 +39,12 @@ export function pageHeaders(): Record<string, string> {
   };
 }
 
-export type PageName = 'find-partner' | 'contact' | 'thank-you' | 'invitation' | 'partners' | 'message';
+export type PageName = 'find-partner' | 'contact' | 'thank-you' | 'invitation' | 'partners' | 'partner-leads' | 'partner-invitations' | 'partner-customers' | 'message';
 
 const navigation: { href: string; label: string; pages: PageName[] }[] = [
   { href: '/', label: 'Find a partner', pages: ['find-partner', 'contact', 'thank-you'] },
   { href: '/partners', label: 'Partner relationships', pages: ['partners', 'invitation'] },
+  { href: '/partner/leads', label: 'Partner workspace', pages: ['partner-leads', 'partner-invitations', 'partner-customers'] },
 ];
 
 /**
@@ -83,6 +84,28 @@ ${options.main}
 </body>
 </html>`.text
   }\n`;
+}
+
+const noScript = html`<noscript><p class="notice">This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.</p></noscript>`;
+
+/**
+ * A page whose data needs the person's token, which only the browser holds: the server sends the
+ * frame and app.js signs in, calls the API and fills `#content`.
+ */
+export function signedInPage(page: PageName, title: string, intro: Html, data: Record<string, string> = {}): HttpResponseInit {
+  return pageResponse(
+    200,
+    layout({
+      title,
+      page,
+      data,
+      main: html`<h1>${title}</h1>
+${intro}
+${noScript}
+<div id="sign-in" class="sign-in"></div>
+<div id="content" class="content"><p class="loading">Loading…</p></div>`,
+    }),
+  );
 }
 
 /** An HTML answer of `status` with the page headers. */

@@ -179,8 +179,8 @@ function callers(audience: Audience) {
   return { right, wrongRole, otherTenant, roleInAnotherTenant };
 }
 
-/** Routes with no tenant of their own: any tenant's signed-in user may call them. */
-const tenantless = new Set(['me']);
+/** Routes with no tenant of their own: any tenant's signed-in user may call them (and sees only its own tenant's). */
+const tenantless = new Set(['me', 'me-partners']);
 
 async function call(
   endpoint: Endpoint,

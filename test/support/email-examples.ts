@@ -141,3 +141,22 @@ export const allEmailExamples = (): { name: string; template: TemplateName; data
   })),
   ...Object.entries(emailVariants).map(([name, v]) => ({ name, ...v })),
 ];
+
+/** Who receives each email: the side of the product whose pages its links must open. */
+export type EmailRecipient = 'partner' | 'customer' | 'requester';
+
+/** Per template (the type requires every one), and for the variants whose recipient differs. */
+const templateRecipients: Record<TemplateName, EmailRecipient> = {
+  contactRequestToPartner: 'partner',
+  contactConfirmation: 'requester',
+  invitationToCustomer: 'customer',
+  invitationAccepted: 'partner',
+  invitationDeclined: 'partner',
+  terminationRequested: 'partner',
+  relationshipTerminated: 'customer',
+  relationshipEndingReminder: 'customer',
+  directoryEntryChanged: 'partner',
+};
+const variantRecipients: Record<string, EmailRecipient> = { relationshipEndingReminderToPartner: 'partner' };
+
+export const recipientOf = (example: { name: string; template: TemplateName }): EmailRecipient => variantRecipients[example.name] ?? templateRecipients[example.template];

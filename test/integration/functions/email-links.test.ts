@@ -5,7 +5,8 @@ import { freePort } from '../../../local/azurite.js';
 import { enqueueEmail } from '../../../shared/email/jobs.js';
 import { outboxFileName, type OutboxSidecar } from '../../../shared/email/outbox.js';
 import { getEmailStatus } from '../../../shared/email/status.js';
-import { allEmailExamples } from '../../support/email-examples.js';
+import { allFunctions } from '../../../functions/all.js';
+import { allEmailExamples, recipientOf, type EmailRecipient } from '../../support/email-examples.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 
 /**
@@ -27,15 +28,26 @@ function links(email: OutboxSidecar): string[] {
   return [...new Set([...hrefs, ...urls])];
 }
 
-/**
- * The string values of the data the producer passed: links the email may carry as given (a partner's website, a
- * requester's address).
- */
+/** The string values of the data the producer passed: links the email may carry as given (a partner's website, a requester's address). */
 function givenValues(data: unknown): Set<string> {
   const values = new Set<string>();
   JSON.stringify(data, (_, value: unknown) => (typeof value === 'string' ? (values.add(value), value) : value));
   return values;
 }
+
+/** The pages each side of the product uses (body[data-page]): a link must land on one of its recipient's. */
+const pagesFor: Record<EmailRecipient, string[]> = {
+  partner: ['partner-leads', 'partner-invitations', 'partner-customers'],
+  customer: ['invitation', 'partners'],
+  requester: ['find-partner', 'contact', 'thank-you'],
+};
+
+/** The registered page routes (outside api/), as patterns of a path: `{param}` is one segment. */
+const pageRoutes = allFunctions.flatMap((f) =>
+  f.kind === 'http' && !f.route.startsWith('api/') && !f.route.startsWith('assets/')
+    ? [new RegExp(`^/${f.route.replace(/\{[^}]*\?\}/g, '').replace(/\{[^}]+\}/g, '[^/]+')}$`)]
+    : [],
+);
 
 let t: TestHost;
 let baseUrl: string;
@@ -47,44 +59,51 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 describe('links in emails', () => {
-  it.each(allEmailExamples())(
-    '$name: every link opens a working page for its recipient',
-    async ({ name, template, data }) => {
-      const jobId = `links:${name}`;
-      await enqueueEmail({ jobId, template, to: [{ address: 'recipient@example.test' }], data });
-      t.host.queues.nudge();
-      const status = await eventually(
-        async () => {
-          const s = await getEmailStatus(jobId);
-          return s?.status === 'sent' || s?.status === 'failed' ? s : undefined;
-        },
-        10_000,
-        `email ${jobId}`,
-      );
-      expect(status.status, status.lastError).toBe('sent');
-      const email = JSON.parse(
-        await readFile(join(t.outboxDir, `${outboxFileName(jobId)}.json`), 'utf8'),
-      ) as OutboxSidecar;
+  it.each(allEmailExamples())('$name: every link opens a working page for its recipient', async (example) => {
+    const { name, template, data } = example;
+    const recipient = recipientOf(example);
+    const jobId = `links:${name}`;
+    await enqueueEmail({ jobId, template, to: [{ address: 'recipient@example.test' }], data });
+    t.host.queues.nudge();
+    const status = await eventually(
+      async () => {
+        const s = await getEmailStatus(jobId);
+        return s?.status === 'sent' || s?.status === 'failed' ? s : undefined;
+      },
+      10_000,
+      `email ${jobId}`,
+    );
+    expect(status.status, status.lastError).toBe('sent');
+    const email = JSON.parse(
+      await readFile(join(t.outboxDir, `${outboxFileName(jobId)}.json`), 'utf8'),
+    ) as OutboxSidecar;
 
-      const given = givenValues(data);
-      for (const link of links(email)) {
-        if (link.startsWith(`${baseUrl}/`)) {
-          // The recipient's browser follows the link without a token: the page itself signs them in.
-          const response = await fetch(link, { headers: { accept: 'text/html' } });
-          expect(response.status, `${link} in ${name}`).toBeGreaterThanOrEqual(200);
-          expect(response.status, `${link} in ${name}`).toBeLessThan(300);
-          expect(response.headers.get('content-type'), `${link} in ${name}`).toMatch(/^text\/html/);
-          expect(await response.text(), `${link} in ${name}`).toMatch(/^<!DOCTYPE html>/i);
-        } else if (link.startsWith('mailto:')) {
-          // Mail goes only to an address the email is about (the requester), never to a made-up one.
-          const address = decodeURIComponent(link.slice('mailto:'.length).split('?')[0]!);
-          expect(given, `${link} in ${name}`).toContain(address);
-        } else {
-          // Anywhere else: only a link the producer gave (a partner's website), never a page of ours under another
-          // address.
-          expect(given, `${link} in ${name}`).toContain(link);
-        }
+    const given = givenValues(data);
+    for (const link of links(email)) {
+      if (link.startsWith(`${baseUrl}/`)) {
+        // The recipient's browser follows the link without a token: the page itself signs them in.
+        const response = await fetch(link, { headers: { accept: 'text/html' } });
+        expect(response.status, `${link} in ${name}`).toBeGreaterThanOrEqual(200);
+        expect(response.status, `${link} in ${name}`).toBeLessThan(300);
+        expect(response.headers.get('content-type'), `${link} in ${name}`).toMatch(/^text\/html/);
+        const page = await response.text();
+        expect(page, `${link} in ${name}`).toMatch(/^<!DOCTYPE html>/i);
+        // A registered page (not a page that answers for anything), and one of the recipient's side.
+        expect(
+          pageRoutes.some((r) => r.test(new URL(link).pathname)),
+          `${link} in ${name} is a registered page`,
+        ).toBe(true);
+        expect(pagesFor[recipient], `${link} in ${name} is a page for the ${recipient}`).toContain(
+          /<body[^>]*\bdata-page="([^"]+)"/.exec(page)?.[1],
+        );
+      } else if (link.startsWith('mailto:')) {
+        // Mail goes only to an address the email is about (the requester), never to a made-up one.
+        const address = decodeURIComponent(link.slice('mailto:'.length).split('?')[0]!);
+        expect(given, `${link} in ${name}`).toContain(address);
+      } else {
+        // Anywhere else: only a link the producer gave (a partner's website), never a page of ours under another address.
+        expect(given, `${link} in ${name}`).toContain(link);
       }
-    },
-  );
+    }
+  });
 });

@@ -1,0 +1,133 @@
+import { api } from './api.js';
+import { byId, formatDate, h, notice, show } from './dom.js';
+import { label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
+import { requireSignIn, type Session } from './sign-in.js';
+
+/**
+ * The partner's pages as plain tables (leads, invitations, customers): sign in as partner staff,
+ * find the partner by the caller's tenant (GET /api/me/partners), then list from the partner API.
+ */
+
+type Kind = 'leads' | 'invitations' | 'customers';
+
+interface Partner {
+  id: string;
+  displayName: string;
+}
+
+interface Column<T> {
+  title: string;
+  cell: (item: T) => string | Node;
+}
+
+const pageTitles: Record<Kind, string> = { leads: 'Leads', invitations: 'Invitations', customers: 'Customers and relationships' };
+
+const customerCell = (name: string | null, tenantId: string | null, domain?: string | null): Node =>
+  h('span', {}, name ? h('strong', {}, name) : null, name ? h('br', {}) : null, h('span', { class: 'hint' }, tenantId ?? domain ?? ''));
+
+interface Lead {
+  status: string;
+  createdAt: string;
+  requester: { name: string; email: string; company: string; country: string; organizationSize: string };
+  businessNeeds: string;
+}
+interface Invitation {
+  status: string;
+  customerTenantId: string | null;
+  customerDomain: string | null;
+  customerName: string | null;
+  relationshipType: string;
+  createdAt: string;
+  expiresAt: string;
+}
+interface Relationship {
+  customerTenantId: string;
+  customerName: string | null;
+  type: string;
+  status: string;
+  roles: { name: string }[];
+  endsAt: string | null;
+}
+
+const lists: { [K in Kind]: { path: (partnerId: string) => string; empty: string; columns: Column<never>[] } } = {
+  leads: {
+    path: (p) => `/api/partners/${encodeURIComponent(p)}/contact-requests?top=50`,
+    empty: 'No contact requests yet.',
+    columns: [
+      { title: 'Received', cell: (l: Lead) => formatDate(l.createdAt) },
+      { title: 'Requester', cell: (l: Lead) => h('span', {}, l.requester.name, h('br', {}), h('a', { href: `mailto:${l.requester.email}` }, l.requester.email)) },
+      { title: 'Organization', cell: (l: Lead) => `${l.requester.company} (${l.requester.country}, ${l.requester.organizationSize})` },
+      { title: 'Needs', cell: (l: Lead) => l.businessNeeds },
+      { title: 'Status', cell: (l: Lead) => l.status },
+    ] as Column<never>[],
+  },
+  invitations: {
+    path: (p) => `/api/partners/${encodeURIComponent(p)}/invitations?top=50`,
+    empty: 'No invitations sent yet.',
+    columns: [
+      { title: 'Customer', cell: (i: Invitation) => customerCell(i.customerName, i.customerTenantId, i.customerDomain) },
+      { title: 'Relationship', cell: (i: Invitation) => relationshipTypeLabel(i.relationshipType) },
+      { title: 'Status', cell: (i: Invitation) => i.status },
+      { title: 'Sent', cell: (i: Invitation) => formatDate(i.createdAt) },
+      { title: 'Expires', cell: (i: Invitation) => formatDate(i.expiresAt) },
+    ] as Column<never>[],
+  },
+  customers: {
+    path: (p) => `/api/partners/${encodeURIComponent(p)}/relationships?top=50`,
+    empty: 'No customer relationships yet.',
+    columns: [
+      { title: 'Customer', cell: (r: Relationship) => customerCell(r.customerName, r.customerTenantId) },
+      { title: 'Relationship', cell: (r: Relationship) => relationshipTypeLabel(r.type) },
+      { title: 'Admin roles', cell: (r: Relationship) => (r.roles.length === 0 ? 'None' : r.roles.map((x) => x.name).join(', ')) },
+      { title: 'Status', cell: (r: Relationship) => label(relationshipStatusLabels, r.status) },
+      { title: 'Roles end', cell: (r: Relationship) => (r.endsAt ? formatDate(r.endsAt) : '—') },
+    ] as Column<never>[],
+  },
+};
+
+function table<T>(caption: string, columns: Column<T>[], items: T[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      {},
+      h('caption', { class: 'visually-hidden' }, caption),
+      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c.title)))),
+      h('tbody', {}, items.map((item) => h('tr', {}, columns.map((c) => h('td', {}, c.cell(item)))))),
+    ),
+  );
+}
+
+/** The partner this page is for: the one named in `?partner=`, else the caller's only (or first) one. */
+async function partnerOf(session: Session): Promise<{ partner: Partner; all: Partner[] } | undefined> {
+  const { items } = (await api<{ items: Partner[] }>('/api/me/partners', { token: await session.token() })).data;
+  const asked = new URLSearchParams(location.search).get('partner');
+  const partner = items.find((p) => p.id === asked) ?? items[0];
+  return partner && { partner, all: items };
+}
+
+export async function initPartnerPage(kind: Kind): Promise<void> {
+  const session = await requireSignIn();
+  const content = byId('content');
+  const found = await partnerOf(session);
+  if (!found) {
+    show(content, notice('error', `You are signed in as ${session.name || session.username}, who is not staff of a partner in the directory. Partner staff sign in to their partner’s own tenant with the app role Partner.Manage.`));
+    return;
+  }
+  const { partner, all } = found;
+  const query = all.length > 1 ? `?partner=${encodeURIComponent(partner.id)}` : '';
+  const pages = (Object.keys(pageTitles) as Kind[]).map((k) =>
+    h('li', {}, h('a', { href: `/partner/${k}${query}`, ...(k === kind ? { 'aria-current': 'page' } : {}) }, pageTitles[k])),
+  );
+  const others = all.filter((p) => p.id !== partner.id).map((p) => h('li', {}, h('a', { href: `/partner/${kind}?partner=${encodeURIComponent(p.id)}` }, p.displayName)));
+  const list = lists[kind];
+  const { items } = (await api<{ items: never[] }>(list.path(partner.id), { token: await session.token() })).data;
+  show(
+    content,
+    h('p', {}, 'Partner: ', h('strong', {}, partner.displayName)),
+    others.length > 0 ? h('nav', { 'aria-label': 'Your other partners' }, h('ul', {}, others)) : null,
+    h('nav', { 'aria-label': 'Partner workspace' }, h('ul', { class: 'sub-nav' }, pages)),
+    items.length === 0 ? h('p', {}, list.empty) : table(`${pageTitles[kind]} of ${partner.displayName}, newest first`, list.columns, items),
+  );
+}
