@@ -15,15 +15,27 @@ const routes = [
 ];
 
 async function leadsPage() {
-  return signedInPage('partner-leads', 'Leads', html`<p class="lead">Contact requests from the partner directory, newest first.</p>`);
+  return signedInPage(
+    'partner-leads',
+    'Leads',
+    html`<p class="lead">Contact requests from the partner directory, newest first.</p>`,
+  );
 }
 
 async function invitationsPage() {
-  return signedInPage('partner-invitations', 'Invitations', html`<p class="lead">The relationship invitations your organization sent, newest first.</p>`);
+  return signedInPage(
+    'partner-invitations',
+    'Invitations',
+    html`<p class="lead">The relationship invitations your organization sent, newest first.</p>`,
+  );
 }
 
 async function customersPage() {
-  return signedInPage('partner-customers', 'Customers and relationships', html`<p class="lead">Your customers, the relationships you have with them and the admin roles you hold.</p>`);
+  return signedInPage(
+    'partner-customers',
+    'Customers and relationships',
+    html`<p class="lead">Your customers, the relationships you have with them and the admin roles you hold.</p>`,
+  );
 }
 
 export const partnerPageFunctions = pageFunctions(routes);

@@ -20,10 +20,20 @@ interface Column<T> {
   cell: (item: T) => string | Node;
 }
 
-const pageTitles: Record<Kind, string> = { leads: 'Leads', invitations: 'Invitations', customers: 'Customers and relationships' };
+const pageTitles: Record<Kind, string> = {
+  leads: 'Leads',
+  invitations: 'Invitations',
+  customers: 'Customers and relationships',
+};
 
 const customerCell = (name: string | null, tenantId: string | null, domain?: string | null): Node =>
-  h('span', {}, name ? h('strong', {}, name) : null, name ? h('br', {}) : null, h('span', { class: 'hint' }, tenantId ?? domain ?? ''));
+  h(
+    'span',
+    {},
+    name ? h('strong', {}, name) : null,
+    name ? h('br', {}) : null,
+    h('span', { class: 'hint' }, tenantId ?? domain ?? ''),
+  );
 
 interface Lead {
   status: string;
@@ -55,8 +65,21 @@ const lists: { [K in Kind]: { path: (partnerId: string) => string; empty: string
     empty: 'No contact requests yet.',
     columns: [
       { title: 'Received', cell: (l: Lead) => formatDate(l.createdAt) },
-      { title: 'Requester', cell: (l: Lead) => h('span', {}, l.requester.name, h('br', {}), h('a', { href: `mailto:${l.requester.email}` }, l.requester.email)) },
-      { title: 'Organization', cell: (l: Lead) => `${l.requester.company} (${l.requester.country}, ${l.requester.organizationSize})` },
+      {
+        title: 'Requester',
+        cell: (l: Lead) =>
+          h(
+            'span',
+            {},
+            l.requester.name,
+            h('br', {}),
+            h('a', { href: `mailto:${l.requester.email}` }, l.requester.email),
+          ),
+      },
+      {
+        title: 'Organization',
+        cell: (l: Lead) => `${l.requester.company} (${l.requester.country}, ${l.requester.organizationSize})`,
+      },
       { title: 'Needs', cell: (l: Lead) => l.businessNeeds },
       { title: 'Status', cell: (l: Lead) => l.status },
     ] as Column<never>[],
@@ -65,7 +88,10 @@ const lists: { [K in Kind]: { path: (partnerId: string) => string; empty: string
     path: (p) => `/api/partners/${encodeURIComponent(p)}/invitations?top=50`,
     empty: 'No invitations sent yet.',
     columns: [
-      { title: 'Customer', cell: (i: Invitation) => customerCell(i.customerName, i.customerTenantId, i.customerDomain) },
+      {
+        title: 'Customer',
+        cell: (i: Invitation) => customerCell(i.customerName, i.customerTenantId, i.customerDomain),
+      },
       { title: 'Relationship', cell: (i: Invitation) => relationshipTypeLabel(i.relationshipType) },
       { title: 'Status', cell: (i: Invitation) => i.status },
       { title: 'Sent', cell: (i: Invitation) => formatDate(i.createdAt) },
@@ -78,7 +104,10 @@ const lists: { [K in Kind]: { path: (partnerId: string) => string; empty: string
     columns: [
       { title: 'Customer', cell: (r: Relationship) => customerCell(r.customerName, r.customerTenantId) },
       { title: 'Relationship', cell: (r: Relationship) => relationshipTypeLabel(r.type) },
-      { title: 'Admin roles', cell: (r: Relationship) => (r.roles.length === 0 ? 'None' : r.roles.map((x) => x.name).join(', ')) },
+      {
+        title: 'Admin roles',
+        cell: (r: Relationship) => (r.roles.length === 0 ? 'None' : r.roles.map((x) => x.name).join(', ')),
+      },
       { title: 'Status', cell: (r: Relationship) => label(relationshipStatusLabels, r.status) },
       { title: 'Roles end', cell: (r: Relationship) => (r.endsAt ? formatDate(r.endsAt) : '—') },
     ] as Column<never>[],
@@ -93,8 +122,26 @@ function table<T>(caption: string, columns: Column<T>[], items: T[]): HTMLElemen
       'table',
       {},
       h('caption', { class: 'visually-hidden' }, caption),
-      h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col' }, c.title)))),
-      h('tbody', {}, items.map((item) => h('tr', {}, columns.map((c) => h('td', {}, c.cell(item)))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map((c) => h('th', { scope: 'col' }, c.title)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        items.map((item) =>
+          h(
+            'tr',
+            {},
+            columns.map((c) => h('td', {}, c.cell(item))),
+          ),
+        ),
+      ),
     ),
   );
 }
@@ -112,15 +159,27 @@ export async function initPartnerPage(kind: Kind): Promise<void> {
   const content = byId('content');
   const found = await partnerOf(session);
   if (!found) {
-    show(content, notice('error', `You are signed in as ${session.name || session.username}, who is not staff of a partner in the directory. Partner staff sign in to their partner’s own tenant with the app role Partner.Manage.`));
+    show(
+      content,
+      notice(
+        'error',
+        `You are signed in as ${session.name || session.username}, who is not staff of a partner in the directory. Partner staff sign in to their partner’s own tenant with the app role Partner.Manage.`,
+      ),
+    );
     return;
   }
   const { partner, all } = found;
   const query = all.length > 1 ? `?partner=${encodeURIComponent(partner.id)}` : '';
   const pages = (Object.keys(pageTitles) as Kind[]).map((k) =>
-    h('li', {}, h('a', { href: `/partner/${k}${query}`, ...(k === kind ? { 'aria-current': 'page' } : {}) }, pageTitles[k])),
+    h(
+      'li',
+      {},
+      h('a', { href: `/partner/${k}${query}`, ...(k === kind ? { 'aria-current': 'page' } : {}) }, pageTitles[k]),
+    ),
   );
-  const others = all.filter((p) => p.id !== partner.id).map((p) => h('li', {}, h('a', { href: `/partner/${kind}?partner=${encodeURIComponent(p.id)}` }, p.displayName)));
+  const others = all
+    .filter((p) => p.id !== partner.id)
+    .map((p) => h('li', {}, h('a', { href: `/partner/${kind}?partner=${encodeURIComponent(p.id)}` }, p.displayName)));
   const list = lists[kind];
   const { items } = (await api<{ items: never[] }>(list.path(partner.id), { token: await session.token() })).data;
   show(
@@ -128,6 +187,8 @@ export async function initPartnerPage(kind: Kind): Promise<void> {
     h('p', {}, 'Partner: ', h('strong', {}, partner.displayName)),
     others.length > 0 ? h('nav', { 'aria-label': 'Your other partners' }, h('ul', {}, others)) : null,
     h('nav', { 'aria-label': 'Partner workspace' }, h('ul', { class: 'sub-nav' }, pages)),
-    items.length === 0 ? h('p', {}, list.empty) : table(`${pageTitles[kind]} of ${partner.displayName}, newest first`, list.columns, items),
+    items.length === 0
+      ? h('p', {}, list.empty)
+      : table(`${pageTitles[kind]} of ${partner.displayName}, newest first`, list.columns, items),
   );
 }

@@ -68,7 +68,15 @@ export function checkInvitation(request: CreateInvitation, partnerTenantId: stri
  */
 export const invitationAcceptanceBody = z.object({
   ...acceptAgreementBody.shape,
-  customerName: z.string().trim().min(1).max(200).optional().describe('The organization’s name, as the admin confirms it: partners see it next to the tenant id (Entra ID tokens carry no tenant name)'),
+  customerName: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      'The organization’s name, as the admin confirms it: partners see it next to the tenant id (Entra ID tokens carry no tenant name)',
+    ),
 });
 
 export type StoredInvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked';

@@ -7,7 +7,8 @@ export function pageLinks(publicBaseUrl: string) {
   const base = publicBaseUrl.replace(/\/+$/, '');
   return {
     /** The customer admin's acceptance page; the code is the only proof of the invitation. */
-    invitation: (invitationId: string, code: string) => `${base}/invitations/${encodeURIComponent(invitationId)}?code=${encodeURIComponent(code)}`,
+    invitation: (invitationId: string, code: string) =>
+      `${base}/invitations/${encodeURIComponent(invitationId)}?code=${encodeURIComponent(code)}`,
     /** The same page opened from the customer's list of pending invitations: no code, the tenant is the proof. */
     customerInvitation: (invitationId: string) => `${base}/invitations/${encodeURIComponent(invitationId)}`,
     /** A customer's partners (the relationships page for customer admins). */

@@ -23,7 +23,11 @@ export const adminRoleCatalogueSchema = z.object({
   roles: z.array(
     adminRoleSchema.extend({
       tasks: z.array(z.string()).describe('Ids of the tasks (below) the role serves'),
-      privileged: z.boolean().describe('Whether the role can take over the organization (Global Administrator, Privileged Role Administrator)'),
+      privileged: z
+        .boolean()
+        .describe(
+          'Whether the role can take over the organization (Global Administrator, Privileged Role Administrator)',
+        ),
       warning: z.string().nullable().describe('What to tell a person who picks a privileged role; null for the others'),
       relationshipTypes: z.array(relationshipTypeSchema).describe('The relationship types that may carry the role'),
     }),
@@ -43,7 +47,10 @@ export const partnerInvitationViewSchema = z.object({
   partnerId: z.string(),
   customerTenantId: z.string().nullable(),
   customerDomain: z.string().nullable(),
-  customerName: z.string().nullable().describe('The customer organization’s name, once an admin who accepted confirmed it'),
+  customerName: z
+    .string()
+    .nullable()
+    .describe('The customer organization’s name, once an admin who accepted confirmed it'),
   customerAdminEmail: z.string(),
   relationshipType: relationshipTypeSchema,
   roles: z.array(adminRoleSchema),
@@ -61,19 +68,26 @@ export const partnerInvitationViewSchema = z.object({
 const invitationUrlSchema = z
   .string()
   .nullable()
-  .describe('The customer admin’s acceptance link, to copy and pass on: only in the answer that made its code (only the code’s hash is stored), so null on an Idempotency-Key replay; send again for a new one');
+  .describe(
+    'The customer admin’s acceptance link, to copy and pass on: only in the answer that made its code (only the code’s hash is stored), so null on an Idempotency-Key replay; send again for a new one',
+  );
 
 /** What sending an invitation again answers: the view, and the customer's new link. */
 export const sentInvitationSchema = partnerInvitationViewSchema.extend({ invitationUrl: invitationUrlSchema });
 /** What creating one answers: the view, with the link when asked for (`include=invitationUrl`). */
-export const createdInvitationSchema = partnerInvitationViewSchema.extend({ invitationUrl: invitationUrlSchema.optional() });
+export const createdInvitationSchema = partnerInvitationViewSchema.extend({
+  invitationUrl: invitationUrlSchema.optional(),
+});
 
 /** A pending invitation as the invited customer's admins list it (GET /api/customers/{tenantId}/invitations). */
 export const customerInvitationViewSchema = z.object({
   id: z.string(),
   partner: z.object({ id: z.string(), displayName: z.string() }),
   customerTenantId: z.string().nullable(),
-  customerDomain: z.string().nullable().describe('For an invitation to a domain: the domain, which Entra ID says the tenant owns'),
+  customerDomain: z
+    .string()
+    .nullable()
+    .describe('For an invitation to a domain: the domain, which Entra ID says the tenant owns'),
   relationshipType: relationshipTypeSchema,
   roles: z.array(adminRoleSchema),
   duration: z.string().nullable(),
@@ -112,7 +126,12 @@ const acceptedBySchema = z.object({ objectId: z.string(), name: z.string().nulla
 export const relationshipViewSchema = z.object({
   id: z.string(),
   customerTenantId: z.string(),
-  customerName: z.string().nullable().describe('The customer organization’s name, as the admin who accepted confirmed it; null for relationships made before it was asked'),
+  customerName: z
+    .string()
+    .nullable()
+    .describe(
+      'The customer organization’s name, as the admin who accepted confirmed it; null for relationships made before it was asked',
+    ),
   partner: z.object({ id: z.string(), displayName: z.string() }),
   type: relationshipTypeSchema,
   typeDescription: z.string().describe('What the type lets the partner do, as far as the roles it holds now allow'),
@@ -171,7 +190,10 @@ const verdictSchema = z.object({ allowed: z.boolean(), reasons: z.array(eligibil
 export const eligibilityViewSchema = z.object({
   partnerId: z.string(),
   customerTenantId: z.string(),
-  customerName: z.string().nullable().describe('The customer organization’s name, as an admin who accepted confirmed it'),
+  customerName: z
+    .string()
+    .nullable()
+    .describe('The customer organization’s name, as an admin who accepted confirmed it'),
   purchase: verdictSchema,
   manage: verdictSchema,
   relationships: z.array(z.object({ id: z.string(), type: relationshipTypeSchema, status: relationshipStatusSchema })),

@@ -41,9 +41,12 @@ function customerInvitationView(r: InvitationRecord): CustomerInvitationView {
  */
 async function domainsOf(caller: Caller, named: string | undefined): Promise<string[]> {
   const signIn = domainSchema.safeParse(caller.email?.split('@')[1] ?? '');
-  const candidates = [...new Set([named, signIn.success ? signIn.data : undefined].filter((d): d is string => d !== undefined))];
+  const candidates = [
+    ...new Set([named, signIn.success ? signIn.data : undefined].filter((d): d is string => d !== undefined)),
+  ];
   const owners = await Promise.all(candidates.map(tenantOwningDomain));
-  if (named !== undefined && owners[candidates.indexOf(named)] !== caller.tenantId) throw new AppError('not-found', 'Entra ID does not name your organization as the owner of this domain.');
+  if (named !== undefined && owners[candidates.indexOf(named)] !== caller.tenantId)
+    throw new AppError('not-found', 'Entra ID does not name your organization as the owner of this domain.');
   return candidates.filter((_, i) => owners[i] === caller.tenantId);
 }
 
@@ -51,13 +54,25 @@ async function domainsOf(caller: Caller, named: string | undefined): Promise<str
  * The pending invitations addressed to the caller's tenant, by its id or by a domain it owns,
  * newest first: a customer admin finds them without the email (and opens each without its code).
  */
-export async function customerInvitations(caller: Caller, tenantId: string, domain: string | undefined): Promise<{ items: CustomerInvitationView[] }> {
+export async function customerInvitations(
+  caller: Caller,
+  tenantId: string,
+  domain: string | undefined,
+): Promise<{ items: CustomerInvitationView[] }> {
   requireTenant(caller, tenantId);
   requireCustomerAdmin(caller);
   const at = now();
   const domains = await domainsOf(caller, domain);
-  const lists = await Promise.all([invitationsAddressedTo({ tenantId: caller.tenantId }, at, listed), ...domains.map((d) => invitationsAddressedTo({ domain: d }, at, listed))]);
-  const pending = new Map(lists.flat().filter((r) => invitationStatus(r.status, r.expiresAt, at) === 'pending').map((r) => [r.id, r]));
+  const lists = await Promise.all([
+    invitationsAddressedTo({ tenantId: caller.tenantId }, at, listed),
+    ...domains.map((d) => invitationsAddressedTo({ domain: d }, at, listed)),
+  ]);
+  const pending = new Map(
+    lists
+      .flat()
+      .filter((r) => invitationStatus(r.status, r.expiresAt, at) === 'pending')
+      .map((r) => [r.id, r]),
+  );
   const newestFirst = [...pending.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, listed);
   return { items: newestFirst.map(customerInvitationView) };
 }
@@ -71,12 +86,16 @@ export async function customerInvitation(caller: Caller, tenantId: string, id: s
   return reviewInvitation(caller, id, undefined);
 }
 
-export async function acceptCustomerInvitation(input: Omit<Parameters<typeof acceptedInvitation>[0], 'code'> & { tenantId: string }) {
+export async function acceptCustomerInvitation(
+  input: Omit<Parameters<typeof acceptedInvitation>[0], 'code'> & { tenantId: string },
+) {
   requireTenant(input.caller, input.tenantId);
   return acceptedInvitation({ ...input, code: undefined });
 }
 
-export async function declineCustomerInvitation(input: Omit<Parameters<typeof declinedInvitation>[0], 'code'> & { tenantId: string }) {
+export async function declineCustomerInvitation(
+  input: Omit<Parameters<typeof declinedInvitation>[0], 'code'> & { tenantId: string },
+) {
   requireTenant(input.caller, input.tenantId);
   return declinedInvitation({ ...input, code: undefined });
 }

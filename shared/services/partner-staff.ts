@@ -22,9 +22,15 @@ export async function requirePartnerStaff(caller: Caller, partnerId: string): Pr
  * way as every partner route (the entry's tenant id and Partner.Manage). The partner pages start
  * here, since the links in partners' emails name no partner.
  */
-export async function partnersOfStaff(caller: Caller): Promise<{ items: { id: string; displayName: string; active: boolean }[] }> {
+export async function partnersOfStaff(
+  caller: Caller,
+): Promise<{ items: { id: string; displayName: string; active: boolean }[] }> {
   // Without the app role the caller is staff of no partner, whatever its tenant.
   if (!caller.appRoles.includes(appRoles.partnerManage)) return { items: [] };
   const found = await directoryEntriesOfTenant(caller.tenantId);
-  return { items: found.map((e) => ({ id: e.id, displayName: e.displayName, active: e.active })).sort((a, b) => a.displayName.localeCompare(b.displayName)) };
+  return {
+    items: found
+      .map((e) => ({ id: e.id, displayName: e.displayName, active: e.active }))
+      .sort((a, b) => a.displayName.localeCompare(b.displayName)),
+  };
 }

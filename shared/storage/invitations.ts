@@ -90,22 +90,43 @@ const fromEntity = (entity: Record<string, unknown>) =>
 
 async function tables() {
   const s = await storage();
-  return { invitations: s.table(tableNames.invitations), index: s.table(tableNames.invitationIds), byCustomer: s.table(tableNames.invitationsByCustomer) };
+  return {
+    invitations: s.table(tableNames.invitations),
+    index: s.table(tableNames.invitationIds),
+    byCustomer: s.table(tableNames.invitationsByCustomer),
+  };
 }
 
 /** Whom an invitation is addressed to: the partition of the customer's index that lists it. */
-const addresseePartition = (to: { tenantId: string } | { domain: string }) => ('tenantId' in to ? `tenant:${to.tenantId}` : `domain:${to.domain}`);
+const addresseePartition = (to: { tenantId: string } | { domain: string }) =>
+  'tenantId' in to ? `tenant:${to.tenantId}` : `domain:${to.domain}`;
 
 /**
  * Lists the invitation under its addressee (the tenant id or the domain it was made to), with its
  * expiry, so the customer finds the invitations still open without knowing the partners. Writing it
  * again is harmless (send again does, for invitations made before the index).
  */
-export async function indexForCustomer(record: Pick<InvitationRecord, 'id' | 'partnerId' | 'customerTenantId' | 'customerDomain' | 'expiresAt'>): Promise<void> {
-  const to = record.customerDomain !== undefined ? { domain: record.customerDomain } : record.customerTenantId !== undefined ? { tenantId: record.customerTenantId } : undefined;
+export async function indexForCustomer(
+  record: Pick<InvitationRecord, 'id' | 'partnerId' | 'customerTenantId' | 'customerDomain' | 'expiresAt'>,
+): Promise<void> {
+  const to =
+    record.customerDomain !== undefined
+      ? { domain: record.customerDomain }
+      : record.customerTenantId !== undefined
+        ? { tenantId: record.customerTenantId }
+        : undefined;
   if (!to) return;
   const t = await tables();
-  await t.byCustomer.upsertEntity({ partitionKey: addresseePartition(to), rowKey: newestFirstRowKey(record.id), id: record.id, partnerId: record.partnerId, expiresAt: record.expiresAt }, 'Replace');
+  await t.byCustomer.upsertEntity(
+    {
+      partitionKey: addresseePartition(to),
+      rowKey: newestFirstRowKey(record.id),
+      id: record.id,
+      partnerId: record.partnerId,
+      expiresAt: record.expiresAt,
+    },
+    'Replace',
+  );
 }
 
 const addresseeRowSchema = z.object({ id: z.string(), partnerId: z.string() });
@@ -115,7 +136,11 @@ const addresseeRowSchema = z.object({ id: z.string(), partnerId: z.string() });
  * (at most `top`), each read from its partner's partition as stored now (decided ones included: the
  * caller filters).
  */
-export async function invitationsAddressedTo(to: { tenantId: string } | { domain: string }, at: Date, top: number): Promise<InvitationRecord[]> {
+export async function invitationsAddressedTo(
+  to: { tenantId: string } | { domain: string },
+  at: Date,
+  top: number,
+): Promise<InvitationRecord[]> {
   const t = await tables();
   const filter = odata`PartitionKey eq ${addresseePartition(to)} and expiresAt gt ${at.toISOString()}`;
   const page = await readPage<Record<string, unknown>>(t.byCustomer, { filter }, top, undefined);
@@ -127,7 +152,10 @@ export async function invitationsAddressedTo(to: { tenantId: string } | { domain
 /** Writes the id → partner and addressee indexes, then the invitation; its ETag, or undefined when one with this id exists. */
 export async function insertInvitation(record: NewInvitation): Promise<string | undefined> {
   const t = await tables();
-  await Promise.all([t.index.upsertEntity({ partitionKey: record.id, rowKey: '', partnerId: record.partnerId }, 'Replace'), indexForCustomer(record)]);
+  await Promise.all([
+    t.index.upsertEntity({ partitionKey: record.id, rowKey: '', partnerId: record.partnerId }, 'Replace'),
+    indexForCustomer(record),
+  ]);
   try {
     return etagOf(await t.invitations.createEntity(toEntity(record)));
   } catch (error) {

@@ -39,12 +39,25 @@ export function pageHeaders(): Record<string, string> {
   };
 }
 
-export type PageName = 'find-partner' | 'contact' | 'thank-you' | 'invitation' | 'partners' | 'partner-leads' | 'partner-invitations' | 'partner-customers' | 'message';
+export type PageName =
+  | 'find-partner'
+  | 'contact'
+  | 'thank-you'
+  | 'invitation'
+  | 'partners'
+  | 'partner-leads'
+  | 'partner-invitations'
+  | 'partner-customers'
+  | 'message';
 
 const navigation: { href: string; label: string; pages: PageName[] }[] = [
   { href: '/', label: 'Find a partner', pages: ['find-partner', 'contact', 'thank-you'] },
   { href: '/partners', label: 'Partner relationships', pages: ['partners', 'invitation'] },
-  { href: '/partner/leads', label: 'Partner workspace', pages: ['partner-leads', 'partner-invitations', 'partner-customers'] },
+  {
+    href: '/partner/leads',
+    label: 'Partner workspace',
+    pages: ['partner-leads', 'partner-invitations', 'partner-customers'],
+  },
 ];
 
 /**
@@ -92,7 +105,12 @@ const noScript = html`<noscript><p class="notice">This page signs you in with yo
  * A page whose data needs the person's token, which only the browser holds: the server sends the
  * frame and app.js signs in, calls the API and fills `#content`.
  */
-export function signedInPage(page: PageName, title: string, intro: Html, data: Record<string, string> = {}): HttpResponseInit {
+export function signedInPage(
+  page: PageName,
+  title: string,
+  intro: Html,
+  data: Record<string, string> = {},
+): HttpResponseInit {
   return pageResponse(
     200,
     layout({

@@ -58,7 +58,9 @@ describe('Accept agreement & authorize partner', () => {
     await expect(accept.isEnabled()).resolves.toBe(true);
     // Without the organization's name: a sentence at the field, which takes the focus, and nothing sent.
     await accept.click();
-    await expect(page.locator('#customer-name-error').textContent()).resolves.toBe('Enter your organization’s name, as your partners should see it.');
+    await expect(page.locator('#customer-name-error').textContent()).resolves.toBe(
+      'Enter your organization’s name, as your partners should see it.',
+    );
     await expect(page.locator('#customer-name').getAttribute('aria-invalid')).resolves.toBe('true');
     await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('customer-name');
     await screenshot(page, '11a-invitation-name-missing');

@@ -159,4 +159,5 @@ const templateRecipients: Record<TemplateName, EmailRecipient> = {
 };
 const variantRecipients: Record<string, EmailRecipient> = { relationshipEndingReminderToPartner: 'partner' };
 
-export const recipientOf = (example: { name: string; template: TemplateName }): EmailRecipient => variantRecipients[example.name] ?? templateRecipients[example.template];
+export const recipientOf = (example: { name: string; template: TemplateName }): EmailRecipient =>
+  variantRecipients[example.name] ?? templateRecipients[example.template];

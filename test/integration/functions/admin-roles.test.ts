@@ -22,7 +22,14 @@ async function catalogue() {
 describe('GET /api/admin-roles', () => {
   it('answers anyone, without a token, with every role a partner may ask for', async () => {
     const { roles } = await catalogue();
-    expect(roles.map((r) => r.name)).toEqual(expect.arrayContaining(['Global Administrator', 'Helpdesk Administrator', 'License Administrator', 'Privileged Role Administrator']));
+    expect(roles.map((r) => r.name)).toEqual(
+      expect.arrayContaining([
+        'Global Administrator',
+        'Helpdesk Administrator',
+        'License Administrator',
+        'Privileged Role Administrator',
+      ]),
+    );
     for (const role of roles) {
       expect(role.description, role.name).toBeTruthy();
       expect(role.tasks.length, `${role.name} serves a task`).toBeGreaterThan(0);
@@ -46,14 +53,20 @@ describe('GET /api/admin-roles', () => {
   it('flags Global Administrator and Privileged Role Administrator as privileged, with a warning, and no other role', async () => {
     const { roles } = await catalogue();
     const privileged = roles.filter((r) => r.privileged);
-    expect(privileged.map((r) => r.id).sort()).toEqual([directoryRoles.globalAdministrator, privilegedRoleAdministrator].sort());
+    expect(privileged.map((r) => r.id).sort()).toEqual(
+      [directoryRoles.globalAdministrator, privilegedRoleAdministrator].sort(),
+    );
     for (const r of roles) expect(r.warning !== null, r.name).toBe(r.privileged);
   });
 
   it('names the relationship types that may carry each role, as invitations enforce them', async () => {
     const { roles } = await catalogue();
     const helpdesk = roles.find((r) => r.id === directoryRoles.helpdeskAdministrator);
-    expect(helpdesk?.relationshipTypes).toEqual(['delegatedAdministrator', 'resellerAndDelegatedAdministrator', 'advisor']);
+    expect(helpdesk?.relationshipTypes).toEqual([
+      'delegatedAdministrator',
+      'resellerAndDelegatedAdministrator',
+      'advisor',
+    ]);
     const global = roles.find((r) => r.id === directoryRoles.globalAdministrator);
     expect(global?.relationshipTypes).toEqual(['delegatedAdministrator', 'resellerAndDelegatedAdministrator']);
     for (const r of roles) expect(r.relationshipTypes, r.name).not.toContain('reseller');
@@ -62,10 +75,20 @@ describe('GET /api/admin-roles', () => {
   it('is the enum of role ids in the OpenAPI document', async () => {
     const { roles } = await catalogue();
     const document = (await (await t.fetch('/api/openapi.json')).json()) as {
-      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: { roles: { items: { enum: string[] } } } } }> } }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody?: {
+              content: Record<string, { schema: { properties: { roles: { items: { enum: string[] } } } } }>;
+            };
+          }
+        >
+      >;
     };
-    const create = document.paths['/api/partners/{partnerId}/invitations']?.post?.requestBody?.content['application/json']?.schema;
+    const create =
+      document.paths['/api/partners/{partnerId}/invitations']?.post?.requestBody?.content['application/json']?.schema;
     expect(create?.properties.roles.items.enum).toEqual(roles.map((r) => r.id));
   });
-
 });

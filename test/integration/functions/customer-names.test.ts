@@ -15,7 +15,12 @@ const helpdesk = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
 
 beforeAll(async () => {
   t = await startTestHost();
-  await seedPartner({ id: partnerId, tenantId: partnerTenant, displayName: 'Naming Partners', contactEmail: 'deals@naming.test' });
+  await seedPartner({
+    id: partnerId,
+    tenantId: partnerTenant,
+    displayName: 'Naming Partners',
+    contactEmail: 'deals@naming.test',
+  });
 });
 afterAll(() => t.stop());
 
@@ -24,7 +29,13 @@ const admin = () => t.token('global-admin', customer, { name: 'Grace Admin', ema
 
 async function invite() {
   const response = await t.fetch(`/api/partners/${partnerId}/invitations`, {
-    ...json({ customerTenantId: customer, customerAdminEmail: 'grace@customer.test', relationshipType: 'delegatedAdministrator', roles: [helpdesk], duration: 'P90D' }),
+    ...json({
+      customerTenantId: customer,
+      customerAdminEmail: 'grace@customer.test',
+      relationshipType: 'delegatedAdministrator',
+      roles: [helpdesk],
+      duration: 'P90D',
+    }),
     token: await partnerToken(),
   });
   expect(response.status).toBe(201);
@@ -33,7 +44,10 @@ async function invite() {
 }
 
 const accept = async (id: string, code: string, extra: Record<string, unknown>) =>
-  t.fetch(`/api/invitations/${id}/accept`, { ...json({ code, acceptAgreement: true, agreementVersion: '2024-10', ...extra }), token: await admin() });
+  t.fetch(`/api/invitations/${id}/accept`, {
+    ...json({ code, acceptAgreement: true, agreementVersion: '2024-10', ...extra }),
+    token: await admin(),
+  });
 
 describe('the customer’s name, as the accepting admin confirms it', () => {
   it('an empty or overlong name is a 400 naming customerName, and the invitation stays pending', async () => {
@@ -44,7 +58,9 @@ describe('the customer’s name, as the accepting admin confirms it', () => {
       const problem = (await response.json()) as { errors: { path: string }[] };
       expect(problem.errors.map((e) => e.path)).toEqual(['customerName']);
     }
-    const view = (await (await t.fetch(`/api/partners/${partnerId}/invitations/${id}`, { token: await partnerToken() })).json()) as { status: string; customerName: string | null };
+    const view = (await (
+      await t.fetch(`/api/partners/${partnerId}/invitations/${id}`, { token: await partnerToken() })
+    ).json()) as { status: string; customerName: string | null };
     expect(view).toMatchObject({ status: 'pending', customerName: null });
   });
 
@@ -52,20 +68,33 @@ describe('the customer’s name, as the accepting admin confirms it', () => {
     const { id, code } = await invite();
     const accepted = await accept(id, code, { customerName: '  Grace Holdings ' });
     expect(accepted.status, await accepted.clone().text()).toBe(200);
-    const { relationship } = (await accepted.json()) as { relationship: { id: string; customerTenantId: string; customerName: string | null } };
+    const { relationship } = (await accepted.json()) as {
+      relationship: { id: string; customerTenantId: string; customerName: string | null };
+    };
     expect(relationship).toMatchObject({ customerTenantId: customer, customerName: 'Grace Holdings' });
 
     const token = await partnerToken();
     const invitation = await (await t.fetch(`/api/partners/${partnerId}/invitations/${id}`, { token })).json();
     expect(invitation).toMatchObject({ customerTenantId: customer, customerName: 'Grace Holdings' });
-    const partnerRelationship = await (await t.fetch(`/api/partners/${partnerId}/relationships/${relationship.id}`, { token })).json();
+    const partnerRelationship = await (
+      await t.fetch(`/api/partners/${partnerId}/relationships/${relationship.id}`, { token })
+    ).json();
     expect(partnerRelationship).toMatchObject({ customerTenantId: customer, customerName: 'Grace Holdings' });
-    const listed = (await (await t.fetch(`/api/partners/${partnerId}/relationships`, { token })).json()) as { items: { customerName: string | null }[] };
+    const listed = (await (await t.fetch(`/api/partners/${partnerId}/relationships`, { token })).json()) as {
+      items: { customerName: string | null }[];
+    };
     expect(listed.items.map((r) => r.customerName)).toContain('Grace Holdings');
-    const eligibility = await (await t.fetch(`/api/partners/${partnerId}/customers/${customer}/eligibility`, { token })).json();
+    const eligibility = await (
+      await t.fetch(`/api/partners/${partnerId}/customers/${customer}/eligibility`, { token })
+    ).json();
     expect(eligibility).toMatchObject({ customerTenantId: customer, customerName: 'Grace Holdings' });
-    const customerView = await (await t.fetch(`/api/customers/${customer}/relationships/${relationship.id}`, { token: await admin() })).json();
-    expect(customerView).toMatchObject({ customerName: 'Grace Holdings', partner: { id: partnerId, displayName: 'Naming Partners' } });
+    const customerView = await (
+      await t.fetch(`/api/customers/${customer}/relationships/${relationship.id}`, { token: await admin() })
+    ).json();
+    expect(customerView).toMatchObject({
+      customerName: 'Grace Holdings',
+      partner: { id: partnerId, displayName: 'Naming Partners' },
+    });
 
     const email = await emailFor(t, `invitation-accepted:${id}`);
     expect(email.subject).toBe('Grace Holdings accepted your invitation to a delegated administrator relationship');
@@ -77,17 +106,24 @@ describe('the customer’s name, as the accepting admin confirms it', () => {
     const { id, code } = await invite();
     const response = await accept(id, code, {});
     expect(response.status).toBe(200);
-    const { relationship } = (await response.json()) as { relationship: { customerName: string | null; history?: unknown } };
+    const { relationship } = (await response.json()) as {
+      relationship: { customerName: string | null; history?: unknown };
+    };
     expect(relationship.customerName).toBe('Grace Holdings');
     const email = await emailFor(t, `invitation-accepted:${id}`);
     expect(email.subject).toContain('Grace Holdings accepted');
   });
 
   it('the partner’s termination-request email names the customer too', async () => {
-    const relationships = (await (await t.fetch(`/api/customers/${customer}/relationships`, { token: await admin() })).json()) as { items: { id: string; status: string }[] };
+    const relationships = (await (
+      await t.fetch(`/api/customers/${customer}/relationships`, { token: await admin() })
+    ).json()) as { items: { id: string; status: string }[] };
     const active = relationships.items.find((r) => r.status === 'active');
     expect(active).toBeDefined();
-    const response = await t.fetch(`/api/customers/${customer}/relationships/${active?.id}/termination-request`, { ...json({ reason: 'Moving on.' }), token: await admin() });
+    const response = await t.fetch(`/api/customers/${customer}/relationships/${active?.id}/termination-request`, {
+      ...json({ reason: 'Moving on.' }),
+      token: await admin(),
+    });
     expect(response.status).toBe(200);
     const email = await emailFor(t, `termination-requested:${active?.id}`);
     expect(email.subject).toBe('Grace Holdings asks you to end your relationship');

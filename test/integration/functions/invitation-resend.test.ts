@@ -3,7 +3,14 @@ import { freePort } from '../../../local/azurite.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import { sentInvitationSchema } from '../../../shared/domain/views.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
-import { emailFor, invitationLink, json, outbox, seedPartner, type SeededPartner } from '../../support/relationships.js';
+import {
+  emailFor,
+  invitationLink,
+  json,
+  outbox,
+  seedPartner,
+  type SeededPartner,
+} from '../../support/relationships.js';
 
 /**
  * After sending: the customer's link to copy (shown once, as only the code's hash is stored) and
@@ -20,8 +27,18 @@ beforeAll(async () => {
   const port = await freePort();
   baseUrl = `http://localhost:${port}`;
   t = await startTestHost({ port, env: { PUBLIC_BASE_URL: baseUrl } });
-  partner = await seedPartner({ id: 'resend-partners', tenantId: partnerTenant, displayName: 'Resend Partners', contactEmail: 'deals@resend-partners.test' });
-  await seedPartner({ id: 'other-resend', tenantId: 'a4000000-0000-4000-8000-00000000000a', displayName: 'Other', contactEmail: 'o@other.test' });
+  partner = await seedPartner({
+    id: 'resend-partners',
+    tenantId: partnerTenant,
+    displayName: 'Resend Partners',
+    contactEmail: 'deals@resend-partners.test',
+  });
+  await seedPartner({
+    id: 'other-resend',
+    tenantId: 'a4000000-0000-4000-8000-00000000000a',
+    displayName: 'Other',
+    contactEmail: 'o@other.test',
+  });
 });
 afterAll(() => {
   resetClock();
@@ -30,11 +47,20 @@ afterAll(() => {
 
 const partnerToken = () => t.token('partner', partnerTenant, { name: 'Pat Partner' });
 const admin = () => t.token('global-admin', customer, { name: 'Ada Admin', email: 'ada@customer.test' });
-const body = { customerTenantId: customer, customerAdminEmail: 'ada@customer.test', relationshipType: 'delegatedAdministrator', roles: [helpdesk], duration: 'P90D' };
+const body = {
+  customerTenantId: customer,
+  customerAdminEmail: 'ada@customer.test',
+  relationshipType: 'delegatedAdministrator',
+  roles: [helpdesk],
+  duration: 'P90D',
+};
 const invitations = `/api/partners/${'resend-partners'}/invitations`;
 
 async function create(headers: Record<string, string> = {}) {
-  const response = await t.fetch(`${invitations}?include=invitationUrl`, { ...json(body, headers), token: await partnerToken() });
+  const response = await t.fetch(`${invitations}?include=invitationUrl`, {
+    ...json(body, headers),
+    token: await partnerToken(),
+  });
   expect(response.status, await response.clone().text()).toBe(201);
   return { answer: sentInvitationSchema.parse(await response.json()), etag: response.headers.get('etag') };
 }
@@ -42,7 +68,8 @@ async function create(headers: Record<string, string> = {}) {
 const resend = async (id: string, headers: Record<string, string> = {}, token?: string) =>
   t.fetch(`${invitations}/${id}/resend`, { method: 'POST', headers, token: token ?? (await partnerToken()) });
 
-const review = async (id: string, code: string) => t.fetch(`/api/invitations/${id}?code=${encodeURIComponent(code)}`, { token: await admin() });
+const review = async (id: string, code: string) =>
+  t.fetch(`/api/invitations/${id}?code=${encodeURIComponent(code)}`, { token: await admin() });
 
 describe('the link to copy', () => {
   it('is in the create answer only when asked for: without include=invitationUrl the answer holds no code', async () => {
@@ -108,7 +135,10 @@ describe('send again', () => {
 
     // The old code decides nothing; the new one accepts.
     const acceptWith = async (code: string) =>
-      t.fetch(`/api/invitations/${answer.id}/accept`, { ...json({ code, acceptAgreement: true, agreementVersion: '2024-10' }), token: await admin() });
+      t.fetch(`/api/invitations/${answer.id}/accept`, {
+        ...json({ code, acceptAgreement: true, agreementVersion: '2024-10' }),
+        token: await admin(),
+      });
     expect((await acceptWith(old.code)).status).toBe(404);
     expect((await acceptWith(fresh?.code ?? '')).status).toBe(200);
   });
@@ -126,15 +156,22 @@ describe('send again', () => {
 
   it('only for a pending invitation of the caller’s partner, under If-Match when given', async () => {
     const { answer, etag } = await create();
-    expect((await resend(answer.id, {}, await t.token('partner', 'a4000000-0000-4000-8000-00000000000a'))).status).toBe(404);
+    expect((await resend(answer.id, {}, await t.token('partner', 'a4000000-0000-4000-8000-00000000000a'))).status).toBe(
+      404,
+    );
     expect((await resend(answer.id, { 'If-Match': '"stale"' })).status).toBe(412);
     expect((await resend(answer.id, { 'If-Match': etag ?? '' })).status).toBe(200);
 
     const revoked = await create();
-    expect((await t.fetch(`${invitations}/${revoked.answer.id}/revoke`, { method: 'POST', token: await partnerToken() })).status).toBe(200);
+    expect(
+      (await t.fetch(`${invitations}/${revoked.answer.id}/revoke`, { method: 'POST', token: await partnerToken() }))
+        .status,
+    ).toBe(200);
     const refused = await resend(revoked.answer.id);
     expect(refused.status).toBe(409);
-    expect(((await refused.json()) as { type: string }).type).toBe('urn:problem-type:partner-relationships:already-decided');
+    expect(((await refused.json()) as { type: string }).type).toBe(
+      'urn:problem-type:partner-relationships:already-decided',
+    );
 
     const expiring = await create();
     setClock(new Date(Date.now() + 31 * 24 * 3600 * 1000));

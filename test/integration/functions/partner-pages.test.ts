@@ -8,9 +8,25 @@ const partnerTenant = 'a7000000-0000-4000-8000-00000000000a';
 
 beforeAll(async () => {
   t = await startTestHost();
-  await seedPartner({ id: 'workspace-one', tenantId: partnerTenant, displayName: 'Workspace One', contactEmail: 'one@workspace.test' });
-  await seedPartner({ id: 'workspace-two', tenantId: partnerTenant.toUpperCase(), displayName: 'A Second Workspace', contactEmail: 'two@workspace.test', active: false });
-  await seedPartner({ id: 'elsewhere', tenantId: 'b7000000-0000-4000-8000-00000000000b', displayName: 'Elsewhere', contactEmail: 'e@elsewhere.test' });
+  await seedPartner({
+    id: 'workspace-one',
+    tenantId: partnerTenant,
+    displayName: 'Workspace One',
+    contactEmail: 'one@workspace.test',
+  });
+  await seedPartner({
+    id: 'workspace-two',
+    tenantId: partnerTenant.toUpperCase(),
+    displayName: 'A Second Workspace',
+    contactEmail: 'two@workspace.test',
+    active: false,
+  });
+  await seedPartner({
+    id: 'elsewhere',
+    tenantId: 'b7000000-0000-4000-8000-00000000000b',
+    displayName: 'Elsewhere',
+    contactEmail: 'e@elsewhere.test',
+  });
 });
 afterAll(() => t.stop());
 
@@ -27,8 +43,14 @@ describe('GET /api/me/partners', () => {
   });
 
   it('is empty for staff of a tenant no entry names and for the partner tenant’s users without Partner.Manage; 401 without a token', async () => {
-    expect(await (await t.fetch('/api/me/partners', { token: await t.token('partner', 'c7000000-0000-4000-8000-00000000000c') })).json()).toEqual({ items: [] });
-    expect(await (await t.fetch('/api/me/partners', { token: await t.token('global-admin', partnerTenant) })).json()).toEqual({ items: [] });
+    expect(
+      await (
+        await t.fetch('/api/me/partners', { token: await t.token('partner', 'c7000000-0000-4000-8000-00000000000c') })
+      ).json(),
+    ).toEqual({ items: [] });
+    expect(
+      await (await t.fetch('/api/me/partners', { token: await t.token('global-admin', partnerTenant) })).json(),
+    ).toEqual({ items: [] });
     expect((await t.fetch('/api/me/partners')).status).toBe(401);
   });
 });
