@@ -87,6 +87,29 @@ function developmentSignIn(container: HTMLElement, tokenPath: string, done: (ses
     { id: 'dev-role', name: 'role' },
     devRoles.map(([value, label]) => h('option', { value }, label)),
   );
+  // "Partner staff of <partner>": the local host knows each partner's tenant from the directory.
+  const partnerOption = 'partner-of:';
+  void fetch(`${tokenPath}/partners`)
+    .then(async (response) =>
+      response.ok ? ((await response.json()) as { partners: { id: string; displayName: string }[] }).partners : [],
+    )
+    .then((partners) => {
+      if (partners.length === 0) return;
+      role.append(
+        h(
+          'optgroup',
+          { label: 'Partner staff of' },
+          partners.map((p) => h('option', { value: `${partnerOption}${p.id}` }, `Partner staff of ${p.displayName}`)),
+        ),
+      );
+    })
+    .catch(() => undefined);
+  const partnerChosen = () =>
+    role.value.startsWith(partnerOption) ? role.value.slice(partnerOption.length) : undefined;
+  role.addEventListener('change', () => {
+    // The partner's own tenant is the one its directory entry names.
+    tenant.disabled = partnerChosen() !== undefined;
+  });
   const name = h('input', { id: 'dev-name', name: 'name', autocomplete: 'off', maxlength: '100' });
   const submit = h('button', { type: 'submit', class: 'button primary' }, 'Sign in (development)');
   const form = h(
@@ -96,7 +119,11 @@ function developmentSignIn(container: HTMLElement, tokenPath: string, done: (ses
       'div',
       { class: 'field' },
       h('label', { for: 'dev-tenant' }, 'Tenant ID'),
-      h('p', { class: 'hint', id: 'dev-tenant-hint' }, 'The GUID of the organization to act for.'),
+      h(
+        'p',
+        { class: 'hint', id: 'dev-tenant-hint' },
+        'The GUID of the organization to act for (not needed for partner staff: their partner’s tenant).',
+      ),
       tenant,
     ),
     h('div', { class: 'field' }, h('label', { for: 'dev-role' }, 'Role'), role),
@@ -113,8 +140,9 @@ function developmentSignIn(container: HTMLElement, tokenPath: string, done: (ses
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({
-            tenantId: tenant.value.trim(),
-            role: role.value,
+            ...(partnerChosen() !== undefined
+              ? { partnerId: partnerChosen() }
+              : { tenantId: tenant.value.trim(), role: role.value }),
             ...(name.value.trim() ? { name: name.value.trim() } : {}),
           }),
         });

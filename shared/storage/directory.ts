@@ -81,6 +81,15 @@ export async function directoryEntriesOfTenant(tenantId: string): Promise<Direct
   return found;
 }
 
+/** Every directory entry, active or not (the local development sign-in offers their staff). */
+export async function allDirectoryEntries(): Promise<DirectoryEntry[]> {
+  const table = await directoryTable();
+  const found: DirectoryEntry[] = [];
+  for await (const e of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } }))
+    found.push(entries.decode(e));
+  return found;
+}
+
 export async function isDirectoryEmpty(): Promise<boolean> {
   const table = await directoryTable();
   const first = await table
