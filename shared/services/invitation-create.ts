@@ -84,6 +84,12 @@ async function sendInvitationEmail(record: PendingInvitation, code: string): Pro
   return { record: await markInvitation(record, { emailQueuedAt: now().toISOString() }), code };
 }
 
+/** A new code for a pending invitation, written under the ETag it was read with (storage 412 when it changed since): the old code stops matching. */
+async function withNewCode(record: PendingInvitation): Promise<{ rotated: PendingInvitation; code: string }> {
+  const code = newCode();
+  return { rotated: await replaceInvitation({ ...record, codeHash: hashedKey(code) }, record.etag), code };
+}
+
 /**
  * A replayed create whose first request stopped before queueing the email: the code was never
  * sent and is not stored, so a new one is made and sent.
@@ -91,15 +97,14 @@ async function sendInvitationEmail(record: PendingInvitation, code: string): Pro
 async function ensureInvitationEmail({ record }: Sent): Promise<Sent> {
   if (record.emailQueuedAt || record.status !== 'pending' || !leftUnfinished(record.createdAt, now()))
     return { record };
-  const code = newCode();
-  let rotated: PendingInvitation;
+  let rotated: { rotated: PendingInvitation; code: string };
   try {
-    rotated = await replaceInvitation({ ...record, codeHash: hashedKey(code) }, record.etag);
+    rotated = await withNewCode(record);
   } catch (error) {
     if (storageStatus(error) === 412) return { record: (await getInvitation(record.partnerId, record.id)) ?? record };
     throw error;
   }
-  return sendInvitationEmail(rotated, code);
+  return sendInvitationEmail(rotated.rotated, rotated.code);
 }
 
 /**
@@ -119,10 +124,10 @@ export async function resendInvitation(input: {
   if (record.status !== 'pending')
     throw new AppError('already-decided', `The invitation was already ${record.status}.`);
   requireIfMatch(input.ifMatch, record.etag, 'The invitation changed since you read it; read it again.');
-  const code = newCode();
   let rotated: PendingInvitation;
+  let code: string;
   try {
-    rotated = await replaceInvitation({ ...record, codeHash: hashedKey(code) }, record.etag);
+    ({ rotated, code } = await withNewCode(record));
   } catch (error) {
     if (storageStatus(error) !== 412) throw error;
     // Only bookkeeping (e.g. "email queued") moved the ETag while still pending: try again, unless the caller asked for the exact version it read.
