@@ -8,12 +8,17 @@ import { fromThisHost, sendJson as send, type LocalRoute } from './local-routes.
 
 const who = { name: z.string().trim().min(1).max(100).optional(), email: z.email().max(254).optional() };
 /** A tenant and role of one's choice, or "partner staff of <partner>": role partner in the tenant its directory entry names. */
-const requestSchema = z.union([
-  z
-    .object({ tenantId: tenantIdSchema, role: z.enum(Object.keys(localRoles) as [LocalRole, ...LocalRole[]]), ...who })
-    .strict(),
-  z.object({ partnerId: z.string().min(1).max(100), ...who }).strict(),
-]);
+const tenantRequestSchema = z.object({
+  tenantId: tenantIdSchema,
+  role: z.enum(Object.keys(localRoles) as [LocalRole, ...LocalRole[]]),
+  ...who,
+});
+const partnerRequestSchema = z.object({ partnerId: z.string().min(1).max(100), ...who }).strict();
+/** A body naming a partner asks for its staff; any other is a tenant and role (and its errors name those fields). */
+const requestOf = (body: unknown) =>
+  typeof body === 'object' && body !== null && 'partnerId' in body
+    ? partnerRequestSchema.safeParse(body)
+    : tenantRequestSchema.safeParse(body);
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   let text = '';
@@ -52,7 +57,7 @@ export function devTokenRoutes(key: LocalSigningKey): Record<string, LocalRoute>
       } catch {
         return send(res, 400, { detail: 'The body is not JSON.' });
       }
-      const parsed = requestSchema.safeParse(body);
+      const parsed = requestOf(body);
       if (!parsed.success) {
         return send(res, 400, {
           detail: 'Invalid development sign-in.',
