@@ -8,7 +8,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateDemoDirectory } from '../local/demo-directory.js';
 import { directorySearchQuerySchema, DirectorySearchIndex } from '../shared/domain/directory-search.js';
-import { publicProfile } from '../shared/domain/directory.js';
 
 const index = new DirectorySearchIndex(generateDemoDirectory(Number(process.argv[2] ?? 20_000)));
 const server = createServer((req, res) => {
@@ -20,7 +19,7 @@ const server = createServer((req, res) => {
   }
   const result = index.search(query.data);
   const body = JSON.stringify({
-    items: result.items.map((hit) => ({ ...publicProfile(hit.entry), reasons: hit.reasons })),
+    items: result.items.map((hit) => ({ ...hit.entry, reasons: hit.reasons })),
     continuationToken: result.continuationToken,
   });
   res.writeHead(200, { 'content-type': 'application/json' }).end(body);

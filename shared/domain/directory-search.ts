@@ -8,12 +8,13 @@ import {
   type DirectoryEntry,
   type Location,
   type OrganizationSize,
+  type PublicProfile,
 } from './directory.js';
 
 /**
  * The in-memory search index of the directory: an inverted index over normalized words plus
  * posting lists per location and per size, so a query touches only the entries it can match.
- * Pure: built from entries, no I/O; the repository rebuilds it when entries change.
+ * Pure: built from entries and changed entry by entry, no I/O.
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -106,7 +107,7 @@ export const matchReasonSchema = z.discriminatedUnion('kind', [
 export type MatchReason = z.infer<typeof matchReasonSchema>;
 
 export interface SearchHit {
-  entry: DirectoryEntry;
+  entry: PublicProfile;
   reasons: MatchReason[];
 }
 
@@ -180,111 +181,380 @@ export function bestLocation(
 // ---------------------------------------------------------------------------------------------
 // Index
 
-/** Doc numbers take the low 21 bits of a ranking key; the score the bits above. */
-const docBits = 2 ** 21;
-export const maxIndexedEntries = docBits - 1;
+/**
+ * Entries keep a label in their tie-break order (certified first, then by name, then id) within
+ * [0, 2³²), so one number ranks a hit: score × 2³² + inverted label.
+ */
+const labelSpace = 2 ** 32;
+/** The order is kept in blocks of about this many slots, so an insert or removal moves a block, not the whole order. */
+const blockSize = 512;
+/** A slot is reused with the next generation; at this one it is retired, so a stale posting can never look current. */
+const lastGeneration = 255;
+export const maxIndexedEntries = 2 ** 24;
 
 const cursorSchema = z.object({ s: z.number().int().min(0), c: z.boolean(), n: z.string(), id: z.string() });
 type Cursor = z.infer<typeof cursorSchema>;
-
-interface Posting {
-  docs: Int32Array;
-  fields: Uint8Array;
-}
-
-const toInt32 = (list: number[]) => Int32Array.from(list);
+/** Where an entry stands in the tie-break order. */
+type Tie = Pick<Cursor, 'c' | 'n' | 'id'>;
 
 /**
- * Entries are numbered in their tie-break order (certified first, then by name, then id), so
- * "higher score, then lower number" is the ranking, and one number per hit (score × 2²¹ +
- * inverted doc number) orders results and resumes paging.
+ * The entries a word (or place) is in. An entry's postings are not removed when the entry goes:
+ * each carries the generation of its slot, and one whose slot has moved on is stale and skipped;
+ * a list is compacted once it holds as many stale postings as live ones, so its upkeep is O(1) per change.
+ */
+class Postings {
+  docs: Int32Array;
+  gens: Uint8Array;
+  fields: Uint8Array;
+  length = 0;
+  dead = 0;
+
+  constructor(capacity = 4) {
+    this.docs = new Int32Array(capacity);
+    this.gens = new Uint8Array(capacity);
+    this.fields = new Uint8Array(capacity);
+  }
+
+  push(doc: number, gen: number, field: number): void {
+    if (this.length === this.docs.length) this.resize(this.length * 2);
+    this.docs[this.length] = doc;
+    this.gens[this.length] = gen;
+    this.fields[this.length] = field;
+    this.length++;
+  }
+
+  /** Keeps the postings whose slot is still at their generation. */
+  compact(current: Uint8Array): void {
+    let kept = 0;
+    for (let i = 0; i < this.length; i++) {
+      const doc = this.docs[i]!;
+      if (this.gens[i] !== current[doc]) continue;
+      this.docs[kept] = doc;
+      this.gens[kept] = this.gens[i]!;
+      this.fields[kept] = this.fields[i]!;
+      kept++;
+    }
+    this.length = kept;
+    this.dead = 0;
+    if (kept < this.docs.length / 4) this.resize(Math.max(4, kept * 2));
+  }
+
+  private resize(capacity: number): void {
+    const docs = new Int32Array(capacity);
+    const gens = new Uint8Array(capacity);
+    const fields = new Uint8Array(capacity);
+    docs.set(this.docs.subarray(0, this.length));
+    gens.set(this.gens.subarray(0, this.length));
+    fields.set(this.fields.subarray(0, this.length));
+    this.docs = docs;
+    this.gens = gens;
+    this.fields = fields;
+  }
+}
+
+/** Values many entries share (lists, timestamps), kept once each. */
+class Interned<T> {
+  readonly values: T[] = [];
+  private readonly refs = new Map<string, number>();
+
+  ref(value: T): number {
+    const key = JSON.stringify(value);
+    let ref = this.refs.get(key);
+    if (ref === undefined) {
+      ref = this.values.length;
+      this.values.push(value);
+      this.refs.set(key, ref);
+    }
+    return ref;
+  }
+}
+
+/** What an entry is filed under: its words (with the fields they are in) and its places. */
+function entryTerms(
+  entry: Pick<PublicProfile, 'displayName' | 'services' | 'industries' | 'description'>,
+): Map<string, number> {
+  const fields = new Map<string, number>();
+  const add = (field: SearchField, text: string) => {
+    for (const word of words(text)) fields.set(word, (fields.get(word) ?? 0) | fieldBits[field]);
+  };
+  add('name', entry.displayName);
+  for (const s of entry.services) add('services', s);
+  for (const i of entry.industries) add('industries', i);
+  add('description', entry.description);
+  return fields;
+}
+const entryPlaces = (locations: Location[]) => new Set(locations.flatMap(locationKeys));
+
+/** A profile's columns: each entry's own text once, shared lists by reference. */
+const listColumns = 6;
+const [locationsColumn, sizesColumn, servicesColumn, industriesColumn, languagesColumn, updatedAtColumn] = [
+  0, 1, 2, 3, 4, 5,
+] as const;
+
+/**
+ * The search index of the active directory entries, kept up to date entry by entry: `put` adds or
+ * replaces one entry and `remove` takes one out, each O(its words and places) (plus a block of
+ * the tie-break order); nothing is ever rebuilt. Entries live in numbered slots as columns (no
+ * object per entry), so 500,000 entries fit one instance. Pure: no I/O.
  */
 export class DirectorySearchIndex {
-  readonly size: number;
-  private readonly docs: DirectoryEntry[];
-  private readonly names: string[];
+  private capacity = 0;
+  private slots = 0;
+  private count = 0;
+  private readonly free: number[] = [];
   private readonly byId = new Map<string, number>();
-  private readonly terms = new Map<string, Posting>();
-  private readonly places = new Map<string, Int32Array>();
-  private readonly bySize = new Map<OrganizationSize, Int32Array>();
-  private readonly sizeBits: Uint8Array;
+  private readonly terms = new Map<string, Postings>();
+  private readonly places = new Map<string, Postings>();
+  /** Live slots in tie-break order, in blocks. */
+  private order: number[][] = [];
+
+  private gen = new Uint8Array(0);
+  private label = new Uint32Array(0);
+  private sizeBits = new Uint8Array(0);
+  private certified = new Uint8Array(0);
+  private lists = new Uint32Array(0);
+  private readonly ids: string[] = [];
+  private readonly displayNames: string[] = [];
+  private readonly programIds: string[] = [];
+  private readonly websites: string[] = [];
+  private readonly descriptions: string[] = [];
+  private readonly locationLists = new Interned<Location[]>();
+  private readonly sizeLists = new Interned<OrganizationSize[]>();
+  private readonly textLists = new Interned<string[]>();
+  private readonly times = new Interned<string>();
+
   // Scratch space reused by every search (searches are synchronous, so never shared at once).
-  private readonly termStamp: Uint32Array;
-  private readonly termCount: Uint8Array;
-  private readonly termWeight: Uint16Array;
-  private readonly placeStamp: Uint32Array;
-  private readonly placeLevel: Uint8Array;
+  private termStamp = new Uint32Array(0);
+  private termCount = new Uint8Array(0);
+  private termWeight = new Uint16Array(0);
+  private termMasks = new Uint8Array(0);
+  private placeStamp = new Uint32Array(0);
+  private placeLevel = new Uint8Array(0);
   private stamp = 0;
 
-  /** Builds the index of the active entries among `entries`. */
-  constructor(entries: Iterable<DirectoryEntry>) {
+  /** The index of the active entries among `entries`. */
+  constructor(entries: Iterable<DirectoryEntry> = []) {
     const active = [...entries]
       .filter((e) => e.active)
-      .map((entry) => ({ entry, name: normalizeText(entry.displayName) }));
-    if (active.length > maxIndexedEntries)
-      throw new Error(`The search index holds at most ${maxIndexedEntries} entries.`);
-    active.sort((a, b) =>
-      compareTieBreak(a.entry.certified, a.name, a.entry.id, b.entry.certified, b.name, b.entry.id),
-    );
-    this.docs = active.map((a) => a.entry);
-    this.names = active.map((a) => a.name);
-    this.size = this.docs.length;
-    this.sizeBits = new Uint8Array(this.size);
-    this.termStamp = new Uint32Array(this.size);
-    this.termCount = new Uint8Array(this.size);
-    this.termWeight = new Uint16Array(this.size);
-    this.placeStamp = new Uint32Array(this.size);
-    this.placeLevel = new Uint8Array(this.size);
-
-    const termLists = new Map<string, { docs: number[]; fields: number[] }>();
-    const placeLists = new Map<string, number[]>();
-    const sizeLists = new Map<OrganizationSize, number[]>();
-    this.docs.forEach((entry, doc) => {
-      this.byId.set(entry.id, doc);
-      const fields = new Map<string, number>();
-      const add = (field: SearchField, text: string) => {
-        for (const word of words(text)) fields.set(word, (fields.get(word) ?? 0) | fieldBits[field]);
-      };
-      add('name', entry.displayName);
-      for (const s of entry.services) add('services', s);
-      for (const i of entry.industries) add('industries', i);
-      add('description', entry.description);
-      for (const [word, mask] of fields) {
-        let list = termLists.get(word);
-        if (!list) termLists.set(word, (list = { docs: [], fields: [] }));
-        list.docs.push(doc);
-        list.fields.push(mask);
-      }
-      const keys = new Set(entry.locations.flatMap(locationKeys));
-      for (const key of keys) {
-        let list = placeLists.get(key);
-        if (!list) placeLists.set(key, (list = []));
-        list.push(doc);
-      }
-      for (const size of entry.organizationSizes) {
-        this.sizeBits[doc]! |= sizeBit(size);
-        let list = sizeLists.get(size);
-        if (!list) sizeLists.set(size, (list = []));
-        list.push(doc);
-      }
-    });
-    for (const [word, list] of termLists)
-      this.terms.set(word, { docs: toInt32(list.docs), fields: Uint8Array.from(list.fields) });
-    for (const [key, list] of placeLists) this.places.set(key, toInt32(list));
-    for (const [size, list] of sizeLists) this.bySize.set(size, toInt32(list));
+      .map((entry) => ({ entry, tie: { c: entry.certified, n: normalizeText(entry.displayName), id: entry.id } }));
+    active.sort((a, b) => compareTie(a.tie, b.tie));
+    this.grow(active.length);
+    const block: number[] = [];
+    for (const { entry } of active) {
+      if (this.byId.has(entry.id)) throw new Error(`Entry ${entry.id} is listed twice.`);
+      const slot = this.fill(entry);
+      block.push(slot);
+      if (block.length === blockSize) this.order.push(block.splice(0));
+    }
+    if (block.length > 0) this.order.push(block);
+    this.relabel();
   }
 
-  /** An active entry by id. */
-  get(id: string): DirectoryEntry | undefined {
-    const doc = this.byId.get(id);
-    return doc === undefined ? undefined : this.docs[doc];
+  /** How many active entries it holds. */
+  get size(): number {
+    return this.count;
   }
+
+  /** An active entry's public profile by id. */
+  get(id: string): PublicProfile | undefined {
+    const slot = this.byId.get(id);
+    return slot === undefined ? undefined : this.profile(slot);
+  }
+
+  /** Adds an entry, replaces the one with its id, or (inactive) takes it out. */
+  put(entry: DirectoryEntry): void {
+    this.remove(entry.id);
+    if (!entry.active) return;
+    this.grow(this.count + 1);
+    const slot = this.fill(entry);
+    this.insertInOrder(slot);
+  }
+
+  /** Takes an entry out; false when it was not in. */
+  remove(id: string): boolean {
+    const slot = this.byId.get(id);
+    if (slot === undefined) return false;
+    this.removeFromOrder(slot);
+    const terms = entryTerms(this.profile(slot));
+    const places = entryPlaces(this.locationLists.values[this.lists[slot * listColumns + locationsColumn]!]!);
+    // The slot moves to its next generation first, so compaction below already drops its postings.
+    this.gen[slot]! += 1;
+    for (const word of terms.keys()) this.forget(this.terms, word);
+    for (const key of places) this.forget(this.places, key);
+    this.byId.delete(id);
+    this.ids[slot] =
+      this.displayNames[slot] =
+      this.programIds[slot] =
+      this.websites[slot] =
+      this.descriptions[slot] =
+        '';
+    if (this.gen[slot]! < lastGeneration) this.free.push(slot);
+    this.count--;
+    return true;
+  }
+
+  private forget(lists: Map<string, Postings>, key: string): void {
+    const list = lists.get(key);
+    if (!list) return;
+    list.dead++;
+    if (list.dead * 2 < list.length) return;
+    list.compact(this.gen);
+    if (list.length === 0) lists.delete(key);
+  }
+
+  /** Writes an entry into a free slot and files it under its words and places (not yet in the order). */
+  private fill(entry: DirectoryEntry): number {
+    const slot = this.free.pop() ?? this.slots++;
+    const gen = this.gen[slot]!;
+    this.byId.set(entry.id, slot);
+    this.ids[slot] = entry.id;
+    this.displayNames[slot] = entry.displayName;
+    this.programIds[slot] = entry.programId;
+    this.websites[slot] = entry.website ?? '';
+    this.descriptions[slot] = entry.description;
+    this.certified[slot] = entry.certified ? 1 : 0;
+    const at = slot * listColumns;
+    this.lists[at + locationsColumn] = this.locationLists.ref(entry.locations);
+    this.lists[at + sizesColumn] = this.sizeLists.ref(entry.organizationSizes);
+    this.lists[at + servicesColumn] = this.textLists.ref(entry.services);
+    this.lists[at + industriesColumn] = this.textLists.ref(entry.industries);
+    this.lists[at + languagesColumn] = this.textLists.ref(entry.languages);
+    this.lists[at + updatedAtColumn] = this.times.ref(entry.updatedAt);
+    let bits = 0;
+    for (const size of entry.organizationSizes) bits |= sizeBit(size);
+    this.sizeBits[slot] = bits;
+    for (const [word, mask] of entryTerms(entry)) file(this.terms, word).push(slot, gen, mask);
+    for (const key of entryPlaces(entry.locations)) file(this.places, key).push(slot, gen, 0);
+    this.count++;
+    return slot;
+  }
+
+  private profile(slot: number): PublicProfile {
+    const at = slot * listColumns;
+    const website = this.websites[slot]!;
+    return {
+      id: this.ids[slot]!,
+      displayName: this.displayNames[slot]!,
+      programId: this.programIds[slot]!,
+      locations: this.locationLists.values[this.lists[at + locationsColumn]!]!,
+      organizationSizes: this.sizeLists.values[this.lists[at + sizesColumn]!]!,
+      services: this.textLists.values[this.lists[at + servicesColumn]!]!,
+      industries: this.textLists.values[this.lists[at + industriesColumn]!]!,
+      languages: this.textLists.values[this.lists[at + languagesColumn]!]!,
+      ...(website ? { website } : {}),
+      description: this.descriptions[slot]!,
+      certified: this.certified[slot] === 1,
+      updatedAt: this.times.values[this.lists[at + updatedAtColumn]!]!,
+    };
+  }
+
+  /** Room for `entries` live entries (and the free slots), growing by doubling. */
+  private grow(entries: number): void {
+    if (entries > maxIndexedEntries) throw new Error(`The search index holds at most ${maxIndexedEntries} entries.`);
+    const needed = Math.max(entries, this.slots + (this.free.length > 0 ? 0 : 1));
+    if (needed <= this.capacity) return;
+    const capacity = Math.max(16, needed, this.capacity * 2);
+    const widen = <A extends Uint8Array | Uint16Array | Uint32Array>(old: A, make: (n: number) => A, per = 1): A => {
+      const next = make(capacity * per);
+      next.set(old);
+      return next;
+    };
+    this.gen = widen(this.gen, (n) => new Uint8Array(n));
+    this.label = widen(this.label, (n) => new Uint32Array(n));
+    this.sizeBits = widen(this.sizeBits, (n) => new Uint8Array(n));
+    this.certified = widen(this.certified, (n) => new Uint8Array(n));
+    this.lists = widen(this.lists, (n) => new Uint32Array(n), listColumns);
+    this.termStamp = new Uint32Array(capacity);
+    this.termCount = new Uint8Array(capacity);
+    this.termWeight = new Uint16Array(capacity);
+    this.termMasks = new Uint8Array(capacity * maxQueryWords);
+    this.placeStamp = new Uint32Array(capacity);
+    this.placeLevel = new Uint8Array(capacity);
+    this.stamp = 0;
+    this.capacity = capacity;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The tie-break order
+
+  private tie(slot: number): Tie {
+    return { c: this.certified[slot] === 1, n: normalizeText(this.displayNames[slot]!), id: this.ids[slot]! };
+  }
+
+  /** The first position in the order after `tie` (every slot there ranks behind it). */
+  private after(tie: Tie): [block: number, at: number] {
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const block = this.order[mid]!;
+      if (compareTie(this.tie(block[block.length - 1]!), tie) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const block = this.order[lo];
+    if (!block) return [lo, 0];
+    let a = 0;
+    let b = block.length;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (compareTie(this.tie(block[mid]!), tie) <= 0) a = mid + 1;
+      else b = mid;
+    }
+    return [lo, a];
+  }
+
+  private insertInOrder(slot: number): void {
+    let [b, i] = this.after(this.tie(slot));
+    if (this.order.length === 0) this.order.push([]);
+    if (b === this.order.length) [b, i] = [b - 1, this.order[b - 1]!.length];
+    const block = this.order[b]!;
+    const prev = i > 0 ? block[i - 1] : this.order[b - 1]?.at(-1);
+    const next = i < block.length ? block[i] : this.order[b + 1]?.[0];
+    const lo = prev === undefined ? -1 : this.label[prev]!;
+    const hi = next === undefined ? labelSpace : this.label[next]!;
+    block.splice(i, 0, slot);
+    if (block.length > 2 * blockSize) this.order.splice(b, 1, block.slice(0, blockSize), block.slice(blockSize));
+    if (hi - lo < 2) this.relabel();
+    else this.label[slot] = lo + Math.floor((hi - lo) / 2);
+  }
+
+  private removeFromOrder(slot: number): void {
+    const label = this.label[slot]!;
+    let lo = 0;
+    let hi = this.order.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.label[this.order[mid]!.at(-1)!]! < label) lo = mid + 1;
+      else hi = mid;
+    }
+    const block = this.order[lo]!;
+    const i = block.indexOf(slot);
+    block.splice(i, 1);
+    if (block.length === 0) this.order.splice(lo, 1);
+  }
+
+  /** Spreads the labels evenly again: only when two neighbours have no label left between them. */
+  private relabel(): void {
+    const step = Math.floor(labelSpace / (this.count + 1));
+    let next = step;
+    for (const block of this.order)
+      for (const slot of block) {
+        this.label[slot] = next;
+        next += step;
+      }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Search
 
   search(query: DirectorySearchQuery): SearchResult {
-    const stamp = this.nextStamp();
     const terms = words(query.q ?? '').slice(0, maxQueryWords);
     const placeKeys = queryLocationKeys(query);
     const bit = query.size === undefined ? 0 : sizeBit(query.size);
+    const cursor = decodeContinuation(query.continuationToken, cursorSchema);
+    if (terms.length === 0 && placeKeys.length === 0) return this.inOrder(query, bit, cursor);
+    const stamp = this.nextStamp();
+    const gen = this.gen;
 
     // Which entries are in the places asked for, and how exactly.
     let placeDocs: number[] | undefined;
@@ -293,7 +563,9 @@ export class DirectorySearchIndex {
       for (const [key, level] of placeKeys) {
         const list = this.places.get(key);
         if (!list) continue;
-        for (const doc of list) {
+        for (let i = 0; i < list.length; i++) {
+          const doc = list.docs[i]!;
+          if (list.gens[i] !== gen[doc]) continue;
           if (this.placeStamp[doc] !== stamp) {
             this.placeStamp[doc] = stamp;
             this.placeLevel[doc] = level;
@@ -307,24 +579,30 @@ export class DirectorySearchIndex {
     let termDocs: number[] | undefined;
     if (terms.length > 0) {
       termDocs = [];
-      for (const term of terms) {
+      terms.forEach((term, t) => {
         const posting = this.terms.get(term);
-        if (!posting) continue;
-        for (let i = 0; i < posting.docs.length; i++) {
+        if (!posting) return;
+        for (let i = 0; i < posting.length; i++) {
           const doc = posting.docs[i]!;
+          if (posting.gens[i] !== gen[doc]) continue;
           if (this.termStamp[doc] !== stamp) {
             this.termStamp[doc] = stamp;
             this.termCount[doc] = 0;
             this.termWeight[doc] = 0;
-            termDocs.push(doc);
+            this.termMasks.fill(0, doc * maxQueryWords, doc * maxQueryWords + terms.length);
+            termDocs!.push(doc);
           }
+          const mask = posting.fields[i]!;
           this.termCount[doc]! += 1;
-          this.termWeight[doc]! += highestBit(posting.fields[i]!);
+          this.termWeight[doc]! += highestBit(mask);
+          this.termMasks[doc * maxQueryWords + t] = mask;
         }
-      }
+      });
     }
 
-    const cursorKey = this.cursorKey(decodeContinuation(query.continuationToken, cursorSchema));
+    const cursorKey = cursor
+      ? cursor.s * labelSpace + (labelSpace - 1 - this.labelAfter(cursor))
+      : Number.MAX_SAFE_INTEGER;
     const heap = new TopKeys(query.top + 1);
     const consider = (doc: number) => {
       if (bit !== 0 && (this.sizeBits[doc]! & bit) === 0) return;
@@ -334,30 +612,56 @@ export class DirectorySearchIndex {
         score += this.placeLevel[doc]! * 1000;
       }
       if (termDocs) score += this.termCount[doc]! * 10_000 + this.termWeight[doc]!;
-      const key = score * docBits + (docBits - 1 - doc);
-      if (key <= cursorKey) heap.push(key);
+      const key = score * labelSpace + (labelSpace - 1 - this.label[doc]!);
+      if (key <= cursorKey) heap.push(key, doc);
     };
-    const candidates =
-      termDocs ?? placeDocs ?? (query.size === undefined ? undefined : (this.bySize.get(query.size) ?? []));
-    if (candidates) for (const doc of candidates) consider(doc);
-    else for (let doc = 0; doc < this.size; doc++) consider(doc);
+    for (const doc of termDocs ?? placeDocs ?? []) consider(doc);
 
-    const keys = heap.sortedDescending();
-    const page = keys.slice(0, query.top);
-    const items = page.map((key) => this.hit(keyDoc(key), query, terms));
+    const ranked = heap.sortedDescending();
+    const page = ranked.slice(0, query.top);
+    const items = page.map(({ doc }) => this.hit(doc, query, terms, stamp));
     const last = page.at(-1);
-    let continuationToken: string | null = null;
-    if (keys.length > query.top && last !== undefined) {
-      const doc = keyDoc(last);
-      const entry = this.docs[doc]!;
-      continuationToken = encodeContinuation({
-        s: Math.floor(last / docBits),
-        c: entry.certified,
-        n: this.names[doc]!,
-        id: entry.id,
-      } satisfies Cursor);
-    }
+    const continuationToken =
+      ranked.length > query.top && last ? this.continuation(Math.floor(last.key / labelSpace), last.doc) : null;
     return { items, continuationToken };
+  }
+
+  /**
+   * No words and no place: every entry scores the same, so the tie-break order is the ranking,
+   * and the page is read off it from the cursor on (skipping entries of another size) without
+   * looking at the rest.
+   */
+  private inOrder(query: DirectorySearchQuery, bit: number, cursor: Cursor | undefined): SearchResult {
+    const picked: number[] = [];
+    const [b0, i0] = cursor ? this.after(cursor) : [0, 0];
+    outer: for (let b = b0; b < this.order.length; b++) {
+      const block = this.order[b]!;
+      for (let i = b === b0 ? i0 : 0; i < block.length; i++) {
+        const doc = block[i]!;
+        if (bit !== 0 && (this.sizeBits[doc]! & bit) === 0) continue;
+        picked.push(doc);
+        if (picked.length > query.top) break outer;
+      }
+    }
+    const page = picked.slice(0, query.top);
+    const last = page.at(-1);
+    return {
+      items: page.map((doc) => this.hit(doc, query, [], 0)),
+      continuationToken: picked.length > query.top && last !== undefined ? this.continuation(0, last) : null,
+    };
+  }
+
+  /** The cursor names the last entry shown by its score and tie-break values, not by its slot, so it stays right while entries change between pages. */
+  private continuation(score: number, doc: number): string {
+    const { c, n, id } = this.tie(doc);
+    return encodeContinuation({ s: score, c, n, id } satisfies Cursor);
+  }
+
+  /** The label of the first entry after the cursor's in tie-break order (past the end: 2³²). */
+  private labelAfter(tie: Tie): number {
+    const [b, i] = this.after(tie);
+    const doc = this.order[b]?.[i];
+    return doc === undefined ? labelSpace : this.label[doc]!;
   }
 
   private nextStamp(): number {
@@ -369,27 +673,8 @@ export class DirectorySearchIndex {
     return this.stamp;
   }
 
-  /**
-   * The largest ranking key still to come after the cursor. The cursor names the last entry
-   * shown by its score and tie-break values, not by its number, so it stays right when the
-   * index is rebuilt between pages.
-   */
-  private cursorKey(cursor: Cursor | undefined): number {
-    if (!cursor) return Number.MAX_SAFE_INTEGER;
-    // First doc number ordered after the cursor's entry.
-    let lo = 0;
-    let hi = this.size;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const e = this.docs[mid]!;
-      if (compareTieBreak(e.certified, this.names[mid]!, e.id, cursor.c, cursor.n, cursor.id) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return cursor.s * docBits + (docBits - 1 - lo);
-  }
-
-  private hit(doc: number, query: DirectorySearchQuery, terms: string[]): SearchHit {
-    const entry = this.docs[doc]!;
+  private hit(doc: number, query: DirectorySearchQuery, terms: string[], stamp: number): SearchHit {
+    const entry = this.profile(doc);
     const reasons: MatchReason[] = [];
     if (query.country !== undefined) {
       const { level, location } = bestLocation(entry.locations, query);
@@ -404,80 +689,78 @@ export class DirectorySearchIndex {
       }
     }
     if (query.size !== undefined) reasons.push({ kind: 'organizationSize', size: query.size });
-    for (const term of terms) {
-      const posting = this.terms.get(term);
-      const i = posting ? binarySearch(posting.docs, doc) : -1;
-      if (posting && i >= 0) {
-        const mask = posting.fields[i]!;
+    terms.forEach((term, t) => {
+      const mask = this.termStamp[doc] === stamp ? this.termMasks[doc * maxQueryWords + t]! : 0;
+      if (mask !== 0)
         reasons.push({ kind: 'keyword', word: term, fields: searchFields.filter((f) => (mask & fieldBits[f]) !== 0) });
-      }
-    }
+    });
     return { entry, reasons };
   }
 }
 
-function compareTieBreak(ac: boolean, an: string, aid: string, bc: boolean, bn: string, bid: string): number {
-  if (ac !== bc) return ac ? -1 : 1;
-  if (an !== bn) return an < bn ? -1 : 1;
-  return aid < bid ? -1 : aid > bid ? 1 : 0;
+function file(lists: Map<string, Postings>, key: string): Postings {
+  let list = lists.get(key);
+  if (!list) lists.set(key, (list = new Postings()));
+  return list;
+}
+
+function compareTie(a: Tie, b: Tie): number {
+  if (a.c !== b.c) return a.c ? -1 : 1;
+  if (a.n !== b.n) return a.n < b.n ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 const sizeBit = (size: OrganizationSize) => 1 << organizationSizes.indexOf(size);
 const highestBit = (mask: number) => (mask === 0 ? 0 : 1 << (31 - Math.clz32(mask)));
-const keyDoc = (key: number) => docBits - 1 - (key % docBits);
 
-function binarySearch(list: Int32Array, value: number): number {
-  let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = list[mid]!;
-    if (v === value) return mid;
-    if (v < value) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
-
-/** Keeps the `capacity` largest numbers pushed (a min-heap), so ranking n hits costs n·log(top), not a sort. */
+/** Keeps the `capacity` largest keys pushed, each with its slot (a min-heap), so ranking n hits costs n·log(top), not a sort. */
 class TopKeys {
-  private readonly heap: Float64Array;
+  private readonly keys: Float64Array;
+  private readonly docs: Int32Array;
   private length = 0;
 
   constructor(private readonly capacity: number) {
-    this.heap = new Float64Array(capacity);
+    this.keys = new Float64Array(capacity);
+    this.docs = new Int32Array(capacity);
   }
 
-  push(key: number): void {
-    const h = this.heap;
+  push(key: number, doc: number): void {
+    const h = this.keys;
     if (this.length < this.capacity) {
       let i = this.length++;
-      h[i] = key;
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (h[parent]! <= h[i]!) break;
-        [h[parent], h[i]] = [h[i]!, h[parent]!];
+        if (h[parent]! <= key) break;
+        this.set(i, h[parent]!, this.docs[parent]!);
         i = parent;
       }
+      this.set(i, key, doc);
       return;
     }
     if (key <= h[0]!) return;
-    h[0] = key;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
-      let smallest = i;
-      if (l < this.length && h[l]! < h[smallest]!) smallest = l;
-      if (r < this.length && h[r]! < h[smallest]!) smallest = r;
-      if (smallest === i) break;
-      [h[smallest], h[i]] = [h[i]!, h[smallest]!];
+      let smallest = l;
+      if (l >= this.length) break;
+      if (r < this.length && h[r]! < h[l]!) smallest = r;
+      if (h[smallest]! >= key) break;
+      this.set(i, h[smallest]!, this.docs[smallest]!);
       i = smallest;
     }
+    this.set(i, key, doc);
   }
 
-  sortedDescending(): number[] {
-    return Array.from(this.heap.subarray(0, this.length)).sort((a, b) => b - a);
+  private set(i: number, key: number, doc: number): void {
+    this.keys[i] = key;
+    this.docs[i] = doc;
+  }
+
+  sortedDescending(): { key: number; doc: number }[] {
+    return Array.from({ length: this.length }, (_, i) => ({ key: this.keys[i]!, doc: this.docs[i]! })).sort(
+      (a, b) => b.key - a.key,
+    );
   }
 }
 

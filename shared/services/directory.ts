@@ -219,7 +219,7 @@ export type DirectorySearchResult = z.infer<typeof directorySearchResultSchema>;
 export async function searchDirectory(query: DirectorySearchQuery): Promise<DirectorySearchResult> {
   const result = (await directoryIndex()).search(query);
   return {
-    items: result.items.map((hit) => ({ ...publicProfile(hit.entry), reasons: hit.reasons })),
+    items: result.items.map((hit) => ({ ...hit.entry, reasons: hit.reasons })),
     continuationToken: result.continuationToken,
   };
 }
@@ -237,6 +237,6 @@ export async function chosenPartnerProfiles(ids: string[]): Promise<PublicProfil
   return [...new Set(ids)].map((id) => {
     const entry = index.get(id);
     if (!entry) throw new AppError('not-found', `The partner ${id} is no longer in the directory; search again.`);
-    return publicProfile(entry);
+    return entry;
   });
 }

@@ -114,7 +114,7 @@ export async function insertDirectoryEntries(entries: DirectoryEntry[]): Promise
 
 interface DirectoryCache {
   entries: Map<string, { entry: DirectoryEntry; etag: string }>;
-  index: DirectorySearchIndex | undefined;
+  index: DirectorySearchIndex;
   /** Newest Timestamp (server clock, ms) among the entities read; refreshes read from before it. */
   newest: number | undefined;
   checkedAt: number;
@@ -124,14 +124,15 @@ interface DirectoryCache {
 // Keyed by the table client, so a host pointed at another storage account starts afresh.
 const caches = new WeakMap<TableClient, DirectoryCache>();
 
-/** Reads the entries changed since `newest` (all of them the first time) into the cache. */
+/** Reads the entries changed since `newest` (all of them the first time) into the cache, and applies each to the index. */
 async function refresh(table: TableClient, cache: DirectoryCache): Promise<void> {
   const since = cache.newest === undefined ? undefined : new Date(cache.newest - clockMarginMs);
   const filter = since
     ? odata`PartitionKey eq ${partition} and Timestamp ge ${since}`
     : odata`PartitionKey eq ${partition}`;
   const checkedAt = now().getTime();
-  let changed = false;
+  const first = cache.newest === undefined;
+  const read: DirectoryEntry[] = [];
   for await (const e of table.listEntities({ queryOptions: { filter } })) {
     const stamp = e.timestamp ? Date.parse(e.timestamp) : undefined;
     if (stamp !== undefined && (cache.newest === undefined || stamp > cache.newest)) cache.newest = stamp;
@@ -141,16 +142,19 @@ async function refresh(table: TableClient, cache: DirectoryCache): Promise<void>
     // Skip what is known already, and an older version read while this instance wrote a newer one.
     if (known && (known.etag === etag || known.entry.updatedAt > entry.updatedAt)) continue;
     cache.entries.set(entry.id, { entry, etag });
-    changed = true;
+    read.push(entry);
   }
-  if (changed) cache.index = undefined;
+  // The first read builds the index in one go (of what this instance knows: it may have written meanwhile).
+  if (first) cache.index = new DirectorySearchIndex([...cache.entries.values()].map((v) => v.entry));
+  else for (const entry of read) cache.index.put(entry);
   cache.checkedAt = checkedAt;
 }
 
 /**
  * The search index of the active entries. Loaded on first use; once `directoryIndexTtlMs` has
  * passed, a search answers from the index it has while the table's changes are read in the
- * background, so no search waits for a refresh. Changes made through this instance show at once.
+ * background and applied entry by entry, so no search waits for a refresh. Changes made through
+ * this instance show at once.
  */
 export async function directoryIndex(): Promise<DirectorySearchIndex> {
   const table = await directoryTable();
@@ -158,32 +162,36 @@ export async function directoryIndex(): Promise<DirectorySearchIndex> {
   if (!cache)
     caches.set(
       table,
-      (cache = { entries: new Map(), index: undefined, newest: undefined, checkedAt: 0, refreshing: undefined }),
+      (cache = {
+        entries: new Map(),
+        index: new DirectorySearchIndex(),
+        newest: undefined,
+        checkedAt: 0,
+        refreshing: undefined,
+      }),
     );
   const current = cache;
   // A clock moved back before the last read (tests move it) counts as due, not as fresh for ever.
   const age = now().getTime() - current.checkedAt;
-  if (age >= 0 && age < directoryIndexTtlMs) return (current.index ??= buildIndex(current));
+  if (age >= 0 && age < directoryIndexTtlMs) return current.index;
   // One table read at a time per instance; concurrent searches share it.
   current.refreshing ??= refresh(table, current)
-    .then(() => (current.index ??= buildIndex(current)))
+    .then(() => current.index)
     .finally(() => {
       current.refreshing = undefined;
     });
   if (current.checkedAt === 0) return current.refreshing;
   // A failed background read leaves checkedAt as it was, so the next search tries again.
   current.refreshing.catch(() => undefined);
-  return (current.index ??= buildIndex(current));
+  return current.index;
 }
-
-const buildIndex = (cache: DirectoryCache) => new DirectorySearchIndex([...cache.entries.values()].map((v) => v.entry));
 
 /** A write through this instance: the next search sees it without waiting for the TTL. */
 function noteChange(table: TableClient, entry: DirectoryEntry, etag: string): void {
   const cache = caches.get(table);
   if (!cache) return;
   cache.entries.set(entry.id, { entry, etag });
-  cache.index = undefined;
+  cache.index.put(entry);
 }
 
 /** Bulk writes: the next search reads the table again. */

@@ -1,0 +1,170 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { generateDemoDirectory, seededRandom } from '../../../../local/demo-directory.js';
+import { organizationSizes, type DirectoryEntry, type Location } from '../../../../shared/domain/directory.js';
+import { directorySearchQuerySchema, DirectorySearchIndex, type SearchResult } from '../../../../shared/domain/directory-search.js';
+
+/**
+ * The index is changed entry by entry (add, replace, deactivate); whatever the sequence, every
+ * search, page by page, must answer exactly what an index built at once over the same entries answers.
+ */
+
+const places: Location[] = [
+  { country: 'DE' },
+  { country: 'DE', region: 'Bayern' },
+  { country: 'DE', region: 'Bayern', city: 'München' },
+  { country: 'DE', city: 'Köln' },
+  { country: 'FR', region: 'Île-de-France', city: 'Paris' },
+  { country: 'FR' },
+];
+const vocabulary = ['Azure', 'Security', 'Data', 'Backup', 'Zürich', 'Cloud'];
+const queries: Record<string, string>[] = [
+  {},
+  { size: '10-49' },
+  { country: 'DE' },
+  { country: 'DE', region: 'Bayern' },
+  { country: 'DE', city: 'Munchen' },
+  { country: 'DE', region: 'Bayern', city: 'München' },
+  { q: 'azure' },
+  { q: 'security data zurich' },
+  { country: 'FR', size: '1-9', q: 'cloud backup' },
+];
+
+const entryArbitrary = (id: string) =>
+  fc.record({
+    id: fc.constant(id),
+    // Few names, so ties on the name fall back to the id.
+    displayName: fc.constantFrom('Alpha', 'Beta', 'Gamma', 'Alpha Cloud', 'Zeta Data'),
+    tenantId: fc.constant('00000000-0000-4000-8000-000000000001'),
+    programId: fc.constant('1234567'),
+    locations: fc.uniqueArray(fc.constantFrom(...places), { minLength: 1, maxLength: 3 }),
+    organizationSizes: fc.uniqueArray(fc.constantFrom(...organizationSizes), { minLength: 1, maxLength: 3 }),
+    services: fc.uniqueArray(fc.constantFrom(...vocabulary), { maxLength: 3 }),
+    industries: fc.uniqueArray(fc.constantFrom('Retail', 'Healthcare', 'Data'), { maxLength: 2 }),
+    languages: fc.constant(['en']),
+    contactEmail: fc.constant(`leads@${id}.example`),
+    description: fc.constantFrom('Security reviews.', 'Azure and backup for Zürich.', 'Data work.'),
+    certified: fc.boolean(),
+    active: fc.boolean(),
+    updatedAt: fc.constant('2025-01-01T00:00:00.000Z'),
+  }) satisfies fc.Arbitrary<DirectoryEntry>;
+
+const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+const change = fc.oneof(
+  fc.constantFrom(...ids).chain((id) => entryArbitrary(id).map((entry) => ({ put: entry }))),
+  fc.constantFrom(...ids).map((id) => ({ remove: id })),
+);
+
+/** Every page of a query, following continuation tokens to the end. */
+function allPages(index: DirectorySearchIndex, raw: Record<string, string>, top: number): SearchResult[] {
+  const pages: SearchResult[] = [];
+  let token: string | null = null;
+  do {
+    const page = index.search(directorySearchQuerySchema.parse({ ...raw, top: String(top), ...(token ? { continuationToken: token } : {}) }));
+    pages.push(page);
+    token = page.continuationToken;
+  } while (token && pages.length < 1000);
+  return pages;
+}
+
+function expectSameAnswers(changed: DirectorySearchIndex, entries: Iterable<DirectoryEntry>, top = 2): void {
+  const built = new DirectorySearchIndex(entries);
+  expect(changed.size).toBe(built.size);
+  for (const query of queries) expect(allPages(changed, query, top), JSON.stringify(query)).toEqual(allPages(built, query, top));
+}
+
+describe('incremental directory index', () => {
+  it('answers every query as a full build over the same entries, after any sequence of adds, replaces and deactivations', () => {
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 40 }), (changes) => {
+        const index = new DirectorySearchIndex();
+        const current = new Map<string, DirectoryEntry>();
+        for (const c of changes) {
+          if ('put' in c) {
+            index.put(c.put);
+            current.set(c.put.id, c.put);
+          } else {
+            index.remove(c.remove);
+            current.delete(c.remove);
+          }
+        }
+        expectSameAnswers(index, current.values());
+        for (const [id, entry] of current) expect(index.get(id)?.id).toBe(entry.active ? id : undefined);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('starts from a built index as well as from an empty one', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.constantFrom(...ids), { minLength: 1 }).chain((start) => fc.tuple(fc.tuple(...start.map(entryArbitrary)), fc.array(change, { maxLength: 20 }))), ([start, changes]) => {
+        const index = new DirectorySearchIndex(start);
+        const current = new Map(start.map((e) => [e.id, e]));
+        for (const c of changes) {
+          if ('put' in c) {
+            index.put(c.put);
+            current.set(c.put.id, c.put);
+          } else {
+            index.remove(c.remove);
+            current.delete(c.remove);
+          }
+        }
+        expectSameAnswers(index, current.values());
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('stays right over thousands of changes: blocks of the order split, slots are reused, postings compacted', () => {
+    const entries = generateDemoDirectory(2500);
+    const next = seededRandom(3);
+    const shuffled = [...entries].sort(() => next() - 0.5);
+    const index = new DirectorySearchIndex();
+    for (const e of shuffled) index.put(e);
+    const current = new Map(entries.map((e) => [e.id, e]));
+    for (const [i, e] of shuffled.entries()) {
+      if (i % 3 === 0) {
+        const replaced = { ...e, description: `${e.description} Now also backup.`, certified: !e.certified, updatedAt: '2025-02-01T00:00:00.000Z' };
+        index.put(replaced);
+        current.set(e.id, replaced);
+      } else if (i % 3 === 1) {
+        const deactivated = { ...e, active: false };
+        index.put(deactivated);
+        current.set(e.id, deactivated);
+      }
+    }
+    for (const e of shuffled.slice(0, 300)) {
+      index.put(e);
+      current.set(e.id, e);
+    }
+    expectSameAnswers(index, current.values(), 50);
+  });
+
+  it('keeps the order when many entries land between the same two neighbours (labels run out and are spread again)', () => {
+    const base = (id: string, displayName: string): DirectoryEntry => ({
+      id,
+      displayName,
+      tenantId: '00000000-0000-4000-8000-000000000001',
+      programId: '1',
+      locations: [{ country: 'DE' }],
+      organizationSizes: ['1-9'],
+      services: [],
+      industries: [],
+      languages: [],
+      contactEmail: 'x@y.example',
+      description: 'IT.',
+      certified: false,
+      active: true,
+      updatedAt: '2025-01-01T00:00:00.000Z',
+    });
+    const index = new DirectorySearchIndex([base('first', 'M'), base('last', 'N')]);
+    const all = [base('first', 'M'), base('last', 'N')];
+    // "Mz", "Mzz", "Mzzz", …: each sorts just before the previous one, halving the same gap.
+    for (let i = 1; i <= 40; i++) {
+      const e = base(`between-${i}`, `M${'z'.repeat(41 - i)}`);
+      index.put(e);
+      all.push(e);
+    }
+    expectSameAnswers(index, all, 7);
+  });
+});
