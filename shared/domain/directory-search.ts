@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { decodeContinuation, encodeContinuation, topSchema } from './paging.js';
+import { AppError } from '../errors.js';
 import {
   countrySchema,
   organizationSizes,
@@ -192,7 +193,14 @@ const blockSize = 512;
 const lastGeneration = 255;
 export const maxIndexedEntries = 2 ** 24;
 
-const cursorSchema = z.object({ s: z.number().int().min(0), c: z.boolean(), n: z.string(), id: z.string() });
+/** `q` is the query the cursor belongs to (its words, places and size as the index reads them), so a token of one query is refused by another. */
+const cursorSchema = z.object({
+  q: z.string(),
+  s: z.number().int().min(0),
+  c: z.boolean(),
+  n: z.string(),
+  id: z.string(),
+});
 type Cursor = z.infer<typeof cursorSchema>;
 /** Where an entry stands in the tie-break order. */
 type Tie = Pick<Cursor, 'c' | 'n' | 'id'>;
@@ -551,8 +559,18 @@ export class DirectorySearchIndex {
     const terms = words(query.q ?? '').slice(0, maxQueryWords);
     const placeKeys = queryLocationKeys(query);
     const bit = query.size === undefined ? 0 : sizeBit(query.size);
+    const asked = JSON.stringify([terms, placeKeys.map(([key]) => key), query.size ?? null]);
     const cursor = decodeContinuation(query.continuationToken, cursorSchema);
-    if (terms.length === 0 && placeKeys.length === 0) return this.inOrder(query, bit, cursor);
+    if (cursor && cursor.q !== asked) {
+      throw new AppError(
+        'validation',
+        'The continuation token belongs to another search: start again from the first page of this one.',
+        {
+          errors: [{ path: 'continuationToken', message: 'is from another search (other words, place or size)' }],
+        },
+      );
+    }
+    if (terms.length === 0 && placeKeys.length === 0) return this.inOrder(query, asked, bit, cursor);
     const stamp = this.nextStamp();
     const gen = this.gen;
 
@@ -622,7 +640,7 @@ export class DirectorySearchIndex {
     const items = page.map(({ doc }) => this.hit(doc, query, terms, stamp));
     const last = page.at(-1);
     const continuationToken =
-      ranked.length > query.top && last ? this.continuation(Math.floor(last.key / labelSpace), last.doc) : null;
+      ranked.length > query.top && last ? this.continuation(asked, Math.floor(last.key / labelSpace), last.doc) : null;
     return { items, continuationToken };
   }
 
@@ -631,7 +649,7 @@ export class DirectorySearchIndex {
    * and the page is read off it from the cursor on (skipping entries of another size) without
    * looking at the rest.
    */
-  private inOrder(query: DirectorySearchQuery, bit: number, cursor: Cursor | undefined): SearchResult {
+  private inOrder(query: DirectorySearchQuery, asked: string, bit: number, cursor: Cursor | undefined): SearchResult {
     const picked: number[] = [];
     const [b0, i0] = cursor ? this.after(cursor) : [0, 0];
     outer: for (let b = b0; b < this.order.length; b++) {
@@ -647,14 +665,14 @@ export class DirectorySearchIndex {
     const last = page.at(-1);
     return {
       items: page.map((doc) => this.hit(doc, query, [], 0)),
-      continuationToken: picked.length > query.top && last !== undefined ? this.continuation(0, last) : null,
+      continuationToken: picked.length > query.top && last !== undefined ? this.continuation(asked, 0, last) : null,
     };
   }
 
   /** The cursor names the last entry shown by its score and tie-break values, not by its slot, so it stays right while entries change between pages. */
-  private continuation(score: number, doc: number): string {
+  private continuation(asked: string, score: number, doc: number): string {
     const { c, n, id } = this.tie(doc);
-    return encodeContinuation({ s: score, c, n, id } satisfies Cursor);
+    return encodeContinuation({ q: asked, s: score, c, n, id } satisfies Cursor);
   }
 
   /** The label of the first entry after the cursor's in tie-break order (past the end: 2³²). */

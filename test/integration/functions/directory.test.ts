@@ -260,6 +260,21 @@ describe('demo directory and paging', () => {
     const certified = seen.map((id) => demo.find((e) => e.id === id)!.certified);
     expect(certified.indexOf(false)).toBeGreaterThan(certified.lastIndexOf(true));
   });
+
+  it('refuses a continuation token of another search with 400 problem+json naming continuationToken', async () => {
+    const first = await search('size=50-249&top=2');
+    expect(first.continuationToken).not.toBeNull();
+    const token = encodeURIComponent(first.continuationToken!);
+    for (const other of ['size=1-9', 'q=security', 'country=DE&size=50-249', '']) {
+      const response = await t.fetch(`/api/partners?${other}&continuationToken=${token}`);
+      expect(response.status, other).toBe(400);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      const problem = (await response.json()) as { type: string; errors: { path: string }[] };
+      expect(problem.type).toBe('urn:problem-type:partner-relationships:validation');
+      expect(problem.errors.map((e) => e.path)).toEqual(['continuationToken']);
+    }
+    expect(ids(await search(`size=50-249&top=2&continuationToken=${token}`))).toHaveLength(2);
+  });
 });
 
 describe('search index freshness', () => {
