@@ -58,7 +58,7 @@ async function writeNext(
     if (!current && ifMatch !== undefined)
       throw new AppError('precondition-failed', 'There is no entry with that ETag; read it again.');
     if (!entry) return { before: current?.entry, after: current!, changed: false };
-    const etag = await writeDirectoryEntry(entry, current?.etag);
+    const etag = await writeDirectoryEntry(entry, current);
     if (etag) return { before: current?.entry, after: { entry, etag }, changed: true };
     if (ifMatch !== undefined && ifMatch !== anyVersion) throw changedMeanwhile();
   }

@@ -1,71 +1,117 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { z } from 'zod';
 import { now } from '../clock.js';
 import { DirectorySearchIndex } from '../domain/directory-search.js';
 import { directoryEntrySchema, type DirectoryEntry } from '../domain/directory.js';
 import { storageStatus } from './errors.js';
-import { storage } from './clients.js';
+import { storage, type Storage } from './clients.js';
 import { etagOf, readEntity, tableCodec } from './entities.js';
+import { hashedKey } from './hashed-key.js';
 import { tableNames } from './names.js';
 
 /**
- * Directory entries live in one partition ('partner'): the directory is read whole into the
- * search index, and an entry is read by id; a few tens of thousands of entries are well within
- * one partition's limits, and one partition lets the demo seed write in batches of 100.
+ * Directory entries are spread over 256 partitions by a hash of the partner id (`p00`…`pff`), so
+ * no partition holds the whole directory (500,000 entries: ~2,000 each) and an entry is still
+ * read by id alone. The earlier layout kept every entry in partition 'partner': such rows are
+ * read where the new partition has none, found by the full load, and moved (written to their new
+ * partition, the old row deleted) on their next change.
  */
-const partition = 'partner';
+const legacyPartition = 'partner';
+export const directoryPartition = (id: string): string => `p${hashedKey(id).slice(0, 2)}`;
 
-/** How long another instance's change may take to show up in this instance's search index. */
-export const directoryIndexTtlMs = 30_000;
-/** Changes are re-read from this long before the newest timestamp seen, for writes in flight during a read. */
+/** How often an instance reads the change feed for other instances' changes (in the background: no search waits). */
+export const directoryIndexTtlMs = 10_000;
+/** An index not checked for this long (an idle instance) is brought up to date before it answers. */
+const staleAfterMs = 30_000;
+/** The change feed is read from this long before the instance's watermark, for writers whose clock is behind or whose write was in flight. */
 const clockMarginMs = 60_000;
+/** How long the change feed keeps its rows (the clean-up deletes older days): an index further behind loads the directory again. */
+export const directoryChangeRetentionMs = 7 * 86_400_000;
 
 const entries = tableCodec(tableNames.directory, directoryEntrySchema, {
-  keys: (entry) => ({ partitionKey: partition, rowKey: entry.id }),
+  keys: (entry) => ({ partitionKey: directoryPartition(entry.id), rowKey: entry.id }),
   fromKeys: (keys) => ({ id: keys.rowKey }),
   /** Arrays: Table Storage has no list type. */
   json: ['locations', 'organizationSizes', 'services', 'industries', 'languages'],
 });
 const toEntity = (entry: DirectoryEntry) => entries.encode(entry);
 
-async function directoryTable(): Promise<TableClient> {
-  return (await storage()).table(tableNames.directory);
-}
+/** One row of the change feed: entry `id` changed at `at` (ms, the writer's clock). */
+const changeSchema = z.object({ id: z.string(), at: z.number().int() });
+type Change = z.infer<typeof changeSchema>;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const changeRowKey = (at: number, id = '') => `${String(at).padStart(13, '0')}_${id}`;
+const changes = tableCodec(tableNames.directoryChanges, changeSchema, {
+  keys: (change) => ({ partitionKey: dayOf(change.at), rowKey: changeRowKey(change.at, change.id) }),
+  fromKeys: (keys) => ({ at: Number(keys.rowKey.slice(0, 13)), id: keys.rowKey.slice(14) }),
+});
+/** The change-feed row that announces a change of entry `id` at `at` (for tests and benchmarks playing another instance). */
+export const directoryChangeEntity = (id: string, at: number) => changes.encode({ id, at });
+/** The entity that stores `entry` (for tests and benchmarks playing another instance). */
+export const directoryEntity = toEntity;
+
+const directoryTable = async (s?: Storage): Promise<TableClient> =>
+  (s ?? (await storage())).table(tableNames.directory);
 
 export interface StoredDirectoryEntry {
   entry: DirectoryEntry;
   etag: string;
+  /** Read from the earlier layout's partition: the next write moves it. */
+  legacy?: true;
 }
 
 /** One entry, active or not, with its ETag; undefined when there is none. */
-export async function readDirectoryEntry(id: string): Promise<StoredDirectoryEntry | undefined> {
-  const table = await directoryTable();
-  const e = await readEntity(table, partition, id);
-  return e && { entry: entries.decode(e), etag: etagOf(e) };
+export async function readDirectoryEntry(id: string, s?: Storage): Promise<StoredDirectoryEntry | undefined> {
+  const table = await directoryTable(s);
+  const e = await readEntity(table, directoryPartition(id), id);
+  if (e) return { entry: entries.decode(e), etag: etagOf(e) };
+  const old = await readEntity(table, legacyPartition, id);
+  return old && { entry: entries.decode(old), etag: etagOf(old), legacy: true };
 }
 
 /**
- * Writes an entry: creates it when `etag` is undefined, else replaces the version at `etag`.
- * Answers the new ETag, or undefined when another write came first (it exists already, changed
- * or is gone): the caller decides whether to read again or to answer 412.
+ * Writes an entry: creates it when there is no `current` one, else replaces that version (at its
+ * ETag). Answers the new ETag, or undefined when another write came first (it exists already,
+ * changed or is gone): the caller decides whether to read again or to answer 412. The change is
+ * announced in the change feed before it is written, so no instance can miss it (a write that
+ * then fails announces a change that is not there: instances read the entry and find it as it was).
  */
 export async function writeDirectoryEntry(
   entry: DirectoryEntry,
-  etag: string | undefined,
+  current: StoredDirectoryEntry | undefined,
 ): Promise<string | undefined> {
-  const table = await directoryTable();
+  const s = await storage();
+  const table = s.table(tableNames.directory);
   const entity = toEntity(entry);
+  await s
+    .table(tableNames.directoryChanges)
+    .upsertEntity(changes.encode({ id: entry.id, at: now().getTime() }), 'Replace');
   let written: string;
   try {
+    // An entry of the earlier layout is created in its partition (a 409 means another write moved it first).
     written = etagOf(
-      etag === undefined ? await table.createEntity(entity) : await table.updateEntity(entity, 'Replace', { etag }),
+      !current || current.legacy
+        ? await table.createEntity(entity)
+        : await table.updateEntity(entity, 'Replace', { etag: current.etag }),
     );
   } catch (error) {
     const status = storageStatus(error);
     if (status === 409 || status === 412 || status === 404) return undefined;
     throw error;
   }
-  noteChange(table, entry, written);
+  if (current?.legacy) await deleteLegacyRow(table, entry.id, current.etag);
+  noteChange(s, entry);
   return written;
+}
+
+/** The earlier layout's row, once its entry lives in its partition; gone already or changed meanwhile (by an instance of the earlier version), it is left: the new row shadows it. */
+async function deleteLegacyRow(table: TableClient, id: string, etag: string): Promise<void> {
+  try {
+    await table.deleteEntity(legacyPartition, id, { etag });
+  } catch (error) {
+    const status = storageStatus(error);
+    if (status !== 404 && status !== 412) throw error;
+  }
 }
 
 /** Whether the directory has no entries at all (the demo seed fills only an empty one). */
@@ -99,102 +145,186 @@ export async function isDirectoryEmpty(): Promise<boolean> {
   return first.done === true || first.value.length === 0;
 }
 
-/** Writes new entries in transactions of 100 (one partition); for the demo seed and benchmarks. */
-export async function insertDirectoryEntries(entries: DirectoryEntry[]): Promise<void> {
-  const table = await directoryTable();
-  for (let i = 0; i < entries.length; i += 100) {
-    const actions: TransactionAction[] = entries.slice(i, i + 100).map((entry) => ['create', toEntity(entry)]);
-    await table.submitTransaction(actions);
+/** Transactions of one partition running at once in a bulk write. */
+const bulkConcurrency = 16;
+
+/**
+ * Writes new entries in bulk: transactions of up to 100 per partition, several partitions at once;
+ * for the demo seed and benchmarks, into a directory no instance serves yet (they are not
+ * announced in the change feed: instances find them when they load the directory).
+ */
+export async function insertDirectoryEntries(list: DirectoryEntry[], s?: Storage): Promise<void> {
+  const table = await directoryTable(s);
+  const byPartition = new Map<string, TransactionAction[]>();
+  for (const entry of list) {
+    const entity = toEntity(entry);
+    let actions = byPartition.get(entity.partitionKey);
+    if (!actions) byPartition.set(entity.partitionKey, (actions = []));
+    actions.push(['create', entity]);
   }
-  forget(table);
+  const batches = [...byPartition.values()].flatMap((actions) =>
+    Array.from({ length: Math.ceil(actions.length / 100) }, (_, i) => actions.slice(i * 100, i * 100 + 100)),
+  );
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: bulkConcurrency }, async () => {
+      while (next < batches.length) await table.submitTransaction(batches[next++]!);
+    }),
+  );
+  caches.delete(table);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The in-memory search index
 
 interface DirectoryCache {
-  entries: Map<string, { entry: DirectoryEntry; etag: string }>;
   index: DirectorySearchIndex;
-  /** Newest Timestamp (server clock, ms) among the entities read; refreshes read from before it. */
-  newest: number | undefined;
+  /** The instance's own watermark: when (its clock) its last read of the change feed began. */
+  watermark: number;
+  /** Change-feed rows read already (within the clock margin, which is read again), so their entries are not read twice. */
+  seen: Map<string, number>;
   checkedAt: number;
-  refreshing: Promise<DirectorySearchIndex> | undefined;
+  loading: Promise<void> | undefined;
+  /** Written through this instance while it loaded: applied once the load is done. */
+  pending: DirectoryEntry[];
 }
 
 // Keyed by the table client, so a host pointed at another storage account starts afresh.
 const caches = new WeakMap<TableClient, DirectoryCache>();
 
-/** Reads the entries changed since `newest` (all of them the first time) into the cache, and applies each to the index. */
-async function refresh(table: TableClient, cache: DirectoryCache): Promise<void> {
-  const since = cache.newest === undefined ? undefined : new Date(cache.newest - clockMarginMs);
-  const filter = since
-    ? odata`PartitionKey eq ${partition} and Timestamp ge ${since}`
-    : odata`PartitionKey eq ${partition}`;
-  const checkedAt = now().getTime();
-  const first = cache.newest === undefined;
-  const read: DirectoryEntry[] = [];
-  for await (const e of table.listEntities({ queryOptions: { filter } })) {
-    const stamp = e.timestamp ? Date.parse(e.timestamp) : undefined;
-    if (stamp !== undefined && (cache.newest === undefined || stamp > cache.newest)) cache.newest = stamp;
-    const entry = entries.decode(e);
-    const etag = etagOf(e);
-    const known = cache.entries.get(entry.id);
-    // Skip what is known already, and an older version read while this instance wrote a newer one.
-    if (known && (known.etag === etag || known.entry.updatedAt > entry.updatedAt)) continue;
-    cache.entries.set(entry.id, { entry, etag });
-    read.push(entry);
+/** Reads the whole directory (the earlier layout's rows first, so an entry's row in its own partition wins). */
+async function loadAll(table: TableClient): Promise<DirectorySearchIndex> {
+  const all = new Map<string, DirectoryEntry>();
+  const legacy = odata`PartitionKey eq ${legacyPartition}`;
+  for (const filter of [legacy, odata`PartitionKey ne ${legacyPartition}`])
+    for await (const e of table.listEntities({ queryOptions: { filter } })) {
+      const entry = entries.decode(e);
+      all.set(entry.id, entry);
+    }
+  return new DirectorySearchIndex(all.values());
+}
+
+/** Entries read from the change feed at once. */
+const catchUpConcurrency = 16;
+
+/**
+ * Applies the changes announced since the instance's watermark (less the clock margin), each
+ * entry read once, and moves the watermark to when this read began: a bulk import, or any change,
+ * is read once, never again on later checks. Answers how many entries it read.
+ */
+async function catchUp(s: Storage, cache: DirectoryCache): Promise<number> {
+  const started = now().getTime();
+  // A clock moved back (tests move it) reads from its own now, not from a watermark still ahead of it.
+  const from = Math.min(cache.watermark, started) - clockMarginMs;
+  if (started - from > directoryChangeRetentionMs) {
+    // Further behind than the feed keeps (an instance idle for a week, or a clock moved on): load it all again.
+    cache.index = await loadAll(s.table(tableNames.directory));
+    cache.seen.clear();
+    cache.watermark = started;
+    return cache.index.size;
   }
-  // The first read builds the index in one go (of what this instance knows: it may have written meanwhile).
-  if (first) cache.index = new DirectorySearchIndex([...cache.entries.values()].map((v) => v.entry));
-  else for (const entry of read) cache.index.put(entry);
-  cache.checkedAt = checkedAt;
+  const feed = s.table(tableNames.directoryChanges);
+  const ids = new Set<string>();
+  // Up to a margin ahead as well: a writer whose clock is ahead files its change under a later key.
+  for (let day = Date.parse(dayOf(from)); day <= started + clockMarginMs; day += 86_400_000) {
+    const filter = odata`PartitionKey eq ${dayOf(day)} and RowKey ge ${changeRowKey(from)}`;
+    for await (const e of feed.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+      const change: Change = changes.decode(e);
+      const key = changeRowKey(change.at, change.id);
+      if (cache.seen.has(key)) continue;
+      cache.seen.set(key, change.at);
+      ids.add(change.id);
+    }
+  }
+  for (const [key, at] of cache.seen) if (at < from) cache.seen.delete(key);
+  const todo = [...ids];
+  await Promise.all(
+    Array.from({ length: Math.min(catchUpConcurrency, todo.length) }, async () => {
+      for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
+        const stored = await readDirectoryEntry(id, s);
+        if (stored) apply(cache.index, stored.entry);
+      }
+    }),
+  );
+  cache.watermark = started;
+  return ids.size;
+}
+
+/** A version of an entry into the index, unless the index holds a newer one (written through this instance meanwhile). */
+function apply(index: DirectorySearchIndex, entry: DirectoryEntry): void {
+  const known = index.get(entry.id);
+  if (known && known.updatedAt > entry.updatedAt) return;
+  index.put(entry);
+}
+
+async function cacheOf(s: Storage): Promise<DirectoryCache> {
+  const table = s.table(tableNames.directory);
+  let cache = caches.get(table);
+  if (!cache) {
+    const started = now().getTime();
+    const fresh: DirectoryCache = {
+      index: new DirectorySearchIndex(),
+      watermark: started,
+      seen: new Map(),
+      checkedAt: 0,
+      loading: undefined,
+      pending: [],
+    };
+    fresh.loading = (async () => {
+      const index = await loadAll(table);
+      for (const entry of fresh.pending.splice(0)) apply(index, entry);
+      fresh.index = index;
+      fresh.checkedAt = started;
+    })().finally(() => (fresh.loading = undefined));
+    caches.set(table, (cache = fresh));
+    fresh.loading.catch(() => caches.delete(table));
+  }
+  if (cache.loading) await cache.loading;
+  return cache;
+}
+
+const refreshing = new WeakMap<DirectoryCache, Promise<number>>();
+
+/** Reads the change feed now (one read at a time per instance; concurrent callers share it). Answers how many entries it read. */
+export async function catchUpDirectoryIndex(s?: Storage): Promise<number> {
+  const st = s ?? (await storage());
+  const cache = await cacheOf(st);
+  let running = refreshing.get(cache);
+  if (!running) {
+    const checkedAt = now().getTime();
+    running = catchUp(st, cache)
+      .then((read) => {
+        cache.checkedAt = checkedAt;
+        return read;
+      })
+      .finally(() => refreshing.delete(cache));
+    refreshing.set(cache, running);
+  }
+  return running;
 }
 
 /**
  * The search index of the active entries. Loaded on first use; once `directoryIndexTtlMs` has
- * passed, a search answers from the index it has while the table's changes are read in the
- * background and applied entry by entry, so no search waits for a refresh. Changes made through
- * this instance show at once.
+ * passed, a search answers from the index it has while the change feed is read in the background
+ * and applied entry by entry, so no search waits for it (unless the instance sat idle for
+ * `staleAfterMs`). Changes made through this instance show at once.
  */
-export async function directoryIndex(): Promise<DirectorySearchIndex> {
-  const table = await directoryTable();
-  let cache = caches.get(table);
-  if (!cache)
-    caches.set(
-      table,
-      (cache = {
-        entries: new Map(),
-        index: new DirectorySearchIndex(),
-        newest: undefined,
-        checkedAt: 0,
-        refreshing: undefined,
-      }),
-    );
-  const current = cache;
+export async function directoryIndex(s?: Storage): Promise<DirectorySearchIndex> {
+  const st = s ?? (await storage());
+  const cache = await cacheOf(st);
   // A clock moved back before the last read (tests move it) counts as due, not as fresh for ever.
-  const age = now().getTime() - current.checkedAt;
-  if (age >= 0 && age < directoryIndexTtlMs) return current.index;
-  // One table read at a time per instance; concurrent searches share it.
-  current.refreshing ??= refresh(table, current)
-    .then(() => current.index)
-    .finally(() => {
-      current.refreshing = undefined;
-    });
-  if (current.checkedAt === 0) return current.refreshing;
+  const age = now().getTime() - cache.checkedAt;
+  if (age >= 0 && age < directoryIndexTtlMs) return cache.index;
+  const refresh = catchUpDirectoryIndex(st);
+  if (age >= staleAfterMs) await refresh;
   // A failed background read leaves checkedAt as it was, so the next search tries again.
-  current.refreshing.catch(() => undefined);
-  return current.index;
+  else refresh.catch(() => undefined);
+  return cache.index;
 }
 
-/** A write through this instance: the next search sees it without waiting for the TTL. */
-function noteChange(table: TableClient, entry: DirectoryEntry, etag: string): void {
-  const cache = caches.get(table);
-  if (!cache) return;
-  cache.entries.set(entry.id, { entry, etag });
-  cache.index.put(entry);
-}
-
-/** Bulk writes: the next search reads the table again. */
-function forget(table: TableClient): void {
-  caches.delete(table);
+/** A write through this instance: the next search sees it without waiting for the change feed. */
+function noteChange(s: Storage, entry: DirectoryEntry): void {
+  const cache = caches.get(s.table(tableNames.directory));
+  if (cache?.loading) cache.pending.push(entry);
+  else if (cache) apply(cache.index, entry);
 }

@@ -4,8 +4,10 @@
  */
 export const tableNames = {
   emails: 'emails',
-  /** Directory entries (PartitionKey 'partner'); invitations read them as partner profiles. */
+  /** Directory entries (PartitionKey from a hash of the partner id; 'partner' in the earlier layout); invitations read them as partner profiles. */
   directory: 'directory',
+  /** Which directory entries changed when (PartitionKey the UTC day, RowKey time + id): the instances' change feed. */
+  directoryChanges: 'directorychanges',
   contactRequests: 'contactrequests',
   leads: 'leads',
   rateLimits: 'ratelimits',

@@ -18,6 +18,8 @@ export interface StorageRoundTrip {
   service: 'table' | 'queue';
   method: string;
   resource: string;
+  /** The whole path, decoded: which entity (`directory(PartitionKey='p3f',RowKey='x')`) or a query (`directory()`). */
+  path: string;
   status: number;
 }
 
@@ -63,7 +65,13 @@ async function forwarder(
       (answer) => {
         // Only what storage accepted changed anything (a 412 or 409 leaves the data as it was).
         if (write && (answer.statusCode ?? 500) < 300) writes.push({ service, method, path: url.pathname });
-        roundTrips.push({ service, method, resource: resourceOf(url.pathname), status: answer.statusCode ?? 502 });
+        roundTrips.push({
+          service,
+          method,
+          resource: resourceOf(url.pathname),
+          path: decodeURIComponent(url.pathname),
+          status: answer.statusCode ?? 502,
+        });
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxSidecar } from '../../../shared/email/outbox.js';
 import { tableNames } from '../../../shared/storage/names.js';
+import { directoryPartition } from '../../../shared/storage/directory.js';
 import { operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
 import { directoryEntry, emailFor, json, outbox } from '../../support/relationships.js';
 import { contactRequestBody } from '../../support/world.js';
@@ -57,7 +58,10 @@ async function leadsOf(id: string, token: string): Promise<{ status: number; ids
 const storedEntry = (id: string) =>
   t.storage
     .table(tableNames.directory)
-    .getEntity<{ tenantId: string; contactEmail: string; active: boolean; description: string }>('partner', id);
+    .getEntity<{ tenantId: string; contactEmail: string; active: boolean; description: string }>(
+      directoryPartition(id),
+      id,
+    );
 
 /** Waits until every queued email is sent, then returns the outbox's emails whose job id starts with `prefix`. */
 async function sentEmails(prefix: string): Promise<OutboxSidecar[]> {

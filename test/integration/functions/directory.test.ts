@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoDirectory, seedDemoDirectory } from '../../../local/demo-directory.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import type { DirectoryEntryInput } from '../../../shared/domain/directory.js';
-import { directoryIndexTtlMs } from '../../../shared/storage/directory.js';
+import { directoryChangeEntity, directoryEntity, directoryIndexTtlMs, directoryPartition } from '../../../shared/storage/directory.js';
 import { tableNames } from '../../../shared/storage/names.js';
 import { eventually, operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
 
@@ -131,7 +131,7 @@ describe('directory entries (operator)', () => {
     expect(response.status).toBe(204);
     expect(ids(await search('q=vikingware'))).toEqual([]);
     expect((await t.fetch('/api/partners/old-vik')).status).toBe(404);
-    const kept = await t.storage.table(tableNames.directory).getEntity<{ active: boolean }>('partner', 'old-vik');
+    const kept = await t.storage.table(tableNames.directory).getEntity<{ active: boolean }>(directoryPartition('old-vik'), 'old-vik');
     expect(kept.active).toBe(false);
     expect((await t.fetch('/api/partners/never-was', { method: 'DELETE', token: operator })).status).toBe(404);
   });
@@ -280,24 +280,25 @@ describe('demo directory and paging', () => {
 describe('search index freshness', () => {
   it('shows a change written by another instance once the refresh interval has passed, without making a search wait', async () => {
     expect(ids(await search('q=nordlys'))).toEqual([]);
-    // Another instance writes straight to the table; this instance's index does not know yet.
-    await t.storage.table(tableNames.directory).createEntity({
-      partitionKey: 'partner',
-      rowKey: 'nordlys-partners',
+    // Another instance writes straight to the table (and announces it in the change feed); this instance's index does not know yet.
+    const nordlys = {
+      id: 'nordlys-partners',
       displayName: 'Nordlys Partners',
       tenantId: '0a0a0a0a-0000-4000-8000-000000000002',
       programId: '1112223',
-      locations: JSON.stringify([{ country: 'NO' }]),
-      organizationSizes: JSON.stringify(['1-9']),
-      services: '[]',
-      industries: '[]',
-      languages: '[]',
+      locations: [{ country: 'NO' }],
+      organizationSizes: ['1-9' as const],
+      services: [],
+      industries: [],
+      languages: [],
       contactEmail: 'leads@nordlys.example',
       description: 'Northern lights of IT.',
       certified: false,
       active: true,
       updatedAt: new Date().toISOString(),
-    });
+    };
+    await t.storage.table(tableNames.directoryChanges).createEntity(directoryChangeEntity(nordlys.id, Date.now()));
+    await t.storage.table(tableNames.directory).createEntity(directoryEntity(nordlys));
     expect(ids(await search('q=nordlys'))).toEqual([]);
     setClock(new Date(Date.now() + directoryIndexTtlMs + 1));
     try {
