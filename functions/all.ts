@@ -8,6 +8,7 @@ import { customerInvitationFunctions } from './customer-invitations.js';
 import { customerPageFunctions } from './customer-pages.js';
 import { customerSettingsFunctions } from './customer-settings.js';
 import { directoryFunctions } from './directory.js';
+import { directorySnapshotFunctions } from './directory-snapshot.js';
 import { emailOutboundFunctions } from './email-outbound.js';
 import { findPartnerPageFunctions } from './find-partner-pages.js';
 import { healthFunctions } from './health.js';
@@ -28,6 +29,7 @@ const features: FunctionDefinition[] = [
   ...meFunctions,
   ...emailOutboundFunctions,
   ...directoryFunctions,
+  ...directorySnapshotFunctions,
   ...contactRequestFunctions,
   ...contactRequestFanOutFunctions,
   ...leadFunctions,

@@ -15,6 +15,7 @@ export const settingsSchema = z.object({
   AzureWebJobsStorage__accountName: optional(z.string().regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name')),
   AzureWebJobsStorage__tableServiceUri: optional(url),
   AzureWebJobsStorage__queueServiceUri: optional(url),
+  AzureWebJobsStorage__blobServiceUri: optional(url),
   AzureWebJobsStorage__credential: optional(z.literal('managedidentity')),
   AzureWebJobsStorage__clientId: optional(guid),
 
@@ -25,8 +26,7 @@ export const settingsSchema = z.object({
   /** Where signing keys come from: an https URL of a JWKS, or `file:<path>` for the local signing key. */
   AUTH_JWKS_URI: z.string().regex(/^(https?:\/\/|file:).+/, 'must be an http(s) URL or file:<path>'),
   /**
-   * Where the tenant owning a customer domain is looked up:
-   * `<authority>/<domain>/v2.0/.well-known/openid-configuration`
+   * Where the tenant owning a customer domain is looked up: `<authority>/<domain>/v2.0/.well-known/openid-configuration`
    * (`https://login.microsoftonline.com` in Azure; the local host serves the same from a development mapping).
    */
   DOMAIN_DISCOVERY_AUTHORITY: url
@@ -67,9 +67,7 @@ export const settingsSchema = z.object({
     z.string().regex(/^endpoint=.+;accesskey=.+$/i, 'must be endpoint=…;accesskey=…'),
   ),
   COMMUNICATION_SERVICES_ENDPOINT: optional(url),
-  /**
-   * The verified sender, e.g. DoNotReply@<domain>. Required with Communication Services; the outbox's From otherwise.
-   */
+  /** The verified sender, e.g. DoNotReply@<domain>. Required with Communication Services; the outbox's From otherwise. */
   EMAIL_SENDER_ADDRESS: optional(z.email()),
   /** Local outbox folder for emails when Communication Services is not configured. */
   EMAIL_OUTBOX_DIR: optional(z.string().min(1)),
@@ -78,10 +76,7 @@ export const settingsSchema = z.object({
   CUSTOMER_AGREEMENT_URL: url,
   CUSTOMER_AGREEMENT_VERSION: z.string().min(1).max(64),
 
-  /**
-   * Browser sign-in on the web pages (MSAL): the SPA app registration's client id and the API scope it asks for. Both
-   * or neither.
-   */
+  /** Browser sign-in on the web pages (MSAL): the SPA app registration's client id and the API scope it asks for. Both or neither. */
   WEB_SIGN_IN_CLIENT_ID: optional(guid),
   WEB_SIGN_IN_SCOPE: optional(
     z.string().regex(/^\S+$/, 'must be one scope, e.g. api://<api client id>/access_as_user'),
@@ -102,7 +97,13 @@ export type SettingsInput = z.input<typeof settingsSchema>;
 
 export type StorageConnection =
   | { kind: 'connectionString'; connectionString: string }
-  | { kind: 'identity'; tableServiceUri: string; queueServiceUri: string; clientId: string | undefined };
+  | {
+      kind: 'identity';
+      tableServiceUri: string;
+      queueServiceUri: string;
+      blobServiceUri: string;
+      clientId: string | undefined;
+    };
 
 export type EmailTransport =
   | { kind: 'communicationServices'; connectionString: string; senderAddress: string }
@@ -154,13 +155,21 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     s.AzureWebJobsStorage__tableServiceUri ?? (account && `https://${account}.table.core.windows.net`);
   const queueServiceUri =
     s.AzureWebJobsStorage__queueServiceUri ?? (account && `https://${account}.queue.core.windows.net`);
+  const blobServiceUri =
+    s.AzureWebJobsStorage__blobServiceUri ?? (account && `https://${account}.blob.core.windows.net`);
   if (s.AzureWebJobsStorage) {
     storage = { kind: 'connectionString', connectionString: s.AzureWebJobsStorage };
-  } else if (tableServiceUri && queueServiceUri) {
-    storage = { kind: 'identity', tableServiceUri, queueServiceUri, clientId: s.AzureWebJobsStorage__clientId };
+  } else if (tableServiceUri && queueServiceUri && blobServiceUri) {
+    storage = {
+      kind: 'identity',
+      tableServiceUri,
+      queueServiceUri,
+      blobServiceUri,
+      clientId: s.AzureWebJobsStorage__clientId,
+    };
   } else {
     problems.push(
-      'AzureWebJobsStorage is missing (set a connection string, or AzureWebJobsStorage__accountName / __tableServiceUri and __queueServiceUri for an identity-based connection)',
+      'AzureWebJobsStorage is missing (set a connection string, or AzureWebJobsStorage__accountName / __tableServiceUri, __queueServiceUri and __blobServiceUri for an identity-based connection)',
     );
   }
 

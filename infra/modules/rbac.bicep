@@ -2,7 +2,8 @@
 // guid(scope, principalId, roleDefinitionId) so a redeploy finds the same assignment.
 // The app's identity gets the least it needs:
 //   - Storage Blob Data Owner on the account: the Functions host (AzureWebJobsStorage: locks,
-//     timer schedule, keys) and Flex Consumption reading the deployment package.
+//     timer schedule, keys), Flex Consumption reading the deployment package, and the app
+//     reading and writing the directory index snapshot (container `directory-index`).
 //   - Storage Queue Data Contributor on the account: queue triggers (read, process, delete),
 //     the app enqueueing messages, the host and the app creating queues and `-poison` queues.
 //     It includes every data action of Queue Data Message Processor (8a0f0c08-…) and Message

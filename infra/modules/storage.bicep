@@ -64,6 +64,16 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
         publicAccess: 'None'
       }
     }
+
+    // The directory search index's prebuilt snapshot (shared/storage/directory-snapshot.ts): a cold
+    // instance loads it instead of reading the whole directory table. The app also creates it if
+    // missing (ensureStorage), as it does its tables and queues.
+    resource directoryIndexContainer 'containers' = {
+      name: 'directory-index'
+      properties: {
+        publicAccess: 'None'
+      }
+    }
   }
 
   // The app creates its own tables and queues (and the `-poison` queues) idempotently at

@@ -3,6 +3,7 @@ import { decodeContinuation, encodeContinuation, topSchema } from './paging.js';
 import { AppError } from '../errors.js';
 import {
   countrySchema,
+  locationSchema,
   organizationSizes,
   organizationSizeSchema,
   publicProfileSchema,
@@ -262,10 +263,13 @@ class Postings {
 
 /** Values many entries share (lists, timestamps), kept once each. */
 class Interned<T> {
-  readonly values: T[] = [];
-  private readonly refs = new Map<string, number>();
+  private refs: Map<string, number> | undefined;
+
+  constructor(readonly values: T[] = []) {}
 
   ref(value: T): number {
+    // Built on first use only, so an index loaded from a snapshot does not pay for it before its first change.
+    this.refs ??= new Map(this.values.map((v, i) => [JSON.stringify(v), i]));
     const key = JSON.stringify(value);
     let ref = this.refs.get(key);
     if (ref === undefined) {
@@ -310,7 +314,7 @@ export class DirectorySearchIndex {
   private slots = 0;
   private count = 0;
   private readonly free: number[] = [];
-  private readonly byId = new Map<string, number>();
+  private byId = new Map<string, number>();
   private readonly terms = new Map<string, Postings>();
   private readonly places = new Map<string, Postings>();
   /** Live slots in tie-break order, in blocks. */
@@ -321,15 +325,15 @@ export class DirectorySearchIndex {
   private sizeBits = new Uint8Array(0);
   private certified = new Uint8Array(0);
   private lists = new Uint32Array(0);
-  private readonly ids: string[] = [];
-  private readonly displayNames: string[] = [];
-  private readonly programIds: string[] = [];
-  private readonly websites: string[] = [];
-  private readonly descriptions: string[] = [];
-  private readonly locationLists = new Interned<Location[]>();
-  private readonly sizeLists = new Interned<OrganizationSize[]>();
-  private readonly textLists = new Interned<string[]>();
-  private readonly times = new Interned<string>();
+  private ids: string[] = [];
+  private displayNames: string[] = [];
+  private programIds: string[] = [];
+  private websites: string[] = [];
+  private descriptions: string[] = [];
+  private locationLists = new Interned<Location[]>();
+  private sizeLists = new Interned<OrganizationSize[]>();
+  private textLists = new Interned<string[]>();
+  private times = new Interned<string>();
 
   // Scratch space reused by every search (searches are synchronous, so never shared at once).
   private termStamp = new Uint32Array(0);
@@ -480,6 +484,171 @@ export class DirectorySearchIndex {
     this.placeLevel = new Uint8Array(capacity);
     this.stamp = 0;
     this.capacity = capacity;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Snapshot
+
+  /**
+   * The index as bytes (`directorySnapshotFormat`): its entries renumbered in tie-break order,
+   * live postings only, shared lists once; `watermark` says up to when changes are in it.
+   */
+  toSnapshot(watermark: number): Uint8Array {
+    const renumber = new Int32Array(this.slots).fill(-1);
+    const live: number[] = [];
+    for (const block of this.order) for (const slot of block) renumber[slot] = live.push(slot) - 1;
+    const n = live.length;
+    const lists = new Uint32Array(n * listColumns);
+    // Only the shared values live entries use, numbered afresh.
+    const compact = <T>(table: Interned<T>, columns: number[]): T[] => {
+      const renumbered = new Map<number, number>();
+      const values: T[] = [];
+      live.forEach((slot, doc) => {
+        for (const c of columns) {
+          const ref = this.lists[slot * listColumns + c]!;
+          let next = renumbered.get(ref);
+          if (next === undefined) renumbered.set(ref, (next = values.push(table.values[ref]!) - 1));
+          lists[doc * listColumns + c] = next;
+        }
+      });
+      return values;
+    };
+    const locationLists = compact(this.locationLists, [locationsColumn]);
+    const sizeLists = compact(this.sizeLists, [sizesColumn]);
+    const textLists = compact(this.textLists, [servicesColumn, industriesColumn, languagesColumn]);
+    const times = compact(this.times, [updatedAtColumn]);
+    const postingsOf = (map: Map<string, Postings>) => {
+      let total = 0;
+      for (const list of map.values()) total += list.length;
+      const keys: string[] = [];
+      const lengths: number[] = [];
+      const docs = new Int32Array(total);
+      const fields = new Uint8Array(total);
+      let at = 0;
+      for (const [key, list] of map) {
+        const start = at;
+        for (let i = 0; i < list.length; i++) {
+          const doc = list.docs[i]!;
+          if (list.gens[i] !== this.gen[doc]) continue;
+          docs[at] = renumber[doc]!;
+          fields[at++] = list.fields[i]!;
+        }
+        if (at === start) continue;
+        keys.push(key);
+        lengths.push(at - start);
+      }
+      return { keys, lengths, docs: docs.subarray(0, at), fields: fields.subarray(0, at) };
+    };
+    const terms = postingsOf(this.terms);
+    const places = postingsOf(this.places);
+    const pick = (column: string[]) => live.map((slot) => column[slot]!);
+    const header: SnapshotHeader = {
+      version: 1,
+      watermark,
+      count: n,
+      ids: pick(this.ids),
+      displayNames: pick(this.displayNames),
+      programIds: pick(this.programIds),
+      websites: pick(this.websites),
+      descriptions: pick(this.descriptions),
+      locationLists,
+      sizeLists,
+      textLists,
+      times,
+      terms: terms.keys,
+      places: places.keys,
+    };
+    const flags = new Uint8Array(n * 2);
+    live.forEach((slot, doc) => {
+      flags[doc] = this.certified[slot]!;
+      flags[n + doc] = this.sizeBits[slot]!;
+    });
+    return encodeSnapshot(header, [
+      Uint32Array.from(terms.lengths),
+      terms.docs,
+      Uint32Array.from(places.lengths),
+      places.docs,
+      lists,
+      terms.fields,
+      flags,
+    ]);
+  }
+
+  /** The index a snapshot holds, and its watermark; `SnapshotError` when the bytes are not a whole, consistent snapshot. */
+  static fromSnapshot(bytes: Uint8Array): { index: DirectorySearchIndex; watermark: number } {
+    const { header, sections } = decodeSnapshot(bytes);
+    const n = header.count;
+    const [termLengths, termDocs, placeLengths, placeDocs, lists, termFields, flags] = [
+      sections.u32(header.terms.length),
+      sections.i32(),
+      sections.u32(header.places.length),
+      sections.i32(),
+      sections.u32(n * listColumns),
+      sections.u8(),
+      sections.u8(n * 2),
+    ];
+    for (const column of [header.ids, header.displayNames, header.programIds, header.websites, header.descriptions])
+      if (column.length !== n) throw new SnapshotError('a column does not have one value per entry');
+    const limits = [
+      header.locationLists.length,
+      header.sizeLists.length,
+      header.textLists.length,
+      header.textLists.length,
+      header.textLists.length,
+      header.times.length,
+    ];
+    for (let i = 0; i < lists.length; i++)
+      if (lists[i]! >= limits[i % listColumns]!) throw new SnapshotError('an entry refers to a list that is not there');
+    if (termFields.length !== termDocs.length) throw new SnapshotError('postings and their fields differ in length');
+
+    const index = new DirectorySearchIndex();
+    index.grow(n);
+    index.ids = header.ids;
+    index.displayNames = header.displayNames;
+    index.programIds = header.programIds;
+    index.websites = header.websites;
+    index.descriptions = header.descriptions;
+    index.locationLists = new Interned(header.locationLists);
+    index.sizeLists = new Interned(header.sizeLists);
+    index.textLists = new Interned(header.textLists);
+    index.times = new Interned(header.times);
+    index.lists.set(lists);
+    index.certified.set(flags.subarray(0, n));
+    index.sizeBits.set(flags.subarray(n));
+    index.byId = new Map(header.ids.map((id, doc) => [id, doc]));
+    if (index.byId.size !== n) throw new SnapshotError('an id is listed twice');
+    index.slots = n;
+    index.count = n;
+    const load = (
+      keys: string[],
+      lengths: Uint32Array,
+      docs: Int32Array,
+      fields: Uint8Array | undefined,
+      into: Map<string, Postings>,
+    ) => {
+      let at = 0;
+      keys.forEach((key, k) => {
+        const length = lengths[k]!;
+        if (at + length > docs.length) throw new SnapshotError('a posting list runs past its section');
+        const list = new Postings(Math.max(4, length));
+        list.docs.set(docs.subarray(at, at + length));
+        if (fields) list.fields.set(fields.subarray(at, at + length));
+        list.length = length;
+        for (let i = 0; i < length; i++)
+          if (list.docs[i]! < 0 || list.docs[i]! >= n)
+            throw new SnapshotError('a posting names an entry that is not there');
+        into.set(key, list);
+        at += length;
+      });
+      if (at !== docs.length) throw new SnapshotError('a posting section holds more than its lists');
+    };
+    load(header.terms, termLengths, termDocs, termFields, index.terms);
+    load(header.places, placeLengths, placeDocs, undefined, index.places);
+    index.order = [];
+    for (let doc = 0; doc < n; doc += blockSize)
+      index.order.push(Array.from({ length: Math.min(blockSize, n - doc) }, (_, i) => doc + i));
+    index.relabel();
+    return { index, watermark: header.watermark };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -780,6 +949,106 @@ class TopKeys {
       (a, b) => b.key - a.key,
     );
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot format
+
+/**
+ * `DIRIDX01`, the header's length (u32, little-endian), the header (UTF-8 JSON: columns of text,
+ * shared lists, words and places), then typed sections, each its byte length (u32) and its bytes
+ * at a 4-byte boundary. Entries are numbered 0…n−1 in tie-break order.
+ */
+export const directorySnapshotFormat = 'DIRIDX01';
+
+const snapshotHeaderSchema = z.object({
+  version: z.literal(1),
+  watermark: z.number().int().min(0),
+  count: z.number().int().min(0).max(maxIndexedEntries),
+  ids: z.array(z.string()),
+  displayNames: z.array(z.string()),
+  programIds: z.array(z.string()),
+  websites: z.array(z.string()),
+  descriptions: z.array(z.string()),
+  locationLists: z.array(z.array(locationSchema)),
+  sizeLists: z.array(z.array(organizationSizeSchema)),
+  textLists: z.array(z.array(z.string())),
+  times: z.array(z.string()),
+  terms: z.array(z.string()),
+  places: z.array(z.string()),
+});
+type SnapshotHeader = z.infer<typeof snapshotHeaderSchema>;
+
+/** Bytes that are not a snapshot this version wrote, or not a whole one. */
+export class SnapshotError extends Error {
+  override readonly name = 'SnapshotError';
+  constructor(problem: string) {
+    super(`The directory snapshot is not usable: ${problem}.`);
+  }
+}
+
+const align = (n: number) => (n + 3) & ~3;
+
+function encodeSnapshot(header: SnapshotHeader, sections: (Uint8Array | Uint32Array | Int32Array)[]): Uint8Array {
+  const head = new TextEncoder().encode(JSON.stringify(header));
+  let size = align(8 + 4 + head.length);
+  for (const section of sections) size += 4 + align(section.byteLength);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  out.set(new TextEncoder().encode(directorySnapshotFormat), 0);
+  view.setUint32(8, head.length, true);
+  out.set(head, 12);
+  let at = align(12 + head.length);
+  for (const section of sections) {
+    view.setUint32(at, section.byteLength, true);
+    out.set(new Uint8Array(section.buffer, section.byteOffset, section.byteLength), at + 4);
+    at += 4 + align(section.byteLength);
+  }
+  return out;
+}
+
+function decodeSnapshot(bytes: Uint8Array) {
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== directorySnapshotFormat)
+    throw new SnapshotError('it does not start with its format');
+  // Typed views need their own 4-byte-aligned buffer.
+  const buffer = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const headLength = view.getUint32(8, true);
+  if (12 + headLength > buffer.length) throw new SnapshotError('its header is cut off');
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(12, 12 + headLength)));
+  } catch {
+    throw new SnapshotError('its header is not JSON');
+  }
+  const parsed = snapshotHeaderSchema.safeParse(json);
+  if (!parsed.success)
+    throw new SnapshotError(`its header does not match (${parsed.error.issues[0]?.path.join('.') ?? ''})`);
+  let at = align(12 + headLength);
+  const next = (unit: number, count?: number) => {
+    if (at + 4 > buffer.length) throw new SnapshotError('a section is missing');
+    const length = view.getUint32(at, true);
+    const start = buffer.byteOffset + at + 4;
+    if (at + 4 + length > buffer.length || length % unit !== 0 || (count !== undefined && length !== count * unit))
+      throw new SnapshotError('a section has the wrong length');
+    at += 4 + align(length);
+    return { start, length: length / unit };
+  };
+  const sections = {
+    u32: (count?: number) => {
+      const s = next(4, count);
+      return new Uint32Array(buffer.buffer, s.start, s.length);
+    },
+    i32: (count?: number) => {
+      const s = next(4, count);
+      return new Int32Array(buffer.buffer, s.start, s.length);
+    },
+    u8: (count?: number) => {
+      const s = next(1, count);
+      return new Uint8Array(buffer.buffer, s.start, s.length);
+    },
+  };
+  return { header: parsed.data, sections };
 }
 
 /** What a directory search answers: public profiles only, each with why it matched. */

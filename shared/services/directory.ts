@@ -22,6 +22,7 @@ import { writeAudit } from '../storage/audit-log.js';
 import {
   directoryIndex,
   readDirectoryEntry,
+  refreshDirectorySnapshot as writeSnapshotIfChanged,
   writeDirectoryEntry,
   type StoredDirectoryEntry,
 } from '../storage/directory.js';
@@ -239,4 +240,9 @@ export async function chosenPartnerProfiles(ids: string[]): Promise<PublicProfil
     if (!entry) throw new AppError('not-found', `The partner ${id} is no longer in the directory; search again.`);
     return entry;
   });
+}
+
+/** The snapshot timer: this instance's index, up to date, written for cold instances when the directory changed since the last snapshot. Answers the bytes written (0: none). */
+export async function refreshDirectorySnapshot(): Promise<number> {
+  return writeSnapshotIfChanged();
 }

@@ -1,8 +1,17 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { settings, type StorageConnection } from '../config.js';
-import { poisonQueueName, queueNames, tableNames, type QueueName, type TableName } from './names.js';
+import {
+  containerNames,
+  poisonQueueName,
+  queueNames,
+  tableNames,
+  type ContainerName,
+  type QueueName,
+  type TableName,
+} from './names.js';
 
 let credential: { clientId: string | undefined; value: TokenCredential } | undefined;
 
@@ -28,8 +37,10 @@ export function azureCredential(clientId: string | undefined): TokenCredential {
 export interface Storage {
   table(name: TableName): TableClient;
   queue(name: string): QueueClient;
+  container(name: ContainerName): ContainerClient;
   readonly tableService: TableServiceClient;
   readonly queueService: QueueServiceClient;
+  readonly blobService: BlobServiceClient;
 }
 
 // Fail fast when storage is down: a few quick tries, then the caller answers 503.
@@ -37,10 +48,15 @@ const tableOptions = { retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRe
 const queueOptions = {
   retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000, tryTimeoutInMs: 10_000 },
 };
+// A snapshot is tens to hundreds of MB: a try may take longer than a queue call.
+const blobOptions = {
+  retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000, tryTimeoutInMs: 120_000 },
+};
 
 export function createStorage(connection: StorageConnection): Storage {
   let tableService: TableServiceClient;
   let queueService: QueueServiceClient;
+  let blobService: BlobServiceClient;
   let table: (name: string) => TableClient;
   if (connection.kind === 'connectionString') {
     const insecure =
@@ -49,11 +65,13 @@ export function createStorage(connection: StorageConnection): Storage {
     const options = { ...tableOptions, allowInsecureConnection: insecure };
     tableService = TableServiceClient.fromConnectionString(connection.connectionString, options);
     queueService = QueueServiceClient.fromConnectionString(connection.connectionString, queueOptions);
+    blobService = BlobServiceClient.fromConnectionString(connection.connectionString, blobOptions);
     table = (name) => TableClient.fromConnectionString(connection.connectionString, name, options);
   } else {
     const cred = azureCredential(connection.clientId);
     tableService = new TableServiceClient(connection.tableServiceUri, cred, tableOptions);
     queueService = new QueueServiceClient(connection.queueServiceUri, cred, queueOptions);
+    blobService = new BlobServiceClient(connection.blobServiceUri, cred, blobOptions);
     table = (name) => new TableClient(connection.tableServiceUri, name, cred, tableOptions);
   }
   const tables = new Map<string, TableClient>();
@@ -61,6 +79,8 @@ export function createStorage(connection: StorageConnection): Storage {
   return {
     tableService,
     queueService,
+    blobService,
+    container: (name) => blobService.getContainerClient(name),
     table(name) {
       let client = tables.get(name);
       if (!client) tables.set(name, (client = table(name)));
@@ -74,9 +94,10 @@ export function createStorage(connection: StorageConnection): Storage {
   };
 }
 
-/** Creates every table, queue and poison queue the app uses; safe to repeat. */
+/** Creates every table, queue, poison queue and blob container the app uses; safe to repeat. */
 export async function ensureStorage(storage: Storage): Promise<void> {
   await Promise.all([
+    ...Object.values(containerNames).map((name) => storage.container(name).createIfNotExists()),
     ...Object.values(tableNames).map((name) => storage.table(name).createTable()),
     ...Object.values(queueNames).flatMap((name) => [
       storage.queue(name).createIfNotExists(),

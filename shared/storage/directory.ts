@@ -1,13 +1,13 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
 import { now } from '../clock.js';
-import { DirectorySearchIndex } from '../domain/directory-search.js';
+import { DirectorySearchIndex, SnapshotError } from '../domain/directory-search.js';
 import { directoryEntrySchema, type DirectoryEntry } from '../domain/directory.js';
 import { storageStatus } from './errors.js';
 import { storage, type Storage } from './clients.js';
 import { etagOf, readEntity, tableCodec } from './entities.js';
 import { hashedKey } from './hashed-key.js';
-import { tableNames } from './names.js';
+import { containerNames, tableNames } from './names.js';
 
 /**
  * Directory entries are spread over 256 partitions by a hash of the partner id (`p00`…`pff`), so
@@ -150,8 +150,9 @@ const bulkConcurrency = 16;
 
 /**
  * Writes new entries in bulk: transactions of up to 100 per partition, several partitions at once;
- * for the demo seed and benchmarks, into a directory no instance serves yet (they are not
- * announced in the change feed: instances find them when they load the directory).
+ * for the demo seed and benchmarks, into a directory no other instance serves yet (they are not
+ * announced in the change feed: instances find them when they load the directory). The snapshot,
+ * which does not hold them, is deleted, so the next load reads the table and writes a new one.
  */
 export async function insertDirectoryEntries(list: DirectoryEntry[], s?: Storage): Promise<void> {
   const table = await directoryTable(s);
@@ -171,7 +172,66 @@ export async function insertDirectoryEntries(list: DirectoryEntry[], s?: Storage
       while (next < batches.length) await table.submitTransaction(batches[next++]!);
     }),
   );
+  await snapshotBlob(s ?? (await storage())).deleteIfExists();
   caches.delete(table);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The snapshot: the index prebuilt, in Blob Storage
+
+const snapshotBlob = (s: Storage) => s.container(containerNames.directoryIndex).getBlockBlobClient('snapshot.bin');
+
+/** The snapshot's index and watermark; undefined when there is none or it is unusable (cut off, another format): the caller loads the table. */
+async function readSnapshot(s: Storage): Promise<{ index: DirectorySearchIndex; watermark: number } | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await snapshotBlob(s).downloadToBuffer();
+  } catch (error) {
+    if (storageStatus(error) === 404) return undefined;
+    throw error;
+  }
+  try {
+    return DirectorySearchIndex.fromSnapshot(bytes);
+  } catch (error) {
+    if (error instanceof SnapshotError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Writes `index` as the snapshot cold instances load, with the watermark from which they read the
+ * change feed (every change announced before it, less the clock margin, must be in `index`).
+ * Answers its size in bytes.
+ */
+export async function writeDirectorySnapshot(
+  index: DirectorySearchIndex,
+  watermark: number,
+  s?: Storage,
+): Promise<number> {
+  const bytes = index.toSnapshot(watermark);
+  await snapshotBlob(s ?? (await storage())).uploadData(bytes, {
+    blobHTTPHeaders: { blobContentType: 'application/octet-stream' },
+  });
+  return bytes.length;
+}
+
+/**
+ * The snapshot timer's work: this instance's index, brought up to date, written as the snapshot
+ * when it changed since the snapshot it loaded or last wrote. Answers the size written (0: nothing
+ * changed).
+ */
+export async function refreshDirectorySnapshot(s?: Storage): Promise<number> {
+  const st = s ?? (await storage());
+  await catchUpDirectoryIndex(st);
+  const cache = await cacheOf(st);
+  if (!cache.changedSinceSnapshot) return 0;
+  cache.changedSinceSnapshot = false;
+  try {
+    return await writeDirectorySnapshot(cache.index, cache.watermark, st);
+  } catch (error) {
+    cache.changedSinceSnapshot = true;
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -187,6 +247,8 @@ interface DirectoryCache {
   loading: Promise<void> | undefined;
   /** Written through this instance while it loaded: applied once the load is done. */
   pending: DirectoryEntry[];
+  /** Whether the index holds changes the snapshot does not. */
+  changedSinceSnapshot: boolean;
 }
 
 // Keyed by the table client, so a host pointed at another storage account starts afresh.
@@ -221,6 +283,7 @@ async function catchUp(s: Storage, cache: DirectoryCache): Promise<number> {
     cache.index = await loadAll(s.table(tableNames.directory));
     cache.seen.clear();
     cache.watermark = started;
+    cache.changedSinceSnapshot = true;
     return cache.index.size;
   }
   const feed = s.table(tableNames.directoryChanges);
@@ -242,7 +305,7 @@ async function catchUp(s: Storage, cache: DirectoryCache): Promise<number> {
     Array.from({ length: Math.min(catchUpConcurrency, todo.length) }, async () => {
       for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
         const stored = await readDirectoryEntry(id, s);
-        if (stored) apply(cache.index, stored.entry);
+        if (stored) apply(cache, stored.entry);
       }
     }),
   );
@@ -251,10 +314,36 @@ async function catchUp(s: Storage, cache: DirectoryCache): Promise<number> {
 }
 
 /** A version of an entry into the index, unless the index holds a newer one (written through this instance meanwhile). */
-function apply(index: DirectorySearchIndex, entry: DirectoryEntry): void {
-  const known = index.get(entry.id);
+function apply(cache: Pick<DirectoryCache, 'index' | 'changedSinceSnapshot'>, entry: DirectoryEntry): void {
+  const known = cache.index.get(entry.id);
   if (known && known.updatedAt > entry.updatedAt) return;
-  index.put(entry);
+  cache.index.put(entry);
+  cache.changedSinceSnapshot = true;
+}
+
+/**
+ * A cold instance's index: the snapshot, then the changes announced since its watermark; without
+ * a usable snapshot (a new deployment, one older than the change feed keeps, a bulk import since)
+ * the whole table, and then a snapshot is written for the next cold instance (in the background:
+ * the first search does not wait for it).
+ */
+async function load(s: Storage, cache: DirectoryCache): Promise<void> {
+  const started = now().getTime();
+  const snapshot = await readSnapshot(s);
+  if (snapshot && started - snapshot.watermark <= directoryChangeRetentionMs) {
+    cache.index = snapshot.index;
+    cache.watermark = snapshot.watermark;
+    cache.changedSinceSnapshot = false;
+    await catchUp(s, cache);
+  } else {
+    cache.index = await loadAll(s.table(tableNames.directory));
+    cache.watermark = started;
+    // After the first search (a timer runs after the awaiting callers); the index as it is then, and what changes later is the timer's.
+    setTimeout(() => {
+      cache.changedSinceSnapshot = false;
+      writeDirectorySnapshot(cache.index, cache.watermark, s).catch(() => (cache.changedSinceSnapshot = true));
+    }, 0);
+  }
 }
 
 async function cacheOf(s: Storage): Promise<DirectoryCache> {
@@ -269,11 +358,11 @@ async function cacheOf(s: Storage): Promise<DirectoryCache> {
       checkedAt: 0,
       loading: undefined,
       pending: [],
+      changedSinceSnapshot: true,
     };
     fresh.loading = (async () => {
-      const index = await loadAll(table);
-      for (const entry of fresh.pending.splice(0)) apply(index, entry);
-      fresh.index = index;
+      await load(s, fresh);
+      for (const entry of fresh.pending.splice(0)) apply(fresh, entry);
       fresh.checkedAt = started;
     })().finally(() => (fresh.loading = undefined));
     caches.set(table, (cache = fresh));
@@ -326,5 +415,5 @@ export async function directoryIndex(s?: Storage): Promise<DirectorySearchIndex>
 function noteChange(s: Storage, entry: DirectoryEntry): void {
   const cache = caches.get(s.table(tableNames.directory));
   if (cache?.loading) cache.pending.push(entry);
-  else if (cache) apply(cache.index, entry);
+  else if (cache) apply(cache, entry);
 }

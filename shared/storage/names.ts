@@ -27,6 +27,11 @@ export const tableNames = {
   idempotencyKeys: 'idempotencykeys',
 } as const;
 
+export const containerNames = {
+  /** The directory search index as a prebuilt snapshot, so a cold instance need not read the whole table. */
+  directoryIndex: 'directory-index',
+} as const;
+
 export const queueNames = {
   emailOutbound: 'email-outbound',
   contactRequestFanOut: 'contact-request-fanout',
@@ -34,6 +39,7 @@ export const queueNames = {
 
 export type TableName = (typeof tableNames)[keyof typeof tableNames];
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
+export type ContainerName = (typeof containerNames)[keyof typeof containerNames];
 
 /**
  * host.json `extensions.queues.maxDequeueCount`: on this try a failing message goes to the poison

@@ -23,7 +23,11 @@ export const alternatives = [
     // Any one of these sets satisfies loadSettings(); Azure must use an identity-based one.
     satisfiedBy: [
       ['AzureWebJobsStorage__accountName'],
-      ['AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__queueServiceUri'],
+      [
+        'AzureWebJobsStorage__tableServiceUri',
+        'AzureWebJobsStorage__queueServiceUri',
+        'AzureWebJobsStorage__blobServiceUri',
+      ],
     ],
     // …with the user-assigned identity named, so the host and the app use it.
     alsoRequired: ['AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId'],
@@ -49,6 +53,7 @@ export const notSetInAzure: Record<string, string> = {
   AzureWebJobsStorage: 'connection string form; Azure uses the identity-based connection',
   AzureWebJobsStorage__tableServiceUri: 'derived from AzureWebJobsStorage__accountName',
   AzureWebJobsStorage__queueServiceUri: 'derived from AzureWebJobsStorage__accountName',
+  AzureWebJobsStorage__blobServiceUri: 'derived from AzureWebJobsStorage__accountName',
   COMMUNICATION_SERVICES_CONNECTION_STRING:
     'key-based; Azure uses COMMUNICATION_SERVICES_ENDPOINT with the managed identity',
   EMAIL_OUTBOX_DIR: 'local development only',

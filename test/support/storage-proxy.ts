@@ -8,14 +8,14 @@ import type { AddressInfo, Socket } from 'node:net';
  * path, not the host, so forwarding keeps them valid.
  */
 export interface StorageWrite {
-  service: 'table' | 'queue';
+  service: 'table' | 'queue' | 'blob';
   method: string;
   path: string;
 }
 
 /** One round trip as storage answered it; `resource` is the table or queue name (`$batch` for a batch). */
 export interface StorageRoundTrip {
-  service: 'table' | 'queue';
+  service: 'table' | 'queue' | 'blob';
   method: string;
   resource: string;
   /** The whole path, decoded: which entity (`directory(PartitionKey='p3f',RowKey='x')`) or a query (`directory()`). */
@@ -53,7 +53,7 @@ async function forwarder(
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
     const method = (req.method ?? 'GET').toUpperCase();
-    const write = service === 'table' ? tableWrite(method) : queueWrite(method, url);
+    const write = service === 'queue' ? queueWrite(method, url) : tableWrite(method);
     const upstream = httpRequest(
       {
         host: target.hostname,
@@ -64,7 +64,10 @@ async function forwarder(
       },
       (answer) => {
         // Only what storage accepted changed anything (a 412 or 409 leaves the data as it was).
-        if (write && (answer.statusCode ?? 500) < 300) writes.push({ service, method, path: url.pathname });
+        // Blob Storage holds only what is derived from the tables (the directory snapshot, written in the background), so
+        // it is no request's write.
+        if (write && service !== 'blob' && (answer.statusCode ?? 500) < 300)
+          writes.push({ service, method, path: url.pathname });
         roundTrips.push({
           service,
           method,
@@ -93,19 +96,22 @@ export async function startStorageProxy(connectionString: string): Promise<Stora
   );
   const tableEndpoint = new URL(parts.get('TableEndpoint')!);
   const queueEndpoint = new URL(parts.get('QueueEndpoint')!);
+  const blobEndpoint = new URL(parts.get('BlobEndpoint')!);
   const writes: StorageWrite[] = [];
   const roundTrips: StorageRoundTrip[] = [];
   const table = await forwarder('table', tableEndpoint, writes, roundTrips);
   const queue = await forwarder('queue', queueEndpoint, writes, roundTrips);
+  const blob = await forwarder('blob', blobEndpoint, writes, roundTrips);
   const via = (endpoint: URL, port: number) => `http://127.0.0.1:${port}${endpoint.pathname}`;
   parts.set('TableEndpoint', via(tableEndpoint, table.port));
   parts.set('QueueEndpoint', via(queueEndpoint, queue.port));
+  parts.set('BlobEndpoint', via(blobEndpoint, blob.port));
   return {
     connectionString: [...parts].map(([k, v]) => `${k}=${v}`).join(';'),
     writes,
     roundTrips,
     async stop() {
-      for (const f of [table, queue]) {
+      for (const f of [table, queue, blob]) {
         for (const s of f.sockets) s.destroy();
         await new Promise<void>((resolve) => f.server.close(() => resolve()));
       }

@@ -12,7 +12,7 @@ describe('generateDemoDirectory', () => {
 
   it('makes valid entries with unique ids, on reserved .example domains only', () => {
     expect(new Set(entries.map((e) => e.id)).size).toBe(entries.length);
-    for (const entry of entries.slice(0, 300)) {
+    for (const entry of entries) {
       expect(directoryEntrySchema.safeParse(entry).success).toBe(true);
       expect(entry.contactEmail).toMatch(/@[a-z0-9-]+\.example$/);
       expect(entry.website).toMatch(/^https:\/\/[a-z0-9-]+\.example$/);

@@ -72,6 +72,7 @@ describe('settings', () => {
       kind: 'identity',
       tableServiceUri: 'https://stpartnersdev.table.core.windows.net',
       queueServiceUri: 'https://stpartnersdev.queue.core.windows.net',
+      blobServiceUri: 'https://stpartnersdev.blob.core.windows.net',
       clientId: '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
     });
   });

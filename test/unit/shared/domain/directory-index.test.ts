@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateDemoDirectory, seededRandom } from '../../../../local/demo-directory.js';
 import { organizationSizes, type DirectoryEntry, type Location } from '../../../../shared/domain/directory.js';
-import { directorySearchQuerySchema, DirectorySearchIndex, type SearchResult } from '../../../../shared/domain/directory-search.js';
+import { directorySearchQuerySchema, DirectorySearchIndex, SnapshotError, type SearchResult } from '../../../../shared/domain/directory-search.js';
 
 /**
  * The index is changed entry by entry (add, replace, deactivate); whatever the sequence, every
@@ -166,5 +166,43 @@ describe('incremental directory index', () => {
       all.push(e);
     }
     expectSameAnswers(index, all, 7);
+  });
+
+  it('loads from its snapshot as the index it was, and keeps answering like a full build as entries change after loading', () => {
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 25 }), fc.array(change, { maxLength: 15 }), (before, after) => {
+        const index = new DirectorySearchIndex();
+        const current = new Map<string, DirectoryEntry>();
+        const run = (target: DirectorySearchIndex, changes: typeof before) => {
+          for (const c of changes) {
+            if ('put' in c) {
+              target.put(c.put);
+              current.set(c.put.id, c.put);
+            } else {
+              target.remove(c.remove);
+              current.delete(c.remove);
+            }
+          }
+        };
+        run(index, before);
+        const { index: loaded, watermark } = DirectorySearchIndex.fromSnapshot(index.toSnapshot(1_700_000_000_000));
+        expect(watermark).toBe(1_700_000_000_000);
+        expectSameAnswers(loaded, current.values());
+        run(loaded, after);
+        expectSameAnswers(loaded, current.values());
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses bytes that are not a whole snapshot', () => {
+    const bytes = new DirectorySearchIndex(generateDemoDirectory(50)).toSnapshot(1);
+    expect(DirectorySearchIndex.fromSnapshot(bytes).index.size).toBe(50);
+    for (const broken of [bytes.subarray(0, bytes.length - 8), bytes.subarray(0, 100), new TextEncoder().encode('not a snapshot'), new Uint8Array(0)]) {
+      expect(() => DirectorySearchIndex.fromSnapshot(broken)).toThrow(SnapshotError);
+    }
+    const altered = bytes.slice();
+    altered[8] = 0xff; // the header's length
+    expect(() => DirectorySearchIndex.fromSnapshot(altered)).toThrow(SnapshotError);
   });
 });
