@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoDirectory, seedDemoDirectory } from '../../../local/demo-directory.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import type { DirectoryEntryInput } from '../../../shared/domain/directory.js';
-import { directoryChangeEntity, directoryEntity, directoryIndexTtlMs, directoryPartition } from '../../../shared/storage/directory.js';
+import {
+  directoryChangeEntity,
+  directoryEntity,
+  directoryIndexTtlMs,
+  directoryPartition,
+} from '../../../shared/storage/directory.js';
 import { tableNames } from '../../../shared/storage/names.js';
 import { eventually, operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
 
@@ -131,7 +136,9 @@ describe('directory entries (operator)', () => {
     expect(response.status).toBe(204);
     expect(ids(await search('q=vikingware'))).toEqual([]);
     expect((await t.fetch('/api/partners/old-vik')).status).toBe(404);
-    const kept = await t.storage.table(tableNames.directory).getEntity<{ active: boolean }>(directoryPartition('old-vik'), 'old-vik');
+    const kept = await t.storage
+      .table(tableNames.directory)
+      .getEntity<{ active: boolean }>(directoryPartition('old-vik'), 'old-vik');
     expect(kept.active).toBe(false);
     expect((await t.fetch('/api/partners/never-was', { method: 'DELETE', token: operator })).status).toBe(404);
   });

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetClock, setClock } from '../../../../shared/clock.js';
 import type { DirectoryEntry } from '../../../../shared/domain/directory.js';
 import { createStorage } from '../../../../shared/storage/clients.js';
-import { catchUpDirectoryIndex, directoryEntity, directoryIndex, directoryPartition } from '../../../../shared/storage/directory.js';
+import {
+  catchUpDirectoryIndex,
+  directoryEntity,
+  directoryIndex,
+  directoryPartition,
+} from '../../../../shared/storage/directory.js';
 import { tableNames } from '../../../../shared/storage/names.js';
 import { operatorTenantId, startTestHost, type TestHost } from '../../../support/host.js';
 import { startStorageProxy, type StorageProxy } from '../../../support/storage-proxy.js';
@@ -48,8 +53,14 @@ const input = (e: DirectoryEntry) => {
   return fields;
 };
 const put = (e: DirectoryEntry) =>
-  t.fetch(`/api/partners/${e.id}`, { method: 'PUT', token: operator, headers: { 'content-type': 'application/json' }, body: JSON.stringify(input(e)) });
-const searchIds = async (query: string) => ((await (await t.fetch(`/api/partners?${query}`)).json()) as { items: { id: string }[] }).items.map((i) => i.id);
+  t.fetch(`/api/partners/${e.id}`, {
+    method: 'PUT',
+    token: operator,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(input(e)),
+  });
+const searchIds = async (query: string) =>
+  ((await (await t.fetch(`/api/partners?${query}`)).json()) as { items: { id: string }[] }).items.map((i) => i.id);
 /** Point reads of directory entries the second instance made. */
 const entryReads = () => proxy.roundTrips.filter((r) => r.method === 'GET' && r.path.includes('/directory(')).length;
 
@@ -71,18 +82,30 @@ describe('directory layout', () => {
       body: JSON.stringify(input({ ...old, description: 'Moved to its own partition.' })),
     });
     expect(changed.status).toBe(200);
-    const moved = await t.storage.table(tableNames.directory).getEntity<{ description: string }>(directoryPartition(old.id), old.id);
+    const moved = await t.storage
+      .table(tableNames.directory)
+      .getEntity<{ description: string }>(directoryPartition(old.id), old.id);
     expect(moved.description).toBe('Moved to its own partition.');
-    await expect(t.storage.table(tableNames.directory).getEntity('partner', old.id)).rejects.toMatchObject({ statusCode: 404 });
+    await expect(t.storage.table(tableNames.directory).getEntity('partner', old.id)).rejects.toMatchObject({
+      statusCode: 404,
+    });
     expect(await searchIds('q=partition')).toEqual(['old-layout-geysir']);
     // The stale version's ETag no longer matches.
-    const stale = await t.fetch('/api/partners/old-layout-geysir', { method: 'PUT', token: operator, headers: { 'content-type': 'application/json', 'if-match': etag }, body: JSON.stringify(input(old)) });
+    const stale = await t.fetch('/api/partners/old-layout-geysir', {
+      method: 'PUT',
+      token: operator,
+      headers: { 'content-type': 'application/json', 'if-match': etag },
+      body: JSON.stringify(input(old)),
+    });
     expect(stale.status).toBe(412);
   });
 
   it('spreads entries over partitions, none holding them all', async () => {
     const partitions = new Set<string>();
-    for await (const e of t.storage.table(tableNames.directory).listEntities({ queryOptions: { select: ['PartitionKey'] } })) partitions.add(e.partitionKey!);
+    for await (const e of t.storage
+      .table(tableNames.directory)
+      .listEntities({ queryOptions: { select: ['PartitionKey'] } }))
+      partitions.add(e.partitionKey!);
     for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) partitions.add(directoryPartition(`spread-${id}`));
     expect(partitions.size).toBeGreaterThan(4);
   });
@@ -97,7 +120,9 @@ describe('change feed', () => {
     expect(await catchUpDirectoryIndex(other)).toBe(0);
 
     // 30 changes through this instance (an import of sorts), then one deactivation.
-    const imported = Array.from({ length: 30 }, (_, i) => entry(`feed-import-${i}`, { displayName: `Feed Import ${i}`, services: ['Lavaflow'] }));
+    const imported = Array.from({ length: 30 }, (_, i) =>
+      entry(`feed-import-${i}`, { displayName: `Feed Import ${i}`, services: ['Lavaflow'] }),
+    );
     for (const e of imported) expect((await put(e)).status).toBe(201);
     expect((await t.fetch('/api/partners/feed-import-0', { method: 'DELETE', token: operator })).status).toBe(204);
 

@@ -44,7 +44,13 @@ const put = (id: string, services: string[]) =>
     }),
   });
 
-const queries = [{}, { country: 'FI' }, { q: 'saunas' }, { q: 'saunas lakes' }, { country: 'FI', city: 'Oulu', size: '10-49', q: 'lakes' }].map((q) => directorySearchQuerySchema.parse({ ...q, top: 50 }));
+const queries = [
+  {},
+  { country: 'FI' },
+  { q: 'saunas' },
+  { q: 'saunas lakes' },
+  { country: 'FI', city: 'Oulu', size: '10-49', q: 'lakes' },
+].map((q) => directorySearchQuerySchema.parse({ ...q, top: 50 }));
 const answers = (index: DirectorySearchIndex) => queries.map((q) => index.search(q));
 
 /** A new instance: its requests from here on, split by kind. */
@@ -54,7 +60,8 @@ function coldInstance() {
   const made = () => proxy.roundTrips.slice(from);
   return {
     storage,
-    snapshotReads: () => made().filter((r) => r.service === 'blob' && r.method === 'GET' && r.path.endsWith('/snapshot.bin')).length,
+    snapshotReads: () =>
+      made().filter((r) => r.service === 'blob' && r.method === 'GET' && r.path.endsWith('/snapshot.bin')).length,
     /** Queries of the directory table (a full load lists it; point reads name an entry). */
     tableScans: () => made().filter((r) => r.method === 'GET' && /\/directory\(\)$/.test(r.path)).length,
     entryReads: () => made().filter((r) => r.method === 'GET' && r.path.includes('/directory(PartitionKey=')).length,
@@ -95,7 +102,9 @@ describe('directory snapshot', () => {
     const rewritten = async (etag: string | undefined) =>
       eventually(async () => {
         const properties = await blob.getProperties();
-        return properties.etag === etag ? undefined : { etag: properties.etag, index: DirectorySearchIndex.fromSnapshot(await blob.downloadToBuffer()).index };
+        return properties.etag === etag
+          ? undefined
+          : { etag: properties.etag, index: DirectorySearchIndex.fromSnapshot(await blob.downloadToBuffer()).index };
       });
     const { etag: first } = await blob.getProperties();
 

@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateDemoDirectory, seededRandom } from '../../../../local/demo-directory.js';
 import { organizationSizes, type DirectoryEntry, type Location } from '../../../../shared/domain/directory.js';
-import { directorySearchQuerySchema, DirectorySearchIndex, SnapshotError, type SearchResult } from '../../../../shared/domain/directory-search.js';
+import {
+  directorySearchQuerySchema,
+  DirectorySearchIndex,
+  SnapshotError,
+  type SearchResult,
+} from '../../../../shared/domain/directory-search.js';
 
 /**
  * The index is changed entry by entry (add, replace, deactivate); whatever the sequence, every
@@ -60,7 +65,9 @@ function allPages(index: DirectorySearchIndex, raw: Record<string, string>, top:
   const pages: SearchResult[] = [];
   let token: string | null = null;
   do {
-    const page = index.search(directorySearchQuerySchema.parse({ ...raw, top: String(top), ...(token ? { continuationToken: token } : {}) }));
+    const page = index.search(
+      directorySearchQuerySchema.parse({ ...raw, top: String(top), ...(token ? { continuationToken: token } : {}) }),
+    );
     pages.push(page);
     token = page.continuationToken;
   } while (token && pages.length < 1000);
@@ -70,7 +77,8 @@ function allPages(index: DirectorySearchIndex, raw: Record<string, string>, top:
 function expectSameAnswers(changed: DirectorySearchIndex, entries: Iterable<DirectoryEntry>, top = 2): void {
   const built = new DirectorySearchIndex(entries);
   expect(changed.size).toBe(built.size);
-  for (const query of queries) expect(allPages(changed, query, top), JSON.stringify(query)).toEqual(allPages(built, query, top));
+  for (const query of queries)
+    expect(allPages(changed, query, top), JSON.stringify(query)).toEqual(allPages(built, query, top));
 }
 
 describe('incremental directory index', () => {
@@ -97,20 +105,25 @@ describe('incremental directory index', () => {
 
   it('starts from a built index as well as from an empty one', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.constantFrom(...ids), { minLength: 1 }).chain((start) => fc.tuple(fc.tuple(...start.map(entryArbitrary)), fc.array(change, { maxLength: 20 }))), ([start, changes]) => {
-        const index = new DirectorySearchIndex(start);
-        const current = new Map(start.map((e) => [e.id, e]));
-        for (const c of changes) {
-          if ('put' in c) {
-            index.put(c.put);
-            current.set(c.put.id, c.put);
-          } else {
-            index.remove(c.remove);
-            current.delete(c.remove);
+      fc.property(
+        fc
+          .uniqueArray(fc.constantFrom(...ids), { minLength: 1 })
+          .chain((start) => fc.tuple(fc.tuple(...start.map(entryArbitrary)), fc.array(change, { maxLength: 20 }))),
+        ([start, changes]) => {
+          const index = new DirectorySearchIndex(start);
+          const current = new Map(start.map((e) => [e.id, e]));
+          for (const c of changes) {
+            if ('put' in c) {
+              index.put(c.put);
+              current.set(c.put.id, c.put);
+            } else {
+              index.remove(c.remove);
+              current.delete(c.remove);
+            }
           }
-        }
-        expectSameAnswers(index, current.values());
-      }),
+          expectSameAnswers(index, current.values());
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -124,7 +137,12 @@ describe('incremental directory index', () => {
     const current = new Map(entries.map((e) => [e.id, e]));
     for (const [i, e] of shuffled.entries()) {
       if (i % 3 === 0) {
-        const replaced = { ...e, description: `${e.description} Now also backup.`, certified: !e.certified, updatedAt: '2025-02-01T00:00:00.000Z' };
+        const replaced = {
+          ...e,
+          description: `${e.description} Now also backup.`,
+          certified: !e.certified,
+          updatedAt: '2025-02-01T00:00:00.000Z',
+        };
         index.put(replaced);
         current.set(e.id, replaced);
       } else if (i % 3 === 1) {
@@ -198,7 +216,12 @@ describe('incremental directory index', () => {
   it('refuses bytes that are not a whole snapshot', () => {
     const bytes = new DirectorySearchIndex(generateDemoDirectory(50)).toSnapshot(1);
     expect(DirectorySearchIndex.fromSnapshot(bytes).index.size).toBe(50);
-    for (const broken of [bytes.subarray(0, bytes.length - 8), bytes.subarray(0, 100), new TextEncoder().encode('not a snapshot'), new Uint8Array(0)]) {
+    for (const broken of [
+      bytes.subarray(0, bytes.length - 8),
+      bytes.subarray(0, 100),
+      new TextEncoder().encode('not a snapshot'),
+      new Uint8Array(0),
+    ]) {
       expect(() => DirectorySearchIndex.fromSnapshot(broken)).toThrow(SnapshotError);
     }
     const altered = bytes.slice();

@@ -167,7 +167,15 @@ describe('DirectorySearchIndex', () => {
   it('refuses a continuation token of another query, naming continuationToken; the same query in other case or accents takes it', () => {
     const index = new DirectorySearchIndex(generateDemoDirectory(200));
     const tokenOf = (query: Record<string, unknown>) => search(index, { ...query, top: 2 }).continuationToken!;
-    const shapes: Record<string, unknown>[] = [{}, { size: '10-49' }, { country: 'DE' }, { country: 'DE', size: '10-49' }, { q: 'security' }, { q: 'security data' }, { country: 'DE', region: 'Bayern' }];
+    const shapes: Record<string, unknown>[] = [
+      {},
+      { size: '10-49' },
+      { country: 'DE' },
+      { country: 'DE', size: '10-49' },
+      { q: 'security' },
+      { q: 'security data' },
+      { country: 'DE', region: 'Bayern' },
+    ];
     for (const from of shapes) {
       const token = tokenOf(from);
       expect(search(index, { ...from, top: 2, continuationToken: token }).items.length).toBeGreaterThan(0);
@@ -178,10 +186,15 @@ describe('DirectorySearchIndex', () => {
         } catch (error) {
           thrown = error;
         }
-        expect(thrown, `${JSON.stringify(from)} → ${JSON.stringify(other)}`).toMatchObject({ kind: 'validation', extra: { errors: [{ path: 'continuationToken' }] } });
+        expect(thrown, `${JSON.stringify(from)} → ${JSON.stringify(other)}`).toMatchObject({
+          kind: 'validation',
+          extra: { errors: [{ path: 'continuationToken' }] },
+        });
       }
     }
-    expect(search(index, { q: 'SECURITY', continuationToken: tokenOf({ q: 'security' }) }).items.length).toBeGreaterThan(0);
+    expect(
+      search(index, { q: 'SECURITY', continuationToken: tokenOf({ q: 'security' }) }).items.length,
+    ).toBeGreaterThan(0);
   });
 
   it('refuses a continuation token it did not give out', () => {
