@@ -1,6 +1,7 @@
 import { coldStart } from './cold-start.js';
 import { contactRequestPost } from './contact-requests.js';
 import { directorySearchHttp } from './directory-http.js';
+import { directoryScale } from './directory-scale.js';
 import { directorySearch } from './directory-search.js';
 import type { BenchScenario } from './harness.js';
 import { loadGeneratorCeiling } from './http.js';
@@ -10,6 +11,7 @@ export const scenarios: BenchScenario[] = [
   loadGeneratorCeiling,
   coldStart,
   directorySearch,
+  directoryScale,
   contactRequestPost,
   directorySearchHttp,
 ];
