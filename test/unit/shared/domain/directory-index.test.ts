@@ -81,21 +81,28 @@ function expectSameAnswers(changed: DirectorySearchIndex, entries: Iterable<Dire
     expect(allPages(changed, query, top), JSON.stringify(query)).toEqual(allPages(built, query, top));
 }
 
+type Change = { put: DirectoryEntry } | { remove: string };
+
+/** Applies `changes` to the index and to the map of what it should hold. */
+function applyChanges(index: DirectorySearchIndex, current: Map<string, DirectoryEntry>, changes: Change[]): void {
+  for (const c of changes) {
+    if ('put' in c) {
+      index.put(c.put);
+      current.set(c.put.id, c.put);
+    } else {
+      index.remove(c.remove);
+      current.delete(c.remove);
+    }
+  }
+}
+
 describe('incremental directory index', () => {
   it('answers every query as a full build over the same entries, after any sequence of adds, replaces and deactivations', () => {
     fc.assert(
       fc.property(fc.array(change, { maxLength: 40 }), (changes) => {
         const index = new DirectorySearchIndex();
         const current = new Map<string, DirectoryEntry>();
-        for (const c of changes) {
-          if ('put' in c) {
-            index.put(c.put);
-            current.set(c.put.id, c.put);
-          } else {
-            index.remove(c.remove);
-            current.delete(c.remove);
-          }
-        }
+        applyChanges(index, current, changes);
         expectSameAnswers(index, current.values());
         for (const [id, entry] of current) expect(index.get(id)?.id).toBe(entry.active ? id : undefined);
       }),
@@ -112,15 +119,7 @@ describe('incremental directory index', () => {
         ([start, changes]) => {
           const index = new DirectorySearchIndex(start);
           const current = new Map(start.map((e) => [e.id, e]));
-          for (const c of changes) {
-            if ('put' in c) {
-              index.put(c.put);
-              current.set(c.put.id, c.put);
-            } else {
-              index.remove(c.remove);
-              current.delete(c.remove);
-            }
-          }
+          applyChanges(index, current, changes);
           expectSameAnswers(index, current.values());
         },
       ),
@@ -191,22 +190,11 @@ describe('incremental directory index', () => {
       fc.property(fc.array(change, { maxLength: 25 }), fc.array(change, { maxLength: 15 }), (before, after) => {
         const index = new DirectorySearchIndex();
         const current = new Map<string, DirectoryEntry>();
-        const run = (target: DirectorySearchIndex, changes: typeof before) => {
-          for (const c of changes) {
-            if ('put' in c) {
-              target.put(c.put);
-              current.set(c.put.id, c.put);
-            } else {
-              target.remove(c.remove);
-              current.delete(c.remove);
-            }
-          }
-        };
-        run(index, before);
+        applyChanges(index, current, before);
         const { index: loaded, watermark } = DirectorySearchIndex.fromSnapshot(index.toSnapshot(1_700_000_000_000));
         expect(watermark).toBe(1_700_000_000_000);
         expectSameAnswers(loaded, current.values());
-        run(loaded, after);
+        applyChanges(loaded, current, after);
         expectSameAnswers(loaded, current.values());
       }),
       { numRuns: 100 },
