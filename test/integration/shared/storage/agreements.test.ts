@@ -37,7 +37,7 @@ const acceptance = (customerTenantId: string, acceptedAt: string, id = randomUUI
   acceptedAt,
   acceptedBy: { tenantId: customerTenantId, objectId: randomUUID(), name: 'Admin' },
 });
-const agreementRequests = () => proxy.requests.filter((r) => r.path.includes('/agreements'));
+const agreementRequests = () => proxy.roundTrips.filter((r) => r.path.includes('/agreements'));
 
 describe('latest agreement acceptance', () => {
   it('is one point read, and the newest of many, also when they are recorded at once', async () => {
