@@ -114,28 +114,35 @@ async function deleteLegacyRow(table: TableClient, id: string, etag: string): Pr
   }
 }
 
-/** Whether the directory has no entries at all (the demo seed fills only an empty one). */
+/**
+ * The entries a scan of the whole table finds (rarely: no search goes this way), each once: an
+ * entry moving out of the earlier single partition is briefly in both, and its new row wins.
+ */
+async function scanEntries(filter?: string): Promise<DirectoryEntry[]> {
+  const table = await directoryTable();
+  const byId = new Map<string, { entry: DirectoryEntry; legacy: boolean }>();
+  for await (const e of table.listEntities(filter ? { queryOptions: { filter } } : {})) {
+    const legacy = e.partitionKey === legacyPartition;
+    const entry = entries.decode(e);
+    if (!byId.get(entry.id) || byId.get(entry.id)?.legacy) byId.set(entry.id, { entry, legacy });
+  }
+  return [...byId.values()].map(({ entry }) => entry);
+}
+
 /**
  * The directory entries (active or not) of one Entra ID tenant: the partners whose staff sign in
  * there. GUIDs are written in lower or upper case; both are asked for.
  */
 export async function directoryEntriesOfTenant(tenantId: string): Promise<DirectoryEntry[]> {
-  const table = await directoryTable();
-  const filter = odata`PartitionKey eq ${partition} and (tenantId eq ${tenantId.toLowerCase()} or tenantId eq ${tenantId.toUpperCase()})`;
-  const found: DirectoryEntry[] = [];
-  for await (const e of table.listEntities({ queryOptions: { filter } })) found.push(entries.decode(e));
-  return found;
+  return scanEntries(odata`tenantId eq ${tenantId.toLowerCase()} or tenantId eq ${tenantId.toUpperCase()}`);
 }
 
 /** Every directory entry, active or not (the local development sign-in offers their staff). */
 export async function allDirectoryEntries(): Promise<DirectoryEntry[]> {
-  const table = await directoryTable();
-  const found: DirectoryEntry[] = [];
-  for await (const e of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } }))
-    found.push(entries.decode(e));
-  return found;
+  return scanEntries();
 }
 
+/** Whether the directory has no entries at all (the demo seed fills only an empty one). */
 export async function isDirectoryEmpty(): Promise<boolean> {
   const table = await directoryTable();
   const first = await table
@@ -166,10 +173,9 @@ export async function insertDirectoryEntries(list: DirectoryEntry[], s?: Storage
   const batches = [...byPartition.values()].flatMap((actions) =>
     Array.from({ length: Math.ceil(actions.length / 100) }, (_, i) => actions.slice(i * 100, i * 100 + 100)),
   );
-  let next = 0;
   await Promise.all(
     Array.from({ length: bulkConcurrency }, async () => {
-      while (next < batches.length) await table.submitTransaction(batches[next++]!);
+      for (let batch = batches.shift(); batch; batch = batches.shift()) await table.submitTransaction(batch);
     }),
   );
   await snapshotBlob(s ?? (await storage())).deleteIfExists();
