@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, connect } from 'node:net';
 import { dirname, join } from 'node:path';
+import { z } from 'zod';
 
 export interface AzuriteOptions {
   blobPort: number;
@@ -12,6 +14,8 @@ export interface AzuriteOptions {
   location?: string;
   /** Extra storage accounts (tests give each worker its own); the default dev account otherwise. */
   accounts?: { name: string; key: string }[];
+  /** Where to note Azurite's process id while it runs, so the next start can replace one left behind (`replaceOrphanedAzurite`). */
+  pidFile?: string;
 }
 
 export interface RunningAzurite {
@@ -76,15 +80,73 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`Azurite did not listen on port ${port} within ${timeoutMs} ms`);
 }
 
-/** Starts Azurite from the `azurite` package (telemetry always off) and waits until it listens. */
+const azuriteBin = () =>
+  join(dirname(createRequire(import.meta.url).resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
+
+/**
+ * Loaded into Azurite's process: when the process that started it goes away, even by `kill -9`, its IPC
+ * channel closes and Azurite stops as on Ctrl-C (saving its data), so no orphan keeps the ports. The
+ * channel itself must not keep Azurite alive once its servers have closed.
+ */
+const dieWithParent = `data:text/javascript,${encodeURIComponent(
+  'process.channel?.unref(); process.once("disconnect", () => { process.kill(process.pid, "SIGTERM"); setTimeout(() => process.exit(0), 5000).unref(); });',
+)}`;
+
+const pidFileSchema = z.object({ pid: z.number().int().positive(), bin: z.string() });
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Whether `pid` is still the Azurite the pid file names: a pid the OS gave to another program since is left alone. */
+function stillAzurite(pid: number, bin: string): boolean {
+  if (!alive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(bin);
+  } catch {
+    // No /proc (macOS, Windows): the pid file is all there is to go on.
+    return true;
+  }
+}
+
+/**
+ * Stops the Azurite an earlier start wrote `pidFile` for, if it is still running (its host was killed
+ * before it could stop it), and waits until it has exited. Found by the pid file only, never by name:
+ * another Azurite on this machine is not ours to stop. Returns whether there was one.
+ */
+export async function replaceOrphanedAzurite(pidFile: string, timeoutMs = 10_000): Promise<boolean> {
+  let noted;
+  try {
+    noted = pidFileSchema.safeParse(JSON.parse(readFileSync(pidFile, 'utf8')));
+  } catch {
+    return false;
+  }
+  rmSync(pidFile, { force: true });
+  if (!noted.success || !stillAzurite(noted.data.pid, noted.data.bin)) return false;
+  const { pid } = noted.data;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
+
+/** Starts Azurite from the `azurite` package (telemetry always off) and waits until it listens. It stops when this process ends, however it ends. */
 export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
-  const bin = join(
-    dirname(createRequire(import.meta.url).resolve('azurite/package.json')),
-    'dist',
-    'src',
-    'azurite.js',
-  );
+  const bin = azuriteBin();
   const args = [
+    '--import',
+    dieWithParent,
     bin,
     '--disableTelemetry',
     '--silent',
@@ -107,7 +169,9 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
   const env = options.accounts
     ? { ...process.env, AZURITE_ACCOUNTS: [devAccount, ...options.accounts].map((a) => `${a.name}:${a.key}`).join(';') }
     : process.env;
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
+  // The channel is only there to close when this process dies; it must not keep this process running.
+  child.channel?.unref();
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -120,7 +184,17 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
   }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const { pidFile } = options;
+  if (pidFile && child.pid !== undefined) {
+    mkdirSync(dirname(pidFile), { recursive: true });
+    writeFileSync(pidFile, JSON.stringify({ pid: child.pid, bin }));
+  }
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      if (pidFile) rmSync(pidFile, { force: true });
+      resolve();
+    }),
+  );
   return {
     connectionString: connectionStringFor(options, options.accounts?.[0]),
     options,

@@ -2,9 +2,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { allFunctions } from '../functions/all.js';
 import { jwksFilePath } from '../shared/auth/token.js';
-import { settings, SettingsError } from '../shared/config.js';
+import { resetSettings, settings, SettingsError } from '../shared/config.js';
 import { createStorage } from '../shared/storage/clients.js';
-import { startAzurite, portInUse, type RunningAzurite } from './azurite.js';
+import { portInUse, replaceOrphanedAzurite, startAzurite, type RunningAzurite } from './azurite.js';
 import { devTokenRoutes } from './dev-token.js';
 import { demoCustomerDomains, demoPartners, seedDemoDirectory } from './demo-directory.js';
 import { domainDiscoveryRoutes, domainOwnersFile } from './domain-discovery.js';
@@ -15,17 +15,40 @@ import { outboxPath, outboxRoutes } from './outbox-route.js';
 import { supportedNodeNotice } from './runtime.js';
 import { applyLocalSettings } from './settings-file.js';
 
+const usage = `usage: npm start -- [--port <port>] [--in-memory] [--azurite-port <port>]
+
+  --port <port>          where the functions listen (default 7071, or $PORT)
+  --in-memory            Azurite keeps nothing (default: data in .local/azurite)
+  --azurite-port <port>  Azurite's blob port; queue and table take the next two (default 10000)
+  --help                 this text
+`;
+
 /** `npm start`: Azurite on its default ports, then every function on http://localhost:7071, as `func start` would. */
 async function main(): Promise<void> {
-  const { values: flags } = parseArgs({
-    options: {
-      'in-memory': { type: 'boolean', default: false },
-      port: { type: 'string', default: process.env.PORT ?? '7071' },
-      // For `npm run bench` only: its load generator sends each request's client address in X-Forwarded-For.
-      'trust-forwarded-for': { type: 'boolean', default: false },
-    },
-  });
+  let flags;
+  try {
+    ({ values: flags } = parseArgs({
+      options: {
+        'in-memory': { type: 'boolean', default: false },
+        port: { type: 'string', default: process.env.PORT ?? '7071' },
+        'azurite-port': { type: 'string', default: '10000' },
+        // For `npm run bench` only: its load generator sends each request's client address in X-Forwarded-For.
+        'trust-forwarded-for': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  if (flags.help) {
+    process.stdout.write(usage);
+    return;
+  }
   const port = Number(flags.port);
+  const blobPort = Number(flags['azurite-port']);
+  if (![port, blobPort].every((p) => Number.isInteger(p) && p >= 0 && p <= 65533))
+    fail(`--port and --azurite-port take a port number\n${usage}`);
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 23)} ${line}`);
 
   const notice = supportedNodeNotice();
@@ -53,20 +76,37 @@ async function main(): Promise<void> {
     );
 
   let azurite: RunningAzurite | undefined;
-  const storageConnection = config.storage;
+  let storageConnection = config.storage;
   if (
     storageConnection.kind === 'connectionString' &&
     /^UseDevelopmentStorage=true/i.test(storageConnection.connectionString)
   ) {
-    const ports = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
+    const ports = { blobPort, queuePort: blobPort + 1, tablePort: blobPort + 2 };
+    // An Azurite whose host was killed (kill -9, a closed terminal) before it could stop it: replaced, found by the pid file it left.
+    const pidFile = resolve(`.local/azurite-${blobPort}.pid`);
+    if (await replaceOrphanedAzurite(pidFile)) log(`stopped the Azurite an earlier start left running (${pidFile})`);
     for (const p of Object.values(ports)) {
       if (await portInUse(p))
         fail(
           `Port ${p} is already in use, so Azurite cannot start (is another Azurite running?). Stop it, or point AzureWebJobsStorage in local.settings.json at it.`,
         );
     }
-    azurite = await startAzurite({ ...ports, inMemory: flags['in-memory'], location: resolve('.local/azurite') });
-    log(`Azurite listening on 10000-10002 (${flags['in-memory'] ? 'in memory' : 'data in .local/azurite'})`);
+    azurite = await startAzurite({
+      ...ports,
+      inMemory: flags['in-memory'],
+      location: resolve('.local/azurite'),
+      pidFile,
+    });
+    log(
+      `Azurite listening on ${blobPort}-${blobPort + 2} (${flags['in-memory'] ? 'in memory' : 'data in .local/azurite'})`,
+    );
+    if (blobPort !== 10000) {
+      // UseDevelopmentStorage=true means the default ports: name the ones in use instead.
+      storageConnection = { kind: 'connectionString', connectionString: azurite.connectionString };
+      process.env.AzureWebJobsStorage = azurite.connectionString;
+      resetSettings();
+      settings();
+    }
   }
 
   let extraRoutes: LocalHostOptions['extraRoutes'] = {};
