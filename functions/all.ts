@@ -11,6 +11,7 @@ import { directoryFunctions } from './directory.js';
 import { directorySnapshotFunctions } from './directory-snapshot.js';
 import { emailOutboundFunctions } from './email-outbound.js';
 import { findPartnerPageFunctions } from './find-partner-pages.js';
+import { followUpFunctions } from './follow-ups.js';
 import { healthFunctions } from './health.js';
 import { invitationFunctions } from './invitations.js';
 import { leadFunctions } from './leads.js';
@@ -42,6 +43,7 @@ const features: FunctionDefinition[] = [
   ...auditFunctions,
   ...relationshipReminderFunctions,
   ...storageCleanupFunctions,
+  ...followUpFunctions,
 ];
 
 /**

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { requireCustomerAdmin } from '../auth/caller.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
@@ -24,8 +25,9 @@ import {
   type DecidedInvitation,
   type InvitationRecord,
 } from '../storage/invitations.js';
-import type { RelationshipRecord } from '../storage/relationships.js';
+import { getRelationship, type RelationshipRecord } from '../storage/relationships.js';
 import { requireCurrentAgreement } from './agreements.js';
+import { followUpKind, fulfil, intend } from './follow-ups.js';
 import { showCreatedToCustomer } from './invitation-create.js';
 import {
   invitationForCustomer,
@@ -43,10 +45,33 @@ interface Decision {
   decidedBy: Actor;
 }
 
+/** What a decision's follow-ups need: the invitation (its stored decision says the rest) and the request that made it. */
+const decisionIntentSchema = z.object({ partnerId: z.string(), invitationId: z.string(), invocationId: z.string() });
+type DecisionIntent = z.infer<typeof decisionIntentSchema>;
+/** One intent per deciding request: a request that lost the gate removes its own, never the winner's. */
+const intentId = (i: DecisionIntent) => `${i.partnerId}:${i.invitationId}:${i.invocationId}`;
+
+/** Finishes a decision a crash interrupted (queue message or sweeper): relationship, agreement, audit, email, then `completedAt`. */
+export const invitationDecisionFollowUp = followUpKind({
+  name: 'invitationDecision',
+  payload: decisionIntentSchema,
+  async complete({ partnerId, invitationId, invocationId }) {
+    const invitation = await getInvitation(partnerId, invitationId);
+    if (invitation && invitation.status !== 'pending' && !invitation.completedAt)
+      await finishDecision(invitation, invocationId);
+  },
+});
+
+/** The same caller deciding the same way again (a retry whose answer was lost): it gets the outcome, not 409. */
+const sameCaller = (decidedBy: { tenantId: string; objectId: string } | undefined, caller: Caller) =>
+  decidedBy?.tenantId === caller.tenantId && decidedBy.objectId === caller.objectId;
+
 /**
  * The single winner gate: the status change is written with the ETag that was read, so of many
  * concurrent decisions exactly one succeeds; the rest get 409. `outcome` is the invitation as
- * this decision leaves it.
+ * this decision leaves it; `replay` recognises the invitation as already decided by this very
+ * request (same caller, same decision), which is then its answer. The decision's follow-ups are
+ * recorded as an intent before the gate is written.
  */
 async function decide<D extends DecidedInvitation | AcceptedInvitation>(
   record: InvitationRecord,
@@ -55,19 +80,23 @@ async function decide<D extends DecidedInvitation | AcceptedInvitation>(
   ifMatch: string | undefined,
   invocationId: string,
   outcome: (record: InvitationRecord, decision: Decision) => D,
+  replay: (record: InvitationRecord) => D | undefined,
 ): Promise<D> {
   const at = now();
   const transition = invitationTransition(invitationStatus(record.status, record.expiresAt, at), action);
   if (!transition.ok) {
+    const replayed = replay(record);
+    if (replayed) return replayed;
+    // A decision left unfinished with no intent to finish it (made before intents were recorded): the next call finishes it.
     if (record.status !== 'pending' && !record.completedAt && leftUnfinished(record.decidedAt, at))
       await finishDecision(record, invocationId);
     throw new AppError(transition.problem, transition.reason);
   }
   requireIfMatch(ifMatch, record.etag, 'The invitation changed since you read it; read it again.');
+  const intent = { partnerId: record.partnerId, invitationId: record.id, invocationId };
   try {
-    return await replaceInvitation(
-      outcome(record, { decidedAt: at.toISOString(), decidedBy: actorOf(caller) }),
-      record.etag,
+    return await intend(invitationDecisionFollowUp, intentId(intent), intent, () =>
+      replaceInvitation(outcome(record, { decidedAt: at.toISOString(), decidedBy: actorOf(caller) }), record.etag),
     );
   } catch (error) {
     if (storageStatus(error) !== 412) throw error;
@@ -76,9 +105,19 @@ async function decide<D extends DecidedInvitation | AcceptedInvitation>(
   // again, unless the caller asked for the exact version it read.
   const fresh = await getInvitation(record.partnerId, record.id);
   if (fresh?.status === 'pending' && (ifMatch === undefined || ifMatch === anyVersion))
-    return decide(fresh, action, caller, ifMatch, invocationId, outcome);
+    return decide(fresh, action, caller, ifMatch, invocationId, outcome, replay);
+  const replayed = fresh && replay(fresh);
+  if (replayed) return replayed;
   throw new AppError('already-decided', 'The invitation was decided by another request at the same moment.');
 }
+
+/** Runs a decision's follow-ups in its own request and answers with the invitation as they leave it; the intent is removed after. */
+const fulfilDecision = <T>(inv: InvitationRecord, invocationId: string, followUps: () => Promise<T>): Promise<T> =>
+  fulfil(
+    invitationDecisionFollowUp,
+    intentId({ partnerId: inv.partnerId, invitationId: inv.id, invocationId }),
+    followUps,
+  );
 
 /** What an accepted invitation brings to the customer's relationship with the partner. */
 function joinOf(inv: AcceptedInvitation): RelationshipJoin {
@@ -171,6 +210,22 @@ async function completeAcceptance(
   };
 }
 
+/** An accepted invitation with its relationship: finished now if a crash left it unfinished, read back if it is complete. */
+async function acceptanceOutcome(
+  inv: AcceptedInvitation,
+  invocationId: string,
+): Promise<{ invitation: InvitationRecord; relationship: RelationshipRecord }> {
+  const relationship =
+    inv.completedAt && inv.relationshipId ? await getRelationship(inv.customerTenantId, inv.relationshipId) : undefined;
+  return relationship ? { invitation: inv, relationship } : completeAcceptance(inv, invocationId);
+}
+
+/** A decided invitation as its decision left it: finished now if a crash left it unfinished. */
+const decisionOutcome = async (
+  inv: DecidedInvitation | AcceptedInvitation,
+  invocationId: string,
+): Promise<InvitationRecord> => (inv.completedAt ? inv : finishDecision(inv, invocationId));
+
 /** Everything that follows a decision; safe to run again (derived ids everywhere). Returns the invitation as stored after it. */
 async function finishDecision(
   inv: DecidedInvitation | AcceptedInvitation,
@@ -217,12 +272,18 @@ export async function revokeInvitation(input: {
   invocationId: string;
 }): Promise<PartnerInvitationAnswer> {
   const record = await partnerInvitation(input.partnerId, input.id);
-  const revoked = await decide(record, 'revoke', input.caller, input.ifMatch, input.invocationId, (r, decision) => ({
-    ...r,
-    ...decision,
-    status: 'revoked' as const,
-  }));
-  return partnerInvitationAnswer(await finishDecision(revoked, input.invocationId));
+  const revoked = await decide(
+    record,
+    'revoke',
+    input.caller,
+    input.ifMatch,
+    input.invocationId,
+    (r, decision) => ({ ...r, ...decision, status: 'revoked' as const }),
+    (r) => (r.status === 'revoked' && sameCaller(r.decidedBy, input.caller) ? r : undefined),
+  );
+  return partnerInvitationAnswer(
+    await fulfilDecision(revoked, input.invocationId, () => decisionOutcome(revoked, input.invocationId)),
+  );
 }
 
 /**
@@ -253,15 +314,24 @@ export async function acceptInvitation(input: {
   requireCustomerAdmin(caller);
   await requireNotThePartner(caller, record);
   const { version } = requireCurrentAgreement(input.agreementVersion);
-  const accepted = await decide(record, 'accept', caller, input.ifMatch, input.invocationId, (r, decision) => ({
-    ...r,
-    ...decision,
-    status: 'accepted' as const,
-    customerTenantId: caller.tenantId,
-    customerName: input.customerName ?? r.customerName,
-    agreementVersion: version,
-  }));
-  return completeAcceptance(accepted, input.invocationId);
+  const accepted = await decide<AcceptedInvitation>(
+    record,
+    'accept',
+    caller,
+    input.ifMatch,
+    input.invocationId,
+    (r, decision) => ({
+      ...r,
+      ...decision,
+      status: 'accepted' as const,
+      customerTenantId: caller.tenantId,
+      customerName: input.customerName ?? r.customerName,
+      agreementVersion: version,
+    }),
+    (r) =>
+      r.status === 'accepted' && sameCaller(r.decidedBy, caller) && r.agreementVersion === version ? r : undefined,
+  );
+  return fulfilDecision(accepted, input.invocationId, () => acceptanceOutcome(accepted, input.invocationId));
 }
 
 export async function declineInvitation(input: {
@@ -274,11 +344,19 @@ export async function declineInvitation(input: {
   const record = await invitationForCustomer(input.caller, input.id, input.code);
   requireCustomerAdmin(input.caller);
   await requireNotThePartner(input.caller, record);
-  const declined = await decide(record, 'decline', input.caller, input.ifMatch, input.invocationId, (r, decision) => ({
-    ...r,
-    ...decision,
-    status: 'declined' as const,
-    customerTenantId: input.caller.tenantId,
-  }));
-  return finishDecision(declined, input.invocationId);
+  const declined = await decide(
+    record,
+    'decline',
+    input.caller,
+    input.ifMatch,
+    input.invocationId,
+    (r, decision) => ({
+      ...r,
+      ...decision,
+      status: 'declined' as const,
+      customerTenantId: input.caller.tenantId,
+    }),
+    (r) => (r.status === 'declined' && sameCaller(r.decidedBy, input.caller) ? r : undefined),
+  );
+  return fulfilDecision(declined, input.invocationId, () => decisionOutcome(declined, input.invocationId));
 }

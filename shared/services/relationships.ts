@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { requireCustomerAdmin, requireTenant } from '../auth/caller.js';
 import { requirePartnerStaff } from './partner-staff.js';
 import type { Caller } from '../auth/token.js';
@@ -34,6 +35,7 @@ import {
   replaceRelationship,
   type RelationshipRecord,
 } from '../storage/relationships.js';
+import { followUpKind, fulfil, intend } from './follow-ups.js';
 
 export type { RelationshipView };
 
@@ -138,9 +140,101 @@ const historyAction: Record<RelationshipAction, HistoryEntry['action']> = {
   terminate: 'terminated',
 };
 
+/** What a change's follow-ups need: the relationship and its history entry (found by time and action), the request, who is named in emails. */
+const changeIntentSchema = z.object({
+  customerTenantId: z.string(),
+  relationshipId: z.string(),
+  at: z.string(),
+  action: z.enum(['removeRoles', 'requestTermination', 'terminate']),
+  invocationId: z.string(),
+  actorName: z.string(),
+});
+type ChangeIntent = z.infer<typeof changeIntentSchema>;
+const intentId = (i: ChangeIntent) => `${i.customerTenantId}:${i.relationshipId}:${i.invocationId}`;
+
+/**
+ * What follows a change, all keyed by the change (its history entry's time): the partner's pointer
+ * (the relationship as it is now), the audit event, and the email the change sends.
+ */
+async function followUpsOf(r: RelationshipRecord, entry: HistoryEntry, intent: ChangeIntent): Promise<void> {
+  if (!entry.actor) throw new Error(`relationship ${r.id}: history entry ${entry.at} names no actor`);
+  await addPartnerPointer(r);
+  const auditAction: AuditAction = `relationship.${historyAction[intent.action]}`;
+  await writeAudit({
+    id: `${auditAction}:${r.id}:${entry.at}`,
+    time: entry.at,
+    action: auditAction,
+    actor: entry.actor,
+    target: { type: 'relationship', id: r.id },
+    before: entry.from ?? null,
+    after: { ...entry.to, ...(entry.reason ? { reason: entry.reason } : {}) },
+    invocationId: intent.invocationId,
+    customerTenantId: r.customerTenantId,
+    partnerId: r.partnerId,
+  });
+  if (intent.action === 'requestTermination') {
+    const partner = await partnerProfileOf(r.partnerId, `relationship ${r.id}`);
+    await enqueueEmail({
+      jobId: `termination-requested:${r.id}`,
+      template: 'terminationRequested',
+      to: [{ address: partner.contactEmail, displayName: partner.displayName }],
+      data: {
+        relationshipId: r.id,
+        partnerName: partner.displayName,
+        customerTenantId: r.customerTenantId,
+        ...customerNameOf(r),
+        requestedByName: intent.actorName,
+        ...(entry.reason ? { reason: entry.reason } : {}),
+        requestedAt: entry.at,
+      },
+    });
+  }
+  if (intent.action === 'terminate') {
+    await emailCustomerAdmins(r, {
+      jobId: `relationship-terminated:${r.id}`,
+      template: 'relationshipTerminated',
+      data: {
+        relationshipId: r.id,
+        partnerName: r.partnerName,
+        customerTenantId: r.customerTenantId,
+        ...customerNameOf(r),
+        terminatedAt: entry.at,
+      },
+    });
+  }
+}
+
+/** Finishes a change a crash interrupted (queue message or sweeper); a change that was never written owes nothing. */
+export const relationshipChangeFollowUp = followUpKind({
+  name: 'relationshipChange',
+  payload: changeIntentSchema,
+  async complete(intent) {
+    const r = await getRelationship(intent.customerTenantId, intent.relationshipId);
+    const entry = r?.history.find((h) => h.at === intent.at && h.action === historyAction[intent.action]);
+    if (r && entry) await followUpsOf(r, entry, intent);
+  },
+});
+
+/** The relationship's last change is this caller's same action (a retry whose answer was lost): it answers with the outcome. */
+function isReplay(
+  record: RelationshipRecord,
+  action: RelationshipAction,
+  caller: Caller,
+  reason: string | undefined,
+): boolean {
+  const last = record.history.at(-1);
+  return (
+    last?.action === historyAction[action] &&
+    last.actor?.tenantId === caller.tenantId &&
+    last.actor.objectId === caller.objectId &&
+    last.reason === reason
+  );
+}
+
 /**
  * Applies one action: the rules decide whether the current (derived) status allows it; the write
  * carries the ETag read (or the caller's If-Match), so a concurrent change makes this one 409/412.
+ * Its follow-ups (pointer, audit, email) are recorded as an intent before the write and done after it.
  */
 async function change(
   record: RelationshipRecord,
@@ -149,13 +243,16 @@ async function change(
   ifMatch: string | undefined,
   invocationId: string,
   options: { reason?: string } = {},
-): Promise<{ before: RelationshipRecord; after: RelationshipRecord; changed: boolean }> {
+): Promise<RelationshipRecord> {
   const at = now();
   const from = currentStatus(record, at);
   const transition = relationshipTransition(from, action);
-  if (!transition.ok) throw new AppError(transition.problem, transition.reason);
+  if (!transition.ok) {
+    if (isReplay(record, action, caller, options.reason)) return record;
+    throw new AppError(transition.problem, transition.reason);
+  }
   requireIfMatch(ifMatch, record.etag, 'The relationship changed since you read it; read it again and retry.');
-  if (action === 'removeRoles' && record.roles.length === 0) return { before: record, after: record, changed: false };
+  if (action === 'removeRoles' && record.roles.length === 0) return record;
   const time = at.toISOString();
   const next: RelationshipRecord = { ...record, status: transition.to, updatedAt: time };
   if (action === 'removeRoles') {
@@ -170,41 +267,35 @@ async function change(
   }
   if (action === 'requestTermination') next.terminationRequestedAt = time;
   if (action === 'terminate') next.terminatedAt = time;
-  const actor = auditActor(actorOf(caller));
-  next.history = [
-    ...record.history,
-    {
-      at: time,
-      action: historyAction[action],
-      actor,
-      from: snapshot(record),
-      to: snapshot(next),
-      ...(options.reason ? { reason: options.reason } : {}),
-    },
-  ];
+  const entry: HistoryEntry = {
+    at: time,
+    action: historyAction[action],
+    actor: auditActor(actorOf(caller)),
+    from: snapshot(record),
+    to: snapshot(next),
+    ...(options.reason ? { reason: options.reason } : {}),
+  };
+  next.history = [...record.history, entry];
+  const intent: ChangeIntent = {
+    customerTenantId: record.customerTenantId,
+    relationshipId: record.id,
+    at: time,
+    action,
+    invocationId,
+    actorName: actorDisplayName(actorOf(caller)),
+  };
   let saved: RelationshipRecord;
   try {
-    saved = await replaceRelationship(next, record.etag);
+    saved = await intend(relationshipChangeFollowUp, intentId(intent), intent, () =>
+      replaceRelationship(next, record.etag),
+    );
   } catch (error) {
     if (storageStatus(error) === 412)
       throw new AppError('conflict', 'The relationship changed at the same moment; read it again and retry.');
     throw error;
   }
-  await addPartnerPointer(saved);
-  const auditAction: AuditAction = `relationship.${historyAction[action]}`;
-  await writeAudit({
-    id: `${auditAction}:${record.id}:${time}`,
-    time,
-    action: auditAction,
-    actor,
-    target: { type: 'relationship', id: record.id },
-    before: snapshot(record),
-    after: { ...snapshot(saved), ...(options.reason ? { reason: options.reason } : {}) },
-    invocationId,
-    customerTenantId: record.customerTenantId,
-    partnerId: record.partnerId,
-  });
-  return { before: record, after: saved, changed: true };
+  await fulfil(relationshipChangeFollowUp, intentId(intent), () => followUpsOf(saved, entry, intent));
+  return saved;
 }
 
 /** A relationship as its API answers it, and the ETag to change it with. */
@@ -306,7 +397,7 @@ export async function removeRoles(
 ): Promise<RelationshipAnswer> {
   const record = await customerRecord(caller, tenantId, relationshipId);
   requireCustomerAdmin(caller);
-  return details((await change(record, 'removeRoles', caller, ifMatch, invocationId)).after);
+  return details(await change(record, 'removeRoles', caller, ifMatch, invocationId));
 }
 
 /** Customer admin: ask the partner to end the relationship (ending it is the partner's act). */
@@ -320,23 +411,7 @@ export async function requestTermination(
 ): Promise<RelationshipAnswer> {
   const record = await customerRecord(caller, tenantId, relationshipId);
   requireCustomerAdmin(caller);
-  const { after } = await change(record, 'requestTermination', caller, ifMatch, invocationId, reason ? { reason } : {});
-  const partner = await partnerProfileOf(after.partnerId, `relationship ${after.id}`);
-  await enqueueEmail({
-    jobId: `termination-requested:${after.id}`,
-    template: 'terminationRequested',
-    to: [{ address: partner.contactEmail, displayName: partner.displayName }],
-    data: {
-      relationshipId: after.id,
-      partnerName: partner.displayName,
-      customerTenantId: after.customerTenantId,
-      ...customerNameOf(after),
-      requestedByName: actorDisplayName(actorOf(caller)),
-      ...(reason ? { reason } : {}),
-      requestedAt: after.terminationRequestedAt!,
-    },
-  });
-  return details(after);
+  return details(await change(record, 'requestTermination', caller, ifMatch, invocationId, reason ? { reason } : {}));
 }
 
 /** Partner staff: end the relationship; every admin who accepted into it is told. */
@@ -348,17 +423,5 @@ export async function terminate(
   invocationId: string,
 ): Promise<RelationshipAnswer> {
   const record = await partnerRecord(caller, partnerId, relationshipId);
-  const { after } = await change(record, 'terminate', caller, ifMatch, invocationId);
-  await emailCustomerAdmins(after, {
-    jobId: `relationship-terminated:${after.id}`,
-    template: 'relationshipTerminated',
-    data: {
-      relationshipId: after.id,
-      partnerName: after.partnerName,
-      customerTenantId: after.customerTenantId,
-      ...customerNameOf(after),
-      terminatedAt: after.terminatedAt!,
-    },
-  });
-  return details(after);
+  return details(await change(record, 'terminate', caller, ifMatch, invocationId));
 }

@@ -25,6 +25,8 @@ export const tableNames = {
   audit: 'audit',
   /** Idempotency-Key claims by scope. */
   idempotencyKeys: 'idempotencykeys',
+  /** Follow-up intents by kind: what a state change still owes (audit, pointers, emails) until it is done. */
+  followUps: 'followups',
 } as const;
 
 export const containerNames = {
@@ -35,6 +37,7 @@ export const containerNames = {
 export const queueNames = {
   emailOutbound: 'email-outbound',
   contactRequestFanOut: 'contact-request-fanout',
+  followUps: 'follow-ups',
 } as const;
 
 export type TableName = (typeof tableNames)[keyof typeof tableNames];

@@ -45,13 +45,14 @@ describe('races on one invitation: accept × decline × revoke', () => {
       email: 'admin@90000000.example.test',
     });
     const invitation = await inviteCustomer(t, world.partner, world.tokens.partner, delegatedInvitation(customer));
+    // Each attempt is another person (a retry of one person's own decision answers its outcome instead).
     const attempts = await parallel(18, async (i) => {
       const kind = (['accept', 'decline', 'revoke'] as const)[i % 3]!;
       const response =
         kind === 'revoke'
           ? await t.fetch(`/api/partners/${world.partner.id}/invitations/${invitation.id}/revoke`, {
               method: 'POST',
-              token: world.tokens.partner,
+              token: await t.token('partner', world.partner.tenantId),
             })
           : await t.fetch(`/api/invitations/${invitation.id}/${kind}`, {
               ...json(
@@ -59,7 +60,10 @@ describe('races on one invitation: accept × decline × revoke', () => {
                   ? { code: invitation.code, acceptAgreement: true, agreementVersion: '2024-10' }
                   : { code: invitation.code },
               ),
-              token: admin,
+              token: await t.token('global-admin', customer, {
+                name: `Racing Admin ${i}`,
+                email: `admin${i}@90000000.example.test`,
+              }),
             });
       return { kind, status: response.status };
     });
@@ -123,11 +127,11 @@ describe('races on one relationship: remove roles × termination request × term
           : kind === 'terminationRequest'
             ? await t.fetch(`${customerPath}/termination-request`, {
                 ...json({ reason: 'Consolidating.' }),
-                token: admin,
+                token: await t.token('global-admin', customer, { name: `Racing Admin ${i}` }),
               })
             : await t.fetch(`/api/partners/${world.partner.id}/relationships/${relationshipId}/terminate`, {
                 method: 'POST',
-                token: world.tokens.partner,
+                token: await t.token('partner', world.partner.tenantId),
               });
       return { kind, status: response.status };
     });

@@ -1,0 +1,63 @@
+import type { z } from 'zod';
+import { enqueueFollowUp, readIntent, recordIntent, removeIntent } from '../storage/follow-ups.js';
+
+/**
+ * One kind of follow-up work: what must happen after a state change (audit events, pointers,
+ * emails), done again safely however often it runs. A new kind is a `followUpKind(...)` added to
+ * `followUpKinds` (follow-up-kinds.ts); the queue function and the sweeper then complete it too.
+ */
+export interface FollowUpKind<P> {
+  /** Names its intents (their PartitionKey): never rename a kind that may have intents stored. */
+  readonly name: string;
+  /** What an intent of this kind holds: enough to find the state change and finish it. */
+  readonly payload: z.ZodType<P>;
+  /**
+   * Finishes what the state change named by `payload` still owes. It reads that state first: a
+   * change that never happened (its request died or lost a race before writing it) owes nothing.
+   * Idempotent: every write is keyed by an id derived from the change.
+   */
+  complete(payload: P): Promise<void>;
+}
+
+export const followUpKind = <P>(kind: FollowUpKind<P>): FollowUpKind<P> => kind;
+
+/**
+ * A state change with its follow-ups recorded durably first. `change` is the state write (an
+ * ETag-guarded write, usually): if it throws, the intent goes with it; if this process dies
+ * after it, the intent stays for the sweeper. Returns what `change` returned.
+ */
+export async function intend<P, S>(kind: FollowUpKind<P>, id: string, payload: P, change: () => Promise<S>): Promise<S> {
+  await recordIntent(kind.name, id, payload);
+  try {
+    return await change();
+  } catch (error) {
+    await removeIntent(kind.name, id).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Does the follow-ups of a change `intend` wrote, here and now (the request's answer may need
+ * what they return), then removes the intent. If they fail, a queue message asks the follow-ups
+ * function to finish them; if this process dies, the sweeper does.
+ */
+export async function fulfil<P, T>(kind: FollowUpKind<P>, id: string, followUps: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await followUps();
+  } catch (error) {
+    await enqueueFollowUp({ kind: kind.name, id }).catch(() => undefined);
+    throw error;
+  }
+  await removeIntent(kind.name, id);
+  return result;
+}
+
+/** Completes one intent by its keys, whoever asks (queue message, sweeper, a retried request); nothing to do once it is gone. */
+export async function completeIntent<P>(kind: FollowUpKind<P>, id: string): Promise<'completed' | 'gone'> {
+  const intent = await readIntent(kind.name, id);
+  if (!intent) return 'gone';
+  await kind.complete(kind.payload.parse(intent.payload));
+  await removeIntent(kind.name, id);
+  return 'completed';
+}
