@@ -28,7 +28,22 @@ export interface StorageProxy {
   connectionString: string;
   writes: StorageWrite[];
   roundTrips: StorageRoundTrip[];
+  /**
+   * Calls `trip` at the `n`-th write request from now (PUT/POST/PATCH/MERGE/DELETE, queue sends and
+   * deletes included, receives not): `before` it reaches storage (it is then never forwarded), or
+   * `after` storage answered it but before the answer goes back. A test kills its host there.
+   */
+  tripAt(n: number, when: 'before' | 'after', trip: () => void | Promise<void>): void;
+  /** Write requests seen since the last `tripAt` (or the start). */
+  writesSeen(): number;
   stop(): Promise<void>;
+}
+
+interface Tripwire {
+  seen: number;
+  at?: number;
+  when?: 'before' | 'after';
+  trip?: () => void | Promise<void>;
 }
 
 /**
@@ -48,12 +63,20 @@ async function forwarder(
   target: URL,
   writes: StorageWrite[],
   roundTrips: StorageRoundTrip[],
+  tripwire: Tripwire,
 ): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
     const method = (req.method ?? 'GET').toUpperCase();
     const write = service === 'queue' ? queueWrite(method, url) : tableWrite(method);
+    // Blob Storage holds only what is derived from the tables (see below): its writes never trip.
+    const tripsHere =
+      service !== 'blob' && tableWrite(method) && ++tripwire.seen === tripwire.at ? tripwire : undefined;
+    if (tripsHere?.when === 'before') {
+      void Promise.resolve(tripsHere.trip?.()).finally(() => res.destroy());
+      return;
+    }
     const upstream = httpRequest(
       {
         host: target.hostname,
@@ -75,6 +98,11 @@ async function forwarder(
           path: decodeURIComponent(url.pathname),
           status: answer.statusCode ?? 502,
         });
+        if (tripsHere) {
+          answer.resume();
+          void Promise.resolve(tripsHere.trip?.()).finally(() => res.destroy());
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
@@ -99,9 +127,10 @@ export async function startStorageProxy(connectionString: string): Promise<Stora
   const blobEndpoint = new URL(parts.get('BlobEndpoint')!);
   const writes: StorageWrite[] = [];
   const roundTrips: StorageRoundTrip[] = [];
-  const table = await forwarder('table', tableEndpoint, writes, roundTrips);
-  const queue = await forwarder('queue', queueEndpoint, writes, roundTrips);
-  const blob = await forwarder('blob', blobEndpoint, writes, roundTrips);
+  const tripwire: Tripwire = { seen: 0 };
+  const table = await forwarder('table', tableEndpoint, writes, roundTrips, tripwire);
+  const queue = await forwarder('queue', queueEndpoint, writes, roundTrips, tripwire);
+  const blob = await forwarder('blob', blobEndpoint, writes, roundTrips, tripwire);
   const via = (endpoint: URL, port: number) => `http://127.0.0.1:${port}${endpoint.pathname}`;
   parts.set('TableEndpoint', via(tableEndpoint, table.port));
   parts.set('QueueEndpoint', via(queueEndpoint, queue.port));
@@ -110,6 +139,10 @@ export async function startStorageProxy(connectionString: string): Promise<Stora
     connectionString: [...parts].map(([k, v]) => `${k}=${v}`).join(';'),
     writes,
     roundTrips,
+    tripAt(n, when, trip) {
+      Object.assign(tripwire, { seen: 0, at: n, when, trip });
+    },
+    writesSeen: () => tripwire.seen,
     async stop() {
       for (const f of [table, queue, blob]) {
         for (const s of f.sockets) s.destroy();
