@@ -3,7 +3,7 @@ import type { EmailTransport } from '../config.js';
 import { storageStatus } from '../storage/errors.js';
 import { azureCredential } from '../storage/clients.js';
 import { emailOperationId } from './ids.js';
-import { EmailSendError, type EmailSender, type OutgoingEmail, type SentEmail } from './sender.js';
+import { EmailSendError, type EmailSender, type OutgoingEmail, type SendProgress, type SentEmail } from './sender.js';
 
 type CommunicationServicesTransport = Extract<
   EmailTransport,
@@ -20,10 +20,7 @@ const pollIntervalMs = 250;
 // record, and a failure that persists ends in the poison queue with its reason.
 const clientOptions = { retryOptions: { maxRetries: 0 } };
 
-/**
- * HTTP statuses worth trying again: throttling, timeouts, the service's own failures; plus 401/403 (a key or role being
- * fixed).
- */
+/** HTTP statuses worth trying again: throttling, timeouts, the service's own failures; plus 401/403 (a key or role being fixed). */
 const transientStatus = (status: number) =>
   status === 408 || status === 429 || status >= 500 || status === 401 || status === 403;
 
@@ -73,7 +70,7 @@ export class CommunicationServicesSender implements EmailSender {
     return this.client;
   }
 
-  async send(email: OutgoingEmail): Promise<SentEmail> {
+  async send(email: OutgoingEmail, progress: SendProgress = {}): Promise<SentEmail> {
     const operationId = emailOperationId(email.jobId);
     const message: EmailMessage = {
       senderAddress: this.senderAddress,
@@ -83,16 +80,23 @@ export class CommunicationServicesSender implements EmailSender {
       },
       headers: { 'X-Email-Job-Id': email.jobId, 'X-Email-Template': email.template },
     };
+    const client = await this.emailClient();
+    const options = { operationId, updateIntervalInMs: pollIntervalMs };
     try {
-      const poller = await (
-        await this.emailClient()
-      ).beginSend(message, { operationId, updateIntervalInMs: pollIntervalMs });
+      // An email the service accepted on an earlier try is resumed: its operation is polled, never sent again.
+      const poller = await client
+        .beginSend(message, progress.resumeFrom ? { ...options, resumeFrom: progress.resumeFrom } : options)
+        .catch((error: unknown) => {
+          // The service no longer knows the operation: send it again (same Operation-Id).
+          if (progress.resumeFrom && storageStatus(error) === 404) return client.beginSend(message, options);
+          throw error;
+        });
+      if (!poller.isDone() && progress.accepted && !progress.resumeFrom) await progress.accepted(poller.toString());
       const result = await poller.pollUntilDone();
       return { messageId: result.id, operationId };
     } catch (error) {
       // The service ran the operation and failed it: the same Operation-Id gets the same answer, so it is final.
-      // (core-lro raises this as a plain Error, from beginSend's first poll or from pollUntilDone; HTTP failures are
-      // RestErrors.)
+      // (core-lro raises this as a plain Error, from beginSend's first poll or from pollUntilDone; HTTP failures are RestErrors.)
       if (
         error instanceof Error &&
         error.name !== 'RestError' &&

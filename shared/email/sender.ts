@@ -16,10 +16,18 @@ export interface SentEmail {
   operationId?: string;
 }
 
+/** How a send picks up where a crashed try left it. */
+export interface SendProgress {
+  /** The service accepted this email earlier and this is where its operation stands: poll it, do not send it again. */
+  resumeFrom?: string | undefined;
+  /** Called once the service has accepted the email but not finished it, with what `resumeFrom` takes; the send waits for it. */
+  accepted?: (resumeFrom: string) => Promise<void>;
+}
+
 /** One interface, two implementations: Communication Services in Azure, a folder of .eml files locally. */
 export interface EmailSender {
   readonly kind: 'communicationServices' | 'outbox';
-  send(email: OutgoingEmail): Promise<SentEmail>;
+  send(email: OutgoingEmail, progress?: SendProgress): Promise<SentEmail>;
 }
 
 /**

@@ -46,6 +46,9 @@ const emailRecordSchema = z.object({
   sentAt: storedDate.optional(),
   messageId: z.string().optional(),
   operationId: z.string().optional(),
+  /** Set once Communication Services accepted the email (202) but had not finished it: where a later try resumes its operation. */
+  acceptedAt: storedDate.optional(),
+  resumeFrom: z.string().optional(),
 });
 type EmailRecord = z.infer<typeof emailRecordSchema>;
 type EmailEntity = EntityKeys & Omit<EmailRecord, 'jobId'>;
@@ -91,7 +94,8 @@ export async function getEmailStatus(jobId: string): Promise<EmailStatus | undef
 }
 
 export type Claim =
-  | { kind: 'claimed'; etag: string; attempts: number }
+  /** `resumeFrom`: an earlier try's send was accepted by the service; resume it rather than send again. */
+  | { kind: 'claimed'; etag: string; attempts: number; resumeFrom?: string }
   /** Sent, or failed for good: nothing to do. */
   | { kind: 'done'; status: EmailStatus }
   /** Another delivery holds the claim until `leaseUntil`. */
@@ -134,12 +138,22 @@ export async function claimEmail(jobId: string, template: string, options: { kno
       'Merge',
       { etag: etagOf(stored) },
     );
-    return { kind: 'claimed', etag: etagOf(updated), attempts };
+    return { kind: 'claimed', etag: etagOf(updated), attempts, ...(current.resumeFrom ? { resumeFrom: current.resumeFrom } : {}) };
   } catch (error) {
     // Another delivery claimed it between our read and write.
     if (storageStatus(error) === 412) return { kind: 'busy', leaseUntil: leaseUntil() };
     throw error;
   }
+}
+
+/**
+ * Communication Services accepted the email (202) and is still working on it: recorded under the
+ * claim before the send waits for the outcome, so a try after a crash resumes the same operation.
+ * Returns the record's new ETag.
+ */
+export async function markEmailAccepted(jobId: string, etag: string, operationId: string, resumeFrom: string): Promise<string> {
+  const updated = await (await table()).updateEntity<Partial<EmailEntity>>({ partitionKey: jobId, rowKey, acceptedAt: now(), operationId, resumeFrom }, 'Merge', { etag });
+  return etagOf(updated);
 }
 
 /** Sent is a fact whoever holds the claim now, so it is written without an ETag. */

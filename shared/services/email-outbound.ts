@@ -3,7 +3,15 @@ import { settings } from '../config.js';
 import { emailSender } from '../email/create-sender.js';
 import { emailJobSchema } from '../email/jobs.js';
 import { EmailSendError } from '../email/sender.js';
-import { claimEmail, markEmailFailed, markEmailSent, recordInvalidJob, type Claim } from '../email/status.js';
+import { emailOperationId } from '../email/ids.js';
+import {
+  claimEmail,
+  markEmailAccepted,
+  markEmailFailed,
+  markEmailSent,
+  recordInvalidJob,
+  type Claim,
+} from '../email/status.js';
 import { renderEmail, TemplateDataError } from '../email/templates.js';
 import { maxDequeueCount } from '../storage/names.js';
 
@@ -22,9 +30,7 @@ function namedJob(message: unknown): { jobId: string; template: string } | undef
   return { jobId: shape.data.jobId, template: typeof template === 'string' ? template.slice(0, 100) : '' };
 }
 
-/**
- * Claims the job, waiting briefly while another delivery of it is sending (a job enqueued twice arrives in one batch).
- */
+/** Claims the job, waiting briefly while another delivery of it is sending (a job enqueued twice arrives in one batch). */
 async function claim(jobId: string, template: string): Promise<Exclude<Claim, { kind: 'busy' }>> {
   // How long this delivery waits, in real time whatever the app's clock says (tests may hold it still).
   const deadline = performance.now() + busyWaitMs;
@@ -63,9 +69,18 @@ export async function sendEmailJob(message: unknown, context: InvocationContext)
   }
 
   const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
+  let { etag } = claimed;
   try {
     const rendered = renderEmail(job.template, job.data, { publicBaseUrl: settings().publicBaseUrl });
-    const sent = await emailSender().send({ jobId: job.jobId, template: job.template, to: job.to, ...rendered });
+    const sent = await emailSender().send(
+      { jobId: job.jobId, template: job.template, to: job.to, ...rendered },
+      {
+        resumeFrom: claimed.resumeFrom,
+        accepted: async (resumeFrom) => {
+          etag = await markEmailAccepted(job.jobId, etag, emailOperationId(job.jobId), resumeFrom);
+        },
+      },
+    );
     await markEmailSent(job.jobId, sent);
     context.log(
       `email ${job.jobId} (${job.template}) sent to ${job.to.length} recipient(s), message ${sent.messageId}`,
@@ -73,19 +88,14 @@ export async function sendEmailJob(message: unknown, context: InvocationContext)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof TemplateDataError || (error instanceof EmailSendError && error.permanent)) {
-      await markEmailFailed(job.jobId, claimed.etag, reason, 'permanent');
+      await markEmailFailed(job.jobId, etag, reason, 'permanent');
       context.error(`email ${job.jobId} (${job.template}) failed and will not be retried: ${reason}`);
       return;
     }
     if (dequeueCount >= maxDequeueCount) {
-      await markEmailFailed(
-        job.jobId,
-        claimed.etag,
-        `gave up after ${dequeueCount} tries: ${reason}`,
-        'retriesExhausted',
-      );
+      await markEmailFailed(job.jobId, etag, `gave up after ${dequeueCount} tries: ${reason}`, 'retriesExhausted');
     } else {
-      await markEmailFailed(job.jobId, claimed.etag, reason, 'retry');
+      await markEmailFailed(job.jobId, etag, reason, 'retry');
     }
     throw error;
   }

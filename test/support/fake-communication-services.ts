@@ -26,11 +26,13 @@ export interface FakeCommunicationServices {
   sendAttempts: { operationId: string; status: number }[];
   /** Answer the next `count` sends with `status` (429, 500, 400 …) and an error body. */
   failNextSends(status: number, count?: number): void;
-  /**
-   * Accept the next `count` new operations, then report them `Failed` (as the service does for, say, suppressed
-   * recipients).
-   */
+  /** Accept the next `count` new operations, then report them `Failed` (as the service does for, say, suppressed recipients). */
   failNextOperations(count?: number): void;
+  /** Status polls of each operation answer `Running` this many times before its outcome (default 0: done at the first poll). */
+  pollsBeforeDone: number;
+  /** Called with the operation id after a `202` for a new operation went out, and at each status poll (a test kills its host there). */
+  onAccepted: ((operationId: string) => void) | undefined;
+  onPoll: ((operationId: string, poll: number) => void) | undefined;
   stop(): Promise<void>;
 }
 
@@ -82,6 +84,29 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
   const failedOperations = new Set<string>();
   let operationsToFail = 0;
   let endpoint = '';
+  const polls = new Map<string, number>();
+  // Its endpoint is filled in once the server listens; the request handler reads the settable knobs.
+  const accessKey = key.toString('base64');
+  const fake: FakeCommunicationServices = {
+    endpoint: '',
+    accessKey,
+    connectionString: '',
+    emails,
+    sendAttempts,
+    failNextSends(status, count = 1) {
+      for (let i = 0; i < count; i++) failures.push(status);
+    },
+    failNextOperations(count = 1) {
+      operationsToFail += count;
+    },
+    pollsBeforeDone: 0,
+    onAccepted: undefined,
+    onPoll: undefined,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -124,7 +149,8 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
           );
         }
         sendAttempts.push({ operationId, status: 202 });
-        if (!operations.has(operationId)) {
+        const known = operations.has(operationId);
+        if (!known) {
           const email = { operationId, receivedAt: new Date(), message };
           operations.set(operationId, email);
           emails.push(email);
@@ -133,7 +159,7 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
             failedOperations.add(operationId);
           }
         }
-        return json(
+        json(
           res,
           202,
           { id: operationId, status: 'Running' },
@@ -143,12 +169,18 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
             'operation-id': operationId,
           },
         );
+        if (!known) fake.onAccepted?.(operationId);
+        return;
       }
 
       const status = /^\/emails\/operations\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'GET' && status) {
         const id = decodeURIComponent(status[1]!);
         if (!operations.has(id)) return json(res, 404, errorBody('NotFound', `no operation ${id}`));
+        const poll = (polls.get(id) ?? 0) + 1;
+        polls.set(id, poll);
+        fake.onPoll?.(id, poll);
+        if (poll <= fake.pollsBeforeDone) return json(res, 200, { id, status: 'Running' }, { 'retry-after': '0' });
         if (failedOperations.has(id)) {
           return json(res, 200, {
             id,
@@ -166,22 +198,7 @@ export async function startFakeCommunicationServices(): Promise<FakeCommunicatio
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const accessKey = key.toString('base64');
-  return {
-    endpoint,
-    accessKey,
-    connectionString: `endpoint=${endpoint};accesskey=${accessKey}`,
-    emails,
-    sendAttempts,
-    failNextSends(status, count = 1) {
-      for (let i = 0; i < count; i++) failures.push(status);
-    },
-    failNextOperations(count = 1) {
-      operationsToFail += count;
-    },
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  fake.endpoint = endpoint;
+  fake.connectionString = `endpoint=${endpoint};accesskey=${accessKey}`;
+  return fake;
 }
