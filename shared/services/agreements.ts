@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { requireCustomerAdmin, requireTenant } from '../auth/caller.js';
 import { requirePartnerStaff } from './partner-staff.js';
 import type { Caller } from '../auth/token.js';
@@ -10,6 +10,7 @@ import { eligibility } from '../domain/relationships.js';
 import type { agreementStateSchema, eligibilityViewSchema } from '../domain/views.js';
 import { AppError } from '../errors.js';
 import {
+  getAcceptance,
   latestAcceptance,
   listAcceptances,
   recordAcceptance,
@@ -17,6 +18,7 @@ import {
 } from '../storage/agreements.js';
 import { writeAudit } from '../storage/audit-log.js';
 import { relationshipsWithPartner } from '../storage/relationships.js';
+import { followUpKind, fulfil, intend } from './follow-ups.js';
 import { currentStatus } from './relationships.js';
 
 const acceptanceView = (a: AgreementAcceptance) => ({
@@ -72,6 +74,46 @@ export async function acceptAgreement(
   };
 }
 
+const acceptanceIntentSchema = z.object({
+  customerTenantId: z.string(),
+  acceptanceId: z.string(),
+  beforeVersion: z.string().nullable(),
+  invocationId: z.string(),
+});
+type AcceptanceIntent = z.infer<typeof acceptanceIntentSchema>;
+const intentId = (i: AcceptanceIntent) => `${i.customerTenantId}:${i.acceptanceId}`;
+
+/** The acceptance's audit event, keyed by the acceptance. */
+async function auditAcceptance(a: AgreementAcceptance, intent: AcceptanceIntent): Promise<void> {
+  await writeAudit({
+    id: `agreement.accepted:${a.id}`,
+    time: a.acceptedAt,
+    action: 'agreement.accepted',
+    actor: auditActor(a.acceptedBy),
+    target: { type: 'agreement', id: a.id },
+    before: intent.beforeVersion ? { version: intent.beforeVersion } : null,
+    after: { version: a.version, url: a.url },
+    invocationId: intent.invocationId,
+    customerTenantId: a.customerTenantId,
+    partnerId: undefined,
+  });
+}
+
+/**
+ * Finishes an acceptance a crash interrupted: recording it again notes it as the latest (the `~latest` row is a second
+ * write) and it is audited; an acceptance that was never recorded owes nothing.
+ */
+export const agreementAcceptanceFollowUp = followUpKind({
+  name: 'agreementAcceptance',
+  payload: acceptanceIntentSchema,
+  async complete(intent) {
+    const acceptance = await getAcceptance(intent.customerTenantId, intent.acceptanceId);
+    if (!acceptance) return;
+    await recordAcceptance(acceptance);
+    await auditAcceptance(acceptance, intent);
+  },
+});
+
 /** Records the acceptance unless this version was accepted already; whether it recorded one. */
 async function recordAgreementAcceptance(
   caller: Caller,
@@ -82,30 +124,23 @@ async function recordAgreementAcceptance(
   const customerAgreement = requireCurrentAgreement(agreementVersion);
   const latest = await latestAcceptance(caller.tenantId);
   if (latest?.version === customerAgreement.version) return false;
-  const at = now().toISOString();
-  const id = randomUUID();
-  const actor = actorOf(caller);
-  await recordAcceptance({
-    id,
+  const acceptance: AgreementAcceptance = {
+    id: randomUUID(),
     customerTenantId: caller.tenantId,
     url: customerAgreement.url,
     version: customerAgreement.version,
-    acceptedAt: at,
-    acceptedBy: actor,
+    acceptedAt: now().toISOString(),
+    acceptedBy: actorOf(caller),
     invitationId: undefined,
-  });
-  await writeAudit({
-    id: `agreement.accepted:${id}`,
-    time: at,
-    action: 'agreement.accepted',
-    actor: auditActor(actor),
-    target: { type: 'agreement', id },
-    before: latest ? { version: latest.version } : null,
-    after: { version: customerAgreement.version, url: customerAgreement.url },
-    invocationId,
+  };
+  const intent = {
     customerTenantId: caller.tenantId,
-    partnerId: undefined,
-  });
+    acceptanceId: acceptance.id,
+    beforeVersion: latest?.version ?? null,
+    invocationId,
+  };
+  await intend(agreementAcceptanceFollowUp, intentId(intent), intent, () => recordAcceptance(acceptance));
+  await fulfil(agreementAcceptanceFollowUp, intentId(intent), () => auditAcceptance(acceptance, intent));
   return true;
 }
 

@@ -1,13 +1,14 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { requireCustomerAdmin, requireTenant } from '../auth/caller.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
-import { actorOf, auditActor } from '../domain/audit.js';
+import { actorOf, auditActor, auditActorSchema } from '../domain/audit.js';
 import type { customerSettingsSchema } from '../domain/views.js';
 import { mapStorageConflict } from '../storage/errors.js';
 import { requireIfMatch } from '../domain/versions.js';
 import { writeAudit } from '../storage/audit-log.js';
-import { getCustomerSettings, saveCustomerSettings } from '../storage/customer-settings.js';
+import { getCustomerSettings, saveCustomerSettings, settingsChangeSaved } from '../storage/customer-settings.js';
+import { followUpKind, fulfil, intend } from './follow-ups.js';
 
 export type CustomerSettingsView = z.infer<typeof customerSettingsSchema>;
 
@@ -19,6 +20,42 @@ export async function customerSettings(
   requireTenant(caller, tenantId);
   return getCustomerSettings(caller.tenantId);
 }
+
+const settingsValues = z.object({ mpsaPurchaseVisibility: z.boolean() });
+const changeIntentSchema = z.object({
+  customerTenantId: z.string(),
+  /** The request that saved it: also the change's id in the settings' recent changes. */
+  invocationId: z.string(),
+  at: z.string(),
+  actor: auditActorSchema,
+  before: settingsValues,
+  after: settingsValues,
+});
+type ChangeIntent = z.infer<typeof changeIntentSchema>;
+const intentId = (i: ChangeIntent) => `${i.customerTenantId}:${i.invocationId}`;
+
+const auditChange = (i: ChangeIntent) =>
+  writeAudit({
+    id: `settings.updated:${i.invocationId}`,
+    time: i.at,
+    action: 'settings.updated',
+    actor: i.actor,
+    target: { type: 'settings', id: i.customerTenantId },
+    before: { ...i.before },
+    after: { ...i.after },
+    invocationId: i.invocationId,
+    customerTenantId: i.customerTenantId,
+    partnerId: undefined,
+  });
+
+/** Audits a settings change a crash left unaudited; a change that was never saved owes nothing. */
+export const settingsChangeFollowUp = followUpKind({
+  name: 'settingsChange',
+  payload: changeIntentSchema,
+  async complete(intent) {
+    if (await settingsChangeSaved(intent.customerTenantId, intent.invocationId)) await auditChange(intent);
+  },
+});
 
 /** A customer admin changes the settings (over `ifMatch` when given); a change is audited. */
 export async function changeCustomerSettings(
@@ -32,26 +69,16 @@ export async function changeCustomerSettings(
   requireCustomerAdmin(caller);
   const current = await getCustomerSettings(caller.tenantId);
   requireIfMatch(ifMatch, current.etag, 'The settings changed since you read them; read them again.');
+  const save = () => saveCustomerSettings(caller.tenantId, changed, current.etag, { id: invocationId, recentChanges: current.recentChanges });
+  const intent: ChangeIntent = { customerTenantId: caller.tenantId, invocationId, at: now().toISOString(), actor: auditActor(actorOf(caller)), before: current.settings, after: changed };
+  const audited = current.settings.mpsaPurchaseVisibility !== changed.mpsaPurchaseVisibility;
   let etag: string;
   try {
-    etag = await saveCustomerSettings(caller.tenantId, changed, current.etag);
+    etag = audited ? await intend(settingsChangeFollowUp, intentId(intent), intent, save) : await save();
   } catch (error) {
     // Another admin saved at the same moment.
     mapStorageConflict(error, { changed: 'The settings changed at the same moment; read them again.' });
   }
-  if (current.settings.mpsaPurchaseVisibility !== changed.mpsaPurchaseVisibility) {
-    await writeAudit({
-      id: `settings.updated:${invocationId}`,
-      time: now().toISOString(),
-      action: 'settings.updated',
-      actor: auditActor(actorOf(caller)),
-      target: { type: 'settings', id: caller.tenantId },
-      before: { ...current.settings },
-      after: { ...changed },
-      invocationId,
-      customerTenantId: caller.tenantId,
-      partnerId: undefined,
-    });
-  }
+  if (audited) await fulfil(settingsChangeFollowUp, intentId(intent), () => auditChange(intent));
   return { settings: changed, etag };
 }

@@ -1,12 +1,14 @@
 import type { InvocationContext } from '@azure/functions';
 import { followUpMessageSchema, intentsOlderThan } from '../storage/follow-ups.js';
+import { agreementAcceptanceFollowUp } from './agreements.js';
+import { settingsChangeFollowUp } from './customer-settings.js';
 import { completeIntent, type FollowUpKind } from './follow-ups.js';
 import { invitationDecisionFollowUp } from './invitation-decide.js';
 import { relationshipChangeFollowUp } from './relationships.js';
 
 /** Every kind of follow-up, by name: the queue function and the sweeper complete the kinds listed here. */
 const followUpKinds = new Map<string, FollowUpKind<never>>(
-  [invitationDecisionFollowUp, relationshipChangeFollowUp].map((kind) => [kind.name, kind as FollowUpKind<never>]),
+  [invitationDecisionFollowUp, relationshipChangeFollowUp, agreementAcceptanceFollowUp, settingsChangeFollowUp].map((kind) => [kind.name, kind as FollowUpKind<never>]),
 );
 
 /**

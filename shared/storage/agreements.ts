@@ -89,6 +89,12 @@ export async function listAcceptances(customerTenantId: string): Promise<Agreeme
   return out.sort((a, b) => b.acceptedAt.localeCompare(a.acceptedAt) || b.id.localeCompare(a.id));
 }
 
+/** One acceptance by its id (not the `~latest` row's copy). */
+export async function getAcceptance(customerTenantId: string, id: string): Promise<AgreementAcceptance | undefined> {
+  const e = await readEntity((await storage()).table(tableNames.agreements), customerTenantId, id);
+  return e && decodeAcceptance(e);
+}
+
 /**
  * The customer's latest acceptance: one point read. Customers whose acceptances were recorded before the `~latest` row
  * existed have none: their acceptances are listed once and the row written.

@@ -14,6 +14,14 @@ export const defaultCustomerSettings: CustomerSettings = { mpsaPurchaseVisibilit
 
 const rowKey = 'settings';
 
+/**
+ * The ids of the latest changes (the requests that saved them), stored with the settings, so the
+ * follow-up of a change can tell whether that change was saved. Newest last; a change's follow-up
+ * is done within minutes, so a few are plenty.
+ */
+const recentChangesSchema = z.object({ recentChanges: z.array(z.string()).default([]) });
+const keptChanges = 20;
+
 const table = async () => (await storage()).table(tableNames.customerSettings);
 
 /**
@@ -22,15 +30,25 @@ const table = async () => (await storage()).table(tableNames.customerSettings);
  */
 export async function getCustomerSettings(
   customerTenantId: string,
-): Promise<{ settings: CustomerSettings; etag: string }> {
+): Promise<{ settings: CustomerSettings; etag: string; recentChanges: string[] }> {
   const t = await table();
   for (let attempt = 0; ; attempt++) {
     const e = await readEntity(t, customerTenantId, rowKey);
-    if (e) return { settings: decodeEntity(tableNames.customerSettings, customerSettingsSchema, e), etag: etagOf(e) };
+    if (e) {
+      const { recentChanges } = decodeEntity(tableNames.customerSettings, recentChangesSchema, e, {
+        json: ['recentChanges'],
+      });
+      return {
+        settings: decodeEntity(tableNames.customerSettings, customerSettingsSchema, e),
+        etag: etagOf(e),
+        recentChanges,
+      };
+    }
     try {
       return {
         settings: { ...defaultCustomerSettings },
         etag: etagOf(await t.createEntity({ partitionKey: customerTenantId, rowKey, ...defaultCustomerSettings })),
+        recentChanges: [],
       };
     } catch (error) {
       // Another first read stored them at the same moment: read theirs.
@@ -40,14 +58,23 @@ export async function getCustomerSettings(
 }
 
 /**
- * Saves the settings only if they are still the version `etag` names (storage answers 412 otherwise), so a lost update
- * cannot happen.
+ * Saves the settings only if they are still the version `etag` names (storage answers 412 otherwise), so a lost update cannot happen.
+ * `changeId` joins the recent changes read with that version.
  */
 export async function saveCustomerSettings(
   customerTenantId: string,
   settings: CustomerSettings,
   etag: string,
+  change: { id: string; recentChanges: string[] },
 ): Promise<string> {
   const t = await table();
-  return etagOf(await t.updateEntity({ partitionKey: customerTenantId, rowKey, ...settings }, 'Replace', { etag }));
+  const recentChanges = JSON.stringify([...change.recentChanges, change.id].slice(-keptChanges));
+  return etagOf(
+    await t.updateEntity({ partitionKey: customerTenantId, rowKey, ...settings, recentChanges }, 'Replace', { etag }),
+  );
+}
+
+/** Whether the change `changeId` was saved (and is recent). */
+export async function settingsChangeSaved(customerTenantId: string, changeId: string): Promise<boolean> {
+  return (await getCustomerSettings(customerTenantId)).recentChanges.includes(changeId);
 }
