@@ -27,7 +27,7 @@ afterEach(() => {
 });
 
 /** `npm start -- --in-memory …` from the sources, as one Node.js process (what `npm start` runs, minus the build), until it is healthy. */
-async function start(port: number, azuritePort: number): Promise<Start> {
+function spawnStart(port: number, azuritePort: number): Start {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', '--in-memory', '--port', String(port), '--azurite-port', String(azuritePort)], {
     env: { ...process.env, AzureWebJobsStorage: 'UseDevelopmentStorage=true' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,12 +36,19 @@ async function start(port: number, azuritePort: number): Promise<Start> {
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  return { child, output: () => output };
+}
+
+async function start(port: number, azuritePort: number): Promise<Start> {
+  const started = spawnStart(port, azuritePort);
+  const { child } = started;
+  const output = () => started.output();
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`npm start was not healthy within 60 s:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output()}`);
+    if (Date.now() > deadline) throw new Error(`npm start was not healthy within 60 s:\n${output()}`);
     const health = await fetch(`http://localhost:${port}/api/health`).then((r) => r.status, () => 0);
-    if (health === 200 && output.includes('Host started on')) return { child, output: () => output };
+    if (health === 200 && output().includes('Host started on')) return started;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -98,16 +105,10 @@ describe('npm start after kill -9', { timeout: 150_000 }, () => {
     const [port, azuritePort] = [await freePort(), await freePortRun()];
     const other = await startAzurite({ blobPort: azuritePort, queuePort: azuritePort + 1, tablePort: azuritePort + 2, inMemory: true });
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', '--in-memory', '--port', String(port), '--azurite-port', String(azuritePort)], {
-        env: { ...process.env, AzureWebJobsStorage: 'UseDevelopmentStorage=true' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
-      let output = '';
-      child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-      await exited(child);
-      expect(child.exitCode).toBe(1);
-      expect(output).toContain(`Port ${azuritePort} is already in use`);
+      const refused = spawnStart(port, azuritePort);
+      await exited(refused.child);
+      expect(refused.child.exitCode).toBe(1);
+      expect(refused.output()).toContain(`Port ${azuritePort} is already in use`);
       expect(await portInUse(azuritePort)).toBe(true);
     } finally {
       await other.stop();
