@@ -138,7 +138,12 @@ export async function claimEmail(jobId: string, template: string, options: { kno
       'Merge',
       { etag: etagOf(stored) },
     );
-    return { kind: 'claimed', etag: etagOf(updated), attempts, ...(current.resumeFrom ? { resumeFrom: current.resumeFrom } : {}) };
+    return {
+      kind: 'claimed',
+      etag: etagOf(updated),
+      attempts,
+      ...(current.resumeFrom ? { resumeFrom: current.resumeFrom } : {}),
+    };
   } catch (error) {
     // Another delivery claimed it between our read and write.
     if (storageStatus(error) === 412) return { kind: 'busy', leaseUntil: leaseUntil() };
@@ -151,8 +156,19 @@ export async function claimEmail(jobId: string, template: string, options: { kno
  * claim before the send waits for the outcome, so a try after a crash resumes the same operation.
  * Returns the record's new ETag.
  */
-export async function markEmailAccepted(jobId: string, etag: string, operationId: string, resumeFrom: string): Promise<string> {
-  const updated = await (await table()).updateEntity<Partial<EmailEntity>>({ partitionKey: jobId, rowKey, acceptedAt: now(), operationId, resumeFrom }, 'Merge', { etag });
+export async function markEmailAccepted(
+  jobId: string,
+  etag: string,
+  operationId: string,
+  resumeFrom: string,
+): Promise<string> {
+  const updated = await (
+    await table()
+  ).updateEntity<Partial<EmailEntity>>(
+    { partitionKey: jobId, rowKey, acceptedAt: now(), operationId, resumeFrom },
+    'Merge',
+    { etag },
+  );
   return etagOf(updated);
 }
 

@@ -69,8 +69,19 @@ export async function changeCustomerSettings(
   requireCustomerAdmin(caller);
   const current = await getCustomerSettings(caller.tenantId);
   requireIfMatch(ifMatch, current.etag, 'The settings changed since you read them; read them again.');
-  const save = () => saveCustomerSettings(caller.tenantId, changed, current.etag, { id: invocationId, recentChanges: current.recentChanges });
-  const intent: ChangeIntent = { customerTenantId: caller.tenantId, invocationId, at: now().toISOString(), actor: auditActor(actorOf(caller)), before: current.settings, after: changed };
+  const save = () =>
+    saveCustomerSettings(caller.tenantId, changed, current.etag, {
+      id: invocationId,
+      recentChanges: current.recentChanges,
+    });
+  const intent: ChangeIntent = {
+    customerTenantId: caller.tenantId,
+    invocationId,
+    at: now().toISOString(),
+    actor: auditActor(actorOf(caller)),
+    before: current.settings,
+    after: changed,
+  };
   const audited = current.settings.mpsaPurchaseVisibility !== changed.mpsaPurchaseVisibility;
   let etag: string;
   try {

@@ -8,7 +8,9 @@ import { relationshipChangeFollowUp } from './relationships.js';
 
 /** Every kind of follow-up, by name: the queue function and the sweeper complete the kinds listed here. */
 const followUpKinds = new Map<string, FollowUpKind<never>>(
-  [invitationDecisionFollowUp, relationshipChangeFollowUp, agreementAcceptanceFollowUp, settingsChangeFollowUp].map((kind) => [kind.name, kind as FollowUpKind<never>]),
+  [invitationDecisionFollowUp, relationshipChangeFollowUp, agreementAcceptanceFollowUp, settingsChangeFollowUp].map(
+    (kind) => [kind.name, kind as FollowUpKind<never>],
+  ),
 );
 
 /**

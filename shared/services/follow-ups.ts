@@ -26,7 +26,12 @@ export const followUpKind = <P>(kind: FollowUpKind<P>): FollowUpKind<P> => kind;
  * ETag-guarded write, usually): if it throws, the intent goes with it; if this process dies
  * after it, the intent stays for the sweeper. Returns what `change` returned.
  */
-export async function intend<P, S>(kind: FollowUpKind<P>, id: string, payload: P, change: () => Promise<S>): Promise<S> {
+export async function intend<P, S>(
+  kind: FollowUpKind<P>,
+  id: string,
+  payload: P,
+  change: () => Promise<S>,
+): Promise<S> {
   await recordIntent(kind.name, id, payload);
   try {
     return await change();

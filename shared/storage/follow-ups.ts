@@ -16,7 +16,10 @@ const intentSchema = z.object({ kind: z.string(), id: z.string(), payload: z.unk
 export type FollowUpIntent = z.infer<typeof intentSchema>;
 
 const intentOf = (entity: Record<string, unknown>): FollowUpIntent =>
-  decodeEntity(tableNames.followUps, intentSchema, entity, { json: ['payload'], fromKeys: (keys) => ({ kind: keys.partitionKey, id: keys.rowKey }) });
+  decodeEntity(tableNames.followUps, intentSchema, entity, {
+    json: ['payload'],
+    fromKeys: (keys) => ({ kind: keys.partitionKey, id: keys.rowKey }),
+  });
 
 /** The queue message that asks for an intent to be completed: its keys only, the intent holds the rest. */
 export const followUpMessageSchema = z.object({ kind: z.string().min(1).max(100), id: z.string().min(1).max(512) });
@@ -28,7 +31,9 @@ async function table() {
 
 /** Records (or records again) what must follow a state change, before the change is written. */
 export async function recordIntent(kind: string, id: string, payload: unknown): Promise<void> {
-  await (await table()).upsertEntity({ partitionKey: kind, rowKey: id, payload: JSON.stringify(payload), createdAt: now() }, 'Replace');
+  await (
+    await table()
+  ).upsertEntity({ partitionKey: kind, rowKey: id, payload: JSON.stringify(payload), createdAt: now() }, 'Replace');
 }
 
 export async function readIntent(kind: string, id: string): Promise<FollowUpIntent | undefined> {
@@ -51,7 +56,8 @@ export async function removeIntent(kind: string, id: string): Promise<void> {
 
 /** Intents recorded before `cutoff` (by the app's clock), oldest partition first. */
 export async function* intentsOlderThan(cutoff: Date): AsyncGenerator<FollowUpIntent> {
-  for await (const entity of (await table()).listEntities({ queryOptions: { filter: odata`createdAt lt ${cutoff}` } })) yield intentOf(entity);
+  for await (const entity of (await table()).listEntities({ queryOptions: { filter: odata`createdAt lt ${cutoff}` } }))
+    yield intentOf(entity);
 }
 
 export async function enqueueFollowUp(message: FollowUpMessage): Promise<void> {

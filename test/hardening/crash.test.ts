@@ -9,7 +9,11 @@ import { invocationContext } from '../../local/invocation.js';
 import { resetClock, setClock } from '../../shared/clock.js';
 import { tableNames } from '../../shared/storage/names.js';
 import { startChildHost, type ChildHost } from '../support/child-host.js';
-import { startFakeCommunicationServices, type FakeCommunicationServices, type ReceivedEmail } from '../support/fake-communication-services.js';
+import {
+  startFakeCommunicationServices,
+  type FakeCommunicationServices,
+  type ReceivedEmail,
+} from '../support/fake-communication-services.js';
 import { operatorTenantId, startTestHost, testAudience, testIssuer, type TestHost } from '../support/host.js';
 import { directoryEntry, json } from '../support/relationships.js';
 import { startStorageProxy, type StorageProxy } from '../support/storage-proxy.js';
@@ -36,10 +40,22 @@ let proxy: StorageProxy;
 let key: LocalSigningKey;
 let keyDir: string;
 let env: Record<string, string>;
-const partner = { id: 'crash-partners', tenantId: 'a7000000-0000-4000-8000-0000000000a7', displayName: 'Crash Partners', contactEmail: 'deals@crash.example.test' };
+const partner = {
+  id: 'crash-partners',
+  tenantId: 'a7000000-0000-4000-8000-0000000000a7',
+  displayName: 'Crash Partners',
+  contactEmail: 'deals@crash.example.test',
+};
 
 const token = (role: LocalRole, tenantId: string, name: string) =>
-  mintToken(key, { role, tenantId, issuer: testIssuer, audience: testAudience, name, email: `${name.split(' ')[0]!.toLowerCase()}@${tenantId.slice(0, 8)}.example.test` });
+  mintToken(key, {
+    role,
+    tenantId,
+    issuer: testIssuer,
+    audience: testAudience,
+    name,
+    email: `${name.split(' ')[0]!.toLowerCase()}@${tenantId.slice(0, 8)}.example.test`,
+  });
 
 beforeAll(async () => {
   acs = await startFakeCommunicationServices();
@@ -78,8 +94,16 @@ interface Stage {
   terminate: string;
 }
 
-async function invite(t: TestHost, staff: string, tenant: string, message: string): Promise<{ id: string; code: string }> {
-  const response = await t.fetch(`/api/partners/${partner.id}/invitations`, { ...json(delegatedInvitation(tenant, message)), token: staff });
+async function invite(
+  t: TestHost,
+  staff: string,
+  tenant: string,
+  message: string,
+): Promise<{ id: string; code: string }> {
+  const response = await t.fetch(`/api/partners/${partner.id}/invitations`, {
+    ...json(delegatedInvitation(tenant, message)),
+    token: staff,
+  });
   expect(response.status, await response.clone().text()).toBe(201);
   const { id } = (await response.json()) as { id: string };
   await t.host.drain();
@@ -97,7 +121,12 @@ async function stage(run: number): Promise<Stage> {
   try {
     if (run === 0) {
       const operator = await token('operator', operatorTenantId, 'Oscar Operator');
-      const put = await t.fetch(`/api/partners/${partner.id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(directoryEntry(partner)), token: operator });
+      const put = await t.fetch(`/api/partners/${partner.id}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(directoryEntry(partner)),
+        token: operator,
+      });
       expect(put.status, await put.clone().text()).toBe(201);
     }
     const tenant = `c7${String(run).padStart(6, '0')}-0000-4000-8000-0000000000c7`;
@@ -108,7 +137,10 @@ async function stage(run: number): Promise<Stage> {
       // One relationship per change: three customers' worth of invitations, each its own relationship type.
       const other = `${tenant.slice(0, 9)}000${n}${tenant.slice(13)}`;
       const inv = await invite(t, staff, other, `Relationship ${n}.`);
-      const accepted = await t.fetch(`/api/invitations/${inv.id}/accept`, { ...acceptBody(inv.code), token: await token('global-admin', other, 'Cleo Crash') });
+      const accepted = await t.fetch(`/api/invitations/${inv.id}/accept`, {
+        ...acceptBody(inv.code),
+        token: await token('global-admin', other, 'Cleo Crash'),
+      });
       expect(accepted.status).toBe(200);
       relationships.push(((await accepted.json()) as { relationship: { id: string } }).relationship.id);
     }
@@ -142,10 +174,20 @@ interface Answered {
 
 /** The decisions, one after another, against the child; after it dies every call fails (no answer). */
 async function act(child: ChildHost, s: Stage): Promise<Answered[]> {
-  const call = async (action: Action, path: string, init: RequestInit & { token?: string }): Promise<Answered | undefined> => {
+  const call = async (
+    action: Action,
+    path: string,
+    init: RequestInit & { token?: string },
+  ): Promise<Answered | undefined> => {
     const { token: bearer, ...rest } = init;
     try {
-      const response = await fetch(`${child.url}${path}`, { ...rest, headers: { ...(rest.headers as Record<string, string>), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) } });
+      const response = await fetch(`${child.url}${path}`, {
+        ...rest,
+        headers: {
+          ...(rest.headers as Record<string, string>),
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        },
+      });
       return { action, status: response.status, body: await response.json().catch(() => undefined) };
     } catch {
       return undefined;
@@ -155,12 +197,33 @@ async function act(child: ChildHost, s: Stage): Promise<Answered[]> {
   const adminOf = (which: 1 | 2 | 3) => token('global-admin', customerOf(s, which), 'Cleo Crash');
   const steps: (() => Promise<Answered | undefined>)[] = [
     () => call('accept', `/api/invitations/${s.accept.id}/accept`, { ...acceptBody(s.accept.code), token: s.admin }),
-    () => call('decline', `/api/invitations/${s.decline.id}/decline`, { ...json({ code: s.decline.code }), token: s.admin }),
-    () => call('revoke', `/api/partners/${partner.id}/invitations/${s.revoke.id}/revoke`, { method: 'POST', token: s.staff }),
+    () =>
+      call('decline', `/api/invitations/${s.decline.id}/decline`, {
+        ...json({ code: s.decline.code }),
+        token: s.admin,
+      }),
+    () =>
+      call('revoke', `/api/partners/${partner.id}/invitations/${s.revoke.id}/revoke`, {
+        method: 'POST',
+        token: s.staff,
+      }),
     async () => call('removeRoles', `${rel(1, s.removeRoles)}/roles`, { method: 'DELETE', token: await adminOf(1) }),
-    async () => call('requestTermination', `${rel(2, s.requestTermination)}/termination-request`, { ...json({ reason: 'Crash test.' }), token: await adminOf(2) }),
-    () => call('terminate', `/api/partners/${partner.id}/relationships/${s.terminate}/terminate`, { method: 'POST', token: s.staff }),
-    () => call('contact', '/api/contact-requests', json(contactRequestBody([partner.id], `crash.${s.tenant.slice(0, 8)}@visitor.example.test`))),
+    async () =>
+      call('requestTermination', `${rel(2, s.requestTermination)}/termination-request`, {
+        ...json({ reason: 'Crash test.' }),
+        token: await adminOf(2),
+      }),
+    () =>
+      call('terminate', `/api/partners/${partner.id}/relationships/${s.terminate}/terminate`, {
+        method: 'POST',
+        token: s.staff,
+      }),
+    () =>
+      call(
+        'contact',
+        '/api/contact-requests',
+        json(contactRequestBody([partner.id], `crash.${s.tenant.slice(0, 8)}@visitor.example.test`)),
+      ),
   ];
   const answered: Answered[] = [];
   for (const step of steps) {
@@ -179,7 +242,10 @@ async function recover(): Promise<TestHost> {
   if (sweeper?.kind !== 'timer') throw new Error('follow-up-sweeper is not defined');
   for (let pass = 0; pass < 2; pass++) {
     await t.host.drain(60_000);
-    await sweeper.handler({ isPastDue: false }, invocationContext(sweeper.name, (line) => t.logs.push(line)));
+    await sweeper.handler(
+      { isPastDue: false },
+      invocationContext(sweeper.name, (line) => t.logs.push(line)),
+    );
   }
   await t.host.drain(60_000);
   return t;
@@ -195,15 +261,24 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
   const audit = async (scope: string, bearer: string) =>
     ((await (await t.fetch(`/api/${scope}/audit?top=50`, { token: bearer })).json()) as { items: AuditEvent[] }).items;
   const partnerAudit = await audit(`partners/${partner.id}`, s.staff);
-  const audited = (action: string, id: string) => partnerAudit.filter((e) => e.action === action && e.target.id === id).length;
+  const audited = (action: string, id: string) =>
+    partnerAudit.filter((e) => e.action === action && e.target.id === id).length;
 
   if (ok.has('accept')) {
-    const invitation = (await (await t.fetch(`/api/partners/${partner.id}/invitations/${s.accept.id}`, { token: s.staff })).json()) as { status: string; relationshipId?: string };
+    const invitation = (await (
+      await t.fetch(`/api/partners/${partner.id}/invitations/${s.accept.id}`, { token: s.staff })
+    ).json()) as { status: string; relationshipId?: string };
     expect(invitation.status).toBe('accepted');
     expect(invitation.relationshipId).toBeTruthy();
-    const list = (await (await t.fetch(`/api/customers/${s.tenant}/relationships`, { token: s.admin })).json()) as { items: { id: string }[] };
+    const list = (await (await t.fetch(`/api/customers/${s.tenant}/relationships`, { token: s.admin })).json()) as {
+      items: { id: string }[];
+    };
     expect(list.items.map((r) => r.id)).toEqual([invitation.relationshipId]);
-    for (const action of ['invitation.accepted', 'agreement.accepted']) expect(partnerAudit.some((e) => e.action === action), action).toBe(true);
+    for (const action of ['invitation.accepted', 'agreement.accepted'])
+      expect(
+        partnerAudit.some((e) => e.action === action),
+        action,
+      ).toBe(true);
     expect(audited('relationship.created', invitation.relationshipId!)).toBe(1);
     expect(emailsOf(`invitation-accepted:${s.accept.id}`)).toHaveLength(1);
   }
@@ -214,11 +289,24 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
   if (ok.has('revoke')) expect(audited('invitation.revoked', s.revoke.id)).toBe(1);
 
   const relationship = async (which: 1 | 2 | 3, id: string) => {
-    const view = (await (await t.fetch(`/api/partners/${partner.id}/relationships/${id}`, { token: s.staff })).json()) as { status: string; roles: unknown[] };
-    const listed = (await (await t.fetch(`/api/partners/${partner.id}/relationships?status=${view.status}&top=50`, { token: s.staff })).json()) as { items: { id: string }[] };
+    const view = (await (
+      await t.fetch(`/api/partners/${partner.id}/relationships/${id}`, { token: s.staff })
+    ).json()) as { status: string; roles: unknown[] };
+    const listed = (await (
+      await t.fetch(`/api/partners/${partner.id}/relationships?status=${view.status}&top=50`, { token: s.staff })
+    ).json()) as { items: { id: string }[] };
     // The partner's pointer shows the relationship as it is now.
-    expect(listed.items.map((r) => r.id), `pointer of ${id}`).toContain(id);
-    return { view, customerAudit: await audit(`customers/${customerOf(s, which)}`, await token('global-admin', customerOf(s, which), 'Cleo Crash')) };
+    expect(
+      listed.items.map((r) => r.id),
+      `pointer of ${id}`,
+    ).toContain(id);
+    return {
+      view,
+      customerAudit: await audit(
+        `customers/${customerOf(s, which)}`,
+        await token('global-admin', customerOf(s, which), 'Cleo Crash'),
+      ),
+    };
   };
   if (ok.has('removeRoles')) {
     const { view, customerAudit } = await relationship(1, s.removeRoles);
@@ -238,9 +326,14 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
   }
   const contact = ok.get('contact') as { id: string } | undefined;
   if (contact) {
-    const status = (await (await t.fetch(`/api/contact-requests/${contact.id}`)).json()) as { partners: { delivery: string }[]; confirmation: { delivery: string } };
+    const status = (await (await t.fetch(`/api/contact-requests/${contact.id}`)).json()) as {
+      partners: { delivery: string }[];
+      confirmation: { delivery: string };
+    };
     expect(status).toMatchObject({ partners: [{ delivery: 'sent' }], confirmation: { delivery: 'sent' } });
-    const leads = (await (await t.fetch(`/api/partners/${partner.id}/contact-requests?top=50`, { token: s.staff })).json()) as { items: { id: string }[] };
+    const leads = (await (
+      await t.fetch(`/api/partners/${partner.id}/contact-requests?top=50`, { token: s.staff })
+    ).json()) as { items: { id: string }[] };
     expect(leads.items.filter((l) => l.id === contact.id)).toHaveLength(1);
     expect(emailsOf(`contact-request:${contact.id}:${partner.id}`)).toHaveLength(1);
     expect(emailsOf(`contact-confirmation:${contact.id}`)).toHaveLength(1);
@@ -248,9 +341,12 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
 
   // Nothing half-done anywhere: no follow-up intent left, no decided invitation unfinished.
   const intents: string[] = [];
-  for await (const e of t.storage.table(tableNames.followUps).listEntities()) intents.push(`${e.partitionKey} ${e.rowKey}`);
+  for await (const e of t.storage.table(tableNames.followUps).listEntities())
+    intents.push(`${e.partitionKey} ${e.rowKey}`);
   expect(intents).toEqual([]);
-  for await (const e of t.storage.table(tableNames.invitations).listEntities<{ status?: string; completedAt?: string }>()) {
+  for await (const e of t.storage
+    .table(tableNames.invitations)
+    .listEntities<{ status?: string; completedAt?: string }>()) {
     if (e.status && e.status !== 'pending') expect(e.completedAt, `invitation ${e.rowKey} (${e.status})`).toBeTruthy();
   }
   // No email twice: one operation per job, whatever was retried.
@@ -260,9 +356,17 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
 }
 
 /** One run: stage, the child acts until the proxy kills it at write `at` (never, without), recovery, checks. */
-async function run(n: number, at: number | undefined, when: 'before' | 'after'): Promise<{ writes: number; answered: Answered[] }> {
+async function run(
+  n: number,
+  at: number | undefined,
+  when: 'before' | 'after',
+): Promise<{ writes: number; answered: Answered[] }> {
   const s = await stage(n);
-  const child = await startChildHost({ ...env, AzureWebJobsStorage: proxy.connectionString, CHILD_PROCESSING_LEASE_MS: '2000' });
+  const child = await startChildHost({
+    ...env,
+    AzureWebJobsStorage: proxy.connectionString,
+    CHILD_PROCESSING_LEASE_MS: '2000',
+  });
   proxy.tripAt(at ?? Number.MAX_SAFE_INTEGER, when, () => child.kill());
   let answered: Answered[];
   let writes: number;
@@ -291,12 +395,19 @@ describe('kill -9 of the host at a write of a decision', { timeout: everyWrite ?
     let state = seed;
     const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31);
     const points = everyWrite
-      ? Array.from({ length: dry.writes }, (_, i) => (['before', 'after'] as const).map((when) => ({ at: i + 1, when }))).flat()
-      : Array.from({ length: runs }, (_, i) => ({ at: 1 + (next() % dry.writes), when: i % 2 === 0 ? ('before' as const) : ('after' as const) }));
+      ? Array.from({ length: dry.writes }, (_, i) =>
+          (['before', 'after'] as const).map((when) => ({ at: i + 1, when })),
+        ).flat()
+      : Array.from({ length: runs }, (_, i) => ({
+          at: 1 + (next() % dry.writes),
+          when: i % 2 === 0 ? ('before' as const) : ('after' as const),
+        }));
     for (const [i, point] of points.entries()) {
       const result = await run(i + 1, point.at, point.when);
       // Which decisions were answered before the kill (for the log of a failing seed).
-      console.log(`crash run ${i + 1}: killed ${point.when} write ${point.at} of ${dry.writes}; answered ${result.answered.map((a) => `${a.action} ${a.status}`).join(', ') || 'nothing'}`);
+      console.log(
+        `crash run ${i + 1}: killed ${point.when} write ${point.at} of ${dry.writes}; answered ${result.answered.map((a) => `${a.action} ${a.status}`).join(', ') || 'nothing'}`,
+      );
     }
   });
 });

@@ -4,7 +4,10 @@ import { emailOperationId } from '../../shared/email/ids.js';
 import { enqueueEmail, type EmailRequest } from '../../shared/email/jobs.js';
 import { getEmailStatus } from '../../shared/email/status.js';
 import { startChildHost, type ChildHost } from '../support/child-host.js';
-import { startFakeCommunicationServices, type FakeCommunicationServices } from '../support/fake-communication-services.js';
+import {
+  startFakeCommunicationServices,
+  type FakeCommunicationServices,
+} from '../support/fake-communication-services.js';
 import { eventually, startTestHost } from '../support/host.js';
 
 /**
@@ -19,7 +22,13 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   acs = await startFakeCommunicationServices();
-  const t = await startTestHost({ env: { COMMUNICATION_SERVICES_CONNECTION_STRING: acs.connectionString, EMAIL_SENDER_ADDRESS: 'DoNotReply@mail.crash.example', EMAIL_OUTBOX_DIR: '' } });
+  const t = await startTestHost({
+    env: {
+      COMMUNICATION_SERVICES_CONNECTION_STRING: acs.connectionString,
+      EMAIL_SENDER_ADDRESS: 'DoNotReply@mail.crash.example',
+      EMAIL_OUTBOX_DIR: '',
+    },
+  });
   env = t.env;
   await t.stop();
 });
@@ -32,7 +41,13 @@ const job = (jobId: string): EmailRequest<'invitationDeclined'> => ({
   jobId,
   template: 'invitationDeclined',
   to: [{ address: 'deals@crash.example.test', displayName: 'Crash Partners' }],
-  data: { invitationId: 'f0000000-0000-4000-8000-00000000000f', partnerName: 'Crash Partners', customerTenantId: 'c8000000-0000-4000-8000-0000000000c8', declinedByName: 'Dee Decline', declinedAt: '2026-12-01T10:00:00Z' },
+  data: {
+    invitationId: 'f0000000-0000-4000-8000-00000000000f',
+    partnerName: 'Crash Partners',
+    customerTenantId: 'c8000000-0000-4000-8000-0000000000c8',
+    declinedByName: 'Dee Decline',
+    declinedAt: '2026-12-01T10:00:00Z',
+  },
 });
 
 /** A child host takes the job; `killWhen` arms the endpoint to kill it; then a new host, its clock past the email's claim lease, finishes. */
@@ -49,7 +64,11 @@ async function crashAndRecover(jobId: string, arm: (child: ChildHost) => void): 
   const t = await startTestHost({ keepData: true, env });
   setClock(() => new Date(Date.now() + 5 * 60_000));
   try {
-    await eventually(async () => ((await getEmailStatus(jobId))?.status === 'sent' ? true : undefined), 20_000, `email ${jobId} sent`);
+    await eventually(
+      async () => ((await getEmailStatus(jobId))?.status === 'sent' ? true : undefined),
+      20_000,
+      `email ${jobId} sent`,
+    );
     await t.host.drain();
   } finally {
     resetClock();

@@ -17,7 +17,12 @@ const host = await startLocalHost({
   storage: createStorage(settings().storage),
   hostOptions: {
     ...hostJson,
-    queues: { ...hostJson.queues, maxPollingIntervalMs: 100, visibilityTimeoutMs: 0, processingLeaseMs: Number(process.env.CHILD_PROCESSING_LEASE_MS ?? '2000') },
+    queues: {
+      ...hostJson.queues,
+      maxPollingIntervalMs: 100,
+      visibilityTimeoutMs: 0,
+      processingLeaseMs: Number(process.env.CHILD_PROCESSING_LEASE_MS ?? '2000'),
+    },
   },
   port: 0,
   log: (line) => process.stdout.write(`${line}\n`),

@@ -12,7 +12,10 @@ export interface ChildHost {
 }
 
 export async function startChildHost(env: Record<string, string>): Promise<ChildHost> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/child-host-main.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/child-host-main.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const url = await new Promise<string>((resolve, reject) => {

@@ -602,7 +602,9 @@ describe('concurrent accepts', () => {
     const { link, invitation } = await invite(delegated(tenant, [helpdesk]));
     const token = await adminOf(tenant);
     // 50 admins of the tenant (one admin retrying its own accept gets its outcome instead of 409).
-    const responses = await Promise.all(Array.from({ length: 50 }, async (_, i) => accept(link.id, link.code, await adminOf(tenant, `Admin ${i}`))));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => accept(link.id, link.code, await adminOf(tenant, `Admin ${i}`))),
+    );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);

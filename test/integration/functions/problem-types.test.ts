@@ -106,7 +106,10 @@ describe('problem types say what happened', () => {
 
     // Another admin asking again (the same admin's retry answers with its outcome).
     const otherAdmin = await t.token('global-admin', other, { name: 'Olga Admin', email: 'olga@c9.test' });
-    const twice = await conflict(t.fetch(`${customerPath}/termination-request`, { method: 'POST', token: otherAdmin }), 'second termination request');
+    const twice = await conflict(
+      t.fetch(`${customerPath}/termination-request`, { method: 'POST', token: otherAdmin }),
+      'second termination request',
+    );
     expect(twice.kind).toBe('termination-already-requested');
 
     const terminate = async () =>

@@ -28,10 +28,14 @@ afterEach(() => {
 
 /** `npm start -- --in-memory …` from the sources, as one Node.js process (what `npm start` runs, minus the build), until it is healthy. */
 function spawnStart(port: number, azuritePort: number): Start {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', '--in-memory', '--port', String(port), '--azurite-port', String(azuritePort)], {
-    env: { ...process.env, AzureWebJobsStorage: 'UseDevelopmentStorage=true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'local/start.ts', '--in-memory', '--port', String(port), '--azurite-port', String(azuritePort)],
+    {
+      env: { ...process.env, AzureWebJobsStorage: 'UseDevelopmentStorage=true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   children.push(child);
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
@@ -47,13 +51,19 @@ async function start(port: number, azuritePort: number): Promise<Start> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output()}`);
     if (Date.now() > deadline) throw new Error(`npm start was not healthy within 60 s:\n${output()}`);
-    const health = await fetch(`http://localhost:${port}/api/health`).then((r) => r.status, () => 0);
+    const health = await fetch(`http://localhost:${port}/api/health`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (health === 200 && output().includes('Host started on')) return started;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+const exited = (child: ChildProcess) =>
+  new Promise<void>((r) =>
+    child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r()),
+  );
 
 async function portsFreed(ports: number[], timeoutMs = 15_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -87,7 +97,13 @@ describe('npm start after kill -9', { timeout: 150_000 }, () => {
     const [port, azuritePort] = [await freePort(), await freePortRun()];
     const pidFile = resolve(`.local/azurite-${azuritePort}.pid`);
     // What a start whose Azurite outlived it leaves: Azurite on the ports, and the pid file naming it.
-    const orphan = await startAzurite({ blobPort: azuritePort, queuePort: azuritePort + 1, tablePort: azuritePort + 2, inMemory: true, pidFile });
+    const orphan = await startAzurite({
+      blobPort: azuritePort,
+      queuePort: azuritePort + 1,
+      tablePort: azuritePort + 2,
+      inMemory: true,
+      pidFile,
+    });
     expect(existsSync(pidFile)).toBe(true);
     try {
       const again = await start(port, azuritePort);
@@ -103,7 +119,12 @@ describe('npm start after kill -9', { timeout: 150_000 }, () => {
 
   it('leaves alone an Azurite on the ports that it did not start', async () => {
     const [port, azuritePort] = [await freePort(), await freePortRun()];
-    const other = await startAzurite({ blobPort: azuritePort, queuePort: azuritePort + 1, tablePort: azuritePort + 2, inMemory: true });
+    const other = await startAzurite({
+      blobPort: azuritePort,
+      queuePort: azuritePort + 1,
+      tablePort: azuritePort + 2,
+      inMemory: true,
+    });
     try {
       const refused = spawnStart(port, azuritePort);
       await exited(refused.child);
