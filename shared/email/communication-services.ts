@@ -20,7 +20,10 @@ const pollIntervalMs = 250;
 // record, and a failure that persists ends in the poison queue with its reason.
 const clientOptions = { retryOptions: { maxRetries: 0 } };
 
-/** HTTP statuses worth trying again: throttling, timeouts, the service's own failures; plus 401/403 (a key or role being fixed). */
+/**
+ * HTTP statuses worth trying again: throttling, timeouts, the service's own failures; plus 401/403 (a key or role being
+ * fixed).
+ */
 const transientStatus = (status: number) =>
   status === 408 || status === 429 || status >= 500 || status === 401 || status === 403;
 
@@ -96,7 +99,8 @@ export class CommunicationServicesSender implements EmailSender {
       return { messageId: result.id, operationId };
     } catch (error) {
       // The service ran the operation and failed it: the same Operation-Id gets the same answer, so it is final.
-      // (core-lro raises this as a plain Error, from beginSend's first poll or from pollUntilDone; HTTP failures are RestErrors.)
+      // (core-lro raises this as a plain Error, from beginSend's first poll or from pollUntilDone; HTTP failures are
+      // RestErrors.)
       if (
         error instanceof Error &&
         error.name !== 'RestError' &&

@@ -32,7 +32,10 @@ const acceptanceView = (a: AgreementAcceptance) => ({
 
 type AgreementState = z.infer<typeof agreementStateSchema>;
 
-/** The current agreement, the customer's latest acceptance and whether it is of the current version: for users of that tenant. */
+/**
+ * The current agreement, the customer's latest acceptance and whether it is of the current version: for users of that
+ * tenant.
+ */
 export async function agreementState(caller: Caller, tenantId: string): Promise<AgreementState> {
   requireTenant(caller, tenantId);
   const customerTenantId = caller.tenantId;
@@ -60,7 +63,10 @@ export function requireCurrentAgreement(agreementVersion: string): Settings['cus
   return customerAgreement;
 }
 
-/** A customer admin accepts the current version; accepting it again changes nothing. Answers the agreement state after it. */
+/**
+ * A customer admin accepts the current version; accepting it again changes nothing. Answers the agreement state after
+ * it.
+ */
 export async function acceptAgreement(
   caller: Caller,
   tenantId: string,

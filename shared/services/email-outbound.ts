@@ -30,7 +30,9 @@ function namedJob(message: unknown): { jobId: string; template: string } | undef
   return { jobId: shape.data.jobId, template: typeof template === 'string' ? template.slice(0, 100) : '' };
 }
 
-/** Claims the job, waiting briefly while another delivery of it is sending (a job enqueued twice arrives in one batch). */
+/**
+ * Claims the job, waiting briefly while another delivery of it is sending (a job enqueued twice arrives in one batch).
+ */
 async function claim(jobId: string, template: string): Promise<Exclude<Claim, { kind: 'busy' }>> {
   // How long this delivery waits, in real time whatever the app's clock says (tests may hold it still).
   const deadline = performance.now() + busyWaitMs;

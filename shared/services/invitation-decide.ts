@@ -226,7 +226,10 @@ const decisionOutcome = async (
   invocationId: string,
 ): Promise<InvitationRecord> => (inv.completedAt ? inv : finishDecision(inv, invocationId));
 
-/** Everything that follows a decision; safe to run again (derived ids everywhere). Returns the invitation as stored after it. */
+/**
+ * Everything that follows a decision; safe to run again (derived ids everywhere). Returns the invitation as stored
+ * after it.
+ */
 async function finishDecision(
   inv: DecidedInvitation | AcceptedInvitation,
   invocationId: string,

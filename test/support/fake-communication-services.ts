@@ -26,7 +26,10 @@ export interface FakeCommunicationServices {
   sendAttempts: { operationId: string; status: number }[];
   /** Answer the next `count` sends with `status` (429, 500, 400 …) and an error body. */
   failNextSends(status: number, count?: number): void;
-  /** Accept the next `count` new operations, then report them `Failed` (as the service does for, say, suppressed recipients). */
+  /**
+   * Accept the next `count` new operations, then report them `Failed` (as the service does for, say, suppressed
+   * recipients).
+   */
   failNextOperations(count?: number): void;
   /** Status polls of each operation answer `Running` this many times before its outcome (default 0: done at the first poll). */
   pollsBeforeDone: number;
