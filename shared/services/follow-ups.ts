@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { storageStatus } from '../storage/errors.js';
 import { enqueueFollowUp, readIntent, recordIntent, removeIntent } from '../storage/follow-ups.js';
 
 /**
@@ -23,8 +24,8 @@ export const followUpKind = <P>(kind: FollowUpKind<P>): FollowUpKind<P> => kind;
 
 /**
  * A state change with its follow-ups recorded durably first. `change` is the state write (an
- * ETag-guarded write, usually): if it throws, the intent goes with it; if this process dies
- * after it, the intent stays for the sweeper. Returns what `change` returned.
+ * ETag-guarded write, usually): if storage refuses it, the intent goes with it; if this process
+ * dies after it, the intent stays for the sweeper. Returns what `change` returned.
  */
 export async function intend<P, S>(
   kind: FollowUpKind<P>,
@@ -36,7 +37,10 @@ export async function intend<P, S>(
   try {
     return await change();
   } catch (error) {
-    await removeIntent(kind.name, id).catch(() => undefined);
+    // Storage refused the write (412, 409): nothing happened, nothing follows. Any other failure (5xx, no answer)
+    // may have written it all the same: the intent stays, and the sweeper finds out which.
+    const status = storageStatus(error);
+    if (status !== undefined && status >= 400 && status < 500) await removeIntent(kind.name, id).catch(() => undefined);
     throw error;
   }
 }
