@@ -1,3 +1,4 @@
+import { notice } from './dom.js';
 import { initContact, initFindPartner } from './find-partner.js';
 import { initInvitation } from './invitation.js';
 import { initPartnerPage } from './partner-workspace.js';
@@ -18,15 +19,16 @@ const pages: Record<string, () => void | Promise<void>> = {
   'partner-customers': () => initPartnerPage('customers'),
 };
 
-const page = pages[document.body.dataset.page ?? ''];
+/** Pages that use the Fluent web components (web/fluent.ts, a chunk of its own). */
+const fluentPages = new Set(['invitation', 'partners']);
+
+const name = document.body.dataset.page ?? '';
+if (fluentPages.has(name)) void import('./fluent.js');
+const page = pages[name];
 if (page) {
   Promise.resolve(page()).catch((error: unknown) => {
     console.error(error);
     const content = document.getElementById('content') ?? document.getElementById('main');
-    const message = document.createElement('p');
-    message.className = 'notice notice-error';
-    message.setAttribute('role', 'alert');
-    message.textContent = 'Something went wrong on this page. Reload it to try again.';
-    content?.prepend(message);
+    content?.prepend(notice('error', 'Something went wrong on this page. Reload it to try again.'));
   });
 }

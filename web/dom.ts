@@ -47,8 +47,20 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium',
 export const formatDate = (iso: string) => dateFormat.format(new Date(iso));
 export const formatDateTime = (iso: string) => dateTimeFormat.format(new Date(iso));
 
+/** A Fluent message bar (web/fluent.ts defines it; until then its text shows as it is). */
 export function notice(kind: 'info' | 'error' | 'success', ...children: (Child | Child[])[]): HTMLElement {
-  return h('div', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, ...children);
+  const bar = document.createElement('fluent-message-bar');
+  bar.className = `notice notice-${kind}`;
+  bar.setAttribute('intent', kind);
+  bar.setAttribute('layout', 'multiline');
+  bar.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  bar.append(
+    ...children
+      .flat()
+      .filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false)
+      .map((c) => (c instanceof Node ? c : String(c))),
+  );
+  return bar;
 }
 
 /**
