@@ -2,19 +2,51 @@ import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { validate } from '../shared/errors.js';
 import { route } from '../shared/http/handler.js';
-import { html } from '../shared/web/html.js';
-import { signedInPage } from '../shared/web/page.js';
+import { html, type Html } from '../shared/web/html.js';
+import { pageResponse } from '../shared/web/page.js';
 import { pageFunctions } from '../shared/web/page-function.js';
+import { customerNavigation, shellPage, type Crumb } from '../shared/web/shell.js';
 
 /**
- * Pages for signed-in customers: accepting an invitation (the link in the invitation email) and
- * managing partner relationships. Their data needs the person's token, which only the browser
- * holds, so the server sends the page frame and app.js signs in, calls the API and fills it.
+ * Pages for signed-in customers, in the admin shell: partner relationships, pending invitations
+ * (and accepting one: the link in the invitation email), the Customer Agreement, settings and the
+ * audit log. Their data needs the person's token, which only the browser holds, so the server
+ * sends the page frame and app.js signs in, calls the API and fills it.
  */
 const routes = [
-  route('GET', 'invitations/{invitationId}', 'anyone', invitationPage, 'page-invitation'),
   route('GET', 'partners', 'anyone', partnersPage, 'page-partners'),
+  route('GET', 'invitations', 'anyone', pendingInvitationsPage, 'page-pending-invitations'),
+  route('GET', 'invitations/{invitationId}', 'anyone', invitationPage, 'page-invitation'),
+  route('GET', 'agreement', 'anyone', agreementPage, 'page-agreement'),
+  route('GET', 'settings', 'anyone', settingsPage, 'page-settings'),
+  route('GET', 'audit', 'anyone', auditPage, 'page-audit'),
 ];
+
+const noScript = html`<noscript><p class="notice">This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.</p></noscript>`;
+
+const home: Crumb = { label: 'Partner relationships', href: '/partners' };
+
+function signedInPage(options: {
+  current: string;
+  page?: string;
+  title: string;
+  intro: Html;
+  breadcrumbs?: Crumb[];
+  commands?: boolean;
+  data?: Record<string, string>;
+}) {
+  return pageResponse(
+    200,
+    shellPage({
+      side: customerNavigation,
+      ...options,
+      main: html`<p class="lead">${options.intro}</p>
+${noScript}
+<div id="sign-in" class="sign-in"></div>
+<div id="content" class="content"><p class="loading">Loading…</p></div>`,
+    }),
+  );
+}
 
 const invitationParams = z.object({
   invitationId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an invitation id'),
@@ -22,20 +54,59 @@ const invitationParams = z.object({
 
 async function invitationPage(request: HttpRequest) {
   const { invitationId } = validate(invitationParams, request.params, 'link');
-  return signedInPage(
-    'invitation',
-    'Accept agreement & authorize partner',
-    html`<p class="lead">A partner has invited your organization to a relationship. Review what it asks for before you decide.</p>`,
-    { invitationId },
-  );
+  return signedInPage({
+    current: 'pending-invitations',
+    page: 'invitation',
+    title: 'Accept agreement & authorize partner',
+    intro: html`A partner has invited your organization to a relationship. Review what it asks for before you decide.`,
+    breadcrumbs: [home, { label: 'Pending invitations', href: '/invitations' }],
+    data: { invitationId },
+  });
 }
 
 async function partnersPage() {
-  return signedInPage(
-    'partners',
-    'Partner relationships',
-    html`<p class="lead">The partners your organization works with, what they may do, and your Customer Agreement.</p>`,
-  );
+  return signedInPage({
+    current: 'partners',
+    title: 'Partner relationships',
+    intro: html`The partners your organization works with and the admin roles they hold. Select a partner to remove its roles or ask it to end the relationship.`,
+    commands: true,
+  });
+}
+
+async function pendingInvitationsPage() {
+  return signedInPage({
+    current: 'pending-invitations',
+    title: 'Pending invitations',
+    intro: html`Invitations from partners to work with your organization.`,
+    breadcrumbs: [home],
+  });
+}
+
+async function agreementPage() {
+  return signedInPage({
+    current: 'agreement',
+    title: 'Customer Agreement',
+    intro: html`The agreement between Microsoft and your organization that partners need before they sell to you.`,
+    breadcrumbs: [home],
+  });
+}
+
+async function settingsPage() {
+  return signedInPage({
+    current: 'settings',
+    title: 'Settings',
+    intro: html`What your partners may see of your organization.`,
+    breadcrumbs: [home],
+  });
+}
+
+async function auditPage() {
+  return signedInPage({
+    current: 'audit',
+    title: 'Audit log',
+    intro: html`What changed in your organization's partner relationships, and who changed it, newest first.`,
+    breadcrumbs: [home],
+  });
 }
 
 export const customerPageFunctions = pageFunctions(routes);

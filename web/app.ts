@@ -2,7 +2,8 @@ import { notice } from './dom.js';
 import { initContact, initFindPartner } from './find-partner.js';
 import { initInvitation } from './invitation.js';
 import { initPartnerPage } from './partner-workspace.js';
-import { initPartners } from './partners.js';
+import { initAgreement, initAudit, initPartners, initPendingInvitations, initSettings } from './partners.js';
+import { initShell } from './shell.js';
 import { completeRedirectSignIn } from './sign-in.js';
 
 /** Progressive enhancement of the server-rendered pages; each page names itself in body[data-page]. */
@@ -14,16 +15,21 @@ const pages: Record<string, () => void | Promise<void>> = {
   contact: initContact,
   invitation: initInvitation,
   partners: initPartners,
+  'pending-invitations': initPendingInvitations,
+  agreement: initAgreement,
+  settings: initSettings,
+  audit: initAudit,
   'partner-leads': () => initPartnerPage('leads'),
   'partner-invitations': () => initPartnerPage('invitations'),
   'partner-customers': () => initPartnerPage('customers'),
 };
 
-/** Pages that use the Fluent web components (web/fluent.ts, a chunk of its own). */
-const fluentPages = new Set(['invitation', 'partners']);
-
 const name = document.body.dataset.page ?? '';
-if (fluentPages.has(name)) void import('./fluent.js');
+// The signed-in pages are the admin shell's (body.shell); only they use the Fluent web components.
+if (document.body.classList.contains('shell')) {
+  initShell();
+  void import('./fluent.js');
+}
 const page = pages[name];
 if (page) {
   Promise.resolve(page()).catch((error: unknown) => {

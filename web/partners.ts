@@ -176,7 +176,20 @@ async function invitations(body: HTMLElement, session: Session): Promise<void> {
     return;
   }
   if (items.length === 0) {
-    show(body, h('p', {}, 'No invitation is waiting for a decision.'));
+    show(
+      body,
+      h(
+        'div',
+        { class: 'empty-state' },
+        h('h3', {}, 'No invitation is waiting for a decision'),
+        h(
+          'p',
+          {},
+          'A partner sends its invitation by email to the administrator it names, and it shows here too. Open it to review the relationship and the admin roles it asks for, then accept or decline it.',
+        ),
+        h('p', {}, h('a', { href: '/partners' }, 'See the partners you already work with')),
+      ),
+    );
     return;
   }
   show(
@@ -292,34 +305,40 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
   );
 }
 
-export async function initPartners(): Promise<void> {
+/** The page's one content area, once the person is signed in. */
+async function signedIn(): Promise<{ session: Session; content: HTMLElement }> {
   const session = await requireSignIn();
-  const content = byId('content');
-  const relationships = h('section', { class: 'panel', 'aria-labelledby': 'relationships-heading' });
-  const invitationsPanel = section('invitations', 'Invitations waiting for you');
-  const agreementPanel = section('agreement', 'Customer Agreement');
-  const settingsPanel = section('settings', 'Purchase visibility');
-  const auditPanel = section('audit', 'Audit trail');
-  show(
-    content,
-    invitationsPanel.element,
-    relationships,
-    agreementPanel.element,
-    settingsPanel.element,
-    auditPanel.element,
-  );
-  const guard = (work: Promise<void>, body: HTMLElement) =>
-    work.catch((error: unknown) => show(body, notice('error', error instanceof Error ? error.message : String(error))));
-  await Promise.all([
-    // A change to a relationship is a new audit event: show it.
-    showRelationships(relationships, session, {
-      manage: true,
-      headingLevel: 'h2',
-      onChange: () => void audit(auditPanel.body, session),
-    }),
-    guard(invitations(invitationsPanel.body, session), invitationsPanel.body),
-    guard(agreement(agreementPanel.body, session), agreementPanel.body),
-    guard(settings(settingsPanel.body, session), settingsPanel.body),
-    audit(auditPanel.body, session),
-  ]);
+  return { session, content: byId('content') };
+}
+
+const guard = (work: Promise<void>, body: HTMLElement) =>
+  work.catch((error: unknown) => show(body, notice('error', error instanceof Error ? error.message : String(error))));
+
+export async function initPartners(): Promise<void> {
+  const { session, content } = await signedIn();
+  await showRelationships(content, session, { manage: true, headingLevel: 'h2' });
+}
+
+export async function initAgreement(): Promise<void> {
+  const { session, content } = await signedIn();
+  await guard(agreement(content, session), content);
+}
+
+export async function initSettings(): Promise<void> {
+  const { session, content } = await signedIn();
+  const panel = section('settings', 'Purchase visibility');
+  show(content, panel.element);
+  await guard(settings(panel.body, session), panel.body);
+}
+
+export async function initAudit(): Promise<void> {
+  const { session, content } = await signedIn();
+  await audit(content, session);
+}
+
+export async function initPendingInvitations(): Promise<void> {
+  const { session, content } = await signedIn();
+  const panel = section('invitations', 'Invitations waiting for you');
+  show(content, panel.element);
+  await guard(invitations(panel.body, session), panel.body);
 }

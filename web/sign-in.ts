@@ -249,16 +249,21 @@ function msalSignIn(container: HTMLElement, c: Extract<SignInConfig, { kind: 'ms
 
 // ---- both -----------------------------------------------------------------------------------------
 
+/** Who is signed in, for which organization, in the top bar; and Sign out. */
 function showSessionStatus(session: Session): void {
-  const signOut = h('button', { type: 'button', class: 'link-button' }, 'Sign out');
+  const signOut = h('button', { type: 'button', class: 'link-button sign-out' }, 'Sign out');
   signOut.addEventListener('click', () => {
     void session.signOut().then(() => location.reload());
   });
   show(
     byId('session'),
     session.kind === 'development' ? h('span', { class: 'dev-badge small' }, 'Development') : null,
-    h('span', { class: 'session-name' }, `Signed in as ${session.name || session.username}`),
-    ' ',
+    h(
+      'span',
+      { class: 'session-who' },
+      h('span', { class: 'session-name' }, `Signed in as ${session.name || session.username}`),
+      h('span', { class: 'session-organization' }, `Organization ${session.tenantId}`),
+    ),
     signOut,
   );
 }

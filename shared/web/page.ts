@@ -39,32 +39,23 @@ export function pageHeaders(): Record<string, string> {
   };
 }
 
-export type PageName =
-  | 'find-partner'
-  | 'contact'
-  | 'thank-you'
-  | 'invitation'
-  | 'partners'
-  | 'partner-leads'
-  | 'partner-invitations'
-  | 'partner-customers'
-  | 'message';
-
-const navigation: { href: string; label: string; pages: PageName[] }[] = [
+const publicNavigation: { href: string; label: string; pages: string[] }[] = [
   { href: '/', label: 'Find a partner', pages: ['find-partner', 'contact', 'thank-you'] },
-  { href: '/partners', label: 'Partner relationships', pages: ['partners', 'invitation'] },
-  {
-    href: '/partner/leads',
-    label: 'Partner workspace',
-    pages: ['partner-leads', 'partner-invitations', 'partner-customers'],
-  },
+  { href: '/partners', label: 'Manage your partners', pages: [] },
+  { href: '/partner/leads', label: 'Partner workspace', pages: [] },
 ];
 
 /**
- * A whole page around `main`: skip link, header with navigation and the sign-in area, footer. `data` becomes data-*
- * attributes of body for app.js.
+ * A whole HTML document: head with the bundled styles and script, the skip link, then `body`.
+ * `page` and `data` become data-* attributes of body for app.js.
  */
-export function layout(options: { title: string; page: PageName; main: Html; data?: Record<string, string> }): string {
+export function documentPage(options: {
+  title: string;
+  page: string;
+  body: Html;
+  data?: Record<string, string>;
+  bodyClass?: string;
+}): string {
   const assets = pageAssets();
   const data = Object.entries({ page: options.page, ...options.data }).map(
     ([key, value]) => html` data-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}="${value}"`,
@@ -79,24 +70,35 @@ export function layout(options: { title: string; page: PageName; main: Html; dat
 <link rel="stylesheet" href="${assets.style}">
 <script type="module" src="${assets.script}"></script>
 </head>
-<body${data}>
+<body${options.bodyClass ? html` class="${options.bodyClass}"` : ''}${data}>
 <a class="skip-link" href="#main">Skip to content</a>
-<header class="site-header">
+${options.body}
+</body>
+</html>`.text
+  }\n`;
+}
+
+/**
+ * A public page (Find a partner, the contact form, messages) around `main`: a light header with the
+ * product name and the way to the signed-in pages, and a footer. The signed-in pages use the admin
+ * shell (shell.ts) instead.
+ */
+export function layout(options: { title: string; page: string; main: Html; data?: Record<string, string> }): string {
+  return documentPage({
+    ...options,
+    body: html`<header class="site-header">
   <div class="wrap header-row">
     <a class="brand" href="/">Partner relationships</a>
     <nav aria-label="Main">
-      <ul>${navigation.map((n) => html`<li><a href="${n.href}"${n.pages.includes(options.page) ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}</ul>
+      <ul>${publicNavigation.map((n) => html`<li><a href="${n.href}"${n.pages.includes(options.page) ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}</ul>
     </nav>
-    <div id="session" class="session"></div>
   </div>
 </header>
 <main id="main" class="wrap" tabindex="-1">
 ${options.main}
 </main>
-<footer class="site-footer"><div class="wrap">Partner relationships service</div></footer>
-</body>
-</html>`.text
-  }\n`;
+<footer class="site-footer"><div class="wrap">Partner relationships service</div></footer>`,
+  });
 }
 
 const noScript = html`<noscript><p class="notice">This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.</p></noscript>`;
@@ -106,7 +108,7 @@ const noScript = html`<noscript><p class="notice">This page signs you in with yo
  * frame and app.js signs in, calls the API and fills `#content`.
  */
 export function signedInPage(
-  page: PageName,
+  page: string,
   title: string,
   intro: Html,
   data: Record<string, string> = {},
@@ -190,10 +192,7 @@ function heading(status: number): string {
   return 'This could not be done';
 }
 
-/**
- * A problem (as `toProblemResponse` made it) as an HTML page for a browser: what happened, which fields, and a way
- * back.
- */
+/** A problem (as `toProblemResponse` made it) as an HTML page for a browser: what happened, which fields, and a way back. */
 export function problemPage(problem: HttpResponseInit, request: HttpRequest): HttpResponseInit {
   const body = problem.jsonBody as { status: number; detail: string; errors?: FieldError[] };
   const errors = body.errors ?? [];

@@ -51,9 +51,17 @@ describe('Partner relationships', () => {
     await expect(items.allTextContents()).resolves.toEqual(
       expect.arrayContaining(['Alpenblick IT', 'Isar Cloud Services']),
     );
-    await page.getByText(/Your organization accepted the Microsoft Customer Agreement.* \(version 2024-10\)/).waitFor();
-    await page.locator('table.audit tbody tr').first().waitFor();
     await screenshot(page, '20-partners-list');
+    // The left navigation leads to the agreement and the audit log, signed in still.
+    await page.getByRole('navigation', { name: 'Customer' }).getByRole('link', { name: 'Customer Agreement' }).click();
+    await page.getByText(/Your organization accepted the Microsoft Customer Agreement.* \(version 2024-10\)/).waitFor();
+    await page.getByRole('navigation', { name: 'Customer' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.locator('table.audit tbody tr').first().waitFor();
+    await page
+      .getByRole('navigation', { name: 'Customer' })
+      .getByRole('link', { name: 'Partner relationships' })
+      .click();
+    await items.first().waitFor();
 
     await page.getByRole('button', { name: /Alpenblick IT/ }).click();
     const details = page.locator('.relationship-details');
@@ -91,12 +99,6 @@ describe('Partner relationships', () => {
       'Active · 0 admin roles',
     );
     await expect(details.getByRole('button', { name: 'Remove roles' }).count()).resolves.toBe(0);
-    // The audit trail shows it without a reload.
-    await page
-      .locator('table.audit tbody tr td:nth-child(2)')
-      .first()
-      .filter({ hasText: 'Admin roles removed' })
-      .waitFor();
     await screenshot(page, '23-roles-removed');
 
     await details.getByRole('button', { name: 'Request termination' }).click();
@@ -106,8 +108,8 @@ describe('Partner relationships', () => {
     await page.getByText('Alpenblick IT was asked to end the relationship.').waitFor();
     await details.getByText(/Termination requested by Grace Admin \(“We are consolidating partners.”\)/).waitFor();
 
-    // The audit trail shows what happened, newest first.
-    await page.reload();
+    // The audit log shows what happened, newest first.
+    await page.goto(`${t.url}/audit`);
     await page.locator('table.audit tbody tr').first().waitFor();
     const actions = await page.locator('table.audit tbody tr td:nth-child(2)').allTextContents();
     expect(actions.slice(0, 2)).toEqual(['Termination requested', 'Admin roles removed']);
@@ -152,7 +154,7 @@ describe('Partner relationships', () => {
 
   it('changes the MPSA visibility setting', async () => {
     const page = await browser.newPage();
-    await page.goto(`${t.url}/partners`);
+    await page.goto(`${t.url}/settings`);
     await devSignIn(page, customer, 'billing-admin', 'Bill Admin');
     const setting = page.getByLabel('MPSA partners may see purchases made through my other MPSA partners');
     await setting.waitFor();
@@ -173,6 +175,11 @@ describe('Partner relationships', () => {
     await page.goto(`${t.url}/partners`);
     await devSignIn(page, newcomer, 'global-admin', 'Nina Newcomer');
     await page.getByText('Your organization does not work with any partner yet.').waitFor();
+    // On a phone the navigation is behind the menu button.
+    const nav = page.getByRole('navigation', { name: 'Customer' });
+    await expect(nav.isVisible()).resolves.toBe(false);
+    await page.getByRole('button', { name: 'Navigation' }).click();
+    await nav.getByRole('link', { name: 'Customer Agreement' }).click();
     await page.getByText('Your organization has not accepted the Customer Agreement yet.', { exact: false }).waitFor();
     const accept = page.getByRole('button', { name: 'Accept', exact: true });
     await expect(accept.isDisabled()).resolves.toBe(true);
@@ -188,12 +195,12 @@ describe('Partner relationships', () => {
     expect(problems).toEqual([]);
   });
 
-  it('lists an invitation waiting for a decision and opens it without the email’s code', async () => {
+  it('lists an invitation waiting for a decision on Pending invitations and opens it without the email’s code', async () => {
     const partner = await putPartner(t, 'waldkirch-it', { displayName: 'Waldkirch IT' });
     const invitation = await invite(t, partner, customer);
     const page = await browser.newPage();
     const problems = watchConsole(page);
-    await page.goto(`${t.url}/partners`);
+    await page.goto(`${t.url}/invitations`);
     await devSignIn(page, customer, 'global-admin', 'Grace Admin');
     const waiting = page.getByRole('region', { name: 'Invitations waiting for you' });
     await waiting.locator('tbody tr').first().waitFor();

@@ -1,0 +1,96 @@
+import { html, type Html } from './html.js';
+import { documentPage } from './page.js';
+
+/**
+ * The admin shell every signed-in page shares, as the Microsoft 365 admin center has it: a top bar
+ * (product name, who is signed in and for which organization, Sign out), a left navigation of one
+ * side's pages, breadcrumbs, the page title and a command bar for the actions on the selection.
+ * On a phone the navigation folds behind a menu button (app.js adds it: without JavaScript the
+ * navigation stays open above the page).
+ *
+ * A side is a list of navigation items: the customer side is below; the partner side's pages
+ * (Leads, Invitations, Customers, Webhooks) add theirs to `partnerNavigation` as they are built.
+ */
+export interface NavItem {
+  /** The page's name in body[data-page] (what app.js runs), unique across sides. */
+  page: string;
+  label: string;
+  href: string;
+}
+
+export interface ShellSide {
+  /** The navigation's accessible name ("Customer", "Partner"). */
+  label: string;
+  /** Where the product name in the top bar leads. */
+  home: string;
+  items: readonly NavItem[];
+}
+
+export const customerNavigation: ShellSide = {
+  label: 'Customer',
+  home: '/partners',
+  items: [
+    { page: 'partners', label: 'Partner relationships', href: '/partners' },
+    { page: 'pending-invitations', label: 'Pending invitations', href: '/invitations' },
+    { page: 'agreement', label: 'Customer Agreement', href: '/agreement' },
+    { page: 'settings', label: 'Settings', href: '/settings' },
+    { page: 'audit', label: 'Audit log', href: '/audit' },
+  ],
+};
+
+/** The partner side's pages, filled in by issues 16 and 17 (Leads, Invitations, Customers, Webhooks). */
+export const partnerNavigation: ShellSide = { label: 'Partner', home: '/', items: [] };
+
+export interface Crumb {
+  label: string;
+  href: string;
+}
+
+export interface ShellPage {
+  side: ShellSide;
+  /** Which navigation item is this page (or is above it: an invitation sits under Pending invitations). */
+  current: string;
+  /** body[data-page] when it differs from `current`. */
+  page?: string;
+  title: string;
+  /** The trail above the title, without the page itself (it is added as the current crumb). */
+  breadcrumbs?: readonly Crumb[];
+  /** Whether the page has a command bar (app.js fills it with the actions on the selection). */
+  commands?: boolean;
+  main: Html;
+  data?: Record<string, string>;
+}
+
+const menuIcon = html`<svg class="icon" viewBox="0 0 20 20" aria-hidden="true" focusable="false"><path d="M2 4.5h16M2 10h16M2 15.5h16" /></svg>`;
+
+/** A signed-in page in the admin shell (a whole HTML document). */
+export function shellPage(options: ShellPage): string {
+  const { side } = options;
+  const trail = options.breadcrumbs ?? [];
+  return documentPage({
+    title: options.title,
+    page: options.page ?? options.current,
+    data: options.data,
+    bodyClass: 'shell',
+    body: html`<header class="top-bar">
+  <button type="button" class="menu-button" id="menu-button" aria-controls="side-nav" aria-expanded="false" hidden>${menuIcon}<span class="visually-hidden">Navigation</span></button>
+  <a class="product-name" href="${side.home}">Partner relationships</a>
+  <div id="session" class="session"></div>
+</header>
+<div class="shell-body">
+  <nav id="side-nav" class="side-nav" aria-label="${side.label}">
+    <ul>${side.items.map((item) => html`<li><a href="${item.href}"${item.page === options.current ? html` aria-current="page"` : ''}>${item.label}</a></li>`)}</ul>
+  </nav>
+  <main id="main" class="shell-main" tabindex="-1">
+    ${
+      trail.length > 0
+        ? html`<nav class="breadcrumbs" aria-label="Breadcrumb"><ol>${trail.map((c) => html`<li><a href="${c.href}">${c.label}</a></li>`)}<li aria-current="page">${options.title}</li></ol></nav>`
+        : ''
+    }
+    <div class="page-header"><h1>${options.title}</h1></div>
+    ${options.commands ? html`<div id="commands" class="command-bar" role="toolbar" aria-label="Commands"></div>` : ''}
+    ${options.main}
+  </main>
+</div>`,
+  });
+}
