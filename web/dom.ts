@@ -64,8 +64,9 @@ export function notice(kind: 'info' | 'error' | 'success', ...children: (Child |
 }
 
 /**
- * A modal "Yes/No" question (a native dialog: focus stays inside, Escape answers No). Resolves
- * true for Yes. `extra` is shown between the text and the buttons (e.g. a reason field).
+ * A modal question answered with verbs ("Remove roles" / "Cancel"; a native dialog: focus stays
+ * inside and starts on the safe answer, Escape cancels). Resolves true for `yes`. `extra` is shown
+ * between the text and the buttons (e.g. a reason field).
  */
 export function confirmDialog(options: {
   title: string;

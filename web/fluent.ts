@@ -4,3 +4,5 @@
  * the CSS custom properties of app.css (fluent-tokens.css), so no theme script runs.
  */
 import '@fluentui/web-components/message-bar.js';
+import '@fluentui/web-components/tab.js';
+import '@fluentui/web-components/tablist.js';

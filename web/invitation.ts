@@ -49,7 +49,7 @@ function closed(page: AcceptancePage): string {
 async function showPartnersAfter(content: HTMLElement, session: Session, message: HTMLElement): Promise<void> {
   const list = h('div', { class: 'after-decision' });
   show(content, message, list);
-  await showRelationships(list, session, { manage: false, headingLevel: 'h2' });
+  await showRelationships(list, session, { headingLevel: 'h2' });
   list.append(h('p', {}, h('a', { href: '/partners' }, 'Manage partner relationships')));
   focus(message);
 }
@@ -198,8 +198,8 @@ export async function initInvitation(): Promise<void> {
     void confirmDialog({
       title: 'Decline this invitation?',
       text: [`${partner} is told that you declined. Nothing changes in your organization.`],
-      yes: 'Yes',
-      no: 'No',
+      yes: 'Decline',
+      no: 'Cancel',
     }).then((yes) => {
       if (!yes) return;
       busy(true);

@@ -1,7 +1,10 @@
 import { api, ApiError } from './api.js';
 import { byId, formatDate, formatDateTime, h, notice, show } from './dom.js';
-import { auditLabels, label, relationshipTypeLabel } from './labels.js';
-import { showRelationships } from './relationships.js';
+import { adminRole } from '../shared/domain/admin-roles.js';
+import type { RelationshipView } from '../shared/domain/views.js';
+import { auditLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
+import { messageBar, skeletonRows } from './page-parts.js';
+import { showRelationshipsTable } from './relationships.js';
 import { requireSignIn, type Session } from './sign-in.js';
 
 interface AgreementState {
@@ -16,6 +19,9 @@ interface AuditEvent {
   action: string;
   actor: { name?: string; objectId: string; tenantId: string };
   target: { type: string; id: string };
+  partnerId?: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
 }
 
 const adminOnly = (error: unknown, what: string) =>
@@ -199,7 +205,7 @@ async function invitations(body: HTMLElement, session: Session): Promise<void> {
       { class: 'table-scroll' },
       h(
         'table',
-        {},
+        { class: 'data-table' },
         h('caption', { class: 'visually-hidden' }, 'Invitations waiting for a decision, newest first'),
         h(
           'thead',
@@ -243,66 +249,165 @@ async function invitations(body: HTMLElement, session: Session): Promise<void> {
   );
 }
 
+const changeNames: Record<string, string> = {
+  status: 'Status',
+  roles: 'Admin roles',
+  type: 'Type',
+  version: 'Agreement version',
+  mpsaPurchaseVisibility: 'MPSA purchase visibility',
+  reason: 'Reason',
+};
+
+function changeValue(key: string, value: unknown): string {
+  if (value === undefined || value === null) return '—';
+  if (key === 'roles' && Array.isArray(value))
+    return value.length === 0 ? 'none' : value.map((id) => adminRole(String(id))?.name ?? String(id)).join(', ');
+  if (key === 'status') return label(relationshipStatusLabels, String(value));
+  if (key === 'type') return relationshipTypeLabel(String(value));
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+/** What an event changed, in words: "Admin roles: Helpdesk Administrator → none". */
+export function changesText(e: Pick<AuditEvent, 'before' | 'after'>): string {
+  const keys = [...new Set([...Object.keys(e.before ?? {}), ...Object.keys(e.after ?? {})])].filter(
+    (k) => k in changeNames,
+  );
+  return keys
+    .filter((k) => JSON.stringify(e.before?.[k]) !== JSON.stringify(e.after?.[k]))
+    .map((k) =>
+      e.before && k in e.before
+        ? `${changeNames[k]}: ${changeValue(k, e.before[k])} → ${changeValue(k, e.after?.[k])}`
+        : `${changeNames[k]}: ${changeValue(k, e.after?.[k])}`,
+    )
+    .join('; ');
+}
+
+/** The audit log: filters (action, who, date range) over the loaded events, older ones on request. */
 async function audit(body: HTMLElement, session: Session): Promise<void> {
-  const path = `/api/customers/${encodeURIComponent(session.tenantId)}/audit?top=20`;
-  const rows = h('tbody', {});
-  const more = h('button', { type: 'button', class: 'button', hidden: true }, 'Show older events');
-  let continuation: string | null = null;
-  const load = async () => {
-    const { data } = await api<{ items: AuditEvent[]; continuationToken: string | null }>(
-      continuation ? `${path}&continuationToken=${encodeURIComponent(continuation)}` : path,
-      { token: await session.token() },
-    );
-    for (const e of data.items) {
-      rows.append(
-        h(
-          'tr',
-          {},
-          h('td', {}, h('time', { datetime: e.time }, formatDateTime(e.time))),
-          h('td', {}, label(auditLabels, e.action)),
-          h('td', {}, e.actor.name ?? e.actor.objectId),
-        ),
-      );
-    }
-    continuation = data.continuationToken;
-    more.hidden = !continuation;
-    return data.items.length;
-  };
-  try {
-    if ((await load()) === 0) {
-      show(body, h('p', {}, 'Nothing has happened yet.'));
-      return;
-    }
-  } catch (error) {
-    show(body, notice('info', adminOnly(error, 'see the audit trail')));
-    return;
-  }
-  more.addEventListener('click', () => void load());
-  show(
-    body,
+  const path = `/api/customers/${encodeURIComponent(session.tenantId)}/audit?top=50`;
+  const message = h('div', { id: 'page-message' });
+  const rows = h('tbody', {}, skeletonRows(5));
+  const table = h(
+    'table',
+    { class: 'audit data-table', 'aria-busy': 'true' },
+    h('caption', { class: 'visually-hidden' }, 'Audit log, newest first'),
     h(
-      'div',
-      { class: 'table-scroll' },
+      'thead',
+      {},
       h(
-        'table',
-        { class: 'audit' },
-        h('caption', { class: 'visually-hidden' }, 'Audit trail, newest first'),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', { scope: 'col' }, 'When'),
-            h('th', { scope: 'col' }, 'What'),
-            h('th', { scope: 'col' }, 'Who'),
-          ),
-        ),
-        rows,
+        'tr',
+        {},
+        ['When', 'What', 'Partner', 'What changed', 'Who'].map((c) => h('th', { scope: 'col' }, c)),
       ),
     ),
-    more,
+    rows,
   );
+  const action = h(
+    'select',
+    { id: 'audit-action' },
+    h('option', { value: '' }, 'Any action'),
+    Object.entries(auditLabels).map(([value, text]) => h('option', { value }, text)),
+  );
+  const who = h('input', { id: 'audit-who', type: 'search', autocomplete: 'off' });
+  const from = h('input', { id: 'audit-from', type: 'date' });
+  const to = h('input', { id: 'audit-to', type: 'date' });
+  const count = h('p', { class: 'list-count', 'aria-live': 'polite' });
+  const filters = h(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Filter the audit log' },
+    h('div', { class: 'field' }, h('label', { for: 'audit-action' }, 'Action'), action),
+    h('div', { class: 'field' }, h('label', { for: 'audit-who' }, 'Who'), who),
+    h('div', { class: 'field' }, h('label', { for: 'audit-from' }, 'From'), from),
+    h('div', { class: 'field' }, h('label', { for: 'audit-to' }, 'To'), to),
+  );
+  const more = h('button', { type: 'button', class: 'button', hidden: true }, 'Show older events');
+  show(body, message, filters, count, h('div', { class: 'table-scroll' }, table), more);
+
+  const events: AuditEvent[] = [];
+  const partners = new Map<string, string>();
+  let continuation: string | null = null;
+  const render = () => {
+    const words = who.value.trim().toLowerCase();
+    const shown = events.filter(
+      (e) =>
+        (!action.value || e.action === action.value) &&
+        (!words || (e.actor.name ?? e.actor.objectId).toLowerCase().includes(words)) &&
+        (!from.value || e.time.slice(0, 10) >= from.value) &&
+        (!to.value || e.time.slice(0, 10) <= to.value),
+    );
+    count.textContent =
+      shown.length === events.length
+        ? `${events.length} event${events.length === 1 ? '' : 's'}`
+        : `${shown.length} of ${events.length} events match the filters`;
+    show(
+      rows,
+      shown.length === 0
+        ? h(
+            'tr',
+            {},
+            h(
+              'td',
+              { colspan: '5', class: 'empty-row' },
+              events.length === 0
+                ? 'Nothing has happened yet. Accepting an invitation or changing a relationship shows here.'
+                : 'No event matches the filters. Change or clear them.',
+            ),
+          )
+        : shown.map((e) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, h('time', { datetime: e.time }, formatDateTime(e.time))),
+              h('td', {}, label(auditLabels, e.action)),
+              h('td', {}, e.partnerId ? (partners.get(e.partnerId) ?? e.partnerId) : '—'),
+              h('td', {}, changesText(e) || '—'),
+              h('td', {}, e.actor.name ?? e.actor.objectId),
+            ),
+          ),
+    );
+  };
+  const load = async () => {
+    table.setAttribute('aria-busy', 'true');
+    try {
+      const { data } = await api<{ items: AuditEvent[]; continuationToken: string | null }>(
+        continuation ? `${path}&continuationToken=${encodeURIComponent(continuation)}` : path,
+        {
+          token: await session.token(),
+        },
+      );
+      events.push(...data.items);
+      continuation = data.continuationToken;
+      more.hidden = !continuation;
+      render();
+    } catch (error) {
+      show(rows);
+      messageBar(
+        message,
+        `The audit log could not be loaded. ${adminOnly(error, 'see the audit log')}`,
+        () => void load(),
+      );
+    } finally {
+      table.removeAttribute('aria-busy');
+    }
+  };
+  // The partners' names, for events that name only the partner's id.
+  const names = (async () => {
+    try {
+      const { data } = await api<{ items: RelationshipView[] }>(
+        `/api/customers/${encodeURIComponent(session.tenantId)}/relationships?top=50`,
+        { token: await session.token() },
+      );
+      for (const r of data.items) partners.set(r.partner.id, r.partner.displayName);
+    } catch {
+      // Without them the log names partners by id.
+    }
+  })();
+  for (const input of [action, who, from, to]) input.addEventListener('input', render);
+  filters.addEventListener('submit', (event) => event.preventDefault());
+  more.addEventListener('click', () => void load());
+  await names;
+  await load();
 }
 
 /** The page's one content area, once the person is signed in. */
@@ -316,7 +421,7 @@ const guard = (work: Promise<void>, body: HTMLElement) =>
 
 export async function initPartners(): Promise<void> {
   const { session, content } = await signedIn();
-  await showRelationships(content, session, { manage: true, headingLevel: 'h2' });
+  await showRelationshipsTable(content, session);
 }
 
 export async function initAgreement(): Promise<void> {

@@ -1,7 +1,10 @@
-import { api, ApiError } from './api.js';
-import { confirmDialog, focus, formatDate, formatDateTime, h, notice, show } from './dom.js';
-import { historyLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
+import { adminRole } from '../shared/domain/admin-roles.js';
+import { customerAdminRoles } from '../shared/domain/roles.js';
 import type { RelationshipView } from '../shared/domain/views.js';
+import { api, ApiError } from './api.js';
+import { byId, confirmDialog, focus, formatDate, formatDateTime, h, notice, show } from './dom.js';
+import { historyLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
+import { commandBar, messageBar, skeletonRows } from './page-parts.js';
 import type { Session } from './sign-in.js';
 
 // Relationships are typed by the view schema the API answers with (a type import: nothing of it is bundled).
@@ -20,173 +23,139 @@ function term(name: string, ...value: (Node | string)[]): HTMLElement[] {
   return [h('dt', {}, name), h('dd', {}, ...value)];
 }
 
-/**
- * The organization's partners: a list to choose from, and the chosen one's details below it.
- * With `manage`, the details offer removing the admin roles and asking for termination.
- */
-export async function showRelationships(
-  container: HTMLElement,
+const relationshipsPath = (session: Session) => `/api/customers/${encodeURIComponent(session.tenantId)}/relationships`;
+
+/** Every relationship of the organization (all pages of the API's list). */
+async function allRelationships(session: Session): Promise<RelationshipView[]> {
+  const items: RelationshipView[] = [];
+  let continuation: string | null = null;
+  do {
+    const query: string = continuation ? `?top=50&continuationToken=${encodeURIComponent(continuation)}` : '?top=50';
+    const { data } = await api<{ items: RelationshipView[]; continuationToken: string | null }>(
+      `${relationshipsPath(session)}${query}`,
+      { token: await session.token() },
+    );
+    items.push(...data.items);
+    continuation = data.continuationToken;
+  } while (continuation);
+  return items;
+}
+
+/** Whether the signed-in person may act on relationships (a Global or Billing administrator), from the verified token. */
+export async function isCustomerAdmin(session: Session): Promise<boolean> {
+  const { data } = await api<{ directoryRoles: string[] }>('/api/me', { token: await session.token() });
+  return data.directoryRoles.some((r) => customerAdminRoles.includes(r));
+}
+
+export const adminOnlyReason = 'Only a Global or Billing administrator can do this.';
+
+const canRemoveRoles = (r: RelationshipView) =>
+  r.roles.length > 0 && (r.status === 'active' || r.status === 'terminationRequested');
+const canRequestTermination = (r: RelationshipView) => r.status === 'active';
+
+/** The two actions on relationships, with their "…?" questions; `done` runs after each change. */
+function relationshipActions(
   session: Session,
-  options: { manage: boolean; headingLevel: 'h2' | 'h3'; onChange?: () => void },
-): Promise<void> {
-  const base = `/api/customers/${encodeURIComponent(session.tenantId)}/relationships`;
-  const status = h('div', { class: 'status-message', 'aria-live': 'polite' });
-  const list = h('ul', { class: 'relationship-list' });
-  const details = h('section', { class: 'relationship-details', 'aria-label': 'Relationship details', hidden: true });
-  const heading = h(options.headingLevel, { id: 'relationships-heading' }, 'Partners your organization works with');
-  show(container, heading, status, list, details);
-
-  let selected: string | undefined;
-
-  const load = async () => {
-    const token = await session.token();
-    const { data } = await api<{ items: RelationshipView[] }>(`${base}?top=50`, { token });
-    if (data.items.length === 0) {
-      show(list, h('li', { class: 'empty' }, 'Your organization does not work with any partner yet.'));
-      return;
-    }
-    show(
-      list,
-      data.items.map((r) => {
-        const button = h(
-          'button',
-          {
-            type: 'button',
-            class: 'relationship-item',
-            'aria-expanded': String(r.id === selected),
-            'aria-controls': 'relationship-details',
-            'data-relationship-id': r.id,
-          },
-          h('span', { class: 'relationship-partner' }, r.partner.displayName),
-          h(
-            'span',
-            { class: 'relationship-meta' },
-            `${relationshipTypeLabel(r.type)} · ${label(relationshipStatusLabels, r.status)} · ${r.roles.length} admin role${r.roles.length === 1 ? '' : 's'}`,
+  done: (message: string) => Promise<void>,
+  fail: (error: unknown) => void,
+) {
+  const base = relationshipsPath(session);
+  const etagOf = async (r: RelationshipView) =>
+    (await api<RelationshipView>(`${base}/${encodeURIComponent(r.id)}`, { token: await session.token() })).etag;
+  return {
+    removeRoles: async (targets: RelationshipView[]) => {
+      const names = targets.map((r) => r.partner.displayName).join(', ');
+      const yes = await confirmDialog({
+        title: 'Remove roles?',
+        text: [
+          ...targets.map(
+            (r) =>
+              `${r.partner.displayName} loses these admin roles in your organization: ${r.roles.map((x) => x.name).join(', ')}.`,
           ),
+          `The relationship stays: ${targets.length === 1 ? `${names} remains your partner` : 'they remain your partners'}${targets.some((r) => /reseller|mpsa/i.test(r.type)) ? ' and can still sell to you' : ''}. To end it, request termination.`,
+        ],
+        yes: 'Remove roles',
+        no: 'Cancel',
+      });
+      if (!yes) return;
+      try {
+        for (const r of targets) {
+          const etag = await etagOf(r);
+          await api(`${base}/${encodeURIComponent(r.id)}/roles`, {
+            method: 'DELETE',
+            token: await session.token(),
+            headers: etag ? { 'If-Match': etag } : {},
+          });
+        }
+        await done(
+          `Admin roles removed. ${names} ${targets.length === 1 ? 'is' : 'are'} still your partner${targets.length === 1 ? '' : 's'}.`,
         );
-        button.addEventListener('click', () => void open(r.id));
-        return h('li', {}, button);
-      }),
-    );
-  };
-
-  const open = async (id: string) => {
-    selected = id;
-    for (const b of list.querySelectorAll('button[data-relationship-id]'))
-      b.setAttribute('aria-expanded', String(b.getAttribute('data-relationship-id') === id));
-    details.id = 'relationship-details';
-    details.hidden = false;
-    show(details, h('p', { class: 'loading' }, 'Loading…'));
-    try {
-      const { data: r, etag } = await api<RelationshipView>(`${base}/${encodeURIComponent(id)}`, {
-        token: await session.token(),
+      } catch (error) {
+        fail(error);
+      }
+    },
+    requestTermination: async (targets: RelationshipView[]) => {
+      const names = targets.map((r) => r.partner.displayName).join(', ');
+      const reason = h('textarea', { id: 'termination-reason', rows: '3', maxlength: '2000' });
+      const yes = await confirmDialog({
+        title: 'Request termination?',
+        text: [
+          `${names} ${targets.length === 1 ? 'is' : 'are'} asked to end the relationship and told by email. It stays active until the partner ends it.`,
+        ],
+        yes: 'Request termination',
+        no: 'Cancel',
+        extra: h('div', { class: 'field' }, h('label', { for: 'termination-reason' }, 'Reason (optional)'), reason),
       });
-      renderDetails(r, etag ?? undefined);
-    } catch (error) {
-      show(details, notice('error', error instanceof Error ? error.message : String(error)));
-    }
+      if (!yes) return;
+      const text = reason.value.trim();
+      try {
+        for (const r of targets) {
+          const etag = await etagOf(r);
+          await api(`${base}/${encodeURIComponent(r.id)}/termination-request`, {
+            method: 'POST',
+            token: await session.token(),
+            body: text ? { reason: text } : {},
+            headers: etag ? { 'If-Match': etag } : {},
+          });
+        }
+        await done(`${names} ${targets.length === 1 ? 'was' : 'were'} asked to end the relationship.`);
+      } catch (error) {
+        fail(error);
+      }
+    },
   };
+}
 
-  const act = async (work: () => Promise<unknown>, done: string) => {
-    try {
-      await work();
-      show(status, notice('success', done));
-      options.onChange?.();
-      await load();
-      if (selected) await open(selected);
-    } catch (error) {
-      show(
-        status,
-        notice(
-          'error',
-          error instanceof ApiError && error.status === 403
-            ? 'Only a Global or Billing administrator can do this.'
-            : error instanceof Error
-              ? error.message
-              : String(error),
-        ),
-      );
-    }
-  };
+const errorText = (error: unknown) =>
+  error instanceof ApiError && error.status === 403
+    ? adminOnlyReason
+    : error instanceof Error
+      ? error.message
+      : String(error);
 
-  const renderDetails = (r: RelationshipView, etag: string | undefined) => {
-    const title = h(
-      options.headingLevel === 'h2' ? 'h3' : 'h4',
-      { id: 'relationship-details-heading' },
-      r.partner.displayName,
-    );
-    const actions = h('div', { class: 'actions' });
-    if (options.manage && r.roles.length > 0 && (r.status === 'active' || r.status === 'terminationRequested')) {
-      const remove = h('button', { type: 'button', class: 'button danger' }, 'Remove roles');
-      remove.addEventListener('click', () => {
-        void confirmDialog({
-          title: 'Remove roles?',
-          text: [
-            `${r.partner.displayName} loses these admin roles in your organization: ${r.roles.map((x) => x.name).join(', ')}.`,
-            `The relationship stays: ${r.partner.displayName} remains your partner${/reseller|mpsa/i.test(r.type) ? ' and can still sell to you' : ''}. To end it, request termination.`,
-          ],
-          yes: 'Yes',
-          no: 'No',
-        }).then((yes) => {
-          if (!yes) return;
-          void act(
-            async () =>
-              api(`${base}/${encodeURIComponent(r.id)}/roles`, {
-                method: 'DELETE',
-                token: await session.token(),
-                headers: etag ? { 'If-Match': etag } : {},
-              }),
-            `Admin roles removed. ${r.partner.displayName} is still your partner.`,
-          );
-        });
-      });
-      actions.append(remove);
-    }
-    if (options.manage && r.status === 'active') {
-      const terminate = h('button', { type: 'button', class: 'button' }, 'Request termination');
-      terminate.addEventListener('click', () => {
-        const reason = h('textarea', { id: 'termination-reason', rows: '3', maxlength: '2000' });
-        void confirmDialog({
-          title: 'Request termination?',
-          text: [
-            `${r.partner.displayName} is asked to end the relationship and is told by email. It stays active until the partner ends it.`,
-          ],
-          yes: 'Yes',
-          no: 'No',
-          extra: h('div', { class: 'field' }, h('label', { for: 'termination-reason' }, 'Reason (optional)'), reason),
-        }).then((yes) => {
-          if (!yes) return;
-          const text = reason.value.trim();
-          void act(
-            async () =>
-              api(`${base}/${encodeURIComponent(r.id)}/termination-request`, {
-                method: 'POST',
-                token: await session.token(),
-                body: text ? { reason: text } : {},
-                headers: etag ? { 'If-Match': etag } : {},
-              }),
-            `${r.partner.displayName} was asked to end the relationship.`,
-          );
-        });
-      });
-      actions.append(terminate);
-    }
-    show(
-      details,
-      title,
+/**
+ * One relationship's details: the partner as heading, then tabs Overview (the facts and, with
+ * `actions`, what may be done), Roles (held and ended) and History.
+ */
+function relationshipDetails(
+  r: RelationshipView,
+  options: { headingLevel: 'h2' | 'h3'; actions?: HTMLElement },
+): HTMLElement[] {
+  const title = h(options.headingLevel, { id: 'relationship-details-heading' }, r.partner.displayName);
+  const tabs = [
+    { id: 'overview', label: 'Overview' },
+    { id: 'roles', label: `Roles (${r.roles.length})` },
+    { id: 'history', label: 'History' },
+  ];
+  const roleNames = r.roles.length === 0 ? 'None' : r.roles.map((x) => x.name).join(', ');
+  const panels: Record<string, (Node | null)[]> = {
+    overview: [
       h(
         'dl',
         { class: 'facts' },
         term('Relationship', `${relationshipTypeLabel(r.type)} — ${r.typeDescription}`),
         term('Status', label(relationshipStatusLabels, r.status)),
-        term('Admin roles', roleList(r.roles)),
-        r.endedRoles.length > 0 && r.rolesEndedAt
-          ? term(
-              `Admin roles ended ${formatDate(r.rolesEndedAt)}`,
-              h('p', { class: 'hint' }, `${r.partner.displayName} no longer holds these roles:`),
-              roleList(r.endedRoles, 'roles ended-roles'),
-            )
-          : [],
+        term('Admin roles', roleNames),
         r.activatedAt ? term('Roles since', formatDate(r.activatedAt)) : [],
         r.endsAt ? term('Roles until', formatDate(r.endsAt)) : [],
         term('Partner since', formatDate(r.createdAt)),
@@ -197,10 +166,23 @@ export async function showRelationships(
             )
           : term('Customer Agreement', 'Not accepted'),
       ),
-      actions.childElementCount > 0 ? actions : null,
+      options.actions ?? null,
+    ],
+    roles: [
+      roleList(r.roles),
+      r.endedRoles.length > 0 && r.rolesEndedAt
+        ? h(
+            'div',
+            {},
+            h('p', { class: 'ended-heading' }, `Admin roles ended ${formatDate(r.rolesEndedAt)}`),
+            h('p', { class: 'hint' }, `${r.partner.displayName} no longer holds these roles:`),
+            roleList(r.endedRoles, 'roles ended-roles'),
+          )
+        : null,
+    ],
+    history:
       r.history && r.history.length > 0
         ? [
-            h(options.headingLevel === 'h2' ? 'h4' : 'h5', {}, 'History'),
             h(
               'ol',
               { class: 'history' },
@@ -214,14 +196,451 @@ export async function showRelationships(
               ),
             ),
           ]
-        : null,
+        : [h('p', {}, 'Nothing has changed since the relationship began.')],
+  };
+  const tablist = document.createElement('fluent-tablist');
+  tablist.setAttribute('aria-label', 'Relationship details');
+  tablist.className = 'tabs';
+  const panelElements = tabs.map((tab, i) => {
+    const tabElement = document.createElement('fluent-tab');
+    tabElement.id = `tab-${tab.id}`;
+    tabElement.setAttribute('aria-controls', `tabpanel-${tab.id}`);
+    tabElement.textContent = tab.label;
+    tablist.append(tabElement);
+    return h(
+      'div',
+      {
+        id: `tabpanel-${tab.id}`,
+        role: 'tabpanel',
+        'aria-labelledby': `tab-${tab.id}`,
+        class: 'tab-panel',
+        hidden: i > 0,
+      },
+      ...(panels[tab.id] ?? []),
     );
-    focus(title);
+  });
+  return [title, tablist, ...panelElements];
+}
+
+/**
+ * The organization's partners as a short list to open one from, its details below (the
+ * invitation page shows it after a decision; the Partner relationships page has the table).
+ */
+export async function showRelationships(
+  container: HTMLElement,
+  session: Session,
+  options: { headingLevel: 'h2' | 'h3' },
+): Promise<void> {
+  const list = h('ul', { class: 'relationship-list' });
+  const details = h('section', {
+    class: 'relationship-details',
+    id: 'relationship-details',
+    'aria-label': 'Relationship details',
+    hidden: true,
+  });
+  show(
+    container,
+    h(options.headingLevel, { id: 'relationships-heading' }, 'Partners your organization works with'),
+    list,
+    details,
+  );
+  const items = await allRelationships(session);
+  if (items.length === 0) {
+    show(list, h('li', { class: 'empty' }, 'Your organization does not work with any partner yet.'));
+    return;
+  }
+  show(
+    list,
+    items.map((r) => {
+      const button = h(
+        'button',
+        {
+          type: 'button',
+          class: 'relationship-item',
+          'aria-expanded': 'false',
+          'aria-controls': 'relationship-details',
+        },
+        h('span', { class: 'relationship-partner' }, r.partner.displayName),
+        h(
+          'span',
+          { class: 'relationship-meta' },
+          `${relationshipTypeLabel(r.type)} · ${label(relationshipStatusLabels, r.status)} · ${r.roles.length} admin role${r.roles.length === 1 ? '' : 's'}`,
+        ),
+      );
+      button.addEventListener('click', () => {
+        for (const b of list.querySelectorAll('button')) b.setAttribute('aria-expanded', String(b === button));
+        details.hidden = false;
+        show(details, h('p', { class: 'loading' }, 'Loading…'));
+        void (async () => {
+          try {
+            const { data } = await api<RelationshipView>(`${relationshipsPath(session)}/${encodeURIComponent(r.id)}`, {
+              token: await session.token(),
+            });
+            show(details, relationshipDetails(data, { headingLevel: options.headingLevel === 'h2' ? 'h3' : 'h2' }));
+            focus(byId('relationship-details-heading'));
+          } catch (error) {
+            show(details, notice('error', errorText(error)));
+          }
+        })();
+      });
+      return h('li', {}, button);
+    }),
+  );
+}
+
+type SortKey = 'partner' | 'type' | 'roles' | 'status' | 'ends';
+const columns: { key: SortKey; label: string; value: (r: RelationshipView) => string }[] = [
+  { key: 'partner', label: 'Partner', value: (r) => r.partner.displayName },
+  { key: 'type', label: 'Type', value: (r) => relationshipTypeLabel(r.type) },
+  {
+    key: 'roles',
+    label: 'Roles',
+    value: (r) => (r.roles.length === 0 ? 'None' : r.roles.map((x) => adminRole(x.id)?.name ?? x.name).join(', ')),
+  },
+  { key: 'status', label: 'Status', value: (r) => label(relationshipStatusLabels, r.status) },
+  { key: 'ends', label: 'Roles end date', value: (r) => (r.endsAt && r.roles.length > 0 ? formatDate(r.endsAt) : '—') },
+];
+const pageSize = 10;
+
+/**
+ * The Partner relationships page as the admin center lays out a list: search, a count, a table
+ * to sort and select from, paging; the command bar acts on the selection (Remove roles, Request
+ * termination), and a partner's name opens its details in a side panel.
+ */
+export async function showRelationshipsTable(content: HTMLElement, session: Session): Promise<void> {
+  const commands = byId('commands');
+  const message = h('div', { id: 'page-message' });
+  const status = h('div', { class: 'status-message', 'aria-live': 'polite' });
+  const search = h('input', {
+    type: 'search',
+    id: 'relationship-search',
+    class: 'search-box',
+    placeholder: 'Search partners',
+    autocomplete: 'off',
+  });
+  const count = h('p', { class: 'list-count', 'aria-live': 'polite' });
+  const rows = h('tbody', {});
+  const selectAll = h('input', {
+    type: 'checkbox',
+    id: 'select-all',
+    'aria-label': 'Select all partners on this page',
+  });
+  const headCells = columns.map((c) => {
+    const button = h('button', { type: 'button', class: 'sort-button' }, c.label);
+    const th = h('th', { scope: 'col', 'data-column': c.key }, button);
+    button.addEventListener('click', () => {
+      sort = { key: c.key, ascending: sort.key === c.key ? !sort.ascending : true };
+      render();
+    });
+    return th;
+  });
+  const table = h(
+    'table',
+    { class: 'data-table', 'aria-busy': 'true' },
+    h('caption', { class: 'visually-hidden' }, 'Partner relationships (the sortable column headers are buttons)'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'select-cell' }, selectAll), headCells)),
+    rows,
+  );
+  const previous = h('button', { type: 'button', class: 'button' }, 'Previous');
+  const next = h('button', { type: 'button', class: 'button' }, 'Next');
+  const pageLabel = h('span', { class: 'pager-label' });
+  const pager = h('div', { class: 'pager', role: 'group', 'aria-label': 'Pages' }, previous, pageLabel, next);
+  const permission = h(
+    'p',
+    { class: 'permission-note', id: 'permission-note', hidden: true },
+    `You can see your partners. ${adminOnlyReason.replace('do this', 'remove roles or request termination')}`,
+  );
+  const list = h(
+    'div',
+    { class: 'list-view' },
+    h(
+      'div',
+      { class: 'list-toolbar' },
+      h('label', { for: 'relationship-search', class: 'visually-hidden' }, 'Search partners'),
+      search,
+      count,
+    ),
+    h('div', { class: 'table-scroll' }, table),
+    pager,
+  );
+  show(content, message, permission, status, list);
+  show(rows, skeletonRows(columns.length + 1));
+
+  let items: RelationshipView[] = [];
+  let admin = false;
+  let sort: { key: SortKey; ascending: boolean } = { key: 'partner', ascending: true };
+  let pageIndex = 0;
+  const selected = new Set<string>();
+  const flyout = relationshipFlyout();
+
+  const say = (text: string) => {
+    if (flyout.isOpen()) flyout.say(text);
+    else show(status, notice('success', text));
+  };
+  const actions = relationshipActions(
+    session,
+    async (text) => {
+      await load();
+      say(text);
+      if (flyout.isOpen()) await flyout.refresh();
+    },
+    (error) => (flyout.isOpen() ? flyout.fail(errorText(error)) : messageBar(message, errorText(error))),
+  );
+
+  const visible = () => {
+    const words = search.value.trim().toLowerCase();
+    const column = columns.find((c) => c.key === sort.key) ?? columns[0]!;
+    const filtered = items.filter((r) => !words || r.partner.displayName.toLowerCase().includes(words));
+    const key = (r: RelationshipView) => (sort.key === 'ends' ? (r.endsAt ?? '') : column.value(r));
+    return filtered.sort(
+      (a, b) => key(a).localeCompare(key(b), undefined, { numeric: true }) * (sort.ascending ? 1 : -1),
+    );
   };
 
-  try {
-    await load();
-  } catch (error) {
-    show(list, h('li', {}, notice('error', error instanceof Error ? error.message : String(error))));
-  }
+  const updateCommands = () => {
+    const chosen = items.filter((r) => selected.has(r.id));
+    const reason = (can: (r: RelationshipView) => boolean, none: string) =>
+      !admin
+        ? adminOnlyReason
+        : chosen.length === 0
+          ? 'Select one or more partners first.'
+          : chosen.some(can)
+            ? undefined
+            : none;
+    commandBar(commands, [
+      {
+        label: 'Remove roles',
+        disabledReason: reason(canRemoveRoles, 'The selected partners hold no admin roles to remove.'),
+        run: () => void actions.removeRoles(chosen.filter(canRemoveRoles)),
+      },
+      {
+        label: 'Request termination',
+        disabledReason: reason(canRequestTermination, 'The selected relationships are not active.'),
+        run: () => void actions.requestTermination(chosen.filter(canRequestTermination)),
+      },
+      { label: 'Refresh', run: () => void load() },
+    ]);
+  };
+
+  const render = () => {
+    const all = visible();
+    const pages = Math.max(1, Math.ceil(all.length / pageSize));
+    pageIndex = Math.min(pageIndex, pages - 1);
+    const shown = all.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize);
+    for (const th of headCells) {
+      const key = th.dataset.column;
+      if (key === sort.key) th.setAttribute('aria-sort', sort.ascending ? 'ascending' : 'descending');
+      else th.removeAttribute('aria-sort');
+    }
+    count.textContent =
+      items.length === 0
+        ? ''
+        : all.length === items.length
+          ? `${items.length} partner${items.length === 1 ? '' : 's'}`
+          : `${all.length} of ${items.length} partners match “${search.value.trim()}”`;
+    pager.hidden = pages <= 1;
+    pageLabel.textContent = `Page ${pageIndex + 1} of ${pages}`;
+    previous.disabled = pageIndex === 0;
+    next.disabled = pageIndex >= pages - 1;
+    selectAll.checked = shown.length > 0 && shown.every((r) => selected.has(r.id));
+    if (items.length === 0) {
+      list.hidden = true;
+      show(
+        status,
+        h(
+          'div',
+          { class: 'empty-state' },
+          h('h2', {}, 'No partners yet'),
+          h('p', {}, 'Your organization does not work with any partner yet.'),
+          h(
+            'p',
+            {},
+            'A partner starts a relationship by sending an invitation to one of your administrators. ',
+            h('a', { href: '/' }, 'Find a partner'),
+            ' to contact one, or see ',
+            h('a', { href: '/invitations' }, 'Pending invitations'),
+            '.',
+          ),
+        ),
+      );
+      updateCommands();
+      return;
+    }
+    list.hidden = false;
+    show(
+      rows,
+      shown.length === 0
+        ? h(
+            'tr',
+            {},
+            h(
+              'td',
+              { colspan: String(columns.length + 1), class: 'empty-row' },
+              `No partner matches “${search.value.trim()}”. Check the spelling or clear the search.`,
+            ),
+          )
+        : shown.map((r) => {
+            const box = h('input', { type: 'checkbox', 'aria-label': `Select ${r.partner.displayName}` });
+            box.checked = selected.has(r.id);
+            box.addEventListener('change', () => {
+              if (box.checked) selected.add(r.id);
+              else selected.delete(r.id);
+              render();
+            });
+            const open = h(
+              'button',
+              { type: 'button', class: 'relationship-item link-button', 'aria-haspopup': 'dialog' },
+              h('span', { class: 'relationship-partner' }, r.partner.displayName),
+            );
+            open.addEventListener('click', () => void flyout.open(r.id, session, admin, actions));
+            return h(
+              'tr',
+              { class: selected.has(r.id) ? 'selected' : undefined, 'data-relationship-id': r.id },
+              h('td', { class: 'select-cell' }, box),
+              h('th', { scope: 'row', class: 'partner-cell' }, open),
+              columns.slice(1).map((c) => h('td', { class: `${c.key}-cell` }, c.value(r))),
+            );
+          }),
+    );
+    updateCommands();
+  };
+
+  const load = async () => {
+    table.setAttribute('aria-busy', 'true');
+    try {
+      [items, admin] = await Promise.all([allRelationships(session), isCustomerAdmin(session)]);
+      for (const id of selected) if (!items.some((r) => r.id === id)) selected.delete(id);
+      message.replaceChildren();
+      permission.hidden = admin;
+      render();
+    } catch (error) {
+      show(rows);
+      messageBar(message, `Your partners could not be loaded. ${errorText(error)}`, () => void load());
+    } finally {
+      table.removeAttribute('aria-busy');
+    }
+  };
+
+  search.addEventListener('input', () => {
+    pageIndex = 0;
+    render();
+  });
+  selectAll.addEventListener('change', () => {
+    const shown = visible().slice(pageIndex * pageSize, (pageIndex + 1) * pageSize);
+    for (const r of shown) {
+      if (selectAll.checked) selected.add(r.id);
+      else selected.delete(r.id);
+    }
+    render();
+  });
+  previous.addEventListener('click', () => {
+    pageIndex -= 1;
+    render();
+  });
+  next.addEventListener('click', () => {
+    pageIndex += 1;
+    render();
+  });
+  updateCommands();
+  await load();
+}
+
+/** The side panel (a modal dialog: focus stays inside, Escape or Close shuts it and the focus goes back). */
+function relationshipFlyout() {
+  const body = h('section', {
+    class: 'relationship-details',
+    id: 'relationship-details',
+    'aria-label': 'Relationship details',
+  });
+  const close = h('button', { type: 'button', class: 'button flyout-close', 'aria-label': 'Close details' }, '✕');
+  const dialog = h(
+    'dialog',
+    { class: 'flyout', 'aria-labelledby': 'relationship-details-heading' },
+    h('div', { class: 'flyout-header' }, close),
+    body,
+  );
+  document.body.append(dialog);
+  let current:
+    { id: string; session: Session; admin: boolean; actions: ReturnType<typeof relationshipActions> } | undefined;
+  let opener: HTMLElement | null = null;
+  let flash: HTMLElement | null = null;
+  const shut = () => {
+    dialog.close();
+    // The table may have been drawn again meanwhile: then the focus goes to the same partner's new row.
+    const again =
+      current &&
+      document.querySelector<HTMLElement>(`tr[data-relationship-id="${CSS.escape(current.id)}"] .relationship-item`);
+    (opener?.isConnected ? opener : again)?.focus();
+    current = undefined;
+  };
+  close.addEventListener('click', shut);
+  dialog.addEventListener('cancel', (event) => {
+    event.preventDefault();
+    shut();
+  });
+
+  const refresh = async () => {
+    if (!current) return;
+    const { id, session, admin, actions } = current;
+    try {
+      const { data: r } = await api<RelationshipView>(`${relationshipsPath(session)}/${encodeURIComponent(id)}`, {
+        token: await session.token(),
+      });
+      const buttons = h('div', { class: 'actions' });
+      const action = (text: string, can: boolean, run: () => void, kind: string) => {
+        const button = h('button', { type: 'button', class: `button ${kind}` }, text);
+        if (!admin) {
+          button.setAttribute('aria-disabled', 'true');
+          button.setAttribute('aria-describedby', 'details-permission');
+        } else button.addEventListener('click', run);
+        if (can) buttons.append(button);
+      };
+      action('Remove roles', canRemoveRoles(r), () => void actions.removeRoles([r]), 'danger');
+      action('Request termination', canRequestTermination(r), () => void actions.requestTermination([r]), '');
+      const note =
+        !admin && buttons.childElementCount > 0
+          ? h('p', { class: 'permission-note', id: 'details-permission' }, adminOnlyReason)
+          : null;
+      show(
+        body,
+        flash,
+        relationshipDetails(r, {
+          headingLevel: 'h2',
+          actions: h('div', {}, buttons.childElementCount > 0 ? buttons : null, note),
+        }),
+      );
+      flash = null;
+      focus(byId('relationship-details-heading'));
+    } catch (error) {
+      show(body, notice('error', errorText(error)));
+    }
+  };
+
+  return {
+    isOpen: () => dialog.open,
+    say: (text: string) => {
+      flash = notice('success', text);
+    },
+    fail: (text: string) => {
+      body.prepend(notice('error', text));
+    },
+    refresh,
+    open: async (id: string, session: Session, admin: boolean, actions: ReturnType<typeof relationshipActions>) => {
+      opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      current = { id, session, admin, actions };
+      show(
+        body,
+        h(
+          'div',
+          { class: 'skeleton-block', 'aria-hidden': 'true' },
+          h('span', { class: 'skeleton' }),
+          h('span', { class: 'skeleton' }),
+          h('span', { class: 'skeleton' }),
+        ),
+        h('p', { class: 'visually-hidden', role: 'status' }, 'Loading…'),
+      );
+      dialog.showModal();
+      await refresh();
+    },
+  };
 }

@@ -45,8 +45,8 @@ describe('Partner relationships', () => {
     const problems = watchConsole(page);
     await page.goto(`${t.url}/partners`);
     await devSignIn(page, customer, 'global-admin', 'Grace Admin');
-    await page.getByRole('heading', { name: 'Partners your organization works with' }).waitFor();
-    const items = page.locator('.relationship-item .relationship-partner');
+    await page.getByRole('table', { name: /Partner relationships/ }).waitFor();
+    const items = page.locator('.data-table .relationship-item .relationship-partner');
     await items.first().waitFor();
     await expect(items.allTextContents()).resolves.toEqual(
       expect.arrayContaining(['Alpenblick IT', 'Isar Cloud Services']),
@@ -63,23 +63,39 @@ describe('Partner relationships', () => {
       .click();
     await items.first().waitFor();
 
+    // Nothing selected: the command bar's actions say why they cannot be used yet.
+    const commands = page.getByRole('toolbar', { name: 'Commands' });
+    await expect(commands.getByRole('button', { name: 'Remove roles' }).getAttribute('aria-disabled')).resolves.toBe(
+      'true',
+    );
+    await page.getByRole('checkbox', { name: 'Select Isar Cloud Services' }).check();
+    await expect(
+      commands.getByRole('button', { name: 'Remove roles' }).getAttribute('aria-disabled'),
+    ).resolves.toBeNull();
+    await expect(
+      commands.getByRole('button', { name: 'Request termination' }).getAttribute('aria-disabled'),
+    ).resolves.toBeNull();
+    await screenshot(page, '20-partners-selected');
+    await page.getByRole('checkbox', { name: 'Select Isar Cloud Services' }).uncheck();
+
     await page.getByRole('button', { name: /Alpenblick IT/ }).click();
     const details = page.locator('.relationship-details');
     await details.getByRole('heading', { name: 'Alpenblick IT' }).waitFor();
     await screenshot(page, '21-partners-details');
+    const tab = (name: RegExp) => details.getByRole('tab', { name }).click();
 
-    // "No" changes nothing.
+    // "Cancel" changes nothing.
     await details.getByRole('button', { name: 'Remove roles' }).click();
     const dialog = page.getByRole('dialog', { name: 'Remove roles?' });
     await dialog.waitFor();
     await expect(dialog.textContent()).resolves.toContain('The relationship stays');
-    // The safe answer has the focus; Tab reaches Yes.
-    await expect(page.evaluate<string | undefined>('document.activeElement?.textContent')).resolves.toBe('No');
+    // The safe answer has the focus; Tab reaches "Remove roles".
+    await expect(page.evaluate<string | undefined>('document.activeElement?.textContent')).resolves.toBe('Cancel');
     await screenshot(page, '22-remove-roles-confirmation');
-    await dialog.getByRole('button', { name: 'No' }).click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect(dialog.count()).resolves.toBe(0);
     await expect(details.locator('.roles li').count()).resolves.toBe(2);
-    // By keyboard: Enter opens the question again, Escape answers No and gives the focus back.
+    // By keyboard: Enter opens the question again, Escape cancels and gives the focus back.
     await details.getByRole('button', { name: 'Remove roles' }).focus();
     await page.keyboard.press('Enter');
     await dialog.waitFor();
@@ -91,22 +107,30 @@ describe('Partner relationships', () => {
     await expect(details.locator('.roles li').count()).resolves.toBe(2);
 
     await details.getByRole('button', { name: 'Remove roles' }).click();
-    await page.getByRole('dialog', { name: 'Remove roles?' }).getByRole('button', { name: 'Yes' }).click();
+    await page.getByRole('dialog', { name: 'Remove roles?' }).getByRole('button', { name: 'Remove roles' }).click();
     await page.getByText('Admin roles removed. Alpenblick IT is still your partner.').waitFor();
+    await tab(/^Roles/);
     await details.getByText('No admin roles.').waitFor();
+    await tab(/^Overview/);
     await expect(details.locator('.facts').textContent()).resolves.toMatch(/Status\s*Active/);
-    await expect(page.getByRole('button', { name: /Alpenblick IT/ }).textContent()).resolves.toContain(
-      'Active · 0 admin roles',
-    );
+    const row = page.getByRole('row', { name: /Alpenblick IT/ });
+    await expect(row.locator('.status-cell').textContent()).resolves.toBe('Active');
+    await expect(row.locator('.roles-cell').textContent()).resolves.toBe('None');
     await expect(details.getByRole('button', { name: 'Remove roles' }).count()).resolves.toBe(0);
     await screenshot(page, '23-roles-removed');
 
     await details.getByRole('button', { name: 'Request termination' }).click();
     const ask = page.getByRole('dialog', { name: 'Request termination?' });
     await ask.getByLabel('Reason (optional)').fill('We are consolidating partners.');
-    await ask.getByRole('button', { name: 'Yes' }).click();
+    await ask.getByRole('button', { name: 'Request termination' }).click();
     await page.getByText('Alpenblick IT was asked to end the relationship.').waitFor();
+    await tab(/^History/);
     await details.getByText(/Termination requested by Grace Admin \(“We are consolidating partners.”\)/).waitFor();
+    // Escape closes the panel and gives the focus back to the partner it was opened from.
+    await page.keyboard.press('Escape');
+    await expect(page.evaluate<string | undefined>('document.activeElement?.textContent')).resolves.toBe(
+      'Alpenblick IT',
+    );
 
     // The audit log shows what happened, newest first.
     await page.goto(`${t.url}/audit`);
@@ -114,6 +138,20 @@ describe('Partner relationships', () => {
     const actions = await page.locator('table.audit tbody tr td:nth-child(2)').allTextContents();
     expect(actions.slice(0, 2)).toEqual(['Termination requested', 'Admin roles removed']);
     expect(actions).toContain('Customer Agreement accepted');
+    // Each event names the partner and what changed; the filters narrow the log.
+    await page.getByLabel('Action').selectOption({ label: 'Admin roles removed' });
+    const removal = page.locator('table.audit tbody tr');
+    await expect(removal.count()).resolves.toBe(1);
+    await expect(removal.locator('td').allTextContents()).resolves.toEqual([
+      expect.any(String),
+      'Admin roles removed',
+      'Alpenblick IT',
+      'Admin roles: Helpdesk Administrator, User Administrator → none',
+      'Grace Admin',
+    ]);
+    await page.getByLabel('Who').fill('nobody of that name');
+    await page.getByText('No event matches the filters. Change or clear them.').waitFor();
+    await screenshot(page, '26-audit-log-filtered');
     // Everything fits one page: no button for older events.
     await expect(page.getByRole('button', { name: 'Show older events' }).isVisible()).resolves.toBe(false);
     expect(problems).toEqual([]);
@@ -130,11 +168,12 @@ describe('Partner relationships', () => {
       const problems = watchConsole(page);
       await page.goto(`${t.url}/partners`);
       await devSignIn(page, lapsed, 'global-admin', 'Grace Admin');
-      await expect(page.getByRole('button', { name: /Lechwiese IT/ }).textContent()).resolves.toContain(
-        'Admin roles expired · 0 admin roles',
-      );
+      const row = page.getByRole('row', { name: /Lechwiese IT/ });
+      await expect(row.locator('.status-cell').textContent()).resolves.toBe('Admin roles expired');
+      await expect(row.locator('.roles-cell').textContent()).resolves.toBe('None');
       await page.getByRole('button', { name: /Lechwiese IT/ }).click();
       const details = page.locator('.relationship-details');
+      await details.getByRole('tab', { name: /^Roles/ }).click();
       await details.getByText(/^Admin roles ended /).waitFor();
       await details.getByText('No admin roles.').waitFor();
       await expect(details.locator('.ended-roles li').allTextContents()).resolves.toEqual([

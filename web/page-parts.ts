@@ -1,0 +1,52 @@
+import { h, notice, show } from './dom.js';
+
+/**
+ * The admin-center parts the signed-in pages share: the command bar, the page's one message bar
+ * (with Retry for what failed), and skeleton rows while a table loads.
+ */
+export interface Command {
+  label: string;
+  /** Why it cannot be used now (no selection, not an administrator); shown with it, and it is disabled. */
+  disabledReason?: string;
+  run: () => void;
+}
+
+let reasonIds = 0;
+
+/** Fills the page's command bar (#commands). A disabled command stays focusable and says why (aria-disabled; its reason is its description and tooltip). */
+export function commandBar(container: HTMLElement, commands: Command[]): void {
+  show(
+    container,
+    commands.map((c) => {
+      const button = h('button', { type: 'button', class: 'command' }, c.label);
+      if (c.disabledReason) {
+        const id = `command-reason-${++reasonIds}`;
+        button.setAttribute('aria-disabled', 'true');
+        button.setAttribute('aria-describedby', id);
+        button.title = c.disabledReason;
+        return h('span', { class: 'command-wrap' }, button, h('span', { id, class: 'visually-hidden' }, c.disabledReason));
+      }
+      button.addEventListener('click', c.run);
+      return button;
+    }),
+  );
+}
+
+/** The page's one message bar (#page-message): an error says what failed, with Retry. */
+export function messageBar(container: HTMLElement, message: string, retry?: () => void): void {
+  const bar = notice('error', h('span', {}, message));
+  if (retry) {
+    const button = h('button', { type: 'button', class: 'button', slot: 'actions' }, 'Retry');
+    button.addEventListener('click', () => {
+      container.replaceChildren();
+      retry();
+    });
+    bar.append(button);
+  }
+  show(container, bar);
+}
+
+/** Grey placeholder rows while a table loads (hidden from screen readers: the table says it is busy). */
+export function skeletonRows(columns: number, rows = 3): HTMLElement[] {
+  return Array.from({ length: rows }, () => h('tr', { class: 'skeleton-row', 'aria-hidden': 'true' }, Array.from({ length: columns }, () => h('td', {}, h('span', { class: 'skeleton' })))));
+}
