@@ -20,6 +20,7 @@ import { openApiFunctions } from './openapi.js';
 import { partnerPageFunctions } from './partner-pages.js';
 import { relationshipReminderFunctions } from './relationship-reminders.js';
 import { relationshipFunctions } from './relationships.js';
+import { sitePageFunctions } from './site-pages.js';
 import { storageCleanupFunctions } from './storage-cleanup.js';
 import { webAssetFunctions } from './web-assets.js';
 import { webConfigFunctions } from './web-config.js';
@@ -57,4 +58,6 @@ export const allFunctions: FunctionDefinition[] = [
   ...customerPageFunctions,
   ...partnerPageFunctions,
   ...webAssetFunctions,
+  // The favicon and "Page not found" for every other path (a catch-all: the lowest precedence).
+  ...sitePageFunctions,
 ];

@@ -24,18 +24,29 @@ function pageFunction(definition: {
     methods: definition.methods ?? ['GET'],
     authLevel: 'anonymous',
     handler: async (request, context) => {
+      let response: HttpResponseInit;
       try {
-        return await handler(request, context);
+        response = await handler(request, context);
       } catch (error) {
-        return problemPage(toProblemResponse(error, context), request);
+        response = problemPage(toProblemResponse(error, context), request);
       }
+      // HEAD answers as GET would, without the body.
+      if (request.method !== 'HEAD') return response;
+      const { body: _, jsonBody: __, ...head } = response;
+      return head;
     },
   };
 }
 
-/** A feature's web pages, from its route table (every page is open to anyone: the browser signs in for the API). */
+/** A feature's web pages, from its route table (every page is open to anyone: the browser signs in for the API). A GET page answers HEAD too. */
 export function pageFunctions(routes: readonly Route[]): HttpFunctionDefinition[] {
-  return routes.map(({ method, route, handler, name }) =>
-    pageFunction({ name, route, methods: [method].flat(), handler }),
-  );
+  return routes.map(({ method, route, handler, name }) => {
+    const methods = [method].flat();
+    return pageFunction({
+      name,
+      route,
+      methods: methods.includes('GET') && !methods.includes('HEAD') ? [...methods, 'HEAD'] : methods,
+      handler,
+    });
+  });
 }

@@ -116,6 +116,41 @@ describe('web pages', () => {
   });
 });
 
+describe('every address a person can reach', () => {
+  it('answers an unknown path with a designed "Page not found" page, and under /api/ with problem+json', async () => {
+    for (const path of ['/no-such-page', '/partners/a/b/c', '/contact/nothing']) {
+      const missing = await t.fetch(path);
+      expect(missing.status, path).toBe(404);
+      expect(missing.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(missing.headers.get('content-security-policy')).toBe(strictCsp);
+      const page = await missing.text();
+      expect(page).toContain('<h1>Page not found</h1>');
+      expect(page).toContain('<a href="/">Find a partner</a>');
+    }
+    const api = await t.fetch('/api/no-such-thing');
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('answers HEAD like GET, without a body, for every page', async () => {
+    for (const path of ['/', '/partners', '/invitations', '/agreement', '/settings', '/audit', `/invitations/${randomUUID()}`, '/no-such-page', '/favicon.ico']) {
+      const get = await t.fetch(path);
+      const head = await t.fetch(path, { method: 'HEAD' });
+      expect(head.status, path).toBe(get.status);
+      expect(head.headers.get('content-type'), path).toBe(get.headers.get('content-type'));
+      expect(await head.text(), path).toBe('');
+    }
+  });
+
+  it('serves a favicon the pages name', async () => {
+    const icon = await t.fetch('/favicon.ico');
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await icon.text()).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(await (await t.fetch('/')).text()).toContain('<link rel="icon" href="/favicon.ico" type="image/svg+xml">');
+  });
+});
+
 describe('web assets', () => {
   it('serves app.js and app.css with ETags, for good when versioned, 304 when unchanged, 404 for anything else', async () => {
     const page = await (await t.fetch('/')).text();
