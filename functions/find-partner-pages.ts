@@ -14,6 +14,7 @@ import { route } from '../shared/http/handler.js';
 import { acceptedContactRequest } from '../shared/services/contact-requests.js';
 import { chosenPartnerProfiles, searchDirectory, type DirectorySearchResult } from '../shared/services/directory.js';
 import { countries, countryName } from '../shared/web/countries.js';
+import { fieldMessage } from '../shared/web/field-messages.js';
 import { html, type Html } from '../shared/web/html.js';
 import { backTo, layout, pageResponse } from '../shared/web/page.js';
 import { pageFunctions } from '../shared/web/page-function.js';
@@ -77,7 +78,7 @@ function invalid(field: string, errors: FieldError[]): Html {
 
 function errorFor(field: string, errors: FieldError[]): Html {
   const error = errors.find((e) => e.path.split('.')[0] === field);
-  return html`<p class="field-error" id="${errorId(field)}" data-error-for="${field}"${error ? '' : html` hidden`}>${error?.message ?? ''}</p>`;
+  return html`<p class="field-error" id="${errorId(field)}" data-error-for="${field}"${error ? '' : html` hidden`}>${error ? fieldMessage(error.path).message : ''}</p>`;
 }
 
 function countryOptions(selected: string | undefined, placeholder: string): Html {

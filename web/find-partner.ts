@@ -1,4 +1,5 @@
 import { api, ApiError, type FieldError } from './api.js';
+import { fieldMessage } from '../shared/web/field-messages.js';
 import { byId, focus, h, show } from './dom.js';
 
 const maxPartners = 5;
@@ -56,7 +57,7 @@ export function initContact(): void {
 
   const position = (error: FieldError) => {
     const field = form.elements.namedItem(error.path.split('.')[0] ?? '');
-    return field instanceof HTMLElement ? [...form.elements].indexOf(field) : -1;
+    return field instanceof HTMLElement ? [...form.elements].indexOf(field as Element) : -1;
   };
 
   const showErrors = (detail: string, errors: FieldError[]) => {
@@ -67,8 +68,9 @@ export function initContact(): void {
         const name = error.path.split('.')[0] ?? '';
         const field = form.elements.namedItem(name);
         const message = form.querySelector<HTMLElement>(`[data-error-for="${CSS.escape(name)}"]`);
+        const { message: sentence } = fieldMessage(error.path);
         if (message && field instanceof HTMLElement) {
-          message.textContent = error.message;
+          message.textContent = sentence;
           message.hidden = false;
           field.setAttribute('aria-invalid', 'true');
           field.setAttribute(
@@ -79,9 +81,9 @@ export function initContact(): void {
             /[.?:]+$/,
             '',
           );
-          return h('li', {}, h('a', { href: `#${field.id}` }, `${label} — ${error.message}`));
+          return h('li', {}, h('a', { href: `#${field.id}` }, `${label} — ${sentence}`));
         }
-        return h('li', {}, error.message);
+        return h('li', {}, sentence);
       });
     show(
       summary,

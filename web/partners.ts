@@ -4,7 +4,7 @@ import { adminRole } from '../shared/domain/admin-roles.js';
 import type { RelationshipView } from '../shared/domain/views.js';
 import { auditLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
 import { messageBar, skeletonRows } from './page-parts.js';
-import { showRelationshipsTable } from './relationships.js';
+import { isCustomerAdmin, showRelationshipsTable } from './relationships.js';
 import { requireSignIn, type Session } from './sign-in.js';
 
 interface AgreementState {
@@ -67,8 +67,18 @@ async function agreement(body: HTMLElement, session: Session): Promise<void> {
     return;
   }
   const status = h('div', { 'aria-live': 'polite' });
-  const tick = h('input', { type: 'checkbox', id: 'agreement-tick' });
-  const accept = h('button', { type: 'submit', class: 'button primary', disabled: true }, 'Accept');
+  const admin = await isCustomerAdmin(session);
+  const tick = h('input', { type: 'checkbox', id: 'agreement-tick', disabled: !admin });
+  const accept = h(
+    'button',
+    {
+      type: 'submit',
+      class: 'button primary',
+      disabled: true,
+      'aria-describedby': admin ? undefined : 'agreement-permission',
+    },
+    'Accept',
+  );
   tick.addEventListener('change', () => {
     accept.disabled = !tick.checked;
   });
@@ -86,6 +96,13 @@ async function agreement(body: HTMLElement, session: Session): Promise<void> {
       ),
     ),
     accept,
+    admin
+      ? null
+      : h(
+          'p',
+          { class: 'permission-note', id: 'agreement-permission' },
+          'Only a Global or Billing administrator can accept the Customer Agreement.',
+        ),
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -123,9 +140,15 @@ async function settings(body: HTMLElement, session: Session): Promise<void> {
   const { data, etag } = await api<{ mpsaPurchaseVisibility: boolean }>(path, { token: await session.token() });
   let current = etag;
   const status = h('div', { 'aria-live': 'polite' });
-  const tick = h('input', { type: 'checkbox', id: 'mpsa-visibility', 'aria-describedby': 'mpsa-visibility-hint' });
+  const admin = await isCustomerAdmin(session);
+  const tick = h('input', {
+    type: 'checkbox',
+    id: 'mpsa-visibility',
+    'aria-describedby': admin ? 'mpsa-visibility-hint' : 'mpsa-visibility-hint settings-permission',
+    disabled: !admin,
+  });
   tick.checked = data.mpsaPurchaseVisibility;
-  const save = h('button', { type: 'submit', class: 'button' }, 'Save setting');
+  const save = h('button', { type: 'submit', class: 'button', disabled: !admin }, 'Save setting');
   const form = h(
     'form',
     {},
@@ -137,6 +160,13 @@ async function settings(body: HTMLElement, session: Session): Promise<void> {
     ),
     h('p', { class: 'hint', id: 'mpsa-visibility-hint' }, 'Applies to partners with an MPSA partner relationship.'),
     save,
+    admin
+      ? null
+      : h(
+          'p',
+          { class: 'permission-note', id: 'settings-permission' },
+          'Only a Global or Billing administrator can change this setting.',
+        ),
     status,
   );
   form.addEventListener('submit', (event) => {
@@ -382,11 +412,18 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
       render();
     } catch (error) {
       show(rows);
-      messageBar(
-        message,
-        `The audit log could not be loaded. ${adminOnly(error, 'see the audit log')}`,
-        () => void load(),
-      );
+      // Not allowed is no failure to retry: the page says who may see the log.
+      if (error instanceof ApiError && error.status === 403)
+        show(
+          body,
+          h('p', { class: 'permission-note' }, 'Only a Global or Billing administrator can see the audit log.'),
+        );
+      else
+        messageBar(
+          message,
+          `The audit log could not be loaded. ${adminOnly(error, 'see the audit log')}`,
+          () => void load(),
+        );
     } finally {
       table.removeAttribute('aria-busy');
     }

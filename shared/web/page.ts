@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { settings } from '../config.js';
 import type { FieldError } from '../errors.js';
 import { pageAssets } from './assets.js';
+import { fieldMessage } from './field-messages.js';
 import { html, type Html } from './html.js';
 
 /** Where Entra ID sign-in talks to when it is configured (MSAL's token and discovery requests). */
@@ -152,22 +153,13 @@ export function messagePage(
 ${
   errors.length > 0
     ? html`<div class="error-summary" role="alert"><h2>Please correct ${errors.length === 1 ? 'this field' : 'these fields'}</h2><ul>${errors.map(
-        (e) => html`<li><strong>${fieldLabel(e.path)}</strong>: ${e.message}</li>`,
+        (e) => html`<li><strong>${fieldMessage(e.path).label}</strong>: ${fieldMessage(e.path).message}</li>`,
       )}</ul></div>`
     : ''
 }
 <p><a class="button" href="${back.href}">${back.label}</a></p>`,
     }),
   );
-}
-
-/** `businessNeeds` → "Business needs", `partnerIds.2` → "Partner ids (3)": field paths as a person reads them. */
-export function fieldLabel(path: string): string {
-  const [head = '', ...rest] = path.split('.');
-  const words = head.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  const label = words.charAt(0).toUpperCase() + words.slice(1);
-  const index = rest.find((r) => /^\d+$/.test(r));
-  return index === undefined ? label : `${label} (${Number(index) + 1})`;
 }
 
 /**
@@ -187,7 +179,8 @@ export function backTo(request: HttpRequest): { href: string; label: string } {
 function heading(status: number): string {
   if (status === 400) return 'Some details need fixing';
   if (status === 404) return 'Not found';
-  if (status === 429) return 'Too many requests';
+  if (status === 409 || status === 412) return 'This changed meanwhile';
+  if (status === 429) return 'Please wait a moment';
   if (status >= 500) return 'Something went wrong';
   return 'This could not be done';
 }

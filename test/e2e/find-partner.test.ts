@@ -80,7 +80,7 @@ describe('Find a partner (with JavaScript)', () => {
     await page.getByRole('button', { name: 'Send request' }).click();
     await page.locator('#form-errors').waitFor();
     await expect(page.locator('[data-error-for="businessNeeds"]').textContent()).resolves.toBe(
-      'must be at least 20 characters',
+      'Describe what you need help with in 20 to 4,000 characters.',
     );
     await expect(page.getByLabel('What do you need help with?').getAttribute('aria-invalid')).resolves.toBe('true');
     await expect(page.locator('[data-error-for="email"]').isVisible()).resolves.toBe(true);
@@ -89,10 +89,10 @@ describe('Find a partner (with JavaScript)', () => {
     // Focus moves to the summary, which links to each field in the order of the form.
     await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('form-errors');
     await expect(page.locator('#form-errors a').allTextContents()).resolves.toEqual([
-      'What do you need help with — must be at least 20 characters',
-      'Work email — Invalid email address',
-      'The selected partners may contact me about my request — must be given',
-      'Share these details with the selected partners — must be given',
+      'What do you need help with — Describe what you need help with in 20 to 4,000 characters.',
+      'Work email — Enter your work email address, like name@example.com.',
+      'The selected partners may contact me about my request — Tick the box so that the selected partners may contact you.',
+      'Share these details with the selected partners — Tick the box so that your details can be shared with the selected partners.',
     ]);
     await screenshot(page, '03-contact-form-errors');
 
@@ -173,7 +173,7 @@ describe('Find a partner without JavaScript', () => {
       expect(refused.headers()['content-type']).toContain('text/html');
       await page.getByRole('heading', { name: 'Some details need fixing' }).waitFor();
       await expect(page.locator('.error-summary li').allTextContents()).resolves.toEqual([
-        'Phone: must be a phone number',
+        'Phone: Enter a phone number (digits, spaces, + and brackets), or leave it empty.',
       ]);
       await screenshot(page, '07-no-js-field-errors');
 

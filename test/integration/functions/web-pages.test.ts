@@ -59,7 +59,7 @@ describe('web pages', () => {
     const invalid = await t.fetch('/?country=Germany');
     expect(invalid.status).toBe(400);
     expect(await invalid.text()).toMatch(
-      /<p class="field-error" id="country-error" data-error-for="country">must be an ISO 3166-1 alpha-2 country code<\/p>/,
+      /<p class="field-error" id="country-error" data-error-for="country">Choose a country from the list.<\/p>/,
     );
     const missing = await t.fetch('/no-such-page');
     expect(missing.status).toBe(404);
@@ -71,7 +71,7 @@ describe('web pages', () => {
     expect(many.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const page = await many.text();
     expect(page).toContain('<p>Select between 1 and 5 partners to contact.</p>');
-    expect(page).toContain('<li><strong>Partner ids</strong>: select at most 5 partners</li>');
+    expect(page).toContain('<li><strong>Partners</strong>: Select between 1 and 5 partners to contact.</li>');
     expect((await t.fetch('/contact')).status).toBe(400);
     expect((await t.fetch('/contact?partnerIds=not-in-the-directory')).status).toBe(404);
     expect((await t.fetch(`/contact/thank-you?id=${randomUUID()}`)).status).toBe(404);
@@ -93,7 +93,7 @@ describe('web pages', () => {
     expect(browser.headers.get('content-security-policy')).toBe(strictCsp);
     const page = await browser.text();
     expect(page).toContain('Nothing was sent.');
-    expect(page).toContain('<strong>Business needs</strong>');
+    expect(page).toContain('<strong>What do you need help with?</strong>');
     expect(page).toContain('<a class="button" href="/contact?partnerIds=alpenblick-it">Go back to the form</a>');
 
     const api = await t.fetch('/api/contact-requests', {
@@ -133,7 +133,17 @@ describe('every address a person can reach', () => {
   });
 
   it('answers HEAD like GET, without a body, for every page', async () => {
-    for (const path of ['/', '/partners', '/invitations', '/agreement', '/settings', '/audit', `/invitations/${randomUUID()}`, '/no-such-page', '/favicon.ico']) {
+    for (const path of [
+      '/',
+      '/partners',
+      '/invitations',
+      '/agreement',
+      '/settings',
+      '/audit',
+      `/invitations/${randomUUID()}`,
+      '/no-such-page',
+      '/favicon.ico',
+    ]) {
       const get = await t.fetch(path);
       const head = await t.fetch(path, { method: 'HEAD' });
       expect(head.status, path).toBe(get.status);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { html } from '../../../../shared/web/html.js';
-import { fieldLabel } from '../../../../shared/web/page.js';
+import { fieldMessage } from '../../../../shared/web/field-messages.js';
 
 describe('html template', () => {
   it('escapes every value, in text and in attributes', () => {
@@ -16,10 +16,11 @@ describe('html template', () => {
   });
 });
 
-describe('field labels', () => {
-  it('turns field paths into words a person reads', () => {
-    expect(fieldLabel('businessNeeds')).toBe('Business needs');
-    expect(fieldLabel('partnerIds.2')).toBe('Partner ids (3)');
-    expect(fieldLabel('email')).toBe('Email');
+describe('field messages', () => {
+  it('gives each field path its label and a sentence a person reads', () => {
+    expect(fieldMessage('businessNeeds')).toEqual({ label: 'What do you need help with?', message: 'Describe what you need help with in 20 to 4,000 characters.' });
+    expect(fieldMessage('partnerIds.2').label).toBe('Partners');
+    expect(fieldMessage('email').message).toBe('Enter your work email address, like name@example.com.');
+    expect(fieldMessage('(body)').message).toBe('Something in the form needs fixing. Check what you entered and send it again.');
   });
 });

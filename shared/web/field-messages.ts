@@ -1,0 +1,44 @@
+/**
+ * What a person reads about a field that needs fixing: its label and a sentence written for it,
+ * whichever rule of its schema failed. The API's problem+json keeps its developer wording; every
+ * page (the no-JavaScript error page, Find a partner, and app.js at the contact form) shows these
+ * instead, so no validator phrasing ("expected string", "Invalid option", ">= 20", "partnerIds.2")
+ * reaches a person. Pure: app.js bundles it too.
+ */
+export interface FieldMessage {
+  label: string;
+  message: string;
+}
+
+const messages: Record<string, FieldMessage> = {
+  // The contact form (POST /api/contact-requests) and its query (GET /contact).
+  partnerIds: { label: 'Partners', message: 'Select between 1 and 5 partners to contact.' },
+  businessNeeds: { label: 'What do you need help with?', message: 'Describe what you need help with in 20 to 4,000 characters.' },
+  name: { label: 'Your name', message: 'Enter your name.' },
+  email: { label: 'Work email', message: 'Enter your work email address, like name@example.com.' },
+  phone: { label: 'Phone', message: 'Enter a phone number (digits, spaces, + and brackets), or leave it empty.' },
+  company: { label: 'Organization', message: 'Enter the name of your organization.' },
+  country: { label: 'Country', message: 'Choose a country from the list.' },
+  organizationSize: { label: 'Organization size', message: 'Choose the size of your organization from the list.' },
+  industry: { label: 'Industry', message: 'Enter your industry in at most 200 characters, or leave it empty.' },
+  consentToContact: { label: 'Consent to be contacted', message: 'Tick the box so that the selected partners may contact you.' },
+  consentToShareDetails: { label: 'Consent to share your details', message: 'Tick the box so that your details can be shared with the selected partners.' },
+  website: { label: 'Leave this empty', message: 'Leave this field empty.' },
+  // Find a partner's search (GET /).
+  region: { label: 'Region or state', message: 'Enter a region or state of at most 100 characters.' },
+  city: { label: 'City', message: 'Enter a city of at most 100 characters.' },
+  size: { label: 'Organization size', message: 'Choose an organization size from the list.' },
+  q: { label: 'Keywords', message: 'Enter keywords of at most 200 characters.' },
+  sort: { label: 'Sort by', message: 'Choose how to sort the partners from the list.' },
+  continuationToken: { label: 'Page', message: 'This page of results is no longer available. Search again.' },
+  // Accepting an invitation or the Customer Agreement.
+  acceptAgreement: { label: 'Customer Agreement', message: 'Tick the box to accept the Microsoft Customer Agreement.' },
+  agreementVersion: { label: 'Agreement version', message: 'Reload the page: the version of the Customer Agreement you accept is missing.' },
+  code: { label: 'Invitation code', message: 'Open the link in the invitation email again: its code is missing or incomplete.' },
+};
+
+/** The label and sentence for a field error's path (`partnerIds.2` is the Partners field). */
+export function fieldMessage(path: string): FieldMessage {
+  const field = path.split('.')[0] ?? '';
+  return messages[field] ?? { label: 'This form', message: 'Something in the form needs fixing. Check what you entered and send it again.' };
+}
