@@ -5,6 +5,7 @@ import { directoryScale } from './directory-scale.js';
 import { directorySearch } from './directory-search.js';
 import type { BenchScenario } from './harness.js';
 import { loadGeneratorCeiling } from './http.js';
+import { pageWeight } from './page-weight.js';
 
 /** What `npm run bench` runs, in order; a new scenario module adds its entry here (README, "Performance"). */
 export const scenarios: BenchScenario[] = [
@@ -14,4 +15,5 @@ export const scenarios: BenchScenario[] = [
   directoryScale,
   contactRequestPost,
   directorySearchHttp,
+  pageWeight,
 ];

@@ -64,6 +64,30 @@ export function notice(kind: 'info' | 'error' | 'success', ...children: (Child |
 }
 
 /**
+ * Keeps Tab inside a modal dialog: past its last control the focus goes to the first, and back
+ * (without this Chrome lets it leave the page for the browser's own controls).
+ */
+export function trapFocus(dialog: HTMLDialogElement): void {
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key !== 'Tab') return;
+    const controls = [...dialog.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')].filter(
+      (c) => !c.hasAttribute('disabled') && c.getClientRects().length > 0,
+    );
+    const first = controls[0];
+    const last = controls[controls.length - 1];
+    if (!first || !last) return;
+    const active = document.activeElement;
+    if (event.shiftKey && (active === first || !dialog.contains(active))) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (active === last || !dialog.contains(active))) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+}
+
+/**
  * A modal question answered with verbs ("Remove roles" / "Cancel"; a native dialog: focus stays
  * inside and starts on the safe answer, Escape cancels). Resolves true for `yes`. `extra` is shown
  * between the text and the buttons (e.g. a reason field).
@@ -105,6 +129,7 @@ export function confirmDialog(options: {
       event.preventDefault();
       finish(false);
     });
+    trapFocus(dialog);
     document.body.append(dialog);
     dialog.showModal();
     no.focus();

@@ -352,7 +352,7 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
     h('div', { class: 'field' }, h('label', { for: 'audit-to' }, 'To'), to),
   );
   const more = h('button', { type: 'button', class: 'button', hidden: true }, 'Show older events');
-  show(body, message, filters, count, h('div', { class: 'table-scroll' }, table), more);
+  show(body, message, filters, count, h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Audit log table' }, table), more);
 
   const events: AuditEvent[] = [];
   const partners = new Map<string, string>();

@@ -2,7 +2,7 @@ import { adminRole } from '../shared/domain/admin-roles.js';
 import { customerAdminRoles } from '../shared/domain/roles.js';
 import type { RelationshipView } from '../shared/domain/views.js';
 import { api, ApiError } from './api.js';
-import { byId, confirmDialog, focus, formatDate, formatDateTime, h, notice, show } from './dom.js';
+import { byId, confirmDialog, focus, formatDate, formatDateTime, h, notice, show, trapFocus } from './dom.js';
 import { historyLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
 import { commandBar, messageBar, skeletonRows } from './page-parts.js';
 import type { Session } from './sign-in.js';
@@ -360,7 +360,11 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
       search,
       count,
     ),
-    h('div', { class: 'table-scroll' }, table),
+    h(
+      'div',
+      { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Partner relationships table' },
+      table,
+    ),
     pager,
   );
   show(content, message, permission, status, list);
@@ -559,6 +563,7 @@ function relationshipFlyout() {
     h('div', { class: 'flyout-header' }, close),
     body,
   );
+  trapFocus(dialog);
   document.body.append(dialog);
   let current:
     { id: string; session: Session; admin: boolean; actions: ReturnType<typeof relationshipActions> } | undefined;

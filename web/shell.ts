@@ -11,7 +11,7 @@ export function initShell(): void {
   button.hidden = false;
   document.body.classList.add('has-menu');
   button.addEventListener('click', () => setOpen(button.getAttribute('aria-expanded') !== 'true'));
-  nav.addEventListener('keydown', (event) => {
+  document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && nav.classList.contains('open')) {
       setOpen(false);
       button.focus();

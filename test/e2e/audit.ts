@@ -1,0 +1,53 @@
+import axe from 'axe-core';
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+
+/** WCAG 2.2 A and AA rules (axe-core tags). */
+const wcagTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+
+/**
+ * axe-core on the page as it stands, under the page's own CSP: the engine is evaluated through the
+ * DevTools protocol (as a person's browser extension would run), not added as a script the CSP
+ * would have to allow. Fails naming each violation, its rule and the elements.
+ */
+export async function expectNoAxeViolations(page: Page, state: string): Promise<void> {
+  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.evaluate(axe.source);
+  // Browser code as a string: the tests compile without the DOM's types.
+  const violations = await page.evaluate<{ id: string; help: string; nodes: { target: unknown[] }[] }[]>(`
+    window.axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(wcagTags)} }, resultTypes: ['violations'] })
+      .then((result) => result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))
+  `);
+  expect(violations.map((v) => `${state}: ${v.id} (${v.help}) at ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`)).toEqual([]);
+}
+
+/**
+ * Keyboard only: presses Tab `presses` times (or until the focus comes back to the start) and
+ * checks each focused element shows a focus indicator and is not hidden under a sticky or fixed
+ * element (what is at its centre is it, or inside it). Returns what received the focus, in order.
+ */
+export async function tabThrough(page: Page, presses: number): Promise<string[]> {
+  const visited: string[] = [];
+  for (let i = 0; i < presses; i++) {
+    await page.keyboard.press('Tab');
+    const focus = await page.evaluate<{ name: string; uncovered: boolean; indicator: boolean } | null>(`(() => {
+      const element = document.activeElement;
+      if (!element || element === document.body) return null;
+      const rect = element.getBoundingClientRect();
+      const x = Math.min(Math.max(rect.left + rect.width / 2, 0), innerWidth - 1);
+      const y = Math.min(Math.max(rect.top + rect.height / 2, 0), innerHeight - 1);
+      const top = document.elementFromPoint(x, y);
+      const style = getComputedStyle(element);
+      const text = (element.textContent || '').trim().slice(0, 40) || element.getAttribute('aria-label') || element.getAttribute('name') || '';
+      return {
+        name: element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') + ' “' + text + '”',
+        uncovered: top !== null && (top === element || element.contains(top) || top.contains(element) || Boolean(element.shadowRoot && element.shadowRoot.contains(top))),
+        indicator: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+      };
+    })()`);
+    if (!focus) continue;
+    expect(focus.indicator, `focus indicator on ${focus.name}`).toBe(true);
+    expect(focus.uncovered, `${focus.name} is covered by another element`).toBe(true);
+    visited.push(focus.name);
+  }
+  return visited;
+}
