@@ -70,9 +70,11 @@ export function notice(kind: 'info' | 'error' | 'success', ...children: (Child |
 export function trapFocus(dialog: HTMLDialogElement): void {
   dialog.addEventListener('keydown', (event) => {
     if (event.key !== 'Tab') return;
-    const controls = [...dialog.querySelectorAll<HTMLElement>('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])')].filter(
-      (c) => !c.hasAttribute('disabled') && c.getClientRects().length > 0,
-    );
+    const controls = [
+      ...dialog.querySelectorAll<HTMLElement>(
+        'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])',
+      ),
+    ].filter((c) => !c.hasAttribute('disabled') && c.getClientRects().length > 0);
     const first = controls[0];
     const last = controls[controls.length - 1];
     if (!first || !last) return;

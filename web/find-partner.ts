@@ -57,7 +57,7 @@ export function initContact(): void {
 
   const position = (error: FieldError) => {
     const field = form.elements.namedItem(error.path.split('.')[0] ?? '');
-    return field instanceof HTMLElement ? [...form.elements].indexOf(field as Element) : -1;
+    return field instanceof HTMLElement ? [...form.elements].indexOf(field) : -1;
   };
 
   const showErrors = (detail: string, errors: FieldError[]) => {

@@ -24,7 +24,12 @@ export function commandBar(container: HTMLElement, commands: Command[]): void {
         button.setAttribute('aria-disabled', 'true');
         button.setAttribute('aria-describedby', id);
         button.title = c.disabledReason;
-        return h('span', { class: 'command-wrap' }, button, h('span', { id, class: 'visually-hidden' }, c.disabledReason));
+        return h(
+          'span',
+          { class: 'command-wrap' },
+          button,
+          h('span', { id, class: 'visually-hidden' }, c.disabledReason),
+        );
       }
       button.addEventListener('click', c.run);
       return button;
@@ -48,5 +53,11 @@ export function messageBar(container: HTMLElement, message: string, retry?: () =
 
 /** Grey placeholder rows while a table loads (hidden from screen readers: the table says it is busy). */
 export function skeletonRows(columns: number, rows = 3): HTMLElement[] {
-  return Array.from({ length: rows }, () => h('tr', { class: 'skeleton-row', 'aria-hidden': 'true' }, Array.from({ length: columns }, () => h('td', {}, h('span', { class: 'skeleton' })))));
+  return Array.from({ length: rows }, () =>
+    h(
+      'tr',
+      { class: 'skeleton-row', 'aria-hidden': 'true' },
+      Array.from({ length: columns }, () => h('td', {}, h('span', { class: 'skeleton' }))),
+    ),
+  );
 }

@@ -290,12 +290,15 @@ const changeNames: Record<string, string> = {
 
 function changeValue(key: string, value: unknown): string {
   if (value === undefined || value === null) return '—';
-  if (key === 'roles' && Array.isArray(value))
-    return value.length === 0 ? 'none' : value.map((id) => adminRole(String(id))?.name ?? String(id)).join(', ');
+  if (key === 'roles' && Array.isArray(value)) {
+    const ids = value.filter((id): id is string => typeof id === 'string');
+    return ids.length === 0 ? 'none' : ids.map((id) => adminRole(id)?.name ?? id).join(', ');
+  }
+  if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (typeof value !== 'string' && typeof value !== 'number') return JSON.stringify(value);
   if (key === 'status') return label(relationshipStatusLabels, String(value));
   if (key === 'type') return relationshipTypeLabel(String(value));
-  if (typeof value === 'boolean') return value ? 'on' : 'off';
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+  return String(value);
 }
 
 /** What an event changed, in words: "Admin roles: Helpdesk Administrator → none". */
@@ -352,7 +355,14 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
     h('div', { class: 'field' }, h('label', { for: 'audit-to' }, 'To'), to),
   );
   const more = h('button', { type: 'button', class: 'button', hidden: true }, 'Show older events');
-  show(body, message, filters, count, h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Audit log table' }, table), more);
+  show(
+    body,
+    message,
+    filters,
+    count,
+    h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Audit log table' }, table),
+    more,
+  );
 
   const events: AuditEvent[] = [];
   const partners = new Map<string, string>();

@@ -13,7 +13,10 @@ export interface FieldMessage {
 const messages: Record<string, FieldMessage> = {
   // The contact form (POST /api/contact-requests) and its query (GET /contact).
   partnerIds: { label: 'Partners', message: 'Select between 1 and 5 partners to contact.' },
-  businessNeeds: { label: 'What do you need help with?', message: 'Describe what you need help with in 20 to 4,000 characters.' },
+  businessNeeds: {
+    label: 'What do you need help with?',
+    message: 'Describe what you need help with in 20 to 4,000 characters.',
+  },
   name: { label: 'Your name', message: 'Enter your name.' },
   email: { label: 'Work email', message: 'Enter your work email address, like name@example.com.' },
   phone: { label: 'Phone', message: 'Enter a phone number (digits, spaces, + and brackets), or leave it empty.' },
@@ -21,8 +24,14 @@ const messages: Record<string, FieldMessage> = {
   country: { label: 'Country', message: 'Choose a country from the list.' },
   organizationSize: { label: 'Organization size', message: 'Choose the size of your organization from the list.' },
   industry: { label: 'Industry', message: 'Enter your industry in at most 200 characters, or leave it empty.' },
-  consentToContact: { label: 'Consent to be contacted', message: 'Tick the box so that the selected partners may contact you.' },
-  consentToShareDetails: { label: 'Consent to share your details', message: 'Tick the box so that your details can be shared with the selected partners.' },
+  consentToContact: {
+    label: 'Consent to be contacted',
+    message: 'Tick the box so that the selected partners may contact you.',
+  },
+  consentToShareDetails: {
+    label: 'Consent to share your details',
+    message: 'Tick the box so that your details can be shared with the selected partners.',
+  },
   website: { label: 'Leave this empty', message: 'Leave this field empty.' },
   // Find a partner's search (GET /).
   region: { label: 'Region or state', message: 'Enter a region or state of at most 100 characters.' },
@@ -33,12 +42,23 @@ const messages: Record<string, FieldMessage> = {
   continuationToken: { label: 'Page', message: 'This page of results is no longer available. Search again.' },
   // Accepting an invitation or the Customer Agreement.
   acceptAgreement: { label: 'Customer Agreement', message: 'Tick the box to accept the Microsoft Customer Agreement.' },
-  agreementVersion: { label: 'Agreement version', message: 'Reload the page: the version of the Customer Agreement you accept is missing.' },
-  code: { label: 'Invitation code', message: 'Open the link in the invitation email again: its code is missing or incomplete.' },
+  agreementVersion: {
+    label: 'Agreement version',
+    message: 'Reload the page: the version of the Customer Agreement you accept is missing.',
+  },
+  code: {
+    label: 'Invitation code',
+    message: 'Open the link in the invitation email again: its code is missing or incomplete.',
+  },
 };
 
 /** The label and sentence for a field error's path (`partnerIds.2` is the Partners field). */
 export function fieldMessage(path: string): FieldMessage {
   const field = path.split('.')[0] ?? '';
-  return messages[field] ?? { label: 'This form', message: 'Something in the form needs fixing. Check what you entered and send it again.' };
+  return (
+    messages[field] ?? {
+      label: 'This form',
+      message: 'Something in the form needs fixing. Check what you entered and send it again.',
+    }
+  );
 }

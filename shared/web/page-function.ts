@@ -32,8 +32,7 @@ function pageFunction(definition: {
       }
       // HEAD answers as GET would, without the body.
       if (request.method !== 'HEAD') return response;
-      const { body: _, jsonBody: __, ...head } = response;
-      return head;
+      return { status: response.status, headers: response.headers, cookies: response.cookies };
     },
   };
 }

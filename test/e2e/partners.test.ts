@@ -196,18 +196,26 @@ describe('Partner relationships', () => {
     const problems = watchConsole(page);
     await page.goto(`${t.url}/partners`);
     await devSignIn(page, customer, 'helpdesk-admin', 'Hal Helpdesk');
-    await page.getByText('You can see your partners. Only a Global or Billing administrator can remove roles or request termination.').waitFor();
+    await page
+      .getByText(
+        'You can see your partners. Only a Global or Billing administrator can remove roles or request termination.',
+      )
+      .waitFor();
     await page.getByRole('checkbox', { name: 'Select Isar Cloud Services' }).check();
     const remove = page.getByRole('toolbar', { name: 'Commands' }).getByRole('button', { name: 'Remove roles' });
     await expect(remove.getAttribute('aria-disabled')).resolves.toBe('true');
     const reasonId = (await remove.getAttribute('aria-describedby')) ?? '';
-    await expect(page.locator(`[id="${reasonId}"]`).textContent()).resolves.toBe('Only a Global or Billing administrator can do this.');
+    await expect(page.locator(`[id="${reasonId}"]`).textContent()).resolves.toBe(
+      'Only a Global or Billing administrator can do this.',
+    );
     // Clicking it does nothing: no question is asked.
     await remove.click({ force: true });
     await expect(page.getByRole('dialog', { name: 'Remove roles?' }).count()).resolves.toBe(0);
     await page.getByRole('button', { name: /Isar Cloud Services/ }).click();
     const details = page.locator('.relationship-details');
-    await expect(details.getByRole('button', { name: 'Remove roles' }).getAttribute('aria-disabled')).resolves.toBe('true');
+    await expect(details.getByRole('button', { name: 'Remove roles' }).getAttribute('aria-disabled')).resolves.toBe(
+      'true',
+    );
     await details.getByText('Only a Global or Billing administrator can do this.').waitFor();
     await screenshot(page, '27-partners-helpdesk-disabled');
     await page.keyboard.press('Escape');

@@ -23,7 +23,11 @@ beforeAll(async () => {
   t = await startSiteHost();
   const alpenblick = await putPartner(t, 'alpenblick-it', { displayName: 'Alpenblick IT', certified: true });
   const isar = await putPartner(t, 'isar-cloud', { displayName: 'Isar Cloud Services' });
-  await putPartner(t, 'wolke-sieben', { displayName: 'Wolke Sieben Digital', locations: [{ country: 'DE' }], description: 'Backup, security and Teams rollouts across Germany.' });
+  await putPartner(t, 'wolke-sieben', {
+    displayName: 'Wolke Sieben Digital',
+    locations: [{ country: 'DE' }],
+    description: 'Backup, security and Teams rollouts across Germany.',
+  });
   for (const partner of [alpenblick, isar]) {
     const invitation = await invite(t, partner, customer);
     const { code } = invitationLink(await emailFor(t, `invitation:${invitation.id}:`));
@@ -55,7 +59,10 @@ describe.each(viewports)('every page at $name width ($width×$height)', (viewpor
   let problems: string[];
   const check = async (state: string) => {
     await expectNoAxeViolations(page, `${viewport.name} ${state}`);
-    await expect(page.evaluate<number>('document.documentElement.scrollWidth'), `${state} scrolls sideways`).resolves.toBeLessThanOrEqual(viewport.width);
+    await expect(
+      page.evaluate<number>('document.documentElement.scrollWidth'),
+      `${state} scrolls sideways`,
+    ).resolves.toBeLessThanOrEqual(viewport.width);
     await screenshot(page, `${viewport.width}-${state}`);
   };
 
@@ -91,7 +98,17 @@ describe.each(viewports)('every page at $name width ($width×$height)', (viewpor
     const sent = await t.fetch('/api/contact-requests', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ partnerIds: ['alpenblick-it'], businessNeeds: 'Daily backups of Microsoft 365 for 30 people.', name: 'Erika', email: 'erika@example.test', company: 'Muster GmbH', country: 'DE', organizationSize: '10-49', consentToContact: true, consentToShareDetails: true }),
+      body: JSON.stringify({
+        partnerIds: ['alpenblick-it'],
+        businessNeeds: 'Daily backups of Microsoft 365 for 30 people.',
+        name: 'Erika',
+        email: 'erika@example.test',
+        company: 'Muster GmbH',
+        country: 'DE',
+        organizationSize: '10-49',
+        consentToContact: true,
+        consentToShareDetails: true,
+      }),
     });
     const { id } = (await sent.json()) as { id: string };
     await page.goto(`${t.url}/contact/thank-you?id=${id}`);

@@ -8,7 +8,8 @@ import { operatorTenantId, startTestHost, type TestHost } from '../../support/ho
  * a partner, and (through fieldMessage, which app.js uses) for every path the API names. None may
  * read like a validator.
  */
-const validatorPhrasing = /expected|invalid (option|input|email|string)|>=|<=|must be|too (small|big)|received|undefined|\bNaN\b|\b[a-z]+[A-Z][A-Za-z]*\b|\b\w+\.\d+\b/;
+const validatorPhrasing =
+  /expected|invalid (option|input|email|string)|>=|<=|must be|too (small|big)|received|undefined|\bNaN\b|\b[a-z]+[A-Z][A-Za-z]*\b|\b\w+\.\d+\b/;
 
 let t: TestHost;
 beforeAll(async () => {
@@ -17,13 +18,26 @@ beforeAll(async () => {
     method: 'PUT',
     token: await t.token('operator', operatorTenantId),
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ displayName: 'Alpenblick IT', tenantId: randomUUID(), programId: 'CSP', locations: [{ country: 'DE' }], organizationSizes: ['10-49'], services: ['Backup'], contactEmail: 'sales@alpenblick.example', description: 'Backups.' }),
+    body: JSON.stringify({
+      displayName: 'Alpenblick IT',
+      tenantId: randomUUID(),
+      programId: 'CSP',
+      locations: [{ country: 'DE' }],
+      organizationSizes: ['10-49'],
+      services: ['Backup'],
+      contactEmail: 'sales@alpenblick.example',
+      description: 'Backups.',
+    }),
   });
   expect(put.status).toBe(201);
 });
 afterAll(() => t.stop());
 
-const listItems = (page: string) => [...page.matchAll(/<li><strong>([^<]*)<\/strong>: ([^<]*)<\/li>/g)].map(([, label, message]) => ({ label: label ?? '', message: message ?? '' }));
+const listItems = (page: string) =>
+  [...page.matchAll(/<li><strong>([^<]*)<\/strong>: ([^<]*)<\/li>/g)].map(([, label, message]) => ({
+    label: label ?? '',
+    message: message ?? '',
+  }));
 
 function expectWrittenForPeople(messages: { label?: string; message: string }[]) {
   expect(messages.length).toBeGreaterThan(0);
@@ -50,18 +64,42 @@ describe('field errors people read', () => {
     for (const partnerIds of [[], ['alpenblick-it', 'alpenblick-it'], ['a', 'b', 'c', 'd', 'e', 'f']]) {
       const form = new URLSearchParams(badContactForm);
       for (const id of partnerIds) form.append('partnerIds', id);
-      const response = await t.fetch('/api/contact-requests', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: form.toString() });
+      const response = await t.fetch('/api/contact-requests', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        body: form.toString(),
+      });
       expect(response.status).toBe(400);
       const items = listItems(await response.text());
       expect(items.map((i) => i.label)).toEqual(
-        expect.arrayContaining(['Partners', 'What do you need help with?', 'Your name', 'Work email', 'Phone', 'Organization', 'Country', 'Organization size', 'Industry', 'Consent to be contacted', 'Consent to share your details']),
+        expect.arrayContaining([
+          'Partners',
+          'What do you need help with?',
+          'Your name',
+          'Work email',
+          'Phone',
+          'Organization',
+          'Country',
+          'Organization size',
+          'Industry',
+          'Consent to be contacted',
+          'Consent to share your details',
+        ]),
       );
       expectWrittenForPeople(items);
     }
   });
 
   it('the contact form with JavaScript: every path the API names has its sentence', async () => {
-    const response = await t.fetch('/api/contact-requests', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...Object.fromEntries(badContactForm), partnerIds: ['alpenblick-it', 'alpenblick-it'], consentToContact: 'maybe' }) });
+    const response = await t.fetch('/api/contact-requests', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...Object.fromEntries(badContactForm),
+        partnerIds: ['alpenblick-it', 'alpenblick-it'],
+        consentToContact: 'maybe',
+      }),
+    });
     expect(response.status).toBe(400);
     const { errors } = (await response.json()) as { errors: { path: string; message: string }[] };
     expect(errors.length).toBeGreaterThanOrEqual(10);
@@ -69,23 +107,48 @@ describe('field errors people read', () => {
   });
 
   it('Find a partner: each search field says what to enter', async () => {
-    const query = new URLSearchParams({ country: 'Germany', region: 'r'.repeat(101), city: 'c'.repeat(101), size: 'huge', q: 'q'.repeat(201) });
+    const query = new URLSearchParams({
+      country: 'Germany',
+      region: 'r'.repeat(101),
+      city: 'c'.repeat(101),
+      size: 'huge',
+      q: 'q'.repeat(201),
+    });
     const response = await t.fetch(`/?${query}`);
     expect(response.status).toBe(400);
-    const messages = [...(await response.text()).matchAll(/<p class="field-error" id="[a-z]+-error" data-error-for="([a-z]+)">([^<]+)<\/p>/g)].map(([, field, message]) => ({ field, message: message ?? '' }));
+    const messages = [
+      ...(await response.text()).matchAll(
+        /<p class="field-error" id="[a-z]+-error" data-error-for="([a-z]+)">([^<]+)<\/p>/g,
+      ),
+    ].map(([, field, message]) => ({ field, message: message ?? '' }));
     expect(messages.map((m) => m.field).sort()).toEqual(['city', 'country', 'q', 'region', 'size']);
     expectWrittenForPeople(messages);
   });
 
   it('the contact page for a wrong selection, and accepting the agreement or an invitation', async () => {
-    const selection = await t.fetch(`/contact?${['a', 'b', 'c', 'd', 'e', 'f'].map((p) => `partnerIds=${p}`).join('&')}`);
+    const selection = await t.fetch(
+      `/contact?${['a', 'b', 'c', 'd', 'e', 'f'].map((p) => `partnerIds=${p}`).join('&')}`,
+    );
     expectWrittenForPeople(listItems(await selection.text()));
     const tenant = randomUUID();
-    const agreement = await t.fetch(`/api/customers/${tenant}/agreement`, { method: 'POST', token: await t.token('global-admin', tenant), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ acceptAgreement: false, agreementVersion: '' }) });
+    const agreement = await t.fetch(`/api/customers/${tenant}/agreement`, {
+      method: 'POST',
+      token: await t.token('global-admin', tenant),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ acceptAgreement: false, agreementVersion: '' }),
+    });
     expect(agreement.status).toBe(400);
-    const accept = await t.fetch(`/api/invitations/${randomUUID()}/accept`, { method: 'POST', token: await t.token('global-admin', tenant), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: '', acceptAgreement: 'no' }) });
+    const accept = await t.fetch(`/api/invitations/${randomUUID()}/accept`, {
+      method: 'POST',
+      token: await t.token('global-admin', tenant),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: '', acceptAgreement: 'no' }),
+    });
     expect(accept.status).toBe(400);
-    const paths = [...((await agreement.json()) as { errors: { path: string }[] }).errors, ...((await accept.json()) as { errors: { path: string }[] }).errors].map((e) => e.path);
+    const paths = [
+      ...((await agreement.json()) as { errors: { path: string }[] }).errors,
+      ...((await accept.json()) as { errors: { path: string }[] }).errors,
+    ].map((e) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['acceptAgreement', 'agreementVersion', 'code']));
     expectWrittenForPeople(paths.map(fieldMessage));
   });

@@ -18,9 +18,14 @@ describe('html template', () => {
 
 describe('field messages', () => {
   it('gives each field path its label and a sentence a person reads', () => {
-    expect(fieldMessage('businessNeeds')).toEqual({ label: 'What do you need help with?', message: 'Describe what you need help with in 20 to 4,000 characters.' });
+    expect(fieldMessage('businessNeeds')).toEqual({
+      label: 'What do you need help with?',
+      message: 'Describe what you need help with in 20 to 4,000 characters.',
+    });
     expect(fieldMessage('partnerIds.2').label).toBe('Partners');
     expect(fieldMessage('email').message).toBe('Enter your work email address, like name@example.com.');
-    expect(fieldMessage('(body)').message).toBe('Something in the form needs fixing. Check what you entered and send it again.');
+    expect(fieldMessage('(body)').message).toBe(
+      'Something in the form needs fixing. Check what you entered and send it again.',
+    );
   });
 });
