@@ -7,12 +7,18 @@ import {
   partnerIdSchema,
   type Location,
   type OrganizationSize,
+  type PublicProfile,
 } from '../shared/domain/directory.js';
 import { fieldErrors } from '../shared/errors.js';
 import { AppError, type FieldError } from '../shared/errors.js';
 import { route } from '../shared/http/handler.js';
 import { acceptedContactRequest } from '../shared/services/contact-requests.js';
-import { chosenPartnerProfiles, searchDirectory, type DirectorySearchResult } from '../shared/services/directory.js';
+import {
+  chosenPartnerProfiles,
+  partnerProfile,
+  searchDirectory,
+  type DirectorySearchResult,
+} from '../shared/services/directory.js';
 import { countries, countryName } from '../shared/web/countries.js';
 import { fieldMessage } from '../shared/web/field-messages.js';
 import { html, type Html } from '../shared/web/html.js';
@@ -28,6 +34,7 @@ import { pageFunctions } from '../shared/web/page-function.js';
 const routes = [
   // `{ignored:maxlength(0)?}` is how the Functions host routes the site root.
   route('GET', '{ignored:maxlength(0)?}', 'anyone', findPartnerPage, 'page-find-partner'),
+  route('GET', 'directory/{partnerId}', 'anyone', profilePage, 'page-partner-profile'),
   route('GET', 'contact', 'anyone', contactPage, 'page-contact'),
   route('GET', 'contact/thank-you', 'anyone', thankYouPage, 'page-contact-thank-you'),
 ];
@@ -131,14 +138,15 @@ function searchForm(values: SearchValues, errors: FieldError[]): Html {
 </form>`;
 }
 
-function resultItem(e: SearchHit): Html {
+function resultItem(e: SearchHit, selected: ReadonlySet<string>): Html {
   const id = `partner-${e.id}`;
   return html`<li class="result">
   <div class="result-select">
-    <input type="checkbox" id="${id}" name="partnerIds" value="${e.id}" aria-describedby="${id}-details">
+    <input type="checkbox" id="${id}" name="partnerIds" value="${e.id}" aria-describedby="${id}-details"${selected.has(e.id) ? html` checked` : ''}>
   </div>
   <div class="result-body">
     <h3 class="result-name"><label for="${id}">${e.displayName}</label>${e.certified ? html` <span class="badge">Certified</span>` : ''}</h3>
+    <p class="result-profile"><a href="/directory/${e.id}">View profile<span class="visually-hidden"> of ${e.displayName}</span></a></p>
     <div id="${id}-details">
       <p class="result-description">${e.description}</p>
       ${e.services.length > 0 ? html`<p class="result-meta"><span class="meta-label">Services:</span> ${e.services.join(', ')}</p>` : ''}
@@ -153,23 +161,53 @@ function resultItem(e: SearchHit): Html {
 </li>`;
 }
 
-function results(hits: SearchHit[], values: SearchValues, nextPage: string | undefined): Html {
-  if (hits.length === 0) {
+/** Services people look for most, offered on the first visit instead of an empty page. */
+const popularServices = ['Microsoft 365', 'Security', 'Backup', 'Teams', 'Azure migration', 'Dynamics 365'];
+
+function firstVisit(): Html {
+  return html`<section class="first-visit" aria-labelledby="popular-heading">
+<h2 id="popular-heading">Popular services</h2>
+<p>Not sure where to start? Pick a service, or choose your country above to see the partners near you.</p>
+<ul class="chips">${popularServices.map((service) => html`<li><a class="chip" href="/?${new URLSearchParams({ q: service }).toString()}">${service}</a></li>`)}</ul>
+</section>`;
+}
+
+/**
+ * The results: best match first, the partners selected on earlier pages kept (checked, so they go
+ * with the form), and "More partners" a submit of the same form, so the selection survives paging
+ * with or without JavaScript.
+ */
+function results(
+  hits: SearchHit[],
+  values: SearchValues,
+  continuationToken: string | undefined,
+  earlier: PublicProfile[],
+  selected: ReadonlySet<string>,
+): Html {
+  if (hits.length === 0 && earlier.length === 0) {
     return html`<section class="results-section" aria-labelledby="results-heading"><h2 id="results-heading">No partners found</h2><p>Try fewer keywords, or a wider location.</p></section>`;
   }
   return html`<section class="results-section" aria-labelledby="results-heading">
 <h2 id="results-heading">Partners that match</h2>
+<p class="result-count">${hits.length === 1 ? '1 partner' : `${hits.length} partners`} on this page${continuationToken ? ', more on the next' : ''}, best match first.</p>
 <form method="get" action="/contact" id="results-form" class="results-form">
   <p id="selection-help">Select up to ${maxPartnersPerRequest} partners, then contact them in one request.</p>
-  ${values.country ? html`<input type="hidden" name="country" value="${values.country}">` : ''}
-  ${values.size ? html`<input type="hidden" name="size" value="${values.size}">` : ''}
-  <ol class="results" aria-describedby="selection-help">${hits.map(resultItem)}</ol>
+  ${searchParamNames.map((n) => (values[n] ? html`<input type="hidden" name="${n}" value="${values[n]}">` : ''))}
+  ${
+    earlier.length > 0
+      ? html`<fieldset class="earlier-selection"><legend>Selected on earlier pages</legend>${earlier.map(
+          (p) =>
+            html`<div class="check"><input type="checkbox" id="earlier-${p.id}" name="partnerIds" value="${p.id}" checked><label for="earlier-${p.id}">${p.displayName}</label></div>`,
+        )}</fieldset>`
+      : ''
+  }
+  <ol class="results" aria-describedby="selection-help">${hits.map((hit) => resultItem(hit, selected))}</ol>
   <div class="results-actions">
     <p class="selection-count" id="selection-count" aria-live="polite"></p>
+    ${continuationToken ? html`<button type="submit" class="button" formaction="/" name="continuationToken" value="${continuationToken}">More partners</button>` : ''}
     <button type="submit" class="button primary" id="contact-selected">Contact selected providers</button>
   </div>
 </form>
-${nextPage ? html`<p><a href="${nextPage}">More partners</a></p>` : ''}
 </section>`;
 }
 
@@ -191,13 +229,15 @@ async function findPartnerPage(request: HttpRequest) {
     const parsed = directorySearchQuerySchema.safeParse(values);
     if (parsed.success) {
       const result = await searchDirectory(parsed.data);
-      const next = result.continuationToken
-        ? `/?${new URLSearchParams({ ...Object.fromEntries(searchParamNames.flatMap((n) => (values[n] ? [[n, values[n]]] : []))), continuationToken: result.continuationToken })}`
-        : undefined;
-      body = results(result.items, values, next);
+      const chosen = selectedPartnerIds(request);
+      const onThisPage = new Set(result.items.map((hit) => hit.id));
+      const earlier = await chosenPartnerProfiles(chosen.filter((id) => !onThisPage.has(id))).catch(() => []);
+      body = results(result.items, values, result.continuationToken ?? undefined, earlier, new Set(chosen));
     } else {
       errors = fieldErrors(parsed.error);
     }
+  } else {
+    body = firstVisit();
   }
   return pageResponse(
     errors.length > 0 ? 400 : 200,
@@ -210,6 +250,13 @@ ${searchForm(values, errors)}
 ${body}`,
     }),
   );
+}
+
+/** The partners selected on earlier pages of results (valid ids, at most five). */
+function selectedPartnerIds(request: HttpRequest): string[] {
+  return [...new Set(request.query.getAll('partnerIds'))]
+    .filter((id) => partnerIdSchema.safeParse(id).success)
+    .slice(0, maxPartnersPerRequest);
 }
 
 const contactQuerySchema = z.object({
@@ -307,6 +354,38 @@ async function thankYouPage(request: HttpRequest) {
 <p>You will get a confirmation by email. The partners contact you directly.</p>
 <p class="muted">Reference: <span class="reference">${accepted.id}</span></p>
 <p><a class="button" href="/">Find more partners</a></p>`,
+    }),
+  );
+}
+
+const profileParams = z.object({ partnerId: partnerIdSchema });
+
+/** A partner's profile in the directory: what it does, where, for whom; and contacting it. */
+async function profilePage(request: HttpRequest) {
+  const parsed = profileParams.safeParse(request.params);
+  if (!parsed.success) throw new AppError('not-found', 'There is no such partner in the directory.');
+  const { profile: p } = await partnerProfile(parsed.data.partnerId);
+  const list = (items: string[]) => (items.length > 0 ? items.join(', ') : '—');
+  return pageResponse(
+    200,
+    layout({
+      title: p.displayName,
+      page: 'partner-profile',
+      main: html`<nav class="breadcrumbs" aria-label="Breadcrumb"><ol><li><a href="/">Find a partner</a></li><li aria-current="page">${p.displayName}</li></ol></nav>
+<h1>${p.displayName}${p.certified ? html` <span class="badge">Certified</span>` : ''}</h1>
+<p class="lead">${p.description}</p>
+<dl class="facts">
+  <dt>Services</dt><dd>${list(p.services)}</dd>
+  <dt>Industries</dt><dd>${list(p.industries)}</dd>
+  <dt>Locations</dt><dd>${p.locations.map(place).join('; ')}</dd>
+  <dt>Works with</dt><dd>${p.organizationSizes.map((size) => sizeLabels[size]).join('; ')}</dd>
+  ${p.website ? html`<dt>Website</dt><dd><a href="${p.website}" rel="noopener noreferrer">${p.website}</a></dd>` : ''}
+</dl>
+<form method="get" action="/contact" class="actions">
+  <input type="hidden" name="partnerIds" value="${p.id}">
+  <button type="submit" class="button primary">Contact this partner</button>
+  <a class="button" href="/">Back to Find a partner</a>
+</form>`,
     }),
   );
 }

@@ -113,6 +113,9 @@ describe.each(viewports)('every page at $name width ($width×$height)', (viewpor
     const { id } = (await sent.json()) as { id: string };
     await page.goto(`${t.url}/contact/thank-you?id=${id}`);
     await check('07-thank-you');
+    await page.goto(`${t.url}/directory/alpenblick-it`);
+    await page.getByRole('heading', { level: 1, name: /Alpenblick IT/ }).waitFor();
+    await check('09-partner-profile');
     await page.goto(`${t.url}/no-such-page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     await check('08-page-not-found');
