@@ -15,11 +15,47 @@ import { customerNavigation, shellPage, type Crumb } from '../shared/web/shell.j
  */
 const routes = [
   route('GET', 'partners', 'anyone', partnersPage, 'page-partners'),
-  route('GET', 'invitations', 'anyone', pendingInvitationsPage, 'page-pending-invitations'),
+  route(
+    'GET',
+    'invitations',
+    'anyone',
+    sectionPage(
+      'pending-invitations',
+      'Pending invitations',
+      html`Invitations from partners to work with your organization.`,
+    ),
+    'page-pending-invitations',
+  ),
   route('GET', 'invitations/{invitationId}', 'anyone', invitationPage, 'page-invitation'),
-  route('GET', 'agreement', 'anyone', agreementPage, 'page-agreement'),
-  route('GET', 'settings', 'anyone', settingsPage, 'page-settings'),
-  route('GET', 'audit', 'anyone', auditPage, 'page-audit'),
+  route(
+    'GET',
+    'agreement',
+    'anyone',
+    sectionPage(
+      'agreement',
+      'Customer Agreement',
+      html`The agreement between Microsoft and your organization that partners need before they sell to you.`,
+    ),
+    'page-agreement',
+  ),
+  route(
+    'GET',
+    'settings',
+    'anyone',
+    sectionPage('settings', 'Settings', html`What your partners may see of your organization.`),
+    'page-settings',
+  ),
+  route(
+    'GET',
+    'audit',
+    'anyone',
+    sectionPage(
+      'audit',
+      'Audit log',
+      html`What changed in your organization's partner relationships, and who changed it, newest first.`,
+    ),
+    'page-audit',
+  ),
 ];
 
 const noScript = html`<noscript><p class="notice">This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.</p></noscript>`;
@@ -73,40 +109,9 @@ async function partnersPage() {
   });
 }
 
-async function pendingInvitationsPage() {
-  return signedInPage({
-    current: 'pending-invitations',
-    title: 'Pending invitations',
-    intro: html`Invitations from partners to work with your organization.`,
-    breadcrumbs: [home],
-  });
-}
-
-async function agreementPage() {
-  return signedInPage({
-    current: 'agreement',
-    title: 'Customer Agreement',
-    intro: html`The agreement between Microsoft and your organization that partners need before they sell to you.`,
-    breadcrumbs: [home],
-  });
-}
-
-async function settingsPage() {
-  return signedInPage({
-    current: 'settings',
-    title: 'Settings',
-    intro: html`What your partners may see of your organization.`,
-    breadcrumbs: [home],
-  });
-}
-
-async function auditPage() {
-  return signedInPage({
-    current: 'audit',
-    title: 'Audit log',
-    intro: html`What changed in your organization's partner relationships, and who changed it, newest first.`,
-    breadcrumbs: [home],
-  });
+/** A page of the shell's navigation under Partner relationships, filled by app.js. */
+function sectionPage(current: string, title: string, intro: Html) {
+  return async () => signedInPage({ current, title, intro, breadcrumbs: [home] });
 }
 
 export const customerPageFunctions = pageFunctions(routes);

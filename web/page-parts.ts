@@ -61,3 +61,8 @@ export function skeletonRows(columns: number, rows = 3): HTMLElement[] {
     ),
   );
 }
+
+/** The one row of a table with nothing to show: what to do next. */
+export function emptyRow(columns: number, text: string): HTMLElement {
+  return h('tr', {}, h('td', { colspan: String(columns), class: 'empty-row' }, text));
+}

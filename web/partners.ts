@@ -3,7 +3,7 @@ import { byId, formatDate, formatDateTime, h, notice, show } from './dom.js';
 import { adminRole } from '../shared/domain/admin-roles.js';
 import type { RelationshipView } from '../shared/domain/views.js';
 import { auditLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
-import { messageBar, skeletonRows } from './page-parts.js';
+import { emptyRow, messageBar, skeletonRows } from './page-parts.js';
 import { isCustomerAdmin, showRelationshipsTable } from './relationships.js';
 import { requireSignIn, type Session } from './sign-in.js';
 
@@ -383,16 +383,11 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
     show(
       rows,
       shown.length === 0
-        ? h(
-            'tr',
-            {},
-            h(
-              'td',
-              { colspan: '5', class: 'empty-row' },
-              events.length === 0
-                ? 'Nothing has happened yet. Accepting an invitation or changing a relationship shows here.'
-                : 'No event matches the filters. Change or clear them.',
-            ),
+        ? emptyRow(
+            5,
+            events.length === 0
+              ? 'Nothing has happened yet. Accepting an invitation or changing a relationship shows here.'
+              : 'No event matches the filters. Change or clear them.',
           )
         : shown.map((e) =>
             h(

@@ -4,7 +4,7 @@ import type { RelationshipView } from '../shared/domain/views.js';
 import { api, ApiError } from './api.js';
 import { byId, confirmDialog, focus, formatDate, formatDateTime, h, notice, show, trapFocus } from './dom.js';
 import { historyLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
-import { commandBar, messageBar, skeletonRows } from './page-parts.js';
+import { commandBar, emptyRow, messageBar, skeletonRows } from './page-parts.js';
 import type { Session } from './sign-in.js';
 
 // Relationships are typed by the view schema the API answers with (a type import: nothing of it is bundled).
@@ -474,14 +474,9 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
     show(
       rows,
       shown.length === 0
-        ? h(
-            'tr',
-            {},
-            h(
-              'td',
-              { colspan: String(columns.length + 1), class: 'empty-row' },
-              `No partner matches “${search.value.trim()}”. Check the spelling or clear the search.`,
-            ),
+        ? emptyRow(
+            columns.length + 1,
+            `No partner matches “${search.value.trim()}”. Check the spelling or clear the search.`,
           )
         : shown.map((r) => {
             const box = h('input', { type: 'checkbox', 'aria-label': `Select ${r.partner.displayName}` });
