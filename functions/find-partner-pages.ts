@@ -20,7 +20,7 @@ import {
   type DirectorySearchResult,
 } from '../shared/services/directory.js';
 import { countries, countryName } from '../shared/web/countries.js';
-import { fieldMessage } from '../shared/web/field-messages.js';
+import { fieldMessage } from '../shared/domain/field-messages.js';
 import { html, type Html } from '../shared/web/html.js';
 import { backTo, layout, pageResponse } from '../shared/web/page.js';
 import { pageFunctions } from '../shared/web/page-function.js';

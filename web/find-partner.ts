@@ -1,5 +1,5 @@
 import { api, ApiError, type FieldError } from './api.js';
-import { fieldMessage } from '../shared/web/field-messages.js';
+import { fieldMessage } from '../shared/domain/field-messages.js';
 import { byId, focus, h, show } from './dom.js';
 
 const maxPartners = 5;

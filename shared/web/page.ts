@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { settings } from '../config.js';
 import type { FieldError } from '../errors.js';
 import { pageAssets } from './assets.js';
-import { fieldMessage } from './field-messages.js';
+import { fieldMessage } from '../domain/field-messages.js';
 import { html, type Html } from './html.js';
 
 /** Where Entra ID sign-in talks to when it is configured (MSAL's token and discovery requests). */

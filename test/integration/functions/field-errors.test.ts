@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fieldMessage } from '../../../shared/web/field-messages.js';
+import { fieldMessage } from '../../../shared/domain/field-messages.js';
 import { operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { html } from '../../../../shared/web/html.js';
-import { fieldMessage } from '../../../../shared/web/field-messages.js';
+import { fieldMessage } from '../../../../shared/domain/field-messages.js';
 
 describe('html template', () => {
   it('escapes every value, in text and in attributes', () => {
