@@ -3,9 +3,8 @@ import { z } from 'zod';
 import { validate } from '../shared/errors.js';
 import { route } from '../shared/http/handler.js';
 import { html, type Html } from '../shared/web/html.js';
-import { pageResponse } from '../shared/web/page.js';
 import { pageFunctions } from '../shared/web/page-function.js';
-import { customerNavigation, shellPage, type Crumb } from '../shared/web/shell.js';
+import { customerNavigation, signedInPage, type Crumb } from '../shared/web/shell.js';
 
 /**
  * Pages for signed-in customers, in the admin shell: partner relationships, pending invitations
@@ -58,31 +57,7 @@ const routes = [
   ),
 ];
 
-const noScript = html`<noscript><p class="notice">This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.</p></noscript>`;
-
 const home: Crumb = { label: 'Partner relationships', href: '/partners' };
-
-function signedInPage(options: {
-  current: string;
-  page?: string;
-  title: string;
-  intro: Html;
-  breadcrumbs?: Crumb[];
-  commands?: boolean;
-  data?: Record<string, string>;
-}) {
-  return pageResponse(
-    200,
-    shellPage({
-      side: customerNavigation,
-      ...options,
-      main: html`<p class="lead">${options.intro}</p>
-${noScript}
-<div id="sign-in" class="sign-in"></div>
-<div id="content" class="content"><p class="loading">Loading…</p></div>`,
-    }),
-  );
-}
 
 const invitationParams = z.object({
   invitationId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an invitation id'),
@@ -90,7 +65,7 @@ const invitationParams = z.object({
 
 async function invitationPage(request: HttpRequest) {
   const { invitationId } = validate(invitationParams, request.params, 'link');
-  return signedInPage({
+  return signedInPage(customerNavigation, {
     current: 'pending-invitations',
     page: 'invitation',
     title: 'Accept agreement & authorize partner',
@@ -101,7 +76,7 @@ async function invitationPage(request: HttpRequest) {
 }
 
 async function partnersPage() {
-  return signedInPage({
+  return signedInPage(customerNavigation, {
     current: 'partners',
     title: 'Partner relationships',
     intro: html`The partners your organization works with and the admin roles they hold. Select a partner to remove its roles or ask it to end the relationship.`,
@@ -111,7 +86,7 @@ async function partnersPage() {
 
 /** A page of the shell's navigation under Partner relationships, filled by app.js. */
 function sectionPage(current: string, title: string, intro: Html) {
-  return async () => signedInPage({ current, title, intro, breadcrumbs: [home] });
+  return async () => signedInPage(customerNavigation, { current, title, intro, breadcrumbs: [home] });
 }
 
 export const customerPageFunctions = pageFunctions(routes);

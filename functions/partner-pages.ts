@@ -1,11 +1,11 @@
 import { route } from '../shared/http/handler.js';
 import { html } from '../shared/web/html.js';
-import { signedInPage } from '../shared/web/page.js';
 import { pageFunctions } from '../shared/web/page-function.js';
+import { partnerNavigation, signedInPage } from '../shared/web/shell.js';
 
 /**
  * The partner's pages, for its staff (the links in partners' emails): leads, invitations, customers
- * and relationships as plain tables. The browser signs in as partner staff and app.js fills them
+ * and relationships as plain tables, in the admin shell's partner navigation. The browser signs in as partner staff and app.js fills them
  * from the partner API, which decides staff by the directory entry's tenant id.
  */
 const routes = [
@@ -15,27 +15,27 @@ const routes = [
 ];
 
 async function leadsPage() {
-  return signedInPage(
-    'partner-leads',
-    'Leads',
-    html`<p class="lead">Contact requests from the partner directory, newest first.</p>`,
-  );
+  return signedInPage(partnerNavigation, {
+    current: 'partner-leads',
+    title: 'Leads',
+    intro: html`Contact requests from the partner directory, newest first.`,
+  });
 }
 
 async function invitationsPage() {
-  return signedInPage(
-    'partner-invitations',
-    'Invitations',
-    html`<p class="lead">The relationship invitations your organization sent, newest first.</p>`,
-  );
+  return signedInPage(partnerNavigation, {
+    current: 'partner-invitations',
+    title: 'Invitations',
+    intro: html`The relationship invitations your organization sent, newest first.`,
+  });
 }
 
 async function customersPage() {
-  return signedInPage(
-    'partner-customers',
-    'Customers and relationships',
-    html`<p class="lead">Your customers, the relationships you have with them and the admin roles you hold.</p>`,
-  );
+  return signedInPage(partnerNavigation, {
+    current: 'partner-customers',
+    title: 'Customers and relationships',
+    intro: html`Your customers, the relationships you have with them and the admin roles you hold.`,
+  });
 }
 
 export const partnerPageFunctions = pageFunctions(routes);

@@ -170,13 +170,10 @@ export async function initPartnerPage(kind: Kind): Promise<void> {
   }
   const { partner, all } = found;
   const query = all.length > 1 ? `?partner=${encodeURIComponent(partner.id)}` : '';
-  const pages = (Object.keys(pageTitles) as Kind[]).map((k) =>
-    h(
-      'li',
-      {},
-      h('a', { href: `/partner/${k}${query}`, ...(k === kind ? { 'aria-current': 'page' } : {}) }, pageTitles[k]),
-    ),
-  );
+  // The shell's navigation keeps the partner picked when the tenant has several.
+  if (query) {
+    for (const link of document.querySelectorAll<HTMLAnchorElement>('#side-nav a')) link.search = query;
+  }
   const others = all
     .filter((p) => p.id !== partner.id)
     .map((p) => h('li', {}, h('a', { href: `/partner/${kind}?partner=${encodeURIComponent(p.id)}` }, p.displayName)));
@@ -186,7 +183,6 @@ export async function initPartnerPage(kind: Kind): Promise<void> {
     content,
     h('p', {}, 'Partner: ', h('strong', {}, partner.displayName)),
     others.length > 0 ? h('nav', { 'aria-label': 'Your other partners' }, h('ul', {}, others)) : null,
-    h('nav', { 'aria-label': 'Partner workspace' }, h('ul', { class: 'sub-nav' }, pages)),
     items.length === 0
       ? h('p', {}, list.empty)
       : table(`${pageTitles[kind]} of ${partner.displayName}, newest first`, list.columns, items),

@@ -102,33 +102,6 @@ ${options.main}
   });
 }
 
-const noScript = html`<noscript><p class="notice">This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.</p></noscript>`;
-
-/**
- * A page whose data needs the person's token, which only the browser holds: the server sends the
- * frame and app.js signs in, calls the API and fills `#content`.
- */
-export function signedInPage(
-  page: string,
-  title: string,
-  intro: Html,
-  data: Record<string, string> = {},
-): HttpResponseInit {
-  return pageResponse(
-    200,
-    layout({
-      title,
-      page,
-      data,
-      main: html`<h1>${title}</h1>
-${intro}
-${noScript}
-<div id="sign-in" class="sign-in"></div>
-<div id="content" class="content"><p class="loading">Loading…</p></div>`,
-    }),
-  );
-}
-
 /** An HTML answer of `status` with the page headers. */
 export function pageResponse(status: number, body: string): HttpResponseInit {
   return { status, headers: pageHeaders(), body };

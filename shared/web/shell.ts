@@ -1,5 +1,6 @@
+import type { HttpResponseInit } from '@azure/functions';
 import { html, type Html } from './html.js';
-import { documentPage } from './page.js';
+import { documentPage, pageResponse } from './page.js';
 
 /**
  * The admin shell every signed-in page shares, as the Microsoft 365 admin center has it: a top bar
@@ -8,8 +9,7 @@ import { documentPage } from './page.js';
  * On a phone the navigation folds behind a menu button (app.js adds it: without JavaScript the
  * navigation stays open above the page).
  *
- * A side is a list of navigation items: the customer side is below; the partner side's pages
- * (Leads, Invitations, Customers, Webhooks) add theirs to `partnerNavigation` as they are built.
+ * A side is a list of navigation items: `customerNavigation` and `partnerNavigation` below.
  */
 export interface NavItem {
   /** The page's name in body[data-page] (what app.js runs), unique across sides. */
@@ -38,8 +38,16 @@ export const customerNavigation: ShellSide = {
   ],
 };
 
-/** The partner side's pages, filled in by issues 16 and 17 (Leads, Invitations, Customers, Webhooks). */
-export const partnerNavigation: ShellSide = { label: 'Partner', home: '/', items: [] };
+/** The partner side's pages, for its staff (issue 17 adds Webhooks). */
+export const partnerNavigation: ShellSide = {
+  label: 'Partner',
+  home: '/partner/leads',
+  items: [
+    { page: 'partner-leads', label: 'Leads', href: '/partner/leads' },
+    { page: 'partner-invitations', label: 'Invitations', href: '/partner/invitations' },
+    { page: 'partner-customers', label: 'Customers', href: '/partner/customers' },
+  ],
+};
 
 export interface Crumb {
   label: string;
@@ -93,4 +101,27 @@ export function shellPage(options: ShellPage): string {
   </main>
 </div>`,
   });
+}
+
+const noScript = html`<noscript><p class="notice">This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.</p></noscript>`;
+
+/**
+ * A shell page whose data needs the person's token, which only the browser holds: the server sends
+ * the frame and app.js signs in, calls the API and fills `#content`.
+ */
+export function signedInPage(
+  side: ShellSide,
+  options: Omit<ShellPage, 'side' | 'main'> & { intro: Html },
+): HttpResponseInit {
+  return pageResponse(
+    200,
+    shellPage({
+      side,
+      ...options,
+      main: html`<p class="lead">${options.intro}</p>
+${noScript}
+<div id="sign-in" class="sign-in"></div>
+<div id="content" class="content"><p class="loading">Loading…</p></div>`,
+    }),
+  );
 }

@@ -66,12 +66,15 @@ describe('partner workspace', () => {
     await expect(page.locator('table tbody').textContent()).resolves.toContain('Rita Requester');
     await screenshot(page, '40-partner-leads');
 
-    await page.getByRole('link', { name: 'Invitations', exact: true }).click();
+    const nav = page.getByRole('navigation', { name: 'Partner' });
+    await expect(nav.getByRole('link', { name: 'Leads' }).getAttribute('aria-current')).resolves.toBe('page');
+    await nav.getByRole('link', { name: 'Invitations', exact: true }).click();
     await page.locator('table tbody tr').first().waitFor();
     await expect(page.locator('table tbody').textContent()).resolves.toContain('Grace Holdings');
     await screenshot(page, '41-partner-invitations');
 
-    await page.getByRole('link', { name: 'Customers and relationships' }).click();
+    await nav.getByRole('link', { name: 'Customers' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Customers and relationships' }).waitFor();
     await page.locator('table tbody tr').first().waitFor();
     const row = (await page.locator('table tbody tr').first().textContent()) ?? '';
     expect(row).toContain('Grace Holdings');

@@ -68,6 +68,9 @@ describe('the partner pages', () => {
     const body = await response.text();
     expect(body).toContain(`data-page="${page}"`);
     expect(body).toContain(`<h1>${title}</h1>`);
+    // In the admin shell, its own item of the partner navigation current.
+    expect(body).toContain('<nav id="side-nav" class="side-nav" aria-label="Partner">');
+    expect(body).toMatch(new RegExp(`<a href="${path}" aria-current="page">`));
     expect(body).not.toMatch(/<script(?![^>]*\bsrc=)/);
   });
 });
