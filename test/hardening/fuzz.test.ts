@@ -184,6 +184,9 @@ async function send(endpoint: Endpoint, c: Case): Promise<void> {
   const response = await t.fetch(url, {
     method: endpoint.method,
     headers,
+    // A browser form post that succeeds answers 303 to a page at PUBLIC_BASE_URL: the answer is the
+    // 303 itself, not the page on another origin.
+    redirect: 'manual',
     ...(c.body ? { body: c.body.body } : {}),
     ...(c.token !== 'none' && c.token !== 'garbage' ? { token: world.tokens[c.token] } : {}),
   });
