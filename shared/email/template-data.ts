@@ -85,6 +85,29 @@ export const templateDataSchemas = {
     customerName,
     terminatedAt: isoTime,
   }),
+  /** To the partner: a customer admin removed every admin role the partner held; the relationship stays. */
+  rolesRemoved: z.object({
+    relationshipId: id,
+    partnerName: text(200),
+    customerTenantId: id,
+    customerName,
+    removedByName: text(200),
+    removedAt: isoTime,
+    /** The roles the partner held until then. */
+    removedRoles: z.array(role),
+    /** The relationship's type from now on (e.g. `reseller` after `resellerAndDelegatedAdministrator`). */
+    relationshipType: text(100),
+  }),
+  /** To the partner, or to a customer admin: the relationship's admin roles reached their end date; it has expired. */
+  relationshipExpired: z.object({
+    relationshipId: id,
+    audience: z.enum(['customer', 'partner']),
+    partnerName: text(200),
+    customerTenantId: id,
+    customerName,
+    expiredAt: isoTime,
+    endedRoles: z.array(role),
+  }),
   /** To customer or partner: admin roles granted for a duration end soon. */
   relationshipEndingReminder: z.object({
     relationshipId: id,

@@ -322,6 +322,75 @@ const templates: Templates = {
     footer: `You receive this email because you are an administrator of ${customer(d)}.`,
   }),
 
+  rolesRemoved: (d, links) => ({
+    subject: `${customer(d)} removed your admin roles`,
+    heading: `${customer(d)} removed the admin roles of ${d.partnerName}`,
+    blocks: [
+      {
+        kind: 'paragraph',
+        text: `${d.removedByName} removed every admin role ${d.partnerName} held in ${customer(d)} on ${when(d.removedAt)}.`,
+      },
+      ...(d.removedRoles.length > 0
+        ? [{ kind: 'list' as const, title: 'Admin roles removed', items: roleItems(d.removedRoles) }]
+        : []),
+      {
+        kind: 'paragraph',
+        text: `The relationship stays, as ${aRelationship(d.relationshipType)} with no admin roles: what those roles allowed now needs a new invitation, which ${customer(d)} must accept.`,
+      },
+      {
+        kind: 'facts',
+        rows: [
+          { label: 'Customer', value: customer(d) },
+          { label: 'Customer tenant', value: d.customerTenantId },
+          { label: 'Relationship', value: d.relationshipId },
+        ],
+      },
+      { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
+    ],
+    footer: `You receive this email because ${d.partnerName} has a relationship with this customer.`,
+  }),
+
+  relationshipExpired: (d, links) =>
+    d.audience === 'customer'
+      ? {
+          subject: `The relationship of ${d.partnerName} with your organization has expired`,
+          heading: `The admin roles of ${d.partnerName} have ended`,
+          blocks: [
+            {
+              kind: 'paragraph',
+              text: `The relationship of ${d.partnerName} with ${customer(d)} expired on ${when(d.expiredAt)}: the admin roles it held in your organization ended then, and it can no longer use them.`,
+            },
+            ...(d.endedRoles.length > 0
+              ? [{ kind: 'list' as const, title: 'Admin roles ended', items: roleItems(d.endedRoles) }]
+              : []),
+            { kind: 'facts', rows: [{ label: 'Relationship', value: d.relationshipId }] },
+            { kind: 'action', label: 'Review your partners', url: links.customerPartners() },
+          ],
+          footer: `You receive this email because you are an administrator of ${customer(d)}.`,
+        }
+      : {
+          subject: `Your relationship with ${customer(d)} has expired`,
+          heading: `Your admin roles for ${customer(d)} have ended`,
+          blocks: [
+            {
+              kind: 'paragraph',
+              text: `The relationship of ${d.partnerName} with ${customer(d)} expired on ${when(d.expiredAt)}: the admin roles below ended then. To manage this customer again, send a new invitation.`,
+            },
+            ...(d.endedRoles.length > 0
+              ? [{ kind: 'list' as const, title: 'Admin roles ended', items: roleItems(d.endedRoles) }]
+              : []),
+            {
+              kind: 'facts',
+              rows: [
+                { label: 'Customer tenant', value: d.customerTenantId },
+                { label: 'Relationship', value: d.relationshipId },
+              ],
+            },
+            { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
+          ],
+          footer: `You receive this email because ${d.partnerName} had a relationship with this customer.`,
+        },
+
   relationshipEndingReminder: (d, links) =>
     d.audience === 'customer'
       ? {

@@ -189,6 +189,24 @@ async function followUpsOf(r: RelationshipRecord, entry: HistoryEntry, intent: C
       },
     });
   }
+  if (intent.action === 'removeRoles') {
+    const partner = await partnerProfileOf(r.partnerId, `relationship ${r.id}`);
+    await enqueueEmail({
+      jobId: `roles-removed:${r.id}:${entry.at}`,
+      template: 'rolesRemoved',
+      to: [{ address: partner.contactEmail, displayName: partner.displayName }],
+      data: {
+        relationshipId: r.id,
+        partnerName: partner.displayName,
+        customerTenantId: r.customerTenantId,
+        ...customerNameOf(r),
+        removedByName: intent.actorName,
+        removedAt: entry.at,
+        removedRoles: describeRoles(entry.from?.roles ?? []),
+        relationshipType: entry.to?.type ?? r.type,
+      },
+    });
+  }
   if (intent.action === 'terminate') {
     await emailCustomerAdmins(r, {
       jobId: `relationship-terminated:${r.id}`,

@@ -312,6 +312,7 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
     const { view, customerAudit } = await relationship(1, s.removeRoles);
     expect(view.roles).toEqual([]);
     expect(customerAudit.filter((e) => e.action === 'relationship.rolesRemoved')).toHaveLength(1);
+    expect(acs.emails.filter((e) => jobOf(e).startsWith(`roles-removed:${s.removeRoles}:`))).toHaveLength(1);
   }
   if (ok.has('requestTermination')) {
     const { customerAudit } = await relationship(2, s.requestTermination);

@@ -76,6 +76,25 @@ export const emailExamples: { [T in TemplateName]: TemplateData<T> } = {
     customerName: 'Fabrikam',
     terminatedAt: '2025-03-04T09:30:00Z',
   },
+  rolesRemoved: {
+    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+    partnerName: 'Contoso Partners',
+    customerTenantId: tenant,
+    customerName: 'Fabrikam',
+    removedByName: 'Ada Admin',
+    removedAt: '2025-03-04T09:30:00Z',
+    removedRoles: [helpdesk],
+    relationshipType: 'reseller',
+  },
+  relationshipExpired: {
+    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+    audience: 'partner',
+    partnerName: 'Contoso Partners',
+    customerTenantId: tenant,
+    customerName: 'Fabrikam',
+    expiredAt: '2025-04-03T00:00:00Z',
+    endedRoles: [helpdesk],
+  },
   relationshipEndingReminder: {
     relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
     audience: 'customer',
@@ -107,6 +126,17 @@ export const emailVariants: Record<string, { template: TemplateName; data: Templ
       endsAt: '2025-04-03T00:00:00Z',
       daysLeft: 1,
     } satisfies TemplateData<'relationshipEndingReminder'>,
+  },
+  relationshipExpiredToCustomer: {
+    template: 'relationshipExpired',
+    data: {
+      relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+      audience: 'customer',
+      partnerName: 'Contoso Partners',
+      customerTenantId: tenant,
+      expiredAt: '2025-04-03T00:00:00Z',
+      endedRoles: [helpdesk],
+    } satisfies TemplateData<'relationshipExpired'>,
   },
   directoryEntryDeactivated: {
     template: 'directoryEntryChanged',
@@ -154,10 +184,15 @@ const templateRecipients: Record<TemplateName, EmailRecipient> = {
   invitationDeclined: 'partner',
   terminationRequested: 'partner',
   relationshipTerminated: 'customer',
+  rolesRemoved: 'partner',
+  relationshipExpired: 'partner',
   relationshipEndingReminder: 'customer',
   directoryEntryChanged: 'partner',
 };
-const variantRecipients: Record<string, EmailRecipient> = { relationshipEndingReminderToPartner: 'partner' };
+const variantRecipients: Record<string, EmailRecipient> = {
+  relationshipEndingReminderToPartner: 'partner',
+  relationshipExpiredToCustomer: 'customer',
+};
 
 export const recipientOf = (example: { name: string; template: TemplateName }): EmailRecipient =>
   variantRecipients[example.name] ?? templateRecipients[example.template];

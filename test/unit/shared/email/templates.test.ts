@@ -15,6 +15,9 @@ const subjects = {
   invitationDeclined: `Customer tenant ${tenant} declined your relationship invitation`,
   terminationRequested: 'Fabrikam asks you to end your relationship',
   relationshipTerminated: 'Contoso Partners ended its relationship with Fabrikam',
+  rolesRemoved: 'Fabrikam removed your admin roles',
+  relationshipExpired: 'Your relationship with Fabrikam has expired',
+  relationshipExpiredToCustomer: 'The relationship of Contoso Partners with your organization has expired',
   relationshipEndingReminder: 'The admin roles of Contoso Partners in your organization end in 7 days',
   relationshipEndingReminderToPartner: `Your admin roles for customer tenant ${tenant} end in 1 day`,
   directoryEntryChanged: 'The directory entry of Contoso Partners was changed',
@@ -85,6 +88,32 @@ describe('email templates', () => {
     expect(renderEmail('relationshipTerminated', examples.relationshipTerminated, { publicBaseUrl }).html).toContain(
       `href="${publicBaseUrl}/partners"`,
     );
+  });
+
+  it('tells the partner which roles a customer removed, by whom, and what is left', () => {
+    const { text } = renderEmail('rolesRemoved', examples.rolesRemoved, { publicBaseUrl });
+    expect(text).toContain(
+      'Ada Admin removed every admin role Contoso Partners held in Fabrikam on 2025-03-04 09:30 UTC.',
+    );
+    expect(text).toContain('Admin roles removed:\n- Helpdesk Administrator');
+    expect(text).toContain('The relationship stays, as a reseller relationship with no admin roles');
+    expect(text).toContain(`Open your customers: ${publicBaseUrl}/partner/customers`);
+  });
+
+  it('tells each side that a relationship expired and which roles ended', () => {
+    const partner = renderEmail('relationshipExpired', examples.relationshipExpired, { publicBaseUrl }).text;
+    expect(partner).toContain('expired on 2025-04-03 00:00 UTC');
+    expect(partner).toContain('Admin roles ended:\n- Helpdesk Administrator');
+    expect(partner).toContain('To manage this customer again, send a new invitation.');
+    const customer = renderEmail(
+      'relationshipExpired',
+      { ...examples.relationshipExpired, audience: 'customer' },
+      { publicBaseUrl },
+    ).text;
+    expect(customer).toContain(
+      'the admin roles it held in your organization ended then, and it can no longer use them',
+    );
+    expect(customer).toContain(`Review your partners: ${publicBaseUrl}/partners`);
   });
 
   it('refuses data that does not fit the template, naming the fields', () => {
