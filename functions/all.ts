@@ -17,6 +17,7 @@ import { invitationFunctions } from './invitations.js';
 import { leadFunctions } from './leads.js';
 import { meFunctions } from './me.js';
 import { openApiFunctions } from './openapi.js';
+import { partnerAlertSettingsFunctions } from './partner-alert-settings.js';
 import { partnerPageFunctions } from './partner-pages.js';
 import { relationshipReminderFunctions } from './relationship-reminders.js';
 import { relationshipFunctions } from './relationships.js';
@@ -41,6 +42,7 @@ const features: FunctionDefinition[] = [
   ...relationshipFunctions,
   ...agreementFunctions,
   ...customerSettingsFunctions,
+  ...partnerAlertSettingsFunctions,
   ...auditFunctions,
   ...relationshipReminderFunctions,
   ...storageCleanupFunctions,

@@ -8,7 +8,7 @@ export const relationshipReminderFunctions: FunctionDefinition[] = [
     // Daily at 06:00 UTC.
     schedule: '0 0 6 * * *',
     summary:
-      'Reminder emails 30, 7 and 1 days before role end dates, to the partner and every customer admin who accepted',
+      'Reminder emails before role end dates, to every customer admin who accepted (30, 7 and 1 days before) and to the partner (at the windows of its alert settings, default the same); once a relationship has expired, one email to each side saying so',
     handler: async (_timer, context) => {
       const count = await sendEndingReminders(context);
       context.log(`queued ending reminders for ${count} relationship(s)`);

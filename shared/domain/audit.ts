@@ -39,6 +39,7 @@ export const auditActions = [
   'relationship.terminated',
   'agreement.accepted',
   'settings.updated',
+  'alertSettings.updated',
   'directory.created',
   'directory.updated',
   'directory.deactivated',

@@ -4,13 +4,20 @@ import { agreementAcceptanceFollowUp } from './agreements.js';
 import { settingsChangeFollowUp } from './customer-settings.js';
 import { completeIntent, type FollowUpKind } from './follow-ups.js';
 import { invitationDecisionFollowUp } from './invitation-decide.js';
+import { alertSettingsChangeFollowUp } from './partner-alerts.js';
 import { relationshipChangeFollowUp } from './relationships.js';
+import { relationshipNoticesFollowUp } from './reminders.js';
 
 /** Every kind of follow-up, by name: the queue function and the sweeper complete the kinds listed here. */
 const followUpKinds = new Map<string, FollowUpKind<never>>(
-  [invitationDecisionFollowUp, relationshipChangeFollowUp, agreementAcceptanceFollowUp, settingsChangeFollowUp].map(
-    (kind) => [kind.name, kind as FollowUpKind<never>],
-  ),
+  [
+    invitationDecisionFollowUp,
+    relationshipChangeFollowUp,
+    agreementAcceptanceFollowUp,
+    settingsChangeFollowUp,
+    alertSettingsChangeFollowUp,
+    relationshipNoticesFollowUp,
+  ].map((kind) => [kind.name, kind as FollowUpKind<never>]),
 );
 
 /**

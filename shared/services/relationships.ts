@@ -36,6 +36,7 @@ import {
   type RelationshipRecord,
 } from '../storage/relationships.js';
 import { followUpKind, fulfil, intend } from './follow-ups.js';
+import { partnerAlertRecipients } from './partner-alerts.js';
 
 export type { RelationshipView };
 
@@ -177,7 +178,7 @@ async function followUpsOf(r: RelationshipRecord, entry: HistoryEntry, intent: C
     await enqueueEmail({
       jobId: `termination-requested:${r.id}`,
       template: 'terminationRequested',
-      to: [{ address: partner.contactEmail, displayName: partner.displayName }],
+      to: await partnerAlertRecipients(partner),
       data: {
         relationshipId: r.id,
         partnerName: partner.displayName,
@@ -194,7 +195,7 @@ async function followUpsOf(r: RelationshipRecord, entry: HistoryEntry, intent: C
     await enqueueEmail({
       jobId: `roles-removed:${r.id}:${entry.at}`,
       template: 'rolesRemoved',
-      to: [{ address: partner.contactEmail, displayName: partner.displayName }],
+      to: await partnerAlertRecipients(partner),
       data: {
         relationshipId: r.id,
         partnerName: partner.displayName,

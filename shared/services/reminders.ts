@@ -1,64 +1,181 @@
 import type { InvocationContext } from '@azure/functions';
+import { z } from 'zod';
 import { now } from '../clock.js';
-import { dueReminder } from '../domain/reminders.js';
-import { grantOf, rolesEndAt } from '../domain/relationships.js';
+import { describeRoles } from '../domain/admin-roles.js';
+import { dueExpiryNotice, dueReminder, marksFor, type ReminderAudience } from '../domain/reminders.js';
+import { grantOf, relationshipExpiresAt, rolesEndAt } from '../domain/relationships.js';
 import { enqueueEmail } from '../email/jobs.js';
 import { storageStatus } from '../storage/errors.js';
-import { getPartnerProfile } from '../storage/partner-profiles.js';
-import { relationshipsWithRoleDuration, replaceRelationship } from '../storage/relationships.js';
+import { readPartnerAlertSettings, type StoredAlertSettings } from '../storage/partner-alert-settings.js';
+import { getPartnerProfile, type PartnerProfile } from '../storage/partner-profiles.js';
+import {
+  getRelationship,
+  relationshipsWithRoleDuration,
+  replaceRelationship,
+  type RelationshipRecord,
+} from '../storage/relationships.js';
+import { followUpKind, fulfil, intend } from './follow-ups.js';
+import { alertRecipients } from './partner-alerts.js';
 import { currentStatus, customerNameOf, emailCustomerAdmins } from './relationships.js';
 
+/** What one run owes one relationship: ending-soon reminders (to either side) or the notice that it expired. */
+const noticeSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('endingSoon'),
+    audience: z.enum(['customer', 'partner']),
+    days: z.number().int(),
+    daysLeft: z.number().int(),
+  }),
+  z.object({ kind: z.literal('expired') }),
+]);
+type Notice = z.infer<typeof noticeSchema>;
+
+/** The notices of one run for one relationship, with the marks recorded on it that say they are owed. */
+const noticesIntentSchema = z.object({
+  customerTenantId: z.string(),
+  relationshipId: z.string(),
+  endsAt: z.string(),
+  marks: z.array(z.string()).min(1),
+  notices: z.array(noticeSchema).min(1),
+  runAt: z.string(),
+});
+type NoticesIntent = z.infer<typeof noticesIntentSchema>;
+const intentId = (i: NoticesIntent) => `${i.customerTenantId}:${i.relationshipId}:${i.runAt}`;
+
+/** The partner as its alerts need it; undefined when its directory entry is gone (only the customer is told). */
+interface PartnerAlerts {
+  profile: PartnerProfile | undefined;
+  settings: StoredAlertSettings;
+}
+
+async function partnerAlertsOf(partnerId: string): Promise<PartnerAlerts> {
+  const [profile, settings] = await Promise.all([getPartnerProfile(partnerId), readPartnerAlertSettings(partnerId)]);
+  return { profile, settings };
+}
+
 /**
- * Emails the customer and the partner 30, 7 and 1 days before a relationship's roles end, once
- * each per end date (auto-extend moves the date, and the reminders start again). Email job ids
- * derive from relationship, end date and threshold, so a rerun after a crash sends nothing twice.
+ * Sends a run's notices, each email a job whose id derives from relationship, end date and
+ * notice, so however often this runs (a retry, the sweeper) each goes out once.
+ */
+async function sendNotices(r: RelationshipRecord, i: NoticesIntent, partner: PartnerAlerts): Promise<void> {
+  const base = {
+    relationshipId: r.id,
+    partnerName: r.partnerName,
+    customerTenantId: r.customerTenantId,
+    ...customerNameOf(r),
+  };
+  const toPartner = partner.profile ? alertRecipients(partner.profile, partner.settings) : undefined;
+  for (const notice of i.notices) {
+    if (notice.kind === 'endingSoon') {
+      const email = {
+        jobId: `relationship-ending:${r.id}:${i.endsAt}:${notice.days}:${notice.audience}`,
+        template: 'relationshipEndingReminder' as const,
+        data: { ...base, endsAt: i.endsAt, daysLeft: notice.daysLeft, audience: notice.audience },
+      };
+      if (notice.audience === 'customer') await emailCustomerAdmins(r, email);
+      else if (toPartner) await enqueueEmail({ ...email, to: toPartner });
+    } else {
+      const data = { ...base, expiredAt: i.endsAt, endedRoles: describeRoles(r.roles) };
+      const jobId = `relationship-expired:${r.id}:${i.endsAt}`;
+      await emailCustomerAdmins(r, {
+        jobId: `${jobId}:customer`,
+        template: 'relationshipExpired',
+        data: { ...data, audience: 'customer' },
+      });
+      if (toPartner)
+        await enqueueEmail({
+          jobId: `${jobId}:partner`,
+          template: 'relationshipExpired',
+          to: toPartner,
+          data: { ...data, audience: 'partner' },
+        });
+    }
+  }
+}
+
+/** Sends the notices a crash interrupted (queue message or sweeper), once their marks are on the relationship. */
+export const relationshipNoticesFollowUp = followUpKind({
+  name: 'relationshipNotices',
+  payload: noticesIntentSchema,
+  async complete(intent) {
+    const r = await getRelationship(intent.customerTenantId, intent.relationshipId);
+    if (r && intent.marks.every((m) => r.remindersSent.includes(m)))
+      await sendNotices(r, intent, await partnerAlertsOf(r.partnerId));
+  },
+});
+
+/** What is due for one relationship at `at`: the notices and the marks that record them. */
+function dueNotices(
+  r: RelationshipRecord,
+  at: Date,
+  partner: PartnerAlerts,
+): { endsAt: Date; notices: Notice[]; marks: string[] } | undefined {
+  const status = currentStatus(r, at);
+  if (status === 'expired') {
+    const expiresAt = relationshipExpiresAt(grantOf(r));
+    const mark = expiresAt && dueExpiryNotice(expiresAt, at, r.remindersSent);
+    return expiresAt && mark ? { endsAt: expiresAt, notices: [{ kind: 'expired' }], marks: [mark] } : undefined;
+  }
+  if (status !== 'active' && status !== 'terminationRequested') return undefined;
+  const endsAt = rolesEndAt(grantOf(r), at);
+  if (!endsAt) return undefined;
+  const notices: Notice[] = [];
+  const marks: string[] = [];
+  const windows = { customer: undefined, partner: partner.profile ? partner.settings.windows : [] };
+  for (const audience of ['customer', 'partner'] satisfies ReminderAudience[]) {
+    const due = dueReminder(endsAt, at, r.remindersSent, windows[audience], audience);
+    if (!due) continue;
+    notices.push({ kind: 'endingSoon', audience, days: due.days, daysLeft: due.daysLeft });
+    marks.push(...due.marks);
+  }
+  return notices.length > 0 ? { endsAt, notices, marks } : undefined;
+}
+
+/**
+ * The daily run: reminds the customer's admins 30, 7 and 1 days before a relationship's roles end,
+ * the partner at its own windows (default the same), once each per end date (auto-extend moves the
+ * date, and the reminders start again), and tells both sides once when a relationship has expired.
+ * Each relationship's notices are a follow-up of recording their marks on it, so a crash neither
+ * loses nor doubles one. Cost per relationship: one write when something is due; each partner's
+ * entry and settings are read once per run.
  */
 export async function sendEndingReminders(context: InvocationContext): Promise<number> {
   const at = now();
+  const partners = new Map<string, Promise<PartnerAlerts>>();
+  const partnerOf = (id: string) => {
+    let found = partners.get(id);
+    if (!found) partners.set(id, (found = partnerAlertsOf(id)));
+    return found;
+  };
   let sent = 0;
   for await (const r of relationshipsWithRoleDuration()) {
     const status = currentStatus(r, at);
-    if (status !== 'active' && status !== 'terminationRequested') continue;
-    const endsAt = rolesEndAt(grantOf(r), at);
-    if (!endsAt) continue;
-    const due = dueReminder(endsAt, at, r.remindersSent);
+    if (status === 'terminated') continue;
+    const partner = await partnerOf(r.partnerId);
+    const due = dueNotices(r, at, partner);
     if (!due) continue;
-    const partner = await getPartnerProfile(r.partnerId);
-    const data = {
-      relationshipId: r.id,
-      partnerName: r.partnerName,
+    if (!partner.profile)
+      context.warn(`relationship ${r.id}: partner ${r.partnerId} has no directory entry; only the customer is told`);
+    const intent: NoticesIntent = {
       customerTenantId: r.customerTenantId,
-      ...customerNameOf(r),
-      endsAt: endsAt.toISOString(),
-      daysLeft: due.daysLeft,
+      relationshipId: r.id,
+      endsAt: due.endsAt.toISOString(),
+      marks: due.marks,
+      notices: due.notices,
+      runAt: at.toISOString(),
     };
-    const jobId = (audience: string) => `relationship-ending:${r.id}:${endsAt.toISOString()}:${due.days}:${audience}`;
-    await emailCustomerAdmins(r, {
-      jobId: jobId('customer'),
-      template: 'relationshipEndingReminder',
-      data: { ...data, audience: 'customer' },
-    });
-    if (partner) {
-      await enqueueEmail({
-        jobId: jobId('partner'),
-        template: 'relationshipEndingReminder',
-        to: [{ address: partner.contactEmail, displayName: partner.displayName }],
-        data: { ...data, audience: 'partner' },
-      });
-    } else {
-      context.warn(
-        `relationship ${r.id}: partner ${r.partnerId} has no directory entry; only the customer was reminded`,
-      );
-    }
+    const kept = marksFor(due.endsAt, r.remindersSent);
+    let saved: RelationshipRecord;
     try {
-      await replaceRelationship(
-        { ...r, remindersSent: [...r.remindersSent, ...due.marks.filter((m) => !r.remindersSent.includes(m))] },
-        r.etag,
+      saved = await intend(relationshipNoticesFollowUp, intentId(intent), intent, () =>
+        replaceRelationship({ ...r, remindersSent: [...kept, ...due.marks.filter((m) => !kept.includes(m))] }, r.etag),
       );
     } catch (error) {
-      // Changed meanwhile (e.g. roles removed): the next run decides again; the job ids keep it to one email.
-      if (storageStatus(error) !== 412) throw error;
+      // Changed meanwhile (e.g. roles removed): the next run decides again.
+      if (storageStatus(error) === 412) continue;
+      throw error;
     }
+    await fulfil(relationshipNoticesFollowUp, intentId(intent), () => sendNotices(saved, intent, partner));
     sent++;
   }
   return sent;

@@ -21,6 +21,8 @@ export const tableNames = {
   /** Customer Agreement acceptances by customer tenant. */
   agreements: 'agreements',
   customerSettings: 'customerSettings',
+  /** Partners' alert settings (PartitionKey partnerId): ending-soon windows and alert recipients. */
+  partnerAlertSettings: 'partnerAlertSettings',
   /** Audit events by `customer:<tenantId>` and `partner:<partnerId>`, newest first. */
   audit: 'audit',
   /** Idempotency-Key claims by scope. */
