@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetClock, setClock } from '../../../shared/clock.js';
+import { allFunctions } from '../../../functions/all.js';
+import { invocationContext } from '../../../local/invocation.js';
+import { now, resetClock, setClock } from '../../../shared/clock.js';
+import { recordIntent } from '../../../shared/storage/follow-ups.js';
+import { tableNames } from '../../../shared/storage/names.js';
+import { getRelationship, replaceRelationship } from '../../../shared/storage/relationships.js';
 import { directoryRoles } from '../../../shared/domain/roles.js';
 import type { RelationshipView } from '../../../shared/domain/views.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
@@ -291,5 +296,69 @@ describe('alert settings', () => {
       .map((e) => /:(\d+):partner$/.exec(e.jobId)![1]);
     // 14 was sent at day 120 (held since before its mark); 20 was added after its mark; 5 and 3 were ahead.
     expect(partnerWarnings.sort()).toEqual(['14', '3', '5']);
+  });
+});
+
+describe('a daily run that dies half way', () => {
+  /** The sweeper, as its timer runs it once the intent is older than the lease. */
+  async function sweep() {
+    setClock(new Date(now().getTime() + 2 * 60_000));
+    const sweeper = allFunctions.find((f) => f.kind === 'timer' && f.name === 'follow-up-sweeper');
+    if (sweeper?.kind !== 'timer') throw new Error('follow-up-sweeper is not defined');
+    await sweeper.handler(
+      { isPastDue: false },
+      invocationContext(sweeper.name, () => undefined),
+    );
+  }
+  const intentsLeft = async () => {
+    let n = 0;
+    for await (const _ of t.storage.table(tableNames.followUps).listEntities({
+      queryOptions: { filter: `PartitionKey eq 'relationshipNotices'` },
+    }))
+      n++;
+    return n;
+  };
+
+  it('before recording what was due it owes nothing; after, the sweeper sends it once and the next run nothing more', async () => {
+    at(200);
+    const tenant = 'a1c70000-0000-0000-0000-000000000007';
+    const r = await relationship(tenant, { duration: 'P10D' });
+    const endsAt = new Date(t0 + 210 * day).toISOString();
+    at(209.5); // half a day left: the 1-day reminders are due to both sides
+    const stored = (await getRelationship(tenant, r.id))!;
+    const intent = (runAt: string, marks: string[]) => ({
+      customerTenantId: tenant,
+      relationshipId: r.id,
+      endsAt,
+      marks,
+      notices: [
+        { kind: 'endingSoon', audience: 'customer', days: 1, daysLeft: 1 },
+        { kind: 'endingSoon', audience: 'partner', days: 1, daysLeft: 1 },
+      ],
+      runAt,
+    });
+    // What the run records: the customer's windows and the partner's own (whatever the tests before set).
+    const settings = await t.fetch(`/api/partners/${partnerId}/alert-settings`, { token: await partnerToken() });
+    const { endingSoonDays } = (await settings.json()) as { endingSoonDays: number[] };
+    const marks = [...[30, 7, 1].map((d) => `${endsAt}|${d}`), ...endingSoonDays.map((d) => `${endsAt}|partner|${d}`)];
+    // Died after writing its intent, before the marks: the change did not happen.
+    await recordIntent('relationshipNotices', `${tenant}:${r.id}:first`, intent('first', marks));
+    await sweep();
+    expect(await settled(`relationship-ending:${r.id}:`)).toEqual([]);
+    expect(await intentsLeft()).toBe(0);
+
+    // Died after writing the marks, before sending.
+    at(209.5);
+    await recordIntent('relationshipNotices', `${tenant}:${r.id}:second`, intent('second', marks));
+    await replaceRelationship({ ...stored, remindersSent: marks }, stored.etag);
+    await sweep();
+    await sweep();
+    await runReminderTimer(t);
+    const sent = await settled(`relationship-ending:${r.id}:`);
+    expect(sent.map((e) => e.jobId).sort()).toEqual([
+      `relationship-ending:${r.id}:${endsAt}:1:customer:0`,
+      `relationship-ending:${r.id}:${endsAt}:1:partner`,
+    ]);
+    expect(await intentsLeft()).toBe(0);
   });
 });
