@@ -169,6 +169,9 @@ const customer = (d: { customerName?: string | undefined; customerTenantId: stri
   d.customerName ?? `customer tenant ${d.customerTenantId}`;
 const roleItems = (roles: { name: string; description?: string | undefined }[]) =>
   roles.map((r) => ({ text: r.name, ...(r.description ? { detail: r.description } : {}) }));
+/** A list of roles under `title`, or nothing when there are none. */
+const rolesList = (title: string, roles: { name: string; description?: string | undefined }[]): Block[] =>
+  roles.length > 0 ? [{ kind: 'list', title, items: roleItems(roles) }] : [];
 
 type Links = PageLinks;
 type Templates = { [T in TemplateName]: (data: TemplateData<T>, links: Links) => Content };
@@ -330,9 +333,7 @@ const templates: Templates = {
         kind: 'paragraph',
         text: `${d.removedByName} removed every admin role ${d.partnerName} held in ${customer(d)} on ${when(d.removedAt)}.`,
       },
-      ...(d.removedRoles.length > 0
-        ? [{ kind: 'list' as const, title: 'Admin roles removed', items: roleItems(d.removedRoles) }]
-        : []),
+      ...rolesList('Admin roles removed', d.removedRoles),
       {
         kind: 'paragraph',
         text: `The relationship stays, as ${aRelationship(d.relationshipType)} with no admin roles: what those roles allowed now needs a new invitation, which ${customer(d)} must accept.`,
@@ -360,9 +361,7 @@ const templates: Templates = {
               kind: 'paragraph',
               text: `The relationship of ${d.partnerName} with ${customer(d)} expired on ${when(d.expiredAt)}: the admin roles it held in your organization ended then, and it can no longer use them.`,
             },
-            ...(d.endedRoles.length > 0
-              ? [{ kind: 'list' as const, title: 'Admin roles ended', items: roleItems(d.endedRoles) }]
-              : []),
+            ...rolesList('Admin roles ended', d.endedRoles),
             { kind: 'facts', rows: [{ label: 'Relationship', value: d.relationshipId }] },
             { kind: 'action', label: 'Review your partners', url: links.customerPartners() },
           ],
@@ -376,9 +375,7 @@ const templates: Templates = {
               kind: 'paragraph',
               text: `The relationship of ${d.partnerName} with ${customer(d)} expired on ${when(d.expiredAt)}: the admin roles below ended then. To manage this customer again, send a new invitation.`,
             },
-            ...(d.endedRoles.length > 0
-              ? [{ kind: 'list' as const, title: 'Admin roles ended', items: roleItems(d.endedRoles) }]
-              : []),
+            ...rolesList('Admin roles ended', d.endedRoles),
             {
               kind: 'facts',
               rows: [

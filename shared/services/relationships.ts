@@ -153,6 +153,20 @@ const changeIntentSchema = z.object({
 type ChangeIntent = z.infer<typeof changeIntentSchema>;
 const intentId = (i: ChangeIntent) => `${i.customerTenantId}:${i.relationshipId}:${i.invocationId}`;
 
+/** A change email to the partner: its alert recipients, and the relationship it is about. */
+async function partnerAlert(r: RelationshipRecord) {
+  const partner = await partnerProfileOf(r.partnerId, `relationship ${r.id}`);
+  return {
+    to: await partnerAlertRecipients(partner),
+    about: {
+      relationshipId: r.id,
+      partnerName: partner.displayName,
+      customerTenantId: r.customerTenantId,
+      ...customerNameOf(r),
+    },
+  };
+}
+
 /**
  * What follows a change, all keyed by the change (its history entry's time): the partner's pointer
  * (the relationship as it is now), the audit event, and the email the change sends.
@@ -174,16 +188,13 @@ async function followUpsOf(r: RelationshipRecord, entry: HistoryEntry, intent: C
     partnerId: r.partnerId,
   });
   if (intent.action === 'requestTermination') {
-    const partner = await partnerProfileOf(r.partnerId, `relationship ${r.id}`);
+    const { to, about } = await partnerAlert(r);
     await enqueueEmail({
       jobId: `termination-requested:${r.id}`,
       template: 'terminationRequested',
-      to: await partnerAlertRecipients(partner),
+      to,
       data: {
-        relationshipId: r.id,
-        partnerName: partner.displayName,
-        customerTenantId: r.customerTenantId,
-        ...customerNameOf(r),
+        ...about,
         requestedByName: intent.actorName,
         ...(entry.reason ? { reason: entry.reason } : {}),
         requestedAt: entry.at,
@@ -191,16 +202,13 @@ async function followUpsOf(r: RelationshipRecord, entry: HistoryEntry, intent: C
     });
   }
   if (intent.action === 'removeRoles') {
-    const partner = await partnerProfileOf(r.partnerId, `relationship ${r.id}`);
+    const { to, about } = await partnerAlert(r);
     await enqueueEmail({
       jobId: `roles-removed:${r.id}:${entry.at}`,
       template: 'rolesRemoved',
-      to: await partnerAlertRecipients(partner),
+      to,
       data: {
-        relationshipId: r.id,
-        partnerName: partner.displayName,
-        customerTenantId: r.customerTenantId,
-        ...customerNameOf(r),
+        ...about,
         removedByName: intent.actorName,
         removedAt: entry.at,
         removedRoles: describeRoles(entry.from?.roles ?? []),
