@@ -2,7 +2,13 @@ import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { now } from '../clock.js';
 import { describeRoles } from '../domain/admin-roles.js';
-import { dueExpiryNotice, dueReminder, marksFor, type ReminderAudience } from '../domain/reminders.js';
+import {
+  defaultReminderWindows,
+  dueExpiryNotice,
+  dueReminder,
+  marksFor,
+  type ReminderAudience,
+} from '../domain/reminders.js';
 import { grantOf, relationshipExpiresAt, rolesEndAt } from '../domain/relationships.js';
 import { enqueueEmail } from '../email/jobs.js';
 import { storageStatus } from '../storage/errors.js';
@@ -121,7 +127,7 @@ function dueNotices(
   if (!endsAt) return undefined;
   const notices: Notice[] = [];
   const marks: string[] = [];
-  const windows = { customer: undefined, partner: partner.profile ? partner.settings.windows : [] };
+  const windows = { customer: defaultReminderWindows, partner: partner.profile ? partner.settings.windows : [] };
   for (const audience of ['customer', 'partner'] satisfies ReminderAudience[]) {
     const due = dueReminder(endsAt, at, r.remindersSent, windows[audience], audience);
     if (!due) continue;
@@ -149,8 +155,6 @@ export async function sendEndingReminders(context: InvocationContext): Promise<n
   };
   let sent = 0;
   for await (const r of relationshipsWithRoleDuration()) {
-    const status = currentStatus(r, at);
-    if (status === 'terminated') continue;
     const partner = await partnerOf(r.partnerId);
     const due = dueNotices(r, at, partner);
     if (!due) continue;
