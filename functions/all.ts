@@ -25,6 +25,7 @@ import { sitePageFunctions } from './site-pages.js';
 import { storageCleanupFunctions } from './storage-cleanup.js';
 import { webAssetFunctions } from './web-assets.js';
 import { webConfigFunctions } from './web-config.js';
+import { webhookFunctions } from './webhooks.js';
 
 const features: FunctionDefinition[] = [
   ...webConfigFunctions,
@@ -47,6 +48,7 @@ const features: FunctionDefinition[] = [
   ...relationshipReminderFunctions,
   ...storageCleanupFunctions,
   ...followUpFunctions,
+  ...webhookFunctions,
 ];
 
 /**

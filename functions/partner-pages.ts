@@ -12,6 +12,7 @@ const routes = [
   route('GET', 'partner/leads', 'anyone', leadsPage, 'page-partner-leads'),
   route('GET', 'partner/invitations', 'anyone', invitationsPage, 'page-partner-invitations'),
   route('GET', 'partner/customers', 'anyone', customersPage, 'page-partner-customers'),
+  route('GET', 'partner/webhooks', 'anyone', webhooksPage, 'page-partner-webhooks'),
 ];
 
 async function leadsPage() {
@@ -35,6 +36,14 @@ async function customersPage() {
     current: 'partner-customers',
     title: 'Customers and relationships',
     intro: html`Your customers, the relationships you have with them and the admin roles you hold.`,
+  });
+}
+
+async function webhooksPage() {
+  return signedInPage(partnerNavigation, {
+    current: 'partner-webhooks',
+    title: 'Webhooks',
+    intro: html`Where your organization's events are delivered, and how each delivery went.`,
   });
 }
 

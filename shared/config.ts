@@ -88,6 +88,11 @@ export const settingsSchema = z.object({
   WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: optional(
     z.string().regex(/^\/[\w./-]+$/, 'must be a path on this host, e.g. /.local/dev-token'),
   ),
+
+  /** Webhooks may go to http://localhost (the local host's receivers); off in Azure, where only public https targets are reached. */
+  WEBHOOKS_ALLOW_LOCALHOST: optional(z.enum(['true', 'false'])),
+  /** Seconds before a failed webhook delivery's first retry; each later one waits about twice as long (at most an hour). */
+  WEBHOOK_RETRY_FIRST_DELAY_SECONDS: optional(z.coerce.number().int().min(1).max(3600)),
 });
 
 /** The From of outbox emails when EMAIL_SENDER_ADDRESS is not set (never leaves the machine). */
@@ -124,6 +129,7 @@ export interface Settings {
   webSignIn: { clientId: string; scope: string } | undefined;
   /** The local host's development sign-in (a path on this host minting tokens); undefined in Azure. */
   developmentSignIn: { tokenPath: string } | undefined;
+  webhooks: { allowLocalhost: boolean; firstRetryDelaySeconds: number };
 }
 
 export class SettingsError extends Error {
@@ -232,6 +238,10 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     developmentSignIn: s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH
       ? { tokenPath: s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH }
       : undefined,
+    webhooks: {
+      allowLocalhost: s.WEBHOOKS_ALLOW_LOCALHOST === 'true',
+      firstRetryDelaySeconds: s.WEBHOOK_RETRY_FIRST_DELAY_SECONDS ?? 30,
+    },
   };
 }
 

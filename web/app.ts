@@ -22,6 +22,7 @@ const pages: Record<string, () => void | Promise<void>> = {
   'partner-leads': () => initPartnerPage('leads'),
   'partner-invitations': () => initPartnerPage('invitations'),
   'partner-customers': () => initPartnerPage('customers'),
+  'partner-webhooks': () => initPartnerPage('webhooks'),
 };
 
 const name = document.body.dataset.page ?? '';

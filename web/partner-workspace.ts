@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import { byId, formatDate, h, notice, show } from './dom.js';
+import { byId, formatDate, formatDateTime, h, notice, show } from './dom.js';
 import { label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
 import { requireSignIn, type Session } from './sign-in.js';
 
@@ -8,7 +8,7 @@ import { requireSignIn, type Session } from './sign-in.js';
  * find the partner by the caller's tenant (GET /api/me/partners), then list from the partner API.
  */
 
-type Kind = 'leads' | 'invitations' | 'customers';
+type Kind = 'leads' | 'invitations' | 'customers' | 'webhooks';
 
 interface Partner {
   id: string;
@@ -24,6 +24,7 @@ const pageTitles: Record<Kind, string> = {
   leads: 'Leads',
   invitations: 'Invitations',
   customers: 'Customers and relationships',
+  webhooks: 'Webhooks',
 };
 
 const customerCell = (name: string | null, tenantId: string | null, domain?: string | null): Node =>
@@ -58,6 +59,34 @@ interface Relationship {
   roles: { name: string }[];
   endsAt: string | null;
 }
+interface Subscription {
+  id: string;
+  url: string;
+  eventTypes: string[];
+  status: string;
+  disabledReason?: string;
+  createdAt: string;
+}
+interface Delivery {
+  eventType: string;
+  eventTime: string;
+  status: string;
+  attempts: { at: string; statusCode?: number; error?: string }[];
+}
+
+const deliveryColumns: Column<Delivery>[] = [
+  { title: 'Event', cell: (d) => d.eventType },
+  { title: 'Happened', cell: (d) => formatDateTime(d.eventTime) },
+  { title: 'Status', cell: (d) => d.status },
+  { title: 'Attempts', cell: (d) => String(d.attempts.length) },
+  {
+    title: 'Last answer',
+    cell: (d) => {
+      const last = d.attempts.at(-1);
+      return last ? (last.statusCode !== undefined ? `HTTP ${last.statusCode}` : (last.error ?? '')) : '—';
+    },
+  },
+];
 
 const lists: { [K in Kind]: { path: (partnerId: string) => string; empty: string; columns: Column<never>[] } } = {
   leads: {
@@ -112,7 +141,38 @@ const lists: { [K in Kind]: { path: (partnerId: string) => string; empty: string
       { title: 'Roles end', cell: (r: Relationship) => (r.endsAt ? formatDate(r.endsAt) : '—') },
     ] as Column<never>[],
   },
+  webhooks: {
+    path: (p) => `/api/partners/${encodeURIComponent(p)}/webhooks`,
+    empty: 'No webhook subscriptions yet: create one with POST /api/partners/{partnerId}/webhooks.',
+    columns: [
+      { title: 'Receiver', cell: (s: Subscription) => s.url },
+      { title: 'Events', cell: (s: Subscription) => s.eventTypes.join(', ') },
+      {
+        title: 'Status',
+        cell: (s: Subscription) => (s.disabledReason ? `${s.status}: ${s.disabledReason}` : s.status),
+      },
+      { title: 'Created', cell: (s: Subscription) => formatDate(s.createdAt) },
+    ] as Column<never>[],
+  },
 };
+
+/** Each subscription's latest deliveries, under the list of subscriptions. */
+async function deliverySections(partnerId: string, subscriptions: Subscription[], session: Session) {
+  return Promise.all(
+    subscriptions.map(async (s) => {
+      const path = `/api/partners/${encodeURIComponent(partnerId)}/webhooks/${encodeURIComponent(s.id)}/deliveries?top=20`;
+      const { items } = (await api<{ items: Delivery[] }>(path, { token: await session.token() })).data;
+      return h(
+        'section',
+        {},
+        h('h2', {}, `Deliveries to ${s.url}`),
+        items.length === 0
+          ? h('p', {}, 'No deliveries yet.')
+          : table(`Deliveries to ${s.url}, newest event first`, deliveryColumns, items),
+      );
+    }),
+  );
+}
 
 function table<T>(caption: string, columns: Column<T>[], items: T[]): HTMLElement {
   return h(
@@ -186,5 +246,6 @@ export async function initPartnerPage(kind: Kind): Promise<void> {
     items.length === 0
       ? h('p', {}, list.empty)
       : table(`${pageTitles[kind]} of ${partner.displayName}, newest first`, list.columns, items),
+    ...(kind === 'webhooks' ? await deliverySections(partner.id, items as Subscription[], session) : []),
   );
 }

@@ -19,6 +19,8 @@ export function pageLinks(publicBaseUrl: string) {
     partnerInvitations: () => `${base}/partner/invitations`,
     /** The partner's customers and relationships. */
     partnerCustomers: () => `${base}/partner/customers`,
+    /** The partner's webhook subscriptions and their deliveries. */
+    partnerWebhooks: () => `${base}/partner/webhooks`,
   };
 }
 export type PageLinks = ReturnType<typeof pageLinks>;

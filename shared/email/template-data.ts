@@ -133,6 +133,16 @@ export const templateDataSchemas = {
     tenant: z.object({ from: id, to: id }).optional(),
     reason: text(1000).optional(),
   }),
+  /** To the partner's contact: a webhook subscription stopped receiving events (its receiver answered 410, or failed for a day). */
+  webhookDisabled: z.object({
+    partnerId: id,
+    partnerName: text(200),
+    subscriptionId: id,
+    /** The receiver's host (not its whole URL, which may carry a token in its path). */
+    receiverHost: text(300),
+    cause: z.enum(['gone', 'failing']),
+    disabledAt: isoTime,
+  }),
 } as const;
 
 export type TemplateName = keyof typeof templateDataSchemas;

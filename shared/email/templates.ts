@@ -485,6 +485,33 @@ const templates: Templates = {
       footer: `You receive this email because this address is, or was until this change, the contact of ${d.partnerName} in the partner directory. Entry ${d.partnerId}.`,
     };
   },
+
+  webhookDisabled: (d, links) => ({
+    subject: `A webhook of ${d.partnerName} was turned off`,
+    heading: 'A webhook subscription was turned off',
+    blocks: [
+      {
+        kind: 'paragraph',
+        text:
+          d.cause === 'gone'
+            ? `On ${when(d.disabledAt)} the receiver answered 410 Gone, which says it wants no more events, so the subscription was turned off.`
+            : `The receiver did not accept deliveries for a day despite retries, so on ${when(d.disabledAt)} the subscription was turned off.`,
+      },
+      {
+        kind: 'facts',
+        rows: [
+          { label: 'Receiver', value: d.receiverHost },
+          { label: 'Subscription', value: d.subscriptionId },
+        ],
+      },
+      {
+        kind: 'paragraph',
+        text: 'Events that happen while it is off are not sent. Once the receiver works again, turn the subscription back on and redeliver what it missed.',
+      },
+      { kind: 'action', label: 'Open your webhooks', url: links.partnerWebhooks() },
+    ],
+    footer: `You receive this email because you are the contact of ${d.partnerName} in the partner directory.`,
+  }),
 };
 
 /** Validates the job's data against its template's schema and renders subject, HTML and text. */

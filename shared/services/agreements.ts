@@ -16,7 +16,7 @@ import {
   recordAcceptance,
   type AgreementAcceptance,
 } from '../storage/agreements.js';
-import { writeAudit } from '../storage/audit-log.js';
+import { writeAudit } from './audit.js';
 import { relationshipsWithPartner } from '../storage/relationships.js';
 import { followUpKind, fulfil, intend } from './follow-ups.js';
 import { currentStatus } from './relationships.js';

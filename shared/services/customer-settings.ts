@@ -6,7 +6,7 @@ import { actorOf, auditActor, auditActorSchema } from '../domain/audit.js';
 import type { customerSettingsSchema } from '../domain/views.js';
 import { mapStorageConflict } from '../storage/errors.js';
 import { requireIfMatch } from '../domain/versions.js';
-import { writeAudit } from '../storage/audit-log.js';
+import { writeAudit } from './audit.js';
 import { getCustomerSettings, saveCustomerSettings, settingsChangeSaved } from '../storage/customer-settings.js';
 import { followUpKind, fulfil, intend } from './follow-ups.js';
 

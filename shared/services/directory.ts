@@ -18,7 +18,7 @@ import type { TemplateData } from '../email/template-data.js';
 import { invalidFields } from '../errors.js';
 import { anyVersion, ifMatchRequired, requireIfMatch } from '../domain/versions.js';
 import { AppError } from '../errors.js';
-import { writeAudit } from '../storage/audit-log.js';
+import { writeAudit } from './audit.js';
 import {
   directoryIndex,
   readDirectoryEntry,

@@ -18,7 +18,8 @@ import { enqueueEmail } from '../email/jobs.js';
 import { AppError, invalidFields } from '../errors.js';
 import { anyVersion, requireIfMatch } from '../domain/versions.js';
 import { storageStatus } from '../storage/errors.js';
-import { showInCustomerLog, writeAudit } from '../storage/audit-log.js';
+import { showInCustomerLog } from '../storage/audit-log.js';
+import { writeAudit } from './audit.js';
 import { hashedKey } from '../storage/hashed-key.js';
 import {
   getInvitation,

@@ -16,7 +16,7 @@ import { anyVersion, requireIfMatch } from '../domain/versions.js';
 import { storageStatus } from '../storage/errors.js';
 import { AppError } from '../errors.js';
 import { recordAcceptance } from '../storage/agreements.js';
-import { writeAudit } from '../storage/audit-log.js';
+import { writeAudit } from './audit.js';
 import {
   getInvitation,
   markInvitation,

@@ -24,7 +24,7 @@ import { AppError } from '../errors.js';
 import type { RelationshipView } from '../domain/views.js';
 import type { Page } from '../domain/paging.js';
 import { latestAcceptance, type AgreementAcceptance } from '../storage/agreements.js';
-import { writeAudit } from '../storage/audit-log.js';
+import { writeAudit } from './audit.js';
 import { partnerProfileOf } from '../storage/partner-profiles.js';
 import {
   addPartnerPointer,

@@ -29,6 +29,10 @@ export const tableNames = {
   idempotencyKeys: 'idempotencykeys',
   /** Follow-up intents by kind: what a state change still owes (audit, pointers, emails) until it is done. */
   followUps: 'followups',
+  /** Webhook subscriptions by partner. */
+  webhooks: 'webhooks',
+  /** Webhook deliveries by subscription, newest event first: one per event and subscription, with its attempts. */
+  webhookDeliveries: 'webhookdeliveries',
 } as const;
 
 export const containerNames = {
@@ -40,6 +44,7 @@ export const queueNames = {
   emailOutbound: 'email-outbound',
   contactRequestFanOut: 'contact-request-fanout',
   followUps: 'follow-ups',
+  webhookDeliveries: 'webhook-deliveries',
 } as const;
 
 export type TableName = (typeof tableNames)[keyof typeof tableNames];

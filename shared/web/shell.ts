@@ -46,6 +46,7 @@ export const partnerNavigation: ShellSide = {
     { page: 'partner-leads', label: 'Leads', href: '/partner/leads' },
     { page: 'partner-invitations', label: 'Invitations', href: '/partner/invitations' },
     { page: 'partner-customers', label: 'Customers', href: '/partner/customers' },
+    { page: 'partner-webhooks', label: 'Webhooks', href: '/partner/webhooks' },
   ],
 };
 

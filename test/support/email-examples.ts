@@ -112,6 +112,14 @@ export const emailExamples: { [T in TemplateName]: TemplateData<T> } = {
     changedFields: ['contact email', 'description'],
     contactEmail: { from: 'deals@contoso.example', to: 'sales@contoso.example' },
   },
+  webhookDisabled: {
+    partnerId: 'contoso',
+    partnerName: 'Contoso Partners',
+    subscriptionId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    receiverHost: 'psa.contoso.example',
+    cause: 'gone',
+    disabledAt: '2025-03-04T09:30:00Z',
+  },
 };
 
 /** Templates whose data picks one of several emails: the other variants, by example name. */
@@ -186,6 +194,7 @@ const templateRecipients: Record<TemplateName, EmailRecipient> = {
   relationshipTerminated: 'customer',
   rolesRemoved: 'partner',
   relationshipExpired: 'partner',
+  webhookDisabled: 'partner',
   relationshipEndingReminder: 'customer',
   directoryEntryChanged: 'partner',
 };

@@ -84,6 +84,9 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     CUSTOMER_AGREEMENT_URL: 'https://agreements.example.test/customer-agreement',
     CUSTOMER_AGREEMENT_VERSION: '2024-10',
     WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: devTokenPath,
+    // Receivers in tests listen on localhost, and a retry need not wait half a minute.
+    WEBHOOKS_ALLOW_LOCALHOST: 'true',
+    WEBHOOK_RETRY_FIRST_DELAY_SECONDS: '1',
     ...options.env,
   };
   // Settings are process-wide: clear what an earlier host of this file set, then set this host's.

@@ -23,6 +23,7 @@ const subjects = {
   directoryEntryChanged: 'The directory entry of Contoso Partners was changed',
   directoryEntryDeactivated: 'Contoso Partners was removed from the partner directory',
   directoryEntryTenantChanged: 'The Entra ID tenant of Contoso Partners was changed',
+  webhookDisabled: 'A webhook of Contoso Partners was turned off',
 };
 
 const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" };

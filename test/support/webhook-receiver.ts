@@ -1,0 +1,78 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+
+/** One request the receiver got: its Standard Webhooks headers, the body, and whether the signature verified. */
+export interface Received {
+  id: string;
+  timestamp: string;
+  verified: boolean;
+  event: { id: string; type: string; subject: string; data: { subject: Record<string, string> } } & Record<
+    string,
+    unknown
+  >;
+  status: number;
+}
+
+/**
+ * A real HTTP receiver on localhost verifying every delivery with the `standardwebhooks` package,
+ * as a consumer does. `answers` are the statuses it gives, in turn (the last one from then on).
+ */
+export interface WebhookReceiver {
+  url: string;
+  received: Received[];
+  /** The secret to verify with (set once the subscription's is known). */
+  secret: string | undefined;
+  answers: number[];
+  /** While set, requests are held open and never answered (a receiver that hangs). */
+  hang: boolean;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(answers: number[] = [200]): Promise<WebhookReceiver> {
+  const receiver: WebhookReceiver = {
+    url: '',
+    received: [],
+    secret: undefined,
+    answers,
+    hang: false,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (receiver.hang) return;
+      const body = Buffer.concat(chunks).toString('utf8');
+      const headers = {
+        'webhook-id': String(req.headers['webhook-id'] ?? ''),
+        'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
+        'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
+      };
+      let verified = false;
+      let event: Received['event'] | undefined;
+      try {
+        if (receiver.secret) {
+          event = new Webhook(receiver.secret).verify(body, headers) as Received['event'];
+          verified = true;
+        }
+      } catch {
+        verified = false;
+      }
+      const index = Math.min(receiver.received.length, receiver.answers.length - 1);
+      const status = receiver.answers[index] ?? 200;
+      receiver.received.push({
+        id: headers['webhook-id'],
+        timestamp: headers['webhook-timestamp'],
+        verified,
+        event: event ?? (JSON.parse(body) as Received['event']),
+        status,
+      });
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status < 300 ? 'ok' : `refused with ${status}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+  return receiver;
+}
