@@ -246,6 +246,6 @@ export async function initPartnerPage(kind: Kind): Promise<void> {
     items.length === 0
       ? h('p', {}, list.empty)
       : table(`${pageTitles[kind]} of ${partner.displayName}, newest first`, list.columns, items),
-    ...(kind === 'webhooks' ? await deliverySections(partner.id, items as Subscription[], session) : []),
+    ...(kind === 'webhooks' ? await deliverySections(partner.id, items, session) : []),
   );
 }
