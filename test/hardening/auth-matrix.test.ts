@@ -87,6 +87,12 @@ function validRequest(name: string): MatrixRequest {
       return { params, body: { mpsaPurchaseVisibility: true } };
     case 'partner-alert-settings-put':
       return { params, body: { endingSoonDays: [14, 2], recipients: ['noc@partner.example.test'] } };
+    case 'webhooks-create':
+      return { params, body: { url: 'http://127.0.0.1:9/hooks', eventTypes: ['webhook.test'] } };
+    case 'webhooks-update':
+      return { params, body: { enabled: true } };
+    case 'webhooks-delete':
+      return { params: { ...params, subscriptionId: world.webhook.spareSubscriptionId } };
     case 'partner-leads-update':
       return { params, body: { status: 'accepted' }, headers: { 'if-match': staleEtag } };
     default:

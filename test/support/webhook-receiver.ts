@@ -26,6 +26,8 @@ export interface WebhookReceiver {
   answers: number[];
   /** While set, requests are held open and never answered (a receiver that hangs). */
   hang: boolean;
+  /** Lets the process exit while it listens. */
+  unref(): void;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startReceiver(answers: number[] = [200]): Promise<WebhookR
     secret: undefined,
     answers,
     hang: false,
+    unref: () => void server.unref(),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   const server: Server = createServer((req, res) => {

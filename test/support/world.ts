@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
-import { operatorTenantId, type TestHost } from './host.js';
+import { eventually, operatorTenantId, type TestHost } from './host.js';
 import { directoryEntry, emailFor, invitationLink, json, type SeededPartner } from './relationships.js';
+import { startReceiver } from './webhook-receiver.js';
 
 /**
  * A small world for the hardening tests: two partners in their own tenants, a customer with a
@@ -16,6 +17,8 @@ export interface World {
   acceptedInvitation: { id: string; code: string };
   relationshipId: string;
   contactRequestId: string;
+  /** A webhook subscription of the partner with one delivered test event, and a second subscription routes may delete. */
+  webhook: { subscriptionId: string; deliveryId: string; spareSubscriptionId: string };
   /** Values for each `{param}` of a route that name a real resource of the world. */
   params: Record<string, string>;
   /** Text that belongs to resources and must never show in an answer to someone who may not see them. */
@@ -132,6 +135,7 @@ export async function buildWorld(t: TestHost): Promise<World> {
   expect(contact.status, await contact.clone().text()).toBe(202);
   const contactRequestId = ((await contact.json()) as { id: string }).id;
   await emailFor(t, `contact-request:${contactRequestId}:`);
+  const webhook = await subscribeReceiver(t, partner, tokens.partner);
   return {
     partner,
     otherPartner,
@@ -141,12 +145,15 @@ export async function buildWorld(t: TestHost): Promise<World> {
     acceptedInvitation,
     relationshipId,
     contactRequestId,
+    webhook,
     params: {
       partnerId: partner.id,
       tenantId: customer,
       invitationId: pendingInvitation.id,
       relationshipId,
       id: contactRequestId,
+      subscriptionId: webhook.subscriptionId,
+      deliveryId: webhook.deliveryId,
     },
     secrets: [
       partner.contactEmail,
@@ -157,7 +164,41 @@ export async function buildWorld(t: TestHost): Promise<World> {
       'We look forward to working with you.',
       acceptedInvitation.code,
       pendingInvitation.code,
+      ...webhook.secrets,
     ],
     tokens,
+  };
+}
+
+/**
+ * A receiver on localhost (answering 200, left running: it holds the test process open for nothing)
+ * subscribed to the partner's terminations, with one test event delivered, and a spare subscription.
+ */
+async function subscribeReceiver(t: TestHost, partner: SeededPartner, partnerToken: string) {
+  const receiver = await startReceiver();
+  receiver.unref();
+  const subscribe = async () => {
+    const response = await t.fetch(`/api/partners/${partner.id}/webhooks`, {
+      ...json({ url: receiver.url, eventTypes: ['relationship.terminated'] }),
+      token: partnerToken,
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    return (await response.json()) as { id: string; secret: string };
+  };
+  const subscription = await subscribe();
+  const spare = await subscribe();
+  receiver.secret = subscription.secret;
+  const test = await t.fetch(`/api/partners/${partner.id}/webhooks/${subscription.id}/test`, {
+    method: 'POST',
+    token: partnerToken,
+  });
+  expect(test.status, await test.clone().text()).toBe(202);
+  const { id: deliveryId } = (await test.json()) as { id: string };
+  await eventually(() => (receiver.received.length > 0 ? true : undefined), 10_000, 'the test event');
+  return {
+    subscriptionId: subscription.id,
+    deliveryId,
+    spareSubscriptionId: spare.id,
+    secrets: [subscription.secret, spare.secret],
   };
 }
