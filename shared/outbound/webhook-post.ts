@@ -62,9 +62,18 @@ export interface ResolvedTarget {
   family: 4 | 6;
 }
 
-/** Why a target is refused, in words for the partner (thrown as this error; the caller maps it). */
+/**
+ * Why a target is refused, in words for the partner (thrown as this error; the caller maps it).
+ * `temporary`: its host did not resolve, which a later try may change; every other refusal stands.
+ */
 export class TargetRefused extends Error {
   override name = 'TargetRefused';
+  constructor(
+    message: string,
+    readonly temporary = false,
+  ) {
+    super(message);
+  }
 }
 
 const isLocalhostName = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
@@ -92,7 +101,7 @@ export async function resolveTarget(raw: string, policy: TargetPolicy): Promise<
       ? [{ address: host, family: isIP(host) }]
       : await lookup(host, { all: true, verbatim: true });
   } catch {
-    throw new TargetRefused(`its host ${url.hostname} does not resolve`);
+    throw new TargetRefused(`its host ${url.hostname} does not resolve`, true);
   }
   const allowed = (a: string) => isPublicAddress(a) || (local && loopback.check(a, isIP(a) === 4 ? 'ipv4' : 'ipv6'));
   const first = addresses[0];
@@ -104,6 +113,8 @@ export async function resolveTarget(raw: string, policy: TargetPolicy): Promise<
 /** What one attempt got: the receiver's status and the first bytes of its answer, or why there was none. */
 export interface PostResult {
   statusCode: number | undefined;
+  /** Refused before connecting, for good (not a public https target): no retry will change it. */
+  refused?: boolean;
   durationMs: number;
   excerpt?: string;
   error?: string;

@@ -390,7 +390,7 @@ async function disable(subscription: StoredSubscription, reason: DisabledIntent[
 function attemptOf(result: PostResult, at: Date): Attempt {
   return {
     at: at.toISOString(),
-    outcome: outcomeOf(result.statusCode),
+    outcome: result.refused ? 'failed' : outcomeOf(result.statusCode),
     durationMs: result.durationMs,
     ...(result.statusCode !== undefined ? { statusCode: result.statusCode } : {}),
     ...(result.error ? { error: result.error } : {}),
@@ -405,7 +405,12 @@ async function attempt(subscription: StoredSubscription, event: CloudEvent, at: 
     return await postTo(target, signedHeaders(subscription.secret, event.id, at, body), body, deliveryTimeoutMs);
   } catch (error) {
     if (!(error instanceof TargetRefused)) throw error;
-    return { statusCode: undefined, durationMs: 0, error: `refused: the URL ${error.message}` };
+    return {
+      statusCode: undefined,
+      durationMs: 0,
+      refused: !error.temporary,
+      error: `refused: the URL ${error.message}`,
+    };
   }
 }
 

@@ -313,3 +313,50 @@ describe('webhook subscriptions', () => {
     }
   });
 });
+
+describe('webhook targets outside the local host (WEBHOOKS_ALLOW_LOCALHOST off, as in Azure)', () => {
+  it('are refused when subscribing unless public https, and refused again at delivery time', async () => {
+    // Subscribed while the local host allowed localhost; the next host runs as Azure does.
+    const r = await receiver();
+    const s = await subscribe(r, ['relationship.terminated']);
+    await t.stop();
+    t = await startTestHost({ keepData: true, env: { WEBHOOKS_ALLOW_LOCALHOST: 'false' } });
+    partnerToken = await t.token('partner', partner.tenantId, { name: 'Pat Partner' });
+    for (const url of [
+      r.url,
+      'https://localhost/hooks',
+      'https://127.0.0.1/hooks',
+      'https://10.1.2.3/hooks',
+      'https://172.16.0.1/hooks',
+      'https://192.168.1.1/hooks',
+      'https://169.254.169.254/metadata',
+      'https://[::1]/hooks',
+      'https://[fd00::1]/hooks',
+      'https://[fe80::1]/hooks',
+      'https://[::ffff:127.0.0.1]/hooks',
+      'https://[::ffff:a01:203]/hooks',
+      'https://0.0.0.0/hooks',
+    ]) {
+      const response = await t.fetch(webhooksPath(), {
+        ...json({ url, eventTypes: ['invitation.created'] }),
+        token: partnerToken,
+      });
+      const { problem } = await readProblem(response, url);
+      expect(problem.status, url).toBe(400);
+      expect(
+        problem.errors?.map((e) => e.path),
+        url,
+      ).toEqual(['url']);
+    }
+    const queued = await sendTest(s.id);
+    const refused = await eventually(
+      async () => (await deliveries(s.id)).find((d) => d.id === queued.id && d.attempts.length > 0),
+      10_000,
+      'the refused attempt',
+    );
+    expect(refused.status).toBe('failed');
+    expect(refused.attempts[0]?.error).toMatch(/refused: the URL .* not public|refused: the URL must be https/);
+    await t.host.drain();
+    expect(r.received).toHaveLength(0);
+  });
+});
