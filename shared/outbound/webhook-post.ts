@@ -10,7 +10,9 @@ import { Webhook } from 'standardwebhooks';
  * network); the request then connects to the very address that was checked, so a DNS answer that
  * changes between check and connect (rebinding) cannot point it elsewhere.
  */
-const notPublic = new BlockList();
+// Two lists: a BlockList holding ::ffff:0:0/96 matches every IPv4 address too.
+const notPublicV4 = new BlockList();
+const notPublicV6 = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -28,7 +30,7 @@ for (const [network, prefix] of [
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
 ] as const)
-  notPublic.addSubnet(network, prefix, 'ipv4');
+  notPublicV4.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
@@ -40,7 +42,7 @@ for (const [network, prefix] of [
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
 ] as const)
-  notPublic.addSubnet(network, prefix, 'ipv6');
+  notPublicV6.addSubnet(network, prefix, 'ipv6');
 
 const loopback = new BlockList();
 loopback.addSubnet('127.0.0.0', 8, 'ipv4');
@@ -48,7 +50,8 @@ loopback.addAddress('::1', 'ipv6');
 
 export const isPublicAddress = (address: string): boolean => {
   const family = isIP(address);
-  return family !== 0 && !notPublic.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return !notPublicV4.check(address, 'ipv4');
+  return family === 6 && !notPublicV6.check(address, 'ipv6');
 };
 
 /** Which targets a deployment may reach: public https only in Azure; the local host also allows http to localhost. */

@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { allFunctions } from '../../../functions/all.js';
+import { invocationContext } from '../../../local/invocation.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 import { emailFor, json, type SeededPartner } from '../../support/relationships.js';
@@ -311,6 +313,53 @@ describe('webhook subscriptions', () => {
       expect(problem.status).toBe(400);
       expect(problem.errors?.map((e) => e.path)).toEqual(['url']);
     }
+  });
+});
+
+describe('a storage failure between a state change and its event', () => {
+  it('loses no event and invents none: the sweeper delivers the change’s event once, a refused change raises none', async () => {
+    const r = await receiver();
+    await subscribe(r, ['relationship.terminated', 'relationship.termination-requested']);
+    const tenant = 'c1700000-0000-4000-8000-0000000000c2';
+    const admin = await t.token('global-admin', tenant, { name: 'Ada Admin' });
+    const invitation = await inviteCustomer(t, partner, partnerToken, delegatedInvitation(tenant));
+    const accept = await t.fetch(`/api/invitations/${invitation.id}/accept`, {
+      ...json({ code: invitation.code, acceptAgreement: true, agreementVersion: '2024-10' }),
+      token: admin,
+    });
+    expect(accept.status).toBe(200);
+    const relationshipId = ((await accept.json()) as { relationship: { id: string } }).relationship.id;
+    // The deliveries table goes away: the terminate's state write succeeds, recording its event fails.
+    const deliveriesTable = t.storage.table('webhookdeliveries');
+    await deliveriesTable.deleteTable();
+    const terminatePath = `/api/partners/${partner.id}/relationships/${relationshipId}/terminate`;
+    const terminate = await t.fetch(terminatePath, { method: 'POST', token: partnerToken });
+    expect(terminate.status).toBeGreaterThanOrEqual(500);
+    await t.host.drain();
+    expect(r.received).toHaveLength(0);
+    // Storage is back; the sweeper finishes the change, as its timer would once the lease passed.
+    await deliveriesTable.createTable();
+    setClock(new Date(Date.now() + 2 * 60_000));
+    const sweeper = allFunctions.find((f) => f.kind === 'timer' && f.name === 'follow-up-sweeper');
+    if (sweeper?.kind !== 'timer') throw new Error('follow-up-sweeper is not defined');
+    await sweeper.handler(
+      { isPastDue: false },
+      invocationContext(sweeper.name, (line) => t.logs.push(line)),
+    );
+    await sweeper.handler(
+      { isPastDue: false },
+      invocationContext(sweeper.name, (line) => t.logs.push(line)),
+    );
+    await t.host.drain();
+    expect(r.received.map((d) => [d.event.type, d.event.subject, d.verified])).toEqual([
+      ['relationship.terminated', `relationships/${relationshipId}`, true],
+    ]);
+    // A change storage refuses (the relationship is terminated already) raises no event.
+    const customerRelationship = `/api/customers/${tenant}/relationships/${relationshipId}`;
+    const refused = await t.fetch(`${customerRelationship}/termination-request`, { ...json({}), token: admin });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    await t.host.drain();
+    expect(r.received).toHaveLength(1);
   });
 });
 
