@@ -19,6 +19,7 @@ const eventTypeOfAction = {
   'relationship.terminated': 'relationship.terminated',
   'agreement.accepted': 'agreement.accepted',
   'settings.updated': undefined,
+  'alertSettings.updated': 'alert-settings.updated',
   'directory.created': 'directory.created',
   'directory.updated': 'directory.updated',
   'directory.deactivated': 'directory.deactivated',
@@ -32,7 +33,7 @@ export const webhookEventTypes = [
 export const webhookEventTypeSchema = z.enum(webhookEventTypes);
 export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
 
-/** The event an audit event raises, if any (customer settings concern no partner). */
+/** The event an audit event raises, if any (a customer's settings concern no partner). */
 export const eventTypeOf = (action: AuditAction): WebhookEventType | undefined => eventTypeOfAction[action];
 
 /** What the event is about: ids, and names where the change carries them. */
