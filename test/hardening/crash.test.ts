@@ -34,6 +34,10 @@ import { contactRequestBody, delegatedInvitation } from '../support/world.js';
 const seed = Number(process.env.CRASH_SEED ?? randomInt(2 ** 31));
 const everyWrite = process.env.CRASH_POINTS === 'all';
 const runs = Number(process.env.CRASH_RUNS ?? '2');
+/** `k/n`: this process takes every n-th point from the k-th (scripts/crash-sweep.mjs runs n processes side by side). */
+const [shard, shards] = (process.env.CRASH_SHARD ?? '1/1').split('/').map(Number) as [number, number];
+/** One named point (`before:42`, `after:7`): a regression test of what the sweep found there. */
+const namedPoint = /^(before|after):(\d+)$/.exec(process.env.CRASH_POINT ?? '');
 
 let acs: FakeCommunicationServices;
 let proxy: StorageProxy;
@@ -88,29 +92,37 @@ interface Stage {
   accept: { id: string; code: string };
   decline: { id: string; code: string };
   revoke: { id: string; code: string };
+  /** A pending invitation to send again. */
+  resend: { id: string; code: string };
   /** Relationships to remove roles from, ask to end, and terminate. */
   removeRoles: string;
   requestTermination: string;
   terminate: string;
 }
 
+/** Invitations made at once; their codes from the emails one drain sends. */
 async function invite(
   t: TestHost,
   staff: string,
-  tenant: string,
-  message: string,
-): Promise<{ id: string; code: string }> {
-  const response = await t.fetch(`/api/partners/${partner.id}/invitations`, {
-    ...json(delegatedInvitation(tenant, message)),
-    token: staff,
-  });
-  expect(response.status, await response.clone().text()).toBe(201);
-  const { id } = (await response.json()) as { id: string };
+  invitations: [tenant: string, message: string][],
+): Promise<{ id: string; code: string }[]> {
+  const ids = await Promise.all(
+    invitations.map(async ([tenant, message]) => {
+      const response = await t.fetch(`/api/partners/${partner.id}/invitations`, {
+        ...json(delegatedInvitation(tenant, message)),
+        token: staff,
+      });
+      expect(response.status, await response.clone().text()).toBe(201);
+      return ((await response.json()) as { id: string }).id;
+    }),
+  );
   await t.host.drain();
-  const email = acs.emails.find((e) => jobOf(e).startsWith(`invitation:${id}:`));
-  const code = /\/invitations\/[0-9a-f-]{36}\?code=([^\s"<>&]+)/.exec(email?.message.content.plainText ?? '')?.[1];
-  if (!code) throw new Error(`no invitation email for ${id}`);
-  return { id, code: decodeURIComponent(code) };
+  return ids.map((id) => {
+    const email = acs.emails.find((e) => jobOf(e).startsWith(`invitation:${id}:`));
+    const code = /\/invitations\/[0-9a-f-]{36}\?code=([^\s"<>&]+)/.exec(email?.message.content.plainText ?? '')?.[1];
+    if (!code) throw new Error(`no invitation email for ${id}`);
+    return { id, code: decodeURIComponent(code) };
+  });
 }
 
 const acceptBody = (code: string) => json({ code, acceptAgreement: true, agreementVersion: '2024-10' });
@@ -132,25 +144,36 @@ async function stage(run: number): Promise<Stage> {
     const tenant = `c7${String(run).padStart(6, '0')}-0000-4000-8000-0000000000c7`;
     const admin = await token('global-admin', tenant, 'Cleo Crash');
     const staff = await token('partner', partner.tenantId, 'Stan Staff');
-    const relationships: string[] = [];
-    for (const n of [1, 2, 3]) {
-      // One relationship per change: three customers' worth of invitations, each its own relationship type.
-      const other = `${tenant.slice(0, 9)}000${n}${tenant.slice(13)}`;
-      const inv = await invite(t, staff, other, `Relationship ${n}.`);
-      const accepted = await t.fetch(`/api/invitations/${inv.id}/accept`, {
-        ...acceptBody(inv.code),
-        token: await token('global-admin', other, 'Cleo Crash'),
-      });
-      expect(accepted.status).toBe(200);
-      relationships.push(((await accepted.json()) as { relationship: { id: string } }).relationship.id);
-    }
+    // One relationship per change: three customers' worth of invitations, each its own relationship type,
+    // made at once (one drain sends their emails), as are the three acceptances.
+    const others = ([1, 2, 3] as const).map((n) => `${tenant.slice(0, 9)}000${n}${tenant.slice(13)}`);
+    const [inv1, inv2, inv3, accept, decline, revoke, resend] = await invite(t, staff, [
+      [others[0], 'Relationship 1.'],
+      [others[1], 'Relationship 2.'],
+      [others[2], 'Relationship 3.'],
+      [tenant, 'Accept me.'],
+      [tenant, 'Decline me.'],
+      [tenant, 'Revoke me.'],
+      [tenant, 'Send me again.'],
+    ]);
+    const relationships = await Promise.all(
+      [inv1, inv2, inv3].map(async (inv, i) => {
+        const accepted = await t.fetch(`/api/invitations/${inv!.id}/accept`, {
+          ...acceptBody(inv!.code),
+          token: await token('global-admin', others[i]!, 'Cleo Crash'),
+        });
+        expect(accepted.status).toBe(200);
+        return ((await accepted.json()) as { relationship: { id: string } }).relationship.id;
+      }),
+    );
     const s: Stage = {
       tenant,
       admin,
       staff,
-      accept: await invite(t, staff, tenant, 'Accept me.'),
-      decline: await invite(t, staff, tenant, 'Decline me.'),
-      revoke: await invite(t, staff, tenant, 'Revoke me.'),
+      accept: accept!,
+      decline: decline!,
+      revoke: revoke!,
+      resend: resend!,
       removeRoles: relationships[0]!,
       requestTermination: relationships[1]!,
       terminate: relationships[2]!,
@@ -165,7 +188,16 @@ async function stage(run: number): Promise<Stage> {
 /** The customer tenant a stage's relationship belongs to. */
 const customerOf = (s: Stage, which: 1 | 2 | 3) => `${s.tenant.slice(0, 9)}000${which}${s.tenant.slice(13)}`;
 
-type Action = 'accept' | 'decline' | 'revoke' | 'removeRoles' | 'requestTermination' | 'terminate' | 'contact';
+type Action =
+  | 'create'
+  | 'resend'
+  | 'accept'
+  | 'decline'
+  | 'revoke'
+  | 'removeRoles'
+  | 'requestTermination'
+  | 'terminate'
+  | 'contact';
 interface Answered {
   action: Action;
   status: number;
@@ -196,6 +228,16 @@ async function act(child: ChildHost, s: Stage): Promise<Answered[]> {
   const rel = (which: 1 | 2 | 3, id: string) => `/api/customers/${customerOf(s, which)}/relationships/${id}`;
   const adminOf = (which: 1 | 2 | 3) => token('global-admin', customerOf(s, which), 'Cleo Crash');
   const steps: (() => Promise<Answered | undefined>)[] = [
+    () =>
+      call('create', `/api/partners/${partner.id}/invitations`, {
+        ...json(delegatedInvitation(s.tenant, 'Made in the crash.')),
+        token: s.staff,
+      }),
+    () =>
+      call('resend', `/api/partners/${partner.id}/invitations/${s.resend.id}/resend`, {
+        method: 'POST',
+        token: s.staff,
+      }),
     () => call('accept', `/api/invitations/${s.accept.id}/accept`, { ...acceptBody(s.accept.code), token: s.admin }),
     () =>
       call('decline', `/api/invitations/${s.decline.id}/decline`, {
@@ -264,6 +306,18 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
   const audited = (action: string, id: string) =>
     partnerAudit.filter((e) => e.action === action && e.target.id === id).length;
 
+  const created = ok.get('create') as { id: string } | undefined;
+  if (created) {
+    const invitation = await t.fetch(`/api/partners/${partner.id}/invitations/${created.id}`, { token: s.staff });
+    expect(((await invitation.json()) as { status: string }).status).toBe('pending');
+    expect(audited('invitation.created', created.id)).toBe(1);
+    expect(acs.emails.filter((e) => jobOf(e).startsWith(`invitation:${created.id}:`))).toHaveLength(1);
+  }
+  if (ok.has('resend')) {
+    expect(audited('invitation.resent', s.resend.id)).toBe(1);
+    // The first email and the one sent again, each with its own code.
+    expect(acs.emails.filter((e) => jobOf(e).startsWith(`invitation:${s.resend.id}:`))).toHaveLength(2);
+  }
   if (ok.has('accept')) {
     const invitation = (await (
       await t.fetch(`/api/partners/${partner.id}/invitations/${s.accept.id}`, { token: s.staff })
@@ -347,8 +401,11 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
   expect(intents).toEqual([]);
   for await (const e of t.storage
     .table(tableNames.invitations)
-    .listEntities<{ status?: string; completedAt?: string }>()) {
+    .listEntities<{ id?: string; status?: string; completedAt?: string; codeHash?: string }>()) {
     if (e.status && e.status !== 'pending') expect(e.completedAt, `invitation ${e.rowKey} (${e.status})`).toBeTruthy();
+    // A pending invitation's current code went out to its customer: the email job names the code's hash.
+    if (e.status === 'pending')
+      expect(emailsOf(`invitation:${e.id}:${e.codeHash?.slice(0, 16)}`), `invitation ${e.id} emailed`).toHaveLength(1);
   }
   // No email twice: one operation per job, whatever was retried.
   const perJob = new Map<string, number>();
@@ -392,23 +449,38 @@ describe('kill -9 of the host at a write of a decision', { timeout: everyWrite ?
   it(`every decision answered 2xx completes, nothing half-done, no email twice (seed ${seed})`, async () => {
     // A run without a kill: the child's requests end in a kill after they were answered, and give the number of writes to pick from.
     const dry = await run(0, undefined, 'after');
-    expect(dry.answered.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200, 202]);
+    expect(dry.answered.map((a) => a.status)).toEqual([201, 200, 200, 200, 200, 200, 200, 200, 202]);
     let state = seed;
     const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31);
-    const points = everyWrite
-      ? Array.from({ length: dry.writes }, (_, i) =>
-          (['before', 'after'] as const).map((when) => ({ at: i + 1, when })),
-        ).flat()
-      : Array.from({ length: runs }, (_, i) => ({
-          at: 1 + (next() % dry.writes),
-          when: i % 2 === 0 ? ('before' as const) : ('after' as const),
-        }));
+    const points = namedPoint
+      ? [{ at: Number(namedPoint[2]), when: namedPoint[1] as 'before' | 'after' }]
+      : everyWrite
+        ? Array.from({ length: dry.writes }, (_, i) =>
+            (['before', 'after'] as const).map((when) => ({ at: i + 1, when })),
+          )
+            .flat()
+            .filter((_, i) => i % shards === shard - 1)
+        : Array.from({ length: runs }, (_, i) => ({
+            at: 1 + (next() % dry.writes),
+            when: i % 2 === 0 ? ('before' as const) : ('after' as const),
+          }));
+    // The sweep goes on past a failing point, so one run names every point that fails.
+    const failed: string[] = [];
     for (const [i, point] of points.entries()) {
-      const result = await run(i + 1, point.at, point.when);
-      // Which decisions were answered before the kill (for the log of a failing seed).
-      console.log(
-        `crash run ${i + 1}: killed ${point.when} write ${point.at} of ${dry.writes}; answered ${result.answered.map((a) => `${a.action} ${a.status}`).join(', ') || 'nothing'}`,
-      );
+      const started = Date.now();
+      const name = `${point.when}:${point.at}`;
+      try {
+        const result = await run(i + 1, point.at, point.when);
+        // Which decisions were answered before the kill (for the log of a failing seed), and what the point cost.
+        console.log(
+          `crash run ${i + 1}/${points.length} (CRASH_POINT=${name} of ${dry.writes}, ${Date.now() - started} ms): answered ${result.answered.map((a) => `${a.action} ${a.status}`).join(', ') || 'nothing'}`,
+        );
+      } catch (error) {
+        if (!everyWrite) throw error;
+        failed.push(name);
+        console.log(`crash run ${i + 1}/${points.length} (CRASH_POINT=${name}) FAILED: ${String(error)}`);
+      }
     }
+    expect(failed).toEqual([]);
   });
 });

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
 
 /** The local host as a real child process (test/support/child-host-main.ts), to be killed with SIGKILL. */
 export interface ChildHost {
@@ -11,8 +13,40 @@ export interface ChildHost {
   exited: Promise<void>;
 }
 
+/**
+ * child-host-main.ts and everything it imports as one ESM file, built once per test process: a child
+ * started through tsx spent seconds transforming and resolving hundreds of modules before it listened
+ * (most of a crash point). The file sits in dist/child-host/ (its depth is dist/bundle's, so the web
+ * assets and package.json resolve the same way) under this process's id, as test files run in parallel.
+ */
+let bundled: Promise<string> | undefined;
+function childBundle(): Promise<string> {
+  bundled ??= (async () => {
+    const outfile = `dist/child-host/main-${process.pid}.mjs`;
+    await build({
+      entryPoints: ['test/support/child-host-main.ts'],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'warning',
+      sourcemap: 'inline',
+      // Provided by the Functions host's Node worker; @azure/functions loads it only there.
+      external: ['@azure/functions-core'],
+      // ESM bundles of CommonJS dependencies need a require of their own.
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+    });
+    process.once('exit', () => rmSync(outfile, { force: true }));
+    return outfile;
+  })();
+  return bundled;
+}
+
 export async function startChildHost(env: Record<string, string>): Promise<ChildHost> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/child-host-main.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', await childBundle()], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
