@@ -3,6 +3,7 @@ import { followUpMessageSchema, intentsOlderThan } from '../storage/follow-ups.j
 import { agreementAcceptanceFollowUp } from './agreements.js';
 import { settingsChangeFollowUp } from './customer-settings.js';
 import { completeIntent, type FollowUpKind } from './follow-ups.js';
+import { invitationSentFollowUp } from './invitation-create.js';
 import { invitationDecisionFollowUp } from './invitation-decide.js';
 import { alertSettingsChangeFollowUp } from './partner-alerts.js';
 import { relationshipChangeFollowUp } from './relationships.js';
@@ -12,6 +13,7 @@ import { webhookDisabledFollowUp } from './webhooks.js';
 /** Every kind of follow-up, by name: the queue function and the sweeper complete the kinds listed here. */
 const followUpKinds = new Map<string, FollowUpKind<never>>(
   [
+    invitationSentFollowUp,
     invitationDecisionFollowUp,
     relationshipChangeFollowUp,
     agreementAcceptanceFollowUp,

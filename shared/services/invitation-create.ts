@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { settings } from '../config.js';
 import { describeRoles } from '../domain/admin-roles.js';
-import { actorOf, auditActor } from '../domain/audit.js';
+import { actorOf, auditActor, auditActorSchema } from '../domain/audit.js';
 import { uuidV7 } from '../domain/ids.js';
 import {
   checkInvitation,
@@ -32,6 +33,7 @@ import {
   type PendingInvitation,
 } from '../storage/invitations.js';
 import type { PartnerProfile } from '../storage/partner-profiles.js';
+import { followUpKind, fulfil, intend } from './follow-ups.js';
 import { idempotentCreate } from './idempotent-create.js';
 import { partnerInvitationAnswer, type SentInvitationAnswer } from './invitation-views.js';
 
@@ -92,6 +94,77 @@ async function withNewCode(record: PendingInvitation): Promise<{ rotated: Pendin
 }
 
 /**
+ * What a new code owes once it is written (an invitation made, or sent again): its audit event, the
+ * customer's index row and, while the invitation is pending, the email with the code.
+ */
+const invitationSentSchema = z.object({
+  partnerId: z.string(),
+  invitationId: z.string(),
+  /**
+   * The code itself: the invitation stores only its hash, so without it no follow-up could send the
+   * email. It lives here as long as in the email's queue message, until the email is queued.
+   */
+  code: z.string(),
+  action: z.enum(['invitation.created', 'invitation.resent']),
+  actor: auditActorSchema,
+  at: z.string(),
+  invocationId: z.string(),
+});
+type InvitationSent = z.infer<typeof invitationSentSchema>;
+
+const sentIntentId = (sent: InvitationSent) => `${sent.invitationId}:${hashedKey(sent.code).slice(0, 16)}`;
+
+async function auditSent(record: InvitationRecord, sent: InvitationSent): Promise<void> {
+  const event = {
+    action: sent.action,
+    actor: sent.actor,
+    target: { type: 'invitation' as const, id: record.id },
+    before: null,
+    invocationId: sent.invocationId,
+    customerTenantId: record.customerTenantId,
+  };
+  await writeAudit(
+    sent.action === 'invitation.created'
+      ? {
+          ...event,
+          ...createdEvent(record),
+          after: {
+            status: 'pending',
+            relationshipType: record.relationshipType,
+            roles: record.roles,
+            customerTenantId: record.customerTenantId ?? null,
+            customerDomain: record.customerDomain ?? null,
+            expiresAt: record.expiresAt,
+          },
+        }
+      : {
+          ...event,
+          id: `invitation.resent:${record.id}:${record.codeHash.slice(0, 16)}`,
+          time: sent.at,
+          partnerId: record.partnerId,
+          after: { status: 'pending', expiresAt: record.expiresAt },
+        },
+  );
+}
+
+/** Every follow-up of a new code, the same however often it runs (the email job is named by the code's hash). */
+async function followUpsOfSent(record: InvitationRecord, sent: InvitationSent): Promise<Sent> {
+  if (sent.action === 'invitation.resent') await indexForCustomer(record);
+  await auditSent(record, sent);
+  return record.status === 'pending' ? sendInvitationEmail(record, sent.code) : { record };
+}
+
+export const invitationSentFollowUp = followUpKind({
+  name: 'invitationSent',
+  payload: invitationSentSchema,
+  async complete(sent) {
+    const record = await getInvitation(sent.partnerId, sent.invitationId);
+    // Never written (the request died first, or lost to a decision), or a later code replaced it: its own intent sends that one.
+    if (record?.codeHash === hashedKey(sent.code)) await followUpsOfSent(record, sent);
+  },
+});
+
+/**
  * A replayed create whose first request stopped before queueing the email: the code was never
  * sent and is not stored, so a new one is made and sent.
  */
@@ -125,10 +198,20 @@ export async function resendInvitation(input: {
   if (record.status !== 'pending')
     throw new AppError('already-decided', `The invitation was already ${record.status}.`);
   requireIfMatch(input.ifMatch, record.etag, 'The invitation changed since you read it; read it again.');
+  const sent: InvitationSent = {
+    partnerId: record.partnerId,
+    invitationId: record.id,
+    code: newCode(),
+    action: 'invitation.resent',
+    actor: auditActor(actorOf(input.caller)),
+    at: now().toISOString(),
+    invocationId: input.invocationId,
+  };
   let rotated: PendingInvitation;
-  let code: string;
   try {
-    ({ rotated, code } = await withNewCode(record));
+    rotated = await intend(invitationSentFollowUp, sentIntentId(sent), sent, () =>
+      replaceInvitation({ ...record, codeHash: hashedKey(sent.code) }, record.etag),
+    );
   } catch (error) {
     if (storageStatus(error) !== 412) throw error;
     // Only bookkeeping (e.g. "email queued") moved the ETag while still pending: try again, unless the caller asked for the exact version it read.
@@ -137,21 +220,7 @@ export async function resendInvitation(input: {
       return resendInvitation({ ...input, record: fresh });
     throw new AppError('already-decided', 'The invitation was decided by another request at the same moment.');
   }
-  const at = now().toISOString();
-  await indexForCustomer(rotated);
-  await writeAudit({
-    id: `invitation.resent:${record.id}:${rotated.codeHash.slice(0, 16)}`,
-    time: at,
-    action: 'invitation.resent',
-    actor: auditActor(actorOf(input.caller)),
-    target: { type: 'invitation', id: record.id },
-    before: null,
-    after: { status: 'pending', expiresAt: record.expiresAt },
-    invocationId: input.invocationId,
-    customerTenantId: record.customerTenantId,
-    partnerId: record.partnerId,
-  });
-  return sentAnswer(await sendInvitationEmail(rotated, code));
+  return sentAnswer(await fulfil(invitationSentFollowUp, sentIntentId(sent), () => followUpsOfSent(rotated, sent)));
 }
 
 /** Stores a new invitation, audits it and queues its email; undefined when one with this id exists. */
@@ -183,26 +252,19 @@ async function storeInvitation(
     createdBy: actorOf(caller),
     emailQueuedAt: undefined,
   };
-  const etag = await insertInvitation(record);
-  if (etag === undefined) return undefined;
-  await writeAudit({
-    ...createdEvent(record),
+  const sent: InvitationSent = {
+    partnerId: partner.partnerId,
+    invitationId: id,
+    code,
     action: 'invitation.created',
     actor: auditActor(record.createdBy),
-    target: { type: 'invitation', id },
-    before: null,
-    after: {
-      status: 'pending',
-      relationshipType: record.relationshipType,
-      roles: record.roles,
-      customerTenantId: record.customerTenantId ?? null,
-      customerDomain: record.customerDomain ?? null,
-      expiresAt: record.expiresAt,
-    },
+    at: record.createdAt,
     invocationId,
-    customerTenantId: record.customerTenantId,
-  });
-  return sendInvitationEmail({ ...record, etag }, code);
+  };
+  const etag = await intend(invitationSentFollowUp, sentIntentId(sent), sent, () => insertInvitation(record));
+  // Another request made this id: nothing follows from this one.
+  if (etag === undefined) return fulfil(invitationSentFollowUp, sentIntentId(sent), () => Promise.resolve(undefined));
+  return fulfil(invitationSentFollowUp, sentIntentId(sent), () => followUpsOfSent({ ...record, etag }, sent));
 }
 
 /**

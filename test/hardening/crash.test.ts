@@ -14,7 +14,14 @@ import {
   type FakeCommunicationServices,
   type ReceivedEmail,
 } from '../support/fake-communication-services.js';
-import { operatorTenantId, startTestHost, testAudience, testIssuer, type TestHost } from '../support/host.js';
+import {
+  fetchFrom,
+  operatorTenantId,
+  startTestHost,
+  testAudience,
+  testIssuer,
+  type TestHost,
+} from '../support/host.js';
 import { directoryEntry, json } from '../support/relationships.js';
 import { startStorageProxy, type StorageProxy } from '../support/storage-proxy.js';
 import { workerConnectionString } from '../support/storage.js';
@@ -22,23 +29,24 @@ import { contactRequestBody, delegatedInvitation } from '../support/world.js';
 
 /**
  * kill -9 of the host in the middle of decisions. A real child host process (its own Node.js, the
- * real SDK clients, the local Communication Services endpoint) talks to Azurite through a proxy that
- * counts its writes; the proxy kills the child with SIGKILL just before, or just after, its N-th
- * write reaches storage. Then a new host starts on the same storage, its sweeper runs, and within
- * that bounded time every decision answered 2xx is complete (state, audit, pointer, one email each),
- * no follow-up intent remains, no decided invitation is left unfinished, and no email went out twice.
+ * real SDK clients, the local Communication Services endpoint) makes one decision (invitation create,
+ * send again, accept, decline, revoke, remove roles, termination request, terminate, contact request)
+ * through a proxy that counts its writes; the proxy kills the child with SIGKILL just before, or just
+ * after, its N-th write reaches storage. Then a new host starts on the same storage, its sweeper runs,
+ * and within that bounded time the decision, if it was answered 2xx, is complete (state, audit,
+ * pointer, one email each), no follow-up intent remains, no decided invitation is left unfinished, no
+ * pending one lacks the email with its current code, and no email went out twice. Each run has its
+ * own customer tenant and stages only what its decision needs, so decisions never meet.
  *
- * `npm test` kills at CRASH_RUNS (default 2) write numbers drawn from the run's writes with a new seed
- * each time (printed; CRASH_SEED replays it); `npm run crash` kills before and after every write.
+ * A run of the decision without a kill first gives its number of writes. `npm test` kills at CRASH_RUNS
+ * (default 2) points drawn with a new seed each time (printed; CRASH_SEED replays it); `npm run crash`
+ * kills before and after every write of every decision; CRASH_POINT=accept:before:5 runs one point.
  */
 const seed = Number(process.env.CRASH_SEED ?? randomInt(2 ** 31));
 const everyWrite = process.env.CRASH_POINTS === 'all';
 const runs = Number(process.env.CRASH_RUNS ?? '2');
 /** `k/n`: this process takes every n-th point from the k-th (scripts/crash-sweep.mjs runs n processes side by side). */
 const [shard, shards] = (process.env.CRASH_SHARD ?? '1/1').split('/').map(Number) as [number, number];
-/** One named point (`before:42`, `after:7`): a regression test of what the sweep found there. */
-const namedPoint = /^(before|after):(\d+)$/.exec(process.env.CRASH_POINT ?? '');
-
 let acs: FakeCommunicationServices;
 let proxy: StorageProxy;
 let key: LocalSigningKey;
@@ -84,51 +92,53 @@ afterAll(async () => {
 const jobOf = (email: ReceivedEmail) => email.message.headers?.['X-Email-Job-Id'] ?? '';
 const emailsOf = (jobId: string) => acs.emails.filter((e) => jobOf(e) === jobId);
 
+/** What a decision needs staged before the child makes it: nothing, a pending invitation, or a relationship. */
+type Needs = 'nothing' | 'invitation' | 'relationship';
+
 /** The entities one run decides on: its own customer tenant, so runs never meet. */
 interface Stage {
+  run: number;
   tenant: string;
   admin: string;
   staff: string;
-  accept: { id: string; code: string };
-  decline: { id: string; code: string };
-  revoke: { id: string; code: string };
-  /** A pending invitation to send again. */
-  resend: { id: string; code: string };
-  /** Relationships to remove roles from, ask to end, and terminate. */
-  removeRoles: string;
-  requestTermination: string;
-  terminate: string;
+  /** A pending invitation to the run's tenant. */
+  invitation: { id: string; code: string };
+  /** A relationship with the run's customer 1 (`customerOf(tenant, 1)`). */
+  relationship: string;
 }
 
 /** Invitations made at once; their codes from the emails one drain sends. */
 async function invite(
   t: TestHost,
   staff: string,
-  invitations: [tenant: string, message: string][],
-): Promise<{ id: string; code: string }[]> {
-  const ids = await Promise.all(
-    invitations.map(async ([tenant, message]) => {
-      const response = await t.fetch(`/api/partners/${partner.id}/invitations`, {
-        ...json(delegatedInvitation(tenant, message)),
-        token: staff,
-      });
-      expect(response.status, await response.clone().text()).toBe(201);
-      return ((await response.json()) as { id: string }).id;
-    }),
-  );
-  await t.host.drain();
-  return ids.map((id) => {
-    const email = acs.emails.find((e) => jobOf(e).startsWith(`invitation:${id}:`));
-    const code = /\/invitations\/[0-9a-f-]{36}\?code=([^\s"<>&]+)/.exec(email?.message.content.plainText ?? '')?.[1];
-    if (!code) throw new Error(`no invitation email for ${id}`);
-    return { id, code: decodeURIComponent(code) };
+  tenant: string,
+  message: string,
+): Promise<{ id: string; code: string }> {
+  const response = await t.fetch(`/api/partners/${partner.id}/invitations`, {
+    ...json(delegatedInvitation(tenant, message)),
+    token: staff,
   });
+  expect(response.status, await response.clone().text()).toBe(201);
+  const { id } = (await response.json()) as { id: string };
+  await t.host.drain();
+  const email = acs.emails.find((e) => jobOf(e).startsWith(`invitation:${id}:`));
+  const code = /\/invitations\/[0-9a-f-]{36}\?code=([^\s"<>&]+)/.exec(email?.message.content.plainText ?? '')?.[1];
+  if (!code) throw new Error(`no invitation email for ${id}`);
+  return { id, code: decodeURIComponent(code) };
 }
+
+/** The customer tenant of a stage's relationship (the stage's own tenant is its invitation's). */
+const customerOf = (tenant: string, which: 1) => `${tenant.slice(0, 9)}000${which}${tenant.slice(13)}`;
 
 const acceptBody = (code: string) => json({ code, acceptAgreement: true, agreementVersion: '2024-10' });
 
-/** Sets a run's stage up with an in-process host (stopped again before the child starts, so only the child works). */
-async function stage(run: number): Promise<Stage> {
+const none = { id: '', code: '' };
+
+/**
+ * Sets a run's stage up with an in-process host (stopped again before the child starts, so only the
+ * child works): only what the run's decision needs.
+ */
+async function stage(run: number, needs: Needs): Promise<Stage> {
   const t = await startTestHost({ keepData: run > 0, env });
   try {
     if (run === 0) {
@@ -141,42 +151,26 @@ async function stage(run: number): Promise<Stage> {
       });
       expect(put.status, await put.clone().text()).toBe(201);
     }
-    const tenant = `c7${String(run).padStart(6, '0')}-0000-4000-8000-0000000000c7`;
-    const admin = await token('global-admin', tenant, 'Cleo Crash');
+    const tenant = `c7${String(shard).padStart(2, '0')}${String(run).padStart(4, '0')}-0000-4000-8000-0000000000c7`;
     const staff = await token('partner', partner.tenantId, 'Stan Staff');
-    // One relationship per change: three customers' worth of invitations, each its own relationship type,
-    // made at once (one drain sends their emails), as are the three acceptances.
-    const others = ([1, 2, 3] as const).map((n) => `${tenant.slice(0, 9)}000${n}${tenant.slice(13)}`);
-    const [inv1, inv2, inv3, accept, decline, revoke, resend] = await invite(t, staff, [
-      [others[0], 'Relationship 1.'],
-      [others[1], 'Relationship 2.'],
-      [others[2], 'Relationship 3.'],
-      [tenant, 'Accept me.'],
-      [tenant, 'Decline me.'],
-      [tenant, 'Revoke me.'],
-      [tenant, 'Send me again.'],
-    ]);
-    const relationships = await Promise.all(
-      [inv1, inv2, inv3].map(async (inv, i) => {
-        const accepted = await t.fetch(`/api/invitations/${inv!.id}/accept`, {
-          ...acceptBody(inv!.code),
-          token: await token('global-admin', others[i]!, 'Cleo Crash'),
-        });
-        expect(accepted.status).toBe(200);
-        return ((await accepted.json()) as { relationship: { id: string } }).relationship.id;
-      }),
-    );
+    let relationship = '';
+    if (needs === 'relationship') {
+      const other = customerOf(tenant, 1);
+      const inv = await invite(t, staff, other, 'A relationship to change.');
+      const accepted = await t.fetch(`/api/invitations/${inv.id}/accept`, {
+        ...acceptBody(inv.code),
+        token: await token('global-admin', other, 'Cleo Crash'),
+      });
+      expect(accepted.status).toBe(200);
+      relationship = ((await accepted.json()) as { relationship: { id: string } }).relationship.id;
+    }
     const s: Stage = {
+      run,
       tenant,
-      admin,
+      admin: await token('global-admin', tenant, 'Cleo Crash'),
       staff,
-      accept: accept!,
-      decline: decline!,
-      revoke: revoke!,
-      resend: resend!,
-      removeRoles: relationships[0]!,
-      requestTermination: relationships[1]!,
-      terminate: relationships[2]!,
+      invitation: needs === 'invitation' ? await invite(t, staff, tenant, 'Decide on me.') : none,
+      relationship,
     };
     await t.host.drain();
     return s;
@@ -185,95 +179,141 @@ async function stage(run: number): Promise<Stage> {
   }
 }
 
-/** The customer tenant a stage's relationship belongs to. */
-const customerOf = (s: Stage, which: 1 | 2 | 3) => `${s.tenant.slice(0, 9)}000${which}${s.tenant.slice(13)}`;
-
-type Action =
-  | 'create'
-  | 'resend'
-  | 'accept'
-  | 'decline'
-  | 'revoke'
-  | 'removeRoles'
-  | 'requestTermination'
-  | 'terminate'
-  | 'contact';
 interface Answered {
   action: Action;
   status: number;
   body: unknown;
 }
 
-/** The decisions, one after another, against the child; after it dies every call fails (no answer). */
-async function act(child: ChildHost, s: Stage): Promise<Answered[]> {
-  const call = async (
-    action: Action,
-    path: string,
-    init: RequestInit & { token?: string },
-  ): Promise<Answered | undefined> => {
-    const { token: bearer, ...rest } = init;
-    try {
-      const response = await fetch(`${child.url}${path}`, {
-        ...rest,
-        headers: {
-          ...(rest.headers as Record<string, string>),
-          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-        },
-      });
-      return { action, status: response.status, body: await response.json().catch(() => undefined) };
-    } catch {
-      return undefined;
-    }
-  };
-  const rel = (which: 1 | 2 | 3, id: string) => `/api/customers/${customerOf(s, which)}/relationships/${id}`;
-  const adminOf = (which: 1 | 2 | 3) => token('global-admin', customerOf(s, which), 'Cleo Crash');
-  const steps: (() => Promise<Answered | undefined>)[] = [
-    () =>
-      call('create', `/api/partners/${partner.id}/invitations`, {
-        ...json(delegatedInvitation(s.tenant, 'Made in the crash.')),
-        token: s.staff,
-      }),
-    () =>
-      call('resend', `/api/partners/${partner.id}/invitations/${s.resend.id}/resend`, {
-        method: 'POST',
-        token: s.staff,
-      }),
-    () => call('accept', `/api/invitations/${s.accept.id}/accept`, { ...acceptBody(s.accept.code), token: s.admin }),
-    () =>
-      call('decline', `/api/invitations/${s.decline.id}/decline`, {
-        ...json({ code: s.decline.code }),
-        token: s.admin,
-      }),
-    () =>
-      call('revoke', `/api/partners/${partner.id}/invitations/${s.revoke.id}/revoke`, {
-        method: 'POST',
-        token: s.staff,
-      }),
-    async () => call('removeRoles', `${rel(1, s.removeRoles)}/roles`, { method: 'DELETE', token: await adminOf(1) }),
-    async () =>
-      call('requestTermination', `${rel(2, s.requestTermination)}/termination-request`, {
-        ...json({ reason: 'Crash test.' }),
-        token: await adminOf(2),
-      }),
-    () =>
-      call('terminate', `/api/partners/${partner.id}/relationships/${s.terminate}/terminate`, {
-        method: 'POST',
-        token: s.staff,
-      }),
-    () =>
-      call(
-        'contact',
-        '/api/contact-requests',
-        json(contactRequestBody([partner.id], `crash.${s.tenant.slice(0, 8)}@visitor.example.test`)),
-      ),
-  ];
-  const answered: Answered[] = [];
-  for (const step of steps) {
-    const a = await step();
-    if (!a) break;
-    answered.push(a);
+/** A call to the child; undefined when it died first (no answer). */
+async function call(
+  child: ChildHost,
+  action: Action,
+  path: string,
+  init: RequestInit & { token?: string; from: string },
+): Promise<Answered | undefined> {
+  const { token: bearer, from, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (bearer) headers.set('authorization', `Bearer ${bearer}`);
+  try {
+    const response = await fetchFrom(from, `${child.url}${path}`, { ...rest, headers });
+    return { action, status: response.status, body: await response.json().catch(() => undefined) };
+  } catch {
+    return undefined;
   }
-  return answered;
+}
+
+/** Each decision the child makes, what it needs staged, and the answer it gives when nothing dies. */
+const decisions = {
+  create: {
+    needs: 'nothing',
+    status: 201,
+    request: (s: Stage) => ({
+      path: `/api/partners/${partner.id}/invitations`,
+      init: { ...json(delegatedInvitation(s.tenant, 'Made in the crash.')), token: s.staff },
+    }),
+  },
+  resend: {
+    needs: 'invitation',
+    status: 200,
+    request: (s: Stage) => ({
+      path: `/api/partners/${partner.id}/invitations/${s.invitation.id}/resend`,
+      init: { method: 'POST', token: s.staff },
+    }),
+  },
+  accept: {
+    needs: 'invitation',
+    status: 200,
+    request: (s: Stage) => ({
+      path: `/api/invitations/${s.invitation.id}/accept`,
+      init: { ...acceptBody(s.invitation.code), token: s.admin },
+    }),
+  },
+  decline: {
+    needs: 'invitation',
+    status: 200,
+    request: (s: Stage) => ({
+      path: `/api/invitations/${s.invitation.id}/decline`,
+      init: { ...json({ code: s.invitation.code }), token: s.admin },
+    }),
+  },
+  revoke: {
+    needs: 'invitation',
+    status: 200,
+    request: (s: Stage) => ({
+      path: `/api/partners/${partner.id}/invitations/${s.invitation.id}/revoke`,
+      init: { method: 'POST', token: s.staff },
+    }),
+  },
+  removeRoles: {
+    needs: 'relationship',
+    status: 200,
+    request: async (s: Stage) => ({
+      path: `/api/customers/${customerOf(s.tenant, 1)}/relationships/${s.relationship}/roles`,
+      init: { method: 'DELETE', token: await token('global-admin', customerOf(s.tenant, 1), 'Cleo Crash') },
+    }),
+  },
+  requestTermination: {
+    needs: 'relationship',
+    status: 200,
+    request: async (s: Stage) => ({
+      path: `/api/customers/${customerOf(s.tenant, 1)}/relationships/${s.relationship}/termination-request`,
+      init: {
+        ...json({ reason: 'Crash test.' }),
+        token: await token('global-admin', customerOf(s.tenant, 1), 'Cleo Crash'),
+      },
+    }),
+  },
+  terminate: {
+    needs: 'relationship',
+    status: 200,
+    request: (s: Stage) => ({
+      path: `/api/partners/${partner.id}/relationships/${s.relationship}/terminate`,
+      init: { method: 'POST', token: s.staff },
+    }),
+  },
+  contact: {
+    needs: 'nothing',
+    status: 202,
+    request: (s: Stage) => ({
+      path: '/api/contact-requests',
+      init: json(contactRequestBody([partner.id], `crash.${s.tenant.slice(0, 8)}@visitor.example.test`)),
+    }),
+  },
+} satisfies Record<
+  string,
+  {
+    needs: Needs;
+    status: number;
+    request(
+      s: Stage,
+    ):
+      | { path: string; init: RequestInit & { token?: string } }
+      | Promise<{ path: string; init: RequestInit & { token?: string } }>;
+  }
+>;
+type Action = keyof typeof decisions;
+const actions = Object.keys(decisions) as Action[];
+
+function parsePoint(name: string | undefined): [Action, 'before' | 'after', number] | undefined {
+  const match = /^(\w+):(before|after):(\d+)$/.exec(name ?? '');
+  if (!match) return undefined;
+  const action = actions.find((a) => a === match[1]);
+  if (!action) throw new Error(`CRASH_POINT names no decision: ${name}`);
+  return [action, match[2] === 'before' ? 'before' : 'after', Number(match[3])];
+}
+
+/**
+ * The run's decision, against the child, from a client address of the run's own (the contact
+ * request's rate limit counts per address, and the sweep makes far more than an hour's worth).
+ */
+async function act(child: ChildHost, s: Stage, action: Action): Promise<Answered[]> {
+  const { path, init } = await decisions[action].request(s);
+  const answered = await call(child, action, path, {
+    ...init,
+    from: `127.${shard}.${Math.floor(s.run / 250)}.${(s.run % 250) + 1}`,
+  });
+  return answered ? [answered] : [];
 }
 
 /** A new host on the same storage, its clock past every lease (email claims, intents), its sweeper run as the timer runs it, drained. */
@@ -314,13 +354,13 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
     expect(acs.emails.filter((e) => jobOf(e).startsWith(`invitation:${created.id}:`))).toHaveLength(1);
   }
   if (ok.has('resend')) {
-    expect(audited('invitation.resent', s.resend.id)).toBe(1);
+    expect(audited('invitation.resent', s.invitation.id)).toBe(1);
     // The first email and the one sent again, each with its own code.
-    expect(acs.emails.filter((e) => jobOf(e).startsWith(`invitation:${s.resend.id}:`))).toHaveLength(2);
+    expect(acs.emails.filter((e) => jobOf(e).startsWith(`invitation:${s.invitation.id}:`))).toHaveLength(2);
   }
   if (ok.has('accept')) {
     const invitation = (await (
-      await t.fetch(`/api/partners/${partner.id}/invitations/${s.accept.id}`, { token: s.staff })
+      await t.fetch(`/api/partners/${partner.id}/invitations/${s.invitation.id}`, { token: s.staff })
     ).json()) as { status: string; relationshipId?: string };
     expect(invitation.status).toBe('accepted');
     expect(invitation.relationshipId).toBeTruthy();
@@ -334,15 +374,15 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
         action,
       ).toBe(true);
     expect(audited('relationship.created', invitation.relationshipId!)).toBe(1);
-    expect(emailsOf(`invitation-accepted:${s.accept.id}`)).toHaveLength(1);
+    expect(emailsOf(`invitation-accepted:${s.invitation.id}`)).toHaveLength(1);
   }
   if (ok.has('decline')) {
-    expect(audited('invitation.declined', s.decline.id)).toBe(1);
-    expect(emailsOf(`invitation-declined:${s.decline.id}`)).toHaveLength(1);
+    expect(audited('invitation.declined', s.invitation.id)).toBe(1);
+    expect(emailsOf(`invitation-declined:${s.invitation.id}`)).toHaveLength(1);
   }
-  if (ok.has('revoke')) expect(audited('invitation.revoked', s.revoke.id)).toBe(1);
+  if (ok.has('revoke')) expect(audited('invitation.revoked', s.invitation.id)).toBe(1);
 
-  const relationship = async (which: 1 | 2 | 3, id: string) => {
+  const relationship = async (id: string) => {
     const view = (await (
       await t.fetch(`/api/partners/${partner.id}/relationships/${id}`, { token: s.staff })
     ).json()) as { status: string; roles: unknown[] };
@@ -357,27 +397,27 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
     return {
       view,
       customerAudit: await audit(
-        `customers/${customerOf(s, which)}`,
-        await token('global-admin', customerOf(s, which), 'Cleo Crash'),
+        `customers/${customerOf(s.tenant, 1)}`,
+        await token('global-admin', customerOf(s.tenant, 1), 'Cleo Crash'),
       ),
     };
   };
   if (ok.has('removeRoles')) {
-    const { view, customerAudit } = await relationship(1, s.removeRoles);
+    const { view, customerAudit } = await relationship(s.relationship);
     expect(view.roles).toEqual([]);
     expect(customerAudit.filter((e) => e.action === 'relationship.rolesRemoved')).toHaveLength(1);
     expect(acs.emails.filter((e) => jobOf(e).startsWith(`roles-removed:${s.removeRoles}:`))).toHaveLength(1);
   }
   if (ok.has('requestTermination')) {
-    const { customerAudit } = await relationship(2, s.requestTermination);
+    const { customerAudit } = await relationship(s.relationship);
     expect(customerAudit.filter((e) => e.action === 'relationship.terminationRequested')).toHaveLength(1);
-    expect(emailsOf(`termination-requested:${s.requestTermination}`)).toHaveLength(1);
+    expect(emailsOf(`termination-requested:${s.relationship}`)).toHaveLength(1);
   }
   if (ok.has('terminate')) {
-    const { view, customerAudit } = await relationship(3, s.terminate);
+    const { view, customerAudit } = await relationship(s.relationship);
     expect(view.status).toBe('terminated');
     expect(customerAudit.filter((e) => e.action === 'relationship.terminated')).toHaveLength(1);
-    expect(emailsOf(`relationship-terminated:${s.terminate}:0`)).toHaveLength(1);
+    expect(emailsOf(`relationship-terminated:${s.relationship}:0`)).toHaveLength(1);
   }
   const contact = ok.get('contact') as { id: string } | undefined;
   if (contact) {
@@ -399,15 +439,13 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
   for await (const e of t.storage.table(tableNames.followUps).listEntities())
     intents.push(`${e.partitionKey} ${e.rowKey}`);
   expect(intents).toEqual([]);
-  for await (const e of t.storage
-    .table(tableNames.invitations)
-    .listEntities<{
-      id?: string;
-      status?: string;
-      completedAt?: string;
-      codeHash?: string;
-      customerTenantId?: string;
-    }>()) {
+  for await (const e of t.storage.table(tableNames.invitations).listEntities<{
+    id?: string;
+    status?: string;
+    completedAt?: string;
+    codeHash?: string;
+    customerTenantId?: string;
+  }>()) {
     if (e.status && e.status !== 'pending') expect(e.completedAt, `invitation ${e.rowKey} (${e.status})`).toBeTruthy();
     // A pending invitation of this run's customer (other runs' are theirs to check) has its current code sent: the
     // email job names the code's hash.
@@ -420,13 +458,14 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
   expect([...perJob].filter(([, n]) => n > 1)).toEqual([]);
 }
 
-/** One run: stage, the child acts until the proxy kills it at write `at` (never, without), recovery, checks. */
+/** One run: stage, the child makes the decision until the proxy kills it at write `at` (never, without), recovery, checks. */
 async function run(
   n: number,
+  action: Action,
   at: number | undefined,
   when: 'before' | 'after',
 ): Promise<{ writes: number; answered: Answered[] }> {
-  const s = await stage(n);
+  const s = await stage(n, decisions[action].needs);
   const child = await startChildHost({
     ...env,
     AzureWebJobsStorage: proxy.connectionString,
@@ -436,7 +475,7 @@ async function run(
   let answered: Answered[];
   let writes: number;
   try {
-    answered = await act(child, s);
+    answered = await act(child, s, action);
     writes = proxy.writesSeen();
   } finally {
     await child.kill();
@@ -451,41 +490,71 @@ async function run(
   return { writes, answered };
 }
 
-// Each run is a stage, a child host and a recovery: 20–45 s on the shared 2-core machine.
+interface Point {
+  action: Action;
+  when: 'before' | 'after';
+  at: number;
+}
+
+/** A point by name (`accept:before:5`): CRASH_POINT replays it, a failure names it. */
+const pointName = (p: Point) => `${p.action}:${p.when}:${p.at}`;
+
+// Each run is a stage (what one decision needs), a child host and a recovery: 10–20 s on the shared 2-core machine.
 describe('kill -9 of the host at a write of a decision', { timeout: everyWrite ? 6 * 3_600_000 : 600_000 }, () => {
   it(`every decision answered 2xx completes, nothing half-done, no email twice (seed ${seed})`, async () => {
-    // A run without a kill: the child's requests end in a kill after they were answered, and give the number of writes to pick from.
-    const dry = await run(0, undefined, 'after');
-    expect(dry.answered.map((a) => a.status)).toEqual([201, 200, 200, 200, 200, 200, 200, 200, 202]);
     let state = seed;
     const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31);
-    const points = namedPoint
-      ? [{ at: Number(namedPoint[2]), when: namedPoint[1] as 'before' | 'after' }]
-      : everyWrite
-        ? Array.from({ length: dry.writes }, (_, i) =>
-            (['before', 'after'] as const).map((when) => ({ at: i + 1, when })),
-          )
-            .flat()
-            .filter((_, i) => i % shards === shard - 1)
-        : Array.from({ length: runs }, (_, i) => ({
-            at: 1 + (next() % dry.writes),
-            when: i % 2 === 0 ? ('before' as const) : ('after' as const),
-          }));
+    let runNumber = 0;
+    /**
+     * A run of the decision without a kill (the child is killed after it answered): it must answer as it does
+     * when nothing dies, complete, and it gives the number of writes to kill at.
+     */
+    const writesOf = async (action: Action) => {
+      const dry = await run(runNumber++, action, undefined, 'after');
+      expect(
+        dry.answered.map((a) => a.status),
+        action,
+      ).toEqual([decisions[action].status]);
+      return dry.writes;
+    };
+    // One named point (`accept:before:5`, `contact:after:7`): a regression test of what the sweep found there.
+    const namedPoint = parsePoint(process.env.CRASH_POINT);
+    let points: Point[];
+    if (namedPoint) {
+      const [action, when, at] = namedPoint;
+      await writesOf(action);
+      points = [{ action, when, at }];
+    } else if (everyWrite) {
+      points = [];
+      for (const action of actions) {
+        const writes = await writesOf(action);
+        for (let at = 1; at <= writes; at++)
+          for (const when of ['before', 'after'] as const) points.push({ action, when, at });
+      }
+      points = points.filter((_, i) => i % shards === shard - 1);
+    } else {
+      points = [];
+      for (let i = 0; i < runs; i++) {
+        const action = actions[next() % actions.length]!;
+        const writes = await writesOf(action);
+        points.push({ action, when: i % 2 === 0 ? 'before' : 'after', at: 1 + (next() % writes) });
+      }
+    }
     // The sweep goes on past a failing point, so one run names every point that fails.
     const failed: string[] = [];
     for (const [i, point] of points.entries()) {
       const started = Date.now();
-      const name = `${point.when}:${point.at}`;
+      const name = pointName(point);
       try {
-        const result = await run(i + 1, point.at, point.when);
-        // Which decisions were answered before the kill (for the log of a failing seed), and what the point cost.
+        const result = await run(runNumber++, point.action, point.at, point.when);
+        // Whether the decision was answered before the kill (for the log of a failing seed), and what the point cost.
         console.log(
-          `crash run ${i + 1}/${points.length} (CRASH_POINT=${name} of ${dry.writes}, ${Date.now() - started} ms): answered ${result.answered.map((a) => `${a.action} ${a.status}`).join(', ') || 'nothing'}`,
+          `crash point ${i + 1}/${points.length} CRASH_POINT=${name} (${Date.now() - started} ms): answered ${result.answered.map((a) => a.status).join(', ') || 'nothing'}`,
         );
       } catch (error) {
         if (!everyWrite) throw error;
         failed.push(name);
-        console.log(`crash run ${i + 1}/${points.length} (CRASH_POINT=${name}) FAILED: ${String(error)}`);
+        console.log(`crash point ${i + 1}/${points.length} CRASH_POINT=${name} FAILED: ${String(error)}`);
       }
     }
     expect(failed).toEqual([]);
