@@ -29,8 +29,8 @@ export interface StorageProxy {
   writes: StorageWrite[];
   roundTrips: StorageRoundTrip[];
   /**
-   * Calls `trip` at the `n`-th write request from now (PUT/POST/PATCH/MERGE/DELETE, queue sends and
-   * deletes included, receives not): `before` it reaches storage (it is then never forwarded), or
+   * Calls `trip` at the `n`-th write request from now (PUT/POST/PATCH/MERGE/DELETE of entities and
+   * messages, queue sends and deletes included; receives and creating a table or queue not): `before` it reaches storage (it is then never forwarded), or
    * `after` storage answered it but before the answer goes back. A test kills its host there.
    */
   tripAt(n: number, when: 'before' | 'after', trip: () => void | Promise<void>): void;
@@ -58,6 +58,12 @@ const queueWrite = (method: string, url: URL) =>
   tableWrite(method) ||
   (method === 'GET' && url.pathname.endsWith('/messages') && url.searchParams.get('peekonly') !== 'true');
 
+/** Creating a table (`POST /Tables`) or a queue (`PUT /{account}/{queue}`): no entity or message is written. */
+const isCreation = (service: StorageWrite['service'], method: string, url: URL) =>
+  service === 'table'
+    ? method === 'POST' && resourceOf(url.pathname) === 'Tables'
+    : method === 'PUT' && url.pathname.split('/').filter(Boolean).length === 2;
+
 async function forwarder(
   service: StorageWrite['service'],
   target: URL,
@@ -70,9 +76,13 @@ async function forwarder(
     const url = new URL(req.url ?? '/', 'http://proxy');
     const method = (req.method ?? 'GET').toUpperCase();
     const write = service === 'queue' ? queueWrite(method, url) : tableWrite(method);
-    // Blob Storage holds only what is derived from the tables (see below): its writes never trip.
+    // Blob Storage holds only what is derived from the tables (see below): its writes never trip. Nor does making a
+    // table or queue that may not exist yet (a host does that at start, and its queue listeners after it listens): only
+    // writes of entities and messages are steps of a decision.
     const tripsHere =
-      service !== 'blob' && tableWrite(method) && ++tripwire.seen === tripwire.at ? tripwire : undefined;
+      service !== 'blob' && tableWrite(method) && !isCreation(service, method, url) && ++tripwire.seen === tripwire.at
+        ? tripwire
+        : undefined;
     if (tripsHere?.when === 'before') {
       void Promise.resolve(tripsHere.trip?.()).finally(() => res.destroy());
       return;
