@@ -406,7 +406,7 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
     const { view, customerAudit } = await relationship(s.relationship);
     expect(view.roles).toEqual([]);
     expect(customerAudit.filter((e) => e.action === 'relationship.rolesRemoved')).toHaveLength(1);
-    expect(acs.emails.filter((e) => jobOf(e).startsWith(`roles-removed:${s.removeRoles}:`))).toHaveLength(1);
+    expect(acs.emails.filter((e) => jobOf(e).startsWith(`roles-removed:${s.relationship}:`))).toHaveLength(1);
   }
   if (ok.has('requestTermination')) {
     const { customerAudit } = await relationship(s.relationship);
