@@ -190,8 +190,9 @@ export function bestLocation(
 const labelSpace = 2 ** 32;
 /** The order is kept in blocks of about this many slots, so an insert or removal moves a block, not the whole order. */
 const blockSize = 512;
-/** A slot is reused with the next generation; at this one it is retired, so a stale posting can never look current. */
-const lastGeneration = 255;
+/** A word's postings are kept apart by the strongest field it is in (its weight in a score): name 8, services 4, industries 2, description 1. */
+const strengths = [8, 4, 2, 1] as const;
+const termKey = (word: string, strength: number) => `${strength}|${word}`;
 export const maxIndexedEntries = 2 ** 24;
 
 /** `q` is the query the cursor belongs to (its words, places and size as the index reads them), so a token of one query is refused by another. */
@@ -207,56 +208,74 @@ type Cursor = z.infer<typeof cursorSchema>;
 type Tie = Pick<Cursor, 'c' | 'n' | 'id'>;
 
 /**
- * The entries a word (or place) is in. An entry's postings are not removed when the entry goes:
- * each carries the generation of its slot, and one whose slot has moved on is stale and skipped;
- * a list is compacted once it holds as many stale postings as live ones, so its upkeep is O(1) per change.
+ * The entries a word (in one strength of field) or a place is filed under, kept in tie-break
+ * order (ascending label), so a search reads them best first and stops once it has its page.
+ * An entry is inserted at and removed from its place by binary search: a move of the tail, O(1)
+ * array operations per change.
  */
 class Postings {
   docs: Int32Array;
-  gens: Uint8Array;
+  /** The fields the word is in (bits of `fieldBits`); unused for places. */
   fields: Uint8Array;
   length = 0;
-  dead = 0;
 
-  constructor(capacity = 4) {
-    this.docs = new Int32Array(capacity);
-    this.gens = new Uint8Array(capacity);
-    this.fields = new Uint8Array(capacity);
+  constructor(docs = new Int32Array(4), fields = new Uint8Array(docs.length), length = 0) {
+    this.docs = docs;
+    this.fields = fields;
+    this.length = length;
   }
 
-  push(doc: number, gen: number, field: number): void {
+  /** The first position whose entry's label is at least `value`. */
+  lowerBound(value: number, label: Uint32Array, from = 0): number {
+    let lo = from;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (label[this.docs[mid]!]! < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Where `doc` is, or −1. */
+  find(doc: number, label: Uint32Array): number {
+    const i = this.lowerBound(label[doc]!, label);
+    return i < this.length && this.docs[i] === doc ? i : -1;
+  }
+
+  /** Files `doc` at its place in the order (its label is set). */
+  insert(doc: number, field: number, label: Uint32Array): void {
     if (this.length === this.docs.length) this.resize(this.length * 2);
-    this.docs[this.length] = doc;
-    this.gens[this.length] = gen;
-    this.fields[this.length] = field;
+    const i = this.lowerBound(label[doc]!, label);
+    this.docs.copyWithin(i + 1, i, this.length);
+    this.fields.copyWithin(i + 1, i, this.length);
+    this.docs[i] = doc;
+    this.fields[i] = field;
     this.length++;
   }
 
-  /** Keeps the postings whose slot is still at their generation. */
-  compact(current: Uint8Array): void {
-    let kept = 0;
-    for (let i = 0; i < this.length; i++) {
-      const doc = this.docs[i]!;
-      if (this.gens[i] !== current[doc]) continue;
-      this.docs[kept] = doc;
-      this.gens[kept] = this.gens[i]!;
-      this.fields[kept] = this.fields[i]!;
-      kept++;
-    }
-    this.length = kept;
-    this.dead = 0;
-    if (kept < this.docs.length / 4) this.resize(Math.max(4, kept * 2));
+  /** Files `doc` last (an index built in order). */
+  append(doc: number, field: number): void {
+    if (this.length === this.docs.length) this.resize(this.length * 2);
+    this.docs[this.length] = doc;
+    this.fields[this.length++] = field;
+  }
+
+  remove(doc: number, label: Uint32Array): void {
+    const i = this.find(doc, label);
+    if (i < 0) return;
+    this.docs.copyWithin(i, i + 1, this.length);
+    this.fields.copyWithin(i, i + 1, this.length);
+    this.length--;
+    if (this.length < this.docs.length / 4 && this.docs.length > 8) this.resize(Math.max(4, this.length * 2));
   }
 
   private resize(capacity: number): void {
-    const docs = new Int32Array(capacity);
-    const gens = new Uint8Array(capacity);
-    const fields = new Uint8Array(capacity);
+    const docs = new Int32Array(Math.max(4, capacity));
+    const fields = new Uint8Array(docs.length);
     docs.set(this.docs.subarray(0, this.length));
-    gens.set(this.gens.subarray(0, this.length));
     fields.set(this.fields.subarray(0, this.length));
     this.docs = docs;
-    this.gens = gens;
     this.fields = fields;
   }
 }
@@ -315,12 +334,12 @@ export class DirectorySearchIndex {
   private count = 0;
   private readonly free: number[] = [];
   private byId = new Map<string, number>();
+  /** Per word and the strongest field it is in (`termKey`), as that decides its weight. */
   private readonly terms = new Map<string, Postings>();
   private readonly places = new Map<string, Postings>();
   /** Live slots in tie-break order, in blocks. */
   private order: number[][] = [];
 
-  private gen = new Uint8Array(0);
   private label = new Uint32Array(0);
   private sizeBits = new Uint8Array(0);
   private certified = new Uint8Array(0);
@@ -334,14 +353,8 @@ export class DirectorySearchIndex {
   private sizeLists = new Interned<OrganizationSize[]>();
   private textLists = new Interned<string[]>();
   private times = new Interned<string>();
-
-  // Scratch space reused by every search (searches are synchronous, so never shared at once).
-  private termStamp = new Uint32Array(0);
-  private termCount = new Uint8Array(0);
-  private termWeight = new Uint16Array(0);
-  private termMasks = new Uint8Array(0);
-  private placeStamp = new Uint32Array(0);
-  private placeLevel = new Uint8Array(0);
+  /** Marks of the rare search that scores every match (searches are synchronous, so never shared at once). */
+  private seen = new Uint32Array(0);
   private stamp = 0;
 
   /** The index of the active entries among `entries`. */
@@ -354,12 +367,14 @@ export class DirectorySearchIndex {
     const block: number[] = [];
     for (const { entry } of active) {
       if (this.byId.has(entry.id)) throw new Error(`Entry ${entry.id} is listed twice.`);
-      const slot = this.fill(entry);
+      const slot = this.store(entry);
       block.push(slot);
       if (block.length === blockSize) this.order.push(block.splice(0));
     }
     if (block.length > 0) this.order.push(block);
     this.relabel();
+    // Slots were taken in tie-break order, so each posting list is filled in order.
+    for (const [slot, { entry }] of active.entries()) this.file(slot, entry, false);
   }
 
   /** How many active entries it holds. */
@@ -378,21 +393,19 @@ export class DirectorySearchIndex {
     this.remove(entry.id);
     if (!entry.active) return;
     this.grow(this.count + 1);
-    const slot = this.fill(entry);
+    const slot = this.store(entry);
     this.insertInOrder(slot);
+    this.file(slot, entry, true);
   }
 
   /** Takes an entry out; false when it was not in. */
   remove(id: string): boolean {
     const slot = this.byId.get(id);
     if (slot === undefined) return false;
+    const profile = this.profile(slot);
+    for (const [word, mask] of entryTerms(profile)) this.unfile(this.terms, termKey(word, highestBit(mask)), slot);
+    for (const key of entryPlaces(profile.locations)) this.unfile(this.places, key, slot);
     this.removeFromOrder(slot);
-    const terms = entryTerms(this.profile(slot));
-    const places = entryPlaces(this.locationLists.values[this.lists[slot * listColumns + locationsColumn]!]!);
-    // The slot moves to its next generation first, so compaction below already drops its postings.
-    this.gen[slot]! += 1;
-    for (const word of terms.keys()) this.forget(this.terms, word);
-    for (const key of places) this.forget(this.places, key);
     this.byId.delete(id);
     this.ids[slot] =
       this.displayNames[slot] =
@@ -400,24 +413,21 @@ export class DirectorySearchIndex {
       this.websites[slot] =
       this.descriptions[slot] =
         '';
-    if (this.gen[slot]! < lastGeneration) this.free.push(slot);
+    this.free.push(slot);
     this.count--;
     return true;
   }
 
-  private forget(lists: Map<string, Postings>, key: string): void {
+  private unfile(lists: Map<string, Postings>, key: string, slot: number): void {
     const list = lists.get(key);
     if (!list) return;
-    list.dead++;
-    if (list.dead * 2 < list.length) return;
-    list.compact(this.gen);
+    list.remove(slot, this.label);
     if (list.length === 0) lists.delete(key);
   }
 
-  /** Writes an entry into a free slot and files it under its words and places (not yet in the order). */
-  private fill(entry: DirectoryEntry): number {
+  /** Writes an entry's columns into a free slot (not yet in the order nor in any posting list). */
+  private store(entry: DirectoryEntry): number {
     const slot = this.free.pop() ?? this.slots++;
-    const gen = this.gen[slot]!;
     this.byId.set(entry.id, slot);
     this.ids[slot] = entry.id;
     this.displayNames[slot] = entry.displayName;
@@ -435,10 +445,20 @@ export class DirectorySearchIndex {
     let bits = 0;
     for (const size of entry.organizationSizes) bits |= sizeBit(size);
     this.sizeBits[slot] = bits;
-    for (const [word, mask] of entryTerms(entry)) file(this.terms, word).push(slot, gen, mask);
-    for (const key of entryPlaces(entry.locations)) file(this.places, key).push(slot, gen, 0);
     this.count++;
     return slot;
+  }
+
+  /** Files a slot (labelled already) under its words and places: at its place in each list, or last when `sorted` is false. */
+  private file(slot: number, entry: DirectoryEntry, sorted: boolean): void {
+    const add = (lists: Map<string, Postings>, key: string, field: number) => {
+      let list = lists.get(key);
+      if (!list) lists.set(key, (list = new Postings()));
+      if (sorted) list.insert(slot, field, this.label);
+      else list.append(slot, field);
+    };
+    for (const [word, mask] of entryTerms(entry)) add(this.terms, termKey(word, highestBit(mask)), mask);
+    for (const key of entryPlaces(entry.locations)) add(this.places, key, 0);
   }
 
   private profile(slot: number): PublicProfile {
@@ -471,17 +491,11 @@ export class DirectorySearchIndex {
       next.set(old);
       return next;
     };
-    this.gen = widen(this.gen, (n) => new Uint8Array(n));
     this.label = widen(this.label, (n) => new Uint32Array(n));
     this.sizeBits = widen(this.sizeBits, (n) => new Uint8Array(n));
     this.certified = widen(this.certified, (n) => new Uint8Array(n));
     this.lists = widen(this.lists, (n) => new Uint32Array(n), listColumns);
-    this.termStamp = new Uint32Array(capacity);
-    this.termCount = new Uint8Array(capacity);
-    this.termWeight = new Uint16Array(capacity);
-    this.termMasks = new Uint8Array(capacity * maxQueryWords);
-    this.placeStamp = new Uint32Array(capacity);
-    this.placeLevel = new Uint8Array(capacity);
+    this.seen = new Uint32Array(capacity);
     this.stamp = 0;
     this.capacity = capacity;
   }
@@ -526,16 +540,13 @@ export class DirectorySearchIndex {
       const fields = new Uint8Array(total);
       let at = 0;
       for (const [key, list] of map) {
-        const start = at;
+        // In tie-break order already, and renumbering keeps that order.
         for (let i = 0; i < list.length; i++) {
-          const doc = list.docs[i]!;
-          if (list.gens[i] !== this.gen[doc]) continue;
-          docs[at] = renumber[doc]!;
+          docs[at] = renumber[list.docs[i]!]!;
           fields[at++] = list.fields[i]!;
         }
-        if (at === start) continue;
         keys.push(key);
-        lengths.push(at - start);
+        lengths.push(list.length);
       }
       return { keys, lengths, docs: docs.subarray(0, at), fields: fields.subarray(0, at) };
     };
@@ -543,7 +554,7 @@ export class DirectorySearchIndex {
     const places = postingsOf(this.places);
     const pick = (column: string[]) => live.map((slot) => column[slot]!);
     const header: SnapshotHeader = {
-      version: 1,
+      version: 2,
       watermark,
       count: n,
       ids: pick(this.ids),
@@ -626,21 +637,21 @@ export class DirectorySearchIndex {
       fields: Uint8Array | undefined,
       into: Map<string, Postings>,
     ) => {
+      // Copied once out of the downloaded bytes (which can then go), each list a view of the copy until it changes.
+      const allDocs = docs.slice();
+      const allFields = fields ? fields.slice() : new Uint8Array(docs.length);
       let at = 0;
       keys.forEach((key, k) => {
         const length = lengths[k]!;
-        if (at + length > docs.length) throw new SnapshotError('a posting list runs past its section');
-        const list = new Postings(Math.max(4, length));
-        list.docs.set(docs.subarray(at, at + length));
-        if (fields) list.fields.set(fields.subarray(at, at + length));
-        list.length = length;
-        for (let i = 0; i < length; i++)
-          if (list.docs[i]! < 0 || list.docs[i]! >= n)
-            throw new SnapshotError('a posting names an entry that is not there');
-        into.set(key, list);
+        if (length === 0 || at + length > allDocs.length)
+          throw new SnapshotError('a posting list runs past its section');
+        for (let i = at; i < at + length; i++)
+          if (allDocs[i]! < (i === at ? 0 : allDocs[i - 1]! + 1) || allDocs[i]! >= n)
+            throw new SnapshotError('a posting list names an entry that is not there or is out of order');
+        into.set(key, new Postings(allDocs.subarray(at, at + length), allFields.subarray(at, at + length), length));
         at += length;
       });
-      if (at !== docs.length) throw new SnapshotError('a posting section holds more than its lists');
+      if (at !== allDocs.length) throw new SnapshotError('a posting section holds more than its lists');
     };
     load(header.terms, termLengths, termDocs, termFields, index.terms);
     load(header.places, placeLengths, placeDocs, undefined, index.places);
@@ -739,78 +750,128 @@ export class DirectorySearchIndex {
         },
       );
     }
-    if (terms.length === 0 && placeKeys.length === 0) return this.inOrder(query, asked, bit, cursor);
-    const stamp = this.nextStamp();
-    const gen = this.gen;
-
-    // Which entries are in the places asked for, and how exactly.
-    let placeDocs: number[] | undefined;
-    if (placeKeys.length > 0) {
-      placeDocs = [];
-      for (const [key, level] of placeKeys) {
+    const a: Asked = {
+      words: terms,
+      terms: terms.map((word) => strengths.map((strength) => this.terms.get(termKey(word, strength)))),
+      places: placeKeys.flatMap(([key, level]) => {
         const list = this.places.get(key);
-        if (!list) continue;
-        for (let i = 0; i < list.length; i++) {
-          const doc = list.docs[i]!;
-          if (list.gens[i] !== gen[doc]) continue;
-          if (this.placeStamp[doc] !== stamp) {
-            this.placeStamp[doc] = stamp;
-            this.placeLevel[doc] = level;
-            placeDocs.push(doc);
-          } else if (level > this.placeLevel[doc]!) this.placeLevel[doc] = level;
-        }
-      }
-    }
-
-    // Which entries contain the words asked for: how many of them, and in which fields.
-    let termDocs: number[] | undefined;
-    if (terms.length > 0) {
-      termDocs = [];
-      terms.forEach((term, t) => {
-        const posting = this.terms.get(term);
-        if (!posting) return;
-        for (let i = 0; i < posting.length; i++) {
-          const doc = posting.docs[i]!;
-          if (posting.gens[i] !== gen[doc]) continue;
-          if (this.termStamp[doc] !== stamp) {
-            this.termStamp[doc] = stamp;
-            this.termCount[doc] = 0;
-            this.termWeight[doc] = 0;
-            this.termMasks.fill(0, doc * maxQueryWords, doc * maxQueryWords + terms.length);
-            termDocs!.push(doc);
-          }
-          const mask = posting.fields[i]!;
-          this.termCount[doc]! += 1;
-          this.termWeight[doc]! += highestBit(mask);
-          this.termMasks[doc * maxQueryWords + t] = mask;
-        }
-      });
-    }
-
-    const cursorKey = cursor
-      ? cursor.s * labelSpace + (labelSpace - 1 - this.labelAfter(cursor))
-      : Number.MAX_SAFE_INTEGER;
-    const heap = new TopKeys(query.top + 1);
-    const consider = (doc: number) => {
-      if (bit !== 0 && (this.sizeBits[doc]! & bit) === 0) return;
-      let score = 0;
-      if (placeDocs) {
-        if (this.placeStamp[doc] !== stamp) return;
-        score += this.placeLevel[doc]! * 1000;
-      }
-      if (termDocs) score += this.termCount[doc]! * 10_000 + this.termWeight[doc]!;
-      const key = score * labelSpace + (labelSpace - 1 - this.label[doc]!);
-      if (key <= cursorKey) heap.push(key, doc);
+        return list ? [{ list, level }] : [];
+      }),
+      placed: placeKeys.length > 0,
+      bit,
+      levels: new Map(),
+      query,
     };
-    for (const doc of termDocs ?? placeDocs ?? []) consider(doc);
-
-    const ranked = heap.sortedDescending();
-    const page = ranked.slice(0, query.top);
-    const items = page.map(({ doc }) => this.hit(doc, query, terms, stamp));
+    if (terms.length === 0 && placeKeys.length === 0) return this.inOrder(a, asked, cursor);
+    const from = cursor ? { score: cursor.s, label: this.labelAfter(cursor) } : undefined;
+    const picked = this.ranked(a, from) ?? this.scoreAll(a, from);
+    const page = picked.slice(0, query.top);
     const last = page.at(-1);
-    const continuationToken =
-      ranked.length > query.top && last ? this.continuation(asked, Math.floor(last.key / labelSpace), last.doc) : null;
-    return { items, continuationToken };
+    return {
+      items: page.map(({ doc }) => this.hit(doc, a)),
+      continuationToken: picked.length > query.top && last ? this.continuation(asked, last.score, last.doc) : null,
+    };
+  }
+
+  /**
+   * The page (and one more, to know whether there is a next one), read best first without
+   * scoring every match: each way of matching (which words, each in which strength of field,
+   * which place) is a stream of entries in tie-break order, the intersection of its posting
+   * lists (walked from the shortest); streams are taken by score, those of one score merged in
+   * tie-break order, until the page is full. Undefined when a query has too many ways of
+   * matching for that (many words, each in several fields): then every match is scored.
+   */
+  private ranked(a: Asked, from: { score: number; label: number } | undefined): Ranked[] | undefined {
+    const streams: Stream[] = [];
+    const placed = (lists: Postings[], score: number) => {
+      if (!a.placed) streams.push({ lists, score });
+      for (const { list, level } of a.places) streams.push({ lists: [...lists, list], score: score + level * 1000 });
+    };
+    const choose = (t: number, lists: Postings[], score: number, mask: number): boolean => {
+      if (streams.length > maxStreams) return false;
+      if (t === a.terms.length) {
+        if (mask !== 0 || a.terms.length === 0) placed(lists, score);
+        return true;
+      }
+      if (!choose(t + 1, lists, score, mask)) return false;
+      for (const [s, list] of a.terms[t]!.entries())
+        if (list && !choose(t + 1, [...lists, list], score + 10_000 + strengths[s]!, mask | (1 << t))) return false;
+      return true;
+    };
+    if (!choose(0, [], 0, 0) || streams.length > maxStreams) return undefined;
+    streams.sort((x, y) => y.score - x.score);
+
+    const picked: Ranked[] = [];
+    for (let g = 0; g < streams.length && picked.length <= a.query.top;) {
+      const score = streams[g]!.score;
+      let end = g;
+      while (end < streams.length && streams[end]!.score === score) end++;
+      if (!from || score <= from.score) {
+        const start = from && score === from.score ? from.label : 0;
+        const walks = streams.slice(g, end).map((stream) => new Walk(stream, start, this.label));
+        let previous = -1;
+        for (;;) {
+          let best: Walk | undefined;
+          for (const walk of walks)
+            if (walk.doc >= 0 && (!best || this.label[walk.doc]! < this.label[best.doc]!)) best = walk;
+          if (!best) break;
+          const doc = best.doc;
+          best.next();
+          // The same entry from two streams of this score comes out twice in a row; one that matches better is another score's.
+          if (doc === previous) continue;
+          previous = doc;
+          if (this.score(doc, a) !== score) continue;
+          picked.push({ doc, score });
+          if (picked.length > a.query.top) break;
+        }
+      }
+      g = end;
+    }
+    return picked;
+  }
+
+  /** Every match scored, the page kept in a heap. */
+  private scoreAll(a: Asked, from: { score: number; label: number } | undefined): Ranked[] {
+    const stamp = this.nextStamp();
+    const last = from ? from.score * labelSpace + (labelSpace - 1 - from.label) : Number.MAX_SAFE_INTEGER;
+    const heap = new TopKeys(a.query.top + 1);
+    const lists = a.terms.length > 0 ? a.terms.flat() : a.places.map((p) => p.list);
+    for (const list of lists) {
+      if (!list) continue;
+      for (let i = 0; i < list.length; i++) {
+        const doc = list.docs[i]!;
+        if (this.seen[doc] === stamp) continue;
+        this.seen[doc] = stamp;
+        const score = this.score(doc, a);
+        const key = score * labelSpace + (labelSpace - 1 - this.label[doc]!);
+        if (score >= 0 && key <= last) heap.push(key, doc);
+      }
+    }
+    return heap.sortedDescending().map(({ key, doc }) => ({ doc, score: Math.floor(key / labelSpace) }));
+  }
+
+  /** An entry's score for the query (−1: no match). */
+  private score(doc: number, a: Asked): number {
+    if (a.bit !== 0 && (this.sizeBits[doc]! & a.bit) === 0) return -1;
+    let score = 0;
+    if (a.placed) {
+      const ref = this.lists[doc * listColumns + locationsColumn]!;
+      let level = a.levels.get(ref);
+      if (level === undefined)
+        a.levels.set(ref, (level = bestLocation(this.locationLists.values[ref]!, a.query).level));
+      if (level === 0) return -1;
+      score += level * 1000;
+    }
+    let matched = false;
+    for (const lists of a.terms) {
+      for (let s = 0; s < strengths.length; s++) {
+        if ((lists[s]?.find(doc, this.label) ?? -1) < 0) continue;
+        matched = true;
+        score += 10_000 + strengths[s]!;
+        break;
+      }
+    }
+    return a.terms.length > 0 && !matched ? -1 : score;
   }
 
   /**
@@ -818,23 +879,23 @@ export class DirectorySearchIndex {
    * and the page is read off it from the cursor on (skipping entries of another size) without
    * looking at the rest.
    */
-  private inOrder(query: DirectorySearchQuery, asked: string, bit: number, cursor: Cursor | undefined): SearchResult {
+  private inOrder(a: Asked, asked: string, cursor: Cursor | undefined): SearchResult {
     const picked: number[] = [];
     const [b0, i0] = cursor ? this.after(cursor) : [0, 0];
     outer: for (let b = b0; b < this.order.length; b++) {
       const block = this.order[b]!;
       for (let i = b === b0 ? i0 : 0; i < block.length; i++) {
         const doc = block[i]!;
-        if (bit !== 0 && (this.sizeBits[doc]! & bit) === 0) continue;
+        if (a.bit !== 0 && (this.sizeBits[doc]! & a.bit) === 0) continue;
         picked.push(doc);
-        if (picked.length > query.top) break outer;
+        if (picked.length > a.query.top) break outer;
       }
     }
-    const page = picked.slice(0, query.top);
+    const page = picked.slice(0, a.query.top);
     const last = page.at(-1);
     return {
-      items: page.map((doc) => this.hit(doc, query, [], 0)),
-      continuationToken: picked.length > query.top && last !== undefined ? this.continuation(asked, 0, last) : null,
+      items: page.map((doc) => this.hit(doc, a)),
+      continuationToken: picked.length > a.query.top && last !== undefined ? this.continuation(asked, 0, last) : null,
     };
   }
 
@@ -853,15 +914,13 @@ export class DirectorySearchIndex {
 
   private nextStamp(): number {
     this.stamp = this.stamp === 0xffffffff ? 1 : this.stamp + 1;
-    if (this.stamp === 1) {
-      this.termStamp.fill(0);
-      this.placeStamp.fill(0);
-    }
+    if (this.stamp === 1) this.seen.fill(0);
     return this.stamp;
   }
 
-  private hit(doc: number, query: DirectorySearchQuery, terms: string[], stamp: number): SearchHit {
+  private hit(doc: number, a: Asked): SearchHit {
     const entry = this.profile(doc);
+    const { query } = a;
     const reasons: MatchReason[] = [];
     if (query.country !== undefined) {
       const { level, location } = bestLocation(entry.locations, query);
@@ -876,19 +935,93 @@ export class DirectorySearchIndex {
       }
     }
     if (query.size !== undefined) reasons.push({ kind: 'organizationSize', size: query.size });
-    terms.forEach((term, t) => {
-      const mask = this.termStamp[doc] === stamp ? this.termMasks[doc * maxQueryWords + t]! : 0;
-      if (mask !== 0)
-        reasons.push({ kind: 'keyword', word: term, fields: searchFields.filter((f) => (mask & fieldBits[f]) !== 0) });
+    a.terms.forEach((lists, t) => {
+      for (const list of lists) {
+        const i = list?.find(doc, this.label) ?? -1;
+        if (!list || i < 0) continue;
+        const mask = list.fields[i]!;
+        reasons.push({
+          kind: 'keyword',
+          word: a.words[t]!,
+          fields: searchFields.filter((f) => (mask & fieldBits[f]) !== 0),
+        });
+        break;
+      }
     });
     return { entry, reasons };
   }
 }
 
-function file(lists: Map<string, Postings>, key: string): Postings {
-  let list = lists.get(key);
-  if (!list) lists.set(key, (list = new Postings()));
-  return list;
+/** A query as the index reads it, with what it has learned of it while searching. */
+interface Asked {
+  words: string[];
+  /** Per word, its posting lists by strength (`strengths`). */
+  terms: (Postings | undefined)[][];
+  places: { list: Postings; level: number }[];
+  /** Whether the query names a place (none of its keys may have entries). */
+  placed: boolean;
+  bit: number;
+  /** How well each shared location list matches the place asked for. */
+  levels: Map<number, number>;
+  query: DirectorySearchQuery;
+}
+
+interface Ranked {
+  doc: number;
+  score: number;
+}
+
+/** One way of matching: entries in all of `lists` score at least `score`, exactly that when they have no other word asked for nor a better place. */
+interface Stream {
+  lists: Postings[];
+  score: number;
+}
+
+/** Ways of matching read as streams; past this (4+ words each in several fields) every match is scored instead. */
+const maxStreams = 600;
+
+/** The entries of a stream in tie-break order from a label on: the intersection of its lists, walked from the shortest. */
+class Walk {
+  doc = -1;
+  private readonly at: number[];
+  private readonly driver: number;
+
+  constructor(
+    readonly stream: Stream,
+    from: number,
+    private readonly label: Uint32Array,
+  ) {
+    this.at = stream.lists.map((list) => list.lowerBound(from, label));
+    let driver = 0;
+    stream.lists.forEach((list, i) => {
+      if (list.length < stream.lists[driver]!.length) driver = i;
+    });
+    this.driver = driver;
+    this.at[driver]! -= 1;
+    this.next();
+  }
+
+  next(): void {
+    const lists = this.stream.lists;
+    const driver = lists[this.driver]!;
+    outer: for (let i = this.at[this.driver]! + 1; i < driver.length; i++) {
+      const doc = driver.docs[i]!;
+      const value = this.label[doc]!;
+      for (let j = 0; j < lists.length; j++) {
+        if (j === this.driver) continue;
+        const list = lists[j]!;
+        const at = list.lowerBound(value, this.label, this.at[j]);
+        this.at[j] = at;
+        if (at >= list.length) break outer;
+        if (list.docs[at] !== doc) continue outer;
+      }
+      this.at[this.driver] = i;
+      this.doc = doc;
+      return;
+    }
+    this.at[this.driver] = driver.length;
+    this.doc = -1;
+  }
 }
 
 function compareTie(a: Tie, b: Tie): number {
@@ -959,10 +1092,10 @@ class TopKeys {
  * shared lists, words and places), then typed sections, each its byte length (u32) and its bytes
  * at a 4-byte boundary. Entries are numbered 0…n−1 in tie-break order.
  */
-export const directorySnapshotFormat = 'DIRIDX01';
+export const directorySnapshotFormat = 'DIRIDX02';
 
 const snapshotHeaderSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   watermark: z.number().int().min(0),
   count: z.number().int().min(0).max(maxIndexedEntries),
   ids: z.array(z.string()),

@@ -119,6 +119,8 @@ const shapes: Record<string, Record<string, string>[]> = {
   '1 word': [{ q: 'azure' }, { q: 'Zürich' }, { q: 'cloud' }, { q: 'velava' }, { q: 'nothing-like-it' }],
   '2 words': [{ q: 'security data' }, { q: 'healthcare backup' }, { q: 'teams tor' }],
   '3 words': [{ q: 'azure security retail' }, { q: 'münchen devops licensing' }, { q: 'the and of' }],
+  // So many ways of matching that the index scores every match instead of reading streams.
+  'many words': [{ q: 'azure security data backup cloud teams healthcare retail zurich devops' }],
   'all filters': [
     { country: 'DE', region: 'Bayern', city: 'München', size: '10-49', q: 'azure data' },
     { country: 'GB', city: 'London', size: '1-9', q: 'security' },
