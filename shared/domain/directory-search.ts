@@ -282,13 +282,16 @@ class Postings {
 
 /** Values many entries share (lists, timestamps), kept once each. */
 class Interned<T> {
-  private refs: Map<string, number> | undefined;
+  /**
+   * The values filed since this was made: values a snapshot brought are not looked up (reading
+   * them all on the first change would cost that change seconds and a copy of every list), so a
+   * change may file one of them again.
+   */
+  private readonly refs = new Map<string, number>();
 
   constructor(readonly values: T[] = []) {}
 
   ref(value: T): number {
-    // Built on first use only, so an index loaded from a snapshot does not pay for it before its first change.
-    this.refs ??= new Map(this.values.map((v, i) => [JSON.stringify(v), i]));
     const key = JSON.stringify(value);
     let ref = this.refs.get(key);
     if (ref === undefined) {
@@ -1088,7 +1091,7 @@ class TopKeys {
 // Snapshot format
 
 /**
- * `DIRIDX01`, the header's length (u32, little-endian), the header (UTF-8 JSON: columns of text,
+ * `DIRIDX02`, the header's length (u32, little-endian), the header (UTF-8 JSON: columns of text,
  * shared lists, words and places), then typed sections, each its byte length (u32) and its bytes
  * at a 4-byte boundary. Entries are numbered 0…n−1 in tie-break order.
  */
