@@ -280,6 +280,58 @@ class Postings {
   }
 }
 
+const utf8 = new TextDecoder();
+const toUtf8 = new TextEncoder();
+
+/**
+ * One text of every slot (name, description, …). From a snapshot it stays UTF-8 bytes, decoded
+ * when an entry is shown (most never are), which spares a cold instance decoding and holding
+ * 500,000 descriptions as strings; texts written since are strings.
+ */
+class TextColumn {
+  private readonly strings: (string | undefined)[] = [];
+
+  constructor(
+    private readonly bytes = new Uint8Array(0),
+    private readonly offsets = new Uint32Array(1),
+  ) {}
+
+  /** A snapshot's column: `offsets` (one more than slots) into `bytes`, checked to be in order and within them. */
+  static decode(offsets: Uint32Array, bytes: Uint8Array): TextColumn {
+    if (offsets[0] !== 0 || offsets[offsets.length - 1] !== bytes.length)
+      throw new SnapshotError('a text column does not span its bytes');
+    for (let i = 1; i < offsets.length; i++)
+      if (offsets[i]! < offsets[i - 1]!) throw new SnapshotError('a text column is out of order');
+    // Copied out of the downloaded bytes, so those can go.
+    return new TextColumn(bytes.slice(), offsets.slice());
+  }
+
+  get(slot: number): string {
+    const text = this.strings[slot];
+    if (text !== undefined || slot + 1 >= this.offsets.length) return text ?? '';
+    return utf8.decode(this.bytes.subarray(this.offsets[slot], this.offsets[slot + 1]));
+  }
+
+  set(slot: number, text: string): void {
+    this.strings[slot] = text;
+  }
+
+  /** The texts of `slots`, in that order, as offsets and bytes. */
+  encode(slots: number[]): { offsets: Uint32Array; bytes: Uint8Array } {
+    const offsets = new Uint32Array(slots.length + 1);
+    const parts = slots.map((slot, i) => {
+      const text = this.strings[slot];
+      const part =
+        text !== undefined ? toUtf8.encode(text) : this.bytes.subarray(this.offsets[slot], this.offsets[slot + 1]);
+      offsets[i + 1] = offsets[i]! + part.length;
+      return part;
+    });
+    const bytes = new Uint8Array(offsets[slots.length]!);
+    parts.forEach((part, i) => bytes.set(part, offsets[i]));
+    return { offsets, bytes };
+  }
+}
+
 /** Values many entries share (lists, timestamps), kept once each. */
 class Interned<T> {
   /**
@@ -348,10 +400,10 @@ export class DirectorySearchIndex {
   private certified = new Uint8Array(0);
   private lists = new Uint32Array(0);
   private ids: string[] = [];
-  private displayNames: string[] = [];
-  private programIds: string[] = [];
-  private websites: string[] = [];
-  private descriptions: string[] = [];
+  private displayNames = new TextColumn();
+  private programIds = new TextColumn();
+  private websites = new TextColumn();
+  private descriptions = new TextColumn();
   private locationLists = new Interned<Location[]>();
   private sizeLists = new Interned<OrganizationSize[]>();
   private textLists = new Interned<string[]>();
@@ -410,12 +462,8 @@ export class DirectorySearchIndex {
     for (const key of entryPlaces(profile.locations)) this.unfile(this.places, key, slot);
     this.removeFromOrder(slot);
     this.byId.delete(id);
-    this.ids[slot] =
-      this.displayNames[slot] =
-      this.programIds[slot] =
-      this.websites[slot] =
-      this.descriptions[slot] =
-        '';
+    this.ids[slot] = '';
+    for (const column of [this.displayNames, this.programIds, this.websites, this.descriptions]) column.set(slot, '');
     this.free.push(slot);
     this.count--;
     return true;
@@ -433,10 +481,10 @@ export class DirectorySearchIndex {
     const slot = this.free.pop() ?? this.slots++;
     this.byId.set(entry.id, slot);
     this.ids[slot] = entry.id;
-    this.displayNames[slot] = entry.displayName;
-    this.programIds[slot] = entry.programId;
-    this.websites[slot] = entry.website ?? '';
-    this.descriptions[slot] = entry.description;
+    this.displayNames.set(slot, entry.displayName);
+    this.programIds.set(slot, entry.programId);
+    this.websites.set(slot, entry.website ?? '');
+    this.descriptions.set(slot, entry.description);
     this.certified[slot] = entry.certified ? 1 : 0;
     const at = slot * listColumns;
     this.lists[at + locationsColumn] = this.locationLists.ref(entry.locations);
@@ -466,18 +514,18 @@ export class DirectorySearchIndex {
 
   private profile(slot: number): PublicProfile {
     const at = slot * listColumns;
-    const website = this.websites[slot]!;
+    const website = this.websites.get(slot);
     return {
       id: this.ids[slot]!,
-      displayName: this.displayNames[slot]!,
-      programId: this.programIds[slot]!,
+      displayName: this.displayNames.get(slot),
+      programId: this.programIds.get(slot),
       locations: this.locationLists.values[this.lists[at + locationsColumn]!]!,
       organizationSizes: this.sizeLists.values[this.lists[at + sizesColumn]!]!,
       services: this.textLists.values[this.lists[at + servicesColumn]!]!,
       industries: this.textLists.values[this.lists[at + industriesColumn]!]!,
       languages: this.textLists.values[this.lists[at + languagesColumn]!]!,
       ...(website ? { website } : {}),
-      description: this.descriptions[slot]!,
+      description: this.descriptions.get(slot),
       certified: this.certified[slot] === 1,
       updatedAt: this.times.values[this.lists[at + updatedAtColumn]!]!,
     };
@@ -561,10 +609,6 @@ export class DirectorySearchIndex {
       watermark,
       count: n,
       ids: pick(this.ids),
-      displayNames: pick(this.displayNames),
-      programIds: pick(this.programIds),
-      websites: pick(this.websites),
-      descriptions: pick(this.descriptions),
       locationLists,
       sizeLists,
       textLists,
@@ -577,7 +621,12 @@ export class DirectorySearchIndex {
       flags[doc] = this.certified[slot]!;
       flags[n + doc] = this.sizeBits[slot]!;
     });
+    const texts = [this.displayNames, this.programIds, this.websites, this.descriptions].flatMap((column) => {
+      const { offsets, bytes } = column.encode(live);
+      return [offsets, bytes];
+    });
     return encodeSnapshot(header, [
+      ...texts,
       Uint32Array.from(terms.lengths),
       terms.docs,
       Uint32Array.from(places.lengths),
@@ -592,6 +641,8 @@ export class DirectorySearchIndex {
   static fromSnapshot(bytes: Uint8Array): { index: DirectorySearchIndex; watermark: number } {
     const { header, sections } = decodeSnapshot(bytes);
     const n = header.count;
+    const text = () => TextColumn.decode(sections.u32(n + 1), sections.u8());
+    const [displayNames, programIds, websites, descriptions] = [text(), text(), text(), text()];
     const [termLengths, termDocs, placeLengths, placeDocs, lists, termFields, flags] = [
       sections.u32(header.terms.length),
       sections.i32(),
@@ -601,8 +652,7 @@ export class DirectorySearchIndex {
       sections.u8(),
       sections.u8(n * 2),
     ];
-    for (const column of [header.ids, header.displayNames, header.programIds, header.websites, header.descriptions])
-      if (column.length !== n) throw new SnapshotError('a column does not have one value per entry');
+    if (header.ids.length !== n) throw new SnapshotError('the ids are not one per entry');
     const limits = [
       header.locationLists.length,
       header.sizeLists.length,
@@ -618,10 +668,12 @@ export class DirectorySearchIndex {
     const index = new DirectorySearchIndex();
     index.grow(n);
     index.ids = header.ids;
-    index.displayNames = header.displayNames;
-    index.programIds = header.programIds;
-    index.websites = header.websites;
-    index.descriptions = header.descriptions;
+    [index.displayNames, index.programIds, index.websites, index.descriptions] = [
+      displayNames,
+      programIds,
+      websites,
+      descriptions,
+    ];
     index.locationLists = new Interned(header.locationLists);
     index.sizeLists = new Interned(header.sizeLists);
     index.textLists = new Interned(header.textLists);
@@ -669,7 +721,7 @@ export class DirectorySearchIndex {
   // The tie-break order
 
   private tie(slot: number): Tie {
-    return { c: this.certified[slot] === 1, n: normalizeText(this.displayNames[slot]!), id: this.ids[slot]! };
+    return { c: this.certified[slot] === 1, n: normalizeText(this.displayNames.get(slot)), id: this.ids[slot]! };
   }
 
   /** The first position in the order after `tie` (every slot there ranks behind it). */
@@ -811,7 +863,7 @@ export class DirectorySearchIndex {
       while (end < streams.length && streams[end]!.score === score) end++;
       if (!from || score <= from.score) {
         const start = from && score === from.score ? from.label : 0;
-        const walks = streams.slice(g, end).map((stream) => new Walk(stream, start, this.label));
+        const walks = streams.slice(g, end).map((stream) => new Walk(stream, start, this.label, this.sizeBits, a.bit));
         let previous = -1;
         for (;;) {
           let best: Walk | undefined;
@@ -986,14 +1038,19 @@ const maxStreams = 600;
 /** The entries of a stream in tie-break order from a label on: the intersection of its lists, walked from the shortest. */
 class Walk {
   doc = -1;
+  private readonly stream: Stream;
   private readonly at: number[];
   private readonly driver: number;
 
   constructor(
-    readonly stream: Stream,
+    stream: Stream,
     from: number,
     private readonly label: Uint32Array,
+    /** Entries of another size (bit 0: any) are skipped before any list is searched. */
+    private readonly sizeBits: Uint8Array,
+    private readonly bit: number,
   ) {
+    this.stream = stream;
     this.at = stream.lists.map((list) => list.lowerBound(from, label));
     let driver = 0;
     stream.lists.forEach((list, i) => {
@@ -1009,6 +1066,7 @@ class Walk {
     const driver = lists[this.driver]!;
     outer: for (let i = this.at[this.driver]! + 1; i < driver.length; i++) {
       const doc = driver.docs[i]!;
+      if (this.bit !== 0 && (this.sizeBits[doc]! & this.bit) === 0) continue;
       const value = this.label[doc]!;
       for (let j = 0; j < lists.length; j++) {
         if (j === this.driver) continue;
@@ -1016,7 +1074,11 @@ class Walk {
         const at = list.lowerBound(value, this.label, this.at[j]);
         this.at[j] = at;
         if (at >= list.length) break outer;
-        if (list.docs[at] !== doc) continue outer;
+        if (list.docs[at] !== doc) {
+          // Nothing in the driver before that list's next entry can be in both: leap to it.
+          i = driver.lowerBound(this.label[list.docs[at]!]!, this.label, i + 1) - 1;
+          continue outer;
+        }
       }
       this.at[this.driver] = i;
       this.doc = doc;
@@ -1091,9 +1153,11 @@ class TopKeys {
 // Snapshot format
 
 /**
- * `DIRIDX02`, the header's length (u32, little-endian), the header (UTF-8 JSON: columns of text,
- * shared lists, words and places), then typed sections, each its byte length (u32) and its bytes
- * at a 4-byte boundary. Entries are numbered 0…n−1 in tie-break order.
+ * `DIRIDX02`, the header's length (u32, little-endian), the header (UTF-8 JSON: ids, shared lists,
+ * words and places), then typed sections, each its byte length (u32) and its bytes at a 4-byte
+ * boundary: the texts (name, program id, website, description) as offsets and UTF-8 bytes, the
+ * posting lists (lengths, entry numbers, fields), list references, flags. Entries are numbered
+ * 0…n−1 in tie-break order, so every posting list is sorted.
  */
 export const directorySnapshotFormat = 'DIRIDX02';
 
@@ -1102,10 +1166,6 @@ const snapshotHeaderSchema = z.object({
   watermark: z.number().int().min(0),
   count: z.number().int().min(0).max(maxIndexedEntries),
   ids: z.array(z.string()),
-  displayNames: z.array(z.string()),
-  programIds: z.array(z.string()),
-  websites: z.array(z.string()),
-  descriptions: z.array(z.string()),
   locationLists: z.array(z.array(locationSchema)),
   sizeLists: z.array(z.array(organizationSizeSchema)),
   textLists: z.array(z.array(z.string())),
