@@ -215,10 +215,15 @@ export async function writeDirectorySnapshot(
   s?: Storage,
 ): Promise<number> {
   const bytes = index.toSnapshot(watermark);
+  await uploadDirectorySnapshot(bytes, s);
+  return bytes.length;
+}
+
+/** Writes a snapshot's bytes (`DirectorySearchIndex.toSnapshot`) as the one cold instances load. */
+export async function uploadDirectorySnapshot(bytes: Uint8Array, s?: Storage): Promise<void> {
   await snapshotBlob(s ?? (await storage())).uploadData(bytes, {
     blobHTTPHeaders: { blobContentType: 'application/octet-stream' },
   });
-  return bytes.length;
 }
 
 /**

@@ -201,6 +201,27 @@ describe('incremental directory index', () => {
     );
   });
 
+  it('round-trips: a loaded snapshot gives every profile back as it was and writes the same bytes; changed after loading, its next snapshot holds the changes', () => {
+    const entries = generateDemoDirectory(400);
+    entries[0] = { ...entries[0]!, displayName: 'Zürich Œuvre Ærø', description: 'Ça marche: ß, ł, 東京, 🚀.' };
+    const built = new DirectorySearchIndex(entries);
+    const bytes = built.toSnapshot(42);
+    const { index: loaded, watermark } = DirectorySearchIndex.fromSnapshot(bytes);
+    expect(watermark).toBe(42);
+    for (const entry of entries) expect(loaded.get(entry.id)).toEqual(built.get(entry.id));
+    expect(loaded.toSnapshot(42)).toEqual(bytes);
+    const changed = entries.slice(0, 50).map((e, i) => ({ ...e, description: `${e.description} Änderung ${i}.` }));
+    for (const e of changed) loaded.put(e);
+    loaded.remove(entries[60]!.id);
+    const after = [...changed, ...entries.slice(50).filter((e) => e.id !== entries[60]!.id)];
+    const reloaded = DirectorySearchIndex.fromSnapshot(loaded.toSnapshot(43));
+    expect(reloaded.watermark).toBe(43);
+    for (const entry of after)
+      expect(reloaded.index.get(entry.id)).toEqual(new DirectorySearchIndex([entry]).get(entry.id));
+    expect(reloaded.index.get(entries[60]!.id)).toBeUndefined();
+    expectSameAnswers(reloaded.index, after, 25);
+  });
+
   it('refuses bytes that are not a whole snapshot', () => {
     const bytes = new DirectorySearchIndex(generateDemoDirectory(50)).toSnapshot(1);
     expect(DirectorySearchIndex.fromSnapshot(bytes).index.size).toBe(50);
