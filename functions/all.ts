@@ -13,6 +13,7 @@ import { emailOutboundFunctions } from './email-outbound.js';
 import { findPartnerPageFunctions } from './find-partner-pages.js';
 import { followUpFunctions } from './follow-ups.js';
 import { healthFunctions } from './health.js';
+import { invitationBatchFunctions } from './invitation-batches.js';
 import { invitationFunctions } from './invitations.js';
 import { leadFunctions } from './leads.js';
 import { meFunctions } from './me.js';
@@ -39,6 +40,7 @@ const features: FunctionDefinition[] = [
   ...leadFunctions,
   ...adminRoleFunctions,
   ...invitationFunctions,
+  ...invitationBatchFunctions,
   ...customerInvitationFunctions,
   ...relationshipFunctions,
   ...agreementFunctions,

@@ -22,7 +22,8 @@ export const domainSchema = z
   );
 
 /** What a partner sends to invite a customer. */
-export const createInvitationSchema = z
+/** An invitation's fields, before the rule across them (exactly one customer): bulk invitations split them in two. */
+export const invitationFieldsSchema = z
   .object({
     customerTenantId: guidSchema.optional(),
     customerDomain: domainSchema.optional(),
@@ -34,16 +35,17 @@ export const createInvitationSchema = z
     duration: roleDurationSchema.optional(),
     autoExtend: autoExtendSchema.optional(),
   })
-  .strict()
-  .superRefine((v, ctx) => {
-    if ((v.customerTenantId === undefined) === (v.customerDomain === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['customerTenantId'],
-        message: 'give exactly one of customerTenantId and customerDomain',
-      });
-    }
-  });
+  .strict();
+
+export const createInvitationSchema = invitationFieldsSchema.superRefine((v, ctx) => {
+  if ((v.customerTenantId === undefined) === (v.customerDomain === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['customerTenantId'],
+      message: 'give exactly one of customerTenantId and customerDomain',
+    });
+  }
+});
 export type CreateInvitation = z.output<typeof createInvitationSchema>;
 
 /** Rules beyond the shape: not the partner's own tenant; roles the type may carry, duration and auto-extend. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { roleIdSchema } from './admin-roles.js';
 import { invitationStatuses } from './invitations.js';
+import { rowStatuses } from './invitation-batches.js';
 import {
   eligibilityReasonSchema,
   historyEntrySchema,
@@ -218,3 +219,28 @@ export const invitationAcceptedSchema = z.object({
   relationship: relationshipViewSchema,
 });
 export const invitationDeclinedSchema = z.object({ invitationId: z.string(), status: z.literal('declined') });
+
+/** An invitation batch as its partner follows it: progress, and each row's invitation or the problem that failed it. */
+export const invitationBatchViewSchema = z.object({
+  id: z.string(),
+  partnerId: z.string(),
+  createdAt: time,
+  status: z.enum(['running', 'done']).describe('`done` once every row is created or failed'),
+  total: z.number().int(),
+  done: z.number().int().describe('Rows whose invitation was created'),
+  failed: z.number().int(),
+  rows: z.array(
+    z.object({
+      row: z.number().int().describe('1 for the first row (the CSV line after the header)'),
+      customerTenantId: z.string().nullable(),
+      customerDomain: z.string().nullable(),
+      customerAdminEmail: z.string().nullable(),
+      status: z.enum(rowStatuses),
+      invitationId: z.string().nullable(),
+      problem: z
+        .object({ field: z.string(), message: z.string() })
+        .nullable()
+        .describe('Why the row failed: the field at fault and what is wrong with it'),
+    }),
+  ),
+});

@@ -22,7 +22,7 @@ function mediaType(request: HttpRequest): string {
   return (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-const tooLarge = () => new AppError('payload-too-large', `The body may be at most ${maxBodyBytes} bytes.`);
+const tooLarge = (limit: number) => new AppError('payload-too-large', `The body may be at most ${limit} bytes.`);
 
 /**
  * The body's bytes, read from its stream no further than `maxBodyBytes` + 1: a larger body is
@@ -30,7 +30,7 @@ const tooLarge = () => new AppError('payload-too-large', `The body may be at mos
  * any size costs at most 64 KiB of memory. The rest is left to the host: cancelling the stream
  * would tear down the connection the 413 is about to be sent on.
  */
-async function readLimited(request: HttpRequest): Promise<Uint8Array> {
+async function readLimited(request: HttpRequest, limit: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array();
   const reader: ReadableStreamDefaultReader<Uint8Array> = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -39,19 +39,41 @@ async function readLimited(request: HttpRequest): Promise<Uint8Array> {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > maxBodyBytes) {
+    if (size > limit) {
       reader.releaseLock();
-      throw tooLarge();
+      throw tooLarge(limit);
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks);
 }
 
-/** Reads a JSON or form-urlencoded body (at most 64 KiB) and validates it. */
-export async function readBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
+/** The body as UTF-8 text, read no further than `limit` bytes (413 beyond, as soon as it is known). */
+async function readText(request: HttpRequest, limit: number): Promise<string> {
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > maxBodyBytes) throw tooLarge();
+  if (declared > limit) throw tooLarge(limit);
+  const bytes = await readLimited(request, limit);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError('malformed-body', 'The body is not valid UTF-8.');
+  }
+}
+
+/** Whether the body is CSV (`text/csv`), which the routes that take uploads read instead of JSON. */
+export const isCsvBody = (request: HttpRequest): boolean => mediaType(request) === 'text/csv';
+
+/** A `text/csv` body (at most `limit` bytes) as text; TextDecoder drops the byte-order mark spreadsheet apps write. */
+export const readCsvText = readText;
+
+/** Reads a JSON or form-urlencoded body (at most 64 KiB unless the route allows more) and validates it. */
+export async function readBody<S extends z.ZodType>(
+  request: HttpRequest,
+  schema: S,
+  limit = maxBodyBytes,
+): Promise<z.output<S>> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > limit) throw tooLarge(limit);
   const contentType = mediaType(request);
   const format: BodyFormat | undefined =
     contentType === 'application/json' || contentType.endsWith('+json')
@@ -64,13 +86,7 @@ export async function readBody<S extends z.ZodType>(request: HttpRequest, schema
       headers: { Accept: 'application/json, application/x-www-form-urlencoded' },
     });
   }
-  const bytes = await readLimited(request);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new AppError('malformed-body', 'The body is not valid UTF-8.');
-  }
+  const text = await readText(request, limit);
   let value: unknown;
   if (format === 'json') {
     try {

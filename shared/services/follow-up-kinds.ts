@@ -4,6 +4,7 @@ import { agreementAcceptanceFollowUp } from './agreements.js';
 import { settingsChangeFollowUp } from './customer-settings.js';
 import { completeIntent, type FollowUpKind } from './follow-ups.js';
 import { invitationSentFollowUp } from './invitation-create.js';
+import { invitationBatchFollowUp } from './invitation-batches.js';
 import { invitationDecisionFollowUp } from './invitation-decide.js';
 import { alertSettingsChangeFollowUp } from './partner-alerts.js';
 import { relationshipChangeFollowUp } from './relationships.js';
@@ -21,6 +22,7 @@ const followUpKinds = new Map<string, FollowUpKind<never>>(
     alertSettingsChangeFollowUp,
     relationshipNoticesFollowUp,
     webhookDisabledFollowUp,
+    invitationBatchFollowUp,
   ].map((kind) => [kind.name, kind as FollowUpKind<never>]),
 );
 

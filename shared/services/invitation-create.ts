@@ -4,7 +4,7 @@ import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { settings } from '../config.js';
 import { describeRoles } from '../domain/admin-roles.js';
-import { actorOf, auditActor, auditActorSchema } from '../domain/audit.js';
+import { actorOf, auditActor, auditActorSchema, type Actor } from '../domain/audit.js';
 import { uuidV7 } from '../domain/ids.js';
 import {
   checkInvitation,
@@ -228,7 +228,7 @@ async function storeInvitation(
   id: string,
   at: Date,
   partner: PartnerProfile,
-  caller: Caller,
+  caller: Actor,
   request: CreateInvitation,
   invocationId: string,
 ): Promise<Sent | undefined> {
@@ -273,7 +273,8 @@ async function storeInvitation(
  */
 export async function createInvitation(input: {
   partner: PartnerProfile;
-  caller: Caller;
+  /** Who invites: the caller, or the partner staff member whose batch this invitation is a row of. */
+  caller: Actor;
   request: CreateInvitation;
   idempotencyKey: string | undefined;
   invocationId: string;

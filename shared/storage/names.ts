@@ -33,6 +33,8 @@ export const tableNames = {
   webhooks: 'webhooks',
   /** Webhook deliveries by subscription, newest event first: one per event and subscription, with its attempts. */
   webhookDeliveries: 'webhookdeliveries',
+  /** Invitation batches and their rows, one partition per batch. */
+  invitationBatches: 'invitationBatches',
 } as const;
 
 export const containerNames = {
@@ -45,6 +47,8 @@ export const queueNames = {
   contactRequestFanOut: 'contact-request-fanout',
   followUps: 'follow-ups',
   webhookDeliveries: 'webhook-deliveries',
+  /** One message per chunk of an invitation batch's rows. */
+  invitationBatches: 'invitation-batches',
 } as const;
 
 export type TableName = (typeof tableNames)[keyof typeof tableNames];

@@ -1,0 +1,219 @@
+import type { InvocationContext } from '@azure/functions';
+import { z } from 'zod';
+import type { Caller } from '../auth/token.js';
+import { now } from '../clock.js';
+import { actorOf } from '../domain/audit.js';
+import { uuidV7 } from '../domain/ids.js';
+import {
+  batchChunks,
+  batchProgress,
+  checkBatch,
+  rowIdempotencyKey,
+  rowInvitation,
+  type BatchShared,
+} from '../domain/invitation-batches.js';
+import type { invitationBatchViewSchema } from '../domain/views.js';
+import { AppError, invalidFields } from '../errors.js';
+import {
+  batchChunkMessageSchema,
+  chunkRange,
+  createBatch,
+  enqueueBatchChunks,
+  readBatch,
+  readBatchRows,
+  recordRowOutcome,
+  type BatchRowRecord,
+  type InvitationBatch,
+} from '../storage/invitation-batches.js';
+import { maxDequeueCount } from '../storage/names.js';
+import { getPartnerProfile } from '../storage/partner-profiles.js';
+import { followUpKind, fulfil, intend, completeIntent } from './follow-ups.js';
+import { idempotentCreate } from './idempotent-create.js';
+import { createInvitation } from './invitation-create.js';
+import { requirePartnerStaff } from './partner-staff.js';
+
+export type InvitationBatchView = z.infer<typeof invitationBatchViewSchema>;
+
+/** What a bad row keeps of what was sent: enough to show the partner which row it was, never a huge value. */
+const keptInput = (row: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(row).map(([key, value]) => [
+      key.slice(0, 100),
+      (typeof value === 'string' ? value : JSON.stringify(value)).slice(0, 500),
+    ]),
+  );
+
+/**
+ * A stored batch owes its chunk messages: written as an intent before the batch, so a crash
+ * between storing it and queueing them leaves the intent for the sweeper to finish.
+ */
+export const invitationBatchFollowUp = followUpKind({
+  name: 'invitationBatch',
+  payload: z.object({ batchId: z.string() }),
+  async complete({ batchId }) {
+    const batch = await readBatch(batchId);
+    if (batch) await enqueueBatchChunks(batch.id, batchChunks(batch.total));
+  },
+});
+
+/**
+ * Starts a batch: refuses it whole (400, nothing written) when the shared fields are wrong, stores
+ * every row (a bad one already failed, naming its field), and queues its chunks. With an
+ * Idempotency-Key, posting the same batch again answers the batch the first post made.
+ */
+export async function startInvitationBatch(input: {
+  caller: Caller;
+  partnerId: string;
+  shared: BatchShared;
+  rows: Record<string, unknown>[];
+  idempotencyKey: string | undefined;
+}): Promise<{ view: InvitationBatchView; replay: boolean }> {
+  const partner = await requirePartnerStaff(input.caller, input.partnerId);
+  const problems = checkBatch(input.shared);
+  if (problems.length > 0) throw invalidFields(problems);
+  if (!partner.active)
+    throw new AppError('conflict', 'The partner’s directory entry is inactive, so it cannot invite customers.');
+  const at = now();
+  const { value, replay } = await idempotentCreate({
+    scope: `invitation-batches:${partner.partnerId}`,
+    idempotencyKey: input.idempotencyKey,
+    body: { shared: input.shared, rows: input.rows },
+    newId: () => uuidV7(at.getTime()),
+    read: readBatch,
+    complete: async (batch) => {
+      await completeIntent(invitationBatchFollowUp, batch.id);
+      return batch;
+    },
+    create: async (id) => {
+      const batch: InvitationBatch = {
+        id,
+        partnerId: partner.partnerId,
+        createdAt: at.toISOString(),
+        createdBy: actorOf(input.caller),
+        total: input.rows.length,
+        shared: input.shared,
+      };
+      const batchRows = input.rows.map((row, index): BatchRowRecord => {
+        const checked = rowInvitation(row, input.shared);
+        return 'invitation' in checked
+          ? { batchId: id, index, input: row, status: 'pending' }
+          : { batchId: id, index, input: keptInput(row), status: 'failed', problem: checked };
+      });
+      const created = await intend(invitationBatchFollowUp, id, { batchId: id }, () => createBatch(batch, batchRows));
+      if (!created) return undefined;
+      await fulfil(invitationBatchFollowUp, id, () => enqueueBatchChunks(id, batchChunks(batch.total)));
+      return batch;
+    },
+  });
+  return { view: await batchView(value), replay };
+}
+
+/** The batch as its partner sees it: progress, and each row's invitation or problem. */
+async function batchView(batch: InvitationBatch): Promise<InvitationBatchView> {
+  const rows = await readBatchRows(batch.id);
+  return {
+    id: batch.id,
+    partnerId: batch.partnerId,
+    createdAt: batch.createdAt,
+    ...batchProgress(rows.map((r) => r.status)),
+    rows: rows.map((r) => ({
+      row: r.index + 1,
+      customerTenantId: stringField(r.input, 'customerTenantId'),
+      customerDomain: stringField(r.input, 'customerDomain'),
+      customerAdminEmail: stringField(r.input, 'customerAdminEmail'),
+      status: r.status,
+      invitationId: r.invitationId ?? null,
+      problem: r.problem ?? null,
+    })),
+  };
+}
+
+const stringField = (input: Record<string, unknown>, key: string): string | null => {
+  const value = input[key];
+  return typeof value === 'string' && value !== '' ? value : null;
+};
+
+/** One of the partner's batches, for its staff only (404 to anyone else, and for another partner's batch). */
+export async function partnerInvitationBatch(
+  caller: Caller,
+  partnerId: string,
+  batchId: string,
+): Promise<InvitationBatchView> {
+  const partner = await requirePartnerStaff(caller, partnerId);
+  const batch = await readBatch(batchId);
+  if (!batch || batch.partnerId !== partner.partnerId) throw new AppError('not-found', 'No such invitation batch.');
+  return batchView(batch);
+}
+
+/** How many invitations of one chunk are made at once: enough to overlap storage round trips, few enough to be gentle. */
+const rowConcurrency = 10;
+
+/** The outcome of one pending row: its invitation (the same one on a retry: the row's own idempotency key), or its problem. */
+async function createRowInvitation(batch: InvitationBatch, row: BatchRowRecord): Promise<BatchRowRecord> {
+  const checked = rowInvitation(row.input, batch.shared);
+  if (!('invitation' in checked)) return { ...row, status: 'failed', problem: checked };
+  const partner = await getPartnerProfile(batch.partnerId);
+  if (!partner) throw new Error(`partner ${batch.partnerId} of invitation batch ${batch.id} has no directory entry`);
+  try {
+    const { view } = await createInvitation({
+      partner,
+      caller: batch.createdBy,
+      request: checked.invitation,
+      idempotencyKey: rowIdempotencyKey(batch.id, row.index),
+      invocationId: `invitation-batch:${batch.id}`,
+    });
+    return { ...row, status: 'created', invitationId: view.id };
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    const field = error.extra?.errors?.[0];
+    return {
+      ...row,
+      status: 'failed',
+      problem: field ? { field: field.path, message: field.message } : { field: '(row)', message: error.detail },
+    };
+  }
+}
+
+/**
+ * The `invitation-batches` queue function: creates the invitations of one chunk's pending rows and
+ * records each outcome. A redelivered message (a crash, a failed storage call) redoes only rows not
+ * yet recorded, and each of those finds the invitation an earlier try made. On the last try, rows
+ * that still fail for a fault of ours are recorded as failed rather than left pending for good.
+ */
+export async function runInvitationBatchChunk(
+  message: unknown,
+  dequeueCount: number,
+  context: Pick<InvocationContext, 'log' | 'error'>,
+): Promise<void> {
+  const parsed = batchChunkMessageSchema.safeParse(message);
+  const batch = parsed.success ? await readBatch(parsed.data.batchId) : undefined;
+  if (!parsed.success || !batch) {
+    context.error('invitation batch message names no stored batch; dropped');
+    return;
+  }
+  const pending = (await readBatchRows(batch.id, chunkRange(parsed.data.chunk, batch.total))).filter(
+    (r) => r.status === 'pending',
+  );
+  const faults: unknown[] = [];
+  for (let i = 0; i < pending.length; i += rowConcurrency) {
+    await Promise.all(
+      pending.slice(i, i + rowConcurrency).map(async (row) => {
+        let outcome: BatchRowRecord;
+        try {
+          outcome = await createRowInvitation(batch, row);
+        } catch (error) {
+          if (dequeueCount < maxDequeueCount) return void faults.push(error);
+          context.error(`invitation batch ${batch.id} row ${row.index + 1} failed on its last try`, error);
+          outcome = {
+            ...row,
+            status: 'failed',
+            problem: { field: '(row)', message: 'The invitation could not be created. Send this row again.' },
+          };
+        }
+        await recordRowOutcome(outcome);
+      }),
+    );
+  }
+  if (faults.length > 0) throw faults[0];
+  context.log(`invitation batch ${batch.id} chunk ${parsed.data.chunk}: ${pending.length} rows done`);
+}
