@@ -1,4 +1,5 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
@@ -142,9 +143,26 @@ async function writeResponse(res: ServerResponse, init: HttpResponseInit): Promi
     return cookie;
   });
   if (cookies.length > 0) headers['set-cookie'] = cookies;
-  const body = Buffer.from(await response.arrayBuffer());
+  const streamed = typeof init.body === 'object' && init.body !== null && Symbol.asyncIterator in init.body;
+  if (!streamed || !response.body) {
+    const body = Buffer.from(await response.arrayBuffer());
+    res.writeHead(response.status, headers);
+    return void res.end(body);
+  }
+  // A stream is sent as Azure's host sends it with HTTP streams on: each chunk as the body yields it,
+  // the next read only once the client took the last, so an export of any size holds a chunk at a time.
   res.writeHead(response.status, headers);
-  res.end(body);
+  try {
+    for await (const chunk of response.body) {
+      if (res.destroyed) break;
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+  } catch (error) {
+    // Failed halfway: cut the connection, so the client sees a broken download, never a short one that looks whole.
+    res.destroy(error instanceof Error ? error : new Error(String(error)));
+    return;
+  }
+  res.end();
 }
 
 /** The part of a path the routes match, or undefined when it is outside the route prefix. */

@@ -1,5 +1,7 @@
 import type { HttpResponseInit } from '@azure/functions';
+import { Readable, pipeline } from 'node:stream';
 import { parse } from 'csv-parse/sync';
+import { stringify as stringifyStream } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
 import { AppError } from '../errors.js';
 
@@ -9,7 +11,6 @@ import { AppError } from '../errors.js';
  * right encoding.
  */
 export const csvMediaType = 'text/csv; charset=utf-8';
-const byteOrderMark = '\uFEFF';
 
 /**
  * A value a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a tab or carriage return
@@ -27,15 +28,30 @@ export const csvCells = (values: readonly CsvValue[]): string[] =>
 
 /** A whole (small) CSV document: header line and rows. */
 export function csvDocument(columns: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
-  return byteOrderMark + stringify([[...columns], ...rows.map(csvCells)], { record_delimiter: 'windows' });
+  return stringify([[...columns], ...rows.map(csvCells)], { record_delimiter: 'windows', bom: true });
+}
+
+/**
+ * A CSV document written as `rows` yields them: csv-stringify pulls the next row only as the
+ * answer is sent (stream backpressure), so memory holds a page or so, however many rows there are.
+ */
+export function csvStream(columns: readonly string[], rows: AsyncIterable<readonly CsvValue[]>): Readable {
+  async function* lines() {
+    yield [...columns];
+    for await (const row of rows) yield csvCells(row);
+  }
+  const stringifier = stringifyStream({ record_delimiter: 'windows', bom: true });
+  // A failure halfway (storage gone) destroys the answer's stream, so the download breaks off rather than hangs.
+  pipeline(Readable.from(lines()), stringifier, () => undefined);
+  return stringifier;
 }
 
 /** An answer carrying a CSV document, as a download named `filename`. */
-export function csvAnswer(body: string | AsyncIterable<string>, filename: string): HttpResponseInit {
+export function csvAnswer(body: string | Readable, filename: string): HttpResponseInit {
   return {
     status: 200,
     headers: { 'Content-Type': csvMediaType, 'Content-Disposition': `attachment; filename="${filename}"` },
-    body: typeof body === 'string' ? body : ReadableStream.from(body),
+    body,
   };
 }
 

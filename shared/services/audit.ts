@@ -5,11 +5,17 @@ import type { Caller } from '../auth/token.js';
 import type { auditEventSchema } from '../domain/views.js';
 import type { Page } from '../domain/paging.js';
 import type { AuditEvent } from '../domain/audit.js';
-import { auditPartition, listAudit, writeAudit as writeAuditRows } from '../storage/audit-log.js';
+import {
+  auditEvents,
+  auditPartition,
+  listAudit,
+  writeAudit as writeAuditRows,
+  type AuditRange,
+} from '../storage/audit-log.js';
 import { recordEvents } from './webhooks.js';
 
 type AuditEventView = z.infer<typeof auditEventSchema>;
-interface PageQuery {
+interface PageQuery extends AuditRange {
   top: number;
   continuationToken?: string | undefined;
 }
@@ -20,9 +26,7 @@ export async function customerAuditLog(
   tenantId: string,
   query: PageQuery,
 ): Promise<Page<AuditEventView>> {
-  requireTenant(caller, tenantId);
-  requireCustomerAdmin(caller);
-  return listAudit(auditPartition({ customerTenantId: caller.tenantId }), query.top, query.continuationToken);
+  return listAudit(customerLog(caller, tenantId), query, query.top, query.continuationToken);
 }
 
 /** The partner's audit log, newest first: for its staff only. */
@@ -31,8 +35,34 @@ export async function partnerAuditLog(
   partnerId: string,
   query: PageQuery,
 ): Promise<Page<AuditEventView>> {
+  return listAudit(await partnerLog(caller, partnerId), query, query.top, query.continuationToken);
+}
+
+/** The customer's log, for its Global or Billing administrators only. */
+function customerLog(caller: Caller, tenantId: string): string {
+  requireTenant(caller, tenantId);
+  requireCustomerAdmin(caller);
+  return auditPartition({ customerTenantId: caller.tenantId });
+}
+
+/** The partner's log, for its staff only. */
+async function partnerLog(caller: Caller, partnerId: string): Promise<string> {
   const partner = await requirePartnerStaff(caller, partnerId);
-  return listAudit(auditPartition({ partnerId: partner.partnerId }), query.top, query.continuationToken);
+  return auditPartition({ partnerId: partner.partnerId });
+}
+
+/** Every event of the customer's log in the range, for an export; the caller is checked before the first is read. */
+export function customerAuditExport(caller: Caller, tenantId: string, range: AuditRange): AsyncGenerator<AuditEvent> {
+  return auditEvents(customerLog(caller, tenantId), range);
+}
+
+/** Every event of the partner's log in the range, for an export; the caller is checked before the first is read. */
+export async function partnerAuditExport(
+  caller: Caller,
+  partnerId: string,
+  range: AuditRange,
+): Promise<AsyncGenerator<AuditEvent>> {
+  return auditEvents(await partnerLog(caller, partnerId), range);
 }
 
 /**

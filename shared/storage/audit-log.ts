@@ -4,7 +4,7 @@ import { auditEventSchema, type AuditEvent } from '../domain/audit.js';
 import type { Page } from '../domain/paging.js';
 import { storage } from './clients.js';
 import { decodeEntity, readEntity, readPage } from './entities.js';
-import { newestFirstKey } from './keys.js';
+import { newestFirstKey, newestFirstRange } from './keys.js';
 import { tableNames } from './names.js';
 
 /** Row keys sort newest first: milliseconds counted down from the year 2286, then the event id. */
@@ -49,17 +49,44 @@ export async function showInCustomerLog(
   );
 }
 
+/** Which events of a log: those at times in `[from, to)`, when given. */
+export interface AuditRange {
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+function auditFilter(partitionKey: string, range: AuditRange): string {
+  if (!range.from && !range.to) return odata`PartitionKey eq ${partitionKey}`;
+  const { ge, lt } = newestFirstRange(range.from ?? new Date(0), range.to ?? new Date(maxTime));
+  return odata`PartitionKey eq ${partitionKey} and RowKey ge ${ge} and RowKey lt ${lt}`;
+}
+/** Later than any event: the end of an open range. */
+const maxTime = 8_640_000_000_000;
+
 export async function listAudit(
   partitionKey: string,
+  range: AuditRange,
   top: number,
   continuationToken: string | undefined,
 ): Promise<Page<AuditEvent>> {
   const table = (await storage()).table(tableNames.audit);
   const page = await readPage(
     table,
-    { filter: odata`PartitionKey eq ${partitionKey}`, select: ['event'] },
+    { filter: auditFilter(partitionKey, range), select: ['event'] },
     top,
     continuationToken,
   );
   return { items: page.entities.map(eventOf), continuationToken: page.continuationToken };
+}
+
+/**
+ * Every event of a log in the range, newest first, read a page of 1,000 at a time as the caller
+ * asks for more: what an export streams, in memory a page at most.
+ */
+export async function* auditEvents(partitionKey: string, range: AuditRange): AsyncGenerator<AuditEvent> {
+  const table = (await storage()).table(tableNames.audit);
+  const pages = table
+    .listEntities({ queryOptions: { filter: auditFilter(partitionKey, range), select: ['event'] } })
+    .byPage({ maxPageSize: 1000 });
+  for await (const page of pages) for (const entity of page) yield eventOf(entity);
 }

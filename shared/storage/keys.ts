@@ -3,6 +3,15 @@ import { uuidV7Time } from '../domain/ids.js';
 const maxMs = 9_999_999_999_999;
 
 /**
+ * The row keys (of `newestFirstKey`) of times in `[from, to)`: `ge` the first, `lt` the second, since
+ * a later time has a smaller key.
+ */
+export function newestFirstRange(from: Date, to: Date): { ge: string; lt: string } {
+  const key = (timeMs: number) => String(maxMs - timeMs).padStart(13, '0');
+  return { ge: key(to.getTime() - 1), lt: key(from.getTime() - 1) };
+}
+
+/**
  * A row key prefix that sorts newest first: the time in ms, inverted and zero-padded, so one partition query lists
  * latest first.
  */
