@@ -1,3 +1,4 @@
+import { auditExport, invitationBatch } from './bulk.js';
 import { coldStart } from './cold-start.js';
 import { contactRequestPost } from './contact-requests.js';
 import { directorySearchHttp } from './directory-http.js';
@@ -16,4 +17,6 @@ export const scenarios: BenchScenario[] = [
   contactRequestPost,
   directorySearchHttp,
   pageWeight,
+  auditExport,
+  invitationBatch,
 ];

@@ -1,0 +1,209 @@
+import type { TransactionAction } from '@azure/data-tables';
+import { parse } from 'csv-parse';
+import { generateDemoDirectory } from '../local/demo-directory.js';
+import type { AuditEvent } from '../shared/domain/audit.js';
+import { directoryRoles } from '../shared/domain/roles.js';
+import { auditPartition } from '../shared/storage/audit-log.js';
+import { newestFirstKey } from '../shared/storage/keys.js';
+import { tableNames } from '../shared/storage/names.js';
+import { absoluteRow, interleave, progress, type BenchScenario } from './harness.js';
+import { startBenchHost, type BenchHost } from './host.js';
+
+/** A directory partner the bench acts as: its staff's token signs for its tenant. */
+const partnerOf = () => {
+  const [entry] = generateDemoDirectory(20);
+  if (!entry) throw new Error('the demo directory is empty');
+  return entry;
+};
+
+const exportRows = 100_000;
+
+/** 100,000 audit events in the partner's log, written a transaction (100) at a time by the bench process. */
+async function fillAuditLog(host: BenchHost, partnerId: string): Promise<void> {
+  const table = host.storage.table(tableNames.audit);
+  const partitionKey = auditPartition({ partnerId });
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  const batches: TransactionAction[][] = [];
+  for (let i = 0; i < exportRows; i += 100)
+    batches.push(
+      Array.from({ length: 100 }, (_, j): TransactionAction => {
+        const n = i + j;
+        const event: AuditEvent = {
+          id: `relationship.terminated:bench-${n}`,
+          time: new Date(start + n * 1000).toISOString(),
+          action: 'relationship.terminated',
+          actor: {
+            tenantId: partnerId,
+            objectId: `bench-${n % 50}`,
+            name: n % 7 === 0 ? '=SUM(A1:A9)' : 'Bench Staff',
+          },
+          target: { type: 'relationship', id: `bench-relationship-${n}` },
+          before: { status: 'active' },
+          after: { status: 'terminated' },
+          invocationId: `bench-${n}`,
+          partnerId,
+        };
+        return [
+          'upsert',
+          { partitionKey, rowKey: newestFirstKey(Date.parse(event.time), event.id, '-'), event: JSON.stringify(event) },
+          'Replace',
+        ];
+      }),
+    );
+  // A few transactions at once: the fill is setup, not a figure.
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let batch = batches.shift(); batch; batch = batches.shift()) await table.submitTransaction(batch);
+    }),
+  );
+}
+
+/**
+ * `GET /api/partners/{id}/audit` with `Accept: text/csv` over 100,000 events, read by a CSV parser
+ * as it arrives, while the host's resident memory is sampled every 50 ms. Goal (issue 18): the
+ * host grows by less than 50 MiB, however many rows stream through.
+ */
+export const auditExport: BenchScenario = {
+  name: 'audit export',
+  async run(options) {
+    const host = await startBenchHost({ directoryEntries: 20 });
+    try {
+      const partner = partnerOf();
+      progress(`  writing ${exportRows} audit events`);
+      await fillAuditLog(host, partner.id);
+      const token = await host.token('partner', partner.tenantId);
+      const growth: number[] = [];
+      const seconds: number[] = [];
+      const notes: string[] = [];
+      for (let round = 0; round < (options.quick ? 1 : 3); round++) {
+        const before = await host.rssMiB();
+        let peak = before;
+        const sampler = setInterval(() => {
+          void host.rssMiB().then((rss) => (peak = Math.max(peak, rss)));
+        }, 50);
+        const started = performance.now();
+        const response = await fetch(`${host.url}/api/partners/${partner.id}/audit`, {
+          headers: { authorization: `Bearer ${token}`, accept: 'text/csv' },
+        });
+        if (!response.ok || !response.body) throw new Error(`export answered ${response.status}`);
+        let rows = 0;
+        const parser = parse({ bom: true, from_line: 2 });
+        const counted = (async () => {
+          for await (const _ of parser) rows++;
+        })();
+        for await (const chunk of response.body)
+          if (!parser.write(chunk)) await new Promise((r) => parser.once('drain', r));
+        parser.end();
+        await counted;
+        clearInterval(sampler);
+        seconds.push((performance.now() - started) / 1000);
+        growth.push(peak - before);
+        if (rows !== exportRows) notes.push(`round ${round + 1}: ${rows} rows parsed, not ${exportRows}`);
+        progress(
+          `    round ${round + 1}: ${rows} rows, ${seconds.at(-1)?.toFixed(1)} s, +${(peak - before).toFixed(1)} MiB`,
+        );
+      }
+      return [
+        absoluteRow({
+          scenario: `GET …/audit (Accept: text/csv), ${exportRows} events`,
+          metric: 'host memory growth while streaming',
+          unit: 'MiB',
+          values: growth,
+          goal: { text: '< 50 MiB', met: (m) => m < 50 },
+          notes: [...notes, 'host RSS sampled every 50 ms; growth is the peak over the RSS before the request'],
+        }),
+        absoluteRow({
+          scenario: `GET …/audit (Accept: text/csv), ${exportRows} events`,
+          metric: 'time to the last row',
+          unit: 's',
+          values: seconds,
+        }),
+      ];
+    } finally {
+      await host.stop();
+    }
+  },
+};
+
+const batchSize = 500;
+const customerOf = (round: number, side: string, i: number) =>
+  `${side === 'batch' ? 'b' : 'f'}${String(round).padStart(3, '0')}${String(i).padStart(4, '0')}-0000-4000-8000-000000000000`;
+const shared = {
+  relationshipType: 'delegatedAdministrator',
+  roles: [directoryRoles.helpdeskAdministrator],
+  duration: 'P90D',
+};
+
+/**
+ * A batch of 500 invitations, posted once and followed until `done`, beside 500 single
+ * `POST …/invitations` sent one after another (each awaited, as a script calling the API would):
+ * the time until all 500 are created. Goal (issue 18): ≤ 0.5 × the sequential time.
+ */
+export const invitationBatch: BenchScenario = {
+  name: 'invitation batch',
+  async run(options) {
+    const host = await startBenchHost({ directoryEntries: 20 });
+    try {
+      const partner = partnerOf();
+      const token = await host.token('partner', partner.tenantId, { name: 'Bench Staff' });
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const base = `${host.url}/api/partners/${partner.id}`;
+      return await interleave({
+        scenario: `${batchSize} invitations: POST …/invitation-batches until done`,
+        floorName: `${batchSize} sequential POST …/invitations`,
+        rounds: options.quick ? 1 : 3,
+        metrics: [
+          { key: 'seconds', label: 'time until all are created', unit: 's', goal: { better: 'lower', ratio: 0.5 } },
+        ],
+        between: () => host.queuesIdle(),
+        async service(round) {
+          const started = performance.now();
+          const rows = Array.from({ length: batchSize }, (_, i) => ({
+            customerTenantId: customerOf(round, 'batch', i),
+            customerAdminEmail: `admin${i}@bench.example`,
+          }));
+          const posted = await fetch(`${base}/invitation-batches`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ ...shared, rows }),
+          });
+          if (posted.status !== 202)
+            return { figures: { seconds: Number.NaN }, invalid: `batch answered ${posted.status}` };
+          const location = posted.headers.get('location') ?? '';
+          for (;;) {
+            const view = (await (await fetch(`${host.url}${location}`, { headers })).json()) as {
+              status: string;
+              done: number;
+            };
+            if (view.status === 'done')
+              return {
+                figures: { seconds: (performance.now() - started) / 1000 },
+                ...(view.done === batchSize ? {} : { invalid: `${view.done} of ${batchSize} created` }),
+              };
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        },
+        async floor(round) {
+          const started = performance.now();
+          for (let i = 0; i < batchSize; i++) {
+            const response = await fetch(`${base}/invitations`, {
+              method: 'POST',
+              headers,
+              body: JSON.stringify({
+                ...shared,
+                customerTenantId: customerOf(round, 'single', i),
+                customerAdminEmail: `admin${i}@bench.example`,
+              }),
+            });
+            await response.arrayBuffer();
+            if (response.status !== 201)
+              return { figures: { seconds: Number.NaN }, invalid: `single answered ${response.status}` };
+          }
+          return { figures: { seconds: (performance.now() - started) / 1000 } };
+        },
+      });
+    } finally {
+      await host.stop();
+    }
+  },
+};
