@@ -20,6 +20,7 @@ import {
   startInvitationBatch,
   type InvitationBatchView,
 } from '../shared/services/invitation-batches.js';
+import { requirePartnerStaff } from '../shared/services/partner-staff.js';
 import { queueNames } from '../shared/storage/names.js';
 
 /** Bulk invitations: a partner invites up to 500 customers at once (shared/services/invitation-batches.ts). */
@@ -32,7 +33,7 @@ const routes = [
     batchTemplate,
     'invitation-batches-template',
   ),
-  route('GET', 'partners/{partnerId}/invitation-batches/{batchId:guid}', 'partner', getBatch, 'invitation-batches-get'),
+  route('GET', 'partners/{partnerId}/invitation-batches/{batchId}', 'partner', getBatch, 'invitation-batches-get'),
 ];
 
 const partnerParams = z.object({ partnerId: z.string() });
@@ -69,7 +70,8 @@ async function createBatch(request: HttpRequest) {
 }
 
 async function batchTemplate(request: HttpRequest) {
-  await authenticate(request);
+  const { partnerId } = readParams(request, partnerParams);
+  await requirePartnerStaff(await authenticate(request), partnerId);
   return csvAnswer(
     csvDocument(batchCsvColumns, [['', 'contoso.com', 'admin@contoso.com']]),
     'invitation-batch-template.csv',

@@ -6,7 +6,7 @@ import { apiEndpoints, fillPath, pathParams, readProblem, type Endpoint } from '
 import { forgedKinds, forger, type Forger } from '../support/forged-tokens.js';
 import { operatorTenantId, startTestHost, type TestHost } from '../support/host.js';
 import { directoryEntry } from '../support/relationships.js';
-import { buildWorld, delegatedInvitation, type World } from '../support/world.js';
+import { batchRow, buildWorld, delegatedInvitation, type World } from '../support/world.js';
 
 /**
  * Every protected route × every way a token can be wrong → the designed answer, with nothing of
@@ -69,6 +69,10 @@ function validRequest(name: string): MatrixRequest {
       };
     case 'invitations-create':
       return { params, body: delegatedInvitation(world.customerTenantId) };
+    case 'invitation-batches-create': {
+      const { customerTenantId: _, customerAdminEmail: __, ...shared } = delegatedInvitation(world.customerTenantId);
+      return { params, body: { ...shared, rows: [batchRow] } };
+    }
     case 'invitations-review':
       return { params, query: { code: world.pendingInvitation.code } };
     case 'invitations-accept':

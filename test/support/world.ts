@@ -44,6 +44,12 @@ export const worldTenants = {
   other: 'd0000000-0000-4000-8000-00000000000d',
 };
 
+/** The one row of the world's invitation batch. */
+export const batchRow = {
+  customerTenantId: 'b0000000-0000-4000-8000-00000000000b',
+  customerAdminEmail: 'admin@batch-customer.example.test',
+};
+
 export const delegatedInvitation = (tenantId: string, message = 'We look forward to working with you.') => ({
   customerTenantId: tenantId,
   customerAdminEmail: `admin@${tenantId.slice(0, 8)}.example.test`,
@@ -131,6 +137,14 @@ export async function buildWorld(t: TestHost): Promise<World> {
     tokens.partner,
     delegatedInvitation(customer, 'A second offer.'),
   );
+  // A one-row invitation batch (to a tenant no other part of the world uses), for the batch routes.
+  const { customerTenantId: _, customerAdminEmail: __, ...batchShared } = delegatedInvitation(customer);
+  const batch = await t.fetch(`/api/partners/${partner.id}/invitation-batches`, {
+    ...json({ ...batchShared, rows: [batchRow] }),
+    token: tokens.partner,
+  });
+  expect(batch.status, await batch.clone().text()).toBe(202);
+  const batchId = ((await batch.json()) as { id: string }).id;
   const contact = await t.fetch('/api/contact-requests', json(contactRequestBody([partner.id])));
   expect(contact.status, await contact.clone().text()).toBe(202);
   const contactRequestId = ((await contact.json()) as { id: string }).id;
@@ -154,6 +168,7 @@ export async function buildWorld(t: TestHost): Promise<World> {
       id: contactRequestId,
       subscriptionId: webhook.subscriptionId,
       deliveryId: webhook.deliveryId,
+      batchId,
     },
     secrets: [
       partner.contactEmail,
