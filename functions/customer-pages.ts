@@ -89,4 +89,38 @@ function sectionPage(current: string, title: string, intro: Html) {
   return async () => signedInPage(customerNavigation, { current, title, intro, breadcrumbs: [home] });
 }
 
-export const customerPageFunctions = pageFunctions(routes);
+const docs = {
+  'page-partners': {
+    title: 'Partner relationships',
+    who: 'signed in (admins act)',
+    what: 'a table of the partners (partner, type, roles, status, roles end date) with search, sort, a count and paging; selected rows enable **Remove roles** (after "Remove roles?" Remove roles/Cancel; the relationship stays) and **Request termination** in the command bar; a partner\'s name opens its details panel (side flyout, tabs Overview, Roles with those that ended, History) with the same actions. Helpdesk administrators and users see the actions disabled with the reason',
+  },
+  'page-pending-invitations': {
+    title: 'Pending invitations',
+    who: 'signed in (admins see them)',
+    what: "the invitations waiting for a decision (partner, type, roles, expiry, **Review** opening the acceptance page without the email's code; admins only); otherwise where a partner's invitation arrives (the link in its email) and what to do with it",
+  },
+  'page-invitation': {
+    title: 'Accept agreement & authorize partner',
+    path: '/invitations/{invitationId}?code=…',
+    who: 'signed in (the invited tenant)',
+    what: 'the link in the invitation email: partner, relationship type and what it allows, every admin role asked for, the Customer Agreement, the organization\'s name to confirm (partners see it next to the tenant id; left empty: "Enter your organization’s name, as your partners should see it." at the field), **Accept & Authorize** (enabled once the box is ticked), **Decline**; then the organization\'s partners and their details',
+  },
+  'page-agreement': {
+    title: 'Customer Agreement',
+    who: 'signed in (admins accept)',
+    what: 'the accepted version, or **Accept** when missing',
+  },
+  'page-settings': {
+    title: 'Settings',
+    who: 'signed in (admins change)',
+    what: 'the MPSA purchase visibility setting',
+  },
+  'page-audit': {
+    title: 'Audit log',
+    who: 'Global or Billing administrator',
+    what: 'each event\'s time, action, partner, what changed (e.g. "Admin roles: Helpdesk Administrator → none") and who, newest first; filters by action, who and date range; older events on request',
+  },
+};
+
+export const customerPageFunctions = pageFunctions(routes, docs);

@@ -390,4 +390,30 @@ async function profilePage(request: HttpRequest) {
   );
 }
 
-export const findPartnerPageFunctions = pageFunctions(routes);
+const docs = {
+  'page-find-partner': {
+    title: 'Find a partner',
+    path: '/',
+    who: 'anyone',
+    what: 'popular services on the first visit; search by country, region, city, organization size and keywords; results best match first with a count, the reasons they matched and a link to each profile; select up to five, kept across pages (**More partners** submits the selection with the form); **Contact selected providers**',
+  },
+  'page-partner-profile': {
+    title: 'Partner profile',
+    who: 'anyone',
+    what: 'description, services, industries, locations, organization sizes, website; **Contact this partner**',
+  },
+  'page-contact': {
+    title: 'Contact form',
+    path: '/contact?partnerIds=…',
+    who: 'anyone',
+    what: 'business needs and contact details; posts to `POST /api/contact-requests`',
+  },
+  'page-contact-thank-you': {
+    title: 'Thank you',
+    path: '/contact/thank-you?id=…',
+    who: 'anyone',
+    what: 'which partners the request went to',
+  },
+};
+
+export const findPartnerPageFunctions = pageFunctions(routes, docs);

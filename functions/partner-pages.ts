@@ -47,4 +47,22 @@ async function webhooksPage() {
   });
 }
 
-export const partnerPageFunctions = pageFunctions(routes);
+const docs = {
+  'page-partner-leads': {
+    title: 'Partner workspace: Leads',
+    who: 'partner staff',
+    what: "the link in the lead email: the partner's contact requests, newest first (received, requester, organization, needs, status)",
+  },
+  'page-partner-invitations': {
+    title: 'Partner workspace: Invitations',
+    who: 'partner staff',
+    what: 'the invitations sent, newest first (customer by name and tenant id or domain, type, status, sent, expires)',
+  },
+  'page-partner-customers': {
+    title: 'Partner workspace: Customers and relationships',
+    who: 'partner staff',
+    what: 'the link in the accepted, declined, termination-request and partner reminder emails: every relationship (customer by name and tenant id, type, admin roles, status, roles end date)',
+  },
+};
+
+export const partnerPageFunctions = pageFunctions(routes, docs);

@@ -48,4 +48,14 @@ async function notFound(request: HttpRequest, context: InvocationContext) {
   );
 }
 
-export const sitePageFunctions = pageFunctions(routes);
+const docs = {
+  'page-favicon': { title: 'Favicon', who: 'anyone', what: "the product's mark (SVG), cached for a day" },
+  'page-not-found': {
+    title: 'Page not found',
+    path: '/{any other path}',
+    who: 'anyone',
+    what: 'a designed 404 page with links to Find a partner and Partner relationships; problem+json under `/api/`',
+  },
+};
+
+export const sitePageFunctions = pageFunctions(routes, docs);

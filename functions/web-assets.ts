@@ -25,4 +25,12 @@ async function webAsset(request: HttpRequest) {
   return { status: 200, headers, body: request.method === 'HEAD' ? undefined : new Uint8Array(asset.body) };
 }
 
-export const webAssetFunctions = pageFunctions(routes);
+const docs = {
+  'web-assets': {
+    title: 'Assets',
+    who: 'anyone',
+    what: '`app.js`, `app.css` and chunks from `dist/web`, with ETags; `?v=<hash>` URLs and hashed chunks are cached for a year',
+  },
+};
+
+export const webAssetFunctions = pageFunctions(routes, docs);

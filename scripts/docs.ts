@@ -2,7 +2,10 @@
  * Renders the tables of README.md and docs/ that restate the code (`npm run docs`), between marker
  * comments, so they say what the code does. The API table: routes, methods, audiences and query
  * parameters from the function definitions, the text from their `doc` objects (the same text the
- * OpenAPI document carries). The relationship types table: from `relationshipTypeRules`.
+ * OpenAPI document carries). The relationship types table: from `relationshipTypeRules`. The web
+ * pages table (docs/web.md): from the page routes and their `PageDoc`s. The email templates table
+ * (docs/email.md): each template's example (test/support/email-examples.ts, which the type makes
+ * complete) rendered by the real templates, so subject and links are what a recipient gets.
  * test/unit/generated-docs.test.ts fails when a file differs from what this renders.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -12,6 +15,8 @@ import type { Audience, FunctionDefinition } from '../shared/definitions.js';
 import { adminRole, adminRoleCatalogue } from '../shared/domain/admin-roles.js';
 import { relationshipTypeRules, relationshipTypes } from '../shared/domain/relationships.js';
 import { audienceText, objectProperties } from '../shared/http/openapi.js';
+import { renderEmail } from '../shared/email/templates.js';
+import { addresseeOf, allEmailExamples, emailLinks } from '../test/support/email-examples.js';
 
 /** The "who" column: short names, explained in the legend below the table. */
 const audienceLabel: Record<Audience, string> = {
@@ -80,11 +85,37 @@ export function renderRelationshipTypes(): string {
   ].join('\n');
 }
 
+/** Every web page and asset route (docs/web.md), in the order the app registers them. */
+export function renderPageTable(functions: FunctionDefinition[]): string {
+  const rows = functions.flatMap((f) => {
+    if (f.kind !== 'http' || !f.page) return [];
+    const methods = f.methods.filter((m) => m !== 'HEAD' || !f.methods.includes('GET')).join('/');
+    return [[f.page.title, `\`${methods} ${f.page.path ?? `/${f.route}`}\``, f.page.who, f.page.what]];
+  });
+  return table(['page', 'route', 'who', 'what'], rows);
+}
+
+/** The example base URL of the templates table: links read `{PUBLIC_BASE_URL}/…`. */
+const exampleBaseUrl = 'https://public-base-url.invalid';
+
+/** Every email template and variant (docs/email.md): who gets it, its example's subject and links. */
+export function renderEmailTable(): string {
+  const rows = allEmailExamples().map((example) => {
+    const email = renderEmail(example.template, example.data, { publicBaseUrl: exampleBaseUrl });
+    const links = emailLinks(email).map((link) => `\`${link.replace(exampleBaseUrl, '{PUBLIC_BASE_URL}')}\``);
+    const name = example.name === example.template ? '' : ` (${example.name})`;
+    return [`\`${example.template}\`${name}`, addresseeOf(example).who, email.subject, links.join(', ') || 'none'];
+  });
+  return table(['template', 'to', 'subject (example)', 'links'], rows);
+}
+
 /** Every generated part: the file, the name in its markers and what goes between them. */
 export function generatedParts(): { file: string; name: string; content: string }[] {
   return [
     { file: 'README.md', name: 'api-table', content: renderApiTable(allFunctions) },
     { file: 'docs/invitations.md', name: 'relationship-types', content: renderRelationshipTypes() },
+    { file: 'docs/web.md', name: 'pages', content: renderPageTable(allFunctions) },
+    { file: 'docs/email.md', name: 'email-templates', content: renderEmailTable() },
   ];
 }
 

@@ -36,6 +36,20 @@ export interface HttpFunctionDefinition {
   authLevel: 'anonymous' | 'function' | 'admin';
   handler: HttpHandler;
   doc?: ApiDoc;
+  /** A web page's line in docs/web.md; pages have no `doc`, so they stay out of the OpenAPI document. */
+  page?: PageDoc;
+}
+
+/** What docs/web.md says about a web page or asset route (`npm run docs`). */
+export interface PageDoc {
+  /** The page's name as a person calls it. */
+  title: string;
+  /** Who sees it, and what they may do there when it differs by role. */
+  who: string;
+  /** What the page shows and offers, in a sentence or a short list. */
+  what: string;
+  /** How the route reads in the docs when the Functions route template says it badly (the site root). */
+  path?: string;
 }
 
 export type QueueHandler = (message: unknown, context: InvocationContext) => Promise<void>;

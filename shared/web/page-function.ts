@@ -1,5 +1,5 @@
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { HttpFunctionDefinition } from '../definitions.js';
+import type { HttpFunctionDefinition, PageDoc } from '../definitions.js';
 import { toProblemResponse, type Route } from '../http/handler.js';
 import { problemPage } from './page.js';
 
@@ -15,6 +15,7 @@ function pageFunction(definition: {
   route: string;
   methods?: HttpMethod[];
   handler: PageHandler;
+  page: PageDoc;
 }): HttpFunctionDefinition {
   const { handler } = definition;
   return {
@@ -23,6 +24,7 @@ function pageFunction(definition: {
     route: definition.route,
     methods: definition.methods ?? ['GET'],
     authLevel: 'anonymous',
+    page: definition.page,
     handler: async (request, context) => {
       let response: HttpResponseInit;
       try {
@@ -37,8 +39,14 @@ function pageFunction(definition: {
   };
 }
 
-/** A feature's web pages, from its route table (every page is open to anyone: the browser signs in for the API). A GET page answers HEAD too. */
-export function pageFunctions(routes: readonly Route[]): HttpFunctionDefinition[] {
+/**
+ * A feature's web pages, from its route table and a doc per route (docs/web.md's pages table; every
+ * page is open to anyone: the browser signs in for the API). A GET page answers HEAD too.
+ */
+export function pageFunctions<Name extends string>(
+  routes: readonly Route<Name>[],
+  docs: Record<NoInfer<Name>, PageDoc>,
+): HttpFunctionDefinition[] {
   return routes.map(({ method, route, handler, name }) => {
     const methods = [method].flat();
     return pageFunction({
@@ -46,6 +54,7 @@ export function pageFunctions(routes: readonly Route[]): HttpFunctionDefinition[
       route,
       methods: methods.includes('GET') && !methods.includes('HEAD') ? [...methods, 'HEAD'] : methods,
       handler,
+      page: docs[name],
     });
   });
 }

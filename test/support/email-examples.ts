@@ -183,25 +183,48 @@ export const allEmailExamples = (): { name: string; template: TemplateName; data
 /** Who receives each email: the side of the product whose pages its links must open. */
 export type EmailRecipient = 'partner' | 'customer' | 'requester';
 
+/** Who an email goes to: the side, and in words (docs/email.md's templates table). */
+export interface EmailAddressee {
+  side: EmailRecipient;
+  who: string;
+}
+
 /** Per template (the type requires every one), and for the variants whose recipient differs. */
-const templateRecipients: Record<TemplateName, EmailRecipient> = {
-  contactRequestToPartner: 'partner',
-  contactConfirmation: 'requester',
-  invitationToCustomer: 'customer',
-  invitationAccepted: 'partner',
-  invitationDeclined: 'partner',
-  terminationRequested: 'partner',
-  relationshipTerminated: 'customer',
-  rolesRemoved: 'partner',
-  relationshipExpired: 'partner',
-  webhookDisabled: 'partner',
-  relationshipEndingReminder: 'customer',
-  directoryEntryChanged: 'partner',
+const templateRecipients: Record<TemplateName, EmailAddressee> = {
+  contactRequestToPartner: { side: 'partner', who: 'each chosen partner' },
+  contactConfirmation: { side: 'requester', who: 'the visitor who sent the request' },
+  invitationToCustomer: { side: 'customer', who: "the customer's admin" },
+  invitationAccepted: { side: 'partner', who: 'the partner' },
+  invitationDeclined: { side: 'partner', who: 'the partner' },
+  terminationRequested: { side: 'partner', who: "the partner's alert recipients" },
+  relationshipTerminated: { side: 'customer', who: "the customer's admins" },
+  rolesRemoved: { side: 'partner', who: "the partner's alert recipients" },
+  relationshipExpired: { side: 'partner', who: "the partner's alert recipients" },
+  webhookDisabled: { side: 'partner', who: "the partner's contact" },
+  relationshipEndingReminder: { side: 'customer', who: "the customer's admins (`audience: 'customer'`)" },
+  directoryEntryChanged: {
+    side: 'partner',
+    who: "the partner's contact (and the previous contact when it changed)",
+  },
 };
-const variantRecipients: Record<string, EmailRecipient> = {
-  relationshipEndingReminderToPartner: 'partner',
-  relationshipExpiredToCustomer: 'customer',
+const variantRecipients: Record<string, EmailAddressee> = {
+  relationshipEndingReminderToPartner: { side: 'partner', who: "the partner's alert recipients (`audience: 'partner'`)" },
+  relationshipExpiredToCustomer: { side: 'customer', who: "the customer's admins who accepted" },
 };
 
-export const recipientOf = (example: { name: string; template: TemplateName }): EmailRecipient =>
+export const addresseeOf = (example: { name: string; template: TemplateName }): EmailAddressee =>
   variantRecipients[example.name] ?? templateRecipients[example.template];
+
+export const recipientOf = (example: { name: string; template: TemplateName }): EmailRecipient =>
+  addresseeOf(example).side;
+
+const unescapeHtml = (value: string) =>
+  value.replace(/&(amp|lt|gt|quot|#39);/g, (entity, name: string) => htmlEntities[name] ?? entity);
+const htmlEntities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" };
+
+/** Every link of an email: `href`s of the HTML part and the URLs of the text part. */
+export function emailLinks(email: { html: string; text: string }): string[] {
+  const hrefs = [...email.html.matchAll(/\bhref="([^"]*)"/g)].map((m) => unescapeHtml(m[1] ?? ''));
+  const urls = [...email.text.matchAll(/\b(?:https?:\/\/|mailto:)[^\s<>]+/g)].map((m) => m[0].replace(/[.,;:)]+$/, ''));
+  return [...new Set([...hrefs, ...urls])];
+}

@@ -6,7 +6,7 @@ import { enqueueEmail } from '../../../shared/email/jobs.js';
 import { outboxFileName, type OutboxSidecar } from '../../../shared/email/outbox.js';
 import { getEmailStatus } from '../../../shared/email/status.js';
 import { allFunctions } from '../../../functions/all.js';
-import { allEmailExamples, recipientOf, type EmailRecipient } from '../../support/email-examples.js';
+import { allEmailExamples, emailLinks, recipientOf, type EmailRecipient } from '../../support/email-examples.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 
 /**
@@ -14,19 +14,6 @@ import { eventually, startTestHost, type TestHost } from '../../support/host.js'
  * covered), sent through email-outbound with PUBLIC_BASE_URL naming this host: every link in it,
  * HTML `href`s and URLs in the text alike, must open a working page when its recipient follows it.
  */
-
-const unescapeHtml = (value: string) =>
-  value.replace(
-    /&(amp|lt|gt|quot|#39);/g,
-    (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!,
-  );
-
-/** Every link of an email: `href`s of the HTML part and the URLs of the text part. */
-function links(email: OutboxSidecar): string[] {
-  const hrefs = [...email.html.matchAll(/\bhref="([^"]*)"/g)].map((m) => unescapeHtml(m[1]!));
-  const urls = [...email.text.matchAll(/\b(?:https?:\/\/|mailto:)[^\s<>]+/g)].map((m) => m[0].replace(/[.,;:)]+$/, ''));
-  return [...new Set([...hrefs, ...urls])];
-}
 
 /** The string values of the data the producer passed: links the email may carry as given (a partner's website, a requester's address). */
 function givenValues(data: unknown): Set<string> {
@@ -79,7 +66,7 @@ describe('links in emails', () => {
     ) as OutboxSidecar;
 
     const given = givenValues(data);
-    for (const link of links(email)) {
+    for (const link of emailLinks(email)) {
       if (link.startsWith(`${baseUrl}/`)) {
         // The recipient's browser follows the link without a token: the page itself signs them in.
         const response = await fetch(link, { headers: { accept: 'text/html' } });
