@@ -1,3 +1,4 @@
+import { roleTermInWords } from '../shared/domain/durations.js';
 import { api, ApiError } from './api.js';
 import { byId, confirmDialog, focus, formatDate, h, notice, show } from './dom.js';
 import { relationshipTypeLabel } from './labels.js';
@@ -13,21 +14,10 @@ interface AcceptancePage {
   relationshipDescription: string;
   roles: { id: string; name: string; description: string }[];
   duration: string | null;
+  autoExtend: string | null;
   message: string | null;
   customerAgreement: { url: string; version: string };
   canDecide: boolean;
-}
-
-/** ISO 8601 durations as the invitation carries them (P2Y, P730D, P6M) in words. */
-function durationText(duration: string): string {
-  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$/.exec(duration);
-  if (!m) return duration;
-  const parts = [
-    [m[1], 'year'],
-    [m[2], 'month'],
-    [m[3], 'day'],
-  ].flatMap(([n, unit]) => (n ? [`${n} ${unit}${n === '1' ? '' : 's'}`] : []));
-  return parts.join(', ');
 }
 
 function closed(page: AcceptancePage): string {
@@ -258,7 +248,12 @@ export async function initInvitation(): Promise<void> {
           h('strong', {}, relationshipTypeLabel(page.relationshipType)),
           ` — ${page.relationshipDescription}`,
         ),
-        page.duration ? [h('dt', {}, 'Admin roles for'), h('dd', {}, durationText(page.duration))] : [],
+        page.duration
+          ? [
+              h('dt', {}, 'Admin roles for'),
+              h('dd', {}, roleTermInWords({ duration: page.duration, autoExtend: page.autoExtend })),
+            ]
+          : [],
         h('dt', {}, 'Invitation expires'),
         h('dd', {}, formatDate(page.expiresAt)),
       ),

@@ -1,4 +1,5 @@
 import { adminRole } from '../shared/domain/admin-roles.js';
+import { roleTermInWords } from '../shared/domain/durations.js';
 import { customerAdminRoles } from '../shared/domain/roles.js';
 import type { RelationshipView } from '../shared/domain/views.js';
 import { api, ApiError } from './api.js';
@@ -158,6 +159,9 @@ function relationshipDetails(
         term('Admin roles', roleNames),
         r.activatedAt ? term('Roles since', formatDate(r.activatedAt)) : [],
         r.endsAt ? term('Roles until', formatDate(r.endsAt)) : [],
+        r.duration && r.roles.length > 0
+          ? term('Admin roles for', roleTermInWords({ duration: r.duration, autoExtend: r.autoExtend }))
+          : [],
         term('Partner since', formatDate(r.createdAt)),
         r.agreement
           ? term(

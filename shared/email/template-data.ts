@@ -43,6 +43,9 @@ export const templateDataSchemas = {
     relationshipType: text(100),
     relationshipDescription: text(1000),
     roles: z.array(role),
+    /** How long the roles last once accepted (ISO 8601) and whether they renew, when they run for a duration. */
+    duration: text(20).optional(),
+    autoExtend: text(20).optional(),
     message: text(2000).optional(),
     expiresAt: isoTime,
   }),

@@ -1,4 +1,5 @@
 import { pageLinks, type PageLinks } from '../domain/links.js';
+import { roleTermInWords } from '../domain/durations.js';
 import { relationshipTypeInSentence } from '../domain/relationship-type-names.js';
 import { templateDataSchemas, type TemplateData, type TemplateName } from './template-data.js';
 
@@ -235,6 +236,19 @@ const templates: Templates = {
       ...(d.roles.length > 0
         ? [{ kind: 'list' as const, title: `Admin roles ${d.partnerName} asks for`, items: roleItems(d.roles) }]
         : [{ kind: 'paragraph' as const, text: `${d.partnerName} asks for no admin roles in your organization.` }]),
+      ...(d.roles.length > 0 && d.duration
+        ? [
+            {
+              kind: 'facts' as const,
+              rows: [
+                {
+                  label: 'Admin roles for',
+                  value: roleTermInWords({ duration: d.duration, autoExtend: d.autoExtend }),
+                },
+              ],
+            },
+          ]
+        : []),
       ...(d.message ? [{ kind: 'quote' as const, title: `Message from ${d.partnerName}`, text: d.message }] : []),
       {
         kind: 'paragraph',

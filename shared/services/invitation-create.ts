@@ -80,6 +80,8 @@ async function sendInvitationEmail(record: PendingInvitation, code: string): Pro
       relationshipType: record.relationshipType,
       relationshipDescription: typeDescription(record.relationshipType, record.roles.length > 0),
       roles: describeRoles(record.roles),
+      ...(record.duration ? { duration: record.duration } : {}),
+      ...(record.autoExtend ? { autoExtend: record.autoExtend } : {}),
       ...(record.message ? { message: record.message } : {}),
       expiresAt: record.expiresAt,
     },

@@ -42,6 +42,8 @@ describe('Accept agreement & authorize partner', () => {
     const facts = (await page.locator('.facts').textContent()) ?? '';
     expect(facts).toContain('Delegated administrator');
     expect(facts).toContain('Manage products and services for your organization');
+    // P365D, as people say it.
+    expect(facts).toMatch(/Admin roles for\s*1 year(?!s)/);
     await expect(page.locator('.roles li strong').allTextContents()).resolves.toEqual([
       'Helpdesk Administrator',
       'User Administrator',
@@ -80,6 +82,7 @@ describe('Accept agreement & authorize partner', () => {
     await expect(details.locator('.facts').textContent()).resolves.toMatch(
       /Status\s*Active[\s\S]*Helpdesk Administrator[\s\S]*Customer Agreement\s*Version 2024-10, accepted .* by Grace Admin/,
     );
+    await expect(details.locator('.facts').textContent()).resolves.toMatch(/Admin roles for\s*1 year(?!s)/);
     await expect(details.locator('.history li').first().textContent()).resolves.toContain('Relationship created');
     // Focus moved to the details, so keyboard and screen reader users land there.
     await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe(

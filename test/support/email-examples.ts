@@ -39,6 +39,8 @@ export const emailExamples: { [T in TemplateName]: TemplateData<T> } = {
     relationshipDescription:
       'Contoso Partners may manage products and services for you: users, licences and password resets.',
     roles: [helpdesk],
+    duration: 'P180D',
+    autoExtend: 'P180D',
     message: 'As discussed on the phone.\nThanks, Contoso',
     expiresAt: '2025-04-03T09:30:00Z',
   },

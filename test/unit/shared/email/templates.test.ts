@@ -81,6 +81,16 @@ describe('email templates', () => {
     expect(email.text).toContain(`Review the invitation: ${link}`);
   });
 
+  it('says how long the admin roles asked for last, as people say it, and nothing of a duration without roles', () => {
+    const renewing = renderEmail('invitationToCustomer', examples.invitationToCustomer, { publicBaseUrl });
+    expect(renewing.text).toContain('Admin roles for: 180 days, renews automatically every 180 days');
+    expect(renewing.html).toContain('180 days, renews automatically every 180 days');
+    const { autoExtend: _, ...fixed } = { ...examples.invitationToCustomer, duration: 'P730D' };
+    expect(renderEmail('invitationToCustomer', fixed, { publicBaseUrl }).text).toContain('Admin roles for: 2 years');
+    const noRoles = renderEmail('invitationToCustomer', { ...fixed, roles: [] }, { publicBaseUrl });
+    expect(noRoles.text).not.toContain('Admin roles for');
+  });
+
   it('lets a partner reply to the requester of a lead, and links customers to their partners', () => {
     const lead = renderEmail('contactRequestToPartner', examples.contactRequestToPartner, { publicBaseUrl });
     const reply = 'mailto:grace@fabrikam.example?subject=Your%20contact%20request%20to%20Contoso%20Partners';
