@@ -63,6 +63,11 @@ const docs = {
     who: 'partner staff',
     what: 'the link in the accepted, declined, termination-request and partner reminder emails: every relationship (customer by name and tenant id, type, admin roles, status, roles end date)',
   },
+  'page-partner-webhooks': {
+    title: 'Partner workspace: Webhooks',
+    who: 'partner staff',
+    what: "the link in the webhook-disabled email: the partner's webhook subscriptions and each one's latest deliveries",
+  },
 };
 
 export const partnerPageFunctions = pageFunctions(routes, docs);

@@ -210,7 +210,10 @@ const templateRecipients: Record<TemplateName, EmailAddressee> = {
   },
 };
 const variantRecipients: Record<string, EmailAddressee> = {
-  relationshipEndingReminderToPartner: { side: 'partner', who: "the partner's alert recipients (`audience: 'partner'`)" },
+  relationshipEndingReminderToPartner: {
+    side: 'partner',
+    who: "the partner's alert recipients (`audience: 'partner'`)",
+  },
   relationshipExpiredToCustomer: { side: 'customer', who: "the customer's admins who accepted" },
 };
 
