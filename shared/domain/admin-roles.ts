@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { directoryRoles } from './roles.js';
 
 /** An Entra ID directory role a partner may ask for, named by its role template id. */
@@ -142,16 +141,6 @@ export const adminTasks: readonly AdminTask[] = [
     roles: [roles.privilegedRoleAdministrator, roles.globalAdministrator],
   },
 ];
-
-/** A role template id as callers send it: one of the catalogue's (GET /api/admin-roles), compared without case. */
-export const roleIdSchema = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .meta({
-    enum: adminRoleCatalogue.map((r) => r.id),
-    description: 'An Entra ID role template id from GET /api/admin-roles (compared without case)',
-  });
 
 const byId = new Map(adminRoleCatalogue.map((r) => [r.id, r]));
 

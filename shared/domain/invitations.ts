@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { roleIdSchema } from './admin-roles.js';
+import { adminRoleCatalogue } from './admin-roles.js';
 import { acceptAgreementBody } from './agreements.js';
 import { guidSchema } from './ids.js';
 import {
@@ -10,6 +10,16 @@ import {
   roleDurationSchema,
   type RoleProblem,
 } from './relationships.js';
+
+/** A role template id as callers send it: one of the catalogue's (GET /api/admin-roles), compared without case. */
+export const roleIdSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .meta({
+    enum: adminRoleCatalogue.map((r) => r.id),
+    description: 'An Entra ID role template id from GET /api/admin-roles (compared without case)',
+  });
 
 export const domainSchema = z
   .string()

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { roleIdSchema } from './admin-roles.js';
-import { invitationStatuses } from './invitations.js';
+import { invitationStatuses, roleIdSchema } from './invitations.js';
 import { rowStatuses } from './invitation-batches.js';
 import {
   eligibilityReasonSchema,
