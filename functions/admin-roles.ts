@@ -13,7 +13,7 @@ const docs = {
   'admin-roles-list': {
     summary: 'The admin roles a partner may ask for, grouped by task',
     description:
-      '`roles`: id (the Entra ID role template id invitations name), name, description, the `tasks` it serves, `privileged` with a `warning` (Global Administrator, Privileged Role Administrator) and the `relationshipTypes` that may carry it. `tasks`: e.g. "Reset passwords", "Manage licences", "Handle support tickets", each with its roles least privileged first and the `recommendedRole`. The same catalogue the invitations and the acceptance page use; the OpenAPI document lists its ids as the enum of role ids.',
+      '`roles`: id (the Entra ID role template id invitations name), name, description, the `tasks` it serves, `privileged` with a `warning` (Global Administrator, Privileged Role Administrator) and the `relationshipTypes` that may carry it. `tasks`: e.g. "Reset passwords", "Manage licences", "Handle support tickets", each with its roles least privileged first and the `recommendedRole`. `relationshipTypes`: each type with its name, what it lets the partner do and the roles it may carry. The same catalogue the invitations and the acceptance page use; the OpenAPI document lists its ids as the enum of role ids.',
     tags: ['invitations'],
     responses: { 200: { description: 'The catalogue', schema: adminRoleCatalogueSchema } },
   },

@@ -40,6 +40,14 @@ export const adminRoleCatalogueSchema = z.object({
       recommendedRole: roleIdSchema.describe('The least-privileged role for the task: the one to ask for'),
     }),
   ),
+  relationshipTypes: z.array(
+    z.object({
+      id: relationshipTypeSchema,
+      name: z.string().describe('The type in people’s words, e.g. "Delegated administrator"'),
+      description: z.string().describe('What a relationship of the type lets the partner do'),
+      roles: z.array(roleIdSchema).describe('The roles it may carry; empty for a type that carries none'),
+    }),
+  ),
 });
 
 export const partnerInvitationViewSchema = z.object({

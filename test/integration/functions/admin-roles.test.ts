@@ -72,6 +72,23 @@ describe('GET /api/admin-roles', () => {
     for (const r of roles) expect(r.relationshipTypes, r.name).not.toContain('reseller');
   });
 
+  it('says what each relationship type lets the partner do and which roles it may carry, as the roles do', async () => {
+    const { relationshipTypes, roles } = await catalogue();
+    const type = (id: string) => relationshipTypes.find((x) => x.id === id);
+    expect(relationshipTypes).toHaveLength(7);
+    expect(type('reseller')).toMatchObject({
+      name: 'Reseller',
+      description: 'Sell products to your organization.',
+      roles: [],
+    });
+    expect(type('delegatedAdministrator')?.name).toBe('Delegated administrator');
+    for (const x of relationshipTypes) {
+      expect(x.description, x.id).toBeTruthy();
+      for (const r of roles)
+        expect(x.roles.includes(r.id), `${x.id}: ${r.name}`).toBe(r.relationshipTypes.includes(x.id));
+    }
+  });
+
   it('is the enum of role ids in the OpenAPI document', async () => {
     const { roles } = await catalogue();
     const document = (await (await t.fetch('/api/openapi.json')).json()) as {
