@@ -50,6 +50,36 @@ const messages: Record<string, FieldMessage> = {
     label: 'Invitation code',
     message: 'Open the link in the invitation email again: its code is missing or incomplete.',
   },
+  // Inviting a customer (POST /api/partners/{id}/invitations).
+  customerTenantId: {
+    label: 'Customer tenant ID',
+    message:
+      'Enter the customer’s Microsoft Entra tenant ID, like 72f988bf-86f1-41af-91ab-2d7cd011db47 (not your own organization’s), or choose Domain and enter its domain.',
+  },
+  customerDomain: { label: 'Customer domain', message: 'Enter the customer’s domain, like contoso.com.' },
+  customerAdminEmail: {
+    label: 'Customer admin email',
+    message: 'Enter the email address of an administrator at the customer, like admin@contoso.com.',
+  },
+  relationshipType: { label: 'Relationship type', message: 'Choose a relationship type from the list.' },
+  roles: {
+    label: 'Admin roles',
+    message: 'Choose at least one admin role, among those this relationship type may carry.',
+  },
+  duration: { label: 'Duration', message: 'Choose how long the admin roles last, from 1 day to 2 years.' },
+  autoExtend: {
+    label: 'Renew automatically',
+    message:
+      'Roles with Global Administrator never renew automatically: clear Renew automatically or remove that role.',
+  },
+  message: {
+    label: 'Message to the customer',
+    message: 'Write a message of at most 2,000 characters, or leave it empty.',
+  },
+  expiresInDays: {
+    label: 'Invitation expires after',
+    message: 'Choose when the invitation expires, from 1 to 90 days.',
+  },
 };
 
 /** The label and sentence for a field error's path (`partnerIds.2` is the Partners field). */

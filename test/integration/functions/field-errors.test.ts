@@ -12,6 +12,7 @@ const validatorPhrasing =
   /expected|invalid (option|input|email|string)|>=|<=|must be|too (small|big)|received|undefined|\bNaN\b|\b[a-z]+[A-Z][A-Za-z]*\b|\b\w+\.\d+\b/;
 
 let t: TestHost;
+const partnerTenant = randomUUID();
 beforeAll(async () => {
   t = await startTestHost();
   const put = await t.fetch('/api/partners/alpenblick-it', {
@@ -20,7 +21,7 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       displayName: 'Alpenblick IT',
-      tenantId: randomUUID(),
+      tenantId: partnerTenant,
       programId: 'CSP',
       locations: [{ country: 'DE' }],
       organizationSizes: ['10-49'],
@@ -150,6 +151,58 @@ describe('field errors people read', () => {
       ...((await accept.json()) as { errors: { path: string }[] }).errors,
     ].map((e) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['acceptAgreement', 'agreementVersion', 'code']));
+    expectWrittenForPeople(paths.map(fieldMessage));
+  });
+
+  it('inviting a customer: every field the API names, including the role rules, has its sentence', async () => {
+    const token = await t.token('partner', partnerTenant);
+    const invite = async (body: Record<string, unknown>) => {
+      const response = await t.fetch('/api/partners/alpenblick-it/invitations', {
+        method: 'POST',
+        token,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(400);
+      return ((await response.json()) as { errors: { path: string }[] }).errors.map((e) => e.path);
+    };
+    const paths = [
+      ...(await invite({
+        customerDomain: 'not a domain',
+        customerAdminEmail: 'nobody',
+        relationshipType: 'friend',
+        message: 'm'.repeat(2001),
+        expiresInDays: 91,
+      })),
+      ...(await invite({ customerAdminEmail: 'admin@contoso.example', relationshipType: 'reseller' })),
+      ...(await invite({
+        customerTenantId: randomUUID(),
+        customerAdminEmail: 'admin@contoso.example',
+        relationshipType: 'delegatedAdministrator',
+        roles: ['62e90394-69f5-4237-9190-012177145e10', 'not-a-role'],
+        duration: 'P365D',
+        autoExtend: 'P180D',
+      })),
+      ...(await invite({
+        customerTenantId: randomUUID(),
+        customerAdminEmail: 'admin@contoso.example',
+        relationshipType: 'advisor',
+        duration: 'P731D',
+      })),
+    ];
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'customerTenantId',
+        'customerDomain',
+        'customerAdminEmail',
+        'relationshipType',
+        'message',
+        'expiresInDays',
+        'duration',
+        'autoExtend',
+      ]),
+    );
+    expect(paths.some((p) => p.startsWith('roles'))).toBe(true);
     expectWrittenForPeople(paths.map(fieldMessage));
   });
 });
