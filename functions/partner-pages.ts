@@ -4,13 +4,14 @@ import { pageFunctions } from '../shared/web/page-function.js';
 import { partnerNavigation, signedInPage } from '../shared/web/shell.js';
 
 /**
- * The partner's pages, for its staff (the links in partners' emails): leads, invitations, customers
- * and relationships as plain tables, in the admin shell's partner navigation. The browser signs in as partner staff and app.js fills them
+ * The partner's pages, for its staff (the links in partners' emails): leads, invitations (and
+ * inviting a customer), customers and relationships, in the admin shell's partner navigation. The browser signs in as partner staff and app.js fills them
  * from the partner API, which decides staff by the directory entry's tenant id.
  */
 const routes = [
   route('GET', 'partner/leads', 'anyone', leadsPage, 'page-partner-leads'),
   route('GET', 'partner/invitations', 'anyone', invitationsPage, 'page-partner-invitations'),
+  route('GET', 'partner/invitations/new', 'anyone', invitePage, 'page-partner-invite'),
   route('GET', 'partner/customers', 'anyone', customersPage, 'page-partner-customers'),
   route('GET', 'partner/webhooks', 'anyone', webhooksPage, 'page-partner-webhooks'),
 ];
@@ -19,7 +20,8 @@ async function leadsPage() {
   return signedInPage(partnerNavigation, {
     current: 'partner-leads',
     title: 'Leads',
-    intro: html`Contact requests from the partner directory, newest first.`,
+    commands: true,
+    intro: html`Contact requests from the partner directory, newest first. Select one to accept or decline it, and later to mark it won or lost.`,
   });
 }
 
@@ -27,7 +29,18 @@ async function invitationsPage() {
   return signedInPage(partnerNavigation, {
     current: 'partner-invitations',
     title: 'Invitations',
-    intro: html`The relationship invitations your organization sent, newest first.`,
+    commands: true,
+    intro: html`The relationship invitations your organization sent, newest first. Select a pending one to send it again or revoke it.`,
+  });
+}
+
+async function invitePage() {
+  return signedInPage(partnerNavigation, {
+    current: 'partner-invitations',
+    page: 'partner-invite',
+    title: 'Invite a customer',
+    breadcrumbs: [{ label: 'Invitations', href: '/partner/invitations' }],
+    intro: html`Invite a customer's administrator to a relationship with your organization, with the admin roles you need for the work you will do.`,
   });
 }
 

@@ -1,6 +1,9 @@
 import { notice } from './dom.js';
 import { initContact, initFindPartner } from './find-partner.js';
 import { initInvitation } from './invitation.js';
+import { initPartnerInvitations } from './partner-invitations.js';
+import { initPartnerInvite } from './partner-invite.js';
+import { initPartnerLeads } from './partner-leads.js';
 import { initPartnerPage } from './partner-workspace.js';
 import { initAgreement, initAudit, initPartners, initPendingInvitations, initSettings } from './partners.js';
 import { initShell } from './shell.js';
@@ -19,8 +22,9 @@ const pages: Record<string, () => void | Promise<void>> = {
   agreement: initAgreement,
   settings: initSettings,
   audit: initAudit,
-  'partner-leads': () => initPartnerPage('leads'),
-  'partner-invitations': () => initPartnerPage('invitations'),
+  'partner-leads': initPartnerLeads,
+  'partner-invitations': initPartnerInvitations,
+  'partner-invite': initPartnerInvite,
   'partner-customers': () => initPartnerPage('customers'),
   'partner-webhooks': () => initPartnerPage('webhooks'),
 };

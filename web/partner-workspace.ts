@@ -4,13 +4,13 @@ import { label, relationshipStatusLabels, relationshipTypeLabel } from './labels
 import { requireSignIn, type Session } from './sign-in.js';
 
 /**
- * The partner's pages as plain tables (leads, invitations, customers): sign in as partner staff,
- * find the partner by the caller's tenant (GET /api/me/partners), then list from the partner API.
+ * What every partner page starts with: sign in as partner staff, find the partner by the caller's
+ * tenant (GET /api/me/partners). Customers and Webhooks are still plain tables from the partner API here.
  */
 
-type Kind = 'leads' | 'invitations' | 'customers' | 'webhooks';
+type Kind = 'customers' | 'webhooks';
 
-interface Partner {
+export interface Partner {
   id: string;
   displayName: string;
 }
@@ -21,36 +21,19 @@ interface Column<T> {
 }
 
 const pageTitles: Record<Kind, string> = {
-  leads: 'Leads',
-  invitations: 'Invitations',
   customers: 'Customers and relationships',
   webhooks: 'Webhooks',
 };
 
-const customerCell = (name: string | null, tenantId: string | null, domain?: string | null): Node =>
+const customerCell = (name: string | null, tenantId: string | null): Node =>
   h(
     'span',
     {},
     name ? h('strong', {}, name) : null,
     name ? h('br', {}) : null,
-    h('span', { class: 'hint' }, tenantId ?? domain ?? ''),
+    h('span', { class: 'hint' }, tenantId ?? ''),
   );
 
-interface Lead {
-  status: string;
-  createdAt: string;
-  requester: { name: string; email: string; company: string; country: string; organizationSize: string };
-  businessNeeds: string;
-}
-interface Invitation {
-  status: string;
-  customerTenantId: string | null;
-  customerDomain: string | null;
-  customerName: string | null;
-  relationshipType: string;
-  createdAt: string;
-  expiresAt: string;
-}
 interface Relationship {
   customerTenantId: string;
   customerName: string | null;
@@ -89,44 +72,6 @@ const deliveryColumns: Column<Delivery>[] = [
 ];
 
 const lists: { [K in Kind]: { path: (partnerId: string) => string; empty: string; columns: Column<never>[] } } = {
-  leads: {
-    path: (p) => `/api/partners/${encodeURIComponent(p)}/contact-requests?top=50`,
-    empty: 'No contact requests yet.',
-    columns: [
-      { title: 'Received', cell: (l: Lead) => formatDate(l.createdAt) },
-      {
-        title: 'Requester',
-        cell: (l: Lead) =>
-          h(
-            'span',
-            {},
-            l.requester.name,
-            h('br', {}),
-            h('a', { href: `mailto:${l.requester.email}` }, l.requester.email),
-          ),
-      },
-      {
-        title: 'Organization',
-        cell: (l: Lead) => `${l.requester.company} (${l.requester.country}, ${l.requester.organizationSize})`,
-      },
-      { title: 'Needs', cell: (l: Lead) => l.businessNeeds },
-      { title: 'Status', cell: (l: Lead) => l.status },
-    ] as Column<never>[],
-  },
-  invitations: {
-    path: (p) => `/api/partners/${encodeURIComponent(p)}/invitations?top=50`,
-    empty: 'No invitations sent yet.',
-    columns: [
-      {
-        title: 'Customer',
-        cell: (i: Invitation) => customerCell(i.customerName, i.customerTenantId, i.customerDomain),
-      },
-      { title: 'Relationship', cell: (i: Invitation) => relationshipTypeLabel(i.relationshipType) },
-      { title: 'Status', cell: (i: Invitation) => i.status },
-      { title: 'Sent', cell: (i: Invitation) => formatDate(i.createdAt) },
-      { title: 'Expires', cell: (i: Invitation) => formatDate(i.expiresAt) },
-    ] as Column<never>[],
-  },
   customers: {
     path: (p) => `/api/partners/${encodeURIComponent(p)}/relationships?top=50`,
     empty: 'No customer relationships yet.',
@@ -214,7 +159,21 @@ async function partnerOf(session: Session): Promise<{ partner: Partner; all: Par
   return partner && { partner, all: items };
 }
 
-export async function initPartnerPage(kind: Kind): Promise<void> {
+export interface PartnerWorkspace {
+  session: Session;
+  partner: Partner;
+  /** The partner's API, `/api/partners/{id}`. */
+  base: string;
+  /** `?partner=…` when the tenant has several partners (links keep the one picked), else ''. */
+  query: string;
+  content: HTMLElement;
+}
+
+/**
+ * Signs in as partner staff and finds the partner the page is for. Someone who is not staff of a
+ * partner is told so and gets undefined; with several partners the page names the others to switch to.
+ */
+export async function openPartnerWorkspace(path: string): Promise<PartnerWorkspace | undefined> {
   const session = await requireSignIn();
   const content = byId('content');
   const found = await partnerOf(session);
@@ -226,26 +185,68 @@ export async function initPartnerPage(kind: Kind): Promise<void> {
         `You are signed in as ${session.name || session.username}, who is not staff of a partner in the directory. Partner staff sign in to their partner’s own tenant with the app role Partner.Manage.`,
       ),
     );
-    return;
+    return undefined;
   }
   const { partner, all } = found;
   const query = all.length > 1 ? `?partner=${encodeURIComponent(partner.id)}` : '';
   // The shell's navigation keeps the partner picked when the tenant has several.
   if (query) {
-    for (const link of document.querySelectorAll<HTMLAnchorElement>('#side-nav a')) link.search = query;
+    for (const link of document.querySelectorAll<HTMLAnchorElement>('#side-nav a, .breadcrumbs a')) link.search = query;
   }
   const others = all
     .filter((p) => p.id !== partner.id)
-    .map((p) => h('li', {}, h('a', { href: `/partner/${kind}?partner=${encodeURIComponent(p.id)}` }, p.displayName)));
-  const list = lists[kind];
-  const { items } = (await api<{ items: never[] }>(list.path(partner.id), { token: await session.token() })).data;
+    .map((p) => h('li', {}, h('a', { href: `${path}?partner=${encodeURIComponent(p.id)}` }, p.displayName)));
   show(
     content,
-    h('p', {}, 'Partner: ', h('strong', {}, partner.displayName)),
+    h('p', { class: 'partner-name' }, 'Partner: ', h('strong', {}, partner.displayName)),
     others.length > 0 ? h('nav', { 'aria-label': 'Your other partners' }, h('ul', {}, others)) : null,
+  );
+  return { session, partner, base: `/api/partners/${encodeURIComponent(partner.id)}`, query, content };
+}
+
+export async function initPartnerPage(kind: Kind): Promise<void> {
+  const workspace = await openPartnerWorkspace(`/partner/${kind}`);
+  if (!workspace) return;
+  const { session, partner, content } = workspace;
+  const list = lists[kind];
+  const { items } = (await api<{ items: never[] }>(list.path(partner.id), { token: await session.token() })).data;
+  content.append(
     items.length === 0
       ? h('p', {}, list.empty)
       : table(`${pageTitles[kind]} of ${partner.displayName}, newest first`, list.columns, items),
     ...(kind === 'webhooks' ? await deliverySections(partner.id, items, session) : []),
+  );
+}
+
+/**
+ * An invitation link to pass on, with Copy (the clipboard API; where the browser refuses it, the
+ * link is selected for the person to copy with their keyboard).
+ */
+export function copyableLink(id: string, text: string, url: string): HTMLElement {
+  const field = h('input', { id, type: 'text', readonly: true, value: url, class: 'link-field', spellcheck: 'false' });
+  // The clipboard API exists only in secure contexts (https, localhost).
+  const write = (text: string) =>
+    'clipboard' in navigator ? navigator.clipboard.writeText(text) : Promise.reject(new Error('no clipboard'));
+  const result = h('span', { class: 'hint', role: 'status' });
+  const copy = h('button', { type: 'button', class: 'button' }, 'Copy link');
+  copy.addEventListener('click', () => {
+    field.select();
+    write(url).then(
+      () => {
+        result.textContent = 'Link copied.';
+      },
+      () => {
+        result.textContent =
+          'The browser did not allow copying: the link is selected, press Ctrl+C (⌘C on a Mac) to copy it.';
+      },
+    );
+  });
+  field.addEventListener('focus', () => field.select());
+  return h(
+    'div',
+    { class: 'field copy-link' },
+    h('label', { for: id }, text),
+    h('div', { class: 'field-row' }, field, copy),
+    result,
   );
 }
