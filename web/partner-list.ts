@@ -17,7 +17,7 @@ export interface PartnerList<T extends { id: string }> {
   /** Fills the table again from the API (the filter as chosen); the selection stays if the row does. */
   load(): Promise<void>;
   selected(): T | undefined;
-  /** Focuses the row's radio button of `id` (after a dialog closes and the table was drawn again). */
+  /** Focuses the button that opens the row of `id` (when its panel closes: the table may have been drawn again meanwhile). */
   focusRow(id: string): void;
 }
 
@@ -161,7 +161,7 @@ export function partnerList<T extends { id: string }>(
     list: {
       load,
       selected: () => items.find((i) => i.id === selectedId),
-      focusRow: (id) => rows.querySelector<HTMLElement>(`tr[data-id="${CSS.escape(id)}"] input`)?.focus(),
+      focusRow: (id) => rows.querySelector<HTMLElement>(`tr[data-id="${CSS.escape(id)}"] button`)?.focus(),
     },
   };
 }
