@@ -33,6 +33,9 @@ async function measure(): Promise<BenchRow[]> {
       ['Customer Agreement (shell)', '/agreement'],
       ['Settings (shell)', '/settings'],
       ['Audit log (shell)', '/audit'],
+      ['Partner: Leads (shell)', '/partner/leads'],
+      ['Partner: Invitations (shell)', '/partner/invitations'],
+      ['Partner: Invite a customer (shell)', '/partner/invitations/new'],
     ];
     const cache = new Map<string, number>();
     // An asset's compressed size, with the chunks it imports statically (what the browser fetches before it runs).

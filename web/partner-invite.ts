@@ -86,6 +86,7 @@ export async function initPartnerInvite(): Promise<void> {
   const typeDescription = h('p', { class: 'hint', id: 'relationshipType-hint', 'aria-live': 'polite' });
   type.setAttribute('aria-describedby', 'relationshipType-hint');
   const roleBoxes: HTMLInputElement[] = [];
+  const described = new Map<string, string>();
   const rolesPicker = h(
     'fieldset',
     { class: 'roles-picker', 'data-field': 'roles', id: 'roles' },
@@ -104,7 +105,11 @@ export async function initPartnerInvite(): Promise<void> {
           const role = catalogue.roles.find((r) => r.id === roleId);
           if (!role) return null;
           const id = `role-${task.id}-${role.id}`;
-          const box = h('input', { type: 'checkbox', id, value: role.id, 'aria-describedby': `${id}-description` });
+          // A role serves several tasks (Global Administrator all of them): its description and warning show once, at its first task.
+          const first = !described.has(role.id);
+          const descriptionId = described.get(role.id) ?? `${id}-description`;
+          described.set(role.id, descriptionId);
+          const box = h('input', { type: 'checkbox', id, value: role.id, 'aria-describedby': descriptionId });
           roleBoxes.push(box);
           return h(
             'div',
@@ -115,13 +120,16 @@ export async function initPartnerInvite(): Promise<void> {
               { for: id },
               role.name,
               role.id === task.recommendedRole ? h('span', { class: 'badge' }, 'Recommended') : null,
+              role.warning ? h('span', { class: 'badge badge-warning' }, 'Privileged') : null,
             ),
-            h(
-              'p',
-              { class: 'hint', id: `${id}-description` },
-              role.description,
-              role.warning ? h('span', { class: 'role-warning' }, ` Warning: ${role.warning}`) : null,
-            ),
+            first
+              ? h(
+                  'p',
+                  { class: 'hint', id: descriptionId },
+                  role.description,
+                  role.warning ? h('span', { class: 'role-warning' }, ` Warning: ${role.warning}`) : null,
+                )
+              : null,
           );
         }),
       ),
