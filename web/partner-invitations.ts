@@ -52,26 +52,33 @@ export async function initPartnerInvitations(): Promise<void> {
     if (panel.isOpen()) panel.body.prepend(notice('error', text));
     else messageBar(message, text);
   };
-  const path = (i: Invitation, action: string) => `${base}/invitations/${encodeURIComponent(i.id)}/${action}`;
-
-  const sendAgain = async (i: Invitation) => {
+  /** Posts `action` for the invitation, then draws the list (and the open panel) again and says what happened. */
+  const act = async <T extends Invitation>(
+    i: Invitation,
+    action: 'resend' | 'revoke',
+    failure: string,
+    done: (data: T) => (Node | string)[],
+  ) => {
     message.replaceChildren();
     status.replaceChildren();
     try {
-      const { data } = await api<SentInvitation>(path(i, 'resend'), {
+      const { data } = await api<T>(`${base}/invitations/${encodeURIComponent(i.id)}/${action}`, {
         method: 'POST',
         token: await workspace.session.token(),
       });
       await list.load();
       if (panel.isOpen()) details(data);
-      say(
-        h('p', {}, `Sent again to ${data.customerAdminEmail}. The earlier link no longer works: pass on this one.`),
-        data.invitationUrl ? copyableLink('resent-link', 'New invitation link', data.invitationUrl) : '',
-      );
+      say(...done(data));
     } catch (error) {
-      fail(`The invitation was not sent again. ${error instanceof Error ? error.message : ''}`);
+      fail(`${failure} ${error instanceof Error ? error.message : ''}`);
     }
   };
+
+  const sendAgain = (i: Invitation) =>
+    act<SentInvitation>(i, 'resend', 'The invitation was not sent again.', (data) => [
+      h('p', {}, `Sent again to ${data.customerAdminEmail}. The earlier link no longer works: pass on this one.`),
+      data.invitationUrl ? copyableLink('resent-link', 'New invitation link', data.invitationUrl) : '',
+    ]);
 
   const revoke = async (i: Invitation) => {
     const yes = await confirmDialog({
@@ -83,20 +90,10 @@ export async function initPartnerInvitations(): Promise<void> {
       yes: 'Revoke invitation',
       no: 'Cancel',
     });
-    if (!yes) return;
-    message.replaceChildren();
-    status.replaceChildren();
-    try {
-      const { data } = await api<Invitation>(path(i, 'revoke'), {
-        method: 'POST',
-        token: await workspace.session.token(),
-      });
-      await list.load();
-      if (panel.isOpen()) details(data);
-      say(`The invitation to ${customerName(i)} is revoked.`);
-    } catch (error) {
-      fail(`The invitation was not revoked. ${error instanceof Error ? error.message : ''}`);
-    }
+    if (yes)
+      await act(i, 'revoke', 'The invitation was not revoked.', () => [
+        `The invitation to ${customerName(i)} is revoked.`,
+      ]);
   };
 
   const pendingReason = (i: Invitation | undefined) =>

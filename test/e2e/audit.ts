@@ -1,6 +1,7 @@
 import axe from 'axe-core';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
+import { screenshot } from './browser.js';
 
 /** WCAG 2.2 A and AA rules (axe-core tags). */
 const wcagTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
@@ -54,4 +55,17 @@ export async function tabThrough(page: Page, presses: number): Promise<string[]>
     visited.push(focus.name);
   }
   return visited;
+}
+
+/**
+ * One state of a page at one width: axe-core finds nothing, nothing scrolls sideways, and its
+ * screenshot lands in test-results/screenshots/<width>-<state>.png.
+ */
+export async function checkState(page: Page, viewport: { name: string; width: number }, state: string): Promise<void> {
+  await expectNoAxeViolations(page, `${viewport.name} ${state}`);
+  await expect(
+    page.evaluate<number>('document.documentElement.scrollWidth'),
+    `${state} scrolls sideways`,
+  ).resolves.toBeLessThanOrEqual(viewport.width);
+  await screenshot(page, `${viewport.width}-${state}`);
 }

@@ -53,6 +53,12 @@ export async function launchBrowser(options: { javaScript?: boolean } = {}): Pro
   };
 }
 
+/** The widths every page is checked at: a laptop and a phone. */
+export const viewports = [
+  { name: 'desktop', width: 1366, height: 900 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+
 /** Saves a full-page screenshot as test-results/screenshots/<name>.png (git-ignored). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(screenshotDir, { recursive: true });

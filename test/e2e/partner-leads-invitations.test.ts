@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { TestHost } from '../support/host.js';
-import { emailFor } from '../support/relationships.js';
-import { expectNoAxeViolations, tabThrough } from './audit.js';
-import { launchBrowser, screenshot, startSiteHost, watchConsole, type Browser } from './browser.js';
-import { devSignIn, putPartner } from './support.js';
+import { checkState, tabThrough } from './audit.js';
+import { launchBrowser, startSiteHost, viewports, watchConsole, type Browser } from './browser.js';
+import { devSignIn, putPartner, sendContactRequest } from './support.js';
 
 /**
  * The partner's Leads, Invite a customer and Invitations pages, at desktop (1366×900) and phone
@@ -27,33 +26,6 @@ afterAll(async () => {
   await browser?.close();
   await t?.stop();
 });
-
-const viewports = [
-  { name: 'desktop', width: 1366, height: 900 },
-  { name: 'phone', width: 390, height: 844 },
-] as const;
-
-async function contactRequest(partnerId: string, name: string): Promise<string> {
-  const response = await t.fetch('/api/contact-requests', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      partnerIds: [partnerId],
-      name,
-      email: 'rita@fabrikam.example',
-      company: 'Fabrikam Foods',
-      country: 'DE',
-      organizationSize: '50-249',
-      businessNeeds: 'Mail and files to the cloud, and someone to call when it breaks.',
-      consentToContact: true,
-      consentToShareDetails: true,
-    }),
-  });
-  expect(response.status).toBe(202);
-  const { id } = (await response.json()) as { id: string };
-  await emailFor(t, `contact-request:${id}:`);
-  return id;
-}
 
 /** The page's HTML as served: scripts only from files (the CSP allows no inline script), and the CSP says so. */
 async function expectNoInlineScript(path: string): Promise<void> {
@@ -77,20 +49,18 @@ describe.each(viewports)('the partner pages at $name width ($width×$height)', (
   let firstLink = '';
   let secondLink = '';
 
-  const check = async (state: string) => {
-    await expectNoAxeViolations(page, `${viewport.name} ${state}`);
-    await expect(
-      page.evaluate<number>('document.documentElement.scrollWidth'),
-      `${state} scrolls sideways`,
-    ).resolves.toBeLessThanOrEqual(viewport.width);
-    await screenshot(page, `${viewport.width}-${state}`);
-  };
+  const check = (state: string) => checkState(page, viewport, state);
   const commands = () => page.getByRole('toolbar', { name: 'Commands' });
   const rowOf = (text: string) => page.locator('tbody tr', { hasText: text });
 
   beforeAll(async () => {
     partner = await putPartner(t, partnerId, { displayName });
-    leadId = await contactRequest(partnerId, requester);
+    leadId = await sendContactRequest(
+      t,
+      partnerId,
+      requester,
+      'Mail and files to the cloud, and someone to call when it breaks.',
+    );
     page = await browser.newPage({ width: viewport.width, height: viewport.height });
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
     problems = watchConsole(page);
@@ -305,10 +275,7 @@ describe.each(viewports)('the partner pages at $name width ($width×$height)', (
     await devSignIn(other, customer, 'global-admin', 'Grace Admin');
     await other.getByText(/who is not staff of a partner in the directory/).waitFor();
     await expect(other.locator('form.invite-form').count()).resolves.toBe(0);
-    const before = page;
-    page = other;
-    await check('62-partner-pages-not-staff');
-    page = before;
+    await checkState(other, viewport, '62-partner-pages-not-staff');
     await other.close();
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestHost } from '../support/host.js';
 import { emailFor, invitationLink } from '../support/relationships.js';
 import { launchBrowser, screenshot, startSiteHost, watchConsole, type Browser } from './browser.js';
-import { devSignIn, invite, putPartner } from './support.js';
+import { devSignIn, invite, putPartner, sendContactRequest } from './support.js';
 
 /**
  * The partner pages as they stand (plain tables; the full pages come on the new admin shell): a
@@ -17,24 +17,7 @@ const customer = randomUUID();
 beforeAll(async () => {
   t = await startSiteHost();
   const partner = await putPartner(t, 'kestrel-works', { displayName: 'Kestrel Works' });
-  const contact = await t.fetch('/api/contact-requests', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      partnerIds: [partner.id],
-      name: 'Rita Requester',
-      email: 'rita@fabrikam.example',
-      company: 'Fabrikam Foods',
-      country: 'DE',
-      organizationSize: '50-249',
-      businessNeeds: 'Mail and files to the cloud.',
-      consentToContact: true,
-      consentToShareDetails: true,
-    }),
-  });
-  expect(contact.status).toBe(202);
-  const { id } = (await contact.json()) as { id: string };
-  await emailFor(t, `contact-request:${id}:`);
+  await sendContactRequest(t, partner.id, 'Rita Requester', 'Mail and files to the cloud.');
   const invitation = await invite(t, partner, customer);
   const { code } = invitationLink(await emailFor(t, `invitation:${invitation.id}:`));
   const accepted = await t.fetch(`/api/invitations/${invitation.id}/accept`, {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { DirectoryEntryInput } from '../../shared/domain/directory.js';
 import { operatorTenantId, type TestHost } from '../support/host.js';
+import { emailFor } from '../support/relationships.js';
 
 /** A partner of the directory, written through the operator API as an operator would. */
 export async function putPartner(
@@ -73,4 +74,32 @@ export async function devSignIn(page: Page, tenantId: string, role: string, name
   await page.getByLabel('Role').selectOption(role);
   await page.getByLabel('Name (optional)').fill(name);
   await page.getByRole('button', { name: 'Sign in (development)' }).click();
+}
+
+/** A customer sends a contact request to one partner from the contact form (as its script posts it); resolves once the partner's email is out. */
+export async function sendContactRequest(
+  t: TestHost,
+  partnerId: string,
+  name: string,
+  businessNeeds: string,
+): Promise<string> {
+  const response = await t.fetch('/api/contact-requests', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      partnerIds: [partnerId],
+      name,
+      email: 'rita@fabrikam.example',
+      company: 'Fabrikam Foods',
+      country: 'DE',
+      organizationSize: '50-249',
+      businessNeeds,
+      consentToContact: true,
+      consentToShareDetails: true,
+    }),
+  });
+  if (response.status !== 202) throw new Error(`contact request: ${response.status} ${await response.text()}`);
+  const { id } = (await response.json()) as { id: string };
+  await emailFor(t, `contact-request:${id}:`);
+  return id;
 }

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { TestHost } from '../support/host.js';
 import { emailFor, invitationLink } from '../support/relationships.js';
-import { expectNoAxeViolations, tabThrough } from './audit.js';
-import { launchBrowser, screenshot, startSiteHost, watchConsole, type Browser } from './browser.js';
+import { checkState, tabThrough } from './audit.js';
+import { launchBrowser, startSiteHost, viewports, watchConsole, type Browser } from './browser.js';
 import { devSignIn, invite, putPartner } from './support.js';
 
 /**
@@ -49,22 +49,10 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const viewports = [
-  { name: 'desktop', width: 1366, height: 900 },
-  { name: 'phone', width: 390, height: 844 },
-] as const;
-
 describe.each(viewports)('every page at $name width ($width×$height)', (viewport) => {
   let page: Page;
   let problems: string[];
-  const check = async (state: string) => {
-    await expectNoAxeViolations(page, `${viewport.name} ${state}`);
-    await expect(
-      page.evaluate<number>('document.documentElement.scrollWidth'),
-      `${state} scrolls sideways`,
-    ).resolves.toBeLessThanOrEqual(viewport.width);
-    await screenshot(page, `${viewport.width}-${state}`);
-  };
+  const check = (state: string) => checkState(page, viewport, state);
 
   beforeAll(async () => {
     page = await browser.newPage({ width: viewport.width, height: viewport.height });
