@@ -64,12 +64,17 @@ const docs = {
   'page-partner-leads': {
     title: 'Partner workspace: Leads',
     who: 'partner staff',
-    what: "the link in the lead email: the partner's contact requests, newest first (received, requester, organization, needs, status)",
+    what: "the link in the lead email: the partner's contact requests, newest first, filtered by status; a lead's details in a panel, and its status moved (accept, decline, won, lost) under If-Match, with a message when a colleague changed it first",
   },
   'page-partner-invitations': {
     title: 'Partner workspace: Invitations',
     who: 'partner staff',
-    what: 'the invitations sent, newest first (customer by name and tenant id or domain, type, status, sent, expires)',
+    what: 'the invitations sent, newest first, filtered by status (customer by name and tenant id or domain, type, status, sent, expires); Send again with the new link to copy, Revoke after a confirmation',
+  },
+  'page-partner-invite': {
+    title: 'Partner workspace: Invite a customer',
+    who: 'partner staff',
+    what: "customer tenant id or domain, admin email, relationship type, the roles picker grouped by task (least privileged recommended, privileged roles warned), duration, auto-extend, message, expiry; then the invitation's link to copy",
   },
   'page-partner-customers': {
     title: 'Partner workspace: Customers and relationships',
