@@ -1,8 +1,8 @@
 import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/caller.js';
-import { relationshipStatuses } from '../shared/domain/relationships.js';
-import { pageSchema, relationshipViewSchema } from '../shared/domain/views.js';
+import { expiryWindowSchema, expiryWindows, relationshipStatuses } from '../shared/domain/relationships.js';
+import { pageSchema, relationshipCountsSchema, relationshipViewSchema } from '../shared/domain/views.js';
 import { readOptionalBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch, jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
@@ -11,6 +11,7 @@ import {
   customerRelationship,
   customerRelationships,
   partnerRelationship,
+  partnerRelationshipCounts,
   partnerRelationships,
   removeRoles,
   requestTermination,
@@ -51,6 +52,13 @@ const routes = [
   route('GET', 'partners/{partnerId}/relationships', 'partner', listPartnerRelationships, 'partner-relationships-list'),
   route(
     'GET',
+    'partners/{partnerId}/relationship-counts',
+    'partner',
+    countPartnerRelationships,
+    'partner-relationships-counts',
+  ),
+  route(
+    'GET',
     'partners/{partnerId}/relationships/{relationshipId}',
     'partner',
     getPartnerRelationship,
@@ -71,6 +79,11 @@ const partnerParams = z.object({ partnerId: z.string() });
 const partnerRelationshipParams = z.object({ partnerId: z.string(), relationshipId: z.string() });
 const partnerRelationshipsQuery = z.object({
   status: z.enum(relationshipStatuses).optional(),
+  expiry: expiryWindowSchema
+    .optional()
+    .describe(
+      'Only relationships (not terminated) whose roles end within 1, 7 or 30 days (`1d`, `7d`, `30d`), or that expired in the last 365 days (`expired`)',
+    ),
   ...pageQuerySchema.shape,
 });
 const terminationRequestBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
@@ -117,6 +130,12 @@ async function listPartnerRelationships(request: HttpRequest) {
   const { partnerId } = readParams(request, partnerParams);
   const query = readQuery(request, partnerRelationshipsQuery);
   return { status: 200, jsonBody: await partnerRelationships(caller, partnerId, query) };
+}
+
+async function countPartnerRelationships(request: HttpRequest) {
+  const caller = await authenticate(request);
+  const { partnerId } = readParams(request, partnerParams);
+  return { status: 200, jsonBody: await partnerRelationshipCounts(caller, partnerId) };
 }
 
 async function getPartnerRelationship(request: HttpRequest) {
@@ -182,8 +201,7 @@ const docs = {
   },
   'partner-relationships-list': {
     summary: 'The partner’s customer relationships, newest first, optionally only those with one status',
-    description:
-      '`status` = `active`, `terminationRequested`, `terminated` or `expired` (a filtered page may hold fewer than `top`).',
+    description: `\`status\` = \`active\`, \`terminationRequested\`, \`terminated\` or \`expired\`; \`expiry\` = ${expiryWindows.map((w) => `\`${w}\``).join(', ')}: roles ending within 1, 7 or 30 days, or expired in the last 365 days (auto-extending relationships never end by themselves, terminated ones are in none). Both filters may be combined; a filtered page may hold fewer than \`top\`.`,
     tags: ['relationships'],
     params: partnerParams,
     query: partnerRelationshipsQuery,
@@ -193,6 +211,14 @@ const docs = {
         schema: pageSchema(relationshipViewSchema),
       },
     },
+  },
+  'partner-relationships-counts': {
+    summary: 'The partner’s expiring dashboard: how many relationships end soon, expired lately or ask to end',
+    description:
+      '`expiry`: how many relationships each `expiry` filter of the list would return now (`1d`, `7d`, `30d` include the shorter windows); `terminationRequested`: how many await the partner’s termination; `at`: the moment counted.',
+    tags: ['relationships'],
+    params: partnerParams,
+    responses: { 200: { description: 'The counts', schema: relationshipCountsSchema } },
   },
   'partner-relationships-get': {
     summary: 'One of the partner’s relationships',

@@ -231,6 +231,32 @@ export function relationshipStatus(stored: StoredRelationshipStatus, grant: Role
   return expiresAt !== undefined && expiresAt.getTime() <= at.getTime() ? 'expired' : stored;
 }
 
+/**
+ * The expiring dashboard's windows, as Partner Center has them: relationships whose roles end
+ * within 1, 7 or 30 days (each includes the shorter ones), and those that expired in the last year.
+ * Auto-extending relationships never end by themselves, so they are in none.
+ */
+export const expiryWindows = ['1d', '7d', '30d', 'expired'] as const;
+export const expiryWindowSchema = z.enum(expiryWindows);
+export type ExpiryWindow = z.infer<typeof expiryWindowSchema>;
+
+const windowDays: Record<ExpiryWindow, number> = { '1d': 1, '7d': 7, '30d': 30, expired: 365 };
+
+/** The expiry times of a window at `at`: after `after`, up to and including `until`. */
+export function expiryWindowBounds(window: ExpiryWindow, at: Date): { after: Date; until: Date } {
+  const span = windowDays[window] * dayMs;
+  return window === 'expired'
+    ? { after: new Date(at.getTime() - span), until: at }
+    : { after: at, until: new Date(at.getTime() + span) };
+}
+
+/** Whether a relationship expiring at `expiresAt` (undefined: never by itself) and not terminated is in the window. */
+export function inExpiryWindow(window: ExpiryWindow, expiresAt: Date | undefined, at: Date): boolean {
+  if (expiresAt === undefined) return false;
+  const { after, until } = expiryWindowBounds(window, at);
+  return expiresAt.getTime() > after.getTime() && expiresAt.getTime() <= until.getTime();
+}
+
 export type RelationshipAction = 'removeRoles' | 'requestTermination' | 'terminate';
 
 /** Which actions each status allows; expired and terminated are final. */

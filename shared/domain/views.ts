@@ -177,6 +177,14 @@ export const relationshipViewSchema = z.object({
 });
 export type RelationshipView = z.infer<typeof relationshipViewSchema>;
 
+const countSchema = z.number().int().min(0);
+export const relationshipCountsSchema = z.object({
+  expiry: z.object({ '1d': countSchema, '7d': countSchema, '30d': countSchema, expired: countSchema }),
+  terminationRequested: countSchema,
+  at: time,
+});
+export type RelationshipCounts = z.infer<typeof relationshipCountsSchema>;
+
 export const acceptanceViewSchema = z.object({
   id: z.string(),
   version: z.string(),

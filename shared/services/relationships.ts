@@ -12,6 +12,7 @@ import {
   rolesEndAt,
   typeDescription,
   typeWithoutRoles,
+  type ExpiryWindow,
   type HistoryEntry,
   type RelationshipAction,
   type RelationshipStatus,
@@ -28,11 +29,13 @@ import { writeAudit } from './audit.js';
 import { partnerProfileOf } from '../storage/partner-profiles.js';
 import {
   addPartnerPointer,
+  countPartnerRelationships,
   getPartnerRelationship,
   getRelationship,
   listCustomerRelationships,
   listPartnerRelationships,
   replaceRelationship,
+  type PartnerRelationshipCounts,
   type RelationshipRecord,
 } from '../storage/relationships.js';
 import { followUpKind, fulfil, intend } from './follow-ups.js';
@@ -387,23 +390,34 @@ export async function customerRelationship(
   return details(await customerRecord(caller, tenantId, relationshipId));
 }
 
-/** The partner's relationships, optionally only those with one status (derived now). */
+/** The partner's relationships, optionally only those with one status and/or in one expiry window (derived now). */
 export async function partnerRelationships(
   caller: Caller,
   partnerId: string,
-  query: PageQuery & { status?: RelationshipStatus | undefined },
+  query: PageQuery & { status?: RelationshipStatus | undefined; expiry?: ExpiryWindow | undefined },
 ): Promise<Page<RelationshipView>> {
   const partner = await requirePartnerStaff(caller, partnerId);
   const at = now();
   return listed(
     await listPartnerRelationships(partner.partnerId, {
       status: query.status,
+      expiry: query.expiry,
       at,
       top: query.top,
       continuationToken: query.continuationToken,
     }),
     at,
   );
+}
+
+/** The partner's expiring dashboard: how many relationships are in each expiry window, and how many ask to end. */
+export async function partnerRelationshipCounts(
+  caller: Caller,
+  partnerId: string,
+): Promise<PartnerRelationshipCounts & { at: string }> {
+  const partner = await requirePartnerStaff(caller, partnerId);
+  const at = now();
+  return { ...(await countPartnerRelationships(partner.partnerId, at)), at: at.toISOString() };
 }
 
 export async function partnerRelationship(

@@ -2,12 +2,16 @@ import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { timeSchema } from '../domain/time.js';
 import {
+  expiryWindowBounds,
+  expiryWindows,
   grantOf,
   historyEntrySchema,
+  inExpiryWindow,
   relationshipExpiresAt,
   relationshipStatus,
   relationshipTypeSchema,
   storedRelationshipStatusSchema,
+  type ExpiryWindow,
   type RelationshipStatus,
   type RelationshipType,
   type StoredRelationshipStatus,
@@ -259,21 +263,45 @@ function pointerStatusFilter(status: RelationshipStatus, at: string): string {
   }
 }
 
+/** Pointers of relationships not terminated whose expiry is in the window at `at`. */
+function pointerExpiryFilter(window: ExpiryWindow, at: Date): string {
+  const { after, until } = expiryWindowBounds(window, at);
+  return odata`status ne 'terminated' and expiresAt gt ${after.toISOString()} and expiresAt le ${until.toISOString()}`;
+}
+
+export interface PartnerRelationshipFilter {
+  status?: RelationshipStatus | undefined;
+  expiry?: ExpiryWindow | undefined;
+}
+
+/** Whether a relationship passes the filter at `at`, judged from the relationship itself. */
+function matchesFilter(record: RelationshipRecord, filter: PartnerRelationshipFilter, at: Date): boolean {
+  const grant = grantOf(record);
+  return (
+    (filter.status === undefined || relationshipStatus(record.status, grant, at) === filter.status) &&
+    (filter.expiry === undefined ||
+      (record.status !== 'terminated' && inExpiryWindow(filter.expiry, relationshipExpiresAt(grant), at)))
+  );
+}
+
 /**
- * A page of the partner's relationships, newest first, optionally only those with `status` at
- * `at`. The pointers are written after the relationship, so one may lag behind it (a process that
- * stopped in between): each listed relationship is checked against the filter itself, and a
- * pointer found out of date is written again.
+ * A page of the partner's relationships, newest first, optionally only those with `status` and/or
+ * in an expiry window at `at`. The pointers are written after the relationship, so one may lag
+ * behind it (a process that stopped in between): each listed relationship is checked against the
+ * filter itself, and a pointer found out of date is written again.
  */
 export async function listPartnerRelationships(
   partnerId: string,
-  options: { status: RelationshipStatus | undefined; at: Date; top: number; continuationToken: string | undefined },
+  options: PartnerRelationshipFilter & { at: Date; top: number; continuationToken: string | undefined },
 ): Promise<Page<RelationshipRecord>> {
-  const partition = odata`PartitionKey eq ${partnerPartition(partnerId)}`;
-  const filter =
-    options.status === undefined
-      ? partition
-      : `${partition} and ${pointerStatusFilter(options.status, options.at.toISOString())}`;
+  const at = options.at.toISOString();
+  const filter = [
+    odata`PartitionKey eq ${partnerPartition(partnerId)}`,
+    options.status === undefined ? undefined : pointerStatusFilter(options.status, at),
+    options.expiry === undefined ? undefined : pointerExpiryFilter(options.expiry, options.at),
+  ]
+    .filter((f) => f !== undefined)
+    .join(' and ');
   const { entities, continuationToken: next } = await readPage<Record<string, unknown>>(
     await table(),
     { filter },
@@ -289,13 +317,41 @@ export async function listPartnerRelationships(
       if (!record) return undefined;
       const columns = pointerColumns(record);
       if (pointer.status !== columns.status || pointer.expiresAt !== columns.expiresAt) await addPartnerPointer(record);
-      const matches =
-        options.status === undefined ||
-        relationshipStatus(record.status, grantOf(record), options.at) === options.status;
-      return matches ? record : undefined;
+      return matchesFilter(record, options, options.at) ? record : undefined;
     }),
   );
   return { items: items.filter((r): r is RelationshipRecord => r !== undefined), continuationToken: next };
+}
+
+const pointerCountSchema = pointerSchema.pick({ status: true, expiresAt: true });
+
+export interface PartnerRelationshipCounts {
+  expiry: Record<ExpiryWindow, number>;
+  terminationRequested: number;
+}
+
+/**
+ * How many of the partner's relationships are in each expiry window and await termination at
+ * `at`, counted from the pointers' status and expiry columns alone (only pointers that can count
+ * are read: not terminated, and expiring from a year ago to 30 days ahead or asking to end).
+ */
+export async function countPartnerRelationships(partnerId: string, at: Date): Promise<PartnerRelationshipCounts> {
+  const { after } = expiryWindowBounds('expired', at);
+  const { until } = expiryWindowBounds('30d', at);
+  const filter = odata`PartitionKey eq ${partnerPartition(partnerId)} and status ne 'terminated' and (status eq 'terminationRequested' or (expiresAt gt ${after.toISOString()} and expiresAt le ${until.toISOString()}))`;
+  const counts: PartnerRelationshipCounts = {
+    expiry: { '1d': 0, '7d': 0, '30d': 0, expired: 0 },
+    terminationRequested: 0,
+  };
+  const t = await table();
+  for await (const entity of t.listEntities({ queryOptions: { filter, select: ['status', 'expiresAt'] } })) {
+    const pointer = decodeEntity(tableNames.relationships, pointerCountSchema, entity);
+    const expiresAt = pointer.expiresAt === undefined ? undefined : new Date(pointer.expiresAt);
+    for (const window of expiryWindows) if (inExpiryWindow(window, expiresAt, at)) counts.expiry[window] += 1;
+    const expired = expiresAt !== undefined && expiresAt.getTime() <= at.getTime();
+    if (pointer.status === 'terminationRequested' && !expired) counts.terminationRequested += 1;
+  }
+  return counts;
 }
 
 /** A partner's relationship by id (its pointer says which customer holds it). */
