@@ -48,6 +48,7 @@ async function customersPage() {
   return signedInPage(partnerNavigation, {
     current: 'partner-customers',
     title: 'Customers and relationships',
+    commands: true,
     intro: html`Your customers, the relationships you have with them and the admin roles you hold.`,
   });
 }

@@ -1,6 +1,7 @@
 import { notice } from './dom.js';
 import { initContact, initFindPartner } from './find-partner.js';
 import { initInvitation } from './invitation.js';
+import { initPartnerCustomers } from './partner-customers.js';
 import { initPartnerInvitations } from './partner-invitations.js';
 import { initPartnerInvite } from './partner-invite.js';
 import { initPartnerLeads } from './partner-leads.js';
@@ -25,7 +26,7 @@ const pages: Record<string, () => void | Promise<void>> = {
   'partner-leads': initPartnerLeads,
   'partner-invitations': initPartnerInvitations,
   'partner-invite': initPartnerInvite,
-  'partner-customers': () => initPartnerPage('customers'),
+  'partner-customers': initPartnerCustomers,
   'partner-webhooks': () => initPartnerPage('webhooks'),
 };
 

@@ -48,7 +48,7 @@ export const formatDate = (iso: string) => dateFormat.format(new Date(iso));
 export const formatDateTime = (iso: string) => dateTimeFormat.format(new Date(iso));
 
 /** A Fluent message bar (web/fluent.ts defines it; until then its text shows as it is). */
-export function notice(kind: 'info' | 'error' | 'success', ...children: (Child | Child[])[]): HTMLElement {
+export function notice(kind: 'info' | 'warning' | 'error' | 'success', ...children: (Child | Child[])[]): HTMLElement {
   const bar = document.createElement('fluent-message-bar');
   bar.className = `notice notice-${kind}`;
   bar.setAttribute('intent', kind);

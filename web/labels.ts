@@ -1,4 +1,5 @@
 import { relationshipTypeLabel } from '../shared/domain/relationship-type-names.js';
+import type { EligibilityReason } from '../shared/domain/relationships.js';
 
 /** Words the pages show for the API's values (relationship types: the one table in shared/domain). */
 export { relationshipTypeLabel };
@@ -30,6 +31,16 @@ export const auditLabels: Record<string, string> = {
   'relationship.terminated': 'Relationship ended',
   'agreement.accepted': 'Customer Agreement accepted',
   'settings.updated': 'Settings changed',
+};
+
+/** Why a partner may not purchase or manage for a customer (GET …/customers/{tenantId}/eligibility). */
+export const eligibilityReasonLabels: Record<EligibilityReason, string> = {
+  relationshipTerminated: 'the relationship was terminated',
+  relationshipExpired: 'the relationship has expired',
+  typeDoesNotAllow: 'the relationship type does not allow it',
+  noAdminRoles: 'you hold no admin roles',
+  agreementNotAccepted: 'the customer has not accepted the Microsoft Customer Agreement',
+  agreementVersionOutdated: 'the customer accepted an earlier version of the Microsoft Customer Agreement',
 };
 
 export const label = (labels: Record<string, string>, value: string) => labels[value] ?? value;

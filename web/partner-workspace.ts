@@ -5,10 +5,10 @@ import { requireSignIn, type Session } from './sign-in.js';
 
 /**
  * What every partner page starts with: sign in as partner staff, find the partner by the caller's
- * tenant (GET /api/me/partners). Customers and Webhooks are still plain tables from the partner API here.
+ * tenant (GET /api/me/partners). Webhooks is still a plain table from the partner API here.
  */
 
-type Kind = 'customers' | 'webhooks';
+type Kind = 'webhooks';
 
 export interface Partner {
   id: string;
@@ -21,7 +21,6 @@ interface Column<T> {
 }
 
 const pageTitles: Record<Kind, string> = {
-  customers: 'Customers and relationships',
   webhooks: 'Webhooks',
 };
 
@@ -34,14 +33,6 @@ const customerCell = (name: string | null, tenantId: string | null): Node =>
     h('span', { class: 'hint' }, tenantId ?? ''),
   );
 
-interface Relationship {
-  customerTenantId: string;
-  customerName: string | null;
-  type: string;
-  status: string;
-  roles: { name: string }[];
-  endsAt: string | null;
-}
 interface Subscription {
   id: string;
   url: string;
@@ -72,20 +63,6 @@ const deliveryColumns: Column<Delivery>[] = [
 ];
 
 const lists: { [K in Kind]: { path: (partnerId: string) => string; empty: string; columns: Column<never>[] } } = {
-  customers: {
-    path: (p) => `/api/partners/${encodeURIComponent(p)}/relationships?top=50`,
-    empty: 'No customer relationships yet.',
-    columns: [
-      { title: 'Customer', cell: (r: Relationship) => customerCell(r.customerName, r.customerTenantId) },
-      { title: 'Relationship', cell: (r: Relationship) => relationshipTypeLabel(r.type) },
-      {
-        title: 'Admin roles',
-        cell: (r: Relationship) => (r.roles.length === 0 ? 'None' : r.roles.map((x) => x.name).join(', ')),
-      },
-      { title: 'Status', cell: (r: Relationship) => label(relationshipStatusLabels, r.status) },
-      { title: 'Roles end', cell: (r: Relationship) => (r.endsAt ? formatDate(r.endsAt) : '—') },
-    ] as Column<never>[],
-  },
   webhooks: {
     path: (p) => `/api/partners/${encodeURIComponent(p)}/webhooks`,
     empty: 'No webhook subscriptions yet: create one with POST /api/partners/{partnerId}/webhooks.',
@@ -152,11 +129,30 @@ function table<T>(caption: string, columns: Column<T>[], items: T[]): HTMLElemen
 }
 
 /** The partner this page is for: the one named in `?partner=`, else the caller's only (or first) one. */
-async function partnerOf(session: Session): Promise<{ partner: Partner; all: Partner[] } | undefined> {
+export async function partnerOf(session: Session): Promise<{ partner: Partner; all: Partner[] } | undefined> {
   const { items } = (await api<{ items: Partner[] }>('/api/me/partners', { token: await session.token() })).data;
   const asked = new URLSearchParams(location.search).get('partner');
   const partner = items.find((p) => p.id === asked) ?? items[0];
   return partner && { partner, all: items };
+}
+
+/** What a person who is not staff of any partner sees on a partner page. */
+export const notStaff = (session: Session): HTMLElement =>
+  notice(
+    'error',
+    `You are signed in as ${session.name || session.username}, who is not staff of a partner in the directory. Partner staff sign in to their partner’s own tenant with the app role Partner.Manage.`,
+  );
+
+/**
+ * The shell's navigation and breadcrumbs keep the partner picked when the tenant has several:
+ * `?partner=…` then, else ''.
+ */
+export function keepPartnerInNavigation(partner: Partner, all: Partner[]): string {
+  const query = all.length > 1 ? `?partner=${encodeURIComponent(partner.id)}` : '';
+  if (query) {
+    for (const link of document.querySelectorAll<HTMLAnchorElement>('#side-nav a, .breadcrumbs a')) link.search = query;
+  }
+  return query;
 }
 
 export interface PartnerWorkspace {
@@ -178,21 +174,11 @@ export async function openPartnerWorkspace(path: string): Promise<PartnerWorkspa
   const content = byId('content');
   const found = await partnerOf(session);
   if (!found) {
-    show(
-      content,
-      notice(
-        'error',
-        `You are signed in as ${session.name || session.username}, who is not staff of a partner in the directory. Partner staff sign in to their partner’s own tenant with the app role Partner.Manage.`,
-      ),
-    );
+    show(content, notStaff(session));
     return undefined;
   }
   const { partner, all } = found;
-  const query = all.length > 1 ? `?partner=${encodeURIComponent(partner.id)}` : '';
-  // The shell's navigation keeps the partner picked when the tenant has several.
-  if (query) {
-    for (const link of document.querySelectorAll<HTMLAnchorElement>('#side-nav a, .breadcrumbs a')) link.search = query;
-  }
+  const query = keepPartnerInNavigation(partner, all);
   const others = all
     .filter((p) => p.id !== partner.id)
     .map((p) => h('li', {}, h('a', { href: `${path}?partner=${encodeURIComponent(p.id)}` }, p.displayName)));

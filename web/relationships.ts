@@ -127,7 +127,7 @@ function relationshipActions(
   };
 }
 
-const errorText = (error: unknown) =>
+export const errorText = (error: unknown) =>
   error instanceof ApiError && error.status === 403
     ? adminOnlyReason
     : error instanceof Error
@@ -135,14 +135,15 @@ const errorText = (error: unknown) =>
       : String(error);
 
 /**
- * One relationship's details: the partner as heading, then tabs Overview (the facts and, with
- * `actions`, what may be done), Roles (held and ended) and History.
+ * One relationship's details: the other side as heading (the partner; the customer on the partner's
+ * pages, `title`), then tabs Overview (the facts and, with `actions`, what may be done), Roles (held
+ * and ended) and History.
  */
-function relationshipDetails(
+export function relationshipDetails(
   r: RelationshipView,
-  options: { headingLevel: 'h2' | 'h3'; actions?: HTMLElement },
+  options: { headingLevel: 'h2' | 'h3'; title?: string; actions?: HTMLElement },
 ): HTMLElement[] {
-  const title = h(options.headingLevel, { id: 'relationship-details-heading' }, r.partner.displayName);
+  const title = h(options.headingLevel, { id: 'relationship-details-heading' }, options.title ?? r.partner.displayName);
   const tabs = [
     { id: 'overview', label: 'Overview' },
     { id: 'roles', label: `Roles (${r.roles.length})` },
@@ -162,7 +163,7 @@ function relationshipDetails(
         r.duration && r.roles.length > 0
           ? term('Admin roles for', roleTermInWords({ duration: r.duration, autoExtend: r.autoExtend }))
           : [],
-        term('Partner since', formatDate(r.createdAt)),
+        term(options.title ? 'Customer since' : 'Partner since', formatDate(r.createdAt)),
         r.agreement
           ? term(
               'Customer Agreement',
@@ -379,7 +380,30 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
   let sort: { key: SortKey; ascending: boolean } = { key: 'partner', ascending: true };
   let pageIndex = 0;
   const selected = new Set<string>();
-  const flyout = relationshipFlyout();
+  const flyout = relationshipFlyout(async (id) => {
+    const { data: r } = await api<RelationshipView>(`${relationshipsPath(session)}/${encodeURIComponent(id)}`, {
+      token: await session.token(),
+    });
+    const buttons = h('div', { class: 'actions' });
+    const action = (text: string, can: boolean, run: () => void, kind: string) => {
+      const button = h('button', { type: 'button', class: `button ${kind}` }, text);
+      if (!admin) {
+        button.setAttribute('aria-disabled', 'true');
+        button.setAttribute('aria-describedby', 'details-permission');
+      } else button.addEventListener('click', run);
+      if (can) buttons.append(button);
+    };
+    action('Remove roles', canRemoveRoles(r), () => void actions.removeRoles([r]), 'danger');
+    action('Request termination', canRequestTermination(r), () => void actions.requestTermination([r]), '');
+    const note =
+      !admin && buttons.childElementCount > 0
+        ? h('p', { class: 'permission-note', id: 'details-permission' }, adminOnlyReason)
+        : null;
+    return relationshipDetails(r, {
+      headingLevel: 'h2',
+      actions: h('div', {}, buttons.childElementCount > 0 ? buttons : null, note),
+    });
+  });
 
   const say = (text: string) => {
     if (flyout.isOpen()) flyout.say(text);
@@ -495,7 +519,7 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
               { type: 'button', class: 'relationship-item link-button', 'aria-haspopup': 'dialog' },
               h('span', { class: 'relationship-partner' }, r.partner.displayName),
             );
-            open.addEventListener('click', () => void flyout.open(r.id, session, admin, actions));
+            open.addEventListener('click', () => void flyout.open(r.id));
             return h(
               'tr',
               { class: selected.has(r.id) ? 'selected' : undefined, 'data-relationship-id': r.id },
@@ -548,8 +572,11 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
   await load();
 }
 
-/** The side panel (a modal dialog: focus stays inside, Escape or Close shuts it and the focus goes back). */
-function relationshipFlyout() {
+/**
+ * The side panel (a modal dialog: focus stays inside, Escape or Close shuts it and the focus goes
+ * back). `render` draws the details of one relationship (each open and refresh reads it again).
+ */
+export function relationshipFlyout(render: (id: string) => Promise<Node[]>) {
   const body = h('section', {
     class: 'relationship-details',
     id: 'relationship-details',
@@ -564,16 +591,16 @@ function relationshipFlyout() {
   );
   trapFocus(dialog);
   document.body.append(dialog);
-  let current:
-    { id: string; session: Session; admin: boolean; actions: ReturnType<typeof relationshipActions> } | undefined;
+  let current: string | undefined;
   let opener: HTMLElement | null = null;
   let flash: HTMLElement | null = null;
   const shut = () => {
     dialog.close();
-    // The table may have been drawn again meanwhile: then the focus goes to the same partner's new row.
+    // The table may have been drawn again meanwhile: then the focus goes to the same relationship's new row.
     const again =
-      current &&
-      document.querySelector<HTMLElement>(`tr[data-relationship-id="${CSS.escape(current.id)}"] .relationship-item`);
+      current === undefined
+        ? null
+        : document.querySelector<HTMLElement>(`tr[data-relationship-id="${CSS.escape(current)}"] .relationship-item`);
     (opener?.isConnected ? opener : again)?.focus();
     current = undefined;
   };
@@ -585,34 +612,8 @@ function relationshipFlyout() {
 
   const refresh = async () => {
     if (!current) return;
-    const { id, session, admin, actions } = current;
     try {
-      const { data: r } = await api<RelationshipView>(`${relationshipsPath(session)}/${encodeURIComponent(id)}`, {
-        token: await session.token(),
-      });
-      const buttons = h('div', { class: 'actions' });
-      const action = (text: string, can: boolean, run: () => void, kind: string) => {
-        const button = h('button', { type: 'button', class: `button ${kind}` }, text);
-        if (!admin) {
-          button.setAttribute('aria-disabled', 'true');
-          button.setAttribute('aria-describedby', 'details-permission');
-        } else button.addEventListener('click', run);
-        if (can) buttons.append(button);
-      };
-      action('Remove roles', canRemoveRoles(r), () => void actions.removeRoles([r]), 'danger');
-      action('Request termination', canRequestTermination(r), () => void actions.requestTermination([r]), '');
-      const note =
-        !admin && buttons.childElementCount > 0
-          ? h('p', { class: 'permission-note', id: 'details-permission' }, adminOnlyReason)
-          : null;
-      show(
-        body,
-        flash,
-        relationshipDetails(r, {
-          headingLevel: 'h2',
-          actions: h('div', {}, buttons.childElementCount > 0 ? buttons : null, note),
-        }),
-      );
+      show(body, flash, await render(current));
       flash = null;
       focus(byId('relationship-details-heading'));
     } catch (error) {
@@ -629,9 +630,9 @@ function relationshipFlyout() {
       body.prepend(notice('error', text));
     },
     refresh,
-    open: async (id: string, session: Session, admin: boolean, actions: ReturnType<typeof relationshipActions>) => {
+    open: async (id: string) => {
       opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-      current = { id, session, admin, actions };
+      current = id;
       show(
         body,
         h(

@@ -1,3 +1,5 @@
+import type { ExpiryWindow } from './relationships.js';
+
 /**
  * Absolute links to the web pages, from PUBLIC_BASE_URL, every dynamic part URL-encoded: what the
  * emails link to and what the partner copies after sending an invitation. Each is a registered
@@ -17,8 +19,17 @@ export function pageLinks(publicBaseUrl: string) {
     partnerLeads: () => `${base}/partner/leads`,
     /** The partner's invitations. */
     partnerInvitations: () => `${base}/partner/invitations`,
-    /** The partner's customers and relationships. */
-    partnerCustomers: () => `${base}/partner/customers`,
+    /**
+     * The partner's customers and relationships; `expiry` selects an expiring tile, `relationship`
+     * opens that relationship's details.
+     */
+    partnerCustomers: (show: { expiry?: ExpiryWindow | undefined; relationship?: string } = {}) => {
+      const query = new URLSearchParams({
+        ...(show.expiry ? { expiry: show.expiry } : {}),
+        ...(show.relationship ? { relationship: show.relationship } : {}),
+      }).toString();
+      return `${base}/partner/customers${query ? `?${query}` : ''}`;
+    },
     /** The partner's webhook subscriptions and their deliveries. */
     partnerWebhooks: () => `${base}/partner/webhooks`,
   };

@@ -250,6 +250,11 @@ export function expiryWindowBounds(window: ExpiryWindow, at: Date): { after: Dat
     : { after: at, until: new Date(at.getTime() + span) };
 }
 
+/** The shortest window a relationship ending in `daysLeft` days is in (undefined beyond 30 days). */
+export function expiryWindowFor(daysLeft: number): ExpiryWindow | undefined {
+  return (['1d', '7d', '30d'] as const).find((w) => daysLeft <= windowDays[w]);
+}
+
 /** Whether a relationship expiring at `expiresAt` (undefined: never by itself) and not terminated is in the window. */
 export function inExpiryWindow(window: ExpiryWindow, expiresAt: Date | undefined, at: Date): boolean {
   if (expiresAt === undefined) return false;

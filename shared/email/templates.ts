@@ -1,6 +1,7 @@
 import { pageLinks, type PageLinks } from '../domain/links.js';
 import { roleTermInWords } from '../domain/durations.js';
 import { relationshipTypeInSentence } from '../domain/relationship-type-names.js';
+import { expiryWindowFor } from '../domain/relationships.js';
 import { templateDataSchemas, type TemplateData, type TemplateName } from './template-data.js';
 
 /** A rendered email: one subject line, an HTML part and a plain-text part saying the same. */
@@ -279,7 +280,7 @@ const templates: Templates = {
       ...(d.roles.length > 0
         ? [{ kind: 'list' as const, title: 'Admin roles granted', items: roleItems(d.roles) }]
         : []),
-      { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
+      { kind: 'action', label: 'Open the customer', url: links.partnerCustomers({ relationship: d.relationshipId }) },
     ],
     footer: `You receive this email because ${d.partnerName} sent invitation ${d.invitationId}.`,
   }),
@@ -320,7 +321,11 @@ const templates: Templates = {
           { label: 'Relationship', value: d.relationshipId },
         ],
       },
-      { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
+      {
+        kind: 'action',
+        label: 'Review and terminate',
+        url: links.partnerCustomers({ relationship: d.relationshipId }),
+      },
     ],
     footer: `You receive this email because ${d.partnerName} has a relationship with this customer.`,
   }),
@@ -432,7 +437,11 @@ const templates: Templates = {
                 { label: 'Relationship', value: d.relationshipId },
               ],
             },
-            { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
+            {
+              kind: 'action',
+              label: 'Open your expiring customers',
+              url: links.partnerCustomers({ expiry: expiryWindowFor(d.daysLeft) }),
+            },
           ],
           footer: `You receive this email because ${d.partnerName} has a relationship with this customer.`,
         },

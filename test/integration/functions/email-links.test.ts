@@ -6,7 +6,15 @@ import { enqueueEmail } from '../../../shared/email/jobs.js';
 import { outboxFileName, type OutboxSidecar } from '../../../shared/email/outbox.js';
 import { getEmailStatus } from '../../../shared/email/status.js';
 import { allFunctions } from '../../../functions/all.js';
-import { allEmailExamples, emailLinks, recipientOf, type EmailRecipient } from '../../support/email-examples.js';
+import { renderEmail } from '../../../shared/email/templates.js';
+import {
+  allEmailExamples,
+  emailExamples,
+  emailLinks,
+  emailVariants,
+  recipientOf,
+  type EmailRecipient,
+} from '../../support/email-examples.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 
 /**
@@ -91,6 +99,40 @@ describe('links in emails', () => {
         // Anywhere else: only a link the producer gave (a partner's website), never a page of ours under another address.
         expect(given, `${link} in ${name}`).toContain(link);
       }
+    }
+  });
+});
+
+/** The links of a rendered email to the partner's Customers and relationships page, as URLs. */
+function customerPageLinks(template: Parameters<typeof renderEmail>[0], data: unknown): URL[] {
+  const email = renderEmail(template, data, { publicBaseUrl: 'https://partners.example.test' });
+  return emailLinks(email)
+    .map((l) => new URL(l))
+    .filter((u) => u.pathname === '/partner/customers');
+}
+
+describe('links to the partner’s customers', () => {
+  it('a reminder opens the expiring tile of its days left (1, 7 or 30), every link of both parts alike', () => {
+    const reminder = emailVariants.relationshipEndingReminderToPartner!.data as Record<string, unknown>;
+    for (const [daysLeft, expiry] of [
+      [1, '1d'],
+      [5, '7d'],
+      [7, '7d'],
+      [20, '30d'],
+      [30, '30d'],
+    ] as const) {
+      const found = customerPageLinks('relationshipEndingReminder', { ...reminder, daysLeft });
+      expect(found.length, `reminder ${daysLeft} days`).toBeGreaterThan(0);
+      for (const url of found) expect(url.searchParams.get('expiry'), `reminder ${daysLeft} days`).toBe(expiry);
+    }
+  });
+
+  it('a termination request and an accepted invitation open the relationship’s details', () => {
+    for (const template of ['terminationRequested', 'invitationAccepted'] as const) {
+      const data = emailExamples[template];
+      const found = customerPageLinks(template, data);
+      expect(found.length, template).toBeGreaterThan(0);
+      for (const url of found) expect(url.searchParams.get('relationship'), template).toBe(data.relationshipId);
     }
   });
 });
