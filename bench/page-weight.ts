@@ -36,6 +36,7 @@ async function measure(): Promise<BenchRow[]> {
       ['Partner: Leads (shell)', '/partner/leads'],
       ['Partner: Invitations (shell)', '/partner/invitations'],
       ['Partner: Invite a customer (shell)', '/partner/invitations/new'],
+      ['Partner: Customers and relationships (shell)', '/partner/customers'],
     ];
     const cache = new Map<string, number>();
     // An asset's compressed size, with the chunks it imports statically (what the browser fetches before it runs).

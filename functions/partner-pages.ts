@@ -80,7 +80,8 @@ const docs = {
   'page-partner-customers': {
     title: 'Partner workspace: Customers and relationships',
     who: 'partner staff',
-    what: 'the link in the accepted, declined, termination-request and partner reminder emails: every relationship (customer by name and tenant id, type, admin roles, status, roles end date)',
+    path: '/partner/customers?expiry=&relationship=',
+    what: 'the link in the accepted, declined, termination-request and partner reminder emails. On top, the customers who asked to end a relationship (a message bar naming each, with **Terminate**); the expiring tiles as Partner Center\'s dashboard has them (**Ending in 1 day**, **7 days**, **30 days**, **Expired in the last year**: toggle buttons with their counts from `GET /api/partners/{id}/relationship-counts`, filtering the table through `?expiry=1d|7d|30d|expired`, which the address keeps, so the reminder email links its tile); a selectable table of every relationship (customer by name and tenant id, type, admin roles, status, roles end date) with search, sort, a count and paging; **Terminate** in the command bar (after "Terminate relationship?" Terminate/Cancel); a customer\'s name opens its details panel (Overview with eligibility, may purchase / may manage and why not, from `GET …/customers/{tenantId}/eligibility`, and **Terminate**; Roles; History), which `?relationship=<id>` opens (the accepted and termination-request emails link it)',
   },
   'page-partner-webhooks': {
     title: 'Partner workspace: Webhooks',
