@@ -200,7 +200,8 @@ const docs = {
     },
   },
   'partner-relationships-list': {
-    summary: 'The partner’s customer relationships, newest first, optionally only those with one status',
+    summary:
+      'The partner’s customer relationships, newest first, optionally only those with one status or in one expiry window',
     description: `\`status\` = \`active\`, \`terminationRequested\`, \`terminated\` or \`expired\`; \`expiry\` = ${expiryWindows.map((w) => `\`${w}\``).join(', ')}: roles ending within 1, 7 or 30 days, or expired in the last 365 days (auto-extending relationships never end by themselves, terminated ones are in none). Both filters may be combined; a filtered page may hold fewer than \`top\`.`,
     tags: ['relationships'],
     params: partnerParams,

@@ -66,3 +66,22 @@ export function skeletonRows(columns: number, rows = 3): HTMLElement[] {
 export function emptyRow(columns: number, text: string): HTMLElement {
   return h('tr', {}, h('td', { colspan: String(columns), class: 'empty-row' }, text));
 }
+
+/** Previous / Next under a table; `move(-1 | 1)` turns the page, `update` shows where the list is. */
+export function pager(move: (by: -1 | 1) => void) {
+  const previous = h('button', { type: 'button', class: 'button' }, 'Previous');
+  const next = h('button', { type: 'button', class: 'button' }, 'Next');
+  const label = h('span', { class: 'pager-label' });
+  const element = h('div', { class: 'pager', role: 'group', 'aria-label': 'Pages' }, previous, label, next);
+  previous.addEventListener('click', () => move(-1));
+  next.addEventListener('click', () => move(1));
+  return {
+    element,
+    update(pageIndex: number, pages: number) {
+      element.hidden = pages <= 1;
+      label.textContent = `Page ${pageIndex + 1} of ${pages}`;
+      previous.disabled = pageIndex === 0;
+      next.disabled = pageIndex >= pages - 1;
+    },
+  };
+}

@@ -4,7 +4,7 @@ import type { eligibilityViewSchema, RelationshipCounts, RelationshipView } from
 import { api } from './api.js';
 import { byId, confirmDialog, formatDate, h, notice, show } from './dom.js';
 import { eligibilityReasonLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
-import { commandBar, emptyRow, messageBar, skeletonRows } from './page-parts.js';
+import { commandBar, emptyRow, messageBar, pager, skeletonRows } from './page-parts.js';
 import { keepPartnerInNavigation, notStaff, partnerOf } from './partner-workspace.js';
 import { errorText, relationshipDetails, relationshipFlyout } from './relationships.js';
 import { requireSignIn, type Session } from './sign-in.js';
@@ -161,10 +161,10 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
     h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'select-cell' }, selectAll), headCells)),
     rows,
   );
-  const previous = h('button', { type: 'button', class: 'button' }, 'Previous');
-  const next = h('button', { type: 'button', class: 'button' }, 'Next');
-  const pageLabel = h('span', { class: 'pager-label' });
-  const pager = h('div', { class: 'pager', role: 'group', 'aria-label': 'Pages' }, previous, pageLabel, next);
+  const pages = pager((by) => {
+    pageIndex += by;
+    render();
+  });
   const list = h(
     'div',
     { class: 'list-view' },
@@ -176,7 +176,7 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
       count,
     ),
     h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Customers table' }, table),
-    pager,
+    pages.element,
   );
   show(content, message, requests, dashboard, status, list);
 
@@ -342,8 +342,8 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
 
   const render = () => {
     const all = visible();
-    const pages = Math.max(1, Math.ceil(all.length / pageSize));
-    pageIndex = Math.min(pageIndex, pages - 1);
+    const pageCount = Math.max(1, Math.ceil(all.length / pageSize));
+    pageIndex = Math.min(pageIndex, pageCount - 1);
     const shown = all.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize);
     for (const { tile, button } of tileButtons) button.setAttribute('aria-pressed', String(tile.window === expiry));
     for (const th of headCells) {
@@ -357,10 +357,7 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
       all.length === items.length
         ? `${noun(items.length)}${filter ? ` ${filter}` : ''}`
         : `${all.length} of ${noun(items.length)} match “${search.value.trim()}”`;
-    pager.hidden = pages <= 1;
-    pageLabel.textContent = `Page ${pageIndex + 1} of ${pages}`;
-    previous.disabled = pageIndex === 0;
-    next.disabled = pageIndex >= pages - 1;
+    pages.update(pageIndex, pageCount);
     selectAll.checked = shown.length > 0 && shown.every((r) => selected.has(r.id));
     show(
       rows,
@@ -435,14 +432,6 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
       if (selectAll.checked) selected.add(r.id);
       else selected.delete(r.id);
     }
-    render();
-  });
-  previous.addEventListener('click', () => {
-    pageIndex -= 1;
-    render();
-  });
-  next.addEventListener('click', () => {
-    pageIndex += 1;
     render();
   });
   await load();

@@ -5,7 +5,7 @@ import type { RelationshipView } from '../shared/domain/views.js';
 import { api, ApiError } from './api.js';
 import { byId, confirmDialog, focus, formatDate, formatDateTime, h, notice, show, trapFocus } from './dom.js';
 import { historyLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
-import { commandBar, emptyRow, messageBar, skeletonRows } from './page-parts.js';
+import { commandBar, emptyRow, messageBar, pager, skeletonRows } from './page-parts.js';
 import type { Session } from './sign-in.js';
 
 // Relationships are typed by the view schema the API answers with (a type import: nothing of it is bundled).
@@ -346,10 +346,10 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
     h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'select-cell' }, selectAll), headCells)),
     rows,
   );
-  const previous = h('button', { type: 'button', class: 'button' }, 'Previous');
-  const next = h('button', { type: 'button', class: 'button' }, 'Next');
-  const pageLabel = h('span', { class: 'pager-label' });
-  const pager = h('div', { class: 'pager', role: 'group', 'aria-label': 'Pages' }, previous, pageLabel, next);
+  const pages = pager((by) => {
+    pageIndex += by;
+    render();
+  });
   const permission = h(
     'p',
     { class: 'permission-note', id: 'permission-note', hidden: true },
@@ -370,7 +370,7 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
       { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Partner relationships table' },
       table,
     ),
-    pager,
+    pages.element,
   );
   show(content, message, permission, status, list);
   show(rows, skeletonRows(columns.length + 1));
@@ -456,8 +456,8 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
 
   const render = () => {
     const all = visible();
-    const pages = Math.max(1, Math.ceil(all.length / pageSize));
-    pageIndex = Math.min(pageIndex, pages - 1);
+    const pageCount = Math.max(1, Math.ceil(all.length / pageSize));
+    pageIndex = Math.min(pageIndex, pageCount - 1);
     const shown = all.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize);
     for (const th of headCells) {
       const key = th.dataset.column;
@@ -470,10 +470,7 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
         : all.length === items.length
           ? `${items.length} partner${items.length === 1 ? '' : 's'}`
           : `${all.length} of ${items.length} partners match “${search.value.trim()}”`;
-    pager.hidden = pages <= 1;
-    pageLabel.textContent = `Page ${pageIndex + 1} of ${pages}`;
-    previous.disabled = pageIndex === 0;
-    next.disabled = pageIndex >= pages - 1;
+    pages.update(pageIndex, pageCount);
     selectAll.checked = shown.length > 0 && shown.every((r) => selected.has(r.id));
     if (items.length === 0) {
       list.hidden = true;
@@ -558,14 +555,6 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
       if (selectAll.checked) selected.add(r.id);
       else selected.delete(r.id);
     }
-    render();
-  });
-  previous.addEventListener('click', () => {
-    pageIndex -= 1;
-    render();
-  });
-  next.addEventListener('click', () => {
-    pageIndex += 1;
     render();
   });
   updateCommands();
