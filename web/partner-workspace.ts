@@ -1,6 +1,5 @@
 import { api } from './api.js';
 import { byId, formatDate, formatDateTime, h, notice, show } from './dom.js';
-import { label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
 import { requireSignIn, type Session } from './sign-in.js';
 
 /**
@@ -23,15 +22,6 @@ interface Column<T> {
 const pageTitles: Record<Kind, string> = {
   webhooks: 'Webhooks',
 };
-
-const customerCell = (name: string | null, tenantId: string | null): Node =>
-  h(
-    'span',
-    {},
-    name ? h('strong', {}, name) : null,
-    name ? h('br', {}) : null,
-    h('span', { class: 'hint' }, tenantId ?? ''),
-  );
 
 interface Subscription {
   id: string;
