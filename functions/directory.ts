@@ -77,12 +77,13 @@ async function changePartnerTenant(request: HttpRequest, context: InvocationCont
 const docs = {
   'partners-search': {
     summary: 'Search the partner directory by location, organization size and words',
-    description: 'Active entries only; best match first, each with the `reasons` it matched.',
+    description:
+      'Active entries only; best match first (`sort=bestMatch`, the default) or A to Z by name (`sort=name`), each with the `reasons` it matched.',
     tags: ['Directory'],
     query: directorySearchQuerySchema,
     responses: {
       200: {
-        description: 'Active partners, best match first, each with the reasons it matched',
+        description: 'Active partners in the order asked for, each with the reasons it matched',
         schema: directorySearchResultSchema,
       },
     },

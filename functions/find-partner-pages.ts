@@ -1,7 +1,12 @@
 import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { contactRequestIdSchema, maxPartnersPerRequest } from '../shared/domain/contact-requests.js';
-import { directorySearchQuerySchema, type MatchReason } from '../shared/domain/directory-search.js';
+import {
+  directorySearchQuerySchema,
+  directorySorts,
+  type DirectorySort,
+  type MatchReason,
+} from '../shared/domain/directory-search.js';
 import {
   organizationSizes,
   partnerIdSchema,
@@ -101,7 +106,23 @@ function sizeOptions(selected: string | undefined, placeholder: string): Html {
 }
 
 const searchParamNames = ['country', 'region', 'city', 'size', 'q'] as const;
-type SearchValues = Partial<Record<(typeof searchParamNames)[number], string>>;
+/** What was searched for, and in which order (`sort` rides with the results form's own control). */
+type SearchValues = Partial<Record<(typeof searchParamNames)[number] | 'sort', string>>;
+
+const sortLabels: Record<DirectorySort, string> = { bestMatch: 'Best match', name: 'Name' };
+const sortOf = (values: SearchValues): DirectorySort => (values.sort === 'name' ? 'name' : 'bestMatch');
+
+/** "Sort by" in the results form: its button reloads the first page in that order, keeping the selection. */
+function sortControl(values: SearchValues): Html {
+  const current = sortOf(values);
+  return html`<div class="results-sort">
+  <label for="sort">Sort by</label>
+  <select id="sort" name="sort">${directorySorts.map(
+    (s) => html`<option value="${s}"${s === current ? html` selected` : ''}>${sortLabels[s]}</option>`,
+  )}</select>
+  <button type="submit" class="button" id="apply-sort" formaction="/">Sort</button>
+</div>`;
+}
 
 function searchForm(values: SearchValues, errors: FieldError[]): Html {
   return html`<form class="search-form" method="get" action="/" role="search" aria-label="Find a partner">
@@ -134,6 +155,7 @@ function searchForm(values: SearchValues, errors: FieldError[]): Html {
       ${errorFor('q', errors)}
     </div>
   </div>
+  ${values.sort ? html`<input type="hidden" name="sort" value="${values.sort}">` : ''}
   <button type="submit" class="button primary">Search</button>
 </form>`;
 }
@@ -173,7 +195,7 @@ function firstVisit(): Html {
 }
 
 /**
- * The results: best match first, the partners selected on earlier pages kept (checked, so they go
+ * The results: best match first (or by name), the partners selected on earlier pages kept (checked, so they go
  * with the form), and "More partners" a submit of the same form, so the selection survives paging
  * with or without JavaScript.
  */
@@ -189,8 +211,9 @@ function results(
   }
   return html`<section class="results-section" aria-labelledby="results-heading">
 <h2 id="results-heading">Partners that match</h2>
-<p class="result-count">${hits.length === 1 ? '1 partner' : `${hits.length} partners`} on this page${continuationToken ? ', more on the next' : ''}, best match first.</p>
+<p class="result-count">${hits.length === 1 ? '1 partner' : `${hits.length} partners`} on this page${continuationToken ? ', more on the next' : ''}, ${sortOf(values) === 'name' ? 'by name' : 'best match first'}.</p>
 <form method="get" action="/contact" id="results-form" class="results-form">
+  ${sortControl(values)}
   <p id="selection-help">Select up to ${maxPartnersPerRequest} partners, then contact them in one request.</p>
   ${searchParamNames.map((n) => (values[n] ? html`<input type="hidden" name="${n}" value="${values[n]}">` : ''))}
   ${
@@ -213,7 +236,7 @@ function results(
 
 function stringParams(request: HttpRequest): SearchValues & { continuationToken?: string } {
   const values: SearchValues & { continuationToken?: string } = {};
-  for (const name of [...searchParamNames, 'continuationToken'] as const) {
+  for (const name of [...searchParamNames, 'sort', 'continuationToken'] as const) {
     const value = request.query.get(name);
     if (value !== null) values[name] = value;
   }
@@ -222,7 +245,7 @@ function stringParams(request: HttpRequest): SearchValues & { continuationToken?
 
 async function findPartnerPage(request: HttpRequest) {
   const values = stringParams(request);
-  const searched = searchParamNames.some((n) => values[n] !== undefined);
+  const searched = [...searchParamNames, 'sort' as const].some((n) => values[n] !== undefined);
   let body: Html = html``;
   let errors: FieldError[] = [];
   if (searched) {
@@ -395,7 +418,7 @@ const docs = {
     title: 'Find a partner',
     path: '/',
     who: 'anyone',
-    what: 'popular services on the first visit; search by country, region, city, organization size and keywords; results best match first with a count, the reasons they matched and a link to each profile; select up to five, kept across pages (**More partners** submits the selection with the form); **Contact selected providers**',
+    what: 'popular services on the first visit; search by country, region, city, organization size and keywords; results best match first or by name (**Sort by**) with a count, the reasons they matched and a link to each profile; select up to five, kept across pages (**More partners** submits the selection with the form); **Contact selected providers**',
   },
   'page-partner-profile': {
     title: 'Partner profile',

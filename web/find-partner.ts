@@ -19,7 +19,9 @@ export function initFindPartner(): void {
   form.addEventListener('change', update);
   form.addEventListener('submit', (event) => {
     const selected = boxes().filter((b) => b.checked).length;
-    if (selected >= 1 && selected <= maxPartners) return;
+    // Sort and More partners (a `formaction` of their own) reload the results with the selection so far, which may be empty.
+    const browsing = event.submitter?.hasAttribute('formaction') === true;
+    if ((browsing || selected >= 1) && selected <= maxPartners) return;
     event.preventDefault();
     count.textContent =
       selected === 0 ? 'Select at least one partner to contact.' : `Choose at most ${maxPartners} partners.`;

@@ -74,6 +74,10 @@ const optionalParam = <T extends z.ZodType>(schema: T) =>
 /** A query keeps at most this many distinct words; the rest are ignored. */
 export const maxQueryWords = 10;
 
+/** How results are ordered, as Find a partner offers it. */
+export const directorySorts = ['bestMatch', 'name'] as const;
+export type DirectorySort = (typeof directorySorts)[number];
+
 export const directorySearchQuerySchema = z
   .object({
     country: optionalParam(countrySchema),
@@ -81,6 +85,8 @@ export const directorySearchQuerySchema = z
     city: optionalParam(z.string().trim().min(1).max(100)),
     size: optionalParam(organizationSizeSchema),
     q: optionalParam(z.string().trim().max(200)),
+    /** `bestMatch` (the default): the most words and the closest place first; `name`: A to Z. */
+    sort: optionalParam(z.enum(directorySorts)),
     top: topSchema,
     continuationToken: optionalParam(z.string().max(2000)),
   })
@@ -794,14 +800,21 @@ export class DirectorySearchIndex {
     const terms = words(query.q ?? '').slice(0, maxQueryWords);
     const placeKeys = queryLocationKeys(query);
     const bit = query.size === undefined ? 0 : sizeBit(query.size);
-    const asked = JSON.stringify([terms, placeKeys.map(([key]) => key), query.size ?? null]);
+    const byName = query.sort === 'name';
+    // A token carries its sort too, so it cannot continue the other order (best match keeps the earlier form).
+    const asked = JSON.stringify([
+      terms,
+      placeKeys.map(([key]) => key),
+      query.size ?? null,
+      ...(byName ? ['name'] : []),
+    ]);
     const cursor = decodeContinuation(query.continuationToken, cursorSchema);
     if (cursor && cursor.q !== asked) {
       throw new AppError(
         'validation',
         'The continuation token belongs to another search: start again from the first page of this one.',
         {
-          errors: [{ path: 'continuationToken', message: 'is from another search (other words, place or size)' }],
+          errors: [{ path: 'continuationToken', message: 'is from another search (other words, place, size or sort)' }],
         },
       );
     }
@@ -817,7 +830,9 @@ export class DirectorySearchIndex {
       levels: new Map(),
       query,
     };
-    if (terms.length === 0 && placeKeys.length === 0) return this.inOrder(a, asked, cursor);
+    if (terms.length === 0 && placeKeys.length === 0)
+      return byName ? this.namePage(this.byNameInOrder(a, cursor), a, asked) : this.inOrder(a, asked, cursor);
+    if (byName) return this.namePage(this.byName(a, cursor), a, asked);
     const from = cursor ? { score: cursor.s, label: this.labelAfter(cursor) } : undefined;
     const picked = this.ranked(a, from) ?? this.scoreAll(a, from);
     const page = picked.slice(0, query.top);
@@ -946,6 +961,112 @@ export class DirectorySearchIndex {
         if (picked.length > a.query.top) break outer;
       }
     }
+    const page = picked.slice(0, a.query.top);
+    const last = page.at(-1);
+    return {
+      items: page.map((doc) => this.hit(doc, a)),
+      continuationToken: picked.length > a.query.top && last !== undefined ? this.continuation(asked, 0, last) : null,
+    };
+  }
+
+  /**
+   * Where a run of the A to Z order starts: after the cursor's name within it, or at its start.
+   * The tie-break order is certified entries by name, then the others by name, so each run (and
+   * each posting list's part of it) is in name order.
+   */
+  private runStart(certified: boolean, cursor: Cursor | undefined): Tie | undefined {
+    if (cursor) return { c: certified, n: cursor.n, id: cursor.id };
+    return certified ? undefined : { c: false, n: '', id: '' };
+  }
+
+  /**
+   * A to Z over the matches of words or a place: in each run, the lists the query reads (its
+   * words' lists, or without words its places') are merged by label from the run's start until
+   * `top + 1` matches are found, then the two runs are merged by name. Each entry read costs a
+   * step of the merge (the query's lists, at most 40) and its score: O(hits · lists) at worst,
+   * usually a page's worth.
+   */
+  private byName(a: Asked, cursor: Cursor | undefined): number[] {
+    const lists = (a.terms.length > 0 ? a.terms.flat() : a.places.map((p) => p.list)).filter(
+      (list): list is Postings => list !== undefined,
+    );
+    const runs = [true, false].map((certified) => {
+      const tie = this.runStart(certified, cursor);
+      const from = tie ? this.labelAfter(tie) : 0;
+      const at = lists.map((list) => list.lowerBound(from, this.label));
+      const docs: number[] = [];
+      let previous = -1;
+      while (docs.length <= a.query.top) {
+        let best = -1;
+        let bestLabel = labelSpace;
+        lists.forEach((list, k) => {
+          const i = at[k]!;
+          if (i < list.length && this.label[list.docs[i]!]! < bestLabel)
+            [best, bestLabel] = [k, this.label[list.docs[i]!]!];
+        });
+        const list = lists[best];
+        if (!list) break;
+        const doc = list.docs[at[best]!]!;
+        at[best]! += 1;
+        if ((this.certified[doc] === 1) !== certified) break;
+        // An entry in several lists comes out of them one after the other.
+        if (doc === previous) continue;
+        previous = doc;
+        if (this.score(doc, a) >= 0) docs.push(doc);
+      }
+      return docs;
+    });
+    return this.mergeByName(runs, a.query.top + 1);
+  }
+
+  /** No words and no place, A to Z: the two runs of the order read from their starts and merged. */
+  private byNameInOrder(a: Asked, cursor: Cursor | undefined): number[] {
+    const runs = [true, false].map((certified) => {
+      const tie = this.runStart(certified, cursor);
+      const docs: number[] = [];
+      for (const doc of this.inOrderFrom(tie ? this.after(tie) : [0, 0])) {
+        if ((this.certified[doc] === 1) !== certified || docs.length > a.query.top) break;
+        if (a.bit === 0 || (this.sizeBits[doc]! & a.bit) !== 0) docs.push(doc);
+      }
+      return docs;
+    });
+    return this.mergeByName(runs, a.query.top + 1);
+  }
+
+  private *inOrderFrom([b, i]: [block: number, at: number]): Generator<number> {
+    for (; b < this.order.length; b++, i = 0) {
+      const block = this.order[b] ?? [];
+      for (; i < block.length; i++) yield block[i]!;
+    }
+  }
+
+  /** The first `count` of two lists in name order, merged. */
+  private mergeByName([a = [], b = []]: number[][], count: number): number[] {
+    const out: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (out.length < count) {
+      const x = a[i];
+      const y = b[j];
+      if (x !== undefined && (y === undefined || this.compareNames(x, y) < 0)) {
+        out.push(x);
+        i++;
+      } else if (y !== undefined) {
+        out.push(y);
+        j++;
+      } else break;
+    }
+    return out;
+  }
+
+  private compareNames(x: number, y: number): number {
+    const a = this.tie(x);
+    const b = this.tie(y);
+    return compareTie({ ...a, c: true }, { ...b, c: true });
+  }
+
+  /** A page of an A to Z list (`top + 1` entries picked, so the last tells whether there is more). */
+  private namePage(picked: number[], a: Asked, asked: string): SearchResult {
     const page = picked.slice(0, a.query.top);
     const last = page.at(-1);
     return {

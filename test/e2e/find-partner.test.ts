@@ -124,6 +124,30 @@ describe('Find a partner (with JavaScript)', () => {
     expect(problems).toEqual([]);
   });
 
+  it('sorts the results by name, with nothing selected or keeping what was', async () => {
+    const page = await browser.newPage();
+    const problems = watchConsole(page);
+    await page.goto(`${t.url}/?country=DE`);
+    await page.getByRole('heading', { name: 'Partners that match' }).waitFor();
+    await expect(page.getByLabel('Sort by').inputValue()).resolves.toBe('bestMatch');
+    // Nothing selected: sorting is not contacting, so the page lets it through.
+    await page.getByLabel('Sort by').selectOption('name');
+    await page.getByRole('button', { name: 'Sort', exact: true }).click();
+    await page.getByText('by name.').waitFor();
+    const names = await page.locator('.result-name label').allTextContents();
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, 'en')));
+    expect(names).toHaveLength(4);
+    await expect(page.getByLabel('Sort by').inputValue()).resolves.toBe('name');
+    await screenshot(page, '01b-find-partner-sorted-by-name');
+
+    await page.getByLabel('Wolke Sieben Digital').check();
+    await page.getByLabel('Sort by').selectOption('bestMatch');
+    await page.getByRole('button', { name: 'Sort', exact: true }).click();
+    await page.getByText('best match first.').waitFor();
+    await expect(page.getByLabel('Wolke Sieben Digital').isChecked()).resolves.toBe(true);
+    expect(problems).toEqual([]);
+  });
+
   it('reads well on a phone (375 px): no sideways scrolling', async () => {
     const page = await browser.newPage({ width: 375, height: 812 });
     const problems = watchConsole(page);

@@ -66,6 +66,36 @@ describe('Find a partner as a directory', () => {
     expect(many.match(/ checked>/g)).toHaveLength(5);
   });
 
+  it('sorts by name without JavaScript: Sort by in the results form reloads the first page A to Z, keeping the selection', async () => {
+    const first = await (await t.fetch('/?q=backup')).text();
+    expect(first).toContain('<label for="sort">Sort by</label>');
+    expect(first).toContain('<option value="bestMatch" selected>Best match</option><option value="name">Name</option>');
+    expect(first).toContain('<button type="submit" class="button" id="apply-sort" formaction="/">Sort</button>');
+    // The Sort button submits the results form to /: the search, the order chosen and the partners ticked so far.
+    const byName = await (await t.fetch('/?q=backup&sort=name&partnerIds=backup-partner-09')).text();
+    expect(byName).toContain('20 partners on this page, more on the next, by name.');
+    expect(byName).toContain('<option value="name" selected>Name</option>');
+    const names = [...byName.matchAll(/<label for="partner-[^"]+">([^<]+)<\/label>/g)].map((m) => m[1]);
+    expect(names.slice(0, 4)).toEqual([
+      'Backup Partner 1',
+      'Backup Partner 10',
+      'Backup Partner 11',
+      'Backup Partner 12',
+    ]);
+    expect(byName).toContain('name="partnerIds" value="backup-partner-09" checked>');
+    // More partners goes on in the same order; a new search keeps it too.
+    const token = /name="continuationToken" value="([^"]+)">More partners<\/button>/.exec(byName)?.[1] ?? '';
+    const next = await (
+      await t.fetch(`/?q=backup&sort=name&continuationToken=${encodeURIComponent(token.replaceAll('&amp;', '&'))}`)
+    ).text();
+    expect(next).toContain('2 partners on this page, by name.');
+    expect([...next.matchAll(/<label for="partner-[^"]+">([^<]+)<\/label>/g)].map((m) => m[1])).toEqual([
+      'Backup Partner 8',
+      'Backup Partner 9',
+    ]);
+    expect(byName).toContain('<input type="hidden" name="sort" value="name">');
+  });
+
   it('shows a partner profile at /directory/{id}, and Page not found for an unknown one', async () => {
     const response = await t.fetch('/directory/backup-partner-03');
     expect(response.status).toBe(200);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoDirectory, seedDemoDirectory } from '../../../local/demo-directory.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import type { DirectoryEntryInput } from '../../../shared/domain/directory.js';
+import { normalizeText } from '../../../shared/domain/directory-search.js';
 import {
   directoryChangeEntity,
   directoryEntity,
@@ -272,7 +273,7 @@ describe('demo directory and paging', () => {
     const first = await search('size=50-249&top=2');
     expect(first.continuationToken).not.toBeNull();
     const token = encodeURIComponent(first.continuationToken!);
-    for (const other of ['size=1-9', 'q=security', 'country=DE&size=50-249', '']) {
+    for (const other of ['size=1-9', 'q=security', 'country=DE&size=50-249', '', 'size=50-249&sort=name']) {
       const response = await t.fetch(`/api/partners?${other}&continuationToken=${token}`);
       expect(response.status, other).toBe(400);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
@@ -281,6 +282,33 @@ describe('demo directory and paging', () => {
       expect(problem.errors.map((e) => e.path)).toEqual(['continuationToken']);
     }
     expect(ids(await search(`size=50-249&top=2&continuationToken=${token}`))).toHaveLength(2);
+  });
+});
+
+describe('sorted by name', () => {
+  it('pages A to Z through every match once (sort=name), and refuses an unknown sort naming sort', async () => {
+    const { allDirectoryEntries } = await import('../../../shared/storage/directory.js');
+    const all = (await allDirectoryEntries()).filter((e) => e.active && e.organizationSizes.includes('50-249'));
+    const seen: string[] = [];
+    let token: string | null = null;
+    do {
+      const page: SearchPage = await search(
+        `size=50-249&sort=name&top=13${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+      );
+      seen.push(...ids(page));
+      token = page.continuationToken;
+    } while (token);
+    const key = (e: { displayName: string; id: string }) => `${normalizeText(e.displayName)}\u0000${e.id}`;
+    expect(seen.length).toBeGreaterThan(26);
+    expect(seen).toEqual([...all].sort((a, b) => (key(a) < key(b) ? -1 : 1)).map((e) => e.id));
+
+    const token2 = (await search('size=50-249&sort=name&top=2')).continuationToken ?? '';
+    expect((await t.fetch(`/api/partners?size=50-249&continuationToken=${encodeURIComponent(token2)}`)).status).toBe(
+      400,
+    );
+    const bad = await t.fetch('/api/partners?sort=newest');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['sort']);
   });
 });
 

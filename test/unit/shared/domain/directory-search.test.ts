@@ -126,6 +126,52 @@ describe('DirectorySearchIndex', () => {
     expect(ids(search(index, { country: 'DE' }))).toEqual(['c', 'a', 'b']);
   });
 
+  it('sorts by name A to Z when asked, certified or not and however well they match', () => {
+    const index = new DirectorySearchIndex([
+      entry('b', { displayName: 'beta', certified: false, services: ['Azure'] }),
+      entry('a', { displayName: 'Älpha', certified: false }),
+      entry('c', { displayName: 'Gamma', certified: true, services: ['Azure', 'Backup'] }),
+      entry('d', { displayName: 'Delta', certified: true, locations: [{ country: 'AT' }] }),
+    ]);
+    expect(ids(search(index, { sort: 'name' }))).toEqual(['a', 'b', 'd', 'c']);
+    expect(ids(search(index, { country: 'DE', sort: 'name' }))).toEqual(['a', 'b', 'c']);
+    expect(ids(search(index, { q: 'azure backup', sort: 'name' }))).toEqual(['b', 'c']);
+    expect(ids(search(index, { q: 'azure backup' }))).toEqual(['c', 'b']);
+  });
+
+  it.each([{}, { size: '50-249' }, { country: 'DE' }, { q: 'security data' }, { country: 'DE', q: 'security data' }])(
+    'pages A to Z through every match of %j exactly once, also when the index is rebuilt between pages',
+    (query) => {
+      const entries = generateDemoDirectory(400);
+      let current = new DirectorySearchIndex(entries);
+      // Every match, read in best-match order.
+      const all: string[] = [];
+      let page = search(current, { ...query, top: 50 });
+      all.push(...ids(page));
+      while (page.continuationToken) {
+        page = search(current, { ...query, top: 50, continuationToken: page.continuationToken });
+        all.push(...ids(page));
+      }
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const next = search(current, {
+          ...query,
+          sort: 'name',
+          top: 7,
+          ...(token ? { continuationToken: token } : {}),
+        });
+        seen.push(...ids(next));
+        token = next.continuationToken ?? undefined;
+        current = new DirectorySearchIndex(entries);
+      } while (token);
+      const byId = new Map(entries.map((e) => [e.id, e]));
+      const key = (id: string) => `${normalizeText(byId.get(id)?.displayName ?? '')}\u0000${id}`;
+      expect(seen).toEqual([...all].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)));
+      expect(seen.length).toBeGreaterThan(7);
+    },
+  );
+
   it('ranks keyword hits above location exactness, and exact location above a country-wide match', () => {
     const index = new DirectorySearchIndex([
       entry('near-one-word', { locations: [{ country: 'DE', city: 'Köln' }], services: ['Azure'] }),
@@ -175,6 +221,9 @@ describe('DirectorySearchIndex', () => {
       { q: 'security' },
       { q: 'security data' },
       { country: 'DE', region: 'Bayern' },
+      { sort: 'name' },
+      { q: 'security', sort: 'name' },
+      { country: 'DE', size: '10-49', sort: 'name' },
     ];
     for (const from of shapes) {
       const token = tokenOf(from);
