@@ -1,7 +1,8 @@
 // Bundles the web pages' script and styles (web/) into dist/web/, which the assets function serves.
 // The MSAL library and the Fluent web components are separate chunks that app.js loads only where
 // they are used (Entra ID sign-in configured; the signed-in pages).
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { webLightTheme } from '@fluentui/tokens';
 import { build } from 'esbuild';
@@ -27,10 +28,32 @@ const fluentTokens = {
   },
 };
 
+/**
+ * The chunks the Fluent components need (web/fluent.ts's chunk and what it imports), as paths under
+ * the assets route: the shell pages name them in `<link rel="modulepreload">`, so they download
+ * beside app.js instead of after it (no flash of tabs not yet upgraded).
+ */
+export const shellPreloadFile = 'shell-preload.json';
+
+function fluentChunks(metafile, outdir) {
+  const outputs = Object.entries(metafile.outputs);
+  const entry = outputs.find(([, o]) => o.entryPoint === 'web/fluent.ts');
+  if (!entry) throw new Error('web/fluent.ts is no chunk of the build');
+  const paths = new Set();
+  const visit = (path) => {
+    if (paths.has(path)) return;
+    paths.add(path);
+    for (const i of metafile.outputs[path]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+  };
+  visit(entry[0]);
+  return [...paths].map((path) => relative(outdir, `${root}${path}`).split('\\').join('/'));
+}
+
 /** Builds web/app.ts and web/app.css into `outdir` (default dist/web), replacing what was there. */
 export async function buildWeb(outdir = `${root}dist/web`) {
   await rm(outdir, { recursive: true, force: true });
-  await build({
+  const { metafile } = await build({
+    metafile: true,
     absWorkingDir: root,
     entryPoints: ['web/app.ts', 'web/app.css'],
     outdir,
@@ -47,6 +70,7 @@ export async function buildWeb(outdir = `${root}dist/web`) {
     logLevel: 'warning',
     plugins: [fluentTokens],
   });
+  await writeFile(`${outdir}/${shellPreloadFile}`, JSON.stringify(fluentChunks(metafile, outdir)));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildWeb();

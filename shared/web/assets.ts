@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 
 /**
  * The web pages' bundled script and styles (scripts/build-web.mjs → dist/web/), read once into
@@ -25,6 +26,10 @@ const contentTypes: Record<string, string> = {
 };
 
 let loaded: Map<string, WebAsset> | undefined;
+let componentChunks: string[] = [];
+
+/** shell-preload.json, written by the web build: the Fluent components' chunks (paths like `chunks/fluent-….js`). */
+const chunkListSchema = z.array(z.string().regex(/^chunks\/[\w.-]+\.js$/));
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -51,6 +56,10 @@ export function webAssets(): Map<string, WebAsset> {
       etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
     });
   }
+  const preload = join(dir, 'shell-preload.json');
+  componentChunks = existsSync(preload)
+    ? chunkListSchema.parse(JSON.parse(readFileSync(preload, 'utf8'))).filter((path) => files.has(path))
+    : [];
   loaded = files;
   return files;
 }
@@ -58,9 +67,16 @@ export function webAssets(): Map<string, WebAsset> {
 /** The URL path under which assets are served. */
 export const assetsRoute = 'assets';
 
-/** URLs of the page script and styles, versioned by content so browsers may keep them for a year. */
-export function pageAssets(): { script: string; style: string } {
+/**
+ * URLs of the page script and styles, versioned by content so browsers may keep them for a year,
+ * and of the chunks the Fluent web components load from (hashed names, cached the same way).
+ */
+export function pageAssets(): { script: string; style: string; components: string[] } {
   const files = webAssets();
   const url = (name: string) => `/${assetsRoute}/${name}?v=${files.get(name)!.etag.slice(1, 13)}`;
-  return { script: url('app.js'), style: url('app.css') };
+  return {
+    script: url('app.js'),
+    style: url('app.css'),
+    components: componentChunks.map((path) => `/${assetsRoute}/${path}`),
+  };
 }

@@ -56,6 +56,8 @@ export function documentPage(options: {
   body: Html;
   data?: Record<string, string>;
   bodyClass?: string;
+  /** The page uses the Fluent web components: their chunks download beside app.js, not after it. */
+  components?: boolean;
 }): string {
   const assets = pageAssets();
   const data = Object.entries({ page: options.page, ...options.data }).map(
@@ -70,7 +72,7 @@ export function documentPage(options: {
 <link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <link rel="stylesheet" href="${assets.style}">
 <script type="module" src="${assets.script}"></script>
-</head>
+${options.components ? assets.components.map((href) => html`<link rel="modulepreload" href="${href}">\n`) : ''}</head>
 <body${options.bodyClass ? html` class="${options.bodyClass}"` : ''}${data}>
 <a class="skip-link" href="#main">Skip to content</a>
 ${options.body}

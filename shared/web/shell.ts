@@ -81,6 +81,7 @@ export function shellPage(options: ShellPage): string {
     page: options.page ?? options.current,
     data: options.data,
     bodyClass: 'shell',
+    components: true,
     body: html`<header class="top-bar">
   <button type="button" class="menu-button" id="menu-button" aria-controls="side-nav" aria-expanded="false" hidden>${menuIcon}<span class="visually-hidden">Navigation</span></button>
   <a class="product-name" href="${side.home}">Partner relationships</a>

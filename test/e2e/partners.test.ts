@@ -157,6 +157,48 @@ describe('Partner relationships', () => {
     expect(problems).toEqual([]);
   });
 
+  it('draws the details panel tabs as a row of tabs before the Fluent components are defined, and in the same place after', async () => {
+    const page = await browser.newPage();
+    const problems = watchConsole(page);
+    // Hold the components' chunk back, as a slow network would.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/assets\/chunks\/fluent-[\w-]+\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${t.url}/partners`, { waitUntil: 'domcontentloaded' });
+    await devSignIn(page, customer, 'global-admin', 'Grace Admin');
+    await page.getByRole('button', { name: /Isar Cloud Services/ }).click();
+    const details = page.locator('.relationship-details');
+    await details.getByRole('heading', { name: 'Isar Cloud Services' }).waitFor();
+    const boxes = () =>
+      page.evaluate<{ top: number; height: number }[]>(
+        `[...document.querySelectorAll('.relationship-details fluent-tab')].map((tab) => {
+          const box = tab.getBoundingClientRect();
+          return { top: Math.round(box.top), height: Math.round(box.height) };
+        })`,
+      );
+    await expect(page.evaluate('customElements.get("fluent-tab") === undefined')).resolves.toBe(true);
+    const before = await boxes();
+    expect(before).toHaveLength(3);
+    expect(new Set(before.map((b) => b.top)).size).toBe(1); // one row, not run-together text
+    expect(before.every((b) => b.height >= 40)).toBe(true);
+    await screenshot(page, '21a-partners-details-before-components');
+
+    release();
+    // Defined, a tab has its role (the fallback has none), the first one selected.
+    await details.getByRole('tab', { name: 'Overview', selected: true }).waitFor();
+    const after = await boxes();
+    // Nothing jumps when they upgrade: the row keeps its place, each tab within a few pixels.
+    for (const [i, b] of after.entries()) {
+      expect(Math.abs(b.top - (before[i]?.top ?? 0))).toBeLessThanOrEqual(4);
+      expect(Math.abs(b.height - (before[i]?.height ?? 0))).toBeLessThanOrEqual(4);
+    }
+    await screenshot(page, '21b-partners-details-components');
+    expect(problems).toEqual([]);
+  });
+
   it('shows the roles of an expired relationship as ended, offering nothing to remove', async () => {
     const lapsed = randomUUID();
     await relationshipWith(await putPartner(t, 'lechwiese-it', { displayName: 'Lechwiese IT' }), lapsed, {

@@ -114,6 +114,19 @@ describe('web pages', () => {
     expect(page).toMatch(/data-page="invitation" data-invitation-id="[0-9a-f-]{36}"/);
     expect((await t.fetch('/partners')).status).toBe(200);
   });
+
+  it('preloads the Fluent components on the shell pages (same origin, so under the strict CSP), and not on the public ones', async () => {
+    const shell = await t.fetch('/partners');
+    expect(shell.headers.get('content-security-policy')).toBe(strictCsp);
+    const preloads = [...(await shell.text()).matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]);
+    expect(preloads.some((href) => /^\/assets\/chunks\/fluent-[\w-]+\.js$/.test(href ?? ''))).toBe(true);
+    for (const href of preloads) {
+      const chunk = await t.fetch(href ?? '');
+      expect(chunk.status, href).toBe(200);
+      expect(chunk.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    }
+    expect(await (await t.fetch('/')).text()).not.toContain('modulepreload');
+  });
 });
 
 describe('every address a person can reach', () => {
