@@ -20,6 +20,7 @@ import {
   writeDirectoryEntry,
   uploadDirectorySnapshot,
 } from '../shared/storage/directory.js';
+import { searchWords } from './directory-search.js';
 import { absoluteRow, type BenchRow, type BenchScenario } from './harness.js';
 
 /**
@@ -42,21 +43,6 @@ function summarize(samples: number[]): { p50: number; p95: number; p99: number }
 
 const scenario = (n: number) => `directory at scale (${n.toLocaleString('en')} entries)`;
 
-const words = [
-  'azure',
-  'security',
-  'data',
-  'analytics',
-  'migration',
-  'healthcare',
-  'retail',
-  'teams',
-  'backup',
-  'devops',
-  'zurich',
-  'münchen',
-  'licensing',
-];
 const places = [
   { country: 'US' },
   { country: 'DE' },
@@ -79,7 +65,7 @@ const searchesPerShape = 1000;
 function queryShapes(): Record<string, DirectorySearchQuery[]> {
   const next = seededRandom(11);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
-  const q = (n: number) => Array.from({ length: n }, () => pick(words)).join(' ');
+  const q = (n: number) => Array.from({ length: n }, () => pick(searchWords)).join(' ');
   const many = (make: () => Record<string, string>) =>
     Array.from({ length: searchesPerShape }, () => directorySearchQuerySchema.parse({ ...make(), top: '20' }));
   return {
@@ -90,6 +76,8 @@ function queryShapes(): Record<string, DirectorySearchQuery[]> {
     '2 words': many(() => ({ q: q(2) })),
     '3 words': many(() => ({ q: q(3) })),
     'all filters': many(() => ({ ...pick(cities), size: pick(organizationSizes), q: q(2) })),
+    'empty, by name': many(() => ({ sort: 'name' })),
+    '2 words, by name': many(() => ({ q: q(2), sort: 'name' })),
   };
 }
 

@@ -19,7 +19,8 @@ export interface DirectorySearchBenchResult {
   goalP95Ms: number;
 }
 
-const words = [
+/** Words people search for (and one nobody has), shared with bench/directory-scale.ts. */
+export const searchWords = [
   'azure',
   'security',
   'data',
@@ -56,7 +57,7 @@ export function rawQueryMix(count: number): Record<string, string>[] {
     const raw: Record<string, string> = {};
     if (next() < 0.7) Object.assign(raw, pick(places));
     if (next() < 0.4) raw.size = pick(organizationSizes);
-    if (next() < 0.6) raw.q = Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(words)).join(' ');
+    if (next() < 0.6) raw.q = Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(searchWords)).join(' ');
     raw.top = next() < 0.8 ? '20' : '50';
     return raw;
   });

@@ -1,11 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { allFunctions } from '../../functions/all.js';
 import { invocationContext } from '../../local/invocation.js';
 import type { OutboxSidecar } from '../../shared/email/outbox.js';
-import { directoryEntryInputSchema } from '../../shared/domain/directory.js';
+import { directoryEntryInputSchema, type DirectoryEntryInput } from '../../shared/domain/directory.js';
 import { writeDirectoryEntry } from '../../shared/storage/directory.js';
-import { eventually, type TestHost } from './host.js';
+import { eventually, operatorTenantId, startTestHost, type TestHost, type TestHostOptions } from './host.js';
 
 export interface SeededPartner {
   id: string;
@@ -35,6 +36,41 @@ export async function seedPartner(partner: SeededPartner & { active?: boolean })
   if (!(await writeDirectoryEntry({ ...fields, id: partner.id, updatedAt: new Date().toISOString() }, undefined)))
     throw new Error(`partner ${partner.id} exists already`);
   return partner;
+}
+
+/** A partner of the directory, written through the operator API as an operator would. */
+export async function putPartner(
+  t: TestHost,
+  id: string,
+  entry: Partial<DirectoryEntryInput> & { displayName: string },
+): Promise<{ id: string; tenantId: string; status: number }> {
+  const tenantId = entry.tenantId ?? randomUUID();
+  const response = await t.fetch(`/api/partners/${id}`, {
+    method: 'PUT',
+    token: await t.token('operator', operatorTenantId),
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      tenantId,
+      programId: 'CSP',
+      locations: [{ country: 'DE', region: 'Bayern', city: 'München' }],
+      organizationSizes: ['10-49', '50-249'],
+      services: ['Backup', 'Microsoft 365'],
+      industries: ['Manufacturing'],
+      languages: ['de', 'en'],
+      contactEmail: `sales@${id}.example`,
+      description: 'Cloud backup and Microsoft 365 for growing firms.',
+      ...entry,
+    } satisfies DirectoryEntryInput),
+  });
+  if (!response.ok) throw new Error(`PUT /api/partners/${id}: ${response.status} ${await response.text()}`);
+  return { id, tenantId, status: response.status };
+}
+
+/** A test host with the partners a file works for, written through the directory's repository. */
+export async function hostWithPartners(partners: SeededPartner[], options?: TestHostOptions): Promise<TestHost> {
+  const t = await startTestHost(options);
+  for (const partner of partners) await seedPartner(partner);
+  return t;
 }
 
 /** Every email the outbox holds so far. */

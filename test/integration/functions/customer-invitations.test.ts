@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import { customerInvitationViewSchema } from '../../../shared/domain/views.js';
-import { startTestHost, type TestHost } from '../../support/host.js';
-import { emailFor, invitationLink, json, seedPartner } from '../../support/relationships.js';
+import { type TestHost } from '../../support/host.js';
+import { emailFor, hostWithPartners, invitationLink, json } from '../../support/relationships.js';
 
 /**
  * Pending invitations on the customer side: a customer admin lists those addressed to the tenant
@@ -16,13 +16,9 @@ const partnerId = 'pending-partners';
 const helpdesk = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
 
 beforeAll(async () => {
-  t = await startTestHost();
-  await seedPartner({
-    id: partnerId,
-    tenantId: partnerTenant,
-    displayName: 'Pending Partners',
-    contactEmail: 'deals@pending.test',
-  });
+  t = await hostWithPartners([
+    { id: partnerId, tenantId: partnerTenant, displayName: 'Pending Partners', contactEmail: 'deals@pending.test' },
+  ]);
   t.discovery.owners.set('customer-six.test', customer);
   t.discovery.owners.set('elsewhere.test', other);
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHost, type TestHost } from '../../support/host.js';
-import { emailFor, invitationLink, json, seedPartner } from '../../support/relationships.js';
+import { type TestHost } from '../../support/host.js';
+import { emailFor, hostWithPartners, invitationLink, json } from '../../support/relationships.js';
 
 /**
  * Customer names, not GUIDs: Entra ID access tokens carry no tenant name, so the admin who accepts
@@ -14,13 +14,9 @@ const partnerId = 'naming-partners';
 const helpdesk = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
 
 beforeAll(async () => {
-  t = await startTestHost();
-  await seedPartner({
-    id: partnerId,
-    tenantId: partnerTenant,
-    displayName: 'Naming Partners',
-    contactEmail: 'deals@naming.test',
-  });
+  t = await hostWithPartners([
+    { id: partnerId, tenantId: partnerTenant, displayName: 'Naming Partners', contactEmail: 'deals@naming.test' },
+  ]);
 });
 afterAll(() => t.stop());
 

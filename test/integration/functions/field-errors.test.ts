@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldMessage } from '../../../shared/domain/field-messages.js';
-import { operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
+import { startTestHost, type TestHost } from '../../support/host.js';
+import { putPartner } from '../../support/relationships.js';
 
 /**
  * Every field error of every form, as a person reads it: on the no-JavaScript error page, on Find
@@ -15,20 +16,14 @@ let t: TestHost;
 const partnerTenant = randomUUID();
 beforeAll(async () => {
   t = await startTestHost();
-  const put = await t.fetch('/api/partners/alpenblick-it', {
-    method: 'PUT',
-    token: await t.token('operator', operatorTenantId),
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      displayName: 'Alpenblick IT',
-      tenantId: partnerTenant,
-      programId: 'CSP',
-      locations: [{ country: 'DE' }],
-      organizationSizes: ['10-49'],
-      services: ['Backup'],
-      contactEmail: 'sales@alpenblick.example',
-      description: 'Backups.',
-    }),
+  const put = await putPartner(t, 'alpenblick-it', {
+    displayName: 'Alpenblick IT',
+    tenantId: partnerTenant,
+    locations: [{ country: 'DE' }],
+    organizationSizes: ['10-49'],
+    services: ['Backup'],
+    contactEmail: 'sales@alpenblick.example',
+    description: 'Backups.',
   });
   expect(put.status).toBe(201);
 });

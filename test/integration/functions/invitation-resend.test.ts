@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../local/azurite.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import { sentInvitationSchema } from '../../../shared/domain/views.js';
-import { startTestHost, type TestHost } from '../../support/host.js';
+import { type TestHost } from '../../support/host.js';
 import {
   emailFor,
+  hostWithPartners,
   invitationLink,
   json,
   outbox,
-  seedPartner,
   type SeededPartner,
 } from '../../support/relationships.js';
 
@@ -26,18 +26,21 @@ const helpdesk = '729827e3-9c14-49f7-bb1b-9608f156bbb8';
 beforeAll(async () => {
   const port = await freePort();
   baseUrl = `http://localhost:${port}`;
-  t = await startTestHost({ port, env: { PUBLIC_BASE_URL: baseUrl } });
-  partner = await seedPartner({
+  partner = {
     id: 'resend-partners',
     tenantId: partnerTenant,
     displayName: 'Resend Partners',
     contactEmail: 'deals@resend-partners.test',
-  });
-  await seedPartner({
+  };
+  const other = {
     id: 'other-resend',
     tenantId: 'a4000000-0000-4000-8000-00000000000a',
     displayName: 'Other',
     contactEmail: 'o@other.test',
+  };
+  t = await hostWithPartners([partner, other], {
+    port,
+    env: { PUBLIC_BASE_URL: baseUrl },
   });
 });
 afterAll(() => {

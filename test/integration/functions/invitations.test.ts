@@ -11,15 +11,15 @@ import {
 } from '../../../shared/domain/views.js';
 import { newestFirstRowKey } from '../../../shared/storage/keys.js';
 import { tableNames } from '../../../shared/storage/names.js';
-import { eventually, startTestHost, type TestHost } from '../../support/host.js';
+import { eventually, type TestHost } from '../../support/host.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
 import {
   emailFor,
+  hostWithPartners,
   invitationLink,
   json,
   outbox,
   runReminderTimer,
-  seedPartner,
   type SeededPartner,
 } from '../../support/relationships.js';
 
@@ -33,19 +33,19 @@ const { globalAdministrator: ga, helpdeskAdministrator: helpdesk } = directoryRo
 const userAdmin = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
 
 beforeAll(async () => {
-  t = await startTestHost();
-  partner = await seedPartner({
+  partner = {
     id: 'contoso-partners',
     tenantId: partnerTenant,
     displayName: 'Contoso Partners',
     contactEmail: 'deals@contoso-partners.test',
-  });
-  await seedPartner({
+  };
+  const other = {
     id: 'other-partner',
     tenantId: outsider,
     displayName: 'Other Partner',
     contactEmail: 'hello@other.test',
-  });
+  };
+  t = await hostWithPartners([partner, other]);
 });
 afterAll(() => t.stop());
 

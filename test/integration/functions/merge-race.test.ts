@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryRoles } from '../../../shared/domain/roles.js';
-import { startTestHost, type TestHost } from '../../support/host.js';
+import { type TestHost } from '../../support/host.js';
 import {
   emailFor,
+  hostWithPartners,
   invitationLink,
   json,
   outbox,
-  seedPartner,
   type SeededPartner,
 } from '../../support/relationships.js';
 
@@ -18,13 +18,13 @@ const userAdmin = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
 const serviceSupport = 'f023fd81-a637-4b56-95fd-791ac0226033';
 
 beforeAll(async () => {
-  t = await startTestHost();
-  partner = await seedPartner({
+  partner = {
     id: 'merge-race-partner',
     tenantId: partnerTenant,
     displayName: 'Merge Race Partner',
     contactEmail: 'deals@merge-race.test',
-  });
+  };
+  t = await hostWithPartners([partner]);
 });
 afterAll(() => t.stop());
 

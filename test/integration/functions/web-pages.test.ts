@@ -1,25 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operatorTenantId, startTestHost, type TestHost } from '../../support/host.js';
+import { startTestHost, type TestHost } from '../../support/host.js';
+import { putPartner } from '../../support/relationships.js';
 
 let t: TestHost;
 beforeAll(async () => {
   t = await startTestHost();
-  const operator = await t.token('operator', operatorTenantId);
-  const put = await t.fetch('/api/partners/alpenblick-it', {
-    method: 'PUT',
-    token: operator,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      displayName: 'Alpenblick <IT> & "Co"',
-      tenantId: randomUUID(),
-      programId: 'CSP',
-      locations: [{ country: 'DE' }],
-      organizationSizes: ['10-49'],
-      services: ['Backup'],
-      contactEmail: 'sales@alpenblick.example',
-      description: 'Backups for <b>everyone</b>.',
-    }),
+  const put = await putPartner(t, 'alpenblick-it', {
+    displayName: 'Alpenblick <IT> & "Co"',
+    locations: [{ country: 'DE' }],
+    organizationSizes: ['10-49'],
+    services: ['Backup'],
+    contactEmail: 'sales@alpenblick.example',
+    description: 'Backups for <b>everyone</b>.',
   });
   expect(put.status).toBe(201);
 });

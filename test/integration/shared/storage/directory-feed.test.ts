@@ -9,8 +9,9 @@ import {
   directoryPartition,
 } from '../../../../shared/storage/directory.js';
 import { tableNames } from '../../../../shared/storage/names.js';
-import { operatorTenantId, startTestHost, type TestHost } from '../../../support/host.js';
-import { startStorageProxy, type StorageProxy } from '../../../support/storage-proxy.js';
+import type { TestHost } from '../../../support/host.js';
+import { startProxiedHost, stopProxiedHost } from '../../../support/proxied-host.js';
+import type { StorageProxy } from '../../../support/storage-proxy.js';
 
 /**
  * The directory's storage layout and change feed, with a second instance on the same storage
@@ -21,15 +22,9 @@ let operator: string;
 let proxy: StorageProxy;
 
 beforeAll(async () => {
-  t = await startTestHost();
-  operator = await t.token('operator', operatorTenantId);
-  proxy = await startStorageProxy(t.env.AzureWebJobsStorage!);
+  ({ t, operator, proxy } = await startProxiedHost());
 });
-afterAll(async () => {
-  resetClock();
-  await proxy.stop();
-  await t.stop();
-});
+afterAll(() => stopProxiedHost({ t, operator, proxy }));
 
 const entry = (id: string, fields: Partial<DirectoryEntry> = {}): DirectoryEntry => ({
   id,

@@ -4,8 +4,9 @@ import { directorySearchQuerySchema, DirectorySearchIndex } from '../../../../sh
 import { createStorage } from '../../../../shared/storage/clients.js';
 import { directoryIndex, refreshDirectorySnapshot } from '../../../../shared/storage/directory.js';
 import { containerNames } from '../../../../shared/storage/names.js';
-import { eventually, operatorTenantId, startTestHost, type TestHost } from '../../../support/host.js';
-import { startStorageProxy, type StorageProxy } from '../../../support/storage-proxy.js';
+import { eventually, type TestHost } from '../../../support/host.js';
+import { startProxiedHost, stopProxiedHost } from '../../../support/proxied-host.js';
+import type { StorageProxy } from '../../../support/storage-proxy.js';
 
 /**
  * Cold instances (their own storage clients, so their own index, through a proxy that logs
@@ -17,15 +18,9 @@ let operator: string;
 let proxy: StorageProxy;
 
 beforeAll(async () => {
-  t = await startTestHost();
-  operator = await t.token('operator', operatorTenantId);
-  proxy = await startStorageProxy(t.env.AzureWebJobsStorage!);
+  ({ t, operator, proxy } = await startProxiedHost());
 });
-afterAll(async () => {
-  resetClock();
-  await proxy.stop();
-  await t.stop();
-});
+afterAll(() => stopProxiedHost({ t, operator, proxy }));
 
 const put = (id: string, services: string[]) =>
   t.fetch(`/api/partners/${id}`, {
