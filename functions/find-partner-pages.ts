@@ -156,6 +156,7 @@ function searchForm(values: SearchValues, errors: FieldError[]): Html {
     </div>
   </div>
   ${values.sort ? html`<input type="hidden" name="sort" value="${values.sort}">` : ''}
+  ${errorFor('sort', errors)}
   <button type="submit" class="button primary">Search</button>
 </form>`;
 }

@@ -109,6 +109,7 @@ describe('field errors people read', () => {
       city: 'c'.repeat(101),
       size: 'huge',
       q: 'q'.repeat(201),
+      sort: 'newest',
     });
     const response = await t.fetch(`/?${query}`);
     expect(response.status).toBe(400);
@@ -117,7 +118,7 @@ describe('field errors people read', () => {
         /<p class="field-error" id="[a-z]+-error" data-error-for="([a-z]+)">([^<]+)<\/p>/g,
       ),
     ].map(([, field, message]) => ({ field, message: message ?? '' }));
-    expect(messages.map((m) => m.field).sort()).toEqual(['city', 'country', 'q', 'region', 'size']);
+    expect(messages.map((m) => m.field).sort()).toEqual(['city', 'country', 'q', 'region', 'size', 'sort']);
     expectWrittenForPeople(messages);
   });
 
