@@ -4,6 +4,7 @@ import { allFunctions } from '../../functions/all.js';
 import { seedDemoDirectory } from '../../local/demo-directory.js';
 import { parseHttpFile, runHttpFile } from '../support/http-file.js';
 import { startTestHost, type TestHost } from '../support/host.js';
+import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 /** requests.http is the hand-runnable tour of the API: it shows every endpoint and runs from top to bottom. */
 const file = parseHttpFile(readFileSync('requests.http', 'utf8'));
@@ -32,17 +33,26 @@ describe('requests.http', () => {
 
   describe('run from top to bottom against a fresh npm start', () => {
     let t: TestHost;
+    // What `npm run webhooks:listen` is to a person: a receiver that answers the example subscription's deliveries.
+    let receiver: WebhookReceiver;
     beforeAll(async () => {
+      receiver = await startReceiver();
       t = await startTestHost();
       await seedDemoDirectory(); // as npm start fills an empty directory
     });
-    afterAll(() => t.stop());
+    afterAll(async () => {
+      await t.stop();
+      await receiver.close();
+    });
 
     it('answers every request with the status it expects', async () => {
       const answers: string[] = [];
       // Between two requests a person sending them by hand gives queued work (fan-out, emails) its few seconds.
       const before = () => t.host.drain();
-      for await (const { request, response } of runHttpFile(file, { overrides: { site: t.url }, before })) {
+      for await (const { request, response } of runHttpFile(file, {
+        overrides: { site: t.url, webhookReceiver: receiver.url },
+        before,
+      })) {
         answers.push(`line ${request.line} ${request.method} ${request.title}: ${response.status}`);
         expect(response.status, `${answers.at(-1)}, expected ${request.expect}: ${response.text.slice(0, 500)}`).toBe(
           request.expect,
