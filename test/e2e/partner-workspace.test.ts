@@ -45,20 +45,21 @@ describe('partner workspace', () => {
     await page.getByLabel('Role').selectOption({ label: 'Partner staff of Kestrel Works' });
     await page.getByLabel('Name (optional)').fill('Kim Staff');
     await page.getByRole('button', { name: 'Sign in (development)' }).click();
-    await page.locator('table tbody tr').first().waitFor();
+    // The tables show skeleton rows while they load: wait for the rows themselves.
+    await page.locator('table tbody tr', { hasText: 'Rita Requester' }).first().waitFor();
     await expect(page.locator('table tbody').textContent()).resolves.toContain('Rita Requester');
     await screenshot(page, '40-partner-leads');
 
     const nav = page.getByRole('navigation', { name: 'Partner' });
     await expect(nav.getByRole('link', { name: 'Leads' }).getAttribute('aria-current')).resolves.toBe('page');
     await nav.getByRole('link', { name: 'Invitations', exact: true }).click();
-    await page.locator('table tbody tr').first().waitFor();
+    await page.locator('table tbody tr', { hasText: 'Grace Holdings' }).first().waitFor();
     await expect(page.locator('table tbody').textContent()).resolves.toContain('Grace Holdings');
     await screenshot(page, '41-partner-invitations');
 
     await nav.getByRole('link', { name: 'Customers' }).click();
     await page.getByRole('heading', { level: 1, name: 'Customers and relationships' }).waitFor();
-    await page.locator('table tbody tr').first().waitFor();
+    await page.locator('table tbody tr', { hasText: 'Grace Holdings' }).first().waitFor();
     const row = (await page.locator('table tbody tr').first().textContent()) ?? '';
     expect(row).toContain('Grace Holdings');
     expect(row).toContain(customer);
