@@ -59,13 +59,18 @@ export async function tabThrough(page: Page, presses: number): Promise<string[]>
 
 /**
  * One state of a page at one width: axe-core finds nothing, nothing scrolls sideways, and its
- * screenshot lands in test-results/screenshots/<width>-<state>.png.
+ * screenshot lands in test-results/screenshots/<file>.png (by default <width>-<state>).
  */
-export async function checkState(page: Page, viewport: { name: string; width: number }, state: string): Promise<void> {
+export async function checkState(
+  page: Page,
+  viewport: { name: string; width: number },
+  state: string,
+  file = `${viewport.width}-${state}`,
+): Promise<void> {
   await expectNoAxeViolations(page, `${viewport.name} ${state}`);
   await expect(
     page.evaluate<number>('document.documentElement.scrollWidth'),
     `${state} scrolls sideways`,
   ).resolves.toBeLessThanOrEqual(viewport.width);
-  await screenshot(page, `${viewport.width}-${state}`);
+  await screenshot(page, file);
 }

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { startTestHost, type TestHost, type TestHostOptions } from '../support/host.js';
 
 /** Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it when missing). */
@@ -94,4 +95,28 @@ export function watchConsole(page: Page): string[] {
       problems.push(`console: ${message.text()}`);
   });
   return problems;
+}
+
+/** A site host and a browser started before a file's tests and stopped after them; read them once started. */
+export function siteAndBrowserForFile(): { readonly t: TestHost; readonly browser: Browser } {
+  let t: TestHost | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [t, browser] = await Promise.all([startSiteHost(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await Promise.all([browser?.close(), t?.stop()]);
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the site host and browser start in beforeAll');
+    return value;
+  };
+  return {
+    get t() {
+      return started(t);
+    },
+    get browser() {
+      return started(browser);
+    },
+  };
 }
