@@ -143,6 +143,7 @@ describe.each(viewports)('the partner journey at $name width ($width×$height)',
     await admin.getByRole('checkbox', { name: `Select ${partner.displayName}` }).check();
     await commands(admin).getByRole('button', { name: 'Request termination' }).click();
     const ask = admin.getByRole('dialog', { name: 'Request termination?' });
+    await ask.waitFor();
     await ask.getByLabel('Reason (optional)').fill('We moved our IT in house.');
     await step(admin, '08-request-termination-question');
     await ask.getByRole('button', { name: 'Request termination' }).click();
@@ -160,6 +161,7 @@ describe.each(viewports)('the partner journey at $name width ($width×$height)',
     await step(staff, '10-termination-request-on-top');
     await requests.getByRole('button', { name: `Terminate the relationship with ${customerName}` }).click();
     const question = staff.getByRole('dialog', { name: 'Terminate relationship?' });
+    await question.waitFor();
     await step(staff, '11-terminate-question');
     await question.getByRole('button', { name: 'Terminate' }).click();
     await staff.getByText(`The relationship with ${customerName} is terminated.`).waitFor();
