@@ -6,6 +6,7 @@ import { invocationContext } from '../../local/invocation.js';
 import type { OutboxSidecar } from '../../shared/email/outbox.js';
 import { directoryEntryInputSchema, type DirectoryEntryInput } from '../../shared/domain/directory.js';
 import { writeDirectoryEntry } from '../../shared/storage/directory.js';
+import { setClock } from '../../shared/clock.js';
 import { eventually, operatorTenantId, startTestHost, type TestHost, type TestHostOptions } from './host.js';
 
 export interface SeededPartner {
@@ -72,6 +73,9 @@ export async function hostWithPartners(partners: SeededPartner[], options?: Test
   for (const partner of partners) await seedPartner(partner);
   return t;
 }
+
+/** Sets the clock `days` after `t0` (epoch ms): `at(30)` is 30 days after it. */
+export const dayClock = (t0: number) => (days: number) => setClock(new Date(t0 + days * 86_400_000));
 
 /** Every email the outbox holds so far. */
 export async function outbox(t: TestHost): Promise<OutboxSidecar[]> {

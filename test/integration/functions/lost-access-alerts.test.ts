@@ -7,8 +7,16 @@ import { tableNames } from '../../../shared/storage/names.js';
 import { getRelationship, replaceRelationship } from '../../../shared/storage/relationships.js';
 import { directoryRoles } from '../../../shared/domain/roles.js';
 import type { RelationshipView } from '../../../shared/domain/views.js';
-import { startTestHost, type TestHost } from '../../support/host.js';
-import { emailFor, invitationLink, json, outbox, runReminderTimer, seedPartner } from '../../support/relationships.js';
+import type { TestHost } from '../../support/host.js';
+import {
+  emailFor,
+  invitationLink,
+  json,
+  outbox,
+  runReminderTimer,
+  dayClock,
+  hostWithPartners,
+} from '../../support/relationships.js';
 
 /**
  * The emails that tell each side it lost (or is about to lose) access: the partner when a customer
@@ -23,22 +31,23 @@ const otherPartnerId = 'other-alerts-partner';
 const otherTenant = 'a1e00000-0000-0000-0000-00000000000b';
 const day = 86_400_000;
 const t0 = Date.parse('2031-01-01T00:00:00.000Z');
-const at = (days: number) => setClock(new Date(t0 + days * day));
+const at = dayClock(t0);
 
 beforeAll(async () => {
-  t = await startTestHost();
-  await seedPartner({
-    id: partnerId,
-    tenantId: partnerTenant,
-    displayName: 'Alerting Partners',
-    contactEmail: 'alerts@alerting-partners.test',
-  });
-  await seedPartner({
-    id: otherPartnerId,
-    tenantId: otherTenant,
-    displayName: 'Other Partners',
-    contactEmail: 'hello@other-partners.test',
-  });
+  t = await hostWithPartners([
+    {
+      id: partnerId,
+      tenantId: partnerTenant,
+      displayName: 'Alerting Partners',
+      contactEmail: 'alerts@alerting-partners.test',
+    },
+    {
+      id: otherPartnerId,
+      tenantId: otherTenant,
+      displayName: 'Other Partners',
+      contactEmail: 'hello@other-partners.test',
+    },
+  ]);
 });
 afterAll(async () => {
   resetClock();

@@ -1,27 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryRoles } from '../../../shared/domain/roles.js';
-import { resetClock, setClock } from '../../../shared/clock.js';
+import { resetClock } from '../../../shared/clock.js';
 import type { RelationshipView } from '../../../shared/domain/views.js';
 import { newestFirstRowKey } from '../../../shared/storage/keys.js';
 import { tableNames } from '../../../shared/storage/names.js';
-import { startTestHost, type TestHost } from '../../support/host.js';
-import { emailFor, invitationLink, json, outbox, runReminderTimer, seedPartner } from '../../support/relationships.js';
+import type { TestHost } from '../../support/host.js';
+import {
+  emailFor,
+  invitationLink,
+  json,
+  outbox,
+  runReminderTimer,
+  dayClock,
+  hostWithPartners,
+} from '../../support/relationships.js';
 
 let t: TestHost;
 const partnerId = 'northwind-it';
 const partnerTenant = 'b0000000-0000-0000-0000-00000000000b';
 const day = 86_400_000;
 const t0 = Date.parse('2030-01-01T00:00:00.000Z');
-const at = (days: number) => setClock(new Date(t0 + days * day));
+const at = dayClock(t0);
 
 beforeAll(async () => {
-  t = await startTestHost();
-  await seedPartner({
-    id: partnerId,
-    tenantId: partnerTenant,
-    displayName: 'Northwind IT',
-    contactEmail: 'ops@northwind.test',
-  });
+  t = await hostWithPartners([
+    { id: partnerId, tenantId: partnerTenant, displayName: 'Northwind IT', contactEmail: 'ops@northwind.test' },
+  ]);
 });
 afterAll(async () => {
   resetClock();
