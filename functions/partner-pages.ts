@@ -70,7 +70,7 @@ const docs = {
   'page-partner-invitations': {
     title: 'Partner workspace: Invitations',
     who: 'partner staff',
-    what: 'the invitations sent, newest first, filtered by status (customer by name and tenant id or domain, type, status, sent, expires); Send again with the new link to copy, Revoke after a confirmation',
+    what: 'the link in the declined-invitation email (`?status=declined` sets the filter): the invitations sent, newest first, filtered by status (customer by name and tenant id or domain, type, status, sent, expires); Send again with the new link to copy, Revoke after a confirmation',
   },
   'page-partner-invite': {
     title: 'Partner workspace: Invite a customer',

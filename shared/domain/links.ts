@@ -1,4 +1,5 @@
 import type { ExpiryWindow } from './relationships.js';
+import type { InvitationStatus } from './invitations.js';
 
 /**
  * Absolute links to the web pages, from PUBLIC_BASE_URL, every dynamic part URL-encoded: what the
@@ -17,8 +18,9 @@ export function pageLinks(publicBaseUrl: string) {
     customerPartners: () => `${base}/partners`,
     /** The partner's leads (contact requests). */
     partnerLeads: () => `${base}/partner/leads`,
-    /** The partner's invitations. */
-    partnerInvitations: () => `${base}/partner/invitations`,
+    /** The partner's invitations; `status` filters them (the declined email shows the declined ones). */
+    partnerInvitations: (status?: InvitationStatus) =>
+      `${base}/partner/invitations${status ? `?status=${encodeURIComponent(status)}` : ''}`,
     /**
      * The partner's customers and relationships; `expiry` selects an expiring tile, `relationship`
      * opens that relationship's details.

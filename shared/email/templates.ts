@@ -300,7 +300,7 @@ const templates: Templates = {
           { label: 'Invitation', value: d.invitationId },
         ],
       },
-      { kind: 'action', label: 'Open your customers', url: links.partnerCustomers() },
+      { kind: 'action', label: 'Open your declined invitations', url: links.partnerInvitations('declined') },
     ],
     footer: `You receive this email because ${d.partnerName} sent invitation ${d.invitationId}.`,
   }),
