@@ -4,6 +4,9 @@ import { startTestHost, type TestHost } from '../support/host.js';
 import { emailFor, json } from '../support/relationships.js';
 import { buildWorld, contactRequestBody, type World } from '../support/world.js';
 
+/** These walk every route in turn: a second or more per route when the machine is busy. */
+const everyRouteTimeout = 120_000;
+
 /**
  * Every answer carries the security headers; CORS answers only the configured origins; and the
  * logs never hold a whole token, invitation code or email address.
@@ -24,33 +27,41 @@ const securityHeaders = (response: Response) => ({
 });
 
 describe('security headers', () => {
-  it('every endpoint answers with nosniff and a CSP that forbids framing, on success and on error', async () => {
-    const missing: string[] = [];
-    for (const endpoint of await apiEndpoints(t)) {
-      const token = {
-        partner: world.tokens.partner,
-        customerAdmin: world.tokens.admin,
-        signedIn: world.tokens.admin,
-        operator: world.tokens.operator,
-        anyone: undefined,
-      }[endpoint.doc.audience];
-      const path = fillPath(endpoint.path, world.params);
-      // Reads as the right caller (success) and everything with a rejected token (error); writes only the latter, so
-      // nothing changes.
-      const inits = [
-        { method: endpoint.method, headers: { authorization: 'Bearer x.y.z' } },
-        ...(endpoint.method === 'GET' ? [{ method: 'GET', ...(token ? { token } : {}) }] : []),
-      ];
-      for (const init of inits) {
-        const response = await t.fetch(path, init);
-        const { nosniff, csp } = securityHeaders(response);
-        if (nosniff !== 'nosniff' || !csp?.includes("frame-ancestors 'none'") || !csp.includes("default-src 'none'")) {
-          missing.push(`${endpoint.method} ${path} ${response.status}: nosniff=${nosniff} csp=${csp}`);
+  it(
+    'every endpoint answers with nosniff and a CSP that forbids framing, on success and on error',
+    async () => {
+      const missing: string[] = [];
+      for (const endpoint of await apiEndpoints(t)) {
+        const token = {
+          partner: world.tokens.partner,
+          customerAdmin: world.tokens.admin,
+          signedIn: world.tokens.admin,
+          operator: world.tokens.operator,
+          anyone: undefined,
+        }[endpoint.doc.audience];
+        const path = fillPath(endpoint.path, world.params);
+        // Reads as the right caller (success) and everything with a rejected token (error); writes only the latter, so
+        // nothing changes.
+        const inits = [
+          { method: endpoint.method, headers: { authorization: 'Bearer x.y.z' } },
+          ...(endpoint.method === 'GET' ? [{ method: 'GET', ...(token ? { token } : {}) }] : []),
+        ];
+        for (const init of inits) {
+          const response = await t.fetch(path, init);
+          const { nosniff, csp } = securityHeaders(response);
+          if (
+            nosniff !== 'nosniff' ||
+            !csp?.includes("frame-ancestors 'none'") ||
+            !csp.includes("default-src 'none'")
+          ) {
+            missing.push(`${endpoint.method} ${path} ${response.status}: nosniff=${nosniff} csp=${csp}`);
+          }
         }
       }
-    }
-    expect(missing).toEqual([]);
-  });
+      expect(missing).toEqual([]);
+    },
+    everyRouteTimeout,
+  );
 
   it('a browser form post redirected to a page (303) carries them too', async () => {
     const response = await t.fetch('/api/contact-requests', {

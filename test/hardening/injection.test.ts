@@ -16,6 +16,9 @@ import {
   type World,
 } from '../support/world.js';
 
+/** These walk every route in turn: a second or more per route when the machine is busy. */
+const everyRouteTimeout = 120_000;
+
 /**
  * Injection: OData filter text in ids and query parameters never widens a result; markup in every
  * field that reaches an email is escaped; nothing a caller sends can add an email header.
@@ -66,62 +69,73 @@ function tokenFor(endpoint: Endpoint): string | undefined {
 const readOnly = (e: Endpoint) => e.method === 'GET';
 
 describe('OData injection never widens a result', () => {
-  it('an id with filter text names nothing: 400 or 404 on every route, read or write, never data', async () => {
-    const answers: string[] = [];
-    for (const endpoint of endpoints) {
-      for (const name of pathParams(endpoint.path)) {
-        for (const value of odataInjections(world.params[name] ?? 'x')) {
-          const params = { ...world.params, [name]: value };
-          const response = await t.fetch(fillPath(endpoint.path, params), {
-            method: endpoint.method,
-            // Writes carry an If-Match of the right shape, so the id is what decides.
-            ...(readOnly(endpoint)
-              ? {}
-              : {
-                  headers: { 'content-type': 'application/json', 'if-match': `W/"datetime'2020-01-01T00%3A00%3A00Z'"` },
-                  body: '{}',
-                }),
-            ...(tokenFor(endpoint) ? { token: tokenFor(endpoint)! } : {}),
-          });
-          if (![400, 404].includes(response.status))
-            answers.push(`${endpoint.method} ${endpoint.path} {${name}}=${value} → ${response.status}`);
-          else await readProblem(response, `${endpoint.name} ${name}`);
+  it(
+    'an id with filter text names nothing: 400 or 404 on every route, read or write, never data',
+    async () => {
+      const answers: string[] = [];
+      for (const endpoint of endpoints) {
+        for (const name of pathParams(endpoint.path)) {
+          for (const value of odataInjections(world.params[name] ?? 'x')) {
+            const params = { ...world.params, [name]: value };
+            const response = await t.fetch(fillPath(endpoint.path, params), {
+              method: endpoint.method,
+              // Writes carry an If-Match of the right shape, so the id is what decides.
+              ...(readOnly(endpoint)
+                ? {}
+                : {
+                    headers: {
+                      'content-type': 'application/json',
+                      'if-match': `W/"datetime'2020-01-01T00%3A00%3A00Z'"`,
+                    },
+                    body: '{}',
+                  }),
+              ...(tokenFor(endpoint) ? { token: tokenFor(endpoint)! } : {}),
+            });
+            if (![400, 404].includes(response.status))
+              answers.push(`${endpoint.method} ${endpoint.path} {${name}}=${value} → ${response.status}`);
+            else await readProblem(response, `${endpoint.name} ${name}`);
+          }
         }
       }
-    }
-    expect(answers).toEqual([]);
-  });
+      expect(answers).toEqual([]);
+    },
+    everyRouteTimeout,
+  );
 
-  it('a query parameter with filter text is refused (400) or answers no more than the same query without it', async () => {
-    const widened: string[] = [];
-    const idsOf = async (response: Response) =>
-      ((await response.json()) as { items: { id: string }[] }).items.map((i) => JSON.stringify(i));
-    const lists = endpoints.filter(
-      (e) => readOnly(e) && e.doc.query && 'top' in (toJsonSchema(e.doc.query).properties ?? {}),
-    );
-    expect(lists.length).toBeGreaterThan(5);
-    for (const endpoint of lists) {
-      const base = fillPath(endpoint.path, world.params);
-      const token = tokenFor(endpoint);
-      const baseline = await t.fetch(`${base}?top=50`, token ? { token } : {});
-      expect(baseline.status, endpoint.name).toBe(200);
-      const allowed = new Set(await idsOf(baseline));
-      const names = Object.keys(toJsonSchema(endpoint.doc.query!).properties ?? {});
-      for (const name of names.filter((n) => n !== 'top' && n !== 'continuationToken')) {
-        for (const value of odataInjections('pending')) {
-          const response = await t.fetch(
-            `${base}?top=50&${new URLSearchParams({ [name]: value })}`,
-            token ? { token } : {},
-          );
-          if (response.status === 400 || response.status === 404) continue;
-          expect(response.status, `${endpoint.name} ${name}=${value}`).toBe(200);
-          const extra = (await idsOf(response)).filter((id) => !allowed.has(id));
-          if (extra.length > 0) widened.push(`${endpoint.name} ${name}=${value}: ${extra.length} more`);
+  it(
+    'a query parameter with filter text is refused (400) or answers no more than the same query without it',
+    async () => {
+      const widened: string[] = [];
+      const idsOf = async (response: Response) =>
+        ((await response.json()) as { items: { id: string }[] }).items.map((i) => JSON.stringify(i));
+      const lists = endpoints.filter(
+        (e) => readOnly(e) && e.doc.query && 'top' in (toJsonSchema(e.doc.query).properties ?? {}),
+      );
+      expect(lists.length).toBeGreaterThan(5);
+      for (const endpoint of lists) {
+        const base = fillPath(endpoint.path, world.params);
+        const token = tokenFor(endpoint);
+        const baseline = await t.fetch(`${base}?top=50`, token ? { token } : {});
+        expect(baseline.status, endpoint.name).toBe(200);
+        const allowed = new Set(await idsOf(baseline));
+        const names = Object.keys(toJsonSchema(endpoint.doc.query!).properties ?? {});
+        for (const name of names.filter((n) => n !== 'top' && n !== 'continuationToken')) {
+          for (const value of odataInjections('pending')) {
+            const response = await t.fetch(
+              `${base}?top=50&${new URLSearchParams({ [name]: value })}`,
+              token ? { token } : {},
+            );
+            if (response.status === 400 || response.status === 404) continue;
+            expect(response.status, `${endpoint.name} ${name}=${value}`).toBe(200);
+            const extra = (await idsOf(response)).filter((id) => !allowed.has(id));
+            if (extra.length > 0) widened.push(`${endpoint.name} ${name}=${value}: ${extra.length} more`);
+          }
         }
       }
-    }
-    expect(widened).toEqual([]);
-  });
+      expect(widened).toEqual([]);
+    },
+    everyRouteTimeout,
+  );
 
   it('an invitation code with filter text opens nothing (404)', async () => {
     for (const code of odataInjections(world.pendingInvitation.code)) {

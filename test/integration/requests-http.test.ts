@@ -6,6 +6,9 @@ import { parseHttpFile, runHttpFile } from '../support/http-file.js';
 import { startTestHost, type TestHost } from '../support/host.js';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
+/** These walk every route in turn: a second or more per route when the machine is busy. */
+const everyRouteTimeout = 120_000;
+
 /** requests.http is the hand-runnable tour of the API: it shows every endpoint and runs from top to bottom. */
 const file = parseHttpFile(readFileSync('requests.http', 'utf8'));
 
@@ -45,20 +48,27 @@ describe('requests.http', () => {
       await receiver.close();
     });
 
-    it('answers every request with the status it expects', async () => {
-      const answers: string[] = [];
-      // Between two requests a person sending them by hand gives queued work (fan-out, emails) its few seconds.
-      const before = () => t.host.drain();
-      for await (const { request, response } of runHttpFile(file, {
-        overrides: { site: t.url, webhookReceiver: receiver.url },
-        before,
-      })) {
-        answers.push(`line ${request.line} ${request.method} ${request.title}: ${response.status}`);
-        expect(response.status, `${answers.at(-1)}, expected ${request.expect}: ${response.text.slice(0, 500)}`).toBe(
-          request.expect,
-        );
-      }
-      expect(answers).toHaveLength(file.requests.length);
-    });
+    it(
+      'answers every request with the status it expects',
+      async () => {
+        const answers: string[] = [];
+        // Between two requests a person sending them by hand gives queued work (fan-out, emails) its few seconds.
+        const before = () => t.host.drain();
+        for await (const { request, response } of runHttpFile(file, {
+          overrides: { site: t.url, webhookReceiver: receiver.url },
+          before,
+        })) {
+          answers.push(`line ${request.line} ${request.method} ${request.title}: ${response.status}`);
+          // A 5xx carries the host's last log lines, which name the failure (the answer itself hides internals).
+          const log = response.status >= 500 ? `\nhost log:\n${t.logs.slice(-20).join('\n')}` : '';
+          expect(
+            response.status,
+            `${answers.at(-1)}, expected ${request.expect}: ${response.text.slice(0, 500)}${log}`,
+          ).toBe(request.expect);
+        }
+        expect(answers).toHaveLength(file.requests.length);
+      },
+      everyRouteTimeout,
+    );
   });
 });
