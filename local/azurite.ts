@@ -177,8 +177,9 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     stderr += d.toString();
   });
   try {
+    // A child process exiting fails at once; only a slow start waits this long (a busy 2-core machine took over 20 s).
     await Promise.all(
-      [options.blobPort, options.queuePort, options.tablePort].map((p) => waitForPort(p, child, 20_000)),
+      [options.blobPort, options.queuePort, options.tablePort].map((p) => waitForPort(p, child, 60_000)),
     );
   } catch (error) {
     child.kill('SIGKILL');
