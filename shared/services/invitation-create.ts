@@ -33,7 +33,7 @@ import {
   type PendingInvitation,
 } from '../storage/invitations.js';
 import type { PartnerProfile } from '../storage/partner-profiles.js';
-import { followUpKind, fulfil, intend } from './follow-ups.js';
+import { completeIntent, followUpKind, fulfil, intend } from './follow-ups.js';
 import { idempotentCreate } from './idempotent-create.js';
 import { partnerInvitationAnswer, type SentInvitationAnswer } from './invitation-views.js';
 
@@ -69,7 +69,7 @@ const sentAnswer = ({ record, code }: Sent): SentInvitationAnswer => ({
 
 async function sendInvitationEmail(record: PendingInvitation, code: string): Promise<Sent> {
   await enqueueEmail({
-    // The code hash in the id: a rotated code (see ensureInvitationEmail) is a new email.
+    // The code hash in the id: a code sent again (resendInvitation) is a new email.
     jobId: `invitation:${record.id}:${record.codeHash.slice(0, 16)}`,
     template: 'invitationToCustomer',
     to: [{ address: record.customerAdminEmail }],
@@ -87,12 +87,6 @@ async function sendInvitationEmail(record: PendingInvitation, code: string): Pro
     },
   });
   return { record: await markInvitation(record, { emailQueuedAt: now().toISOString() }), code };
-}
-
-/** A new code for a pending invitation, written under the ETag it was read with (storage 412 when it changed since): the old code stops matching. */
-async function withNewCode(record: PendingInvitation): Promise<{ rotated: PendingInvitation; code: string }> {
-  const code = newCode();
-  return { rotated: await replaceInvitation({ ...record, codeHash: hashedKey(code) }, record.etag), code };
 }
 
 /**
@@ -114,7 +108,9 @@ const invitationSentSchema = z.object({
 });
 type InvitationSent = z.infer<typeof invitationSentSchema>;
 
-const sentIntentId = (sent: InvitationSent) => `${sent.invitationId}:${hashedKey(sent.code).slice(0, 16)}`;
+/** Named by the invitation and its code's hash: the hash an invitation stores names the intent that sends its code. */
+const codeIntentId = (invitationId: string, codeHash: string) => `${invitationId}:${codeHash.slice(0, 16)}`;
+const sentIntentId = (sent: InvitationSent) => codeIntentId(sent.invitationId, hashedKey(sent.code));
 
 async function auditSent(record: InvitationRecord, sent: InvitationSent): Promise<void> {
   const event = {
@@ -167,20 +163,15 @@ export const invitationSentFollowUp = followUpKind({
 });
 
 /**
- * A replayed create whose first request stopped before queueing the email: the code was never
- * sent and is not stored, so a new one is made and sent.
+ * A replayed create (a redone batch row, a retried request) whose first try stopped before queueing
+ * the email: that try's intent holds the code whose hash the invitation stores, so the replay
+ * finishes that intent (the same code, the same email job) rather than sending a second code.
  */
 async function ensureInvitationEmail({ record }: Sent): Promise<Sent> {
   if (record.emailQueuedAt || record.status !== 'pending' || !leftUnfinished(record.createdAt, now()))
     return { record };
-  let rotated: { rotated: PendingInvitation; code: string };
-  try {
-    rotated = await withNewCode(record);
-  } catch (error) {
-    if (storageStatus(error) === 412) return { record: (await getInvitation(record.partnerId, record.id)) ?? record };
-    throw error;
-  }
-  return sendInvitationEmail(rotated.rotated, rotated.code);
+  await completeIntent(invitationSentFollowUp, codeIntentId(record.id, record.codeHash));
+  return { record: (await getInvitation(record.partnerId, record.id)) ?? record };
 }
 
 /**
