@@ -1,19 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allFunctions } from '../../functions/all.js';
-import { ensureLocalSigningKey, mintToken, type LocalRole, type LocalSigningKey } from '../../local/keys.js';
-import { invocationContext } from '../../local/invocation.js';
-import { resetClock, setClock } from '../../shared/clock.js';
+import { mintToken, type LocalRole } from '../../local/keys.js';
+import { resetClock } from '../../shared/clock.js';
 import { tableNames } from '../../shared/storage/names.js';
-import { startChildHost, type ChildHost } from '../support/child-host.js';
-import {
-  startFakeCommunicationServices,
-  type FakeCommunicationServices,
-  type ReceivedEmail,
-} from '../support/fake-communication-services.js';
+import { startCrashRig, type ChildHost, type CrashRig } from '../support/child-host.js';
+import type { ReceivedEmail } from '../support/fake-communication-services.js';
 import {
   fetchFrom,
   operatorTenantId,
@@ -23,8 +14,6 @@ import {
   type TestHost,
 } from '../support/host.js';
 import { directoryEntry, json } from '../support/relationships.js';
-import { startStorageProxy, type StorageProxy } from '../support/storage-proxy.js';
-import { workerConnectionString } from '../support/storage.js';
 import { contactRequestBody, delegatedInvitation } from '../support/world.js';
 
 /**
@@ -47,11 +36,7 @@ const everyWrite = process.env.CRASH_POINTS === 'all';
 const runs = Number(process.env.CRASH_RUNS ?? '2');
 /** `k/n`: this process takes every n-th point from the k-th (scripts/crash-sweep.mjs runs n processes side by side). */
 const [shard, shards] = (process.env.CRASH_SHARD ?? '1/1').split('/').map(Number) as [number, number];
-let acs: FakeCommunicationServices;
-let proxy: StorageProxy;
-let key: LocalSigningKey;
-let keyDir: string;
-let env: Record<string, string>;
+let rig: CrashRig;
 const partner = {
   id: 'crash-partners',
   tenantId: 'a7000000-0000-4000-8000-0000000000a7',
@@ -60,7 +45,7 @@ const partner = {
 };
 
 const token = (role: LocalRole, tenantId: string, name: string) =>
-  mintToken(key, {
+  mintToken(rig.key, {
     role,
     tenantId,
     issuer: testIssuer,
@@ -70,27 +55,12 @@ const token = (role: LocalRole, tenantId: string, name: string) =>
   });
 
 beforeAll(async () => {
-  acs = await startFakeCommunicationServices();
-  proxy = await startStorageProxy(workerConnectionString());
-  keyDir = await mkdtemp(join(tmpdir(), 'crash-keys-'));
-  const jwksPath = join(keyDir, 'jwks.json');
-  key = await ensureLocalSigningKey(jwksPath);
-  env = {
-    AUTH_JWKS_URI: `file:${jwksPath}`,
-    COMMUNICATION_SERVICES_CONNECTION_STRING: acs.connectionString,
-    EMAIL_SENDER_ADDRESS: 'DoNotReply@mail.crash.example',
-    EMAIL_OUTBOX_DIR: '',
-  };
+  rig = await startCrashRig('crash');
 });
-afterAll(async () => {
-  resetClock();
-  await proxy.stop();
-  await acs.stop();
-  await rm(keyDir, { recursive: true, force: true });
-});
+afterAll(() => rig.stop());
 
 const jobOf = (email: ReceivedEmail) => email.message.headers?.['X-Email-Job-Id'] ?? '';
-const emailsOf = (jobId: string) => acs.emails.filter((e) => jobOf(e) === jobId);
+const emailsOf = (jobId: string) => rig.acs.emails.filter((e) => jobOf(e) === jobId);
 
 /** What a decision needs staged before the child makes it: nothing, a pending invitation, or a relationship. */
 type Needs = 'nothing' | 'invitation' | 'relationship';
@@ -121,7 +91,7 @@ async function invite(
   expect(response.status, await response.clone().text()).toBe(201);
   const { id } = (await response.json()) as { id: string };
   await t.host.drain();
-  const email = acs.emails.find((e) => jobOf(e).startsWith(`invitation:${id}:`));
+  const email = rig.acs.emails.find((e) => jobOf(e).startsWith(`invitation:${id}:`));
   const code = /\/invitations\/[0-9a-f-]{36}\?code=([^\s"<>&]+)/.exec(email?.message.content.plainText ?? '')?.[1];
   if (!code) throw new Error(`no invitation email for ${id}`);
   return { id, code: decodeURIComponent(code) };
@@ -139,7 +109,7 @@ const none = { id: '', code: '' };
  * child works): only what the run's decision needs.
  */
 async function stage(run: number, needs: Needs): Promise<Stage> {
-  const t = await startTestHost({ keepData: run > 0, env });
+  const t = await startTestHost({ keepData: run > 0, env: rig.env });
   try {
     if (run === 0) {
       const operator = await token('operator', operatorTenantId, 'Oscar Operator');
@@ -316,23 +286,6 @@ async function act(child: ChildHost, s: Stage, action: Action): Promise<Answered
   return answered ? [answered] : [];
 }
 
-/** A new host on the same storage, its clock past every lease (email claims, intents), its sweeper run as the timer runs it, drained. */
-async function recover(): Promise<TestHost> {
-  const t = await startTestHost({ keepData: true, env });
-  setClock(() => new Date(Date.now() + 10 * 60_000));
-  const sweeper = allFunctions.find((f) => f.kind === 'timer' && f.name === 'follow-up-sweeper');
-  if (sweeper?.kind !== 'timer') throw new Error('follow-up-sweeper is not defined');
-  for (let pass = 0; pass < 2; pass++) {
-    await t.host.drain(60_000);
-    await sweeper.handler(
-      { isPastDue: false },
-      invocationContext(sweeper.name, (line) => t.logs.push(line)),
-    );
-  }
-  await t.host.drain(60_000);
-  return t;
-}
-
 interface AuditEvent {
   action: string;
   target: { id: string };
@@ -351,12 +304,12 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
     const invitation = await t.fetch(`/api/partners/${partner.id}/invitations/${created.id}`, { token: s.staff });
     expect(((await invitation.json()) as { status: string }).status).toBe('pending');
     expect(audited('invitation.created', created.id)).toBe(1);
-    expect(acs.emails.filter((e) => jobOf(e).startsWith(`invitation:${created.id}:`))).toHaveLength(1);
+    expect(rig.acs.emails.filter((e) => jobOf(e).startsWith(`invitation:${created.id}:`))).toHaveLength(1);
   }
   if (ok.has('resend')) {
     expect(audited('invitation.resent', s.invitation.id)).toBe(1);
     // The first email and the one sent again, each with its own code.
-    expect(acs.emails.filter((e) => jobOf(e).startsWith(`invitation:${s.invitation.id}:`))).toHaveLength(2);
+    expect(rig.acs.emails.filter((e) => jobOf(e).startsWith(`invitation:${s.invitation.id}:`))).toHaveLength(2);
   }
   if (ok.has('accept')) {
     const invitation = (await (
@@ -406,7 +359,7 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
     const { view, customerAudit } = await relationship(s.relationship);
     expect(view.roles).toEqual([]);
     expect(customerAudit.filter((e) => e.action === 'relationship.rolesRemoved')).toHaveLength(1);
-    expect(acs.emails.filter((e) => jobOf(e).startsWith(`roles-removed:${s.relationship}:`))).toHaveLength(1);
+    expect(rig.acs.emails.filter((e) => jobOf(e).startsWith(`roles-removed:${s.relationship}:`))).toHaveLength(1);
   }
   if (ok.has('requestTermination')) {
     const { customerAudit } = await relationship(s.relationship);
@@ -454,7 +407,7 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
   }
   // No email twice: one operation per job, whatever was retried.
   const perJob = new Map<string, number>();
-  for (const e of acs.emails) perJob.set(jobOf(e), (perJob.get(jobOf(e)) ?? 0) + 1);
+  for (const e of rig.acs.emails) perJob.set(jobOf(e), (perJob.get(jobOf(e)) ?? 0) + 1);
   expect([...perJob].filter(([, n]) => n > 1)).toEqual([]);
 }
 
@@ -466,21 +419,17 @@ async function run(
   when: 'before' | 'after',
 ): Promise<{ writes: number; answered: Answered[] }> {
   const s = await stage(n, decisions[action].needs);
-  const child = await startChildHost({
-    ...env,
-    AzureWebJobsStorage: proxy.connectionString,
-    CHILD_PROCESSING_LEASE_MS: '2000',
-  });
-  proxy.tripAt(at ?? Number.MAX_SAFE_INTEGER, when, () => child.kill());
+  const child = await rig.startChild();
+  rig.proxy.tripAt(at ?? Number.MAX_SAFE_INTEGER, when, () => child.kill());
   let answered: Answered[];
   let writes: number;
   try {
     answered = await act(child, s, action);
-    writes = proxy.writesSeen();
+    writes = rig.proxy.writesSeen();
   } finally {
     await child.kill();
   }
-  const t = await recover();
+  const t = await rig.recover();
   try {
     await checkComplete(t, s, answered);
   } finally {

@@ -1,6 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build } from 'esbuild';
+import { allFunctions } from '../../functions/all.js';
+import { ensureLocalSigningKey, type LocalSigningKey } from '../../local/keys.js';
+import { invocationContext } from '../../local/invocation.js';
+import { resetClock, setClock } from '../../shared/clock.js';
+import { startFakeCommunicationServices, type FakeCommunicationServices } from './fake-communication-services.js';
+import { startTestHost, type TestHost } from './host.js';
+import { startStorageProxy, type StorageProxy } from './storage-proxy.js';
+import { workerConnectionString } from './storage.js';
 
 /** The local host as a real child process (test/support/child-host-main.ts), to be killed with SIGKILL. */
 export interface ChildHost {
@@ -70,6 +81,80 @@ export async function startChildHost(env: Record<string, string>): Promise<Child
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
+    },
+  };
+}
+
+/**
+ * What a crash test kills child hosts on and recovers with: the local Communication Services
+ * endpoint, a storage proxy counting the child's writes (and killing it at one), a signing key
+ * for the tokens, and the settings the child and the recovering in-process host share.
+ */
+export interface CrashRig {
+  acs: FakeCommunicationServices;
+  proxy: StorageProxy;
+  key: LocalSigningKey;
+  /** The settings both hosts share (the child's storage goes through the proxy on top of them). */
+  env: Record<string, string>;
+  /** A child host writing through the proxy; what it was handling comes back to the next host after 2 s. */
+  startChild(): Promise<ChildHost>;
+  /**
+   * A new host on the same storage, its clock past every lease (email claims, follow-up intents;
+   * queue messages come back in real time), the sweeper run as its timer runs it, drained: what a
+   * crash left, finished.
+   * Its caller stops it and resets the clock.
+   */
+  recover(drainMs?: number): Promise<TestHost>;
+  stop(): Promise<void>;
+}
+
+/**
+ * How far ahead the recovering host's clock runs: past the longest lease (a minute) and within the
+ * five minutes a Standard Webhooks receiver allows a signature's timestamp, so what it delivers verifies.
+ */
+const recoveryAheadMs = 3 * 60_000;
+
+export async function startCrashRig(name: string): Promise<CrashRig> {
+  const acs = await startFakeCommunicationServices();
+  const proxy = await startStorageProxy(workerConnectionString());
+  const keyDir = await mkdtemp(join(tmpdir(), `${name}-keys-`));
+  const jwksPath = join(keyDir, 'jwks.json');
+  const key = await ensureLocalSigningKey(jwksPath);
+  const env = {
+    AUTH_JWKS_URI: `file:${jwksPath}`,
+    COMMUNICATION_SERVICES_CONNECTION_STRING: acs.connectionString,
+    EMAIL_SENDER_ADDRESS: `DoNotReply@mail.${name}.example`,
+    EMAIL_OUTBOX_DIR: '',
+    // Webhook receivers of these tests listen on localhost.
+    WEBHOOKS_ALLOW_LOCALHOST: 'true',
+  };
+  return {
+    acs,
+    proxy,
+    key,
+    env,
+    startChild: () =>
+      startChildHost({ ...env, AzureWebJobsStorage: proxy.connectionString, CHILD_PROCESSING_LEASE_MS: '2000' }),
+    async recover(drainMs = 60_000) {
+      const t = await startTestHost({ keepData: true, env });
+      setClock(() => new Date(Date.now() + recoveryAheadMs));
+      const sweeper = allFunctions.find((f) => f.kind === 'timer' && f.name === 'follow-up-sweeper');
+      if (sweeper?.kind !== 'timer') throw new Error('follow-up-sweeper is not defined');
+      for (let pass = 0; pass < 2; pass++) {
+        await t.host.drain(drainMs);
+        await sweeper.handler(
+          { isPastDue: false },
+          invocationContext(sweeper.name, (line) => t.logs.push(line)),
+        );
+      }
+      await t.host.drain(drainMs);
+      return t;
+    },
+    async stop() {
+      resetClock();
+      await proxy.stop();
+      await acs.stop();
+      await rm(keyDir, { recursive: true, force: true });
     },
   };
 }

@@ -34,16 +34,25 @@ export interface StorageProxy {
    * `after` storage answered it but before the answer goes back. A test kills its host there.
    */
   tripAt(n: number, when: 'before' | 'after', trip: () => void | Promise<void>): void;
+  /**
+   * Calls `trip` at the first request from now (a read too) that `match` picks, before it reaches storage (it is then
+   * never forwarded): a test kills its host where it reads, not only where it writes.
+   */
+  tripOn(match: (request: StorageRequest) => boolean, trip: () => void | Promise<void>): void;
   /** Write requests seen since the last `tripAt` (or the start). */
   writesSeen(): number;
   stop(): Promise<void>;
 }
+
+/** A request on its way to storage: `path` decoded, as in `StorageRoundTrip`. */
+export type StorageRequest = Pick<StorageRoundTrip, 'service' | 'method' | 'path'>;
 
 interface Tripwire {
   seen: number;
   at?: number;
   when?: 'before' | 'after';
   trip?: () => void | Promise<void>;
+  match?: { picks: (request: StorageRequest) => boolean; trip: () => void | Promise<void> };
 }
 
 /**
@@ -76,6 +85,14 @@ async function forwarder(
     const url = new URL(req.url ?? '/', 'http://proxy');
     const method = (req.method ?? 'GET').toUpperCase();
     const write = service === 'queue' ? queueWrite(method, url) : tableWrite(method);
+    const matched = tripwire.match?.picks({ service, method, path: decodeURIComponent(url.pathname) })
+      ? tripwire.match
+      : undefined;
+    if (matched) {
+      tripwire.match = undefined;
+      void Promise.resolve(matched.trip()).finally(() => res.destroy());
+      return;
+    }
     // Blob Storage holds only what is derived from the tables (see below): its writes never trip. Nor does making a
     // table or queue that may not exist yet (a host does that at start, and its queue listeners after it listens): only
     // writes of entities and messages are steps of a decision.
@@ -151,6 +168,9 @@ export async function startStorageProxy(connectionString: string): Promise<Stora
     roundTrips,
     tripAt(n, when, trip) {
       Object.assign(tripwire, { seen: 0, at: n, when, trip });
+    },
+    tripOn(picks, trip) {
+      tripwire.match = { picks, trip };
     },
     writesSeen: () => tripwire.seen,
     async stop() {

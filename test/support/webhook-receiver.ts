@@ -26,6 +26,8 @@ export interface WebhookReceiver {
   answers: number[];
   /** While set, requests are held open and never answered (a receiver that hangs). */
   hang: boolean;
+  /** Called with each request once it is received and recorded, before it is answered (a test kills its sender there). */
+  onRequest: ((received: Received) => void | Promise<void>) | undefined;
   /** Lets the process exit while it listens. */
   unref(): void;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export async function startReceiver(answers: number[] = [200]): Promise<WebhookR
     secret: undefined,
     answers,
     hang: false,
+    onRequest: undefined,
     unref: () => void server.unref(),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -64,15 +67,18 @@ export async function startReceiver(answers: number[] = [200]): Promise<WebhookR
       }
       const index = Math.min(receiver.received.length, receiver.answers.length - 1);
       const status = receiver.answers[index] ?? 200;
-      receiver.received.push({
+      const received: Received = {
         id: headers['webhook-id'],
         timestamp: headers['webhook-timestamp'],
         verified,
         event: event ?? (JSON.parse(body) as Received['event']),
         status,
+      };
+      receiver.received.push(received);
+      void Promise.resolve(receiver.onRequest?.(received)).then(() => {
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end(status < 300 ? 'ok' : `refused with ${status}`);
       });
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(status < 300 ? 'ok' : `refused with ${status}`);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
