@@ -2,7 +2,8 @@ import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken, type LocalRole } from '../../local/keys.js';
 import { resetClock } from '../../shared/clock.js';
-import { tableNames } from '../../shared/storage/names.js';
+import { queueNames, tableNames } from '../../shared/storage/names.js';
+import { deliveryId } from '../../shared/storage/webhooks.js';
 import { startCrashRig, type ChildHost, type CrashRig } from '../support/child-host.js';
 import type { ReceivedEmail } from '../support/fake-communication-services.js';
 import {
@@ -14,6 +15,7 @@ import {
   type TestHost,
 } from '../support/host.js';
 import { directoryEntry, json } from '../support/relationships.js';
+import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { contactRequestBody, delegatedInvitation } from '../support/world.js';
 
 /**
@@ -24,12 +26,16 @@ import { contactRequestBody, delegatedInvitation } from '../support/world.js';
  * after, its N-th write reaches storage. Then a new host starts on the same storage, its sweeper runs,
  * and within that bounded time the decision, if it was answered 2xx, is complete (state, audit,
  * pointer, one email each), no follow-up intent remains, no decided invitation is left unfinished, no
- * pending one lacks the email with its current code, and no email went out twice. Each run has its
- * own customer tenant and stages only what its decision needs, so decisions never meet.
+ * pending one lacks the email with its current code, and no email went out twice. A revoke's event goes
+ * on to a subscribed receiver (verifying every request with the `standardwebhooks` package): its
+ * delivery is part of that decision, so its kill points run through the delivery's writes, and a revoke
+ * that happened is delivered (always with the same `webhook-id`) and recorded delivered once. Each run
+ * has its own customer tenant and stages only what its decision needs, so decisions never meet.
  *
  * A run of the decision without a kill first gives its number of writes. `npm test` kills at CRASH_RUNS
  * (default 2) points drawn with a new seed each time (printed; CRASH_SEED replays it); `npm run crash`
- * kills before and after every write of every decision; CRASH_POINT=accept:before:5 runs one point.
+ * kills before and after every write of every decision (CRASH_DECISIONS=revoke,accept: of those only);
+ * CRASH_POINT=accept:before:5 runs one point.
  */
 const seed = Number(process.env.CRASH_SEED ?? randomInt(2 ** 31));
 const everyWrite = process.env.CRASH_POINTS === 'all';
@@ -37,6 +43,9 @@ const runs = Number(process.env.CRASH_RUNS ?? '2');
 /** `k/n`: this process takes every n-th point from the k-th (scripts/crash-sweep.mjs runs n processes side by side). */
 const [shard, shards] = (process.env.CRASH_SHARD ?? '1/1').split('/').map(Number) as [number, number];
 let rig: CrashRig;
+let receiver: WebhookReceiver;
+/** The partner's subscription to `invitation.revoked` (made with the first stage). */
+let subscriptionId: string;
 const partner = {
   id: 'crash-partners',
   tenantId: 'a7000000-0000-4000-8000-0000000000a7',
@@ -56,8 +65,12 @@ const token = (role: LocalRole, tenantId: string, name: string) =>
 
 beforeAll(async () => {
   rig = await startCrashRig('crash');
+  receiver = await startReceiver();
 });
-afterAll(() => rig.stop());
+afterAll(async () => {
+  await receiver.close();
+  await rig.stop();
+});
 
 const jobOf = (email: ReceivedEmail) => email.message.headers?.['X-Email-Job-Id'] ?? '';
 const emailsOf = (jobId: string) => rig.acs.emails.filter((e) => jobOf(e) === jobId);
@@ -120,6 +133,14 @@ async function stage(run: number, needs: Needs): Promise<Stage> {
         token: operator,
       });
       expect(put.status, await put.clone().text()).toBe(201);
+      const subscribed = await t.fetch(`/api/partners/${partner.id}/webhooks`, {
+        ...json({ url: receiver.url, eventTypes: ['invitation.revoked'] }),
+        token: await token('partner', partner.tenantId, 'Stan Staff'),
+      });
+      expect(subscribed.status, await subscribed.clone().text()).toBe(201);
+      const created = (await subscribed.json()) as { id: string; secret: string };
+      subscriptionId = created.id;
+      receiver.secret = created.secret;
     }
     const tenant = `c7${String(shard).padStart(2, '0')}${String(run).padStart(4, '0')}-0000-4000-8000-0000000000c7`;
     const staff = await token('partner', partner.tenantId, 'Stan Staff');
@@ -173,7 +194,10 @@ async function call(
   }
 }
 
-/** Each decision the child makes, what it needs staged, and the answer it gives when nothing dies. */
+/**
+ * Each decision the child makes, what it needs staged, and the answer it gives when nothing dies;
+ * `delivers`: its queue work after the answer (its event's delivery) is part of it too.
+ */
 const decisions = {
   create: {
     needs: 'nothing',
@@ -210,6 +234,7 @@ const decisions = {
   revoke: {
     needs: 'invitation',
     status: 200,
+    delivers: true,
     request: (s: Stage) => ({
       path: `/api/partners/${partner.id}/invitations/${s.invitation.id}/revoke`,
       init: { method: 'POST', token: s.staff },
@@ -255,6 +280,7 @@ const decisions = {
   {
     needs: Needs;
     status: number;
+    delivers?: true;
     request(
       s: Stage,
     ):
@@ -264,6 +290,13 @@ const decisions = {
 >;
 type Action = keyof typeof decisions;
 const actions = Object.keys(decisions) as Action[];
+
+/** The decisions `npm run crash` sweeps: CRASH_DECISIONS names some (`revoke,accept`), all otherwise. */
+const swept = (process.env.CRASH_DECISIONS?.split(',') ?? actions).map((name) => {
+  const action = actions.find((a) => a === name);
+  if (!action) throw new Error(`CRASH_DECISIONS names no decision: ${name}`);
+  return action;
+});
 
 function parsePoint(name: string | undefined): [Action, 'before' | 'after', number] | undefined {
   const match = /^(\w+):(before|after):(\d+)$/.exec(name ?? '');
@@ -334,6 +367,7 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
     expect(emailsOf(`invitation-declined:${s.invitation.id}`)).toHaveLength(1);
   }
   if (ok.has('revoke')) expect(audited('invitation.revoked', s.invitation.id)).toBe(1);
+  if (s.invitation.id) await checkRevokeDelivered(t, s);
 
   const relationship = async (id: string) => {
     const view = (await (
@@ -411,6 +445,51 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
   expect([...perJob].filter(([, n]) => n > 1)).toEqual([]);
 }
 
+/**
+ * An invitation that was revoked (answered or not: the change happened) has its event delivered: the
+ * receiver got it at least once, always with one `webhook-id`, verified, and its one delivery is
+ * recorded delivered by one attempt. One that was not revoked raised no event.
+ */
+async function checkRevokeDelivered(t: TestHost, s: Stage): Promise<void> {
+  const invitation = (await (
+    await t.fetch(`/api/partners/${partner.id}/invitations/${s.invitation.id}`, { token: s.staff })
+  ).json()) as { status: string };
+  const received = receiver.received.filter((r) => r.event.subject === `invitations/${s.invitation.id}`);
+  if (invitation.status !== 'revoked') return void expect(received, 'events of an invitation not revoked').toEqual([]);
+  expect(received.length, 'deliveries of the revoke').toBeGreaterThan(0);
+  const [event] = received;
+  expect(received.map((r) => [r.id, r.verified, r.event.type])).toEqual(
+    received.map(() => [event?.id, true, 'invitation.revoked']),
+  );
+  const id = deliveryId({ id: event?.event.id ?? '', time: String(event?.event.time) });
+  const delivery = await t.fetch(`/api/partners/${partner.id}/webhooks/${subscriptionId}/deliveries/${id}`, {
+    token: s.staff,
+  });
+  expect(delivery.status).toBe(200);
+  const view = (await delivery.json()) as { eventId: string; status: string; attempts: { outcome: string }[] };
+  expect([view.eventId, view.status, view.attempts.filter((a) => a.outcome === 'delivered').length]).toEqual([
+    event?.id,
+    'delivered',
+    1,
+  ]);
+}
+
+/**
+ * Until the child has deleted the message of its event's delivery (the delivery's last write), or died
+ * at the point the run kills it.
+ */
+async function deliveredOrKilled(child: ChildHost, writesBefore: number): Promise<void> {
+  const delivered = () =>
+    rig.proxy.writes
+      .slice(writesBefore)
+      .some((w) => w.method === 'DELETE' && w.path.includes(`/${queueNames.webhookDeliveries}/messages/`));
+  const deadline = Date.now() + 60_000;
+  while (child.process.exitCode === null && child.process.signalCode === null && !delivered()) {
+    if (Date.now() > deadline) throw new Error('the child neither delivered the event nor died within 60 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** One run: stage, the child makes the decision until the proxy kills it at write `at` (never, without), recovery, checks. */
 async function run(
   n: number,
@@ -420,11 +499,13 @@ async function run(
 ): Promise<{ writes: number; answered: Answered[] }> {
   const s = await stage(n, decisions[action].needs);
   const child = await rig.startChild();
+  const writesBefore = rig.proxy.writes.length;
   rig.proxy.tripAt(at ?? Number.MAX_SAFE_INTEGER, when, () => child.kill());
   let answered: Answered[];
   let writes: number;
   try {
     answered = await act(child, s, action);
+    if ('delivers' in decisions[action]) await deliveredOrKilled(child, writesBefore);
     writes = rig.proxy.writesSeen();
   } finally {
     await child.kill();
@@ -475,7 +556,7 @@ describe('kill -9 of the host at a write of a decision', { timeout: everyWrite ?
       points = [{ action, when, at }];
     } else if (everyWrite) {
       points = [];
-      for (const action of actions) {
+      for (const action of swept) {
         const writes = await writesOf(action);
         for (let at = 1; at <= writes; at++)
           for (const when of ['before', 'after'] as const) points.push({ action, when, at });
