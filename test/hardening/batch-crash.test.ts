@@ -16,9 +16,9 @@ import { json, seedPartner } from '../support/relationships.js';
  * BATCH_CRASH_SEED replays it, `random` draws one). A new host on the same storage finishes the batch: every good row
  * has exactly one invitation and one email, and the bad row its problem.
  */
-// A fixed point in `npm test`; BATCH_CRASH_SEED=random draws one. Not yet every point holds: seed 1112514705
-// (after write 306) sends one row's invitation email twice, an open defect of issue 18.
-const seedSetting = process.env.BATCH_CRASH_SEED ?? '1974956050';
+// A fixed point in `npm test`: the kill just after write 306 that once sent a redone row's invitation email twice,
+// with a second code (issue 18). BATCH_CRASH_SEED=random draws one.
+const seedSetting = process.env.BATCH_CRASH_SEED ?? '1112514705';
 const seed = seedSetting === 'random' ? randomInt(2 ** 31) : Number(seedSetting);
 
 let rig: CrashRig;
