@@ -101,8 +101,7 @@ export interface CrashRig {
   /**
    * A new host on the same storage, its clock past every lease (email claims, follow-up intents;
    * queue messages come back in real time), the sweeper run as its timer runs it, drained: what a
-   * crash left, finished.
-   * Its caller stops it and resets the clock.
+   * crash left, finished. Its caller stops it and resets the clock.
    */
   recover(drainMs?: number): Promise<TestHost>;
   stop(): Promise<void>;

@@ -26,8 +26,8 @@ export interface WebhookReceiver {
   answers: number[];
   /** While set, requests are held open and never answered (a receiver that hangs). */
   hang: boolean;
-  /** Called with each request once it is received and recorded, before it is answered (a test kills its sender there). */
-  onRequest: ((received: Received) => void | Promise<void>) | undefined;
+  /** Called as each request is received and recorded, before it is answered (a test kills its sender there). */
+  onRequest: (() => void | Promise<void>) | undefined;
   /** Lets the process exit while it listens. */
   unref(): void;
   close(): Promise<void>;
@@ -75,7 +75,7 @@ export async function startReceiver(answers: number[] = [200]): Promise<WebhookR
         status,
       };
       receiver.received.push(received);
-      void Promise.resolve(receiver.onRequest?.(received)).then(() => {
+      void Promise.resolve(receiver.onRequest?.()).then(() => {
         res.writeHead(status, { 'content-type': 'text/plain' });
         res.end(status < 300 ? 'ok' : `refused with ${status}`);
       });
