@@ -7,7 +7,7 @@ import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { pageQuerySchema } from '../shared/domain/paging.js';
 import type { AuditEvent } from '../shared/domain/audit.js';
 import { auditCsvColumns, auditCsvRow } from '../shared/domain/exports.js';
-import { acceptsCsv, csvAnswer, csvStream } from '../shared/http/csv.js';
+import { csvExportText, pageOrCsv, type CsvExport } from '../shared/http/csv.js';
 import {
   customerAuditExport,
   customerAuditLog,
@@ -32,30 +32,17 @@ const auditQuery = pageQuerySchema.extend({
   to: instant.describe('ISO 8601: events before this time'),
 });
 
-/** The log as JSON pages, or (`Accept: text/csv`) all of it in the range as a streamed CSV download. */
-async function auditAnswer(
-  request: HttpRequest,
-  page: () => Promise<unknown>,
-  all: () => Promise<AsyncIterable<AuditEvent>>,
-  filename: string,
-) {
-  if (!acceptsCsv(request.headers.get('accept'))) return { status: 200, jsonBody: await page() };
-  const events = await all();
-  async function* rows() {
-    for await (const event of events) yield auditCsvRow(event);
-  }
-  return csvAnswer(csvStream(auditCsvColumns, rows()), `${filename}.csv`);
-}
+const auditCsv = (name: string): CsvExport<AuditEvent> => ({ columns: auditCsvColumns, row: auditCsvRow, name });
 
 async function customerAudit(request: HttpRequest) {
   const caller = await authenticate(request);
   const { tenantId } = readParams(request, customerParams);
   const query = readQuery(request, auditQuery);
-  return auditAnswer(
+  return pageOrCsv(
     request,
     () => customerAuditLog(caller, tenantId, query),
     async () => customerAuditExport(caller, tenantId, query),
-    `audit-${tenantId}`,
+    auditCsv(`audit-${tenantId}`),
   );
 }
 
@@ -63,16 +50,15 @@ async function partnerAudit(request: HttpRequest) {
   const caller = await authenticate(request);
   const { partnerId } = readParams(request, partnerParams);
   const query = readQuery(request, auditQuery);
-  return auditAnswer(
+  return pageOrCsv(
     request,
     () => partnerAuditLog(caller, partnerId, query),
     () => partnerAuditExport(caller, partnerId, query),
-    `audit-${partnerId}`,
+    auditCsv(`audit-${partnerId}`),
   );
 }
 
-const csvExport =
-  "`from` / `to` keep the events at times in `[from, to)`. With `Accept: text/csv`, every such event (no paging) as a CSV download (RFC 4180, UTF-8 with BOM, streamed; values starting with `=`, `+`, `-`, `@` get a leading `'`).";
+const csvExport = `\`from\` / \`to\` keep the events at times in \`[from, to)\`. ${csvExportText}`;
 
 const docs = {
   'customer-audit': {
@@ -81,7 +67,9 @@ const docs = {
     tags: ['audit'],
     params: customerParams,
     query: auditQuery,
-    responses: { 200: { description: 'A page of audit events', schema: pageSchema(auditEventSchema) } },
+    responses: {
+      200: { description: 'A page of audit events', schema: pageSchema(auditEventSchema), csvColumns: auditCsvColumns },
+    },
   },
   'partner-audit': {
     summary: 'The partner’s audit log, newest first',
@@ -89,7 +77,9 @@ const docs = {
     tags: ['audit'],
     params: partnerParams,
     query: auditQuery,
-    responses: { 200: { description: 'A page of audit events', schema: pageSchema(auditEventSchema) } },
+    responses: {
+      200: { description: 'A page of audit events', schema: pageSchema(auditEventSchema), csvColumns: auditCsvColumns },
+    },
   },
 } satisfies Record<string, RouteDoc>;
 

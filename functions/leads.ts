@@ -8,7 +8,9 @@ import { readBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { topSchema } from '../shared/domain/paging.js';
-import { changeLeadStatus, partnerLead, partnerLeads } from '../shared/services/leads.js';
+import { leadCsvColumns, leadCsvRow } from '../shared/domain/exports.js';
+import { csvExportText, pageOrCsv } from '../shared/http/csv.js';
+import { changeLeadStatus, partnerLead, partnerLeads, partnerLeadsExport } from '../shared/services/leads.js';
 
 /** A partner's leads: the contact requests addressed to it (shared/services/leads.ts). */
 const routes = [
@@ -30,7 +32,12 @@ async function listLeads(request: HttpRequest) {
   const caller = await authenticate(request);
   const { partnerId } = readParams(request, partnerParamsSchema);
   const query = readQuery(request, listQuerySchema);
-  return { status: 200, jsonBody: await partnerLeads(caller, partnerId, query) };
+  return pageOrCsv(
+    request,
+    () => partnerLeads(caller, partnerId, query),
+    () => partnerLeadsExport(caller, partnerId, query),
+    { columns: leadCsvColumns, row: leadCsvRow, name: `leads-${partnerId}` },
+  );
 }
 
 async function getLead(request: HttpRequest) {
@@ -52,11 +59,12 @@ async function updateLead(request: HttpRequest) {
 const docs = {
   'partner-leads-list': {
     summary: "A partner's leads, newest first",
+    description: `${csvExportText} Received, status, organization, contact, needs and how many partners the request went to.`,
     tags: ['Contact requests'],
     params: partnerParamsSchema,
     query: listQuerySchema,
     responses: {
-      200: { description: 'One page of leads', schema: pageSchema(leadViewSchema) },
+      200: { description: 'One page of leads', schema: pageSchema(leadViewSchema), csvColumns: leadCsvColumns },
       404: { description: 'Not a partner of the caller' },
     },
   },

@@ -7,16 +7,21 @@ import { readOptionalBody, readParams, readQuery } from '../shared/http/body.js'
 import { ifMatch, jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { pageQuerySchema } from '../shared/domain/paging.js';
+import { relationshipCsvColumns, relationshipCsvRow } from '../shared/domain/exports.js';
+import { csvExportText, pageOrCsv, type CsvExport } from '../shared/http/csv.js';
 import {
   customerRelationship,
   customerRelationships,
+  customerRelationshipsExport,
   partnerRelationship,
   partnerRelationshipCounts,
   partnerRelationships,
+  partnerRelationshipsExport,
   removeRoles,
   requestTermination,
   terminate,
   type RelationshipAnswer,
+  type RelationshipView,
 } from '../shared/services/relationships.js';
 
 /** Partner relationships, seen by the customer and by the partner (shared/services/relationships.ts). */
@@ -88,13 +93,24 @@ const partnerRelationshipsQuery = z.object({
 });
 const terminationRequestBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
+const relationshipsCsv = (name: string): CsvExport<RelationshipView> => ({
+  columns: relationshipCsvColumns,
+  row: relationshipCsvRow,
+  name,
+});
+
 const withEtag = ({ view, etag }: RelationshipAnswer) => ({ status: 200, ...jsonWithViewEtag(view, etag) });
 
 async function listCustomerRelationships(request: HttpRequest) {
   const caller = await authenticate(request);
   const { tenantId } = readParams(request, customerParams);
   const query = readQuery(request, pageQuerySchema);
-  return { status: 200, jsonBody: await customerRelationships(caller, tenantId, query) };
+  return pageOrCsv(
+    request,
+    () => customerRelationships(caller, tenantId, query),
+    async () => customerRelationshipsExport(caller, tenantId),
+    relationshipsCsv(`partner-relationships-${tenantId}`),
+  );
 }
 
 async function getCustomerRelationship(request: HttpRequest) {
@@ -129,7 +145,12 @@ async function listPartnerRelationships(request: HttpRequest) {
   const caller = await authenticate(request);
   const { partnerId } = readParams(request, partnerParams);
   const query = readQuery(request, partnerRelationshipsQuery);
-  return { status: 200, jsonBody: await partnerRelationships(caller, partnerId, query) };
+  return pageOrCsv(
+    request,
+    () => partnerRelationships(caller, partnerId, query),
+    () => partnerRelationshipsExport(caller, partnerId, query),
+    relationshipsCsv(`relationships-${partnerId}`),
+  );
 }
 
 async function countPartnerRelationships(request: HttpRequest) {
@@ -153,12 +174,18 @@ async function terminateRelationship(request: HttpRequest, context: InvocationCo
 const docs = {
   'customer-relationships-list': {
     summary: 'The customer’s partner relationships, newest first',
-    description: 'Ordered by when each relationship was made.',
+    description: `Ordered by when each relationship was made. ${csvExportText} Each partner with its type and admin roles by name: who has access to the tenant.`,
     caller: 'a user of the tenant',
     tags: ['relationships'],
     params: customerParams,
     query: pageQuerySchema,
-    responses: { 200: { description: 'A page of relationships', schema: pageSchema(relationshipViewSchema) } },
+    responses: {
+      200: {
+        description: 'A page of relationships',
+        schema: pageSchema(relationshipViewSchema),
+        csvColumns: relationshipCsvColumns,
+      },
+    },
   },
   'customer-relationships-get': {
     summary: 'One relationship',
@@ -202,7 +229,7 @@ const docs = {
   'partner-relationships-list': {
     summary:
       'The partner’s customer relationships, newest first, optionally only those with one status or in one expiry window',
-    description: `\`status\` = \`active\`, \`terminationRequested\`, \`terminated\` or \`expired\`; \`expiry\` = ${expiryWindows.map((w) => `\`${w}\``).join(', ')}: roles ending within 1, 7 or 30 days, or expired in the last 365 days (auto-extending relationships never end by themselves, terminated ones are in none). Both filters may be combined; a filtered page may hold fewer than \`top\`.`,
+    description: `\`status\` = \`active\`, \`terminationRequested\`, \`terminated\` or \`expired\`; \`expiry\` = ${expiryWindows.map((w) => `\`${w}\``).join(', ')}: roles ending within 1, 7 or 30 days, or expired in the last 365 days (auto-extending relationships never end by themselves, terminated ones are in none). Both filters may be combined; a filtered page may hold fewer than \`top\`. ${csvExportText} Customer name and tenant id, type and admin roles by name.`,
     tags: ['relationships'],
     params: partnerParams,
     query: partnerRelationshipsQuery,
@@ -210,6 +237,7 @@ const docs = {
       200: {
         description: 'A page of relationships; with a status filter a page may hold fewer than top',
         schema: pageSchema(relationshipViewSchema),
+        csvColumns: relationshipCsvColumns,
       },
     },
   },

@@ -21,7 +21,8 @@ export interface ApiDoc {
   body?: z.ZodType;
   /** Also accepts application/x-www-form-urlencoded (web forms). */
   formPost?: boolean;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** `csvColumns`: the answer is also `text/csv` (with `Accept: text/csv`), with these columns. */
+  responses: Record<number, { description: string; schema?: z.ZodType; csvColumns?: readonly string[] }>;
 }
 
 /**

@@ -175,6 +175,13 @@ export const leadViewSchema = z.object({
   statusChangedAt: z.string(),
   requester: requesterSchema,
   businessNeeds: z.string(),
+  partnerCount: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'How many partners the requester contacted with it, this one included; null for leads from before it was kept',
+    ),
   etag: z.string(),
 });
 export type LeadView = z.infer<typeof leadViewSchema>;

@@ -30,3 +30,18 @@ export interface Page<T> {
   items: T[];
   continuationToken: string | null;
 }
+
+/** How many items an export reads a page at a time: memory holds about one page, however long the list. */
+export const exportPageSize = 100;
+
+/** Every item of a list, page after page as `page` reads them from a continuation token. */
+export async function* everyItem<T>(
+  page: (continuationToken: string | undefined) => Promise<Page<T>>,
+): AsyncGenerator<T> {
+  let continuationToken: string | undefined;
+  do {
+    const next = await page(continuationToken);
+    yield* next.items;
+    continuationToken = next.continuationToken ?? undefined;
+  } while (continuationToken !== undefined);
+}

@@ -1,8 +1,10 @@
-import type { HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { Readable, pipeline } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { stringify as stringifyStream } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
+import type { CsvValue } from '../domain/exports.js';
+import { now } from '../clock.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -19,8 +21,6 @@ export const csvMediaType = 'text/csv; charset=utf-8';
 export function neutralised(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
-
-export type CsvValue = string | number | boolean | null | undefined;
 
 /** One CSV line's cells: empty for null and undefined, everything else as text, neutralised. */
 export const csvCells = (values: readonly CsvValue[]): string[] =>
@@ -57,6 +57,36 @@ export function csvAnswer(body: string | Readable, filename: string): HttpRespon
 
 /** Whether the caller asked for CSV (`Accept: text/csv`) rather than JSON. */
 export const acceptsCsv = (accept: string | null): boolean => /(^|,)\s*text\/csv\b/i.test(accept ?? '');
+
+/** What a list exports: its columns, one item's line, and the download's name before the date. */
+export interface CsvExport<T> {
+  columns: readonly string[];
+  row: (item: T) => readonly CsvValue[];
+  name: string;
+}
+
+/**
+ * A list route's answer: its JSON page, or with `Accept: text/csv` every item the query keeps, as a
+ * streamed download named `<name>-<YYYY-MM-DD>.csv`. `all` checks the caller before it reads.
+ */
+export async function pageOrCsv<T>(
+  request: HttpRequest,
+  page: () => Promise<unknown>,
+  all: () => Promise<AsyncIterable<T>>,
+  csv: CsvExport<T>,
+): Promise<HttpResponseInit> {
+  if (!acceptsCsv(request.headers.get('accept'))) return { status: 200, jsonBody: await page() };
+  const items = await all();
+  async function* rows() {
+    for await (const item of items) yield csv.row(item);
+  }
+  const name = csv.name.replace(/[^A-Za-z0-9._-]/g, '-');
+  return csvAnswer(csvStream(csv.columns, rows()), `${name}-${now().toISOString().slice(0, 10)}.csv`);
+}
+
+/** The OpenAPI line for a list that also answers `Accept: text/csv`. */
+export const csvExportText =
+  "With `Accept: text/csv`, every item the filters keep (no paging) as a CSV download (RFC 4180, UTF-8 with BOM, streamed; values starting with `=`, `+`, `-`, `@`, a tab or a carriage return get a leading `'`).";
 
 /**
  * An uploaded CSV's lines as objects by the header line's column names; empty cells left out (a

@@ -58,9 +58,22 @@ function operation(f: HttpFunctionDefinition, doc: ApiDoc): Record<string, unkno
   ];
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(doc.responses)) {
-    responses[status] = r.schema
-      ? { description: r.description, content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } }
-      : { description: r.description };
+    const content = {
+      ...(r.schema ? { 'application/json': { schema: jsonSchema(r.schema, 'output') } } : {}),
+      ...(r.csvColumns
+        ? {
+            'text/csv': {
+              schema: {
+                type: 'string',
+                description: `RFC 4180, UTF-8 with BOM; a header line, then one line per item. Columns: ${r.csvColumns.join(', ')}.`,
+              },
+              example: `${r.csvColumns.join(',')}\r\n`,
+            },
+          }
+        : {}),
+    };
+    responses[status] =
+      Object.keys(content).length > 0 ? { description: r.description, content } : { description: r.description };
   }
   responses.default = {
     description: 'A problem (RFC 9457)',

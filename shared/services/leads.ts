@@ -7,7 +7,7 @@ import {
   type LeadView,
 } from '../domain/contact-requests.js';
 import { ifMatchRequired, requireIfMatch } from '../domain/versions.js';
-import type { Page } from '../domain/paging.js';
+import { everyItem, exportPageSize, type Page } from '../domain/paging.js';
 import { AppError } from '../errors.js';
 import { listLeads, readLead, saveLeadStatus, type Lead } from '../storage/contact-requests.js';
 
@@ -25,7 +25,13 @@ const leadView = (lead: Lead & { etag: string }): LeadView => ({
   statusChangedAt: lead.statusChangedAt,
   requester: lead.requester,
   businessNeeds: lead.businessNeeds,
+  partnerCount: lead.partnerCount ?? null,
   etag: lead.etag,
+});
+
+const leadPage = (page: Page<Lead & { etag: string }>): Page<LeadView> => ({
+  items: page.items.map(leadView),
+  continuationToken: page.continuationToken,
 });
 
 async function staffLead(caller: Caller, partnerId: string, id: string) {
@@ -41,12 +47,25 @@ export async function partnerLeads(
   query: { status?: LeadStatus | undefined; top: number; continuationToken?: string | undefined },
 ): Promise<Page<LeadView>> {
   const partner = await requirePartnerStaff(caller, partnerId);
-  const page = await listLeads(partner.partnerId, {
-    status: query.status,
-    top: query.top,
-    continuationToken: query.continuationToken,
-  });
-  return { items: page.items.map(leadView), continuationToken: page.continuationToken };
+  return leadPage(
+    await listLeads(partner.partnerId, {
+      status: query.status,
+      top: query.top,
+      continuationToken: query.continuationToken,
+    }),
+  );
+}
+
+/** Every lead of the partner (in one status, if given), for an export; the caller is checked before the first is read. */
+export async function partnerLeadsExport(
+  caller: Caller,
+  partnerId: string,
+  filter: { status?: LeadStatus | undefined },
+): Promise<AsyncGenerator<LeadView>> {
+  const partner = await requirePartnerStaff(caller, partnerId);
+  return everyItem(async (continuationToken) =>
+    leadPage(await listLeads(partner.partnerId, { status: filter.status, top: exportPageSize, continuationToken })),
+  );
 }
 
 export async function partnerLead(caller: Caller, partnerId: string, id: string): Promise<LeadView> {

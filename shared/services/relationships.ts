@@ -23,7 +23,7 @@ import { requireIfMatch } from '../domain/versions.js';
 import { storageStatus } from '../storage/errors.js';
 import { AppError } from '../errors.js';
 import type { RelationshipView } from '../domain/views.js';
-import type { Page } from '../domain/paging.js';
+import { everyItem, exportPageSize, type Page } from '../domain/paging.js';
 import { latestAcceptance, type AgreementAcceptance } from '../storage/agreements.js';
 import { writeAudit } from './audit.js';
 import { partnerProfileOf } from '../storage/partner-profiles.js';
@@ -382,6 +382,15 @@ export async function customerRelationships(
   return listed(await listCustomerRelationships(caller.tenantId, query.top, query.continuationToken));
 }
 
+/** Every relationship of the customer, for an export (who has access); the caller is checked before the first is read. */
+export function customerRelationshipsExport(caller: Caller, tenantId: string): AsyncGenerator<RelationshipView> {
+  requireTenant(caller, tenantId);
+  const at = now();
+  return everyItem(async (continuationToken) =>
+    listed(await listCustomerRelationships(caller.tenantId, exportPageSize, continuationToken), at),
+  );
+}
+
 export async function customerRelationship(
   caller: Caller,
   tenantId: string,
@@ -407,6 +416,31 @@ export async function partnerRelationships(
       continuationToken: query.continuationToken,
     }),
     at,
+  );
+}
+
+/**
+ * Every relationship of the partner the list's filters keep, for an export: the caller is checked
+ * before the first is read, and every status is derived at the same moment.
+ */
+export async function partnerRelationshipsExport(
+  caller: Caller,
+  partnerId: string,
+  filter: { status?: RelationshipStatus | undefined; expiry?: ExpiryWindow | undefined },
+): Promise<AsyncGenerator<RelationshipView>> {
+  const partner = await requirePartnerStaff(caller, partnerId);
+  const at = now();
+  return everyItem(async (continuationToken) =>
+    listed(
+      await listPartnerRelationships(partner.partnerId, {
+        status: filter.status,
+        expiry: filter.expiry,
+        at,
+        top: exportPageSize,
+        continuationToken,
+      }),
+      at,
+    ),
   );
 }
 

@@ -109,6 +109,8 @@ const leadSchema = z.object({
   statusChangedAt: timeSchema,
   requester: requesterSchema,
   businessNeeds: z.string(),
+  /** How many partners the request went to (this one included); leads filed before it was kept have none. */
+  partnerCount: z.number().int().optional(),
 });
 export type Lead = z.infer<typeof leadSchema>;
 
@@ -135,6 +137,7 @@ export async function createLead(partnerId: string, request: ContactRequest): Pr
     statusChangedAt: request.createdAt,
     requester: request.requester,
     businessNeeds: request.businessNeeds,
+    partnerCount: request.partners.length,
   });
   try {
     await (await table(tableNames.leads)).createEntity(entity);
