@@ -147,6 +147,14 @@ function withEveryIfMatch(request: MatrixRequest): { what: string; request: Matr
   ];
 }
 
+/** Whether the route also answers `Accept: text/csv` (an export): its OpenAPI 200 says so. */
+const exportsCsv = (f: HttpFunctionDefinition & { doc: NonNullable<HttpFunctionDefinition['doc']> }) =>
+  f.doc.responses[200]?.csvColumns !== undefined;
+const asCsv = (request: MatrixRequest): MatrixRequest => ({
+  ...request,
+  headers: { ...request.headers, accept: 'text/csv' },
+});
+
 /** Claims of the right caller per audience, and of callers wrong in one way (role or tenant). */
 function callers(audience: Audience) {
   const customer = world.customerTenantId;
@@ -276,8 +284,11 @@ describe('auth matrix: every protected route × every bad token or caller', () =
         if (wrong) problems.push(wrong);
       }
       if (!tenantless.has(f.name)) {
+        const requests = withEveryIfMatch(validRequest(f.name));
+        // An export is the same list: another tenant's download is as unknown as its page.
+        if (exportsCsv(f)) requests.push({ what: 'Accept: text/csv', request: asCsv(validRequest(f.name)) });
         for (const { who, claims } of otherTenant) {
-          for (const { what, request } of withEveryIfMatch(validRequest(f.name))) {
+          for (const { what, request } of requests) {
             const wrong = await mismatch(
               endpoint,
               `${who}, ${what}`,
@@ -295,6 +306,29 @@ describe('auth matrix: every protected route × every bad token or caller', () =
         allowed.status,
       );
       expect(allowed.status).toBeLessThan(500);
+      if (exportsCsv(f)) {
+        const unsigned = await call(endpoint, undefined, asCsv(validRequest(f.name)));
+        expect(await mismatch(endpoint, 'no token, Accept: text/csv', unsigned, 401)).toBeUndefined();
+        const download = await call(endpoint, await forge.authorization('valid', right), asCsv(validRequest(f.name)));
+        expect(download.status, `${f.name} export: ${await download.clone().text()}`).toBe(200);
+        expect(download.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+        await download.arrayBuffer();
+      }
     });
   }
+
+  it('covers the exports: relationships of either side, leads and audit logs', () => {
+    expect(
+      protectedFunctions
+        .filter(exportsCsv)
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual([
+      'customer-audit',
+      'customer-relationships-list',
+      'partner-audit',
+      'partner-leads-list',
+      'partner-relationships-list',
+    ]);
+  });
 });

@@ -165,7 +165,7 @@ function caseArbitrary(endpoint: Endpoint) {
     body: bodyArbitrary(endpoint),
     ifMatch: fc.option(fc.constantFrom(...headerHostile), { freq: 4 }),
     idempotencyKey: fc.option(fc.constantFrom(...headerHostile, 'fuzz-key-1', 'fuzz-key-2'), { freq: 4 }),
-    accept: fc.option(fc.constantFrom('text/html', 'application/json', '*/*'), { freq: 3 }),
+    accept: fc.option(fc.constantFrom('text/html', 'application/json', '*/*', 'text/csv'), { freq: 3 }),
   });
 }
 

@@ -48,4 +48,36 @@ describe('GET /api/openapi.json', () => {
       expect.arrayContaining(['tenantId', 'objectId', 'directoryRoles', 'appRoles']),
     );
   });
+
+  it('says which lists also answer text/csv (the exports), with their columns', async () => {
+    const document = (await (await t.fetch('/api/openapi.json')).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            responses: Record<
+              string,
+              { content?: Record<string, { schema: { description?: string }; example?: string }> }
+            >;
+          }
+        >
+      >;
+    };
+    for (const path of [
+      '/api/partners/{partnerId}/relationships',
+      '/api/partners/{partnerId}/contact-requests',
+      '/api/customers/{tenantId}/relationships',
+      '/api/partners/{partnerId}/audit',
+      '/api/customers/{tenantId}/audit',
+    ]) {
+      const content = document.paths[path]?.get?.responses['200']?.content ?? {};
+      expect(Object.keys(content), path).toEqual(['application/json', 'text/csv']);
+      expect(content['text/csv']?.schema.description, path).toMatch(/^RFC 4180, UTF-8 with BOM/);
+    }
+    const relationships = document.paths['/api/partners/{partnerId}/relationships']?.get?.responses['200']?.content;
+    expect(relationships?.['text/csv']?.example).toMatch(/^customerName,customerTenantId,partnerName,type,roles,/);
+    const invitations = document.paths['/api/partners/{partnerId}/invitations']?.get?.responses['200']?.content;
+    expect(Object.keys(invitations ?? {})).toEqual(['application/json']);
+  });
 });
