@@ -52,6 +52,7 @@ const routes = [
       'audit',
       'Audit log',
       html`What changed in your organization's partner relationships, and who changed it, newest first.`,
+      { commands: true },
     ),
     'page-audit',
   ),
@@ -85,15 +86,15 @@ async function partnersPage() {
 }
 
 /** A page of the shell's navigation under Partner relationships, filled by app.js. */
-function sectionPage(current: string, title: string, intro: Html) {
-  return async () => signedInPage(customerNavigation, { current, title, intro, breadcrumbs: [home] });
+function sectionPage(current: string, title: string, intro: Html, options: { commands?: boolean } = {}) {
+  return async () => signedInPage(customerNavigation, { current, title, intro, breadcrumbs: [home], ...options });
 }
 
 const docs = {
   'page-partners': {
     title: 'Partner relationships',
     who: 'signed in (admins act)',
-    what: 'a table of the partners (partner, type, roles, status, roles end date) with search, sort, a count and paging; selected rows enable **Remove roles** (after "Remove roles?" Remove roles/Cancel; the relationship stays) and **Request termination** in the command bar; a partner\'s name opens its details panel (side flyout, tabs Overview, Roles with those that ended, History) with the same actions. Helpdesk administrators and users see the actions disabled with the reason',
+    what: 'a table of the partners (partner, type, roles, status, roles end date) with search, sort, a count and paging; selected rows enable **Remove roles** (after "Remove roles?" Remove roles/Cancel; the relationship stays) and **Request termination** in the command bar, and **Export** downloads every relationship as CSV (who has access: partner, type, roles by name, status, dates); a partner\'s name opens its details panel (side flyout, tabs Overview, Roles with those that ended, History) with the same actions. Helpdesk administrators and users see the actions disabled with the reason',
   },
   'page-pending-invitations': {
     title: 'Pending invitations',
@@ -119,7 +120,7 @@ const docs = {
   'page-audit': {
     title: 'Audit log',
     who: 'Global or Billing administrator',
-    what: 'each event\'s time, action, partner, what changed (e.g. "Admin roles: Helpdesk Administrator → none") and who, newest first; filters by action, who and date range; older events on request',
+    what: 'each event\'s time, action, partner, what changed (e.g. "Admin roles: Helpdesk Administrator → none") and who, newest first; filters by action, who and date range; older events on request; **Export** in the command bar downloads the log of the chosen date range as CSV (every event of it, action and who filters aside)',
   },
 };
 

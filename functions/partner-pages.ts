@@ -65,7 +65,7 @@ const docs = {
   'page-partner-leads': {
     title: 'Partner workspace: Leads',
     who: 'partner staff',
-    what: "the link in the lead email: the partner's contact requests, newest first, filtered by status; a lead's details in a panel, and its status moved (accept, decline, won, lost) under If-Match, with a message when a colleague changed it first",
+    what: "the link in the lead email: the partner's contact requests, newest first, filtered by status; a lead's details in a panel, and its status moved (accept, decline, won, lost) under If-Match, with a message when a colleague changed it first; **Export** in the command bar downloads every lead of the chosen status as CSV (received, status, organization, contact, email, phone, country, needs, partners contacted)",
   },
   'page-partner-invitations': {
     title: 'Partner workspace: Invitations',
@@ -81,7 +81,7 @@ const docs = {
     title: 'Partner workspace: Customers and relationships',
     who: 'partner staff',
     path: '/partner/customers?expiry=&relationship=',
-    what: 'the link in the accepted, declined, termination-request and partner reminder emails. On top, the customers who asked to end a relationship (a message bar naming each, with **Terminate**); the expiring tiles as Partner Center\'s dashboard has them (**Ending in 1 day**, **7 days**, **30 days**, **Expired in the last year**: toggle buttons with their counts from `GET /api/partners/{id}/relationship-counts`, filtering the table through `?expiry=1d|7d|30d|expired`, which the address keeps, so the reminder email links its tile); a selectable table of every relationship (customer by name and tenant id, type, admin roles, status, roles end date) with search, sort, a count and paging; **Terminate** in the command bar (after "Terminate relationship?" Terminate/Cancel); a customer\'s name opens its details panel (Overview with eligibility, may purchase / may manage and why not, from `GET …/customers/{tenantId}/eligibility`, and **Terminate**; Roles; History), which `?relationship=<id>` opens (the accepted and termination-request emails link it)',
+    what: 'the link in the accepted, declined, termination-request and partner reminder emails. On top, the customers who asked to end a relationship (a message bar naming each, with **Terminate**); the expiring tiles as Partner Center\'s dashboard has them (**Ending in 1 day**, **7 days**, **30 days**, **Expired in the last year**: toggle buttons with their counts from `GET /api/partners/{id}/relationship-counts`, filtering the table through `?expiry=1d|7d|30d|expired`, which the address keeps, so the reminder email links its tile); a selectable table of every relationship (customer by name and tenant id, type, admin roles, status, roles end date) with search, sort, a count and paging; **Terminate** in the command bar (after "Terminate relationship?" Terminate/Cancel), and **Export**: every relationship of the chosen tile as CSV (customer name and tenant id, type, roles by name, status, dates, auto-extend); a customer\'s name opens its details panel (Overview with eligibility, may purchase / may manage and why not, from `GET …/customers/{tenantId}/eligibility`, and **Terminate**; Roles; History), which `?relationship=<id>` opens (the accepted and termination-request emails link it)',
   },
   'page-partner-webhooks': {
     title: 'Partner workspace: Webhooks',

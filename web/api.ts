@@ -27,6 +27,13 @@ export interface ApiResponse<T> {
   etag: string | null;
 }
 
+const noConnection = () =>
+  new ApiError({
+    status: 0,
+    title: 'No connection',
+    detail: 'The service could not be reached. Check your connection and try again.',
+  });
+
 export async function api<T>(
   path: string,
   options: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {},
@@ -42,27 +49,44 @@ export async function api<T>(
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
     });
   } catch {
-    throw new ApiError({
-      status: 0,
-      title: 'No connection',
-      detail: 'The service could not be reached. Check your connection and try again.',
-    });
+    throw noConnection();
   }
-  const text = await response.text();
-  let data: unknown;
-  try {
-    data = text ? JSON.parse(text) : undefined;
-  } catch {
-    data = undefined;
-  }
-  if (!response.ok) {
-    const problem = data as Partial<Problem> | undefined;
-    throw new ApiError({
-      status: response.status,
-      title: problem?.title ?? response.statusText,
-      detail: problem?.detail ?? `The service answered ${response.status}.`,
-      ...(problem?.errors ? { errors: problem.errors } : {}),
-    });
-  }
+  const data = jsonOf(await response.text());
+  if (!response.ok) throw problemOf(response, data);
   return { status: response.status, data: data as T, etag: response.headers.get('etag') };
+}
+
+function jsonOf(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A failed answer as ApiError: its problem (RFC 9457), or the status alone when the body is none. */
+function problemOf(response: Response, data: unknown): ApiError {
+  const problem = data as Partial<Problem> | undefined;
+  return new ApiError({
+    status: response.status,
+    title: problem?.title ?? response.statusText,
+    detail: problem?.detail ?? `The service answered ${response.status}.`,
+    ...(problem?.errors ? { errors: problem.errors } : {}),
+  });
+}
+
+/** A file the API answers (an export), with the name its `Content-Disposition` gives. */
+export async function download(
+  path: string,
+  options: { token: string; accept: string },
+): Promise<{ blob: Blob; filename: string }> {
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: { Accept: options.accept, Authorization: `Bearer ${options.token}` } });
+  } catch {
+    throw noConnection();
+  }
+  if (!response.ok) throw problemOf(response, jsonOf(await response.text()));
+  const named = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '');
+  return { blob: await response.blob(), filename: named?.[1] ?? 'export.csv' };
 }

@@ -4,6 +4,7 @@ import type { eligibilityViewSchema, RelationshipCounts, RelationshipView } from
 import { api } from './api.js';
 import { byId, confirmDialog, formatDate, h, notice, show } from './dom.js';
 import { eligibilityReasonLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
+import { exportCommand } from './export.js';
 import { commandBar, emptyRow, messageBar, pager, skeletonRows } from './page-parts.js';
 import { keepPartnerInNavigation, notStaff, partnerOf } from './partner-workspace.js';
 import { errorText, relationshipDetails, relationshipFlyout } from './relationships.js';
@@ -334,6 +335,7 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
               : 'The selected relationships have ended already.',
         run: () => void terminate(chosen.filter(canTerminate)),
       },
+      exportCommand(session, () => `${base}/relationships${expiry ? `?expiry=${expiry}` : ''}`, { status, message }),
       { label: 'Refresh', run: () => void load() },
     ]);
   };

@@ -2,6 +2,7 @@ import type { LeadView } from '../shared/domain/contact-requests.js';
 import { api, ApiError } from './api.js';
 import { byId, focus, formatDate, formatDateTime, h, notice, show } from './dom.js';
 import { label } from './labels.js';
+import { exportCommand } from './export.js';
 import { commandBar, messageBar, type Command } from './page-parts.js';
 import { flyout, partnerList } from './partner-list.js';
 import { openPartnerWorkspace } from './partner-workspace.js';
@@ -183,10 +184,22 @@ export async function initPartnerLeads(): Promise<void> {
             ' once your directory entry lists your services and locations.',
           ),
     changed: () =>
-      commandBar(byId('commands'), [...actions(list.selected()), { label: 'Refresh', run: () => void list.load() }]),
+      commandBar(byId('commands'), [
+        ...actions(list.selected()),
+        exportCommand(workspace.session, () => `${workspace.base}/contact-requests${statusQuery()}`, {
+          status,
+          message,
+        }),
+        { label: 'Refresh', run: () => void list.load() },
+      ]),
     failed: (error, retry) =>
       messageBar(message, `The leads could not be loaded. ${error instanceof Error ? error.message : ''}`, retry),
   });
+  /** The list's status filter, so the export holds what the table shows (every page of it). */
+  const statusQuery = () => {
+    const chosen = element.querySelector<HTMLSelectElement>('#leads-status')?.value;
+    return chosen ? `?status=${encodeURIComponent(chosen)}` : '';
+  };
   content.append(message, status, element);
   await list.load();
 }

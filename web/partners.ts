@@ -3,7 +3,8 @@ import { byId, formatDate, formatDateTime, h, notice, show } from './dom.js';
 import { adminRole } from '../shared/domain/admin-roles.js';
 import type { RelationshipView } from '../shared/domain/views.js';
 import { auditLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
-import { emptyRow, messageBar, skeletonRows } from './page-parts.js';
+import { exportCommand } from './export.js';
+import { commandBar, emptyRow, messageBar, skeletonRows } from './page-parts.js';
 import { isCustomerAdmin, showRelationshipsTable } from './relationships.js';
 import { requireSignIn, type Session } from './sign-in.js';
 
@@ -320,6 +321,7 @@ export function changesText(e: Pick<AuditEvent, 'before' | 'after'>): string {
 async function audit(body: HTMLElement, session: Session): Promise<void> {
   const path = `/api/customers/${encodeURIComponent(session.tenantId)}/audit?top=50`;
   const message = h('div', { id: 'page-message' });
+  const status = h('div', { class: 'status-message', 'aria-live': 'polite' });
   const rows = h('tbody', {}, skeletonRows(5));
   const table = h(
     'table',
@@ -358,6 +360,7 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
   show(
     body,
     message,
+    status,
     filters,
     count,
     h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Audit log table' }, table),
@@ -418,12 +421,13 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
     } catch (error) {
       show(rows);
       // Not allowed is no failure to retry: the page says who may see the log.
-      if (error instanceof ApiError && error.status === 403)
+      if (error instanceof ApiError && error.status === 403) {
+        commandBar(byId('commands'), []);
         show(
           body,
           h('p', { class: 'permission-note' }, 'Only a Global or Billing administrator can see the audit log.'),
         );
-      else
+      } else
         messageBar(
           message,
           `The audit log could not be loaded. ${adminOnly(error, 'see the audit log')}`,
@@ -445,6 +449,14 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
       // Without them the log names partners by id.
     }
   })();
+  // The date range is the API's (`from` inclusive, `to` exclusive: the day after the last one shown); action and who narrow the table only.
+  const exportPath = () => {
+    const range = new URLSearchParams();
+    if (from.value) range.set('from', `${from.value}T00:00:00Z`);
+    if (to.value) range.set('to', new Date(Date.parse(`${to.value}T00:00:00Z`) + 86_400_000).toISOString());
+    return `/api/customers/${encodeURIComponent(session.tenantId)}/audit${range.size > 0 ? `?${range}` : ''}`;
+  };
+  commandBar(byId('commands'), [exportCommand(session, exportPath, { status, message })]);
   for (const input of [action, who, from, to]) input.addEventListener('input', render);
   filters.addEventListener('submit', (event) => event.preventDefault());
   more.addEventListener('click', () => void load());

@@ -5,6 +5,7 @@ import type { RelationshipView } from '../shared/domain/views.js';
 import { api, ApiError } from './api.js';
 import { byId, confirmDialog, focus, formatDate, formatDateTime, h, notice, show, trapFocus } from './dom.js';
 import { historyLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
+import { exportCommand } from './export.js';
 import { commandBar, emptyRow, messageBar, pager, skeletonRows } from './page-parts.js';
 import type { Session } from './sign-in.js';
 
@@ -450,6 +451,7 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
         disabledReason: reason(canRequestTermination, 'The selected relationships are not active.'),
         run: () => void actions.requestTermination(chosen.filter(canRequestTermination)),
       },
+      exportCommand(session, () => relationshipsPath(session), { status, message }),
       { label: 'Refresh', run: () => void load() },
     ]);
   };
