@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { TestHost } from '../support/host.js';
 import { emailFor, invitationLink } from '../support/relationships.js';
 import { expectNoAxeViolations } from './audit.js';
@@ -63,7 +63,13 @@ async function exported(page: Page): Promise<{ name: string; rows: Record<string
   const bytes = await readFile(await download.path());
   expect([...bytes.subarray(0, 3)], 'UTF-8 byte-order mark').toEqual([0xef, 0xbb, 0xbf]);
   await page.locator('.status-message').getByText(`${download.suggestedFilename()} is in your downloads`).waitFor();
-  return { name: download.suggestedFilename(), rows: parse(bytes, { bom: true, columns: true }) };
+  const rows: Record<string, string>[] = parse(bytes, { bom: true, columns: true });
+  return { name: download.suggestedFilename(), rows };
+}
+
+/** `read` of each element the locator finds, in page order. */
+async function eachOf<T>(locator: Locator, read: (element: Locator) => Promise<T>): Promise<T[]> {
+  return Promise.all(Array.from({ length: await locator.count() }, (_, i) => read(locator.nth(i))));
 }
 
 const check = async (page: Page, state: string) => {
@@ -83,13 +89,11 @@ describe('Export on the partner pages', () => {
 
   /** The table's rows by relationship id: customer and roles as the page shows them. */
   const tableRows = () =>
-    page.locator('.data-table tbody tr[data-relationship-id]').evaluateAll((rows) =>
-      rows.map((row) => ({
-        id: row.getAttribute('data-relationship-id'),
-        customer: row.querySelector('.relationship-partner')?.textContent,
-        roles: row.querySelector('.roles-cell')?.textContent,
-      })),
-    );
+    eachOf(page.locator('.data-table tbody tr[data-relationship-id]'), async (row) => ({
+      id: await row.getAttribute('data-relationship-id'),
+      customer: await row.locator('.relationship-partner').textContent(),
+      roles: await row.locator('.roles-cell').textContent(),
+    }));
 
   it('downloads every customer the table shows, then only the chosen tile’s, as CSV with names for type and roles', async () => {
     await page.goto(`${t.url}/partner/customers`);
@@ -158,12 +162,10 @@ describe('Export on the customer pages', () => {
     await devSignIn(page, shared, 'global-admin', 'Grace Admin');
     const rows = page.locator('.data-table tbody tr[data-relationship-id]');
     await rows.first().waitFor();
-    const shown = await rows.evaluateAll((trs) =>
-      trs.map((tr) => [
-        tr.getAttribute('data-relationship-id'),
-        tr.querySelector('.relationship-partner')?.textContent,
-      ]),
-    );
+    const shown = await eachOf(rows, async (tr) => [
+      await tr.getAttribute('data-relationship-id'),
+      await tr.locator('.relationship-partner').textContent(),
+    ]);
     const { name, rows: lines } = await exported(page);
     expect(name).toBe(`partner-relationships-${shared}-${today}.csv`);
     expect(lines.map((l) => [l.relationshipId, l.partnerName]).sort()).toEqual(shown.sort());
@@ -177,7 +179,7 @@ describe('Export on the customer pages', () => {
     await page.goto(`${t.url}/audit`);
     const times = page.locator('table.audit tbody tr time');
     await times.first().waitFor();
-    const shown = await times.evaluateAll((els) => els.map((e) => e.getAttribute('datetime')));
+    const shown = await eachOf(times, (time) => time.getAttribute('datetime'));
     expect(shown.length).toBeGreaterThan(2);
     const all = await exported(page);
     expect(all.name).toBe(`audit-${shared}-${today}.csv`);
