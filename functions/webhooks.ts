@@ -214,7 +214,8 @@ const docs = {
   },
   'webhooks-delete': {
     summary: 'Delete a webhook subscription',
-    description: '`204`; deliveries still queued are dropped. `If-Match` optional (`412` stale).',
+    description:
+      '`204`; its delivery records go with it (a follow-up of the deletion), and deliveries still queued are dropped, not retried. `If-Match` optional (`412` stale).',
     tags,
     params: subscriptionParamsSchema,
     responses: { 204: { description: 'Deleted' }, 404: notFound, 412: changed },

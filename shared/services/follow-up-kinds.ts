@@ -9,7 +9,7 @@ import { invitationDecisionFollowUp } from './invitation-decide.js';
 import { alertSettingsChangeFollowUp } from './partner-alerts.js';
 import { relationshipChangeFollowUp } from './relationships.js';
 import { relationshipNoticesFollowUp } from './reminders.js';
-import { webhookDisabledFollowUp } from './webhooks.js';
+import { webhookDeletedFollowUp, webhookDisabledFollowUp } from './webhooks.js';
 
 /** Every kind of follow-up, by name: the queue function and the sweeper complete the kinds listed here. */
 const followUpKinds = new Map<string, FollowUpKind<never>>(
@@ -22,6 +22,7 @@ const followUpKinds = new Map<string, FollowUpKind<never>>(
     alertSettingsChangeFollowUp,
     relationshipNoticesFollowUp,
     webhookDisabledFollowUp,
+    webhookDeletedFollowUp,
     invitationBatchFollowUp,
   ].map((kind) => [kind.name, kind as FollowUpKind<never>]),
 );

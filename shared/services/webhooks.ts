@@ -25,6 +25,8 @@ import { postTo, resolveTarget, signedHeaders, TargetRefused, type PostResult } 
 import { storageStatus } from '../storage/errors.js';
 import { getPartnerProfile, partnerProfileOf } from '../storage/partner-profiles.js';
 import {
+  deleteDeliveries,
+  deleteDelivery,
   deleteSubscription as removeSubscription,
   deliveryId,
   deliveryMessageSchema,
@@ -170,6 +172,19 @@ function preconditionFailed(error: unknown): never {
   throw error;
 }
 
+/** A deleted subscription owes the deletion of its deliveries: the messages still queued for them then find nothing to do. */
+const deletedIntentSchema = z.object({ partnerId: z.string(), subscriptionId: z.string() });
+
+export const webhookDeletedFollowUp = followUpKind({
+  name: 'webhook-deleted',
+  payload: deletedIntentSchema,
+  async complete(intent) {
+    // Still there: its deletion never happened (the request died or lost a race before it).
+    if (await readSubscription(intent.partnerId, intent.subscriptionId)) return;
+    await deleteDeliveries(intent.subscriptionId);
+  },
+});
+
 export async function deleteSubscription(
   caller: Caller,
   partnerId: string,
@@ -178,7 +193,12 @@ export async function deleteSubscription(
 ): Promise<void> {
   const current = await staffSubscription(caller, partnerId, id);
   requireIfMatch(ifMatch, current.etag, 'The webhook subscription changed since you read it; read it again.');
-  await removeSubscription(current.partnerId, current.id, current.etag).catch(preconditionFailed);
+  const intent = { partnerId: current.partnerId, subscriptionId: current.id };
+  const intentId = `${intent.partnerId}:${intent.subscriptionId}`;
+  await intend(webhookDeletedFollowUp, intentId, intent, () =>
+    removeSubscription(current.partnerId, current.id, current.etag),
+  ).catch(preconditionFailed);
+  await fulfil(webhookDeletedFollowUp, intentId, () => deleteDeliveries(current.id));
 }
 
 /** A new signing secret, shown once; deliveries from now on are signed with it. */
@@ -430,7 +450,12 @@ export async function deliverMessage(
   if (delivery?.status !== 'pending') return 'nothing to do';
   const { etag, ...record } = delivery;
   const subscription = await readSubscription(partnerId, subscriptionId);
-  if (subscription?.status !== 'enabled') {
+  if (!subscription) {
+    // Deleted, its deliveries with it: this one was recorded by an event read just before the deletion.
+    await deleteDelivery(subscriptionId, id);
+    return 'nothing to do';
+  }
+  if (subscription.status !== 'enabled') {
     await saveDelivery({ ...record, status: 'cancelled', nextAttemptAt: undefined }, etag).catch(ignoreConflict);
     return 'nothing to do';
   }

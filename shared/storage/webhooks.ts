@@ -122,6 +122,29 @@ export async function saveDelivery(d: Delivery, etag: string): Promise<string> {
   return etagOf(await (await deliveriesTable()).updateEntity(deliveries.encode(d), 'Replace', { etag }));
 }
 
+/** Deletes one delivery; gone already is fine. */
+export async function deleteDelivery(subscriptionId: string, id: string): Promise<void> {
+  try {
+    await (await deliveriesTable()).deleteEntity(subscriptionId, id, { etag: '*' });
+  } catch (error) {
+    if (storageStatus(error) !== 404) throw error;
+  }
+}
+
+/** Deletes every delivery of a (deleted) subscription, whatever state each is in; doing it again deletes what is left. */
+export async function deleteDeliveries(subscriptionId: string): Promise<void> {
+  const pages = (await deliveriesTable())
+    .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${subscriptionId}`, select: ['RowKey'] } })
+    .byPage({ maxPageSize: 100 });
+  for await (const page of pages)
+    await Promise.all(
+      page.map(({ rowKey }) => {
+        if (rowKey === undefined) throw new Error('Table Storage returned an entity without its keys.');
+        return deleteDelivery(subscriptionId, rowKey);
+      }),
+    );
+}
+
 export async function listDeliveries(
   subscriptionId: string,
   top: number,

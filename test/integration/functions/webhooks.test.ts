@@ -303,6 +303,38 @@ describe('webhook subscriptions', () => {
     expect((await t.fetch(path, { token: partnerToken })).status).toBe(404);
   });
 
+  it('deleted, take their deliveries with them: a retry still queued is dropped, not sent', async () => {
+    const r = await receiver([503]);
+    const s = await subscribe(r, ['relationship.terminated']);
+    const kept = await subscribe(await receiver(), ['relationship.terminated']);
+    await sendTest(kept.id);
+    const queued = await sendTest(s.id);
+    await eventually(async () =>
+      (await deliveries(s.id)).find((d) => d.id === queued.id)?.attempts.length ? true : undefined,
+    );
+    const rows = async () => {
+      const found: unknown[] = [];
+      const table = t.storage.table('webhookdeliveries');
+      for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${s.id}'` } }))
+        found.push(row);
+      return found;
+    };
+    expect(await rows()).toHaveLength(1);
+    const deleted = await t.fetch(`${webhooksPath()}/${s.id}`, { method: 'DELETE', token: partnerToken });
+    expect(deleted.status).toBe(204);
+    const sent = r.received.length;
+    expect(await rows()).toEqual([]);
+    // The retry queued for it comes back, finds nothing to do and is gone: the host drains without another attempt.
+    await t.host.drain();
+    expect(r.received).toHaveLength(sent);
+    expect(await rows()).toEqual([]);
+    expect(t.logs.join('\n')).toContain('webhook delivery: nothing to do');
+    expect((await t.fetch(`${webhooksPath()}/${s.id}/deliveries`, { token: partnerToken })).status).toBe(404);
+    // Another subscription's deliveries stay.
+    expect(await deliveries(kept.id)).toHaveLength(1);
+    expect((await t.fetch(`${webhooksPath()}/${kept.id}`, { method: 'DELETE', token: partnerToken })).status).toBe(204);
+  });
+
   it('refuse a URL that is not https, or whose host is not public, naming the field', async () => {
     for (const url of ['ftp://example.test/hooks', 'not a url']) {
       const response = await t.fetch(webhooksPath(), {
