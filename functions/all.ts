@@ -14,6 +14,7 @@ import { findPartnerPageFunctions } from './find-partner-pages.js';
 import { followUpFunctions } from './follow-ups.js';
 import { healthFunctions } from './health.js';
 import { invitationBatchFunctions } from './invitation-batches.js';
+import { invitationExpiryFunctions } from './invitation-expiry.js';
 import { invitationFunctions } from './invitations.js';
 import { leadFunctions } from './leads.js';
 import { meFunctions } from './me.js';
@@ -48,6 +49,7 @@ const features: FunctionDefinition[] = [
   ...partnerAlertSettingsFunctions,
   ...auditFunctions,
   ...relationshipReminderFunctions,
+  ...invitationExpiryFunctions,
   ...storageCleanupFunctions,
   ...followUpFunctions,
   ...webhookFunctions,

@@ -1,4 +1,4 @@
-import type { HttpRequest } from '@azure/functions';
+import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/caller.js';
 import { contactRequestIdSchema, leadStatusSchema, leadViewSchema } from '../shared/domain/contact-requests.js';
@@ -47,12 +47,12 @@ async function getLead(request: HttpRequest) {
   return { status: 200, headers: { ETag: lead.etag }, jsonBody: lead };
 }
 
-async function updateLead(request: HttpRequest) {
+async function updateLead(request: HttpRequest, context: InvocationContext) {
   const caller = await authenticate(request);
   const { partnerId, id } = readParams(request, leadParamsSchema);
   const expected = ifMatch(request, false);
   const body = await readBody(request, patchBodySchema);
-  const lead = await changeLeadStatus(caller, partnerId, id, body.status, expected);
+  const lead = await changeLeadStatus(caller, partnerId, id, body.status, expected, context.invocationId);
   return { status: 200, headers: { ETag: lead.etag }, jsonBody: lead };
 }
 

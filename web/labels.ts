@@ -31,6 +31,7 @@ export const auditLabels: Record<string, string> = {
   'relationship.terminated': 'Relationship ended',
   'agreement.accepted': 'Customer Agreement accepted',
   'settings.updated': 'Settings changed',
+  'lead.statusChanged': 'Lead status changed',
 };
 
 /** Why a partner may not purchase or manage for a customer (GET …/customers/{tenantId}/eligibility). */

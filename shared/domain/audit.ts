@@ -44,6 +44,7 @@ export const auditActions = [
   'directory.updated',
   'directory.deactivated',
   'directory.tenantChanged',
+  'lead.statusChanged',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -55,7 +56,7 @@ export const auditEventSchema = z.object({
   action: z.enum(auditActions),
   actor: auditActorSchema,
   target: z.object({
-    type: z.enum(['invitation', 'relationship', 'agreement', 'settings', 'directoryEntry']),
+    type: z.enum(['invitation', 'relationship', 'agreement', 'settings', 'directoryEntry', 'lead']),
     id: z.string(),
   }),
   before: z.record(z.string(), z.unknown()).nullable(),

@@ -4,7 +4,9 @@ import { timeSchema } from './time.js';
 
 /**
  * Webhook events: one for each state change the audit log records that concerns a partner, named
- * as consumers expect (`relationship.roles-removed`, not the audit log's `relationship.rolesRemoved`).
+ * as consumers expect (`relationship.roles-removed`, not the audit log's `relationship.rolesRemoved`),
+ * and those of changes no one makes (an invitation or relationship running out, read off the clock)
+ * or that come from the public (a lead), which the audit log does not record.
  */
 const eventTypeOfAction = {
   'invitation.created': 'invitation.created',
@@ -24,14 +26,47 @@ const eventTypeOfAction = {
   'directory.updated': 'directory.updated',
   'directory.deactivated': 'directory.deactivated',
   'directory.tenantChanged': 'directory.tenant-changed',
+  'lead.statusChanged': 'lead.updated',
 } as const satisfies Record<AuditAction, string | undefined>;
 
-export const webhookEventTypes = [
-  ...new Set(Object.values(eventTypeOfAction).filter((t): t is NonNullable<typeof t> => t !== undefined)),
-  'webhook.test',
-] as const;
-export const webhookEventTypeSchema = z.enum(webhookEventTypes);
-export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
+/** When each event is raised: the README's event table is rendered from this (`npm run docs`). */
+export const webhookEventDescriptions = {
+  'invitation.created': 'The partner invited a customer.',
+  'invitation.resent': 'The partner sent an invitation again.',
+  'invitation.revoked': 'The partner withdrew an invitation.',
+  'invitation.accepted': 'The customer accepted an invitation (`after.relationshipId` names its relationship).',
+  'invitation.declined': 'The customer declined an invitation.',
+  'invitation.expired':
+    'A pending invitation passed its expiry (noticed within the hour; `time` is when it expired). No audit event: no one did it.',
+  'relationship.created': 'An accepted invitation made a new relationship.',
+  'relationship.merged': 'An accepted invitation joined an existing relationship (roles and duration merged).',
+  'relationship.roles-removed': 'The customer removed the partner’s admin roles.',
+  'relationship.termination-requested': 'The customer asked the partner to end the relationship.',
+  'relationship.terminated': 'The partner ended the relationship.',
+  'relationship.ending-soon':
+    'The relationship’s roles end within one of the partner’s alert windows (default 30, 7 and 1 days): once per window and end date, with the ending-soon email. `after`: `endsAt`, `daysLeft`, `windowDays`.',
+  'relationship.expired':
+    'The relationship’s roles ran out: once, with the expiry emails. `after`: `expiredAt` and the roles it held.',
+  'agreement.accepted':
+    'The customer accepted the Customer Agreement: while accepting this partner’s invitation, or on its own, then sent to every partner with a relationship in effect with the customer (active or termination requested). `after.version`.',
+  'alert-settings.updated': 'The partner changed its alert settings.',
+  'directory.created': 'The partner’s directory entry was created.',
+  'directory.updated': 'The partner’s directory entry changed.',
+  'directory.deactivated': 'The partner’s directory entry was taken out of the directory.',
+  'directory.tenant-changed': 'The partner’s directory entry moved to another tenant.',
+  'lead.created':
+    'A contact request named the partner: a new lead. `after`: its status, the requester (name, email, phone, company, country, size, industry) and business needs. No audit event: the Leads page lists it.',
+  'lead.updated': 'The partner’s staff moved a lead to another status (`before.status`, `after.status`).',
+  'webhook.test': 'The partner sent a test event (`POST …/webhooks/{id}/test`).',
+} as const;
+
+export type WebhookEventType = keyof typeof webhookEventDescriptions;
+const [firstType, ...otherTypes] = Object.keys(webhookEventDescriptions).filter(
+  (t): t is WebhookEventType => t in webhookEventDescriptions,
+);
+if (!firstType) throw new Error('no webhook event types');
+export const webhookEventTypes: readonly WebhookEventType[] = [firstType, ...otherTypes];
+export const webhookEventTypeSchema = z.enum([firstType, ...otherTypes]);
 
 /** The event an audit event raises, if any (a customer's settings concern no partner). */
 export const eventTypeOf = (action: AuditAction): WebhookEventType | undefined => eventTypeOfAction[action];
@@ -44,8 +79,14 @@ export const webhookSubjectSchema = z.object({
   customerName: z.string().optional(),
   invitationId: z.string().optional(),
   relationshipId: z.string().optional(),
+  leadId: z.string().optional(),
   subscriptionId: z.string().optional(),
 });
+type WebhookSubject = z.infer<typeof webhookSubjectSchema>;
+
+const actorOfEventSchema = z
+  .object({ tenantId: z.string(), objectId: z.string(), name: z.string().optional() })
+  .nullable();
 
 /** A delivery's body: CloudEvents 1.0 structured JSON (https://cloudevents.io). */
 export const cloudEventSchema = z.object({
@@ -54,51 +95,94 @@ export const cloudEventSchema = z.object({
   type: webhookEventTypeSchema,
   source: z.string(),
   time: timeSchema,
-  /** The resource the event is about, as a path: `relationships/{id}`, `invitations/{id}`. */
+  /** The resource the event is about, as a path: `relationships/{id}`, `invitations/{id}`, `leads/{id}`. */
   subject: z.string(),
   datacontenttype: z.literal('application/json'),
   data: z.object({
     subject: webhookSubjectSchema,
-    actor: z.object({ tenantId: z.string(), objectId: z.string(), name: z.string().optional() }).nullable(),
+    /** Who made the change; null when no one did (an expiry, a reminder window, a contact request from the public). */
+    actor: actorOfEventSchema,
     before: z.record(z.string(), z.unknown()).nullable(),
     after: z.record(z.string(), z.unknown()).nullable(),
   }),
 });
 export type CloudEvent = z.infer<typeof cloudEventSchema>;
 
+/**
+ * One event for one partner, before it is dressed as a CloudEvent. `key` is stable for the change
+ * it reports (an audit event's id, or one derived from the expiry, window or lead), so recording it
+ * again is the same event with the same id.
+ */
+export interface PartnerEvent {
+  key: string;
+  type: WebhookEventType;
+  time: string;
+  partnerId: string;
+  /** The resource path: `relationships/{id}`. */
+  resource: string;
+  subject: Omit<WebhookSubject, 'partnerId' | 'partnerName'>;
+  actor: z.infer<typeof actorOfEventSchema>;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
 const nameIn = (record: Record<string, unknown> | null, field: string): string | undefined => {
   const value = record?.[field];
   return typeof value === 'string' ? value : undefined;
 };
 
-/**
- * The CloudEvent of an audit event for a partner's subscribers; undefined when the change raises
- * none. `id` is derived from the audit event's id by the caller, so recording it again is the same event.
- */
-export function cloudEventOf(
-  event: AuditEvent,
-  ids: { eventId: string; partnerName: string | undefined; source: string },
-): CloudEvent | undefined {
+const resourceNames = {
+  invitation: 'invitations',
+  relationship: 'relationships',
+  agreement: 'agreements',
+  settings: 'settings',
+  directoryEntry: 'partners',
+  lead: 'leads',
+} as const satisfies Record<AuditEvent['target']['type'], string>;
+
+/** The event an audit event raises for `partnerId` (its own partner unless named); undefined when it raises none. */
+export function partnerEventOf(event: AuditEvent, partnerId = event.partnerId): PartnerEvent | undefined {
   const type = eventTypeOf(event.action);
-  if (!type || !event.partnerId) return undefined;
-  const target = event.target;
+  if (!type || !partnerId) return undefined;
+  const { target } = event;
   const customerName = nameIn(event.after, 'customerName') ?? nameIn(event.before, 'customerName');
+  return {
+    key: event.id,
+    type,
+    time: event.time,
+    partnerId,
+    resource: `${resourceNames[target.type]}/${target.id}`,
+    subject: {
+      ...(event.customerTenantId ? { customerTenantId: event.customerTenantId } : {}),
+      ...(customerName ? { customerName } : {}),
+      ...(target.type === 'invitation' ? { invitationId: target.id } : {}),
+      ...(target.type === 'relationship' ? { relationshipId: target.id } : {}),
+      ...(target.type === 'lead' ? { leadId: target.id } : {}),
+    },
+    actor: event.actor,
+    before: event.before,
+    after: event.after,
+  };
+}
+
+/** The CloudEvent of a partner's event; `id` is derived from the event's key by the caller. */
+export function cloudEventOf(
+  event: PartnerEvent,
+  ids: { eventId: string; partnerName: string | undefined; source: string },
+): CloudEvent {
   return {
     specversion: '1.0',
     id: ids.eventId,
-    type,
+    type: event.type,
     source: ids.source,
     time: event.time,
-    subject: `${target.type === 'directoryEntry' ? 'partners' : `${target.type}s`}/${target.id}`,
+    subject: event.resource,
     datacontenttype: 'application/json',
     data: {
       subject: {
         partnerId: event.partnerId,
         ...(ids.partnerName ? { partnerName: ids.partnerName } : {}),
-        ...(event.customerTenantId ? { customerTenantId: event.customerTenantId } : {}),
-        ...(customerName ? { customerName } : {}),
-        ...(target.type === 'invitation' ? { invitationId: target.id } : {}),
-        ...(target.type === 'relationship' ? { relationshipId: target.id } : {}),
+        ...event.subject,
       },
       actor: event.actor,
       before: event.before,

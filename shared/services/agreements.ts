@@ -5,7 +5,8 @@ import { requirePartnerStaff } from './partner-staff.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { settings, type Settings } from '../config.js';
-import { actorOf, auditActor } from '../domain/audit.js';
+import { actorOf, auditActor, type AuditEvent } from '../domain/audit.js';
+import { partnerEventOf } from '../domain/webhooks.js';
 import { eligibility } from '../domain/relationships.js';
 import type { agreementStateSchema, eligibilityViewSchema } from '../domain/views.js';
 import { AppError } from '../errors.js';
@@ -17,9 +18,10 @@ import {
   type AgreementAcceptance,
 } from '../storage/agreements.js';
 import { writeAudit } from './audit.js';
-import { relationshipsWithPartner } from '../storage/relationships.js';
+import { listCustomerRelationships, relationshipsWithPartner } from '../storage/relationships.js';
 import { followUpKind, fulfil, intend } from './follow-ups.js';
-import { currentStatus } from './relationships.js';
+import { currentStatus, customerNameOf } from './relationships.js';
+import { recordEvent } from './webhooks.js';
 
 const acceptanceView = (a: AgreementAcceptance) => ({
   id: a.id,
@@ -85,13 +87,38 @@ const acceptanceIntentSchema = z.object({
   acceptanceId: z.string(),
   beforeVersion: z.string().nullable(),
   invocationId: z.string(),
+  /** The partners told (`agreement.accepted`): those with a relationship in effect when it was accepted. */
+  partners: z.array(z.object({ partnerId: z.string(), customerName: z.string().optional() })).optional(),
 });
 type AcceptanceIntent = z.infer<typeof acceptanceIntentSchema>;
 const intentId = (i: AcceptanceIntent) => `${i.customerTenantId}:${i.acceptanceId}`;
 
-/** The acceptance's audit event, keyed by the acceptance. */
+/**
+ * The partners an acceptance on its own concerns: each with a relationship in effect (active, or
+ * termination requested) with the customer, as they may now transact for it. A partner whose
+ * relationship ended hears nothing of the customer any more.
+ */
+async function partnersInEffect(
+  customerTenantId: string,
+  at: Date,
+): Promise<NonNullable<AcceptanceIntent['partners']>> {
+  const partners = new Map<string, { partnerId: string; customerName?: string }>();
+  let continuationToken: string | undefined;
+  do {
+    const page = await listCustomerRelationships(customerTenantId, 100, continuationToken);
+    for (const r of page.items) {
+      const status = currentStatus(r, at);
+      if ((status === 'active' || status === 'terminationRequested') && !partners.has(r.partnerId))
+        partners.set(r.partnerId, { partnerId: r.partnerId, ...customerNameOf(r) });
+    }
+    continuationToken = page.continuationToken ?? undefined;
+  } while (continuationToken);
+  return [...partners.values()];
+}
+
+/** The acceptance's audit event, keyed by the acceptance, and its webhook event for each partner it concerns. */
 async function auditAcceptance(a: AgreementAcceptance, intent: AcceptanceIntent): Promise<void> {
-  await writeAudit({
+  const event: AuditEvent = {
     id: `agreement.accepted:${a.id}`,
     time: a.acceptedAt,
     action: 'agreement.accepted',
@@ -102,7 +129,18 @@ async function auditAcceptance(a: AgreementAcceptance, intent: AcceptanceIntent)
     invocationId: intent.invocationId,
     customerTenantId: a.customerTenantId,
     partnerId: undefined,
-  });
+  };
+  await writeAudit(event);
+  await Promise.all(
+    (intent.partners ?? []).map(async ({ partnerId, customerName }) => {
+      const partnerEvent = partnerEventOf(event, partnerId);
+      if (partnerEvent)
+        await recordEvent({
+          ...partnerEvent,
+          subject: { ...partnerEvent.subject, ...(customerName ? { customerName } : {}) },
+        });
+    }),
+  );
 }
 
 /**
@@ -139,11 +177,12 @@ async function recordAgreementAcceptance(
     acceptedBy: actorOf(caller),
     invitationId: undefined,
   };
-  const intent = {
+  const intent: AcceptanceIntent = {
     customerTenantId: caller.tenantId,
     acceptanceId: acceptance.id,
     beforeVersion: latest?.version ?? null,
     invocationId,
+    partners: await partnersInEffect(caller.tenantId, now()),
   };
   await intend(agreementAcceptanceFollowUp, intentId(intent), intent, () => recordAcceptance(acceptance));
   await fulfil(agreementAcceptanceFollowUp, intentId(intent), () => auditAcceptance(acceptance, intent));

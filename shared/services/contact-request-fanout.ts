@@ -11,11 +11,12 @@ import {
 } from '../storage/contact-requests.js';
 import { readDirectoryEntry } from '../storage/directory.js';
 import { maxDequeueCount, queueNames } from '../storage/names.js';
+import { recordEvent } from './webhooks.js';
 
 type Log = Pick<InvocationContext, 'log' | 'warn' | 'error'>;
 
 /**
- * Fans a stored contact request out: a lead and an email for each chosen partner, then one
+ * Fans a stored contact request out: a lead, its `lead.created` event and an email for each chosen partner, then one
  * confirmation to the requester. Email job ids derive from the request and partner ids, and
  * leads are keyed by the request id, so a redelivered message files and sends nothing twice;
  * the request records each email as queued once its job is on the email queue.
@@ -36,6 +37,18 @@ async function fanOut(request: ContactRequest, etag: string, context: Log): Prom
         if (!entry)
           throw new Error(`directory entry ${delivery.partnerId} of contact request ${request.id} is missing`);
         await createLead(entry.id, request);
+        // Keyed by request and partner: a redelivered message records the same event, once.
+        await recordEvent({
+          key: `lead.created:${request.id}:${entry.id}`,
+          type: 'lead.created',
+          time: request.createdAt,
+          partnerId: entry.id,
+          resource: `leads/${request.id}`,
+          subject: { leadId: request.id },
+          actor: null,
+          before: null,
+          after: { status: 'new', requester: request.requester, businessNeeds: request.businessNeeds },
+        });
         await enqueueEmail({
           jobId: delivery.jobId,
           template: 'contactRequestToPartner',

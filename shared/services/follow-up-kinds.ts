@@ -6,6 +6,8 @@ import { completeIntent, type FollowUpKind } from './follow-ups.js';
 import { invitationSentFollowUp } from './invitation-create.js';
 import { invitationBatchFollowUp } from './invitation-batches.js';
 import { invitationDecisionFollowUp } from './invitation-decide.js';
+import { invitationExpiryFollowUp } from './invitation-expiry.js';
+import { leadStatusChangeFollowUp } from './leads.js';
 import { alertSettingsChangeFollowUp } from './partner-alerts.js';
 import { relationshipChangeFollowUp } from './relationships.js';
 import { relationshipNoticesFollowUp } from './reminders.js';
@@ -24,6 +26,8 @@ const followUpKinds = new Map<string, FollowUpKind<never>>(
     webhookDisabledFollowUp,
     webhookDeletedFollowUp,
     invitationBatchFollowUp,
+    leadStatusChangeFollowUp,
+    invitationExpiryFollowUp,
   ].map((kind) => [kind.name, kind as FollowUpKind<never>]),
 );
 

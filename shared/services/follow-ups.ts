@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { z } from 'zod';
 import { storageStatus } from '../storage/errors.js';
 import { enqueueFollowUp, readIntent, recordIntent, removeIntent } from '../storage/follow-ups.js';
@@ -21,6 +22,28 @@ export interface FollowUpKind<P> {
 }
 
 export const followUpKind = <P>(kind: FollowUpKind<P>): FollowUpKind<P> => kind;
+
+/** The follow-up running now (a token per run), for reads done once per run. */
+const followUpRun = new AsyncLocalStorage<object>();
+const inOwnRun = <T>(followUps: () => Promise<T>): Promise<T> => followUpRun.run({}, followUps);
+
+/**
+ * `read`, done once per key and follow-up run: every caller within one run (its audit events, say)
+ * shares the first answer; outside a run, each call reads. A run starts after its state change is
+ * written, so what it reads is never older than the change.
+ */
+export function readOncePerFollowUp<T>(read: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const byRun = new WeakMap<object, Map<string, Promise<T>>>();
+  return (key) => {
+    const run = followUpRun.getStore();
+    if (!run) return read(key);
+    let reads = byRun.get(run);
+    if (!reads) byRun.set(run, (reads = new Map<string, Promise<T>>()));
+    let found = reads.get(key);
+    if (!found) reads.set(key, (found = read(key)));
+    return found;
+  };
+}
 
 /**
  * A state change with its follow-ups recorded durably first. `change` is the state write (an
@@ -53,7 +76,7 @@ export async function intend<P, S>(
 export async function fulfil<P, T>(kind: FollowUpKind<P>, id: string, followUps: () => Promise<T>): Promise<T> {
   let result: T;
   try {
-    result = await followUps();
+    result = await inOwnRun(followUps);
   } catch (error) {
     await enqueueFollowUp({ kind: kind.name, id }).catch(() => undefined);
     throw error;
@@ -66,7 +89,8 @@ export async function fulfil<P, T>(kind: FollowUpKind<P>, id: string, followUps:
 export async function completeIntent<P>(kind: FollowUpKind<P>, id: string): Promise<'completed' | 'gone'> {
   const intent = await readIntent(kind.name, id);
   if (!intent) return 'gone';
-  await kind.complete(kind.payload.parse(intent.payload));
+  const payload = kind.payload.parse(intent.payload);
+  await inOwnRun(() => kind.complete(payload));
   await removeIntent(kind.name, id);
   return 'completed';
 }

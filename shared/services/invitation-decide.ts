@@ -37,7 +37,7 @@ import {
   type PartnerInvitationAnswer,
 } from './invitation-views.js';
 import { joinRelationship, type RelationshipJoin } from './relationship-join.js';
-import { snapshot } from './relationships.js';
+import { customerNameOf, snapshot } from './relationships.js';
 
 /** Who decided, and when. */
 interface Decision {
@@ -183,7 +183,7 @@ async function completeAcceptance(
       action: 'agreement.accepted',
       target: { type: 'agreement', id: `invitation-${inv.id}` },
       before: null,
-      after: { version: agreementVersion, url: customerAgreement.url },
+      after: { version: agreementVersion, url: customerAgreement.url, ...customerNameOf(relationship) },
     }),
     partnerOf(inv).then((partner) =>
       enqueueEmail({

@@ -1,5 +1,8 @@
 import { requirePartnerStaff } from './partner-staff.js';
+import { z } from 'zod';
 import type { Caller } from '../auth/token.js';
+import { now } from '../clock.js';
+import { auditActor } from '../domain/audit.js';
 import {
   allowedLeadStatuses,
   canChangeLeadStatus,
@@ -9,7 +12,10 @@ import {
 import { ifMatchRequired, requireIfMatch } from '../domain/versions.js';
 import { everyItem, exportPageSize, type Page } from '../domain/paging.js';
 import { AppError } from '../errors.js';
-import { listLeads, readLead, saveLeadStatus, type Lead } from '../storage/contact-requests.js';
+import { listLeads, readLead, saveLeadStatus, type Lead, type LeadStatusChange } from '../storage/contact-requests.js';
+import { mapStorageConflict, storageStatus } from '../storage/errors.js';
+import { writeAudit } from './audit.js';
+import { followUpKind, fulfil, intend } from './follow-ups.js';
 
 /**
  * A partner's leads: the contact requests addressed to it, each with a status the partner moves
@@ -82,6 +88,7 @@ export async function changeLeadStatus(
   id: string,
   status: LeadStatus,
   ifMatch: string | undefined,
+  invocationId: string,
 ): Promise<LeadView> {
   const lead = await staffLead(caller, partnerId, id);
   requireIfMatch(ifMatchRequired(ifMatch), lead.etag, 'The lead changed since you read it; read it again and retry.');
@@ -92,5 +99,57 @@ export async function changeLeadStatus(
       `A lead that is ${lead.status} cannot become ${status}${allowed.length > 0 ? `; it can become ${allowed.join(' or ')}` : '; its status is final'}.`,
     );
   }
-  return leadView(await saveLeadStatus(lead, status, lead.etag));
+  const intent: StatusChangeIntent = {
+    partnerId: lead.partnerId,
+    leadId: lead.contactRequestId,
+    at: now().toISOString(),
+    invocationId,
+  };
+  const change: LeadStatusChange = { from: lead.status, to: status, at: intent.at, by: auditActor(caller) };
+  const saved = await intend(leadStatusChangeFollowUp, intentIdOf(intent), intent, () =>
+    saveLeadStatus(lead, change, lead.etag),
+  ).catch(leadWriteFailed);
+  await fulfil(leadStatusChangeFollowUp, intentIdOf(intent), () => auditStatusChange(saved, change, invocationId));
+  return leadView(saved);
 }
+
+function leadWriteFailed(error: unknown): never {
+  if (storageStatus(error) === 404) throw new AppError('not-found', 'No such lead.');
+  mapStorageConflict(error, { changed: 'The lead changed since you read it; read it again and retry.' });
+}
+
+/** A status change's follow-up: its audit event (and with it the `lead.updated` webhook event). */
+const statusChangeIntentSchema = z.object({
+  partnerId: z.string(),
+  leadId: z.string(),
+  at: z.string(),
+  invocationId: z.string(),
+});
+type StatusChangeIntent = z.infer<typeof statusChangeIntentSchema>;
+const intentIdOf = (i: StatusChangeIntent) => `${i.partnerId}:${i.leadId}:${Date.parse(i.at)}`;
+
+async function auditStatusChange(lead: Lead, change: LeadStatusChange, invocationId: string): Promise<void> {
+  await writeAudit({
+    id: `lead.statusChanged:${lead.contactRequestId}:${Date.parse(change.at)}`,
+    time: change.at,
+    action: 'lead.statusChanged',
+    actor: change.by,
+    target: { type: 'lead', id: lead.contactRequestId },
+    before: { status: change.from },
+    // Enough to tell which lead it is without a second call; the lead itself has the requester's contact details.
+    after: { status: change.to, requesterName: lead.requester.name, company: lead.requester.company },
+    invocationId,
+    partnerId: lead.partnerId,
+  });
+}
+
+/** Audits a status change a crash interrupted, once the lead records it (a change never written owes nothing). */
+export const leadStatusChangeFollowUp = followUpKind({
+  name: 'leadStatusChange',
+  payload: statusChangeIntentSchema,
+  async complete(intent) {
+    const lead = await readLead(intent.partnerId, intent.leadId);
+    const change = lead?.statusChanges?.find((c) => c.at === intent.at);
+    if (lead && change) await auditStatusChange(lead, change, intent.invocationId);
+  },
+});

@@ -22,6 +22,7 @@ import {
 } from '../storage/relationships.js';
 import { followUpKind, fulfil, intend } from './follow-ups.js';
 import { alertRecipients } from './partner-alerts.js';
+import { recordEvent } from './webhooks.js';
 import { currentStatus, customerNameOf, emailCustomerAdmins } from './relationships.js';
 
 /** What one run owes one relationship: ending-soon reminders (to either side) or the notice that it expired. */
@@ -59,9 +60,18 @@ async function partnerAlertsOf(partnerId: string): Promise<PartnerAlerts> {
   return { profile, settings };
 }
 
+/** What a notice's webhook event says of its relationship: no one did it (`actor` null), the run noticed it. */
+const relationshipEvent = (r: RelationshipRecord, i: NoticesIntent) => ({
+  time: i.runAt,
+  partnerId: r.partnerId,
+  resource: `relationships/${r.id}`,
+  subject: { customerTenantId: r.customerTenantId, ...customerNameOf(r), relationshipId: r.id },
+  actor: null,
+});
+
 /**
- * Sends a run's notices, each email a job whose id derives from relationship, end date and
- * notice, so however often this runs (a retry, the sweeper) each goes out once.
+ * Sends a run's notices (and the partner's webhook events for them), each email a job whose id derives from relationship, end date and
+ * notice and each event's key likewise, so however often this runs (a retry, the sweeper) each goes out once.
  */
 async function sendNotices(r: RelationshipRecord, i: NoticesIntent, partner: PartnerAlerts): Promise<void> {
   const base = {
@@ -79,7 +89,16 @@ async function sendNotices(r: RelationshipRecord, i: NoticesIntent, partner: Par
         data: { ...base, endsAt: i.endsAt, daysLeft: notice.daysLeft, audience: notice.audience },
       };
       if (notice.audience === 'customer') await emailCustomerAdmins(r, email);
-      else if (toPartner) await enqueueEmail({ ...email, to: toPartner });
+      else {
+        if (toPartner) await enqueueEmail({ ...email, to: toPartner });
+        await recordEvent({
+          ...relationshipEvent(r, i),
+          key: `relationship.ending-soon:${r.id}:${i.endsAt}:${notice.days}`,
+          type: 'relationship.ending-soon',
+          before: null,
+          after: { endsAt: i.endsAt, daysLeft: notice.daysLeft, windowDays: notice.days, roles: r.roles },
+        });
+      }
     } else {
       const data = { ...base, expiredAt: i.endsAt, endedRoles: describeRoles(r.roles) };
       const jobId = `relationship-expired:${r.id}:${i.endsAt}`;
@@ -95,6 +114,14 @@ async function sendNotices(r: RelationshipRecord, i: NoticesIntent, partner: Par
           to: toPartner,
           data: { ...data, audience: 'partner' },
         });
+      await recordEvent({
+        ...relationshipEvent(r, i),
+        key: `relationship.expired:${r.id}:${i.endsAt}`,
+        type: 'relationship.expired',
+        time: i.endsAt,
+        before: null,
+        after: { status: 'expired', expiredAt: i.endsAt, roles: r.roles },
+      });
     }
   }
 }

@@ -8,7 +8,7 @@ import type { Page } from '../domain/paging.js';
 import { requireIfMatch } from '../domain/versions.js';
 import {
   cloudEventOf,
-  eventTypeOf,
+  partnerEventOf,
   maxSubscriptionsPerPartner,
   outcomeOf,
   retryDelaySeconds,
@@ -16,6 +16,7 @@ import {
   type Attempt,
   type CloudEvent,
   type DeliveryView,
+  type PartnerEvent,
   type SubscriptionView,
   type WebhookEventType,
 } from '../domain/webhooks.js';
@@ -44,7 +45,7 @@ import {
   type StoredSubscription,
   type Subscription,
 } from '../storage/webhooks.js';
-import { followUpKind, fulfil, intend } from './follow-ups.js';
+import { followUpKind, fulfil, intend, readOncePerFollowUp } from './follow-ups.js';
 import { requirePartnerStaff } from './partner-staff.js';
 
 /**
@@ -60,7 +61,7 @@ const keptAttempts = 30;
 
 const policy = () => ({ allowLocalhost: settings().webhooks.allowLocalhost });
 const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
-/** The event's id, the same for every recording of one state change: derived from its audit event's id. */
+/** The event's id, the same for every recording of one state change: derived from its key (e.g. its audit event's id). */
 const eventIdOf = (auditEventId: string) =>
   `evt_${createHash('sha256').update(auditEventId).digest('base64url').slice(0, 32)}`;
 
@@ -266,26 +267,33 @@ async function recordAndSend(subscription: StoredSubscription, event: CloudEvent
   return delivery;
 }
 
+/** A partner's subscriptions and name, read once per follow-up however many events it records. */
+const subscriptionsOf = readOncePerFollowUp(listSubscriptions);
+const partnerNameOf = readOncePerFollowUp(async (partnerId) => (await getPartnerProfile(partnerId))?.displayName);
+
 /**
- * Records the event an audit event raises for each of the partner's subscriptions that wants it,
- * and queues its delivery. Runs inside the state change's follow-ups: a failure leaves the intent
- * for the sweeper, and running again records the same deliveries (one per event and subscription).
+ * Records a partner's event for each of its subscriptions that wants it, and queues its delivery.
+ * Runs inside the state change's follow-ups (or the queued work that stands for them): a failure
+ * leaves the intent for the sweeper, and running again records the same deliveries (one per event
+ * and subscription).
  */
-export async function recordEvents(event: AuditEvent): Promise<void> {
-  const type = eventTypeOf(event.action);
-  if (!type || !event.partnerId) return;
-  const wanted = (await listSubscriptions(event.partnerId)).filter(
-    (s) => s.status === 'enabled' && s.eventTypes.includes(type),
+export async function recordEvent(event: PartnerEvent): Promise<void> {
+  const wanted = (await subscriptionsOf(event.partnerId)).filter(
+    (s) => s.status === 'enabled' && s.eventTypes.includes(event.type),
   );
   if (wanted.length === 0) return;
-  const partner = await getPartnerProfile(event.partnerId);
   const cloudEvent = cloudEventOf(event, {
-    eventId: eventIdOf(event.id),
-    partnerName: partner?.displayName,
+    eventId: eventIdOf(event.key),
+    partnerName: await partnerNameOf(event.partnerId),
     source: source(),
   });
-  if (!cloudEvent) return;
   await Promise.all(wanted.map((s) => recordAndSend(s, cloudEvent)));
+}
+
+/** Records the event an audit event raises for its partner, if any. */
+export async function recordEvents(event: AuditEvent): Promise<void> {
+  const partnerEvent = partnerEventOf(event);
+  if (partnerEvent) await recordEvent(partnerEvent);
 }
 
 async function staffDelivery(caller: Caller, partnerId: string, subscriptionId: string, id: string) {

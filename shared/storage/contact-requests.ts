@@ -8,10 +8,10 @@ import {
   type ContactRequest,
   type LeadStatus,
 } from '../domain/contact-requests.js';
+import { auditActorSchema } from '../domain/audit.js';
 import { timeSchema } from '../domain/time.js';
-import { mapStorageConflict, storageStatus } from './errors.js';
+import { storageStatus } from './errors.js';
 import type { Page } from '../domain/paging.js';
-import { AppError } from '../errors.js';
 import { enqueue, storage } from './clients.js';
 import { etagOf, readEntity, readPage, tableCodec } from './entities.js';
 import { newestFirstRowKey } from './keys.js';
@@ -101,6 +101,17 @@ export async function enqueueFanOut(contactRequestId: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Leads
 
+/** One move of a lead's status, by a partner's staffer: what its audit event and webhook event report. */
+const leadStatusChangeSchema = z.object({
+  from: leadStatusSchema,
+  to: leadStatusSchema,
+  at: timeSchema,
+  by: auditActorSchema,
+});
+export type LeadStatusChange = z.infer<typeof leadStatusChangeSchema>;
+/** Changes a lead keeps (the latest): enough for a follow-up to find its own among later ones. */
+const keptStatusChanges = 20;
+
 const leadSchema = z.object({
   contactRequestId: z.string(),
   partnerId: z.string(),
@@ -111,6 +122,8 @@ const leadSchema = z.object({
   businessNeeds: z.string(),
   /** How many partners the request went to (this one included); leads filed before it was kept have none. */
   partnerCount: z.number().int().optional(),
+  /** Oldest first; absent on leads no one has moved. */
+  statusChanges: z.array(leadStatusChangeSchema).optional(),
 });
 export type Lead = z.infer<typeof leadSchema>;
 
@@ -120,7 +133,7 @@ export const leadRowKey = (contactRequestId: string): string => newestFirstRowKe
 const leads = tableCodec(tableNames.leads, leadSchema, {
   keys: (lead) => ({ partitionKey: lead.partnerId, rowKey: leadRowKey(lead.contactRequestId) }),
   fromKeys: (keys) => ({ partnerId: keys.partitionKey }),
-  json: ['requester'],
+  json: ['requester', 'statusChanges'],
 });
 const leadOf = (entity: Record<string, unknown>): Lead & { etag: string } => ({
   ...leads.decode(entity),
@@ -166,20 +179,25 @@ export async function readLead(
   return e && leadOf(e);
 }
 
-/** Writes a lead's new status only over the version read (`etag`); a lost race is 412. */
-export async function saveLeadStatus(lead: Lead, status: LeadStatus, etag: string): Promise<Lead & { etag: string }> {
-  const statusChangedAt = now().toISOString();
-  try {
-    const result = await (
-      await table(tableNames.leads)
-    ).updateEntity(
-      { partitionKey: lead.partnerId, rowKey: leadRowKey(lead.contactRequestId), status, statusChangedAt },
-      'Merge',
-      { etag },
-    );
-    return { ...lead, status, statusChangedAt, etag: etagOf(result) };
-  } catch (error) {
-    if (storageStatus(error) === 404) throw new AppError('not-found', 'No such lead.');
-    mapStorageConflict(error, { changed: 'The lead changed since you read it; read it again and retry.' });
-  }
+/** Writes a lead's status change only over the version read (`etag`): a lost race is 412, a lead gone 404. */
+export async function saveLeadStatus(
+  lead: Lead,
+  change: LeadStatusChange,
+  etag: string,
+): Promise<Lead & { etag: string }> {
+  const statusChanges = [...(lead.statusChanges ?? []), change].slice(-keptStatusChanges);
+  const result = await (
+    await table(tableNames.leads)
+  ).updateEntity(
+    {
+      partitionKey: lead.partnerId,
+      rowKey: leadRowKey(lead.contactRequestId),
+      status: change.to,
+      statusChangedAt: change.at,
+      statusChanges: JSON.stringify(statusChanges),
+    },
+    'Merge',
+    { etag },
+  );
+  return { ...lead, status: change.to, statusChangedAt: change.at, statusChanges, etag: etagOf(result) };
 }

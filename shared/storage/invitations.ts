@@ -35,6 +35,8 @@ const invitationBase = z.object({
   createdAt: z.string(),
   createdBy: actorSchema,
   emailQueuedAt: optional,
+  /** When the expiry job noticed that this pending invitation had expired (its `invitation.expired` event follows). */
+  expiryNotedAt: optional,
   etag: z.string(),
 });
 
@@ -172,7 +174,7 @@ export async function insertInvitation(record: NewInvitation): Promise<string | 
  */
 export async function markInvitation(
   record: InvitationRecord,
-  changes: { emailQueuedAt?: string; completedAt?: string; relationshipId?: string },
+  changes: { emailQueuedAt?: string; completedAt?: string; relationshipId?: string; expiryNotedAt?: string },
 ): Promise<InvitationRecord> {
   const t = await tables();
   const entity = { ...keysOf(record), ...changes };
@@ -242,4 +244,17 @@ export async function listInvitations(
     options.continuationToken,
   );
   return { items: page.entities.map(fromEntity), continuationToken: page.continuationToken };
+}
+
+/**
+ * Pending invitations of every partner that expired in `(from, to]` and whose expiry is not noted yet. A scan of the
+ * table filtered by storage: the expiry job's window (a week) keeps it to the invitations of that week.
+ */
+export async function* expiredUnnoted(from: Date, to: Date): AsyncGenerator<InvitationRecord> {
+  const t = await tables();
+  const filter = odata`status eq 'pending' and expiresAt gt ${from.toISOString()} and expiresAt le ${to.toISOString()}`;
+  for await (const entity of t.invitations.listEntities({ queryOptions: { filter } })) {
+    const record = fromEntity(entity);
+    if (!record.expiryNotedAt) yield record;
+  }
 }
