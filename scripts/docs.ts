@@ -5,7 +5,8 @@
  * OpenAPI document carries). The relationship types table: from `relationshipTypeRules`. The web
  * pages table (docs/web.md): from the page routes and their `PageDoc`s. The email templates table
  * (docs/email.md): each template's example (test/support/email-examples.ts, which the type makes
- * complete) rendered by the real templates, so subject and links are what a recipient gets.
+ * complete) rendered by the real templates, so subject and links are what a recipient gets. The
+ * webhook events table (README): from `webhookEventDescriptions`.
  * test/unit/generated-docs.test.ts fails when a file differs from what this renders.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -13,7 +14,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { allFunctions } from '../functions/all.js';
 import type { Audience, FunctionDefinition } from '../shared/definitions.js';
 import { adminRole, adminRoleCatalogue } from '../shared/domain/admin-roles.js';
+import { auditActions } from '../shared/domain/audit.js';
 import { relationshipTypeRules, relationshipTypes } from '../shared/domain/relationships.js';
+import { eventTypeOf, webhookEventDescriptions, webhookEventTypes } from '../shared/domain/webhooks.js';
 import { audienceText, objectProperties } from '../shared/http/openapi.js';
 import { renderEmail } from '../shared/email/templates.js';
 import { addresseeOf, allEmailExamples, emailLinks } from '../test/support/email-examples.js';
@@ -109,6 +112,17 @@ export function renderEmailTable(): string {
   return table(['template', 'to', 'subject (example)', 'links'], rows);
 }
 
+/** Every webhook event type (README, Webhooks): when it is raised, and whether the audit log shows the same change. */
+export function renderWebhookEventTable(): string {
+  const audited = new Set(auditActions.map(eventTypeOf));
+  const rows = webhookEventTypes.map((type) => [
+    `\`${type}\``,
+    webhookEventDescriptions[type],
+    audited.has(type) ? 'yes' : 'no',
+  ]);
+  return table(['type', 'when', 'in the audit log'], rows);
+}
+
 /** Every generated part: the file, the name in its markers and what goes between them. */
 export function generatedParts(): { file: string; name: string; content: string }[] {
   return [
@@ -116,6 +130,7 @@ export function generatedParts(): { file: string; name: string; content: string 
     { file: 'docs/invitations.md', name: 'relationship-types', content: renderRelationshipTypes() },
     { file: 'docs/web.md', name: 'pages', content: renderPageTable(allFunctions) },
     { file: 'docs/email.md', name: 'email-templates', content: renderEmailTable() },
+    { file: 'README.md', name: 'webhook-events', content: renderWebhookEventTable() },
   ];
 }
 
