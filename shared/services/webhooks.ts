@@ -62,8 +62,7 @@ const keptAttempts = 30;
 const policy = () => ({ allowLocalhost: settings().webhooks.allowLocalhost });
 const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 /** The event's id, the same for every recording of one state change: derived from its key (e.g. its audit event's id). */
-const eventIdOf = (auditEventId: string) =>
-  `evt_${createHash('sha256').update(auditEventId).digest('base64url').slice(0, 32)}`;
+const eventIdOf = (key: string) => `evt_${createHash('sha256').update(key).digest('base64url').slice(0, 32)}`;
 
 const subscriptionView = ({ secret: _secret, ...s }: StoredSubscription): SubscriptionView => s;
 const deliveryView = (d: StoredDelivery): DeliveryView => ({
