@@ -32,8 +32,9 @@ export function pageLinks(publicBaseUrl: string) {
       }).toString();
       return `${base}/partner/customers${query ? `?${query}` : ''}`;
     },
-    /** The partner's webhook subscriptions and their deliveries. */
-    partnerWebhooks: () => `${base}/partner/webhooks`,
+    /** The partner's webhook subscriptions and their deliveries; `subscription` opens that one's details. */
+    partnerWebhooks: (subscription?: string) =>
+      `${base}/partner/webhooks${subscription ? `?subscription=${encodeURIComponent(subscription)}` : ''}`,
   };
 }
 export type PageLinks = ReturnType<typeof pageLinks>;

@@ -531,7 +531,7 @@ const templates: Templates = {
         kind: 'paragraph',
         text: 'Events that happen while it is off are not sent. Once the receiver works again, turn the subscription back on and redeliver what it missed.',
       },
-      { kind: 'action', label: 'Open your webhooks', url: links.partnerWebhooks() },
+      { kind: 'action', label: 'Open your webhooks', url: links.partnerWebhooks(d.subscriptionId) },
     ],
     footer: `You receive this email because you are the contact of ${d.partnerName} in the partner directory.`,
   }),

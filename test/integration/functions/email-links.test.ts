@@ -136,3 +136,15 @@ describe('links to the partner’s customers', () => {
     }
   });
 });
+
+describe('links to the partner’s webhooks', () => {
+  it('the webhook-disabled email opens the webhooks page with that subscription’s details', () => {
+    const data = emailExamples.webhookDisabled;
+    const email = renderEmail('webhookDisabled', data, { publicBaseUrl: 'https://partners.example.test' });
+    const found = emailLinks(email)
+      .map((l) => new URL(l))
+      .filter((u) => u.pathname === '/partner/webhooks');
+    expect(found.length).toBeGreaterThan(0);
+    for (const url of found) expect(url.searchParams.get('subscription')).toBe(data.subscriptionId);
+  });
+});

@@ -198,7 +198,7 @@ describe('webhook events', () => {
     expect((await subscription(s.id)).disabledReason).toMatch(/410/);
     const email = await emailFor(t, `webhook-disabled:${s.id}:`);
     expect(email.to.map((to) => to.address)).toEqual([partner.contactEmail]);
-    expect(email.text).toContain('http://localhost:7071/partner/webhooks');
+    expect(email.text).toContain(`http://localhost:7071/partner/webhooks?subscription=${s.id}`);
     expect((await deliveries(s.id)).find((d) => d.id === queued.id)).toMatchObject({ status: 'failed' });
     expect(r.received).toHaveLength(1);
     // Turned off, it takes no test events until turned on again.
