@@ -57,7 +57,8 @@ async function webhooksPage() {
   return signedInPage(partnerNavigation, {
     current: 'partner-webhooks',
     title: 'Webhooks',
-    intro: html`Where your organization's events are delivered, and how each delivery went.`,
+    commands: true,
+    intro: html`Endpoints your PSA, CRM or automation listens on: your organization's events are posted to them, signed. Select one to change it, send a test event or rotate its secret; open one to see its deliveries.`,
   });
 }
 
@@ -86,7 +87,8 @@ const docs = {
   'page-partner-webhooks': {
     title: 'Partner workspace: Webhooks',
     who: 'partner staff',
-    what: "the link in the webhook-disabled email: the partner's webhook subscriptions and each one's latest deliveries",
+    path: '/partner/webhooks?subscription=',
+    what: 'the link in the webhook-disabled email, which `?subscription=<id>` opens at that subscription\'s details. A selectable table of the partner\'s webhook subscriptions (endpoint URL and description, events, status enabled or disabled and why, last delivery); the command bar: **Add webhook** (a form in a side panel: https endpoint URL, the event types from `GET /api/webhook-event-types` as checkboxes grouped by what they are about with **All events**, description; a sentence at each field, and one for a URL refused for where it leads), **Edit** (If-Match; "Webhook changed by someone else" on 412, the form shown as it is now), **Enable**/**Disable**, **Rotate secret** (after "Rotate signing secret?"), **Send test event**, **Delete** (after "Delete webhook?" Delete webhook/Cancel). The signing secret shows once after adding or rotating, with **Copy secret**. A subscription\'s details panel: status, events, the same actions, and its deliveries (time, event, status, response code, duration, attempts, each attempt\'s outcome; **Redeliver**; read again while one is pending)',
   },
 };
 

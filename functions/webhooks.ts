@@ -60,6 +60,7 @@ const routes = [
     redeliverOne,
     'webhooks-redeliver',
   ),
+  route('GET', 'webhook-event-types', 'anyone', eventTypes, 'webhooks-event-types'),
 ];
 
 const partnerParamsSchema = z.object({ partnerId: partnerIdSchema });
@@ -159,6 +160,10 @@ async function redeliverOne(request: HttpRequest) {
   const caller = await authenticate(request);
   const { partnerId, subscriptionId, deliveryId } = readParams(request, deliveryParamsSchema);
   return { status: 202, jsonBody: await redeliver(caller, partnerId, subscriptionId, deliveryId) };
+}
+
+async function eventTypes() {
+  return { status: 200, jsonBody: { items: webhookEventTypes } };
 }
 
 const tags = ['Webhooks'];
@@ -272,6 +277,15 @@ const docs = {
       202: { description: 'Queued again', schema: deliveryViewSchema },
       404: { description: 'No such delivery' },
       409: { description: 'The subscription is turned off' },
+    },
+  },
+  'webhooks-event-types': {
+    summary: 'The event types a webhook subscription may ask for',
+    description:
+      'Every `type` a delivery may carry, as `eventTypes` names them (what the Webhooks page offers). `webhook.test` is what the test route sends, whatever a subscription asks for.',
+    tags,
+    responses: {
+      200: { description: 'The event types', schema: z.object({ items: z.array(webhookEventTypeSchema) }) },
     },
   },
 } satisfies Record<string, RouteDoc>;

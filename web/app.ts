@@ -5,7 +5,7 @@ import { initPartnerCustomers } from './partner-customers.js';
 import { initPartnerInvitations } from './partner-invitations.js';
 import { initPartnerInvite } from './partner-invite.js';
 import { initPartnerLeads } from './partner-leads.js';
-import { initPartnerPage } from './partner-workspace.js';
+import { initPartnerWebhooks } from './partner-webhooks.js';
 import { initAgreement, initAudit, initPartners, initPendingInvitations, initSettings } from './partners.js';
 import { initShell } from './shell.js';
 import { completeRedirectSignIn } from './sign-in.js';
@@ -27,7 +27,7 @@ const pages: Record<string, () => void | Promise<void>> = {
   'partner-invitations': initPartnerInvitations,
   'partner-invite': initPartnerInvite,
   'partner-customers': initPartnerCustomers,
-  'partner-webhooks': () => initPartnerPage('webhooks'),
+  'partner-webhooks': initPartnerWebhooks,
 };
 
 const name = document.body.dataset.page ?? '';

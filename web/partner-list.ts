@@ -6,7 +6,7 @@ import type { PartnerWorkspace } from './partner-workspace.js';
 /**
  * The partner pages' list as the admin center lays one out: a status filter, a count and a table
  * whose rows are picked one at a time (a radio button per row: the command bar acts on that one),
- * the first column opening the row's details. Leads and invitations are both such lists.
+ * the first column opening the row's details. Leads, invitations and webhooks are such lists.
  */
 export interface ListColumn<T> {
   title: string;
@@ -17,6 +17,8 @@ export interface PartnerList<T extends { id: string }> {
   /** Fills the table again from the API (the filter as chosen); the selection stays if the row does. */
   load(): Promise<void>;
   selected(): T | undefined;
+  /** The row of `id` as last loaded. */
+  byId(id: string): T | undefined;
   /** Focuses the button that opens the row of `id` (when its panel closes: the table may have been drawn again meanwhile). */
   focusRow(id: string): void;
 }
@@ -27,7 +29,10 @@ export function partnerList<T extends { id: string }>(
     /** What the list is, in the plural: "leads", "invitations". */
     noun: string;
     path: string;
-    statuses: readonly (readonly [string, string])[];
+    /** The status filter's choices (value, words); without them the list has no filter. */
+    statuses?: readonly (readonly [string, string])[];
+    /** What the page adds to the rows the API answered before they are drawn (a webhook's last delivery). */
+    complete?: (items: T[]) => Promise<T[]>;
     columns: ListColumn<T>[];
     /** The first column's title and its cell: the name that opens the details (and names the row's radio button), a line under it. */
     nameTitle: string;
@@ -42,15 +47,16 @@ export function partnerList<T extends { id: string }>(
   },
 ): { element: HTMLElement; list: PartnerList<T> } {
   const { noun } = options;
+  const statuses = options.statuses ?? [];
   const filterId = `${noun}-status`;
   const filter = h(
     'select',
     { id: filterId },
     h('option', { value: '' }, 'All statuses'),
-    options.statuses.map(([value, text]) => h('option', { value }, text)),
+    statuses.map(([value, text]) => h('option', { value }, text)),
   );
   const fromUrl = new URLSearchParams(location.search).get('status') ?? '';
-  if (options.statuses.some(([value]) => value === fromUrl)) filter.value = fromUrl;
+  if (statuses.some(([value]) => value === fromUrl)) filter.value = fromUrl;
   const count = h('p', { class: 'list-count', 'aria-live': 'polite' });
   const rows = h('tbody', {});
   const columnCount = options.columns.length + 2;
@@ -77,7 +83,7 @@ export function partnerList<T extends { id: string }>(
     h(
       'div',
       { class: 'list-toolbar' },
-      h('div', { class: 'field' }, h('label', { for: filterId }, 'Status'), filter),
+      statuses.length > 0 ? h('div', { class: 'field' }, h('label', { for: filterId }, 'Status'), filter) : null,
       count,
     ),
     h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': `${noun} table` }, table),
@@ -135,7 +141,7 @@ export function partnerList<T extends { id: string }>(
       const { data } = await api<{ items: T[] }>(`${options.path}?top=50${status}`, {
         token: await workspace.session.token(),
       });
-      items = data.items;
+      items = options.complete ? await options.complete(data.items) : data.items;
       if (!items.some((i) => i.id === selectedId)) selectedId = undefined;
       render();
     } catch (error) {
@@ -161,6 +167,7 @@ export function partnerList<T extends { id: string }>(
     list: {
       load,
       selected: () => items.find((i) => i.id === selectedId),
+      byId: (id) => items.find((i) => i.id === id),
       focusRow: (id) => rows.querySelector<HTMLElement>(`tr[data-id="${CSS.escape(id)}"] button`)?.focus(),
     },
   };

@@ -1,121 +1,14 @@
 import { api } from './api.js';
-import { byId, formatDate, formatDateTime, h, notice, show } from './dom.js';
+import { byId, h, notice, show } from './dom.js';
 import { requireSignIn, type Session } from './sign-in.js';
 
 /**
  * What every partner page starts with: sign in as partner staff, find the partner by the caller's
- * tenant (GET /api/me/partners). Webhooks is still a plain table from the partner API here.
+ * tenant (GET /api/me/partners).
  */
-
-type Kind = 'webhooks';
-
 export interface Partner {
   id: string;
   displayName: string;
-}
-
-interface Column<T> {
-  title: string;
-  cell: (item: T) => string | Node;
-}
-
-const pageTitles: Record<Kind, string> = {
-  webhooks: 'Webhooks',
-};
-
-interface Subscription {
-  id: string;
-  url: string;
-  eventTypes: string[];
-  status: string;
-  disabledReason?: string;
-  createdAt: string;
-}
-interface Delivery {
-  eventType: string;
-  eventTime: string;
-  status: string;
-  attempts: { at: string; statusCode?: number; error?: string }[];
-}
-
-const deliveryColumns: Column<Delivery>[] = [
-  { title: 'Event', cell: (d) => d.eventType },
-  { title: 'Happened', cell: (d) => formatDateTime(d.eventTime) },
-  { title: 'Status', cell: (d) => d.status },
-  { title: 'Attempts', cell: (d) => String(d.attempts.length) },
-  {
-    title: 'Last answer',
-    cell: (d) => {
-      const last = d.attempts.at(-1);
-      return last ? (last.statusCode !== undefined ? `HTTP ${last.statusCode}` : (last.error ?? '')) : '—';
-    },
-  },
-];
-
-const lists: { [K in Kind]: { path: (partnerId: string) => string; empty: string; columns: Column<never>[] } } = {
-  webhooks: {
-    path: (p) => `/api/partners/${encodeURIComponent(p)}/webhooks`,
-    empty: 'No webhook subscriptions yet: create one with POST /api/partners/{partnerId}/webhooks.',
-    columns: [
-      { title: 'Receiver', cell: (s: Subscription) => s.url },
-      { title: 'Events', cell: (s: Subscription) => s.eventTypes.join(', ') },
-      {
-        title: 'Status',
-        cell: (s: Subscription) => (s.disabledReason ? `${s.status}: ${s.disabledReason}` : s.status),
-      },
-      { title: 'Created', cell: (s: Subscription) => formatDate(s.createdAt) },
-    ] as Column<never>[],
-  },
-};
-
-/** Each subscription's latest deliveries, under the list of subscriptions. */
-async function deliverySections(partnerId: string, subscriptions: Subscription[], session: Session) {
-  return Promise.all(
-    subscriptions.map(async (s) => {
-      const path = `/api/partners/${encodeURIComponent(partnerId)}/webhooks/${encodeURIComponent(s.id)}/deliveries?top=20`;
-      const { items } = (await api<{ items: Delivery[] }>(path, { token: await session.token() })).data;
-      return h(
-        'section',
-        {},
-        h('h2', {}, `Deliveries to ${s.url}`),
-        items.length === 0
-          ? h('p', {}, 'No deliveries yet.')
-          : table(`Deliveries to ${s.url}, newest event first`, deliveryColumns, items),
-      );
-    }),
-  );
-}
-
-function table<T>(caption: string, columns: Column<T>[], items: T[]): HTMLElement {
-  return h(
-    'div',
-    { class: 'table-scroll' },
-    h(
-      'table',
-      {},
-      h('caption', { class: 'visually-hidden' }, caption),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          columns.map((c) => h('th', { scope: 'col' }, c.title)),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        items.map((item) =>
-          h(
-            'tr',
-            {},
-            columns.map((c) => h('td', {}, c.cell(item))),
-          ),
-        ),
-      ),
-    ),
-  );
 }
 
 /** The partner this page is for: the one named in `?partner=`, else the caller's only (or first) one. */
@@ -180,40 +73,30 @@ export async function openPartnerWorkspace(path: string): Promise<PartnerWorkspa
   return { session, partner, base: `/api/partners/${encodeURIComponent(partner.id)}`, query, content };
 }
 
-export async function initPartnerPage(kind: Kind): Promise<void> {
-  const workspace = await openPartnerWorkspace(`/partner/${kind}`);
-  if (!workspace) return;
-  const { session, partner, content } = workspace;
-  const list = lists[kind];
-  const { items } = (await api<{ items: never[] }>(list.path(partner.id), { token: await session.token() })).data;
-  content.append(
-    items.length === 0
-      ? h('p', {}, list.empty)
-      : table(`${pageTitles[kind]} of ${partner.displayName}, newest first`, list.columns, items),
-    ...(kind === 'webhooks' ? await deliverySections(partner.id, items, session) : []),
-  );
-}
-
 /**
- * An invitation link to pass on, with Copy (the clipboard API; where the browser refuses it, the
- * link is selected for the person to copy with their keyboard).
+ * An invitation link (or a webhook's signing secret) to pass on, with Copy (the clipboard API;
+ * where the browser refuses it, the text is selected for the person to copy with their keyboard).
  */
-export function copyableLink(id: string, text: string, url: string): HTMLElement {
+export function copyableLink(
+  id: string,
+  text: string,
+  url: string,
+  words: { copy: string; copied: string; what: string } = { copy: 'Copy link', copied: 'Link copied.', what: 'link' },
+): HTMLElement {
   const field = h('input', { id, type: 'text', readonly: true, value: url, class: 'link-field', spellcheck: 'false' });
   // The clipboard API exists only in secure contexts (https, localhost).
   const write = (text: string) =>
     'clipboard' in navigator ? navigator.clipboard.writeText(text) : Promise.reject(new Error('no clipboard'));
   const result = h('span', { class: 'hint', role: 'status' });
-  const copy = h('button', { type: 'button', class: 'button' }, 'Copy link');
+  const copy = h('button', { type: 'button', class: 'button' }, words.copy);
   copy.addEventListener('click', () => {
     field.select();
     write(url).then(
       () => {
-        result.textContent = 'Link copied.';
+        result.textContent = words.copied;
       },
       () => {
-        result.textContent =
-          'The browser did not allow copying: the link is selected, press Ctrl+C (⌘C on a Mac) to copy it.';
+        result.textContent = `The browser did not allow copying: the ${words.what} is selected, press Ctrl+C (⌘C on a Mac) to copy it.`;
       },
     );
   });

@@ -80,6 +80,23 @@ const messages: Record<string, FieldMessage> = {
     label: 'Invitation expires after',
     message: 'Choose when the invitation expires, from 1 to 90 days.',
   },
+  // Adding or editing a webhook (POST and PATCH /api/partners/{id}/webhooks).
+  url: {
+    label: 'Endpoint URL',
+    message: 'Enter the https address of your receiver, like https://psa.contoso.com/webhooks.',
+  },
+  eventTypes: { label: 'Events', message: 'Choose at least one event to send to this endpoint.' },
+  description: { label: 'Description', message: 'Write a description of at most 200 characters, or leave it empty.' },
+};
+
+/**
+ * The endpoint URL was well formed but refused where it leads (its host unknown, or inside a private
+ * network: the service never posts there, so a webhook cannot reach into anyone's network).
+ */
+export const webhookUrlRefused: FieldMessage = {
+  label: 'Endpoint URL',
+  message:
+    'This address cannot receive webhooks: its host is not found on the internet, or it leads into a private network, where the service never sends events. Enter the public https address of your receiver.',
 };
 
 /** The label and sentence for a field error's path (`partnerIds.2` is the Partners field). */
