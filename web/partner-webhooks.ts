@@ -312,6 +312,8 @@ export async function initPartnerWebhooks(): Promise<void> {
     if (shown) list.focusRow(shown.id);
     shown = undefined;
   });
+  // Deliveries are a table of seven columns: the panel is wider than a lead's.
+  details.dialog.classList.add('flyout-wide');
   const formPanel = flyout('Webhook', () => {
     const selected = list.selected();
     if (selected) list.focusRow(selected.id);
@@ -532,7 +534,7 @@ export async function initPartnerWebhooks(): Promise<void> {
       { id: attemptsId, class: 'attempts-row', hidden: true },
       h(
         'td',
-        { colspan: '7' },
+        { colspan: '7', class: 'attempts-cell' },
         d.attempts.length === 0
           ? h('p', {}, d.nextAttemptAt ? `First attempt at ${formatDateTime(d.nextAttemptAt)}.` : 'Not tried yet.')
           : h(
@@ -562,7 +564,7 @@ export async function initPartnerWebhooks(): Promise<void> {
         'tr',
         { 'data-delivery': d.id },
         h('td', {}, h('time', { datetime: d.eventTime }, formatDateTime(d.eventTime))),
-        h('td', {}, eventWords(d.eventType), h('span', { class: 'hint cell-detail' }, d.eventType)),
+        h('td', {}, h('code', {}, d.eventType)),
         h('td', {}, deliveryStatusLabels[d.status]),
         h('td', {}, last?.statusCode !== undefined ? String(last.statusCode) : last ? (last.error ?? '—') : '—'),
         h('td', {}, last ? `${last.durationMs} ms` : '—'),

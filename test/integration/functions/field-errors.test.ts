@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fieldMessage } from '../../../shared/domain/field-messages.js';
+import { fieldMessage, webhookUrlRefused } from '../../../shared/domain/field-messages.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 import { putPartner } from '../../support/relationships.js';
 
@@ -200,5 +200,28 @@ describe('field errors people read', () => {
     );
     expect(paths.some((p) => p.startsWith('roles'))).toBe(true);
     expectWrittenForPeople(paths.map(fieldMessage));
+  });
+
+  it('adding a webhook: every field the API names has its sentence, and a private address is refused in words', async () => {
+    const token = await t.token('partner', partnerTenant);
+    const add = async (body: Record<string, unknown>) => {
+      const response = await t.fetch('/api/partners/alpenblick-it/webhooks', {
+        method: 'POST',
+        token,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(400);
+      return ((await response.json()) as { errors: { path: string }[] }).errors.map((e) => e.path);
+    };
+    const paths = [
+      ...(await add({ url: 'not a url', eventTypes: [], description: 'd'.repeat(201) })),
+      ...(await add({ url: 'https://example.test/hooks', eventTypes: ['invitation.nothing'] })),
+    ];
+    expect(paths).toEqual(expect.arrayContaining(['url', 'eventTypes', 'description']));
+    expectWrittenForPeople(paths.map(fieldMessage));
+    // Well formed, but into a private network: the API names the URL, the page says why in words.
+    expect(await add({ url: 'https://10.1.2.3/hooks', eventTypes: ['relationship.terminated'] })).toEqual(['url']);
+    expectWrittenForPeople([webhookUrlRefused]);
   });
 });

@@ -5,6 +5,7 @@ import { resetClock, setClock } from '../../../shared/clock.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 import { emailFor, json, type SeededPartner } from '../../support/relationships.js';
 import { readProblem } from '../../support/api.js';
+import { webhookEventTypes } from '../../../shared/domain/webhooks.js';
 import { startReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
 import { addPartner, delegatedInvitation, inviteCustomer } from '../../support/world.js';
 
@@ -97,6 +98,16 @@ const lifecycleTypes = [
 ];
 
 describe('webhook events', () => {
+  it('the event types a subscription may ask for are public, the very list the code delivers', async () => {
+    const response = await t.fetch('/api/webhook-event-types');
+    expect(response.status).toBe(200);
+    const { items } = (await response.json()) as { items: string[] };
+    expect(items).toEqual([...webhookEventTypes]);
+    expect(items).toEqual(
+      expect.arrayContaining(['relationship.roles-removed', 'invitation.accepted', 'webhook.test']),
+    );
+  });
+
   it('every lifecycle action delivers exactly one signed event per subscription, matching the audit log', async () => {
     const [first, second] = [await receiver(), await receiver()];
     await subscribe(first, lifecycleTypes);
