@@ -423,7 +423,7 @@ export async function initPartnerWebhooks(): Promise<void> {
     try {
       await api<DeliveryView>(`${subscriptionPath(s)}/test`, { method: 'POST', token: await token() });
       await list.load();
-      if (details.isOpen()) await showDetails(s);
+      if (details.isOpen()) await showDetails(list.byId(s.id) ?? s);
       say(
         'success',
         `A test event is on its way to ${s.url}.${details.isOpen() ? '' : ' Open the webhook to follow its delivery.'}`,

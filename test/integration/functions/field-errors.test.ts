@@ -44,6 +44,18 @@ function expectWrittenForPeople(messages: { label?: string; message: string }[])
   }
 }
 
+/** What partner staff posting `body` to `path` are told to fix: the 400's field paths. */
+async function refusedPaths(path: string, body: Record<string, unknown>): Promise<string[]> {
+  const response = await t.fetch(path, {
+    method: 'POST',
+    token: await t.token('partner', partnerTenant),
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(400);
+  return ((await response.json()) as { errors: { path: string }[] }).errors.map((e) => e.path);
+}
+
 describe('field errors people read', () => {
   const badContactForm = new URLSearchParams({
     businessNeeds: 'too short',
@@ -151,17 +163,7 @@ describe('field errors people read', () => {
   });
 
   it('inviting a customer: every field the API names, including the role rules, has its sentence', async () => {
-    const token = await t.token('partner', partnerTenant);
-    const invite = async (body: Record<string, unknown>) => {
-      const response = await t.fetch('/api/partners/alpenblick-it/invitations', {
-        method: 'POST',
-        token,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      expect(response.status).toBe(400);
-      return ((await response.json()) as { errors: { path: string }[] }).errors.map((e) => e.path);
-    };
+    const invite = (body: Record<string, unknown>) => refusedPaths('/api/partners/alpenblick-it/invitations', body);
     const paths = [
       ...(await invite({
         customerDomain: 'not a domain',
@@ -203,17 +205,7 @@ describe('field errors people read', () => {
   });
 
   it('adding a webhook: every field the API names has its sentence, and a private address is refused in words', async () => {
-    const token = await t.token('partner', partnerTenant);
-    const add = async (body: Record<string, unknown>) => {
-      const response = await t.fetch('/api/partners/alpenblick-it/webhooks', {
-        method: 'POST',
-        token,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      expect(response.status).toBe(400);
-      return ((await response.json()) as { errors: { path: string }[] }).errors.map((e) => e.path);
-    };
+    const add = (body: Record<string, unknown>) => refusedPaths('/api/partners/alpenblick-it/webhooks', body);
     const paths = [
       ...(await add({ url: 'not a url', eventTypes: [], description: 'd'.repeat(201) })),
       ...(await add({ url: 'https://example.test/hooks', eventTypes: ['invitation.nothing'] })),
