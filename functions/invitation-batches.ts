@@ -7,8 +7,9 @@ import {
   batchSharedQuerySchema,
   invitationBatchInputSchema,
   invitationBatchSchema,
+  rowProblemSentence,
 } from '../shared/domain/invitation-batches.js';
-import { invitationBatchViewSchema } from '../shared/domain/views.js';
+import { invitationBatchListSchema, invitationBatchViewSchema } from '../shared/domain/views.js';
 import { isCsvBody, readBody, readCsvText, readParams, readQuery } from '../shared/http/body.js';
 import { acceptsCsv, csvAnswer, csvDocument, csvRecords } from '../shared/http/csv.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
@@ -16,6 +17,7 @@ import { readIdempotencyKey } from '../shared/http/idempotency-key.js';
 import { validate } from '../shared/errors.js';
 import {
   partnerInvitationBatch,
+  partnerInvitationBatches,
   runInvitationBatchChunk,
   startInvitationBatch,
   type InvitationBatchView,
@@ -26,6 +28,7 @@ import { queueNames } from '../shared/storage/names.js';
 /** Bulk invitations: a partner invites up to 500 customers at once (shared/services/invitation-batches.ts). */
 const routes = [
   route('POST', 'partners/{partnerId}/invitation-batches', 'partner', createBatch, 'invitation-batches-create'),
+  route('GET', 'partners/{partnerId}/invitation-batches', 'partner', listBatches, 'invitation-batches-list'),
   route(
     'GET',
     'partners/{partnerId}/invitation-batches/template.csv',
@@ -69,6 +72,12 @@ async function createBatch(request: HttpRequest) {
   };
 }
 
+async function listBatches(request: HttpRequest) {
+  const caller = await authenticate(request);
+  const { partnerId } = readParams(request, partnerParams);
+  return { status: 200, jsonBody: await partnerInvitationBatches(caller, partnerId) };
+}
+
 async function batchTemplate(request: HttpRequest) {
   const { partnerId } = readParams(request, partnerParams);
   await requirePartnerStaff(await authenticate(request), partnerId);
@@ -83,6 +92,7 @@ const resultColumns = [
   ...batchCsvColumns,
   'status',
   'invitationId',
+  'invitationUrl',
   'problemField',
   'problem',
 ] as const satisfies string[];
@@ -97,8 +107,9 @@ const resultsCsv = (view: InvitationBatchView) =>
       r.customerAdminEmail,
       r.status,
       r.invitationId,
+      r.invitationUrl,
       r.problem?.field,
-      r.problem?.message,
+      r.problem && rowProblemSentence(r.problem),
     ]),
   );
 
@@ -126,6 +137,17 @@ const docs = {
       413: { description: 'Over 512 KiB' },
     },
   },
+  'invitation-batches-list': {
+    summary: "The partner's newest invitation batches",
+    description:
+      'The 10 newest, newest first: id, when, by whom and how many customers. Open one (`GET …/invitation-batches/{batchId}`) for its progress and results.',
+    tags: ['invitations'],
+    params: partnerParams,
+    responses: {
+      200: { description: 'The batches', schema: invitationBatchListSchema },
+      404: { description: 'No such partner for this caller' },
+    },
+  },
   'invitation-batches-template': {
     summary: 'The CSV template for bulk invitations',
     description: `Columns ${batchCsvColumns.map((c) => `\`${c}\``).join(', ')}: a tenant id or a domain, and the admin's email, one customer a line.`,
@@ -136,7 +158,7 @@ const docs = {
   'invitation-batches-get': {
     summary: 'Where an invitation batch stands',
     description:
-      "`status` (`running`, `done`), `total`, `done`, `failed`, and per row its invitation id or the `problem` (field, message). With `Accept: text/csv`, the same rows as a CSV download (UTF-8 with BOM). Another partner's batch is `404`.",
+      "`status` (`running`, `done`), `total`, `done`, `failed`, and per row its invitation id or the `problem` (field, message). With `Accept: text/csv`, the same rows as a CSV download (UTF-8 with BOM), each problem as the sentence a person reads. Another partner's batch is `404`.",
     tags: ['invitations'],
     params: batchParams,
     responses: {

@@ -99,11 +99,13 @@ export const webhookUrlRefused: FieldMessage = {
     'This address cannot receive webhooks: its host is not found on the internet, or it leads into a private network, where the service never sends events. Enter the public https address of your receiver.',
 };
 
-/** The label and sentence for a field error's path (`partnerIds.2` is the Partners field). */
+/** The label and sentence written for a field error's path (`partnerIds.2` is the Partners field), if one is. */
+export const knownFieldMessage = (path: string): FieldMessage | undefined => messages[path.split('.')[0] ?? ''];
+
+/** The label and sentence for a field error's path; a general one for a field without its own. */
 export function fieldMessage(path: string): FieldMessage {
-  const field = path.split('.')[0] ?? '';
   return (
-    messages[field] ?? {
+    knownFieldMessage(path) ?? {
       label: 'This form',
       message: 'Something in the form needs fixing. Check what you entered and send it again.',
     }

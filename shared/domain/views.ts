@@ -235,6 +235,18 @@ export const invitationAcceptedSchema = z.object({
 });
 export const invitationDeclinedSchema = z.object({ invitationId: z.string(), status: z.literal('declined') });
 
+/** A partner's newest invitation batches (the Invitations page links each to its progress and results). */
+export const invitationBatchListSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      createdAt: time,
+      createdBy: z.object({ name: z.string().nullable() }),
+      total: z.number().int().describe('Customers in the batch'),
+    }),
+  ),
+});
+
 /** An invitation batch as its partner follows it: progress, and each row's invitation or the problem that failed it. */
 export const invitationBatchViewSchema = z.object({
   id: z.string(),
@@ -252,6 +264,12 @@ export const invitationBatchViewSchema = z.object({
       customerAdminEmail: z.string().nullable(),
       status: z.enum(rowStatuses),
       invitationId: z.string().nullable(),
+      invitationUrl: z
+        .string()
+        .nullable()
+        .describe(
+          'The invitation’s page for the customer’s admins, to copy and pass on: they sign in to the invited organization, which is the proof (the email carries the link with its code)',
+        ),
       problem: z
         .object({ field: z.string(), message: z.string() })
         .nullable()

@@ -5,6 +5,7 @@ import { stringify as stringifyStream } from 'csv-stringify';
 import { stringify } from 'csv-stringify/sync';
 import type { CsvValue } from '../domain/exports.js';
 import { now } from '../clock.js';
+import { batchCsvParseOptions, givenCells } from '../domain/invitation-batches.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -95,9 +96,9 @@ export const csvExportText =
 export function csvRecords(text: string): Record<string, string>[] {
   let records: Record<string, string>[];
   try {
-    records = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true });
+    records = parse(text, batchCsvParseOptions);
   } catch (error) {
     throw new AppError('malformed-body', `The body is not valid CSV: ${(error as Error).message}`);
   }
-  return records.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== '')));
+  return records.map(givenCells);
 }

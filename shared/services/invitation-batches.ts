@@ -2,6 +2,7 @@ import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
+import { settings } from '../config.js';
 import { actorOf } from '../domain/audit.js';
 import { uuidV7 } from '../domain/ids.js';
 import {
@@ -12,13 +13,16 @@ import {
   rowInvitation,
   type BatchShared,
 } from '../domain/invitation-batches.js';
-import type { invitationBatchViewSchema } from '../domain/views.js';
+import { pageLinks } from '../domain/links.js';
+import type { invitationBatchListSchema, invitationBatchViewSchema } from '../domain/views.js';
 import { AppError, invalidFields } from '../errors.js';
 import {
   batchChunkMessageSchema,
   chunkRange,
   createBatch,
   enqueueBatchChunks,
+  listBatch,
+  partnerBatches,
   readBatch,
   readBatchRows,
   recordRowOutcome,
@@ -33,6 +37,7 @@ import { createInvitation } from './invitation-create.js';
 import { requirePartnerStaff } from './partner-staff.js';
 
 export type InvitationBatchView = z.infer<typeof invitationBatchViewSchema>;
+export type InvitationBatchList = z.infer<typeof invitationBatchListSchema>;
 
 /** What a bad row keeps of what was sent: enough to show the partner which row it was, never a huge value. */
 const keptInput = (row: Record<string, unknown>): Record<string, string> =>
@@ -52,7 +57,9 @@ export const invitationBatchFollowUp = followUpKind({
   payload: z.object({ batchId: z.string() }),
   async complete({ batchId }) {
     const batch = await readBatch(batchId);
-    if (batch) await enqueueBatchChunks(batch.id, batchChunks(batch.total));
+    if (!batch) return;
+    await listBatch(batch);
+    await enqueueBatchChunks(batch.id, batchChunks(batch.total));
   },
 });
 
@@ -111,6 +118,7 @@ export async function startInvitationBatch(input: {
 /** The batch as its partner sees it: progress, and each row's invitation or problem. */
 async function batchView(batch: InvitationBatch): Promise<InvitationBatchView> {
   const rows = await readBatchRows(batch.id);
+  const links = pageLinks(settings().publicBaseUrl);
   return {
     id: batch.id,
     partnerId: batch.partnerId,
@@ -123,6 +131,7 @@ async function batchView(batch: InvitationBatch): Promise<InvitationBatchView> {
       customerAdminEmail: stringField(r.input, 'customerAdminEmail'),
       status: r.status,
       invitationId: r.invitationId ?? null,
+      invitationUrl: r.invitationId ? links.customerInvitation(r.invitationId) : null,
       problem: r.problem ?? null,
     })),
   };
@@ -143,6 +152,23 @@ export async function partnerInvitationBatch(
   const batch = await readBatch(batchId);
   if (!batch || batch.partnerId !== partner.partnerId) throw new AppError('not-found', 'No such invitation batch.');
   return batchView(batch);
+}
+
+/** Batches the Invitations page lists. */
+const listedBatches = 10;
+
+/** The partner's newest batches, for its staff: when, by whom, how many customers (each opened for its progress). */
+export async function partnerInvitationBatches(caller: Caller, partnerId: string): Promise<InvitationBatchList> {
+  const partner = await requirePartnerStaff(caller, partnerId);
+  const listed = await partnerBatches(partner.partnerId, listedBatches);
+  return {
+    items: listed.map((b) => ({
+      id: b.id,
+      createdAt: b.createdAt,
+      createdBy: { name: b.createdBy.name ?? null },
+      total: b.total,
+    })),
+  };
 }
 
 /** How many invitations of one chunk are made at once: enough to overlap storage round trips, few enough to be gentle. */

@@ -12,6 +12,8 @@ import { queueNames, tableNames } from './names.js';
  * Invitation batches, in table `invitationBatches`: one partition per batch (`batch:<id>`), the
  * batch itself at RowKey `batch` and one entity per row at `row:<index>` (zero-padded, so rows
  * list in order). Rows are written first and the batch last: a batch that can be read has all its rows.
+ * Each partner's batches are listed, newest first, in partition `partner:<partnerId>` (RowKey the
+ * time to the end of the epoch, then the id), written after the batch.
  */
 const batchSchema = z.object({
   id: z.string(),
@@ -51,6 +53,24 @@ const rows = tableCodec(tableNames.invitationBatches, batchRowRecordSchema, {
   json: ['input', 'problem'],
 });
 
+/** What a partner's list of batches shows of each; the batch itself is read when it is opened. */
+const batchListingSchema = batchSchema.pick({
+  id: true,
+  partnerId: true,
+  createdAt: true,
+  createdBy: true,
+  total: true,
+});
+export type BatchListing = z.infer<typeof batchListingSchema>;
+
+/** Milliseconds to the end of the year 9999: newer batches have smaller keys, so they list first. */
+const newestFirst = (createdAt: string) => String(253402300799999 - Date.parse(createdAt)).padStart(15, '0');
+const listings = tableCodec(tableNames.invitationBatches, batchListingSchema, {
+  keys: (b) => ({ partitionKey: `partner:${b.partnerId}`, rowKey: `${newestFirst(b.createdAt)}:${b.id}` }),
+  fromKeys: (keys) => ({ partnerId: keys.partitionKey.slice('partner:'.length) }),
+  json: ['createdBy'],
+});
+
 const table = async () => (await storage()).table(tableNames.invitationBatches);
 
 /** Entity-group transactions take at most 100 operations. */
@@ -68,11 +88,27 @@ export async function createBatch(batch: InvitationBatch, batchRows: BatchRowRec
     );
   try {
     await t.createEntity(batches.encode(batch));
-    return true;
   } catch (error) {
     if (storageStatus(error) === 409) return false;
     throw error;
   }
+  await listBatch(batch);
+  return true;
+}
+
+/** Puts the batch in its partner's list (the same entity again on a retry). */
+export async function listBatch(batch: InvitationBatch): Promise<void> {
+  const { id, partnerId, createdAt, createdBy, total } = batch;
+  await (await table()).upsertEntity(listings.encode({ id, partnerId, createdAt, createdBy, total }), 'Replace');
+}
+
+/** A partner's newest `top` batches, newest first. */
+export async function partnerBatches(partnerId: string, top: number): Promise<BatchListing[]> {
+  const pages = (await table())
+    .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${`partner:${partnerId}`}` } })
+    .byPage({ maxPageSize: top });
+  for await (const page of pages) return page.map((e) => listings.decode(e));
+  return [];
 }
 
 export async function readBatch(batchId: string): Promise<InvitationBatch | undefined> {

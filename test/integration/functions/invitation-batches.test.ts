@@ -1,7 +1,7 @@
 import { odata } from '@azure/data-tables';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invitationBatchViewSchema } from '../../../shared/domain/views.js';
+import { invitationBatchListSchema, invitationBatchViewSchema } from '../../../shared/domain/views.js';
 import { tableNames } from '../../../shared/storage/names.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 import { json, outbox, seedPartner } from '../../support/relationships.js';
@@ -111,10 +111,16 @@ describe('bulk invitations', () => {
       customerAdminEmail: 'not an email',
       status: 'failed',
       invitationId: '',
+      invitationUrl: '',
       problemField: 'customerAdminEmail',
-      problem: view.rows[249]?.problem?.message,
+      problem:
+        'Enter the email address of an administrator at the customer in customerAdminEmail, like admin@contoso.com.',
     });
-    expect(records[0]).toMatchObject({ status: 'created', invitationId: view.rows[0]?.invitationId });
+    expect(records[0]).toMatchObject({
+      status: 'created',
+      invitationId: view.rows[0]?.invitationId,
+      invitationUrl: view.rows[0]?.invitationUrl,
+    });
   });
 
   it('refuses a batch whose shared fields the type does not allow (400 naming the field), writing nothing', async () => {
@@ -163,6 +169,33 @@ describe('bulk invitations', () => {
     const done = await batchOf(response.headers.get('location') ?? '', token);
     expect(done).toMatchObject({ status: 'done', total: 2, done: 2, failed: 0 });
     expect(done.rows.map((r) => r.customerDomain)).toEqual([null, 'fabrikam.test']);
+  });
+
+  it("lists the partner's batches newest first, to its staff only", async () => {
+    const response = await t.fetch(batchesPath(), { token: await staff() });
+    expect(response.status).toBe(200);
+    const { items } = invitationBatchListSchema.parse(await response.json());
+    // The CSV upload above, then the batch of 500 (re-posting it with its key listed nothing new).
+    expect(items.map((b) => b.total)).toEqual([2, 500]);
+    expect(items[1]).toMatchObject({ id: location.split('/').pop(), createdBy: { name: 'Pat Partner' } });
+    const other = await t.token('partner', otherTenant);
+    expect((await t.fetch(batchesPath(), { token: other })).status).toBe(404);
+  });
+
+  it("gives each created row a link that opens its invitation for the customer's admin, who signs in to that tenant", async () => {
+    const done = await batchOf(location, await staff());
+    const row = done.rows.find((r) => r.status === 'created');
+    const url = new URL(row?.invitationUrl ?? '');
+    expect(url.pathname).toBe(`/invitations/${row?.invitationId}`);
+    expect(url.search).toBe('');
+    const page = await t.fetch(url.pathname, { headers: { Accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const admin = await t.token('global-admin', row?.customerTenantId ?? '');
+    const opened = await t.fetch(`/api/customers/${row?.customerTenantId}/invitations/${row?.invitationId}`, {
+      token: admin,
+    });
+    expect(opened.status).toBe(200);
+    expect(await opened.json()).toMatchObject({ id: row?.invitationId, status: 'pending', canDecide: true });
   });
 
   it("answers 404 for another partner's batch, and to another partner's staff", async () => {
