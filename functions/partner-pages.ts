@@ -1,3 +1,6 @@
+import type { HttpRequest } from '@azure/functions';
+import { z } from 'zod';
+import { validate } from '../shared/errors.js';
 import { route } from '../shared/http/handler.js';
 import { html } from '../shared/web/html.js';
 import { pageFunctions } from '../shared/web/page-function.js';
@@ -12,6 +15,7 @@ const routes = [
   route('GET', 'partner/leads', 'anyone', leadsPage, 'page-partner-leads'),
   route('GET', 'partner/invitations', 'anyone', invitationsPage, 'page-partner-invitations'),
   route('GET', 'partner/invitations/new', 'anyone', invitePage, 'page-partner-invite'),
+  route('GET', 'partner/invitations/batches/{batchId}', 'anyone', batchPage, 'page-partner-invitation-batch'),
   route('GET', 'partner/customers', 'anyone', customersPage, 'page-partner-customers'),
   route('GET', 'partner/webhooks', 'anyone', webhooksPage, 'page-partner-webhooks'),
 ];
@@ -41,6 +45,20 @@ async function invitePage() {
     title: 'Invite a customer',
     breadcrumbs: [{ label: 'Invitations', href: '/partner/invitations' }],
     intro: html`Invite a customer's administrator to a relationship with your organization, with the admin roles you need for the work you will do.`,
+  });
+}
+
+const batchParams = z.object({ batchId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a batch id') });
+
+async function batchPage(request: HttpRequest) {
+  const { batchId } = validate(batchParams, request.params, 'link');
+  return signedInPage(partnerNavigation, {
+    current: 'partner-invitations',
+    page: 'partner-invitation-batch',
+    title: 'Invitation batch',
+    breadcrumbs: [{ label: 'Invitations', href: '/partner/invitations' }],
+    intro: html`The customers you invited together: how far the invitations have gone out, then each customer's invitation link or what kept it from going out.`,
+    data: { batchId },
   });
 }
 
@@ -76,7 +94,14 @@ const docs = {
   'page-partner-invite': {
     title: 'Partner workspace: Invite a customer',
     who: 'partner staff',
-    what: "customer tenant id or domain, admin email, relationship type, the roles picker grouped by task (least privileged recommended, privileged roles warned), duration, auto-extend, message, expiry; then the invitation's link to copy",
+    path: '/partner/invitations/new?customers=many',
+    what: "**One customer** or **Many customers** at the top. One: customer tenant id or domain, admin email, relationship type, the roles picker grouped by task (least privileged recommended, privileged roles warned), duration, auto-extend, message, expiry; then the invitation's link to copy. Many (`?customers=many`): the CSV template to download, the file to choose (up to 500 customers) with a preview of its rows and each row's problem found before sending (the API's own rules), the same shared fields; **Send invitations** opens the batch's page",
+  },
+  'page-partner-invitation-batch': {
+    title: 'Partner workspace: Invitation batch',
+    who: 'partner staff',
+    path: '/partner/invitations/batches/{batchId}',
+    what: 'where the Invite page sends a CSV upload (and the Invitations page links each recent batch): a progress bar (invited, not invited, in all) while the invitations go out, polling `GET …/invitation-batches/{batchId}` with back-off; then every row with its invitation link to copy or its problem as a sentence naming the column, and **Download results** (the batch as CSV)',
   },
   'page-partner-customers': {
     title: 'Partner workspace: Customers and relationships',

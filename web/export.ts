@@ -32,7 +32,7 @@ export function exportCommand(
 }
 
 /** Hands a file to the browser's downloads, named `filename`. */
-function save(blob: Blob, filename: string): void {
+export function save(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;

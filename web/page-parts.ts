@@ -1,3 +1,4 @@
+import { fieldMessage } from '../shared/domain/field-messages.js';
 import { h, notice, show } from './dom.js';
 
 /**
@@ -84,4 +85,68 @@ export function pager(move: (by: -1 | 1) => void) {
       next.disabled = pageIndex >= pages - 1;
     },
   };
+}
+
+/** How far a batch has gone: rows finished (done or failed) of all. */
+export interface Progress {
+  total: number;
+  done: number;
+  failed: number;
+}
+
+/**
+ * A labelled progress bar for a batch of actions (`role=progressbar` with its values and, in words,
+ * how many went through and how many did not), and `update` to move it. The words under the bar
+ * say the same for everyone who reads rather than listens.
+ */
+export function progressBar(id: string, label: string, nouns: { done: string; failed: string }) {
+  const fill = h('div', { class: 'progress-fill' });
+  const bar = h(
+    'div',
+    { class: 'progress-bar', role: 'progressbar', id, 'aria-labelledby': `${id}-label`, 'aria-valuemin': '0' },
+    fill,
+  );
+  const words = h('p', { class: 'progress-words', id: `${id}-words` });
+  bar.setAttribute('aria-describedby', words.id);
+  const element = h(
+    'div',
+    { class: 'progress' },
+    h('p', { class: 'progress-label', id: `${id}-label` }, label),
+    bar,
+    words,
+  );
+  return {
+    element,
+    update({ total, done, failed }: Progress) {
+      const finished = done + failed;
+      const percent = total === 0 ? 100 : Math.floor((finished / total) * 100);
+      const text = `${percent} %: ${done} ${nouns.done}, ${failed} ${nouns.failed}, ${total} in all`;
+      bar.setAttribute('aria-valuemax', String(total));
+      bar.setAttribute('aria-valuenow', String(finished));
+      bar.setAttribute('aria-valuetext', text);
+      fill.style.width = `${percent}%`;
+      words.textContent = text;
+    },
+  };
+}
+
+/** A field of a form that needs fixing: which (`data-field`), its label and the sentence for it. */
+export interface FieldProblem {
+  key: string;
+  label: string;
+  message: string;
+}
+
+/**
+ * Field errors' paths (the API's `errors[].path`, or a schema's) as the sentences people read, one
+ * per field: `roles.0` is the Admin roles field. `keyOf` names the form's field for a path's first part.
+ */
+export function fieldProblems(paths: string[], keyOf = (name: string) => name): FieldProblem[] {
+  const fields = new Map<string, FieldProblem>();
+  for (const path of paths) {
+    const name = path.split('.')[0] ?? '';
+    const key = keyOf(name);
+    fields.set(key, { key, ...fieldMessage(name) });
+  }
+  return [...fields.values()];
 }

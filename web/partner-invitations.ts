@@ -1,19 +1,25 @@
-import type { partnerInvitationViewSchema, sentInvitationSchema } from '../shared/domain/views.js';
+import type {
+  invitationBatchListSchema,
+  partnerInvitationViewSchema,
+  sentInvitationSchema,
+} from '../shared/domain/views.js';
 import type { z } from 'zod';
 import { api } from './api.js';
 import { byId, confirmDialog, focus, formatDate, formatDateTime, h, notice, show } from './dom.js';
 import { label, relationshipTypeLabel } from './labels.js';
 import { commandBar, messageBar } from './page-parts.js';
 import { flyout, partnerList } from './partner-list.js';
-import { copyableLink, openPartnerWorkspace } from './partner-workspace.js';
+import { copyableLink, openPartnerWorkspace, type PartnerWorkspace } from './partner-workspace.js';
 
 /**
  * Invitations (/partner/invitations): what the partner sent, newest first, filtered by status. The
  * command bar invites a customer (/partner/invitations/new) and acts on the selected pending one:
- * Send again (a new link to copy; the old one stops working) and Revoke, after a question.
+ * Send again (a new link to copy; the old one stops working) and Revoke, after a question. Under
+ * the table, the newest invitation batches, each linked to its page (progress and results).
  */
 type Invitation = z.infer<typeof partnerInvitationViewSchema>;
 type SentInvitation = z.infer<typeof sentInvitationSchema>;
+type BatchList = z.infer<typeof invitationBatchListSchema>;
 
 export const invitationStatuses = [
   ['pending', 'Pending'],
@@ -167,6 +173,11 @@ export async function initPartnerInvitations(): Promise<void> {
       const reason = pendingReason(i);
       commandBar(byId('commands'), [
         { label: 'Invite a customer', run: () => location.assign(`/partner/invitations/new${workspace.query}`) },
+        {
+          label: 'Invite many customers',
+          run: () =>
+            location.assign(`/partner/invitations/new${workspace.query ? `${workspace.query}&` : '?'}customers=many`),
+        },
         { label: 'Send again', disabledReason: reason, run: () => i && void sendAgain(i) },
         { label: 'Revoke', disabledReason: reason, run: () => i && void revoke(i) },
         { label: 'Refresh', run: () => void list.load() },
@@ -175,6 +186,41 @@ export async function initPartnerInvitations(): Promise<void> {
     failed: (error, retry) =>
       messageBar(message, `The invitations could not be loaded. ${error instanceof Error ? error.message : ''}`, retry),
   });
-  content.append(message, status, element);
-  await list.load();
+  const batches = h('section', { class: 'invitation-batches', 'aria-labelledby': 'batches-heading', hidden: true });
+  content.append(message, status, element, batches);
+  await Promise.all([list.load(), showBatches(workspace, batches)]);
+}
+
+/** The newest batches, each linked to its page; nothing when there are none (or they cannot be loaded now). */
+async function showBatches(workspace: PartnerWorkspace, section: HTMLElement): Promise<void> {
+  let items: BatchList['items'];
+  try {
+    ({ items } = (
+      await api<BatchList>(`${workspace.base}/invitation-batches`, { token: await workspace.session.token() })
+    ).data);
+  } catch {
+    return;
+  }
+  if (items.length === 0) return;
+  section.hidden = false;
+  show(
+    section,
+    h('h2', { id: 'batches-heading' }, 'Invitation batches'),
+    h(
+      'ul',
+      {},
+      items.map((b) =>
+        h(
+          'li',
+          {},
+          h(
+            'a',
+            { href: `/partner/invitations/batches/${encodeURIComponent(b.id)}${workspace.query}` },
+            `${b.total} customers, sent ${formatDateTime(b.createdAt)}`,
+          ),
+          b.createdBy.name ? ` by ${b.createdBy.name}` : '',
+        ),
+      ),
+    ),
+  );
 }

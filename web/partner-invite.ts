@@ -1,10 +1,9 @@
 import type { z } from 'zod';
-import { fieldMessage } from '../shared/domain/field-messages.js';
 import { directoryRoles } from '../shared/domain/roles.js';
 import type { adminRoleCatalogueSchema, createdInvitationSchema } from '../shared/domain/views.js';
 import { api, ApiError } from './api.js';
 import { focus, h, notice, show } from './dom.js';
-import { messageBar } from './page-parts.js';
+import { fieldProblems, messageBar, type FieldProblem } from './page-parts.js';
 import { copyableLink, openPartnerWorkspace } from './partner-workspace.js';
 
 /**
@@ -12,7 +11,9 @@ import { copyableLink, openPartnerWorkspace } from './partner-workspace.js';
  * relationship type with what it lets the partner do, the roles picker (GET /api/admin-roles:
  * grouped by task, the least-privileged role of each task recommended, privileged roles warned
  * about, only roles the type may carry), how long the roles last and whether they renew, a message
- * and when the invitation expires. After sending, the link to pass on, with Copy.
+ * and when the invitation expires. After sending, the link to pass on, with Copy. Or, with Many
+ * customers chosen at the top (`?customers=many`), a CSV file of up to 500 customers sharing those
+ * fields (web/invitation-batch.ts), sent as one batch whose page follows it.
  */
 type Catalogue = z.infer<typeof adminRoleCatalogueSchema>;
 type Created = z.infer<typeof createdInvitationSchema>;
@@ -152,6 +153,17 @@ export async function initPartnerInvite(): Promise<void> {
   expires.value = '30';
   const summary = h('div', { id: 'error-summary' });
   const send = h('button', { type: 'submit', class: 'button primary' }, 'Send invitation');
+  const one = h('input', { type: 'radio', name: 'customers', id: 'customers-one', value: 'one', checked: true });
+  const many = h('input', { type: 'radio', name: 'customers', id: 'customers-many', value: 'many' });
+  const manyPart = h('div', { class: 'many-part', hidden: true });
+  let manyCustomers: ReturnType<(typeof import('./invitation-batch.js'))['manyCustomers']> | undefined;
+  const emailField = field(
+    'customerAdminEmail',
+    'Customer admin email',
+    email,
+    'The invitation goes to this administrator of the customer.',
+  );
+  emailField.classList.add('one-customer');
   const roleFields = h(
     'div',
     { class: 'role-fields' },
@@ -172,7 +184,19 @@ export async function initPartnerInvite(): Promise<void> {
     summary,
     h(
       'fieldset',
-      { class: 'field', 'data-field': 'customer' },
+      { class: 'field invite-choice' },
+      h('legend', {}, 'Invite'),
+      h(
+        'div',
+        { class: 'field-row choice-row' },
+        h('div', { class: 'check' }, one, h('label', { for: 'customers-one' }, 'One customer')),
+        h('div', { class: 'check' }, many, h('label', { for: 'customers-many' }, 'Many customers (CSV file)')),
+      ),
+    ),
+    manyPart,
+    h(
+      'fieldset',
+      { class: 'field one-customer', 'data-field': 'customer' },
       h('legend', {}, 'Customer'),
       h(
         'div',
@@ -182,12 +206,7 @@ export async function initPartnerInvite(): Promise<void> {
       ),
       h('div', { class: 'field' }, customerLabel, customerHint, customer),
     ),
-    field(
-      'customerAdminEmail',
-      'Customer admin email',
-      email,
-      'The invitation goes to this administrator of the customer.',
-    ),
+    emailField,
     h(
       'div',
       { class: 'field', 'data-field': 'relationshipType' },
@@ -244,21 +263,53 @@ export async function initPartnerInvite(): Promise<void> {
   for (const control of [byTenant, byDomain, type]) control.addEventListener('change', update);
   update();
 
+  /** What every invitation of this form shares: the fields after the customer. */
+  const shared = (): Record<string, unknown> => {
+    const chosen = catalogue.relationshipTypes.find((t) => t.id === type.value);
+    const carriesRoles = (chosen?.roles.length ?? 0) > 0;
+    return {
+      relationshipType: type.value,
+      ...(carriesRoles
+        ? { roles: chosenRoles(), duration: duration.value, ...(autoExtend.checked ? { autoExtend: 'P180D' } : {}) }
+        : {}),
+      ...(text.value.trim() ? { message: text.value.trim() } : {}),
+      expiresInDays: Number(expires.value),
+    };
+  };
+
+  /** One customer or many: Many loads its part (a chunk of its own) the first time it is chosen. */
+  const choose = async () => {
+    const isMany = many.checked;
+    for (const part of form.querySelectorAll<HTMLElement>('.one-customer')) part.hidden = isMany;
+    manyPart.hidden = !isMany;
+    send.textContent = isMany ? 'Send invitations' : 'Send invitation';
+    if (isMany && !manyCustomers) {
+      const part = (await import('./invitation-batch.js')).manyCustomers(workspace);
+      manyCustomers = part;
+      show(manyPart, part.element);
+      part.element.querySelector('input[type="file"]')?.addEventListener('change', () => void part.chosen(shared()));
+      form.addEventListener('change', (event) => {
+        if (!(event.target instanceof HTMLInputElement && event.target.type === 'file')) part.check(shared());
+      });
+    }
+  };
+  for (const control of [one, many]) control.addEventListener('change', () => void choose());
+  if (new URLSearchParams(location.search).get('customers') === 'many') {
+    many.checked = true;
+    await choose();
+  }
+
   const clearErrors = () => {
     summary.replaceChildren();
     for (const e of form.querySelectorAll('.field-error')) e.remove();
     for (const c of form.querySelectorAll('[aria-invalid]')) c.removeAttribute('aria-invalid');
   };
-  /** Each field the API named gets its sentence under it, and the summary links to it. */
-  const showErrors = (paths: string[]) => {
-    const fields = new Map<string, { label: string; message: string }>();
-    for (const path of paths) {
-      const name = path.split('.')[0] ?? '';
-      const key = name === 'customerTenantId' || name === 'customerDomain' ? 'customer' : name;
-      fields.set(key, fieldMessage(name));
-    }
+  /** The form's field of an API path's first part: the customer's tenant id and domain share one. */
+  const fieldOf = (name: string) => (name === 'customerTenantId' || name === 'customerDomain' ? 'customer' : name);
+  /** Each field named gets its sentence under it, and the summary links to it. */
+  const showErrors = (problems: FieldProblem[]) => {
     const links: HTMLElement[] = [];
-    for (const [key, { label, message: sentence }] of fields) {
+    for (const { key, label, message: sentence } of problems) {
       const container = form.querySelector<HTMLElement>(`[data-field="${key}"]`);
       const control =
         key === 'customer'
@@ -275,7 +326,11 @@ export async function initPartnerInvite(): Promise<void> {
       const link = h('a', { href: `#${control?.id ?? key}` }, h('strong', {}, label), `: ${sentence}`);
       links.push(h('li', {}, link));
     }
-    const heading = h('h2', { id: 'error-summary-heading' }, 'Check the invitation');
+    const heading = h(
+      'h2',
+      { id: 'error-summary-heading' },
+      many.checked ? 'Check the invitations' : 'Check the invitation',
+    );
     show(
       summary,
       h(
@@ -298,18 +353,12 @@ export async function initPartnerInvite(): Promise<void> {
     void (async () => {
       clearErrors();
       message.replaceChildren();
-      const chosen = catalogue.relationshipTypes.find((t) => t.id === type.value);
-      const carriesRoles = (chosen?.roles.length ?? 0) > 0;
+      if (many.checked) return sendMany();
       const value = customer.value.trim();
       const body = {
         ...(byDomain.checked ? { customerDomain: value } : { customerTenantId: value }),
         customerAdminEmail: email.value.trim(),
-        relationshipType: type.value,
-        ...(carriesRoles
-          ? { roles: chosenRoles(), duration: duration.value, ...(autoExtend.checked ? { autoExtend: 'P180D' } : {}) }
-          : {}),
-        ...(text.value.trim() ? { message: text.value.trim() } : {}),
-        expiresInDays: Number(expires.value),
+        ...shared(),
       };
       send.disabled = true;
       try {
@@ -322,13 +371,44 @@ export async function initPartnerInvite(): Promise<void> {
         sent(data);
       } catch (error) {
         if (error instanceof ApiError && error.problem.errors && error.problem.errors.length > 0)
-          showErrors(error.problem.errors.map((e) => e.path));
+          showErrors(
+            fieldProblems(
+              error.problem.errors.map((e) => e.path),
+              fieldOf,
+            ),
+          );
         else messageBar(message, `The invitation was not sent. ${error instanceof Error ? error.message : ''}`);
       } finally {
         send.disabled = false;
       }
     })();
   });
+
+  /** Sends the file's customers as one batch, and opens the batch's page to follow it. */
+  const sendMany = async () => {
+    if (!manyCustomers) return;
+    const checked = manyCustomers.batch(shared());
+    if ('problems' in checked) return showErrors(checked.problems);
+    send.disabled = true;
+    try {
+      const { data } = await api<{ id: string }>(`${base}/invitation-batches`, {
+        method: 'POST',
+        token: await workspace.session.token(),
+        body: checked.body,
+        headers: { 'Idempotency-Key': idempotencyKey },
+      });
+      location.assign(`/partner/invitations/batches/${encodeURIComponent(data.id)}${query}`);
+    } catch (error) {
+      const paths = error instanceof ApiError ? (error.problem.errors ?? []).map((e) => e.path) : [];
+      if (paths.length > 0)
+        showErrors(
+          paths.some((p) => p.startsWith('rows')) ? [manyCustomers.rowsProblem()] : fieldProblems(paths, fieldOf),
+        );
+      else messageBar(message, `The invitations were not sent. ${error instanceof Error ? error.message : ''}`);
+    } finally {
+      send.disabled = false;
+    }
+  };
 
   const sent = (invitation: Created) => {
     const heading = h('h2', { id: 'sent-heading' }, 'Invitation sent');
