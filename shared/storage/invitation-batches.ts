@@ -6,14 +6,15 @@ import { timeSchema } from '../domain/time.js';
 import { enqueue, storage } from './clients.js';
 import { readEntity, tableCodec } from './entities.js';
 import { storageStatus } from './errors.js';
+import { newestFirstKey } from './keys.js';
 import { queueNames, tableNames } from './names.js';
 
 /**
  * Invitation batches, in table `invitationBatches`: one partition per batch (`batch:<id>`), the
  * batch itself at RowKey `batch` and one entity per row at `row:<index>` (zero-padded, so rows
  * list in order). Rows are written first and the batch last: a batch that can be read has all its rows.
- * Each partner's batches are listed, newest first, in partition `partner:<partnerId>` (RowKey the
- * time to the end of the epoch, then the id), written after the batch.
+ * Each partner's batches are listed, newest first, in partition `partner:<partnerId>` (RowKey
+ * `newestFirstKey`), written after the batch.
  */
 const batchSchema = z.object({
   id: z.string(),
@@ -63,10 +64,8 @@ const batchListingSchema = batchSchema.pick({
 });
 export type BatchListing = z.infer<typeof batchListingSchema>;
 
-/** Milliseconds to the end of the year 9999: newer batches have smaller keys, so they list first. */
-const newestFirst = (createdAt: string) => String(253402300799999 - Date.parse(createdAt)).padStart(15, '0');
 const listings = tableCodec(tableNames.invitationBatches, batchListingSchema, {
-  keys: (b) => ({ partitionKey: `partner:${b.partnerId}`, rowKey: `${newestFirst(b.createdAt)}:${b.id}` }),
+  keys: (b) => ({ partitionKey: `partner:${b.partnerId}`, rowKey: newestFirstKey(Date.parse(b.createdAt), b.id) }),
   fromKeys: (keys) => ({ partnerId: keys.partitionKey.slice('partner:'.length) }),
   json: ['createdBy'],
 });
