@@ -34,6 +34,49 @@ const cell = (input: Record<string, unknown>, column: string): string => {
   return typeof value === 'string' ? value : '';
 };
 
+/**
+ * A batch's rows (the file's before sending, the results after), under the heading `headingId`;
+ * the last column says how each row stands. The rows scroll sideways on a narrow screen, by
+ * keyboard too (the region takes the focus).
+ */
+function rowsTable(
+  headingId: string,
+  lastColumn: string,
+  rows: { row: number; customer: string; email: string; result: Node | string }[],
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': headingId },
+    h(
+      'table',
+      { class: 'batch-rows', 'aria-labelledby': headingId },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Row', 'Customer', 'Admin email', lastColumn].map((title) => h('th', { scope: 'col' }, title)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((r) =>
+          h(
+            'tr',
+            { 'data-row': String(r.row) },
+            h('td', {}, String(r.row)),
+            h('td', {}, r.customer),
+            h('td', {}, r.email),
+            h('td', {}, r.result),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 /** The Many customers part of the Invite page: the template, the file and its preview. */
 export function manyCustomers(workspace: PartnerWorkspace) {
   const file = h('input', {
@@ -96,37 +139,15 @@ export function manyCustomers(workspace: PartnerWorkspace) {
           ? `, ${bad} with a problem. Those rows will not be invited: mend them in the file and choose it again, or send and invite the others.`
           : '.',
       ),
-      h(
-        'div',
-        // Reachable by keyboard, so a narrow screen scrolls the rows sideways without a pointer.
-        { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'batch-preview-heading' },
-        h(
-          'table',
-          { class: 'batch-rows', 'aria-labelledby': 'batch-preview-heading' },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              ['Row', 'Customer', 'Admin email', 'Check'].map((title) => h('th', { scope: 'col' }, title)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            checked.map((r) =>
-              h(
-                'tr',
-                { 'data-row': String(r.row) },
-                h('td', {}, String(r.row)),
-                h('td', {}, cell(r.input, 'customerTenantId') || cell(r.input, 'customerDomain')),
-                h('td', {}, cell(r.input, 'customerAdminEmail')),
-                h('td', {}, r.problem ? h('span', { class: 'row-problem' }, rowProblemSentence(r.problem)) : 'Ready'),
-              ),
-            ),
-          ),
-        ),
+      rowsTable(
+        'batch-preview-heading',
+        'Check',
+        checked.map((r) => ({
+          row: r.row,
+          customer: cell(r.input, 'customerTenantId') || cell(r.input, 'customerDomain'),
+          email: cell(r.input, 'customerAdminEmail'),
+          result: r.problem ? h('span', { class: 'row-problem' }, rowProblemSentence(r.problem)) : 'Ready',
+        })),
       ),
     );
   };
@@ -244,44 +265,19 @@ export async function initPartnerInvitationBatch(): Promise<void> {
         'The download has every row, its link or its problem.',
       ),
       h('p', { class: 'actions' }, downloadButton, downloaded),
-      h(
-        'div',
-        { class: 'table-scroll' },
-        h(
-          'table',
-          { class: 'batch-rows', 'aria-labelledby': 'results-heading' },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              ['Row', 'Customer', 'Admin email', 'Result'].map((title) => h('th', { scope: 'col' }, title)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            batch.rows.map((r) =>
-              h(
-                'tr',
-                { 'data-row': String(r.row) },
-                h('td', {}, String(r.row)),
-                h('td', {}, r.customerTenantId ?? r.customerDomain ?? ''),
-                h('td', {}, r.customerAdminEmail ?? ''),
-                h(
-                  'td',
-                  {},
-                  r.invitationUrl
-                    ? copyableLink(`invitation-link-${r.row}`, `Invitation link, row ${r.row}`, r.invitationUrl)
-                    : r.problem
-                      ? h('span', { class: 'row-problem' }, rowProblemSentence(r.problem))
-                      : 'Not sent yet',
-                ),
-              ),
-            ),
-          ),
-        ),
+      rowsTable(
+        'results-heading',
+        'Result',
+        batch.rows.map((r) => ({
+          row: r.row,
+          customer: r.customerTenantId ?? r.customerDomain ?? '',
+          email: r.customerAdminEmail ?? '',
+          result: r.invitationUrl
+            ? copyableLink(`invitation-link-${r.row}`, `Invitation link, row ${r.row}`, r.invitationUrl)
+            : r.problem
+              ? h('span', { class: 'row-problem' }, rowProblemSentence(r.problem))
+              : 'Not sent yet',
+        })),
       ),
       h(
         'p',
