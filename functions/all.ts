@@ -23,6 +23,7 @@ import { partnerAlertSettingsFunctions } from './partner-alert-settings.js';
 import { partnerPageFunctions } from './partner-pages.js';
 import { relationshipReminderFunctions } from './relationship-reminders.js';
 import { relationshipFunctions } from './relationships.js';
+import { signInPageFunctions } from './sign-in.js';
 import { sitePageFunctions } from './site-pages.js';
 import { storageCleanupFunctions } from './storage-cleanup.js';
 import { webAssetFunctions } from './web-assets.js';
@@ -65,6 +66,7 @@ export const allFunctions: FunctionDefinition[] = [
   ...findPartnerPageFunctions,
   ...customerPageFunctions,
   ...partnerPageFunctions,
+  ...signInPageFunctions,
   ...webAssetFunctions,
   // The favicon and "Page not found" for every other path (a catch-all: the lowest precedence).
   ...sitePageFunctions,

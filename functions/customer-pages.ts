@@ -67,6 +67,7 @@ const invitationParams = z.object({
 async function invitationPage(request: HttpRequest) {
   const { invitationId } = validate(invitationParams, request.params, 'link');
   return signedInPage(customerNavigation, {
+    request,
     current: 'pending-invitations',
     page: 'invitation',
     title: 'Accept agreement & authorize partner',
@@ -76,8 +77,9 @@ async function invitationPage(request: HttpRequest) {
   });
 }
 
-async function partnersPage() {
+async function partnersPage(request: HttpRequest) {
   return signedInPage(customerNavigation, {
+    request,
     current: 'partners',
     title: 'Partner relationships',
     intro: html`The partners your organization works with and the admin roles they hold. Select a partner to remove its roles or ask it to end the relationship.`,
@@ -87,7 +89,8 @@ async function partnersPage() {
 
 /** A page of the shell's navigation under Partner relationships, filled by app.js. */
 function sectionPage(current: string, title: string, intro: Html, options: { commands?: boolean } = {}) {
-  return async () => signedInPage(customerNavigation, { current, title, intro, breadcrumbs: [home], ...options });
+  return async (request: HttpRequest) =>
+    signedInPage(customerNavigation, { request, current, title, intro, breadcrumbs: [home], ...options });
 }
 
 const docs = {

@@ -20,8 +20,9 @@ const routes = [
   route('GET', 'partner/webhooks', 'anyone', webhooksPage, 'page-partner-webhooks'),
 ];
 
-async function leadsPage() {
+async function leadsPage(request: HttpRequest) {
   return signedInPage(partnerNavigation, {
+    request,
     current: 'partner-leads',
     title: 'Leads',
     commands: true,
@@ -29,8 +30,9 @@ async function leadsPage() {
   });
 }
 
-async function invitationsPage() {
+async function invitationsPage(request: HttpRequest) {
   return signedInPage(partnerNavigation, {
+    request,
     current: 'partner-invitations',
     title: 'Invitations',
     commands: true,
@@ -38,8 +40,9 @@ async function invitationsPage() {
   });
 }
 
-async function invitePage() {
+async function invitePage(request: HttpRequest) {
   return signedInPage(partnerNavigation, {
+    request,
     current: 'partner-invitations',
     page: 'partner-invite',
     title: 'Invite a customer',
@@ -53,6 +56,7 @@ const batchParams = z.object({ batchId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/
 async function batchPage(request: HttpRequest) {
   const { batchId } = validate(batchParams, request.params, 'link');
   return signedInPage(partnerNavigation, {
+    request,
     current: 'partner-invitations',
     page: 'partner-invitation-batch',
     title: 'Invitation batch',
@@ -62,8 +66,9 @@ async function batchPage(request: HttpRequest) {
   });
 }
 
-async function customersPage() {
+async function customersPage(request: HttpRequest) {
   return signedInPage(partnerNavigation, {
+    request,
     current: 'partner-customers',
     title: 'Customers and relationships',
     commands: true,
@@ -71,8 +76,9 @@ async function customersPage() {
   });
 }
 
-async function webhooksPage() {
+async function webhooksPage(request: HttpRequest) {
   return signedInPage(partnerNavigation, {
+    request,
     current: 'partner-webhooks',
     title: 'Webhooks',
     commands: true,

@@ -1,8 +1,12 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { developmentSessionPath, safeReturnTo, sessionCookie } from '../shared/auth/session.js';
+import { now } from '../shared/clock.js';
 import { settings } from '../shared/config.js';
+import { partnerStaffOf } from '../shared/domain/development-roles.js';
 import { tenantIdSchema } from '../shared/domain/directory.js';
 import { allDirectoryEntries, readDirectoryEntry } from '../shared/storage/directory.js';
+import { setCookieHeader } from './http-host.js';
 import { localRoles, mintToken, type LocalRole, type LocalSigningKey } from './keys.js';
 import { fromThisHost, sendJson as send, type LocalRoute } from './local-routes.js';
 
@@ -20,13 +24,64 @@ const requestOf = (body: unknown) =>
     ? partnerRequestSchema.safeParse(body)
     : tenantRequestSchema.safeParse(body);
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readText(req: IncomingMessage): Promise<string> {
   let text = '';
   for await (const chunk of req) {
     text += String(chunk);
     if (text.length > 4096) throw new Error('body too large');
   }
-  return JSON.parse(text);
+  return text;
+}
+
+type Claims = { tenantId: string; role: LocalRole; name?: string | undefined; email?: string | undefined };
+const lifetimeSeconds = 3600;
+
+/** The claims of a valid request: a partner's staff are role partner in the tenant its directory entry names. */
+async function claimsOf(data: z.infer<typeof tenantRequestSchema> | z.infer<typeof partnerRequestSchema>) {
+  if (!('partnerId' in data)) return data;
+  const { partnerId, ...rest } = data;
+  // The partner's tenant as its directory entry names it: what every partner route checks staff by.
+  const stored = await readDirectoryEntry(partnerId);
+  return stored ? { ...rest, tenantId: stored.entry.tenantId, role: 'partner' as const } : undefined;
+}
+
+function mint(key: LocalSigningKey, claims: Claims): Promise<string> {
+  const { auth } = settings();
+  return mintToken(key, { ...claims, issuer: auth.issuer, audience: auth.audience, lifetimeSeconds });
+}
+
+/**
+ * The development sign-in's form post (`/sign-in` renders it): the same token in the session cookie, then back to
+ * `returnTo`; a field that needs fixing goes back to the form naming it.
+ */
+async function developmentSession(key: LocalSigningKey, req: IncomingMessage, res: ServerResponse) {
+  if (!fromThisHost(req) || req.headers['sec-fetch-site'] === 'cross-site')
+    return send(res, 403, { detail: 'The development sign-in answers only pages of this host.' });
+  if (req.method !== 'POST') return send(res, 405, { detail: 'POST the development sign-in form here.' });
+  if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
+    return send(res, 415, { detail: 'Send application/x-www-form-urlencoded.' });
+  const form = new URLSearchParams(await readText(req).catch(() => ''));
+  const returnTo = safeReturnTo(form.get('returnTo'));
+  const role = form.get('role') ?? '';
+  const name = form.get('name')?.trim();
+  const body = {
+    ...(role.startsWith(partnerStaffOf)
+      ? { partnerId: role.slice(partnerStaffOf.length) }
+      : { tenantId: form.get('tenantId')?.trim(), role }),
+    ...(name ? { name } : {}),
+  };
+  const parsed = requestOf(body);
+  const claims = parsed.success ? await claimsOf(parsed.data) : undefined;
+  if (!claims) {
+    const field = parsed.error?.issues[0]?.path[0] ?? 'partnerId';
+    const back = `/sign-in?${new URLSearchParams({ returnTo, error: String(field) }).toString()}`;
+    res.writeHead(303, { location: back, 'cache-control': 'no-store' });
+    return void res.end();
+  }
+  const at = now();
+  const cookie = sessionCookie(await mint(key, claims), new Date(at.getTime() + lifetimeSeconds * 1000), at);
+  res.writeHead(303, { location: returnTo, 'cache-control': 'no-store', 'set-cookie': setCookieHeader(cookie) });
+  res.end();
 }
 
 /** Where the local host mints development tokens (WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH of its settings). */
@@ -53,7 +108,7 @@ export function devTokenRoutes(key: LocalSigningKey): Record<string, LocalRoute>
         return send(res, 415, { detail: 'Send application/json.' });
       let body: unknown;
       try {
-        body = await readJson(req);
+        body = JSON.parse(await readText(req));
       } catch {
         return send(res, 400, { detail: 'The body is not JSON.' });
       }
@@ -64,24 +119,14 @@ export function devTokenRoutes(key: LocalSigningKey): Record<string, LocalRoute>
           errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
         });
       }
-      let claims: { tenantId: string; role: LocalRole; name?: string | undefined; email?: string | undefined };
-      if ('partnerId' in parsed.data) {
-        const { partnerId, ...rest } = parsed.data;
-        // The partner's tenant as its directory entry names it: what every partner route checks staff by.
-        const stored = await readDirectoryEntry(partnerId);
-        if (!stored) return send(res, 400, { detail: `No partner ${partnerId} in the directory.` });
-        claims = { ...rest, tenantId: stored.entry.tenantId, role: 'partner' };
-      } else claims = parsed.data;
-      const { auth } = settings();
-      const lifetimeSeconds = 3600;
-      const accessToken = await mintToken(key, {
-        ...claims,
-        issuer: auth.issuer,
-        audience: auth.audience,
-        lifetimeSeconds,
-      });
-      send(res, 200, { accessToken, expiresIn: lifetimeSeconds });
+      const claims = await claimsOf(parsed.data);
+      if (!claims)
+        return send(res, 400, {
+          detail: `No partner ${'partnerId' in parsed.data ? parsed.data.partnerId : ''} in the directory.`,
+        });
+      send(res, 200, { accessToken: await mint(key, claims), expiresIn: lifetimeSeconds });
     },
+    [developmentSessionPath(devTokenPath)]: (req, res) => developmentSession(key, req, res),
     /** The partners the sign-in offers ("partner staff of <partner>"), by name. */
     [devPartnersPath]: async (req, res) => {
       if (!fromThisHost(req))

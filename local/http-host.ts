@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
-import azureFunctions, { type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
+import azureFunctions, { type Cookie, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
 import type { HttpFunctionDefinition } from '../shared/definitions.js';
 import { problemResponse } from '../shared/http/problem.js';
 import type { Activity } from './activity.js';
@@ -127,21 +127,24 @@ function requestUrl(req: IncomingMessage): URL | HttpResponseInit {
   return URL.canParse(absolute) ? new URL(absolute) : unreadable('(path)', 'is neither a path nor an absolute URL');
 }
 
+/** A response cookie as a `Set-Cookie` value, as the Functions host writes it. */
+export function setCookieHeader(c: Cookie): string {
+  let cookie = `${c.name}=${c.value}`;
+  if (c.path) cookie += `; Path=${c.path}`;
+  if (c.maxAge !== undefined) cookie += `; Max-Age=${c.maxAge}`;
+  if (c.secure) cookie += '; Secure';
+  if (c.httpOnly) cookie += '; HttpOnly';
+  if (c.sameSite) cookie += `; SameSite=${c.sameSite}`;
+  return cookie;
+}
+
 async function writeResponse(res: ServerResponse, init: HttpResponseInit): Promise<void> {
   const response = new HttpResponse(init);
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, key) => {
     headers[key] = value;
   });
-  const cookies = response.cookies.map((c) => {
-    let cookie = `${c.name}=${c.value}`;
-    if (c.path) cookie += `; Path=${c.path}`;
-    if (c.maxAge !== undefined) cookie += `; Max-Age=${c.maxAge}`;
-    if (c.secure) cookie += '; Secure';
-    if (c.httpOnly) cookie += '; HttpOnly';
-    if (c.sameSite) cookie += `; SameSite=${c.sameSite}`;
-    return cookie;
-  });
+  const cookies = response.cookies.map(setCookieHeader);
   if (cookies.length > 0) headers['set-cookie'] = cookies;
   const streamed = typeof init.body === 'object' && init.body !== null && Symbol.asyncIterator in init.body;
   if (!streamed || !response.body) {

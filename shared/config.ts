@@ -82,6 +82,14 @@ export const settingsSchema = z.object({
     z.string().regex(/^\S+$/, 'must be one scope, e.g. api://<api client id>/access_as_user'),
   ),
   /**
+   * The function app's user-assigned managed identity that the web sign-in app registration trusts as a federated
+   * identity credential: its token for `api://AzureADTokenExchange` is the client assertion with which the server
+   * redeems a sign-in (a confidential client without a secret). With WEB_SIGN_IN_CLIENT_ID.
+   */
+  WEB_SIGN_IN_IDENTITY_CLIENT_ID: optional(guid),
+  /** The Entra ID authority the server sign-in goes to (another cloud's, or a test's); default the public cloud's `organizations`. */
+  WEB_SIGN_IN_AUTHORITY: optional(url.transform((v) => v.replace(/\/+$/, ''))),
+  /**
    * Where the local host mints development tokens for the pages' sign-in (set by the local host's
    * settings; only with the local signing key, so never in Azure).
    */
@@ -127,6 +135,11 @@ export interface Settings {
   customerAgreement: { url: string; version: string };
   /** Entra ID sign-in on the web pages; undefined when not configured. */
   webSignIn: { clientId: string; scope: string } | undefined;
+  /**
+   * The server's own sign-in (OpenID Connect code flow with PKCE, redeemed with the managed identity's assertion), for
+   * pages that work without JavaScript; undefined without WEB_SIGN_IN_IDENTITY_CLIENT_ID.
+   */
+  serverSignIn: { clientId: string; scope: string; authority: string; identityClientId: string } | undefined;
   /** The local host's development sign-in (a path on this host minting tokens); undefined in Azure. */
   developmentSignIn: { tokenPath: string } | undefined;
   webhooks: { allowLocalhost: boolean; firstRetryDelaySeconds: number };
@@ -215,6 +228,12 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     );
   }
 
+  if (s.WEB_SIGN_IN_IDENTITY_CLIENT_ID && !s.WEB_SIGN_IN_CLIENT_ID) {
+    problems.push(
+      'WEB_SIGN_IN_CLIENT_ID is missing (WEB_SIGN_IN_IDENTITY_CLIENT_ID signs in for that app registration)',
+    );
+  }
+
   if (s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH && !s.AUTH_JWKS_URI.startsWith('file:')) {
     problems.push(
       'WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH works only with the local signing key (AUTH_JWKS_URI=file:…); remove it outside the local host',
@@ -234,6 +253,15 @@ export function loadSettings(env: Record<string, string | undefined>): Settings 
     webSignIn:
       s.WEB_SIGN_IN_CLIENT_ID && s.WEB_SIGN_IN_SCOPE
         ? { clientId: s.WEB_SIGN_IN_CLIENT_ID, scope: s.WEB_SIGN_IN_SCOPE }
+        : undefined,
+    serverSignIn:
+      s.WEB_SIGN_IN_CLIENT_ID && s.WEB_SIGN_IN_SCOPE && s.WEB_SIGN_IN_IDENTITY_CLIENT_ID
+        ? {
+            clientId: s.WEB_SIGN_IN_CLIENT_ID,
+            scope: s.WEB_SIGN_IN_SCOPE,
+            authority: s.WEB_SIGN_IN_AUTHORITY ?? 'https://login.microsoftonline.com/organizations',
+            identityClientId: s.WEB_SIGN_IN_IDENTITY_CLIENT_ID,
+          }
         : undefined,
     developmentSignIn: s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH
       ? { tokenPath: s.WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH }

@@ -1,4 +1,5 @@
 import type { IPublicClientApplication } from '@azure/msal-browser';
+import { developmentRoles, partnerStaffOf } from '../shared/domain/development-roles.js';
 import { api, ApiError } from './api.js';
 import { byId, focus, h, notice, show } from './dom.js';
 
@@ -8,7 +9,8 @@ import { byId, focus, h, notice, show } from './dom.js';
  * sign-in. Tokens live in sessionStorage: closing the tab signs out.
  */
 export interface Session {
-  kind: 'msal' | 'development';
+  /** `server`: the server signed the person in; the session cookie goes with each request, no token here. */
+  kind: 'msal' | 'development' | 'server';
   tenantId: string;
   name: string;
   username: string;
@@ -61,15 +63,6 @@ function devSession(): Session | undefined {
   };
 }
 
-const devRoles: [string, string][] = [
-  ['global-admin', 'Global administrator'],
-  ['billing-admin', 'Billing administrator'],
-  ['helpdesk-admin', 'Helpdesk administrator'],
-  ['user', 'User (no admin role)'],
-  ['partner', 'Partner staff (Partner.Manage)'],
-  ['operator', 'Directory operator (Directory.Admin)'],
-];
-
 function developmentSignIn(container: HTMLElement, tokenPath: string, done: (session: Session) => void): void {
   const status = h('div', { 'aria-live': 'polite' });
   const tenant = h('input', {
@@ -85,10 +78,9 @@ function developmentSignIn(container: HTMLElement, tokenPath: string, done: (ses
   const role = h(
     'select',
     { id: 'dev-role', name: 'role' },
-    devRoles.map(([value, label]) => h('option', { value }, label)),
+    developmentRoles.map(([value, label]) => h('option', { value }, label)),
   );
   // "Partner staff of <partner>": the local host knows each partner's tenant from the directory.
-  const partnerOption = 'partner-of:';
   void fetch(`${tokenPath}/partners`)
     .then(async (response) =>
       response.ok ? ((await response.json()) as { partners: { id: string; displayName: string }[] }).partners : [],
@@ -99,13 +91,13 @@ function developmentSignIn(container: HTMLElement, tokenPath: string, done: (ses
         h(
           'optgroup',
           { label: 'Partner staff of' },
-          partners.map((p) => h('option', { value: `${partnerOption}${p.id}` }, `Partner staff of ${p.displayName}`)),
+          partners.map((p) => h('option', { value: `${partnerStaffOf}${p.id}` }, `Partner staff of ${p.displayName}`)),
         ),
       );
     })
     .catch(() => undefined);
   const partnerChosen = () =>
-    role.value.startsWith(partnerOption) ? role.value.slice(partnerOption.length) : undefined;
+    role.value.startsWith(partnerStaffOf) ? role.value.slice(partnerStaffOf.length) : undefined;
   role.addEventListener('change', () => {
     // The partner's own tenant is the one its directory entry names.
     tenant.disabled = partnerChosen() !== undefined;
@@ -268,8 +260,27 @@ function showSessionStatus(session: Session): void {
   );
 }
 
+/** The server's session, when the page says the server signed the person in (the top bar is already theirs). */
+function serverSession(): Session | undefined {
+  const { session, tenantId } = document.body.dataset;
+  if (session !== 'server' || !tenantId) return undefined;
+  return {
+    kind: 'server',
+    tenantId,
+    name: byId('session').querySelector('.session-name')?.textContent ?? '',
+    username: '',
+    // No Authorization header: the browser sends the session cookie.
+    token: async () => '',
+    signOut: async () => {
+      await fetch('/sign-out', { method: 'POST' });
+    },
+  };
+}
+
 /** The signed-in session; shows the sign-in form in #sign-in and waits until the person signs in. */
 export async function requireSignIn(): Promise<Session> {
+  const server = serverSession();
+  if (server) return server;
   const container = byId('sign-in');
   let c: SignInConfig;
   try {

@@ -176,6 +176,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       // Browser sign-in on the web pages (MSAL); the app accepts both empty or both set.
       WEB_SIGN_IN_CLIENT_ID: webSignInClientId
       WEB_SIGN_IN_SCOPE: webSignInScope
+      // The server's own sign-in (pages that work without JavaScript) redeems codes as a confidential client whose
+      // credential is this identity: a federated identity credential on that app registration, no secret.
+      WEB_SIGN_IN_IDENTITY_CLIENT_ID: empty(webSignInClientId) ? '' : identityClientId
     }
   }
 }

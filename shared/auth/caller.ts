@@ -3,6 +3,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import { settings } from '../config.js';
 import { AppError } from '../errors.js';
 import { appRoles, customerAdminRoles } from '../domain/roles.js';
+import { readCookie, refuseCrossSiteSessionWrite, sessionCookieName } from './session.js';
 import { bearerToken, jwksFromUri, verifyAccessToken, type Caller } from './token.js';
 
 let keys: { uri: string; get: JWTVerifyGetKey } | undefined;
@@ -12,13 +13,25 @@ function signingKeys(uri: string): JWTVerifyGetKey {
   return keys.get;
 }
 
-async function verify(request: HttpRequest): Promise<Caller> {
+/** The keys tokens are signed with (Entra ID's, or the local key): access and ID tokens alike. */
+export const signingKeysOfSettings = (): JWTVerifyGetKey => signingKeys(settings().auth.jwksUri);
+
+/** Verifies an access token as the API does (issuer, audience, signature, lifetime). */
+export function verifyToken(token: string): Promise<Caller> {
   const { auth } = settings();
-  return verifyAccessToken(bearerToken(request.headers.get('authorization')), {
-    issuer: auth.issuer,
-    audience: auth.audience,
-    keys: signingKeys(auth.jwksUri),
-  });
+  return verifyAccessToken(token, { issuer: auth.issuer, audience: auth.audience, keys: signingKeysOfSettings() });
+}
+
+/**
+ * A bearer token, or else the web pages' session cookie (the same token, verified the same way); a
+ * write the cookie signs in must come from this site's own pages.
+ */
+async function verify(request: HttpRequest): Promise<Caller> {
+  const authorization = request.headers.get('authorization');
+  const session = authorization === null ? readCookie(request, sessionCookieName) : undefined;
+  if (session === undefined) return verifyToken(bearerToken(authorization));
+  refuseCrossSiteSessionWrite(request);
+  return verifyToken(session);
 }
 
 /** Each request's token is verified once: the handler wrapper does it first, handlers then ask for the caller again. */
@@ -75,5 +88,26 @@ export function requireCustomerAdmin(caller: Caller): void {
       'forbidden',
       'Only a Global administrator or Billing administrator of the customer may do this.',
     );
+  }
+}
+
+/** Who the web pages' session cookie signs in, if anyone; `invalid` when a cookie was sent that no longer verifies (tampered, expired). */
+export interface PageSession {
+  caller: Caller | undefined;
+  invalid: boolean;
+}
+
+/**
+ * The session of a page request: a page renders for whoever the cookie signs in, and shows a way to
+ * sign in otherwise. A cookie that fails verification is treated as signed out (and cleared by the page).
+ */
+export async function pageSession(request: HttpRequest): Promise<PageSession> {
+  const token = readCookie(request, sessionCookieName);
+  if (token === undefined) return { caller: undefined, invalid: false };
+  try {
+    return { caller: await verifyToken(token), invalid: false };
+  } catch (error) {
+    if (error instanceof AppError && error.kind === 'unauthorized') return { caller: undefined, invalid: true };
+    throw error;
   }
 }

@@ -1,4 +1,7 @@
-import type { HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { pageSession } from '../auth/caller.js';
+import { clearedCookie, sessionCookieName } from '../auth/session.js';
+import type { Caller } from '../auth/token.js';
 import { html, type Html } from './html.js';
 import { documentPage, pageResponse } from './page.js';
 
@@ -68,6 +71,14 @@ export interface ShellPage {
   commands?: boolean;
   main: Html;
   data?: Record<string, string>;
+  /** Who the session cookie signs in: the top bar names them and signs out with a form post. */
+  caller?: Caller | undefined;
+}
+
+/** The top bar's session: who, for which organization, and Sign out, as a form that posts without JavaScript. */
+function sessionStatus(caller: Caller | undefined): Html {
+  if (!caller) return html`<div id="session" class="session"></div>`;
+  return html`<div id="session" class="session"><span class="session-who"><span class="session-name">Signed in as ${caller.name ?? caller.email ?? caller.objectId}</span><span class="session-organization">Organization ${caller.tenantId}</span></span><form method="post" action="/sign-out" class="sign-out-form"><button type="submit" class="link-button sign-out">Sign out</button></form></div>`;
 }
 
 const menuIcon = html`<svg class="icon" viewBox="0 0 20 20" aria-hidden="true" focusable="false"><path d="M2 4.5h16M2 10h16M2 15.5h16" /></svg>`;
@@ -79,13 +90,14 @@ export function shellPage(options: ShellPage): string {
   return documentPage({
     title: options.title,
     page: options.page ?? options.current,
-    data: options.data,
+    // app.js uses the session cookie (no token of its own) when the server signed the person in.
+    data: { ...options.data, ...(options.caller ? { session: 'server', tenantId: options.caller.tenantId } : {}) },
     bodyClass: 'shell',
     components: true,
     body: html`<header class="top-bar">
   <button type="button" class="menu-button" id="menu-button" aria-controls="side-nav" aria-expanded="false" hidden>${menuIcon}<span class="visually-hidden">Navigation</span></button>
   <a class="product-name" href="${side.home}">Partner relationships</a>
-  <div id="session" class="session"></div>
+  ${sessionStatus(options.caller)}
 </header>
 <div class="shell-body">
   <nav id="side-nav" class="side-nav" aria-label="${side.label}">
@@ -105,25 +117,49 @@ export function shellPage(options: ShellPage): string {
   });
 }
 
-const noScript = html`<noscript><p class="notice">This page signs you in with your work account, which needs JavaScript. Turn JavaScript on and reload the page.</p></noscript>`;
+/** Where a page signs in without JavaScript: the server's sign-in, back to this page afterwards. */
+export const signInHref = (returnTo: string) => `/sign-in?${new URLSearchParams({ returnTo }).toString()}`;
 
 /**
- * A shell page whose data needs the person's token, which only the browser holds: the server sends
- * the frame and app.js signs in, calls the API and fills `#content`.
+ * A shell page whose data needs the person's token. With a session (the cookie the server's sign-in
+ * set) the page renders `content` on the server; without one it links to the sign-in (with
+ * JavaScript on, app.js offers its own sign-in in `#sign-in` instead, and fills `#content`).
  */
-export function signedInPage(
+export async function signedInPage(
   side: ShellSide,
-  options: Omit<ShellPage, 'side' | 'main'> & { intro: Html },
-): HttpResponseInit {
-  return pageResponse(
+  options: Omit<ShellPage, 'side' | 'main' | 'caller'> & {
+    intro: Html;
+    /** The page's request: its session cookie, and where the sign-in comes back to. */
+    request: HttpRequest;
+    /** What the page shows the signed-in caller (rendered on the server); without it app.js fills the page. */
+    content?: (caller: Caller) => Html | Promise<Html>;
+  },
+): Promise<HttpResponseInit> {
+  const { caller, invalid } = await pageSession(options.request);
+  const url = new URL(options.request.url);
+  const content = caller && options.content ? await options.content(caller) : undefined;
+  const response = pageResponse(
     200,
     shellPage({
       side,
-      ...options,
+      current: options.current,
+      title: options.title,
+      ...(options.page ? { page: options.page } : {}),
+      ...(options.breadcrumbs ? { breadcrumbs: options.breadcrumbs } : {}),
+      ...(options.commands ? { commands: options.commands } : {}),
+      ...(options.data ? { data: options.data } : {}),
+      caller,
+      ...(content ? { data: { ...options.data, rendered: 'server' } } : {}),
       main: html`<p class="lead">${options.intro}</p>
-${noScript}
+${
+  caller
+    ? ''
+    : html`<noscript><p class="notice">This page shows your organization’s details once you sign in with your work account. <a href="${signInHref(`${url.pathname}${url.search}`)}">Sign in</a></p></noscript>`
+}
 <div id="sign-in" class="sign-in"></div>
-<div id="content" class="content"><p class="loading">Loading…</p></div>`,
+<div id="content" class="content">${content ?? html`<p class="loading">Loading…</p>`}</div>`,
     }),
   );
+  // A cookie that no longer verifies (expired, tampered) signs out: the browser drops it.
+  return invalid ? { ...response, cookies: [clearedCookie(sessionCookieName)] } : response;
 }

@@ -58,6 +58,7 @@ export const notSetInAzure: Record<string, string> = {
     'key-based; Azure uses COMMUNICATION_SERVICES_ENDPOINT with the managed identity',
   EMAIL_OUTBOX_DIR: 'local development only',
   WEB_SIGN_IN_DEVELOPMENT_TOKEN_PATH: "the local host's development sign-in; refused with Entra ID keys",
+  WEB_SIGN_IN_AUTHORITY: "its default is the public cloud's organizations authority; tests point it at a stand-in",
   WEBHOOKS_ALLOW_LOCALHOST: 'local development only: in Azure webhooks reach public https receivers only',
   WEBHOOK_RETRY_FIRST_DELAY_SECONDS: 'its default (30 s) is the back-off Azure uses; tests shorten it',
 };
