@@ -17,6 +17,8 @@ import {
   customerInvitations,
   declineCustomerInvitation,
 } from '../shared/services/customer-invitations.js';
+import { decisionAnswer } from '../shared/web/invitation-view.js';
+import { problemPage } from '../shared/web/page.js';
 
 /**
  * The invitations waiting for a customer's decision, seen from the customer's side: found without
@@ -95,7 +97,7 @@ async function acceptInvitation(request: HttpRequest, context: InvocationContext
     ifMatch: ifMatch(request, false),
     invocationId: context.invocationId,
   });
-  return { status: 200, jsonBody: accepted };
+  return decisionAnswer(request, invitationId, 'accepted', { status: 200, jsonBody: accepted });
 }
 
 async function declineInvitation(request: HttpRequest, context: InvocationContext) {
@@ -109,7 +111,7 @@ async function declineInvitation(request: HttpRequest, context: InvocationContex
     ifMatch: ifMatch(request, false),
     invocationId: context.invocationId,
   });
-  return { status: 200, jsonBody: declined };
+  return decisionAnswer(request, invitationId, 'declined', { status: 200, jsonBody: declined });
 }
 
 const docs = {
@@ -148,9 +150,10 @@ const docs = {
   'customer-invitations-accept': {
     summary: 'Accept the Customer Agreement and authorize the partner, without the email’s code',
     description:
-      'Body `{ acceptAgreement: true, agreementVersion, customerName }`; otherwise as `POST /api/invitations/{id}/accept`.',
+      'Body `{ acceptAgreement: true, agreementVersion, customerName }` (JSON or form); otherwise as `POST /api/invitations/{id}/accept`, a browser form post included (`303` to the acceptance page).',
     caller: 'a customer admin of the invited tenant',
     tags: ['invitations'],
+    formPost: true,
     params: invitationParams,
     body: invitationAcceptanceBody,
     responses: {
@@ -165,9 +168,11 @@ const docs = {
   },
   'customer-invitations-decline': {
     summary: 'Decline an invitation, without the email’s code',
-    description: 'No body; the partner is emailed. Otherwise as `POST /api/invitations/{id}/decline`.',
+    description:
+      'No body (or an empty form); the partner is emailed. Otherwise as `POST /api/invitations/{id}/decline`, a browser form post included.',
     caller: 'a customer admin of the invited tenant',
     tags: ['invitations'],
+    formPost: true,
     params: invitationParams,
     responses: {
       200: { description: 'Declined', schema: invitationDeclinedSchema },
@@ -180,4 +185,4 @@ const docs = {
   },
 } satisfies Record<string, RouteDoc>;
 
-export const customerInvitationFunctions = httpFunctions(routes, docs);
+export const customerInvitationFunctions = httpFunctions(routes, docs, { errorPage: problemPage });

@@ -1,16 +1,18 @@
 import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
-import { validate } from '../shared/errors.js';
+import { AppError, validate } from '../shared/errors.js';
 import { route } from '../shared/http/handler.js';
+import { reviewInvitation } from '../shared/services/invitation-views.js';
 import { html, type Html } from '../shared/web/html.js';
+import { invitationView, notice } from '../shared/web/invitation-view.js';
 import { pageFunctions } from '../shared/web/page-function.js';
 import { customerNavigation, signedInPage, type Crumb } from '../shared/web/shell.js';
 
 /**
  * Pages for signed-in customers, in the admin shell: partner relationships, pending invitations
  * (and accepting one: the link in the invitation email), the Customer Agreement, settings and the
- * audit log. Their data needs the person's token, which only the browser holds, so the server
- * sends the page frame and app.js signs in, calls the API and fills it.
+ * audit log. With the session cookie (the server's sign-in) a page renders for its caller on the server, calling the
+ * same services as the API; otherwise the server sends the frame and app.js signs in, calls the API and fills it.
  */
 const routes = [
   route('GET', 'partners', 'anyone', partnersPage, 'page-partners'),
@@ -60,6 +62,9 @@ const routes = [
 
 const home: Crumb = { label: 'Partner relationships', href: '/partners' };
 
+const notForYou =
+  'This invitation link is not valid for your organization. Check that you signed in with an account of the invited organization, or ask the partner for a new invitation.';
+
 const invitationParams = z.object({
   invitationId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an invitation id'),
 });
@@ -74,6 +79,19 @@ async function invitationPage(request: HttpRequest) {
     intro: html`A partner has invited your organization to a relationship. Review what it asks for before you decide.`,
     breadcrumbs: [home, { label: 'Pending invitations', href: '/invitations' }],
     data: { invitationId },
+    content: async (caller) => {
+      const code = request.query.get('code') ?? undefined;
+      const review = await reviewInvitation(caller, invitationId, code).catch((error: unknown) => {
+        if (error instanceof AppError && error.kind === 'not-found') return undefined;
+        throw error;
+      });
+      if (!review) return notice('error', notForYou);
+      return invitationView(review.page, caller, {
+        code,
+        result: request.query.get('result') ?? undefined,
+        confirmDecline: request.query.get('decline') === 'confirm',
+      });
+    },
   });
 }
 

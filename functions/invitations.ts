@@ -1,7 +1,6 @@
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { authenticate } from '../shared/auth/caller.js';
-import { settings } from '../shared/config.js';
 import { createInvitationSchema, invitationAcceptanceBody, invitationStatuses } from '../shared/domain/invitations.js';
 import {
   acceptancePageSchema,
@@ -12,7 +11,7 @@ import {
   partnerInvitationViewSchema,
   sentInvitationSchema,
 } from '../shared/domain/views.js';
-import { isBrowserFormPost, readBody, readParams, readQuery } from '../shared/http/body.js';
+import { readBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch, jsonWithViewEtag, notModified, viewEtag } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { readIdempotencyKey } from '../shared/http/idempotency-key.js';
@@ -27,6 +26,7 @@ import {
   revokePartnerInvitation,
 } from '../shared/services/invitation-answers.js';
 import { reviewInvitation } from '../shared/services/invitation-views.js';
+import { decisionAnswer } from '../shared/web/invitation-view.js';
 import { problemPage } from '../shared/web/page.js';
 
 /** Invitations: partners invite customers, whose admins accept or decline them (shared/services/invitation-*.ts). */
@@ -82,13 +82,6 @@ const declineBody = z.object({ code: codeSchema });
 
 const invitationPath = (partnerId: string, id: string) =>
   `/api/partners/${encodeURIComponent(partnerId)}/invitations/${id}`;
-
-/** Browser form posts get a page back (303) rather than JSON. */
-function formAnswer(request: HttpRequest, id: string, result: string, json: HttpResponseInit): HttpResponseInit {
-  if (isBrowserFormPost(request))
-    return { status: 303, headers: { Location: `${settings().publicBaseUrl}/invitations/${id}?result=${result}` } };
-  return json;
-}
 
 async function createInvitation(request: HttpRequest, context: InvocationContext) {
   const caller = await authenticate(request);
@@ -176,7 +169,7 @@ async function acceptInvitation(request: HttpRequest, context: InvocationContext
     ifMatch: ifMatch(request, false),
     invocationId: context.invocationId,
   });
-  return formAnswer(request, invitationId, 'accepted', { status: 200, jsonBody: accepted });
+  return decisionAnswer(request, invitationId, 'accepted', { status: 200, jsonBody: accepted });
 }
 
 async function declineInvitation(request: HttpRequest, context: InvocationContext) {
@@ -190,7 +183,7 @@ async function declineInvitation(request: HttpRequest, context: InvocationContex
     ifMatch: ifMatch(request, false),
     invocationId: context.invocationId,
   });
-  return formAnswer(request, invitationId, 'declined', { status: 200, jsonBody: declined });
+  return decisionAnswer(request, invitationId, 'declined', { status: 200, jsonBody: declined });
 }
 
 const docs = {

@@ -254,3 +254,92 @@ describe('sign-out', () => {
     ]);
   });
 });
+
+describe('Accept agreement & authorize partner without JavaScript', () => {
+  const form = (path: string, cookie: string, fields: Record<string, string>) =>
+    t.fetch(path, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        cookie,
+        origin: t.url,
+        'sec-fetch-site': 'same-origin',
+      },
+      body: new URLSearchParams(fields).toString(),
+    });
+  /** The named hidden fields and the action of the page's first form posting to `action`. */
+  const formOf = (page: string, action: RegExp) => {
+    const match = new RegExp(`<form[^>]*method="post" action="(${action.source})"[^>]*>([\\s\\S]*?)</form>`).exec(page);
+    expect(match, page).not.toBeNull();
+    const hidden = Object.fromEntries(
+      [...match![2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!]),
+    );
+    return { action: match![1]!.replaceAll('&amp;', '&'), hidden };
+  };
+
+  it('renders the invitation on the server and accepts it with a plain form post (303 back, then the result)', async () => {
+    const partnerToken = await t.token('partner', partnerTenant);
+    const invitation = await inviteCustomer(t, partner, partnerToken, delegatedInvitation(customer));
+    const cookie = await signedInAs('global-admin');
+    const link = `/invitations/${invitation.id}?code=${encodeURIComponent(invitation.code)}`;
+    const page = await (await t.fetch(link, { headers: { cookie } })).text();
+    expect(page).toContain('data-rendered="server"');
+    expect(page).toContain('<h2 id="partner-heading">Session Partners</h2>');
+    expect(page).toContain('<button type="submit" class="button primary">Accept &amp; Authorize</button>');
+    expect(page).not.toContain('Loading…');
+    const accept = formOf(page, /\/api\/invitations\/[^"]+\/accept/);
+    expect(accept.hidden).toEqual({ code: invitation.code, agreementVersion: '2024-10' });
+
+    // The box left unticked: the error page says so in words, and nothing changes.
+    const unticked = await form(accept.action, cookie, { ...accept.hidden, customerName: 'Contoso' });
+    expect(unticked.status).toBe(400);
+    expect(await unticked.text()).toContain('Tick the box to accept the Microsoft Customer Agreement.');
+
+    const accepted = await form(accept.action, cookie, {
+      ...accept.hidden,
+      customerName: 'Contoso',
+      acceptAgreement: 'true',
+    });
+    expect(accepted.status).toBe(303);
+    const back = new URL(accepted.headers.get('location')!);
+    expect(`${back.pathname}${back.search}`).toBe(`/invitations/${invitation.id}?result=accepted`);
+    const result = await (await t.fetch(`${back.pathname}${back.search}`, { headers: { cookie } })).text();
+    expect(result).toContain('<h2>Session Partners is now authorized</h2>');
+  });
+
+  it('asks before declining on a page of its own, and declines from the pending invitations without the code', async () => {
+    const partnerToken = await t.token('partner', partnerTenant);
+    const invitation = await inviteCustomer(t, partner, partnerToken, delegatedInvitation(customer));
+    const cookie = await signedInAs('global-admin');
+    const page = await (await t.fetch(`/invitations/${invitation.id}`, { headers: { cookie } })).text();
+    const decline = /<a class="button" href="([^"]+)">Decline<\/a>/.exec(page)?.[1];
+    expect(decline).toBe(`/invitations/${invitation.id}?decline=confirm`);
+    const confirm = await (await t.fetch(decline!, { headers: { cookie } })).text();
+    expect(confirm).toContain('<h2 id="decline-heading">Decline this invitation?</h2>');
+    expect(confirm).toContain(`<a class="button" href="/invitations/${invitation.id}">Cancel</a>`);
+    const post = formOf(confirm, /\/api\/customers\/[^"]+\/decline/);
+    expect(post.action).toBe(`/api/customers/${customer}/invitations/${invitation.id}/decline`);
+    const declined = await form(post.action, cookie, post.hidden);
+    expect(declined.status).toBe(303);
+    const back = new URL(declined.headers.get('location')!);
+    const result = await (await t.fetch(`${back.pathname}${back.search}`, { headers: { cookie } })).text();
+    expect(result).toContain('You declined the invitation from Session Partners.');
+  });
+
+  it('tells a helpdesk administrator who may decide, and another organization that the link is not theirs', async () => {
+    const partnerToken = await t.token('partner', partnerTenant);
+    const invitation = await inviteCustomer(t, partner, partnerToken, delegatedInvitation(customer));
+    const link = `/invitations/${invitation.id}?code=${encodeURIComponent(invitation.code)}`;
+    const helpdesk = await (await t.fetch(link, { headers: { cookie: await signedInAs('helpdesk-admin') } })).text();
+    expect(helpdesk).toContain(
+      'Only a Global administrator or Billing administrator of your organization can accept or decline.',
+    );
+    expect(helpdesk).not.toContain('action="/api/invitations/');
+    const other = await signedInAs('global-admin', 'e0000000-0000-4000-8000-0000000000e0');
+    const foreign = await (await t.fetch(link, { headers: { cookie: other } })).text();
+    expect(foreign).toContain('This invitation link is not valid for your organization.');
+    expect(foreign).not.toContain('Session Partners');
+  });
+});
