@@ -153,7 +153,9 @@ export async function signedInPage(
       main: html`<p class="lead">${options.intro}</p>
 ${
   caller
-    ? ''
+    ? content
+      ? ''
+      : html`<noscript><p class="notice">This page does not work without JavaScript yet. Turn JavaScript on and reload the page.</p></noscript>`
     : html`<noscript><p class="notice">This page shows your organization’s details once you sign in with your work account. <a href="${signInHref(`${url.pathname}${url.search}`)}">Sign in</a></p></noscript>`
 }
 <div id="sign-in" class="sign-in"></div>
