@@ -1,4 +1,5 @@
 import { roleTermInWords } from '../shared/domain/durations.js';
+import { closedInvitationMessage } from '../shared/domain/invitation-words.js';
 import { api, ApiError } from './api.js';
 import { byId, confirmDialog, focus, formatDate, h, notice, show } from './dom.js';
 import { relationshipTypeLabel } from './labels.js';
@@ -20,21 +21,7 @@ interface AcceptancePage {
   canDecide: boolean;
 }
 
-function closed(page: AcceptancePage): string {
-  const partner = page.partner.displayName;
-  switch (page.status) {
-    case 'expired':
-      return `This invitation from ${partner} expired on ${formatDate(page.expiresAt)}. Ask ${partner} to send a new one.`;
-    case 'revoked':
-      return `${partner} withdrew this invitation. Nothing was changed in your organization.`;
-    case 'accepted':
-      return `This invitation from ${partner} has already been accepted.`;
-    case 'declined':
-      return `This invitation from ${partner} was declined. Nothing was changed in your organization.`;
-    default:
-      return '';
-  }
-}
+const closed = (page: AcceptancePage) => closedInvitationMessage(page, formatDate);
 
 async function showPartnersAfter(content: HTMLElement, session: Session, message: HTMLElement): Promise<void> {
   const list = h('div', { class: 'after-decision' });

@@ -4,6 +4,7 @@ import type { Caller } from '../auth/token.js';
 import { settings } from '../config.js';
 import { isBrowserFormPost } from '../http/body.js';
 import { roleTermInWords } from '../domain/durations.js';
+import { closedInvitationMessage } from '../domain/invitation-words.js';
 import { relationshipTypeLabel } from '../domain/relationship-type-names.js';
 import type { acceptancePageSchema } from '../domain/views.js';
 import { html, type Html } from './html.js';
@@ -35,19 +36,7 @@ export function notice(kind: 'info' | 'warning' | 'error' | 'success', content: 
   return html`<fluent-message-bar class="notice notice-${kind}" intent="${kind}" layout="multiline" role="${kind === 'error' ? 'alert' : 'status'}">${content}</fluent-message-bar>`;
 }
 
-function closed(page: AcceptancePage): string {
-  const partner = page.partner.displayName;
-  switch (page.status) {
-    case 'expired':
-      return `This invitation from ${partner} expired on ${formatDate(page.expiresAt)}. Ask ${partner} to send a new one.`;
-    case 'revoked':
-      return `${partner} withdrew this invitation. Nothing was changed in your organization.`;
-    case 'accepted':
-      return `This invitation from ${partner} has already been accepted.`;
-    default:
-      return `This invitation from ${partner} was declined. Nothing was changed in your organization.`;
-  }
-}
+const closed = (page: AcceptancePage) => closedInvitationMessage(page, formatDate);
 
 const external = (href: string, text: string) =>
   html`<a href="${href}" rel="noopener noreferrer" target="_blank">${text}<span class="visually-hidden"> (opens in a new tab)</span></a>`;
