@@ -90,11 +90,26 @@ type ToInstance =
   | { do: 'probe'; ids: string[]; expect: string }
   | { do: 'exit' };
 type FromInstance =
-  | { ready: { loadMs: number; firstSearchMs: number; rssMiB: number; size: number } }
-  | { shapes: Record<string, { p50: number; p95: number; max: number; load: number }> }
+  | { ready: { loadMs: number; firstSearchMs: number; cpuMs: number; rssMiB: number; size: number; load: number } }
+  | { shapes: Record<string, Shape> }
   | { sameInstance: { writeMs: number; putP50: number; putMax: number } }
   | { watched: { visibleMs: number } }
   | { probed: { searches: number; p99: number; max: number; appliedMs: number; rssMiB: number } };
+
+/** Wall time per search, and CPU time (`process.cpuUsage`: what the load of other processes does not inflate), with the load average. */
+interface Shape {
+  p50: number;
+  p95: number;
+  max: number;
+  cpuMean: number;
+  cpuP95: number;
+  load: number;
+}
+
+const cpuMs = (since?: NodeJS.CpuUsage) => {
+  const { user, system } = process.cpuUsage(since);
+  return (user + system) / 1000;
+};
 
 const rssMiB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024;
 const send = (message: FromInstance) => process.send?.(message);
@@ -103,22 +118,43 @@ const shows = (index: DirectorySearchIndex, id: string, service: string) =>
 
 async function instance(): Promise<void> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const index = await directoryIndex();
   const loaded = performance.now();
   index.search(directorySearchQuerySchema.parse({ q: 'azure' }));
   const answered = performance.now();
-  send({ ready: { loadMs: loaded - started, firstSearchMs: answered - started, rssMiB: rssMiB(), size: index.size } });
+  send({
+    ready: {
+      loadMs: loaded - started,
+      firstSearchMs: answered - started,
+      cpuMs: cpuMs(cpu),
+      rssMiB: rssMiB(),
+      size: index.size,
+      load: loadavg()[0] ?? Number.NaN,
+    },
+  });
 
-  const shapes: Record<string, { p50: number; p95: number; max: number; load: number }> = {};
+  const shapes: Record<string, Shape> = {};
   for (const [name, queries] of Object.entries(queryShapes())) {
     for (const query of queries.slice(0, 50)) index.search(query);
-    const times = queries.map((query) => {
+    const times: number[] = [];
+    const cpus: number[] = [];
+    for (const query of queries) {
+      const c = process.cpuUsage();
       const t = performance.now();
       index.search(query);
-      return performance.now() - t;
-    });
+      times.push(performance.now() - t);
+      cpus.push(cpuMs(c));
+    }
     const s = summarize(times);
-    shapes[name] = { p50: s.p50, p95: s.p95, max: Math.max(...times), load: loadavg()[0] ?? Number.NaN };
+    shapes[name] = {
+      p50: s.p50,
+      p95: s.p95,
+      max: Math.max(...times),
+      cpuMean: cpus.reduce((a, b) => a + b, 0) / cpus.length,
+      cpuP95: summarize(cpus).p95,
+      load: loadavg()[0] ?? Number.NaN,
+    };
   }
   send({ shapes });
 
@@ -337,7 +373,7 @@ export async function measureDirectoryScale(
         scaleRow({ ...base, metric: 'snapshot size', unit: 'MiB', ours: snapshotBytes / 2 ** 20, goal: null }),
         scaleRow({
           ...base,
-          metric: 'cold instance ready (snapshot loaded, first search)',
+          metric: `cold instance ready (snapshot downloaded and loaded, change feed read, first search; ${ready.cpuMs.toFixed(0)} ms CPU, load average ${ready.load.toFixed(1)})`,
           unit: 'ms',
           ours: ready.firstSearchMs,
           goal: '≤ 5000 ms',
@@ -408,7 +444,7 @@ export async function measureDirectoryScale(
           ours: probed.appliedMs,
           goal: null,
         }),
-        ...Object.entries(shapes).map(([name, shape]) =>
+        ...Object.entries(shapes).flatMap(([name, shape]) => [
           scaleRow({
             ...base,
             metric: `search p95 in process: ${name} (p50 ${shape.p50.toFixed(2)} ms, ${searchesPerShape.toLocaleString('en')} searches, load average ${shape.load.toFixed(1)})`,
@@ -417,7 +453,14 @@ export async function measureDirectoryScale(
             goal: '≤ 2 ms',
             check: (_, ours) => ours <= 2,
           }),
-        ),
+          scaleRow({
+            ...base,
+            metric: `search CPU time p95: ${name} (mean ${shape.cpuMean.toFixed(2)} ms; process.cpuUsage, which the load does not inflate)`,
+            unit: 'ms',
+            ours: shape.cpuP95,
+            goal: null,
+          }),
+        ]),
       ];
     } finally {
       if (child.exitCode === null) child.kill();

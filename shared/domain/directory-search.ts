@@ -225,7 +225,7 @@ class Postings {
   fields: Uint8Array;
   length = 0;
 
-  constructor(docs = new Int32Array(4), fields = new Uint8Array(docs.length), length = 0) {
+  constructor(docs: Int32Array = new Int32Array(4), fields: Uint8Array = new Uint8Array(docs.length), length = 0) {
     this.docs = docs;
     this.fields = fields;
     this.length = length;
@@ -290,16 +290,17 @@ const utf8 = new TextDecoder();
 const toUtf8 = new TextEncoder();
 
 /**
- * One text of every slot (name, description, …). From a snapshot it stays UTF-8 bytes, decoded
- * when an entry is shown (most never are), which spares a cold instance decoding and holding
- * 500,000 descriptions as strings; texts written since are strings.
+ * One text of every slot (id, name, description, …). From a snapshot it stays UTF-8 bytes (a view
+ * of the downloaded snapshot), decoded when an entry is shown (most never are), which spares a
+ * cold instance decoding and holding 500,000 descriptions as strings; texts written since are
+ * strings.
  */
 class TextColumn {
   private readonly strings: (string | undefined)[] = [];
 
   constructor(
-    private readonly bytes = new Uint8Array(0),
-    private readonly offsets = new Uint32Array(1),
+    private readonly bytes: Uint8Array = new Uint8Array(0),
+    private readonly offsets: Uint32Array = new Uint32Array(1),
   ) {}
 
   /** A snapshot's column: `offsets` (one more than slots) into `bytes`, checked to be in order and within them. */
@@ -308,13 +309,17 @@ class TextColumn {
       throw new SnapshotError('a text column does not span its bytes');
     for (let i = 1; i < offsets.length; i++)
       if (offsets[i]! < offsets[i - 1]!) throw new SnapshotError('a text column is out of order');
-    // Copied out of the downloaded bytes, so those can go.
-    return new TextColumn(bytes.slice(), offsets.slice());
+    return new TextColumn(bytes, offsets);
+  }
+
+  /** How many texts the snapshot brought. */
+  get loaded(): number {
+    return this.offsets.length - 1;
   }
 
   get(slot: number): string {
     const text = this.strings[slot];
-    if (text !== undefined || slot + 1 >= this.offsets.length) return text ?? '';
+    if (text !== undefined || slot >= this.loaded) return text ?? '';
     return utf8.decode(this.bytes.subarray(this.offsets[slot], this.offsets[slot + 1]));
   }
 
@@ -322,44 +327,197 @@ class TextColumn {
     this.strings[slot] = text;
   }
 
+  /** FNV-1a of the text's UTF-8 bytes, read where they lie (no string made). */
+  hash(slot: number): number {
+    const text = this.strings[slot];
+    if (text !== undefined || slot >= this.loaded) return hashBytes(toUtf8.encode(text ?? ''));
+    return hashBytes(this.bytes, this.offsets[slot], this.offsets[slot + 1]);
+  }
+
+  /** Whether the slot's text is `bytes` (UTF-8). */
+  equals(slot: number, bytes: Uint8Array): boolean {
+    const text = this.strings[slot];
+    if (text !== undefined || slot >= this.loaded) return (text ?? '') === utf8.decode(bytes);
+    const start = this.offsets[slot]!;
+    if (this.offsets[slot + 1]! - start !== bytes.length) return false;
+    for (let i = 0; i < bytes.length; i++) if (this.bytes[start + i] !== bytes[i]) return false;
+    return true;
+  }
+
   /** The texts of `slots`, in that order, as offsets and bytes. */
-  encode(slots: number[]): { offsets: Uint32Array; bytes: Uint8Array } {
+  encode(slots: ArrayLike<number>): { offsets: Uint32Array; bytes: Uint8Array } {
     const offsets = new Uint32Array(slots.length + 1);
-    const parts = slots.map((slot, i) => {
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
       const text = this.strings[slot];
       const part =
-        text !== undefined ? toUtf8.encode(text) : this.bytes.subarray(this.offsets[slot], this.offsets[slot + 1]);
+        text !== undefined || slot >= this.loaded
+          ? toUtf8.encode(text ?? '')
+          : this.bytes.subarray(this.offsets[slot], this.offsets[slot + 1]);
       offsets[i + 1] = offsets[i]! + part.length;
-      return part;
-    });
+      parts.push(part);
+    }
     const bytes = new Uint8Array(offsets[slots.length]!);
     parts.forEach((part, i) => bytes.set(part, offsets[i]));
     return { offsets, bytes };
   }
 }
 
-/** Values many entries share (lists, timestamps), kept once each. */
-class Interned<T> {
+function hashBytes(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * Slots by id: an open-addressing table (linear probing) of slot numbers over the id column, so
+ * a cold instance makes no string and no map entry per id; an id is found by its UTF-8 bytes.
+ */
+class IdTable {
+  /** Slot + 1 per position (0: empty), and that id's hash. */
+  private slots: Int32Array;
+  private hashes: Uint32Array;
+  private used = 0;
+
+  constructor(
+    private readonly ids: () => TextColumn,
+    expected = 0,
+  ) {
+    const size = IdTable.sizeFor(expected);
+    this.slots = new Int32Array(size);
+    this.hashes = new Uint32Array(size);
+  }
+
+  private static sizeFor(count: number): number {
+    let size = 16;
+    while (size < count * 2) size *= 2;
+    return size;
+  }
+
+  find(id: string): number {
+    const bytes = toUtf8.encode(id);
+    const hash = hashBytes(bytes);
+    const mask = this.slots.length - 1;
+    for (let i = hash & mask; this.slots[i] !== 0; i = (i + 1) & mask) {
+      const slot = this.slots[i]! - 1;
+      if (this.hashes[i] === hash && this.ids().equals(slot, bytes)) return slot;
+    }
+    return -1;
+  }
+
+  /** Files a slot under its id (set in the column); false when another slot has that id already. */
+  add(slot: number): boolean {
+    if ((this.used + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    const hash = this.ids().hash(slot);
+    const mask = this.slots.length - 1;
+    let i = hash & mask;
+    for (; this.slots[i] !== 0; i = (i + 1) & mask)
+      if (this.hashes[i] === hash && this.sameId(this.slots[i]! - 1, slot)) return false;
+    this.slots[i] = slot + 1;
+    this.hashes[i] = hash;
+    this.used++;
+    return true;
+  }
+
+  /** Takes a slot out (its id still in the column); the entries after it move back so no probe stops short. */
+  delete(slot: number): void {
+    const mask = this.slots.length - 1;
+    let i = this.ids().hash(slot) & mask;
+    for (; this.slots[i] !== slot + 1; i = (i + 1) & mask) if (this.slots[i] === 0) return;
+    for (let j = (i + 1) & mask; this.slots[j] !== 0; j = (j + 1) & mask) {
+      const home = this.hashes[j]! & mask;
+      // Moves back unless its home lies cyclically in (i, j].
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        this.slots[i] = this.slots[j]!;
+        this.hashes[i] = this.hashes[j]!;
+        i = j;
+      }
+    }
+    this.slots[i] = 0;
+    this.used--;
+  }
+
+  private sameId(a: number, b: number): boolean {
+    return this.ids().get(a) === this.ids().get(b);
+  }
+
+  private rehash(size: number): void {
+    const [slots, hashes] = [this.slots, this.hashes];
+    this.slots = new Int32Array(size);
+    this.hashes = new Uint32Array(size);
+    const mask = size - 1;
+    for (let k = 0; k < slots.length; k++) {
+      if (slots[k] === 0) continue;
+      let i = hashes[k]! & mask;
+      while (this.slots[i] !== 0) i = (i + 1) & mask;
+      this.slots[i] = slots[k]!;
+      this.hashes[i] = hashes[k]!;
+    }
+  }
+}
+
+/**
+ * Values many entries share (lists, timestamps), kept once each as JSON: those a snapshot brought
+ * stay its bytes and are decoded (and checked against their schema) when an entry using them is
+ * shown, a few thousand kept decoded.
+ */
+class SharedValues<T> {
   /**
    * The values filed since this was made: values a snapshot brought are not looked up (reading
-   * them all on the first change would cost that change seconds and a copy of every list), so a
-   * change may file one of them again.
+   * them all on the first change would cost that change seconds), so a change may file one of
+   * them again.
    */
   private readonly refs = new Map<string, number>();
+  private readonly decoded = new Map<number, T>();
+  private count: number;
 
-  constructor(readonly values: T[] = []) {}
+  constructor(
+    private readonly schema: z.ZodType<T>,
+    private readonly texts = new TextColumn(),
+  ) {
+    this.count = texts.loaded;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  get(ref: number): T {
+    let value = this.decoded.get(ref);
+    if (value !== undefined) return value;
+    let json: unknown;
+    try {
+      json = JSON.parse(this.texts.get(ref));
+    } catch {
+      throw new SnapshotError('a shared value is not JSON');
+    }
+    const parsed = this.schema.safeParse(json);
+    if (!parsed.success) throw new SnapshotError('a shared value does not match its schema');
+    value = parsed.data;
+    if (this.decoded.size >= decodedValuesKept) this.decoded.clear();
+    this.decoded.set(ref, value);
+    return value;
+  }
 
   ref(value: T): number {
     const key = JSON.stringify(value);
     let ref = this.refs.get(key);
     if (ref === undefined) {
-      ref = this.values.length;
-      this.values.push(value);
+      ref = this.count++;
+      this.texts.set(ref, key);
       this.refs.set(key, ref);
     }
     return ref;
   }
+
+  /** The values of `refs` as a text column. */
+  encode(refs: number[]): { offsets: Uint32Array; bytes: Uint8Array } {
+    return this.texts.encode(refs);
+  }
 }
+/** Decoded shared values a search index keeps at most (then it starts afresh). */
+const decodedValuesKept = 8192;
 
 /** What an entry is filed under: its words (with the fields they are in) and its places. */
 function entryTerms(
@@ -394,7 +552,7 @@ export class DirectorySearchIndex {
   private slots = 0;
   private count = 0;
   private readonly free: number[] = [];
-  private byId = new Map<string, number>();
+  private byId = new IdTable(() => this.ids);
   /** Per word and the strongest field it is in (`termKey`), as that decides its weight. */
   private readonly terms = new Map<string, Postings>();
   private readonly places = new Map<string, Postings>();
@@ -402,18 +560,18 @@ export class DirectorySearchIndex {
   private order: number[][] = [];
 
   private label = new Uint32Array(0);
-  private sizeBits = new Uint8Array(0);
-  private certified = new Uint8Array(0);
-  private lists = new Uint32Array(0);
-  private ids: string[] = [];
+  private sizeBits: Uint8Array = new Uint8Array(0);
+  private certified: Uint8Array = new Uint8Array(0);
+  private lists: Uint32Array = new Uint32Array(0);
+  private ids = new TextColumn();
   private displayNames = new TextColumn();
   private programIds = new TextColumn();
   private websites = new TextColumn();
   private descriptions = new TextColumn();
-  private locationLists = new Interned<Location[]>();
-  private sizeLists = new Interned<OrganizationSize[]>();
-  private textLists = new Interned<string[]>();
-  private times = new Interned<string>();
+  private locationLists = new SharedValues(sharedSchemas.locations);
+  private sizeLists = new SharedValues(sharedSchemas.sizes);
+  private textLists = new SharedValues(sharedSchemas.texts);
+  private times = new SharedValues(sharedSchemas.times);
   /** Marks of the rare search that scores every match (searches are synchronous, so never shared at once). */
   private seen = new Uint32Array(0);
   private stamp = 0;
@@ -427,7 +585,6 @@ export class DirectorySearchIndex {
     this.grow(active.length);
     const block: number[] = [];
     for (const { entry } of active) {
-      if (this.byId.has(entry.id)) throw new Error(`Entry ${entry.id} is listed twice.`);
       const slot = this.store(entry);
       block.push(slot);
       if (block.length === blockSize) this.order.push(block.splice(0));
@@ -445,8 +602,8 @@ export class DirectorySearchIndex {
 
   /** An active entry's public profile by id. */
   get(id: string): PublicProfile | undefined {
-    const slot = this.byId.get(id);
-    return slot === undefined ? undefined : this.profile(slot);
+    const slot = this.byId.find(id);
+    return slot < 0 ? undefined : this.profile(slot);
   }
 
   /** Adds an entry, replaces the one with its id, or (inactive) takes it out. */
@@ -461,15 +618,15 @@ export class DirectorySearchIndex {
 
   /** Takes an entry out; false when it was not in. */
   remove(id: string): boolean {
-    const slot = this.byId.get(id);
-    if (slot === undefined) return false;
+    const slot = this.byId.find(id);
+    if (slot < 0) return false;
     const profile = this.profile(slot);
     for (const [word, mask] of entryTerms(profile)) this.unfile(this.terms, termKey(word, highestBit(mask)), slot);
     for (const key of entryPlaces(profile.locations)) this.unfile(this.places, key, slot);
     this.removeFromOrder(slot);
-    this.byId.delete(id);
-    this.ids[slot] = '';
-    for (const column of [this.displayNames, this.programIds, this.websites, this.descriptions]) column.set(slot, '');
+    this.byId.delete(slot);
+    for (const column of [this.ids, this.displayNames, this.programIds, this.websites, this.descriptions])
+      column.set(slot, '');
     this.free.push(slot);
     this.count--;
     return true;
@@ -485,8 +642,8 @@ export class DirectorySearchIndex {
   /** Writes an entry's columns into a free slot (not yet in the order nor in any posting list). */
   private store(entry: DirectoryEntry): number {
     const slot = this.free.pop() ?? this.slots++;
-    this.byId.set(entry.id, slot);
-    this.ids[slot] = entry.id;
+    this.ids.set(slot, entry.id);
+    if (!this.byId.add(slot)) throw new Error(`Entry ${entry.id} is listed twice.`);
     this.displayNames.set(slot, entry.displayName);
     this.programIds.set(slot, entry.programId);
     this.websites.set(slot, entry.website ?? '');
@@ -522,18 +679,18 @@ export class DirectorySearchIndex {
     const at = slot * listColumns;
     const website = this.websites.get(slot);
     return {
-      id: this.ids[slot]!,
+      id: this.ids.get(slot),
       displayName: this.displayNames.get(slot),
       programId: this.programIds.get(slot),
-      locations: this.locationLists.values[this.lists[at + locationsColumn]!]!,
-      organizationSizes: this.sizeLists.values[this.lists[at + sizesColumn]!]!,
-      services: this.textLists.values[this.lists[at + servicesColumn]!]!,
-      industries: this.textLists.values[this.lists[at + industriesColumn]!]!,
-      languages: this.textLists.values[this.lists[at + languagesColumn]!]!,
+      locations: this.locationLists.get(this.lists[at + locationsColumn]!),
+      organizationSizes: this.sizeLists.get(this.lists[at + sizesColumn]!),
+      services: this.textLists.get(this.lists[at + servicesColumn]!),
+      industries: this.textLists.get(this.lists[at + industriesColumn]!),
+      languages: this.textLists.get(this.lists[at + languagesColumn]!),
       ...(website ? { website } : {}),
       description: this.descriptions.get(slot),
       certified: this.certified[slot] === 1,
-      updatedAt: this.times.values[this.lists[at + updatedAtColumn]!]!,
+      updatedAt: this.times.get(this.lists[at + updatedAtColumn]!),
     };
   }
 
@@ -562,37 +719,43 @@ export class DirectorySearchIndex {
 
   /**
    * The index as bytes (`directorySnapshotFormat`): its entries renumbered in tie-break order,
-   * live postings only, shared lists once; `watermark` says up to when changes are in it.
+   * live postings only, shared values once; `watermark` says up to when changes are in it.
    */
   toSnapshot(watermark: number): Uint8Array {
     const renumber = new Int32Array(this.slots).fill(-1);
-    const live: number[] = [];
-    for (const block of this.order) for (const slot of block) renumber[slot] = live.push(slot) - 1;
-    const n = live.length;
+    const live = new Int32Array(this.count);
+    let n = 0;
+    for (const block of this.order)
+      for (const slot of block) {
+        live[n] = slot;
+        renumber[slot] = n++;
+      }
     const lists = new Uint32Array(n * listColumns);
-    // Only the shared values live entries use, numbered afresh.
-    const compact = <T>(table: Interned<T>, columns: number[]): T[] => {
+    // Only the shared values live entries use, numbered afresh (their JSON copied as it is).
+    const compact = (table: SharedValues<unknown>, columns: number[]) => {
       const renumbered = new Map<number, number>();
-      const values: T[] = [];
-      live.forEach((slot, doc) => {
+      const refs: number[] = [];
+      for (let doc = 0; doc < n; doc++)
         for (const c of columns) {
-          const ref = this.lists[slot * listColumns + c]!;
+          const ref = this.lists[live[doc]! * listColumns + c]!;
           let next = renumbered.get(ref);
-          if (next === undefined) renumbered.set(ref, (next = values.push(table.values[ref]!) - 1));
+          if (next === undefined) renumbered.set(ref, (next = refs.push(ref) - 1));
           lists[doc * listColumns + c] = next;
         }
-      });
-      return values;
+      const { offsets, bytes } = table.encode(refs);
+      return [offsets, bytes];
     };
-    const locationLists = compact(this.locationLists, [locationsColumn]);
-    const sizeLists = compact(this.sizeLists, [sizesColumn]);
-    const textLists = compact(this.textLists, [servicesColumn, industriesColumn, languagesColumn]);
-    const times = compact(this.times, [updatedAtColumn]);
+    const shared = [
+      ...compact(this.locationLists, [locationsColumn]),
+      ...compact(this.sizeLists, [sizesColumn]),
+      ...compact(this.textLists, [servicesColumn, industriesColumn, languagesColumn]),
+      ...compact(this.times, [updatedAtColumn]),
+    ];
     const postingsOf = (map: Map<string, Postings>) => {
       let total = 0;
       for (const list of map.values()) total += list.length;
       const keys: string[] = [];
-      const lengths: number[] = [];
+      const lengths = new Uint32Array(map.size);
       const docs = new Int32Array(total);
       const fields = new Uint8Array(total);
       let at = 0;
@@ -602,40 +765,28 @@ export class DirectorySearchIndex {
           docs[at] = renumber[list.docs[i]!]!;
           fields[at++] = list.fields[i]!;
         }
-        keys.push(key);
-        lengths.push(list.length);
+        lengths[keys.push(key) - 1] = list.length;
       }
-      return { keys, lengths, docs: docs.subarray(0, at), fields: fields.subarray(0, at) };
+      return { keys, lengths, docs, fields };
     };
     const terms = postingsOf(this.terms);
     const places = postingsOf(this.places);
-    const pick = (column: string[]) => live.map((slot) => column[slot]!);
-    const header: SnapshotHeader = {
-      version: 2,
-      watermark,
-      count: n,
-      ids: pick(this.ids),
-      locationLists,
-      sizeLists,
-      textLists,
-      times,
-      terms: terms.keys,
-      places: places.keys,
-    };
+    const header: SnapshotHeader = { version: 3, watermark, count: n, terms: terms.keys, places: places.keys };
     const flags = new Uint8Array(n * 2);
-    live.forEach((slot, doc) => {
-      flags[doc] = this.certified[slot]!;
-      flags[n + doc] = this.sizeBits[slot]!;
-    });
-    const texts = [this.displayNames, this.programIds, this.websites, this.descriptions].flatMap((column) => {
+    for (let doc = 0; doc < n; doc++) {
+      flags[doc] = this.certified[live[doc]!]!;
+      flags[n + doc] = this.sizeBits[live[doc]!]!;
+    }
+    const texts = [this.ids, this.displayNames, this.programIds, this.websites, this.descriptions].flatMap((column) => {
       const { offsets, bytes } = column.encode(live);
       return [offsets, bytes];
     });
     return encodeSnapshot(header, [
       ...texts,
-      Uint32Array.from(terms.lengths),
+      ...shared,
+      terms.lengths,
       terms.docs,
-      Uint32Array.from(places.lengths),
+      places.lengths,
       places.docs,
       lists,
       terms.fields,
@@ -643,12 +794,26 @@ export class DirectorySearchIndex {
     ]);
   }
 
-  /** The index a snapshot holds, and its watermark; `SnapshotError` when the bytes are not a whole, consistent snapshot. */
+  /**
+   * The index a snapshot holds, and its watermark; `SnapshotError` when the bytes are not a whole,
+   * consistent snapshot. The index keeps views of `bytes` (which must stay unchanged and 4-byte
+   * aligned, as a download into a buffer of its own is): nothing is copied, and no string or
+   * object is made per entry.
+   */
   static fromSnapshot(bytes: Uint8Array): { index: DirectorySearchIndex; watermark: number } {
     const { header, sections } = decodeSnapshot(bytes);
     const n = header.count;
-    const text = () => TextColumn.decode(sections.u32(n + 1), sections.u8());
-    const [displayNames, programIds, websites, descriptions] = [text(), text(), text(), text()];
+    const text = (count?: number) => {
+      const offsets = sections.u32(count === undefined ? undefined : count + 1);
+      return TextColumn.decode(offsets, sections.u8());
+    };
+    const [ids, displayNames, programIds, websites, descriptions] = [text(n), text(n), text(n), text(n), text(n)];
+    const [locationLists, sizeLists, textLists, times] = [
+      new SharedValues(sharedSchemas.locations, text()),
+      new SharedValues(sharedSchemas.sizes, text()),
+      new SharedValues(sharedSchemas.texts, text()),
+      new SharedValues(sharedSchemas.times, text()),
+    ];
     const [termLengths, termDocs, placeLengths, placeDocs, lists, termFields, flags] = [
       sections.u32(header.terms.length),
       sections.i32(),
@@ -658,39 +823,30 @@ export class DirectorySearchIndex {
       sections.u8(),
       sections.u8(n * 2),
     ];
-    if (header.ids.length !== n) throw new SnapshotError('the ids are not one per entry');
-    const limits = [
-      header.locationLists.length,
-      header.sizeLists.length,
-      header.textLists.length,
-      header.textLists.length,
-      header.textLists.length,
-      header.times.length,
-    ];
+    const limits = [locationLists, sizeLists, textLists, textLists, textLists, times].map((table) => table.length);
     for (let i = 0; i < lists.length; i++)
       if (lists[i]! >= limits[i % listColumns]!) throw new SnapshotError('an entry refers to a list that is not there');
     if (termFields.length !== termDocs.length) throw new SnapshotError('postings and their fields differ in length');
 
     const index = new DirectorySearchIndex();
-    index.grow(n);
-    index.ids = header.ids;
-    [index.displayNames, index.programIds, index.websites, index.descriptions] = [
+    [index.ids, index.displayNames, index.programIds, index.websites, index.descriptions] = [
+      ids,
       displayNames,
       programIds,
       websites,
       descriptions,
     ];
-    index.locationLists = new Interned(header.locationLists);
-    index.sizeLists = new Interned(header.sizeLists);
-    index.textLists = new Interned(header.textLists);
-    index.times = new Interned(header.times);
-    index.lists.set(lists);
-    index.certified.set(flags.subarray(0, n));
-    index.sizeBits.set(flags.subarray(n));
-    index.byId = new Map(header.ids.map((id, doc) => [id, doc]));
-    if (index.byId.size !== n) throw new SnapshotError('an id is listed twice');
+    [index.locationLists, index.sizeLists, index.textLists, index.times] = [locationLists, sizeLists, textLists, times];
+    index.capacity = n;
+    index.lists = lists;
+    index.certified = flags.subarray(0, n);
+    index.sizeBits = flags.subarray(n);
+    index.label = new Uint32Array(n);
+    index.seen = new Uint32Array(n);
     index.slots = n;
     index.count = n;
+    index.byId = new IdTable(() => index.ids, n);
+    for (let doc = 0; doc < n; doc++) if (!index.byId.add(doc)) throw new SnapshotError('an id is listed twice');
     const load = (
       keys: string[],
       lengths: Uint32Array,
@@ -698,21 +854,19 @@ export class DirectorySearchIndex {
       fields: Uint8Array | undefined,
       into: Map<string, Postings>,
     ) => {
-      // Copied once out of the downloaded bytes (which can then go), each list a view of the copy until it changes.
-      const allDocs = docs.slice();
-      const allFields = fields ? fields.slice() : new Uint8Array(docs.length);
+      // Each list a view of the snapshot until it changes.
+      const allFields = fields ?? new Uint8Array(docs.length);
       let at = 0;
       keys.forEach((key, k) => {
         const length = lengths[k]!;
-        if (length === 0 || at + length > allDocs.length)
-          throw new SnapshotError('a posting list runs past its section');
+        if (length === 0 || at + length > docs.length) throw new SnapshotError('a posting list runs past its section');
         for (let i = at; i < at + length; i++)
-          if (allDocs[i]! < (i === at ? 0 : allDocs[i - 1]! + 1) || allDocs[i]! >= n)
+          if (docs[i]! < (i === at ? 0 : docs[i - 1]! + 1) || docs[i]! >= n)
             throw new SnapshotError('a posting list names an entry that is not there or is out of order');
-        into.set(key, new Postings(allDocs.subarray(at, at + length), allFields.subarray(at, at + length), length));
+        into.set(key, new Postings(docs.subarray(at, at + length), allFields.subarray(at, at + length), length));
         at += length;
       });
-      if (at !== allDocs.length) throw new SnapshotError('a posting section holds more than its lists');
+      if (at !== docs.length) throw new SnapshotError('a posting section holds more than its lists');
     };
     load(header.terms, termLengths, termDocs, termFields, index.terms);
     load(header.places, placeLengths, placeDocs, undefined, index.places);
@@ -727,7 +881,7 @@ export class DirectorySearchIndex {
   // The tie-break order
 
   private tie(slot: number): Tie {
-    return { c: this.certified[slot] === 1, n: normalizeText(this.displayNames.get(slot)), id: this.ids[slot]! };
+    return { c: this.certified[slot] === 1, n: normalizeText(this.displayNames.get(slot)), id: this.ids.get(slot) };
   }
 
   /** The first position in the order after `tie` (every slot there ranks behind it). */
@@ -827,7 +981,6 @@ export class DirectorySearchIndex {
       }),
       placed: placeKeys.length > 0,
       bit,
-      levels: new Map(),
       query,
     };
     if (terms.length === 0 && placeKeys.length === 0)
@@ -925,10 +1078,13 @@ export class DirectorySearchIndex {
     if (a.bit !== 0 && (this.sizeBits[doc]! & a.bit) === 0) return -1;
     let score = 0;
     if (a.placed) {
-      const ref = this.lists[doc * listColumns + locationsColumn]!;
-      let level = a.levels.get(ref);
-      if (level === undefined)
-        a.levels.set(ref, (level = bestLocation(this.locationLists.values[ref]!, a.query).level));
+      // The best place list it is in (they are in order of level, best first): no location decoded.
+      let level = 0;
+      for (const { list, level: l } of a.places)
+        if (list.find(doc, this.label) >= 0) {
+          level = l;
+          break;
+        }
       if (level === 0) return -1;
       score += level * 1000;
     }
@@ -1133,12 +1289,11 @@ interface Asked {
   words: string[];
   /** Per word, its posting lists by strength (`strengths`). */
   terms: (Postings | undefined)[][];
+  /** The place lists asked for, best level first. */
   places: { list: Postings; level: number }[];
   /** Whether the query names a place (none of its keys may have entries). */
   placed: boolean;
   bit: number;
-  /** How well each shared location list matches the place asked for. */
-  levels: Map<number, number>;
   query: DirectorySearchQuery;
 }
 
@@ -1274,26 +1429,30 @@ class TopKeys {
 // Snapshot format
 
 /**
- * `DIRIDX02`, the header's length (u32, little-endian), the header (UTF-8 JSON: ids, shared lists,
- * words and places), then typed sections, each its byte length (u32) and its bytes at a 4-byte
- * boundary: the texts (name, program id, website, description) as offsets and UTF-8 bytes, the
- * posting lists (lengths, entry numbers, fields), list references, flags. Entries are numbered
- * 0…n−1 in tie-break order, so every posting list is sorted.
+ * `DIRIDX03`, the header's length (u32, little-endian), the header (UTF-8 JSON: the words and
+ * places filed under, nothing per entry), then typed sections, each its byte length (u32) and its
+ * bytes at a 4-byte boundary: the texts (id, name, program id, website, description) and the
+ * shared values (location lists, size lists, text lists, times: JSON) as offsets and UTF-8 bytes,
+ * the posting lists (lengths, entry numbers, fields), list references, flags. Entries are numbered
+ * 0…n−1 in tie-break order, so every posting list is sorted. A cold instance loads it as views of
+ * the one downloaded buffer.
  */
-export const directorySnapshotFormat = 'DIRIDX02';
+export const directorySnapshotFormat = 'DIRIDX03';
 
 const snapshotHeaderSchema = z.object({
-  version: z.literal(2),
+  version: z.literal(3),
   watermark: z.number().int().min(0),
   count: z.number().int().min(0).max(maxIndexedEntries),
-  ids: z.array(z.string()),
-  locationLists: z.array(z.array(locationSchema)),
-  sizeLists: z.array(z.array(organizationSizeSchema)),
-  textLists: z.array(z.array(z.string())),
-  times: z.array(z.string()),
   terms: z.array(z.string()),
   places: z.array(z.string()),
 });
+/** The schemas of the values entries share, checked when a snapshot's value is first read. */
+const sharedSchemas = {
+  locations: z.array(locationSchema),
+  sizes: z.array(organizationSizeSchema),
+  texts: z.array(z.string()),
+  times: z.string(),
+};
 type SnapshotHeader = z.infer<typeof snapshotHeaderSchema>;
 
 /** Bytes that are not a snapshot this version wrote, or not a whole one. */

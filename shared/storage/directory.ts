@@ -187,17 +187,40 @@ export async function insertDirectoryEntries(list: DirectoryEntry[], s?: Storage
 
 const snapshotBlob = (s: Storage) => s.container(containerNames.directoryIndex).getBlockBlobClient('snapshot.bin');
 
-/** The snapshot's index and watermark; undefined when there is none or it is unusable (cut off, another format): the caller loads the table. */
-async function readSnapshot(s: Storage): Promise<{ index: DirectorySearchIndex; watermark: number } | undefined> {
-  let bytes: Buffer;
+/**
+ * The snapshot's bytes, streamed into one buffer of its length as they arrive (one request, no
+ * chunks gathered and joined: the index keeps views of this buffer); undefined when there is none.
+ */
+async function downloadSnapshot(s: Storage): Promise<Uint8Array | undefined> {
+  let response;
   try {
-    bytes = await snapshotBlob(s).downloadToBuffer();
+    response = await snapshotBlob(s).download();
   } catch (error) {
     if (storageStatus(error) === 404) return undefined;
     throw error;
   }
+  const body = response.readableStreamBody;
+  const length = response.contentLength;
+  if (!body || length === undefined) throw new SnapshotError('the download has no body or no length');
+  // Its own buffer, so the index's typed views are aligned; not zeroed, as every byte is written below.
+  const bytes = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
+  let at = 0;
+  for await (const chunk of body) {
+    const part = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (!(part instanceof Uint8Array) || at + part.length > length)
+      throw new SnapshotError('it is longer than its length');
+    bytes.set(part, at);
+    at += part.length;
+  }
+  if (at !== length) throw new SnapshotError('it is cut off');
+  return bytes;
+}
+
+/** The snapshot's index and watermark; undefined when there is none or it is unusable (cut off, another format): the caller loads the table. */
+async function readSnapshot(s: Storage): Promise<{ index: DirectorySearchIndex; watermark: number } | undefined> {
   try {
-    return DirectorySearchIndex.fromSnapshot(bytes);
+    const bytes = await downloadSnapshot(s);
+    return bytes && DirectorySearchIndex.fromSnapshot(bytes);
   } catch (error) {
     if (error instanceof SnapshotError) return undefined;
     throw error;
