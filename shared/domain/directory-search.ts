@@ -243,6 +243,29 @@ class Postings {
     return lo;
   }
 
+  /**
+   * `lowerBound` from `from` on, for a walk that moves forward: strides of 1, 2, 4, … until past
+   * `value`, then a binary search within the last stride, so a near target costs a few steps
+   * instead of a search over the whole rest of the list.
+   */
+  gallop(value: number, label: Uint32Array, from: number): number {
+    let lo = from;
+    let step = 1;
+    let hi = from;
+    while (hi < this.length && label[this.docs[hi]!]! < value) {
+      lo = hi + 1;
+      hi += step;
+      step *= 2;
+    }
+    hi = Math.min(hi, this.length);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (label[this.docs[mid]!]! < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** Where `doc` is, or −1. */
   find(doc: number, label: Uint32Array): number {
     const i = this.lowerBound(label[doc]!, label);
@@ -473,7 +496,7 @@ class SharedValues<T> {
   private count: number;
 
   constructor(
-    private readonly schema: z.ZodType<T>,
+    private readonly check: (json: unknown) => T | undefined,
     private readonly texts = new TextColumn(),
   ) {
     this.count = texts.loaded;
@@ -492,9 +515,8 @@ class SharedValues<T> {
     } catch {
       throw new SnapshotError('a shared value is not JSON');
     }
-    const parsed = this.schema.safeParse(json);
-    if (!parsed.success) throw new SnapshotError('a shared value does not match its schema');
-    value = parsed.data;
+    value = this.check(json);
+    if (value === undefined) throw new SnapshotError('a shared value does not match its schema');
     if (this.decoded.size >= decodedValuesKept) this.decoded.clear();
     this.decoded.set(ref, value);
     return value;
@@ -568,10 +590,10 @@ export class DirectorySearchIndex {
   private programIds = new TextColumn();
   private websites = new TextColumn();
   private descriptions = new TextColumn();
-  private locationLists = new SharedValues(sharedSchemas.locations);
-  private sizeLists = new SharedValues(sharedSchemas.sizes);
-  private textLists = new SharedValues(sharedSchemas.texts);
-  private times = new SharedValues(sharedSchemas.times);
+  private locationLists = new SharedValues(sharedChecks.locations);
+  private sizeLists = new SharedValues(sharedChecks.sizes);
+  private textLists = new SharedValues(sharedChecks.texts);
+  private times = new SharedValues(sharedChecks.times);
   /** Marks of the rare search that scores every match (searches are synchronous, so never shared at once). */
   private seen = new Uint32Array(0);
   private stamp = 0;
@@ -809,10 +831,10 @@ export class DirectorySearchIndex {
     };
     const [ids, displayNames, programIds, websites, descriptions] = [text(n), text(n), text(n), text(n), text(n)];
     const [locationLists, sizeLists, textLists, times] = [
-      new SharedValues(sharedSchemas.locations, text()),
-      new SharedValues(sharedSchemas.sizes, text()),
-      new SharedValues(sharedSchemas.texts, text()),
-      new SharedValues(sharedSchemas.times, text()),
+      new SharedValues(sharedChecks.locations, text()),
+      new SharedValues(sharedChecks.sizes, text()),
+      new SharedValues(sharedChecks.texts, text()),
+      new SharedValues(sharedChecks.times, text()),
     ];
     const [termLengths, termDocs, placeLengths, placeDocs, lists, termFields, flags] = [
       sections.u32(header.terms.length),
@@ -1347,12 +1369,12 @@ class Walk {
       for (let j = 0; j < lists.length; j++) {
         if (j === this.driver) continue;
         const list = lists[j]!;
-        const at = list.lowerBound(value, this.label, this.at[j]);
+        const at = list.gallop(value, this.label, this.at[j]!);
         this.at[j] = at;
         if (at >= list.length) break outer;
         if (list.docs[at] !== doc) {
           // Nothing in the driver before that list's next entry can be in both: leap to it.
-          i = driver.lowerBound(this.label[list.docs[at]!]!, this.label, i + 1) - 1;
+          i = driver.gallop(this.label[list.docs[at]!]!, this.label, i + 1) - 1;
           continue outer;
         }
       }
@@ -1446,12 +1468,23 @@ const snapshotHeaderSchema = z.object({
   terms: z.array(z.string()),
   places: z.array(z.string()),
 });
-/** The schemas of the values entries share, checked when a snapshot's value is first read. */
-const sharedSchemas = {
-  locations: z.array(locationSchema),
-  sizes: z.array(organizationSizeSchema),
-  texts: z.array(z.string()),
-  times: z.string(),
+const checkedBy =
+  <T>(schema: z.ZodType<T>) =>
+  (json: unknown): T | undefined => {
+    const parsed = schema.safeParse(json);
+    return parsed.success ? parsed.data : undefined;
+  };
+/**
+ * The checks of the values entries share, when a snapshot's value is first read. Text lists are
+ * checked by hand: a page of results reads up to 60 of them, few of them twice, and zod's check
+ * cost more than the search.
+ */
+const sharedChecks = {
+  locations: checkedBy(z.array(locationSchema)),
+  sizes: checkedBy(z.array(organizationSizeSchema)),
+  texts: (json: unknown): string[] | undefined =>
+    Array.isArray(json) && json.every((v): v is string => typeof v === 'string') ? json : undefined,
+  times: (json: unknown): string | undefined => (typeof json === 'string' ? json : undefined),
 };
 type SnapshotHeader = z.infer<typeof snapshotHeaderSchema>;
 

@@ -142,12 +142,18 @@ describe('every query shape answers what a naive search over all entries answers
   for (const e of entries.slice(0, 1000).reverse()) changed.put({ ...e, displayName: `${e.displayName} Backup` });
   for (const e of entries.slice(0, 1000)) changed.put(e);
   const loaded = DirectorySearchIndex.fromSnapshot(changed.toSnapshot(1)).index;
+  // Loaded, then changed: entries taken out of the snapshot's views and its id table, put back, and a third replaced.
+  const loadedThenChanged = DirectorySearchIndex.fromSnapshot(built.toSnapshot(1)).index;
+  for (const e of entries.filter((_, i) => i % 3 === 0)) loadedThenChanged.remove(e.id);
+  for (const e of entries.filter((_, i) => i % 3 === 1))
+    loadedThenChanged.put({ ...e, services: [...e.services, 'Backup'] });
+  for (const e of entries.filter((_, i) => i % 3 !== 2)) loadedThenChanged.put(e);
 
   for (const [shape, queries] of Object.entries(shapes))
     it(shape, () => {
       for (const raw of queries.flatMap((q) => [q, { ...q, sort: 'name' }])) {
         const expected = naiveSearch(entries, directorySearchQuerySchema.parse(raw));
-        for (const [name, index] of Object.entries({ built, changed, loaded }))
+        for (const [name, index] of Object.entries({ built, changed, loaded, loadedThenChanged }))
           expect(indexSearch(index, raw, 37), `${name}: ${JSON.stringify(raw)}`).toEqual(expected);
       }
     });
