@@ -594,6 +594,8 @@ export class DirectorySearchIndex {
   private sizeLists = new SharedValues(sharedChecks.sizes);
   private textLists = new SharedValues(sharedChecks.texts);
   private times = new SharedValues(sharedChecks.times);
+  /** The keys each location of a shared location list is filed under, by its reference (a few thousand kept). */
+  private readonly keysOfLocations = new Map<number, Set<string>[]>();
   /** Marks of the rare search that scores every match (searches are synchronous, so never shared at once). */
   private seen = new Uint32Array(0);
   private stamp = 0;
@@ -1002,6 +1004,7 @@ export class DirectorySearchIndex {
         return list ? [{ list, level }] : [];
       }),
       placed: placeKeys.length > 0,
+      wanted: placeKeys,
       bit,
       query,
     };
@@ -1272,12 +1275,28 @@ export class DirectorySearchIndex {
     return this.stamp;
   }
 
+  /** `bestLocation` of a slot, with each shared location list's keys worked out once (not per hit: normalizing the texts cost more than the search). */
+  private bestPlace(doc: number, a: Asked): { level: number; location: Location | undefined } {
+    const ref = this.lists[doc * listColumns + locationsColumn]!;
+    const locations = this.locationLists.get(ref);
+    let keys = this.keysOfLocations.get(ref);
+    if (!keys) {
+      if (this.keysOfLocations.size >= decodedValuesKept) this.keysOfLocations.clear();
+      this.keysOfLocations.set(ref, (keys = locations.map((location) => new Set(locationKeys(location)))));
+    }
+    let best: { level: number; location: Location | undefined } = { level: 0, location: undefined };
+    locations.forEach((location, i) => {
+      for (const [key, level] of a.wanted) if (level > best.level && keys[i]?.has(key)) best = { level, location };
+    });
+    return best;
+  }
+
   private hit(doc: number, a: Asked): SearchHit {
     const entry = this.profile(doc);
     const { query } = a;
     const reasons: MatchReason[] = [];
     if (query.country !== undefined) {
-      const { level, location } = bestLocation(entry.locations, query);
+      const { level, location } = this.bestPlace(doc, a);
       if (location) {
         const asked = query.city !== undefined ? 'city' : query.region !== undefined ? 'region' : 'country';
         reasons.push({
@@ -1313,6 +1332,8 @@ interface Asked {
   terms: (Postings | undefined)[][];
   /** The place lists asked for, best level first. */
   places: { list: Postings; level: number }[];
+  /** The place keys asked for, with their levels. */
+  wanted: [key: string, level: number][];
   /** Whether the query names a place (none of its keys may have entries). */
   placed: boolean;
   bit: number;
