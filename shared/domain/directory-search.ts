@@ -555,17 +555,7 @@ function entryTerms(
   add('description', entry.description);
   return fields;
 }
-/**
- * The place keys an entry is filed under: each of its locations' keys, and each of those with each
- * of its sizes, so a query naming a place and a size walks the entries of both at once instead of
- * reading every entry of the place and skipping the ~80 % of another size.
- */
-function entryPlaces(locations: Location[], sizes: OrganizationSize[]): Set<string> {
-  const keys = new Set(locations.flatMap(locationKeys));
-  for (const key of [...keys]) for (const size of sizes) keys.add(placeSizeKey(key, size));
-  return keys;
-}
-const placeSizeKey = (key: string, size: OrganizationSize) => `${key}#${size}`;
+const entryPlaces = (locations: Location[]) => new Set(locations.flatMap(locationKeys));
 
 /** A profile's columns: each entry's own text once, shared lists by reference. */
 const listColumns = 6;
@@ -656,7 +646,7 @@ export class DirectorySearchIndex {
     if (slot < 0) return false;
     const profile = this.profile(slot);
     for (const [word, mask] of entryTerms(profile)) this.unfile(this.terms, termKey(word, highestBit(mask)), slot);
-    for (const key of entryPlaces(profile.locations, profile.organizationSizes)) this.unfile(this.places, key, slot);
+    for (const key of entryPlaces(profile.locations)) this.unfile(this.places, key, slot);
     this.removeFromOrder(slot);
     this.byId.delete(slot);
     for (const column of [this.ids, this.displayNames, this.programIds, this.websites, this.descriptions])
@@ -706,7 +696,7 @@ export class DirectorySearchIndex {
       else list.append(slot, field);
     };
     for (const [word, mask] of entryTerms(entry)) add(this.terms, termKey(word, highestBit(mask)), mask);
-    for (const key of entryPlaces(entry.locations, entry.organizationSizes)) add(this.places, key, 0);
+    for (const key of entryPlaces(entry.locations)) add(this.places, key, 0);
   }
 
   private profile(slot: number): PublicProfile {
@@ -1010,7 +1000,7 @@ export class DirectorySearchIndex {
       words: terms,
       terms: terms.map((word) => strengths.map((strength) => this.terms.get(termKey(word, strength)))),
       places: placeKeys.flatMap(([key, level]) => {
-        const list = this.places.get(query.size === undefined ? key : placeSizeKey(key, query.size));
+        const list = this.places.get(key);
         return list ? [{ list, level }] : [];
       }),
       placed: placeKeys.length > 0,
