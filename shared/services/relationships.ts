@@ -36,6 +36,7 @@ import {
   listPartnerRelationships,
   replaceRelationship,
   type PartnerRelationshipCounts,
+  type ListedRelationship,
   type RelationshipRecord,
 } from '../storage/relationships.js';
 import { followUpKind, fulfil, intend } from './follow-ups.js';
@@ -43,7 +44,7 @@ import { partnerAlertRecipients } from './partner-alerts.js';
 
 export type { RelationshipView };
 
-export const currentStatus = (r: RelationshipRecord, at: Date): RelationshipStatus =>
+export const currentStatus = (r: ListedRelationship, at: Date): RelationshipStatus =>
   relationshipStatus(r.status, grantOf(r), at);
 
 /**
@@ -81,7 +82,7 @@ export const snapshot = (r: Pick<RelationshipRecord, 'type' | 'status' | 'roles'
  * expired or was terminated (derived when read) it holds none of them, and they show as ended.
  */
 function rolesNow(
-  r: RelationshipRecord,
+  r: ListedRelationship,
   status: RelationshipStatus,
   at: Date,
 ): { held: string[]; ended: string[]; endedAt: string | null } {
@@ -91,11 +92,8 @@ function rolesNow(
   return { held: [], ended: r.roles, endedAt: endedAt ?? null };
 }
 
-export function relationshipView(
-  r: RelationshipRecord,
-  at: Date,
-  details?: { agreement: AgreementAcceptance | undefined },
-): RelationshipView {
+/** A relationship as a list shows it (what the partner's pointer keeps a copy of), its status and roles derived at `at`. */
+export function relationshipView(r: ListedRelationship, at: Date): RelationshipView {
   const status = currentStatus(r, at);
   const roles = rolesNow(r, status, at);
   const holdsRoles = roles.held.length > 0;
@@ -118,23 +116,26 @@ export function relationshipView(
     updatedAt: r.updatedAt,
     terminationRequestedAt: r.terminationRequestedAt ?? null,
     terminatedAt: r.terminatedAt ?? null,
-    ...(details
+  };
+}
+
+/** One relationship with its agreement and history, as its GET and every change answer it. */
+function detailedView(r: RelationshipRecord, at: Date, agreement: AgreementAcceptance | undefined): RelationshipView {
+  return {
+    ...relationshipView(r, at),
+    agreement: agreement
       ? {
-          agreement: details.agreement
-            ? {
-                version: details.agreement.version,
-                url: details.agreement.url,
-                acceptedAt: details.agreement.acceptedAt,
-                acceptedBy: {
-                  name: details.agreement.acceptedBy.name ?? null,
-                  email: details.agreement.acceptedBy.email ?? null,
-                  objectId: details.agreement.acceptedBy.objectId,
-                },
-              }
-            : null,
-          history: r.history,
+          version: agreement.version,
+          url: agreement.url,
+          acceptedAt: agreement.acceptedAt,
+          acceptedBy: {
+            name: agreement.acceptedBy.name ?? null,
+            email: agreement.acceptedBy.email ?? null,
+            objectId: agreement.acceptedBy.objectId,
+          },
         }
-      : {}),
+      : null,
+    history: r.history,
   };
 }
 
@@ -342,7 +343,7 @@ interface PageQuery {
 const notFound = () => new AppError('not-found', 'No such relationship.');
 
 /** A page of relationships, each status derived at the same moment (the one a status filter used). */
-function listed(page: Page<RelationshipRecord>, at = now()): Page<RelationshipView> {
+function listed(page: Page<ListedRelationship>, at = now()): Page<RelationshipView> {
   return { items: page.items.map((r) => relationshipView(r, at)), continuationToken: page.continuationToken };
 }
 
@@ -352,7 +353,7 @@ function listed(page: Page<RelationshipRecord>, at = now()): Page<RelationshipVi
  */
 async function details(record: RelationshipRecord): Promise<RelationshipAnswer> {
   return {
-    view: relationshipView(record, now(), { agreement: await latestAcceptance(record.customerTenantId) }),
+    view: detailedView(record, now(), await latestAcceptance(record.customerTenantId)),
     etag: record.etag,
   };
 }

@@ -14,7 +14,6 @@ import {
   type ExpiryWindow,
   type RelationshipStatus,
   type RelationshipType,
-  type StoredRelationshipStatus,
 } from '../domain/relationships.js';
 import { storageStatus } from './errors.js';
 import type { Page } from '../domain/paging.js';
@@ -57,6 +56,27 @@ const relationshipRecordSchema = z.object({
 });
 export type NewRelationship = z.infer<typeof relationshipRecordSchema>;
 export type RelationshipRecord = NewRelationship & { etag: string };
+
+/** What a list of relationships shows of each: the partner's pointer keeps a copy, so its list reads nothing else. */
+const listedRelationshipSchema = relationshipRecordSchema.pick({
+  id: true,
+  customerTenantId: true,
+  customerName: true,
+  partnerId: true,
+  partnerName: true,
+  type: true,
+  status: true,
+  roles: true,
+  activatedAt: true,
+  duration: true,
+  autoExtend: true,
+  createdAt: true,
+  updatedAt: true,
+  terminationRequestedAt: true,
+  terminatedAt: true,
+});
+export type ListedRelationship = z.infer<typeof listedRelationshipSchema>;
+const listedOf = (record: RelationshipRecord): ListedRelationship => listedRelationshipSchema.parse(record);
 
 export const customerPartition = (tenantId: string) => `customer:${tenantId}`;
 const partnerPartition = (partnerId: string) => `partner:${partnerId}`;
@@ -157,8 +177,9 @@ export async function createRelationshipInSlot(
     if (status === 409 || status === 412) return undefined;
     throw error;
   }
-  await addPartnerPointer(record);
-  return { ...record, etag };
+  const made = { ...record, etag };
+  await addPartnerPointer(made);
+  return made;
 }
 
 /** Sorts after every ISO time: a relationship that never expires by itself is never "expired at or before now". */
@@ -168,8 +189,8 @@ const neverExpires = '9999-12-31T23:59:59.999Z';
 const slotSchema = z.object({ relationshipId: z.string() });
 
 /**
- * Pointers written before they named the relationship, or kept its status, have only the customer (and the id as row
- * key).
+ * Pointers written before they kept a copy of the relationship have only where it is (and, earlier still, only the
+ * customer, with the id as row key).
  */
 const pointerSchema = z.object({
   relationshipId: z.string().optional(),
@@ -179,39 +200,43 @@ const pointerSchema = z.object({
 });
 const pointerOf = (entity: Record<string, unknown>) => decodeEntity(tableNames.relationships, pointerSchema, entity);
 
-type PointerColumns = {
-  relationshipId: string;
-  customerTenantId: string;
-  status: StoredRelationshipStatus;
-  expiresAt: string;
-};
-type PointerSource = Pick<
-  RelationshipRecord,
-  'id' | 'partnerId' | 'customerTenantId' | 'status' | 'roles' | 'activatedAt' | 'duration' | 'autoExtend'
->;
+/**
+ * The partner's pointer to a relationship: where it is, its status and expiry (what the list filters on) and the
+ * copy the list shows, under the partner's partition, newest first like the relationships.
+ */
+const pointers = tableCodec(
+  tableNames.relationships,
+  listedRelationshipSchema.extend({ relationshipId: z.string(), expiresAt: z.string() }),
+  {
+    keys: (pointer) => ({ partitionKey: partnerPartition(pointer.partnerId), rowKey: newestFirstRowKey(pointer.id) }),
+    json: ['roles'],
+  },
+);
+/** A pointer that keeps the copy (`partnerName` is one of its columns and no earlier pointer's). */
+const hasCopy = (entity: Record<string, unknown>) => entity.partnerName !== undefined;
 
-/** What the partner's pointer keeps of a relationship: where it is, and enough to filter the list by status. */
-const pointerColumns = (record: PointerSource): PointerColumns => ({
-  relationshipId: record.id,
-  customerTenantId: record.customerTenantId,
-  status: record.status,
-  expiresAt: relationshipExpiresAt(grantOf(record))?.toISOString() ?? neverExpires,
-});
+const pointerEntity = (record: RelationshipRecord) =>
+  pointers.encode({
+    ...listedOf(record),
+    relationshipId: record.id,
+    expiresAt: relationshipExpiresAt(grantOf(record))?.toISOString() ?? neverExpires,
+  });
 
 /**
- * The partner lists its relationships through these pointers, newest first like the relationships
- * (written again on every change; idempotent).
+ * Writes the partner's pointer with the relationship as `record` shows it (idempotent), then checks the relationship
+ * is still that one: a change that landed meanwhile may have had its pointer written before this older copy, so
+ * the current one is written again. A change after the check writes its own pointer after it.
  */
-export async function addPartnerPointer(record: PointerSource): Promise<void> {
+export async function addPartnerPointer(record: RelationshipRecord): Promise<void> {
   const t = await table();
-  await t.upsertEntity(
-    {
-      partitionKey: partnerPartition(record.partnerId),
-      rowKey: newestFirstRowKey(record.id),
-      ...pointerColumns(record),
-    },
-    'Replace',
-  );
+  let current: RelationshipRecord | undefined = record;
+  for (let attempt = 0; current && attempt < 10; attempt++) {
+    await t.upsertEntity(pointerEntity(current), 'Replace');
+    const stored: RelationshipRecord | undefined = await getRelationship(current.customerTenantId, current.id);
+    if (stored?.etag === current.etag) return;
+    current = stored;
+  }
+  if (current) throw new Error(`relationship ${record.id} kept changing while its partner pointer was written`);
 }
 
 /** Replaces the relationship if it still has `etag` (412 from storage otherwise). */
@@ -286,14 +311,13 @@ function matchesFilter(record: RelationshipRecord, filter: PartnerRelationshipFi
 
 /**
  * A page of the partner's relationships, newest first, optionally only those with `status` and/or
- * in an expiry window at `at`. The pointers are written after the relationship, so one may lag
- * behind it (a process that stopped in between): each listed relationship is checked against the
- * filter itself, and a pointer found out of date is written again.
+ * in an expiry window at `at`: one query of the partner's pointers, whose copies are the page. A
+ * pointer written before pointers kept a copy is read through to its relationship and written again.
  */
 export async function listPartnerRelationships(
   partnerId: string,
   options: PartnerRelationshipFilter & { at: Date; top: number; continuationToken: string | undefined },
-): Promise<Page<RelationshipRecord>> {
+): Promise<Page<ListedRelationship>> {
   const at = options.at.toISOString();
   const filter = [
     odata`PartitionKey eq ${partnerPartition(partnerId)}`,
@@ -309,18 +333,21 @@ export async function listPartnerRelationships(
     options.continuationToken,
   );
   const items = await Promise.all(
-    entities.map(async (entity) => {
+    entities.map(async (entity): Promise<ListedRelationship | undefined> => {
+      if (hasCopy(entity)) {
+        const { relationshipId: _id, expiresAt: _expires, ...copy } = pointers.decode(entity);
+        return copy;
+      }
       const pointer = pointerOf(entity);
       // Pointers written before they named the relationship have its id as row key.
       const id = pointer.relationshipId ?? String(entity.rowKey);
       const record = await getRelationship(pointer.customerTenantId, id);
       if (!record) return undefined;
-      const columns = pointerColumns(record);
-      if (pointer.status !== columns.status || pointer.expiresAt !== columns.expiresAt) await addPartnerPointer(record);
-      return matchesFilter(record, options, options.at) ? record : undefined;
+      await addPartnerPointer(record);
+      return matchesFilter(record, options, options.at) ? listedOf(record) : undefined;
     }),
   );
-  return { items: items.filter((r): r is RelationshipRecord => r !== undefined), continuationToken: next };
+  return { items: items.filter((r) => r !== undefined), continuationToken: next };
 }
 
 const pointerCountSchema = pointerSchema.pick({ status: true, expiresAt: true });
