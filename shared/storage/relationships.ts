@@ -53,6 +53,8 @@ const relationshipRecordSchema = z.object({
   remindersSent: z.array(z.string()),
   terminationRequestedAt: optionalTime,
   terminatedAt: optionalTime,
+  /** How many times it was replaced (absent: never since revisions were counted): orders the partner's copies. */
+  revision: z.number().int().min(0).optional(),
 });
 export type NewRelationship = z.infer<typeof relationshipRecordSchema>;
 export type RelationshipRecord = NewRelationship & { etag: string };
@@ -206,7 +208,11 @@ const pointerOf = (entity: Record<string, unknown>) => decodeEntity(tableNames.r
  */
 const pointers = tableCodec(
   tableNames.relationships,
-  listedRelationshipSchema.extend({ relationshipId: z.string(), expiresAt: z.string() }),
+  listedRelationshipSchema.extend({
+    relationshipId: z.string(),
+    expiresAt: z.string(),
+    revision: z.number().int().min(0).optional(),
+  }),
   {
     keys: (pointer) => ({ partitionKey: partnerPartition(pointer.partnerId), rowKey: newestFirstRowKey(pointer.id) }),
     json: ['roles'],
@@ -220,31 +226,40 @@ const pointerEntity = (record: RelationshipRecord) =>
     ...listedOf(record),
     relationshipId: record.id,
     expiresAt: relationshipExpiresAt(grantOf(record))?.toISOString() ?? neverExpires,
+    revision: record.revision ?? 0,
   });
 
 /**
- * Writes the partner's pointer with the relationship as `record` shows it (idempotent), then checks the relationship
- * is still that one: a change that landed meanwhile may have had its pointer written before this older copy, so
- * the current one is written again. A change after the check writes its own pointer after it.
+ * Writes the partner's pointer with the relationship as `record` shows it, unless the pointer already holds a copy of
+ * the same or a later revision (a change that landed meanwhile may have written its pointer first): written under
+ * the ETag it was read with, so two writers cannot both win. Idempotent.
  */
 export async function addPartnerPointer(record: RelationshipRecord): Promise<void> {
   const t = await table();
-  let current: RelationshipRecord | undefined = record;
-  for (let attempt = 0; current && attempt < 10; attempt++) {
-    await t.upsertEntity(pointerEntity(current), 'Replace');
-    const stored: RelationshipRecord | undefined = await getRelationship(current.customerTenantId, current.id);
-    if (stored?.etag === current.etag) return;
-    current = stored;
+  const entity = pointerEntity(record);
+  const revision = record.revision ?? 0;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const pointer = await readEntity(t, entity.partitionKey, entity.rowKey);
+    if (pointer && hasCopy(pointer) && (pointers.decode(pointer).revision ?? 0) >= revision) return;
+    try {
+      if (pointer) await t.updateEntity(entity, 'Replace', { etag: etagOf(pointer) });
+      else await t.createEntity(entity);
+      return;
+    } catch (error) {
+      const status = storageStatus(error);
+      if (status !== 409 && status !== 412) throw error; // another writer won: read what it wrote
+    }
   }
-  if (current) throw new Error(`relationship ${record.id} kept changing while its partner pointer was written`);
+  throw new Error(`relationship ${record.id}: its partner pointer kept changing while it was written`);
 }
 
 /** Replaces the relationship if it still has `etag` (412 from storage otherwise). */
 export async function replaceRelationship(record: RelationshipRecord, etag: string): Promise<RelationshipRecord> {
   const t = await table();
   const { etag: _old, ...rest } = record;
-  const result = await t.updateEntity(toEntity(rest), 'Replace', { etag });
-  return { ...record, etag: etagOf(result) };
+  const next = { ...rest, revision: (rest.revision ?? 0) + 1 };
+  const result = await t.updateEntity(toEntity(next), 'Replace', { etag });
+  return { ...next, etag: etagOf(result) };
 }
 
 export async function relationshipsWithPartner(
@@ -335,7 +350,7 @@ export async function listPartnerRelationships(
   const items = await Promise.all(
     entities.map(async (entity): Promise<ListedRelationship | undefined> => {
       if (hasCopy(entity)) {
-        const { relationshipId: _id, expiresAt: _expires, ...copy } = pointers.decode(entity);
+        const { relationshipId: _id, expiresAt: _expires, revision: _revision, ...copy } = pointers.decode(entity);
         return copy;
       }
       const pointer = pointerOf(entity);

@@ -66,6 +66,7 @@ const listed = (partnerId: string) =>
 /** What the list shows of a relationship: its record without what only its details show. */
 const shown = ({
   etag: _e,
+  revision: _v,
   hasRoleDuration: _h,
   invitationIds: _i,
   history: _hi,
