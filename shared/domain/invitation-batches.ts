@@ -1,16 +1,14 @@
 import { z } from 'zod';
 import { knownFieldMessage } from './field-messages.js';
 import { createInvitationSchema, invitationFieldsSchema, type CreateInvitation } from './invitations.js';
+import { maxBatchRows, type RowProblem } from './batches.js';
 import { checkRoleRequest, type RoleProblem } from './relationships.js';
 
 /**
  * Bulk invitations: one type, roles, duration and message shared by up to 500 customers, each a
- * tenant id or a domain with its admin's email. Pure rules; the batch service stores and runs them.
+ * tenant id or a domain with its admin's email. Pure rules; the batch service stores and runs them
+ * (what every batch shares: batches.ts).
  */
-export const maxBatchRows = 500;
-
-/** Rows one queue message creates: a retried chunk redoes at most this many rows' lookups. */
-export const batchChunkSize = 50;
 
 /** One customer of a batch, as the single invitation names it. */
 export const batchRowSchema = invitationFieldsSchema.pick({
@@ -62,12 +60,6 @@ export const invitationBatchSchema = batchSharedSchema.extend({
     .max(maxBatchRows)
     .describe('Up to 500 customers: `customerTenantId` or `customerDomain`, and `customerAdminEmail`'),
 });
-
-/** A row that cannot become an invitation: the first field at fault, in the body's own words (`rows.3.customerAdminEmail`). */
-export interface RowProblem {
-  field: string;
-  message: string;
-}
 
 /** The row's invitation, or what is wrong with it. */
 export function rowInvitation(
@@ -132,24 +124,8 @@ export function checkBatch(shared: BatchShared): RoleProblem[] {
 /** A row's idempotency key: a retried chunk finds the invitation an earlier try made for the same row. */
 export const rowIdempotencyKey = (batchId: string, index: number): string => `batch:${batchId}:${index}`;
 
-/** Chunk numbers of a batch of `total` rows. */
-export const batchChunks = (total: number): number[] =>
-  Array.from({ length: Math.ceil(total / batchChunkSize) }, (_, i) => i);
-
 export const rowStatuses = ['pending', 'created', 'failed'] as const;
 export type RowStatus = (typeof rowStatuses)[number];
-
-/** Progress as the partner sees it: every row created or failed means the batch is done. */
-export function batchProgress(statuses: RowStatus[]): {
-  status: 'running' | 'done';
-  total: number;
-  done: number;
-  failed: number;
-} {
-  const done = statuses.filter((s) => s === 'created').length;
-  const failed = statuses.filter((s) => s === 'failed').length;
-  return { status: done + failed === statuses.length ? 'done' : 'running', total: statuses.length, done, failed };
-}
 
 /**
  * A CSV upload's shared fields, from the query string: `relationshipType`, `roles` (comma-separated

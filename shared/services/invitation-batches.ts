@@ -5,34 +5,20 @@ import { now } from '../clock.js';
 import { settings } from '../config.js';
 import { actorOf } from '../domain/audit.js';
 import { uuidV7 } from '../domain/ids.js';
-import {
-  batchChunks,
-  batchProgress,
-  checkBatch,
-  rowIdempotencyKey,
-  rowInvitation,
-  type BatchShared,
-} from '../domain/invitation-batches.js';
+import { batchProgress } from '../domain/batches.js';
+import { checkBatch, rowIdempotencyKey, rowInvitation, type BatchShared } from '../domain/invitation-batches.js';
 import { pageLinks } from '../domain/links.js';
 import type { invitationBatchListSchema, invitationBatchViewSchema } from '../domain/views.js';
 import { AppError, invalidFields } from '../errors.js';
 import {
-  batchChunkMessageSchema,
-  chunkRange,
-  createBatch,
-  enqueueBatchChunks,
+  invitationBatches,
   listBatch,
   partnerBatches,
-  readBatch,
-  readBatchRows,
-  recordRowOutcome,
   type BatchRowRecord,
   type InvitationBatch,
 } from '../storage/invitation-batches.js';
-import { maxDequeueCount } from '../storage/names.js';
 import { getPartnerProfile } from '../storage/partner-profiles.js';
-import { followUpKind, fulfil, intend, completeIntent } from './follow-ups.js';
-import { idempotentCreate } from './idempotent-create.js';
+import { batchFollowUp, rowProblemOf, runBatchChunk, startBatch } from './batches.js';
 import { createInvitation } from './invitation-create.js';
 import { requirePartnerStaff } from './partner-staff.js';
 
@@ -48,20 +34,8 @@ const keptInput = (row: Record<string, unknown>): Record<string, string> =>
     ]),
   );
 
-/**
- * A stored batch owes its chunk messages: written as an intent before the batch, so a crash
- * between storing it and queueing them leaves the intent for the sweeper to finish.
- */
-export const invitationBatchFollowUp = followUpKind({
-  name: 'invitationBatch',
-  payload: z.object({ batchId: z.string() }),
-  async complete({ batchId }) {
-    const batch = await readBatch(batchId);
-    if (!batch) return;
-    await listBatch(batch);
-    await enqueueBatchChunks(batch.id, batchChunks(batch.total));
-  },
-});
+/** A stored batch owes its chunk messages (batches.ts), and its place in the partner's list. */
+export const invitationBatchFollowUp = batchFollowUp('invitationBatch', invitationBatches, listBatch);
 
 /**
  * Starts a batch: refuses it whole (400, nothing written) when the shared fields are wrong, stores
@@ -81,43 +55,36 @@ export async function startInvitationBatch(input: {
   if (!partner.active)
     throw new AppError('conflict', 'The partner’s directory entry is inactive, so it cannot invite customers.');
   const at = now();
-  const { value, replay } = await idempotentCreate({
+  const { batch, replay } = await startBatch({
+    store: invitationBatches,
+    followUp: invitationBatchFollowUp,
     scope: `invitation-batches:${partner.partnerId}`,
     idempotencyKey: input.idempotencyKey,
     body: { shared: input.shared, rows: input.rows },
     newId: () => uuidV7(at.getTime()),
-    read: readBatch,
-    complete: async (batch) => {
-      await completeIntent(invitationBatchFollowUp, batch.id);
-      return batch;
-    },
-    create: async (id) => {
-      const batch: InvitationBatch = {
+    build: (id) => ({
+      batch: {
         id,
         partnerId: partner.partnerId,
         createdAt: at.toISOString(),
         createdBy: actorOf(input.caller),
         total: input.rows.length,
         shared: input.shared,
-      };
-      const batchRows = input.rows.map((row, index): BatchRowRecord => {
+      },
+      rows: input.rows.map((row, index): BatchRowRecord => {
         const checked = rowInvitation(row, input.shared);
         return 'invitation' in checked
           ? { batchId: id, index, input: row, status: 'pending' }
           : { batchId: id, index, input: keptInput(row), status: 'failed', problem: checked };
-      });
-      const created = await intend(invitationBatchFollowUp, id, { batchId: id }, () => createBatch(batch, batchRows));
-      if (!created) return undefined;
-      await fulfil(invitationBatchFollowUp, id, () => enqueueBatchChunks(id, batchChunks(batch.total)));
-      return batch;
-    },
+      }),
+    }),
   });
-  return { view: await batchView(value), replay };
+  return { view: await batchView(batch), replay };
 }
 
 /** The batch as its partner sees it: progress, and each row's invitation or problem. */
 async function batchView(batch: InvitationBatch): Promise<InvitationBatchView> {
-  const rows = await readBatchRows(batch.id);
+  const rows = await invitationBatches.readBatchRows(batch.id);
   const links = pageLinks(settings().publicBaseUrl);
   return {
     id: batch.id,
@@ -149,7 +116,7 @@ export async function partnerInvitationBatch(
   batchId: string,
 ): Promise<InvitationBatchView> {
   const partner = await requirePartnerStaff(caller, partnerId);
-  const batch = await readBatch(batchId);
+  const batch = await invitationBatches.readBatch(batchId);
   if (!batch || batch.partnerId !== partner.partnerId) throw new AppError('not-found', 'No such invitation batch.');
   return batchView(batch);
 }
@@ -171,9 +138,6 @@ export async function partnerInvitationBatches(caller: Caller, partnerId: string
   };
 }
 
-/** How many invitations of one chunk are made at once: enough to overlap storage round trips, few enough to be gentle. */
-const rowConcurrency = 10;
-
 /** The outcome of one pending row: its invitation (the same one on a retry: the row's own idempotency key), or its problem. */
 async function createRowInvitation(batch: InvitationBatch, row: BatchRowRecord): Promise<BatchRowRecord> {
   const checked = rowInvitation(row.input, batch.shared);
@@ -191,12 +155,7 @@ async function createRowInvitation(batch: InvitationBatch, row: BatchRowRecord):
     return { ...row, status: 'created', invitationId: view.id };
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    const field = error.extra?.errors?.[0];
-    return {
-      ...row,
-      status: 'failed',
-      problem: field ? { field: field.path, message: field.message } : { field: '(row)', message: error.detail },
-    };
+    return { ...row, status: 'failed', problem: rowProblemOf(error, '(row)') };
   }
 }
 
@@ -211,35 +170,17 @@ export async function runInvitationBatchChunk(
   dequeueCount: number,
   context: Pick<InvocationContext, 'log' | 'error'>,
 ): Promise<void> {
-  const parsed = batchChunkMessageSchema.safeParse(message);
-  const batch = parsed.success ? await readBatch(parsed.data.batchId) : undefined;
-  if (!parsed.success || !batch) {
-    context.error('invitation batch message names no stored batch; dropped');
-    return;
-  }
-  const pending = (await readBatchRows(batch.id, chunkRange(parsed.data.chunk, batch.total))).filter(
-    (r) => r.status === 'pending',
-  );
-  const faults: unknown[] = [];
-  for (let i = 0; i < pending.length; i += rowConcurrency) {
-    await Promise.all(
-      pending.slice(i, i + rowConcurrency).map(async (row) => {
-        let outcome: BatchRowRecord;
-        try {
-          outcome = await createRowInvitation(batch, row);
-        } catch (error) {
-          if (dequeueCount < maxDequeueCount) return void faults.push(error);
-          context.error(`invitation batch ${batch.id} row ${row.index + 1} failed on its last try`, error);
-          outcome = {
-            ...row,
-            status: 'failed',
-            problem: { field: '(row)', message: 'The invitation could not be created. Send this row again.' },
-          };
-        }
-        await recordRowOutcome(outcome);
-      }),
-    );
-  }
-  if (faults.length > 0) throw faults[0];
-  context.log(`invitation batch ${batch.id} chunk ${parsed.data.chunk}: ${pending.length} rows done`);
+  await runBatchChunk({
+    store: invitationBatches,
+    what: 'invitation batch',
+    message,
+    dequeueCount,
+    context,
+    run: createRowInvitation,
+    lastTry: (row): BatchRowRecord => ({
+      ...row,
+      status: 'failed',
+      problem: { field: '(row)', message: 'The invitation could not be created. Send this row again.' },
+    }),
+  });
 }
