@@ -15,6 +15,7 @@ import { followUpFunctions } from './follow-ups.js';
 import { healthFunctions } from './health.js';
 import { invitationBatchFunctions } from './invitation-batches.js';
 import { invitationExpiryFunctions } from './invitation-expiry.js';
+import { relationshipBatchFunctions } from './relationship-batches.js';
 import { invitationFunctions } from './invitations.js';
 import { leadFunctions } from './leads.js';
 import { meFunctions } from './me.js';
@@ -43,6 +44,7 @@ const features: FunctionDefinition[] = [
   ...adminRoleFunctions,
   ...invitationFunctions,
   ...invitationBatchFunctions,
+  ...relationshipBatchFunctions,
   ...customerInvitationFunctions,
   ...relationshipFunctions,
   ...agreementFunctions,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { authenticate } from '../shared/auth/caller.js';
 import { expiryWindowSchema, expiryWindows, relationshipStatuses } from '../shared/domain/relationships.js';
 import { pageSchema, relationshipCountsSchema, relationshipViewSchema } from '../shared/domain/views.js';
-import { readOptionalBody, readParams, readQuery } from '../shared/http/body.js';
+import { readBody, readOptionalBody, readParams, readQuery } from '../shared/http/body.js';
 import { ifMatch, jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { pageQuerySchema } from '../shared/domain/paging.js';
@@ -19,6 +19,7 @@ import {
   partnerRelationshipsExport,
   removeRoles,
   requestTermination,
+  setAutoExtend,
   terminate,
   type RelationshipAnswer,
   type RelationshipView,
@@ -76,6 +77,13 @@ const routes = [
     terminateRelationship,
     'partner-relationships-terminate',
   ),
+  route(
+    'POST',
+    'partners/{partnerId}/relationships/{relationshipId}/auto-extend',
+    'partner',
+    changeAutoExtend,
+    'partner-relationships-auto-extend',
+  ),
 ];
 
 const customerParams = z.object({ tenantId: z.string() });
@@ -90,6 +98,11 @@ const partnerRelationshipsQuery = z.object({
       'Only relationships (not terminated) whose roles end within 1, 7 or 30 days (`1d`, `7d`, `30d`), or that expired in the last 365 days (`expired`)',
     ),
   ...pageQuerySchema.shape,
+});
+const autoExtendBody = z.object({
+  autoExtend: z
+    .boolean()
+    .describe('`true`: the admin roles renew by themselves, 180 days at a time; `false`: they end'),
 });
 const terminationRequestBody = z.object({ reason: z.string().trim().min(1).max(2000).optional() });
 
@@ -169,6 +182,15 @@ async function terminateRelationship(request: HttpRequest, context: InvocationCo
   const caller = await authenticate(request);
   const { partnerId, relationshipId } = readParams(request, partnerRelationshipParams);
   return withEtag(await terminate(caller, partnerId, relationshipId, ifMatch(request, false), context.invocationId));
+}
+
+async function changeAutoExtend(request: HttpRequest, context: InvocationContext) {
+  const caller = await authenticate(request);
+  const { partnerId, relationshipId } = readParams(request, partnerRelationshipParams);
+  const { autoExtend } = await readBody(request, autoExtendBody);
+  return withEtag(
+    await setAutoExtend(caller, partnerId, relationshipId, autoExtend, ifMatch(request, false), context.invocationId),
+  );
 }
 
 const docs = {
@@ -268,6 +290,20 @@ const docs = {
     responses: {
       200: { description: 'The terminated relationship', schema: relationshipViewSchema },
       409: { description: '`relationship-ended`: already terminated or expired' },
+    },
+  },
+  'partner-relationships-auto-extend': {
+    summary: 'Turn auto-extend on or off',
+    description:
+      '`{ autoExtend }`: on, the admin roles renew by themselves 180 days at a time (never with Global Administrator among them, nor without admin roles: `400` naming `autoExtend`); off, they end at the date they have now. Asking for what is already so changes nothing. `If-Match` optional (`412`); in both sides’ audit logs (`relationship.autoExtendChanged`) and the relationship’s history.',
+    tags: ['relationships'],
+    params: partnerRelationshipParams,
+    body: autoExtendBody,
+    responses: {
+      200: { description: 'The relationship', schema: relationshipViewSchema },
+      400: { description: '`autoExtend` not allowed for these roles' },
+      409: { description: '`relationship-ended`: terminated or expired' },
+      412: { description: 'If-Match mismatch' },
     },
   },
 } satisfies Record<string, RouteDoc>;

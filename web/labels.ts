@@ -16,6 +16,7 @@ export const historyLabels: Record<string, string> = {
   rolesRemoved: 'Admin roles removed',
   terminationRequested: 'Termination requested',
   terminated: 'Relationship ended',
+  autoExtendChanged: 'Auto-extend turned on or off',
 };
 
 export const auditLabels: Record<string, string> = {
@@ -29,6 +30,7 @@ export const auditLabels: Record<string, string> = {
   'relationship.rolesRemoved': 'Admin roles removed',
   'relationship.terminationRequested': 'Termination requested',
   'relationship.terminated': 'Relationship ended',
+  'relationship.autoExtendChanged': 'Auto-extend turned on or off',
   'agreement.accepted': 'Customer Agreement accepted',
   'settings.updated': 'Settings changed',
   'lead.statusChanged': 'Lead status changed',

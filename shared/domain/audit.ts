@@ -37,6 +37,7 @@ export const auditActions = [
   'relationship.rolesRemoved',
   'relationship.terminationRequested',
   'relationship.terminated',
+  'relationship.autoExtendChanged',
   'agreement.accepted',
   'settings.updated',
   'alertSettings.updated',

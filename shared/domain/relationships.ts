@@ -156,6 +156,8 @@ const snapshotSchema = z.object({
   type: relationshipTypeSchema,
   status: storedRelationshipStatusSchema,
   roles: z.array(z.string()),
+  /** Whether the roles renew by themselves: recorded by the changes of auto-extend only. */
+  autoExtend: z.boolean().optional(),
 });
 /**
  * One entry of a relationship's history: what changed, when, by whom (stored with the relationship, shown in its
@@ -163,7 +165,7 @@ const snapshotSchema = z.object({
  */
 export const historyEntrySchema = z.object({
   at: timeSchema,
-  action: z.enum(['created', 'merged', 'rolesRemoved', 'terminationRequested', 'terminated']),
+  action: z.enum(['created', 'merged', 'rolesRemoved', 'terminationRequested', 'terminated', 'autoExtendChanged']),
   actor: auditActorSchema.optional(),
   invitationId: z.string().optional(),
   from: snapshotSchema.optional(),
@@ -262,12 +264,12 @@ export function inExpiryWindow(window: ExpiryWindow, expiresAt: Date | undefined
   return expiresAt.getTime() > after.getTime() && expiresAt.getTime() <= until.getTime();
 }
 
-export type RelationshipAction = 'removeRoles' | 'requestTermination' | 'terminate';
+export type RelationshipAction = 'removeRoles' | 'requestTermination' | 'terminate' | 'setAutoExtend';
 
 /** Which actions each status allows; expired and terminated are final. */
 const allowedActions: Record<RelationshipStatus, readonly RelationshipAction[]> = {
-  active: ['removeRoles', 'requestTermination', 'terminate'],
-  terminationRequested: ['removeRoles', 'terminate'],
+  active: ['removeRoles', 'requestTermination', 'terminate', 'setAutoExtend'],
+  terminationRequested: ['removeRoles', 'terminate', 'setAutoExtend'],
   terminated: [],
   expired: [],
 };
@@ -304,8 +306,38 @@ function refusal(from: RelationshipStatus): Refusal {
 
 export function relationshipTransition(from: RelationshipStatus, action: RelationshipAction): RelationshipTransition {
   if (!allowedActions[from].includes(action)) return refusal(from);
-  if (action === 'removeRoles') return { ok: true, to: from as StoredRelationshipStatus };
+  if (action === 'removeRoles' || action === 'setAutoExtend') return { ok: true, to: from as StoredRelationshipStatus };
   return { ok: true, to: action === 'terminate' ? 'terminated' : 'terminationRequested' };
+}
+
+/** The one auto-extend period GDAP offers: the roles renew 180 days at a time. */
+export const autoExtendPeriod = 'P180D';
+
+/**
+ * Why the roles may not start renewing by themselves, if they may not: a relationship holding no
+ * admin roles has nothing to renew, and Global Administrator always ends (as at invitation).
+ */
+export function autoExtendProblem(roles: readonly string[]): RoleProblem | undefined {
+  if (roles.length === 0)
+    return { path: 'autoExtend', message: 'the relationship holds no admin roles, so it cannot auto-extend' };
+  if (roles.includes(directoryRoles.globalAdministrator))
+    return { path: 'autoExtend', message: 'is not allowed when Global Administrator is among the roles' };
+  return undefined;
+}
+
+/**
+ * The grant once auto-extend is turned on or off at `at`. Off keeps the end date the roles have
+ * now: their current period (the last renewal, or the grant) starts again from that end minus the
+ * duration, so they end when the partner was last told, not at a date long past.
+ */
+export function grantWithAutoExtend(grant: RoleGrant, on: boolean, at: Date): RoleGrant {
+  if (on) return { ...grant, autoExtend: autoExtendPeriod };
+  const end = rolesEndAt(grant, at);
+  const activatedAt =
+    end === undefined || grant.duration === undefined
+      ? grant.activatedAt
+      : new Date(end.getTime() - durationDays(grant.duration) * dayMs).toISOString();
+  return { ...grant, activatedAt, autoExtend: undefined };
 }
 
 /** The type a relationship keeps once its admin roles are removed (it stays, e.g. as a reseller). */

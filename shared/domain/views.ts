@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invitationStatuses, roleIdSchema } from './invitations.js';
 import { rowStatuses } from './invitation-batches.js';
+import { relationshipRowStatuses } from './relationship-batches.js';
 import {
   eligibilityReasonSchema,
   historyEntrySchema,
@@ -243,6 +244,32 @@ export const invitationBatchListSchema = z.object({
       createdAt: time,
       createdBy: z.object({ name: z.string().nullable() }),
       total: z.number().int().describe('Customers in the batch'),
+    }),
+  ),
+});
+
+/** A relationship batch as its partner follows it: progress, and each row's outcome or the problem that refused it. */
+export const relationshipBatchViewSchema = z.object({
+  id: z.string(),
+  partnerId: z.string(),
+  createdAt: time,
+  action: z.enum(['terminate', 'setAutoExtend']),
+  autoExtend: z.boolean().nullable().describe('For `setAutoExtend`: whether it turns auto-extend on or off'),
+  status: z.enum(['running', 'done']).describe('`done` once every row is done or failed'),
+  total: z.number().int(),
+  done: z.number().int().describe('Rows whose relationship was changed (or already was as asked)'),
+  failed: z.number().int(),
+  rows: z.array(
+    z.object({
+      row: z.number().int().describe('1 for the first id of `relationshipIds`'),
+      relationshipId: z.string(),
+      customerTenantId: z.string().nullable().describe("Once the row found the partner's relationship"),
+      customerName: z.string().nullable(),
+      status: z.enum(relationshipRowStatuses),
+      problem: z
+        .object({ field: z.string(), message: z.string() })
+        .nullable()
+        .describe('Why the row failed: the field at fault (`relationshipId`, `autoExtend`) and what is wrong'),
     }),
   ),
 });

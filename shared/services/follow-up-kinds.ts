@@ -9,6 +9,7 @@ import { invitationDecisionFollowUp } from './invitation-decide.js';
 import { invitationExpiryFollowUp } from './invitation-expiry.js';
 import { leadStatusChangeFollowUp } from './leads.js';
 import { alertSettingsChangeFollowUp } from './partner-alerts.js';
+import { relationshipBatchFollowUp } from './relationship-batches.js';
 import { relationshipChangeFollowUp } from './relationships.js';
 import { relationshipNoticesFollowUp } from './reminders.js';
 import { webhookDeletedFollowUp, webhookDisabledFollowUp } from './webhooks.js';
@@ -28,6 +29,7 @@ const followUpKinds = new Map<string, FollowUpKind<never>>(
     invitationBatchFollowUp,
     leadStatusChangeFollowUp,
     invitationExpiryFollowUp,
+    relationshipBatchFollowUp,
   ].map((kind) => [kind.name, kind as FollowUpKind<never>]),
 );
 

@@ -4,9 +4,11 @@ import { requirePartnerStaff } from './partner-staff.js';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
 import { describeRoles } from '../domain/admin-roles.js';
-import { actorDisplayName, actorOf, auditActor, type AuditAction } from '../domain/audit.js';
+import { actorDisplayName, actorOf, auditActor, type Actor, type AuditAction } from '../domain/audit.js';
 import {
+  autoExtendProblem,
   grantOf,
+  grantWithAutoExtend,
   relationshipStatus,
   relationshipTransition,
   rolesEndAt,
@@ -21,7 +23,7 @@ import { enqueueEmail, type EmailRequest } from '../email/jobs.js';
 import type { TemplateName } from '../email/template-data.js';
 import { requireIfMatch } from '../domain/versions.js';
 import { storageStatus } from '../storage/errors.js';
-import { AppError } from '../errors.js';
+import { AppError, invalidFields } from '../errors.js';
 import type { RelationshipView } from '../domain/views.js';
 import { everyItem, exportPageSize, type Page } from '../domain/paging.js';
 import { latestAcceptance, type AgreementAcceptance } from '../storage/agreements.js';
@@ -143,6 +145,7 @@ const historyAction: Record<RelationshipAction, HistoryEntry['action']> = {
   removeRoles: 'rolesRemoved',
   requestTermination: 'terminationRequested',
   terminate: 'terminated',
+  setAutoExtend: 'autoExtendChanged',
 };
 
 /** What a change's follow-ups need: the relationship and its history entry (found by time and action), the request, who is named in emails. */
@@ -150,7 +153,7 @@ const changeIntentSchema = z.object({
   customerTenantId: z.string(),
   relationshipId: z.string(),
   at: z.string(),
-  action: z.enum(['removeRoles', 'requestTermination', 'terminate']),
+  action: z.enum(['removeRoles', 'requestTermination', 'terminate', 'setAutoExtend']),
   invocationId: z.string(),
   actorName: z.string(),
 });
@@ -250,7 +253,7 @@ export const relationshipChangeFollowUp = followUpKind({
 function isReplay(
   record: RelationshipRecord,
   action: RelationshipAction,
-  caller: Caller,
+  caller: Actor,
   reason: string | undefined,
 ): boolean {
   const last = record.history.at(-1);
@@ -270,10 +273,10 @@ function isReplay(
 async function change(
   record: RelationshipRecord,
   action: RelationshipAction,
-  caller: Caller,
+  caller: Actor,
   ifMatch: string | undefined,
   invocationId: string,
-  options: { reason?: string } = {},
+  options: { reason?: string; autoExtend?: boolean } = {},
 ): Promise<RelationshipRecord> {
   const at = now();
   const from = currentStatus(record, at);
@@ -284,8 +287,18 @@ async function change(
   }
   requireIfMatch(ifMatch, record.etag, 'The relationship changed since you read it; read it again and retry.');
   if (action === 'removeRoles' && record.roles.length === 0) return record;
+  const autoExtendOn = options.autoExtend === true;
+  if (action === 'setAutoExtend') {
+    if ((record.autoExtend !== undefined) === autoExtendOn) return record;
+    const problem = autoExtendOn ? autoExtendProblem(record.roles) : undefined;
+    if (problem) throw invalidFields([problem]);
+  }
   const time = at.toISOString();
   const next: RelationshipRecord = { ...record, status: transition.to, updatedAt: time };
+  if (action === 'setAutoExtend') {
+    const grant = grantWithAutoExtend(grantOf(record), autoExtendOn, at);
+    Object.assign(next, { activatedAt: grant.activatedAt, autoExtend: grant.autoExtend });
+  }
   if (action === 'removeRoles') {
     Object.assign(next, {
       roles: [],
@@ -298,12 +311,14 @@ async function change(
   }
   if (action === 'requestTermination') next.terminationRequestedAt = time;
   if (action === 'terminate') next.terminatedAt = time;
+  const snapshotOf = (r: RelationshipRecord) =>
+    action === 'setAutoExtend' ? { ...snapshot(r), autoExtend: r.autoExtend !== undefined } : snapshot(r);
   const entry: HistoryEntry = {
     at: time,
     action: historyAction[action],
     actor: auditActor(actorOf(caller)),
-    from: snapshot(record),
-    to: snapshot(next),
+    from: snapshotOf(record),
+    to: snapshotOf(next),
     ...(options.reason ? { reason: options.reason } : {}),
   };
   next.history = [...record.history, entry];
@@ -490,6 +505,30 @@ export async function requestTermination(
   return details(await change(record, 'requestTermination', caller, ifMatch, invocationId, reason ? { reason } : {}));
 }
 
+/** What a partner may change on one of its relationships: end it, or turn auto-extend on or off. */
+export type PartnerChange = { action: 'terminate' } | { action: 'setAutoExtend'; autoExtend: boolean };
+
+/**
+ * A partner's change to one of its relationships, by `actor`: the staff member calling a route, or
+ * the one who posted the batch a row belongs to. The same rules, history, audit and emails either way.
+ */
+export async function changeAsPartner(
+  record: RelationshipRecord,
+  actor: Actor,
+  partnerChange: PartnerChange,
+  ifMatch: string | undefined,
+  invocationId: string,
+): Promise<RelationshipRecord> {
+  return change(
+    record,
+    partnerChange.action,
+    actor,
+    ifMatch,
+    invocationId,
+    partnerChange.action === 'setAutoExtend' ? { autoExtend: partnerChange.autoExtend } : {},
+  );
+}
+
 /** Partner staff: end the relationship; every admin who accepted into it is told. */
 export async function terminate(
   caller: Caller,
@@ -499,5 +538,21 @@ export async function terminate(
   invocationId: string,
 ): Promise<RelationshipAnswer> {
   const record = await partnerRecord(caller, partnerId, relationshipId);
-  return details(await change(record, 'terminate', caller, ifMatch, invocationId));
+  return details(await changeAsPartner(record, caller, { action: 'terminate' }, ifMatch, invocationId));
+}
+
+/**
+ * Partner staff: turn auto-extend on (the roles renew 180 days at a time; never with Global
+ * Administrator, nor without roles) or off (the roles end at the date they have now).
+ */
+export async function setAutoExtend(
+  caller: Caller,
+  partnerId: string,
+  relationshipId: string,
+  autoExtend: boolean,
+  ifMatch: string | undefined,
+  invocationId: string,
+): Promise<RelationshipAnswer> {
+  const record = await partnerRecord(caller, partnerId, relationshipId);
+  return details(await changeAsPartner(record, caller, { action: 'setAutoExtend', autoExtend }, ifMatch, invocationId));
 }

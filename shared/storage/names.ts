@@ -35,6 +35,8 @@ export const tableNames = {
   webhookDeliveries: 'webhookdeliveries',
   /** Invitation batches and their rows, one partition per batch. */
   invitationBatches: 'invitationBatches',
+  /** Relationship batches (a partner ending, or turning auto-extend on or off for, many relationships) and their rows. */
+  relationshipBatches: 'relationshipBatches',
 } as const;
 
 export const containerNames = {
@@ -49,6 +51,8 @@ export const queueNames = {
   webhookDeliveries: 'webhook-deliveries',
   /** One message per chunk of an invitation batch's rows. */
   invitationBatches: 'invitation-batches',
+  /** One message per chunk of a relationship batch's rows. */
+  relationshipBatches: 'relationship-batches',
 } as const;
 
 export type TableName = (typeof tableNames)[keyof typeof tableNames];
