@@ -73,6 +73,12 @@ function validRequest(name: string): MatrixRequest {
       const { customerTenantId: _, customerAdminEmail: __, ...shared } = delegatedInvitation(world.customerTenantId);
       return { params, body: { ...shared, rows: [batchRow] } };
     }
+    case 'relationship-batches-create':
+      return { params, body: { action: 'setAutoExtend', autoExtend: false, relationshipIds: [world.relationshipId] } };
+    case 'relationship-batches-get':
+      return { params: { ...params, batchId: world.relationshipBatchId } };
+    case 'partner-relationships-auto-extend':
+      return { params, body: { autoExtend: false } };
     case 'invitations-review':
       return { params, query: { code: world.pendingInvitation.code } };
     case 'invitations-accept':

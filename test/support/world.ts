@@ -16,6 +16,8 @@ export interface World {
   pendingInvitation: { id: string; code: string };
   acceptedInvitation: { id: string; code: string };
   relationshipId: string;
+  /** A relationship batch of the partner (turning auto-extend off where it is off: it changes nothing). */
+  relationshipBatchId: string;
   contactRequestId: string;
   /** A webhook subscription of the partner with one delivered test event, and a second subscription routes may delete. */
   webhook: { subscriptionId: string; deliveryId: string; spareSubscriptionId: string };
@@ -145,6 +147,12 @@ export async function buildWorld(t: TestHost): Promise<World> {
   });
   expect(batch.status, await batch.clone().text()).toBe(202);
   const batchId = ((await batch.json()) as { id: string }).id;
+  const relationshipBatch = await t.fetch(`/api/partners/${partner.id}/relationship-batches`, {
+    ...json({ action: 'setAutoExtend', autoExtend: false, relationshipIds: [relationshipId] }),
+    token: tokens.partner,
+  });
+  expect(relationshipBatch.status, await relationshipBatch.clone().text()).toBe(202);
+  const relationshipBatchId = ((await relationshipBatch.json()) as { id: string }).id;
   const contact = await t.fetch('/api/contact-requests', json(contactRequestBody([partner.id])));
   expect(contact.status, await contact.clone().text()).toBe(202);
   const contactRequestId = ((await contact.json()) as { id: string }).id;
@@ -158,6 +166,7 @@ export async function buildWorld(t: TestHost): Promise<World> {
     pendingInvitation,
     acceptedInvitation,
     relationshipId,
+    relationshipBatchId,
     contactRequestId,
     webhook,
     params: {
