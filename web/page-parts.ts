@@ -126,6 +126,140 @@ export function progressBar(id: string, label: string, nouns: { done: string; fa
       bar.setAttribute('aria-valuetext', text);
       fill.style.width = `${percent}%`;
       words.textContent = text;
+      },
+    };
+  }
+
+export interface SortState<K extends string> {
+  key: K;
+  ascending: boolean;
+}
+
+/**
+ * A list as the admin center lays it out: a search box, a count, a table whose first column
+ * selects rows (with a box selecting every row on the page) and whose headers sort, and paging.
+ * The page owns its rows: `pageOf(all)` gives the rows of the current page (and marks the sort,
+ * paging and select-all box to match), `selectBox(id, name)` a row's box; `changed` redraws.
+ */
+export function selectableTable<K extends string>(options: {
+  /** Names the search box (`<idPrefix>-search`). */
+  idPrefix: string;
+  /** The search box's label, e.g. "Search customers". */
+  searchLabel: string;
+  /** What a row is, in the plural ("customers"): the select-all box and the table's region say it. */
+  rowsNoun: string;
+  columns: readonly { key: K; label: string }[];
+  sortBy: K;
+  pageSize: number;
+  changed: () => void;
+}) {
+  let sort: SortState<K> = { key: options.sortBy, ascending: true };
+  let pageIndex = 0;
+  const selected = new Set<string>();
+  let shown: string[] = [];
+  const searchId = `${options.idPrefix}-search`;
+  const search = h('input', {
+    type: 'search',
+    id: searchId,
+    class: 'search-box',
+    placeholder: options.searchLabel,
+    autocomplete: 'off',
+  });
+  const count = h('p', { class: 'list-count', 'aria-live': 'polite' });
+  const rows = h('tbody', {});
+  const selectAll = h('input', {
+    type: 'checkbox',
+    id: 'select-all',
+    'aria-label': `Select all ${options.rowsNoun} on this page`,
+  });
+  const headCells = options.columns.map((c) => {
+    const button = h('button', { type: 'button', class: 'sort-button' }, c.label);
+    const th = h('th', { scope: 'col', 'data-column': c.key }, button);
+    button.addEventListener('click', () => {
+      sort = { key: c.key, ascending: sort.key === c.key ? !sort.ascending : true };
+      options.changed();
+    });
+    return th;
+  });
+  const caption = h('caption', { class: 'visually-hidden' });
+  const table = h(
+    'table',
+    { class: 'data-table', 'aria-busy': 'true' },
+    caption,
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'select-cell' }, selectAll), headCells)),
+    rows,
+  );
+  const pages = pager((by) => {
+    pageIndex += by;
+    options.changed();
+  });
+  const regionLabel = `${options.rowsNoun[0]?.toUpperCase() ?? ''}${options.rowsNoun.slice(1)} table`;
+  const element = h(
+    'div',
+    { class: 'list-view' },
+    h(
+      'div',
+      { class: 'list-toolbar' },
+      h('label', { for: searchId, class: 'visually-hidden' }, options.searchLabel),
+      search,
+      count,
+    ),
+    h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': regionLabel }, table),
+    pages.element,
+  );
+  search.addEventListener('input', () => {
+    pageIndex = 0;
+    options.changed();
+  });
+  selectAll.addEventListener('change', () => {
+    for (const id of shown) {
+      if (selectAll.checked) selected.add(id);
+      else selected.delete(id);
+    }
+    options.changed();
+  });
+  return {
+    element,
+    table,
+    caption,
+    rows,
+    count,
+    selected,
+    /** The search words, trimmed. */
+    words: () => search.value.trim(),
+    sort: () => sort,
+    /** Back to the first page (a new filter). */
+    firstPage: () => {
+      pageIndex = 0;
+    },
+    /** The rows of the current page of `all` (already filtered and sorted); marks the headers, pager and select-all box. */
+    pageOf<T extends { id: string }>(all: T[]): T[] {
+      const pageCount = Math.max(1, Math.ceil(all.length / options.pageSize));
+      pageIndex = Math.min(pageIndex, pageCount - 1);
+      const page = all.slice(pageIndex * options.pageSize, (pageIndex + 1) * options.pageSize);
+      shown = page.map((r) => r.id);
+      for (const th of headCells) {
+        if (th.dataset.column === sort.key) th.setAttribute('aria-sort', sort.ascending ? 'ascending' : 'descending');
+        else th.removeAttribute('aria-sort');
+      }
+      pages.update(pageIndex, pageCount);
+      selectAll.checked = page.length > 0 && page.every((r) => selected.has(r.id));
+      return page;
+    },
+    /** A row's selection box, named for the row (`Select <name>`). */
+    selectBox(id: string, name: string): HTMLInputElement {
+      const box = h('input', { type: 'checkbox', 'aria-label': `Select ${name}` });
+      box.checked = selected.has(id);
+      box.addEventListener('change', () => {
+        if (box.checked) selected.add(id);
+        else selected.delete(id);
+        options.changed();
+      });
+      return box;
+    },
+    /** Forgets selected rows the list no longer has. */
+    keepOnly(ids: Set<string>) {
+      for (const id of selected) if (!ids.has(id)) selected.delete(id);
     },
   };
 }

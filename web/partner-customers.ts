@@ -1,11 +1,16 @@
 import type { ExpiryWindow } from '../shared/domain/relationships.js';
 import type { z } from 'zod';
-import type { eligibilityViewSchema, RelationshipCounts, RelationshipView } from '../shared/domain/views.js';
+import type {
+  eligibilityViewSchema,
+  RelationshipCounts,
+  relationshipBatchViewSchema,
+  RelationshipView,
+} from '../shared/domain/views.js';
 import { api } from './api.js';
 import { byId, confirmDialog, formatDate, h, notice, show } from './dom.js';
 import { eligibilityReasonLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
 import { exportCommand } from './export.js';
-import { commandBar, emptyRow, messageBar, pager, skeletonRows } from './page-parts.js';
+import { commandBar, emptyRow, messageBar, progressBar, selectableTable, skeletonRows } from './page-parts.js';
 import { keepPartnerInNavigation, notStaff, partnerOf } from './partner-workspace.js';
 import { errorText, relationshipDetails, relationshipFlyout } from './relationships.js';
 import { requireSignIn, type Session } from './sign-in.js';
@@ -14,8 +19,9 @@ import { requireSignIn, type Session } from './sign-in.js';
  * Customers and relationships, the partner's side of every relationship as Partner Center lays it
  * out: the customers who asked to end a relationship on top, each with Terminate; the expiring
  * dashboard's tiles (each a toggle that filters the table, kept in the URL as `?expiry=` so an
- * email can link it); the table to search, sort, select and page; Terminate in the command bar; a
- * customer's details (with eligibility to purchase and manage) in a side panel, which
+ * email can link it); the table to search, sort, select and page; Terminate and Turn auto-extend
+ * on / off in the command bar (several customers at once as one batch, with its progress and
+ * per-customer results); a customer's details (with eligibility to purchase and manage) in a side panel, which
  * `?relationship=<id>` opens.
  */
 
@@ -45,6 +51,47 @@ const columns: { key: SortKey; label: string; value: (r: RelationshipView) => st
   { key: 'ends', label: 'Roles end date', value: (r) => (r.endsAt ? formatDate(r.endsAt) : '—') },
 ];
 const pageSize = 10;
+/** How often the page asks how a batch stands while it runs. */
+const batchPollMs = 1000;
+
+type RelationshipBatchView = z.infer<typeof relationshipBatchViewSchema>;
+
+/** Why a batch refused a row, in a sentence for the partner. */
+function refusal(problem: { field: string; message: string }): string {
+  if (problem.field === 'autoExtend')
+    return 'Its admin roles cannot renew automatically: Global Administrator is among them, or it holds no admin roles.';
+  if (problem.message === 'No such relationship.') return 'It is not one of your relationships any more.';
+  return problem.message;
+}
+
+/** What a finished batch did: how many rows it changed, and each refused row with its reason. */
+function batchResults(
+  batch: RelationshipBatchView,
+  targets: RelationshipView[],
+  done: (n: number) => string,
+): HTMLElement[] {
+  const nameOf = (row: RelationshipBatchView['rows'][number]) => {
+    const target = targets.find((r) => r.id === row.relationshipId);
+    return row.customerName ?? (target ? customerName(target) : row.relationshipId);
+  };
+  const refused = batch.rows.filter((r) => r.problem !== null);
+  return [
+    notice('success', done(batch.done)),
+    ...(refused.length === 0
+      ? []
+      : [
+          notice(
+            'warning',
+            h('h2', {}, `${refused.length} could not be changed`),
+            h(
+              'ul',
+              { class: 'batch-refusals' },
+              refused.map((r) => h('li', {}, h('strong', {}, nameOf(r)), `: ${r.problem ? refusal(r.problem) : ''}`)),
+            ),
+          ),
+        ]),
+  ];
+}
 
 export async function initPartnerCustomers(): Promise<void> {
   const session = await requireSignIn();
@@ -109,7 +156,7 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
     );
     button.addEventListener('click', () => {
       expiry = expiry === tile.window ? undefined : tile.window;
-      pageIndex = 0;
+      list.firstPage();
       remember();
       void load();
     });
@@ -131,63 +178,23 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
     ),
   );
 
-  const search = h('input', {
-    type: 'search',
-    id: 'customer-search',
-    class: 'search-box',
-    placeholder: 'Search customers',
-    autocomplete: 'off',
+  const list = selectableTable({
+    idPrefix: 'customer',
+    searchLabel: 'Search customers',
+    rowsNoun: 'customers',
+    columns,
+    sortBy: 'customer',
+    pageSize,
+    changed: () => render(),
   });
-  const count = h('p', { class: 'list-count', 'aria-live': 'polite' });
-  const rows = h('tbody', {});
-  const selectAll = h('input', {
-    type: 'checkbox',
-    id: 'select-all',
-    'aria-label': 'Select all customers on this page',
-  });
-  const headCells = columns.map((c) => {
-    const button = h('button', { type: 'button', class: 'sort-button' }, c.label);
-    const th = h('th', { scope: 'col', 'data-column': c.key }, button);
-    button.addEventListener('click', () => {
-      sort = { key: c.key, ascending: sort.key === c.key ? !sort.ascending : true };
-      render();
-    });
-    return th;
-  });
-  const caption = h('caption', { class: 'visually-hidden' });
-  const table = h(
-    'table',
-    { class: 'data-table', 'aria-busy': 'true' },
-    caption,
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'select-cell' }, selectAll), headCells)),
-    rows,
-  );
-  const pages = pager((by) => {
-    pageIndex += by;
-    render();
-  });
-  const list = h(
-    'div',
-    { class: 'list-view' },
-    h(
-      'div',
-      { class: 'list-toolbar' },
-      h('label', { for: 'customer-search', class: 'visually-hidden' }, 'Search customers'),
-      search,
-      count,
-    ),
-    h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Customers table' }, table),
-    pages.element,
-  );
-  show(content, message, requests, dashboard, status, list);
+  const { rows, count, table, caption, selected } = list;
+  const progress = h('div', { class: 'batch-status' });
+  show(content, message, requests, dashboard, status, progress, list.element);
 
   const url = new URL(location.href);
   const asked = url.searchParams.get('expiry');
   let expiry: ExpiryWindow | undefined = isWindow(asked) ? asked : undefined;
   let items: RelationshipView[] = [];
-  let sort: { key: SortKey; ascending: boolean } = { key: 'customer', ascending: true };
-  let pageIndex = 0;
-  const selected = new Set<string>();
 
   /** The filter in the address, so the page can be linked and reloaded as it is. */
   const remember = () => {
@@ -237,6 +244,71 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
       fail(error);
     }
   };
+
+  /**
+   * Runs a batch on the selected relationships: a progress bar while the service works through it,
+   * then what it did and, for each row it refused, why.
+   */
+  const runBatch = async (
+    body: { action: 'terminate' } | { action: 'setAutoExtend'; autoExtend: boolean },
+    targets: RelationshipView[],
+    words: { working: string; done: (n: number) => string },
+  ) => {
+    const bar = progressBar('relationship-batch-progress', words.working, {
+      done: body.action === 'terminate' ? 'ended' : 'changed',
+      failed: 'refused',
+    });
+    bar.update({ total: targets.length, done: 0, failed: 0 });
+    show(progress, bar.element);
+    status.replaceChildren();
+    try {
+      let { data: batch } = await api<RelationshipBatchView>(`${base}/relationship-batches`, {
+        method: 'POST',
+        token: await session.token(),
+        body: { ...body, relationshipIds: targets.map((r) => r.id) },
+        headers: { 'Idempotency-Key': crypto.randomUUID() },
+      });
+      while (batch.status === 'running') {
+        await new Promise((resolve) => setTimeout(resolve, batchPollMs));
+        ({ data: batch } = await api<RelationshipBatchView>(
+          `${base}/relationship-batches/${encodeURIComponent(batch.id)}`,
+          { token: await session.token() },
+        ));
+        bar.update(batch);
+      }
+      bar.update(batch);
+      selected.clear();
+      await load();
+      show(progress, bar.element, batchResults(batch, targets, words.done));
+    } catch (error) {
+      progress.replaceChildren();
+      fail(error);
+    }
+  };
+
+  const terminateMany = async (targets: RelationshipView[]) => {
+    const yes = await confirmDialog({
+      title: `Terminate ${targets.length} relationships?`,
+      text: [
+        `These ${targets.length} relationships end: ${targets.map(customerName).join(', ')}.`,
+        'You lose every admin role they give you in those customers’ organizations. Each customer’s administrators are told by email. This cannot be undone: to work together again, send a new invitation.',
+      ],
+      yes: `Terminate ${targets.length}`,
+      no: 'Cancel',
+    });
+    if (!yes) return;
+    await runBatch({ action: 'terminate' }, targets, {
+      working: `Terminating ${targets.length} relationships`,
+      done: (n) => `${n} relationship${n === 1 ? '' : 's'} ended.`,
+    });
+  };
+
+  const setAutoExtend = (targets: RelationshipView[], on: boolean) =>
+    runBatch({ action: 'setAutoExtend', autoExtend: on }, targets, {
+      working: `Turning auto-extend ${on ? 'on' : 'off'} for ${targets.length} relationship${targets.length === 1 ? '' : 's'}`,
+      done: (n) =>
+        `Auto-extend is ${on ? 'on' : 'off'} for ${n} relationship${n === 1 ? '' : 's'}${on ? ': their admin roles renew every 180 days' : ': their admin roles end on the date shown'}.`,
+    });
 
   const flyout = relationshipFlyout(async (id) => {
     const path = `${base}/relationships/${encodeURIComponent(id)}`;
@@ -311,7 +383,8 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
   };
 
   const visible = () => {
-    const words = search.value.trim().toLowerCase();
+    const words = list.words().toLowerCase();
+    const sort = list.sort();
     const column = columns.find((c) => c.key === sort.key) ?? columns[0]!;
     const filtered = items.filter(
       (r) => !words || customerName(r).toLowerCase().includes(words) || r.customerTenantId.includes(words),
@@ -324,16 +397,35 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
 
   const updateCommands = () => {
     const chosen = items.filter((r) => selected.has(r.id));
+    const reason = (can: (r: RelationshipView) => boolean, none: string) =>
+      chosen.length === 0 ? 'Select one or more customers first.' : chosen.some(can) ? undefined : none;
+    const live = chosen.filter(canTerminate);
     commandBar(commands, [
       {
         label: 'Terminate',
-        disabledReason:
-          chosen.length === 0
-            ? 'Select one or more customers first.'
-            : chosen.some(canTerminate)
-              ? undefined
-              : 'The selected relationships have ended already.',
-        run: () => void terminate(chosen.filter(canTerminate)),
+        disabledReason: reason(canTerminate, 'The selected relationships have ended already.'),
+        // One relationship as before; several as one batch, with its progress.
+        run: () => void (live.length === 1 ? terminate(live) : terminateMany(live)),
+      },
+      {
+        label: 'Turn auto-extend on',
+        disabledReason: reason(
+          (r) => canTerminate(r) && r.roles.length > 0 && r.autoExtend === null,
+          'The selected relationships renew automatically already, hold no admin roles or have ended.',
+        ),
+        run: () => void setAutoExtend(chosen.filter(canTerminate), true),
+      },
+      {
+        label: 'Turn auto-extend off',
+        disabledReason: reason(
+          (r) => canTerminate(r) && r.autoExtend !== null,
+          'None of the selected relationships renews automatically.',
+        ),
+        run: () =>
+          void setAutoExtend(
+            chosen.filter((r) => canTerminate(r) && r.autoExtend !== null),
+            false,
+          ),
       },
       exportCommand(session, () => `${base}/relationships${expiry ? `?expiry=${expiry}` : ''}`, { status, message }),
       { label: 'Refresh', run: () => void load() },
@@ -344,23 +436,15 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
 
   const render = () => {
     const all = visible();
-    const pageCount = Math.max(1, Math.ceil(all.length / pageSize));
-    pageIndex = Math.min(pageIndex, pageCount - 1);
-    const shown = all.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize);
+    const shown = list.pageOf(all);
     for (const { tile, button } of tileButtons) button.setAttribute('aria-pressed', String(tile.window === expiry));
-    for (const th of headCells) {
-      if (th.dataset.column === sort.key) th.setAttribute('aria-sort', sort.ascending ? 'ascending' : 'descending');
-      else th.removeAttribute('aria-sort');
-    }
     const filter = filterName();
     caption.textContent = `Customer relationships${filter ? `, ${filter}` : ''} (the sortable column headers are buttons)`;
     const noun = (n: number) => `${n} relationship${n === 1 ? '' : 's'}`;
     count.textContent =
       all.length === items.length
         ? `${noun(items.length)}${filter ? ` ${filter}` : ''}`
-        : `${all.length} of ${noun(items.length)} match “${search.value.trim()}”`;
-    pages.update(pageIndex, pageCount);
-    selectAll.checked = shown.length > 0 && shown.every((r) => selected.has(r.id));
+        : `${all.length} of ${noun(items.length)} match “${list.words()}”`;
     show(
       rows,
       items.length === 0
@@ -373,16 +457,10 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
         : shown.length === 0
           ? emptyRow(
               columns.length + 1,
-              `No customer matches “${search.value.trim()}”. Check the spelling or clear the search.`,
+              `No customer matches “${list.words()}”. Check the spelling or clear the search.`,
             )
           : shown.map((r) => {
-              const box = h('input', { type: 'checkbox', 'aria-label': `Select ${customerName(r)}` });
-              box.checked = selected.has(r.id);
-              box.addEventListener('change', () => {
-                if (box.checked) selected.add(r.id);
-                else selected.delete(r.id);
-                render();
-              });
+              const box = list.selectBox(r.id, customerName(r));
               return h(
                 'tr',
                 { class: selected.has(r.id) ? 'selected' : undefined, 'data-relationship-id': r.id },
@@ -411,7 +489,7 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
         api<RelationshipCounts>(`${base}/relationship-counts`, { token: await session.token() }),
       ]);
       items = listed;
-      for (const id of selected) if (!items.some((r) => r.id === id)) selected.delete(id);
+      list.keepOnly(new Set(items.map((r) => r.id)));
       for (const { tile, count: tileCount } of tileButtons)
         tileCount.textContent = String(counts.data.expiry[tile.window]);
       message.replaceChildren();
@@ -425,17 +503,6 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
     }
   };
 
-  search.addEventListener('input', () => {
-    pageIndex = 0;
-    render();
-  });
-  selectAll.addEventListener('change', () => {
-    for (const r of visible().slice(pageIndex * pageSize, (pageIndex + 1) * pageSize)) {
-      if (selectAll.checked) selected.add(r.id);
-      else selected.delete(r.id);
-    }
-    render();
-  });
   await load();
   // A link to one relationship (as an email may send) opens its details.
   const linked = url.searchParams.get('relationship');

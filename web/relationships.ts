@@ -6,7 +6,7 @@ import { api, ApiError } from './api.js';
 import { byId, confirmDialog, focus, formatDate, formatDateTime, h, notice, show, trapFocus } from './dom.js';
 import { historyLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
 import { exportCommand } from './export.js';
-import { commandBar, emptyRow, messageBar, pager, skeletonRows } from './page-parts.js';
+import { commandBar, emptyRow, messageBar, selectableTable, skeletonRows } from './page-parts.js';
 import type { Session } from './sign-in.js';
 
 // Relationships are typed by the view schema the API answers with (a type import: nothing of it is bundled).
@@ -317,70 +317,27 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
   const commands = byId('commands');
   const message = h('div', { id: 'page-message' });
   const status = h('div', { class: 'status-message', 'aria-live': 'polite' });
-  const search = h('input', {
-    type: 'search',
-    id: 'relationship-search',
-    class: 'search-box',
-    placeholder: 'Search partners',
-    autocomplete: 'off',
+  const list = selectableTable({
+    idPrefix: 'relationship',
+    searchLabel: 'Search partners',
+    rowsNoun: 'partners',
+    columns,
+    sortBy: 'partner',
+    pageSize,
+    changed: () => render(),
   });
-  const count = h('p', { class: 'list-count', 'aria-live': 'polite' });
-  const rows = h('tbody', {});
-  const selectAll = h('input', {
-    type: 'checkbox',
-    id: 'select-all',
-    'aria-label': 'Select all partners on this page',
-  });
-  const headCells = columns.map((c) => {
-    const button = h('button', { type: 'button', class: 'sort-button' }, c.label);
-    const th = h('th', { scope: 'col', 'data-column': c.key }, button);
-    button.addEventListener('click', () => {
-      sort = { key: c.key, ascending: sort.key === c.key ? !sort.ascending : true };
-      render();
-    });
-    return th;
-  });
-  const table = h(
-    'table',
-    { class: 'data-table', 'aria-busy': 'true' },
-    h('caption', { class: 'visually-hidden' }, 'Partner relationships (the sortable column headers are buttons)'),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'select-cell' }, selectAll), headCells)),
-    rows,
-  );
-  const pages = pager((by) => {
-    pageIndex += by;
-    render();
-  });
+  const { rows, count, table, selected } = list;
+  list.caption.textContent = 'Partner relationships (the sortable column headers are buttons)';
   const permission = h(
     'p',
     { class: 'permission-note', id: 'permission-note', hidden: true },
     `You can see your partners. ${adminOnlyReason.replace('do this', 'remove roles or request termination')}`,
   );
-  const list = h(
-    'div',
-    { class: 'list-view' },
-    h(
-      'div',
-      { class: 'list-toolbar' },
-      h('label', { for: 'relationship-search', class: 'visually-hidden' }, 'Search partners'),
-      search,
-      count,
-    ),
-    h(
-      'div',
-      { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Partner relationships table' },
-      table,
-    ),
-    pages.element,
-  );
-  show(content, message, permission, status, list);
+  show(content, message, permission, status, list.element);
   show(rows, skeletonRows(columns.length + 1));
 
   let items: RelationshipView[] = [];
   let admin = false;
-  let sort: { key: SortKey; ascending: boolean } = { key: 'partner', ascending: true };
-  let pageIndex = 0;
-  const selected = new Set<string>();
   const flyout = relationshipFlyout(async (id) => {
     const { data: r } = await api<RelationshipView>(`${relationshipsPath(session)}/${encodeURIComponent(id)}`, {
       token: await session.token(),
@@ -421,7 +378,8 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
   );
 
   const visible = () => {
-    const words = search.value.trim().toLowerCase();
+    const words = list.words().toLowerCase();
+    const sort = list.sort();
     const column = columns.find((c) => c.key === sort.key) ?? columns[0]!;
     const filtered = items.filter((r) => !words || r.partner.displayName.toLowerCase().includes(words));
     const key = (r: RelationshipView) => (sort.key === 'ends' ? (r.endsAt ?? '') : column.value(r));
@@ -458,24 +416,15 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
 
   const render = () => {
     const all = visible();
-    const pageCount = Math.max(1, Math.ceil(all.length / pageSize));
-    pageIndex = Math.min(pageIndex, pageCount - 1);
-    const shown = all.slice(pageIndex * pageSize, (pageIndex + 1) * pageSize);
-    for (const th of headCells) {
-      const key = th.dataset.column;
-      if (key === sort.key) th.setAttribute('aria-sort', sort.ascending ? 'ascending' : 'descending');
-      else th.removeAttribute('aria-sort');
-    }
+    const shown = list.pageOf(all);
     count.textContent =
       items.length === 0
         ? ''
         : all.length === items.length
           ? `${items.length} partner${items.length === 1 ? '' : 's'}`
-          : `${all.length} of ${items.length} partners match “${search.value.trim()}”`;
-    pages.update(pageIndex, pageCount);
-    selectAll.checked = shown.length > 0 && shown.every((r) => selected.has(r.id));
+          : `${all.length} of ${items.length} partners match “${list.words()}”`;
     if (items.length === 0) {
-      list.hidden = true;
+      list.element.hidden = true;
       show(
         status,
         h(
@@ -497,22 +446,13 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
       updateCommands();
       return;
     }
-    list.hidden = false;
+    list.element.hidden = false;
     show(
       rows,
       shown.length === 0
-        ? emptyRow(
-            columns.length + 1,
-            `No partner matches “${search.value.trim()}”. Check the spelling or clear the search.`,
-          )
+        ? emptyRow(columns.length + 1, `No partner matches “${list.words()}”. Check the spelling or clear the search.`)
         : shown.map((r) => {
-            const box = h('input', { type: 'checkbox', 'aria-label': `Select ${r.partner.displayName}` });
-            box.checked = selected.has(r.id);
-            box.addEventListener('change', () => {
-              if (box.checked) selected.add(r.id);
-              else selected.delete(r.id);
-              render();
-            });
+            const box = list.selectBox(r.id, r.partner.displayName);
             const open = h(
               'button',
               { type: 'button', class: 'relationship-item link-button', 'aria-haspopup': 'dialog' },
@@ -535,7 +475,7 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
     table.setAttribute('aria-busy', 'true');
     try {
       [items, admin] = await Promise.all([allRelationships(session), isCustomerAdmin(session)]);
-      for (const id of selected) if (!items.some((r) => r.id === id)) selected.delete(id);
+      list.keepOnly(new Set(items.map((r) => r.id)));
       message.replaceChildren();
       permission.hidden = admin;
       render();
@@ -547,18 +487,6 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
     }
   };
 
-  search.addEventListener('input', () => {
-    pageIndex = 0;
-    render();
-  });
-  selectAll.addEventListener('change', () => {
-    const shown = visible().slice(pageIndex * pageSize, (pageIndex + 1) * pageSize);
-    for (const r of shown) {
-      if (selectAll.checked) selected.add(r.id);
-      else selected.delete(r.id);
-    }
-    render();
-  });
   updateCommands();
   await load();
 }
