@@ -166,6 +166,7 @@ export function selectableTable<K extends string>(options: {
     autocomplete: 'off',
   });
   const count = h('p', { class: 'list-count', 'aria-live': 'polite' });
+  const selection = h('p', { class: 'selection-count', 'aria-live': 'polite' });
   const rows = h('tbody', {});
   const selectAll = h('input', {
     type: 'checkbox',
@@ -203,6 +204,7 @@ export function selectableTable<K extends string>(options: {
       h('label', { for: searchId, class: 'visually-hidden' }, options.searchLabel),
       search,
       count,
+      selection,
     ),
     h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': regionLabel }, table),
     pages.element,
@@ -244,6 +246,7 @@ export function selectableTable<K extends string>(options: {
       }
       pages.update(pageIndex, pageCount);
       selectAll.checked = page.length > 0 && page.every((r) => selected.has(r.id));
+      selection.textContent = selected.size === 0 ? '' : `${selected.size} selected`;
       return page;
     },
     /** A row's selection box, named for the row (`Select <name>`). */
