@@ -12,6 +12,7 @@ import {
 import { invitationBatchListSchema, invitationBatchViewSchema } from '../shared/domain/views.js';
 import { isCsvBody, readBody, readCsvText, readParams, readQuery } from '../shared/http/body.js';
 import { acceptsCsv, csvAnswer, csvDocument, csvRecords } from '../shared/http/csv.js';
+import { batchAccepted, batchQueueFunction } from '../shared/http/batches.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { readIdempotencyKey } from '../shared/http/idempotency-key.js';
 import { validate } from '../shared/errors.js';
@@ -62,14 +63,7 @@ async function createBatch(request: HttpRequest) {
   const idempotencyKey = readIdempotencyKey(request);
   const { rows, ...shared } = await readBatch(request);
   const { view, replay } = await startInvitationBatch({ caller, partnerId, shared, rows, idempotencyKey });
-  return {
-    status: 202,
-    headers: {
-      Location: batchPath(view.partnerId, view.id),
-      ...(replay ? { 'Idempotency-Replayed': 'true' } : {}),
-    },
-    jsonBody: view,
-  };
+  return batchAccepted(batchPath(view.partnerId, view.id), view, replay);
 }
 
 async function listBatches(request: HttpRequest) {
@@ -170,12 +164,5 @@ const docs = {
 
 export const invitationBatchFunctions: FunctionDefinition[] = [
   ...httpFunctions(routes, docs),
-  {
-    kind: 'queue',
-    name: 'invitation-batches',
-    queueName: queueNames.invitationBatches,
-    connection: 'AzureWebJobsStorage',
-    handler: (message, context) =>
-      runInvitationBatchChunk(message, Number(context.triggerMetadata?.dequeueCount ?? 1), context),
-  },
+  batchQueueFunction('invitation-batches', queueNames.invitationBatches, runInvitationBatchChunk),
 ];

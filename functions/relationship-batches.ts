@@ -6,6 +6,7 @@ import { relationshipBatchSchema } from '../shared/domain/relationship-batches.j
 import { relationshipBatchViewSchema } from '../shared/domain/views.js';
 import { readBody, readParams } from '../shared/http/body.js';
 import { acceptsCsv, csvAnswer, csvDocument } from '../shared/http/csv.js';
+import { batchAccepted, batchQueueFunction } from '../shared/http/batches.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { readIdempotencyKey } from '../shared/http/idempotency-key.js';
 import {
@@ -34,14 +35,7 @@ async function createBatch(request: HttpRequest) {
   const idempotencyKey = readIdempotencyKey(request);
   const batch = await readBody(request, relationshipBatchSchema);
   const { view, replay } = await startRelationshipBatch({ caller, partnerId, batch, idempotencyKey });
-  return {
-    status: 202,
-    headers: {
-      Location: batchPath(view.partnerId, view.id),
-      ...(replay ? { 'Idempotency-Replayed': 'true' } : {}),
-    },
-    jsonBody: view,
-  };
+  return batchAccepted(batchPath(view.partnerId, view.id), view, replay);
 }
 
 const resultColumns = [
@@ -107,12 +101,5 @@ const docs = {
 
 export const relationshipBatchFunctions: FunctionDefinition[] = [
   ...httpFunctions(routes, docs),
-  {
-    kind: 'queue',
-    name: 'relationship-batches',
-    queueName: queueNames.relationshipBatches,
-    connection: 'AzureWebJobsStorage',
-    handler: (message, context) =>
-      runRelationshipBatchChunk(message, Number(context.triggerMetadata?.dequeueCount ?? 1), context),
-  },
+  batchQueueFunction('relationship-batches', queueNames.relationshipBatches, runRelationshipBatchChunk),
 ];

@@ -73,6 +73,18 @@ export async function startBatch<B extends StoredBatch, R extends StoredBatchRow
   return { batch: value, replay };
 }
 
+/** One of the partner's batches (404 for another partner's, or none). */
+export async function batchOfPartner<B extends StoredBatch & { partnerId: string }, R extends StoredBatchRow>(
+  store: BatchStore<B, R>,
+  partnerId: string,
+  batchId: string,
+  what: string,
+): Promise<B> {
+  const batch = await store.readBatch(batchId);
+  if (!batch || batch.partnerId !== partnerId) throw new AppError('not-found', `No such ${what}.`);
+  return batch;
+}
+
 /** A refusal of the rules as a row's problem: the field it names, else `fallbackField`. */
 export function rowProblemOf(error: AppError, fallbackField: string): RowProblem {
   const field = error.extra?.errors?.[0];

@@ -18,7 +18,7 @@ import {
   type InvitationBatch,
 } from '../storage/invitation-batches.js';
 import { getPartnerProfile } from '../storage/partner-profiles.js';
-import { batchFollowUp, rowProblemOf, runBatchChunk, startBatch } from './batches.js';
+import { batchFollowUp, batchOfPartner, rowProblemOf, runBatchChunk, startBatch } from './batches.js';
 import { createInvitation } from './invitation-create.js';
 import { requirePartnerStaff } from './partner-staff.js';
 
@@ -116,9 +116,7 @@ export async function partnerInvitationBatch(
   batchId: string,
 ): Promise<InvitationBatchView> {
   const partner = await requirePartnerStaff(caller, partnerId);
-  const batch = await invitationBatches.readBatch(batchId);
-  if (!batch || batch.partnerId !== partner.partnerId) throw new AppError('not-found', 'No such invitation batch.');
-  return batchView(batch);
+  return batchView(await batchOfPartner(invitationBatches, partner.partnerId, batchId, 'invitation batch'));
 }
 
 /** Batches the Invitations page lists. */

@@ -14,7 +14,7 @@ import {
   type RelationshipBatchRow,
 } from '../storage/relationship-batches.js';
 import { getPartnerRelationship } from '../storage/relationships.js';
-import { batchFollowUp, rowProblemOf, runBatchChunk, startBatch } from './batches.js';
+import { batchFollowUp, batchOfPartner, rowProblemOf, runBatchChunk, startBatch } from './batches.js';
 import { requirePartnerStaff } from './partner-staff.js';
 import { changeAsPartner } from './relationships.js';
 
@@ -93,9 +93,7 @@ export async function partnerRelationshipBatch(
   batchId: string,
 ): Promise<RelationshipBatchView> {
   const partner = await requirePartnerStaff(caller, partnerId);
-  const batch = await relationshipBatches.readBatch(batchId);
-  if (!batch || batch.partnerId !== partner.partnerId) throw new AppError('not-found', 'No such relationship batch.');
-  return batchView(batch);
+  return batchView(await batchOfPartner(relationshipBatches, partner.partnerId, batchId, 'relationship batch'));
 }
 
 /**
