@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { directoryRoles } from '../../../../shared/domain/roles.js';
 import { adminRoleCatalogue } from '../../../../shared/domain/admin-roles.js';
 import {
+  autoExtendProblem,
+  grantWithAutoExtend,
   checkRoleRequest,
   eligibility,
   mergeFamilyOf,
@@ -255,5 +257,35 @@ describe('eligibility to purchase or manage subscriptions', () => {
       purchase: { allowed: false, reasons: ['typeDoesNotAllow', 'agreementNotAccepted'] },
       manage: { allowed: false, reasons: ['typeDoesNotAllow', 'agreementNotAccepted'] },
     });
+  });
+});
+
+describe('turning auto-extend on and off', () => {
+  const day = 86_400_000;
+  const grant = {
+    roles: [directoryRoles.helpdeskAdministrator],
+    activatedAt: '2030-01-01T00:00:00.000Z',
+    duration: 'P90D',
+    autoExtend: undefined,
+  };
+
+  it('is refused with Global Administrator among the roles, and without roles', () => {
+    expect(autoExtendProblem(grant.roles)).toBeUndefined();
+    expect(autoExtendProblem([directoryRoles.globalAdministrator])?.path).toBe('autoExtend');
+    expect(autoExtendProblem([])?.path).toBe('autoExtend');
+  });
+
+  it('off keeps the end date the roles have then, renewals included', () => {
+    const on = grantWithAutoExtend(grant, true, new Date('2030-02-01T00:00:00.000Z'));
+    expect(on.autoExtend).toBe('P180D');
+    // 200 days in, the 90-day roles have renewed once: they end 270 days after the grant.
+    const at = new Date(Date.parse(grant.activatedAt) + 200 * day);
+    const renewedEnd = rolesEndAt(on, at)?.getTime();
+    expect(renewedEnd).toBe(Date.parse(grant.activatedAt) + 270 * day);
+    const off = grantWithAutoExtend(on, false, at);
+    expect(off.autoExtend).toBeUndefined();
+    expect(rolesEndAt(off, at)?.getTime()).toBe(renewedEnd);
+    // Before any renewal, off changes nothing but auto-extend.
+    expect(grantWithAutoExtend(on, false, new Date('2030-02-01T00:00:00.000Z'))).toEqual(grant);
   });
 });
