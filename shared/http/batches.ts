@@ -1,6 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
 import type { QueueFunctionDefinition } from '../definitions.js';
-import type { QueueName } from '../storage/names.js';
 
 /** What every kind of batch answers when posted: `202`, where to follow it, and whether it is an Idempotency-Key replay. */
 export const batchAccepted = <V>(location: string, view: V, replay: boolean) => ({
@@ -12,7 +11,7 @@ export const batchAccepted = <V>(location: string, view: V, replay: boolean) => 
 /** A batch kind's queue function: one message per chunk of rows, told how often it was tried. */
 export const batchQueueFunction = (
   name: string,
-  queueName: QueueName,
+  queueName: string,
   run: (message: unknown, dequeueCount: number, context: InvocationContext) => Promise<void>,
 ): QueueFunctionDefinition => ({
   kind: 'queue',
