@@ -1,11 +1,11 @@
 import { parse } from 'csv-parse/browser/esm/sync';
 import type { z } from 'zod';
+import { maxBatchRows } from '../shared/domain/batches.js';
 import {
   batchCsvParseOptions,
   batchSharedSchema,
   checkBatch,
   givenCells,
-  maxBatchRows,
   previewBatch,
   rowProblemSentence,
   type RowPreview,

@@ -126,9 +126,9 @@ export function progressBar(id: string, label: string, nouns: { done: string; fa
       bar.setAttribute('aria-valuetext', text);
       fill.style.width = `${percent}%`;
       words.textContent = text;
-      },
-    };
-  }
+    },
+  };
+}
 
 export interface SortState<K extends string> {
   key: K;

@@ -44,7 +44,8 @@ export const webhookEventDescriptions = {
   'relationship.roles-removed': 'The customer removed the partner’s admin roles.',
   'relationship.termination-requested': 'The customer asked the partner to end the relationship.',
   'relationship.terminated': 'The partner ended the relationship.',
-  'relationship.auto-extend-changed': 'The partner turned the relationship’s auto-extend on or off (`before.autoExtend`, `after.autoExtend`).',
+  'relationship.auto-extend-changed':
+    'The partner turned the relationship’s auto-extend on or off (`before.autoExtend`, `after.autoExtend`).',
   'relationship.ending-soon':
     'The relationship’s roles end within one of the partner’s alert windows (default 30, 7 and 1 days): once per window and end date, with the ending-soon email. `after`: `endsAt`, `daysLeft`, `windowDays`.',
   'relationship.expired':

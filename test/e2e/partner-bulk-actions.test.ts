@@ -85,8 +85,9 @@ describe.each(viewports)('Terminating several customers at once at $name width (
     await dialog.getByRole('button', { name: 'Terminate 3' }).press('Enter');
     const progress = page.getByRole('progressbar', { name: 'Terminating 3 relationships' });
     await progress.waitFor();
-    await page.locator('.progress-text', { hasText: '3 of 3 done (100 %)' }).waitFor();
-    await expect(progress.getAttribute('value')).resolves.toBe('100');
+    await page.locator('.progress-words', { hasText: '100 %: 3 ended, 0 refused, 3 in all' }).waitFor();
+    await expect(progress.getAttribute('aria-valuemax')).resolves.toBe('3');
+    await expect(progress.getAttribute('aria-valuenow')).resolves.toBe('3');
     await page.getByText('3 relationships ended.').waitFor();
     for (const name of [first, second, third]) await expect(row(page, name).textContent()).resolves.toContain('Ended');
     await expect(row(page, kept).textContent()).resolves.toContain('Active');
