@@ -96,6 +96,8 @@ export function batchStore<B extends StoredBatch, R extends StoredBatchRow>(spec
       }
     },
     async readBatch(batchId) {
+      // Batch ids are UUIDs; anything else names no batch and never reaches storage as a key (`/` is not allowed in one).
+      if (!z.uuid().safeParse(batchId).success) return undefined;
       const entity = await readEntity(await table(), partitionOf(batchId), batchRowKey);
       return entity && batches.decode(entity);
     },

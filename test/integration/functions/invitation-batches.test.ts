@@ -204,4 +204,9 @@ describe('bulk invitations', () => {
     expect((await t.fetch(`${batchesPath('other-partner')}/${id}`, { token: other })).status).toBe(404);
     expect((await t.fetch(location, { token: other })).status).toBe(404);
   });
+
+  it('answers 404 to a batch id that is no batch id, even one a storage key may not hold (`/`)', async () => {
+    for (const id of ['%2F', '%5C', 'no-such-batch'])
+      expect((await t.fetch(`${batchesPath()}/${id}`, { token: await staff() })).status, id).toBe(404);
+  });
 });
