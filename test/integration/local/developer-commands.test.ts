@@ -29,7 +29,10 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 
 const token = (...args: string[]) => run('npm', ['run', '-s', 'token', '--', ...args]);
 
-/** Every file under dist/ with its modification time: what a build would rewrite. */
+/**
+ * Every file under dist/ with its modification time: what a build would rewrite. dist/child-host/ is
+ * not the build: the crash tests running beside this file bundle their child host there.
+ */
 async function distFiles(dir = 'dist'): Promise<Map<string, number>> {
   const files = new Map<string, number>();
   let names: string[];
@@ -39,6 +42,7 @@ async function distFiles(dir = 'dist'): Promise<Map<string, number>> {
     return files;
   }
   for (const name of names) {
+    if (name.startsWith('child-host')) continue;
     const info = await stat(join(dir, name)).catch(() => undefined);
     if (info?.isFile()) files.set(name, info.mtimeMs);
   }
