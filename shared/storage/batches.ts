@@ -1,6 +1,8 @@
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { z } from 'zod';
+import { actorSchema } from '../domain/audit.js';
 import { batchChunkSize } from '../domain/batches.js';
+import { timeSchema } from '../domain/time.js';
 import { enqueue, storage } from './clients.js';
 import { readEntity, tableCodec } from './entities.js';
 import { storageStatus } from './errors.js';
@@ -25,6 +27,18 @@ export interface StoredBatchRow {
 }
 
 export const rowProblemSchema = z.object({ field: z.string(), message: z.string() });
+
+/** What every kind of batch records about itself; each kind extends it with what it applies. */
+export const partnerBatchSchema = z.object({
+  id: z.string(),
+  partnerId: z.string(),
+  createdAt: timeSchema,
+  createdBy: actorSchema,
+  total: z.number().int(),
+});
+
+/** What every row of a batch records; each kind extends it with its status and results. */
+export const batchRowBaseSchema = z.object({ batchId: z.string(), index: z.number().int() });
 
 /** The queue message that runs one chunk of a batch's rows. */
 export const batchChunkMessageSchema = z.object({

@@ -1,9 +1,7 @@
 import { odata } from '@azure/data-tables';
 import { z } from 'zod';
-import { actorSchema } from '../domain/audit.js';
 import { batchSharedSchema, rowStatuses } from '../domain/invitation-batches.js';
-import { timeSchema } from '../domain/time.js';
-import { batchStore, rowProblemSchema, type BatchStore } from './batches.js';
+import { batchRowBaseSchema, batchStore, partnerBatchSchema, rowProblemSchema, type BatchStore } from './batches.js';
 import { storage } from './clients.js';
 import { tableCodec } from './entities.js';
 import { newestFirstKey } from './keys.js';
@@ -14,19 +12,12 @@ import { queueNames, tableNames } from './names.js';
  * Each partner's batches are listed, newest first, in partition `partner:<partnerId>` (RowKey
  * `newestFirstKey`), written after the batch.
  */
-const batchSchema = z.object({
-  id: z.string(),
-  partnerId: z.string(),
-  createdAt: timeSchema,
-  createdBy: actorSchema,
-  total: z.number().int(),
+const batchSchema = partnerBatchSchema.extend({
   shared: batchSharedSchema,
 });
 export type InvitationBatch = z.infer<typeof batchSchema>;
 
-const batchRowRecordSchema = z.object({
-  batchId: z.string(),
-  index: z.number().int(),
+const batchRowRecordSchema = batchRowBaseSchema.extend({
   /** The row as it arrived (strings the template's columns hold), so results show what was sent. */
   input: z.record(z.string(), z.unknown()),
   status: z.enum(rowStatuses),
@@ -55,13 +46,7 @@ export const invitationBatches: BatchStore<InvitationBatch, BatchRowRecord> = {
 };
 
 /** What a partner's list of batches shows of each; the batch itself is read when it is opened. */
-const batchListingSchema = batchSchema.pick({
-  id: true,
-  partnerId: true,
-  createdAt: true,
-  createdBy: true,
-  total: true,
-});
+const batchListingSchema = partnerBatchSchema;
 export type BatchListing = z.infer<typeof batchListingSchema>;
 
 const listings = tableCodec(tableNames.invitationBatches, batchListingSchema, {

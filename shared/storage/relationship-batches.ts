@@ -1,24 +1,15 @@
 import { z } from 'zod';
-import { actorSchema } from '../domain/audit.js';
 import { relationshipBatchChangeSchema, relationshipRowStatuses } from '../domain/relationship-batches.js';
-import { timeSchema } from '../domain/time.js';
-import { batchStore, rowProblemSchema } from './batches.js';
+import { batchRowBaseSchema, batchStore, partnerBatchSchema, rowProblemSchema } from './batches.js';
 import { queueNames, tableNames } from './names.js';
 
 /** Relationship batches, in table `relationshipBatches` (the layout every batch has: batches.ts). */
-const batchSchema = z.object({
-  id: z.string(),
-  partnerId: z.string(),
-  createdAt: timeSchema,
-  createdBy: actorSchema,
-  total: z.number().int(),
+const batchSchema = partnerBatchSchema.extend({
   change: relationshipBatchChangeSchema,
 });
 export type RelationshipBatch = z.infer<typeof batchSchema>;
 
-const rowSchema = z.object({
-  batchId: z.string(),
-  index: z.number().int(),
+const rowSchema = batchRowBaseSchema.extend({
   relationshipId: z.string(),
   status: z.enum(relationshipRowStatuses),
   /** The customer, once the row found the partner's relationship (never for another partner's). */
