@@ -98,45 +98,45 @@ const rowConcurrency = 10;
  * A batch queue function: runs one chunk's pending rows and records each outcome. A redelivered
  * message (a crash, a failed storage call) redoes only rows not yet recorded, and `run` must find
  * what an earlier try of the same row did. On the last try, rows that still fail for a fault of
- * ours are recorded as `lastTry` has them (failed) rather than left pending for good.
+ * ours are recorded as failed, with `lastTryMessage` as their problem, rather than left pending for good.
  */
-export async function runBatchChunk<B extends StoredBatch, R extends StoredBatchRow>(spec: {
-  store: BatchStore<B, R>;
-  /** The kind of batch, as logs name it. */
-  what: string;
-  message: unknown;
-  dequeueCount: number;
-  context: Pick<InvocationContext, 'log' | 'error'>;
-  /** The row's outcome: done, or failed with the problem the rules found; throws for a fault of ours. */
-  run: (batch: B, row: R) => Promise<R>;
-  lastTry: (row: R) => R;
-}): Promise<void> {
-  const { store, context } = spec;
-  const parsed = batchChunkMessageSchema.safeParse(spec.message);
-  const batch = parsed.success ? await store.readBatch(parsed.data.batchId) : undefined;
-  if (!parsed.success || !batch) {
-    context.error(`${spec.what} message names no stored batch; dropped`);
-    return;
-  }
-  const pending = (await store.readBatchRows(batch.id, chunkRange(parsed.data.chunk, batch.total))).filter(
-    (r) => r.status === 'pending',
-  );
-  const faults: unknown[] = [];
-  for (let i = 0; i < pending.length; i += rowConcurrency) {
-    await Promise.all(
-      pending.slice(i, i + rowConcurrency).map(async (row) => {
-        let outcome: R;
-        try {
-          outcome = await spec.run(batch, row);
-        } catch (error) {
-          if (spec.dequeueCount < maxDequeueCount) return void faults.push(error);
-          context.error(`${spec.what} ${batch.id} row ${row.index + 1} failed on its last try`, error);
-          outcome = spec.lastTry(row);
-        }
-        await store.recordRowOutcome(outcome);
-      }),
+export const batchChunkRunner =
+  <B extends StoredBatch, R extends StoredBatchRow>(spec: {
+    store: BatchStore<B, R>;
+    /** The kind of batch, as logs name it. */
+    what: string;
+    /** The row's outcome: done, or failed with the problem the rules found; throws for a fault of ours. */
+    run: (batch: B, row: R) => Promise<R>;
+    /** What a row that failed for a fault of ours on its last try tells the partner to do. */
+    lastTryMessage: string;
+  }) =>
+  async (message: unknown, dequeueCount: number, context: Pick<InvocationContext, 'log' | 'error'>): Promise<void> => {
+    const { store } = spec;
+    const parsed = batchChunkMessageSchema.safeParse(message);
+    const batch = parsed.success ? await store.readBatch(parsed.data.batchId) : undefined;
+    if (!parsed.success || !batch) {
+      context.error(`${spec.what} message names no stored batch; dropped`);
+      return;
+    }
+    const pending = (await store.readBatchRows(batch.id, chunkRange(parsed.data.chunk, batch.total))).filter(
+      (r) => r.status === 'pending',
     );
-  }
-  if (faults.length > 0) throw faults[0];
-  context.log(`${spec.what} ${batch.id} chunk ${parsed.data.chunk}: ${pending.length} rows done`);
-}
+    const faults: unknown[] = [];
+    for (let i = 0; i < pending.length; i += rowConcurrency) {
+      await Promise.all(
+        pending.slice(i, i + rowConcurrency).map(async (row) => {
+          let outcome: R;
+          try {
+            outcome = await spec.run(batch, row);
+          } catch (error) {
+            if (dequeueCount < maxDequeueCount) return void faults.push(error);
+            context.error(`${spec.what} ${batch.id} row ${row.index + 1} failed on its last try`, error);
+            outcome = { ...row, status: 'failed', problem: { field: '(row)', message: spec.lastTryMessage } };
+          }
+          await store.recordRowOutcome(outcome);
+        }),
+      );
+    }
+    if (faults.length > 0) throw faults[0];
+    context.log(`${spec.what} ${batch.id} chunk ${parsed.data.chunk}: ${pending.length} rows done`);
+  };

@@ -1,4 +1,3 @@
-import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
@@ -18,7 +17,7 @@ import {
   type InvitationBatch,
 } from '../storage/invitation-batches.js';
 import { getPartnerProfile } from '../storage/partner-profiles.js';
-import { batchFollowUp, batchOfPartner, rowProblemOf, runBatchChunk, startBatch } from './batches.js';
+import { batchFollowUp, batchOfPartner, batchChunkRunner, rowProblemOf, startBatch } from './batches.js';
 import { createInvitation } from './invitation-create.js';
 import { requirePartnerStaff } from './partner-staff.js';
 
@@ -163,22 +162,9 @@ async function createRowInvitation(batch: InvitationBatch, row: BatchRowRecord):
  * yet recorded, and each of those finds the invitation an earlier try made. On the last try, rows
  * that still fail for a fault of ours are recorded as failed rather than left pending for good.
  */
-export async function runInvitationBatchChunk(
-  message: unknown,
-  dequeueCount: number,
-  context: Pick<InvocationContext, 'log' | 'error'>,
-): Promise<void> {
-  await runBatchChunk({
-    store: invitationBatches,
-    what: 'invitation batch',
-    message,
-    dequeueCount,
-    context,
-    run: createRowInvitation,
-    lastTry: (row): BatchRowRecord => ({
-      ...row,
-      status: 'failed',
-      problem: { field: '(row)', message: 'The invitation could not be created. Send this row again.' },
-    }),
-  });
-}
+export const runInvitationBatchChunk = batchChunkRunner({
+  store: invitationBatches,
+  what: 'invitation batch',
+  run: createRowInvitation,
+  lastTryMessage: 'The invitation could not be created. Send this row again.',
+});

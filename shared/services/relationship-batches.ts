@@ -1,4 +1,3 @@
-import type { InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import type { Caller } from '../auth/token.js';
 import { now } from '../clock.js';
@@ -14,7 +13,7 @@ import {
   type RelationshipBatchRow,
 } from '../storage/relationship-batches.js';
 import { getPartnerRelationship } from '../storage/relationships.js';
-import { batchFollowUp, batchOfPartner, rowProblemOf, runBatchChunk, startBatch } from './batches.js';
+import { batchFollowUp, batchOfPartner, batchChunkRunner, rowProblemOf, startBatch } from './batches.js';
 import { requirePartnerStaff } from './partner-staff.js';
 import { changeAsPartner } from './relationships.js';
 
@@ -120,22 +119,9 @@ async function applyRow(batch: RelationshipBatch, row: RelationshipBatchRow): Pr
 }
 
 /** The `relationship-batches` queue function: one chunk's pending rows (batches.ts says how retries stay safe). */
-export async function runRelationshipBatchChunk(
-  message: unknown,
-  dequeueCount: number,
-  context: Pick<InvocationContext, 'log' | 'error'>,
-): Promise<void> {
-  await runBatchChunk({
-    store: relationshipBatches,
-    what: 'relationship batch',
-    message,
-    dequeueCount,
-    context,
-    run: applyRow,
-    lastTry: (row): RelationshipBatchRow => ({
-      ...row,
-      status: 'failed',
-      problem: { field: '(row)', message: 'The relationship could not be changed. Try this row again.' },
-    }),
-  });
-}
+export const runRelationshipBatchChunk = batchChunkRunner({
+  store: relationshipBatches,
+  what: 'relationship batch',
+  run: applyRow,
+  lastTryMessage: 'The relationship could not be changed. Try this row again.',
+});
