@@ -6,28 +6,18 @@ import {
   recordAcceptance,
   type AgreementAcceptance,
 } from '../../../../shared/storage/agreements.js';
-import { resetSettings } from '../../../../shared/config.js';
-import { resetStorage } from '../../../../shared/storage/clients.js';
 import { tableNames } from '../../../../shared/storage/names.js';
-import { startTestHost, type TestHost } from '../../../support/host.js';
-import { startStorageProxy, type StorageProxy } from '../../../support/storage-proxy.js';
+import type { TestHost } from '../../../support/host.js';
+import { hostThroughProxy } from '../../../support/proxied-host.js';
+import type { StorageProxy } from '../../../support/storage-proxy.js';
 
 /** The latest Customer Agreement acceptance is read by key, however many a customer has. */
 let t: TestHost;
 let proxy: StorageProxy;
+let stop: () => Promise<void>;
 
-beforeAll(async () => {
-  t = await startTestHost();
-  proxy = await startStorageProxy(t.env.AzureWebJobsStorage!);
-  // The app's own storage calls go through the proxy, so they can be counted.
-  process.env.AzureWebJobsStorage = proxy.connectionString;
-  resetSettings();
-  resetStorage();
-});
-afterAll(async () => {
-  await proxy.stop();
-  await t.stop();
-});
+beforeAll(async () => ({ t, proxy, stop } = await hostThroughProxy()));
+afterAll(() => stop());
 
 const acceptance = (customerTenantId: string, acceptedAt: string, id = randomUUID()): AgreementAcceptance => ({
   id,

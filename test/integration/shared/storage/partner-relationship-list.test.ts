@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetSettings } from '../../../../shared/config.js';
 import { uuidV7 } from '../../../../shared/domain/ids.js';
 import { tableNames } from '../../../../shared/storage/names.js';
 import { newestFirstRowKey } from '../../../../shared/storage/keys.js';
-import { resetStorage, storage } from '../../../../shared/storage/clients.js';
+import { storage } from '../../../../shared/storage/clients.js';
 import {
   addPartnerPointer,
   createRelationshipInSlot,
@@ -13,25 +12,15 @@ import {
   type NewRelationship,
   type RelationshipRecord,
 } from '../../../../shared/storage/relationships.js';
-import { startTestHost, type TestHost } from '../../../support/host.js';
-import { startStorageProxy, type StorageProxy } from '../../../support/storage-proxy.js';
+import { hostThroughProxy } from '../../../support/proxied-host.js';
+import type { StorageProxy } from '../../../support/storage-proxy.js';
 
 /** The partner's relationship list is one query of its pointers, whatever the page size: each pointer keeps a copy. */
-let t: TestHost;
 let proxy: StorageProxy;
+let stop: () => Promise<void>;
 
-beforeAll(async () => {
-  t = await startTestHost();
-  proxy = await startStorageProxy(t.env.AzureWebJobsStorage!);
-  // The app's own storage calls go through the proxy, so they can be counted.
-  process.env.AzureWebJobsStorage = proxy.connectionString;
-  resetSettings();
-  resetStorage();
-});
-afterAll(async () => {
-  await proxy.stop();
-  await t.stop();
-});
+beforeAll(async () => ({ proxy, stop } = await hostThroughProxy()));
+afterAll(() => stop());
 
 const at = new Date('2031-06-01T00:00:00.000Z');
 const relationship = (partnerId: string, n: number): NewRelationship => ({
