@@ -164,13 +164,17 @@ function dueNotices(
   return notices.length > 0 ? { endsAt, notices, marks } : undefined;
 }
 
+/** Relationships whose notices are decided and sent at once: bounded, so a run neither crawls nor floods storage. */
+const reminderConcurrency = 16;
+
 /**
  * The daily run: reminds the customer's admins 30, 7 and 1 days before a relationship's roles end,
  * the partner at its own windows (default the same), once each per end date (auto-extend moves the
  * date, and the reminders start again), and tells both sides once when a relationship has expired.
  * Each relationship's notices are a follow-up of recording their marks on it, so a crash neither
  * loses nor doubles one. Cost per relationship: one write when something is due; each partner's
- * entry and settings are read once per run.
+ * entry and settings are read once per run. Up to `reminderConcurrency` relationships are handled
+ * at a time; the first error stops the run (the next run, and the follow-up sweeper, finish it).
  */
 export async function sendEndingReminders(context: InvocationContext): Promise<number> {
   const at = now();
@@ -180,11 +184,10 @@ export async function sendEndingReminders(context: InvocationContext): Promise<n
     if (!found) partners.set(id, (found = partnerAlertsOf(id)));
     return found;
   };
-  let sent = 0;
-  for await (const r of relationshipsWithRoleDuration()) {
+  const remind = async (r: RelationshipRecord): Promise<boolean> => {
     const partner = await partnerOf(r.partnerId);
     const due = dueNotices(r, at, partner);
-    if (!due) continue;
+    if (!due) return false;
     if (!partner.profile)
       context.warn(`relationship ${r.id}: partner ${r.partnerId} has no directory entry; only the customer is told`);
     const intent: NoticesIntent = {
@@ -203,11 +206,31 @@ export async function sendEndingReminders(context: InvocationContext): Promise<n
       );
     } catch (error) {
       // Changed meanwhile (e.g. roles removed): the next run decides again.
-      if (storageStatus(error) === 412) continue;
+      if (storageStatus(error) === 412) return false;
       throw error;
     }
     await fulfil(relationshipNoticesFollowUp, intentId(intent), () => sendNotices(saved, intent, partner));
-    sent++;
-  }
+    return true;
+  };
+  // An async generator queues concurrent next() calls, so the workers share one listing, page by page.
+  const source = relationshipsWithRoleDuration();
+  let sent = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed) {
+      const next = await source.next();
+      if (next.done) return;
+      try {
+        if (await remind(next.value)) sent++;
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  // Settled, not raced: the run ends only once no worker is still writing, then reports the first error.
+  const outcomes = await Promise.allSettled(Array.from({ length: reminderConcurrency }, worker));
+  const failure = outcomes.find((o) => o.status === 'rejected');
+  if (failure) throw failure.reason;
   return sent;
 }
