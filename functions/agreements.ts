@@ -4,7 +4,8 @@ import { authenticate } from '../shared/auth/caller.js';
 import { agreementStateSchema, eligibilityViewSchema } from '../shared/domain/views.js';
 import { acceptAgreementBody } from '../shared/domain/agreements.js';
 import { guidSchema } from '../shared/domain/ids.js';
-import { readBody, readParams } from '../shared/http/body.js';
+import { settings } from '../shared/config.js';
+import { isBrowserFormPost, readBody, readParams } from '../shared/http/body.js';
 import { jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { acceptAgreement, agreementState, partnerEligibility } from '../shared/services/agreements.js';
@@ -43,6 +44,9 @@ async function acceptCustomerAgreement(request: HttpRequest, context: Invocation
   const { tenantId } = readParams(request, customerParams);
   const body = await readBody(request, acceptAgreementBody);
   const { created, state } = await acceptAgreement(caller, tenantId, body.agreementVersion, context.invocationId);
+  // A browser's form post (no JavaScript) goes back to the Customer Agreement page with its result.
+  if (isBrowserFormPost(request))
+    return { status: 303, headers: { Location: `${settings().publicBaseUrl}/agreement?result=accepted` } };
   return {
     status: created ? 201 : 200,
     headers: { Location: `/api/customers/${state.customerTenantId}/agreement` },
@@ -73,7 +77,7 @@ const docs = {
   'customer-agreement-accept': {
     summary: 'Accept the current Customer Agreement version',
     description:
-      'Body `{ acceptAgreement: true, agreementVersion }`: `201` accepted, `200` if this version was already accepted.',
+      'Body `{ acceptAgreement: true, agreementVersion }` (JSON or form): `201` accepted, `200` if this version was already accepted; a form post with `Accept: text/html` gets `303` to `{PUBLIC_BASE_URL}/agreement?result=accepted`.',
     tags: ['agreement'],
     params: customerParams,
     body: acceptAgreementBody,

@@ -2,7 +2,9 @@ import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { AppError, validate } from '../shared/errors.js';
 import { route } from '../shared/http/handler.js';
+import { agreementState } from '../shared/services/agreements.js';
 import { reviewInvitation } from '../shared/services/invitation-views.js';
+import { agreementView } from '../shared/web/agreement-view.js';
 import { html, type Html } from '../shared/web/html.js';
 import { invitationView, notice } from '../shared/web/invitation-view.js';
 import { pageFunctions } from '../shared/web/page-function.js';
@@ -28,17 +30,7 @@ const routes = [
     'page-pending-invitations',
   ),
   route('GET', 'invitations/{invitationId}', 'anyone', invitationPage, 'page-invitation'),
-  route(
-    'GET',
-    'agreement',
-    'anyone',
-    sectionPage(
-      'agreement',
-      'Customer Agreement',
-      html`The agreement between Microsoft and your organization that partners need before they sell to you.`,
-    ),
-    'page-agreement',
-  ),
+  route('GET', 'agreement', 'anyone', agreementPage, 'page-agreement'),
   route(
     'GET',
     'settings',
@@ -95,6 +87,18 @@ async function invitationPage(request: HttpRequest) {
   });
 }
 
+async function agreementPage(request: HttpRequest) {
+  return signedInPage(customerNavigation, {
+    request,
+    current: 'agreement',
+    title: 'Customer Agreement',
+    intro: html`The agreement between Microsoft and your organization that partners need before they sell to you.`,
+    breadcrumbs: [home],
+    content: async (caller) =>
+      agreementView(await agreementState(caller, caller.tenantId), caller, request.query.get('result') ?? undefined),
+  });
+}
+
 async function partnersPage(request: HttpRequest) {
   return signedInPage(customerNavigation, {
     request,
@@ -131,7 +135,7 @@ const docs = {
   'page-agreement': {
     title: 'Customer Agreement',
     who: 'signed in (admins accept)',
-    what: 'the accepted version, or **Accept** when missing',
+    what: 'the accepted version with who accepted it and when, or the agreement and **Accept** (a plain form post without JavaScript: 303 back here with a message; others than Global or Billing administrators see it disabled with the reason)',
   },
   'page-settings': {
     title: 'Settings',

@@ -3,6 +3,7 @@ import { closedInvitationMessage } from '../shared/domain/invitation-words.js';
 import { api, ApiError } from './api.js';
 import { byId, confirmDialog, focus, formatDate, h, notice, show } from './dom.js';
 import { relationshipTypeLabel } from './labels.js';
+import { tickEnablesSubmit } from './page-parts.js';
 import { roleList, showRelationships } from './relationships.js';
 import { requireSignIn, type Session } from './sign-in.js';
 
@@ -31,23 +32,9 @@ async function showPartnersAfter(content: HTMLElement, session: Session, message
   focus(message);
 }
 
-/**
- * The server rendered the page for its session: its forms post as they are; Accept & Authorize waits for the box, as
- * the page app.js draws has it.
- */
-function enhanceServerRendered(): void {
-  const tick = document.getElementById('accept-agreement');
-  const accept = tick?.closest('form')?.querySelector<HTMLButtonElement>('button[type="submit"]');
-  if (!(tick instanceof HTMLInputElement) || !accept) return;
-  const update = () => {
-    accept.disabled = !tick.checked;
-  };
-  tick.addEventListener('change', update);
-  update();
-}
-
 export async function initInvitation(): Promise<void> {
-  if (document.body.dataset.rendered === 'server') return enhanceServerRendered();
+  // The server rendered the page for its session: its forms post as they are.
+  if (document.body.dataset.rendered === 'server') return tickEnablesSubmit('accept-agreement');
   const content = byId('content');
   const id = document.body.dataset.invitationId ?? '';
   // The email's link has a code; opened from the organization's pending invitations it has none, and the tenant is the proof.

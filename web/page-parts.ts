@@ -287,3 +287,18 @@ export function fieldProblems(paths: string[], keyOf = (name: string) => name): 
   }
   return [...fields.values()];
 }
+
+/**
+ * On a page the server rendered for its session, a form's submit waits for its box (by id) to be
+ * ticked, as the pages app.js draws have it; without JavaScript the box is `required` instead.
+ */
+export function tickEnablesSubmit(tickId: string): void {
+  const tick = document.getElementById(tickId);
+  const submit = tick?.closest('form')?.querySelector<HTMLButtonElement>('button[type="submit"]');
+  if (!(tick instanceof HTMLInputElement) || !submit || tick.disabled) return;
+  const update = () => {
+    submit.disabled = !tick.checked;
+  };
+  tick.addEventListener('change', update);
+  update();
+}

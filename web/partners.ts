@@ -4,7 +4,7 @@ import { adminRole } from '../shared/domain/admin-roles.js';
 import type { RelationshipView } from '../shared/domain/views.js';
 import { auditLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
 import { exportCommand } from './export.js';
-import { commandBar, emptyRow, messageBar, skeletonRows } from './page-parts.js';
+import { commandBar, emptyRow, messageBar, skeletonRows, tickEnablesSubmit } from './page-parts.js';
 import { isCustomerAdmin, showRelationshipsTable } from './relationships.js';
 import { requireSignIn, type Session } from './sign-in.js';
 
@@ -479,6 +479,8 @@ export async function initPartners(): Promise<void> {
 }
 
 export async function initAgreement(): Promise<void> {
+  // The server rendered the page for its session: Accept posts as it is.
+  if (document.body.dataset.rendered === 'server') return tickEnablesSubmit('agreement-tick');
   const { session, content } = await signedIn();
   await guard(agreement(content, session), content);
 }
