@@ -6,7 +6,8 @@ import { agreementState } from '../shared/services/agreements.js';
 import { reviewInvitation } from '../shared/services/invitation-views.js';
 import { agreementView } from '../shared/web/agreement-view.js';
 import { html, type Html } from '../shared/web/html.js';
-import { invitationView, notice } from '../shared/web/invitation-view.js';
+import { notice } from '../shared/web/forms.js';
+import { invitationView } from '../shared/web/invitation-view.js';
 import { pageFunctions } from '../shared/web/page-function.js';
 import { customerNavigation, signedInPage, type Crumb } from '../shared/web/shell.js';
 

@@ -1,12 +1,11 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { z } from 'zod';
 import type { Caller } from '../auth/token.js';
-import { settings } from '../config.js';
-import { isBrowserFormPost } from '../http/body.js';
 import { roleTermInWords } from '../domain/durations.js';
 import { closedInvitationMessage } from '../domain/invitation-words.js';
 import { relationshipTypeLabel } from '../domain/relationship-type-names.js';
 import type { acceptancePageSchema } from '../domain/views.js';
+import { confirmation, formPostAnswer, notice } from './forms.js';
 import { html, type Html } from './html.js';
 
 /**
@@ -17,24 +16,11 @@ import { html, type Html } from './html.js';
 type AcceptancePage = z.infer<typeof acceptancePageSchema>;
 
 /** A decision posted by a browser form goes back to the acceptance page (303) with its result; an API client gets `json`. */
-export function decisionAnswer(
-  request: HttpRequest,
-  id: string,
-  result: string,
-  json: HttpResponseInit,
-): HttpResponseInit {
-  if (isBrowserFormPost(request))
-    return { status: 303, headers: { Location: `${settings().publicBaseUrl}/invitations/${id}?result=${result}` } };
-  return json;
-}
+export const decisionAnswer = (request: HttpRequest, id: string, result: string, json: HttpResponseInit) =>
+  formPostAnswer(request, `/invitations/${id}`, result, json);
 
 const dateFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' });
 const formatDate = (iso: string) => dateFormat.format(new Date(iso));
-
-/** A Fluent message bar, as app.js's `notice` makes it (app.css draws it before the component loads). */
-export function notice(kind: 'info' | 'warning' | 'error' | 'success', content: Html | string): Html {
-  return html`<fluent-message-bar class="notice notice-${kind}" intent="${kind}" layout="multiline" role="${kind === 'error' ? 'alert' : 'status'}">${content}</fluent-message-bar>`;
-}
 
 const closed = (page: AcceptancePage) => closedInvitationMessage(page, formatDate);
 
@@ -67,11 +53,15 @@ export function invitationView(page: AcceptancePage, caller: Caller, options: In
   const code = options.code ? html`<input type="hidden" name="code" value="${options.code}">` : '';
   const here = `/invitations/${encodeURIComponent(page.id)}${options.code ? `?code=${encodeURIComponent(options.code)}` : ''}`;
   if (options.confirmDecline && page.canDecide)
-    return html`<section class="card confirm" aria-labelledby="decline-heading">
-<h2 id="decline-heading">Decline this invitation?</h2>
-<p>${partner} is told that you declined. Nothing changes in your organization.</p>
-<form method="post" action="${action}/decline" class="actions">${code}<button type="submit" class="button primary">Decline</button> <a class="button" href="${here}">Cancel</a></form>
-</section>`;
+    return confirmation({
+      id: 'decline-heading',
+      heading: 'Decline this invitation?',
+      body: `${partner} is told that you declined. Nothing changes in your organization.`,
+      action: `${action}/decline`,
+      fields: options.code ? { code: options.code } : {},
+      verb: 'Decline',
+      cancel: here,
+    });
   const decision = page.canDecide
     ? html`<form class="decision" method="post" action="${action}/accept">
 ${code}<input type="hidden" name="agreementVersion" value="${page.customerAgreement.version}">
