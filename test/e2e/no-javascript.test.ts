@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestHost } from '../support/host.js';
+import { emailFor, invitationLink } from '../support/relationships.js';
+import { checkState } from './audit.js';
+import { launchBrowser, startSiteHost, viewports, type Browser } from './browser.js';
+import { devSignIn, invite, putPartner } from './support.js';
+
+/**
+ * The invitation decided in a browser with JavaScript off: the server's sign-in sets the session
+ * cookie, the page renders on the server and its forms post. axe needs scripts, so each state is
+ * audited in a second, scripts-on browser holding the same cookie and loading the same URL.
+ */
+let t: TestHost;
+let noScripts: Browser;
+let scripts: Browser;
+let partner: { id: string; tenantId: string };
+
+beforeAll(async () => {
+  t = await startSiteHost();
+  partner = await putPartner(t, 'alpenblick-nojs', {
+    displayName: 'Alpenblick IT',
+    website: 'https://alpenblick.example',
+  });
+  [noScripts, scripts] = await Promise.all([launchBrowser({ javaScript: false }), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await Promise.all([noScripts?.close(), scripts?.close()]);
+  await t?.stop();
+});
+
+/** The same URL in the scripts-on browser, with the no-script browser's session cookie, checked by axe. */
+async function audit(page: Page, viewport: (typeof viewports)[number], state: string): Promise<void> {
+  await scripts.context.clearCookies();
+  await scripts.context.addCookies(await noScripts.context.cookies());
+  const twin = await scripts.newPage(viewport);
+  try {
+    await twin.goto(page.url());
+    await checkState(twin, viewport, state, `nojs-${viewport.width}-${state}`);
+  } finally {
+    await twin.close();
+  }
+}
+
+describe.each(viewports)('the invitation with JavaScript off at $width px', (viewport) => {
+  it('keeps the Secure __Host-session cookie on http://localhost after the server’s sign-in', async () => {
+    const customer = randomUUID();
+    await noScripts.context.clearCookies();
+    const page = await noScripts.newPage(viewport);
+    await page.goto(`${t.url}/sign-in?returnTo=/partners`);
+    await devSignIn(page, customer, 'global-admin', 'Grace Admin');
+    await page.waitForURL(`${t.url}/partners`);
+    const session = (await noScripts.context.cookies(t.url)).find((c) => c.name === '__Host-session');
+    expect(session?.secure).toBe(true);
+    expect(session?.httpOnly).toBe(true);
+    await page.close();
+  });
+
+  it('signs in, opens the email’s link, accepts; another invitation: Decline, confirmation, Decline', async () => {
+    const customer = randomUUID();
+    await noScripts.context.clearCookies();
+    const page = await noScripts.newPage(viewport);
+    await page.goto(`${t.url}/sign-in?returnTo=/partners`);
+    await devSignIn(page, customer, 'global-admin', 'Grace Admin');
+    await page.waitForURL(`${t.url}/partners`);
+
+    const first = await invite(t, partner, customer);
+    await page.goto(invitationLink(await emailFor(t, `invitation:${first.id}:`)).url);
+    await page.getByRole('heading', { name: 'Alpenblick IT' }).waitFor();
+    await audit(page, viewport, 'invitation-review');
+    await page.getByLabel('Your organization’s name').fill('Grace Holdings');
+    await page.getByLabel(/I have read the Microsoft Customer Agreement/).check();
+    await page.getByRole('button', { name: 'Accept & Authorize' }).click();
+    await page.getByRole('heading', { name: 'Alpenblick IT is now authorized' }).waitFor();
+    await audit(page, viewport, 'invitation-accepted');
+
+    const second = await invite(t, partner, customer, { relationshipType: 'reseller', roles: [], duration: undefined });
+    await page.goto(invitationLink(await emailFor(t, `invitation:${second.id}:`)).url);
+    await page.getByRole('link', { name: 'Decline' }).click();
+    await page.getByRole('heading', { name: 'Decline this invitation?' }).waitFor();
+    await audit(page, viewport, 'invitation-decline-confirmation');
+    await page.getByRole('button', { name: 'Decline' }).click();
+    await page.getByText('You declined the invitation from Alpenblick IT.').waitFor();
+    await audit(page, viewport, 'invitation-declined');
+    await page.close();
+  });
+});
