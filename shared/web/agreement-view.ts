@@ -3,7 +3,7 @@ import { isCustomerAdmin } from '../auth/caller.js';
 import type { Caller } from '../auth/token.js';
 import type { agreementStateSchema } from '../domain/views.js';
 import { html, type Html } from './html.js';
-import { notice } from './invitation-view.js';
+import { notice } from './forms.js';
 
 /**
  * The Customer Agreement page's content rendered on the server for the session's caller (what app.js
