@@ -1,0 +1,335 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import { generateDemoDirectory } from '../local/demo-directory.js';
+import { readHostJson } from '../local/host-json.js';
+import { settings } from '../shared/config.js';
+import { cloudEventOf, type PartnerEvent } from '../shared/domain/webhooks.js';
+import { recordEvent } from '../shared/services/webhooks.js';
+import { getPartnerProfile } from '../shared/storage/partner-profiles.js';
+import { deliveryId, insertSubscription } from '../shared/storage/webhooks.js';
+import { queueNames, tableNames } from '../shared/storage/names.js';
+import { interleave, type BenchScenario, type RoundResult } from './harness.js';
+import { startBenchHost, type BenchHost } from './host.js';
+import { operationKey } from './operations.js';
+
+const events = 1000;
+const subscriptionCount = 3;
+const deliveries = events * subscriptionCount;
+/** Events recorded at once by the bench process (as many follow-ups running at once would). */
+const recordingConcurrency = 16;
+
+/** A receiver that answers 200 at once and counts, by subscription (its path) and webhook-id. */
+async function startCountingReceiver(): Promise<{
+  url: string;
+  count: number;
+  ids: Set<string>;
+  reset(): void;
+  close(): Promise<void>;
+}> {
+  const receiver = {
+    url: '',
+    count: 0,
+    ids: new Set<string>(),
+    reset() {
+      receiver.count = 0;
+      receiver.ids.clear();
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      receiver.count++;
+      receiver.ids.add(`${req.url} ${String(req.headers['webhook-id'])}`);
+      res.writeHead(200, { 'content-length': '0' }).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  receiver.url = `http://localhost:${(server.address() as AddressInfo).port}`;
+  return receiver;
+}
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+/** Runs `work(i)` for i in [0, n), `concurrency` at a time. */
+async function pool(n: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < n; i = next++) await work(i);
+    }),
+  );
+}
+
+const eventOf = (partnerId: string, side: string, round: number, i: number): PartnerEvent => {
+  const leadId = `${side}-${round}-${i}-${randomUUID()}`;
+  return {
+    key: `bench:${leadId}`,
+    type: 'lead.created',
+    time: new Date().toISOString(),
+    partnerId,
+    resource: `leads/${leadId}`,
+    subject: { leadId },
+    actor: { tenantId: partnerId, objectId: 'bench-staff', name: 'Bench Staff' },
+    before: null,
+    after: { id: leadId, status: 'new', customerName: 'Fabrikam', note: 'bench lead' },
+  };
+};
+
+/** Storage round trips of the webhook path since `from`: table webhooks/webhookdeliveries, queue webhook-deliveries. */
+function countsSince(host: BenchHost, from: number): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of host.roundTrips.slice(from)) {
+    if (
+      r.resource !== tableNames.webhookDeliveries &&
+      r.resource !== tableNames.webhooks &&
+      r.resource !== queueNames.webhookDeliveries &&
+      r.resource !== `${queueNames.webhookDeliveries}-floor` &&
+      r.resource !== tableNames.directory
+    )
+      continue;
+    const key = operationKey(r);
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+const perDelivery = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `${k} ${(n / deliveries).toFixed(2)}`)
+    .join(', ');
+
+/**
+ * 1,000 webhook events for a partner with 3 subscriptions, each pointing at a real local HTTP
+ * receiver that answers 200: the service records them with `recordEvent` (what an event's
+ * follow-up calls: one delivery record and one queue message per subscription) and the local
+ * host's `webhook-deliveries` function delivers them; timed from the first event recorded until the
+ * receiver has all 3,000 deliveries and the queue is empty. The floor is a bare loop in the bench
+ * process doing the same storage operations per delivery and the signed POSTs (standardwebhooks
+ * `sign`, the same bodies, the same receiver, the local host's queue concurrency). Goal (issue 17):
+ * throughput ≥ 0.7 × the loop.
+ */
+export const webhookFanOut: BenchScenario = {
+  name: 'webhooks fan-out',
+  async run(options) {
+    process.env.WEBHOOKS_ALLOW_LOCALHOST = 'true';
+    const host = await startBenchHost({ directoryEntries: 20 });
+    const receiver = await startCountingReceiver();
+    try {
+      const [entry] = generateDemoDirectory(20);
+      if (!entry) throw new Error('the demo directory is empty');
+      const partnerId = entry.id;
+      const at = new Date().toISOString();
+      const subscriptions = await Promise.all(
+        Array.from({ length: subscriptionCount }, async (_, n) => {
+          const s = {
+            partnerId,
+            id: randomUUID(),
+            url: `${receiver.url}/s${n + 1}`,
+            eventTypes: ['lead.created' as const],
+            secret: `whsec_${randomBytes(32).toString('base64')}`,
+            status: 'enabled' as const,
+            createdAt: at,
+            updatedAt: at,
+          };
+          await insertSubscription(s);
+          return s;
+        }),
+      );
+      const { batchSize, newBatchThreshold } = readHostJson(resolve('host.json')).queues;
+      const queue = host.storage.queue(queueNames.webhookDeliveries);
+      // The floor's own queue: the host's webhook-deliveries function would otherwise take its messages.
+      const floorQueue = host.storage.queue(`${queueNames.webhookDeliveries}-floor`);
+      await floorQueue.createIfNotExists();
+      const table = host.storage.table(tableNames.webhookDeliveries);
+      const emptyQueue = (q: typeof queue) => async () =>
+        ((await q.getProperties()).approximateMessagesCount ?? 0) === 0;
+      const queueEmpty = emptyQueue(queue);
+      const floorQueueEmpty = emptyQueue(floorQueue);
+      const partnerName = (await getPartnerProfile(partnerId))?.displayName;
+      const source = `${settings().publicBaseUrl}/api`;
+      const signers = new Map(subscriptions.map((s) => [s.id, new Webhook(s.secret)]));
+      const operationNotes: string[] = [];
+
+      const finish = (side: string, started: number, from: number, done: boolean): RoundResult => {
+        const seconds = (performance.now() - started) / 1000;
+        const counts = countsSince(host, from);
+        operationNotes.push(`${side}: ${perDelivery(counts)} per delivery`);
+        const duplicates = receiver.count - receiver.ids.size;
+        const result: RoundResult = {
+          figures: { throughput: done ? receiver.ids.size / seconds : 0 },
+          notes: duplicates > 0 ? [`${duplicates} duplicate deliveries`] : [],
+        };
+        if (!done || receiver.ids.size !== deliveries)
+          result.invalid = `the receiver got ${receiver.ids.size} of ${deliveries} deliveries${done ? '' : ' (timed out)'}`;
+        return result;
+      };
+
+      const rows = await interleave({
+        scenario: `webhooks: ${events} events fanned out to ${subscriptionCount} subscriptions (local receiver answering 200)`,
+        floorName: `bare loop: the same storage operations + standardwebhooks-signed POSTs, ${batchSize} per batch, next batch at ≤ ${newBatchThreshold} in flight`,
+        rounds: options.quick ? 2 : 5,
+        metrics: [
+          {
+            key: 'throughput',
+            label: `deliveries/s until all ${deliveries} are received and the queue is empty`,
+            unit: 'deliveries/s',
+            goal: { better: 'higher', ratio: 0.7 },
+          },
+        ],
+        async between() {
+          await host.queuesIdle();
+          await until(queueEmpty, 120_000);
+          receiver.reset();
+        },
+        async service(round) {
+          const from = host.roundTrips.length;
+          const started = performance.now();
+          await pool(events, recordingConcurrency, (i) => recordEvent(eventOf(partnerId, 's', round, i)));
+          const done = await until(async () => receiver.ids.size >= deliveries && (await queueEmpty()), 5 * 60_000);
+          return finish('service', started, from, done);
+        },
+        async floor(round) {
+          const from = host.roundTrips.length;
+          const started = performance.now();
+          // Producer: per event and subscription, the delivery record and its queue message.
+          const producing = pool(events, recordingConcurrency, async (i) => {
+            const event = cloudEventOf(eventOf(partnerId, 'f', round, i), {
+              eventId: `evt_${createHash('sha256').update(`bench:f${round}:${i}`).digest('base64url').slice(0, 32)}`,
+              partnerName,
+              source,
+            });
+            const body = JSON.stringify(event);
+            await Promise.all(
+              subscriptions.map(async (s) => {
+                const id = deliveryId(event);
+                await table.createEntity({
+                  partitionKey: s.id,
+                  rowKey: id,
+                  partnerId,
+                  event: body,
+                  status: 'pending',
+                  attempts: '[]',
+                });
+                await floorQueue.sendMessage(
+                  Buffer.from(JSON.stringify({ partnerId, subscriptionId: s.id, deliveryId: id })).toString('base64'),
+                );
+              }),
+            );
+          });
+          // Consumer: the local host's polling (a batch, another once ≤ newBatchThreshold are in flight).
+          let handled = 0;
+          let inFlight = 0;
+          const running = new Set<Promise<void>>();
+          const deliver = async (m: { messageId: string; popReceipt: string; messageText: string }) => {
+            const message = JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as {
+              subscriptionId: string;
+              deliveryId: string;
+            };
+            const s = subscriptions.find((x) => x.id === message.subscriptionId)!;
+            const [delivery] = await Promise.all([
+              table.getEntity<{ event: string; etag: string }>(message.subscriptionId, message.deliveryId),
+              host.storage.table(tableNames.webhooks).getEntity(partnerId, s.id),
+            ]);
+            const body = delivery.event;
+            const event = JSON.parse(body) as { id: string };
+            const now = new Date();
+            const startedPost = performance.now();
+            const status = await new Promise<number>((resolvePost, reject) => {
+              const req = request(
+                s.url,
+                {
+                  method: 'POST',
+                  headers: {
+                    'webhook-id': event.id,
+                    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+                    'webhook-signature': signers.get(s.id)!.sign(event.id, now, body),
+                    'content-type': 'application/json',
+                    'content-length': String(Buffer.byteLength(body)),
+                  },
+                },
+                (res) => {
+                  res.resume();
+                  res.on('end', () => resolvePost(res.statusCode ?? 0));
+                },
+              );
+              req.on('error', reject);
+              req.end(body);
+            });
+            await table.updateEntity(
+              {
+                partitionKey: message.subscriptionId,
+                rowKey: message.deliveryId,
+                partnerId,
+                event: body,
+                status: status === 200 ? 'delivered' : 'failed',
+                attempts: JSON.stringify([
+                  {
+                    at: now.toISOString(),
+                    outcome: 'delivered',
+                    durationMs: performance.now() - startedPost,
+                    statusCode: status,
+                  },
+                ]),
+              },
+              'Replace',
+              { etag: delivery.etag },
+            );
+            await floorQueue.deleteMessage(m.messageId, m.popReceipt);
+            handled++;
+          };
+          const consuming = (async () => {
+            const deadline = Date.now() + 5 * 60_000;
+            while (handled < deliveries && Date.now() < deadline) {
+              if (inFlight > newBatchThreshold) {
+                await Promise.race(running);
+                continue;
+              }
+              const { receivedMessageItems } = await floorQueue.receiveMessages({
+                numberOfMessages: batchSize,
+                visibilityTimeout: 10,
+              });
+              if (receivedMessageItems.length === 0) {
+                if (running.size > 0) await Promise.race(running);
+                else await new Promise((r) => setTimeout(r, 10));
+                continue;
+              }
+              for (const m of receivedMessageItems) {
+                inFlight++;
+                const p = deliver(m).finally(() => {
+                  inFlight--;
+                  running.delete(p);
+                });
+                running.add(p);
+              }
+            }
+            await Promise.all(running);
+          })();
+          await Promise.all([producing, consuming]);
+          const done = await until(async () => receiver.ids.size >= deliveries && (await floorQueueEmpty()), 60_000);
+          return finish('floor', started, from, done);
+        },
+      });
+      const notes = [
+        ...new Set(operationNotes),
+        'storage operations counted by the proxy on tables webhooks, webhookdeliveries, directory (the partner profile) and queue webhook-deliveries (the floor uses webhook-deliveries-floor, so the host does not take its messages; queue GETs are polls: they vary with timing)',
+        'the service side also resolves the target (DNS, SSRF check) before every attempt, and its host polls the queue with back-off up to host.json maxPollingInterval while the queue is empty',
+      ];
+      return rows.map((r) => ({ ...r, notes: [...r.notes, ...notes] }));
+    } finally {
+      await receiver.close();
+      await host.stop();
+    }
+  },
+};
