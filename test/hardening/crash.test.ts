@@ -21,7 +21,7 @@ import { contactRequestBody, delegatedInvitation } from '../support/world.js';
 /**
  * kill -9 of the host in the middle of decisions. A real child host process (its own Node.js, the
  * real SDK clients, the local Communication Services endpoint) makes one decision (invitation create,
- * send again, accept, decline, revoke, remove roles, termination request, terminate, contact request)
+ * send again, accept, decline, revoke, remove roles, termination request, terminate, contact request, a lead's status change)
  * through a proxy that counts its writes; the proxy kills the child with SIGKILL just before, or just
  * after, its N-th write reaches storage. Then a new host starts on the same storage, its sweeper runs,
  * and within that bounded time the decision, if it was answered 2xx, is complete (state, audit,
@@ -75,8 +75,8 @@ afterAll(async () => {
 const jobOf = (email: ReceivedEmail) => email.message.headers?.['X-Email-Job-Id'] ?? '';
 const emailsOf = (jobId: string) => rig.acs.emails.filter((e) => jobOf(e) === jobId);
 
-/** What a decision needs staged before the child makes it: nothing, a pending invitation, or a relationship. */
-type Needs = 'nothing' | 'invitation' | 'relationship';
+/** What a decision needs staged before the child makes it: nothing, a pending invitation, a relationship, or a lead. */
+type Needs = 'nothing' | 'invitation' | 'relationship' | 'lead';
 
 /** The entities one run decides on: its own customer tenant, so runs never meet. */
 interface Stage {
@@ -88,6 +88,8 @@ interface Stage {
   invitation: { id: string; code: string };
   /** A relationship with the run's customer 1 (`customerOf(tenant, 1)`). */
   relationship: string;
+  /** A new lead of the partner (a contact request of the run's own visitor) and its version. */
+  lead: { id: string; etag: string };
 }
 
 /** Invitations made at once; their codes from the emails one drain sends. */
@@ -134,7 +136,7 @@ async function stage(run: number, needs: Needs): Promise<Stage> {
       });
       expect(put.status, await put.clone().text()).toBe(201);
       const subscribed = await t.fetch(`/api/partners/${partner.id}/webhooks`, {
-        ...json({ url: receiver.url, eventTypes: ['invitation.revoked'] }),
+        ...json({ url: receiver.url, eventTypes: ['invitation.revoked', 'lead.updated'] }),
         token: await token('partner', partner.tenantId, 'Stan Staff'),
       });
       expect(subscribed.status, await subscribed.clone().text()).toBe(201);
@@ -155,6 +157,19 @@ async function stage(run: number, needs: Needs): Promise<Stage> {
       expect(accepted.status).toBe(200);
       relationship = ((await accepted.json()) as { relationship: { id: string } }).relationship.id;
     }
+    let lead = { id: '', etag: '' };
+    if (needs === 'lead') {
+      const requested = await t.fetch('/api/contact-requests', {
+        ...json(contactRequestBody([partner.id], `lead.${tenant.slice(0, 8)}@visitor.example.test`)),
+        from: `127.${100 + shard}.${Math.floor(run / 250)}.${(run % 250) + 1}`,
+      });
+      expect(requested.status, await requested.clone().text()).toBe(202);
+      const { id } = (await requested.json()) as { id: string };
+      await t.host.drain();
+      const read = await t.fetch(`/api/partners/${partner.id}/contact-requests/${id}`, { token: staff });
+      expect(read.status, await read.clone().text()).toBe(200);
+      lead = { id, etag: ((await read.json()) as { etag: string }).etag };
+    }
     const s: Stage = {
       run,
       tenant,
@@ -162,6 +177,7 @@ async function stage(run: number, needs: Needs): Promise<Stage> {
       staff,
       invitation: needs === 'invitation' ? await invite(t, staff, tenant, 'Decide on me.') : none,
       relationship,
+      lead,
     };
     await t.host.drain();
     return s;
@@ -267,6 +283,20 @@ const decisions = {
       init: { method: 'POST', token: s.staff },
     }),
   },
+  leadStatus: {
+    needs: 'lead',
+    status: 200,
+    delivers: true,
+    request: (s: Stage) => ({
+      path: `/api/partners/${partner.id}/contact-requests/${s.lead.id}`,
+      init: {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', 'if-match': s.lead.etag },
+        body: JSON.stringify({ status: 'accepted' }),
+        token: s.staff,
+      },
+    }),
+  },
   contact: {
     needs: 'nothing',
     status: 202,
@@ -368,6 +398,7 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
   }
   if (ok.has('revoke')) expect(audited('invitation.revoked', s.invitation.id)).toBe(1);
   if (s.invitation.id) await checkRevokeDelivered(t, s);
+  if (s.lead.id) await checkLeadStatusChanged(t, s, ok.has('leadStatus'));
 
   const relationship = async (id: string) => {
     const view = (await (
@@ -454,13 +485,38 @@ async function checkRevokeDelivered(t: TestHost, s: Stage): Promise<void> {
   const invitation = (await (
     await t.fetch(`/api/partners/${partner.id}/invitations/${s.invitation.id}`, { token: s.staff })
   ).json()) as { status: string };
-  const received = receiver.received.filter((r) => r.event.subject === `invitations/${s.invitation.id}`);
-  if (invitation.status !== 'revoked') return void expect(received, 'events of an invitation not revoked').toEqual([]);
-  expect(received.length, 'deliveries of the revoke').toBeGreaterThan(0);
-  const [event] = received;
-  expect(received.map((r) => [r.id, r.verified, r.event.type])).toEqual(
-    received.map(() => [event?.id, true, 'invitation.revoked']),
+  await checkOneEvent(t, s, `invitations/${s.invitation.id}`, 'invitation.revoked', invitation.status === 'revoked');
+}
+
+/**
+ * A lead whose status change was written (answered or not) has its audit event once and its `lead.updated`
+ * event delivered once; a change answered 2xx was written; one never written raised neither.
+ */
+async function checkLeadStatusChanged(t: TestHost, s: Stage, answered: boolean): Promise<void> {
+  const lead = (await (
+    await t.fetch(`/api/partners/${partner.id}/contact-requests/${s.lead.id}`, { token: s.staff })
+  ).json()) as { status: string };
+  const changed = lead.status === 'accepted';
+  if (answered) expect(lead.status, 'a status change answered 2xx').toBe('accepted');
+  const audit = (await (await t.fetch(`/api/partners/${partner.id}/audit?top=50`, { token: s.staff })).json()) as {
+    items: AuditEvent[];
+  };
+  expect(audit.items.filter((e) => e.action === 'lead.statusChanged' && e.target.id === s.lead.id)).toHaveLength(
+    changed ? 1 : 0,
   );
+  await checkOneEvent(t, s, `leads/${s.lead.id}`, 'lead.updated', changed);
+}
+
+/**
+ * The event of `subject` (if `happened`) reached the receiver at least once, always with one `webhook-id`,
+ * verified, and its one delivery is recorded delivered by one attempt; otherwise no event of it arrived.
+ */
+async function checkOneEvent(t: TestHost, s: Stage, subject: string, type: string, happened: boolean): Promise<void> {
+  const received = receiver.received.filter((r) => r.event.subject === subject);
+  if (!happened) return void expect(received, `events of ${subject}, which did not change`).toEqual([]);
+  expect(received.length, `deliveries of ${type}`).toBeGreaterThan(0);
+  const [event] = received;
+  expect(received.map((r) => [r.id, r.verified, r.event.type])).toEqual(received.map(() => [event?.id, true, type]));
   const id = deliveryId({ id: event?.event.id ?? '', time: String(event?.event.time) });
   const delivery = await t.fetch(`/api/partners/${partner.id}/webhooks/${subscriptionId}/deliveries/${id}`, {
     token: s.staff,
