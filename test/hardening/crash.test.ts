@@ -29,7 +29,8 @@ import { contactRequestBody, delegatedInvitation } from '../support/world.js';
  * pending one lacks the email with its current code, and no email went out twice. A revoke's event goes
  * on to a subscribed receiver (verifying every request with the `standardwebhooks` package): its
  * delivery is part of that decision, so its kill points run through the delivery's writes, and a revoke
- * that happened is delivered (always with the same `webhook-id`) and recorded delivered once. Each run
+ * that happened is delivered (always with the same `webhook-id`) and recorded delivered once; so is a
+ * lead's `lead.updated`, whose status change is audited once when written and raises nothing when not. Each run
  * has its own customer tenant and stages only what its decision needs, so decisions never meet.
  *
  * A run of the decision without a kill first gives its number of writes. `npm test` kills at CRASH_RUNS
