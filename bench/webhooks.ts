@@ -3,6 +3,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { Webhook } from 'standardwebhooks';
+import { z } from 'zod';
 import { generateDemoDirectory } from '../local/demo-directory.js';
 import { readHostJson } from '../local/host-json.js';
 import { settings } from '../shared/config.js';
@@ -16,6 +17,8 @@ import { startBenchHost, type BenchHost } from './host.js';
 import { operationKey } from './operations.js';
 
 const events = 1000;
+/** What the floor queues per delivery (as the service's queue message names it). */
+const floorMessageSchema = z.object({ subscriptionId: z.string(), deliveryId: z.string() });
 const subscriptionCount = 3;
 const deliveries = events * subscriptionCount;
 /** Events recorded at once by the bench process (as many follow-ups running at once would). */
@@ -159,7 +162,7 @@ export const webhookFanOut: BenchScenario = {
       const floorQueueEmpty = emptyQueue(floorQueue);
       const partnerName = (await getPartnerProfile(partnerId))?.displayName;
       const source = `${settings().publicBaseUrl}/api`;
-      const signers = new Map(subscriptions.map((s) => [s.id, new Webhook(s.secret)]));
+      const targets = new Map(subscriptions.map((s) => [s.id, { s, signer: new Webhook(s.secret) }]));
       const operationNotes: string[] = [];
 
       const finish = (side: string, started: number, from: number, done: boolean): RoundResult => {
@@ -233,17 +236,16 @@ export const webhookFanOut: BenchScenario = {
           let inFlight = 0;
           const running = new Set<Promise<void>>();
           const deliver = async (m: { messageId: string; popReceipt: string; messageText: string }) => {
-            const message = JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as {
-              subscriptionId: string;
-              deliveryId: string;
-            };
-            const s = subscriptions.find((x) => x.id === message.subscriptionId)!;
+            const message = floorMessageSchema.parse(JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')));
+            const target = targets.get(message.subscriptionId);
+            if (!target) throw new Error(`the floor queued a message for no subscription: ${message.subscriptionId}`);
+            const { s, signer } = target;
             const [delivery] = await Promise.all([
               table.getEntity<{ event: string; etag: string }>(message.subscriptionId, message.deliveryId),
               host.storage.table(tableNames.webhooks).getEntity(partnerId, s.id),
             ]);
             const body = delivery.event;
-            const event = JSON.parse(body) as { id: string };
+            const event = z.object({ id: z.string() }).parse(JSON.parse(body));
             const now = new Date();
             const startedPost = performance.now();
             const status = await new Promise<number>((resolvePost, reject) => {
@@ -254,7 +256,7 @@ export const webhookFanOut: BenchScenario = {
                   headers: {
                     'webhook-id': event.id,
                     'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-                    'webhook-signature': signers.get(s.id)!.sign(event.id, now, body),
+                    'webhook-signature': signer.sign(event.id, now, body),
                     'content-type': 'application/json',
                     'content-length': String(Buffer.byteLength(body)),
                   },
