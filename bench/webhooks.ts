@@ -162,7 +162,9 @@ export const webhookFanOut: BenchScenario = {
       const floorQueueEmpty = emptyQueue(floorQueue);
       const partnerName = (await getPartnerProfile(partnerId))?.displayName;
       const source = `${settings().publicBaseUrl}/api`;
-      const targets = new Map(subscriptions.map((s) => [s.id, { s, signer: new Webhook(s.secret) }]));
+      const targets = new Map<string, { s: (typeof subscriptions)[number]; signer: Webhook }>(
+        subscriptions.map((s) => [s.id, { s, signer: new Webhook(s.secret) }]),
+      );
       const operationNotes: string[] = [];
 
       const finish = (side: string, started: number, from: number, done: boolean): RoundResult => {
