@@ -302,6 +302,8 @@ async function loadAll(table: TableClient): Promise<DirectorySearchIndex> {
 
 /** Entries read from the change feed at once. */
 const catchUpConcurrency = 16;
+/** Entries applied from the change feed between yields to waiting searches. */
+const applySlice = 8;
 
 /**
  * Applies the changes announced since the instance's watermark (less the clock margin), each
@@ -321,7 +323,8 @@ async function catchUp(s: Storage, cache: DirectoryCache): Promise<number> {
     return cache.index.size;
   }
   const feed = s.table(tableNames.directoryChanges);
-  const ids = new Set<string>();
+  // Each entry's feed rows, marked seen only once it is applied: a read that fails midway reads them again.
+  const rows = new Map<string, Map<string, number>>();
   // Up to a margin ahead as well: a writer whose clock is ahead files its change under a later key.
   for (let day = Date.parse(dayOf(from)); day <= started + clockMarginMs; day += 86_400_000) {
     const filter = odata`PartitionKey eq ${dayOf(day)} and RowKey ge ${changeRowKey(from)}`;
@@ -329,22 +332,26 @@ async function catchUp(s: Storage, cache: DirectoryCache): Promise<number> {
       const change: Change = changes.decode(e);
       const key = changeRowKey(change.at, change.id);
       if (cache.seen.has(key)) continue;
-      cache.seen.set(key, change.at);
-      ids.add(change.id);
+      const keys = rows.get(change.id) ?? new Map<string, number>();
+      rows.set(change.id, keys.set(key, change.at));
     }
   }
   for (const [key, at] of cache.seen) if (at < from) cache.seen.delete(key);
-  const todo = [...ids];
+  const todo = [...rows.keys()];
+  let sliced = 0;
   await Promise.all(
     Array.from({ length: Math.min(catchUpConcurrency, todo.length) }, async () => {
       for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
         const stored = await readDirectoryEntry(id, s);
+        // A batch's replies can arrive together: every few entries a search queued meanwhile answers first.
+        if (++sliced % applySlice === 0) await new Promise((resolve) => setImmediate(resolve));
         if (stored) apply(cache, stored.entry);
+        for (const [key, at] of rows.get(id) ?? []) cache.seen.set(key, at);
       }
     }),
   );
   cache.watermark = started;
-  return ids.size;
+  return rows.size;
 }
 
 /** A version of an entry into the index, unless the index holds a newer one (written through this instance meanwhile). */

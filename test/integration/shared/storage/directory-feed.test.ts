@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetClock, setClock } from '../../../../shared/clock.js';
+import { directorySearchQuerySchema } from '../../../../shared/domain/directory-search.js';
 import type { DirectoryEntry } from '../../../../shared/domain/directory.js';
 import { createStorage } from '../../../../shared/storage/clients.js';
 import {
@@ -144,5 +145,36 @@ describe('change feed', () => {
     expect(entryReads() - reads).toBe(1);
     expect((await directoryIndex(other)).get('feed-import-7')?.services).toEqual(['Glaciers']);
     resetClock();
+  });
+
+  it('a search answers while a large batch from another instance applies, and the batch ends as if applied at once', async () => {
+    const other = createStorage({ kind: 'connectionString', connectionString: proxy.connectionString });
+    await catchUpDirectoryIndex(other);
+    const batch = Array.from({ length: 40 }, (_, i) =>
+      entry(`feed-batch-${i}`, { displayName: `Feed Batch ${i}`, services: ['Fumaroles'] }),
+    );
+    for (const e of batch) expect((await put(e)).status).toBe(201);
+
+    const order: string[] = [];
+    const applying = catchUpDirectoryIndex(other).then((read) => (order.push('applied'), read));
+    const searching = directoryIndex(other).then(
+      (index) => (
+        order.push('searched'),
+        index.search(directorySearchQuerySchema.parse({ q: 'fumaroles', top: '50' }))
+      ),
+    );
+    const [read, during] = await Promise.all([applying, searching]);
+    expect(read).toBe(40);
+    expect(order).toEqual(['searched', 'applied']);
+    expect(during.items.length).toBeLessThan(40);
+
+    // A third instance loads everything at once: the same answer.
+    const fresh = createStorage({ kind: 'connectionString', connectionString: proxy.connectionString });
+    const ids = (s: ReturnType<typeof createStorage>) =>
+      directoryIndex(s).then((index) =>
+        index.search(directorySearchQuerySchema.parse({ q: 'fumaroles', top: '50' })).items.map((hit) => hit.entry.id),
+      );
+    expect(await ids(other)).toEqual(await ids(fresh));
+    expect((await ids(other)).length).toBe(40);
   });
 });
