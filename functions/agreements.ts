@@ -4,11 +4,11 @@ import { authenticate } from '../shared/auth/caller.js';
 import { agreementStateSchema, eligibilityViewSchema } from '../shared/domain/views.js';
 import { acceptAgreementBody } from '../shared/domain/agreements.js';
 import { guidSchema } from '../shared/domain/ids.js';
-import { settings } from '../shared/config.js';
-import { isBrowserFormPost, readBody, readParams } from '../shared/http/body.js';
+import { readBody, readParams } from '../shared/http/body.js';
 import { jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { acceptAgreement, agreementState, partnerEligibility } from '../shared/services/agreements.js';
+import { formPostAnswer } from '../shared/web/forms.js';
 import { problemPage } from '../shared/web/page.js';
 
 /** The Customer Agreement and what it allows partners (shared/services/agreements.ts). */
@@ -45,13 +45,11 @@ async function acceptCustomerAgreement(request: HttpRequest, context: Invocation
   const body = await readBody(request, acceptAgreementBody);
   const { created, state } = await acceptAgreement(caller, tenantId, body.agreementVersion, context.invocationId);
   // A browser's form post (no JavaScript) goes back to the Customer Agreement page with its result.
-  if (isBrowserFormPost(request))
-    return { status: 303, headers: { Location: `${settings().publicBaseUrl}/agreement?result=accepted` } };
-  return {
+  return formPostAnswer(request, '/agreement', 'accepted', {
     status: created ? 201 : 200,
     headers: { Location: `/api/customers/${state.customerTenantId}/agreement` },
     jsonBody: state,
-  };
+  });
 }
 
 async function getEligibility(request: HttpRequest) {
