@@ -60,6 +60,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     options.log,
     activity,
   );
+  await queues.ready;
   const timers =
     options.timers === false
       ? undefined

@@ -28,6 +28,8 @@ class QueueListener {
   private running = true;
   private wake: (() => void) | undefined;
   readonly done: Promise<void>;
+  /** The queue and its poison queue exist: a message sent after this finds its queue. */
+  readonly ready: Promise<void>;
   private readonly queue: QueueClient;
   private readonly poison: QueueClient;
   private readonly inFlight = new Set<Promise<void>>();
@@ -41,6 +43,7 @@ class QueueListener {
   ) {
     this.queue = storage.queue(definition.queueName);
     this.poison = storage.queue(poisonQueueName(definition.queueName));
+    this.ready = Promise.all([this.queue.createIfNotExists(), this.poison.createIfNotExists()]).then(() => undefined);
     this.done = this.loop();
   }
 
@@ -73,7 +76,7 @@ class QueueListener {
   }
 
   private async loop(): Promise<void> {
-    await Promise.all([this.queue.createIfNotExists(), this.poison.createIfNotExists()]);
+    await this.ready;
     let delay = minPollingMs;
     while (this.running) {
       if (this.inFlight.size > this.options.newBatchThreshold) {
@@ -166,6 +169,8 @@ export interface QueueHost {
   /** Each polled queue and how many messages it holds (in flight or waiting to be retried included). */
   queued(): Promise<[queueName: string, count: number][]>;
   stop(): Promise<void>;
+  /** Every queue exists (the host's start waits for it, so nothing sent at once meets a 404). */
+  ready: Promise<void>;
 }
 
 export function startQueueHost(
@@ -177,6 +182,7 @@ export function startQueueHost(
 ): QueueHost {
   const listeners = functions.map((f) => new QueueListener(f, storage, options, log, activity));
   return {
+    ready: Promise.all(listeners.map((l) => l.ready)).then(() => undefined),
     queued: () =>
       Promise.all(listeners.map(async (l) => [l.definition.queueName, await l.queued()] as [string, number])),
     nudge(queueName) {
