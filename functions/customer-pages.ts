@@ -1,14 +1,28 @@
-import type { HttpRequest } from '@azure/functions';
+import type { HttpRequest, InvocationContext } from '@azure/functions';
+import { authenticate } from '../shared/auth/caller.js';
 import { z } from 'zod';
 import { AppError, validate } from '../shared/errors.js';
 import { route } from '../shared/http/handler.js';
+import { readBody } from '../shared/http/body.js';
 import { agreementState } from '../shared/services/agreements.js';
+import {
+  changeCustomerRelationships,
+  customerRelationship,
+  everyCustomerRelationship,
+  type CustomerChange,
+} from '../shared/services/relationships.js';
 import { reviewInvitation } from '../shared/services/invitation-views.js';
 import { agreementView } from '../shared/web/agreement-view.js';
 import { html, type Html } from '../shared/web/html.js';
-import { notice } from '../shared/web/forms.js';
+import { formPostAnswer, notice } from '../shared/web/forms.js';
 import { invitationView } from '../shared/web/invitation-view.js';
 import { pageFunctions } from '../shared/web/page-function.js';
+import {
+  relationshipDetailsView,
+  relationshipFormPaths,
+  relationshipResults,
+  relationshipsView,
+} from '../shared/web/relationships-view.js';
 import { customerNavigation, signedInPage, type Crumb } from '../shared/web/shell.js';
 
 /**
@@ -19,6 +33,9 @@ import { customerNavigation, signedInPage, type Crumb } from '../shared/web/shel
  */
 const routes = [
   route('GET', 'partners', 'anyone', partnersPage, 'page-partners'),
+  route('POST', 'partners/remove-roles', 'anyone', removeRolesForm, 'page-partners-remove-roles'),
+  route('POST', 'partners/request-termination', 'anyone', requestTerminationForm, 'page-partners-request-termination'),
+  route('GET', 'relationships/{relationshipId}', 'anyone', relationshipPage, 'page-relationship'),
   route(
     'GET',
     'invitations',
@@ -107,7 +124,78 @@ async function partnersPage(request: HttpRequest) {
     title: 'Partner relationships',
     intro: html`The partners your organization works with and the admin roles they hold. Select a partner to remove its roles or ask it to end the relationship.`,
     commands: true,
+    content: async (caller) =>
+      relationshipsView(request, caller, await everyCustomerRelationship(caller, caller.tenantId)),
   });
+}
+
+const relationshipParams = z.object({
+  relationshipId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a relationship id'),
+});
+
+async function relationshipPage(request: HttpRequest) {
+  const { relationshipId } = validate(relationshipParams, request.params, 'link');
+  return signedInPage(customerNavigation, {
+    request,
+    current: 'partners',
+    page: 'relationship',
+    title: 'Partner relationship',
+    intro: html`What the partner may do in your organization, the admin roles it holds and held, and what changed.`,
+    breadcrumbs: [home],
+    content: async (caller) => {
+      const answer = await customerRelationship(caller, caller.tenantId, relationshipId).catch((error: unknown) => {
+        if (error instanceof AppError && error.kind === 'not-found') return undefined;
+        throw error;
+      });
+      return answer
+        ? relationshipDetailsView(answer.view, caller)
+        : notice('error', 'Your organization has no such partner relationship. Open it from Partner relationships.');
+    },
+  });
+}
+
+/** The selection the table's form posts (`relationship` once per selected row), and a reason for a termination request. */
+const selectionBody = z.object({
+  relationship: z
+    .union([z.string(), z.array(z.string())])
+    .transform((ids) => [ids].flat())
+    .pipe(z.array(relationshipParams.shape.relationshipId).min(1).max(50)),
+  reason: z.string().trim().max(2000).optional(),
+});
+
+/**
+ * A confirmed command of the table without JavaScript: the session's caller (a cookie-signed post
+ * from this site's own pages only), every selected relationship changed through the API's service
+ * calls, then 303 back to the table naming the partners it was done for.
+ */
+async function changeSelection(
+  request: HttpRequest,
+  context: InvocationContext,
+  result: string,
+  wanted: (reason: string | undefined) => CustomerChange,
+) {
+  const caller = await authenticate(request);
+  const { relationship, reason } = await readBody(request, selectionBody);
+  const views = await changeCustomerRelationships(
+    caller,
+    caller.tenantId,
+    relationship,
+    wanted(reason || undefined),
+    context.invocationId,
+  );
+  const done = new URLSearchParams(views.map((v): [string, string] => ['done', v.id]));
+  return formPostAnswer(request, `/partners?${done.toString()}`, result, { status: 200, jsonBody: { items: views } });
+}
+
+async function removeRolesForm(request: HttpRequest, context: InvocationContext) {
+  return changeSelection(request, context, relationshipResults.removeRoles, () => ({ action: 'removeRoles' }));
+}
+
+async function requestTerminationForm(request: HttpRequest, context: InvocationContext) {
+  return changeSelection(request, context, relationshipResults.requestTermination, (reason) => ({
+    action: 'requestTermination',
+    reason,
+  }));
 }
 
 /** A page of the shell's navigation under Partner relationships, filled by app.js. */
@@ -121,6 +209,24 @@ const docs = {
     title: 'Partner relationships',
     who: 'signed in (admins act)',
     what: 'a table of the partners (partner, type, roles, status, roles end date) with search, sort, a count and paging; selected rows enable **Remove roles** (after "Remove roles?" Remove roles/Cancel; the relationship stays) and **Request termination** in the command bar, and **Export** downloads every relationship as CSV (who has access: partner, type, roles by name, status, dates); a partner\'s name opens its details panel (side flyout, tabs Overview, Roles with those that ended, History) with the same actions. Helpdesk administrators and users see the actions disabled with the reason',
+  },
+  'page-partners-remove-roles': {
+    title: 'Remove roles (form post)',
+    path: relationshipFormPaths['remove-roles'],
+    who: 'Global or Billing administrator (session cookie, this site’s own pages)',
+    what: 'the confirmed "Remove roles?" of the table without JavaScript: `relationship` once per selected partner; every one is checked before any changes (one that may not is named on a "This changed meanwhile" page, nothing changed), then each goes through the API\'s remove-roles call and the browser goes back (303) to `/partners` with a message naming the partners; others get a 403 page, nothing changed',
+  },
+  'page-partners-request-termination': {
+    title: 'Request termination (form post)',
+    path: relationshipFormPaths['request-termination'],
+    who: 'Global or Billing administrator (session cookie, this site’s own pages)',
+    what: 'the confirmed "Request termination?" of the table without JavaScript: `relationship` once per selected partner and an optional `reason`; the same checks and answers as Remove roles, through the API\'s termination-request call (the partner is emailed)',
+  },
+  'page-relationship': {
+    title: 'Partner relationship',
+    path: '/relationships/{relationshipId}',
+    who: 'signed in (the customer’s tenant; admins act)',
+    what: "one relationship's details without JavaScript (the table's partner links; with JavaScript the details panel): Overview (type and what it allows, status, roles, dates, the Customer Agreement) with **Remove roles** and **Request termination** leading to the table's confirmations, Roles (held, ended, and removed with when and by whom), History",
   },
   'page-pending-invitations': {
     title: 'Pending invitations',

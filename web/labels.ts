@@ -3,22 +3,7 @@ import type { EligibilityReason } from '../shared/domain/relationships.js';
 
 /** Words the pages show for the API's values (relationship types: the one table in shared/domain). */
 export { relationshipTypeLabel };
-export const relationshipStatusLabels: Record<string, string> = {
-  active: 'Active',
-  terminationRequested: 'Termination requested',
-  terminated: 'Ended',
-  expired: 'Admin roles expired',
-};
-
-export const historyLabels: Record<string, string> = {
-  created: 'Relationship created',
-  merged: 'Another invitation accepted into it',
-  rolesRemoved: 'Admin roles removed',
-  terminationRequested: 'Termination requested',
-  terminated: 'Relationship ended',
-  autoExtendChanged: 'Auto-extend turned on or off',
-};
-
+export { historyLabels, label, relationshipStatusLabels } from '../shared/domain/relationship-list.js';
 export const auditLabels: Record<string, string> = {
   'invitation.created': 'Invitation sent',
   'invitation.resent': 'Invitation sent again',
@@ -45,5 +30,3 @@ export const eligibilityReasonLabels: Record<EligibilityReason, string> = {
   agreementNotAccepted: 'the customer has not accepted the Microsoft Customer Agreement',
   agreementVersionOutdated: 'the customer accepted an earlier version of the Microsoft Customer Agreement',
 };
-
-export const label = (labels: Record<string, string>, value: string) => labels[value] ?? value;

@@ -1,5 +1,16 @@
-import { adminRole } from '../shared/domain/admin-roles.js';
 import { roleTermInWords } from '../shared/domain/durations.js';
+import {
+  adminOnlyReason,
+  canRemoveRoles,
+  canRequestTermination,
+  relationshipColumns,
+  removeRolesQuestion,
+  requestTerminationQuestion,
+  rolesRemovedMessage,
+  terminationRequestedMessage,
+  visibleRelationships,
+  relationshipPageSize,
+} from '../shared/domain/relationship-list.js';
 import { customerAdminRoles } from '../shared/domain/roles.js';
 import type { RelationshipView } from '../shared/domain/views.js';
 import { api, ApiError } from './api.js';
@@ -49,11 +60,7 @@ export async function isCustomerAdmin(session: Session): Promise<boolean> {
   return data.directoryRoles.some((r) => customerAdminRoles.includes(r));
 }
 
-export const adminOnlyReason = 'Only a Global or Billing administrator can do this.';
-
-const canRemoveRoles = (r: RelationshipView) =>
-  r.roles.length > 0 && (r.status === 'active' || r.status === 'terminationRequested');
-const canRequestTermination = (r: RelationshipView) => r.status === 'active';
+export { adminOnlyReason };
 
 /** The two actions on relationships, with their "…?" questions; `done` runs after each change. */
 function relationshipActions(
@@ -66,16 +73,9 @@ function relationshipActions(
     (await api<RelationshipView>(`${base}/${encodeURIComponent(r.id)}`, { token: await session.token() })).etag;
   return {
     removeRoles: async (targets: RelationshipView[]) => {
-      const names = targets.map((r) => r.partner.displayName).join(', ');
       const yes = await confirmDialog({
         title: 'Remove roles?',
-        text: [
-          ...targets.map(
-            (r) =>
-              `${r.partner.displayName} loses these admin roles in your organization: ${r.roles.map((x) => x.name).join(', ')}.`,
-          ),
-          `The relationship stays: ${targets.length === 1 ? `${names} remains your partner` : 'they remain your partners'}${targets.some((r) => /reseller|mpsa/i.test(r.type)) ? ' and can still sell to you' : ''}. To end it, request termination.`,
-        ],
+        text: removeRolesQuestion(targets),
         yes: 'Remove roles',
         no: 'Cancel',
       });
@@ -89,21 +89,16 @@ function relationshipActions(
             headers: etag ? { 'If-Match': etag } : {},
           });
         }
-        await done(
-          `Admin roles removed. ${names} ${targets.length === 1 ? 'is' : 'are'} still your partner${targets.length === 1 ? '' : 's'}.`,
-        );
+        await done(rolesRemovedMessage(targets.map((r) => r.partner.displayName)));
       } catch (error) {
         fail(error);
       }
     },
     requestTermination: async (targets: RelationshipView[]) => {
-      const names = targets.map((r) => r.partner.displayName).join(', ');
       const reason = h('textarea', { id: 'termination-reason', rows: '3', maxlength: '2000' });
       const yes = await confirmDialog({
         title: 'Request termination?',
-        text: [
-          `${names} ${targets.length === 1 ? 'is' : 'are'} asked to end the relationship and told by email. It stays active until the partner ends it.`,
-        ],
+        text: [requestTerminationQuestion(targets)],
         yes: 'Request termination',
         no: 'Cancel',
         extra: h('div', { class: 'field' }, h('label', { for: 'termination-reason' }, 'Reason (optional)'), reason),
@@ -120,7 +115,7 @@ function relationshipActions(
             headers: etag ? { 'If-Match': etag } : {},
           });
         }
-        await done(`${names} ${targets.length === 1 ? 'was' : 'were'} asked to end the relationship.`);
+        await done(terminationRequestedMessage(targets.map((r) => r.partner.displayName)));
       } catch (error) {
         fail(error);
       }
@@ -294,19 +289,7 @@ export async function showRelationships(
   );
 }
 
-type SortKey = 'partner' | 'type' | 'roles' | 'status' | 'ends';
-const columns: { key: SortKey; label: string; value: (r: RelationshipView) => string }[] = [
-  { key: 'partner', label: 'Partner', value: (r) => r.partner.displayName },
-  { key: 'type', label: 'Type', value: (r) => relationshipTypeLabel(r.type) },
-  {
-    key: 'roles',
-    label: 'Roles',
-    value: (r) => (r.roles.length === 0 ? 'None' : r.roles.map((x) => adminRole(x.id)?.name ?? x.name).join(', ')),
-  },
-  { key: 'status', label: 'Status', value: (r) => label(relationshipStatusLabels, r.status) },
-  { key: 'ends', label: 'Roles end date', value: (r) => (r.endsAt && r.roles.length > 0 ? formatDate(r.endsAt) : '—') },
-];
-const pageSize = 10;
+const columns = relationshipColumns(formatDate);
 
 /**
  * The Partner relationships page as the admin center lays out a list: search, a count, a table
@@ -323,7 +306,7 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
     rowsNoun: 'partners',
     columns,
     sortBy: 'partner',
-    pageSize,
+    pageSize: relationshipPageSize,
     changed: () => render(),
   });
   const { rows, count, table, selected } = list;
@@ -377,16 +360,7 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
     (error) => (flyout.isOpen() ? flyout.fail(errorText(error)) : messageBar(message, errorText(error))),
   );
 
-  const visible = () => {
-    const words = list.words().toLowerCase();
-    const sort = list.sort();
-    const column = columns.find((c) => c.key === sort.key) ?? columns[0]!;
-    const filtered = items.filter((r) => !words || r.partner.displayName.toLowerCase().includes(words));
-    const key = (r: RelationshipView) => (sort.key === 'ends' ? (r.endsAt ?? '') : column.value(r));
-    return filtered.sort(
-      (a, b) => key(a).localeCompare(key(b), undefined, { numeric: true }) * (sort.ascending ? 1 : -1),
-    );
-  };
+  const visible = () => visibleRelationships(items, columns, list.words(), list.sort());
 
   const updateCommands = () => {
     const chosen = items.filter((r) => selected.has(r.id));

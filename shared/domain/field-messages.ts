@@ -50,6 +50,9 @@ const messages: Record<string, FieldMessage> = {
     label: 'Invitation code',
     message: 'Open the link in the invitation email again: its code is missing or incomplete.',
   },
+  // Removing roles or requesting termination on Partner relationships without JavaScript (POST /partners/…).
+  relationship: { label: 'Partners', message: 'Select one or more partners in the table first.' },
+  reason: { label: 'Reason', message: 'Write a reason of at most 2,000 characters, or leave it empty.' },
   // Inviting a customer (POST /api/partners/{id}/invitations).
   customerTenantId: {
     label: 'Customer tenant ID',

@@ -407,6 +407,13 @@ export function customerRelationshipsExport(caller: Caller, tenantId: string): A
   );
 }
 
+/** Every relationship of the customer, for the Partner relationships page (its search and sort take them all, as app.js's). */
+export async function everyCustomerRelationship(caller: Caller, tenantId: string): Promise<RelationshipView[]> {
+  const items: RelationshipView[] = [];
+  for await (const item of customerRelationshipsExport(caller, tenantId)) items.push(item);
+  return items;
+}
+
 export async function customerRelationship(
   caller: Caller,
   tenantId: string,
@@ -503,6 +510,40 @@ export async function requestTermination(
   const record = await customerRecord(caller, tenantId, relationshipId);
   requireCustomerAdmin(caller);
   return details(await change(record, 'requestTermination', caller, ifMatch, invocationId, reason ? { reason } : {}));
+}
+
+/** What a customer admin asks of the relationships selected on the Partner relationships page. */
+export type CustomerChange = { action: 'removeRoles' } | { action: 'requestTermination'; reason?: string | undefined };
+
+/**
+ * Customer admin: one change to each selected relationship (the page's form without JavaScript posts
+ * the whole selection), through the same calls as one relationship's route. Every one is read and
+ * checked first, so a selection holding one that may not change writes nothing, naming that partner.
+ */
+export async function changeCustomerRelationships(
+  caller: Caller,
+  tenantId: string,
+  relationshipIds: readonly string[],
+  wanted: CustomerChange,
+  invocationId: string,
+): Promise<RelationshipView[]> {
+  requireTenant(caller, tenantId);
+  requireCustomerAdmin(caller);
+  const records = await Promise.all(relationshipIds.map((id) => customerRecord(caller, tenantId, id)));
+  const at = now();
+  for (const record of records) {
+    const transition = relationshipTransition(currentStatus(record, at), wanted.action);
+    if (!transition.ok) throw new AppError(transition.problem, `${record.partnerName}: ${transition.reason}`);
+  }
+  const views: RelationshipView[] = [];
+  for (const { id } of records) {
+    const answer =
+      wanted.action === 'removeRoles'
+        ? await removeRoles(caller, tenantId, id, undefined, invocationId)
+        : await requestTermination(caller, tenantId, id, wanted.reason, undefined, invocationId);
+    views.push(answer.view);
+  }
+  return views;
 }
 
 /** What a partner may change on one of its relationships: end it, or turn auto-extend on or off. */

@@ -56,6 +56,8 @@ export interface Confirmation {
   action: string;
   /** Carried on to the post (the selection, a code). */
   fields?: Readonly<Record<string, string | readonly string[]>>;
+  /** Fields the person fills in before confirming (a reason), inside the form. */
+  extra?: Html;
   /** The verb of the primary button ("Remove roles", "Decline"). */
   verb: string;
   /** Where Cancel goes back to. */
@@ -70,6 +72,6 @@ export function confirmation(c: Confirmation): Html {
   return html`<section class="card confirm" aria-labelledby="${c.id}">
 <h2 id="${c.id}">${c.heading}</h2>
 ${typeof c.body === 'string' ? html`<p>${c.body}</p>` : c.body}
-<form method="post" action="${c.action}" class="actions">${hidden}<button type="submit" class="button primary">${c.verb}</button> <a class="button" href="${c.cancel}">Cancel</a></form>
+<form method="post" action="${c.action}" class="actions">${hidden}${c.extra ?? ''}<button type="submit" class="button primary">${c.verb}</button> <a class="button" href="${c.cancel}">Cancel</a></form>
 </section>`;
 }

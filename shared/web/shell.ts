@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { pageSession } from '../auth/caller.js';
 import { clearedCookie, sessionCookieName } from '../auth/session.js';
 import type { Caller } from '../auth/token.js';
-import { html, type Html } from './html.js';
+import { html, Html } from './html.js';
 import { documentPage, pageResponse } from './page.js';
 
 /**
@@ -67,8 +67,8 @@ export interface ShellPage {
   title: string;
   /** The trail above the title, without the page itself (it is added as the current crumb). */
   breadcrumbs?: readonly Crumb[];
-  /** Whether the page has a command bar (app.js fills it with the actions on the selection). */
-  commands?: boolean;
+  /** Whether the page has a command bar (app.js fills it with the actions on the selection), or its server-rendered buttons. */
+  commands?: boolean | Html;
   main: Html;
   data?: Record<string, string>;
   /** Who the session cookie signs in: the top bar names them and signs out with a form post. */
@@ -110,7 +110,7 @@ export function shellPage(options: ShellPage): string {
         : ''
     }
     <div class="page-header"><h1>${options.title}</h1></div>
-    ${options.commands ? html`<div id="commands" class="command-bar" role="toolbar" aria-label="Commands"></div>` : ''}
+    ${options.commands ? html`<div id="commands" class="command-bar" role="toolbar" aria-label="Commands">${options.commands instanceof Html ? options.commands : ''}</div>` : ''}
     ${options.main}
   </main>
 </div>`,
@@ -131,13 +131,20 @@ export async function signedInPage(
     intro: Html;
     /** The page's request: its session cookie, and where the sign-in comes back to. */
     request: HttpRequest;
-    /** What the page shows the signed-in caller (rendered on the server); without it app.js fills the page. */
-    content?: (caller: Caller) => Html | Promise<Html>;
+    /**
+     * What the page shows the signed-in caller (rendered on the server), with the command bar's buttons
+     * when it has them; without it app.js fills the page.
+     */
+    content?: (
+      caller: Caller,
+    ) => Html | { commands: Html; content: Html } | Promise<Html | { commands: Html; content: Html }>;
   },
 ): Promise<HttpResponseInit> {
   const { caller, invalid } = await pageSession(options.request);
   const url = new URL(options.request.url);
-  const content = caller && options.content ? await options.content(caller) : undefined;
+  const rendered = caller && options.content ? await options.content(caller) : undefined;
+  const { content, commands } =
+    rendered instanceof Html || rendered === undefined ? { content: rendered, commands: undefined } : rendered;
   const response = pageResponse(
     200,
     shellPage({
@@ -146,7 +153,7 @@ export async function signedInPage(
       title: options.title,
       ...(options.page ? { page: options.page } : {}),
       ...(options.breadcrumbs ? { breadcrumbs: options.breadcrumbs } : {}),
-      ...(options.commands ? { commands: options.commands } : {}),
+      ...(options.commands ? { commands: commands ?? options.commands } : {}),
       ...(options.data ? { data: options.data } : {}),
       caller,
       ...(content ? { data: { ...options.data, rendered: 'server' } } : {}),

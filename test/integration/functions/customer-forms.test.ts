@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devTokenPath } from '../../../local/dev-token.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
+import { json, putPartner } from '../../support/relationships.js';
+import { delegatedInvitation, inviteCustomer } from '../../support/world.js';
 
 /**
  * The customer pages without JavaScript: with the session cookie the page renders for its caller on
@@ -14,12 +16,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-async function signedInAs(role: string): Promise<string> {
+async function signedInAs(role: string, tenantId = customer): Promise<string> {
   const response = await t.fetch(`${devTokenPath}/session`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.url },
-    body: new URLSearchParams({ tenantId: customer, role, name: 'Frida Forms', returnTo: '/agreement' }).toString(),
+    body: new URLSearchParams({ tenantId, role, name: 'Frida Forms', returnTo: '/agreement' }).toString(),
   });
   expect(response.status).toBe(303);
   const cookie = response.headers.getSetCookie().find((c) => c.startsWith('__Host-session='));
@@ -28,7 +30,12 @@ async function signedInAs(role: string): Promise<string> {
 }
 
 /** A plain form post as a browser without JavaScript sends it, from this site unless `headers` say otherwise. */
-const formPost = (path: string, cookie: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
+const formPost = (
+  path: string,
+  cookie: string,
+  fields: Record<string, string> | [string, string][],
+  headers: Record<string, string> = {},
+) =>
   t.fetch(path, {
     method: 'POST',
     redirect: 'manual',
@@ -109,5 +116,155 @@ describe('Customer Agreement without JavaScript', () => {
     expect(after).toContain('You accepted the Customer Agreement (version 2024-10) for your organization.');
     expect(after).toMatch(/Your organization accepted the .*\(version 2024-10\) on .* — Frida Forms\./);
     expect(after).not.toContain('<form method="post" action="/api/customers');
+  });
+});
+
+describe('Partner relationships without JavaScript', () => {
+  const tenant = 'c1500000-0000-4000-8000-0000000000c2';
+  const relationships: Record<'alpenblick' | 'nordlicht', string> = { alpenblick: '', nordlicht: '' };
+  const noValidatorWords = /expected|Invalid option|>=|"path"/;
+  const text = async (response: Response) => (await response.text()).replace(/<[^>]+>/g, ' ');
+
+  beforeAll(async () => {
+    const admin = await t.token('global-admin', tenant, { name: 'Ada Admin' });
+    for (const [key, displayName] of [
+      ['alpenblick', 'Alpenblick IT'],
+      ['nordlicht', 'Nordlicht Systems'],
+    ] as const) {
+      const partner = await putPartner(t, `${key}-forms`, { displayName });
+      const seeded = { ...partner, displayName, contactEmail: `sales@${key}.example` };
+      const invitation = await inviteCustomer(t, seeded, await t.token('partner', partner.tenantId), {
+        ...delegatedInvitation(tenant),
+      });
+      const accepted = await t.fetch(`/api/invitations/${invitation.id}/accept`, {
+        ...json({ code: invitation.code, acceptAgreement: true, agreementVersion: '2024-10' }),
+        token: admin,
+      });
+      expect(accepted.status, await accepted.clone().text()).toBe(200);
+      relationships[key] = ((await accepted.json()) as { relationship: { id: string } }).relationship.id;
+    }
+  });
+
+  const stored = async (id: string) =>
+    (await (
+      await t.fetch(`/api/customers/${tenant}/relationships/${id}`, { token: await t.token('global-admin', tenant) })
+    ).json()) as { status: string; roles: { name: string }[] };
+
+  it('renders the table on the server with search, sort and a count; a Helpdesk administrator sees the commands disabled and why, and is refused (403), nothing changed', async () => {
+    const cookie = await signedInAs('helpdesk-admin', tenant);
+    const html = await page('/partners', cookie);
+    expect(html).toContain('data-rendered="server"');
+    expect(html).toContain('<p class="list-count">2 partners</p>');
+    expect(html).toMatch(
+      /Alpenblick IT<\/a><\/th><td class="type-cell">Delegated administrator<\/td><td class="roles-cell">Helpdesk Administrator<\/td><td class="status-cell">Active<\/td>/,
+    );
+    expect(html).toContain('disabled aria-describedby="permission-note">Remove roles</button>');
+    expect(html).toContain('Only a Global or Billing administrator can remove roles or request termination.');
+    const searched = await page('/partners?q=nord&sort=partner&order=desc', cookie);
+    expect(searched).toContain('1 of 2 partners match “nord”');
+    expect(searched).toContain('Nordlicht Systems');
+    expect(searched).not.toContain('Alpenblick IT');
+    const sorted = await page('/partners?order=desc', cookie);
+    expect(sorted.indexOf('Nordlicht Systems')).toBeLessThan(sorted.indexOf('Alpenblick IT'));
+    expect(sorted).toContain('aria-sort="descending"');
+
+    const refused = await formPost('/partners/remove-roles', cookie, { relationship: relationships.alpenblick });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await text(refused)).not.toMatch(noValidatorWords);
+    expect((await stored(relationships.alpenblick)).roles).toHaveLength(1);
+  });
+
+  it('refuses an admin’s cookie-signed post from another site or a sibling subdomain (403), nothing changed', async () => {
+    const cookie = await signedInAs('global-admin', tenant);
+    for (const headers of [
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      { origin: 'https://sibling.localhost', 'sec-fetch-site': 'same-site' },
+    ]) {
+      for (const path of ['/partners/remove-roles', '/partners/request-termination']) {
+        const refused = await formPost(path, cookie, { relationship: relationships.alpenblick }, headers);
+        expect(refused.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
+      }
+    }
+    expect(await stored(relationships.alpenblick)).toMatchObject({
+      status: 'active',
+      roles: [{ name: 'Helpdesk Administrator' }],
+    });
+  });
+
+  it('sends an admin who selected no partner a sentence for it, not the validator’s words, nothing changed', async () => {
+    const cookie = await signedInAs('global-admin', tenant);
+    const confirm = await page('/partners?confirm=remove-roles', cookie);
+    expect(confirm).toContain('Select one or more partners first, then choose the command again.');
+    const response = await formPost('/partners/remove-roles', cookie, {});
+    expect(response.status).toBe(400);
+    const words = await text(response);
+    expect(words).toContain('Select one or more partners in the table first.');
+    expect(words).not.toMatch(noValidatorWords);
+    expect(words).not.toContain('relationship:');
+  });
+
+  it('lets an admin remove one partner’s roles: “Remove roles?”, then 303 back to the table naming the partner; the details show the removed roles', async () => {
+    const cookie = await signedInAs('global-admin', tenant);
+    const question = await page(`/partners?confirm=remove-roles&relationship=${relationships.alpenblick}`, cookie);
+    expect(question).toContain('<h2 id="remove-roles-heading">Remove roles?</h2>');
+    expect(question).toContain('Alpenblick IT loses these admin roles in your organization: Helpdesk Administrator.');
+    expect(question).toContain('<form method="post" action="/partners/remove-roles"');
+    expect(question).toContain(`<input type="hidden" name="relationship" value="${relationships.alpenblick}">`);
+    expect(question).toMatch(
+      /<button type="submit" class="button primary">Remove roles<\/button> <a class="button" href="\/partners">Cancel<\/a>/,
+    );
+
+    const removed = await formPost('/partners/remove-roles', cookie, { relationship: relationships.alpenblick });
+    expect(removed.status).toBe(303);
+    const location = removed.headers.get('location') ?? '';
+    expect(location).toMatch(new RegExp(`/partners\\?done=${relationships.alpenblick}&result=roles-removed$`));
+    expect(await stored(relationships.alpenblick)).toMatchObject({ status: 'active', roles: [] });
+    const after = await page(new URL(location).pathname + new URL(location).search, cookie);
+    expect(after).toContain('Admin roles removed. Alpenblick IT is still your partner.');
+    // The query names the partners by id among the caller's own: words of its own never reach the page.
+    expect(await page('/partners?done=nobody&result=roles-removed', cookie)).not.toContain('Admin roles removed.');
+
+    const details = await page(`/relationships/${relationships.alpenblick}`, cookie);
+    expect(details).toContain('<h2 id="relationship-details-heading">Alpenblick IT</h2>');
+    expect(details).toMatch(
+      /Admin roles removed .* by Frida Forms<\/p><ul class="roles ended-roles"><li><strong>Helpdesk Administrator<\/strong>/,
+    );
+    expect(details).toContain('Relationship created');
+    expect(await page('/relationships/no-such-relationship', cookie)).toContain(
+      'Your organization has no such partner relationship.',
+    );
+  });
+
+  it('lets an admin request termination with a reason: 303 and the message; asking again gets the conflict page naming the partner, nothing changed', async () => {
+    const cookie = await signedInAs('global-admin', tenant);
+    const question = await page(
+      `/partners?confirm=request-termination&relationship=${relationships.nordlicht}`,
+      cookie,
+    );
+    expect(question).toContain('Request termination?');
+    expect(question).toContain('Nordlicht Systems is asked to end the relationship and told by email.');
+    expect(question).toContain('<label for="termination-reason">Reason (optional)</label>');
+    const asked = await formPost('/partners/request-termination', cookie, {
+      relationship: relationships.nordlicht,
+      reason: 'We moved our IT in-house.',
+    });
+    expect(asked.status).toBe(303);
+    const location = new URL(asked.headers.get('location') ?? '');
+    expect(location.search).toBe(`?done=${relationships.nordlicht}&result=termination-requested`);
+    expect((await stored(relationships.nordlicht)).status).toBe('terminationRequested');
+    expect(await page(`/partners${location.search}`, cookie)).toContain(
+      'Nordlicht Systems was asked to end the relationship.',
+    );
+    expect(await page(`/relationships/${relationships.nordlicht}`, cookie)).toContain('(“We moved our IT in-house.”)');
+
+    const again = await formPost('/partners/request-termination', cookie, { relationship: relationships.nordlicht });
+    expect(again.status).toBe(409);
+    const words = await text(again);
+    expect(words).toContain('This changed meanwhile');
+    expect(words).toContain(
+      'Nordlicht Systems: Termination of this relationship was already requested; the partner ends it.',
+    );
+    expect(words).not.toMatch(noValidatorWords);
   });
 });
