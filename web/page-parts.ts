@@ -152,10 +152,12 @@ export function selectableTable<K extends string>(options: {
   sortBy: K;
   pageSize: number;
   changed: () => void;
+  /** Where the list starts: the search, sort, page and selection the server-rendered table had. */
+  initial?: { words: string; sort: SortState<K>; pageIndex: number; selected: readonly string[] };
 }) {
-  let sort: SortState<K> = { key: options.sortBy, ascending: true };
-  let pageIndex = 0;
-  const selected = new Set<string>();
+  let sort: SortState<K> = options.initial?.sort ?? { key: options.sortBy, ascending: true };
+  let pageIndex = options.initial?.pageIndex ?? 0;
+  const selected = new Set<string>(options.initial?.selected);
   let shown: string[] = [];
   const searchId = `${options.idPrefix}-search`;
   const search = h('input', {
@@ -165,6 +167,7 @@ export function selectableTable<K extends string>(options: {
     placeholder: options.searchLabel,
     autocomplete: 'off',
   });
+  search.value = options.initial?.words ?? '';
   const count = h('p', { class: 'list-count', 'aria-live': 'polite' });
   const selection = h('p', { class: 'selection-count', 'aria-live': 'polite' });
   const rows = h('tbody', {});

@@ -10,6 +10,7 @@ import {
   terminationRequestedMessage,
   visibleRelationships,
   relationshipPageSize,
+  relationshipSortKeys,
 } from '../shared/domain/relationship-list.js';
 import { customerAdminRoles } from '../shared/domain/roles.js';
 import type { RelationshipView } from '../shared/domain/views.js';
@@ -298,6 +299,7 @@ const columns = relationshipColumns(formatDate);
  */
 export async function showRelationshipsTable(content: HTMLElement, session: Session): Promise<void> {
   const commands = byId('commands');
+  const server = serverTable(content);
   const message = h('div', { id: 'page-message' });
   const status = h('div', { class: 'status-message', 'aria-live': 'polite' });
   const list = selectableTable({
@@ -308,6 +310,7 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
     sortBy: 'partner',
     pageSize: relationshipPageSize,
     changed: () => render(),
+    ...(server ? { initial: server } : {}),
   });
   const { rows, count, table, selected } = list;
   list.caption.textContent = 'Partner relationships (the sortable column headers are buttons)';
@@ -316,8 +319,20 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
     { class: 'permission-note', id: 'permission-note', hidden: true },
     `You can see your partners. ${adminOnlyReason.replace('do this', 'remove roles or request termination')}`,
   );
-  show(content, message, permission, status, list.element);
-  show(rows, skeletonRows(columns.length + 1));
+  // The server's table stays until this one has its rows: the page is drawn once more, not emptied first.
+  const takeOver = () => {
+    if (server) {
+      // Rows ticked while this table loaded stay ticked.
+      for (const id of server.ticked()) selected.add(id);
+      if (items.length > 0) render();
+      if (server.notice) status.append(server.notice);
+    }
+    show(content, message, permission, status, list.element);
+  };
+  if (!server) {
+    takeOver();
+    show(rows, skeletonRows(columns.length + 1));
+  }
 
   let items: RelationshipView[] = [];
   let admin = false;
@@ -463,6 +478,27 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
 
   updateCommands();
   await load();
+  if (server) takeOver();
+}
+
+/**
+ * What the table the server rendered for the session shows (its address's search, sort and page,
+ * the rows ticked, its message), so the table drawn here goes on from it; undefined when the
+ * server drew no table (without a session, or a confirmation page, which stays as it is).
+ */
+function serverTable(content: HTMLElement) {
+  if (document.body.dataset.rendered !== 'server' || !document.getElementById('relationships-form')) return undefined;
+  const query = new URL(location.href).searchParams;
+  const key = relationshipSortKeys.find((k) => k === query.get('sort')) ?? 'partner';
+  return {
+    words: query.get('q') ?? '',
+    sort: { key, ascending: query.get('order') !== 'desc' },
+    pageIndex: Math.max(0, Number.parseInt(query.get('page') ?? '1', 10) - 1 || 0),
+    selected: [],
+    ticked: () =>
+      [...content.querySelectorAll<HTMLInputElement>('input[name="relationship"]:checked')].map((b) => b.value),
+    notice: content.querySelector<HTMLElement>('.notice-success'),
+  };
 }
 
 /**

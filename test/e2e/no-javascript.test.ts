@@ -5,6 +5,7 @@ import type { TestHost } from '../support/host.js';
 import { emailFor, invitationLink } from '../support/relationships.js';
 import { checkState } from './audit.js';
 import { launchBrowser, startSiteHost, viewports, type Browser } from './browser.js';
+import { json } from '../support/relationships.js';
 import { devSignIn, invite, putPartner } from './support.js';
 
 /**
@@ -31,12 +32,22 @@ afterAll(async () => {
   await t?.stop();
 });
 
-/** The same URL in the scripts-on browser, with the no-script browser's session cookie, checked by axe. */
-async function audit(page: Page, viewport: (typeof viewports)[number], state: string): Promise<void> {
+/**
+ * The same URL in the scripts-on browser, with the no-script browser's session cookie, checked by axe.
+ * `serverHtml`: the page's own scripts are not loaded, so axe sees the HTML the server sent (a page
+ * app.js redraws would otherwise be audited as app.js draws it).
+ */
+async function audit(
+  page: Page,
+  viewport: (typeof viewports)[number],
+  state: string,
+  options: { serverHtml?: boolean } = {},
+): Promise<void> {
   await scripts.context.clearCookies();
   await scripts.context.addCookies(await noScripts.context.cookies());
   const twin = await scripts.newPage(viewport);
   try {
+    if (options.serverHtml) await twin.route('**/*.js', (route) => route.abort());
     await twin.goto(page.url());
     await checkState(twin, viewport, state, `nojs-${viewport.width}-${state}`);
   } finally {
@@ -84,6 +95,62 @@ describe.each(viewports)('the invitation with JavaScript off at $width px', (vie
     await page.getByRole('button', { name: 'Decline' }).click();
     await page.getByText('You declined the invitation from Alpenblick IT.').waitFor();
     await audit(page, viewport, 'invitation-declined');
+    await page.close();
+  });
+});
+
+describe.each(viewports)('Partner relationships with JavaScript off at $width px', (viewport) => {
+  /** A relationship of `customer` with a partner of its own, from an invitation its admin accepted through the API. */
+  async function relationshipWith(customer: string, id: string, displayName: string): Promise<void> {
+    const other = await putPartner(t, `${id}-${viewport.width}`, { displayName });
+    const invitation = await invite(t, other, customer);
+    const { code } = invitationLink(await emailFor(t, `invitation:${invitation.id}:`));
+    const accepted = await t.fetch(`/api/invitations/${invitation.id}/accept`, {
+      ...json({ code, acceptAgreement: true, agreementVersion: '2024-10' }),
+      token: await t.token('global-admin', customer),
+    });
+    expect(accepted.status, await accepted.clone().text()).toBe(200);
+  }
+
+  it('signs in, removes one partner’s roles, requests termination of another, opens a details page', async () => {
+    const customer = randomUUID();
+    await relationshipWith(customer, 'bergwerk-nojs', 'Bergwerk IT');
+    await relationshipWith(customer, 'nordlicht-nojs', 'Nordlicht Systems');
+    await noScripts.context.clearCookies();
+    const page = await noScripts.newPage(viewport);
+    await page.goto(`${t.url}/sign-in?returnTo=/partners`);
+    await devSignIn(page, customer, 'global-admin', 'Grace Admin');
+    await page.waitForURL(`${t.url}/partners`);
+    await page.getByRole('table', { name: /Partner relationships/ }).waitFor();
+    await expect(page.locator('.list-count').textContent()).resolves.toBe('2 partners');
+    await audit(page, viewport, 'partners-table', { serverHtml: true });
+
+    await page.getByRole('checkbox', { name: 'Select Bergwerk IT' }).check();
+    await page.getByRole('button', { name: 'Remove roles' }).click();
+    await page.getByRole('heading', { name: 'Remove roles?' }).waitFor();
+    await page.getByText('Bergwerk IT loses these admin roles in your organization').waitFor();
+    await audit(page, viewport, 'partners-remove-roles-confirmation', { serverHtml: true });
+    await page.getByRole('button', { name: 'Remove roles' }).click();
+    await page.getByText('Admin roles removed. Bergwerk IT is still your partner.').waitFor();
+    const bergwerk = page.getByRole('row', { name: /Bergwerk IT/ });
+    await expect(bergwerk.locator('.roles-cell').textContent()).resolves.toBe('None');
+    await audit(page, viewport, 'partners-roles-removed', { serverHtml: true });
+
+    await page.getByRole('checkbox', { name: 'Select Nordlicht Systems' }).check();
+    await page.getByRole('button', { name: 'Request termination' }).click();
+    await page.getByRole('heading', { name: 'Request termination?' }).waitFor();
+    await page.getByLabel('Reason (optional)').fill('We moved our IT in-house.');
+    await audit(page, viewport, 'partners-termination-confirmation', { serverHtml: true });
+    await page.getByRole('button', { name: 'Request termination' }).click();
+    await page.getByText('Nordlicht Systems was asked to end the relationship.').waitFor();
+    const nordlicht = page.getByRole('row', { name: /Nordlicht Systems/ });
+    await expect(nordlicht.locator('.status-cell').textContent()).resolves.toBe('Termination requested');
+    await audit(page, viewport, 'partners-termination-requested', { serverHtml: true });
+
+    await page.getByRole('link', { name: 'Bergwerk IT' }).click();
+    await page.getByRole('heading', { name: 'Bergwerk IT' }).waitFor();
+    await page.getByText(/Admin roles removed .* by Grace Admin/).waitFor();
+    await audit(page, viewport, 'partners-details', { serverHtml: true });
     await page.close();
   });
 });
