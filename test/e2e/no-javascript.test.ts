@@ -151,6 +151,21 @@ describe.each(viewports)('Partner relationships with JavaScript off at $width px
     await page.getByRole('heading', { name: 'Bergwerk IT' }).waitFor();
     await page.getByText(/Admin roles removed .* by Grace Admin/).waitFor();
     await audit(page, viewport, 'partners-details', { serverHtml: true });
+
+    // With JavaScript on, app.js takes the server's table over: the address's search stays, one table only.
+    await scripts.context.clearCookies();
+    await scripts.context.addCookies(await noScripts.context.cookies());
+    const enhanced = await scripts.newPage(viewport);
+    await enhanced.goto(`${t.url}/partners?q=nord`);
+    await enhanced.locator('.data-table .relationship-item').first().waitFor();
+    await expect(enhanced.locator('#relationships-form').count()).resolves.toBe(0);
+    await expect(enhanced.locator('table.data-table').count()).resolves.toBe(1);
+    await expect(enhanced.getByRole('searchbox', { name: 'Search partners' }).inputValue()).resolves.toBe('nord');
+    await expect(enhanced.locator('.data-table tbody tr').allTextContents()).resolves.toEqual([
+      expect.stringContaining('Nordlicht Systems'),
+    ]);
+    await enhanced.getByRole('button', { name: 'Export' }).waitFor();
+    await enhanced.close();
     await page.close();
   });
 });
