@@ -208,7 +208,7 @@ const docs = {
   'page-partners': {
     title: 'Partner relationships',
     who: 'signed in (admins act)',
-    what: 'a table of the partners (partner, type, roles, status, roles end date) with search, sort, a count and paging; selected rows enable **Remove roles** (after "Remove roles?" Remove roles/Cancel; the relationship stays) and **Request termination** in the command bar, and **Export** downloads every relationship as CSV (who has access: partner, type, roles by name, status, dates); a partner\'s name opens its details panel (side flyout, tabs Overview, Roles with those that ended, History) with the same actions. Helpdesk administrators and users see the actions disabled with the reason',
+    what: "a table of the partners (partner, type, roles, status, roles end date) with search, sort, a count and paging; selected rows enable **Remove roles** (after \"Remove roles?\" Remove roles/Cancel; the relationship stays) and **Request termination** in the command bar, and **Export** downloads every relationship as CSV (who has access: partner, type, roles by name, status, dates); a partner's name opens its details panel (side flyout, tabs Overview, Roles with those that ended, History) with the same actions. Helpdesk administrators and users see the actions disabled with the reason. Without JavaScript (the server's session) the same table is rendered on the server: search, sort (`?q=&sort=&order=`) and paging (`?page=`) as a GET form and links, the rows' checkboxes in one form whose command bar buttons lead to the confirmation pages (`?confirm=remove-roles|request-termination&relationship=…`), and each partner's name to its details page",
   },
   'page-partners-remove-roles': {
     title: 'Remove roles (form post)',
