@@ -75,6 +75,13 @@ const home: Crumb = { label: 'Partner relationships', href: '/partners' };
 const notForYou =
   'This invitation link is not valid for your organization. Check that you signed in with an account of the invited organization, or ask the partner for a new invitation.';
 
+/** What a page shows, or undefined where the service answers that it is not the caller's to see. */
+const unlessNotFound = <T>(work: Promise<T>): Promise<T | undefined> =>
+  work.catch((error: unknown) => {
+    if (error instanceof AppError && error.kind === 'not-found') return undefined;
+    throw error;
+  });
+
 const invitationParams = z.object({
   invitationId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an invitation id'),
 });
@@ -91,10 +98,7 @@ async function invitationPage(request: HttpRequest) {
     data: { invitationId },
     content: async (caller) => {
       const code = request.query.get('code') ?? undefined;
-      const review = await reviewInvitation(caller, invitationId, code).catch((error: unknown) => {
-        if (error instanceof AppError && error.kind === 'not-found') return undefined;
-        throw error;
-      });
+      const review = await unlessNotFound(reviewInvitation(caller, invitationId, code));
       if (!review) return notice('error', notForYou);
       return invitationView(review.page, caller, {
         code,
@@ -143,10 +147,7 @@ async function relationshipPage(request: HttpRequest) {
     intro: html`What the partner may do in your organization, the admin roles it holds and held, and what changed.`,
     breadcrumbs: [home],
     content: async (caller) => {
-      const answer = await customerRelationship(caller, caller.tenantId, relationshipId).catch((error: unknown) => {
-        if (error instanceof AppError && error.kind === 'not-found') return undefined;
-        throw error;
-      });
+      const answer = await unlessNotFound(customerRelationship(caller, caller.tenantId, relationshipId));
       return answer
         ? relationshipDetailsView(answer.view, caller)
         : notice('error', 'Your organization has no such partner relationship. Open it from Partner relationships.');
