@@ -10,6 +10,7 @@ import {
   terminationRequestedMessage,
   visibleRelationships,
   relationshipPageSize,
+  relationshipPermissionNote,
   relationshipSortKeys,
 } from '../shared/domain/relationship-list.js';
 import { customerAdminRoles } from '../shared/domain/roles.js';
@@ -60,8 +61,6 @@ export async function isCustomerAdmin(session: Session): Promise<boolean> {
   const { data } = await api<{ directoryRoles: string[] }>('/api/me', { token: await session.token() });
   return data.directoryRoles.some((r) => customerAdminRoles.includes(r));
 }
-
-export { adminOnlyReason };
 
 /** The two actions on relationships, with their "…?" questions; `done` runs after each change. */
 function relationshipActions(
@@ -317,7 +316,7 @@ export async function showRelationshipsTable(content: HTMLElement, session: Sess
   const permission = h(
     'p',
     { class: 'permission-note', id: 'permission-note', hidden: true },
-    `You can see your partners. ${adminOnlyReason.replace('do this', 'remove roles or request termination')}`,
+    relationshipPermissionNote,
   );
   // The server's table stays until this one has its rows: the page is drawn once more, not emptied first.
   const takeOver = () => {

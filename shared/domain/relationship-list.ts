@@ -71,6 +71,9 @@ export const canRequestTermination = (r: RelationshipView) => r.status === 'acti
 
 export const adminOnlyReason = 'Only a Global or Billing administrator can do this.';
 
+/** Above the table, for a Helpdesk administrator or user. */
+export const relationshipPermissionNote = `You can see your partners. ${adminOnlyReason.replace('do this', 'remove roles or request termination')}`;
+
 /** The words of "Remove roles?" for the partners it names (the dialog and the page without JavaScript). */
 export function removeRolesQuestion(targets: readonly RelationshipView[]): string[] {
   const names = targets.map((r) => r.partner.displayName).join(', ');

@@ -12,6 +12,7 @@ import {
   label,
   relationshipColumns,
   relationshipPageSize,
+  relationshipPermissionNote,
   relationshipSortKeys,
   relationshipStatusLabels,
   removeRolesQuestion,
@@ -76,7 +77,6 @@ const listFields = (query: ListQuery): Html[] =>
     .map((name) => html`<input type="hidden" name="${name}" value="${query[name]}">`);
 
 const plural = (n: number) => `${n} partner${n === 1 ? '' : 's'}`;
-const permissionText = `You can see your partners. ${adminOnlyReason.replace('do this', 'remove roles or request termination')}`;
 
 /** The partners named by `ids` (repeated query parameters), among the caller's own relationships only. */
 const named = (items: readonly RelationshipView[], ids: readonly string[]) =>
@@ -182,7 +182,9 @@ export function relationshipsView(
 ): RelationshipsPage {
   const admin = isCustomerAdmin(caller);
   const query = listQuery.parse(Object.fromEntries(request.query));
-  const permission = admin ? '' : html`<p class="permission-note" id="permission-note">${permissionText}</p>`;
+  const permission = admin
+    ? ''
+    : html`<p class="permission-note" id="permission-note">${relationshipPermissionNote}</p>`;
   if (items.length === 0) return { commands: html``, content: html`${permission}${emptyState}` };
   const chosen = new Set(request.query.getAll('relationship'));
   const action = request.query.get('confirm');
