@@ -1,6 +1,5 @@
-import type { HttpRequest, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { settings } from '../shared/config.js';
 import {
   acceptedContactRequestSchema,
   clientAddress,
@@ -8,13 +7,18 @@ import {
   contactRequestIdSchema,
   contactRequestStatusSchema,
 } from '../shared/domain/contact-requests.js';
-import { isBrowserFormPost, readBody, readParams } from '../shared/http/body.js';
+import { readBody, readEnteredFields, readParams } from '../shared/http/body.js';
 import { refuseCrossSitePost } from '../shared/http/cross-site.js';
 import { jsonWithViewEtag, notModified } from '../shared/http/etag.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { readIdempotencyKey } from '../shared/http/idempotency-key.js';
 import { acceptedView, contactRequestStatus, submitContactRequest } from '../shared/services/contact-requests.js';
-import { problemPage } from '../shared/web/page.js';
+import { partnerIdSchema } from '../shared/domain/directory.js';
+import type { FieldError } from '../shared/errors.js';
+import { chosenPartnerProfiles } from '../shared/services/directory.js';
+import { contactFormPage, rateLimitedMessage } from '../shared/web/contact-view.js';
+import { formPostAnswer } from '../shared/web/forms.js';
+import { pageResponse, problemPage } from '../shared/web/page.js';
 
 /** Contact requests from the directory's web form (shared/services/contact-requests.ts). */
 const routes = [
@@ -32,17 +36,47 @@ async function createContactRequest(request: HttpRequest, context: InvocationCon
   const submitted = await submitContactRequest({ body, clientAddress: address, idempotencyKey }, context);
   const accepted = acceptedView(submitted.request);
   const replayed: Record<string, string> = submitted.replay ? { 'Idempotency-Replayed': 'true' } : {};
-  if (isBrowserFormPost(request)) {
-    return {
-      status: 303,
-      headers: { Location: `${settings().publicBaseUrl}/contact/thank-you?id=${accepted.id}`, ...replayed },
-    };
-  }
-  return {
+  const answer = formPostAnswer(request, `/contact/thank-you?id=${accepted.id}`, 'sent', {
     status: 202,
-    headers: { Location: `/api/contact-requests/${accepted.id}`, ...replayed },
+    headers: { Location: `/api/contact-requests/${accepted.id}` },
     jsonBody: accepted,
-  };
+  });
+  return { ...answer, headers: { ...(answer.headers as Record<string, string>), ...replayed } };
+}
+
+/**
+ * A browser's refused contact form: the form again with what was entered, with a sentence at each
+ * refused field, or the rate limit's own message; any other problem as the error page.
+ */
+async function contactFormProblem(problem: HttpResponseInit, request: HttpRequest): Promise<HttpResponseInit> {
+  const { errors = [] } = problem.jsonBody as { errors?: FieldError[] };
+  const headers = (problem.headers ?? {}) as Record<string, string>;
+  const rateLimited = problem.status === 429;
+  if (!rateLimited && !(problem.status === 400 && errors.length > 0)) return problemPage(problem, request);
+  const entered = await readEnteredFields(request);
+  const ids = [entered.partnerIds ?? []].flat().filter((id) => partnerIdSchema.safeParse(id).success);
+  const partners = await chosenPartnerProfiles(ids).catch(() => []);
+  if (partners.length === 0) return problemPage(problem, request);
+  const search = new URLSearchParams(partners.map((p): [string, string] => ['partnerIds', p.id]));
+  for (const [name, field] of [
+    ['country', 'country'],
+    ['size', 'organizationSize'],
+  ] as const) {
+    const value = entered[field];
+    if (typeof value === 'string' && value) search.set(name, value);
+  }
+  const page = pageResponse(
+    problem.status ?? 400,
+    contactFormPage({
+      partners,
+      values: entered,
+      errors: rateLimited ? [] : errors,
+      ...(rateLimited ? { message: rateLimitedMessage(Number(headers['Retry-After'] ?? '3600')) } : {}),
+      changeSelection: `/?${search}`,
+    }),
+  );
+  const { 'Content-Type': _, ...problemHeaders } = headers;
+  return { ...page, headers: { ...problemHeaders, ...(page.headers as Record<string, string>) } };
 }
 
 async function getContactRequest(request: HttpRequest) {
@@ -90,4 +124,4 @@ const docs = {
   },
 } satisfies Record<string, RouteDoc>;
 
-export const contactRequestFunctions = httpFunctions(routes, docs, { errorPage: problemPage });
+export const contactRequestFunctions = httpFunctions(routes, docs, { errorPage: contactFormProblem });

@@ -7,15 +7,8 @@ import {
   type DirectorySort,
   type MatchReason,
 } from '../shared/domain/directory-search.js';
-import {
-  organizationSizes,
-  partnerIdSchema,
-  type Location,
-  type OrganizationSize,
-  type PublicProfile,
-} from '../shared/domain/directory.js';
-import { fieldErrors } from '../shared/errors.js';
-import { AppError, type FieldError } from '../shared/errors.js';
+import { partnerIdSchema, type Location, type PublicProfile } from '../shared/domain/directory.js';
+import { AppError, fieldErrors, type FieldError } from '../shared/errors.js';
 import { route } from '../shared/http/handler.js';
 import { acceptedContactRequest } from '../shared/services/contact-requests.js';
 import {
@@ -24,35 +17,30 @@ import {
   searchDirectory,
   type DirectorySearchResult,
 } from '../shared/services/directory.js';
-import { countries, countryName } from '../shared/web/countries.js';
-import { fieldMessage } from '../shared/domain/field-messages.js';
+import { contactFormPage, countryOptions, sizeLabels, sizeOptions } from '../shared/web/contact-view.js';
+import { countryName } from '../shared/web/countries.js';
+import { fieldError, invalidAttributes } from '../shared/web/field-errors.js';
+import { notice } from '../shared/web/forms.js';
 import { html, type Html } from '../shared/web/html.js';
 import { backTo, layout, pageResponse } from '../shared/web/page.js';
 import { pageFunctions } from '../shared/web/page-function.js';
 
 /**
  * Find a partner (`/`), the contact form (`/contact`) and its thank-you page. They work as plain
- * HTML forms: search is a GET form to `/`, "Contact selected providers" a GET form to `/contact`,
- * whose form posts to `/api/contact-requests` (303 to the thank-you page). app.js adds inline
- * field errors and a live selection count on top.
+ * HTML forms: search is a GET form to `/`, "Contact selected providers" a GET form to `/contact`
+ * (the selection rides in the query, so it survives paging and sorting), whose form posts to
+ * `/api/contact-requests` (303 to the thank-you page; refused, the form again with a sentence at each
+ * field). app.js adds inline field errors and a live selection count on top.
  */
 const routes = [
   // `{ignored:maxlength(0)?}` is how the Functions host routes the site root.
-  route('GET', '{ignored:maxlength(0)?}', 'anyone', findPartnerPage, 'page-find-partner'),
+  route('GET', '{ignored:maxlength(0)?}', 'anyone', (request) => findPartnerPage(request), 'page-find-partner'),
   route('GET', 'directory/{partnerId}', 'anyone', profilePage, 'page-partner-profile'),
   route('GET', 'contact', 'anyone', contactPage, 'page-contact'),
   route('GET', 'contact/thank-you', 'anyone', thankYouPage, 'page-contact-thank-you'),
 ];
 
 type SearchHit = DirectorySearchResult['items'][number];
-
-export const sizeLabels: Record<OrganizationSize, string> = {
-  '1-9': '1–9 employees',
-  '10-49': '10–49 employees',
-  '50-249': '50–249 employees',
-  '250-999': '250–999 employees',
-  '1000+': '1,000 or more employees',
-};
 
 const fieldNames = {
   name: 'name',
@@ -79,32 +67,6 @@ export function reasonText(reason: MatchReason): string {
   }
 }
 
-const errorId = (field: string) => `${field}-error`;
-
-/** Attributes tying a field to its error message (and marking it invalid) when it has one. */
-function invalid(field: string, errors: FieldError[]): Html {
-  return errors.some((e) => e.path.split('.')[0] === field)
-    ? html` aria-invalid="true" aria-describedby="${errorId(field)}"`
-    : html``;
-}
-
-function errorFor(field: string, errors: FieldError[]): Html {
-  const error = errors.find((e) => e.path.split('.')[0] === field);
-  return html`<p class="field-error" id="${errorId(field)}" data-error-for="${field}"${error ? '' : html` hidden`}>${error ? fieldMessage(error.path).message : ''}</p>`;
-}
-
-function countryOptions(selected: string | undefined, placeholder: string): Html {
-  return html`<option value="">${placeholder}</option>${countries().map(
-    (c) => html`<option value="${c.code}"${c.code === selected ? html` selected` : ''}>${c.name}</option>`,
-  )}`;
-}
-
-function sizeOptions(selected: string | undefined, placeholder: string): Html {
-  return html`<option value="">${placeholder}</option>${organizationSizes.map(
-    (s) => html`<option value="${s}"${s === selected ? html` selected` : ''}>${sizeLabels[s]}</option>`,
-  )}`;
-}
-
 const searchParamNames = ['country', 'region', 'city', 'size', 'q'] as const;
 /** What was searched for, and in which order (`sort` rides with the results form's own control). */
 type SearchValues = Partial<Record<(typeof searchParamNames)[number] | 'sort', string>>;
@@ -129,34 +91,34 @@ function searchForm(values: SearchValues, errors: FieldError[]): Html {
   <div class="field-row">
     <div class="field">
       <label for="country">Country</label>
-      <select id="country" name="country" autocomplete="country"${invalid('country', errors)}>${countryOptions(values.country, 'Any country')}</select>
-      ${errorFor('country', errors)}
+      <select id="country" name="country" autocomplete="country"${invalidAttributes('country', errors)}>${countryOptions(values.country, 'Any country')}</select>
+      ${fieldError('country', errors)}
     </div>
     <div class="field">
       <label for="region">Region or state <span class="optional">(optional)</span></label>
-      <input id="region" name="region" value="${values.region ?? ''}" maxlength="100" autocomplete="address-level1"${invalid('region', errors)}>
-      ${errorFor('region', errors)}
+      <input id="region" name="region" value="${values.region ?? ''}" maxlength="100" autocomplete="address-level1"${invalidAttributes('region', errors)}>
+      ${fieldError('region', errors)}
     </div>
     <div class="field">
       <label for="city">City <span class="optional">(optional)</span></label>
-      <input id="city" name="city" value="${values.city ?? ''}" maxlength="100" autocomplete="address-level2"${invalid('city', errors)}>
-      ${errorFor('city', errors)}
+      <input id="city" name="city" value="${values.city ?? ''}" maxlength="100" autocomplete="address-level2"${invalidAttributes('city', errors)}>
+      ${fieldError('city', errors)}
     </div>
   </div>
   <div class="field-row">
     <div class="field">
       <label for="size">Organization size</label>
-      <select id="size" name="size"${invalid('size', errors)}>${sizeOptions(values.size, 'Any size')}</select>
-      ${errorFor('size', errors)}
+      <select id="size" name="size"${invalidAttributes('size', errors)}>${sizeOptions(values.size, 'Any size')}</select>
+      ${fieldError('size', errors)}
     </div>
     <div class="field field-wide">
       <label for="q">Keywords</label>
-      <input id="q" name="q" type="search" value="${values.q ?? ''}" maxlength="200" placeholder="e.g. backup, healthcare, Teams"${invalid('q', errors)}>
-      ${errorFor('q', errors)}
+      <input id="q" name="q" type="search" value="${values.q ?? ''}" maxlength="200" placeholder="e.g. backup, healthcare, Teams"${invalidAttributes('q', errors)}>
+      ${fieldError('q', errors)}
     </div>
   </div>
   ${values.sort ? html`<input type="hidden" name="sort" value="${values.sort}">` : ''}
-  ${errorFor('sort', errors)}
+  ${fieldError('sort', errors)}
   <button type="submit" class="button primary">Search</button>
 </form>`;
 }
@@ -206,6 +168,7 @@ function results(
   continuationToken: string | undefined,
   earlier: PublicProfile[],
   selected: ReadonlySet<string>,
+  selectionProblem: string | undefined,
 ): Html {
   if (hits.length === 0 && earlier.length === 0) {
     return html`<section class="results-section" aria-labelledby="results-heading"><h2 id="results-heading">No partners found</h2><p>Try fewer keywords, or a wider location.</p></section>`;
@@ -216,6 +179,7 @@ function results(
 <form method="get" action="/contact" id="results-form" class="results-form">
   ${sortControl(values)}
   <p id="selection-help">Select up to ${maxPartnersPerRequest} partners, then contact them in one request.</p>
+  ${selectionProblem ? notice('error', selectionProblem) : ''}
   ${searchParamNames.map((n) => (values[n] ? html`<input type="hidden" name="${n}" value="${values[n]}">` : ''))}
   ${
     earlier.length > 0
@@ -244,9 +208,11 @@ function stringParams(request: HttpRequest): SearchValues & { continuationToken?
   return values;
 }
 
-async function findPartnerPage(request: HttpRequest) {
+/** Find a partner: the first visit, or the results of a search (and, refused, why the selection cannot be contacted). */
+async function findPartnerPage(request: HttpRequest, refusedSelection?: string) {
   const values = stringParams(request);
-  const searched = [...searchParamNames, 'sort' as const].some((n) => values[n] !== undefined);
+  const searched =
+    refusedSelection !== undefined || [...searchParamNames, 'sort' as const].some((n) => values[n] !== undefined);
   let body: Html = html``;
   let errors: FieldError[] = [];
   if (searched) {
@@ -256,7 +222,8 @@ async function findPartnerPage(request: HttpRequest) {
       const chosen = selectedPartnerIds(request);
       const onThisPage = new Set(result.items.map((hit) => hit.id));
       const earlier = await chosenPartnerProfiles(chosen.filter((id) => !onThisPage.has(id))).catch(() => []);
-      body = results(result.items, values, result.continuationToken ?? undefined, earlier, new Set(chosen));
+      const problem = refusedSelection ?? (chosen.length > maxPartnersPerRequest ? tooMany(chosen.length) : undefined);
+      body = results(result.items, values, result.continuationToken ?? undefined, earlier, new Set(chosen), problem);
     } else {
       errors = fieldErrors(parsed.error);
     }
@@ -264,7 +231,7 @@ async function findPartnerPage(request: HttpRequest) {
     body = firstVisit();
   }
   return pageResponse(
-    errors.length > 0 ? 400 : 200,
+    errors.length > 0 || refusedSelection ? 400 : 200,
     layout({
       title: 'Find a partner',
       page: 'find-partner',
@@ -276,88 +243,41 @@ ${body}`,
   );
 }
 
-/** The partners selected on earlier pages of results (valid ids, at most five). */
+const tooMany = (count: number) =>
+  `You selected ${count} partners, and one request goes to at most ${maxPartnersPerRequest}. Clear ${count - maxPartnersPerRequest === 1 ? 'one of them' : `${count - maxPartnersPerRequest} of them`}, then contact the others.`;
+
+/** The partners selected so far (valid ids; a few more than a request takes, so the page can say so). */
 function selectedPartnerIds(request: HttpRequest): string[] {
   return [...new Set(request.query.getAll('partnerIds'))]
     .filter((id) => partnerIdSchema.safeParse(id).success)
-    .slice(0, maxPartnersPerRequest);
+    .slice(0, 4 * maxPartnersPerRequest);
 }
 
 const contactQuerySchema = z.object({
-  partnerIds: z
-    .array(partnerIdSchema)
-    .min(1, 'select at least one partner')
-    .max(maxPartnersPerRequest, `select at most ${maxPartnersPerRequest} partners`),
+  partnerIds: z.array(partnerIdSchema).min(1).max(maxPartnersPerRequest),
   country: z.string().optional(),
   size: z.string().optional(),
 });
 
-function field(name: string, label: string, control: Html, errors: FieldError[], hint?: string): Html {
-  return html`<div class="field">
-  <label for="${name}">${label}</label>
-  ${hint ? html`<p class="hint" id="${name}-hint">${hint}</p>` : ''}
-  ${control}
-  ${errorFor(name, errors)}
-</div>`;
-}
-
+/** The contact form for the selected partners; a selection of none or too many goes back to the results, saying why. */
 async function contactPage(request: HttpRequest) {
   const parsed = contactQuerySchema.safeParse({
-    partnerIds: request.query.getAll('partnerIds'),
+    partnerIds: selectedPartnerIds(request),
     country: request.query.get('country') ?? undefined,
     size: request.query.get('size') ?? undefined,
   });
-  if (!parsed.success)
-    throw new AppError('validation', `Select between 1 and ${maxPartnersPerRequest} partners to contact.`, {
-      errors: fieldErrors(parsed.error),
-    });
-  const chosen = await chosenPartnerProfiles(parsed.data.partnerIds);
-  const none: FieldError[] = [];
-  const text = (name: string, attrs: Html) => html`<input id="${name}" name="${name}"${attrs}>`;
+  if (!parsed.success) {
+    const count = selectedPartnerIds(request).length;
+    return findPartnerPage(request, count === 0 ? 'Select at least one partner to contact.' : tooMany(count));
+  }
+  const partners = await chosenPartnerProfiles(parsed.data.partnerIds);
   return pageResponse(
     200,
-    layout({
-      title: 'Contact partners',
-      page: 'contact',
-      main: html`<h1>Contact ${chosen.length === 1 ? 'this partner' : `these ${chosen.length} partners`}</h1>
-<ul class="chosen-partners">${chosen.map((p) => html`<li>${p.displayName}</li>`)}</ul>
-<p><a href="${backTo(request).href}" class="back-link">Change the selection</a></p>
-<div class="error-summary" id="form-errors" role="alert" tabindex="-1" hidden></div>
-<form method="post" action="/api/contact-requests" id="contact-form" class="contact-form">
-  ${chosen.map((p) => html`<input type="hidden" name="partnerIds" value="${p.id}">`)}
-  <fieldset>
-    <legend>Your business needs</legend>
-    ${field('businessNeeds', 'What do you need help with?', html`<textarea id="businessNeeds" name="businessNeeds" rows="6" required minlength="20" maxlength="4000" aria-describedby="businessNeeds-hint"></textarea>`, none, 'At least 20 characters: what you want to achieve, and by when.')}
-  </fieldset>
-  <fieldset>
-    <legend>Your contact details</legend>
-    ${field('name', 'Your name', text('name', html` required maxlength="200" autocomplete="name"`), none)}
-    ${field('email', 'Work email', text('email', html` type="email" required maxlength="254" autocomplete="email"`), none)}
-    ${field('phone', 'Phone (optional)', text('phone', html` type="tel" maxlength="30" autocomplete="tel"`), none)}
-    ${field('company', 'Organization', text('company', html` required maxlength="200" autocomplete="organization"`), none)}
-    ${field('country', 'Country', html`<select id="country" name="country" required autocomplete="country">${countryOptions(parsed.data.country, 'Choose a country')}</select>`, none)}
-    ${field('organizationSize', 'Organization size', html`<select id="organizationSize" name="organizationSize" required>${sizeOptions(parsed.data.size, 'Choose a size')}</select>`, none)}
-    ${field('industry', 'Industry (optional)', text('industry', html` maxlength="200"`), none)}
-  </fieldset>
-  <div class="honeypot" aria-hidden="true">
-    <label for="website">Leave this empty</label>
-    <input id="website" name="website" tabindex="-1" autocomplete="off">
-  </div>
-  <fieldset>
-    <legend>Consent</legend>
-    <div class="check">
-      <input type="checkbox" id="consentToContact" name="consentToContact" value="true" required>
-      <label for="consentToContact">The selected partners may contact me about my request.</label>
-    </div>
-    ${errorFor('consentToContact', none)}
-    <div class="check">
-      <input type="checkbox" id="consentToShareDetails" name="consentToShareDetails" value="true" required>
-      <label for="consentToShareDetails">Share these details with the selected partners.</label>
-    </div>
-    ${errorFor('consentToShareDetails', none)}
-  </fieldset>
-  <button type="submit" class="button primary">Send request</button>
-</form>`,
+    contactFormPage({
+      partners,
+      values: { country: parsed.data.country, organizationSize: parsed.data.size },
+      errors: [],
+      changeSelection: backTo(request).href,
     }),
   );
 }
@@ -373,7 +293,7 @@ async function thankYouPage(request: HttpRequest) {
       title: 'Thank you',
       page: 'thank-you',
       main: html`<h1>Thank you — your request is on its way</h1>
-<p>We are sending it to:</p>
+<p>We are sending your business needs and contact details to:</p>
 <ul class="chosen-partners">${partners.map((name) => html`<li>${name}</li>`)}</ul>
 <p>You will get a confirmation by email. The partners contact you directly.</p>
 <p class="muted">Reference: <span class="reference">${accepted.id}</span></p>

@@ -100,6 +100,15 @@ export async function readBody<S extends z.ZodType>(
   return validate(schema, value);
 }
 
+/**
+ * A browser form post's fields as entered, unvalidated, for showing its form again (at most 64 KiB;
+ * a body that cannot be read shows the form empty).
+ */
+export async function readEnteredFields(request: HttpRequest): Promise<Record<string, string | string[]>> {
+  if (mediaType(request) !== 'application/x-www-form-urlencoded') return {};
+  return readText(request, maxBodyBytes).then(formToObject, () => ({}));
+}
+
 /** Like readBody, but a request without a body (no Content-Type, nothing sent) reads as `{}`. */
 export async function readOptionalBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
   const length = request.headers.get('content-length');

@@ -60,9 +60,13 @@ export type Handler = (request: HttpRequest, context: InvocationContext) => Prom
 
 /**
  * Shows a problem (as `toProblemResponse` made it) to a person; the web layer's `problemPage`, passed in so HTTP knows
- * no pages.
+ * no pages. `request` is a copy of the posted request whose body is still unread, so the page can show the form again
+ * with what was entered.
  */
-export type ErrorPage = (problem: HttpResponseInit, request: HttpRequest) => HttpResponseInit;
+export type ErrorPage = (
+  problem: HttpResponseInit,
+  request: HttpRequest,
+) => HttpResponseInit | Promise<HttpResponseInit>;
 
 const corsAllowedHeaders = 'Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key';
 const corsExposedHeaders = 'ETag, Location, Retry-After';
@@ -134,6 +138,7 @@ export function httpFunction(definition: {
     authLevel: 'anonymous',
     ...(definition.doc ? { doc: definition.doc } : {}),
     handler: async (request, context) => {
+      const formPost = definition.formErrorPage && isBrowserFormPost(request) ? request.clone() : undefined;
       let response: HttpResponseInit;
       try {
         response =
@@ -142,8 +147,7 @@ export function httpFunction(definition: {
         const problem = toProblemResponse(error, context);
         // A web form posted by a browser without JavaScript shows the person a page, not JSON;
         // only endpoints that take form posts (doc.formPost) answer that way.
-        response =
-          definition.formErrorPage && isBrowserFormPost(request) ? definition.formErrorPage(problem, request) : problem;
+        response = formPost && definition.formErrorPage ? await definition.formErrorPage(problem, formPost) : problem;
       }
       return {
         ...response,

@@ -284,9 +284,36 @@ describe('POST /api/contact-requests', () => {
     expect(response.status).toBe(303);
     const location = new URL(response.headers.get('location')!);
     expect(location.pathname).toBe('/contact/thank-you');
+    expect(location.searchParams.get('result')).toBe('sent');
     const id = location.searchParams.get('id')!;
     const status = (await (await t.fetch(`/api/contact-requests/${id}`)).json()) as { partners: { id: string }[] };
     expect(status.partners.map((p) => p.id)).toEqual(['kestrel-it', 'ostara-cloud']);
+  });
+
+  it('shows a browser refused by the rate limit the form again, under its own heading, with what was entered', async () => {
+    const address = newAddress();
+    const body = validBody({ email: 'eager-form@customer.example', company: 'Eager & Sons' });
+    for (let i = 0; i < 5; i++) expect((await post(body, {}, address)).status).toBe(202);
+    const before = await countContactRequests();
+    const refused = await t.fetch('/api/contact-requests', {
+      method: 'POST',
+      redirect: 'manual',
+      from: address,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: new URLSearchParams(body as Record<string, string>).toString(),
+    });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const page = await refused.text();
+    expect(page).toContain('<h2>Please wait before you send another request</h2>');
+    expect(page).toMatch(/Try again in (a minute|about \d+ minutes): what you entered is still here\./);
+    expect(page).toContain('<input id="company" name="company" value="Eager &amp; Sons"');
+    expect(page).toMatch(
+      /<input type="checkbox" id="consentToContact" name="consentToContact" value="true" required checked>/,
+    );
+    expect(page).not.toContain('Too many requests');
+    expect(await countContactRequests()).toBe(before);
   });
 });
 

@@ -58,20 +58,24 @@ describe('web pages', () => {
     expect(missing.status).toBe(404);
   });
 
-  it('refuses a contact form for more than five partners, or none, with a page saying so', async () => {
+  it('refuses a contact form for more than five partners, or none, with the results again saying so', async () => {
     const many = await t.fetch(`/contact?${['a', 'b', 'c', 'd', 'e', 'f'].map((p) => `partnerIds=${p}`).join('&')}`);
     expect(many.status).toBe(400);
     expect(many.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const page = await many.text();
-    expect(page).toContain('<p>Select between 1 and 5 partners to contact.</p>');
-    expect(page).toContain('<li><strong>Partners</strong>: Select between 1 and 5 partners to contact.</li>');
-    expect((await t.fetch('/contact')).status).toBe(400);
+    expect(page).toContain('<h1>Find a partner</h1>');
+    expect(page).toContain(
+      'You selected 6 partners, and one request goes to at most 5. Clear one of them, then contact the others.',
+    );
+    const none = await t.fetch('/contact?country=DE');
+    expect(none.status).toBe(400);
+    expect(await none.text()).toContain('Select at least one partner to contact.');
     expect((await t.fetch('/contact?partnerIds=not-in-the-directory')).status).toBe(404);
     expect((await t.fetch(`/contact/thank-you?id=${randomUUID()}`)).status).toBe(404);
   });
 
-  it('answers a browser form post that fails with an HTML page listing the fields, and API clients still with problem+json', async () => {
-    const form = 'partnerIds=alpenblick-it&name=&email=x';
+  it('answers a browser form post that fails with the form again listing the fields, what was entered kept, and API clients still with problem+json', async () => {
+    const form = 'partnerIds=alpenblick-it&name=&email=x&company=%3CMustermann%3E';
     const browser = await t.fetch('/api/contact-requests', {
       method: 'POST',
       headers: {
@@ -87,7 +91,13 @@ describe('web pages', () => {
     const page = await browser.text();
     expect(page).toContain('Nothing was sent.');
     expect(page).toContain('<strong>What do you need help with?</strong>');
-    expect(page).toContain('<a class="button" href="/contact?partnerIds=alpenblick-it">Go back to the form</a>');
+    expect(page).toContain('<form method="post" action="/api/contact-requests" id="contact-form"');
+    expect(page).toContain('<input type="hidden" name="partnerIds" value="alpenblick-it">');
+    expect(page).toMatch(
+      /<input id="email" name="email" value="x"[^>]* aria-invalid="true" aria-describedby="email-error">/,
+    );
+    expect(page).toContain('<input id="company" name="company" value="&lt;Mustermann&gt;"');
+    expect(page).toContain('<a href="/?partnerIds=alpenblick-it" class="back-link">Change the selection</a>');
 
     const api = await t.fetch('/api/contact-requests', {
       method: 'POST',

@@ -1,0 +1,43 @@
+import type { FieldError } from '../errors.js';
+import { fieldMessage } from '../domain/field-messages.js';
+import { html, type Html } from './html.js';
+
+/**
+ * A server-rendered form field's error: the sentence written for it (never the validator's words)
+ * under the control, tied to it with aria-describedby. app.js fills the same elements when it
+ * shows the API's errors with JavaScript on.
+ */
+const errorId = (field: string) => `${field}-error`;
+
+const errorOf = (field: string, errors: readonly FieldError[]) => errors.find((e) => e.path.split('.')[0] === field);
+
+/** Attributes tying a control to its error message and marking it invalid, when it has one. */
+export function invalidAttributes(field: string, errors: readonly FieldError[], describedBy?: string): Html {
+  const described = [describedBy, errorOf(field, errors) ? errorId(field) : undefined].filter(Boolean).join(' ');
+  return html`${errorOf(field, errors) ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}`;
+}
+
+/** The field's error message (hidden while there is none, for app.js to fill). */
+export function fieldError(field: string, errors: readonly FieldError[]): Html {
+  const error = errorOf(field, errors);
+  return html`<p class="field-error" id="${errorId(field)}" data-error-for="${field}"${error ? '' : html` hidden`}>${error ? fieldMessage(error.path).message : ''}</p>`;
+}
+
+/**
+ * The list at the top of a refused form, in the form's order: each field's label and sentence,
+ * linked to its control (`controls`, the ids of the form's visible fields).
+ */
+export function errorSummary(errors: readonly FieldError[], controls: readonly string[], detail: string): Html {
+  const fields = [...new Set(errors.map((e) => e.path.split('.')[0] ?? ''))].sort(
+    (a, b) => controls.indexOf(a) - controls.indexOf(b),
+  );
+  return html`<div class="error-summary" id="form-errors" role="alert" tabindex="-1">
+<h2>Please check your request</h2>
+<p>${detail}</p>
+<ul>${fields.map((field) => {
+    const { label, message } = fieldMessage(field);
+    const text = html`<strong>${label}</strong>: ${message}`;
+    return html`<li>${controls.includes(field) ? html`<a href="#${field}">${text}</a>` : text}</li>`;
+  })}</ul>
+</div>`;
+}
