@@ -118,7 +118,8 @@ function searchForm(values: SearchValues, errors: FieldError[]): Html {
     </div>
   </div>
   ${values.sort ? html`<input type="hidden" name="sort" value="${values.sort}">` : ''}
-  ${fieldError('sort', errors)}
+  ${fieldError('sort', errors, true)}
+  ${fieldError('continuationToken', errors, true)}
   <button type="submit" class="button primary">Search</button>
 </form>`;
 }

@@ -90,6 +90,37 @@ const messages: Record<string, FieldMessage> = {
   },
   eventTypes: { label: 'Events', message: 'Choose at least one event to send to this endpoint.' },
   description: { label: 'Description', message: 'Write a description of at most 200 characters, or leave it empty.' },
+  enabled: { label: 'Send events', message: 'Choose whether this endpoint receives events: on or off.' },
+  // Accepting an invitation (the organization's name) and finding invitations to a domain.
+  customerName: {
+    label: 'Your organization’s name',
+    message: 'Enter your organization’s name in at most 200 characters.',
+  },
+  domain: { label: 'Domain', message: 'Enter a domain your organization owns, like contoso.com.' },
+  include: { label: 'Invitation link', message: 'Ask for the invitation link with “invitationUrl”, or leave it out.' },
+  // Inviting many customers from a CSV file.
+  rows: { label: 'Customers file', message: 'Upload a CSV file with between 1 and 500 customers, one a row.' },
+  // Partner relationships, leads and invitations: their lists' filters and a lead's status.
+  status: { label: 'Status', message: 'Choose a status from the list.' },
+  expiry: { label: 'Ending within', message: 'Choose when the roles end from the list.' },
+  reason: { label: 'Reason', message: 'Write a reason of at most 2,000 characters, or leave it empty.' },
+  // Settings and alerts.
+  mpsaPurchaseVisibility: {
+    label: 'Microsoft Products and Services Agreement purchases',
+    message: 'Choose whether partners may see these purchases: on or off.',
+  },
+  endingSoonDays: {
+    label: 'Warn before roles end',
+    message: 'Choose up to 5 different warnings, each from 1 to 365 days before the roles end.',
+  },
+  recipients: {
+    label: 'Also send alerts to',
+    message: 'Enter up to 5 different email addresses, like alerts@contoso.com.',
+  },
+  // The audit log's date range and any list's page size.
+  from: { label: 'From', message: 'Enter a valid date for the first day to show.' },
+  to: { label: 'To', message: 'Enter a valid date for the last day to show.' },
+  top: { label: 'Page size', message: 'Choose how many to show on a page, from 1 to 50.' },
 };
 
 /**

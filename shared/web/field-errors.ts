@@ -17,10 +17,14 @@ export function invalidAttributes(field: string, errors: readonly FieldError[], 
   return html`${errorOf(field, errors) ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}`;
 }
 
-/** The field's error message (hidden while there is none, for app.js to fill). */
-export function fieldError(field: string, errors: readonly FieldError[]): Html {
+/**
+ * The field's error message (hidden while there is none, for app.js to fill). `labelled` for a field
+ * without a visible label of its own here (a hidden one): the message names it.
+ */
+export function fieldError(field: string, errors: readonly FieldError[], labelled = false): Html {
   const error = errorOf(field, errors);
-  return html`<p class="field-error" id="${errorId(field)}" data-error-for="${field}"${error ? '' : html` hidden`}>${error ? fieldMessage(error.path).message : ''}</p>`;
+  const message = error ? fieldMessage(error.path) : undefined;
+  return html`<p class="field-error" id="${errorId(field)}" data-error-for="${field}"${message ? '' : html` hidden`}>${message && labelled ? html`<strong>${message.label}</strong>: ` : ''}${message?.message ?? ''}</p>`;
 }
 
 /**

@@ -300,7 +300,7 @@ describe('POST /api/contact-requests', () => {
       redirect: 'manual',
       from: address,
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-      body: new URLSearchParams(body as Record<string, string>).toString(),
+      body: new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, String(v)])).toString(),
     });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
