@@ -169,3 +169,106 @@ describe.each(viewports)('Partner relationships with JavaScript off at $width px
     await page.close();
   });
 });
+
+/**
+ * Find a partner with JavaScript off: the search is a GET form, the selection rides in the query
+ * across pages, the contact form posts and a refused field comes back as the form with its sentence.
+ * axe audits the HTML the no-script browser got, replayed at its URL under the real CSP.
+ */
+describe.each(viewports)('Find a partner with JavaScript off at $width px', (viewport) => {
+  const partners = Array.from({ length: 22 }, (_, i) => `Kalkspat Systems ${String(i + 1).padStart(2, '0')}`);
+
+  beforeAll(async () => {
+    for (const [i, displayName] of partners.entries())
+      await putPartner(t, `kalkspat-${viewport.width}-${i + 1}`, {
+        displayName,
+        description: `Kalkspat${viewport.width}: backup and Teams rollouts for growing firms.`,
+      });
+  });
+
+  async function auditFind(page: Page, state: string): Promise<void> {
+    const served = await page.content();
+    const csp = (await t.fetch('/')).headers.get('content-security-policy') ?? '';
+    const twin = await scripts.newPage(viewport);
+    try {
+      await twin.route(page.url(), (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: 'text/html',
+          headers: { 'content-security-policy': csp },
+          body: served,
+        }),
+      );
+      await twin.goto(page.url());
+      await checkState(twin, viewport, state, `nojs-find-${viewport.width}-${state}`);
+    } finally {
+      await twin.close();
+    }
+  }
+
+  it('searches, selects across two pages, refuses a sixth, contacts them: a bad email shows its sentence, then the thank-you page', async () => {
+    const page = await noScripts.newPage(viewport);
+    await page.goto(`${t.url}/`);
+    await page.getByLabel('Keywords').fill(`kalkspat${viewport.width}`);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('heading', { name: 'Partners that match' }).waitFor();
+    await expect(page.locator('.result-count').textContent()).resolves.toMatch(
+      /^20 partners on this page, more on the next/,
+    );
+    await auditFind(page, 'results');
+
+    const firstPage = await page.locator('.result-name label').allTextContents();
+    for (const name of firstPage.slice(0, 5)) await page.getByLabel(name, { exact: true }).check();
+    await page.getByRole('button', { name: 'More partners' }).click();
+    await page.getByRole('group', { name: 'Selected on earlier pages' }).waitFor();
+    const secondPage = await page.locator('.result-name label').allTextContents();
+    expect(secondPage).toHaveLength(2);
+    expect(secondPage.some((name) => firstPage.includes(name))).toBe(false);
+    await expect(page.locator('.earlier-selection label').allTextContents()).resolves.toEqual(firstPage.slice(0, 5));
+
+    // A sixth partner: the results again, saying why, every box as it was.
+    await page.getByLabel(secondPage[0]!, { exact: true }).check();
+    await page.getByRole('button', { name: 'Contact selected providers' }).click();
+    await page
+      .getByText(
+        'You selected 6 partners, and one request goes to at most 5. Clear one of them, then contact the others.',
+      )
+      .waitFor();
+    await auditFind(page, 'six-selected');
+    for (const name of firstPage.slice(2, 5)) await page.getByLabel(name, { exact: true }).uncheck();
+    await page.getByRole('button', { name: 'Contact selected providers' }).click();
+
+    const chosen = [...firstPage.slice(0, 2), secondPage[0]!].sort();
+    await page.getByRole('heading', { name: 'Contact these 3 partners' }).waitFor();
+    expect((await page.locator('.chosen-partners li').allTextContents()).sort()).toEqual(chosen);
+    await auditFind(page, 'contact');
+
+    await page.getByLabel('What do you need help with?').fill('We want our backups in the cloud before the summer.');
+    await page.getByLabel('Your name').fill('Erika Mustermann');
+    // The browser takes it (no dot needed there); the service asks for a full address.
+    await page.getByLabel('Work email').fill('erika@mustermann');
+    await page.getByLabel('Organization', { exact: true }).fill('Mustermann GmbH');
+    await page.getByLabel('Country').selectOption('DE');
+    await page.getByLabel('Organization size').selectOption('10-49');
+    await page.getByLabel('The selected partners may contact me about my request.').check();
+    await page.getByLabel('Share these details with the selected partners.').check();
+    await page.getByRole('button', { name: 'Send request' }).click();
+
+    const sentence = 'Enter your work email address, like name@example.com.';
+    await page.getByRole('heading', { name: 'Please check your request' }).waitFor();
+    await expect(page.locator('#email-error').textContent()).resolves.toBe(sentence);
+    await expect(page.getByRole('link', { name: `Work email: ${sentence}` }).count()).resolves.toBe(1);
+    await expect(page.getByLabel('Your name').inputValue()).resolves.toBe('Erika Mustermann');
+    await expect(page.getByLabel('Work email').inputValue()).resolves.toBe('erika@mustermann');
+    await expect(page.getByLabel('Share these details with the selected partners.').isChecked()).resolves.toBe(true);
+    expect((await page.locator('.chosen-partners li').allTextContents()).sort()).toEqual(chosen);
+    await auditFind(page, 'contact-bad-email');
+
+    await page.getByLabel('Work email').fill('erika@mustermann.example');
+    await page.getByRole('button', { name: 'Send request' }).click();
+    await page.getByRole('heading', { name: 'Thank you — your request is on its way' }).waitFor();
+    expect((await page.locator('.chosen-partners li').allTextContents()).sort()).toEqual(chosen);
+    await auditFind(page, 'thank-you');
+    await page.close();
+  });
+});
