@@ -20,7 +20,6 @@ import {
 import { contactFormPage, countryOptions, sizeLabels, sizeOptions } from '../shared/web/contact-view.js';
 import { countryName } from '../shared/web/countries.js';
 import { fieldError, invalidAttributes } from '../shared/web/field-errors.js';
-import { notice } from '../shared/web/forms.js';
 import { html, type Html } from '../shared/web/html.js';
 import { backTo, layout, pageResponse } from '../shared/web/page.js';
 import { pageFunctions } from '../shared/web/page-function.js';
@@ -180,7 +179,7 @@ function results(
 <form method="get" action="/contact" id="results-form" class="results-form">
   ${sortControl(values)}
   <p id="selection-help">Select up to ${maxPartnersPerRequest} partners, then contact them in one request.</p>
-  ${selectionProblem ? notice('error', selectionProblem) : ''}
+  ${selectionProblem ? html`<div class="error-summary" role="alert"><h2>Please check your selection</h2><ul><li><strong>Partners</strong>: ${selectionProblem}</li></ul></div>` : ''}
   ${searchParamNames.map((n) => (values[n] ? html`<input type="hidden" name="${n}" value="${values[n]}">` : ''))}
   ${
     earlier.length > 0
