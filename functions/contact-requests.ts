@@ -88,7 +88,7 @@ const docs = {
   'contact-requests-create': {
     summary: 'Send a contact request to one to five partners',
     description:
-      'JSON or form post; `202 {id, partners}` + `Location`, or `303` to `/contact/thank-you?id=…` for a browser form (`Accept: text/html`); `Idempotency-Key` supported (a retry answers the same request, `Idempotency-Replayed: true`); a browser post from another site is `403`; `429` with `Retry-After` beyond the rate limits.',
+      'JSON or form post; `202 {id, partners}` + `Location`, or `303` to `/contact/thank-you?id=…&result=sent` for a browser form (`Accept: text/html`), which when refused gets the contact form again as HTML with what was entered and a sentence per field (or the rate limit’s message); `Idempotency-Key` supported (a retry answers the same request, `Idempotency-Replayed: true`); a browser post from another site is `403`; `429` with `Retry-After` beyond the rate limits.',
     tags: ['Contact requests'],
     body: contactRequestBodySchema,
     formPost: true,
