@@ -103,7 +103,6 @@ const messages: Record<string, FieldMessage> = {
   // Partner relationships, leads and invitations: their lists' filters and a lead's status.
   status: { label: 'Status', message: 'Choose a status from the list.' },
   expiry: { label: 'Ending within', message: 'Choose when the roles end from the list.' },
-  reason: { label: 'Reason', message: 'Write a reason of at most 2,000 characters, or leave it empty.' },
   // Settings and alerts.
   mpsaPurchaseVisibility: {
     label: 'Microsoft Products and Services Agreement purchases',
