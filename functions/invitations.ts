@@ -26,6 +26,7 @@ import {
   revokePartnerInvitation,
 } from '../shared/services/invitation-answers.js';
 import { reviewInvitation } from '../shared/services/invitation-views.js';
+import { formPostAnswer } from '../shared/web/forms.js';
 import { decisionAnswer } from '../shared/web/invitation-view.js';
 import { problemPage } from '../shared/web/page.js';
 
@@ -132,7 +133,11 @@ async function revokeInvitation(request: HttpRequest, context: InvocationContext
     ifMatch(request, false),
     context.invocationId,
   );
-  return { status: 200, ...jsonWithViewEtag(view, etag) };
+  // The Invitations page's Revoke without JavaScript (its confirmation posts here) goes back to that page.
+  return formPostAnswer(request, `/partner/invitations?partner=${encodeURIComponent(partnerId)}`, 'revoked', {
+    status: 200,
+    ...jsonWithViewEtag(view, etag),
+  });
 }
 
 async function resendInvitation(request: HttpRequest, context: InvocationContext) {
@@ -231,9 +236,10 @@ const docs = {
   'invitations-revoke': {
     summary: 'Revoke a pending invitation',
     description:
-      "`409` `already-decided` if decided, `410` if expired; `If-Match` optional (`ETag`); shown in the invited customer's audit log.",
+      "`409` `already-decided` if decided, `410` if expired; `If-Match` optional (`ETag`); shown in the invited customer's audit log. A form post with `Accept: text/html` (the Invitations page's confirmation, signed in by the session cookie) gets `303` to `{PUBLIC_BASE_URL}/partner/invitations?partner={partnerId}&result=revoked`.",
     tags: ['invitations'],
     params: invitationParams,
+    formPost: true,
     responses: {
       200: { description: 'The revoked invitation', schema: partnerInvitationViewSchema },
       409: { description: '`already-decided`: already accepted, declined or revoked' },

@@ -1,24 +1,116 @@
-import type { HttpRequest } from '@azure/functions';
+import { randomUUID } from 'node:crypto';
+import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { validate } from '../shared/errors.js';
+import { authenticate } from '../shared/auth/caller.js';
+import type { Caller } from '../shared/auth/token.js';
+import { contactRequestIdSchema, leadStatusSchema } from '../shared/domain/contact-requests.js';
+import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
+import { adminRoleCatalogueView } from '../shared/domain/role-catalogue.js';
+import { AppError, validate } from '../shared/errors.js';
+import { readBody } from '../shared/http/body.js';
 import { route } from '../shared/http/handler.js';
-import { html } from '../shared/web/html.js';
+import { idempotencyKeySchema } from '../shared/http/idempotency-key.js';
+import { invitePartnerCustomer, partnerInvitation, partnerInvitations } from '../shared/services/invitation-answers.js';
+import { changeLeadStatus, partnerLeads } from '../shared/services/leads.js';
+import { partnerOfPage } from '../shared/services/partner-staff.js';
+import { confirmation, formPostAnswer, notice, resultNotice } from '../shared/web/forms.js';
+import { html, type Html } from '../shared/web/html.js';
 import { pageFunctions } from '../shared/web/page-function.js';
+import {
+  blankInviteForm,
+  invitationCustomer,
+  invitationOfForm,
+  invitationsView,
+  inviteForm,
+  inviteFormValues,
+  leadsView,
+  needsPartnerManage,
+  notStaffNotice,
+  partnerLine,
+  type InviteFormValues,
+  type PartnerContext,
+} from '../shared/web/partner-views.js';
 import { partnerNavigation, signedInPage } from '../shared/web/shell.js';
 
 /**
  * The partner's pages, for its staff (the links in partners' emails): leads, invitations (and
- * inviting a customer), customers and relationships, in the admin shell's partner navigation. The browser signs in as partner staff and app.js fills them
- * from the partner API, which decides staff by the directory entry's tenant id.
+ * inviting a customer), customers and relationships, in the admin shell's partner navigation. With
+ * the session cookie (the server's sign-in) Leads, Invitations and Invite a customer render for
+ * their caller on the server and their forms post here (or to the API), answering 303 back to the
+ * page with a message; app.js then enhances them (or, signed in in the browser, fills them from the
+ * partner API). Staff are decided by the directory entry's tenant id, as the API does.
  */
 const routes = [
   route('GET', 'partner/leads', 'anyone', leadsPage, 'page-partner-leads'),
+  route('POST', 'partner/leads/{leadId}/status', 'anyone', changeLead, 'page-partner-lead-status'),
   route('GET', 'partner/invitations', 'anyone', invitationsPage, 'page-partner-invitations'),
   route('GET', 'partner/invitations/new', 'anyone', invitePage, 'page-partner-invite'),
+  route('POST', 'partner/invitations/new', 'anyone', sendInvitation, 'page-partner-invite-send'),
   route('GET', 'partner/invitations/batches/{batchId}', 'anyone', batchPage, 'page-partner-invitation-batch'),
   route('GET', 'partner/customers', 'anyone', customersPage, 'page-partner-customers'),
   route('GET', 'partner/webhooks', 'anyone', webhooksPage, 'page-partner-webhooks'),
 ];
+
+/** The partner of the page's `?partner=` (or the caller's first); undefined when the caller's tenant is no partner's. */
+async function partnerContext(caller: Caller, request: HttpRequest): Promise<PartnerContext | undefined> {
+  const found = await partnerOfPage(caller, request.query.get('partner'));
+  if (!found) return undefined;
+  const query = found.several ? `?partner=${encodeURIComponent(found.partner.id)}` : '';
+  return { partner: found.partner, query, mayManage: found.mayManage };
+}
+
+const who = (caller: Caller) => caller.name ?? caller.email ?? caller.objectId;
+
+/**
+ * A partner page's content for its caller: someone of no partner's tenant is told so, and a user of
+ * the partner's tenant without Partner.Manage why the page holds nothing for them (the lists need
+ * it), unless the page shows them its form with the actions disabled (`forEveryoneOfTheTenant`).
+ */
+function staffContent(
+  request: HttpRequest,
+  render: (c: PartnerContext, caller: Caller) => Promise<Html>,
+  forEveryoneOfTheTenant = false,
+) {
+  return async (caller: Caller): Promise<Html> => {
+    const c = await partnerContext(caller, request);
+    if (!c) return notStaffNotice(who(caller));
+    if (c.mayManage || forEveryoneOfTheTenant) return render(c, caller);
+    return html`${partnerLine(c)}${notice('error', needsPartnerManage)}`;
+  };
+}
+
+/** A form post to a partner page: signed in by the session cookie from this site's own pages only (else 401 / 403). */
+async function staffPost(request: HttpRequest): Promise<{ caller: Caller; c: PartnerContext }> {
+  const caller = await authenticate(request);
+  const c = await partnerContext(caller, request);
+  if (!c) throw new AppError('not-found', 'No such partner.');
+  if (!c.mayManage) throw new AppError('forbidden', needsPartnerManage);
+  return { caller, c };
+}
+
+const pageSize = 25;
+const listQuery = <S extends z.ZodType>(status: S) =>
+  z.object({
+    status: z.preprocess((v) => (v === '' ? undefined : v), status.optional()),
+    continuationToken: z.string().max(4000).optional(),
+  });
+const leadsQuery = listQuery(leadStatusSchema);
+const invitationsQuery = listQuery(z.enum(invitationStatuses));
+const queryOf = (request: HttpRequest) => {
+  const { partner: _, result: __, revoke: ___, ...rest } = Object.fromEntries(request.query);
+  return rest;
+};
+
+const leadMessages = {
+  accepted: { kind: 'success', content: 'Lead accepted.' },
+  declined: { kind: 'success', content: 'Lead declined.' },
+  won: { kind: 'success', content: 'Lead marked as won.' },
+  lost: { kind: 'success', content: 'Lead marked as lost.' },
+  stale: {
+    kind: 'warning',
+    content: html`<h2>Lead changed by someone else</h2><p>A colleague changed this lead after you opened the page, so your change was not made. The list shows it as it is now: check it and choose again.</p>`,
+  },
+} as const;
 
 async function leadsPage(request: HttpRequest) {
   return signedInPage(partnerNavigation, {
@@ -27,8 +119,40 @@ async function leadsPage(request: HttpRequest) {
     title: 'Leads',
     commands: true,
     intro: html`Contact requests from the partner directory, newest first. Select one to accept or decline it, and later to mark it won or lost.`,
+    content: staffContent(request, async (c, caller) => {
+      const query = validate(leadsQuery, queryOf(request), 'query string');
+      const page = await partnerLeads(caller, c.partner.id, { ...query, top: pageSize });
+      return leadsView(c, page, query.status, resultNotice(request, leadMessages));
+    }),
   });
 }
+
+const leadParams = z.object({ leadId: contactRequestIdSchema });
+const leadForm = z.object({ status: leadStatusSchema, version: z.string().min(1).max(200) });
+
+/** A lead's status from its small form: the version it showed is the If-Match, so a colleague's change first is not overwritten. */
+async function changeLead(request: HttpRequest, context: InvocationContext) {
+  const { caller, c } = await staffPost(request);
+  const { leadId } = validate(leadParams, request.params, 'link');
+  const { status, version } = await readBody(request, leadForm);
+  const back = `/partner/leads${c.query}`;
+  try {
+    const lead = await changeLeadStatus(caller, c.partner.id, leadId, status, version, context.invocationId);
+    return formPostAnswer(request, back, status, { status: 200, jsonBody: lead });
+  } catch (error) {
+    if (error instanceof AppError && error.kind === 'precondition-failed')
+      return formPostAnswer(request, back, 'stale', { status: 412 });
+    throw error;
+  }
+}
+
+const invitationMessages = {
+  sent: {
+    kind: 'success',
+    content: html`<h2>Invitation sent</h2><p>We emailed the invitation to the customer admin; it is at the top of the list. To pass its link on yourself, select it with JavaScript on and choose Send again.</p>`,
+  },
+  revoked: { kind: 'success', content: 'The invitation is revoked: its link no longer works.' },
+} as const;
 
 async function invitationsPage(request: HttpRequest) {
   return signedInPage(partnerNavigation, {
@@ -37,18 +161,76 @@ async function invitationsPage(request: HttpRequest) {
     title: 'Invitations',
     commands: true,
     intro: html`The relationship invitations your organization sent, newest first. Select a pending one to send it again or revoke it.`,
+    content: staffContent(request, async (c, caller) => {
+      const revoke = request.query.get('revoke');
+      if (revoke) return revokeQuestion(c, caller, revoke);
+      const query = validate(invitationsQuery, queryOf(request), 'query string');
+      const page = await partnerInvitations(caller, c.partner.id, { ...query, top: pageSize });
+      return invitationsView(c, page, query.status, resultNotice(request, invitationMessages));
+    }),
   });
 }
 
-async function invitePage(request: HttpRequest) {
-  return signedInPage(partnerNavigation, {
+/** Revoke asked for: the question the dialog of app.js asks, as the page. */
+async function revokeQuestion(c: PartnerContext, caller: Caller, id: string): Promise<Html> {
+  const { view } = await partnerInvitation(caller, c.partner.id, id);
+  const back = `/partner/invitations${c.query}`;
+  if (view.status !== 'pending')
+    return html`${partnerLine(c)}${notice('info', 'This invitation is no longer pending, so there is nothing to revoke.')}<p><a href="${back}">Back to Invitations</a></p>`;
+  return html`${partnerLine(c)}${confirmation({
+    id: 'revoke-heading',
+    heading: 'Revoke invitation?',
+    body: html`<p>${invitationCustomer(view)} can no longer accept this invitation: its link stops working.</p><p>To work with this customer later, send a new invitation.</p>`,
+    action: `/api/partners/${encodeURIComponent(c.partner.id)}/invitations/${encodeURIComponent(view.id)}/revoke`,
+    verb: 'Revoke invitation',
+    cancel: back,
+  })}`;
+}
+
+const invitePageOptions = {
+  current: 'partner-invitations',
+  page: 'partner-invite',
+  title: 'Invite a customer',
+  breadcrumbs: [{ label: 'Invitations', href: '/partner/invitations' }],
+  intro: html`Invite a customer's administrator to a relationship with your organization, with the admin roles you need for the work you will do.`,
+};
+
+/** Invite a customer, with what the person entered and the fields to fix when it comes back (400). */
+const inviteFormPage = (request: HttpRequest, values: InviteFormValues, errors: Parameters<typeof inviteForm>[3]) =>
+  signedInPage(partnerNavigation, {
     request,
-    current: 'partner-invitations',
-    page: 'partner-invite',
-    title: 'Invite a customer',
-    breadcrumbs: [{ label: 'Invitations', href: '/partner/invitations' }],
-    intro: html`Invite a customer's administrator to a relationship with your organization, with the admin roles you need for the work you will do.`,
+    ...invitePageOptions,
+    content: staffContent(request, async (c) => inviteForm(c, adminRoleCatalogueView(), values, errors), true),
   });
+
+async function invitePage(request: HttpRequest) {
+  return inviteFormPage(request, blankInviteForm(randomUUID()), []);
+}
+
+const inviteFormBody = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+
+/**
+ * Invite a customer posted without JavaScript: the API's rules on the same fields; a field to fix
+ * shows the form again with its sentence and what was entered, a sent invitation goes to Invitations.
+ */
+async function sendInvitation(request: HttpRequest, context: InvocationContext) {
+  const { caller, c } = await staffPost(request);
+  const values = inviteFormValues(await readBody(request, inviteFormBody));
+  try {
+    const body = validate(createInvitationSchema, invitationOfForm(values, adminRoleCatalogueView()));
+    const key = idempotencyKeySchema.safeParse(values.idempotencyKey);
+    const { view } = await invitePartnerCustomer({
+      caller,
+      partnerId: c.partner.id,
+      request: body,
+      idempotencyKey: key.success ? key.data : undefined,
+      invocationId: context.invocationId,
+    });
+    return formPostAnswer(request, `/partner/invitations${c.query}`, 'sent', { status: 201, jsonBody: view });
+  } catch (error) {
+    if (!(error instanceof AppError && error.kind === 'validation' && error.extra.errors)) throw error;
+    return { ...(await inviteFormPage(request, values, error.extra.errors)), status: 400 };
+  }
 }
 
 const batchParams = z.object({ batchId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a batch id') });
@@ -96,6 +278,16 @@ const docs = {
     title: 'Partner workspace: Invitations',
     who: 'partner staff',
     what: 'the link in the declined-invitation email (`?status=declined` sets the filter): the invitations sent, newest first, filtered by status (customer by name and tenant id or domain, type, status, sent, expires); Send again with the new link to copy, Revoke after a confirmation',
+  },
+  'page-partner-lead-status': {
+    title: 'Partner workspace: change a lead’s status',
+    who: 'partner staff (Partner.Manage)',
+    what: 'where each lead’s small form on the server-rendered Leads page posts (`status`, and `version`: the ETag it showed, as If-Match); `303` back to Leads with a message, "Lead changed by someone else" when a colleague changed it first; another site’s post is refused (403)',
+  },
+  'page-partner-invite-send': {
+    title: 'Partner workspace: send an invitation',
+    who: 'partner staff (Partner.Manage)',
+    what: 'where the server-rendered Invite a customer form posts (JavaScript off): the API’s rules on the same fields; a field to fix shows the form again (400) with its sentence and what was entered; sent: `303` to Invitations with "Invitation sent"; a user without Partner.Manage sees Send invitation disabled with the reason and is refused (403); another site’s post is refused (403)',
   },
   'page-partner-invite': {
     title: 'Partner workspace: Invite a customer',

@@ -2,7 +2,7 @@ import type { HttpRequest } from '@azure/functions';
 import { z } from 'zod';
 import { validate } from '../errors.js';
 
-const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1–200 visible ASCII characters');
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1–200 visible ASCII characters');
 
 const idempotencyKeyHeaderSchema = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
 

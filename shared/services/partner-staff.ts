@@ -34,3 +34,26 @@ export async function partnersOfStaff(
       .sort((a, b) => a.displayName.localeCompare(b.displayName)),
   };
 }
+
+/**
+ * The partner a server-rendered page is for: the one asked for (`?partner=`) among the directory
+ * entries of the caller's tenant, else the first by name; `several` when the tenant has more than
+ * one; `mayManage` whether the caller holds Partner.Manage, without which the page shows its actions
+ * disabled with the reason (and every partner route refuses them, 403). Undefined for another tenant.
+ */
+export async function partnerOfPage(
+  caller: Caller,
+  asked: string | null,
+): Promise<{ partner: { id: string; displayName: string }; several: boolean; mayManage: boolean } | undefined> {
+  const entries = (await directoryEntriesOfTenant(caller.tenantId)).sort((a, b) =>
+    a.displayName.localeCompare(b.displayName),
+  );
+  const entry = entries.find((e) => e.id === asked) ?? entries[0];
+  return (
+    entry && {
+      partner: { id: entry.id, displayName: entry.displayName },
+      several: entries.length > 1,
+      mayManage: caller.appRoles.includes(appRoles.partnerManage),
+    }
+  );
+}
