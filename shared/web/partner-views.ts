@@ -221,7 +221,7 @@ ${error('customerAdminEmail')}</div>
   )}</ul></div>
 ${error('relationshipType')}</div>
 <fieldset class="roles-picker" data-field="roles" id="roles"${problems.has('roles') ? html` aria-describedby="roles-error"` : ''}><legend>Admin roles</legend>
-<p class="hint">Pick roles by what you will do for the customer. The recommended role of each task is the least privileged one that does it.</p>
+<p class="hint cell-hint">Pick roles by what you will do for the customer. The recommended role of each task is the least privileged one that does it.</p>
 ${error('roles')}
 ${roleChoices}
 </fieldset>
@@ -258,7 +258,7 @@ function statusFilter(
   statuses: readonly (readonly [string, string])[],
   current: string | undefined,
 ): Html {
-  return html`<form method="get" action="${action}" class="list-filters" role="search" aria-label="Filter by status">
+  return html`<form method="get" action="${action}" class="filters" role="search" aria-label="Filter by status">
 ${c.query ? html`<input type="hidden" name="partner" value="${c.partner.id}">` : ''}
 <div class="field"><label for="status-filter">Status</label>
 <select id="status-filter" name="status"><option value="">All</option>${statuses.map(
@@ -311,7 +311,7 @@ export function invitationsView(
       i.status === 'pending'
         ? html`<a class="button danger" href="${withPartner('/partner/invitations', c, { revoke: i.id })}">Revoke<span class="visually-hidden"> the invitation to ${customer}</span></a>`
         : '';
-    return html`<tr><th scope="row" class="partner-cell">${customer}<span class="hint">${known}</span></th><td>${relationshipTypeLabel(i.relationshipType)}${i.duration ? html`<span class="hint">${roleTermInWords({ duration: i.duration, autoExtend: i.autoExtend })}</span>` : ''}</td><td>${invitationStatusLabel(i.status)}</td><td>${formatDate(i.createdAt)}</td><td>${formatDate(i.expiresAt)}</td><td>${revoke}</td></tr>`;
+    return html`<tr><th scope="row" class="partner-cell">${customer}<span class="hint cell-hint">${known}</span></th><td>${relationshipTypeLabel(i.relationshipType)}${i.duration ? html`<span class="hint cell-hint">${roleTermInWords({ duration: i.duration, autoExtend: i.autoExtend })}</span>` : ''}</td><td>${invitationStatusLabel(i.status)}</td><td class="optional-cell">${formatDate(i.createdAt)}</td><td>${formatDate(i.expiresAt)}</td><td>${revoke}</td></tr>`;
   });
   return html`${partnerLine(c)}
 ${message}
@@ -320,7 +320,7 @@ ${statusFilter('/partner/invitations', c, invitationStatusLabels, status)}
 ${
   page.items.length === 0
     ? html`<p class="empty">${status ? `No ${invitationStatusLabel(status).toLowerCase()} invitations.` : 'No invitations yet. Invite a customer to start a relationship.'}</p>`
-    : html`<div class="table-scroll"><table class="data-table"><caption class="visually-hidden">Invitations, newest first</caption><thead><tr><th scope="col">Customer</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Sent</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>${rows}</tbody></table></div>`
+    : html`<div class="table-scroll" tabindex="0" role="region" aria-label="Invitations table"><table class="data-table server-table"><caption class="visually-hidden">Invitations, newest first</caption><thead><tr><th scope="col">Customer</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col" class="optional-cell">Sent</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>${rows}</tbody></table></div>`
 }
 ${nextPage('/partner/invitations', c, status, page.continuationToken)}`;
 }
@@ -359,7 +359,7 @@ export function leadsView(
             (to) =>
               html`<button type="submit" name="status" value="${to}" class="button">${moveLabels[to]}<span class="visually-hidden"> the lead from ${r.company}</span></button> `,
           )}</form>`;
-    return html`<tr><th scope="row" class="partner-cell">${r.company}<span class="hint">${r.name} · <a href="mailto:${r.email}">${r.email}</a>${r.phone ? ` · ${r.phone}` : ''}</span></th><td>${lead.businessNeeds}<span class="hint">${r.organizationSize} employees · ${r.country}${r.industry ? ` · ${r.industry}` : ''}</span></td><td>${leadStatusLabel(lead.status)}</td><td>${formatDate(lead.createdAt)}</td><td>${actions}</td></tr>`;
+    return html`<tr><th scope="row" class="partner-cell">${r.company}<span class="hint cell-hint">${r.name} · <a href="mailto:${r.email}">${r.email}</a>${r.phone ? ` · ${r.phone}` : ''}</span></th><td>${lead.businessNeeds}<span class="hint cell-hint">${r.organizationSize} employees · ${r.country}${r.industry ? ` · ${r.industry}` : ''}</span></td><td>${leadStatusLabel(lead.status)}</td><td class="optional-cell">${formatDate(lead.createdAt)}</td><td>${actions}</td></tr>`;
   });
   return html`${partnerLine(c)}
 ${message}
@@ -367,7 +367,7 @@ ${statusFilter('/partner/leads', c, leadStatusLabels, status)}
 ${
   page.items.length === 0
     ? html`<p class="empty">${status ? `No ${leadStatusLabel(status).toLowerCase()} leads.` : 'No leads yet. Customers who find you in the partner directory and contact you appear here.'}</p>`
-    : html`<div class="table-scroll"><table class="data-table"><caption class="visually-hidden">Leads, newest first</caption><thead><tr><th scope="col">Organization</th><th scope="col">What they need</th><th scope="col">Status</th><th scope="col">Received</th><th scope="col">Change status</th></tr></thead><tbody>${rows}</tbody></table></div>`
+    : html`<div class="table-scroll" tabindex="0" role="region" aria-label="Leads table"><table class="data-table server-table"><caption class="visually-hidden">Leads, newest first</caption><thead><tr><th scope="col">Organization</th><th scope="col">What they need</th><th scope="col">Status</th><th scope="col" class="optional-cell">Received</th><th scope="col">Change status</th></tr></thead><tbody>${rows}</tbody></table></div>`
 }
 ${nextPage('/partner/leads', c, status, page.continuationToken)}`;
 }

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestHost } from '../support/host.js';
+import { checkState } from './audit.js';
+import { launchBrowser, startSiteHost, viewports, type Browser } from './browser.js';
+import { putPartner, sendContactRequest } from './support.js';
+
+/**
+ * The partner workspace in a browser with JavaScript off, at desktop and phone width: partner staff
+ * sign in through the server, accept a lead, invite a customer (a field to fix first) and revoke
+ * the invitation after its question, all through plain form posts. axe needs scripts, so each state
+ * is audited in a second, scripts-on browser holding the same cookie and loading the same URL with
+ * the page's own scripts refused: what it audits is what the person without JavaScript sees.
+ */
+let t: TestHost;
+let noScripts: Browser;
+let scripts: Browser;
+
+beforeAll(async () => {
+  t = await startSiteHost();
+  [noScripts, scripts] = await Promise.all([launchBrowser({ javaScript: false }), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await Promise.all([noScripts?.close(), scripts?.close()]);
+  await t?.stop();
+});
+
+/**
+ * `posted`: the page is a form post's answer (the form again, with its fields to fix), which loading
+ * its URL would not show: the twin gets the same document, under the page's own CSP.
+ */
+async function audit(
+  page: Page,
+  viewport: (typeof viewports)[number],
+  state: string,
+  options: { posted?: boolean } = {},
+): Promise<void> {
+  await scripts.context.clearCookies();
+  await scripts.context.addCookies(await noScripts.context.cookies());
+  const twin = await scripts.newPage(viewport);
+  try {
+    await twin.route(/\.js(\?|$)/, (route) => route.abort());
+    if (options.posted) {
+      const document = await page.content();
+      const csp = (await t.fetch(new URL(page.url()).pathname)).headers.get('content-security-policy') ?? '';
+      expect(csp).toMatch(/script-src 'self'/);
+      await twin.route(page.url(), (route) =>
+        route.fulfill({
+          status: 400,
+          contentType: 'text/html',
+          headers: { 'content-security-policy': csp },
+          body: document,
+        }),
+      );
+    }
+    await twin.goto(page.url());
+    await checkState(twin, viewport, state, `nojs-partner-${viewport.width}-${state}`);
+  } finally {
+    await twin.close();
+  }
+}
+
+describe.each(viewports)('the partner workspace with JavaScript off at $width px', (viewport) => {
+  const partnerId = `heron-nojs-${viewport.name}`;
+  const displayName = `Heron Works ${viewport.name === 'desktop' ? 'Desktop' : 'Phone'}`;
+  const customer = randomUUID();
+  let page: Page;
+
+  beforeAll(async () => {
+    await putPartner(t, partnerId, { displayName });
+    await sendContactRequest(t, partnerId, `Rita ${viewport.name}`, 'Mail and files to the cloud, and a helpdesk.');
+    await noScripts.context.clearCookies();
+    page = await noScripts.newPage(viewport);
+  });
+  afterAll(() => page.close());
+
+  it('signs partner staff in through the server and accepts the new lead with its small form', async () => {
+    await page.goto(`${t.url}/sign-in?returnTo=/partner/leads`);
+    await page.getByRole('heading', { name: 'Development sign-in' }).waitFor();
+    await page.getByLabel('Role').selectOption({ label: `Partner staff of ${displayName}` });
+    await page.getByLabel('Name (optional)').fill('Kim Staff');
+    await page.getByRole('button', { name: 'Sign in (development)' }).click();
+    await page.waitForURL(`${t.url}/partner/leads`);
+    const row = page.locator('tbody tr', { hasText: 'Fabrikam Foods' });
+    await row.getByText('New', { exact: true }).waitFor();
+    await audit(page, viewport, 'leads');
+    await row.getByRole('button', { name: 'Accept the lead from Fabrikam Foods' }).click();
+    await page.getByText('Lead accepted.').waitFor();
+    await expect(row.getByRole('cell', { name: 'Accepted', exact: true }).count()).resolves.toBe(1);
+    await expect(row.getByRole('button', { name: /^Mark as won/ }).count()).resolves.toBe(1);
+    await audit(page, viewport, 'lead-accepted');
+  });
+
+  it('invites a customer: a field to fix comes back with its sentence and what was entered, then the invitation is sent', async () => {
+    await page.getByRole('navigation', { name: 'Partner' }).getByRole('link', { name: 'Invitations' }).click();
+    await page.getByRole('link', { name: 'Invite a customer' }).click();
+    await page.getByRole('heading', { name: 'Invite a customer', level: 1 }).waitFor();
+    await audit(page, viewport, 'invite');
+
+    await page.getByLabel('Customer tenant ID or domain').fill('not-a-tenant');
+    await page.getByLabel('Customer admin email').fill('admin@fabrikam.example');
+    await page
+      .getByRole('group', { name: 'Reset passwords' })
+      .getByLabel(/^Helpdesk Administrator/)
+      .check();
+    await page.getByLabel('Duration').selectOption('P90D');
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByRole('heading', { name: 'Check the invitation' }).waitFor();
+    await expect(page.locator('#customer-error').textContent()).resolves.toContain(
+      'Enter the customer’s Microsoft Entra tenant ID',
+    );
+    await expect(page.getByLabel('Customer admin email').inputValue()).resolves.toBe('admin@fabrikam.example');
+    await expect(page.getByLabel('Duration').inputValue()).resolves.toBe('P90D');
+    await expect(
+      page
+        .getByRole('group', { name: 'Reset passwords' })
+        .getByLabel(/^Helpdesk Administrator/)
+        .isChecked(),
+    ).resolves.toBe(true);
+    await audit(page, viewport, 'invite-errors', { posted: true });
+
+    await page.getByLabel('Customer tenant ID or domain').fill(customer);
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByRole('heading', { name: 'Invitation sent' }).waitFor();
+    await page.locator('tbody tr', { hasText: customer }).getByText('Pending', { exact: true }).waitFor();
+    await audit(page, viewport, 'invitation-sent');
+  });
+
+  it('revokes the invitation after its question: Revoke invitation, back to the list with the message', async () => {
+    await page.getByRole('link', { name: `Revoke the invitation to ${customer}` }).click();
+    await page.getByRole('heading', { name: 'Revoke invitation?' }).waitFor();
+    await audit(page, viewport, 'revoke-confirmation');
+    await page.getByRole('button', { name: 'Revoke invitation' }).click();
+    await page.getByText('The invitation is revoked: its link no longer works.').waitFor();
+    await page.locator('tbody tr', { hasText: customer }).getByText('Revoked', { exact: true }).waitFor();
+    await audit(page, viewport, 'invitation-revoked');
+  });
+});
