@@ -5,6 +5,7 @@ import { authenticate } from '../shared/auth/caller.js';
 import type { Caller } from '../shared/auth/token.js';
 import { contactRequestIdSchema, leadStatusSchema } from '../shared/domain/contact-requests.js';
 import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
+import { expiryWindowSchema } from '../shared/domain/relationships.js';
 import { adminRoleCatalogueView } from '../shared/domain/role-catalogue.js';
 import { AppError, validate } from '../shared/errors.js';
 import { readBody } from '../shared/http/body.js';
@@ -12,12 +13,19 @@ import { route } from '../shared/http/handler.js';
 import { idempotencyKeySchema } from '../shared/http/idempotency-key.js';
 import { invitePartnerCustomer, partnerInvitation, partnerInvitations } from '../shared/services/invitation-answers.js';
 import { changeLeadStatus, partnerLeads } from '../shared/services/leads.js';
+import {
+  partnerRelationship,
+  partnerRelationshipCounts,
+  partnerRelationships,
+} from '../shared/services/relationships.js';
 import { partnerOfPage } from '../shared/services/partner-staff.js';
 import { confirmation, formPostAnswer, notice, resultNotice } from '../shared/web/forms.js';
 import { html, type Html } from '../shared/web/html.js';
 import { pageFunctions } from '../shared/web/page-function.js';
 import {
   blankInviteForm,
+  canTerminate,
+  customersView,
   invitationCustomer,
   invitationOfForm,
   invitationsView,
@@ -27,6 +35,7 @@ import {
   needsPartnerManage,
   notStaffNotice,
   partnerLine,
+  relationshipCustomer,
   type InviteFormValues,
   type PartnerContext,
 } from '../shared/web/partner-views.js';
@@ -248,6 +257,18 @@ async function batchPage(request: HttpRequest) {
   });
 }
 
+const customersQuery = z.object({
+  expiry: z.preprocess((v) => (v === '' ? undefined : v), expiryWindowSchema.optional()),
+  continuationToken: z.string().max(4000).optional(),
+});
+
+const customerMessages = {
+  terminated: {
+    kind: 'success',
+    content: 'The relationship is terminated: every customer admin who accepted it is told.',
+  },
+} as const;
+
 async function customersPage(request: HttpRequest) {
   return signedInPage(partnerNavigation, {
     request,
@@ -255,7 +276,41 @@ async function customersPage(request: HttpRequest) {
     title: 'Customers and relationships',
     commands: true,
     intro: html`Your customers, the relationships you have with them and the admin roles you hold.`,
+    content: staffContent(request, async (c, caller) => {
+      const terminate = request.query.get('terminate');
+      if (terminate) return terminateQuestion(c, caller, terminate);
+      const { terminate: _, ...rest } = queryOf(request);
+      const query = validate(customersQuery, rest, 'query string');
+      const [page, asking, counts] = await Promise.all([
+        partnerRelationships(caller, c.partner.id, { ...query, top: pageSize }),
+        partnerRelationships(caller, c.partner.id, { status: 'terminationRequested', top: pageSize }),
+        partnerRelationshipCounts(caller, c.partner.id),
+      ]);
+      return customersView(c, {
+        page,
+        asking: asking.items,
+        counts,
+        expiry: query.expiry,
+        message: resultNotice(request, customerMessages),
+      });
+    }),
   });
+}
+
+/** Terminate asked for: the question the dialog of app.js asks, as the page. */
+async function terminateQuestion(c: PartnerContext, caller: Caller, id: string): Promise<Html> {
+  const { view } = await partnerRelationship(caller, c.partner.id, id);
+  const back = `/partner/customers${c.query}`;
+  if (!canTerminate(view))
+    return html`${partnerLine(c)}${notice('info', 'This relationship has already ended, so there is nothing to terminate.')}<p><a href="${back}">Back to Customers</a></p>`;
+  return html`${partnerLine(c)}${confirmation({
+    id: 'terminate-heading',
+    heading: 'Terminate relationship?',
+    body: html`<p>You lose the admin roles you hold for ${relationshipCustomer(view)} at once, and its admins are told.</p><p>To work with this customer again, send a new invitation.</p>`,
+    action: `/api/partners/${encodeURIComponent(c.partner.id)}/relationships/${encodeURIComponent(view.id)}/terminate`,
+    verb: 'Terminate',
+    cancel: back,
+  })}`;
 }
 
 async function webhooksPage(request: HttpRequest) {

@@ -9,6 +9,8 @@ import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
 import { pageQuerySchema } from '../shared/domain/paging.js';
 import { relationshipCsvColumns, relationshipCsvRow } from '../shared/domain/exports.js';
 import { csvExportText, pageOrCsv, type CsvExport } from '../shared/http/csv.js';
+import { formPostAnswer } from '../shared/web/forms.js';
+import { problemPage } from '../shared/web/page.js';
 import {
   customerRelationship,
   customerRelationships,
@@ -181,7 +183,14 @@ async function getPartnerRelationship(request: HttpRequest) {
 async function terminateRelationship(request: HttpRequest, context: InvocationContext) {
   const caller = await authenticate(request);
   const { partnerId, relationshipId } = readParams(request, partnerRelationshipParams);
-  return withEtag(await terminate(caller, partnerId, relationshipId, ifMatch(request, false), context.invocationId));
+  const answer = await terminate(caller, partnerId, relationshipId, ifMatch(request, false), context.invocationId);
+  // Customers and relationships without JavaScript (its confirmation posts here) goes back to that page.
+  return formPostAnswer(
+    request,
+    `/partner/customers?partner=${encodeURIComponent(partnerId)}`,
+    'terminated',
+    withEtag(answer),
+  );
 }
 
 async function changeAutoExtend(request: HttpRequest, context: InvocationContext) {
@@ -284,9 +293,11 @@ const docs = {
   },
   'partner-relationships-terminate': {
     summary: 'End the relationship',
-    description: 'Every customer admin who accepted into it is emailed.',
+    description:
+      'Every customer admin who accepted into it is emailed. A form post with `Accept: text/html` (the Customers page’s confirmation, signed in by the session cookie) gets `303` to `{PUBLIC_BASE_URL}/partner/customers?partner={partnerId}&result=terminated`.',
     tags: ['relationships'],
     params: partnerRelationshipParams,
+    formPost: true,
     responses: {
       200: { description: 'The terminated relationship', schema: relationshipViewSchema },
       409: { description: '`relationship-ended`: already terminated or expired' },
@@ -308,4 +319,4 @@ const docs = {
   },
 } satisfies Record<string, RouteDoc>;
 
-export const relationshipFunctions = httpFunctions(routes, docs);
+export const relationshipFunctions = httpFunctions(routes, docs, { errorPage: problemPage });

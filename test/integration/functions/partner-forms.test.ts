@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devTokenPath } from '../../../local/dev-token.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
-import { emailFor, seedPartner } from '../../support/relationships.js';
+import { emailFor, invitationLink, seedPartner } from '../../support/relationships.js';
 
 /**
  * The partner workspace without JavaScript: with the session cookie Invite a customer, Invitations
@@ -28,7 +28,7 @@ afterAll(() => t.stop());
 
 /** The cookie of the development sign-in: partner staff of the partner, or another role in the partner's tenant. */
 async function signedIn(as: 'staff' | 'user'): Promise<string> {
-  const fields =
+  const fields: Record<string, string> =
     as === 'staff'
       ? { role: `partner-of:${partnerId}`, name: 'Sam Staff' }
       : { tenantId: partnerTenant, role: 'user', name: 'Una User' };
@@ -63,7 +63,9 @@ const formPost = (
       ...headers,
     },
     body: new URLSearchParams(
-      Object.entries(fields).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : v.map((x) => [k, x]))),
+      Object.entries(fields).flatMap(([k, v]) =>
+        (typeof v === 'string' ? [v] : v).map((x): [string, string] => [k, x]),
+      ),
     ).toString(),
   });
 
@@ -325,5 +327,84 @@ describe('Leads without JavaScript', () => {
     });
     expect(refused.status).toBe(403);
     expect((await leadStatus()).status).toBe(status);
+  });
+});
+
+describe('Customers and relationships without JavaScript', () => {
+  let relationshipId = '';
+  const api = async (path: string, init: RequestInit = {}, token?: string) =>
+    t.fetch(path, { ...init, token: token ?? (await t.token('partner', partnerTenant)) });
+  const relationship = async () =>
+    (await (await api(`/api/partners/${partnerId}/relationships/${relationshipId}`)).json()) as { status: string };
+
+  beforeAll(async () => {
+    const created = await api(`/api/partners/${partnerId}/invitations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        customerTenantId: customer,
+        customerAdminEmail: 'admin@fabrikam.example',
+        relationshipType: 'delegatedAdministrator',
+        roles: [helpdesk],
+        duration: 'P90D',
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const { code } = invitationLink(await emailFor(t, `invitation:${id}:`));
+    const accepted = await t.fetch(`/api/invitations/${id}/accept`, {
+      method: 'POST',
+      token: await t.token('global-admin', customer),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        code,
+        acceptAgreement: true,
+        agreementVersion: '2024-10',
+        customerName: 'Fabrikam Foods',
+      }),
+    });
+    expect(accepted.status).toBe(200);
+    relationshipId = ((await accepted.json()) as { relationship: { id: string } }).relationship.id;
+    const asked = await t.fetch(`/api/customers/${customer}/relationships/${relationshipId}/termination-request`, {
+      method: 'POST',
+      token: await t.token('global-admin', customer),
+    });
+    expect(asked.status).toBe(200);
+  });
+
+  it('shows the customer asking to end on top, the expiring tiles as links with their counts, and the table by name', async () => {
+    const cookie = await signedIn('staff');
+    const html = await page('/partner/customers', cookie);
+    expect(html).toContain('data-rendered="server"');
+    const words = text(html);
+    expect(words).toContain('1 customer asks you to end the relationship');
+    expect(words).toMatch(
+      /Fabrikam Foods c1500000-0000-4000-8000-0000000000c2 Delegated administrator Helpdesk Administrator Termination requested/,
+    );
+    for (const window of ['1d', '7d', '30d', 'expired'])
+      expect(html).toContain(`href="/partner/customers?expiry=${window}"`);
+    expect(html).toMatch(/<span class="tile-count">0<\/span><span class="tile-label">Ending in 30 days<\/span>/);
+    expect(html).toContain(`href="/partner/customers?terminate=${relationshipId}"`);
+    const window = await page('/partner/customers?expiry=30d', cookie);
+    expect(window).toContain('aria-current="true"');
+    expect(text(window)).toContain('No relationships in this window.');
+  });
+
+  it('asks before Terminate, refuses another site, then terminates: 303 back with its message', async () => {
+    const cookie = await signedIn('staff');
+    const question = await page(`/partner/customers?terminate=${relationshipId}`, cookie);
+    expect(text(question)).toContain('Terminate relationship?');
+    const action = `/api/partners/${partnerId}/relationships/${relationshipId}/terminate`;
+    expect(question).toContain(`<form method="post" action="${action}"`);
+    for (const headers of crossSite) expect((await formPost(action, cookie, {}, headers)).status).toBe(403);
+    expect((await relationship()).status).toBe('terminationRequested');
+    const done = await formPost(action, cookie, {});
+    expect(done.status).toBe(303);
+    expect(landing(done)).toBe(`/partner/customers?partner=${partnerId}&result=terminated`);
+    expect((await relationship()).status).toBe('terminated');
+    const after = text(await page(`/partner/customers?partner=${partnerId}&result=terminated`, cookie));
+    expect(after).toContain('The relationship is terminated');
+    expect(after).not.toContain('asks you to end');
+    expect(text(await page(`/partner/customers?terminate=${relationshipId}`, cookie))).toContain('already ended');
   });
 });
