@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { LeadStatus, LeadView } from '../domain/contact-requests.js';
 import { allowedLeadStatuses } from '../domain/contact-requests.js';
 import { roleTermInWords } from '../domain/durations.js';
@@ -5,13 +6,11 @@ import { fieldMessage } from '../domain/field-messages.js';
 import type { InvitationStatus } from '../domain/invitations.js';
 import type { Page } from '../domain/paging.js';
 import type { ExpiryWindow } from '../domain/relationships.js';
-import type { RelationshipView } from '../domain/views.js';
-import type { PartnerRelationshipCounts } from '../storage/relationships.js';
+import type { partnerInvitationViewSchema, RelationshipCounts, RelationshipView } from '../domain/views.js';
 import { relationshipTypeLabel } from '../domain/relationship-type-names.js';
 import type { AdminRoleCatalogue } from '../domain/role-catalogue.js';
 import { directoryRoles } from '../domain/roles.js';
 import type { FieldError } from '../errors.js';
-import type { PartnerInvitationView } from '../services/invitation-views.js';
 import { notice } from './forms.js';
 import { html, type Html } from './html.js';
 
@@ -20,6 +19,8 @@ import { html, type Html } from './html.js';
  * with JavaScript on): Invite a customer as a plain form, the Invitations and Leads tables with their
  * filters as GET forms, paging as links, and each action as a small form post.
  */
+
+type PartnerInvitationView = z.infer<typeof partnerInvitationViewSchema>;
 
 const dateFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' });
 const formatDate = (iso: string) => dateFormat.format(new Date(iso));
@@ -417,7 +418,7 @@ export function customersView(
   parts: {
     page: Page<RelationshipView>;
     asking: readonly RelationshipView[];
-    counts: PartnerRelationshipCounts;
+    counts: Pick<RelationshipCounts, 'expiry'>;
     expiry: ExpiryWindow | undefined;
     message: Html | '';
   },
