@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { durationInWords, inviteDurations, inviteExpiryDays } from '../shared/domain/durations.js';
 import { directoryRoles } from '../shared/domain/roles.js';
 import type { adminRoleCatalogueSchema, createdInvitationSchema } from '../shared/domain/views.js';
 import { api, ApiError } from './api.js';
@@ -17,15 +18,6 @@ import { copyableLink, openPartnerWorkspace } from './partner-workspace.js';
  */
 type Catalogue = z.infer<typeof adminRoleCatalogueSchema>;
 type Created = z.infer<typeof createdInvitationSchema>;
-
-const durations = [
-  ['P30D', '30 days'],
-  ['P90D', '90 days'],
-  ['P180D', '180 days'],
-  ['P365D', '1 year'],
-  ['P730D', '2 years'],
-] as const;
-const expiries = [7, 14, 30, 60, 90] as const;
 
 const globalAdministrator = directoryRoles.globalAdministrator;
 
@@ -139,7 +131,7 @@ export async function initPartnerInvite(): Promise<void> {
   const duration = h(
     'select',
     { id: 'duration' },
-    durations.map(([value, text]) => h('option', { value }, text)),
+    inviteDurations.map((value) => h('option', { value }, durationInWords(value))),
   );
   duration.value = 'P365D';
   const autoExtend = h('input', { type: 'checkbox', id: 'autoExtend', 'aria-describedby': 'autoExtend-hint' });
@@ -148,7 +140,7 @@ export async function initPartnerInvite(): Promise<void> {
   const expires = h(
     'select',
     { id: 'expiresInDays' },
-    expiries.map((days) => h('option', { value: String(days) }, `${days} days`)),
+    inviteExpiryDays.map((days) => h('option', { value: String(days) }, `${days} days`)),
   );
   expires.value = '30';
   const summary = h('div', { id: 'error-summary' });

@@ -42,3 +42,8 @@ export function roleTermInWords(grant: { duration: string; autoExtend?: string |
   const term = durationInWords(grant.duration);
   return grant.autoExtend ? `${term}, renews automatically every ${durationInWords(grant.autoExtend)}` : term;
 }
+
+/** The role durations the invite form offers (its options read as durationInWords says them). */
+export const inviteDurations = ['P30D', 'P90D', 'P180D', 'P365D', 'P730D'] as const;
+/** How many days an invitation may wait for the customer, as the invite form offers them. */
+export const inviteExpiryDays = [7, 14, 30, 60, 90] as const;

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { LeadStatus, LeadView } from '../domain/contact-requests.js';
 import { allowedLeadStatuses } from '../domain/contact-requests.js';
-import { roleTermInWords } from '../domain/durations.js';
+import { durationInWords, inviteDurations, inviteExpiryDays, roleTermInWords } from '../domain/durations.js';
 import { fieldMessage } from '../domain/field-messages.js';
 import type { InvitationStatus } from '../domain/invitations.js';
 import type { Page } from '../domain/paging.js';
@@ -48,15 +48,6 @@ function submit(c: PartnerContext, id: string, text: string, kind = 'primary'): 
 }
 
 // ---- Invite a customer ----
-
-export const inviteDurations = [
-  ['P30D', '30 days'],
-  ['P90D', '90 days'],
-  ['P180D', '180 days'],
-  ['P365D', '1 year'],
-  ['P730D', '2 years'],
-] as const;
-const expiries = [7, 14, 30, 60, 90] as const;
 
 /** What the person entered in the invite form, kept as text so the form shows it again as it was. */
 export interface InviteFormValues {
@@ -232,7 +223,7 @@ ${roleChoices}
 <div class="field" data-field="duration"><label for="duration">Duration</label>
 <p class="hint" id="duration-hint">How long the partner holds the admin roles once the customer accepts.</p>
 <select id="duration" name="duration"${described('duration', 'duration-hint')}>${inviteDurations.map(
-    ([value, text]) => html`<option value="${value}"${selected(value === values.duration)}>${text}</option>`,
+    (value) => html`<option value="${value}"${selected(value === values.duration)}>${durationInWords(value)}</option>`,
   )}</select>
 ${error('duration')}</div>
 <div class="check" data-field="autoExtend"><input type="checkbox" id="autoExtend" name="autoExtend" value="P180D"${checked(values.autoExtend)}${described('autoExtend', 'autoExtend-hint')}><label for="autoExtend">Renew automatically every 180 days</label>
@@ -244,7 +235,7 @@ ${error('autoExtend')}</div>
 ${error('message')}</div>
 <div class="field" data-field="expiresInDays"><label for="expiresInDays">Invitation expires after</label>
 <p class="hint" id="expiresInDays-hint">The customer accepts before then; you can send it again while it is pending.</p>
-<select id="expiresInDays" name="expiresInDays"${described('expiresInDays', 'expiresInDays-hint')}>${expiries.map(
+<select id="expiresInDays" name="expiresInDays"${described('expiresInDays', 'expiresInDays-hint')}>${inviteExpiryDays.map(
     (days) =>
       html`<option value="${String(days)}"${selected(String(days) === values.expiresInDays)}>${days} days</option>`,
   )}</select>

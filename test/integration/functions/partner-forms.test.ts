@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devTokenPath } from '../../../local/dev-token.js';
+import { browserFormPost } from '../../support/forms.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 import { emailFor, invitationLink, seedPartner } from '../../support/relationships.js';
 
@@ -44,30 +45,12 @@ async function signedIn(as: 'staff' | 'user'): Promise<string> {
   return (cookie ?? '').split(';')[0] ?? '';
 }
 
-/** A plain form post as a browser without JavaScript sends it, from this site unless `headers` say otherwise. */
 const formPost = (
   path: string,
   cookie: string,
   fields: Record<string, string | string[]>,
   headers: Record<string, string> = {},
-) =>
-  t.fetch(path, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'text/html',
-      cookie,
-      origin: t.url,
-      'sec-fetch-site': 'same-origin',
-      ...headers,
-    },
-    body: new URLSearchParams(
-      Object.entries(fields).flatMap(([k, v]) =>
-        (typeof v === 'string' ? [v] : v).map((x): [string, string] => [k, x]),
-      ),
-    ).toString(),
-  });
+) => browserFormPost(t, path, cookie, fields, headers);
 
 const page = async (path: string, cookie: string) => {
   const response = await t.fetch(path, { headers: { cookie } });
