@@ -105,10 +105,10 @@ const listQuery = <S extends z.ZodType>(status: S) =>
   });
 const leadsQuery = listQuery(leadStatusSchema);
 const invitationsQuery = listQuery(z.enum(invitationStatuses));
-const queryOf = (request: HttpRequest) => {
-  const { partner: _, result: __, revoke: ___, ...rest } = Object.fromEntries(request.query);
-  return rest;
-};
+/** What the page itself reads (the partner, a post's result, a question asked) set aside: the list's own filters. */
+const pageParams = new Set(['partner', 'result', 'revoke', 'terminate']);
+const queryOf = (request: HttpRequest) =>
+  Object.fromEntries([...request.query].filter(([key]) => !pageParams.has(key)));
 
 const leadMessages = {
   accepted: { kind: 'success', content: 'Lead accepted.' },
@@ -279,8 +279,7 @@ async function customersPage(request: HttpRequest) {
     content: staffContent(request, async (c, caller) => {
       const terminate = request.query.get('terminate');
       if (terminate) return terminateQuestion(c, caller, terminate);
-      const { terminate: _, ...rest } = queryOf(request);
-      const query = validate(customersQuery, rest, 'query string');
+      const query = validate(customersQuery, queryOf(request), 'query string');
       const [page, asking, counts] = await Promise.all([
         partnerRelationships(caller, c.partner.id, { ...query, top: pageSize }),
         partnerRelationships(caller, c.partner.id, { status: 'terminationRequested', top: pageSize }),
