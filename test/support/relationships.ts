@@ -7,6 +7,7 @@ import type { OutboxSidecar } from '../../shared/email/outbox.js';
 import { directoryEntryInputSchema, type DirectoryEntryInput } from '../../shared/domain/directory.js';
 import { writeDirectoryEntry } from '../../shared/storage/directory.js';
 import { setClock } from '../../shared/clock.js';
+import type { LocalRole } from '../../local/keys.js';
 import { eventually, operatorTenantId, startTestHost, type TestHost, type TestHostOptions } from './host.js';
 
 export interface SeededPartner {
@@ -121,3 +122,39 @@ export const json = (body: unknown, headers: Record<string, string> = {}) => ({
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
 });
+
+/** A token for a role in a tenant, however the test's host signs them. */
+export type TokenFor = (role: LocalRole, tenantId: string) => Promise<string>;
+
+/**
+ * A new customer tenant accepts the partner's delegated-admin invitation (90 days of `roles`): the
+ * relationship's id. The Global Administrator who accepts is whom the relationship's emails go to.
+ */
+export async function acceptedRelationship(
+  t: TestHost,
+  token: TokenFor,
+  partner: { id: string; tenantId: string },
+  customerName: string,
+  roles: string[],
+): Promise<string> {
+  const tenant = randomUUID();
+  const sent = await t.fetch(`/api/partners/${partner.id}/invitations?include=invitationUrl`, {
+    ...json({
+      customerTenantId: tenant,
+      customerAdminEmail: `admin@${tenant.slice(0, 8)}.test`,
+      relationshipType: 'delegatedAdministrator',
+      roles,
+      duration: 'P90D',
+    }),
+    token: await token('partner', partner.tenantId),
+  });
+  if (sent.status !== 201) throw new Error(`invitation answered ${sent.status}: ${await sent.text()}`);
+  const { id, invitationUrl } = (await sent.json()) as { id: string; invitationUrl: string };
+  const code = new URL(invitationUrl).searchParams.get('code');
+  const accepted = await t.fetch(`/api/invitations/${id}/accept`, {
+    ...json({ code, acceptAgreement: true, agreementVersion: '2024-10', customerName }),
+    token: await token('global-admin', tenant),
+  });
+  if (accepted.status !== 200) throw new Error(`accept answered ${accepted.status}: ${await accepted.text()}`);
+  return ((await accepted.json()) as { relationship: { id: string } }).relationship.id;
+}

@@ -10,7 +10,7 @@ import {
   relationshipViewSchema,
 } from '../../../shared/domain/views.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
-import { json, outbox, seedPartner } from '../../support/relationships.js';
+import { acceptedRelationship, json, outbox, seedPartner } from '../../support/relationships.js';
 
 /**
  * Bulk actions on relationships: a partner ends many relationships at once, or turns their
@@ -29,32 +29,11 @@ const staff = () => t.token('partner', partnerTenant, { objectId: staffOid, name
 const colleague = () => t.token('partner', partnerTenant, { objectId: colleagueOid, name: 'Cole Colleague' });
 
 /** A customer accepts the partner's delegated-admin invitation: the relationship's id. */
-async function relationship(
+const relationship = (
   partner: { id: string; tenantId: string },
   name: string,
   roles: string[] = [directoryRoles.helpdeskAdministrator],
-): Promise<string> {
-  const tenant = randomUUID();
-  const sent = await t.fetch(`/api/partners/${partner.id}/invitations?include=invitationUrl`, {
-    ...json({
-      customerTenantId: tenant,
-      customerAdminEmail: `admin@${tenant.slice(0, 8)}.test`,
-      relationshipType: 'delegatedAdministrator',
-      roles,
-      duration: 'P90D',
-    }),
-    token: await t.token('partner', partner.tenantId),
-  });
-  expect(sent.status, await sent.clone().text()).toBe(201);
-  const { id, invitationUrl } = (await sent.json()) as { id: string; invitationUrl: string };
-  const code = new URL(invitationUrl).searchParams.get('code');
-  const accepted = await t.fetch(`/api/invitations/${id}/accept`, {
-    ...json({ code, acceptAgreement: true, agreementVersion: '2024-10', customerName: name }),
-    token: await t.token('global-admin', tenant),
-  });
-  expect(accepted.status, await accepted.clone().text()).toBe(200);
-  return ((await accepted.json()) as { relationship: { id: string } }).relationship.id;
-}
+) => acceptedRelationship(t, (role, tenant) => t.token(role, tenant), partner, name, roles);
 
 async function partnerRelationship(id: string) {
   const response = await t.fetch(`/api/partners/${partnerId}/relationships/${id}`, { token: await staff() });
