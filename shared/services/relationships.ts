@@ -158,7 +158,12 @@ const changeIntentSchema = z.object({
   actorName: z.string(),
 });
 type ChangeIntent = z.infer<typeof changeIntentSchema>;
-const intentId = (i: ChangeIntent) => `${i.customerTenantId}:${i.relationshipId}:${i.invocationId}`;
+/**
+ * One intent per attempt, by its time too: a batch's redelivered chunk can try the same row, under the
+ * same invocation id, while an earlier try still runs; the try that loses the ETag race removes its own
+ * intent only, not the winner's (whose follow-ups a crash would otherwise lose).
+ */
+const intentId = (i: ChangeIntent) => `${i.customerTenantId}:${i.relationshipId}:${i.invocationId}:${i.at}`;
 
 /** A change email to the partner: its alert recipients, and the relationship it is about. */
 async function partnerAlert(r: RelationshipRecord) {
