@@ -30,6 +30,12 @@ const instant = z.iso
 const auditQuery = pageQuerySchema.extend({
   from: instant.describe('ISO 8601: events at or after this time'),
   to: instant.describe('ISO 8601: events before this time'),
+  format: z
+    .literal('csv')
+    .optional()
+    .describe(
+      '`csv`: the CSV download, as with `Accept: text/csv` (for a plain link, such as the Audit log page’s Export)',
+    ),
 });
 
 const auditCsv = (name: string): CsvExport<AuditEvent> => ({ columns: auditCsvColumns, row: auditCsvRow, name });
@@ -43,6 +49,7 @@ async function customerAudit(request: HttpRequest) {
     () => customerAuditLog(caller, tenantId, query),
     async () => customerAuditExport(caller, tenantId, query),
     auditCsv(`audit-${tenantId}`),
+    query.format === 'csv',
   );
 }
 
@@ -55,10 +62,11 @@ async function partnerAudit(request: HttpRequest) {
     () => partnerAuditLog(caller, partnerId, query),
     () => partnerAuditExport(caller, partnerId, query),
     auditCsv(`audit-${partnerId}`),
+    query.format === 'csv',
   );
 }
 
-const csvExport = `\`from\` / \`to\` keep the events at times in \`[from, to)\`. ${csvExportText}`;
+const csvExport = `\`from\` / \`to\` keep the events at times in \`[from, to)\`. ${csvExportText} \`format=csv\` asks for the same download from a plain link.`;
 
 const docs = {
   'customer-audit': {

@@ -8,12 +8,13 @@ import { agreementState } from '../shared/services/agreements.js';
 import {
   changeCustomerRelationships,
   customerRelationship,
+  customerRelationships,
   everyCustomerRelationship,
   type CustomerChange,
 } from '../shared/services/relationships.js';
 import { reviewInvitation } from '../shared/services/invitation-views.js';
 import { agreementView } from '../shared/web/agreement-view.js';
-import { html, type Html } from '../shared/web/html.js';
+import { html } from '../shared/web/html.js';
 import { formPostAnswer, notice } from '../shared/web/forms.js';
 import { invitationView } from '../shared/web/invitation-view.js';
 import { pageFunctions } from '../shared/web/page-function.js';
@@ -23,7 +24,15 @@ import {
   relationshipResults,
   relationshipsView,
 } from '../shared/web/relationships-view.js';
-import { customerNavigation, signedInPage, type Crumb } from '../shared/web/shell.js';
+import { auditActions } from '../shared/domain/audit.js';
+import { auditDayRange } from '../shared/domain/audit-words.js';
+import { customerInvitations } from '../shared/services/customer-invitations.js';
+import { customerAuditSearch } from '../shared/services/audit.js';
+import { customerSettings } from '../shared/services/customer-settings.js';
+import { auditView } from '../shared/web/audit-view.js';
+import { pendingInvitationsView } from '../shared/web/pending-invitations-view.js';
+import { settingsPage } from '../shared/web/settings-view.js';
+import { customerHome, customerNavigation, signedInPage, type Crumb } from '../shared/web/shell.js';
 
 /**
  * Pages for signed-in customers, in the admin shell: partner relationships, pending invitations
@@ -36,51 +45,23 @@ const routes = [
   route('POST', 'partners/remove-roles', 'anyone', removeRolesForm, 'page-partners-remove-roles'),
   route('POST', 'partners/request-termination', 'anyone', requestTerminationForm, 'page-partners-request-termination'),
   route('GET', 'relationships/{relationshipId}', 'anyone', relationshipPage, 'page-relationship'),
-  route(
-    'GET',
-    'invitations',
-    'anyone',
-    sectionPage(
-      'pending-invitations',
-      'Pending invitations',
-      html`Invitations from partners to work with your organization.`,
-    ),
-    'page-pending-invitations',
-  ),
+  route('GET', 'invitations', 'anyone', pendingInvitationsPage, 'page-pending-invitations'),
   route('GET', 'invitations/{invitationId}', 'anyone', invitationPage, 'page-invitation'),
   route('GET', 'agreement', 'anyone', agreementPage, 'page-agreement'),
-  route(
-    'GET',
-    'settings',
-    'anyone',
-    sectionPage('settings', 'Settings', html`What your partners may see of your organization.`),
-    'page-settings',
-  ),
-  route(
-    'GET',
-    'audit',
-    'anyone',
-    sectionPage(
-      'audit',
-      'Audit log',
-      html`What changed in your organization's partner relationships, and who changed it, newest first.`,
-      { commands: true },
-    ),
-    'page-audit',
-  ),
+  route('GET', 'settings', 'anyone', settingsPageOfSession, 'page-settings'),
+  route('GET', 'audit', 'anyone', auditPage, 'page-audit'),
 ];
 
-const home: Crumb = { label: 'Partner relationships', href: '/partners' };
+const home: Crumb = customerHome;
+
+/** A refusal of `kind` read as nothing to show: the page says why instead. */
+const absentWhen = (kind: AppError['kind']) => (error: unknown) => {
+  if (error instanceof AppError && error.kind === kind) return undefined;
+  throw error;
+};
 
 const notForYou =
   'This invitation link is not valid for your organization. Check that you signed in with an account of the invited organization, or ask the partner for a new invitation.';
-
-/** What a page shows, or undefined where the service answers that it is not the caller's to see. */
-const unlessNotFound = <T>(work: Promise<T>): Promise<T | undefined> =>
-  work.catch((error: unknown) => {
-    if (error instanceof AppError && error.kind === 'not-found') return undefined;
-    throw error;
-  });
 
 const invitationParams = z.object({
   invitationId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an invitation id'),
@@ -98,7 +79,7 @@ async function invitationPage(request: HttpRequest) {
     data: { invitationId },
     content: async (caller) => {
       const code = request.query.get('code') ?? undefined;
-      const review = await unlessNotFound(reviewInvitation(caller, invitationId, code));
+      const review = await reviewInvitation(caller, invitationId, code).catch(absentWhen('not-found'));
       if (!review) return notice('error', notForYou);
       return invitationView(review.page, caller, {
         code,
@@ -118,6 +99,76 @@ async function agreementPage(request: HttpRequest) {
     breadcrumbs: [home],
     content: async (caller) =>
       agreementView(await agreementState(caller, caller.tenantId), caller, request.query.get('result') ?? undefined),
+  });
+}
+
+async function pendingInvitationsPage(request: HttpRequest) {
+  return signedInPage(customerNavigation, {
+    request,
+    current: 'pending-invitations',
+    title: 'Pending invitations',
+    intro: html`Invitations from partners to work with your organization.`,
+    breadcrumbs: [home],
+    content: async (caller) =>
+      pendingInvitationsView(
+        await customerInvitations(caller, caller.tenantId, undefined).then(
+          (list) => list.items,
+          absentWhen('forbidden'),
+        ),
+      ),
+  });
+}
+
+async function settingsPageOfSession(request: HttpRequest) {
+  return settingsPage(request, (caller) => customerSettings(caller, caller.tenantId));
+}
+
+/** What the Audit log's filter form sends: an empty field filters nothing. */
+const blankIsNone = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const auditPageQuery = z
+  .object({
+    action: blankIsNone(z.enum(auditActions)),
+    who: blankIsNone(z.string().max(200)),
+    from: blankIsNone(z.iso.date()),
+    to: blankIsNone(z.iso.date()),
+    continuationToken: blankIsNone(z.string().max(2000)),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: 'must not be before from' });
+
+/** Events per page of the server-rendered log. */
+const auditPageSize = 25;
+
+async function auditPage(request: HttpRequest) {
+  const filters = validate(auditPageQuery, Object.fromEntries(request.query), 'query string');
+  return signedInPage(customerNavigation, {
+    request,
+    current: 'audit',
+    title: 'Audit log',
+    intro: html`What changed in your organization's partner relationships, and who changed it, newest first.`,
+    breadcrumbs: [home],
+    commands: true,
+    content: async (caller) => {
+      const log = await customerAuditSearch(caller, caller.tenantId, {
+        action: filters.action,
+        who: filters.who,
+        top: auditPageSize,
+        continuationToken: filters.continuationToken,
+        ...auditDayRange(filters.from, filters.to),
+      }).catch(absentWhen('forbidden'));
+      if (!log)
+        return html`<p class="permission-note">Only a Global or Billing administrator can see the audit log.</p>`;
+      // The partners' names, for events that name only the partner's id.
+      const relationships = await customerRelationships(caller, caller.tenantId, { top: 50 });
+      const partners = new Map(relationships.items.map((r) => [r.partner.id, r.partner.displayName]));
+      return auditView({
+        tenantId: caller.tenantId,
+        filters,
+        events: log.items,
+        continuationToken: log.continuationToken,
+        partners,
+      });
+    },
   });
 }
 
@@ -147,7 +198,7 @@ async function relationshipPage(request: HttpRequest) {
     intro: html`What the partner may do in your organization, the admin roles it holds and held, and what changed.`,
     breadcrumbs: [home],
     content: async (caller) => {
-      const answer = await unlessNotFound(customerRelationship(caller, caller.tenantId, relationshipId));
+      const answer = await customerRelationship(caller, caller.tenantId, relationshipId).catch(absentWhen('not-found'));
       return answer
         ? relationshipDetailsView(answer.view, caller)
         : notice('error', 'Your organization has no such partner relationship. Open it from Partner relationships.');
@@ -199,12 +250,6 @@ async function requestTerminationForm(request: HttpRequest, context: InvocationC
   }));
 }
 
-/** A page of the shell's navigation under Partner relationships, filled by app.js. */
-function sectionPage(current: string, title: string, intro: Html, options: { commands?: boolean } = {}) {
-  return async (request: HttpRequest) =>
-    signedInPage(customerNavigation, { request, current, title, intro, breadcrumbs: [home], ...options });
-}
-
 const docs = {
   'page-partners': {
     title: 'Partner relationships',
@@ -248,7 +293,7 @@ const docs = {
   'page-settings': {
     title: 'Settings',
     who: 'signed in (admins change)',
-    what: 'the MPSA purchase visibility setting',
+    what: 'the MPSA purchase visibility setting and **Save setting** (a plain form post without JavaScript, the version shown in a hidden field: 303 back here with a message, or "Someone else changed these settings" with the settings as they are now when another admin saved first; others than Global or Billing administrators see it disabled with the reason)',
   },
   'page-audit': {
     title: 'Audit log',

@@ -1,8 +1,8 @@
 import { api, ApiError } from './api.js';
 import { byId, formatDate, formatDateTime, h, notice, show } from './dom.js';
-import { adminRole } from '../shared/domain/admin-roles.js';
+import { auditActorName, auditDayRange, changesText, matchesAuditFilters } from '../shared/domain/audit-words.js';
 import type { RelationshipView } from '../shared/domain/views.js';
-import { auditLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
+import { auditLabels, label, relationshipTypeLabel } from './labels.js';
 import { exportCommand } from './export.js';
 import { commandBar, emptyRow, messageBar, skeletonRows, tickEnablesSubmit } from './page-parts.js';
 import { isCustomerAdmin, showRelationshipsTable } from './relationships.js';
@@ -280,43 +280,6 @@ async function invitations(body: HTMLElement, session: Session): Promise<void> {
   );
 }
 
-const changeNames: Record<string, string> = {
-  status: 'Status',
-  roles: 'Admin roles',
-  type: 'Type',
-  version: 'Agreement version',
-  mpsaPurchaseVisibility: 'MPSA purchase visibility',
-  reason: 'Reason',
-};
-
-function changeValue(key: string, value: unknown): string {
-  if (value === undefined || value === null) return '—';
-  if (key === 'roles' && Array.isArray(value)) {
-    const ids = value.filter((id): id is string => typeof id === 'string');
-    return ids.length === 0 ? 'none' : ids.map((id) => adminRole(id)?.name ?? id).join(', ');
-  }
-  if (typeof value === 'boolean') return value ? 'on' : 'off';
-  if (typeof value !== 'string' && typeof value !== 'number') return JSON.stringify(value);
-  if (key === 'status') return label(relationshipStatusLabels, String(value));
-  if (key === 'type') return relationshipTypeLabel(String(value));
-  return String(value);
-}
-
-/** What an event changed, in words: "Admin roles: Helpdesk Administrator → none". */
-export function changesText(e: Pick<AuditEvent, 'before' | 'after'>): string {
-  const keys = [...new Set([...Object.keys(e.before ?? {}), ...Object.keys(e.after ?? {})])].filter(
-    (k) => k in changeNames,
-  );
-  return keys
-    .filter((k) => JSON.stringify(e.before?.[k]) !== JSON.stringify(e.after?.[k]))
-    .map((k) =>
-      e.before && k in e.before
-        ? `${changeNames[k]}: ${changeValue(k, e.before[k])} → ${changeValue(k, e.after?.[k])}`
-        : `${changeNames[k]}: ${changeValue(k, e.after?.[k])}`,
-    )
-    .join('; ');
-}
-
 /** The audit log: filters (action, who, date range) over the loaded events, older ones on request. */
 async function audit(body: HTMLElement, session: Session): Promise<void> {
   const path = `/api/customers/${encodeURIComponent(session.tenantId)}/audit?top=50`;
@@ -371,11 +334,9 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
   const partners = new Map<string, string>();
   let continuation: string | null = null;
   const render = () => {
-    const words = who.value.trim().toLowerCase();
     const shown = events.filter(
       (e) =>
-        (!action.value || e.action === action.value) &&
-        (!words || (e.actor.name ?? e.actor.objectId).toLowerCase().includes(words)) &&
+        matchesAuditFilters(e, { action: action.value, who: who.value }) &&
         (!from.value || e.time.slice(0, 10) >= from.value) &&
         (!to.value || e.time.slice(0, 10) <= to.value),
     );
@@ -400,7 +361,7 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
               h('td', {}, label(auditLabels, e.action)),
               h('td', {}, e.partnerId ? (partners.get(e.partnerId) ?? e.partnerId) : '—'),
               h('td', {}, changesText(e) || '—'),
-              h('td', {}, e.actor.name ?? e.actor.objectId),
+              h('td', {}, auditActorName(e.actor)),
             ),
           ),
     );
@@ -452,8 +413,7 @@ async function audit(body: HTMLElement, session: Session): Promise<void> {
   // The date range is the API's (`from` inclusive, `to` exclusive: the day after the last one shown); action and who narrow the table only.
   const exportPath = () => {
     const range = new URLSearchParams();
-    if (from.value) range.set('from', `${from.value}T00:00:00Z`);
-    if (to.value) range.set('to', new Date(Date.parse(`${to.value}T00:00:00Z`) + 86_400_000).toISOString());
+    for (const [key, at] of Object.entries(auditDayRange(from.value, to.value))) range.set(key, at.toISOString());
     return `/api/customers/${encodeURIComponent(session.tenantId)}/audit${range.size > 0 ? `?${range}` : ''}`;
   };
   commandBar(byId('commands'), [exportCommand(session, exportPath, { status, message })]);
@@ -486,6 +446,8 @@ export async function initAgreement(): Promise<void> {
 }
 
 export async function initSettings(): Promise<void> {
+  // The server rendered the page for its session: Save posts as it is.
+  if (document.body.dataset.rendered === 'server') return;
   const { session, content } = await signedIn();
   const panel = section('settings', 'Purchase visibility');
   show(content, panel.element);
@@ -493,11 +455,15 @@ export async function initSettings(): Promise<void> {
 }
 
 export async function initAudit(): Promise<void> {
+  // The server rendered the page for its session: the filters, page links and Export work as they are.
+  if (document.body.dataset.rendered === 'server') return;
   const { session, content } = await signedIn();
   await audit(content, session);
 }
 
 export async function initPendingInvitations(): Promise<void> {
+  // The server rendered the page for its session: the list and its Review links are in place.
+  if (document.body.dataset.rendered === 'server') return;
   const { session, content } = await signedIn();
   const panel = section('invitations', 'Invitations waiting for you');
   show(content, panel.element);

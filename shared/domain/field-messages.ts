@@ -53,6 +53,20 @@ const messages: Record<string, FieldMessage> = {
   // Removing roles or requesting termination on Partner relationships without JavaScript (POST /partners/…).
   relationship: { label: 'Partners', message: 'Select one or more partners in the table first.' },
   reason: { label: 'Reason', message: 'Write a reason of at most 2,000 characters, or leave it empty.' },
+  // The Settings page's form (POST /api/customers/{tenantId}/settings).
+  mpsaPurchaseVisibility: {
+    label: 'MPSA purchase visibility',
+    message: 'Tick the box to let your MPSA partners see these purchases, or leave it clear.',
+  },
+  etag: { label: 'Settings version', message: 'Reload the Settings page and make your change again.' },
+  // The Audit log's filters (GET /audit).
+  action: { label: 'Action', message: 'Choose an action from the list, or Any action.' },
+  who: { label: 'Who', message: 'Enter at most 200 characters of a name, or leave it empty.' },
+  from: { label: 'From', message: 'Enter the first day to show as a date, like 2025-01-31, or leave it empty.' },
+  to: {
+    label: 'To',
+    message: 'Enter the last day to show as a date, like 2025-01-31, on or after From, or leave it empty.',
+  },
   // Inviting a customer (POST /api/partners/{id}/invitations).
   customerTenantId: {
     label: 'Customer tenant ID',
@@ -97,6 +111,7 @@ const messages: Record<string, FieldMessage> = {
     message: 'Enter your organization’s name in at most 200 characters.',
   },
   domain: { label: 'Domain', message: 'Enter a domain your organization owns, like contoso.com.' },
+  format: { label: 'Format', message: 'Ask for the CSV file with “csv”, or leave it out.' },
   include: { label: 'Invitation link', message: 'Ask for the invitation link with “invitationUrl”, or leave it out.' },
   // Inviting many customers from a CSV file.
   rows: { label: 'Customers file', message: 'Upload a CSV file with between 1 and 500 customers, one a row.' },
@@ -104,10 +119,6 @@ const messages: Record<string, FieldMessage> = {
   status: { label: 'Status', message: 'Choose a status from the list.' },
   expiry: { label: 'Ending within', message: 'Choose when the roles end from the list.' },
   // Settings and alerts.
-  mpsaPurchaseVisibility: {
-    label: 'Microsoft Products and Services Agreement purchases',
-    message: 'Choose whether partners may see these purchases: on or off.',
-  },
   endingSoonDays: {
     label: 'Warn before roles end',
     message: 'Choose up to 5 different warnings, each from 1 to 365 days before the roles end.',
@@ -116,9 +127,7 @@ const messages: Record<string, FieldMessage> = {
     label: 'Also send alerts to',
     message: 'Enter up to 5 different email addresses, like alerts@contoso.com.',
   },
-  // The audit log's date range and any list's page size.
-  from: { label: 'From', message: 'Enter a valid date for the first day to show.' },
-  to: { label: 'To', message: 'Enter a valid date for the last day to show.' },
+  // Any list's page size.
   top: { label: 'Page size', message: 'Choose how many to show on a page, from 1 to 50.' },
 };
 

@@ -223,6 +223,13 @@ export const pageSchema = <T extends z.ZodType>(item: T) =>
 /** Form posts send booleans as text. */
 const booleanSchema = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
 export const customerSettingsSchema = z.object({ mpsaPurchaseVisibility: booleanSchema }).strict();
+/**
+ * The Settings page's form (no JavaScript): a ticked box sends `true`, an unticked one nothing; `etag` is the
+ * version the page showed, since a form cannot send If-Match.
+ */
+export const customerSettingsFormSchema = z
+  .object({ mpsaPurchaseVisibility: z.literal('true').optional(), etag: z.string().max(200).optional() })
+  .strict();
 
 export const healthSchema = z.object({
   status: z.literal('healthy'),

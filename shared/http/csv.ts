@@ -67,16 +67,18 @@ export interface CsvExport<T> {
 }
 
 /**
- * A list route's answer: its JSON page, or with `Accept: text/csv` every item the query keeps, as a
- * streamed download named `<name>-<YYYY-MM-DD>.csv`. `all` checks the caller before it reads.
+ * A list route's answer: its JSON page, or with `Accept: text/csv` (or `linked`: the query asked
+ * for it, as a plain link cannot send Accept) every item the query keeps, as a streamed download
+ * named `<name>-<YYYY-MM-DD>.csv`. `all` checks the caller before it reads.
  */
 export async function pageOrCsv<T>(
   request: HttpRequest,
   page: () => Promise<unknown>,
   all: () => Promise<AsyncIterable<T>>,
   csv: CsvExport<T>,
+  linked = false,
 ): Promise<HttpResponseInit> {
-  if (!acceptsCsv(request.headers.get('accept'))) return { status: 200, jsonBody: await page() };
+  if (!linked && !acceptsCsv(request.headers.get('accept'))) return { status: 200, jsonBody: await page() };
   const items = await all();
   async function* rows() {
     for await (const item of items) yield csv.row(item);

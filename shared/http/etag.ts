@@ -39,10 +39,12 @@ export const notModified = {
  * Table Storage ETags (`W/"datetime'…'"`) are what the API hands out as the resource ETag, so an
  * `If-Match` goes straight back to the store and a lost race surfaces as 412 from storage. Returns
  * storage's ETag (of a `viewEtag` too), `*` (which storage understands the same way), or undefined
- * when none was sent. Anything else matches nothing this API gave out: 412 here, before storage sees it.
+ * when none was sent (as the header, or as `formField`). Anything else matches nothing this API gave out: 412 here,
+ * before storage sees it.
  */
-export function ifMatch(request: HttpRequest, required: boolean): string | undefined {
-  const value = request.headers.get('if-match')?.trim();
+export function ifMatch(request: HttpRequest, required: boolean, formField?: string): string | undefined {
+  // A plain HTML form sends no headers: its hidden field carries the ETag the page was rendered with.
+  const value = request.headers.get('if-match')?.trim() || formField?.trim();
   if (!value) return required ? ifMatchRequired(undefined) : undefined;
   if (value === anyVersion) return value;
   const stored = apiEtag.exec(value)?.[1];

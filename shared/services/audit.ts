@@ -5,6 +5,7 @@ import type { Caller } from '../auth/token.js';
 import type { auditEventSchema } from '../domain/views.js';
 import type { Page } from '../domain/paging.js';
 import type { AuditEvent } from '../domain/audit.js';
+import { matchesAuditFilters, type AuditFilters } from '../domain/audit-words.js';
 import {
   auditEvents,
   auditPartition,
@@ -27,6 +28,31 @@ export async function customerAuditLog(
   query: PageQuery,
 ): Promise<Page<AuditEventView>> {
   return listAudit(customerLog(caller, tenantId), query, query.top, query.continuationToken);
+}
+
+/** How many pages of the log one filtered page reads at most, so a rare action costs a bounded read. */
+const filteredPagesRead = 8;
+
+/**
+ * A page of the customer's log, newest first, of the events the Action and Who filters keep
+ * (storage cannot filter inside an event): pages of `top` are read until `top` match or
+ * `filteredPagesRead` were read; the continuation token resumes after the last page read.
+ */
+export async function customerAuditSearch(
+  caller: Caller,
+  tenantId: string,
+  query: PageQuery & AuditFilters,
+): Promise<Page<AuditEventView>> {
+  const partition = customerLog(caller, tenantId);
+  const items: AuditEventView[] = [];
+  let continuationToken = query.continuationToken;
+  for (let read = 0; read < filteredPagesRead && items.length < query.top; read++) {
+    const page = await listAudit(partition, query, query.top, continuationToken);
+    items.push(...page.items.filter((e) => matchesAuditFilters(e, query)));
+    continuationToken = page.continuationToken ?? undefined;
+    if (!continuationToken) break;
+  }
+  return { items, continuationToken: continuationToken ?? null };
 }
 
 /** The partner's audit log, newest first: for its staff only. */

@@ -41,6 +41,9 @@ export const customerNavigation: ShellSide = {
   ],
 };
 
+/** The first crumb of every customer page under Partner relationships. */
+export const customerHome = { label: 'Partner relationships', href: '/partners' };
+
 /** The partner side's pages, for its staff (issue 17 adds Webhooks). */
 export const partnerNavigation: ShellSide = {
   label: 'Partner',

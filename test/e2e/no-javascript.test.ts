@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestHost } from '../support/host.js';
-import { emailFor, invitationLink } from '../support/relationships.js';
+import { emailFor, flipSettings, invitationLink } from '../support/relationships.js';
 import { checkState } from './audit.js';
 import { launchBrowser, startSiteHost, viewports, type Browser } from './browser.js';
 import { json } from '../support/relationships.js';
@@ -269,6 +269,59 @@ describe.each(viewports)('Find a partner with JavaScript off at $width px', (vie
     await page.getByRole('heading', { name: 'Thank you — your request is on its way' }).waitFor();
     expect((await page.locator('.chosen-partners li').allTextContents()).sort()).toEqual(chosen);
     await auditFind(page, 'thank-you');
+    await page.close();
+  });
+});
+
+describe.each(viewports)('Settings, Audit log and Pending invitations with JavaScript off at $width px', (viewport) => {
+  it('changes a setting, filters the audit log and follows a page link, opens Pending invitations and follows Review', async () => {
+    const customer = randomUUID();
+    await noScripts.context.clearCookies();
+    const page = await noScripts.newPage(viewport);
+    await page.goto(`${t.url}/sign-in?returnTo=/settings`);
+    await devSignIn(page, customer, 'global-admin', 'Grace Admin');
+    await page.waitForURL(`${t.url}/settings`);
+
+    const box = page.getByLabel('MPSA partners may see purchases made through my other MPSA partners');
+    await audit(page, viewport, 'settings-form');
+    await expect(box.isChecked()).resolves.toBe(false);
+    await box.check();
+    await page.getByRole('button', { name: 'Save setting' }).click();
+    await page.getByText('Setting saved.').waitFor();
+    await expect(box.isChecked()).resolves.toBe(true);
+    await audit(page, viewport, 'settings-saved');
+
+    // More than a page of events: 26 changes through the API on top of the form's one.
+    const admin = await t.token('global-admin', customer, { name: 'Ada Api' });
+    await flipSettings(t, customer, admin, 26);
+    await page.getByRole('navigation', { name: 'Customer' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+    await audit(page, viewport, 'audit-log');
+    await page.getByLabel('Action').selectOption('settings.updated');
+    await page.getByLabel('Who').fill('grace');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/\/audit\?action=settings.updated&who=grace/);
+    await page.getByText('1 event matches the filters').waitFor();
+    await expect(page.locator('table.audit tbody tr').allInnerTexts()).resolves.toEqual([
+      expect.stringMatching(/Settings changed\s+—\s+MPSA purchase visibility: off → on\s+Grace Admin/),
+    ]);
+    await audit(page, viewport, 'audit-filtered');
+    await page.getByRole('link', { name: 'Clear filters' }).click();
+    await page.getByRole('link', { name: 'Older events' }).click();
+    await page.getByRole('link', { name: 'Newest events' }).waitFor();
+    // The form's change and 25 of the API's (its first saved what the form had) fill the first page.
+    await expect(page.locator('table.audit tbody tr').count()).resolves.toBe(1);
+    await audit(page, viewport, 'audit-older');
+
+    const invitation = await invite(t, partner, customer);
+    await page.getByRole('navigation', { name: 'Customer' }).getByRole('link', { name: 'Pending invitations' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Pending invitations' }).waitFor();
+    await audit(page, viewport, 'invitations');
+    await page.getByRole('link', { name: 'Review the invitation from Alpenblick IT' }).click();
+    await page.waitForURL(`${t.url}/invitations/${invitation.id}`);
+    await page.getByRole('heading', { name: 'Alpenblick IT' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Accept & Authorize' }).isVisible()).resolves.toBe(true);
+    await audit(page, viewport, 'invitations-review');
     await page.close();
   });
 });

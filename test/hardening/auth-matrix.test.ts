@@ -95,6 +95,8 @@ function validRequest(name: string): MatrixRequest {
       return { params, body: { acceptAgreement: true, agreementVersion: '2024-10' } };
     case 'customer-settings-put':
       return { params, body: { mpsaPurchaseVisibility: true } };
+    case 'customer-settings-form':
+      return { params, body: { mpsaPurchaseVisibility: 'true' } };
     case 'partner-alert-settings-put':
       return { params, body: { endingSoonDays: [14, 2], recipients: ['noc@partner.example.test'] } };
     case 'webhooks-create':

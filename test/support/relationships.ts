@@ -158,3 +158,15 @@ export async function acceptedRelationship(
   if (accepted.status !== 200) throw new Error(`accept answered ${accepted.status}: ${await accepted.text()}`);
   return ((await accepted.json()) as { relationship: { id: string } }).relationship.id;
 }
+
+/** Saves the customer's settings `times` over, on, off, on…: an audit event each time the value changes. */
+export async function flipSettings(t: TestHost, tenantId: string, token: string, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const saved = await t.fetch(`/api/customers/${tenantId}/settings`, {
+      ...json({ mpsaPurchaseVisibility: i % 2 === 0 }),
+      method: 'PUT',
+      token,
+    });
+    if (saved.status !== 200) throw new Error(`PUT settings: ${saved.status} ${await saved.text()}`);
+  }
+}
