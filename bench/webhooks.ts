@@ -55,13 +55,19 @@ async function startCountingReceiver(): Promise<{
   return receiver;
 }
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+/** Waits until `check` holds; after `timeoutMs`, throws naming the phase and what `left` says was still outstanding. */
+async function until(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  phase: string,
+  left: () => Promise<string>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) return false;
+    if (Date.now() > deadline)
+      throw new Error(`webhooks fan-out: ${phase} did not finish in ${timeoutMs / 1000} s: ${await left()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  return true;
 }
 
 /** Runs `work(i)` for i in [0, n), `concurrency` at a time. */
@@ -167,17 +173,30 @@ export const webhookFanOut: BenchScenario = {
       );
       const operationNotes: string[] = [];
 
-      const finish = (side: string, started: number, from: number, done: boolean): RoundResult => {
+      const messages = async (q: typeof queue) => (await q.getProperties()).approximateMessagesCount ?? 0;
+      /** What a phase that did not finish left: deliveries received, messages queued (visible or not), rows by status. */
+      const left = async () => {
+        const statuses = new Map<string, number>();
+        for await (const row of table.listEntities<{ status: string }>({ queryOptions: { select: ['status'] } }))
+          statuses.set(row.status, (statuses.get(row.status) ?? 0) + 1);
+        return [
+          `the receiver has ${receiver.ids.size} of ${deliveries} deliveries (${receiver.count - receiver.ids.size} duplicates)`,
+          `${await messages(queue)} message(s) in ${queueNames.webhookDeliveries}, ${await messages(floorQueue)} in its floor's queue`,
+          `delivery rows (every round so far): ${[...statuses].map(([status, n]) => `${n} ${status}`).join(', ')}`,
+        ].join('; ');
+      };
+
+      const finish = (side: string, started: number, from: number): RoundResult => {
         const seconds = (performance.now() - started) / 1000;
         const counts = countsSince(host, from);
         operationNotes.push(`${side}: ${perDelivery(counts)} per delivery`);
         const duplicates = receiver.count - receiver.ids.size;
         const result: RoundResult = {
-          figures: { throughput: done ? receiver.ids.size / seconds : 0 },
+          figures: { throughput: receiver.ids.size / seconds },
           notes: duplicates > 0 ? [`${duplicates} duplicate deliveries`] : [],
         };
-        if (!done || receiver.ids.size !== deliveries)
-          result.invalid = `the receiver got ${receiver.ids.size} of ${deliveries} deliveries${done ? '' : ' (timed out)'}`;
+        if (receiver.ids.size !== deliveries)
+          result.invalid = `the receiver got ${receiver.ids.size} of ${deliveries} deliveries`;
         return result;
       };
 
@@ -195,15 +214,20 @@ export const webhookFanOut: BenchScenario = {
         ],
         async between() {
           await host.queuesIdle();
-          await until(queueEmpty, 120_000);
+          await until(queueEmpty, 120_000, 'the quiet between two phases', left);
           receiver.reset();
         },
         async service(round) {
           const from = host.roundTrips.length;
           const started = performance.now();
           await pool(events, recordingConcurrency, (i) => recordEvent(eventOf(partnerId, 's', round, i)));
-          const done = await until(async () => receiver.ids.size >= deliveries && (await queueEmpty()), 5 * 60_000);
-          return finish('service', started, from, done);
+          await until(
+            async () => receiver.ids.size >= deliveries && (await queueEmpty()),
+            10 * 60_000,
+            `service round ${round + 1}`,
+            left,
+          );
+          return finish('service', started, from);
         },
         async floor(round) {
           const from = host.roundTrips.length;
@@ -294,7 +318,7 @@ export const webhookFanOut: BenchScenario = {
             handled++;
           };
           const consuming = (async () => {
-            const deadline = Date.now() + 5 * 60_000;
+            const deadline = Date.now() + 10 * 60_000;
             while (handled < deliveries && Date.now() < deadline) {
               if (inFlight > newBatchThreshold) {
                 await Promise.race(running);
@@ -321,8 +345,13 @@ export const webhookFanOut: BenchScenario = {
             await Promise.all(running);
           })();
           await Promise.all([producing, consuming]);
-          const done = await until(async () => receiver.ids.size >= deliveries && (await floorQueueEmpty()), 60_000);
-          return finish('floor', started, from, done);
+          await until(
+            async () => receiver.ids.size >= deliveries && (await floorQueueEmpty()),
+            60_000,
+            `floor round ${round + 1}`,
+            left,
+          );
+          return finish('floor', started, from);
         },
       });
       const notes = [
