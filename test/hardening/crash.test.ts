@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { odata } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken, type LocalRole } from '../../local/keys.js';
 import { resetClock } from '../../shared/clock.js';
@@ -7,6 +8,7 @@ import { deliveryId } from '../../shared/storage/webhooks.js';
 import { startCrashRig, type ChildHost, type CrashRig } from '../support/child-host.js';
 import type { ReceivedEmail } from '../support/fake-communication-services.js';
 import {
+  eventually,
   fetchFrom,
   operatorTenantId,
   startTestHost,
@@ -21,7 +23,8 @@ import { contactRequestBody, delegatedInvitation } from '../support/world.js';
 /**
  * kill -9 of the host in the middle of decisions. A real child host process (its own Node.js, the
  * real SDK clients, the local Communication Services endpoint) makes one decision (invitation create,
- * send again, accept, decline, revoke, remove roles, termination request, terminate, contact request, a lead's status change)
+ * send again, accept, decline, revoke, remove roles, termination request, terminate, contact request, a lead's status
+ * change, the invitation-expiry job, a webhook subscription's deletion)
  * through a proxy that counts its writes; the proxy kills the child with SIGKILL just before, or just
  * after, its N-th write reaches storage. Then a new host starts on the same storage, its sweeper runs,
  * and within that bounded time the decision, if it was answered 2xx, is complete (state, audit,
@@ -30,7 +33,10 @@ import { contactRequestBody, delegatedInvitation } from '../support/world.js';
  * on to a subscribed receiver (verifying every request with the `standardwebhooks` package): its
  * delivery is part of that decision, so its kill points run through the delivery's writes, and a revoke
  * that happened is delivered (always with the same `webhook-id`) and recorded delivered once; so is a
- * lead's `lead.updated`, whose status change is audited once when written and raises nothing when not. Each run
+ * lead's `lead.updated`, whose status change is audited once when written and raises nothing when not. The
+ * invitation-expiry job (run once through the child's test-only route, its timers being off) delivers
+ * `invitation.expired` once for an expiry it noted and nothing for one it did not; deleting a webhook subscription
+ * leaves, once written, neither the subscription nor any delivery of it, and its queued retry reaches no one. Each run
  * has its own customer tenant and stages only what its decision needs, so decisions never meet.
  *
  * A run of the decision without a kill first gives its number of writes. `npm test` kills at CRASH_RUNS
@@ -45,7 +51,7 @@ const runs = Number(process.env.CRASH_RUNS ?? '2');
 const [shard, shards] = (process.env.CRASH_SHARD ?? '1/1').split('/').map(Number) as [number, number];
 let rig: CrashRig;
 let receiver: WebhookReceiver;
-/** The partner's subscription to `invitation.revoked` (made with the first stage). */
+/** The partner's subscription to `invitation.revoked`, `lead.updated` and `invitation.expired` (made with the first stage). */
 let subscriptionId: string;
 const partner = {
   id: 'crash-partners',
@@ -76,8 +82,27 @@ afterAll(async () => {
 const jobOf = (email: ReceivedEmail) => email.message.headers?.['X-Email-Job-Id'] ?? '';
 const emailsOf = (jobId: string) => rig.acs.emails.filter((e) => jobOf(e) === jobId);
 
-/** What a decision needs staged before the child makes it: nothing, a pending invitation, a relationship, or a lead. */
-type Needs = 'nothing' | 'invitation' | 'relationship' | 'lead';
+/**
+ * What a decision needs staged before the child makes it: nothing, a pending invitation, a relationship, a lead,
+ * an invitation that runs out, or a second webhook subscription.
+ */
+type Needs = 'nothing' | 'invitation' | 'relationship' | 'lead' | 'expiring' | 'webhook';
+
+/**
+ * A second subscription of the partner, to be deleted: one test event delivered, one whose receiver answered 500
+ * with its retry queued. `seenAt`: for each request its receiver got, how many writes the child had made by then.
+ */
+interface DoomedSubscription {
+  id: string;
+  etag: string;
+  receiver: WebhookReceiver;
+  seenAt: number[];
+  /** Its two deliveries, and the one whose retry is queued. */
+  deliveries: string[];
+  retried: { id: string; eventId: string };
+  /** How many deliveries the partner's first subscription had: deleting this one deletes none of them. */
+  othersDeliveries: number;
+}
 
 /** The entities one run decides on: its own customer tenant, so runs never meet. */
 interface Stage {
@@ -91,6 +116,9 @@ interface Stage {
   relationship: string;
   /** A new lead of the partner (a contact request of the run's own visitor) and its version. */
   lead: { id: string; etag: string };
+  /** A pending invitation to the run's tenant expiring in 90 days, when no other run's does. */
+  expiring: { id: string; expiresAt: string };
+  webhook: DoomedSubscription | undefined;
 }
 
 /** Invitations made at once; their codes from the emails one drain sends. */
@@ -99,9 +127,10 @@ async function invite(
   staff: string,
   tenant: string,
   message: string,
+  expiresInDays?: number,
 ): Promise<{ id: string; code: string }> {
   const response = await t.fetch(`/api/partners/${partner.id}/invitations`, {
-    ...json(delegatedInvitation(tenant, message)),
+    ...json({ ...delegatedInvitation(tenant, message), ...(expiresInDays ? { expiresInDays } : {}) }),
     token: staff,
   });
   expect(response.status, await response.clone().text()).toBe(201);
@@ -120,12 +149,70 @@ const acceptBody = (code: string) => json({ code, acceptAgreement: true, agreeme
 
 const none = { id: '', code: '' };
 
+/** Rows of a subscription's deliveries in storage (ids). */
+async function deliveryRows(t: TestHost, subscription: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const e of t.storage
+    .table(tableNames.webhookDeliveries)
+    .listEntities({ queryOptions: { filter: odata`PartitionKey eq ${subscription}`, select: ['RowKey'] } }))
+    ids.push(e.rowKey ?? '');
+  return ids.sort();
+}
+
+/**
+ * The subscription the `deleteWebhook` decision deletes: its event type is one no decision raises, so no other run
+ * delivers to it. Its second test event's receiver answers 500: the retry is queued, due in 10–20 s (the stage's
+ * first back-off), so it comes back after the child is gone. No drain here: a drain would wait for that retry too.
+ */
+async function doomedSubscription(t: TestHost, staff: string): Promise<DoomedSubscription> {
+  const doomed = await startReceiver([200, 500, 200]);
+  const seenAt: number[] = [];
+  doomed.onRequest = () => void seenAt.push(rig.proxy.writes.length);
+  const created = await t.fetch(`/api/partners/${partner.id}/webhooks`, {
+    ...json({ url: doomed.url, eventTypes: ['relationship.expired'] }),
+    token: staff,
+  });
+  expect(created.status, await created.clone().text()).toBe(201);
+  const { id, secret } = (await created.json()) as { id: string; secret: string };
+  doomed.secret = secret;
+  const sendTest = async () => {
+    const sent = await t.fetch(`/api/partners/${partner.id}/webhooks/${id}/test`, { method: 'POST', token: staff });
+    expect(sent.status, await sent.clone().text()).toBe(202);
+    return (await sent.json()) as { id: string; eventId: string };
+  };
+  const delivered = await sendTest();
+  await t.host.drain();
+  const retried = await sendTest();
+  await eventually(
+    async () => {
+      const view = (await (
+        await t.fetch(`/api/partners/${partner.id}/webhooks/${id}/deliveries/${retried.id}`, { token: staff })
+      ).json()) as { attempts: unknown[] };
+      return view.attempts.length === 1 ? true : undefined;
+    },
+    30_000,
+    'the first attempt (answered 500) of the second test event',
+  );
+  const read = await t.fetch(`/api/partners/${partner.id}/webhooks/${id}`, { token: staff });
+  return {
+    id,
+    etag: ((await read.json()) as { etag: string }).etag,
+    receiver: doomed,
+    seenAt,
+    deliveries: [delivered.id, retried.id].sort(),
+    retried,
+    othersDeliveries: (await deliveryRows(t, subscriptionId)).length,
+  };
+}
+
 /**
  * Sets a run's stage up with an in-process host (stopped again before the child starts, so only the
  * child works): only what the run's decision needs.
  */
 async function stage(run: number, needs: Needs): Promise<Stage> {
-  const t = await startTestHost({ keepData: run > 0, env: rig.env });
+  // The subscription to delete has a retry queued, due after the child is gone: a first back-off of 20 s (10–20 s).
+  const env = needs === 'webhook' ? { ...rig.env, WEBHOOK_RETRY_FIRST_DELAY_SECONDS: '20' } : rig.env;
+  const t = await startTestHost({ keepData: run > 0, env });
   try {
     if (run === 0) {
       const operator = await token('operator', operatorTenantId, 'Oscar Operator');
@@ -137,7 +224,7 @@ async function stage(run: number, needs: Needs): Promise<Stage> {
       });
       expect(put.status, await put.clone().text()).toBe(201);
       const subscribed = await t.fetch(`/api/partners/${partner.id}/webhooks`, {
-        ...json({ url: receiver.url, eventTypes: ['invitation.revoked', 'lead.updated'] }),
+        ...json({ url: receiver.url, eventTypes: ['invitation.revoked', 'lead.updated', 'invitation.expired'] }),
         token: await token('partner', partner.tenantId, 'Stan Staff'),
       });
       expect(subscribed.status, await subscribed.clone().text()).toBe(201);
@@ -157,6 +244,14 @@ async function stage(run: number, needs: Needs): Promise<Stage> {
       });
       expect(accepted.status).toBe(200);
       relationship = ((await accepted.json()) as { relationship: { id: string } }).relationship.id;
+    }
+    let expiring = { id: '', expiresAt: '' };
+    if (needs === 'expiring') {
+      // 90 days, where other runs' invitations take 30: the week the expiry job looks back from it holds no other
+      // run's invitation but an earlier expiry run's, and that one is noted (or revoked by its check).
+      const { id } = await invite(t, staff, tenant, 'Let me run out.', 90);
+      const read = await t.fetch(`/api/partners/${partner.id}/invitations/${id}`, { token: staff });
+      expiring = { id, expiresAt: ((await read.json()) as { expiresAt: string }).expiresAt };
     }
     let lead = { id: '', etag: '' };
     if (needs === 'lead') {
@@ -179,8 +274,11 @@ async function stage(run: number, needs: Needs): Promise<Stage> {
       invitation: needs === 'invitation' ? await invite(t, staff, tenant, 'Decide on me.') : none,
       relationship,
       lead,
+      expiring,
+      webhook: undefined,
     };
     await t.host.drain();
+    if (needs === 'webhook') s.webhook = await doomedSubscription(t, staff);
     return s;
   } finally {
     await t.stop();
@@ -306,6 +404,24 @@ const decisions = {
       init: json(contactRequestBody([partner.id], `crash.${s.tenant.slice(0, 8)}@visitor.example.test`)),
     }),
   },
+  // The hourly invitation-expiry job, run once by the child (its timers are off) a minute past the expiry.
+  expire: {
+    needs: 'expiring',
+    status: 200,
+    delivers: true,
+    request: (s: Stage) => ({
+      path: `/.test/invitation-expiry?at=${new Date(Date.parse(s.expiring.expiresAt) + 60_000).toISOString()}`,
+      init: { method: 'POST' },
+    }),
+  },
+  deleteWebhook: {
+    needs: 'webhook',
+    status: 204,
+    request: (s: Stage) => ({
+      path: `/api/partners/${partner.id}/webhooks/${s.webhook?.id ?? ''}`,
+      init: { method: 'DELETE', headers: { 'if-match': s.webhook?.etag ?? '' }, token: s.staff },
+    }),
+  },
 } satisfies Record<
   string,
   {
@@ -400,6 +516,8 @@ async function checkComplete(t: TestHost, s: Stage, answered: Answered[]): Promi
   if (ok.has('revoke')) expect(audited('invitation.revoked', s.invitation.id)).toBe(1);
   if (s.invitation.id) await checkRevokeDelivered(t, s);
   if (s.lead.id) await checkLeadStatusChanged(t, s, ok.has('leadStatus'));
+  if (s.expiring.id) await checkExpiryNoted(t, s, ok.get('expire'));
+  if (s.webhook) await checkSubscriptionDeleted(t, s, s.webhook, ok.has('deleteWebhook'));
 
   const relationship = async (id: string) => {
     const view = (await (
@@ -506,6 +624,89 @@ async function checkLeadStatusChanged(t: TestHost, s: Stage, answered: boolean):
     changed ? 1 : 0,
   );
   await checkOneEvent(t, s, `leads/${s.lead.id}`, 'lead.updated', changed);
+}
+
+/**
+ * An invitation whose expiry the job noted (answered or not) has its `invitation.expired` event delivered once; a
+ * job answered 2xx noted it, and only it; one never noted raised nothing. No one expired it, so the audit log has
+ * no event of it beyond its creation, and its only email is the invitation itself. One left unnoted is revoked
+ * afterwards, so the next expiry run's job does not find it in its week.
+ */
+async function checkExpiryNoted(t: TestHost, s: Stage, answered: unknown): Promise<void> {
+  const { id } = s.expiring;
+  let noted = false;
+  for await (const e of t.storage.table(tableNames.invitations).listEntities<{ expiryNotedAt?: string }>({
+    queryOptions: { filter: odata`PartitionKey eq ${partner.id} and id eq ${id}` },
+  }))
+    noted = Boolean(e.expiryNotedAt);
+  if (answered !== undefined)
+    expect([noted, answered], 'an expiry job answered 2xx').toEqual([true, { noted: 1, failed: 0 }]);
+  const audit = (await (await t.fetch(`/api/partners/${partner.id}/audit?top=50`, { token: s.staff })).json()) as {
+    items: AuditEvent[];
+  };
+  expect(audit.items.filter((e) => e.target.id === id).map((e) => e.action)).toEqual(['invitation.created']);
+  expect(rig.acs.emails.filter((e) => jobOf(e).includes(id)).map((e) => jobOf(e).split(':')[0])).toEqual([
+    'invitation',
+  ]);
+  await checkOneEvent(t, s, `invitations/${id}`, 'invitation.expired', noted);
+  if (!noted) {
+    const revoked = await t.fetch(`/api/partners/${partner.id}/invitations/${id}/revoke`, {
+      method: 'POST',
+      token: s.staff,
+    });
+    expect(revoked.status).toBe(200);
+    await t.host.drain();
+  }
+}
+
+/**
+ * A subscription whose deletion was written (answered or not) is gone with every delivery of it, and its queued
+ * retry was dropped: its receiver got nothing once the deletion was written. One whose deletion never happened
+ * keeps both deliveries and its retry went on (delivered); it is deleted afterwards, so it outlives no run. Either
+ * way the partner's first subscription and its deliveries are all there.
+ */
+async function checkSubscriptionDeleted(
+  t: TestHost,
+  s: Stage,
+  doomed: DoomedSubscription,
+  answered: boolean,
+): Promise<void> {
+  const path = `/api/partners/${partner.id}/webhooks/${doomed.id}`;
+  try {
+    const read = await t.fetch(path, { token: s.staff });
+    const deleted = read.status === 404;
+    if (answered) expect(read.status, 'a deletion answered 2xx').toBe(404);
+    else expect([200, 404]).toContain(read.status);
+    const deletion = rig.proxy.writes.findIndex(
+      (w) => w.method === 'DELETE' && w.path.includes(`/${tableNames.webhooks}(`) && w.path.includes(doomed.id),
+    );
+    expect(deletion >= 0, 'the deletion is among the child’s writes').toBe(deleted);
+    if (deleted) {
+      expect(await deliveryRows(t, doomed.id), 'deliveries of the deleted subscription').toEqual([]);
+      expect(
+        doomed.seenAt.filter((writes) => writes > deletion),
+        'requests to the deleted subscription’s receiver',
+      ).toEqual([]);
+    } else {
+      expect(await deliveryRows(t, doomed.id)).toEqual(doomed.deliveries);
+      const retried = (await (await t.fetch(`${path}/deliveries/${doomed.retried.id}`, { token: s.staff })).json()) as {
+        status: string;
+      };
+      expect(retried.status, 'the queued retry of a subscription still there').toBe('delivered');
+    }
+    expect((await t.fetch(`/api/partners/${partner.id}/webhooks/${subscriptionId}`, { token: s.staff })).status).toBe(
+      200,
+    );
+    expect(await deliveryRows(t, subscriptionId)).toHaveLength(doomed.othersDeliveries);
+  } finally {
+    const left = await t.fetch(path, { token: s.staff });
+    if (left.status === 200) {
+      const { etag } = (await left.json()) as { etag: string };
+      await t.fetch(path, { method: 'DELETE', headers: { 'if-match': etag }, token: s.staff });
+      await t.host.drain();
+    }
+    await doomed.receiver.close();
+  }
 }
 
 /**

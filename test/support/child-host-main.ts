@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
+import { z } from 'zod';
 import { allFunctions } from '../../functions/all.js';
 import { readHostJson } from '../../local/host-json.js';
 import { startLocalHost } from '../../local/host.js';
 import { settings } from '../../shared/config.js';
+import { noteExpiredInvitations } from '../../shared/services/invitation-expiry.js';
 import { createStorage } from '../../shared/storage/clients.js';
 
 /**
@@ -27,5 +29,21 @@ const host = await startLocalHost({
   port: 0,
   log: (line) => process.stdout.write(`${line}\n`),
   timers: false,
+  extraRoutes: {
+    /**
+     * This child's timers are off; a crash test runs the invitation-expiry job once through this route, as its
+     * timer would at `?at=` (a time past the invitation's expiry, which the job reads as now). Only the job's
+     * notion of now moves: the rest of the child (the deliveries it signs, its leases) keeps the real time.
+     */
+    '/.test/invitation-expiry': async (req, res) => {
+      const at = z.iso.datetime().safeParse(new URL(req.url ?? '/', 'http://child').searchParams.get('at'));
+      if (req.method !== 'POST' || !at.success) {
+        res.writeHead(400).end();
+        return;
+      }
+      const counts = await noteExpiredInvitations(new Date(at.data));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(counts));
+    },
+  },
 });
 process.stdout.write(`child host listening on ${host.url}\n`);
