@@ -11,9 +11,9 @@ export const invitationExpiryFunctions: FunctionDefinition[] = [
     summary:
       'Notes each pending invitation that expired in the past week, once, and records its `invitation.expired` webhook event (a follow-up of the note)',
     handler: async (_timer, context) => {
-      const { noted, failed } = await noteExpiredInvitations(now());
+      const { noted, failed, outOfTime } = await noteExpiredInvitations(now());
       context.log(
-        `invitation expiry: noted ${noted} expired invitation(s), ${failed} failed (the next run tries again)`,
+        `invitation expiry: noted ${noted} expired invitation(s), ${failed} failed (the next run tries again)${outOfTime ? '; out of time, the next run goes on' : ''}`,
       );
     },
   },

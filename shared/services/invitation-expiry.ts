@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { expiredUnnoted, getInvitation, markInvitation, type InvitationRecord } from '../storage/invitations.js';
+import { finishDue } from '../storage/due-work.js';
+import {
+  dueExpiries,
+  getInvitation,
+  markInvitation,
+  type ExpiryRow,
+  type InvitationRecord,
+} from '../storage/invitations.js';
+import { runBounded } from './daily-runs.js';
 import { followUpKind, fulfil, intend } from './follow-ups.js';
 import { recordEvent } from './webhooks.js';
 
@@ -52,25 +60,40 @@ export const invitationExpiryFollowUp = followUpKind({
   },
 });
 
+/** Expiries noted at once: bounded, so a run neither crawls nor floods storage. */
+const expiryConcurrency = 16;
+
 /**
- * The expiry job: notes every pending invitation that expired in the week before `at` and is not
- * noted yet, and records its event, each on its own (one that fails is noted by the next run, or
- * finished by the sweeper). Safe to run twice or on two instances at once: the same note, the same
- * event. Counts only in what it returns.
+ * The expiry job: notes every pending invitation whose expiry row is due at `at` (expired in the week before it) and
+ * is not noted yet, and records its event, up to `expiryConcurrency` at a time, each on its own: one that fails keeps
+ * its row and is noted by the next run (or finished by the sweeper). Reads only the rows due, one range query
+ * (`dueExpiries`), and removes each once its note is durable, so a run that stops (killed, or out of its budget)
+ * leaves exactly the rest to the next. Safe to run twice or on two instances at once: the same note, the same event.
+ * Counts only in what it returns.
  */
-export async function noteExpiredInvitations(at: Date): Promise<{ noted: number; failed: number }> {
+export async function noteExpiredInvitations(
+  at: Date,
+  budgetMs?: number,
+): Promise<{ noted: number; failed: number; outOfTime: boolean }> {
   const counts = { noted: 0, failed: 0 };
-  for await (const inv of expiredUnnoted(new Date(at.getTime() - expiryLookBackMs), at)) {
-    const intent = { partnerId: inv.partnerId, invitationId: inv.id };
+  const lookBackFrom = new Date(at.getTime() - expiryLookBackMs).toISOString();
+  const note = async (row: ExpiryRow) => {
     try {
-      const marked = await intend(invitationExpiryFollowUp, intentId(intent), intent, () =>
-        markInvitation(inv, { expiryNotedAt: at.toISOString() }),
-      );
-      await fulfil(invitationExpiryFollowUp, intentId(intent), () => recordExpiry(marked));
-      counts.noted++;
+      const inv = await getInvitation(row.item.partnerId, row.item.invitationId);
+      // Decided, gone, or noted by an earlier run (whose follow-up sends the event): nothing more is owed.
+      if (inv?.status === 'pending' && !inv.expiryNotedAt && row.dueAt > lookBackFrom) {
+        const intent = { partnerId: inv.partnerId, invitationId: inv.id };
+        const marked = await intend(invitationExpiryFollowUp, intentId(intent), intent, () =>
+          markInvitation(inv, { expiryNotedAt: at.toISOString() }),
+        );
+        await fulfil(invitationExpiryFollowUp, intentId(intent), () => recordExpiry(marked));
+        counts.noted++;
+      }
+      await finishDue('invitationExpiry', row);
     } catch {
       counts.failed++;
     }
-  }
-  return counts;
+  };
+  const { outOfTime } = await runBounded(dueExpiries(at), expiryConcurrency, note, budgetMs);
+  return { ...counts, outOfTime };
 }

@@ -20,6 +20,7 @@ import {
   replaceRelationship,
   type RelationshipRecord,
 } from '../storage/relationships.js';
+import { runBounded } from './daily-runs.js';
 import { followUpKind, fulfil, intend } from './follow-ups.js';
 import { alertRecipients } from './partner-alerts.js';
 import { recordEvent } from './webhooks.js';
@@ -174,7 +175,8 @@ const reminderConcurrency = 16;
  * Each relationship's notices are a follow-up of recording their marks on it, so a crash neither
  * loses nor doubles one. Cost per relationship: one write when something is due; each partner's
  * entry and settings are read once per run. Up to `reminderConcurrency` relationships are handled
- * at a time; the first error stops the run (the next run, and the follow-up sweeper, finish it).
+ * at a time (`runBounded`); the first error, or the run's time budget, stops it (the next run, and the follow-up
+ * sweeper, finish it).
  */
 export async function sendEndingReminders(context: InvocationContext): Promise<number> {
   const at = now();
@@ -212,25 +214,9 @@ export async function sendEndingReminders(context: InvocationContext): Promise<n
     await fulfil(relationshipNoticesFollowUp, intentId(intent), () => sendNotices(saved, intent, partner));
     return true;
   };
-  // An async generator queues concurrent next() calls, so the workers share one listing, page by page.
-  const source = relationshipsWithRoleDuration();
   let sent = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed) {
-      const next = await source.next();
-      if (next.done) return;
-      try {
-        if (await remind(next.value)) sent++;
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  // Settled, not raced: the run ends only once no worker is still writing, then reports the first error.
-  const outcomes = await Promise.allSettled(Array.from({ length: reminderConcurrency }, worker));
-  const failure = outcomes.find((o) => o.status === 'rejected');
-  if (failure) throw failure.reason;
+  await runBounded(relationshipsWithRoleDuration(), reminderConcurrency, async (r) => {
+    if (await remind(r)) sent++;
+  });
   return sent;
 }

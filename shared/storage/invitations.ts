@@ -6,6 +6,7 @@ import { relationshipTypeSchema } from '../domain/relationships.js';
 import { storageStatus } from './errors.js';
 import type { Page } from '../domain/paging.js';
 import { storage } from './clients.js';
+import { dueRows, fileDue, type DueRow } from './due-work.js';
 import { decodeEntity, etagOf, readEntity, readPage, toColumns } from './entities.js';
 import { newestFirstRowKey } from './keys.js';
 import { tableNames } from './names.js';
@@ -151,12 +152,24 @@ export async function invitationsAddressedTo(
   return records.filter((r): r is InvitationRecord => r !== undefined);
 }
 
-/** Writes the id → partner and addressee indexes, then the invitation; its ETag, or undefined when one with this id exists. */
+/** Which invitation an expiry row of the expiry job names. */
+const expiryRowSchema = z.object({ partnerId: z.string(), invitationId: z.string() });
+export type ExpiryRow = DueRow<z.infer<typeof expiryRowSchema>>;
+
+/** The expiries due by `until`, earliest first: the expiry job's work, read by range whatever is not due yet. */
+export const dueExpiries = (until: Date): AsyncGenerator<ExpiryRow> =>
+  dueRows('invitationExpiry', until, expiryRowSchema);
+
+/**
+ * Writes the id → partner and addressee indexes and the expiry job's row (an invitation's expiry is set once, here),
+ * then the invitation; its ETag, or undefined when one with this id exists.
+ */
 export async function insertInvitation(record: NewInvitation): Promise<string | undefined> {
   const t = await tables();
   await Promise.all([
     t.index.upsertEntity({ partitionKey: record.id, rowKey: '', partnerId: record.partnerId }, 'Replace'),
     indexForCustomer(record),
+    fileDue('invitationExpiry', record.expiresAt, record.id, { partnerId: record.partnerId, invitationId: record.id }),
   ]);
   try {
     return etagOf(await t.invitations.createEntity(toEntity(record)));
@@ -244,17 +257,4 @@ export async function listInvitations(
     options.continuationToken,
   );
   return { items: page.entities.map(fromEntity), continuationToken: page.continuationToken };
-}
-
-/**
- * Pending invitations of every partner that expired in `(from, to]` and whose expiry is not noted yet. A scan of the
- * table filtered by storage: the expiry job's window (a week) keeps it to the invitations of that week.
- */
-export async function* expiredUnnoted(from: Date, to: Date): AsyncGenerator<InvitationRecord> {
-  const t = await tables();
-  const filter = odata`status eq 'pending' and expiresAt gt ${from.toISOString()} and expiresAt le ${to.toISOString()}`;
-  for await (const entity of t.invitations.listEntities({ queryOptions: { filter } })) {
-    const record = fromEntity(entity);
-    if (!record.expiryNotedAt) yield record;
-  }
 }

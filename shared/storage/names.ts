@@ -33,6 +33,11 @@ export const tableNames = {
   webhooks: 'webhooks',
   /** Webhook deliveries by subscription, newest event first: one per event and subscription, with its attempts. */
   webhookDeliveries: 'webhookdeliveries',
+  /**
+   * What the timers owe and when (PartitionKey the job, RowKey `<due time>|<id>`): a run reads only what is due, and the
+   * rows it has not finished are where the next run resumes.
+   */
+  dueWork: 'duework',
   /** Invitation batches and their rows, one partition per batch. */
   invitationBatches: 'invitationBatches',
   /** Relationship batches (a partner ending, or turning auto-extend on or off for, many relationships) and their rows. */

@@ -1,5 +1,6 @@
-import { request as httpRequest, createServer, type Server } from 'node:http';
+import { request as httpRequest, createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { z } from 'zod';
 
 /**
  * A transparent forwarder between the app and Azurite (the real storage, not a mock) that keeps
@@ -21,6 +22,10 @@ export interface StorageRoundTrip {
   /** The whole path, decoded: which entity (`directory(PartitionKey='p3f',RowKey='x')`) or a query (`directory()`). */
   path: string;
   status: number;
+  /** A table query's `$filter`, as sent. */
+  filter?: string;
+  /** How many entities a table query's answer held (set once the answer has been read). */
+  entities?: number;
 }
 
 export interface StorageProxy {
@@ -73,6 +78,24 @@ const isCreation = (service: StorageWrite['service'], method: string, url: URL) 
     ? method === 'POST' && resourceOf(url.pathname) === 'Tables'
     : method === 'PUT' && url.pathname.split('/').filter(Boolean).length === 2;
 
+/** Counts the entities of a table query's answer (JSON `{ value: [...] }`) as it streams past, into `trip`. */
+function countEntities(answer: IncomingMessage, trip: StorageRoundTrip): void {
+  const chunks: Buffer[] = [];
+  answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+  answer.on('end', () => {
+    const parsed = z.object({ value: z.array(z.unknown()) }).safeParse(parseJson(Buffer.concat(chunks).toString()));
+    if (parsed.success) trip.entities = parsed.data.value.length;
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 async function forwarder(
   service: StorageWrite['service'],
   target: URL,
@@ -118,13 +141,19 @@ async function forwarder(
         // it is no request's write.
         if (write && service !== 'blob' && (answer.statusCode ?? 500) < 300)
           writes.push({ service, method, path: url.pathname });
-        roundTrips.push({
+        const trip: StorageRoundTrip = {
           service,
           method,
           resource: resourceOf(url.pathname),
           path: decodeURIComponent(url.pathname),
           status: answer.statusCode ?? 502,
-        });
+        };
+        roundTrips.push(trip);
+        const filter = url.searchParams.get('$filter');
+        if (service === 'table' && method === 'GET' && filter !== null) {
+          trip.filter = filter;
+          countEntities(answer, trip);
+        }
         if (tripsHere) {
           answer.resume();
           void Promise.resolve(tripsHere.trip?.()).finally(() => res.destroy());
