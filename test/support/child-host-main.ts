@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { allFunctions } from '../../functions/all.js';
 import { readHostJson } from '../../local/host-json.js';
 import { startLocalHost } from '../../local/host.js';
+import { invocationContext } from '../../local/invocation.js';
 import { settings } from '../../shared/config.js';
 import { noteExpiredInvitations } from '../../shared/services/invitation-expiry.js';
 import { createStorage } from '../../shared/storage/clients.js';
@@ -47,3 +48,15 @@ const host = await startLocalHost({
   },
 });
 process.stdout.write(`child host listening on ${host.url}\n`);
+
+// A timer's run to be killed midway: CHILD_TIMER names it, run once as its schedule would, after the host listens.
+const timerName = process.env.CHILD_TIMER;
+if (timerName) {
+  const timer = allFunctions.find((f) => f.kind === 'timer' && f.name === timerName);
+  if (timer?.kind !== 'timer') throw new Error(`${timerName} is not defined`);
+  await timer.handler(
+    { isPastDue: false },
+    invocationContext(timer.name, (line) => process.stdout.write(`${line}\n`)),
+  );
+  process.stdout.write(`child timer ${timerName} done\n`);
+}

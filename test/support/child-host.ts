@@ -96,8 +96,11 @@ export interface CrashRig {
   key: LocalSigningKey;
   /** The settings both hosts share (the child's storage goes through the proxy on top of them). */
   env: Record<string, string>;
-  /** A child host writing through the proxy; what it was handling comes back to the next host after 2 s. */
-  startChild(): Promise<ChildHost>;
+  /**
+   * A child host writing through the proxy; what it was handling comes back to the next host after 2 s. `extra`
+   * settings on top (CHILD_TIMER names a timer it runs once after it listens).
+   */
+  startChild(extra?: Record<string, string>): Promise<ChildHost>;
   /**
    * A new host on the same storage, its clock past every lease (email claims, follow-up intents;
    * queue messages come back in real time), the sweeper run as its timer runs it, drained: what a
@@ -132,8 +135,13 @@ export async function startCrashRig(name: string): Promise<CrashRig> {
     proxy,
     key,
     env,
-    startChild: () =>
-      startChildHost({ ...env, AzureWebJobsStorage: proxy.connectionString, CHILD_PROCESSING_LEASE_MS: '2000' }),
+    startChild: (extra = {}) =>
+      startChildHost({
+        ...env,
+        AzureWebJobsStorage: proxy.connectionString,
+        CHILD_PROCESSING_LEASE_MS: '2000',
+        ...extra,
+      }),
     async recover(drainMs = 60_000) {
       const t = await startTestHost({ keepData: true, env });
       setClock(() => new Date(Date.now() + recoveryAheadMs));
