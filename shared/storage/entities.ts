@@ -202,6 +202,13 @@ const sweepConcurrency = 8;
  * Deletes the entities `filter` matches and `expired` confirms, page by page, each under the ETag
  * it was read with: a row rewritten since (412) stays, a row another sweep already deleted (404)
  * is fine, so two instances may sweep at once. Returns how many this sweep deleted.
+ *
+ * One delete per row, not entity group transactions: the SDK's transactions send deletes without
+ * an ETag (`If-Match: *`), which neither sweep can take. A rate-limit slot free for long is taken
+ * again by replacing it under the ETag the sweep read too: an unguarded delete landing after that
+ * take would erase a slot just counted and let one more attempt through, and exact limits are a
+ * tested property. An Idempotency-Key claim is the only row of its partition, so there is nothing
+ * to group.
  */
 export async function deleteExpired(
   table: TableClient,
