@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { finishDue } from '../storage/due-work.js';
 import {
   dueExpiries,
+  fileEarlierExpiries,
   getInvitation,
   markInvitation,
   type ExpiryRow,
@@ -94,6 +95,7 @@ export async function noteExpiredInvitations(
       counts.failed++;
     }
   };
+  await fileEarlierExpiries(new Date(lookBackFrom));
   const { outOfTime } = await runBounded(dueExpiries(at), expiryConcurrency, note, budgetMs);
   return { ...counts, outOfTime };
 }

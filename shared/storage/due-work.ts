@@ -1,7 +1,7 @@
 import { odata, type TableEntityResult } from '@azure/data-tables';
 import type { z } from 'zod';
 import { storage } from './clients.js';
-import { decodeEntity, etagOf } from './entities.js';
+import { decodeEntity, etagOf, readEntity } from './entities.js';
 import { storageStatus } from './errors.js';
 import { tableNames } from './names.js';
 
@@ -59,6 +59,18 @@ function rowOf<S extends z.ZodType<object>>(
     rowKey,
     etag: etagOf(entity),
   };
+}
+
+/**
+ * A marker of something a job did once (its row key starts with a letter, so it sorts after every due time and no
+ * range of due rows reads it).
+ */
+export async function dueMarked(job: DueJob, marker: string): Promise<boolean> {
+  return (await readEntity(await table(), job, marker)) !== undefined;
+}
+
+export async function markDue(job: DueJob, marker: string): Promise<void> {
+  await (await table()).upsertEntity({ partitionKey: job, rowKey: marker }, 'Replace');
 }
 
 /** Removes a row once its work is durable; one already removed (another run) or filed again since (412) is left. */

@@ -6,7 +6,7 @@ import { relationshipTypeSchema } from '../domain/relationships.js';
 import { storageStatus } from './errors.js';
 import type { Page } from '../domain/paging.js';
 import { storage } from './clients.js';
-import { dueRows, fileDue, type DueRow } from './due-work.js';
+import { dueMarked, dueRows, fileDue, markDue, type DueRow } from './due-work.js';
 import { decodeEntity, etagOf, readEntity, readPage, toColumns } from './entities.js';
 import { newestFirstRowKey } from './keys.js';
 import { tableNames } from './names.js';
@@ -160,6 +160,23 @@ export type ExpiryRow = DueRow<z.infer<typeof expiryRowSchema>>;
 export const dueExpiries = (until: Date): AsyncGenerator<ExpiryRow> =>
   dueRows('invitationExpiry', until, expiryRowSchema);
 
+const fileExpiry = (record: Pick<InvitationRecord, 'id' | 'partnerId' | 'expiresAt'>) =>
+  fileDue('invitationExpiry', record.expiresAt, record.id, { partnerId: record.partnerId, invitationId: record.id });
+
+/**
+ * Files the expiry of every pending invitation not noted and expiring after `from` that was made before invitations
+ * filed their own, once (a marker row says it was done; doing it twice is harmless). One scan of the table, filtered by
+ * storage, on the first run only.
+ */
+export async function fileEarlierExpiries(from: Date): Promise<void> {
+  if (await dueMarked('invitationExpiry', 'earlierFiled')) return;
+  const t = await tables();
+  const filter = odata`status eq 'pending' and expiresAt gt ${from.toISOString()}`;
+  for await (const page of t.invitations.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: 100 }))
+    await Promise.all(page.map(fromEntity).flatMap((record) => (record.expiryNotedAt ? [] : [fileExpiry(record)])));
+  await markDue('invitationExpiry', 'earlierFiled');
+}
+
 /**
  * Writes the id → partner and addressee indexes and the expiry job's row (an invitation's expiry is set once, here),
  * then the invitation; its ETag, or undefined when one with this id exists.
@@ -169,7 +186,7 @@ export async function insertInvitation(record: NewInvitation): Promise<string | 
   await Promise.all([
     t.index.upsertEntity({ partitionKey: record.id, rowKey: '', partnerId: record.partnerId }, 'Replace'),
     indexForCustomer(record),
-    fileDue('invitationExpiry', record.expiresAt, record.id, { partnerId: record.partnerId, invitationId: record.id }),
+    fileExpiry(record),
   ]);
   try {
     return etagOf(await t.invitations.createEntity(toEntity(record)));

@@ -3,6 +3,7 @@ import { resetClock, setClock } from '../../../shared/clock.js';
 import { uuidV7 } from '../../../shared/domain/ids.js';
 import { noteExpiredInvitations } from '../../../shared/services/invitation-expiry.js';
 import { getInvitation, insertInvitation, type NewInvitation } from '../../../shared/storage/invitations.js';
+import { storage } from '../../../shared/storage/clients.js';
 import { tableNames } from '../../../shared/storage/names.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 import type { SeededPartner } from '../../support/relationships.js';
@@ -30,6 +31,8 @@ beforeAll(async () => {
     contactEmail: 'ops@daily.example.test',
   });
   partnerToken = await t.token('partner', partner.tenantId, { name: 'Pat Partner' });
+  // The first run files the expiries of invitations made before they filed their own (none here), once.
+  await noteExpiredInvitations(new Date());
 });
 
 afterAll(async () => {
@@ -102,5 +105,24 @@ describe('the invitation-expiry run', () => {
         .filter((r) => r.filter !== undefined)
         .map((q) => q.entities),
     ).toEqual([0]);
+  });
+
+  it('notes an invitation made before invitations filed their expiry, once: the first run files it', async () => {
+    resetClock();
+    const earlier = await inviteCustomer(
+      t,
+      partner,
+      partnerToken,
+      delegatedInvitation('c1900000-0000-4000-8000-0000000000e1'),
+    );
+    const due = (await storage()).table(tableNames.dueWork);
+    for await (const row of due.listEntities<Record<string, unknown>>())
+      if (String(row.rowKey).endsWith(earlier.id) || row.rowKey === 'earlierFiled')
+        await due.deleteEntity('invitationExpiry', String(row.rowKey));
+    const later = new Date(Date.now() + 31 * day);
+    setClock(later);
+    expect(await noteExpiredInvitations(later)).toEqual({ noted: 1, failed: 0, outOfTime: false });
+    expect((await getInvitation(partner.id, earlier.id))?.expiryNotedAt).toBe(later.toISOString());
+    expect(await noteExpiredInvitations(later)).toEqual({ noted: 0, failed: 0, outOfTime: false });
   });
 });
