@@ -1,12 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { odata } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken } from '../../local/keys.js';
 import { resetClock } from '../../shared/clock.js';
 import { invitationBatchViewSchema } from '../../shared/domain/views.js';
 import { tableNames } from '../../shared/storage/names.js';
 import { startCrashRig, type CrashRig } from '../support/child-host.js';
-import { startTestHost, testAudience, testIssuer } from '../support/host.js';
+import { startTestHost } from '../support/host.js';
 import { json, seedPartner } from '../support/relationships.js';
 
 /**
@@ -41,13 +40,7 @@ afterAll(() => rig.stop());
 
 describe('kill -9 of the host in the middle of an invitation batch', { timeout: 600_000 }, () => {
   it(`after a restart the batch completes with exactly one invitation and one email per good row (seed ${seed})`, async () => {
-    const staff = await mintToken(rig.key, {
-      role: 'partner',
-      tenantId: partner.tenantId,
-      issuer: testIssuer,
-      audience: testAudience,
-      name: 'Stan Staff',
-    });
+    const staff = await rig.token('partner', partner.tenantId, { name: 'Stan Staff' });
     const rows = Array.from({ length: 120 }, (_, i) => ({
       customerTenantId: customer(i),
       customerAdminEmail: `admin${i}@c${i}.example.test`,

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken } from '../../local/keys.js';
 import { resetClock } from '../../shared/clock.js';
 import { tableNames } from '../../shared/storage/names.js';
 import { startCrashRig, type ChildHost, type CrashRig } from '../support/child-host.js';
-import { startTestHost, testAudience, testIssuer } from '../support/host.js';
+import { startTestHost } from '../support/host.js';
 import { json, seedPartner } from '../support/relationships.js';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -30,13 +29,7 @@ const webhooksPath = `/api/partners/${partner.id}/webhooks`;
 beforeAll(async () => {
   rig = await startCrashRig('delivery-crash');
   receiver = await startReceiver();
-  staff = await mintToken(rig.key, {
-    role: 'partner',
-    tenantId: partner.tenantId,
-    issuer: testIssuer,
-    audience: testAudience,
-    name: 'Stan Staff',
-  });
+  staff = await rig.token('partner', partner.tenantId, { name: 'Stan Staff' });
   const t = await startTestHost({ env: rig.env });
   try {
     await seedPartner(partner);

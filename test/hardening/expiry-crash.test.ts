@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken } from '../../local/keys.js';
 import { now, resetClock } from '../../shared/clock.js';
 import { uuidV7 } from '../../shared/domain/ids.js';
 import { noteExpiredInvitations } from '../../shared/services/invitation-expiry.js';
@@ -7,7 +6,7 @@ import { getInvitation, insertInvitation, type NewInvitation } from '../../share
 import { storage } from '../../shared/storage/clients.js';
 import { tableNames } from '../../shared/storage/names.js';
 import { startCrashRig, type CrashRig } from '../support/child-host.js';
-import { startTestHost, testAudience, testIssuer } from '../support/host.js';
+import { startTestHost } from '../support/host.js';
 import { json, seedPartner } from '../support/relationships.js';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { delegatedInvitation } from '../support/world.js';
@@ -34,13 +33,7 @@ beforeAll(async () => {
   rig = await startCrashRig('expiry-crash');
   // At real time: the recovering host runs 3 minutes ahead, within the 5 minutes a signature's timestamp may be off.
   receiver = await startReceiver();
-  const staff = await mintToken(rig.key, {
-    role: 'partner',
-    tenantId: partner.tenantId,
-    issuer: testIssuer,
-    audience: testAudience,
-    name: 'Stan Staff',
-  });
+  const staff = await rig.token('partner', partner.tenantId, { name: 'Stan Staff' });
   const t = await startTestHost({ env: rig.env });
   try {
     await seedPartner(partner);

@@ -5,11 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { allFunctions } from '../../functions/all.js';
-import { ensureLocalSigningKey, type LocalSigningKey } from '../../local/keys.js';
+import {
+  ensureLocalSigningKey,
+  mintToken,
+  type LocalRole,
+  type LocalSigningKey,
+  type TokenRequest,
+} from '../../local/keys.js';
 import { invocationContext } from '../../local/invocation.js';
 import { resetClock, setClock } from '../../shared/clock.js';
 import { startFakeCommunicationServices, type FakeCommunicationServices } from './fake-communication-services.js';
-import { startTestHost, type TestHost } from './host.js';
+import { startTestHost, testAudience, testIssuer, type TestHost } from './host.js';
 import { startStorageProxy, type StorageProxy } from './storage-proxy.js';
 import { workerConnectionString } from './storage.js';
 
@@ -94,6 +100,8 @@ export interface CrashRig {
   acs: FakeCommunicationServices;
   proxy: StorageProxy;
   key: LocalSigningKey;
+  /** A token the test hosts accept, signed with `key`: `role` in `tenantId`, with `claims`. */
+  token(role: LocalRole, tenantId: string, claims?: Pick<TokenRequest, 'name' | 'email'>): Promise<string>;
   /** The settings both hosts share (the child's storage goes through the proxy on top of them). */
   env: Record<string, string>;
   /**
@@ -134,6 +142,8 @@ export async function startCrashRig(name: string): Promise<CrashRig> {
     acs,
     proxy,
     key,
+    token: (role, tenantId, claims = {}) =>
+      mintToken(key, { role, tenantId, issuer: testIssuer, audience: testAudience, ...claims }),
     env,
     startChild: (extra = {}) =>
       startChildHost({
