@@ -1,4 +1,22 @@
+import { devTokenPath } from '../../local/dev-token.js';
 import type { TestHost } from './host.js';
+
+/**
+ * Signs in through the server's development sign-in (the session a browser without JavaScript
+ * gets) as `fields` say (tenantId, role, name; or partnerId): the `__Host-session` cookie to send back.
+ */
+export async function sessionCookie(t: TestHost, fields: Record<string, string>, returnTo = '/'): Promise<string> {
+  const response = await t.fetch(`${devTokenPath}/session`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.url },
+    body: new URLSearchParams({ ...fields, returnTo }).toString(),
+  });
+  if (response.status !== 303) throw new Error(`sign-in answered ${response.status}: ${await response.text()}`);
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('__Host-session='));
+  if (!cookie) throw new Error('sign-in set no __Host-session cookie');
+  return cookie.split(';')[0] ?? '';
+}
 
 /**
  * A plain form post as a browser without JavaScript sends it with the session cookie, from this

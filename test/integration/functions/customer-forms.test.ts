@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devTokenPath } from '../../../local/dev-token.js';
+import { browserFormPost, sessionCookie } from '../../support/forms.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 import { flipSettings, json, putPartner } from '../../support/relationships.js';
 import { delegatedInvitation, inviteCustomer } from '../../support/world.js';
@@ -17,39 +17,15 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-async function signedInAs(role: string, tenantId = customer): Promise<string> {
-  const response = await t.fetch(`${devTokenPath}/session`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.url },
-    body: new URLSearchParams({ tenantId, role, name: 'Frida Forms', returnTo: '/agreement' }).toString(),
-  });
-  expect(response.status).toBe(303);
-  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('__Host-session='));
-  expect(cookie).toBeDefined();
-  return (cookie ?? '').split(';')[0] ?? '';
-}
+const signedInAs = (role: string, tenantId = customer) =>
+  sessionCookie(t, { tenantId, role, name: 'Frida Forms' }, '/agreement');
 
-/** A plain form post as a browser without JavaScript sends it, from this site unless `headers` say otherwise. */
 const formPost = (
   path: string,
   cookie: string,
-  fields: Record<string, string> | [string, string][],
+  fields: Record<string, string | string[]>,
   headers: Record<string, string> = {},
-) =>
-  t.fetch(path, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'text/html',
-      cookie,
-      origin: t.url,
-      'sec-fetch-site': 'same-origin',
-      ...headers,
-    },
-    body: new URLSearchParams(fields).toString(),
-  });
+) => browserFormPost(t, path, cookie, fields, headers);
 
 const page = async (path: string, cookie: string) => (await t.fetch(path, { headers: { cookie } })).text();
 

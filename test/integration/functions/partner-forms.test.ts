@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devTokenPath } from '../../../local/dev-token.js';
-import { browserFormPost } from '../../support/forms.js';
+import { browserFormPost, sessionCookie } from '../../support/forms.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 import { emailFor, invitationLink, seedPartner } from '../../support/relationships.js';
 
@@ -33,16 +32,7 @@ async function signedIn(as: 'staff' | 'user'): Promise<string> {
     as === 'staff'
       ? { role: `partner-of:${partnerId}`, name: 'Sam Staff' }
       : { tenantId: partnerTenant, role: 'user', name: 'Una User' };
-  const response = await t.fetch(`${devTokenPath}/session`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.url },
-    body: new URLSearchParams({ ...fields, returnTo: '/partner/leads' }).toString(),
-  });
-  expect(response.status).toBe(303);
-  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('__Host-session='));
-  expect(cookie).toBeDefined();
-  return (cookie ?? '').split(';')[0] ?? '';
+  return sessionCookie(t, fields, '/partner/leads');
 }
 
 const formPost = (

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devTokenPath } from '../../../local/dev-token.js';
 import { mintToken } from '../../../local/keys.js';
+import { browserFormPost } from '../../support/forms.js';
 import { startTestHost, testAudience, testIssuer, type TestHost } from '../../support/host.js';
 import { json } from '../../support/relationships.js';
 import { addPartner, delegatedInvitation, inviteCustomer } from '../../support/world.js';
@@ -257,18 +258,7 @@ describe('sign-out', () => {
 
 describe('Accept agreement & authorize partner without JavaScript', () => {
   const form = (path: string, cookie: string, fields: Record<string, string>) =>
-    t.fetch(path, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'text/html',
-        cookie,
-        origin: t.url,
-        'sec-fetch-site': 'same-origin',
-      },
-      body: new URLSearchParams(fields).toString(),
-    });
+    browserFormPost(t, path, cookie, fields);
   /** The named hidden fields and the action of the page's first form posting to `action`. */
   const formOf = (page: string, action: RegExp) => {
     const match = new RegExp(`<form[^>]*method="post" action="(${action.source})"[^>]*>([\\s\\S]*?)</form>`).exec(page);
