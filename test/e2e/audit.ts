@@ -1,7 +1,7 @@
 import axe from 'axe-core';
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
-import { screenshot } from './browser.js';
+import { screenshot, type Browser } from './browser.js';
 
 /** WCAG 2.2 A and AA rules (axe-core tags). */
 const wcagTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
@@ -73,4 +73,44 @@ export async function checkState(
     `${state} scrolls sideways`,
   ).resolves.toBeLessThanOrEqual(viewport.width);
   await screenshot(page, file);
+}
+
+/**
+ * One state of a page a browser with JavaScript off shows, checked by axe (which needs scripts) in
+ * the scripts-on `twins` browser holding the same cookies, at the same URL. `serverHtml`: the page's
+ * own scripts are not loaded, so axe sees the HTML the server sent, not what app.js would draw.
+ * `replay`: the page is a form post's answer, which loading its URL would not show, so the twin gets
+ * the same document with that status, under the CSP the server sends at `replay.cspPath`.
+ */
+export async function checkStateWithoutScripts(
+  page: Page,
+  browsers: { noScripts: Browser; twins: Browser },
+  viewport: { name: string; width: number; height: number },
+  state: string,
+  file: string,
+  options: { serverHtml?: boolean; replay?: { status: number; csp: string } } = {},
+): Promise<void> {
+  await browsers.twins.context.clearCookies();
+  await browsers.twins.context.addCookies(await browsers.noScripts.context.cookies());
+  const twin = await browsers.twins.newPage(viewport);
+  try {
+    if (options.serverHtml) await twin.route(/\.js(\?|$)/, (route) => route.abort());
+    const { replay } = options;
+    if (replay) {
+      expect(replay.csp).toMatch(/script-src 'self'/);
+      const body = await page.content();
+      await twin.route(page.url(), (route) =>
+        route.fulfill({
+          status: replay.status,
+          contentType: 'text/html',
+          headers: { 'content-security-policy': replay.csp },
+          body,
+        }),
+      );
+    }
+    await twin.goto(page.url());
+    await checkState(twin, viewport, state, file);
+  } finally {
+    await twin.close();
+  }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestHost } from '../support/host.js';
-import { checkState } from './audit.js';
+import { checkStateWithoutScripts } from './audit.js';
 import { launchBrowser, startSiteHost, viewports, type Browser } from './browser.js';
 import { putPartner, sendContactRequest } from './support.js';
 
@@ -28,8 +28,8 @@ afterAll(async () => {
 });
 
 /**
- * `posted`: the page is a form post's answer (the form again, with its fields to fix), which loading
- * its URL would not show: the twin gets the same document, under the page's own CSP.
+ * What the no-script browser shows, without the page's scripts. `posted`: the page is a form post's
+ * answer (the form again, with its fields to fix), replayed under the CSP the server sends at its path.
  */
 async function audit(
   page: Page,
@@ -37,29 +37,20 @@ async function audit(
   state: string,
   options: { posted?: boolean } = {},
 ): Promise<void> {
-  await scripts.context.clearCookies();
-  await scripts.context.addCookies(await noScripts.context.cookies());
-  const twin = await scripts.newPage(viewport);
-  try {
-    await twin.route(/\.js(\?|$)/, (route) => route.abort());
-    if (options.posted) {
-      const document = await page.content();
-      const csp = (await t.fetch(new URL(page.url()).pathname)).headers.get('content-security-policy') ?? '';
-      expect(csp).toMatch(/script-src 'self'/);
-      await twin.route(page.url(), (route) =>
-        route.fulfill({
-          status: 400,
-          contentType: 'text/html',
-          headers: { 'content-security-policy': csp },
-          body: document,
-        }),
-      );
-    }
-    await twin.goto(page.url());
-    await checkState(twin, viewport, state, `nojs-partner-${viewport.width}-${state}`);
-  } finally {
-    await twin.close();
-  }
+  const csp = options.posted
+    ? ((await t.fetch(new URL(page.url()).pathname)).headers.get('content-security-policy') ?? '')
+    : undefined;
+  await checkStateWithoutScripts(
+    page,
+    { noScripts, twins: scripts },
+    viewport,
+    state,
+    `nojs-partner-${viewport.width}-${state}`,
+    {
+      serverHtml: true,
+      ...(csp === undefined ? {} : { replay: { status: 400, csp } }),
+    },
+  );
 }
 
 describe.each(viewports)('the partner workspace with JavaScript off at $width px', (viewport) => {

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestHost } from '../support/host.js';
 import { emailFor, flipSettings, invitationLink } from '../support/relationships.js';
-import { checkState } from './audit.js';
+import { checkStateWithoutScripts } from './audit.js';
 import { launchBrowser, startSiteHost, viewports, type Browser } from './browser.js';
 import { json } from '../support/relationships.js';
 import { devSignIn, invite, putPartner } from './support.js';
@@ -37,23 +37,20 @@ afterAll(async () => {
  * `serverHtml`: the page's own scripts are not loaded, so axe sees the HTML the server sent (a page
  * app.js redraws would otherwise be audited as app.js draws it).
  */
-async function audit(
+const audit = (
   page: Page,
   viewport: (typeof viewports)[number],
   state: string,
   options: { serverHtml?: boolean } = {},
-): Promise<void> {
-  await scripts.context.clearCookies();
-  await scripts.context.addCookies(await noScripts.context.cookies());
-  const twin = await scripts.newPage(viewport);
-  try {
-    if (options.serverHtml) await twin.route('**/*.js', (route) => route.abort());
-    await twin.goto(page.url());
-    await checkState(twin, viewport, state, `nojs-${viewport.width}-${state}`);
-  } finally {
-    await twin.close();
-  }
-}
+) =>
+  checkStateWithoutScripts(
+    page,
+    { noScripts, twins: scripts },
+    viewport,
+    state,
+    `nojs-${viewport.width}-${state}`,
+    options,
+  );
 
 describe.each(viewports)('the invitation with JavaScript off at $width px', (viewport) => {
   it('keeps the Secure __Host-session cookie on http://localhost after the server’s sign-in', async () => {
@@ -187,23 +184,17 @@ describe.each(viewports)('Find a partner with JavaScript off at $width px', (vie
   });
 
   async function auditFind(page: Page, state: string): Promise<void> {
-    const served = await page.content();
     const csp = (await t.fetch('/')).headers.get('content-security-policy') ?? '';
-    const twin = await scripts.newPage(viewport);
-    try {
-      await twin.route(page.url(), (route) =>
-        route.fulfill({
-          status: 200,
-          contentType: 'text/html',
-          headers: { 'content-security-policy': csp },
-          body: served,
-        }),
-      );
-      await twin.goto(page.url());
-      await checkState(twin, viewport, state, `nojs-find-${viewport.width}-${state}`);
-    } finally {
-      await twin.close();
-    }
+    await checkStateWithoutScripts(
+      page,
+      { noScripts, twins: scripts },
+      viewport,
+      state,
+      `nojs-find-${viewport.width}-${state}`,
+      {
+        replay: { status: 200, csp },
+      },
+    );
   }
 
   it('searches, selects across two pages, refuses a sixth, contacts them: a bad email shows its sentence, then the thank-you page', async () => {
