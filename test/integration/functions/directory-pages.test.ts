@@ -39,7 +39,7 @@ describe('Find a partner as a directory', () => {
     expect(page).toContain('<a class="chip" href="/?q=Microsoft+365">Microsoft 365</a>');
   });
 
-  it('counts the results, links each to its profile, and keeps the selection across pages (up to five)', async () => {
+  it('counts the results, links each to its profile, and keeps the selection across pages, saying when it is more than a request takes (five)', async () => {
     const first = await (await t.fetch('/?q=backup')).text();
     expect(first).toContain('20 partners on this page, more on the next, best match first.');
     expect(first).toContain('<a href="/directory/backup-partner-01">View profile');
@@ -63,7 +63,11 @@ describe('Find a partner as a directory', () => {
           .join('&')}`,
       )
     ).text();
-    expect(many.match(/ checked>/g)).toHaveLength(5);
+    // Seven ticked without JavaScript: all stay ticked, and the page says a request takes five.
+    expect(many.match(/ checked>/g)).toHaveLength(7);
+    expect(many).toContain(
+      'You selected 7 partners, and one request goes to at most 5. Clear 2 of them, then contact the others.',
+    );
   });
 
   it('sorts by name without JavaScript: Sort by in the results form reloads the first page A to Z, keeping the selection', async () => {
