@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { Audience } from '../../shared/definitions.js';
 import { eventually, operatorTenantId, type TestHost } from './host.js';
 import { directoryEntry, emailFor, invitationLink, json, type SeededPartner } from './relationships.js';
 import { startReceiver } from './webhook-receiver.js';
@@ -37,6 +38,21 @@ export interface World {
     | 'operator',
     string
   >;
+}
+
+/** The world's caller a route of this audience is meant for, as `t.fetch` options; none for the public routes. */
+export function callerFor(world: World, audience: Audience): { token?: string } {
+  switch (audience) {
+    case 'partner':
+      return { token: world.tokens.partner };
+    case 'customerAdmin':
+    case 'signedIn':
+      return { token: world.tokens.admin };
+    case 'operator':
+      return { token: world.tokens.operator };
+    default:
+      return {};
+  }
 }
 
 export const worldTenants = {

@@ -3,7 +3,7 @@ import { fieldMessage, knownFieldMessage, webhookUrlRefused } from '../../../sha
 import { toJsonSchema } from '../../support/arbitraries.js';
 import { apiEndpoints, fillPath, readProblem, type Endpoint } from '../../support/api.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
-import { buildWorld, type World } from '../../support/world.js';
+import { buildWorld, callerFor, type World } from '../../support/world.js';
 
 /**
  * Every field error of every form reads as a sentence written for its field. The forms are found
@@ -38,18 +38,6 @@ beforeAll(async () => {
   );
 }, 120_000);
 afterAll(() => t.stop());
-
-function tokenFor(endpoint: Endpoint): { token?: string } {
-  switch (endpoint.doc.audience) {
-    case 'partner':
-      return { token: world.tokens.partner };
-    case 'customerAdmin':
-    case 'signedIn':
-      return { token: world.tokens.admin };
-    default:
-      return {};
-  }
-}
 
 /** The problems of a field error's path that a person would see: no sentence of its own, or not a sentence. */
 function sentenceProblems(where: string, paths: string[]): string[] {
@@ -87,7 +75,7 @@ describe('every field error of every form is a sentence for that field', () => {
             method: endpoint.method,
             headers: { 'content-type': 'application/json', 'if-match': '*' },
             body: JSON.stringify({ [field]: notAnyField }),
-            ...tokenFor(endpoint),
+            ...callerFor(world, endpoint.doc.audience),
           });
           if (response.status !== 400) {
             problems.push(`${where}: ${response.status}`);
@@ -116,7 +104,7 @@ describe('every field error of every form is a sentence for that field', () => {
             const where = `${endpoint.method} ${endpoint.path} ${field}=${value.slice(0, 20)}`;
             const response = await t.fetch(
               `${fillPath(endpoint.path, world.params)}?${new URLSearchParams({ [field]: value })}`,
-              tokenFor(endpoint),
+              callerFor(world, endpoint.doc.audience),
             );
             if (response.status !== 400) {
               await response.body?.cancel();
@@ -149,7 +137,7 @@ describe('every field error of every form is a sentence for that field', () => {
               method: endpoint.method,
               headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
               body: new URLSearchParams({ [field]: 'x'.repeat(3000) }).toString(),
-              ...tokenFor(endpoint),
+              ...callerFor(world, endpoint.doc.audience),
             });
           const { problem } = await readProblem(await post('application/json'), where);
           const page = await post('text/html');
