@@ -8,7 +8,6 @@ import { agreementState } from '../shared/services/agreements.js';
 import {
   changeCustomerRelationships,
   customerRelationship,
-  customerRelationships,
   everyCustomerRelationship,
   type CustomerChange,
 } from '../shared/services/relationships.js';
@@ -27,7 +26,7 @@ import {
 import { auditActions } from '../shared/domain/audit.js';
 import { auditDayRange } from '../shared/domain/audit-words.js';
 import { customerInvitations } from '../shared/services/customer-invitations.js';
-import { customerAuditSearch } from '../shared/services/audit.js';
+import { customerAuditPage } from '../shared/services/customer-audit-page.js';
 import { customerSettings } from '../shared/services/customer-settings.js';
 import { auditView } from '../shared/web/audit-view.js';
 import { pendingInvitationsView } from '../shared/web/pending-invitations-view.js';
@@ -149,7 +148,7 @@ async function auditPage(request: HttpRequest) {
     breadcrumbs: [home],
     commands: true,
     content: async (caller) => {
-      const log = await customerAuditSearch(caller, caller.tenantId, {
+      const log = await customerAuditPage(caller, caller.tenantId, {
         action: filters.action,
         who: filters.who,
         top: auditPageSize,
@@ -158,15 +157,12 @@ async function auditPage(request: HttpRequest) {
       }).catch(absentWhen('forbidden'));
       if (!log)
         return html`<p class="permission-note">Only a Global or Billing administrator can see the audit log.</p>`;
-      // The partners' names, for events that name only the partner's id.
-      const relationships = await customerRelationships(caller, caller.tenantId, { top: 50 });
-      const partners = new Map(relationships.items.map((r) => [r.partner.id, r.partner.displayName]));
       return auditView({
         tenantId: caller.tenantId,
         filters,
         events: log.items,
         continuationToken: log.continuationToken,
-        partners,
+        partners: log.partnerNames,
       });
     },
   });
