@@ -25,6 +25,7 @@ import {
 } from '../shared/web/relationships-view.js';
 import { auditActions } from '../shared/domain/audit.js';
 import { auditDayRange } from '../shared/domain/audit-words.js';
+import { linkIdSchema } from '../shared/domain/ids.js';
 import { customerInvitations } from '../shared/services/customer-invitations.js';
 import { customerAuditPage } from '../shared/services/customer-audit-page.js';
 import { customerSettings } from '../shared/services/customer-settings.js';
@@ -63,7 +64,7 @@ const notForYou =
   'This invitation link is not valid for your organization. Check that you signed in with an account of the invited organization, or ask the partner for a new invitation.';
 
 const invitationParams = z.object({
-  invitationId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an invitation id'),
+  invitationId: linkIdSchema,
 });
 
 async function invitationPage(request: HttpRequest) {
@@ -181,7 +182,7 @@ async function partnersPage(request: HttpRequest) {
 }
 
 const relationshipParams = z.object({
-  relationshipId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a relationship id'),
+  relationshipId: linkIdSchema,
 });
 
 async function relationshipPage(request: HttpRequest) {

@@ -7,6 +7,7 @@ import { contactRequestIdSchema, leadStatusSchema } from '../shared/domain/conta
 import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
 import { expiryWindowSchema } from '../shared/domain/relationships.js';
 import { adminRoleCatalogueView } from '../shared/domain/role-catalogue.js';
+import { linkIdSchema } from '../shared/domain/ids.js';
 import { AppError, validate } from '../shared/errors.js';
 import { readBody } from '../shared/http/body.js';
 import { route } from '../shared/http/handler.js';
@@ -242,7 +243,7 @@ async function sendInvitation(request: HttpRequest, context: InvocationContext) 
   }
 }
 
-const batchParams = z.object({ batchId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a batch id') });
+const batchParams = z.object({ batchId: linkIdSchema });
 
 async function batchPage(request: HttpRequest) {
   const { batchId } = validate(batchParams, request.params, 'link');

@@ -36,3 +36,9 @@ export const uuidV7Pattern = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-
 export function uuidV7Time(id: string): number | undefined {
   return uuidV7Pattern.test(id) ? Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16) : undefined;
 }
+
+/**
+ * An id in a page's link (an invitation, relationship or batch): the characters this service's ids
+ * use, so a hand-typed link answers a clear error page before any storage is read.
+ */
+export const linkIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be an id of this service');
