@@ -215,10 +215,11 @@ describe.each(viewports)('Find a partner with JavaScript off at $width px', (vie
     const secondPage = await page.locator('.result-name label').allTextContents();
     expect(secondPage).toHaveLength(2);
     expect(secondPage.some((name) => firstPage.includes(name))).toBe(false);
+    const [sixth = ''] = secondPage;
     await expect(page.locator('.earlier-selection label').allTextContents()).resolves.toEqual(firstPage.slice(0, 5));
 
     // A sixth partner: the results again, saying why, every box as it was.
-    await page.getByLabel(secondPage[0]!, { exact: true }).check();
+    await page.getByLabel(sixth, { exact: true }).check();
     await page.getByRole('button', { name: 'Contact selected providers' }).click();
     await page
       .getByText(
@@ -229,7 +230,7 @@ describe.each(viewports)('Find a partner with JavaScript off at $width px', (vie
     for (const name of firstPage.slice(2, 5)) await page.getByLabel(name, { exact: true }).uncheck();
     await page.getByRole('button', { name: 'Contact selected providers' }).click();
 
-    const chosen = [...firstPage.slice(0, 2), secondPage[0]!].sort();
+    const chosen = [...firstPage.slice(0, 2), sixth].sort();
     await page.getByRole('heading', { name: 'Contact these 3 partners' }).waitFor();
     expect((await page.locator('.chosen-partners li').allTextContents()).sort()).toEqual(chosen);
     await auditFind(page, 'contact');
