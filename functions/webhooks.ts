@@ -220,7 +220,7 @@ const docs = {
   'webhooks-delete': {
     summary: 'Delete a webhook subscription',
     description:
-      '`204`; its delivery records go with it (a follow-up of the deletion), and deliveries still queued are dropped, not retried. `If-Match` optional (`412` stale).',
+      '`204`; its delivery records go with it (a follow-up of the deletion), and deliveries still queued are dropped, not retried (an attempt already under way may still arrive, once). `If-Match` optional (`412` stale).',
     tags,
     params: subscriptionParamsSchema,
     responses: { 204: { description: 'Deleted' }, 404: notFound, 412: changed },

@@ -407,8 +407,8 @@ async function disable(subscription: StoredSubscription, reason: DisabledIntent[
       ),
     );
   } catch (error) {
-    // Changed meanwhile (turned off already, edited): that change stands.
-    if (storageStatus(error) === 412) return;
+    // Changed meanwhile (turned off already, edited) or deleted: that change stands.
+    if (storageStatus(error) === 412 || storageStatus(error) === 404) return;
     throw error;
   }
   await fulfil(webhookDisabledFollowUp, id, () => emailDisabled(intent));
@@ -493,7 +493,10 @@ export async function deliverMessage(
   return outcome === 'gone' ? 'failed' : outcome;
 }
 
-/** Another attempt (a redelivery, a duplicate message) recorded first: its record stands. */
+/**
+ * Another attempt (a redelivery, a duplicate message) recorded first: its record stands. Or the delivery is gone: its
+ * subscription was deleted while this attempt was under way, and a record written now would outlive it.
+ */
 function ignoreConflict(error: unknown): void {
-  if (storageStatus(error) !== 412) throw error;
+  if (storageStatus(error) !== 412 && storageStatus(error) !== 404) throw error;
 }

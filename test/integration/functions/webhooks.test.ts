@@ -71,6 +71,15 @@ async function deliveries(subscriptionId: string): Promise<DeliveryView[]> {
   return ((await response.json()) as { items: DeliveryView[] }).items;
 }
 
+/** A subscription's delivery rows as stored (its API is gone with it once deleted). */
+async function deliveryRows(subscriptionId: string): Promise<unknown[]> {
+  const found: unknown[] = [];
+  const table = t.storage.table('webhookdeliveries');
+  for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${subscriptionId}'` } }))
+    found.push(row);
+  return found;
+}
+
 async function subscription(id: string): Promise<{ status: string; disabledReason?: string }> {
   const response = await t.fetch(`${webhooksPath()}/${id}`, { token: partnerToken });
   expect(response.status).toBe(200);
@@ -323,13 +332,7 @@ describe('webhook subscriptions', () => {
     await eventually(async () =>
       (await deliveries(s.id)).find((d) => d.id === queued.id)?.attempts.length ? true : undefined,
     );
-    const rows = async () => {
-      const found: unknown[] = [];
-      const table = t.storage.table('webhookdeliveries');
-      for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${s.id}'` } }))
-        found.push(row);
-      return found;
-    };
+    const rows = () => deliveryRows(s.id);
     expect(await rows()).toHaveLength(1);
     const deleted = await t.fetch(`${webhooksPath()}/${s.id}`, { method: 'DELETE', token: partnerToken });
     expect(deleted.status).toBe(204);
@@ -344,6 +347,25 @@ describe('webhook subscriptions', () => {
     // Another subscription's deliveries stay.
     expect(await deliveries(kept.id)).toHaveLength(1);
     expect((await t.fetch(`${webhooksPath()}/${kept.id}`, { method: 'DELETE', token: partnerToken })).status).toBe(204);
+  });
+
+  it('deleted while an attempt is under way: its one request arrives, nothing is written back or sent again', async () => {
+    const r = await receiver([503]);
+    const s = await subscribe(r, ['relationship.terminated']);
+    const logsFrom = t.logs.length;
+    // The receiver holds its answer until the subscription is deleted: the attempt read it before, and saves after.
+    let deleted: number | undefined;
+    r.onRequest = async () => {
+      r.onRequest = undefined;
+      deleted = (await t.fetch(`${webhooksPath()}/${s.id}`, { method: 'DELETE', token: partnerToken })).status;
+    };
+    await sendTest(s.id);
+    // The 503's retry was queued before the attempt was recorded: it comes back and finds nothing.
+    await t.host.drain();
+    expect(deleted).toBe(204);
+    expect(r.received).toHaveLength(1);
+    expect(await deliveryRows(s.id)).toEqual([]);
+    expect(t.logs.slice(logsFrom).filter((line) => /webhook-deliveries → \S+ failed/.test(line))).toEqual([]);
   });
 
   it('refuse a URL that is not https, or whose host is not public, naming the field', async () => {
