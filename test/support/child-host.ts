@@ -122,7 +122,7 @@ export interface CrashRig {
  * How far ahead the recovering host's clock runs: past the longest lease (a minute) and within the
  * five minutes a Standard Webhooks receiver allows a signature's timestamp, so what it delivers verifies.
  */
-const recoveryAheadMs = 3 * 60_000;
+export const recoveryAheadMs = 3 * 60_000;
 
 export async function startCrashRig(name: string): Promise<CrashRig> {
   const acs = await startFakeCommunicationServices();
