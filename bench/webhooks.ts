@@ -2,17 +2,18 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { generateDemoDirectory } from '../local/demo-directory.js';
 import { readHostJson } from '../local/host-json.js';
 import { settings } from '../shared/config.js';
 import { cloudEventOf, type PartnerEvent } from '../shared/domain/webhooks.js';
-import { recordEvent } from '../shared/services/webhooks.js';
+import { deliveryTimeoutMs, recordEvent } from '../shared/services/webhooks.js';
 import { getPartnerProfile } from '../shared/storage/partner-profiles.js';
 import { deliveryId, insertSubscription } from '../shared/storage/webhooks.js';
 import { queueNames, tableNames } from '../shared/storage/names.js';
-import { interleave, type BenchScenario, type RoundResult } from './harness.js';
+import { interleave, progress, type BenchScenario, type RoundResult } from './harness.js';
 import { startBenchHost, type BenchHost } from './host.js';
 import { operationKey } from './operations.js';
 
@@ -68,6 +69,136 @@ async function until(
       throw new Error(`webhooks fan-out: ${phase} did not finish in ${timeoutMs / 1000} s: ${await left()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** How long one of the floor's storage calls may take: one that hangs fails its message (which comes back) instead of stalling the floor. */
+const floorCallTimeoutMs = 30_000;
+const timeout = () => ({ abortSignal: AbortSignal.timeout(floorCallTimeoutMs) });
+
+/** A signed POST as the service sends it, given as long as the service gives a receiver; answers the status code. */
+function post(url: string, headers: Record<string, string>, body: string): Promise<number> {
+  return new Promise<number>((resolvePost, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        signal: AbortSignal.timeout(deliveryTimeoutMs),
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolvePost(res.statusCode ?? 0));
+        res.on('close', () => {
+          if (!res.complete) reject(new Error('the answer was cut off'));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+interface FloorConsumer {
+  queue: QueueClient;
+  /** Deliveries to make (distinct subscription and delivery ids). */
+  expected: number;
+  batchSize: number;
+  newBatchThreshold: number;
+  /** How long a received message stays hidden: the host's lease (host.json functionTimeout). */
+  leaseSeconds: number;
+  round: number;
+  /** One delivery; `step` names what it waits on next (logged when the floor stalls). */
+  deliver(message: z.infer<typeof floorMessageSchema>, step: (what: string) => void): Promise<void>;
+}
+
+/** A floor that finishes no delivery for this long logs what its loop and each delivery in flight wait on. */
+const stallLogMs = 15_000;
+
+/**
+ * The floor's consumer, polling as the local host does: a batch, another once no more than `newBatchThreshold` are in
+ * flight, each message hidden for the host's lease. A delivery that fails (a call timed out, storage refused) makes its
+ * message visible again at once, as the host does with a failed message. Answers the failures, by step and reason.
+ */
+async function consumeFloor(o: FloorConsumer): Promise<string[]> {
+  const done = new Set<string>();
+  const waiting = new Map<string, { step: string; since: number }>();
+  const running = new Set<Promise<void>>();
+  const failures = new Map<string, number>();
+  const failed = (reason: string) => failures.set(reason, (failures.get(reason) ?? 0) + 1);
+  let loop = { step: 'starts', since: Date.now() };
+  const loopStep = (step: string) => (loop = { step, since: Date.now() });
+  let doneAtLastLook = 0;
+  const watchdog = setInterval(() => {
+    if (done.size !== doneAtLastLook) return void (doneAtLastLook = done.size);
+    const now = Date.now();
+    const steps = new Map<string, { n: number; oldest: number }>();
+    for (const w of waiting.values()) {
+      const s = steps.get(w.step) ?? { n: 0, oldest: 0 };
+      steps.set(w.step, { n: s.n + 1, oldest: Math.max(s.oldest, now - w.since) });
+    }
+    const inFlight = [...steps].map(
+      ([step, s]) => `${s.n} at ${step} (the oldest for ${Math.round(s.oldest / 1000)} s)`,
+    );
+    progress(
+      `    floor round ${o.round + 1}: no delivery finished in ${stallLogMs / 1000} s (${done.size} of ${o.expected} done); ` +
+        `its loop ${loop.step} (for ${Math.round((now - loop.since) / 1000)} s); in flight: ${inFlight.join(', ') || 'none'}` +
+        (failures.size > 0 ? `; failures so far: ${[...failures].map(([r, n]) => `${n} × ${r}`).join('; ')}` : ''),
+    );
+  }, stallLogMs);
+  const handle = async (m: DequeuedMessageItem) => {
+    const key = `${m.messageId} ${m.dequeueCount}`;
+    const step = (what: string) => void waiting.set(key, { step: what, since: Date.now() });
+    try {
+      step('parse the message');
+      const message = floorMessageSchema.parse(JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')));
+      await o.deliver(message, step);
+      step('delete the message');
+      await o.queue.deleteMessage(m.messageId, m.popReceipt, timeout());
+      done.add(`${message.subscriptionId} ${message.deliveryId}`);
+    } catch (error) {
+      failed(`${waiting.get(key)?.step ?? '?'}: ${error instanceof Error ? error.message : String(error)}`);
+      await o.queue.updateMessage(m.messageId, m.popReceipt, m.messageText, 0, timeout()).catch(() => undefined);
+    } finally {
+      waiting.delete(key);
+    }
+  };
+  try {
+    const deadline = Date.now() + 10 * 60_000;
+    while (done.size < o.expected && Date.now() < deadline) {
+      if (running.size > o.newBatchThreshold) {
+        loopStep(`waits for one of ${running.size} in flight`);
+        await Promise.race(running);
+        continue;
+      }
+      loopStep('receives messages');
+      const received = await o.queue
+        .receiveMessages({ numberOfMessages: o.batchSize, visibilityTimeout: o.leaseSeconds, ...timeout() })
+        .then(
+          (r) => r.receivedMessageItems,
+          (error: unknown) => {
+            failed(`receive messages: ${error instanceof Error ? error.message : String(error)}`);
+            return [];
+          },
+        );
+      if (received.length === 0) {
+        loopStep(
+          running.size > 0 ? `found none, waits for one of ${running.size} in flight` : 'found none, polls again',
+        );
+        if (running.size > 0) await Promise.race(running);
+        else await new Promise((r) => setTimeout(r, 10));
+        continue;
+      }
+      for (const m of received) {
+        const p = handle(m).finally(() => running.delete(p));
+        running.add(p);
+      }
+    }
+    loopStep(`waits for the last ${running.size} in flight`);
+    await Promise.all(running);
+  } finally {
+    clearInterval(watchdog);
+  }
+  return [...failures].map(([reason, n]) => `${n} × ${reason}`);
 }
 
 /** Runs `work(i)` for i in [0, n), `concurrency` at a time. */
@@ -156,7 +287,7 @@ export const webhookFanOut: BenchScenario = {
           return s;
         }),
       );
-      const { batchSize, newBatchThreshold } = readHostJson(resolve('host.json')).queues;
+      const { batchSize, newBatchThreshold, processingLeaseMs } = readHostJson(resolve('host.json')).queues;
       const queue = host.storage.queue(queueNames.webhookDeliveries);
       // The floor's own queue: the host's webhook-deliveries function would otherwise take its messages.
       const floorQueue = host.storage.queue(`${queueNames.webhookDeliveries}-floor`);
@@ -259,100 +390,68 @@ export const webhookFanOut: BenchScenario = {
             );
           });
           // Consumer: the local host's polling (a batch, another once ≤ newBatchThreshold are in flight).
-          let handled = 0;
-          let inFlight = 0;
-          const running = new Set<Promise<void>>();
-          const deliver = async (m: { messageId: string; popReceipt: string; messageText: string }) => {
-            const message = floorMessageSchema.parse(JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')));
-            const target = targets.get(message.subscriptionId);
-            if (!target) throw new Error(`the floor queued a message for no subscription: ${message.subscriptionId}`);
-            const { s, signer } = target;
-            const [delivery] = await Promise.all([
-              table.getEntity<{ event: string; etag: string }>(message.subscriptionId, message.deliveryId),
-              host.storage.table(tableNames.webhooks).getEntity(partnerId, s.id),
-            ]);
-            const body = delivery.event;
-            const event = z.object({ id: z.string() }).parse(JSON.parse(body));
-            const now = new Date();
-            const startedPost = performance.now();
-            const status = await new Promise<number>((resolvePost, reject) => {
-              const req = request(
+          const consuming = consumeFloor({
+            queue: floorQueue,
+            expected: deliveries,
+            batchSize,
+            newBatchThreshold,
+            leaseSeconds: Math.ceil(processingLeaseMs / 1000),
+            round,
+            deliver: async (message, step) => {
+              const target = targets.get(message.subscriptionId);
+              if (!target) throw new Error(`the floor queued a message for no subscription: ${message.subscriptionId}`);
+              const { s, signer } = target;
+              step('read the delivery and its subscription');
+              const [delivery] = await Promise.all([
+                table.getEntity<{ event: string; etag: string }>(message.subscriptionId, message.deliveryId, timeout()),
+                host.storage.table(tableNames.webhooks).getEntity(partnerId, s.id, timeout()),
+              ]);
+              const body = delivery.event;
+              const event = z.object({ id: z.string() }).parse(JSON.parse(body));
+              const now = new Date();
+              const startedPost = performance.now();
+              step('POST');
+              const status = await post(
                 s.url,
                 {
-                  method: 'POST',
-                  headers: {
-                    'webhook-id': event.id,
-                    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-                    'webhook-signature': signer.sign(event.id, now, body),
-                    'content-type': 'application/json',
-                    'content-length': String(Buffer.byteLength(body)),
-                  },
+                  'webhook-id': event.id,
+                  'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+                  'webhook-signature': signer.sign(event.id, now, body),
                 },
-                (res) => {
-                  res.resume();
-                  res.on('end', () => resolvePost(res.statusCode ?? 0));
-                },
+                body,
               );
-              req.on('error', reject);
-              req.end(body);
-            });
-            await table.updateEntity(
-              {
-                partitionKey: message.subscriptionId,
-                rowKey: message.deliveryId,
-                partnerId,
-                event: body,
-                status: status === 200 ? 'delivered' : 'failed',
-                attempts: JSON.stringify([
-                  {
-                    at: now.toISOString(),
-                    outcome: 'delivered',
-                    durationMs: performance.now() - startedPost,
-                    statusCode: status,
-                  },
-                ]),
-              },
-              'Replace',
-              { etag: delivery.etag },
-            );
-            await floorQueue.deleteMessage(m.messageId, m.popReceipt);
-            handled++;
-          };
-          const consuming = (async () => {
-            const deadline = Date.now() + 10 * 60_000;
-            while (handled < deliveries && Date.now() < deadline) {
-              if (inFlight > newBatchThreshold) {
-                await Promise.race(running);
-                continue;
-              }
-              const { receivedMessageItems } = await floorQueue.receiveMessages({
-                numberOfMessages: batchSize,
-                visibilityTimeout: 10,
-              });
-              if (receivedMessageItems.length === 0) {
-                if (running.size > 0) await Promise.race(running);
-                else await new Promise((r) => setTimeout(r, 10));
-                continue;
-              }
-              for (const m of receivedMessageItems) {
-                inFlight++;
-                const p = deliver(m).finally(() => {
-                  inFlight--;
-                  running.delete(p);
-                });
-                running.add(p);
-              }
-            }
-            await Promise.all(running);
-          })();
-          await Promise.all([producing, consuming]);
+              step('save the attempt');
+              await table.updateEntity(
+                {
+                  partitionKey: message.subscriptionId,
+                  rowKey: message.deliveryId,
+                  partnerId,
+                  event: body,
+                  status: status === 200 ? 'delivered' : 'failed',
+                  attempts: JSON.stringify([
+                    {
+                      at: now.toISOString(),
+                      outcome: 'delivered',
+                      durationMs: performance.now() - startedPost,
+                      statusCode: status,
+                    },
+                  ]),
+                },
+                'Replace',
+                { etag: delivery.etag, ...timeout() },
+              );
+            },
+          });
+          const [, failures] = await Promise.all([producing, consuming]);
           await until(
             async () => receiver.ids.size >= deliveries && (await floorQueueEmpty()),
             60_000,
             `floor round ${round + 1}`,
             left,
           );
-          return finish('floor', started, from);
+          const result = finish('floor', started, from);
+          if (failures.length > 0) result.notes = [...(result.notes ?? []), `failed attempts: ${failures.join('; ')}`];
+          return result;
         },
       });
       const notes = [
