@@ -31,7 +31,17 @@ const changeNames: Record<string, string> = {
   version: 'Agreement version',
   mpsaPurchaseVisibility: 'MPSA purchase visibility',
   reason: 'Reason',
+  autoExtend: 'Auto-extend',
+  rolesEndAt: 'Roles end',
+  emailed: 'Emailed',
 };
+
+/** Who a change's email went to (the audit event's `emailed`: one job per recipient). */
+function emailedText(value: object): string {
+  const jobs = 'jobIds' in value && Array.isArray(value.jobIds) ? value.jobIds.length : 0;
+  const to = 'to' in value && value.to === 'customerAdmins' ? 'customer admin' : 'recipient';
+  return `${jobs} ${to}${jobs === 1 ? '' : 's'}`;
+}
 
 function changeValue(key: string, value: unknown): string {
   if (value === undefined || value === null) return '—';
@@ -40,6 +50,8 @@ function changeValue(key: string, value: unknown): string {
     return ids.length === 0 ? 'none' : ids.map((id) => adminRole(id)?.name ?? id).join(', ');
   }
   if (typeof value === 'boolean') return value ? 'on' : 'off';
+  if (key === 'emailed' && typeof value === 'object') return emailedText(value);
+  if (key === 'rolesEndAt' && typeof value === 'string') return `${value.slice(0, 16).replace('T', ' ')} UTC`;
   if (typeof value !== 'string' && typeof value !== 'number') return JSON.stringify(value);
   if (key === 'status') return label(relationshipStatusLabels, String(value));
   if (key === 'type') return relationshipTypeLabel(String(value));

@@ -16,6 +16,8 @@ export function pageLinks(publicBaseUrl: string) {
     customerInvitation: (invitationId: string) => `${base}/invitations/${encodeURIComponent(invitationId)}`,
     /** A customer's partners (the relationships page for customer admins). */
     customerPartners: () => `${base}/partners`,
+    /** One of the customer's partner relationships: its details, roles and history. */
+    customerRelationship: (relationshipId: string) => `${base}/relationships/${encodeURIComponent(relationshipId)}`,
     /** The partner's leads (contact requests). */
     partnerLeads: () => `${base}/partner/leads`,
     /** The partner's invitations; `status` filters them (the declined email shows the declined ones). */

@@ -158,6 +158,8 @@ const snapshotSchema = z.object({
   roles: z.array(z.string()),
   /** Whether the roles renew by themselves: recorded by the changes of auto-extend only. */
   autoExtend: z.boolean().optional(),
+  /** When the roles end as of the change (the current period's end when they renew): recorded by the changes of auto-extend only. */
+  rolesEndAt: timeSchema.optional(),
 });
 /**
  * One entry of a relationship's history: what changed, when, by whom (stored with the relationship, shown in its

@@ -88,6 +88,23 @@ export const templateDataSchemas = {
     customerName,
     terminatedAt: isoTime,
   }),
+  /**
+   * To the customer admins: the partner turned auto-extend on (the roles renew 180 days at a time) or off (they end
+   * at `rolesEndAt`); the link opens the relationship's details.
+   */
+  autoExtendChanged: z.object({
+    relationshipId: id,
+    partnerName: text(200),
+    customerTenantId: id,
+    customerName,
+    autoExtend: z.boolean(),
+    changedAt: isoTime,
+    /** When the roles end now: the current period's end when they renew. */
+    rolesEndAt: isoTime,
+    /** How long each renewal lasts (ISO 8601), when auto-extend is on. */
+    renewsFor: text(20).optional(),
+    roles: z.array(role),
+  }),
   /** To the partner: a customer admin removed every admin role the partner held; the relationship stays. */
   rolesRemoved: z.object({
     relationshipId: id,

@@ -1,5 +1,5 @@
 import { pageLinks, type PageLinks } from '../domain/links.js';
-import { roleTermInWords } from '../domain/durations.js';
+import { durationInWords, roleTermInWords } from '../domain/durations.js';
 import { relationshipTypeInSentence } from '../domain/relationship-type-names.js';
 import { expiryWindowFor } from '../domain/relationships.js';
 import { templateDataSchemas, type TemplateData, type TemplateName } from './template-data.js';
@@ -166,6 +166,9 @@ const aRelationship = (type: string) => `${relationshipTypeInSentence(type)} rel
 
 /** ISO time as people read it in an email, always in UTC so every recipient reads the same. */
 const when = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/** A date as people say it, with its time, in UTC: "3 April 2025 at 09:30 UTC". */
+const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const dayInWords = (iso: string) => `${dayFormat.format(new Date(iso))} at ${when(iso).slice(11)}`;
 const days = (n: number) => (n === 0 ? 'today' : n === 1 ? 'in 1 day' : `in ${n} days`);
 const customer = (d: { customerName?: string | undefined; customerTenantId: string }) =>
   d.customerName ?? `customer tenant ${d.customerTenantId}`;
@@ -343,6 +346,35 @@ const templates: Templates = {
     ],
     footer: `You receive this email because you are an administrator of ${customer(d)}.`,
   }),
+
+  autoExtendChanged: (d, links) => {
+    const renewal = d.renewsFor ? durationInWords(d.renewsFor) : undefined;
+    return {
+      subject: `${d.partnerName} turned ${d.autoExtend ? 'on' : 'off'} auto-extend for its admin roles in your organization`,
+      heading: d.autoExtend
+        ? `The admin roles of ${d.partnerName} now renew automatically`
+        : `The admin roles of ${d.partnerName} now end on ${dayInWords(d.rolesEndAt)}`,
+      blocks: [
+        {
+          kind: 'paragraph',
+          text: d.autoExtend
+            ? `${d.partnerName} turned on auto-extend on ${when(d.changedAt)}. The admin roles it holds in ${customer(d)} no longer end on ${dayInWords(d.rolesEndAt)}: from then on they renew automatically${renewal ? ` every ${renewal}` : ''}, until ${d.partnerName} turns auto-extend off or you remove its roles.`
+            : `${d.partnerName} turned off auto-extend on ${when(d.changedAt)}. The admin roles it holds in ${customer(d)} no longer renew: they end on ${dayInWords(d.rolesEndAt)}. To keep them after that, ${d.partnerName} must send you a new invitation.`,
+        },
+        ...rolesList(`Admin roles of ${d.partnerName}`, d.roles),
+        {
+          kind: 'facts',
+          rows: [
+            { label: 'Auto-extend', value: d.autoExtend ? `on${renewal ? `, every ${renewal}` : ''}` : 'off' },
+            { label: d.autoExtend ? 'Next renewal' : 'Roles end', value: dayInWords(d.rolesEndAt) },
+            { label: 'Relationship', value: d.relationshipId },
+          ],
+        },
+        { kind: 'action', label: 'Open the relationship', url: links.customerRelationship(d.relationshipId) },
+      ],
+      footer: `You receive this email because you are an administrator of ${customer(d)}.`,
+    };
+  },
 
   rolesRemoved: (d, links) => ({
     subject: `${customer(d)} removed your admin roles`,

@@ -6,6 +6,7 @@ import { now } from '../clock.js';
 import { describeRoles } from '../domain/admin-roles.js';
 import { actorDisplayName, actorOf, auditActor, type Actor, type AuditAction } from '../domain/audit.js';
 import {
+  autoExtendPeriod,
   autoExtendProblem,
   grantOf,
   grantWithAutoExtend,
@@ -49,6 +50,9 @@ export type { RelationshipView };
 export const currentStatus = (r: ListedRelationship, at: Date): RelationshipStatus =>
   relationshipStatus(r.status, grantOf(r), at);
 
+/** The job of the `n`th customer admin's copy of an email to every admin who accepted into the relationship. */
+const customerAdminJobId = (jobId: string, n: number) => `${jobId}:${n}`;
+
 /**
  * Emails every admin who accepted into the relationship, each a job of its own (`<jobId>:<n>`), so
  * each is sent (and retried) alone and no admin sees another's address.
@@ -61,7 +65,7 @@ export async function emailCustomerAdmins<T extends TemplateName>(
     r.customerContacts.map((c, n) =>
       enqueueEmail({
         ...email,
-        jobId: `${email.jobId}:${n}`,
+        jobId: customerAdminJobId(email.jobId, n),
         to: [{ address: c.email, ...(c.name ? { displayName: c.name } : {}) }],
       }),
     ),
@@ -180,6 +184,41 @@ async function partnerAlert(r: RelationshipRecord) {
 }
 
 /**
+ * The customer admins' email about an auto-extend change (it changes when the partner's roles end), keyed by the
+ * change; none when the entry names no end date (roles without a duration never end by themselves).
+ */
+function autoExtendChangedEmail(
+  r: RelationshipRecord,
+  entry: HistoryEntry,
+): Omit<EmailRequest<'autoExtendChanged'>, 'to'> | undefined {
+  const on = entry.to?.autoExtend === true;
+  const rolesEndAt = entry.to?.rolesEndAt;
+  if (!rolesEndAt) return undefined;
+  return {
+    jobId: `auto-extend-changed:${r.id}:${entry.at}`,
+    template: 'autoExtendChanged',
+    data: {
+      relationshipId: r.id,
+      partnerName: r.partnerName,
+      customerTenantId: r.customerTenantId,
+      ...customerNameOf(r),
+      autoExtend: on,
+      changedAt: entry.at,
+      rolesEndAt,
+      ...(on ? { renewsFor: autoExtendPeriod } : {}),
+      roles: describeRoles(entry.to?.roles ?? []),
+    },
+  };
+}
+
+/** What the audit event says a change emailed: the template, to whom, and the job ids (one per customer admin). */
+const emailedOf = (r: RelationshipRecord, email: { jobId: string; template: TemplateName }) => ({
+  template: email.template,
+  to: 'customerAdmins',
+  jobIds: r.customerContacts.map((_, n) => customerAdminJobId(email.jobId, n)),
+});
+
+/**
  * What follows a change, all keyed by the change (its history entry's time): the partner's pointer
  * (the relationship as it is now), the audit event, and the email the change sends.
  */
@@ -187,6 +226,7 @@ async function followUpsOf(r: RelationshipRecord, entry: HistoryEntry, intent: C
   if (!entry.actor) throw new Error(`relationship ${r.id}: history entry ${entry.at} names no actor`);
   await addPartnerPointer(r);
   const auditAction: AuditAction = `relationship.${historyAction[intent.action]}`;
+  const autoExtendEmail = intent.action === 'setAutoExtend' ? autoExtendChangedEmail(r, entry) : undefined;
   await writeAudit({
     id: `${auditAction}:${r.id}:${entry.at}`,
     time: entry.at,
@@ -194,7 +234,11 @@ async function followUpsOf(r: RelationshipRecord, entry: HistoryEntry, intent: C
     actor: entry.actor,
     target: { type: 'relationship', id: r.id },
     before: entry.from ?? null,
-    after: { ...entry.to, ...(entry.reason ? { reason: entry.reason } : {}) },
+    after: {
+      ...entry.to,
+      ...(entry.reason ? { reason: entry.reason } : {}),
+      ...(autoExtendEmail ? { emailed: emailedOf(r, autoExtendEmail) } : {}),
+    },
     invocationId: intent.invocationId,
     customerTenantId: r.customerTenantId,
     partnerId: r.partnerId,
@@ -228,6 +272,7 @@ async function followUpsOf(r: RelationshipRecord, entry: HistoryEntry, intent: C
       },
     });
   }
+  if (autoExtendEmail) await emailCustomerAdmins(r, autoExtendEmail);
   if (intent.action === 'terminate') {
     await emailCustomerAdmins(r, {
       jobId: `relationship-terminated:${r.id}`,
@@ -318,12 +363,14 @@ async function change(
   if (action === 'terminate') next.terminatedAt = time;
   const snapshotOf = (r: RelationshipRecord) =>
     action === 'setAutoExtend' ? { ...snapshot(r), autoExtend: r.autoExtend !== undefined } : snapshot(r);
+  // Auto-extend changes when the roles end (or that they renew): the entry keeps the date its email names.
+  const endsAt = action === 'setAutoExtend' ? rolesEndAt(grantOf(next), at)?.toISOString() : undefined;
   const entry: HistoryEntry = {
     at: time,
     action: historyAction[action],
     actor: auditActor(actorOf(caller)),
     from: snapshotOf(record),
-    to: snapshotOf(next),
+    to: { ...snapshotOf(next), ...(endsAt ? { rolesEndAt: endsAt } : {}) },
     ...(options.reason ? { reason: options.reason } : {}),
   };
   next.history = [...record.history, entry];

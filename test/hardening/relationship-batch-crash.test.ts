@@ -7,6 +7,7 @@ import { relationshipBatchViewSchema, relationshipViewSchema } from '../../share
 import { auditPartition } from '../../shared/storage/audit-log.js';
 import { tableNames, type TableName } from '../../shared/storage/names.js';
 import { startCrashRig, type CrashRig } from '../support/child-host.js';
+import { emailsOfJobs } from '../support/fake-communication-services.js';
 import { startTestHost, testAudience, testIssuer, type TestHost } from '../support/host.js';
 import { acceptedRelationship, json, seedPartner } from '../support/relationships.js';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -16,8 +17,8 @@ import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver
  * auto-extend on): a real child host answers the batch's 202 and starts on its chunks; the storage
  * proxy kills it with SIGKILL at a write drawn from the seed (printed; RELATIONSHIP_BATCH_CRASH_SEED
  * replays it, `random` draws one). A new host on the same storage finishes the batch: every row is
- * applied exactly once (one history entry, one audit event, one webhook event, and for an ended
- * relationship one email to its customer's admin), and no follow-up is left owing.
+ * applied exactly once (one history entry, one audit event, one webhook event and one email to its
+ * customer's admin), and no follow-up is left owing.
  */
 const seedSetting = process.env.RELATIONSHIP_BATCH_CRASH_SEED ?? '1283716541';
 const seed = seedSetting === 'random' ? randomInt(2 ** 31) : Number(seedSetting);
@@ -144,9 +145,7 @@ describe('kill -9 of the host in the middle of a relationship batch', { timeout:
         ).toHaveLength(1);
         expect(audit, `audit events of ${id}`).toBe(1);
         expect(events, `webhook events of ${id}`).toBe(1);
-        const emails = rig.acs.emails.filter((e) =>
-          (e.message.headers?.['X-Email-Job-Id'] ?? '').startsWith(`relationship-terminated:${id}:`),
-        );
+        const emails = emailsOfJobs(rig.acs.emails, `relationship-terminated:${id}:`);
         expect(emails, `emails of ${id}`).toHaveLength(1);
         // To the customer's admin who accepted the invitation.
         expect(emails[0]?.message.recipients.to?.map((r) => r.address)).toEqual([
@@ -159,7 +158,7 @@ describe('kill -9 of the host in the middle of a relationship batch', { timeout:
     }
   });
 
-  it(`turning auto-extend on for ${rows} relationships: after a restart each is changed once, with one audit event and one webhook event (seed ${seed})`, async () => {
+  it(`turning auto-extend on for ${rows} relationships: after a restart each is changed once, with one audit event, one webhook event and one email (seed ${seed})`, async () => {
     const { t, view, staff } = await crashMidBatch(
       { action: 'setAutoExtend', autoExtend: true, relationshipIds: toExtend },
       1,
@@ -181,6 +180,7 @@ describe('kill -9 of the host in the middle of a relationship batch', { timeout:
         ).toHaveLength(1);
         expect(audit, `audit events of ${id}`).toBe(1);
         expect(events, `webhook events of ${id}`).toBe(1);
+        expect(emailsOfJobs(rig.acs.emails, `auto-extend-changed:${id}:`), `emails of ${id}`).toHaveLength(1);
       }
     } finally {
       resetClock();

@@ -78,6 +78,16 @@ export const emailExamples: { [T in TemplateName]: TemplateData<T> } = {
     customerName: 'Fabrikam',
     terminatedAt: '2025-03-04T09:30:00Z',
   },
+  autoExtendChanged: {
+    relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+    partnerName: 'Contoso Partners',
+    customerTenantId: tenant,
+    customerName: 'Fabrikam',
+    autoExtend: false,
+    changedAt: '2025-03-04T09:30:00Z',
+    rolesEndAt: '2025-04-03T09:30:00Z',
+    roles: [helpdesk],
+  },
   rolesRemoved: {
     relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
     partnerName: 'Contoso Partners',
@@ -148,6 +158,19 @@ export const emailVariants: Record<string, { template: TemplateName; data: Templ
       endedRoles: [helpdesk],
     } satisfies TemplateData<'relationshipExpired'>,
   },
+  autoExtendTurnedOn: {
+    template: 'autoExtendChanged',
+    data: {
+      relationshipId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+      partnerName: 'Contoso Partners',
+      customerTenantId: tenant,
+      autoExtend: true,
+      changedAt: '2025-03-04T09:30:00Z',
+      rolesEndAt: '2025-04-03T09:30:00Z',
+      renewsFor: 'P180D',
+      roles: [helpdesk],
+    } satisfies TemplateData<'autoExtendChanged'>,
+  },
   directoryEntryDeactivated: {
     template: 'directoryEntryChanged',
     data: {
@@ -201,6 +224,7 @@ const templateRecipients: Record<TemplateName, EmailAddressee> = {
   terminationRequested: { side: 'partner', who: "the partner's alert recipients" },
   relationshipTerminated: { side: 'customer', who: "the customer's admins" },
   rolesRemoved: { side: 'partner', who: "the partner's alert recipients" },
+  autoExtendChanged: { side: 'customer', who: "the customer's admins who accepted" },
   relationshipExpired: { side: 'partner', who: "the partner's alert recipients" },
   webhookDisabled: { side: 'partner', who: "the partner's contact" },
   relationshipEndingReminder: { side: 'customer', who: "the customer's admins (`audience: 'customer'`)" },

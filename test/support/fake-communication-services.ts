@@ -14,6 +14,10 @@ export interface ReceivedEmail {
   };
 }
 
+/** The accepted emails of the jobs whose id starts with `prefix` (the app names each job in the `X-Email-Job-Id` header). */
+export const emailsOfJobs = (emails: readonly ReceivedEmail[], prefix: string): ReceivedEmail[] =>
+  emails.filter((e) => (e.message.headers?.['X-Email-Job-Id'] ?? '').startsWith(prefix));
+
 export interface FakeCommunicationServices {
   /** `http://127.0.0.1:PORT/` */
   endpoint: string;

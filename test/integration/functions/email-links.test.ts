@@ -33,7 +33,7 @@ function givenValues(data: unknown): Set<string> {
 /** The pages each side of the product uses (body[data-page]): a link must land on one of its recipient's. */
 const pagesFor: Record<EmailRecipient, string[]> = {
   partner: ['partner-leads', 'partner-invitations', 'partner-customers', 'partner-webhooks'],
-  customer: ['invitation', 'partners'],
+  customer: ['invitation', 'partners', 'relationship'],
   requester: ['find-partner', 'contact', 'thank-you'],
 };
 

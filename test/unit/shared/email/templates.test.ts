@@ -16,6 +16,8 @@ const subjects = {
   terminationRequested: 'Fabrikam asks you to end your relationship',
   relationshipTerminated: 'Contoso Partners ended its relationship with Fabrikam',
   rolesRemoved: 'Fabrikam removed your admin roles',
+  autoExtendChanged: 'Contoso Partners turned off auto-extend for its admin roles in your organization',
+  autoExtendTurnedOn: 'Contoso Partners turned on auto-extend for its admin roles in your organization',
   relationshipExpired: 'Your relationship with Fabrikam has expired',
   relationshipExpiredToCustomer: 'The relationship of Contoso Partners with your organization has expired',
   relationshipEndingReminder: 'The admin roles of Contoso Partners in your organization end in 7 days',
