@@ -2,14 +2,15 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, startAzuriteInMemory } from '../local/azurite.js';
+import { freePort, startAzurite, startAzuriteInMemory, type RunningAzurite } from '../local/azurite.js';
 import { generateDemoDirectory } from '../local/demo-directory.js';
 import { ensureLocalSigningKey, mintToken, type LocalRole } from '../local/keys.js';
 import { resetSettings } from '../shared/config.js';
 import { createStorage, ensureStorage, resetStorage, type Storage } from '../shared/storage/clients.js';
 import { insertDirectoryEntries } from '../shared/storage/directory.js';
-import { queueNames } from '../shared/storage/names.js';
+import { queueNames, type TableName } from '../shared/storage/names.js';
 import { startStorageProxy, type StorageRoundTrip } from '../test/support/storage-proxy.js';
+import { seedTableRows, type SeedRow } from './table-seed.js';
 
 const issuer = 'https://login.local.test/{tenantid}/v2.0';
 const audience = 'api://partner-relationships-bench';
@@ -42,6 +43,34 @@ export interface BenchHostOptions {
    * Generated directory entries written before the host starts (it seeds 300 demo partners into an empty directory).
    */
   directoryEntries?: number;
+  /**
+   * Rows of one table written before the host starts, more than Azurite takes through its API in time: the first
+   * through the SDK, the rest straight into its table database (bench/table-seed.ts), with Azurite on disk.
+   */
+  tableRows?: { table: TableName; rows: SeedRow[] };
+}
+
+/**
+ * Azurite for the bench: in memory, or with `tableRows` on disk in `dir`, stopped after the first row and the tables
+ * are created, seeded, and started again on the same ports.
+ */
+async function benchAzurite(dir: string, tableRows: BenchHostOptions['tableRows']): Promise<RunningAzurite> {
+  if (!tableRows) return startAzuriteInMemory();
+  const [first, ...rest] = tableRows.rows;
+  if (!first) throw new Error(`no rows to seed ${tableRows.table} with`);
+  const location = join(dir, 'azurite');
+  const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
+  const options = { blobPort, queuePort, tablePort, inMemory: false, location };
+  const empty = await startAzurite(options);
+  try {
+    const storage = createStorage({ kind: 'connectionString', connectionString: empty.connectionString });
+    await ensureStorage(storage);
+    await storage.table(tableRows.table).createEntity(first);
+  } finally {
+    await empty.stop();
+  }
+  await seedTableRows(location, tableRows.table, first, rest);
+  return startAzurite(options);
 }
 
 /**
@@ -52,9 +81,9 @@ export interface BenchHostOptions {
  * point at the same storage, so a scenario can prepare data with the app's repositories.
  */
 export async function startBenchHost(options: BenchHostOptions = {}): Promise<BenchHost> {
-  const azurite = await startAzuriteInMemory();
-  const proxy = await startStorageProxy(azurite.connectionString);
   const dir = await mkdtemp(join(tmpdir(), 'partner-relationships-bench-'));
+  const azurite = await benchAzurite(dir, options.tableRows);
+  const proxy = await startStorageProxy(azurite.connectionString);
   const jwksPath = join(dir, 'jwks.json');
   const key = await ensureLocalSigningKey(jwksPath);
   const outboxDir = join(dir, 'outbox');

@@ -1,0 +1,94 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { devAccount } from '../local/azurite.js';
+
+/**
+ * Rows written straight into a stopped, disk-backed Azurite's table database, for a benchmark that
+ * needs more rows in one partition than Azurite can take through its API in time: it keeps a table
+ * in LokiJS, whose lookup of PartitionKey and RowKey on every insert scans the partition, so
+ * writing 100,000 rows into one partition is quadratic (README, "Audit export"). The database is
+ * the LokiJS file Azurite loads at start (`__azurite_db_table__.json` under its `--location`),
+ * edited with the LokiJS Azurite itself runs, so its indices are rebuilt as Azurite would have them.
+ */
+
+/** The file Azurite 3 keeps its tables in, under its `--location`. */
+const tableDbFile = '__azurite_db_table__.json';
+
+/** A row as the bench writes it: keys and string properties. */
+export interface SeedRow {
+  partitionKey: string;
+  rowKey: string;
+  [property: string]: string;
+}
+
+interface LokiCollection {
+  find(query: object): Record<string, unknown>[];
+  insert(docs: object[]): unknown;
+  ensureIndex(property: string, force: boolean): void;
+  binaryIndices: Record<string, unknown>;
+  adaptiveBinaryIndices: boolean;
+}
+interface LokiDb {
+  loadJSON(serialized: string): void;
+  getCollection(name: string): LokiCollection | null;
+  serialize(): string;
+}
+type LokiConstructor = new (filename: string, options?: object) => LokiDb;
+
+/** LokiJS as Azurite resolves it (Azurite's dependency, not ours: the same version reads the file). */
+function azuriteLoki(): LokiConstructor {
+  const fromAzurite = createRequire(createRequire(import.meta.url).resolve('azurite/package.json'));
+  return fromAzurite('lokijs') as LokiConstructor;
+}
+
+/** The stored shape of an entity, taken from one Azurite wrote itself (so the seeded rows are stored alike). */
+const storedEntitySchema = z.object({
+  properties: z.record(z.string(), z.unknown()),
+  lastModifiedTime: z.string(),
+  eTag: z.string(),
+});
+
+/**
+ * Adds `rows` to `table` in the table database under `location`. Azurite must be stopped, and must
+ * have stored at least one entity of the table itself (`template`'s keys): the seeded rows copy its
+ * stored shape (timestamps, ETag) with their own keys and properties.
+ */
+export async function seedTableRows(
+  location: string,
+  table: string,
+  template: { partitionKey: string; rowKey: string },
+  rows: Iterable<SeedRow>,
+): Promise<number> {
+  const Loki = azuriteLoki();
+  const path = join(location, tableDbFile);
+  const db = new Loki(path);
+  db.loadJSON(await readFile(path, 'utf8'));
+  const collection = db.getCollection(`${devAccount.name}$${table}`);
+  if (!collection) throw new Error(`Azurite's table database under ${location} has no table ${table}`);
+  const [stored] = collection.find({ PartitionKey: template.partitionKey, RowKey: template.rowKey });
+  const { lastModifiedTime, eTag, properties } = storedEntitySchema.parse(stored);
+  const docs: object[] = [];
+  for (const { partitionKey, rowKey, ...values } of rows)
+    docs.push({
+      PartitionKey: partitionKey,
+      RowKey: rowKey,
+      properties: {
+        PartitionKey: partitionKey,
+        RowKey: rowKey,
+        ...values,
+        Timestamp: properties.Timestamp,
+        'Timestamp@odata.type': 'Edm.DateTime',
+      },
+      lastModifiedTime,
+      eTag,
+    });
+  // Indices rebuilt once after the inserts rather than kept row by row (a splice of the index per row), then kept again.
+  collection.adaptiveBinaryIndices = false;
+  collection.insert(docs);
+  for (const property of Object.keys(collection.binaryIndices)) collection.ensureIndex(property, true);
+  collection.adaptiveBinaryIndices = true;
+  await writeFile(path, db.serialize());
+  return docs.length;
+}
