@@ -126,7 +126,8 @@ export const auditExport: BenchScenario = {
             metric: 'host memory growth while streaming',
             unit: 'MiB',
             values: growth,
-            goal: { text: '< 50 MiB', met: (m) => m < 50 },
+            // Every round, the first request of a fresh host too: bounded memory is the worst round's, not the median's.
+            goal: { text: '< 50 MiB in every round', met: () => growth.every((g) => g < 50) },
             notes: [
               ...notes,
               'host RSS sampled every 50 ms; growth is the peak over the RSS before the request',

@@ -138,6 +138,22 @@ export function setCookieHeader(c: Cookie): string {
   return cookie;
 }
 
+/**
+ * Until the client took what was written, or went away. The wait that loses the race is cancelled: left pending, its
+ * listeners (and the promise) would stay on the response until it ends, two more at every wait of a long download.
+ */
+async function drained(res: ServerResponse): Promise<void> {
+  const settled = new AbortController();
+  try {
+    await Promise.race([
+      once(res, 'drain', { signal: settled.signal }),
+      once(res, 'close', { signal: settled.signal }),
+    ]);
+  } finally {
+    settled.abort();
+  }
+}
+
 async function writeResponse(res: ServerResponse, init: HttpResponseInit): Promise<void> {
   const response = new HttpResponse(init);
   const headers: Record<string, string | string[]> = {};
@@ -158,7 +174,7 @@ async function writeResponse(res: ServerResponse, init: HttpResponseInit): Promi
   try {
     for await (const chunk of response.body) {
       if (res.destroyed) break;
-      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(chunk)) await drained(res);
     }
   } catch (error) {
     // Failed halfway: cut the connection, so the client sees a broken download, never a short one that looks whole.
