@@ -10,8 +10,8 @@ export const relationshipReminderFunctions: FunctionDefinition[] = [
     summary:
       'Reminder emails before role end dates, to every customer admin who accepted (30, 7 and 1 days before) and to the partner (at the windows of its alert settings, default the same); once a relationship has expired, one email to each side saying so',
     handler: async (_timer, context) => {
-      const count = await sendEndingReminders(context);
-      context.log(`queued ending reminders for ${count} relationship(s)`);
+      const run = await sendEndingReminders(context);
+      context.log(`queued ending reminders for ${run.sent} relationship(s); ${run.failed} row(s) failed`);
     },
   },
 ];

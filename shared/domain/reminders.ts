@@ -72,3 +72,34 @@ export function dueExpiryNotice(expiresAt: Date, at: Date, sent: readonly string
 /** The marks that still matter once the end date is `endsAt`: those of earlier end dates are dropped, so the list stays short. */
 export const marksFor = (endsAt: Date, sent: readonly string[]) =>
   sent.filter((m) => m.startsWith(`${endsAt.toISOString()}|`));
+
+/** The largest ending-soon window a partner may choose (`partnerAlertSettingsSchema`): no mark is earlier than this before an end date. */
+export const largestReminderDays = 365;
+
+/**
+ * When a relationship ending at `endsAt` may first owe something, judged at `at` without its partner's windows (what a
+ * write of its roles knows): the earliest mark any window could have, or now when that is past. The reminder run,
+ * reaching it, files the exact next mark (`nextReminderAt`).
+ */
+export const earliestReminderAt = (endsAt: Date, at: Date): Date =>
+  new Date(Math.max(at.getTime(), endsAt.getTime() - largestReminderDays * dayMs));
+
+/**
+ * When a relationship whose roles end at `endsAt` next owes something after `at`: the earliest mark still ahead among
+ * the windows held for that end date (each side's), else the end date itself (its expiry notice, or, auto-extending,
+ * the moment it rolls on to the next end date and its reminders start again); undefined once the end date is past.
+ */
+export function nextReminderAt(
+  endsAt: Date,
+  at: Date,
+  windows: readonly (readonly ReminderWindow[])[],
+): Date | undefined {
+  const end = endsAt.getTime();
+  if (end <= at.getTime()) return undefined;
+  const marks = windows
+    .flat()
+    .filter((w) => Date.parse(w.since) <= end - w.days * dayMs)
+    .map((w) => end - w.days * dayMs)
+    .filter((mark) => mark > at.getTime());
+  return new Date(Math.min(end, ...marks));
+}

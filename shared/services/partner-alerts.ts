@@ -15,6 +15,7 @@ import {
   type StoredAlertSettings,
 } from '../storage/partner-alert-settings.js';
 import type { PartnerProfile } from '../storage/partner-profiles.js';
+import { filePartnerReminders } from '../storage/relationships.js';
 import { followUpKind, fulfil, intend } from './follow-ups.js';
 import { requirePartnerStaff } from './partner-staff.js';
 
@@ -117,11 +118,16 @@ export async function changePartnerAlertSettings(
     after: viewOf(next),
   };
   const audited = JSON.stringify(intent.before) !== JSON.stringify(intent.after);
-  const save = () =>
-    savePartnerAlertSettings(partner.partnerId, next, current.etag, {
+  const windowsChanged = JSON.stringify(next.windows) !== JSON.stringify(current.windows);
+  const save = async () => {
+    // New windows may have marks ahead of where the partner's relationships are filed: they are decided again, filed
+    // before the windows are saved so none is missed.
+    if (windowsChanged) await filePartnerReminders(partner.partnerId, new Date(at));
+    return savePartnerAlertSettings(partner.partnerId, next, current.etag, {
       id: invocationId,
       recentChanges: current.recentChanges,
     });
+  };
   let etag: string;
   try {
     etag = audited ? await intend(alertSettingsChangeFollowUp, intentId(intent), intent, save) : await save();

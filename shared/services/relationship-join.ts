@@ -7,6 +7,7 @@ import { storageStatus } from '../storage/errors.js';
 import {
   addPartnerPointer,
   createRelationshipInSlot,
+  fileRolesReminder,
   getMergeSlot,
   relationshipsWithPartner,
   replaceRelationship,
@@ -154,6 +155,7 @@ export async function joinRelationship(
       .find((m) => m?.after !== undefined);
     if (target?.after) {
       try {
+        await fileRolesReminder(target.after, now());
         const saved = await replaceRelationship(target.after, target.before.etag);
         await addPartnerPointer(saved);
         return { relationship: saved, before: target.before };
@@ -162,7 +164,9 @@ export async function joinRelationship(
         throw error;
       }
     }
-    const made = await createRelationshipInSlot(created(join), family, slot);
+    const record = created(join);
+    await fileRolesReminder(record, now());
+    const made = await createRelationshipInSlot(record, family, slot);
     if (made) return { relationship: made, before: undefined };
     // An earlier run made it, or another accept claimed the slot: the next pass finds either.
   }

@@ -37,6 +37,7 @@ import {
   getRelationship,
   listCustomerRelationships,
   listPartnerRelationships,
+  fileRolesReminder,
   replaceRelationship,
   type PartnerRelationshipCounts,
   type ListedRelationship,
@@ -384,6 +385,8 @@ async function change(
   };
   let saved: RelationshipRecord;
   try {
+    // Auto-extend moves the end date: filed before it is written, so the reminder run meets it at the new date's marks.
+    if (action === 'setAutoExtend') await fileRolesReminder(next, at);
     saved = await intend(relationshipChangeFollowUp, intentId(intent), intent, () =>
       replaceRelationship(next, record.etag),
     );

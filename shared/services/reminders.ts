@@ -7,6 +7,7 @@ import {
   dueExpiryNotice,
   dueReminder,
   marksFor,
+  nextReminderAt,
   type ReminderAudience,
 } from '../domain/reminders.js';
 import { grantOf, relationshipExpiresAt, rolesEndAt } from '../domain/relationships.js';
@@ -15,10 +16,15 @@ import { storageStatus } from '../storage/errors.js';
 import { readPartnerAlertSettings, type StoredAlertSettings } from '../storage/partner-alert-settings.js';
 import { getPartnerProfile, type PartnerProfile } from '../storage/partner-profiles.js';
 import {
+  dueReminders,
+  fileEarlierReminders,
+  fileReminder,
+  finishReminder,
   getRelationship,
-  relationshipsWithRoleDuration,
+  partnerRelationshipsWithRoleDuration,
   replaceRelationship,
   type RelationshipRecord,
+  type ReminderRow,
 } from '../storage/relationships.js';
 import { runBounded } from './daily-runs.js';
 import { followUpKind, fulfil, intend } from './follow-ups.js';
@@ -165,20 +171,42 @@ function dueNotices(
   return notices.length > 0 ? { endsAt, notices, marks } : undefined;
 }
 
-/** Relationships whose notices are decided and sent at once: bounded, so a run neither crawls nor floods storage. */
+/** Reminder rows handled at once: bounded, so a run neither crawls nor floods storage. */
 const reminderConcurrency = 16;
+
+/** When the relationship next owes something after `at` (its next row), given its partner's windows. */
+function nextMarkOf(r: RelationshipRecord, at: Date, partner: PartnerAlerts): Date | undefined {
+  if (!r.hasRoleDuration || currentStatus(r, at) === 'terminated') return undefined;
+  const endsAt = rolesEndAt(grantOf(r), at);
+  // The partner's windows even while its directory entry is gone: an entry back in time is warned on time.
+  return endsAt && nextReminderAt(endsAt, at, [defaultReminderWindows, partner.settings.windows]);
+}
+
+export interface ReminderRun {
+  /** Relationships whose notices were queued. */
+  sent: number;
+  /** Rows whose work failed: kept, so the next run does it. */
+  failed: number;
+  outOfTime: boolean;
+}
 
 /**
  * The daily run: reminds the customer's admins 30, 7 and 1 days before a relationship's roles end,
  * the partner at its own windows (default the same), once each per end date (auto-extend moves the
  * date, and the reminders start again), and tells both sides once when a relationship has expired.
  * Each relationship's notices are a follow-up of recording their marks on it, so a crash neither
- * loses nor doubles one. Cost per relationship: one write when something is due; each partner's
- * entry and settings are read once per run. Up to `reminderConcurrency` relationships are handled
- * at a time (`runBounded`); the first error, or the run's time budget, stops it (the next run, and the follow-up
- * sweeper, finish it).
+ * loses nor doubles one.
+ *
+ * Reads only what is due: each relationship with a role duration has a row in the due-work table at the earliest
+ * mark it may have (filed by the write that granted or changed its roles), and a partner whose windows changed has a
+ * row when they did (its relationships are decided again). A run reads the rows due with one range query, decides each
+ * relationship, files it at its exact next mark with its partner's windows (`nextReminderAt`) and only then removes
+ * the row it read: the rows left are the cursor, so a run killed or out of its budget leaves exactly the rest, and a
+ * row read twice finds its marks recorded and sends nothing. Cost per due relationship: one read, one write when
+ * something is due, one row filed and one removed; each partner's entry and settings are read once per run. A row
+ * that fails is kept for the next run and does not stop this one.
  */
-export async function sendEndingReminders(context: InvocationContext): Promise<number> {
+export async function sendEndingReminders(context: InvocationContext, budgetMs?: number): Promise<ReminderRun> {
   const at = now();
   const partners = new Map<string, Promise<PartnerAlerts>>();
   const partnerOf = (id: string) => {
@@ -186,39 +214,62 @@ export async function sendEndingReminders(context: InvocationContext): Promise<n
     if (!found) partners.set(id, (found = partnerAlertsOf(id)));
     return found;
   };
-  const remind = async (r: RelationshipRecord): Promise<boolean> => {
+  const counts = { sent: 0, failed: 0 };
+  /** Sends what is due and files the next mark; false when the relationship changed meanwhile (decided next run). */
+  const decide = async (r: RelationshipRecord): Promise<boolean> => {
     const partner = await partnerOf(r.partnerId);
+    let saved = r;
     const due = dueNotices(r, at, partner);
-    if (!due) return false;
-    if (!partner.profile)
-      context.warn(`relationship ${r.id}: partner ${r.partnerId} has no directory entry; only the customer is told`);
-    const intent: NoticesIntent = {
-      customerTenantId: r.customerTenantId,
-      relationshipId: r.id,
-      endsAt: due.endsAt.toISOString(),
-      marks: due.marks,
-      notices: due.notices,
-      runAt: at.toISOString(),
-    };
-    const kept = marksFor(due.endsAt, r.remindersSent);
-    let saved: RelationshipRecord;
-    try {
-      saved = await intend(relationshipNoticesFollowUp, intentId(intent), intent, () =>
-        replaceRelationship({ ...r, remindersSent: [...kept, ...due.marks.filter((m) => !kept.includes(m))] }, r.etag),
-      );
-    } catch (error) {
-      // Changed meanwhile (e.g. roles removed): the next run decides again.
-      if (storageStatus(error) === 412) return false;
-      throw error;
+    if (due) {
+      if (!partner.profile)
+        context.warn(`relationship ${r.id}: partner ${r.partnerId} has no directory entry; only the customer is told`);
+      const intent: NoticesIntent = {
+        customerTenantId: r.customerTenantId,
+        relationshipId: r.id,
+        endsAt: due.endsAt.toISOString(),
+        marks: due.marks,
+        notices: due.notices,
+        runAt: at.toISOString(),
+      };
+      const kept = marksFor(due.endsAt, r.remindersSent);
+      try {
+        saved = await intend(relationshipNoticesFollowUp, intentId(intent), intent, () =>
+          replaceRelationship(
+            { ...r, remindersSent: [...kept, ...due.marks.filter((m) => !kept.includes(m))] },
+            r.etag,
+          ),
+        );
+      } catch (error) {
+        // Changed meanwhile (e.g. roles removed): its row stays, and the next run decides again.
+        if (storageStatus(error) === 412) return false;
+        throw error;
+      }
+      await fulfil(relationshipNoticesFollowUp, intentId(intent), () => sendNotices(saved, intent, partner));
+      counts.sent++;
     }
-    await fulfil(relationshipNoticesFollowUp, intentId(intent), () => sendNotices(saved, intent, partner));
+    const next = nextMarkOf(saved, at, partner);
+    if (next) await fileReminder(saved, next);
     return true;
   };
-  let sent = 0;
-  const { outOfTime } = await runBounded(relationshipsWithRoleDuration(), reminderConcurrency, async (r) => {
-    if (await remind(r)) sent++;
-  });
-  // No cursor yet (README, "The daily jobs at scale"): the next run starts from the first relationship again.
-  if (outOfTime) context.warn('ending reminders: out of time before the last relationship; the next run starts over');
-  return sent;
+  const handle = async (row: ReminderRow) => {
+    try {
+      let decided = true;
+      if ('partnerId' in row.item) {
+        for await (const r of partnerRelationshipsWithRoleDuration(row.item.partnerId))
+          decided = (await decide(r)) && decided;
+      } else {
+        const r = await getRelationship(row.item.customerTenantId, row.item.relationshipId);
+        // Gone: nothing is owed.
+        if (r) decided = await decide(r);
+      }
+      if (decided) await finishReminder(row);
+    } catch (error) {
+      counts.failed++;
+      context.warn(`ending reminders: row ${row.rowKey} failed (kept for the next run): ${String(error)}`);
+    }
+  };
+  await fileEarlierReminders(at);
+  const { outOfTime } = await runBounded(dueReminders(at), reminderConcurrency, handle, budgetMs);
+  if (outOfTime) context.warn('ending reminders: out of time; the rows left are the next run’s');
+  return { ...counts, outOfTime };
 }

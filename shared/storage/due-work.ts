@@ -13,7 +13,7 @@ import { tableNames } from './names.js';
  * next run resumes with: the rows are the cursor. A row whose item changed or vanished meanwhile is harmless: the job
  * reads the item and decides from it.
  */
-export type DueJob = 'invitationExpiry';
+export type DueJob = 'invitationExpiry' | 'relationshipReminders';
 
 export interface DueRow<T> {
   dueAt: string;

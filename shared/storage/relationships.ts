@@ -10,11 +10,14 @@ import {
   relationshipExpiresAt,
   relationshipStatus,
   relationshipTypeSchema,
+  rolesEndAt,
   storedRelationshipStatusSchema,
   type ExpiryWindow,
   type RelationshipStatus,
   type RelationshipType,
 } from '../domain/relationships.js';
+import { earliestReminderAt } from '../domain/reminders.js';
+import { dueMarked, dueRows, fileDue, finishDue, markDue, type DueRow } from './due-work.js';
 import { storageStatus } from './errors.js';
 import type { Page } from '../domain/paging.js';
 import { storage } from './clients.js';
@@ -411,4 +414,64 @@ export async function* relationshipsWithRoleDuration(): AsyncGenerator<Relations
   const t = await table();
   const filter = odata`PartitionKey ge 'customer:' and PartitionKey lt 'customer;' and hasRoleDuration eq true and status ne 'terminated'`;
   for await (const e of t.listEntities({ queryOptions: { filter } })) yield fromEntity(e);
+}
+
+/**
+ * A row of the reminder run's due work: a relationship (filed at its next mark), or a partner whose ending-soon windows
+ * changed (filed when they did: its relationships are decided again).
+ */
+const reminderRowSchema = z.union([
+  z.object({ customerTenantId: z.string(), relationshipId: z.string() }),
+  z.object({ partnerId: z.string() }),
+]);
+export type ReminderRow = DueRow<z.infer<typeof reminderRowSchema>>;
+
+/** The reminder rows due by `until`, earliest first: the reminder run's work, read by range whatever is not due yet. */
+export const dueReminders = (until: Date): AsyncGenerator<ReminderRow> =>
+  dueRows('relationshipReminders', until, reminderRowSchema);
+
+/** Files the relationship as owing something at `dueAt` (writing the same again is harmless). */
+export const fileReminder = (record: Pick<NewRelationship, 'id' | 'customerTenantId'>, dueAt: Date) =>
+  fileDue('relationshipReminders', dueAt.toISOString(), record.id, {
+    customerTenantId: record.customerTenantId,
+    relationshipId: record.id,
+  });
+
+/**
+ * Files a relationship whose roles are granted or changed at `at` at the earliest mark it may have (its partner's
+ * windows unknown here): written before the relationship, so no mark is missed; the reminder run files the exact one.
+ */
+export async function fileRolesReminder(record: NewRelationship, at: Date): Promise<void> {
+  if (!record.hasRoleDuration || record.status === 'terminated') return;
+  const endsAt = rolesEndAt(grantOf(record), at);
+  if (endsAt) await fileReminder(record, earliestReminderAt(endsAt, at));
+}
+
+/** Files the partner's relationships to be decided again at `at` (its windows changed). */
+export const filePartnerReminders = (partnerId: string, at: Date) =>
+  fileDue('relationshipReminders', at.toISOString(), `partner:${partnerId}`, { partnerId });
+
+export const finishReminder = (row: ReminderRow) => finishDue('relationshipReminders', row);
+
+/**
+ * Files every relationship with a role duration made before relationships filed their own reminders, at the earliest
+ * mark it may have (`earliestReminderAt`), once: one filtered scan, then a marker row.
+ */
+export async function fileEarlierReminders(at: Date): Promise<void> {
+  if (await dueMarked('relationshipReminders', 'earlierFiled')) return;
+  for await (const r of relationshipsWithRoleDuration()) await fileRolesReminder(r, at);
+  await markDue('relationshipReminders', 'earlierFiled');
+}
+
+/** The partner's relationships whose roles run for a duration and are not terminated: one query of its pointers, each read by key. */
+export async function* partnerRelationshipsWithRoleDuration(partnerId: string): AsyncGenerator<RelationshipRecord> {
+  const t = await table();
+  // Every pointer: those written before pointers kept the status have no column a filter could test.
+  const filter = odata`PartitionKey eq ${partnerPartition(partnerId)}`;
+  for await (const entity of t.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+    const pointer = pointerOf(entity);
+    if (pointer.status === 'terminated') continue;
+    const record = await getRelationship(pointer.customerTenantId, pointer.relationshipId ?? String(entity.rowKey));
+    if (record?.partnerId === partnerId && record.hasRoleDuration && record.status !== 'terminated') yield record;
+  }
 }
