@@ -1,12 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invocationContext } from '../../../local/invocation.js';
 import { resetClock, setClock } from '../../../shared/clock.js';
+import { directoryRoles } from '../../../shared/domain/roles.js';
 import { uuidV7 } from '../../../shared/domain/ids.js';
 import { noteExpiredInvitations } from '../../../shared/services/invitation-expiry.js';
+import { joinRelationship } from '../../../shared/services/relationship-join.js';
+import { sendEndingReminders } from '../../../shared/services/reminders.js';
 import { getInvitation, insertInvitation, type NewInvitation } from '../../../shared/storage/invitations.js';
 import { storage } from '../../../shared/storage/clients.js';
 import { tableNames } from '../../../shared/storage/names.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
-import type { SeededPartner } from '../../support/relationships.js';
+import { acceptedRelationship, outbox, type SeededPartner } from '../../support/relationships.js';
 import { startStorageProxy, type StorageProxy } from '../../support/storage-proxy.js';
 import { workerConnectionString } from '../../support/storage.js';
 import { addPartner, delegatedInvitation, inviteCustomer } from '../../support/world.js';
@@ -127,6 +132,97 @@ describe('the invitation-expiry run', () => {
       expect(await noteExpiredInvitations(later)).toEqual({ noted: 1, failed: 0, outOfTime: false });
       expect((await getInvitation(partner.id, earlier.id))?.expiryNotedAt).toBe(later.toISOString());
       expect(await noteExpiredInvitations(later)).toEqual({ noted: 0, failed: 0, outOfTime: false });
+    },
+  );
+});
+
+describe('the relationship-reminder run', () => {
+  const roles = [directoryRoles.helpdeskAdministrator];
+  const remind = () => sendEndingReminders(invocationContext('relationship-ending-reminders', (l) => t.logs.push(l)));
+
+  /** `count` two-year relationships with the partner, each of a customer of its own, made now as an accept makes them. */
+  async function manyRelationships(count: number): Promise<void> {
+    const at = new Date().toISOString();
+    for (let i = 0; i < count; i += 50)
+      await Promise.all(
+        Array.from({ length: Math.min(50, count - i) }, () => {
+          const customerTenantId = randomUUID();
+          return joinRelationship({
+            invitationId: randomUUID(),
+            customerTenantId,
+            customerName: 'Later Customer',
+            partnerId: partner.id,
+            partnerName: partner.displayName,
+            type: 'delegatedAdministrator',
+            roles,
+            duration: 'P730D',
+            autoExtend: undefined,
+            at,
+            acceptedBy: { tenantId: customerTenantId, objectId: randomUUID() },
+            contact: { email: `admin@${customerTenantId.slice(0, 8)}.test` },
+          });
+        }),
+      );
+  }
+
+  /** The ending reminders in the outbox so far, as `<relationship>:<window>:<audience>` (one admin per customer). */
+  const reminders = async () =>
+    (await outbox(t))
+      .map((e) => /^relationship-ending:([^:]+):.+Z:(\d+):(customer|partner)/.exec(e.jobId))
+      .filter((m) => m !== null)
+      .map(([, id, days, audience]) => `${id}:${days}:${audience}`)
+      .sort();
+
+  it(
+    'with 1,000 relationships not due and 5 due, reads the 5 and reminds each once, then at their next mark only',
+    { timeout: 300_000 },
+    async () => {
+      resetClock();
+      // The first run files the relationships made before relationships filed their own reminders (none here), once.
+      await remind();
+      const due: string[] = [];
+      for (let i = 0; i < 5; i++)
+        due.push(await acceptedRelationship(t, (role, tenant) => t.token(role, tenant), partner, `Due ${i}`, roles));
+      await manyRelationships(1_000);
+      await t.host.drain();
+
+      const t0 = Date.now();
+      /** A run `days` after the relationships were made: what it sent, and the round trips it made. */
+      const runAt = async (days: number) => {
+        setClock(new Date(t0 + days * day));
+        const from = proxy.roundTrips.length;
+        const run = await remind();
+        await t.host.drain();
+        return { run, trips: proxy.roundTrips.slice(from) };
+      };
+      // 90-day relationships: 29 days left at day 61, so their 30-day reminders are due; the two-year ones are not.
+      const { run, trips } = await runAt(61);
+      expect(run).toEqual({ sent: 5, failed: 0, outOfTime: false });
+      const queries = trips.filter((r) => r.filter !== undefined);
+      const dueQueries = queries.filter((q) => q.resource === tableNames.dueWork);
+      expect(dueQueries).toHaveLength(1);
+      expect(dueQueries[0]?.filter).toMatch(/^PartitionKey eq 'relationshipReminders' and RowKey lt '/);
+      expect(dueQueries[0]?.entities).toBe(5);
+      // No listing of relationships at all: each due one read once by key; the partner's webhooks listed per event.
+      expect(queries.filter((q) => q.resource === tableNames.relationships)).toEqual([]);
+      expect(queries.reduce((sum, q) => sum + (q.entities ?? 0), 0)).toBe(5);
+      const relationshipReads = trips.filter((r) => r.resource === tableNames.relationships && r.method === 'GET');
+      expect(relationshipReads).toHaveLength(5);
+      expect(await reminders()).toEqual(due.flatMap((id) => [`${id}:30:customer`, `${id}:30:partner`]).sort());
+
+      // The same day again: nothing due is left, nothing is sent.
+      const again = await runAt(61);
+      expect(again.run).toEqual({ sent: 0, failed: 0, outOfTime: false });
+      expect(again.trips.filter((r) => r.filter !== undefined).map((q) => q.entities)).toEqual([0]);
+
+      // Each was filed at its exact next mark (7 days before its end): the run there reads the 5 again and sends the
+      // 7-day reminders, once.
+      const seven = await runAt(83);
+      expect(seven.run).toEqual({ sent: 5, failed: 0, outOfTime: false });
+      expect(seven.trips.find((q) => q.resource === tableNames.dueWork && q.filter !== undefined)?.entities).toBe(5);
+      expect(await reminders()).toEqual(
+        due.flatMap((id) => [30, 7].flatMap((d) => [`${id}:${d}:customer`, `${id}:${d}:partner`])).sort(),
+      );
     },
   );
 });

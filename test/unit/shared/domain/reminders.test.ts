@@ -1,5 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dueExpiryNotice, dueReminder } from '../../../../shared/domain/reminders.js';
+import {
+  defaultReminderWindows,
+  dueExpiryNotice,
+  dueReminder,
+  earliestReminderAt,
+  nextReminderAt,
+  type ReminderAudience,
+  type ReminderWindow,
+} from '../../../../shared/domain/reminders.js';
 
 const endsAt = new Date('2030-02-10T00:00:00.000Z');
 const before = (days: number) => new Date(endsAt.getTime() - days * 86_400_000);
@@ -78,5 +87,70 @@ describe('the expiry notice', () => {
     expect(dueExpiryNotice(endsAt, before(-6.9), [])).toBe(mark);
     expect(dueExpiryNotice(endsAt, before(-0.5), [mark])).toBeUndefined();
     expect(dueExpiryNotice(endsAt, before(-7), [])).toBeUndefined();
+  });
+});
+
+describe('the next mark a relationship is filed at', () => {
+  const day = 86_400_000;
+  const always = new Date(0).toISOString();
+
+  it('is the earliest mark ahead among both sides’ windows, then the end date, then none', () => {
+    const partner = [{ days: 14, since: always }];
+    expect(nextReminderAt(endsAt, before(40), [defaultReminderWindows, partner])).toEqual(before(30));
+    expect(nextReminderAt(endsAt, before(30), [defaultReminderWindows, partner])).toEqual(before(14));
+    expect(nextReminderAt(endsAt, before(0.5), [defaultReminderWindows, partner])).toEqual(endsAt);
+    expect(nextReminderAt(endsAt, endsAt, [defaultReminderWindows, partner])).toBeUndefined();
+    // A window chosen after its mark had passed never fires for this end date, so it files nothing.
+    const late = [{ days: 20, since: before(10).toISOString() }];
+    expect(nextReminderAt(endsAt, before(10), [late])).toEqual(endsAt);
+  });
+
+  it('before the partner’s windows are known, is the earliest any window may have, or now', () => {
+    expect(earliestReminderAt(endsAt, before(400))).toEqual(before(365));
+    expect(earliestReminderAt(endsAt, before(90))).toEqual(before(90));
+  });
+
+  /** What a run at `at` sends for the end date, recording its marks in `sent`. */
+  function run(at: Date, sent: string[], windows: Record<ReminderAudience, readonly ReminderWindow[]>): string[] {
+    const out: string[] = [];
+    for (const audience of ['customer', 'partner'] as const) {
+      const due = dueReminder(endsAt, at, sent, windows[audience], audience);
+      if (due) out.push(`${audience}:${due.days}`);
+      sent.push(...(due?.marks ?? []));
+    }
+    const expired = dueExpiryNotice(endsAt, at, sent);
+    if (expired) out.push('expired');
+    if (expired) sent.push(expired);
+    return out;
+  }
+
+  it('sends what a daily run over every relationship sends, on the same days, reading only filed rows', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 365 }), { maxLength: 5 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 0, max: day - 1 }),
+        (partnerDays, daysBefore, offset) => {
+          const windows = {
+            customer: defaultReminderWindows,
+            partner: partnerDays.map((d) => ({ days: d, since: always })),
+          };
+          const start = endsAt.getTime() - daysBefore * day + offset;
+          const everyRelationship: string[] = [];
+          const dueOnly: string[] = [];
+          const sentAll: string[] = [];
+          const sentDue: string[] = [];
+          let row: Date | undefined = earliestReminderAt(endsAt, new Date(start));
+          for (let k = 0; k <= daysBefore + 8; k++) {
+            const at = new Date(start + k * day);
+            everyRelationship.push(...run(at, sentAll, windows).map((n) => `${k}:${n}`));
+            if (row === undefined || row > at) continue;
+            dueOnly.push(...run(at, sentDue, windows).map((n) => `${k}:${n}`));
+            row = nextReminderAt(endsAt, at, [windows.customer, windows.partner]);
+          }
+          expect(dueOnly).toEqual(everyRelationship);
+        },
+      ),
+    );
   });
 });
