@@ -21,12 +21,12 @@ import {
   fileReminder,
   finishReminder,
   getRelationship,
-  partnerRelationshipsWithRoleDuration,
+  partnerRelationshipKeys,
   replaceRelationship,
   type RelationshipRecord,
   type ReminderRow,
 } from '../storage/relationships.js';
-import { runBounded } from './daily-runs.js';
+import { runBounded, runBudgetMs } from './daily-runs.js';
 import { followUpKind, fulfil, intend } from './follow-ups.js';
 import { alertRecipients } from './partner-alerts.js';
 import { recordEvent } from './webhooks.js';
@@ -251,17 +251,29 @@ export async function sendEndingReminders(context: InvocationContext, budgetMs?:
     if (next) await fileReminder(saved, next);
     return true;
   };
+  /** Decides the relationship a row names; true once nothing is left for that row to do. */
+  const decideAt = async (where: { customerTenantId: string; relationshipId: string }): Promise<boolean> => {
+    const r = await getRelationship(where.customerTenantId, where.relationshipId);
+    // Gone: nothing is owed.
+    return r ? decide(r) : true;
+  };
+  const budget = budgetMs ?? runBudgetMs;
+  const deadline = at.getTime() + budget;
   const handle = async (row: ReminderRow) => {
     try {
       let decided = true;
       if ('partnerId' in row.item) {
-        for await (const r of partnerRelationshipsWithRoleDuration(row.item.partnerId))
-          decided = (await decide(r)) && decided;
-      } else {
-        const r = await getRelationship(row.item.customerTenantId, row.item.relationshipId);
-        // Gone: nothing is owed.
-        if (r) decided = await decide(r);
-      }
+        // Its windows changed: every relationship of the partner is decided again, as many at a time as the run's rows.
+        const partnerRun = await runBounded(
+          partnerRelationshipKeys(row.item.partnerId),
+          reminderConcurrency,
+          async (where) => {
+            if (!(await decideAt(where))) decided = false;
+          },
+          Math.max(0, deadline - now().getTime()),
+        );
+        if (partnerRun.outOfTime) decided = false;
+      } else decided = await decideAt(row.item);
       if (decided) await finishReminder(row);
     } catch (error) {
       counts.failed++;
@@ -269,7 +281,7 @@ export async function sendEndingReminders(context: InvocationContext, budgetMs?:
     }
   };
   await fileEarlierReminders(at);
-  const { outOfTime } = await runBounded(dueReminders(at), reminderConcurrency, handle, budgetMs);
+  const { outOfTime } = await runBounded(dueReminders(at), reminderConcurrency, handle, budget);
   if (outOfTime) context.warn('ending reminders: out of time; the rows left are the next run’s');
   return { ...counts, outOfTime };
 }

@@ -463,15 +463,19 @@ export async function fileEarlierReminders(at: Date): Promise<void> {
   await markDue('relationshipReminders', 'earlierFiled');
 }
 
-/** The partner's relationships whose roles run for a duration and are not terminated: one query of its pointers, each read by key. */
-export async function* partnerRelationshipsWithRoleDuration(partnerId: string): AsyncGenerator<RelationshipRecord> {
+/** Where each of the partner's relationships not terminated is: one query of its pointers. */
+export async function* partnerRelationshipKeys(
+  partnerId: string,
+): AsyncGenerator<{ customerTenantId: string; relationshipId: string }> {
   const t = await table();
   // Every pointer: those written before pointers kept the status have no column a filter could test.
   const filter = odata`PartitionKey eq ${partnerPartition(partnerId)}`;
   for await (const entity of t.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
     const pointer = pointerOf(entity);
-    if (pointer.status === 'terminated') continue;
-    const record = await getRelationship(pointer.customerTenantId, pointer.relationshipId ?? String(entity.rowKey));
-    if (record?.partnerId === partnerId && record.hasRoleDuration && record.status !== 'terminated') yield record;
+    if (pointer.status !== 'terminated')
+      yield {
+        customerTenantId: pointer.customerTenantId,
+        relationshipId: pointer.relationshipId ?? String(entity.rowKey),
+      };
   }
 }

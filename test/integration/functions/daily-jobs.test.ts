@@ -10,6 +10,7 @@ import { sendEndingReminders } from '../../../shared/services/reminders.js';
 import { getInvitation, insertInvitation, type NewInvitation } from '../../../shared/storage/invitations.js';
 import { storage } from '../../../shared/storage/clients.js';
 import { tableNames } from '../../../shared/storage/names.js';
+import type { LocalRole } from '../../../local/keys.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 import { acceptedRelationship, outbox, type SeededPartner } from '../../support/relationships.js';
 import { startStorageProxy, type StorageProxy } from '../../support/storage-proxy.js';
@@ -223,6 +224,65 @@ describe('the relationship-reminder run', () => {
       expect(await reminders()).toEqual(
         due.flatMap((id) => [30, 7].flatMap((d) => [`${id}:${d}:customer`, `${id}:${d}:partner`])).sort(),
       );
+    },
+  );
+  it(
+    'warns at a window the partner adds whose mark is ahead of where its relationships are filed, once',
+    { timeout: 120_000 },
+    async () => {
+      resetClock();
+      const t0 = Date.now();
+      const windowed = await addPartner(t, {
+        id: 'daily-windows-partners',
+        tenantId: 'a1900000-0000-4000-8000-0000000000a2',
+        displayName: 'Daily Windows Partners',
+        contactEmail: 'ops@daily-windows.example.test',
+      });
+      const token = (role: LocalRole, tenant: string) => t.token(role, tenant, { name: 'Pat Partner' });
+      const id = await acceptedRelationship(t, token, windowed, 'Windowed Customer', roles);
+      // The first run files it at its 30-day mark (day 60): nothing is due before.
+      setClock(new Date(t0 + day));
+      expect((await remind()).sent).toBe(0);
+      const path = `/api/partners/${windowed.id}/alert-settings`;
+      const read = await t.fetch(path, { token: await token('partner', windowed.tenantId) });
+      const saved = await t.fetch(path, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'if-match': read.headers.get('etag') ?? '' },
+        body: JSON.stringify({ endingSoonDays: [45, 30, 7, 1], recipients: [] }),
+        token: await token('partner', windowed.tenantId),
+      });
+      expect(saved.status).toBe(200);
+      // Day 46: the 45-day mark (day 45) is ahead of the relationship's row; the partner's row brings it in time.
+      setClock(new Date(t0 + 46 * day));
+      const from = proxy.roundTrips.length;
+      expect(await remind()).toEqual({ sent: 1, failed: 0, outOfTime: false });
+      const queries = proxy.roundTrips.slice(from).filter((r) => r.filter !== undefined);
+      expect(queries.find((q) => q.resource === tableNames.dueWork)?.entities).toBe(1);
+      await t.host.drain();
+      expect((await reminders()).filter((r) => r.startsWith(id))).toEqual([`${id}:45:partner`]);
+      // Once only: the next run the same day reads nothing and sends nothing.
+      expect(await remind()).toEqual({ sent: 0, failed: 0, outOfTime: false });
+    },
+  );
+
+  it(
+    'reminds a relationship made before relationships filed their reminders: the first run files it',
+    { timeout: 120_000 },
+    async () => {
+      resetClock();
+      const t0 = Date.now();
+      const id = await acceptedRelationship(t, (role, tenant) => t.token(role, tenant), partner, 'Earlier', roles);
+      const due = (await storage()).table(tableNames.dueWork);
+      for await (const row of due.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: `PartitionKey eq 'relationshipReminders'` },
+      }))
+        if (String(row.rowKey).endsWith(id) || row.rowKey === 'earlierFiled')
+          await due.deleteEntity('relationshipReminders', String(row.rowKey));
+      setClock(new Date(t0 + 61 * day));
+      expect((await remind()).sent).toBeGreaterThanOrEqual(1);
+      await t.host.drain();
+      expect((await reminders()).filter((r) => r.startsWith(id))).toEqual([`${id}:30:customer`, `${id}:30:partner`]);
+      expect(await remind()).toEqual({ sent: 0, failed: 0, outOfTime: false });
     },
   );
 });
