@@ -127,7 +127,7 @@ export const json = (body: unknown, headers: Record<string, string> = {}) => ({
 export type TokenFor = (role: LocalRole, tenantId: string) => Promise<string>;
 
 /**
- * A new customer tenant accepts the partner's delegated-admin invitation (90 days of `roles`): the
+ * A new customer tenant accepts the partner's delegated-admin invitation (`duration` of `roles`, 90 days unless told): the
  * relationship's id. The Global Administrator who accepts is whom the relationship's emails go to.
  */
 export async function acceptedRelationship(
@@ -136,6 +136,7 @@ export async function acceptedRelationship(
   partner: { id: string; tenantId: string },
   customerName: string,
   roles: string[],
+  duration = 'P90D',
 ): Promise<string> {
   const tenant = randomUUID();
   const sent = await t.fetch(`/api/partners/${partner.id}/invitations?include=invitationUrl`, {
@@ -144,7 +145,7 @@ export async function acceptedRelationship(
       customerAdminEmail: `admin@${tenant.slice(0, 8)}.test`,
       relationshipType: 'delegatedAdministrator',
       roles,
-      duration: 'P90D',
+      duration,
     }),
     token: await token('partner', partner.tenantId),
   });
