@@ -1,4 +1,4 @@
-import { get } from 'node:http';
+import { get, type IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpHost } from '../../../local/http-host.js';
@@ -46,21 +46,14 @@ afterAll(async () => {
 });
 
 /** The body read by a client slower than the host (a turn of the event loop per chunk), as its length. */
-function slowDownload(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    get(url, async (res) => {
-      let length = 0;
-      try {
-        for await (const part of res as AsyncIterable<Buffer>) {
-          length += part.length;
-          await new Promise((r) => setImmediate(r));
-        }
-        resolve(length);
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    }).on('error', reject);
-  });
+async function slowDownload(url: string): Promise<number> {
+  const res = await new Promise<IncomingMessage>((resolve, reject) => get(url, resolve).on('error', reject));
+  let length = 0;
+  for await (const part of res as AsyncIterable<Buffer>) {
+    length += part.length;
+    await new Promise((r) => setImmediate(r));
+  }
+  return length;
 }
 
 describe('a streamed response through the local host', () => {
