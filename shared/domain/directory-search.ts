@@ -216,14 +216,21 @@ type Tie = Pick<Cursor, 'c' | 'n' | 'id'>;
 /**
  * The entries a word (in one strength of field) or a place is filed under, kept in tie-break
  * order (ascending label), so a search reads them best first and stops once it has its page.
- * An entry is inserted at and removed from its place by binary search: a move of the tail, O(1)
- * array operations per change.
+ * The filed entries (`docs`, a view of the snapshot or an array of its own) are not changed in
+ * place: a change goes to a small overlay, `added` (in label order) and `removed` (entries still
+ * in `docs`, kept with their labels until then), which a read merges in (`PostingCursor`), so a
+ * change costs O(overlay), not a move of a list of 150,000; the index folds the overlay in
+ * (`compact`, O(list)) once it is longer than its bound.
  */
 class Postings {
   docs: Int32Array;
   /** The fields the word is in (bits of `fieldBits`); unused for places. */
   fields: Uint8Array;
+  /** How many of `docs` are filed (the rest is room for `append`). */
   length = 0;
+  added: number[] = [];
+  addedFields: number[] = [];
+  removed: Set<number> | undefined;
 
   constructor(docs: Int32Array = new Int32Array(4), fields: Uint8Array = new Uint8Array(docs.length), length = 0) {
     this.docs = docs;
@@ -231,7 +238,17 @@ class Postings {
     this.length = length;
   }
 
-  /** The first position whose entry's label is at least `value`. */
+  /** How many entries it holds, overlay included. */
+  get size(): number {
+    return this.length - (this.removed?.size ?? 0) + this.added.length;
+  }
+
+  /** How many changes wait in the overlay. */
+  get overlay(): number {
+    return this.added.length + (this.removed?.size ?? 0);
+  }
+
+  /** The first position of `docs` whose entry's label is at least `value`. */
   lowerBound(value: number, label: Uint32Array, from = 0): number {
     let lo = from;
     let hi = this.length;
@@ -266,46 +283,139 @@ class Postings {
     return lo;
   }
 
-  /** Where `doc` is, or −1. */
-  find(doc: number, label: Uint32Array): number {
-    const i = this.lowerBound(label[doc]!, label);
-    return i < this.length && this.docs[i] === doc ? i : -1;
+  /** The first position of `added` from `from` on whose entry's label is at least `value`. */
+  addedBound(value: number, label: Uint32Array, from = 0): number {
+    let lo = from;
+    let hi = this.added.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (label[this.added[mid]!]! < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
-  /** Files `doc` at its place in the order (its label is set). */
+  /** The fields `doc` is filed with, or −1 when it is not in the list. */
+  fieldsOf(doc: number, label: Uint32Array): number {
+    const value = label[doc]!;
+    const i = this.lowerBound(value, label);
+    if (i < this.length && this.docs[i] === doc) return this.removed?.has(doc) ? -1 : this.fields[i]!;
+    const j = this.addedBound(value, label);
+    return this.added[j] === doc ? this.addedFields[j]! : -1;
+  }
+
+  /** Files `doc` at its place in the order (its label is set), in the overlay. */
   insert(doc: number, field: number, label: Uint32Array): void {
-    if (this.length === this.docs.length) this.resize(this.length * 2);
-    const i = this.lowerBound(label[doc]!, label);
-    this.docs.copyWithin(i + 1, i, this.length);
-    this.fields.copyWithin(i + 1, i, this.length);
-    this.docs[i] = doc;
-    this.fields[i] = field;
-    this.length++;
+    const j = this.addedBound(label[doc]!, label);
+    this.added.splice(j, 0, doc);
+    this.addedFields.splice(j, 0, field);
   }
 
   /** Files `doc` last (an index built in order). */
   append(doc: number, field: number): void {
-    if (this.length === this.docs.length) this.resize(this.length * 2);
+    if (this.length === this.docs.length) {
+      const docs = new Int32Array(Math.max(4, this.length * 2));
+      const fields = new Uint8Array(docs.length);
+      docs.set(this.docs.subarray(0, this.length));
+      fields.set(this.fields.subarray(0, this.length));
+      this.docs = docs;
+      this.fields = fields;
+    }
     this.docs[this.length] = doc;
     this.fields[this.length++] = field;
   }
 
-  remove(doc: number, label: Uint32Array): void {
-    const i = this.find(doc, label);
-    if (i < 0) return;
-    this.docs.copyWithin(i, i + 1, this.length);
-    this.fields.copyWithin(i, i + 1, this.length);
-    this.length--;
-    if (this.length < this.docs.length / 4 && this.docs.length > 8) this.resize(Math.max(4, this.length * 2));
+  /** Takes `doc` out; true when it stays in `docs` as removed (its label must not change until `compact`). */
+  remove(doc: number, label: Uint32Array): boolean {
+    const value = label[doc]!;
+    const j = this.addedBound(value, label);
+    if (this.added[j] === doc) {
+      this.added.splice(j, 1);
+      this.addedFields.splice(j, 1);
+      return false;
+    }
+    const i = this.lowerBound(value, label);
+    if (i >= this.length || this.docs[i] !== doc || this.removed?.has(doc)) return false;
+    (this.removed ??= new Set()).add(doc);
+    return true;
   }
 
-  private resize(capacity: number): void {
-    const docs = new Int32Array(Math.max(4, capacity));
-    const fields = new Uint8Array(docs.length);
-    docs.set(this.docs.subarray(0, this.length));
-    fields.set(this.fields.subarray(0, this.length));
-    this.docs = docs;
-    this.fields = fields;
+  /** Folds the overlay into `docs` (arrays of its own, of the exact size); `dropped` hears of each removed entry let go. */
+  compact(label: Uint32Array, dropped: (doc: number) => void): void {
+    const size = this.size;
+    const docs = new Int32Array(size);
+    const fields = new Uint8Array(size);
+    let n = 0;
+    for (const cursor = new PostingCursor(this, label, 0); cursor.doc >= 0; cursor.advance()) {
+      docs[n] = cursor.doc;
+      fields[n++] = cursor.fields;
+    }
+    const removed = this.removed;
+    [this.docs, this.fields, this.length, this.added, this.addedFields, this.removed] = [
+      docs,
+      fields,
+      n,
+      [],
+      [],
+      undefined,
+    ];
+    removed?.forEach(dropped);
+  }
+}
+
+/**
+ * A read of a posting list in label order from a label on, its overlay merged in: the entries of
+ * `docs` not removed and those `added`, each with its fields.
+ */
+class PostingCursor {
+  /** The entry it is at (−1: past the end). */
+  doc = -1;
+  fields = 0;
+  private at: number;
+  private atAdded: number;
+  private fromAdded = false;
+
+  constructor(
+    private readonly list: Postings,
+    private readonly label: Uint32Array,
+    from: number,
+  ) {
+    this.at = list.lowerBound(from, label);
+    this.atAdded = list.added.length === 0 ? 0 : list.addedBound(from, label);
+    this.settle();
+  }
+
+  /** On to the next entry. */
+  advance(): void {
+    if (this.fromAdded) this.atAdded++;
+    else this.at++;
+    this.settle();
+  }
+
+  /** On to the first entry whose label is at least `value` (never back). */
+  seek(value: number): void {
+    if (this.doc < 0 || this.label[this.doc]! >= value) return;
+    const list = this.list;
+    this.at = list.gallop(value, this.label, this.at);
+    if (list.added.length > 0) this.atAdded = list.addedBound(value, this.label, this.atAdded);
+    this.settle();
+  }
+
+  private settle(): void {
+    const list = this.list;
+    const removed = list.removed;
+    if (removed) while (this.at < list.length && removed.has(list.docs[this.at]!)) this.at++;
+    const filed = this.at < list.length ? list.docs[this.at]! : -1;
+    const added = this.atAdded < list.added.length ? list.added[this.atAdded]! : -1;
+    // Plain assignments: this runs per entry read, where an array would be garbage.
+    this.fromAdded = added >= 0 && (filed < 0 || this.label[added]! < this.label[filed]!);
+    if (this.fromAdded) {
+      this.doc = added;
+      this.fields = list.addedFields[this.atAdded]!;
+    } else {
+      this.doc = filed;
+      this.fields = filed < 0 ? 0 : list.fields[this.at]!;
+    }
   }
 }
 
@@ -563,11 +673,19 @@ const [locationsColumn, sizesColumn, servicesColumn, industriesColumn, languages
   0, 1, 2, 3, 4, 5,
 ] as const;
 
+/** How an index files changes; the defaults suit production, tests choose small bounds to reach every path. */
+export interface DirectoryIndexOptions {
+  /** A posting list's overlay is folded in once it holds more changes than this (or than the list has entries). */
+  overlayLimit?: number;
+}
+const defaultOverlayLimit = 256;
+
 /**
  * The search index of the active directory entries, kept up to date entry by entry: `put` adds or
  * replaces one entry and `remove` takes one out, each O(its words and places) (plus a block of
- * the tie-break order); nothing is ever rebuilt. Entries live in numbered slots as columns (no
- * object per entry), so 500,000 entries fit one instance. Pure: no I/O.
+ * the tie-break order, and now and then a posting list's overlay folded in); nothing is ever
+ * rebuilt. Entries live in numbered slots as columns (no object per entry), so 500,000 entries
+ * fit one instance. Pure: no I/O.
  */
 export class DirectorySearchIndex {
   private capacity = 0;
@@ -599,9 +717,17 @@ export class DirectorySearchIndex {
   /** Marks of the rare search that scores every match (searches are synchronous, so never shared at once). */
   private seen = new Uint32Array(0);
   private stamp = 0;
+  /**
+   * Slots taken out but still removed entries of some posting list's overlay, with how many: they
+   * keep their label and their place in the order (so those lists stay sorted, relabelled too)
+   * until the last such list is compacted, and only then are free again.
+   */
+  private readonly retired = new Map<number, number>();
+  private readonly overlayLimit: number;
 
   /** The index of the active entries among `entries`. */
-  constructor(entries: Iterable<DirectoryEntry> = []) {
+  constructor(entries: Iterable<DirectoryEntry> = [], options: DirectoryIndexOptions = {}) {
+    this.overlayLimit = options.overlayLimit ?? defaultOverlayLimit;
     const active = [...entries]
       .filter((e) => e.active)
       .map((entry) => ({ entry, tie: { c: entry.certified, n: normalizeText(entry.displayName), id: entry.id } }));
@@ -645,23 +771,44 @@ export class DirectorySearchIndex {
     const slot = this.byId.find(id);
     if (slot < 0) return false;
     const profile = this.profile(slot);
+    this.byId.delete(slot);
+    this.count--;
+    // Held until every list is done with it, so no compaction meanwhile frees it.
+    this.retired.set(slot, 1);
     for (const [word, mask] of entryTerms(profile)) this.unfile(this.terms, termKey(word, highestBit(mask)), slot);
     for (const key of entryPlaces(profile.locations)) this.unfile(this.places, key, slot);
-    this.removeFromOrder(slot);
-    this.byId.delete(slot);
-    for (const column of [this.ids, this.displayNames, this.programIds, this.websites, this.descriptions])
-      column.set(slot, '');
-    this.free.push(slot);
-    this.count--;
+    this.letGo(slot);
     return true;
   }
 
   private unfile(lists: Map<string, Postings>, key: string, slot: number): void {
     const list = lists.get(key);
     if (!list) return;
-    list.remove(slot, this.label);
-    if (list.length === 0) lists.delete(key);
+    if (list.remove(slot, this.label)) this.retired.set(slot, (this.retired.get(slot) ?? 0) + 1);
+    if (list.size === 0) {
+      list.compact(this.label, this.letGo);
+      lists.delete(key);
+    } else this.tidy(list);
   }
+
+  /** Folds a list's overlay in once it is longer than its bound (the list's own length for a short one: cheap to copy). */
+  private tidy(list: Postings): void {
+    if (list.overlay > Math.min(this.overlayLimit, list.length)) list.compact(this.label, this.letGo);
+  }
+
+  /** One hold on a retired slot ends; after the last, the slot leaves the order and is free. */
+  private readonly letGo = (slot: number): void => {
+    const holds = (this.retired.get(slot) ?? 0) - 1;
+    if (holds > 0) {
+      this.retired.set(slot, holds);
+      return;
+    }
+    this.retired.delete(slot);
+    this.removeFromOrder(slot);
+    for (const column of [this.ids, this.displayNames, this.programIds, this.websites, this.descriptions])
+      column.set(slot, '');
+    this.free.push(slot);
+  };
 
   /** Writes an entry's columns into a free slot (not yet in the order nor in any posting list). */
   private store(entry: DirectoryEntry): number {
@@ -692,8 +839,11 @@ export class DirectorySearchIndex {
     const add = (lists: Map<string, Postings>, key: string, field: number) => {
       let list = lists.get(key);
       if (!list) lists.set(key, (list = new Postings()));
-      if (sorted) list.insert(slot, field, this.label);
-      else list.append(slot, field);
+      if (!sorted) list.append(slot, field);
+      else {
+        list.insert(slot, field, this.label);
+        this.tidy(list);
+      }
     };
     for (const [word, mask] of entryTerms(entry)) add(this.terms, termKey(word, highestBit(mask)), mask);
     for (const key of entryPlaces(entry.locations)) add(this.places, key, 0);
@@ -718,12 +868,13 @@ export class DirectorySearchIndex {
     };
   }
 
-  /** Room for `entries` live entries (and the free slots), growing by doubling. */
+  /** Room for `entries` live entries (and the free and retired slots), growing by a quarter. */
   private grow(entries: number): void {
     if (entries > maxIndexedEntries) throw new Error(`The search index holds at most ${maxIndexedEntries} entries.`);
     const needed = Math.max(entries, this.slots + (this.free.length > 0 ? 0 : 1));
     if (needed <= this.capacity) return;
-    const capacity = Math.max(16, needed, this.capacity * 2);
+    // By a quarter: at 500,000 slots a doubling would hold 30 MiB more than the changes need.
+    const capacity = Math.max(16, needed, Math.ceil(this.capacity * 1.25));
     const widen = <A extends Uint8Array | Uint16Array | Uint32Array>(old: A, make: (n: number) => A, per = 1): A => {
       const next = make(capacity * per);
       next.set(old);
@@ -751,6 +902,7 @@ export class DirectorySearchIndex {
     let n = 0;
     for (const block of this.order)
       for (const slot of block) {
+        if (this.retired.has(slot)) continue;
         live[n] = slot;
         renumber[slot] = n++;
       }
@@ -777,7 +929,7 @@ export class DirectorySearchIndex {
     ];
     const postingsOf = (map: Map<string, Postings>) => {
       let total = 0;
-      for (const list of map.values()) total += list.length;
+      for (const list of map.values()) total += list.size;
       const keys: string[] = [];
       const lengths = new Uint32Array(map.size);
       const docs = new Int32Array(total);
@@ -785,11 +937,11 @@ export class DirectorySearchIndex {
       let at = 0;
       for (const [key, list] of map) {
         // In tie-break order already, and renumbering keeps that order.
-        for (let i = 0; i < list.length; i++) {
-          docs[at] = renumber[list.docs[i]!]!;
-          fields[at++] = list.fields[i]!;
+        for (const cursor = new PostingCursor(list, this.label, 0); cursor.doc >= 0; cursor.advance()) {
+          docs[at] = renumber[cursor.doc]!;
+          fields[at++] = cursor.fields;
         }
-        lengths[keys.push(key) - 1] = list.length;
+        lengths[keys.push(key) - 1] = list.size;
       }
       return { keys, lengths, docs, fields };
     };
@@ -824,7 +976,10 @@ export class DirectorySearchIndex {
    * aligned, as a download into a buffer of its own is): nothing is copied, and no string or
    * object is made per entry.
    */
-  static fromSnapshot(bytes: Uint8Array): { index: DirectorySearchIndex; watermark: number } {
+  static fromSnapshot(
+    bytes: Uint8Array,
+    options: DirectoryIndexOptions = {},
+  ): { index: DirectorySearchIndex; watermark: number } {
     const { header, sections } = decodeSnapshot(bytes);
     const n = header.count;
     const text = (count?: number) => {
@@ -852,7 +1007,7 @@ export class DirectorySearchIndex {
       if (lists[i]! >= limits[i % listColumns]!) throw new SnapshotError('an entry refers to a list that is not there');
     if (termFields.length !== termDocs.length) throw new SnapshotError('postings and their fields differ in length');
 
-    const index = new DirectorySearchIndex();
+    const index = new DirectorySearchIndex([], options);
     [index.ids, index.displayNames, index.programIds, index.websites, index.descriptions] = [
       ids,
       displayNames,
@@ -898,6 +1053,8 @@ export class DirectorySearchIndex {
     for (let doc = 0; doc < n; doc += blockSize)
       index.order.push(Array.from({ length: Math.min(blockSize, n - doc) }, (_, i) => doc + i));
     index.relabel();
+    // Room for changes now, so the first change after loading does not copy the columns.
+    index.grow(n + 1);
     return { index, watermark: header.watermark };
   }
 
@@ -960,9 +1117,9 @@ export class DirectorySearchIndex {
     if (block.length === 0) this.order.splice(lo, 1);
   }
 
-  /** Spreads the labels evenly again: only when two neighbours have no label left between them. */
+  /** Spreads the labels evenly again (retired slots too, as lists still hold them): only when two neighbours have no label left between them. */
   private relabel(): void {
-    const step = Math.floor(labelSpace / (this.count + 1));
+    const step = Math.floor(labelSpace / (this.count + this.retired.size + 1));
     let next = step;
     for (const block of this.order)
       for (const slot of block) {
@@ -1086,8 +1243,8 @@ export class DirectorySearchIndex {
     const lists = a.terms.length > 0 ? a.terms.flat() : a.places.map((p) => p.list);
     for (const list of lists) {
       if (!list) continue;
-      for (let i = 0; i < list.length; i++) {
-        const doc = list.docs[i]!;
+      for (const cursor = new PostingCursor(list, this.label, 0); cursor.doc >= 0; cursor.advance()) {
+        const doc = cursor.doc;
         if (this.seen[doc] === stamp) continue;
         this.seen[doc] = stamp;
         const score = this.score(doc, a);
@@ -1106,7 +1263,7 @@ export class DirectorySearchIndex {
       // The best place list it is in (they are in order of level, best first): no location decoded.
       let level = 0;
       for (const { list, level: l } of a.places)
-        if (list.find(doc, this.label) >= 0) {
+        if (list.fieldsOf(doc, this.label) >= 0) {
           level = l;
           break;
         }
@@ -1116,7 +1273,7 @@ export class DirectorySearchIndex {
     let matched = false;
     for (const lists of a.terms) {
       for (let s = 0; s < strengths.length; s++) {
-        if ((lists[s]?.find(doc, this.label) ?? -1) < 0) continue;
+        if ((lists[s]?.fieldsOf(doc, this.label) ?? -1) < 0) continue;
         matched = true;
         score += 10_000 + strengths[s]!;
         break;
@@ -1137,7 +1294,7 @@ export class DirectorySearchIndex {
       const block = this.order[b]!;
       for (let i = b === b0 ? i0 : 0; i < block.length; i++) {
         const doc = block[i]!;
-        if (a.bit !== 0 && (this.sizeBits[doc]! & a.bit) === 0) continue;
+        if ((a.bit !== 0 && (this.sizeBits[doc]! & a.bit) === 0) || this.retired.has(doc)) continue;
         picked.push(doc);
         if (picked.length > a.query.top) break outer;
       }
@@ -1174,21 +1331,16 @@ export class DirectorySearchIndex {
     const runs = [true, false].map((certified) => {
       const tie = this.runStart(certified, cursor);
       const from = tie ? this.labelAfter(tie) : 0;
-      const at = lists.map((list) => list.lowerBound(from, this.label));
+      const cursors = lists.map((list) => new PostingCursor(list, this.label, from));
       const docs: number[] = [];
       let previous = -1;
       while (docs.length <= a.query.top) {
-        let best = -1;
-        let bestLabel = labelSpace;
-        lists.forEach((list, k) => {
-          const i = at[k]!;
-          if (i < list.length && this.label[list.docs[i]!]! < bestLabel)
-            [best, bestLabel] = [k, this.label[list.docs[i]!]!];
-        });
-        const list = lists[best];
-        if (!list) break;
-        const doc = list.docs[at[best]!]!;
-        at[best]! += 1;
+        let best: PostingCursor | undefined;
+        for (const cursor of cursors)
+          if (cursor.doc >= 0 && (!best || this.label[cursor.doc]! < this.label[best.doc]!)) best = cursor;
+        if (!best) break;
+        const doc = best.doc;
+        best.advance();
         if ((this.certified[doc] === 1) !== certified) break;
         // An entry in several lists comes out of them one after the other.
         if (doc === previous) continue;
@@ -1206,6 +1358,7 @@ export class DirectorySearchIndex {
       const tie = this.runStart(certified, cursor);
       const docs: number[] = [];
       for (const doc of this.inOrderFrom(tie ? this.after(tie) : [0, 0])) {
+        if (this.retired.has(doc)) continue;
         if ((this.certified[doc] === 1) !== certified || docs.length > a.query.top) break;
         if (a.bit === 0 || (this.sizeBits[doc]! & a.bit) !== 0) docs.push(doc);
       }
@@ -1310,9 +1463,8 @@ export class DirectorySearchIndex {
     if (query.size !== undefined) reasons.push({ kind: 'organizationSize', size: query.size });
     a.terms.forEach((lists, t) => {
       for (const list of lists) {
-        const i = list?.find(doc, this.label) ?? -1;
-        if (!list || i < 0) continue;
-        const mask = list.fields[i]!;
+        const mask = list?.fieldsOf(doc, this.label) ?? -1;
+        if (mask < 0) continue;
         reasons.push({
           kind: 'keyword',
           word: a.words[t]!,
@@ -1357,9 +1509,9 @@ const maxStreams = 600;
 /** The entries of a stream in tie-break order from a label on: the intersection of its lists, walked from the shortest. */
 class Walk {
   doc = -1;
-  private readonly stream: Stream;
-  private readonly at: number[];
-  private readonly driver: number;
+  private readonly cursors: PostingCursor[];
+  private readonly driver: PostingCursor;
+  private started = false;
 
   constructor(
     stream: Stream,
@@ -1369,41 +1521,39 @@ class Walk {
     private readonly sizeBits: Uint8Array,
     private readonly bit: number,
   ) {
-    this.stream = stream;
-    this.at = stream.lists.map((list) => list.lowerBound(from, label));
-    let driver = 0;
+    let shortest = 0;
     stream.lists.forEach((list, i) => {
-      if (list.length < stream.lists[driver]!.length) driver = i;
+      if (list.size < stream.lists[shortest]!.size) shortest = i;
     });
-    this.driver = driver;
-    this.at[driver]! -= 1;
+    this.cursors = stream.lists.map((list) => new PostingCursor(list, label, from));
+    this.driver = this.cursors[shortest]!;
     this.next();
   }
 
   next(): void {
-    const lists = this.stream.lists;
-    const driver = lists[this.driver]!;
-    outer: for (let i = this.at[this.driver]! + 1; i < driver.length; i++) {
-      const doc = driver.docs[i]!;
-      if (this.bit !== 0 && (this.sizeBits[doc]! & this.bit) === 0) continue;
+    const driver = this.driver;
+    if (this.started) driver.advance();
+    this.started = true;
+    outer: while (driver.doc >= 0) {
+      const doc = driver.doc;
+      if (this.bit !== 0 && (this.sizeBits[doc]! & this.bit) === 0) {
+        driver.advance();
+        continue;
+      }
       const value = this.label[doc]!;
-      for (let j = 0; j < lists.length; j++) {
-        if (j === this.driver) continue;
-        const list = lists[j]!;
-        const at = list.gallop(value, this.label, this.at[j]!);
-        this.at[j] = at;
-        if (at >= list.length) break outer;
-        if (list.docs[at] !== doc) {
+      for (const cursor of this.cursors) {
+        if (cursor === driver) continue;
+        cursor.seek(value);
+        if (cursor.doc < 0) break outer;
+        if (cursor.doc !== doc) {
           // Nothing in the driver before that list's next entry can be in both: leap to it.
-          i = driver.gallop(this.label[list.docs[at]!]!, this.label, i + 1) - 1;
+          driver.seek(this.label[cursor.doc]!);
           continue outer;
         }
       }
-      this.at[this.driver] = i;
       this.doc = doc;
       return;
     }
-    this.at[this.driver] = driver.length;
     this.doc = -1;
   }
 }

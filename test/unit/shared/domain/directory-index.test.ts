@@ -6,6 +6,7 @@ import {
   directorySearchQuerySchema,
   DirectorySearchIndex,
   SnapshotError,
+  type DirectoryIndexOptions,
   type SearchResult,
 } from '../../../../shared/domain/directory-search.js';
 
@@ -96,11 +97,22 @@ function applyChanges(index: DirectorySearchIndex, current: Map<string, Director
   }
 }
 
-describe('incremental directory index', () => {
+/**
+ * Changes wait in each posting list's overlay (added and removed entries merged in on every read)
+ * until it is folded in: at once (bound 0, every change written into the list), after two, and at
+ * the production bound (a list's own length for short lists, 256 for long ones).
+ */
+const overlayBounds: { name: string; options: DirectoryIndexOptions }[] = [
+  { name: 'overlays folded in at once', options: { overlayLimit: 0 } },
+  { name: 'overlays of up to two changes', options: { overlayLimit: 2 } },
+  { name: 'overlays as in production', options: {} },
+];
+
+describe.each(overlayBounds)('incremental directory index, $name', ({ options }) => {
   it('answers every query as a full build over the same entries, after any sequence of adds, replaces and deactivations', () => {
     fc.assert(
       fc.property(fc.array(change, { maxLength: 40 }), (changes) => {
-        const index = new DirectorySearchIndex();
+        const index = new DirectorySearchIndex([], options);
         const current = new Map<string, DirectoryEntry>();
         applyChanges(index, current, changes);
         expectSameAnswers(index, current.values());
@@ -117,7 +129,7 @@ describe('incremental directory index', () => {
           .uniqueArray(fc.constantFrom(...ids), { minLength: 1 })
           .chain((start) => fc.tuple(fc.tuple(...start.map(entryArbitrary)), fc.array(change, { maxLength: 20 }))),
         ([start, changes]) => {
-          const index = new DirectorySearchIndex(start);
+          const index = new DirectorySearchIndex(start, options);
           const current = new Map(start.map((e) => [e.id, e]));
           applyChanges(index, current, changes);
           expectSameAnswers(index, current.values());
@@ -131,7 +143,7 @@ describe('incremental directory index', () => {
     const entries = generateDemoDirectory(2500);
     const next = seededRandom(3);
     const shuffled = [...entries].sort(() => next() - 0.5);
-    const index = new DirectorySearchIndex();
+    const index = new DirectorySearchIndex([], options);
     for (const e of shuffled) index.put(e);
     const current = new Map(entries.map((e) => [e.id, e]));
     for (const [i, e] of shuffled.entries()) {
@@ -174,7 +186,7 @@ describe('incremental directory index', () => {
       active: true,
       updatedAt: '2025-01-01T00:00:00.000Z',
     });
-    const index = new DirectorySearchIndex([base('first', 'M'), base('last', 'N')]);
+    const index = new DirectorySearchIndex([base('first', 'M'), base('last', 'N')], options);
     const all = [base('first', 'M'), base('last', 'N')];
     // "Mz", "Mzz", "Mzzz", …: each sorts just before the previous one, halving the same gap.
     for (let i = 1; i <= 40; i++) {
@@ -188,10 +200,13 @@ describe('incremental directory index', () => {
   it('loads from its snapshot as the index it was, and keeps answering like a full build as entries change after loading', () => {
     fc.assert(
       fc.property(fc.array(change, { maxLength: 25 }), fc.array(change, { maxLength: 15 }), (before, after) => {
-        const index = new DirectorySearchIndex();
+        const index = new DirectorySearchIndex([], options);
         const current = new Map<string, DirectoryEntry>();
         applyChanges(index, current, before);
-        const { index: loaded, watermark } = DirectorySearchIndex.fromSnapshot(index.toSnapshot(1_700_000_000_000));
+        const { index: loaded, watermark } = DirectorySearchIndex.fromSnapshot(
+          index.toSnapshot(1_700_000_000_000),
+          options,
+        );
         expect(watermark).toBe(1_700_000_000_000);
         expectSameAnswers(loaded, current.values());
         applyChanges(loaded, current, after);
@@ -206,7 +221,7 @@ describe('incremental directory index', () => {
     entries[0] = { ...entries[0]!, displayName: 'Zürich Œuvre Ærø', description: 'Ça marche: ß, ł, 東京, 🚀.' };
     const built = new DirectorySearchIndex(entries);
     const bytes = built.toSnapshot(42);
-    const { index: loaded, watermark } = DirectorySearchIndex.fromSnapshot(bytes);
+    const { index: loaded, watermark } = DirectorySearchIndex.fromSnapshot(bytes, options);
     expect(watermark).toBe(42);
     for (const entry of entries) expect(loaded.get(entry.id)).toEqual(built.get(entry.id));
     expect(loaded.toSnapshot(42)).toEqual(bytes);
@@ -214,7 +229,7 @@ describe('incremental directory index', () => {
     for (const e of changed) loaded.put(e);
     loaded.remove(entries[60]!.id);
     const after = [...changed, ...entries.slice(50).filter((e) => e.id !== entries[60]!.id)];
-    const reloaded = DirectorySearchIndex.fromSnapshot(loaded.toSnapshot(43));
+    const reloaded = DirectorySearchIndex.fromSnapshot(loaded.toSnapshot(43), options);
     expect(reloaded.watermark).toBe(43);
     for (const entry of after)
       expect(reloaded.index.get(entry.id)).toEqual(new DirectorySearchIndex([entry]).get(entry.id));
@@ -222,6 +237,26 @@ describe('incremental directory index', () => {
     expectSameAnswers(reloaded.index, after, 25);
   });
 
+  it('answers as a full build after every single change, while overlays are partly filled and entries sit in removed sets', () => {
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 12 }), fc.array(change, { maxLength: 12 }), (before, after) => {
+        const built = new DirectorySearchIndex([], options);
+        const current = new Map<string, DirectoryEntry>();
+        applyChanges(built, current, before);
+        const { index } = DirectorySearchIndex.fromSnapshot(built.toSnapshot(1), options);
+        for (const c of after) {
+          applyChanges(index, current, [c]);
+          expectSameAnswers(index, current.values());
+        }
+        // What it writes holds what a full build would: no removed entry, no entry twice.
+        expectSameAnswers(DirectorySearchIndex.fromSnapshot(index.toSnapshot(2)).index, current.values());
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('directory snapshot', () => {
   it('refuses bytes that are not a whole snapshot', () => {
     const bytes = new DirectorySearchIndex(generateDemoDirectory(50)).toSnapshot(1);
     expect(DirectorySearchIndex.fromSnapshot(bytes).index.size).toBe(50);
