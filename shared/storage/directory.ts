@@ -302,8 +302,11 @@ async function loadAll(table: TableClient): Promise<DirectorySearchIndex> {
 
 /** Entries read from the change feed at once. */
 const catchUpConcurrency = 16;
-/** Entries applied from the change feed between yields to waiting searches. */
-const applySlice = 8;
+/**
+ * How long the change feed applies entries before it yields to waiting searches (an entry costs
+ * well under a millisecond: O(its words and places)), so no search waits more than a slice.
+ */
+const applySliceMs = 5;
 
 /**
  * Applies the changes announced since the instance's watermark (less the clock margin), each
@@ -338,13 +341,16 @@ async function catchUp(s: Storage, cache: DirectoryCache): Promise<number> {
   }
   for (const [key, at] of cache.seen) if (at < from) cache.seen.delete(key);
   const todo = [...rows.keys()];
-  let sliced = 0;
+  let slice = performance.now();
   await Promise.all(
     Array.from({ length: Math.min(catchUpConcurrency, todo.length) }, async () => {
       for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
         const stored = await readDirectoryEntry(id, s);
-        // A batch's replies can arrive together: every few entries a search queued meanwhile answers first.
-        if (++sliced % applySlice === 0) await new Promise((resolve) => setImmediate(resolve));
+        // A batch's replies can arrive together: once a slice is spent, the searches queued meanwhile answer first.
+        if (performance.now() - slice >= applySliceMs) {
+          await new Promise((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
         if (stored) apply(cache, stored.entry);
         for (const [key, at] of rows.get(id) ?? []) cache.seen.set(key, at);
       }
