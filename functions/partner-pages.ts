@@ -6,6 +6,13 @@ import type { Caller } from '../shared/auth/token.js';
 import { contactRequestIdSchema, leadStatusSchema } from '../shared/domain/contact-requests.js';
 import { createInvitationSchema, invitationStatuses } from '../shared/domain/invitations.js';
 import { expiryWindowSchema } from '../shared/domain/relationships.js';
+import { webhookUrlRefused } from '../shared/domain/field-messages.js';
+import {
+  createSubscriptionBodySchema,
+  deliveryIdSchema,
+  updateSubscriptionBodySchema,
+  webhookEventTypes,
+} from '../shared/domain/webhooks.js';
 import { adminRoleCatalogueView } from '../shared/domain/role-catalogue.js';
 import { linkIdSchema } from '../shared/domain/ids.js';
 import { AppError, validate } from '../shared/errors.js';
@@ -20,6 +27,17 @@ import {
   partnerRelationships,
 } from '../shared/services/relationships.js';
 import { partnerOfPage } from '../shared/services/partner-staff.js';
+import {
+  createSubscription,
+  deleteSubscription,
+  partnerSubscription,
+  partnerSubscriptions,
+  redeliver,
+  rotateSecret,
+  sendTestEvent,
+  subscriptionDeliveries,
+  updateSubscription,
+} from '../shared/services/webhooks.js';
 import { confirmation, formPostAnswer, notice, resultNotice } from '../shared/web/forms.js';
 import { html, type Html } from '../shared/web/html.js';
 import { pageFunctions } from '../shared/web/page-function.js';
@@ -41,6 +59,24 @@ import {
   type PartnerContext,
 } from '../shared/web/partner-views.js';
 import { partnerNavigation, signedInPage } from '../shared/web/shell.js';
+import {
+  blankWebhookForm,
+  deleteQuestion,
+  deliveriesPageSize,
+  formValuesOf,
+  problemsOf,
+  rotateQuestion,
+  secretView,
+  webhookChangedNotice,
+  webhookDetailsView,
+  webhookForm,
+  webhookFormValues,
+  webhooksHref,
+  webhooksListView,
+  webhooksWithoutPermission,
+  type WebhookFormProblems,
+  type WebhooksPage,
+} from '../shared/web/webhooks-view.js';
 
 /**
  * The partner's pages, for its staff (the links in partners' emails): leads, invitations (and
@@ -59,6 +95,25 @@ const routes = [
   route('GET', 'partner/invitations/batches/{batchId}', 'anyone', batchPage, 'page-partner-invitation-batch'),
   route('GET', 'partner/customers', 'anyone', customersPage, 'page-partner-customers'),
   route('GET', 'partner/webhooks', 'anyone', webhooksPage, 'page-partner-webhooks'),
+  route('POST', 'partner/webhooks/new', 'anyone', addWebhook, 'page-partner-webhook-add'),
+  route('POST', 'partner/webhooks/{subscriptionId}/edit', 'anyone', editWebhook, 'page-partner-webhook-edit'),
+  route('POST', 'partner/webhooks/{subscriptionId}/enable', 'anyone', enableWebhook, 'page-partner-webhook-enable'),
+  route(
+    'POST',
+    'partner/webhooks/{subscriptionId}/rotate-secret',
+    'anyone',
+    rotateWebhook,
+    'page-partner-webhook-rotate',
+  ),
+  route('POST', 'partner/webhooks/{subscriptionId}/test', 'anyone', testWebhook, 'page-partner-webhook-test'),
+  route('POST', 'partner/webhooks/{subscriptionId}/delete', 'anyone', deleteWebhook, 'page-partner-webhook-delete'),
+  route(
+    'POST',
+    'partner/webhooks/{subscriptionId}/deliveries/{deliveryId}/redeliver',
+    'anyone',
+    redeliverWebhook,
+    'page-partner-webhook-redeliver',
+  ),
 ];
 
 /** The partner of the page's `?partner=` (or the caller's first); undefined when the caller's tenant is no partner's. */
@@ -217,7 +272,8 @@ async function invitePage(request: HttpRequest) {
   return inviteFormPage(request, blankInviteForm(randomUUID()), []);
 }
 
-const inviteFormBody = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+/** A plain form's fields (a ticked box's name repeated): each form's own rules read them. */
+const plainFormBody = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
 
 /**
  * Invite a customer posted without JavaScript: the API's rules on the same fields; a field to fix
@@ -225,7 +281,7 @@ const inviteFormBody = z.record(z.string(), z.union([z.string(), z.array(z.strin
  */
 async function sendInvitation(request: HttpRequest, context: InvocationContext) {
   const { caller, c } = await staffPost(request);
-  const values = inviteFormValues(await readBody(request, inviteFormBody));
+  const values = inviteFormValues(await readBody(request, plainFormBody));
   try {
     const body = validate(createInvitationSchema, invitationOfForm(values, adminRoleCatalogueView()));
     const key = idempotencyKeySchema.safeParse(values.idempotencyKey);
@@ -313,13 +369,289 @@ async function terminateQuestion(c: PartnerContext, caller: Caller, id: string):
   })}`;
 }
 
-async function webhooksPage(request: HttpRequest) {
-  return signedInPage(partnerNavigation, {
+const webhooksPageOptions = {
+  current: 'partner-webhooks',
+  title: 'Webhooks',
+  commands: true,
+  intro: html`Endpoints your PSA, CRM or automation listens on: your organization's events are posted to them, signed. Select one to change it, send a test event or rotate its secret; open one to see its deliveries.`,
+};
+
+/** A Webhooks page for `render`'s content (staff only: the others see the commands disabled and why), answered with `status`. */
+async function webhooksPageOf(
+  request: HttpRequest,
+  render: (c: PartnerContext, caller: Caller) => Promise<Html | WebhooksPage>,
+  status = 200,
+) {
+  const response = await signedInPage(partnerNavigation, {
     request,
-    current: 'partner-webhooks',
-    title: 'Webhooks',
-    commands: true,
-    intro: html`Endpoints your PSA, CRM or automation listens on: your organization's events are posted to them, signed. Select one to change it, send a test event or rotate its secret; open one to see its deliveries.`,
+    ...webhooksPageOptions,
+    content: async (caller) => {
+      const c = await partnerContext(caller, request);
+      if (!c) return notStaffNotice(who(caller));
+      return c.mayManage ? render(c, caller) : webhooksWithoutPermission(c);
+    },
+  });
+  return { ...response, status };
+}
+
+const webhookId = z.uuid();
+const webhooksQuery = z.object({
+  subscription: webhookId.optional(),
+  edit: webhookId.optional(),
+  rotate: webhookId.optional(),
+  delete: webhookId.optional(),
+  add: z.string().max(10).optional(),
+  continuationToken: z.string().max(4000).optional(),
+  result: z.string().max(100).optional(),
+  partner: z.string().max(200).optional(),
+});
+
+const webhookMessages = {
+  saved: { kind: 'success', content: 'The webhook is saved.' },
+  enabled: {
+    kind: 'success',
+    content: 'The webhook is enabled: events are sent to it again. Redeliver below what it missed.',
+  },
+  disabled: { kind: 'success', content: 'The webhook is disabled: no events are sent to it until you enable it.' },
+  deleted: { kind: 'success', content: 'The webhook is deleted: no more events are sent to it.' },
+  'test-sent': {
+    kind: 'success',
+    content: 'A test event is on its way. Refresh the deliveries to see how your receiver answered.',
+  },
+  redelivered: {
+    kind: 'success',
+    content: 'The delivery is sent again, with the same webhook-id. Refresh the deliveries to follow it.',
+  },
+} as const;
+
+/** A subscription's page: its facts and actions, and a page of its deliveries. */
+async function webhookDetails(
+  c: PartnerContext,
+  caller: Caller,
+  id: string,
+  token: string | undefined,
+  message: Html | '',
+) {
+  const [subscription, deliveries] = await Promise.all([
+    partnerSubscription(caller, c.partner.id, id),
+    subscriptionDeliveries(caller, c.partner.id, id, { top: deliveriesPageSize, continuationToken: token }),
+  ]);
+  return webhookDetailsView(c, subscription, webhookEventTypes, deliveries, { older: token !== undefined }, message);
+}
+
+async function webhooksPage(request: HttpRequest) {
+  return webhooksPageOf(request, async (c, caller) => {
+    const query = validate(webhooksQuery, Object.fromEntries(request.query), 'query string');
+    const message = resultNotice(request, webhookMessages);
+    if (query.add !== undefined) return webhookForm(c, webhookEventTypes, undefined, blankWebhookForm, new Map());
+    if (query.edit) {
+      const s = await partnerSubscription(caller, c.partner.id, query.edit);
+      return webhookForm(c, webhookEventTypes, s, formValuesOf(s), new Map());
+    }
+    if (query.rotate) return rotateQuestion(c, await partnerSubscription(caller, c.partner.id, query.rotate));
+    if (query.delete) return deleteQuestion(c, await partnerSubscription(caller, c.partner.id, query.delete));
+    if (query.subscription) return webhookDetails(c, caller, query.subscription, query.continuationToken, message);
+    const { items } = await partnerSubscriptions(caller, c.partner.id);
+    // A partner has at most ten: each one's last delivery is read with the list, as app.js does.
+    const withLast = await Promise.all(
+      items.map(async (s) => ({
+        ...s,
+        lastDelivery: (await subscriptionDeliveries(caller, c.partner.id, s.id, { top: 1 })).items[0],
+      })),
+    );
+    return webhooksListView(c, withLast, webhookEventTypes, message);
+  });
+}
+
+const webhookParams = z.object({ subscriptionId: webhookId });
+const deliveryParams = webhookParams.extend({ deliveryId: deliveryIdSchema });
+const versionForm = z.object({ version: z.string().min(1).max(200) });
+
+/** Each field to fix of a refused add or edit, with its sentence. */
+function webhookProblems(error: unknown): WebhookFormProblems {
+  if (!(error instanceof AppError && error.kind === 'validation' && error.extra.errors)) throw error;
+  return problemsOf(error.extra.errors.map((e) => e.path));
+}
+
+/**
+ * The form's body checked by the API's rules, then saved: the fields to fix when it is refused, the
+ * URL in the words for where it leads when the service refuses that (it resolves its host).
+ */
+async function savedWebhook<S extends z.ZodType, T>(
+  schema: S,
+  body: Record<string, unknown>,
+  save: (checked: z.output<S>) => Promise<T>,
+): Promise<{ saved: T } | { problems: WebhookFormProblems }> {
+  let checked: z.output<S>;
+  try {
+    checked = validate(schema, body);
+  } catch (error) {
+    return { problems: webhookProblems(error) };
+  }
+  try {
+    return { saved: await save(checked) };
+  } catch (error) {
+    const problems = webhookProblems(error);
+    return { problems: problems.has('url') ? new Map([['url', webhookUrlRefused]]) : problems };
+  }
+}
+
+const postedWebhook = async (request: HttpRequest) =>
+  webhookFormValues(await readBody(request, plainFormBody), webhookEventTypes);
+
+/**
+ * Add webhook posted without JavaScript: the answer is the page showing its signing secret, this
+ * once (200, not a redirect: the secret is in no address, and no-store keeps it out of the cache); a
+ * field to fix shows the form again (400) with its sentence and what was entered, nothing saved.
+ */
+async function addWebhook(request: HttpRequest) {
+  const { caller, c } = await staffPost(request);
+  const values = await postedWebhook(request);
+  const body = {
+    url: values.url,
+    eventTypes: values.eventTypes,
+    ...(values.description ? { description: values.description } : {}),
+  };
+  const result = await savedWebhook(createSubscriptionBodySchema, body, (checked) =>
+    createSubscription(caller, c.partner.id, checked),
+  );
+  if ('saved' in result) return webhooksPageOf(request, async (c) => secretView(c, result.saved, false));
+  return webhooksPageOf(
+    request,
+    async (c) => webhookForm(c, webhookEventTypes, undefined, values, result.problems),
+    400,
+  );
+}
+
+/** Edit posted under its ETag: saved, back to the webhook's page; a colleague's change first shows the form as it is now (412). */
+async function editWebhook(request: HttpRequest) {
+  const { caller, c } = await staffPost(request);
+  const { subscriptionId } = validate(webhookParams, request.params, 'link');
+  const values = await postedWebhook(request);
+  const body = {
+    url: values.url,
+    eventTypes: values.eventTypes,
+    description: values.description,
+    enabled: values.enabled,
+  };
+  const current = await partnerSubscription(caller, c.partner.id, subscriptionId);
+  try {
+    const result = await savedWebhook(updateSubscriptionBodySchema, body, (checked) =>
+      updateSubscription(caller, c.partner.id, subscriptionId, checked, values.version),
+    );
+    if ('saved' in result)
+      return formPostAnswer(request, webhooksHref(c, { subscription: subscriptionId }), 'saved', {
+        status: 200,
+        jsonBody: result.saved,
+      });
+    return webhooksPageOf(
+      request,
+      async (c) => webhookForm(c, webhookEventTypes, current, values, result.problems),
+      400,
+    );
+  } catch (error) {
+    if (!(error instanceof AppError && error.kind === 'precondition-failed')) throw error;
+    const now = await partnerSubscription(caller, c.partner.id, subscriptionId);
+    return webhooksPageOf(
+      request,
+      async (c) =>
+        webhookForm(
+          c,
+          webhookEventTypes,
+          now,
+          formValuesOf(now),
+          new Map(),
+          webhookChangedNotice('your changes were not saved. The form shows it as it is now: make your change again.'),
+        ),
+      412,
+    );
+  }
+}
+
+/**
+ * A change of one subscription under the ETag its page showed: done, back to its page with
+ * `result`; a colleague's change first answers its page as it is now with why nothing was done (412).
+ */
+async function underVersion<S extends typeof versionForm>(
+  request: HttpRequest,
+  form: S,
+  change: (caller: Caller, c: PartnerContext, id: string, posted: z.output<S>) => Promise<string>,
+  back: (c: PartnerContext, id: string) => string = (c, id) => webhooksHref(c, { subscription: id }),
+) {
+  const { caller, c } = await staffPost(request);
+  const { subscriptionId } = validate(webhookParams, request.params, 'link');
+  const posted = await readBody(request, form);
+  try {
+    const result = await change(caller, c, subscriptionId, posted);
+    return formPostAnswer(request, back(c, subscriptionId), result, { status: 204 });
+  } catch (error) {
+    if (!(error instanceof AppError && error.kind === 'precondition-failed')) throw error;
+    return webhooksPageOf(
+      request,
+      (c, caller) =>
+        webhookDetails(c, caller, subscriptionId, undefined, webhookChangedNotice('your change was not made.')),
+      412,
+    );
+  }
+}
+
+const enableForm = versionForm.extend({ enabled: z.enum(['true', 'false']) });
+
+async function enableWebhook(request: HttpRequest) {
+  return underVersion(request, enableForm, async (caller, c, id, { enabled, version }) => {
+    const saved = await updateSubscription(caller, c.partner.id, id, { enabled: enabled === 'true' }, version);
+    return saved.status === 'enabled' ? 'enabled' : 'disabled';
+  });
+}
+
+async function deleteWebhook(request: HttpRequest) {
+  return underVersion(
+    request,
+    versionForm,
+    async (caller, c, id, { version }) => {
+      await deleteSubscription(caller, c.partner.id, id, version);
+      return 'deleted';
+    },
+    (c) => webhooksHref(c),
+  );
+}
+
+/** Rotate secret confirmed: the answer is the page showing the new secret, this once (as after Add webhook). */
+async function rotateWebhook(request: HttpRequest) {
+  const { caller, c } = await staffPost(request);
+  const { subscriptionId } = validate(webhookParams, request.params, 'link');
+  const { version } = await readBody(request, versionForm);
+  try {
+    const rotated = await rotateSecret(caller, c.partner.id, subscriptionId, version);
+    return webhooksPageOf(request, async (c) => secretView(c, rotated, true));
+  } catch (error) {
+    if (!(error instanceof AppError && error.kind === 'precondition-failed')) throw error;
+    return webhooksPageOf(
+      request,
+      (c, caller) =>
+        webhookDetails(c, caller, subscriptionId, undefined, webhookChangedNotice('the secret was not rotated.')),
+      412,
+    );
+  }
+}
+
+async function testWebhook(request: HttpRequest) {
+  const { caller, c } = await staffPost(request);
+  const { subscriptionId } = validate(webhookParams, request.params, 'link');
+  const delivery = await sendTestEvent(caller, c.partner.id, subscriptionId);
+  return formPostAnswer(request, webhooksHref(c, { subscription: subscriptionId }), 'test-sent', {
+    status: 202,
+    jsonBody: delivery,
+  });
+}
+
+async function redeliverWebhook(request: HttpRequest) {
+  const { caller, c } = await staffPost(request);
+  const { subscriptionId, deliveryId } = validate(deliveryParams, request.params, 'link');
+  const delivery = await redeliver(caller, c.partner.id, subscriptionId, deliveryId);
+  return formPostAnswer(request, webhooksHref(c, { subscription: subscriptionId }), 'redelivered', {
+    status: 202,
+    jsonBody: delivery,
   });
 }
 
@@ -366,7 +698,42 @@ const docs = {
     title: 'Partner workspace: Webhooks',
     who: 'partner staff',
     path: '/partner/webhooks?subscription=',
-    what: 'the link in the webhook-disabled email, which `?subscription=<id>` opens at that subscription\'s details. A selectable table of the partner\'s webhook subscriptions (endpoint URL and description, events, status enabled or disabled and why, last delivery); the command bar: **Add webhook** (a form in a side panel: https endpoint URL, the event types from `GET /api/webhook-event-types` as checkboxes grouped by what they are about with **All events**, description; a sentence at each field, and one for a URL refused for where it leads), **Edit** (If-Match; "Webhook changed by someone else" on 412, the form shown as it is now), **Enable**/**Disable**, **Rotate secret** (after "Rotate signing secret?"), **Send test event**, **Delete** (after "Delete webhook?" Delete webhook/Cancel). The signing secret shows once after adding or rotating, with **Copy secret**. A subscription\'s details panel: status, events, the same actions, and its deliveries (time, event, status, response code, duration, attempts, each attempt\'s outcome; **Redeliver**; read again while one is pending)',
+    what: 'the link in the webhook-disabled email, which `?subscription=<id>` opens at that subscription\'s details. A selectable table of the partner\'s webhook subscriptions (endpoint URL and description, events, status enabled or disabled and why, last delivery); the command bar: **Add webhook** (a form in a side panel: https endpoint URL, the event types from `GET /api/webhook-event-types` as checkboxes grouped by what they are about with **All events**, description; a sentence at each field, and one for a URL refused for where it leads), **Edit** (If-Match; "Webhook changed by someone else" on 412, the form shown as it is now), **Enable**/**Disable**, **Rotate secret** (after "Rotate signing secret?"), **Send test event**, **Delete** (after "Delete webhook?" Delete webhook/Cancel). The signing secret shows once after adding or rotating, with **Copy secret**. A subscription\'s details panel: status, events, the same actions, and its deliveries (time, event, status, response code, duration, attempts, each attempt\'s outcome; **Redeliver**; read again while one is pending). Without JavaScript (the session cookie) the server renders the table (each endpoint links to its page `?subscription=<id>`: facts, Send test event, Enable/Disable, Edit, Rotate secret, Delete, and its deliveries 20 a page with **Show older deliveries** and Redeliver on each), **Add webhook** (`?add=1`) and **Edit** (`?edit=<id>`) as forms, "Rotate signing secret?" (`?rotate=<id>`) and "Delete webhook?" (`?delete=<id>`) as pages; the posts are the `page-partner-webhook-*` routes; a user without Partner.Manage sees the commands disabled with the reason',
+  },
+  'page-partner-webhook-add': {
+    title: 'Partner workspace: add a webhook',
+    who: 'partner staff (Partner.Manage)',
+    what: 'where the server-rendered Add webhook form (`/partner/webhooks?add=1`) posts (`url`, `eventTypes` repeated or `allEvents=on`, `description`): the API’s rules; a field to fix shows the form again (400) with its sentence and what was entered, a URL refused for where it leads in those words, nothing saved; added: the answer itself (200, `Cache-Control: no-store`, never a redirect) shows the signing secret this once',
+  },
+  'page-partner-webhook-edit': {
+    title: 'Partner workspace: edit a webhook',
+    who: 'partner staff (Partner.Manage)',
+    what: 'where the Edit form (`?edit=<id>`) posts (`url`, `eventTypes`, `description`, `enabled=true` when Send events is ticked, and `version`: the ETag it showed, as If-Match); `303` to the webhook’s page with "The webhook is saved."; a field to fix: the form again (400); a colleague’s change first: the form as it is now with "Webhook changed by someone else" (412)',
+  },
+  'page-partner-webhook-enable': {
+    title: 'Partner workspace: enable or disable a webhook',
+    who: 'partner staff (Partner.Manage)',
+    what: 'the Enable / Disable button of a webhook’s page (`enabled=true|false`, `version`); `303` back with the message; a colleague’s change first: the webhook’s page as it is now with "Webhook changed by someone else" (412)',
+  },
+  'page-partner-webhook-rotate': {
+    title: 'Partner workspace: rotate a webhook’s secret',
+    who: 'partner staff (Partner.Manage)',
+    what: 'where "Rotate signing secret?" (`?rotate=<id>`, Rotate secret / Cancel) posts (`version`): the answer itself shows the new secret this once (200, no-store); 412 as Enable',
+  },
+  'page-partner-webhook-test': {
+    title: 'Partner workspace: send a test event',
+    who: 'partner staff (Partner.Manage)',
+    what: 'Send test event on an enabled webhook’s page: a `webhook.test` event queued and signed like every other; `303` back to the webhook’s page, whose deliveries show it',
+  },
+  'page-partner-webhook-delete': {
+    title: 'Partner workspace: delete a webhook',
+    who: 'partner staff (Partner.Manage)',
+    what: 'where "Delete webhook?" (`?delete=<id>`, Delete / Cancel) posts (`version`); `303` to Webhooks with "The webhook is deleted"; 412 as Enable',
+  },
+  'page-partner-webhook-redeliver': {
+    title: 'Partner workspace: redeliver a delivery',
+    who: 'partner staff (Partner.Manage)',
+    what: 'Redeliver on a delivery of an enabled webhook’s page: the same event with the same `webhook-id`; `303` back with the message. Every webhook post: another site’s post is refused (403), a user without Partner.Manage sees the buttons disabled with the reason and is refused (403 page), another partner’s webhook is not found (404)',
   },
 };
 

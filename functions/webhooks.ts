@@ -6,9 +6,12 @@ import { partnerIdSchema } from '../shared/domain/directory.js';
 import { topSchema } from '../shared/domain/paging.js';
 import { pageSchema } from '../shared/domain/views.js';
 import {
+  createSubscriptionBodySchema,
+  deliveryIdSchema,
   deliveryViewSchema,
   subscriptionViewSchema,
   subscriptionWithSecretSchema,
+  updateSubscriptionBodySchema,
   webhookEventTypes,
   webhookEventTypeSchema,
 } from '../shared/domain/webhooks.js';
@@ -65,28 +68,9 @@ const routes = [
 
 const partnerParamsSchema = z.object({ partnerId: partnerIdSchema });
 const subscriptionParamsSchema = partnerParamsSchema.extend({ subscriptionId: z.uuid() });
-const deliveryParamsSchema = subscriptionParamsSchema.extend({
-  deliveryId: z.string().regex(/^\d{13}_evt_[\w-]{32}$/),
-});
-const webhookUrlSchema = z.url({ protocol: /^https?$/ }).max(2000);
-const eventTypesSchema = z
-  .array(webhookEventTypeSchema)
-  .min(1)
-  .max(webhookEventTypes.length)
-  .transform((types) => [...new Set(types)]);
-const createBodySchema = z.object({
-  url: webhookUrlSchema,
-  eventTypes: eventTypesSchema,
-  description: z.string().trim().max(200).optional(),
-});
-const updateBodySchema = z
-  .object({
-    url: webhookUrlSchema.optional(),
-    eventTypes: eventTypesSchema.optional(),
-    description: z.string().trim().max(200).optional(),
-    enabled: z.boolean().optional(),
-  })
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'must change at least one field');
+const deliveryParamsSchema = subscriptionParamsSchema.extend({ deliveryId: deliveryIdSchema });
+const createBodySchema = createSubscriptionBodySchema;
+const updateBodySchema = updateSubscriptionBodySchema;
 const pageQuerySchema = z.object({ top: topSchema, continuationToken: z.string().max(4000).optional() });
 
 async function create(request: HttpRequest) {

@@ -1,5 +1,17 @@
 import { fieldMessage, webhookUrlRefused, type FieldMessage } from '../shared/domain/field-messages.js';
-import type { Attempt, DeliveryView, SubscriptionView } from '../shared/domain/webhooks.js';
+import {
+  answerOf,
+  deliveryStatusLabels,
+  eventsText,
+  eventWords,
+  groupOf,
+  groupName,
+  lastDeliveryText as lastDeliveryOf,
+  outcomeLabels,
+  subscriptionStatusText,
+  testEvent,
+} from '../shared/domain/webhook-labels.js';
+import type { DeliveryView, SubscriptionView } from '../shared/domain/webhooks.js';
 import { api, ApiError } from './api.js';
 import { byId, confirmDialog, focus, formatDateTime, h, notice, show } from './dom.js';
 import { commandBar, emptyRow, messageBar, skeletonRows, type Command } from './page-parts.js';
@@ -17,57 +29,8 @@ import { copyableLink, openPartnerWorkspace, type PartnerWorkspace } from './par
 type Subscription = SubscriptionView & { lastDelivery?: DeliveryView | undefined };
 type Secret = SubscriptionView & { secret: string };
 
-/** The event a test sends, whatever a subscription asks for: not offered as a choice. */
-const testEvent = 'webhook.test';
-
-/** The headings of the event groups, by the type's first part; a new kind of event shows under its own name. */
-const groupNames: Record<string, string> = {
-  invitation: 'Invitations',
-  relationship: 'Relationships',
-  agreement: 'Customer Agreement',
-  'alert-settings': 'Alert settings',
-  directory: 'Directory entry',
-};
-const groupOf = (type: string) => type.split('.')[0] ?? type;
-const groupName = (group: string) => groupNames[group] ?? `${group[0]?.toUpperCase() ?? ''}${group.slice(1)}`;
-/** `relationship.roles-removed` reads "Roles removed". */
-const eventWords = (type: string) => {
-  const words = (type.split('.')[1] ?? type).replace(/-/g, ' ');
-  return `${words[0]?.toUpperCase() ?? ''}${words.slice(1)}`;
-};
-
-const deliveryStatusLabels: Record<DeliveryView['status'], string> = {
-  pending: 'Pending',
-  delivered: 'Delivered',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
-};
-const outcomeLabels: Record<Attempt['outcome'], string> = {
-  delivered: 'Delivered',
-  retry: 'Failed, retried later',
-  failed: 'Failed, not retried',
-  gone: 'Gone (410): the webhook was turned off',
-};
-
-const statusText = (s: SubscriptionView) =>
-  s.status === 'enabled'
-    ? 'Enabled'
-    : `Disabled${s.disabledReason ? `: ${s.disabledReason}` : ''}${s.disabledAt ? ` (${formatDateTime(s.disabledAt)})` : ''}`;
-
-const answerOf = (a: Attempt | undefined) =>
-  !a ? '—' : a.statusCode !== undefined ? `HTTP ${a.statusCode}` : (a.error ?? 'No answer');
-
-function lastDeliveryText(d: DeliveryView | undefined): string {
-  if (!d) return 'No deliveries yet';
-  const last = d.attempts.at(-1);
-  return `${deliveryStatusLabels[d.status]}${last ? `, ${answerOf(last)}` : ''} (${eventWords(d.eventType)}, ${formatDateTime(d.eventTime)})`;
-}
-
-function eventsText(types: readonly string[], all: readonly string[]): string {
-  const offered = all.filter((t) => t !== testEvent);
-  if (offered.length > 0 && offered.every((t) => types.includes(t))) return 'All events';
-  return types.join(', ');
-}
+const statusText = (s: SubscriptionView) => subscriptionStatusText(s, formatDateTime);
+const lastDeliveryText = (d: DeliveryView | undefined) => lastDeliveryOf(d, formatDateTime);
 
 function term(name: string, ...value: (Node | string)[]): HTMLElement[] {
   return [h('dt', {}, name), h('dd', {}, ...value)];

@@ -265,3 +265,26 @@ export const deliveryViewSchema = z.object({
   nextAttemptAt: timeSchema.optional(),
 });
 export type DeliveryView = z.infer<typeof deliveryViewSchema>;
+
+/** What a subscription is asked to be, as the API and the Webhooks page's forms take it. */
+export const webhookUrlSchema = z.url({ protocol: /^https?$/ }).max(2000);
+const subscriptionEventTypesSchema = z
+  .array(webhookEventTypeSchema)
+  .min(1)
+  .max(webhookEventTypes.length)
+  .transform((types) => [...new Set(types)]);
+export const createSubscriptionBodySchema = z.object({
+  url: webhookUrlSchema,
+  eventTypes: subscriptionEventTypesSchema,
+  description: z.string().trim().max(200).optional(),
+});
+export const updateSubscriptionBodySchema = z
+  .object({
+    url: webhookUrlSchema.optional(),
+    eventTypes: subscriptionEventTypesSchema.optional(),
+    description: z.string().trim().max(200).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'must change at least one field');
+/** A delivery's id: its event's time and id (storage/webhooks.ts `deliveryId`). */
+export const deliveryIdSchema = z.string().regex(/^\d{13}_evt_[\w-]{32}$/);
