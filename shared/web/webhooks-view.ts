@@ -168,7 +168,6 @@ export function webhookForm(
         )}</ul></div>`
       : '';
   const groups = eventGroups(types);
-  const allChosen = groups.every((g) => g.types.every((t) => values.eventTypes.includes(t)));
   const picker = groups.map(
     (g) =>
       html`<fieldset class="task"><legend>${g.name}</legend>${g.types.map(
@@ -194,7 +193,8 @@ ${error('url')}</div>
 <fieldset class="event-picker" data-field="eventTypes" id="eventTypes"${problems.has('eventTypes') ? html` aria-describedby="eventTypes-error"` : ''}><legend>Events</legend>
 <p class="hint">The events sent to this endpoint. Test events are sent whatever you choose.</p>
 ${error('eventTypes')}
-<div class="check"><input type="checkbox" id="event-all" name="allEvents" value="on"${checked(allChosen)}><label for="event-all">All events</label></div>
+<div class="check"><input type="checkbox" id="event-all" name="allEvents" value="on" aria-describedby="event-all-hint"><label for="event-all">All events</label>
+<p class="hint" id="event-all-hint">Every event below, whatever else is ticked.</p></div>
 ${picker}
 </fieldset>
 <div class="field" data-field="description"><label for="description">Description (optional)</label>
