@@ -327,7 +327,7 @@ ${
 }
 <nav class="paging" aria-label="Deliveries pages">${newest}${older} <a class="button" href="${webhooksHref(c, { subscription: s.id })}">Refresh deliveries</a></nav>
 </section>
-<p><a href="${webhooksHref(c)}">Back to Webhooks</a></p>`;
+<p class="actions"><a class="button" href="${webhooksHref(c)}">Back to Webhooks</a></p>`;
 }
 
 /** Rotate secret asked for: the question the dialog of app.js asks, as the page. */

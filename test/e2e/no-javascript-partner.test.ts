@@ -1,41 +1,50 @@
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestHost } from '../support/host.js';
+import { eventually, type TestHost } from '../support/host.js';
 import { checkStateWithoutScripts } from './audit.js';
 import { launchBrowser, startSiteHost, viewports, type Browser } from './browser.js';
+import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { putPartner, sendContactRequest } from './support.js';
 
 /**
  * The partner workspace in a browser with JavaScript off, at desktop and phone width: partner staff
  * sign in through the server, accept a lead, invite a customer (a field to fix first) and revoke
- * the invitation after its question, all through plain form posts. axe needs scripts, so each state
+ * the invitation after its question, then add a webhook (a URL to fix first), see its secret once,
+ * send a test event to a real local receiver, redeliver it and delete the webhook after its
+ * question, all through plain form posts. axe needs scripts, so each state
  * is audited in a second, scripts-on browser holding the same cookie and loading the same URL with
  * the page's own scripts refused: what it audits is what the person without JavaScript sees.
  */
 let t: TestHost;
 let noScripts: Browser;
 let scripts: Browser;
+let hooks: WebhookReceiver;
 
 beforeAll(async () => {
   t = await startSiteHost();
-  [noScripts, scripts] = await Promise.all([launchBrowser({ javaScript: false }), launchBrowser()]);
+  [noScripts, scripts, hooks] = await Promise.all([
+    launchBrowser({ javaScript: false }),
+    launchBrowser(),
+    startReceiver([200]),
+  ]);
 });
 
 afterAll(async () => {
-  await Promise.all([noScripts?.close(), scripts?.close()]);
+  await Promise.all([noScripts?.close(), scripts?.close(), hooks?.close()]);
   await t?.stop();
 });
 
 /**
  * What the no-script browser shows, without the page's scripts. `posted`: the page is a form post's
- * answer (the form again, with its fields to fix), replayed under the CSP the server sends at its path.
+ * answer with this status (the form again with its fields to fix, 400; a secret shown once, 200),
+ * replayed under the CSP the server sends at its path.
  */
 async function audit(
   page: Page,
   viewport: (typeof viewports)[number],
   state: string,
-  options: { posted?: boolean } = {},
+  options: { posted?: number } = {},
 ): Promise<void> {
   const csp = options.posted
     ? ((await t.fetch(new URL(page.url()).pathname)).headers.get('content-security-policy') ?? '')
@@ -48,7 +57,7 @@ async function audit(
     `nojs-partner-${viewport.width}-${state}`,
     {
       serverHtml: true,
-      ...(csp === undefined ? {} : { replay: { status: 400, csp } }),
+      ...(csp === undefined || options.posted === undefined ? {} : { replay: { status: options.posted, csp } }),
     },
   );
 }
@@ -110,7 +119,7 @@ describe.each(viewports)('the partner workspace with JavaScript off at $width px
         .getByLabel(/^Helpdesk Administrator/)
         .isChecked(),
     ).resolves.toBe(true);
-    await audit(page, viewport, 'invite-errors', { posted: true });
+    await audit(page, viewport, 'invite-errors', { posted: 400 });
 
     await page.getByLabel('Customer tenant ID or domain').fill(customer);
     await page.getByRole('button', { name: 'Send invitation' }).click();
@@ -127,5 +136,73 @@ describe.each(viewports)('the partner workspace with JavaScript off at $width px
     await page.getByText('The invitation is revoked: its link no longer works.').waitFor();
     await page.locator('tbody tr', { hasText: customer }).getByText('Revoked', { exact: true }).waitFor();
     await audit(page, viewport, 'invitation-revoked');
+  });
+
+  it('adds a webhook: a URL to fix comes back with its sentence, then the signing secret shows once', async () => {
+    await page.getByRole('navigation', { name: 'Partner' }).getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByText('No webhooks yet. Choose Add webhook').waitFor();
+    await audit(page, viewport, 'webhooks-empty');
+    await page.getByRole('toolbar', { name: 'Commands' }).getByRole('link', { name: 'Add webhook' }).click();
+    await page.getByRole('heading', { name: 'Add webhook', level: 2 }).waitFor();
+    await audit(page, viewport, 'webhook-add');
+
+    await page.getByLabel('Endpoint URL').fill('not an address');
+    await page
+      .getByRole('group', { name: 'Invitations' })
+      .getByLabel(/^Accepted/)
+      .check();
+    await page.getByLabel('Description (optional)').fill('PSA tickets');
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await page.getByRole('heading', { name: 'Check the webhook' }).waitFor();
+    await expect(page.locator('#url-error').textContent()).resolves.toContain(
+      'Enter the https address of your receiver',
+    );
+    await expect(page.getByLabel('Description (optional)').inputValue()).resolves.toBe('PSA tickets');
+    await expect(
+      page
+        .getByRole('group', { name: 'Invitations' })
+        .getByLabel(/^Accepted/)
+        .isChecked(),
+    ).resolves.toBe(true);
+    await audit(page, viewport, 'webhook-add-errors', { posted: 400 });
+
+    await page.getByLabel('Endpoint URL').fill(hooks.url);
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await page.getByRole('heading', { name: 'Webhook added: its signing secret' }).waitFor();
+    hooks.secret = await page.getByLabel('Signing secret', { exact: true }).inputValue();
+    expect(hooks.secret).toMatch(/^whsec_/);
+    await audit(page, viewport, 'webhook-secret', { posted: 200 });
+  });
+
+  it('sends a test event the receiver verifies, lists its delivery and redelivers it', async () => {
+    await page.getByRole('link', { name: 'Done' }).click();
+    await page.getByRole('heading', { name: hooks.url }).waitFor();
+    await expect(page.content()).resolves.not.toContain(hooks.secret ?? 'no secret');
+    const before = hooks.received.length;
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByText('A test event is on its way.').waitFor();
+    const received = await eventually(() => hooks.received.slice(before).find((r) => r.event.type === 'webhook.test'));
+    expect(received.verified).toBe(true);
+    await eventually(async () => {
+      await page.getByRole('link', { name: 'Refresh deliveries' }).click();
+      return (await page.locator('tr[data-delivery]', { hasText: 'Delivered' }).count()) > 0 || undefined;
+    });
+    await audit(page, viewport, 'webhook-delivered');
+    await page
+      .getByRole('button', { name: /^Redeliver/ })
+      .first()
+      .click();
+    await page.getByText('The delivery is sent again, with the same webhook-id.').waitFor();
+    await eventually(() => (hooks.received.filter((r) => r.id === received.id).length === 2 ? true : undefined));
+  });
+
+  it('deletes the webhook after "Delete webhook?": Delete, back to Webhooks with the message', async () => {
+    await page.getByRole('link', { name: 'Delete' }).click();
+    await page.getByRole('heading', { name: 'Delete webhook?' }).waitFor();
+    await audit(page, viewport, 'webhook-delete-confirmation');
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByText('The webhook is deleted: no more events are sent to it.').waitFor();
+    await page.getByText('No webhooks yet. Choose Add webhook').waitFor();
+    await audit(page, viewport, 'webhook-deleted');
   });
 });
