@@ -105,6 +105,11 @@ const messages: Record<string, FieldMessage> = {
   eventTypes: { label: 'Events', message: 'Choose at least one event to send to this endpoint.' },
   description: { label: 'Description', message: 'Write a description of at most 200 characters, or leave it empty.' },
   enabled: { label: 'Send events', message: 'Choose whether this endpoint receives events: on or off.' },
+  // A lead's status and a webhook's changes without JavaScript: the ETag the page showed (If-Match).
+  version: {
+    label: 'Version shown',
+    message: 'Reload the page and make your change again: the version the page showed is missing.',
+  },
   // Accepting an invitation (the organization's name) and finding invitations to a domain.
   customerName: {
     label: 'Your organization’s name',

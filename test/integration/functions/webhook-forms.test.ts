@@ -299,6 +299,18 @@ describe('the Webhooks page without JavaScript', () => {
     expect(off).not.toContain('Send test event');
   });
 
+  it('a change posted without the version its page showed is refused (400) in words, nothing changed', async () => {
+    const cookie = await staff();
+    const [s] = (await subscriptions()).filter((x) => x.url === hooks.url);
+    if (!s) throw new Error('no subscription');
+    const response = await browserFormPost(t, `/partner/webhooks/${s.id}/enable`, cookie, { enabled: 'true' });
+    expect(response.status).toBe(400);
+    const words = text(await response.text());
+    expect(words).toContain('Reload the page and make your change again');
+    expect(words).not.toMatch(validatorPhrasing);
+    expect((await subscriptions()).find((x) => x.id === s.id)?.status).toBe('disabled');
+  });
+
   it('a user of the partner’s tenant without Partner.Manage sees Add webhook disabled with the reason, and the posts answer a 403 page', async () => {
     const cookie = await plainUser();
     const html = await page('/partner/webhooks', cookie);
