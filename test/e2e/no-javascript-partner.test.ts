@@ -205,4 +205,19 @@ describe.each(viewports)('the partner workspace with JavaScript off at $width px
     await page.getByText('No webhooks yet. Choose Add webhook').waitFor();
     await audit(page, viewport, 'webhook-deleted');
   });
+
+  it('with JavaScript on, app.js takes the server-rendered Webhooks page over with the same session', async () => {
+    await scripts.context.clearCookies();
+    await scripts.context.addCookies(await noScripts.context.cookies());
+    const live = await scripts.newPage(viewport);
+    try {
+      await live.goto(`${t.url}/partner/webhooks`);
+      const commands = live.getByRole('toolbar', { name: 'Commands' });
+      await commands.getByRole('button', { name: 'Add webhook', exact: true }).waitFor();
+      await live.locator('.list-view').getByText('No webhooks yet. Choose Add webhook').waitFor();
+      await expect(commands.getByRole('link', { name: 'Add webhook' }).count()).resolves.toBe(0);
+    } finally {
+      await live.close();
+    }
+  });
 });
