@@ -25,7 +25,22 @@ import {
   partnerRelationship,
   partnerRelationshipCounts,
   partnerRelationships,
+  partnerRelationshipsNamed,
 } from '../shared/services/relationships.js';
+import { partnerEligibility } from '../shared/services/agreements.js';
+import { partnerRelationshipBatch, startRelationshipBatch } from '../shared/services/relationship-batches.js';
+import { canTerminate, customerName } from '../shared/domain/customer-list.js';
+import {
+  batchPagePath,
+  customerBatchView,
+  customerCommands,
+  customerConfirmation,
+  customerRelationshipView,
+  customersPath,
+  customersView,
+  isCustomerAction,
+  permissionNote,
+} from '../shared/web/customers-view.js';
 import { partnerOfPage } from '../shared/services/partner-staff.js';
 import {
   createSubscription,
@@ -43,8 +58,6 @@ import { html, type Html } from '../shared/web/html.js';
 import { pageFunctions } from '../shared/web/page-function.js';
 import {
   blankInviteForm,
-  canTerminate,
-  customersView,
   invitationCustomer,
   invitationOfForm,
   invitationsView,
@@ -54,7 +67,6 @@ import {
   needsPartnerManage,
   notStaffNotice,
   partnerLine,
-  relationshipCustomer,
   type InviteFormValues,
   type PartnerContext,
 } from '../shared/web/partner-views.js';
@@ -94,6 +106,16 @@ const routes = [
   route('POST', 'partner/invitations/new', 'anyone', sendInvitation, 'page-partner-invite-send'),
   route('GET', 'partner/invitations/batches/{batchId}', 'anyone', batchPage, 'page-partner-invitation-batch'),
   route('GET', 'partner/customers', 'anyone', customersPage, 'page-partner-customers'),
+  route('POST', 'partner/customers/terminate', 'anyone', terminateSelection, 'page-partner-customers-terminate'),
+  route('POST', 'partner/customers/auto-extend', 'anyone', autoExtendSelection, 'page-partner-customers-auto-extend'),
+  route('GET', 'partner/customers/batches/{batchId}', 'anyone', customerBatchPage, 'page-partner-customer-batch'),
+  route(
+    'GET',
+    'partner/relationships/{relationshipId}',
+    'anyone',
+    customerRelationshipPage,
+    'page-partner-relationship',
+  ),
   route('GET', 'partner/webhooks', 'anyone', webhooksPage, 'page-partner-webhooks'),
   route('POST', 'partner/webhooks/new', 'anyone', addWebhook, 'page-partner-webhook-add'),
   route('POST', 'partner/webhooks/{subscriptionId}/edit', 'anyone', editWebhook, 'page-partner-webhook-edit'),
@@ -162,7 +184,7 @@ const listQuery = <S extends z.ZodType>(status: S) =>
 const leadsQuery = listQuery(leadStatusSchema);
 const invitationsQuery = listQuery(z.enum(invitationStatuses));
 /** What the page itself reads (the partner, a post's result, a question asked) set aside: the list's own filters. */
-const pageParams = new Set(['partner', 'result', 'revoke', 'terminate']);
+const pageParams = new Set(['partner', 'result', 'revoke', 'terminate', 'confirm', 'relationship']);
 const queryOf = (request: HttpRequest) =>
   Object.fromEntries([...request.query].filter(([key]) => !pageParams.has(key)));
 
@@ -326,6 +348,9 @@ const customerMessages = {
   },
 } as const;
 
+/** The ticked rows a page's address names (`relationship` once per row), at most a page's worth. */
+const tickedOf = (request: HttpRequest) => request.query.getAll('relationship').slice(0, 50);
+
 async function customersPage(request: HttpRequest) {
   return signedInPage(partnerNavigation, {
     request,
@@ -333,40 +358,152 @@ async function customersPage(request: HttpRequest) {
     title: 'Customers and relationships',
     commands: true,
     intro: html`Your customers, the relationships you have with them and the admin roles you hold.`,
-    content: staffContent(request, async (c, caller) => {
+    content: async (caller) => {
+      const c = await partnerContext(caller, request);
+      if (!c) return notStaffNotice(who(caller));
+      const query = validate(customersQuery, queryOf(request), 'query string');
+      // Without Partner.Manage nothing may be read: the commands show disabled, with the reason.
+      if (!c.mayManage)
+        return { commands: customerCommands(c, query.expiry), content: html`${partnerLine(c)}${permissionNote}` };
       const terminate = request.query.get('terminate');
       if (terminate) return terminateQuestion(c, caller, terminate);
-      const query = validate(customersQuery, queryOf(request), 'query string');
+      const action = request.query.get('confirm');
+      const ticked = tickedOf(request);
+      const back = customersPath(c, query.expiry ? { expiry: query.expiry } : {});
+      if (isCustomerAction(action))
+        return customerConfirmation(
+          c,
+          action,
+          await partnerRelationshipsNamed(caller, c.partner.id, ticked),
+          randomUUID(),
+          back,
+        );
       const [page, asking, counts] = await Promise.all([
         partnerRelationships(caller, c.partner.id, { ...query, top: pageSize }),
         partnerRelationships(caller, c.partner.id, { status: 'terminationRequested', top: pageSize }),
         partnerRelationshipCounts(caller, c.partner.id),
       ]);
-      return customersView(c, {
-        page,
-        asking: asking.items,
-        counts,
-        expiry: query.expiry,
-        message: resultNotice(request, customerMessages),
-      });
-    }),
+      return {
+        commands: customerCommands(c, query.expiry),
+        content: customersView(c, {
+          page,
+          asking: asking.items,
+          counts,
+          expiry: query.expiry,
+          ticked: new Set(ticked),
+          message: resultNotice(request, customerMessages),
+        }),
+      };
+    },
   });
 }
 
 /** Terminate asked for: the question the dialog of app.js asks, as the page. */
 async function terminateQuestion(c: PartnerContext, caller: Caller, id: string): Promise<Html> {
   const { view } = await partnerRelationship(caller, c.partner.id, id);
-  const back = `/partner/customers${c.query}`;
+  const back = customersPath(c);
   if (!canTerminate(view))
     return html`${partnerLine(c)}${notice('info', 'This relationship has already ended, so there is nothing to terminate.')}<p><a href="${back}">Back to Customers</a></p>`;
   return html`${partnerLine(c)}${confirmation({
     id: 'terminate-heading',
     heading: 'Terminate relationship?',
-    body: html`<p>You lose the admin roles you hold for ${relationshipCustomer(view)} at once, and its admins are told.</p><p>To work with this customer again, send a new invitation.</p>`,
+    body: html`<p>You lose the admin roles you hold for ${customerName(view)} at once, and its admins are told.</p><p>To work with this customer again, send a new invitation.</p>`,
     action: `/api/partners/${encodeURIComponent(c.partner.id)}/relationships/${encodeURIComponent(view.id)}/terminate`,
     verb: 'Terminate',
     cancel: back,
   })}`;
+}
+
+const relationshipId = linkIdSchema;
+/** What a confirmation posts: the relationships (once each), the key of this confirmation, and for auto-extend on or off. */
+const selectionForm = z.object({
+  relationship: z
+    .union([z.string(), z.array(z.string())])
+    .transform((ids) => [...new Set([ids].flat())])
+    .pipe(z.array(relationshipId).min(1).max(50)),
+  idempotencyKey: z.string().optional(),
+  autoExtend: z.enum(['on', 'off']).optional(),
+});
+
+/**
+ * A confirmed command of the Customers table without JavaScript: the session's caller (a
+ * cookie-signed post from this site's own pages, with Partner.Manage), one relationship batch
+ * through the API's service (the confirmation's key: posting it twice starts one batch), then 303
+ * to the batch's progress page.
+ */
+async function startSelection(
+  request: HttpRequest,
+  change: (
+    form: z.infer<typeof selectionForm>,
+  ) => { action: 'terminate' } | { action: 'setAutoExtend'; autoExtend: boolean },
+) {
+  const { caller, c } = await staffPost(request);
+  const form = await readBody(request, selectionForm);
+  const key = idempotencyKeySchema.safeParse(form.idempotencyKey);
+  const { view } = await startRelationshipBatch({
+    caller,
+    partnerId: c.partner.id,
+    batch: { ...change(form), relationshipIds: form.relationship },
+    idempotencyKey: key.success ? key.data : undefined,
+  });
+  return formPostAnswer(request, batchPagePath(c, view.id), 'started', { status: 202, jsonBody: view });
+}
+
+async function terminateSelection(request: HttpRequest) {
+  return startSelection(request, () => ({ action: 'terminate' }));
+}
+
+async function autoExtendSelection(request: HttpRequest) {
+  return startSelection(request, (form) => {
+    if (!form.autoExtend) throw new AppError('validation', 'Choose whether auto-extend goes on or off.');
+    return { action: 'setAutoExtend', autoExtend: form.autoExtend === 'on' };
+  });
+}
+
+const customerCrumbs = [{ label: 'Customers', href: '/partner/customers' }];
+
+async function customerBatchPage(request: HttpRequest) {
+  const { batchId } = validate(batchParams, request.params, 'link');
+  return signedInPage(partnerNavigation, {
+    request,
+    current: 'partner-customers',
+    page: 'partner-customer-batch',
+    title: 'Changes to your customers',
+    breadcrumbs: customerCrumbs,
+    intro: html`The relationships you changed together: how far the changes have gone, then each customer's result.`,
+    content: staffContent(request, async (c, caller) => {
+      const batch = await partnerRelationshipBatch(caller, c.partner.id, batchId);
+      // Rows not yet run name no customer: the partner's own list does.
+      const unnamed = batch.rows.filter((r) => !r.customerName).map((r) => r.relationshipId);
+      const named = unnamed.length > 0 ? await partnerRelationshipsNamed(caller, c.partner.id, unnamed) : [];
+      const names = new Map(named.map((r) => [r.id, customerName(r)]));
+      return customerBatchView(c, batch, names, batchPagePath(c, batch.id));
+    }),
+  });
+}
+
+const relationshipParams = z.object({ relationshipId });
+
+async function customerRelationshipPage(request: HttpRequest) {
+  const { relationshipId: id } = validate(relationshipParams, request.params, 'link');
+  return signedInPage(partnerNavigation, {
+    request,
+    current: 'partner-customers',
+    page: 'partner-relationship',
+    title: 'Customer relationship',
+    breadcrumbs: customerCrumbs,
+    intro: html`What you may do in the customer's organization, the admin roles you hold and held, and what changed.`,
+    content: staffContent(request, async (c, caller) => {
+      const answer = await partnerRelationship(caller, c.partner.id, id).catch((error: unknown) => {
+        if (error instanceof AppError && error.kind === 'not-found') return undefined;
+        throw error;
+      });
+      if (!answer)
+        return html`${partnerLine(c)}${notice('error', 'Your organization has no such customer relationship. Open it from Customers.')}`;
+      const eligibility = await partnerEligibility(caller, c.partner.id, answer.view.customerTenantId);
+      return customerRelationshipView(c, answer.view, eligibility);
+    }),
+  });
 }
 
 const webhooksPageOptions = {
@@ -688,11 +825,33 @@ const docs = {
     path: '/partner/invitations/batches/{batchId}',
     what: 'where the Invite page sends a CSV upload (and the Invitations page links each recent batch): a progress bar (invited, not invited, in all) while the invitations go out, polling `GET …/invitation-batches/{batchId}` with back-off; then every row with its invitation link to copy or its problem as a sentence naming the column, and **Download results** (the batch as CSV)',
   },
+  'page-partner-customers-terminate': {
+    title: 'Partner workspace: terminate the ticked customers (form post)',
+    who: 'partner staff (Partner.Manage; session cookie, this site’s own pages)',
+    what: 'the confirmed "Terminate relationships?" of the Customers table without JavaScript: `relationship` once per ticked customer (up to 50) and `idempotencyKey` (the confirmation’s: posting it twice starts one batch); one relationship batch through the API’s service, then `303` to its progress page; a user without Partner.Manage gets a 403 page, another site’s post is refused (403), nothing changed',
+  },
+  'page-partner-customers-auto-extend': {
+    title: 'Partner workspace: auto-extend on or off for the ticked customers (form post)',
+    who: 'partner staff (Partner.Manage; session cookie, this site’s own pages)',
+    what: 'the confirmed "Turn auto-extend on?" / "Turn auto-extend off?": the same fields as terminate and `autoExtend` (`on` or `off`); one batch, `303` to its progress page, where a relationship the rules refuse (Global Administrator among its roles, or none) is named with the reason',
+  },
+  'page-partner-customer-batch': {
+    title: 'Partner workspace: Changes to your customers',
+    who: 'partner staff',
+    path: '/partner/customers/batches/{batchId}',
+    what: 'where a bulk command of Customers without JavaScript lands: the progress (a `<progress>` bar and "N %: done ended, failed refused, total in all"), a **Refresh** link while it runs (the page does not reload by itself), then what it did and each customer’s result, a refused one with its reason in a sentence, and **Download results (CSV)** (`…/relationship-batches/{batchId}?format=csv`)',
+  },
+  'page-partner-relationship': {
+    title: 'Partner workspace: Customer relationship',
+    who: 'partner staff',
+    path: '/partner/relationships/{relationshipId}',
+    what: "one relationship's details without JavaScript (the Customers table's names; with JavaScript the details panel): the customer's name and tenant id, Overview (type, status, roles, dates, Customer Agreement) with Eligibility (may purchase / may manage and why not) and **Terminate**, **Turn auto-extend on** / **off** where they apply, leading to the table's confirmations; Roles; History",
+  },
   'page-partner-customers': {
     title: 'Partner workspace: Customers and relationships',
     who: 'partner staff',
     path: '/partner/customers?expiry=&relationship=',
-    what: 'the link in the accepted, declined, termination-request and partner reminder emails. On top, the customers who asked to end a relationship (a message bar naming each, with **Terminate**); the expiring tiles as Partner Center\'s dashboard has them (**Ending in 1 day**, **7 days**, **30 days**, **Expired in the last year**: toggle buttons with their counts from `GET /api/partners/{id}/relationship-counts`, filtering the table through `?expiry=1d|7d|30d|expired`, which the address keeps, so the reminder email links its tile); a selectable table of every relationship (customer by name and tenant id, type, admin roles, status, roles end date) with search, sort, a count and paging; **Terminate** in the command bar (after "Terminate relationship?" Terminate/Cancel; for several selected customers one confirmation naming how many and which, then one `POST …/relationship-batches` with a progress bar until it is done and the refused customers with the reason), and **Turn auto-extend on** / **Turn auto-extend off** for the selection the same way, and **Export**: every relationship of the chosen tile as CSV (customer name and tenant id, type, roles by name, status, dates, auto-extend); a customer\'s name opens its details panel (Overview with eligibility, may purchase / may manage and why not, from `GET …/customers/{tenantId}/eligibility`, and **Terminate**; Roles; History), which `?relationship=<id>` opens (the accepted and termination-request emails link it)',
+    what: 'the link in the accepted, declined, termination-request and partner reminder emails. On top, the customers who asked to end a relationship (a message bar naming each, with **Terminate**); the expiring tiles as Partner Center\'s dashboard has them (**Ending in 1 day**, **7 days**, **30 days**, **Expired in the last year**: toggle buttons with their counts from `GET /api/partners/{id}/relationship-counts`, filtering the table through `?expiry=1d|7d|30d|expired`, which the address keeps, so the reminder email links its tile); a selectable table of every relationship (customer by name and tenant id, type, admin roles, status, roles end date) with search, sort, a count and paging; **Terminate** in the command bar (after "Terminate relationship?" Terminate/Cancel; for several selected customers one confirmation naming how many and which, then one `POST …/relationship-batches` with a progress bar until it is done and the refused customers with the reason), and **Turn auto-extend on** / **Turn auto-extend off** for the selection the same way, and **Export**: every relationship of the chosen tile as CSV (customer name and tenant id, type, roles by name, status, dates, auto-extend); a customer\'s name opens its details panel (Overview with eligibility, may purchase / may manage and why not, from `GET …/customers/{tenantId}/eligibility`, and **Terminate**; Roles; History), which `?relationship=<id>` opens (the accepted and termination-request emails link it). Without JavaScript (the server’s session) the table’s rows are ticked in one GET form whose command bar buttons lead to the confirmation pages (`?confirm=terminate|auto-extend-on|auto-extend-off&relationship=…`), **Export (CSV)** is a plain link (`…/relationships?format=csv`), and each customer’s name opens its details page; a user without Partner.Manage sees the commands disabled with the reason',
   },
   'page-partner-webhooks': {
     title: 'Partner workspace: Webhooks',

@@ -4,7 +4,7 @@ import { authenticate } from '../shared/auth/caller.js';
 import type { FunctionDefinition } from '../shared/definitions.js';
 import { relationshipBatchSchema } from '../shared/domain/relationship-batches.js';
 import { relationshipBatchViewSchema } from '../shared/domain/views.js';
-import { readBody, readParams } from '../shared/http/body.js';
+import { readBody, readParams, readQuery } from '../shared/http/body.js';
 import { acceptsCsv, csvAnswer, csvDocument } from '../shared/http/csv.js';
 import { batchAccepted, batchQueueFunction } from '../shared/http/batches.js';
 import { httpFunctions, route, type RouteDoc } from '../shared/http/handler.js';
@@ -25,6 +25,12 @@ const routes = [
 
 const partnerParams = z.object({ partnerId: z.string() });
 const batchParams = z.object({ partnerId: z.string(), batchId: z.string() });
+const batchQuery = z.object({
+  format: z
+    .literal('csv')
+    .optional()
+    .describe('`csv`: the CSV download, as with `Accept: text/csv` (for a plain link, such as the batch page’s)'),
+});
 
 const batchPath = (partnerId: string, id: string) =>
   `/api/partners/${encodeURIComponent(partnerId)}/relationship-batches/${id}`;
@@ -65,8 +71,9 @@ const resultsCsv = (view: RelationshipBatchView) =>
 async function getBatch(request: HttpRequest) {
   const caller = await authenticate(request);
   const { partnerId, batchId } = readParams(request, batchParams);
+  const { format } = readQuery(request, batchQuery);
   const view = await partnerRelationshipBatch(caller, partnerId, batchId);
-  if (acceptsCsv(request.headers.get('accept')))
+  if (format === 'csv' || acceptsCsv(request.headers.get('accept')))
     return csvAnswer(resultsCsv(view), `relationship-batch-${view.id}.csv`);
   return { status: 200, jsonBody: view };
 }
@@ -89,9 +96,10 @@ const docs = {
   'relationship-batches-get': {
     summary: 'Where a relationship batch stands',
     description:
-      "`status` (`running`, `done`), `total`, `done`, `failed`, and per row its customer (once found) and `status` or the `problem` (field, message). With `Accept: text/csv`, the same rows as a CSV download (UTF-8 with BOM). Another partner's batch is `404`.",
+      "`status` (`running`, `done`), `total`, `done`, `failed`, and per row its customer (once found) and `status` or the `problem` (field, message). With `Accept: text/csv` (or `format=csv`, for a plain link), the same rows as a CSV download (UTF-8 with BOM). Another partner's batch is `404`.",
     tags: ['relationships'],
     params: batchParams,
+    query: batchQuery,
     responses: {
       200: { description: 'The batch', schema: relationshipBatchViewSchema },
       404: { description: 'No such batch for this partner' },

@@ -99,6 +99,12 @@ const partnerRelationshipsQuery = z.object({
     .describe(
       'Only relationships (not terminated) whose roles end within 1, 7 or 30 days (`1d`, `7d`, `30d`), or that expired in the last 365 days (`expired`)',
     ),
+  format: z
+    .literal('csv')
+    .optional()
+    .describe(
+      '`csv`: the CSV download, as with `Accept: text/csv` (for a plain link, such as the Customers page’s Export)',
+    ),
   ...pageQuerySchema.shape,
 });
 const autoExtendBody = z.object({
@@ -165,6 +171,7 @@ async function listPartnerRelationships(request: HttpRequest) {
     () => partnerRelationships(caller, partnerId, query),
     () => partnerRelationshipsExport(caller, partnerId, query),
     relationshipsCsv(`relationships-${partnerId}`),
+    query.format === 'csv',
   );
 }
 
@@ -260,7 +267,7 @@ const docs = {
   'partner-relationships-list': {
     summary:
       'The partner’s customer relationships, newest first, optionally only those with one status or in one expiry window',
-    description: `\`status\` = \`active\`, \`terminationRequested\`, \`terminated\` or \`expired\`; \`expiry\` = ${expiryWindows.map((w) => `\`${w}\``).join(', ')}: roles ending within 1, 7 or 30 days, or expired in the last 365 days (auto-extending relationships never end by themselves, terminated ones are in none). Both filters may be combined; a filtered page may hold fewer than \`top\`. ${csvExportText} Customer name and tenant id, type and admin roles by name.`,
+    description: `\`status\` = \`active\`, \`terminationRequested\`, \`terminated\` or \`expired\`; \`expiry\` = ${expiryWindows.map((w) => `\`${w}\``).join(', ')}: roles ending within 1, 7 or 30 days, or expired in the last 365 days (auto-extending relationships never end by themselves, terminated ones are in none). Both filters may be combined; a filtered page may hold fewer than \`top\`. ${csvExportText} \`format=csv\` asks for the same download from a plain link (the Customers page’s Export without JavaScript). Customer name and tenant id, type and admin roles by name.`,
     tags: ['relationships'],
     params: partnerParams,
     query: partnerRelationshipsQuery,

@@ -6,6 +6,13 @@ import type {
   relationshipBatchViewSchema,
   RelationshipView,
 } from '../shared/domain/views.js';
+import {
+  batchRefusal,
+  canTerminate,
+  canTurnAutoExtendOff,
+  canTurnAutoExtendOn,
+  customerName,
+} from '../shared/domain/customer-list.js';
 import { api } from './api.js';
 import { byId, confirmDialog, formatDate, h, notice, show } from './dom.js';
 import { eligibilityReasonLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
@@ -35,9 +42,6 @@ const tiles: { window: ExpiryWindow; label: string }[] = [
 ];
 const isWindow = (value: string | null): value is ExpiryWindow => tiles.some((t) => t.window === value);
 
-const customerName = (r: RelationshipView) => r.customerName ?? r.customerTenantId;
-const canTerminate = (r: RelationshipView) => r.status === 'active' || r.status === 'terminationRequested';
-
 type SortKey = 'customer' | 'type' | 'roles' | 'status' | 'ends';
 const columns: { key: SortKey; label: string; value: (r: RelationshipView) => string }[] = [
   { key: 'customer', label: 'Customer', value: customerName },
@@ -55,14 +59,6 @@ const pageSize = 10;
 const batchPollMs = 1000;
 
 type RelationshipBatchView = z.infer<typeof relationshipBatchViewSchema>;
-
-/** Why a batch refused a row, in a sentence for the partner. */
-function refusal(problem: { field: string; message: string }): string {
-  if (problem.field === 'autoExtend')
-    return 'Its admin roles cannot renew automatically: Global Administrator is among them, or it holds no admin roles.';
-  if (problem.message === 'No such relationship.') return 'It is not one of your relationships any more.';
-  return problem.message;
-}
 
 /** What a finished batch did: how many rows it changed, and each refused row with its reason. */
 function batchResults(
@@ -86,7 +82,9 @@ function batchResults(
             h(
               'ul',
               { class: 'batch-refusals' },
-              refused.map((r) => h('li', {}, h('strong', {}, nameOf(r)), `: ${r.problem ? refusal(r.problem) : ''}`)),
+              refused.map((r) =>
+                h('li', {}, h('strong', {}, nameOf(r)), `: ${r.problem ? batchRefusal(r.problem) : ''}`),
+              ),
             ),
           ),
         ]),
@@ -94,8 +92,10 @@ function batchResults(
 }
 
 export async function initPartnerCustomers(): Promise<void> {
-  const session = await requireSignIn();
   const content = byId('content');
+  // A question the server asked (the page without JavaScript: a confirmation) posts as it is.
+  if (document.body.dataset.rendered === 'server' && content.querySelector('.confirm')) return;
+  const session = await requireSignIn();
   const found = await partnerOf(session);
   if (!found) {
     show(content, notStaff(session));
@@ -140,6 +140,10 @@ function eligibilityFacts(e: Eligibility): HTMLElement {
 
 async function customersPage(content: HTMLElement, session: Session, partnerId: string): Promise<void> {
   const base = `/api/partners/${encodeURIComponent(partnerId)}`;
+  // Rows ticked in the server's table stay ticked in this one, which takes its place.
+  const ticked = [...content.querySelectorAll<HTMLInputElement>('input[name="relationship"]:checked')].map(
+    (b) => b.value,
+  );
   const commands = byId('commands');
   const message = h('div', { id: 'page-message' });
   const status = h('div', { class: 'status-message', 'aria-live': 'polite' });
@@ -410,22 +414,15 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
       {
         label: 'Turn auto-extend on',
         disabledReason: reason(
-          (r) => canTerminate(r) && r.roles.length > 0 && r.autoExtend === null,
+          canTurnAutoExtendOn,
           'The selected relationships renew automatically already, hold no admin roles or have ended.',
         ),
         run: () => void setAutoExtend(chosen.filter(canTerminate), true),
       },
       {
         label: 'Turn auto-extend off',
-        disabledReason: reason(
-          (r) => canTerminate(r) && r.autoExtend !== null,
-          'None of the selected relationships renews automatically.',
-        ),
-        run: () =>
-          void setAutoExtend(
-            chosen.filter((r) => canTerminate(r) && r.autoExtend !== null),
-            false,
-          ),
+        disabledReason: reason(canTurnAutoExtendOff, 'None of the selected relationships renews automatically.'),
+        run: () => void setAutoExtend(chosen.filter(canTurnAutoExtendOff), false),
       },
       exportCommand(session, () => `${base}/relationships${expiry ? `?expiry=${expiry}` : ''}`, { status, message }),
       { label: 'Refresh', run: () => void load() },
@@ -503,6 +500,7 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
     }
   };
 
+  for (const id of ticked) selected.add(id);
   await load();
   // A link to one relationship (as an email may send) opens its details.
   const linked = url.searchParams.get('relationship');

@@ -540,6 +540,21 @@ export async function partnerRelationship(
   return details(await partnerRecord(caller, partnerId, relationshipId));
 }
 
+/**
+ * The partner's relationships among `ids` (a page's ticked rows, a batch's rows), in their order:
+ * an id that is not the partner's is left out, as the list would not show it.
+ */
+export async function partnerRelationshipsNamed(
+  caller: Caller,
+  partnerId: string,
+  ids: readonly string[],
+): Promise<RelationshipView[]> {
+  const partner = await requirePartnerStaff(caller, partnerId);
+  const at = now();
+  const records = await Promise.all([...new Set(ids)].map((id) => getPartnerRelationship(partner.partnerId, id)));
+  return records.flatMap((r) => (r ? [relationshipView(r, at)] : []));
+}
+
 /** Customer admin: remove every admin role; the relationship stays, downgraded in type (e.g. to reseller). */
 export async function removeRoles(
   caller: Caller,

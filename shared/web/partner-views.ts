@@ -5,8 +5,7 @@ import { durationInWords, inviteDurations, inviteExpiryDays, roleTermInWords } f
 import { fieldMessage } from '../domain/field-messages.js';
 import type { InvitationStatus } from '../domain/invitations.js';
 import type { Page } from '../domain/paging.js';
-import type { ExpiryWindow } from '../domain/relationships.js';
-import type { partnerInvitationViewSchema, RelationshipCounts, RelationshipView } from '../domain/views.js';
+import type { partnerInvitationViewSchema } from '../domain/views.js';
 import { relationshipTypeLabel } from '../domain/relationship-type-names.js';
 import type { AdminRoleCatalogue } from '../domain/role-catalogue.js';
 import { directoryRoles } from '../domain/roles.js';
@@ -264,7 +263,7 @@ ${c.query ? html`<input type="hidden" name="partner" value="${c.partner.id}">` :
 }
 
 /** The link to the next page of a list, keeping its filter. */
-function nextPage(
+export function nextPage(
   path: string,
   c: PartnerContext,
   filter: Readonly<Record<string, string>>,
@@ -292,7 +291,7 @@ const invitationStatusLabel = (s: string) => invitationStatusLabels.find(([v]) =
 export const invitationCustomer = (i: PartnerInvitationView) =>
   i.customerName ?? i.customerTenantId ?? i.customerDomain ?? '';
 
-const withPartner = (path: string, c: PartnerContext, params: Record<string, string>) => {
+export const withPartner = (path: string, c: PartnerContext, params: Record<string, string>) => {
   const query = new URLSearchParams({ ...(c.query ? { partner: c.partner.id } : {}), ...params }).toString();
   return query ? `${path}?${query}` : path;
 };
@@ -378,70 +377,3 @@ export const notStaffNotice = (who: string) =>
     'error',
     `You are signed in as ${who}, who is not staff of a partner in the directory. Partner staff sign in to their partner’s own tenant with the app role Partner.Manage.`,
   );
-
-// ---- Customers and relationships ----
-
-export const expiryTiles: readonly (readonly [ExpiryWindow, string])[] = [
-  ['1d', 'Ending in 1 day'],
-  ['7d', 'Ending in 7 days'],
-  ['30d', 'Ending in 30 days'],
-  ['expired', 'Expired in the last year'],
-];
-const relationshipStatusLabels: Record<string, string> = {
-  active: 'Active',
-  terminationRequested: 'Termination requested',
-  terminated: 'Ended',
-  expired: 'Admin roles expired',
-};
-export const relationshipCustomer = (r: RelationshipView) => r.customerName ?? r.customerTenantId;
-export const canTerminate = (r: RelationshipView) => r.status === 'active' || r.status === 'terminationRequested';
-
-const terminateLink = (c: PartnerContext, r: RelationshipView) =>
-  html`<a class="button danger" href="${withPartner('/partner/customers', c, { terminate: r.id })}">Terminate<span class="visually-hidden"> the relationship with ${relationshipCustomer(r)}</span></a>`;
-
-/**
- * Customers and relationships: the customers asking to end a relationship on top, each with
- * Terminate; the expiring tiles as links filtering the table (`?expiry=`, as the reminder emails
- * link them) with their counts; the table with Terminate per relationship, through its confirmation.
- */
-export function customersView(
-  c: PartnerContext,
-  parts: {
-    page: Page<RelationshipView>;
-    asking: readonly RelationshipView[];
-    counts: Pick<RelationshipCounts, 'expiry'>;
-    expiry: ExpiryWindow | undefined;
-    message: Html | '';
-  },
-): Html {
-  const { page, asking, counts, expiry } = parts;
-  const tiles = expiryTiles.map(
-    ([window, label]) =>
-      html`<li><a class="tile" href="${withPartner('/partner/customers', c, window === expiry ? {} : { expiry: window })}"${window === expiry ? html` aria-current="true"` : ''}><span class="tile-count">${counts.expiry[window]}</span><span class="tile-label">${label}</span></a></li>`,
-  );
-  const rows = page.items.map(
-    (r) =>
-      html`<tr><th scope="row" class="partner-cell">${relationshipCustomer(r)}${r.customerName ? html`<span class="hint cell-hint">${r.customerTenantId}</span>` : ''}</th><td>${relationshipTypeLabel(r.type)}</td><td>${r.roles.length === 0 ? 'None' : r.roles.map((role) => role.name).join(', ')}</td><td>${relationshipStatusLabels[r.status] ?? r.status}</td><td class="optional-cell">${r.endsAt ? formatDate(r.endsAt) : '—'}${r.autoExtend && r.endsAt ? html`<span class="hint cell-hint">renews automatically</span>` : ''}</td><td>${canTerminate(r) ? terminateLink(c, r) : ''}</td></tr>`,
-  );
-  return html`${partnerLine(c)}
-${parts.message}
-${
-  asking.length > 0
-    ? html`<section class="termination-requests" aria-labelledby="termination-requests-heading">${notice(
-        'warning',
-        html`<h2 id="termination-requests-heading">${asking.length === 1 ? '1 customer asks' : `${asking.length} customers ask`} you to end the relationship</h2><ul>${asking.map(
-          (r) => html`<li>${relationshipCustomer(r)} ${terminateLink(c, r)}</li>`,
-        )}</ul>`,
-      )}</section>`
-    : ''
-}
-<section class="expiring" aria-labelledby="expiring-heading"><h2 id="expiring-heading">Expiring relationships</h2>
-<p class="hint" id="expiring-hint">Choose a tile to show only those relationships; choose it again to show all.</p>
-<ul class="tiles" aria-labelledby="expiring-heading">${tiles}</ul></section>
-${
-  page.items.length === 0
-    ? html`<p class="empty">${expiry ? 'No relationships in this window.' : 'No customers yet. Invite a customer: once they accept, the relationship appears here.'}</p>`
-    : html`<div class="table-scroll" tabindex="0" role="region" aria-label="Relationships table"><table class="data-table server-table"><caption class="visually-hidden">Relationships, newest first</caption><thead><tr><th scope="col">Customer</th><th scope="col">Type</th><th scope="col">Admin roles</th><th scope="col">Status</th><th scope="col" class="optional-cell">Roles end</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>${rows}</tbody></table></div>`
-}
-${nextPage('/partner/customers', c, expiry ? { expiry } : {}, page.continuationToken)}`;
-}

@@ -243,6 +243,17 @@ export function relationshipDetailsView(r: RelationshipView, caller: Caller): Ht
           ([value, text]) =>
             html`<button type="submit" class="button${value === 'remove-roles' ? ' danger' : ''}" name="confirm" value="${value}"${admin ? '' : html` disabled aria-describedby="details-permission"`}>${text}</button> `,
         )}</form>${admin ? '' : html`<p class="permission-note" id="details-permission">${adminOnlyReason}</p>`}`;
+  return relationshipSections(r, { title: r.partner.displayName, overview: actionForm });
+}
+
+/**
+ * A relationship's details as either side's page shows them: `title` (the other side's name) and
+ * `lead` under it; Overview (then `overview`: the side's own facts and actions), Roles, History.
+ */
+export function relationshipSections(
+  r: RelationshipView,
+  side: { title: string; lead?: Html; overview: Html | '' },
+): Html {
   const roleNames = r.roles.length === 0 ? 'None' : r.roles.map((x) => x.name).join(', ');
   const agreement = r.agreement
     ? `Version ${r.agreement.version}, accepted ${formatDate(r.agreement.acceptedAt)}${r.agreement.acceptedBy.name ? ` by ${r.agreement.acceptedBy.name}` : ''}`
@@ -251,7 +262,8 @@ export function relationshipDetailsView(r: RelationshipView, caller: Caller): Ht
   // Removing roles keeps the relationship: the roles it held then are in its history.
   const removed = history.filter((e) => e.action === 'rolesRemoved' && (e.from?.roles.length ?? 0) > 0);
   return html`<section class="relationship-details" aria-labelledby="relationship-details-heading">
-<h2 id="relationship-details-heading">${r.partner.displayName}</h2>
+<h2 id="relationship-details-heading">${side.title}</h2>
+${side.lead ?? ''}
 <nav aria-label="Relationship details"><ul class="section-links"><li><a href="#overview-heading">Overview</a></li><li><a href="#roles-heading">Roles (${r.roles.length})</a></li><li><a href="#history-heading">History</a></li></ul></nav>
 <section aria-labelledby="overview-heading"><h3 id="overview-heading">Overview</h3>
 <dl class="facts">
@@ -264,7 +276,7 @@ ${r.duration && r.roles.length > 0 ? term('Admin roles for', roleTermInWords({ d
 ${term('Partner since', formatDate(r.createdAt))}
 ${term('Customer Agreement', agreement)}
 </dl>
-${actionForm}
+${side.overview}
 </section>
 <section aria-labelledby="roles-heading"><h3 id="roles-heading">Roles (${r.roles.length})</h3>
 ${roleList(r.roles)}

@@ -5,14 +5,18 @@ import { eventually, type TestHost } from '../support/host.js';
 import { checkStateWithoutScripts } from './audit.js';
 import { launchBrowser, startSiteHost, viewports, type Browser } from './browser.js';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { directoryRoles } from '../../shared/domain/roles.js';
+import { acceptedRelationship } from '../support/relationships.js';
 import { putPartner, sendContactRequest } from './support.js';
 
 /**
  * The partner workspace in a browser with JavaScript off, at desktop and phone width: partner staff
- * sign in through the server, accept a lead, invite a customer (a field to fix first) and revoke
- * the invitation after its question, then add a webhook (a URL to fix first), see its secret once,
- * send a test event to a real local receiver, redeliver it and delete the webhook after its
- * question, all through plain form posts. axe needs scripts, so each state
+ * sign in through the server, accept a lead, invite a customer (a field to fix first), revoke
+ * the invitation after its question, then on Customers tick customers and terminate them or turn
+ * their auto-extend on (one refused, with the reason) through the confirmation and the batch's
+ * page, and open a customer's details, then add a webhook (a URL to fix first), see its secret
+ * once, send a test event to a real local receiver, redeliver it and delete the webhook after its
+ * question, all through plain form posts and links. axe needs scripts, so each state
  * is audited in a second, scripts-on browser holding the same cookie and loading the same URL with
  * the page's own scripts refused: what it audits is what the person without JavaScript sees.
  */
@@ -67,9 +71,18 @@ describe.each(viewports)('the partner workspace with JavaScript off at $width px
   const displayName = `Heron Works ${viewport.name === 'desktop' ? 'Desktop' : 'Phone'}`;
   const customer = randomUUID();
   let page: Page;
+  const customers = ['Alder', 'Birch', 'Cedar'].map((n) => `${n} ${viewport.name}`);
+  const globalCustomer = `Elm ${viewport.name}`;
 
   beforeAll(async () => {
-    await putPartner(t, partnerId, { displayName });
+    const partner = await putPartner(t, partnerId, { displayName });
+    for (const name of customers)
+      await acceptedRelationship(t, (role, tenant) => t.token(role, tenant), partner, name, [
+        directoryRoles.helpdeskAdministrator,
+      ]);
+    await acceptedRelationship(t, (role, tenant) => t.token(role, tenant), partner, globalCustomer, [
+      directoryRoles.globalAdministrator,
+    ]);
     await sendContactRequest(t, partnerId, `Rita ${viewport.name}`, 'Mail and files to the cloud, and a helpdesk.');
     await noScripts.context.clearCookies();
     page = await noScripts.newPage(viewport);
@@ -136,6 +149,60 @@ describe.each(viewports)('the partner workspace with JavaScript off at $width px
     await page.getByText('The invitation is revoked: its link no longer works.').waitFor();
     await page.locator('tbody tr', { hasText: customer }).getByText('Revoked', { exact: true }).waitFor();
     await audit(page, viewport, 'invitation-revoked');
+  });
+
+  it('ticks two customers on Customers, confirms Terminate and follows the batch to its results', async () => {
+    await page.getByRole('navigation', { name: 'Partner' }).getByRole('link', { name: 'Customers' }).click();
+    await page.getByRole('heading', { name: 'Customers and relationships', level: 1 }).waitFor();
+    await audit(page, viewport, 'customers');
+    const [first, second] = customers as [string, string, string];
+    await page.getByLabel(`Select ${first}`).check();
+    await page.getByLabel(`Select ${second}`).check();
+    await page.getByRole('button', { name: 'Terminate', exact: true }).click();
+    await page.getByRole('heading', { name: 'Terminate 2 relationships?' }).waitFor();
+    await audit(page, viewport, 'customers-terminate-confirmation');
+    await page.getByRole('button', { name: 'Terminate', exact: true }).click();
+    await page.getByRole('heading', { name: 'Changes to your customers', level: 1 }).waitFor();
+    // The batch runs on the host's queue: Refresh until it is done, as a person would.
+    for (let tries = 0; tries < 60 && (await page.getByText('2 relationships ended.').count()) === 0; tries++) {
+      await page.getByRole('link', { name: 'Refresh' }).click();
+      await page.getByRole('heading', { name: 'Changes to your customers', level: 1 }).waitFor();
+    }
+    await page.getByText('100 %: 2 ended, 0 refused, 2 in all').waitFor();
+    await expect(page.getByRole('row', { name: `${first} Ended` }).count()).resolves.toBe(1);
+    await audit(page, viewport, 'customers-batch-done');
+  });
+
+  it('turns auto-extend on for two: the one holding Global Administrator is refused with the reason', async () => {
+    await page.getByRole('link', { name: 'Back to Customers' }).click();
+    const third = customers[2] ?? '';
+    await page.getByLabel(`Select ${third}`).check();
+    await page.getByLabel(`Select ${globalCustomer}`).check();
+    await page.getByRole('button', { name: 'Turn auto-extend on' }).click();
+    await page.getByRole('heading', { name: 'Turn auto-extend on for 2 relationships?' }).waitFor();
+    await page.getByRole('button', { name: 'Turn auto-extend on' }).click();
+    await page.getByRole('heading', { name: 'Changes to your customers', level: 1 }).waitFor();
+    for (let tries = 0; tries < 60 && (await page.getByText('100 %').count()) === 0; tries++) {
+      await page.getByRole('link', { name: 'Refresh' }).click();
+      await page.getByRole('heading', { name: 'Changes to your customers', level: 1 }).waitFor();
+    }
+    await page.getByText('100 %: 1 changed, 1 refused, 2 in all').waitFor();
+    await page
+      .getByText(
+        'Its admin roles cannot renew automatically: Global Administrator is among them, or it holds no admin roles.',
+      )
+      .waitFor();
+    await audit(page, viewport, 'customers-batch-refused');
+  });
+
+  it('opens a customer’s details page from its name, with eligibility and the actions it allows', async () => {
+    await page.getByRole('link', { name: 'Back to Customers' }).click();
+    const third = customers[2] ?? '';
+    await page.getByRole('link', { name: third, exact: true }).click();
+    await page.getByRole('heading', { name: 'Customer relationship', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Eligibility' }).waitFor();
+    await expect(page.getByRole('button', { name: 'Turn auto-extend off' }).count()).resolves.toBe(1);
+    await audit(page, viewport, 'customer-details');
   });
 
   it('adds a webhook: a URL to fix comes back with its sentence, then the signing secret shows once', async () => {
