@@ -99,6 +99,7 @@ import {
  * partner API). Staff are decided by the directory entry's tenant id, as the API does.
  */
 const routes = [
+  route('GET', 'partner', 'anyone', partnerHome, 'page-partner-home'),
   route('GET', 'partner/leads', 'anyone', leadsPage, 'page-partner-leads'),
   route('POST', 'partner/leads/{leadId}/status', 'anyone', changeLead, 'page-partner-lead-status'),
   route('GET', 'partner/invitations', 'anyone', invitationsPage, 'page-partner-invitations'),
@@ -187,6 +188,13 @@ const invitationsQuery = listQuery(z.enum(invitationStatuses));
 const pageParams = new Set(['partner', 'result', 'revoke', 'terminate', 'confirm', 'relationship']);
 const queryOf = (request: HttpRequest) =>
   Object.fromEntries([...request.query].filter(([key]) => !pageParams.has(key)));
+
+/** The workspace's own address (as people shorten the links in the emails) leads to its first page, Leads. */
+async function partnerHome(request: HttpRequest) {
+  const partner = request.query.get('partner');
+  const query = partner ? `?partner=${encodeURIComponent(partner)}` : '';
+  return { status: 303, headers: { Location: `/partner/leads${query}`, 'Cache-Control': 'no-store' } };
+}
 
 const leadMessages = {
   accepted: { kind: 'success', content: 'Lead accepted.' },
@@ -793,6 +801,11 @@ async function redeliverWebhook(request: HttpRequest) {
 }
 
 const docs = {
+  'page-partner-home': {
+    title: 'Partner workspace',
+    who: 'partner staff',
+    what: "`303` to Leads (`/partner/leads`, keeping `?partner=`), the workspace's first page",
+  },
   'page-partner-leads': {
     title: 'Partner workspace: Leads',
     who: 'partner staff',

@@ -156,6 +156,8 @@ describe('every address a person can reach', () => {
       '/agreement',
       '/settings',
       '/audit',
+      '/partner',
+      '/partner/leads',
       `/invitations/${randomUUID()}`,
       '/no-such-page',
       '/favicon.ico',
@@ -165,6 +167,17 @@ describe('every address a person can reach', () => {
       expect(head.status, path).toBe(get.status);
       expect(head.headers.get('content-type'), path).toBe(get.headers.get('content-type'));
       expect(await head.text(), path).toBe('');
+    }
+  });
+
+  it('leads /partner, the partner workspace, to its first page, Leads (keeping which partner)', async () => {
+    for (const [path, location] of [
+      ['/partner', '/partner/leads'],
+      ['/partner?partner=alpenblick-it', '/partner/leads?partner=alpenblick-it'],
+    ] as const) {
+      const answer = await t.fetch(path, { redirect: 'manual' });
+      expect(answer.status, path).toBe(303);
+      expect(answer.headers.get('location'), path).toBe(location);
     }
   });
 
