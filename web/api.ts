@@ -1,3 +1,5 @@
+import { problemSentence } from '../shared/domain/problem-words.js';
+
 /** The API as the pages call it: JSON in and out, problems (RFC 9457) as ApiError. */
 export interface FieldError {
   path: string;
@@ -6,14 +8,19 @@ export interface FieldError {
 
 export interface Problem {
   status: number;
+  type?: string;
   title: string;
   detail: string;
   errors?: FieldError[];
 }
 
+/**
+ * A refused or failed request. Its `message` is the sentence a person reads (pages show it); the
+ * problem's `detail` is written for developers and stays in `problem`.
+ */
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {
-    super(problem.detail);
+    super(problemSentence(problem));
     this.name = 'ApiError';
   }
   get status(): number {
@@ -69,6 +76,7 @@ function problemOf(response: Response, data: unknown): ApiError {
   const problem = data as Partial<Problem> | undefined;
   return new ApiError({
     status: response.status,
+    ...(typeof problem?.type === 'string' ? { type: problem.type } : {}),
     title: problem?.title ?? response.statusText,
     detail: problem?.detail ?? `The service answered ${response.status}.`,
     ...(problem?.errors ? { errors: problem.errors } : {}),

@@ -120,7 +120,7 @@ export function initContact(): void {
         if (error instanceof ApiError && error.status !== 0) idempotencyKey = crypto.randomUUID();
         if (error instanceof ApiError && error.problem.errors?.length)
           showErrors('Nothing was sent yet. Correct these and send the request again:', error.problem.errors);
-        else if (error instanceof ApiError) showErrors(error.problem.detail, []);
+        else if (error instanceof ApiError) showErrors(error.message, []);
         else showErrors('The request could not be sent.', []);
       });
   });

@@ -1,4 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
+import { problemTypePrefix } from '../domain/problem-words.js';
 import type { FieldError, ProblemKind } from '../errors.js';
 
 /** What each kind of failure (`shared/errors.ts`) is in HTTP: one status and one stable problem type. */
@@ -31,7 +32,7 @@ const problemKinds = {
 /** The HTTP status a kind of failure answers with. */
 export const problemStatus = (kind: ProblemKind): number => problemKinds[kind].status;
 
-export const problemTypeUri = (kind: ProblemKind): string => `urn:problem-type:partner-relationships:${kind}`;
+export const problemTypeUri = (kind: ProblemKind): string => `${problemTypePrefix}${kind}`;
 
 /** Every problem type the API answers with, for the OpenAPI document. */
 export const problemTypes = (Object.entries(problemKinds) as [ProblemKind, (typeof problemKinds)[ProblemKind]][]).map(
