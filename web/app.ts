@@ -6,7 +6,14 @@ import { initPartnerInvitations } from './partner-invitations.js';
 import { initPartnerInvite } from './partner-invite.js';
 import { initPartnerLeads } from './partner-leads.js';
 import { initPartnerWebhooks } from './partner-webhooks.js';
-import { initAgreement, initAudit, initPartners, initPendingInvitations, initSettings } from './partners.js';
+import {
+  initAgreement,
+  initAudit,
+  initPartners,
+  initPendingInvitations,
+  initRelationship,
+  initSettings,
+} from './partners.js';
 import { initShell } from './shell.js';
 import { completeRedirectSignIn } from './sign-in.js';
 
@@ -19,6 +26,7 @@ const pages: Record<string, () => void | Promise<void>> = {
   contact: initContact,
   invitation: initInvitation,
   partners: initPartners,
+  relationship: initRelationship,
   'pending-invitations': initPendingInvitations,
   agreement: initAgreement,
   settings: initSettings,

@@ -5,7 +5,7 @@ import type { RelationshipView } from '../shared/domain/views.js';
 import { auditLabels, label, relationshipTypeLabel } from './labels.js';
 import { exportCommand } from './export.js';
 import { commandBar, emptyRow, messageBar, skeletonRows, tickEnablesSubmit } from './page-parts.js';
-import { isCustomerAdmin, showRelationshipsTable } from './relationships.js';
+import { isCustomerAdmin, relationshipDetails, showRelationshipsTable } from './relationships.js';
 import { requireSignIn, type Session } from './sign-in.js';
 
 interface AgreementState {
@@ -459,6 +459,37 @@ export async function initAudit(): Promise<void> {
   if (document.body.dataset.rendered === 'server') return;
   const { session, content } = await signedIn();
   await audit(content, session);
+}
+
+/**
+ * One relationship's page (the emails' and the no-JavaScript table's link), signed in in the
+ * browser: its details with their tabs, drawn from the API; the actions stay on Partner relationships.
+ */
+export async function initRelationship(): Promise<void> {
+  if (document.body.dataset.rendered === 'server') return;
+  const { session, content } = await signedIn();
+  const id = decodeURIComponent(location.pathname.split('/').pop() ?? '');
+  const body = h('section', { class: 'panel relationship-details', 'aria-labelledby': 'relationship-details-heading' });
+  show(content, body);
+  const back = h('p', {}, h('a', { href: '/partners' }, 'Back to Partner relationships'));
+  await guard(
+    api<RelationshipView>(
+      `/api/customers/${encodeURIComponent(session.tenantId)}/relationships/${encodeURIComponent(id)}`,
+      { token: await session.token() },
+    ).then(
+      ({ data }) => show(body, relationshipDetails(data, { headingLevel: 'h2' }), back),
+      (error: unknown) => {
+        if (error instanceof ApiError && error.status === 404)
+          show(
+            body,
+            notice('error', 'Your organization has no such partner relationship. Open it from Partner relationships.'),
+            back,
+          );
+        else throw error;
+      },
+    ),
+    body,
+  );
 }
 
 export async function initPendingInvitations(): Promise<void> {
