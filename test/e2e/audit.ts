@@ -57,6 +57,7 @@ const focusNow = `(() => {
     name: element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') + ' “' + text + '”',
     uncovered: top !== null && (top === element || element.contains(top) || top.contains(element) || Boolean(element.shadowRoot && element.shadowRoot.contains(top))),
     indicator,
+    style: [getComputedStyle(part).outlineStyle, getComputedStyle(part).outlineWidth, part.matches(':focus'), part.matches(':focus-visible'), getComputedStyle(part).boxShadow].join(' '),
     inDialog: dialog ? dialog.contains(element) : null,
   };
 })()`;
@@ -69,14 +70,14 @@ export async function until(page: Page, expression: string, what: string): Promi
   await expect.poll(() => page.evaluate<boolean>(expression), { message: what, timeout: 15_000 }).toBe(true);
 }
 
-type Focus = { name: string; uncovered: boolean; indicator: boolean; inDialog: boolean | null };
+type Focus = { name: string; style: string; uncovered: boolean; indicator: boolean; inDialog: boolean | null };
 
 /** Presses `key` and checks what then has the focus shows it and is not covered; null when nothing has it. */
 async function pressAndCheck(page: Page, key: string): Promise<Focus | null> {
   await page.keyboard.press(key);
   const focus = await page.evaluate<Focus | null>(focusNow);
   if (!focus) return null;
-  expect(focus.indicator, `focus indicator on ${focus.name}`).toBe(true);
+  expect(focus.indicator, `focus indicator on ${focus.name} (${focus.style})`).toBe(true);
   expect(focus.uncovered, `${focus.name} is covered by another element`).toBe(true);
   return focus;
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { allFunctions } from '../../functions/all.js';
 import { emailFor, invitationLink } from '../support/relationships.js';
-import { expectDialogKeepsFocus, until, walkWithKeyboard } from './audit.js';
+import { expectDialogKeepsFocus, walkWithKeyboard } from './audit.js';
 import { siteAndBrowserForFile, viewports, watchConsole } from './browser.js';
 import { devSignIn, invite, putPartner, roleIds, sendContactRequest } from './support.js';
 
@@ -96,11 +96,15 @@ it('walks every page the app serves: a page added without an address here fails 
 /** Waits until the page has drawn what it loads (no skeleton or loading line left). */
 async function settled(page: Page): Promise<void> {
   await page.waitForLoadState('networkidle');
-  await until(
-    page,
-    '![...document.querySelectorAll(".loading, .skeleton-row, .skeleton")].some((e) => e.getClientRects().length > 0)',
-    `${page.url()} has drawn what it loads`,
-  );
+  await expect
+    .poll(
+      () =>
+        page.evaluate<string>(
+          '[...document.querySelectorAll(".loading, .skeleton-row, .skeleton")].filter((e) => e.getClientRects().length > 0).map((e) => e.outerHTML.slice(0, 80)).join(" ")',
+        ),
+      { message: `${page.url()} has drawn what it loads`, timeout: 15_000 },
+    )
+    .toBe('');
 }
 
 describe.each(viewports)('keyboard only at $name width ($width×$height)', (viewport) => {
