@@ -208,9 +208,11 @@ export function relationshipsView(
     content: html`${resultMessage(request, items)}${permission}
 <div class="list-view">
 <form method="get" action="/partners" class="list-toolbar" role="search" aria-label="Partners">
+<div class="search-group">
 <label for="relationship-search" class="visually-hidden">Search partners</label>
 <input type="search" id="relationship-search" name="q" class="search-box" placeholder="Search partners" value="${query.q}">
 ${listFields({ ...query, q: '' })}<button type="submit" class="button">Search</button>
+</div>
 <p class="list-count">${count}</p>
 </form>
 <form method="get" action="/partners" id="relationships-form">
