@@ -10,7 +10,12 @@ export function initShell(): void {
   };
   button.hidden = false;
   document.body.classList.add('has-menu');
-  button.addEventListener('click', () => setOpen(button.getAttribute('aria-expanded') !== 'true'));
+  button.addEventListener('click', () => {
+    const open = button.getAttribute('aria-expanded') !== 'true';
+    setOpen(open);
+    // The top bar's links come between the button and the navigation: the focus goes to it.
+    if (open) nav.querySelector<HTMLElement>('a[aria-current="page"], a')?.focus();
+  });
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && nav.classList.contains('open')) {
       setOpen(false);

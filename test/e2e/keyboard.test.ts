@@ -166,8 +166,9 @@ describe.each(viewports)('keyboard only at $name width ($width×$height)', (view
       await menu.focus();
       await page.keyboard.press('Enter');
       await expect(menu.getAttribute('aria-expanded')).resolves.toBe('true');
+      await expect(page.evaluate('document.activeElement.closest("nav#side-nav") !== null')).resolves.toBe(true);
       await page.keyboard.press('Tab');
-      await expect(page.evaluate('document.activeElement.closest("nav") !== null')).resolves.toBe(true);
+      await expect(page.evaluate('document.activeElement.closest("nav#side-nav") !== null')).resolves.toBe(true);
       await page.keyboard.press('Escape');
       await expect(menu.getAttribute('aria-expanded')).resolves.toBe('false');
       await expect(page.evaluate('document.activeElement.id')).resolves.toBe('menu-button');

@@ -335,4 +335,32 @@ describe('Partner relationships', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('says in a sentence for the case, not the API’s detail, why roles could not be removed: the partner ended the relationship meanwhile', async () => {
+    const partner = await putPartner(t, 'feldberg-it', { displayName: 'Feldberg IT' });
+    await relationshipWith(partner);
+    const page = await browser.newPage();
+    await page.goto(`${t.url}/partners`);
+    await devSignIn(page, customer, 'global-admin', 'Grace Admin');
+    const select = page.getByRole('checkbox', { name: 'Select Feldberg IT' });
+    await select.waitFor();
+    const listed = await t.fetch(`/api/customers/${customer}/relationships`, {
+      token: await t.token('global-admin', customer),
+    });
+    const { items } = (await listed.json()) as { items: { id: string; partner: { id: string } }[] };
+    const relationship = items.find((r) => r.partner.id === partner.id);
+    const ended = await t.fetch(`/api/partners/${partner.id}/relationships/${relationship?.id ?? ''}/terminate`, {
+      method: 'POST',
+      token: await t.token('partner', partner.tenantId),
+    });
+    expect(ended.status).toBe(200);
+    await select.check();
+    await page.getByRole('toolbar', { name: 'Commands' }).getByRole('button', { name: 'Remove roles' }).click();
+    await page.getByRole('dialog', { name: 'Remove roles?' }).getByRole('button', { name: 'Remove roles' }).click();
+    const said = page.getByText('This relationship has ended, so it can no longer be changed.');
+    await said.waitFor();
+    await expect(page.getByText('The relationship was terminated; it can no longer change.').count()).resolves.toBe(0);
+    await screenshot(page, '28-partners-relationship-ended-meanwhile');
+    await page.close();
+  });
 });
