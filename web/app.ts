@@ -1,7 +1,7 @@
 import { notice } from './dom.js';
 import { initContact, initFindPartner } from './find-partner.js';
 import { initInvitation } from './invitation.js';
-import { initPartnerCustomers } from './partner-customers.js';
+import { initPartnerCustomerBatch, initPartnerCustomers, initPartnerRelationship } from './partner-customers.js';
 import { initPartnerInvitations } from './partner-invitations.js';
 import { initPartnerInvite } from './partner-invite.js';
 import { initPartnerLeads } from './partner-leads.js';
@@ -37,6 +37,8 @@ const pages: Record<string, () => void | Promise<void>> = {
   // A chunk of its own (the CSV reader and the batch rules), as is the Invite page's Many customers.
   'partner-invitation-batch': async () => (await import('./invitation-batch.js')).initPartnerInvitationBatch(),
   'partner-customers': initPartnerCustomers,
+  'partner-customer-batch': initPartnerCustomerBatch,
+  'partner-relationship': initPartnerRelationship,
   'partner-webhooks': initPartnerWebhooks,
 };
 

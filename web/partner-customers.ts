@@ -13,7 +13,7 @@ import {
   canTurnAutoExtendOn,
   customerName,
 } from '../shared/domain/customer-list.js';
-import { api } from './api.js';
+import { api, ApiError } from './api.js';
 import { byId, confirmDialog, formatDate, h, notice, show } from './dom.js';
 import { eligibilityReasonLabels, label, relationshipStatusLabels, relationshipTypeLabel } from './labels.js';
 import { exportCommand } from './export.js';
@@ -89,6 +89,74 @@ function batchResults(
           ),
         ]),
   ];
+}
+
+type BatchChange = { action: 'terminate' } | { action: 'setAutoExtend'; autoExtend: boolean };
+
+/** What a batch of `count` relationships is doing and, once done, what it did, in its command's words. */
+function batchWords(change: BatchChange, count: number): { working: string; done: (n: number) => string } {
+  const relationships = (n: number) => `${n} relationship${n === 1 ? '' : 's'}`;
+  if (change.action === 'terminate')
+    return { working: `Terminating ${relationships(count)}`, done: (n) => `${relationships(n)} ended.` };
+  const on = change.autoExtend;
+  return {
+    working: `Turning auto-extend ${on ? 'on' : 'off'} for ${relationships(count)}`,
+    done: (n) =>
+      `Auto-extend is ${on ? 'on' : 'off'} for ${relationships(n)}${on ? ': their admin roles renew every 180 days' : ': their admin roles end on the date shown'}.`,
+  };
+}
+
+/**
+ * A batch's page (where the Customers table without JavaScript lands), signed in in the browser:
+ * its progress bar while it runs, then what it did and each refused customer with the reason.
+ */
+export async function initPartnerCustomerBatch(): Promise<void> {
+  if (document.body.dataset.rendered === 'server') return;
+  const content = byId('content');
+  const session = await requireSignIn();
+  const found = await partnerOf(session);
+  if (!found) {
+    show(content, notStaff(session));
+    return;
+  }
+  keepPartnerInNavigation(found.partner, found.all);
+  const id = decodeURIComponent(location.pathname.split('/').pop() ?? '');
+  const path = `/api/partners/${encodeURIComponent(found.partner.id)}/relationship-batches/${encodeURIComponent(id)}`;
+  const back = h('p', {}, h('a', { href: '/partner/customers' }, 'Back to Customers'));
+  try {
+    let { data: batch } = await api<RelationshipBatchView>(path, { token: await session.token() });
+    const change: BatchChange =
+      batch.action === 'terminate'
+        ? { action: 'terminate' }
+        : { action: 'setAutoExtend', autoExtend: !!batch.autoExtend };
+    const words = batchWords(change, batch.total);
+    const bar = progressBar('relationship-batch-progress', words.working, {
+      done: change.action === 'terminate' ? 'ended' : 'changed',
+      failed: 'refused',
+    });
+    bar.update(batch);
+    show(content, bar.element, back);
+    while (batch.status === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, batchPollMs));
+      ({ data: batch } = await api<RelationshipBatchView>(path, { token: await session.token() }));
+      bar.update(batch);
+    }
+    show(content, bar.element, ...batchResults(batch, [], words.done), back);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    show(content, notice('error', 'Your organization has no such change to its customers. Open Customers.'), back);
+  }
+}
+
+/**
+ * One relationship's page (the Customers table's link without JavaScript), signed in in the
+ * browser: with JavaScript the Customers page shows a relationship in its details panel, which
+ * `?relationship=` opens.
+ */
+export function initPartnerRelationship(): void {
+  if (document.body.dataset.rendered === 'server') return;
+  const id = decodeURIComponent(location.pathname.split('/').pop() ?? '');
+  location.replace(`/partner/customers?relationship=${encodeURIComponent(id)}`);
 }
 
 export async function initPartnerCustomers(): Promise<void> {
@@ -301,18 +369,15 @@ async function customersPage(content: HTMLElement, session: Session, partnerId: 
       no: 'Cancel',
     });
     if (!yes) return;
-    await runBatch({ action: 'terminate' }, targets, {
-      working: `Terminating ${targets.length} relationships`,
-      done: (n) => `${n} relationship${n === 1 ? '' : 's'} ended.`,
-    });
+    await runBatch({ action: 'terminate' }, targets, batchWords({ action: 'terminate' }, targets.length));
   };
 
   const setAutoExtend = (targets: RelationshipView[], on: boolean) =>
-    runBatch({ action: 'setAutoExtend', autoExtend: on }, targets, {
-      working: `Turning auto-extend ${on ? 'on' : 'off'} for ${targets.length} relationship${targets.length === 1 ? '' : 's'}`,
-      done: (n) =>
-        `Auto-extend is ${on ? 'on' : 'off'} for ${n} relationship${n === 1 ? '' : 's'}${on ? ': their admin roles renew every 180 days' : ': their admin roles end on the date shown'}.`,
-    });
+    runBatch(
+      { action: 'setAutoExtend', autoExtend: on },
+      targets,
+      batchWords({ action: 'setAutoExtend', autoExtend: on }, targets.length),
+    );
 
   const flyout = relationshipFlyout(async (id) => {
     const path = `${base}/relationships/${encodeURIComponent(id)}`;

@@ -18,7 +18,7 @@ import { devSignIn, invite, putPartner, roleIds, sendContactRequest } from './su
 const site = siteAndBrowserForFile();
 const customer = randomUUID();
 let staffTenant = '';
-const ids = { relationship: '', invitation: '', lead: '', batch: '' };
+const ids = { relationship: '', invitation: '', lead: '', batch: '', customerBatch: '' };
 
 /** Each GET page of the app (by its function name) and the address walked; null: not a page a person stays on, and why. */
 const pageAddresses = (): Record<string, string | null> => ({
@@ -41,6 +41,9 @@ const pageAddresses = (): Record<string, string | null> => ({
   'page-partner-invite': '/partner/invitations/new',
   'page-partner-invitation-batch': `/partner/invitations/batches/${ids.batch}`,
   'page-partner-customers': '/partner/customers',
+  'page-partner-customer-batch': `/partner/customers/batches/${ids.customerBatch}`,
+  // With JavaScript it opens Customers with that relationship's details panel (walked below).
+  'page-partner-relationship': null,
   'page-partner-webhooks': '/partner/webhooks',
   // Not pages: the favicon and the scripts and styles.
   'page-favicon': null,
@@ -86,6 +89,14 @@ beforeAll(async () => {
   });
   expect(batch.status).toBe(202);
   ids.batch = ((await batch.json()) as { id: string }).id;
+  const changes = await t.fetch(`/api/partners/${alpenblick.id}/relationship-batches`, {
+    method: 'POST',
+    token: await t.token('partner', alpenblick.tenantId),
+    headers: { 'content-type': 'application/json', 'Idempotency-Key': randomUUID() },
+    body: JSON.stringify({ action: 'setAutoExtend', autoExtend: true, relationshipIds: [ids.relationship] }),
+  });
+  expect(changes.status).toBe(202);
+  ids.customerBatch = ((await changes.json()) as { id: string }).id;
 });
 
 it('walks every page the app serves: a page added without an address here fails this test', () => {
@@ -214,6 +225,7 @@ describe.each(viewports)('keyboard only at $name width ($width×$height)', (view
       'page-partner-invite',
       'page-partner-invitation-batch',
       'page-partner-customers',
+      'page-partner-customer-batch',
       'page-partner-webhooks',
       'page-partner-invitations',
       'page-partner-leads',
@@ -221,6 +233,12 @@ describe.each(viewports)('keyboard only at $name width ($width×$height)', (view
       await walk(page, pageAddresses()[name] ?? '');
     const commands = page.getByRole('toolbar', { name: 'Commands' });
 
+    // A relationship's own page, signed in in the browser, opens Customers at its details panel.
+    await page.goto(`${site.t.url}/partner/relationships/${ids.relationship}`);
+    await page.waitForURL(/\/partner\/customers\?relationship=/);
+    await page.getByRole('dialog', { name: /Grace Holdings/ }).waitFor();
+
+    await walk(page, '/partner/leads');
     // Leads: a lead's details panel.
     await page.getByRole('button', { name: /Rita Requester/ }).focus();
     await expectDialogKeepsFocus(page, 'a lead’s details', { open: 'Enter', close: { key: 'Escape' } });
