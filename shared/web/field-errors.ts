@@ -1,5 +1,5 @@
 import type { FieldError } from '../errors.js';
-import { fieldMessage } from '../domain/field-messages.js';
+import { fieldMessage, type FieldMessage } from '../domain/field-messages.js';
 import { html, type Html } from './html.js';
 
 /**
@@ -44,4 +44,32 @@ export function errorSummary(errors: readonly FieldError[], controls: readonly s
     return html`<li>${controls.includes(field) ? html`<a href="#${field}">${text}</a>` : text}</li>`;
   })}</ul>
 </div>`;
+}
+
+/**
+ * What a refused server form shows of its `problems` (by field): the sentence under a control
+ * (`error`), the attributes tying a control to its hint and sentence (`described`), and the list
+ * at the top under `heading`, each linked to its control (`anchor`: a field whose control has
+ * another id).
+ */
+export function formProblems(
+  problems: ReadonlyMap<string, FieldMessage>,
+  heading: string,
+  anchor: (field: string) => string = (field) => field,
+) {
+  const error = (key: string) => {
+    const p = problems.get(key);
+    return p ? html`<p class="field-error" id="${key}-error">${p.message}</p>` : '';
+  };
+  const described = (key: string, hint: string) =>
+    html` aria-describedby="${[hint, problems.has(key) ? `${key}-error` : ''].filter(Boolean).join(' ')}"${problems.has(key) ? html` aria-invalid="true"` : ''}`;
+  const summary =
+    problems.size > 0
+      ? html`<div class="error-summary" role="alert" aria-labelledby="error-summary-heading"><h2 id="error-summary-heading">${heading}</h2><ul>${[
+          ...problems,
+        ].map(
+          ([key, p]) => html`<li><a href="#${anchor(key)}"><strong>${p.label}</strong>: ${p.message}</a></li>`,
+        )}</ul></div>`
+      : '';
+  return { error, described, summary };
 }

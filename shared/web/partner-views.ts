@@ -11,6 +11,7 @@ import type { AdminRoleCatalogue } from '../domain/role-catalogue.js';
 import { directoryRoles } from '../domain/roles.js';
 import type { FieldError } from '../errors.js';
 import { notice } from './forms.js';
+import { formProblems } from './field-errors.js';
 import { html, type Html } from './html.js';
 
 /**
@@ -152,21 +153,7 @@ export function inviteForm(
     if (problems.has(key)) continue;
     problems.set(key, fieldMessage(key === 'customer' ? (byDomain ? 'customerDomain' : 'customerTenantId') : key));
   }
-  const error = (key: string) => {
-    const p = problems.get(key);
-    return p ? html`<p class="field-error" id="${key}-error">${p.message}</p>` : '';
-  };
-  const described = (key: string, hint: string) =>
-    html` aria-describedby="${[hint, problems.has(key) ? `${key}-error` : ''].filter(Boolean).join(' ')}"${problems.has(key) ? html` aria-invalid="true"` : ''}`;
-  const summary =
-    problems.size > 0
-      ? html`<div class="error-summary" role="alert" aria-labelledby="error-summary-heading"><h2 id="error-summary-heading">Check the invitation</h2><ul>${[
-          ...problems,
-        ].map(
-          ([key, p]) =>
-            html`<li><a href="#${key === 'roles' ? 'roles' : key}"><strong>${p.label}</strong>: ${p.message}</a></li>`,
-        )}</ul></div>`
-      : '';
+  const { error, described, summary } = formProblems(problems, 'Check the invitation');
   const described_once = new Set<string>();
   const global = directoryRoles.globalAdministrator;
   const roleChoices = catalogue.tasks.map(

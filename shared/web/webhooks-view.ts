@@ -12,6 +12,7 @@ import {
 } from '../domain/webhook-labels.js';
 import type { DeliveryView, SubscriptionView } from '../domain/webhooks.js';
 import { confirmation, notice } from './forms.js';
+import { formProblems } from './field-errors.js';
 import { html, type Html } from './html.js';
 import { needsPartnerManage, partnerLine, type PartnerContext } from './partner-views.js';
 
@@ -152,21 +153,9 @@ export function webhookForm(
   problems: WebhookFormProblems,
   message: Html | '' = '',
 ): Html {
-  const error = (key: string) => {
-    const p = problems.get(key);
-    return p ? html`<p class="field-error" id="${key}-error">${p.message}</p>` : '';
-  };
-  const described = (key: string, hint: string) =>
-    html` aria-describedby="${[hint, problems.has(key) ? `${key}-error` : ''].filter(Boolean).join(' ')}"${problems.has(key) ? html` aria-invalid="true"` : ''}`;
-  const summary =
-    problems.size > 0
-      ? html`<div class="error-summary" role="alert" aria-labelledby="error-summary-heading"><h2 id="error-summary-heading">Check the webhook</h2><ul>${[
-          ...problems,
-        ].map(
-          ([key, p]) =>
-            html`<li><a href="#${key === 'eventTypes' ? 'event-all' : key}"><strong>${p.label}</strong>: ${p.message}</a></li>`,
-        )}</ul></div>`
-      : '';
+  const { error, described, summary } = formProblems(problems, 'Check the webhook', (key) =>
+    key === 'eventTypes' ? 'event-all' : key,
+  );
   const groups = eventGroups(types);
   const picker = groups.map(
     (g) =>

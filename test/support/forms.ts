@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { devTokenPath } from '../../local/dev-token.js';
 import type { TestHost } from './host.js';
 
@@ -48,3 +49,19 @@ export function browserFormPost(
     ).toString(),
   });
 }
+
+/** The page at `path` as the session `cookie` sees it, which must answer `status`: its HTML. */
+export async function sessionPage(t: TestHost, path: string, cookie: string, status = 200): Promise<string> {
+  const response = await t.fetch(path, { headers: { cookie } });
+  expect(response.status, path).toBe(status);
+  return response.text();
+}
+
+/** Where a 303 sends the browser (the service's public address, then this path): path and query. */
+export function landingOf(t: TestHost, response: Response): string {
+  const to = new URL(response.headers.get('location') ?? '', t.url);
+  return `${to.pathname}${to.search}`;
+}
+
+/** A page's words without its markup, spaces collapsed. */
+export const pageText = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');

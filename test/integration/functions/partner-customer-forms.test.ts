@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directoryRoles } from '../../../shared/domain/roles.js';
 import { relationshipViewSchema } from '../../../shared/domain/views.js';
-import { browserFormPost, sessionCookie } from '../../support/forms.js';
+import { browserFormPost, landingOf, pageText, sessionCookie, sessionPage } from '../../support/forms.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
 import { acceptedRelationship, seedPartner } from '../../support/relationships.js';
 
@@ -48,16 +48,9 @@ async function relationship(id: string) {
   return relationshipViewSchema.parse(await response.json());
 }
 
-const page = async (path: string, cookie: string, status = 200) => {
-  const response = await t.fetch(path, { headers: { cookie } });
-  expect(response.status, path).toBe(status);
-  return response.text();
-};
-const landing = (response: Response) => {
-  const to = new URL(response.headers.get('location') ?? '', t.url);
-  return `${to.pathname}${to.search}`;
-};
-const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+const page = (path: string, cookie: string, status?: number) => sessionPage(t, path, cookie, status);
+const landing = (response: Response) => landingOf(t, response);
+const text = pageText;
 /** The hidden fields of a confirmation's form, as the browser posts them. */
 function formFields(html: string): Record<string, string[]> {
   const form = /<form method="post" action="\/partner\/[^"]*"[^>]*>([\s\S]*?)<\/form>/.exec(html)?.[1] ?? '';

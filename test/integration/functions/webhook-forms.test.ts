@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserFormPost, sessionCookie } from '../../support/forms.js';
+import { browserFormPost, landingOf, pageText, sessionCookie, sessionPage } from '../../support/forms.js';
 import { eventually, startTestHost, type TestHost } from '../../support/host.js';
 import { seedPartner } from '../../support/relationships.js';
 import { startReceiver, type WebhookReceiver } from '../../support/webhook-receiver.js';
@@ -43,16 +43,9 @@ const staff = (partner = partnerId) =>
 const plainUser = () =>
   sessionCookie(t, { tenantId: partnerTenant, role: 'user', name: 'Una User' }, '/partner/webhooks');
 
-const page = async (path: string, cookie: string) => {
-  const response = await t.fetch(path, { headers: { cookie } });
-  expect(response.status, path).toBe(200);
-  return response.text();
-};
-const landing = (response: Response) => {
-  const to = new URL(response.headers.get('location') ?? '', t.url);
-  return `${to.pathname}${to.search}`;
-};
-const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+const page = (path: string, cookie: string, status?: number) => sessionPage(t, path, cookie, status);
+const landing = (response: Response) => landingOf(t, response);
+const text = pageText;
 /** What a person must never read: the validator's own words or a schema path. */
 const validatorPhrasing = /expected|Invalid option|>=|Too small|must be/;
 
