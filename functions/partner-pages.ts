@@ -27,8 +27,8 @@ import {
   partnerRelationships,
   partnerRelationshipsNamed,
 } from '../shared/services/relationships.js';
-import { partnerEligibility } from '../shared/services/agreements.js';
-import { partnerRelationshipBatch, startRelationshipBatch } from '../shared/services/relationship-batches.js';
+import { partnerBatchPage, partnerRelationshipPage } from '../shared/services/partner-customer-pages.js';
+import { startRelationshipBatch } from '../shared/services/relationship-batches.js';
 import { canTerminate, customerName } from '../shared/domain/customer-list.js';
 import {
   batchPagePath,
@@ -480,11 +480,7 @@ async function customerBatchPage(request: HttpRequest) {
     breadcrumbs: customerCrumbs,
     intro: html`The relationships you changed together: how far the changes have gone, then each customer's result.`,
     content: staffContent(request, async (c, caller) => {
-      const batch = await partnerRelationshipBatch(caller, c.partner.id, batchId);
-      // Rows not yet run name no customer: the partner's own list does.
-      const unnamed = batch.rows.filter((r) => !r.customerName).map((r) => r.relationshipId);
-      const named = unnamed.length > 0 ? await partnerRelationshipsNamed(caller, c.partner.id, unnamed) : [];
-      const names = new Map(named.map((r) => [r.id, customerName(r)]));
+      const { batch, names } = await partnerBatchPage(caller, c.partner.id, batchId);
       return customerBatchView(c, batch, names, batchPagePath(c, batch.id));
     }),
   });
@@ -502,14 +498,13 @@ async function customerRelationshipPage(request: HttpRequest) {
     breadcrumbs: customerCrumbs,
     intro: html`What you may do in the customer's organization, the admin roles you hold and held, and what changed.`,
     content: staffContent(request, async (c, caller) => {
-      const answer = await partnerRelationship(caller, c.partner.id, id).catch((error: unknown) => {
+      const found = await partnerRelationshipPage(caller, c.partner.id, id).catch((error: unknown) => {
         if (error instanceof AppError && error.kind === 'not-found') return undefined;
         throw error;
       });
-      if (!answer)
+      if (!found)
         return html`${partnerLine(c)}${notice('error', 'Your organization has no such customer relationship. Open it from Customers.')}`;
-      const eligibility = await partnerEligibility(caller, c.partner.id, answer.view.customerTenantId);
-      return customerRelationshipView(c, answer.view, eligibility);
+      return customerRelationshipView(c, found.view, found.eligibility);
     }),
   });
 }
