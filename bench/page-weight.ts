@@ -37,6 +37,7 @@ async function measure(): Promise<BenchRow[]> {
       ['Partner: Invitations (shell)', '/partner/invitations'],
       ['Partner: Invite a customer (shell)', '/partner/invitations/new'],
       ['Partner: Customers and relationships (shell)', '/partner/customers'],
+      ['Partner: Webhooks (shell)', '/partner/webhooks'],
     ];
     const cache = new Map<string, number>();
     // An asset's compressed size, with the chunks it imports statically (what the browser fetches before it runs).
