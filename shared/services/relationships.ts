@@ -22,7 +22,7 @@ import {
 } from '../domain/relationships.js';
 import { enqueueEmail, type EmailRequest } from '../email/jobs.js';
 import type { TemplateName } from '../email/template-data.js';
-import { requireIfMatch } from '../domain/versions.js';
+import { anyVersion, requireIfMatch } from '../domain/versions.js';
 import { storageStatus } from '../storage/errors.js';
 import { AppError, invalidFields } from '../errors.js';
 import type { RelationshipView } from '../domain/views.js';
@@ -317,11 +317,50 @@ function isReplay(
 }
 
 /**
- * Applies one action: the rules decide whether the current (derived) status allows it; the write
- * carries the ETag read (or the caller's If-Match), so a concurrent change makes this one 409/412.
- * Its follow-ups (pointer, audit, email) are recorded as an intent before the write and done after it.
+ * Writes a caller without If-Match (or with `*`) may lose to concurrent changes before being answered 409:
+ * one relationship takes at most three that change its status (roles removed, termination asked, ended),
+ * so four reads see it settle unless auto-extend is toggled between them.
+ */
+const attemptsWithoutIfMatch = 4;
+
+class ConcurrentChange extends Error {}
+
+/**
+ * Applies one action. A caller who sent an ETag as If-Match asked for the version it read, so a
+ * concurrent change answers 412/409; one who did not asked for the action on the relationship as it
+ * is, so it is read again and the rules decide anew (the action may now be refused, or already done).
  */
 async function change(
+  record: RelationshipRecord,
+  action: RelationshipAction,
+  caller: Actor,
+  ifMatch: string | undefined,
+  invocationId: string,
+  options: { reason?: string; autoExtend?: boolean } = {},
+): Promise<RelationshipRecord> {
+  let current = record;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await changeOnce(current, action, caller, ifMatch, invocationId, options);
+    } catch (error) {
+      if (!(error instanceof ConcurrentChange)) throw error;
+      const reread =
+        (ifMatch === undefined || ifMatch === anyVersion) && attempt < attemptsWithoutIfMatch
+          ? await getRelationship(record.customerTenantId, record.id)
+          : undefined;
+      if (!reread)
+        throw new AppError('conflict', 'The relationship changed at the same moment; read it again and retry.');
+      current = reread;
+    }
+  }
+}
+
+/**
+ * One attempt: the rules decide whether the current (derived) status allows it; the write carries
+ * the ETag read (or the caller's If-Match), so a concurrent change makes it throw ConcurrentChange.
+ * Its follow-ups (pointer, audit, email) are recorded as an intent before the write and done after it.
+ */
+async function changeOnce(
   record: RelationshipRecord,
   action: RelationshipAction,
   caller: Actor,
@@ -391,8 +430,7 @@ async function change(
       replaceRelationship(next, record.etag),
     );
   } catch (error) {
-    if (storageStatus(error) === 412)
-      throw new AppError('conflict', 'The relationship changed at the same moment; read it again and retry.');
+    if (storageStatus(error) === 412) throw new ConcurrentChange();
     throw error;
   }
   await fulfil(relationshipChangeFollowUp, intentId(intent), () => followUpsOf(saved, entry, intent));
