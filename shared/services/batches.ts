@@ -105,8 +105,11 @@ export const batchChunkRunner =
     store: BatchStore<B, R>;
     /** The kind of batch, as logs name it. */
     what: string;
-    /** The row's outcome: done, or failed with the problem the rules found; throws for a fault of ours. */
-    run: (batch: B, row: R) => Promise<R>;
+    /**
+     * What does one row of the batch's chunk (what the rows share, such as the partner's directory entry, read once
+     * per chunk): the row's outcome, done or failed with the problem the rules found; throws for a fault of ours.
+     */
+    forChunk: (batch: B) => Promise<(row: R) => Promise<R>>;
     /** What a row that failed for a fault of ours on its last try tells the partner to do. */
     lastTryMessage: string;
   }) =>
@@ -121,13 +124,20 @@ export const batchChunkRunner =
     const pending = (await store.readBatchRows(batch.id, chunkRange(parsed.data.chunk, batch.total))).filter(
       (r) => r.status === 'pending',
     );
+    // A failure to read what the rows share is each row's fault, so a last try still records every row.
+    const run = await spec.forChunk(batch).then(
+      (runRow) => runRow,
+      (error: unknown) => (): Promise<R> => {
+        throw error;
+      },
+    );
     const faults: unknown[] = [];
     for (let i = 0; i < pending.length; i += rowConcurrency) {
       await Promise.all(
         pending.slice(i, i + rowConcurrency).map(async (row) => {
           let outcome: R;
           try {
-            outcome = await spec.run(batch, row);
+            outcome = await run(row);
           } catch (error) {
             if (dequeueCount < maxDequeueCount) return void faults.push(error);
             context.error(`${spec.what} ${batch.id} row ${row.index + 1} failed on its last try`, error);

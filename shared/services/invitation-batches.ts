@@ -16,7 +16,7 @@ import {
   type BatchRowRecord,
   type InvitationBatch,
 } from '../storage/invitation-batches.js';
-import { getPartnerProfile } from '../storage/partner-profiles.js';
+import { partnerProfileOf, type PartnerProfile } from '../storage/partner-profiles.js';
 import { batchFollowUp, batchOfPartner, batchChunkRunner, rowProblemOf, startBatch } from './batches.js';
 import { createInvitation } from './invitation-create.js';
 import { requirePartnerStaff } from './partner-staff.js';
@@ -135,12 +135,20 @@ export async function partnerInvitationBatches(caller: Caller, partnerId: string
   };
 }
 
+/** The rows of one chunk invite for the batch's partner: its directory entry is read once per chunk. */
+async function invitationRows(batch: InvitationBatch): Promise<(row: BatchRowRecord) => Promise<BatchRowRecord>> {
+  const partner = await partnerProfileOf(batch.partnerId, `invitation batch ${batch.id}`);
+  return (row) => createRowInvitation(batch, partner, row);
+}
+
 /** The outcome of one pending row: its invitation (the same one on a retry: the row's own idempotency key), or its problem. */
-async function createRowInvitation(batch: InvitationBatch, row: BatchRowRecord): Promise<BatchRowRecord> {
+async function createRowInvitation(
+  batch: InvitationBatch,
+  partner: PartnerProfile,
+  row: BatchRowRecord,
+): Promise<BatchRowRecord> {
   const checked = rowInvitation(row.input, batch.shared);
   if (!('invitation' in checked)) return { ...row, status: 'failed', problem: checked };
-  const partner = await getPartnerProfile(batch.partnerId);
-  if (!partner) throw new Error(`partner ${batch.partnerId} of invitation batch ${batch.id} has no directory entry`);
   try {
     const { view } = await createInvitation({
       partner,
@@ -165,6 +173,6 @@ async function createRowInvitation(batch: InvitationBatch, row: BatchRowRecord):
 export const runInvitationBatchChunk = batchChunkRunner({
   store: invitationBatches,
   what: 'invitation batch',
-  run: createRowInvitation,
+  forChunk: invitationRows,
   lastTryMessage: 'The invitation could not be created. Send this row again.',
 });

@@ -122,6 +122,6 @@ async function applyRow(batch: RelationshipBatch, row: RelationshipBatchRow): Pr
 export const runRelationshipBatchChunk = batchChunkRunner({
   store: relationshipBatches,
   what: 'relationship batch',
-  run: applyRow,
+  forChunk: async (batch) => (row) => applyRow(batch, row),
   lastTryMessage: 'The relationship could not be changed. Try this row again.',
 });
