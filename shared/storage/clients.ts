@@ -1,4 +1,4 @@
-import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { TableClient, TableServiceClient, type TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
@@ -43,8 +43,29 @@ export interface Storage {
   readonly blobService: BlobServiceClient;
 }
 
+/**
+ * The tables SDK sets no time limit on a try: a request storage takes and never answers (a connection
+ * dropped on the way) would wait for ever, and so would all that waits on it, such as the directory's
+ * change-feed read, which every later check shares. A try that gets no answer in time fails (AbortError).
+ */
+const tableTryTimeoutMs = 30_000;
+
+const tableTryTimeout = (ms: number): NonNullable<TableServiceClientOptions['additionalPolicies']>[number] => ({
+  position: 'perRetry',
+  policy: {
+    name: 'tableTryTimeout',
+    sendRequest: (request, next) => {
+      request.timeout ||= ms;
+      return next(request);
+    },
+  },
+});
+
 // Fail fast when storage is down: a few quick tries, then the caller answers 503.
-const tableOptions = { retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } };
+const tableOptions = (tryTimeoutMs: number): TableServiceClientOptions => ({
+  retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+  additionalPolicies: [tableTryTimeout(tryTimeoutMs)],
+});
 const queueOptions = {
   retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000, tryTimeoutInMs: 10_000 },
 };
@@ -53,7 +74,10 @@ const blobOptions = {
   retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000, tryTimeoutInMs: 120_000 },
 };
 
-export function createStorage(connection: StorageConnection): Storage {
+export function createStorage(
+  connection: StorageConnection,
+  { tableTryTimeoutMs: tryTimeoutMs = tableTryTimeoutMs } = {},
+): Storage {
   let tableService: TableServiceClient;
   let queueService: QueueServiceClient;
   let blobService: BlobServiceClient;
@@ -62,17 +86,17 @@ export function createStorage(connection: StorageConnection): Storage {
     const insecure =
       /^UseDevelopmentStorage=true/i.test(connection.connectionString) ||
       /=http:\/\//i.test(connection.connectionString);
-    const options = { ...tableOptions, allowInsecureConnection: insecure };
+    const options = { ...tableOptions(tryTimeoutMs), allowInsecureConnection: insecure };
     tableService = TableServiceClient.fromConnectionString(connection.connectionString, options);
     queueService = QueueServiceClient.fromConnectionString(connection.connectionString, queueOptions);
     blobService = BlobServiceClient.fromConnectionString(connection.connectionString, blobOptions);
     table = (name) => TableClient.fromConnectionString(connection.connectionString, name, options);
   } else {
     const cred = azureCredential(connection.clientId);
-    tableService = new TableServiceClient(connection.tableServiceUri, cred, tableOptions);
+    tableService = new TableServiceClient(connection.tableServiceUri, cred, tableOptions(tryTimeoutMs));
     queueService = new QueueServiceClient(connection.queueServiceUri, cred, queueOptions);
     blobService = new BlobServiceClient(connection.blobServiceUri, cred, blobOptions);
-    table = (name) => new TableClient(connection.tableServiceUri, name, cred, tableOptions);
+    table = (name) => new TableClient(connection.tableServiceUri, name, cred, tableOptions(tryTimeoutMs));
   }
   const tables = new Map<string, TableClient>();
   const queues = new Map<string, QueueClient>();

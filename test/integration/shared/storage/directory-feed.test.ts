@@ -147,6 +147,25 @@ describe('change feed', () => {
     resetClock();
   });
 
+  it('a change-feed read that storage never answers fails within its try timeout, and the next check reads the feed again', async () => {
+    const other = createStorage(
+      { kind: 'connectionString', connectionString: proxy.connectionString },
+      { tableTryTimeoutMs: 500 },
+    );
+    await catchUpDirectoryIndex(other);
+    expect((await put(entry('feed-unanswered', { services: ['Sulphur'] }))).status).toBe(201);
+    let answer = () => {};
+    proxy.tripOn(
+      (r) => r.method === 'GET' && r.path.includes('/directorychanges()'),
+      () => new Promise<void>((resolve) => (answer = resolve)),
+    );
+    // Without a try timeout this read waited for ever, and every later check with it (they share the read running).
+    await expect(catchUpDirectoryIndex(other)).rejects.toThrow();
+    answer();
+    expect(await catchUpDirectoryIndex(other)).toBe(1);
+    expect((await directoryIndex(other)).get('feed-unanswered')?.services).toEqual(['Sulphur']);
+  });
+
   it('a search answers while a large batch from another instance applies, and the batch ends as if applied at once', async () => {
     const other = createStorage({ kind: 'connectionString', connectionString: proxy.connectionString });
     await catchUpDirectoryIndex(other);
