@@ -5,7 +5,7 @@ import { fmt, progress, type BenchRow, type Spread } from './harness.js';
 import { scenarios } from './scenarios.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only <scenario name prefix>]`: every row beside its floor in
+ * `npm run bench [-- --quick] [-- --only <scenario name prefix>[,<prefix>…]]`: every row beside its floor in
  * interleaved rounds, printed as a table with the median and spread (min–max) of the per-round
  * ratios, the goals met or not, and notes (stalls, operation counts). Exits 1 when a row cannot be
  * trusted (a floor whose storage operations differ from the service's, failed requests); a goal
@@ -19,8 +19,9 @@ const options = { quick: flags.quick };
 const rows: BenchRow[] = [];
 const started = Date.now();
 const loadBefore = loadavg()[0] ?? 0;
+const only = flags.only?.split(',').map((prefix) => prefix.trim());
 for (const scenario of scenarios) {
-  if (flags.only && !scenario.name.startsWith(flags.only)) continue;
+  if (only && !only.some((prefix) => scenario.name.startsWith(prefix))) continue;
   progress(`${scenario.name}…`);
   rows.push(...(await scenario.run(options)));
 }

@@ -9,6 +9,21 @@ import { html, type Html } from './html.js';
  * bar, and a destructive command first shows a confirmation page with verb buttons.
  */
 
+/** A posted form's fields by name: one value, or several for a repeated name (checkboxes). */
+export type PostedForm = Readonly<Record<string, string | readonly string[]>>;
+
+/** The field's first value, trimmed; empty when it was not posted. */
+export const formValue = (form: PostedForm, key: string): string => {
+  const value = form[key];
+  return (typeof value === 'string' ? value : (value?.[0] ?? '')).trim();
+};
+
+/** Every value posted under the field's name. */
+export const formValues = (form: PostedForm, key: string): string[] => {
+  const value = form[key];
+  return value === undefined ? [] : typeof value === 'string' ? [value] : [...value];
+};
+
 export type NoticeKind = 'info' | 'warning' | 'error' | 'success';
 
 /** A Fluent message bar, as app.js's `notice` makes it (app.css draws it before the component loads). */
@@ -55,7 +70,7 @@ export interface Confirmation {
   /** Where the confirmed form posts. */
   action: string;
   /** Carried on to the post (the selection, a code). */
-  fields?: Readonly<Record<string, string | readonly string[]>>;
+  fields?: PostedForm;
   /** Fields the person fills in before confirming (a reason), inside the form. */
   extra?: Html;
   /** The verb of the primary button ("Remove roles", "Decline"). */

@@ -10,7 +10,7 @@ import { relationshipTypeLabel } from '../domain/relationship-type-names.js';
 import type { AdminRoleCatalogue } from '../domain/role-catalogue.js';
 import { directoryRoles } from '../domain/roles.js';
 import type { FieldError } from '../errors.js';
-import { notice } from './forms.js';
+import { formValue, formValues, notice, type PostedForm } from './forms.js';
 import { formProblems } from './field-errors.js';
 import { html, type Html } from './html.js';
 
@@ -78,29 +78,19 @@ export const blankInviteForm = (idempotencyKey: string): InviteFormValues => ({
   idempotencyKey,
 });
 
-type Form = Readonly<Record<string, string | readonly string[]>>;
-const one = (form: Form, key: string): string => {
-  const value = form[key];
-  return (typeof value === 'string' ? value : (value?.[0] ?? '')).trim();
-};
-const many = (form: Form, key: string): string[] => {
-  const value = form[key];
-  return value === undefined ? [] : typeof value === 'string' ? [value] : [...value];
-};
-
 /** The posted form's values (a role ticked under several tasks counts once). */
-export function inviteFormValues(form: Form): InviteFormValues {
+export function inviteFormValues(form: PostedForm): InviteFormValues {
   return {
-    customerBy: one(form, 'customerBy') === 'domain' ? 'domain' : 'tenant',
-    customer: one(form, 'customer'),
-    customerAdminEmail: one(form, 'customerAdminEmail'),
-    relationshipType: one(form, 'relationshipType'),
-    roles: [...new Set(many(form, 'roles'))],
-    duration: one(form, 'duration'),
-    autoExtend: one(form, 'autoExtend') === 'P180D',
-    message: one(form, 'message'),
-    expiresInDays: one(form, 'expiresInDays'),
-    idempotencyKey: one(form, 'idempotencyKey'),
+    customerBy: formValue(form, 'customerBy') === 'domain' ? 'domain' : 'tenant',
+    customer: formValue(form, 'customer'),
+    customerAdminEmail: formValue(form, 'customerAdminEmail'),
+    relationshipType: formValue(form, 'relationshipType'),
+    roles: [...new Set(formValues(form, 'roles'))],
+    duration: formValue(form, 'duration'),
+    autoExtend: formValue(form, 'autoExtend') === 'P180D',
+    message: formValue(form, 'message'),
+    expiresInDays: formValue(form, 'expiresInDays'),
+    idempotencyKey: formValue(form, 'idempotencyKey'),
   };
 }
 

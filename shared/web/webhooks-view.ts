@@ -11,7 +11,7 @@ import {
   subscriptionStatusText,
 } from '../domain/webhook-labels.js';
 import type { DeliveryView, SubscriptionView } from '../domain/webhooks.js';
-import { confirmation, notice } from './forms.js';
+import { confirmation, formValue, formValues, notice, type PostedForm } from './forms.js';
 import { formProblems } from './field-errors.js';
 import { html, type Html } from './html.js';
 import { needsPartnerManage, partnerLine, type PartnerContext } from './partner-views.js';
@@ -97,25 +97,15 @@ export interface WebhookFormValues {
   version: string;
 }
 
-type Form = Readonly<Record<string, string | readonly string[]>>;
-const one = (form: Form, key: string): string => {
-  const value = form[key];
-  return (typeof value === 'string' ? value : (value?.[0] ?? '')).trim();
-};
-const many = (form: Form, key: string): string[] => {
-  const value = form[key];
-  return value === undefined ? [] : typeof value === 'string' ? [value] : [...value];
-};
-
 /** The posted form's values; All events ticked chooses every event offered. */
-export function webhookFormValues(form: Form, types: readonly string[]): WebhookFormValues {
-  const all = one(form, 'allEvents') === 'on';
+export function webhookFormValues(form: PostedForm, types: readonly string[]): WebhookFormValues {
+  const all = formValue(form, 'allEvents') === 'on';
   return {
-    url: one(form, 'url'),
-    eventTypes: all ? eventGroups(types).flatMap((g) => g.types) : [...new Set(many(form, 'eventTypes'))],
-    description: one(form, 'description'),
-    enabled: one(form, 'enabled') === 'true',
-    version: one(form, 'version'),
+    url: formValue(form, 'url'),
+    eventTypes: all ? eventGroups(types).flatMap((g) => g.types) : [...new Set(formValues(form, 'eventTypes'))],
+    description: formValue(form, 'description'),
+    enabled: formValue(form, 'enabled') === 'true',
+    version: formValue(form, 'version'),
   };
 }
 
