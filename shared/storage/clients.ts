@@ -46,7 +46,10 @@ export interface Storage {
 /**
  * The tables SDK sets no time limit on a try: a request storage takes and never answers (a connection
  * dropped on the way) would wait for ever, and so would all that waits on it, such as the directory's
- * change-feed read, which every later check shares. A try that gets no answer in time fails (AbortError).
+ * change-feed read, which every later check shares. A try that gets no whole answer in time is aborted
+ * (AbortError). Through an abort signal, cleared when the try ends, not the pipeline's `timeout`: the
+ * HTTP client leaves that timer running when a try fails first, and its later abort of the failed
+ * request raised an error no one listened for (it ended a bench process).
  */
 const tableTryTimeoutMs = 30_000;
 
@@ -54,9 +57,22 @@ const tableTryTimeout = (ms: number): NonNullable<TableServiceClientOptions['add
   position: 'perRetry',
   policy: {
     name: 'tableTryTimeout',
-    sendRequest: (request, next) => {
-      request.timeout ||= ms;
-      return next(request);
+    sendRequest: async (request, next) => {
+      const callers = request.abortSignal;
+      const controller = new AbortController();
+      const abort = () => controller.abort();
+      const timer = setTimeout(abort, ms);
+      if (callers?.aborted) abort();
+      callers?.addEventListener('abort', abort);
+      request.abortSignal = controller.signal;
+      try {
+        return await next(request);
+      } finally {
+        clearTimeout(timer);
+        callers?.removeEventListener('abort', abort);
+        // A retry is a new try: its own time limit, under the caller's signal again.
+        request.abortSignal = callers;
+      }
     },
   },
 });
