@@ -40,6 +40,7 @@ import {
   customersView,
   isCustomerAction,
   permissionNote,
+  relationshipPagePath,
 } from '../shared/web/customers-view.js';
 import { partnerOfPage } from '../shared/services/partner-staff.js';
 import {
@@ -399,12 +400,19 @@ async function customersPage(request: HttpRequest) {
           counts,
           expiry: query.expiry,
           ticked: new Set(ticked),
-          message: resultNotice(request, customerMessages),
+          message: html`${resultNotice(request, customerMessages)}${ticked.length === 1 && ticked[0] ? openedWithoutScript(c, ticked[0]) : ''}`,
         }),
       };
     },
   });
 }
+
+/**
+ * The emails link one relationship (`?relationship=<id>`), whose details panel app.js opens; without
+ * JavaScript the row is only ticked, so the page offers its details page instead.
+ */
+const openedWithoutScript = (c: PartnerContext, id: string): Html =>
+  html`<noscript>${notice('info', html`<a href="${relationshipPagePath(c, id)}">Open the relationship’s details</a>`)}</noscript>`;
 
 /** Terminate asked for: the question the dialog of app.js asks, as the page. */
 async function terminateQuestion(c: PartnerContext, caller: Caller, id: string): Promise<Html> {

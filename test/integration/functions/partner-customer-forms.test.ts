@@ -106,6 +106,17 @@ describe('bulk commands on ticked customers', () => {
     expect(html).toContain(`href="/api/partners/${partnerId}/relationships?format=csv" download>Export (CSV)</a>`);
   });
 
+  it('the emails’ link to one relationship offers its details page without JavaScript, and that page opens', async () => {
+    const cookie = await staff();
+    const html = await page(`/partner/customers?relationship=${renewing}`, cookie);
+    const link = `<a href="/partner/relationships/${renewing}">Open the relationship’s details</a>`;
+    const noscripts = [...html.matchAll(/<noscript>([^]*?)<\/noscript>/g)].map((m) => m[1]);
+    expect(noscripts.some((block) => block?.includes(link))).toBe(true);
+    expect(text(await page(`/partner/relationships/${renewing}`, cookie))).toContain('Dogwood Dairy');
+    // Customers opened from the menu offers none.
+    expect(await page('/partner/customers', cookie)).not.toContain('Open the relationship’s details');
+  });
+
   it('terminates three ticked customers: the question names them, the post refuses another site, then 303 to the batch page, which says all three ended', async () => {
     const cookie = await staff();
     const query = new URLSearchParams(ending.map((id): [string, string] => ['relationship', id]));
