@@ -115,9 +115,11 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
   // BENCH_CPU_PROFILE=<dir>: `--cpu-prof` the host into that directory (written when it stops).
   const profileDir = process.env.BENCH_CPU_PROFILE;
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  // BENCH_HOST_NODE_ARGS="--max-semi-space-size=2 …": Node options of the host alone, to try one without the rest.
+  const nodeArgs = (process.env.BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
-    [...profile, resolve('dist/local/start.js'), '--port', String(port), '--trust-forwarded-for'],
+    [...profile, ...nodeArgs, resolve('dist/local/start.js'), '--port', String(port), '--trust-forwarded-for'],
     {
       // One log line per request: discarded, as a developer's terminal would scroll them away.
       stdio: ['ignore', 'ignore', 'inherit'],
