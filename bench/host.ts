@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { freePort, startAzurite, startAzuriteInMemory, type RunningAzurite } from '../local/azurite.js';
 import { generateDemoDirectory } from '../local/demo-directory.js';
 import { ensureLocalSigningKey, mintToken, type LocalRole } from '../local/keys.js';
+import { workerNodeOptions } from '../local/runtime.js';
 import { resetSettings } from '../shared/config.js';
 import { createStorage, ensureStorage, resetStorage, type Storage } from '../shared/storage/clients.js';
 import { insertDirectoryEntries } from '../shared/storage/directory.js';
@@ -115,8 +116,8 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
   // BENCH_CPU_PROFILE=<dir>: `--cpu-prof` the host into that directory (written when it stops).
   const profileDir = process.env.BENCH_CPU_PROFILE;
   const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  // BENCH_HOST_NODE_ARGS="--max-semi-space-size=2 …": Node options of the host alone, to try one without the rest.
-  const nodeArgs = (process.env.BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The deployed worker's Node options, then BENCH_HOST_NODE_ARGS="--max-semi-space-size=2 …" to try others.
+  const nodeArgs = [...workerNodeOptions(), ...(process.env.BENCH_HOST_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const child = spawn(
     process.execPath,
     [...profile, ...nodeArgs, resolve('dist/local/start.js'), '--port', String(port), '--trust-forwarded-for'],

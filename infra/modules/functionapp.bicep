@@ -142,6 +142,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   resource appSettings 'config' = {
     name: 'appsettings'
     properties: {
+      // The worker's heap sized by the instance, not the machine (local/runtime.ts, workerNodeOptions).
+      NODE_OPTIONS: '--max-old-space-size=${instanceMemoryMB / 2}'
+
       // Functions host and the app's tables and queues: identity-based connection.
       AzureWebJobsStorage__accountName: storage.name
       AzureWebJobsStorage__credential: 'managedidentity'

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { supportedNodeMajor } from '../../local/runtime.js';
+import { supportedNodeMajor, workerNodeOptions } from '../../local/runtime.js';
 
 /**
  * Node.js 22 is what Azure runs (Flex Consumption, Bicep); every other place that picks a Node.js version picks the
@@ -31,5 +31,13 @@ describe('the Node.js runtime', () => {
     const ci = read('.ci/run');
     expect(ci).toContain('engines.node');
     expect(ci).toContain('npm install --prefix "$node_dir" --no-audit --no-fund --no-save "node@$supported"');
+  });
+
+  it('runs the deployed worker with the Node options the bench runs its host with', () => {
+    const bicep = read('infra/modules/functionapp.bicep');
+    const memory = Number(/param instanceMemoryMB int = (\d+)/.exec(bicep)?.[1]);
+    expect(memory).toBe(2048);
+    const options = /NODE_OPTIONS: '(.*)'/.exec(bicep)?.[1]?.replace('${instanceMemoryMB / 2}', String(memory / 2));
+    expect(options?.split(' ')).toEqual(workerNodeOptions(memory));
   });
 });

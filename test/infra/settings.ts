@@ -67,6 +67,8 @@ export const notSetInAzure: Record<string, string> = {
 export const platformSettings = new Set([
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  // Read by Node.js itself (the worker's heap limit; runtime.test.ts checks it against local/runtime.ts).
+  'NODE_OPTIONS',
 ]);
 
 /** Not allowed on Flex Consumption (runtime, version and package come from functionAppConfig). */
