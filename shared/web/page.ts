@@ -3,7 +3,6 @@ import { settings } from '../config.js';
 import type { FieldError } from '../errors.js';
 import { pageAssets } from './assets.js';
 import { fieldMessage } from '../domain/field-messages.js';
-import { problemSentence } from '../domain/problem-words.js';
 import { html, type Html } from './html.js';
 
 /** Where Entra ID sign-in talks to when it is configured (MSAL's token and discovery requests). */
@@ -163,16 +162,13 @@ function heading(status: number): string {
 
 /** A problem (as `toProblemResponse` made it) as an HTML page for a browser: what happened, which fields, and a way back. */
 export function problemPage(problem: HttpResponseInit, request: HttpRequest): HttpResponseInit {
-  const body = problem.jsonBody as { status: number; type?: string; errors?: FieldError[] };
+  const body = problem.jsonBody as { status: number; detail: string; errors?: FieldError[] };
   const errors = body.errors ?? [];
-  // The problem's detail is written for developers: a person reads the sentence app.js shows for it too,
-  // and a refused field's own sentence in the list below.
+  // A posted form's problem names fields for developers; a person gets the list below it instead.
   const message =
-    errors.length === 0
-      ? problemSentence(body)
-      : request.method === 'POST'
-        ? 'Nothing was sent. Your browser’s Back button returns to the form with what you entered; correct it and send it again.'
-        : 'The address of this page asks for something the service cannot show. Correct it as below, or start again from the menu.';
+    errors.length > 0 && request.method === 'POST'
+      ? 'Nothing was sent. Your browser’s Back button returns to the form with what you entered; correct it and send it again.'
+      : body.detail;
   const page = messagePage(body.status, heading(body.status), message, { back: backTo(request), errors });
   const { 'Content-Type': _, ...problemHeaders } = (problem.headers ?? {}) as Record<string, string>;
   return { ...page, headers: { ...problemHeaders, ...(page.headers as Record<string, string>) } };

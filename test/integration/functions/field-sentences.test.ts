@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldMessage, knownFieldMessage, webhookUrlRefused } from '../../../shared/domain/field-messages.js';
-import { problemSentence } from '../../../shared/domain/problem-words.js';
 import { toJsonSchema } from '../../support/arbitraries.js';
 import { apiEndpoints, fillPath, readProblem, type Endpoint } from '../../support/api.js';
 import { startTestHost, type TestHost } from '../../support/host.js';
@@ -150,23 +149,6 @@ describe('every field error of every form is a sentence for that field', () => {
     },
     everyRouteTimeout,
   );
-
-  it('shows a browser’s form post refused for no field the sentence written for its problem, not the API’s detail', async () => {
-    const post = (accept: string) =>
-      t.fetch('/api/contact-requests', {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
-        body: new URLSearchParams({ message: 'x'.repeat(100_000) }).toString(),
-      });
-    const { problem } = await readProblem(await post('application/json'), 'a 100 KB contact form');
-    expect(problem.status).toBe(413);
-    const page = await post('text/html');
-    expect(page.status).toBe(413);
-    const text = visibleText(await page.text());
-    expect(text).toContain(problemSentence(problem));
-    expect(text).toContain('What you sent is too large.');
-    expect(text).not.toContain(problem.detail);
-  });
 
   it('shows Find a partner’s refused search each field’s sentence on the page, never the validator’s words', async () => {
     const search = forms.find((e) => e.name === 'partners-search');
