@@ -11,7 +11,7 @@ import { settings } from '../shared/config.js';
 import { cloudEventOf, type PartnerEvent } from '../shared/domain/webhooks.js';
 import { deliveryTimeoutMs, recordEvent } from '../shared/services/webhooks.js';
 import { getPartnerProfile } from '../shared/storage/partner-profiles.js';
-import { deliveryId, insertSubscription } from '../shared/storage/webhooks.js';
+import { deliveryId, insertSubscription, type Subscription } from '../shared/storage/webhooks.js';
 import { queueNames, tableNames } from '../shared/storage/names.js';
 import { interleave, progress, type BenchScenario, type RoundResult } from './harness.js';
 import { startBenchHost, type BenchHost } from './host.js';
@@ -267,26 +267,35 @@ export const webhookFanOut: BenchScenario = {
     const host = await startBenchHost({ directoryEntries: 20 });
     const receiver = await startCountingReceiver();
     try {
-      const [entry] = generateDemoDirectory(20);
-      if (!entry) throw new Error('the demo directory is empty');
-      const partnerId = entry.id;
-      const at = new Date().toISOString();
-      const subscriptions = await Promise.all(
-        Array.from({ length: subscriptionCount }, async (_, n) => {
-          const s = {
-            partnerId,
-            id: randomUUID(),
-            url: `${receiver.url}/s${n + 1}`,
-            eventTypes: ['lead.created' as const],
-            secret: `whsec_${randomBytes(32).toString('base64')}`,
-            status: 'enabled' as const,
-            createdAt: at,
-            updatedAt: at,
-          };
-          await insertSubscription(s);
-          return s;
-        }),
-      );
+      const directory = generateDemoDirectory(20);
+      const targets = new Map<string, { s: Subscription; signer: Webhook }>();
+      /**
+       * A partner of its own per round and side, with its 3 subscriptions: Azurite scans a partition at every insert
+       * and query, so deliveries piling up in the same subscriptions' partitions slowed every later round.
+       */
+      const partnerFor = async (round: number, side: 'service' | 'floor') => {
+        const entry = directory[2 * round + (side === 'service' ? 0 : 1)];
+        if (!entry) throw new Error(`the demo directory has no partner for round ${round + 1}`);
+        const at = new Date().toISOString();
+        const subscriptions = await Promise.all(
+          Array.from({ length: subscriptionCount }, async (_, n) => {
+            const s: Subscription = {
+              partnerId: entry.id,
+              id: randomUUID(),
+              url: `${receiver.url}/s${n + 1}`,
+              eventTypes: ['lead.created'],
+              secret: `whsec_${randomBytes(32).toString('base64')}`,
+              status: 'enabled',
+              createdAt: at,
+              updatedAt: at,
+            };
+            await insertSubscription(s);
+            targets.set(s.id, { s, signer: new Webhook(s.secret) });
+            return s;
+          }),
+        );
+        return { partnerId: entry.id, partnerName: (await getPartnerProfile(entry.id))?.displayName, subscriptions };
+      };
       const { batchSize, newBatchThreshold, processingLeaseMs } = readHostJson(resolve('host.json')).queues;
       const queue = host.storage.queue(queueNames.webhookDeliveries);
       // The floor's own queue: the host's webhook-deliveries function would otherwise take its messages.
@@ -297,11 +306,7 @@ export const webhookFanOut: BenchScenario = {
         ((await q.getProperties()).approximateMessagesCount ?? 0) === 0;
       const queueEmpty = emptyQueue(queue);
       const floorQueueEmpty = emptyQueue(floorQueue);
-      const partnerName = (await getPartnerProfile(partnerId))?.displayName;
       const source = `${settings().publicBaseUrl}/api`;
-      const targets = new Map<string, { s: (typeof subscriptions)[number]; signer: Webhook }>(
-        subscriptions.map((s) => [s.id, { s, signer: new Webhook(s.secret) }]),
-      );
       const operationNotes: string[] = [];
 
       const messages = async (q: typeof queue) => (await q.getProperties()).approximateMessagesCount ?? 0;
@@ -350,6 +355,7 @@ export const webhookFanOut: BenchScenario = {
           receiver.reset();
         },
         async service(round) {
+          const { partnerId } = await partnerFor(round, 'service');
           const from = host.roundTrips.length;
           const started = performance.now();
           await pool(events, recordingConcurrency, (i) => recordEvent(eventOf(partnerId, 's', round, i)));
@@ -362,6 +368,7 @@ export const webhookFanOut: BenchScenario = {
           return finish('service', started, from);
         },
         async floor(round) {
+          const { partnerId, partnerName, subscriptions } = await partnerFor(round, 'floor');
           const from = host.roundTrips.length;
           const started = performance.now();
           // Producer: per event and subscription, the delivery record and its queue message.
@@ -404,7 +411,7 @@ export const webhookFanOut: BenchScenario = {
               step('read the delivery and its subscription');
               const [delivery] = await Promise.all([
                 table.getEntity<{ event: string; etag: string }>(message.subscriptionId, message.deliveryId, timeout()),
-                host.storage.table(tableNames.webhooks).getEntity(partnerId, s.id, timeout()),
+                host.storage.table(tableNames.webhooks).getEntity(s.partnerId, s.id, timeout()),
               ]);
               const body = delivery.event;
               const event = z.object({ id: z.string() }).parse(JSON.parse(body));
@@ -425,7 +432,7 @@ export const webhookFanOut: BenchScenario = {
                 {
                   partitionKey: message.subscriptionId,
                   rowKey: message.deliveryId,
-                  partnerId,
+                  partnerId: s.partnerId,
                   event: body,
                   status: status === 200 ? 'delivered' : 'failed',
                   attempts: JSON.stringify([
