@@ -270,8 +270,9 @@ export const webhookFanOut: BenchScenario = {
       const directory = generateDemoDirectory(20);
       const targets = new Map<string, { s: Subscription; signer: Webhook }>();
       /**
-       * A partner of its own per round and side, with its 3 subscriptions: Azurite scans a partition at every insert
-       * and query, so deliveries piling up in the same subscriptions' partitions slowed every later round.
+       * A partner of its own per round and side, with its 3 subscriptions, so no round reads or writes partitions an
+       * earlier one filled (the invitation batch row's sequential side slowed that way). It did not end the stalls:
+       * the floor still stalled in round 1 (2026-12-03).
        */
       const partnerFor = async (round: number, side: 'service' | 'floor') => {
         const entry = directory[2 * round + (side === 'service' ? 0 : 1)];
