@@ -93,12 +93,14 @@ export function rowProblemOf(error: AppError, fallbackField: string): RowProblem
 
 /** How many rows of one chunk run at once: enough to overlap storage round trips, few enough to be gentle. */
 const rowConcurrency = 10;
+/** Outcomes recorded together, in one transaction: the batch's progress moves at least every this many rows. */
+const outcomesPerRecord = 10;
 
 /**
- * A batch queue function: runs one chunk's pending rows and records each outcome. A redelivered
- * message (a crash, a failed storage call) redoes only rows not yet recorded, and `run` must find
- * what an earlier try of the same row did. On the last try, rows that still fail for a fault of
- * ours are recorded as failed, with `lastTryMessage` as their problem, rather than left pending for good.
+ * A batch queue function: runs one chunk's pending rows, `rowConcurrency` at a time, and records their outcomes
+ * `outcomesPerRecord` at a time. A redelivered message (a crash, a failed storage call) redoes only rows not yet
+ * recorded, and `run` must find what an earlier try of the same row did. On the last try, rows that still fail for a
+ * fault of ours are recorded as failed, with `lastTryMessage` as their problem, rather than left pending for good.
  */
 export const batchChunkRunner =
   <B extends StoredBatch, R extends StoredBatchRow>(spec: {
@@ -132,21 +134,30 @@ export const batchChunkRunner =
       },
     );
     const faults: unknown[] = [];
-    for (let i = 0; i < pending.length; i += rowConcurrency) {
-      await Promise.all(
-        pending.slice(i, i + rowConcurrency).map(async (row) => {
-          let outcome: R;
+    const outcomes: R[] = [];
+    const recordOutcomes = async () => {
+      const these = outcomes.splice(0);
+      if (these.length > 0) await store.recordRowOutcomes(these).catch((error: unknown) => void faults.push(error));
+    };
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(rowConcurrency, pending.length) }, async () => {
+        for (let row = pending[next++]; row; row = pending[next++]) {
           try {
-            outcome = await run(row);
+            outcomes.push(await run(row));
           } catch (error) {
-            if (dequeueCount < maxDequeueCount) return void faults.push(error);
+            if (dequeueCount < maxDequeueCount) {
+              faults.push(error);
+              continue;
+            }
             context.error(`${spec.what} ${batch.id} row ${row.index + 1} failed on its last try`, error);
-            outcome = { ...row, status: 'failed', problem: { field: '(row)', message: spec.lastTryMessage } };
+            outcomes.push({ ...row, status: 'failed', problem: { field: '(row)', message: spec.lastTryMessage } });
           }
-          await store.recordRowOutcome(outcome);
-        }),
-      );
-    }
+          if (outcomes.length >= outcomesPerRecord) await recordOutcomes();
+        }
+      }),
+    );
+    await recordOutcomes();
     if (faults.length > 0) throw faults[0];
     context.log(`${spec.what} ${batch.id} chunk ${parsed.data.chunk}: ${pending.length} rows done`);
   };

@@ -59,8 +59,8 @@ export interface BatchStore<B extends StoredBatch, R extends StoredBatchRow> {
   readBatch(batchId: string): Promise<B | undefined>;
   /** The rows of a batch in order; from `from` (inclusive) to `to` (exclusive) when given. */
   readBatchRows(batchId: string, range?: { from: number; to: number }): Promise<R[]>;
-  /** Records a row's outcome (the same outcome again, from a retried chunk, writes the same). */
-  recordRowOutcome(row: R): Promise<void>;
+  /** Records rows' outcomes, all or none per transaction (the same outcomes again, from a retried chunk, write the same). */
+  recordRowOutcomes(rows: R[]): Promise<void>;
   enqueueChunks(batchId: string, chunks: number[]): Promise<void>;
 }
 
@@ -125,8 +125,12 @@ export function batchStore<B extends StoredBatch, R extends StoredBatchRow>(spec
         found.push(rows.decode(entity));
       return found;
     },
-    async recordRowOutcome(row) {
-      await (await table()).upsertEntity(rows.encode(row), 'Replace');
+    async recordRowOutcomes(outcomes) {
+      const t = await table();
+      for (let i = 0; i < outcomes.length; i += transactionSize)
+        await t.submitTransaction(
+          outcomes.slice(i, i + transactionSize).map((r): TransactionAction => ['upsert', rows.encode(r), 'Replace']),
+        );
     },
     async enqueueChunks(batchId, chunks) {
       const queue = (await storage()).queue(spec.queue);
