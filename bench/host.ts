@@ -10,7 +10,7 @@ import { resetSettings } from '../shared/config.js';
 import { createStorage, ensureStorage, resetStorage, type Storage } from '../shared/storage/clients.js';
 import { insertDirectoryEntries } from '../shared/storage/directory.js';
 import { queueNames, type TableName } from '../shared/storage/names.js';
-import { startStorageProxy, type StorageRoundTrip } from '../test/support/storage-proxy.js';
+import { startStorageProxy, type StorageRequestInFlight, type StorageRoundTrip } from '../test/support/storage-proxy.js';
 import { seedTableRows, type SeedRow } from './table-seed.js';
 
 const issuer = 'https://login.local.test/{tenantid}/v2.0';
@@ -27,6 +27,8 @@ export interface BenchHost {
    * it.
    */
   roundTrips: StorageRoundTrip[];
+  /** Storage requests the proxy has not yet answered in full: what a stalled phase waits on. */
+  storageInFlight(): StorageRequestInFlight[];
   outboxDir: string;
   token(
     role: LocalRole,
@@ -146,6 +148,7 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
     storage,
     env,
     roundTrips: proxy.roundTrips,
+    storageInFlight: () => proxy.inFlight(),
     outboxDir,
     token: (role, tenantId, claims = {}) => mintToken(key, { tenantId, role, issuer, audience, ...claims }),
     async rssMiB() {

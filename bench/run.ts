@@ -23,7 +23,28 @@ const only = flags.only?.split(',').map((prefix) => prefix.trim());
 for (const scenario of scenarios) {
   if (only && !only.some((prefix) => scenario.name.startsWith(prefix))) continue;
   progress(`${scenario.name}…`);
-  rows.push(...(await scenario.run(options)));
+  try {
+    rows.push(...(await scenario.run(options)));
+  } catch (error) {
+    // A scenario that fails is a row that cannot be trusted, not the end of the run: the other scenarios still report.
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    progress(`${scenario.name} failed: ${message}`);
+    const none = { median: Number.NaN, min: Number.NaN, max: Number.NaN };
+    rows.push({
+      scenario: scenario.name,
+      metric: '—',
+      unit: '',
+      service: none,
+      floor: null,
+      floorName: null,
+      ratio: null,
+      rounds: 0,
+      goal: null,
+      met: null,
+      notes: [`the scenario failed: ${error instanceof Error ? error.message : String(error)}`],
+      invalid: true,
+    });
+  }
 }
 
 // How close the fastest round came to the load generator's own ceiling.

@@ -107,6 +107,8 @@ interface FloorConsumer {
   /** How long a received message stays hidden: the host's lease (host.json functionTimeout). */
   leaseSeconds: number;
   round: number;
+  /** What storage has not yet answered (the proxy's view), for the stall log. */
+  storageInFlight(): string;
   /** One delivery; `step` names what it waits on next (logged when the floor stalls). */
   deliver(message: z.infer<typeof floorMessageSchema>, step: (what: string) => void): Promise<void>;
 }
@@ -142,6 +144,7 @@ async function consumeFloor(o: FloorConsumer): Promise<string[]> {
     progress(
       `    floor round ${o.round + 1}: no delivery finished in ${stallLogMs / 1000} s (${done.size} of ${o.expected} done); ` +
         `its loop ${loop.step} (for ${Math.round((now - loop.since) / 1000)} s); in flight: ${inFlight.join(', ') || 'none'}` +
+        `; storage has not answered: ${o.storageInFlight()}` +
         (failures.size > 0 ? `; failures so far: ${[...failures].map(([r, n]) => `${n} × ${r}`).join('; ')}` : ''),
     );
   }, stallLogMs);
@@ -405,6 +408,16 @@ export const webhookFanOut: BenchScenario = {
             newBatchThreshold,
             leaseSeconds: Math.ceil(processingLeaseMs / 1000),
             round,
+            storageInFlight: () => {
+              const now = Date.now();
+              const byKind = new Map<string, { n: number; oldest: number }>();
+              for (const r of host.storageInFlight()) {
+                const kind = `${r.stage === 'storage' ? 'waits on storage' : 'answer streaming'}: ${r.service} ${r.method} ${r.path.split('/')[2]?.replace(/\(.*$/, '') ?? r.path}`;
+                const k = byKind.get(kind) ?? { n: 0, oldest: 0 };
+                byKind.set(kind, { n: k.n + 1, oldest: Math.max(k.oldest, now - r.since) });
+              }
+              return [...byKind].map(([kind, k]) => `${k.n} × ${kind} (oldest ${Math.round(k.oldest / 1000)} s)`).join(', ') || 'nothing';
+            },
             deliver: async (message, step) => {
               const target = targets.get(message.subscriptionId);
               if (!target) throw new Error(`the floor queued a message for no subscription: ${message.subscriptionId}`);

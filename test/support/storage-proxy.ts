@@ -46,11 +46,19 @@ export interface StorageProxy {
   tripOn(match: (request: StorageRequest) => boolean, trip: () => void | Promise<void>): void;
   /** Write requests seen since the last `tripAt` (or the start). */
   writesSeen(): number;
+  /** Requests not yet answered in full, oldest first: a stalled caller can tell whether storage is what it waits on. */
+  inFlight(): StorageRequestInFlight[];
   stop(): Promise<void>;
 }
 
 /** A request on its way to storage: `path` decoded, as in `StorageRoundTrip`. */
 export type StorageRequest = Pick<StorageRoundTrip, 'service' | 'method' | 'path'>;
+
+export interface StorageRequestInFlight extends StorageRequest {
+  /** `storage` until storage begins to answer, then `answer` while the answer streams back. */
+  stage: 'storage' | 'answer';
+  since: number;
+}
 
 interface Tripwire {
   seen: number;
@@ -102,11 +110,21 @@ async function forwarder(
   writes: StorageWrite[],
   roundTrips: StorageRoundTrip[],
   tripwire: Tripwire,
+  inFlight: Set<StorageRequestInFlight>,
 ): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
     const method = (req.method ?? 'GET').toUpperCase();
+    const pending: StorageRequestInFlight = {
+      service,
+      method,
+      path: decodeURIComponent(url.pathname),
+      stage: 'storage',
+      since: Date.now(),
+    };
+    inFlight.add(pending);
+    res.on('close', () => inFlight.delete(pending));
     const write = service === 'queue' ? queueWrite(method, url) : tableWrite(method);
     const matched = tripwire.match?.picks({ service, method, path: decodeURIComponent(url.pathname) })
       ? tripwire.match
@@ -136,6 +154,7 @@ async function forwarder(
         headers: { ...req.headers, host: target.host },
       },
       (answer) => {
+        pending.stage = 'answer';
         // Only what storage accepted changed anything (a 412 or 409 leaves the data as it was).
         // Blob Storage holds only what is derived from the tables (the directory snapshot, written in the background), so
         // it is no request's write.
@@ -184,9 +203,10 @@ export async function startStorageProxy(connectionString: string): Promise<Stora
   const writes: StorageWrite[] = [];
   const roundTrips: StorageRoundTrip[] = [];
   const tripwire: Tripwire = { seen: 0 };
-  const table = await forwarder('table', tableEndpoint, writes, roundTrips, tripwire);
-  const queue = await forwarder('queue', queueEndpoint, writes, roundTrips, tripwire);
-  const blob = await forwarder('blob', blobEndpoint, writes, roundTrips, tripwire);
+  const inFlight = new Set<StorageRequestInFlight>();
+  const table = await forwarder('table', tableEndpoint, writes, roundTrips, tripwire, inFlight);
+  const queue = await forwarder('queue', queueEndpoint, writes, roundTrips, tripwire, inFlight);
+  const blob = await forwarder('blob', blobEndpoint, writes, roundTrips, tripwire, inFlight);
   const via = (endpoint: URL, port: number) => `http://127.0.0.1:${port}${endpoint.pathname}`;
   parts.set('TableEndpoint', via(tableEndpoint, table.port));
   parts.set('QueueEndpoint', via(queueEndpoint, queue.port));
@@ -202,6 +222,7 @@ export async function startStorageProxy(connectionString: string): Promise<Stora
       tripwire.match = { picks, trip };
     },
     writesSeen: () => tripwire.seen,
+    inFlight: () => [...inFlight],
     async stop() {
       for (const f of [table, queue, blob]) {
         for (const s of f.sockets) s.destroy();
