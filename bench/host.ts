@@ -10,7 +10,11 @@ import { resetSettings } from '../shared/config.js';
 import { createStorage, ensureStorage, resetStorage, type Storage } from '../shared/storage/clients.js';
 import { insertDirectoryEntries } from '../shared/storage/directory.js';
 import { queueNames, type TableName } from '../shared/storage/names.js';
-import { startStorageProxy, type StorageRequestInFlight, type StorageRoundTrip } from '../test/support/storage-proxy.js';
+import {
+  startStorageProxy,
+  type StorageRequestInFlight,
+  type StorageRoundTrip,
+} from '../test/support/storage-proxy.js';
 import { seedTableRows, type SeedRow } from './table-seed.js';
 
 const issuer = 'https://login.local.test/{tenantid}/v2.0';

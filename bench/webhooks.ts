@@ -416,7 +416,11 @@ export const webhookFanOut: BenchScenario = {
                 const k = byKind.get(kind) ?? { n: 0, oldest: 0 };
                 byKind.set(kind, { n: k.n + 1, oldest: Math.max(k.oldest, now - r.since) });
               }
-              return [...byKind].map(([kind, k]) => `${k.n} × ${kind} (oldest ${Math.round(k.oldest / 1000)} s)`).join(', ') || 'nothing';
+              return (
+                [...byKind]
+                  .map(([kind, k]) => `${k.n} × ${kind} (oldest ${Math.round(k.oldest / 1000)} s)`)
+                  .join(', ') || 'nothing'
+              );
             },
             deliver: async (message, step) => {
               const target = targets.get(message.subscriptionId);
