@@ -27,8 +27,8 @@ for (const scenario of scenarios) {
     rows.push(...(await scenario.run(options)));
   } catch (error) {
     // A scenario that fails is a row that cannot be trusted, not the end of the run: the other scenarios still report.
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    progress(`${scenario.name} failed: ${message}`);
+    const message = error instanceof Error ? error.message : String(error);
+    progress(`${scenario.name} failed: ${error instanceof Error ? (error.stack ?? message) : message}`);
     const none = { median: Number.NaN, min: Number.NaN, max: Number.NaN };
     rows.push({
       scenario: scenario.name,
@@ -41,7 +41,7 @@ for (const scenario of scenarios) {
       rounds: 0,
       goal: null,
       met: null,
-      notes: [`the scenario failed: ${error instanceof Error ? error.message : String(error)}`],
+      notes: [`the scenario failed: ${message}`],
       invalid: true,
     });
   }

@@ -113,6 +113,18 @@ interface FloorConsumer {
   deliver(message: z.infer<typeof floorMessageSchema>, step: (what: string) => void): Promise<void>;
 }
 
+/** Things still waiting, counted by what they wait on, each with the longest wait in whole seconds. */
+function waitsByKind<T>(waiting: Iterable<T>, kind: (w: T) => string, since: (w: T) => number) {
+  const now = Date.now();
+  const kinds = new Map<string, { n: number; oldestSeconds: number }>();
+  for (const w of waiting) {
+    const key = kind(w);
+    const k = kinds.get(key) ?? { n: 0, oldestSeconds: 0 };
+    kinds.set(key, { n: k.n + 1, oldestSeconds: Math.max(k.oldestSeconds, Math.round((now - since(w)) / 1000)) });
+  }
+  return [...kinds];
+}
+
 /** A floor that finishes no delivery for this long logs what its loop and each delivery in flight wait on. */
 const stallLogMs = 15_000;
 
@@ -133,14 +145,11 @@ async function consumeFloor(o: FloorConsumer): Promise<string[]> {
   const watchdog = setInterval(() => {
     if (done.size !== doneAtLastLook) return void (doneAtLastLook = done.size);
     const now = Date.now();
-    const steps = new Map<string, { n: number; oldest: number }>();
-    for (const w of waiting.values()) {
-      const s = steps.get(w.step) ?? { n: 0, oldest: 0 };
-      steps.set(w.step, { n: s.n + 1, oldest: Math.max(s.oldest, now - w.since) });
-    }
-    const inFlight = [...steps].map(
-      ([step, s]) => `${s.n} at ${step} (the oldest for ${Math.round(s.oldest / 1000)} s)`,
-    );
+    const inFlight = waitsByKind(
+      waiting.values(),
+      (w) => w.step,
+      (w) => w.since,
+    ).map(([step, s]) => `${s.n} at ${step} (the oldest for ${s.oldestSeconds} s)`);
     progress(
       `    floor round ${o.round + 1}: no delivery finished in ${stallLogMs / 1000} s (${done.size} of ${o.expected} done); ` +
         `its loop ${loop.step} (for ${Math.round((now - loop.since) / 1000)} s); in flight: ${inFlight.join(', ') || 'none'}` +
@@ -408,20 +417,15 @@ export const webhookFanOut: BenchScenario = {
             newBatchThreshold,
             leaseSeconds: Math.ceil(processingLeaseMs / 1000),
             round,
-            storageInFlight: () => {
-              const now = Date.now();
-              const byKind = new Map<string, { n: number; oldest: number }>();
-              for (const r of host.storageInFlight()) {
-                const kind = `${r.stage === 'storage' ? 'waits on storage' : 'answer streaming'}: ${r.service} ${r.method} ${r.path.split('/')[2]?.replace(/\(.*$/, '') ?? r.path}`;
-                const k = byKind.get(kind) ?? { n: 0, oldest: 0 };
-                byKind.set(kind, { n: k.n + 1, oldest: Math.max(k.oldest, now - r.since) });
-              }
-              return (
-                [...byKind]
-                  .map(([kind, k]) => `${k.n} × ${kind} (oldest ${Math.round(k.oldest / 1000)} s)`)
-                  .join(', ') || 'nothing'
-              );
-            },
+            storageInFlight: () =>
+              waitsByKind(
+                host.storageInFlight(),
+                (r) =>
+                  `${r.stage === 'storage' ? 'waits on storage' : 'answer streaming'}: ${r.service} ${r.method} ${r.resource}`,
+                (r) => r.since,
+              )
+                .map(([kind, k]) => `${k.n} × ${kind} (oldest ${k.oldestSeconds} s)`)
+                .join(', ') || 'nothing',
             deliver: async (message, step) => {
               const target = targets.get(message.subscriptionId);
               if (!target) throw new Error(`the floor queued a message for no subscription: ${message.subscriptionId}`);

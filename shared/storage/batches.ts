@@ -94,13 +94,17 @@ export function batchStore<B extends StoredBatch, R extends StoredBatchRow>(spec
     json: spec.rowJson,
   });
   const table = async () => (await storage()).table(spec.table);
+  /** Upserts rows of one batch (one partition), a transaction per 100. */
+  const upsertRows = async (t: Awaited<ReturnType<typeof table>>, batchRows: R[]) => {
+    for (let i = 0; i < batchRows.length; i += transactionSize)
+      await t.submitTransaction(
+        batchRows.slice(i, i + transactionSize).map((r): TransactionAction => ['upsert', rows.encode(r), 'Replace']),
+      );
+  };
   return {
     async createBatch(batch, batchRows) {
       const t = await table();
-      for (let i = 0; i < batchRows.length; i += transactionSize)
-        await t.submitTransaction(
-          batchRows.slice(i, i + transactionSize).map((r): TransactionAction => ['upsert', rows.encode(r), 'Replace']),
-        );
+      await upsertRows(t, batchRows);
       try {
         await t.createEntity(batches.encode(batch));
         return true;
@@ -126,11 +130,7 @@ export function batchStore<B extends StoredBatch, R extends StoredBatchRow>(spec
       return found;
     },
     async recordRowOutcomes(outcomes) {
-      const t = await table();
-      for (let i = 0; i < outcomes.length; i += transactionSize)
-        await t.submitTransaction(
-          outcomes.slice(i, i + transactionSize).map((r): TransactionAction => ['upsert', rows.encode(r), 'Replace']),
-        );
+      await upsertRows(await table(), outcomes);
     },
     async enqueueChunks(batchId, chunks) {
       const queue = (await storage()).queue(spec.queue);

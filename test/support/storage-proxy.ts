@@ -54,7 +54,7 @@ export interface StorageProxy {
 /** A request on its way to storage: `path` decoded, as in `StorageRoundTrip`. */
 export type StorageRequest = Pick<StorageRoundTrip, 'service' | 'method' | 'path'>;
 
-export interface StorageRequestInFlight extends StorageRequest {
+export interface StorageRequestInFlight extends StorageRequest, Pick<StorageRoundTrip, 'resource'> {
   /** `storage` until storage begins to answer, then `answer` while the answer streams back. */
   stage: 'storage' | 'answer';
   since: number;
@@ -119,6 +119,7 @@ async function forwarder(
     const pending: StorageRequestInFlight = {
       service,
       method,
+      resource: resourceOf(url.pathname),
       path: decodeURIComponent(url.pathname),
       stage: 'storage',
       since: Date.now(),
@@ -126,9 +127,7 @@ async function forwarder(
     inFlight.add(pending);
     res.on('close', () => inFlight.delete(pending));
     const write = service === 'queue' ? queueWrite(method, url) : tableWrite(method);
-    const matched = tripwire.match?.picks({ service, method, path: decodeURIComponent(url.pathname) })
-      ? tripwire.match
-      : undefined;
+    const matched = tripwire.match?.picks({ service, method, path: pending.path }) ? tripwire.match : undefined;
     if (matched) {
       tripwire.match = undefined;
       void Promise.resolve(matched.trip()).finally(() => res.destroy());
@@ -163,8 +162,8 @@ async function forwarder(
         const trip: StorageRoundTrip = {
           service,
           method,
-          resource: resourceOf(url.pathname),
-          path: decodeURIComponent(url.pathname),
+          resource: pending.resource,
+          path: pending.path,
           status: answer.statusCode ?? 502,
         };
         roundTrips.push(trip);

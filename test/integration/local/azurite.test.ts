@@ -35,9 +35,14 @@ console.log(JSON.stringify({
 }));
 `;
 
-async function run(
-  imports: string[],
-): Promise<{ left: number[]; inB: number[]; visibleBetween: number[]; rebuilds: number }> {
+interface Removals {
+  left: number[];
+  inB: number[];
+  visibleBetween: number[];
+  rebuilds: number;
+}
+
+async function run(imports: string[]): Promise<Removals> {
   const { stdout } = await promisify(execFile)(process.execPath, [
     ...imports,
     '--input-type=module',
@@ -45,7 +50,7 @@ async function run(
     removals,
     azuriteBin(),
   ]);
-  return JSON.parse(stdout) as { left: number[]; inB: number[]; visibleBetween: number[]; rebuilds: number };
+  return JSON.parse(stdout) as Removals;
 }
 
 describe('Azurite started with the lokijs batch-removal fix', () => {
