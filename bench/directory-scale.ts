@@ -268,7 +268,8 @@ function changed(entry: DirectoryEntry | undefined, id: string, service: string)
 // ---------------------------------------------------------------------------------------------
 // The bench (parent process)
 
-function environment(connectionString: string): Record<string, string> {
+/** The settings the app's modules run with in a bench process of their own, against `connectionString`. */
+export function appEnvironment(connectionString: string): Record<string, string> {
   return {
     AzureWebJobsStorage: connectionString,
     AUTH_ISSUER: 'https://login.local.test/{tenantid}/v2.0',
@@ -329,7 +330,7 @@ export async function measureDirectoryScale(
     if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = nodeOptions;
   });
-  const env = environment(azurite.connectionString);
+  const env = appEnvironment(azurite.connectionString);
   Object.assign(process.env, env);
   resetSettings();
   resetStorage();

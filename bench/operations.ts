@@ -1,7 +1,12 @@
+import { rateLimitTableDay, rateLimitTablePrefix } from '../shared/storage/names.js';
 import type { StorageRoundTrip } from '../test/support/storage-proxy.js';
 
-/** A round trip as the bench counts it: `table POST ratelimits`, `queue POST contact-request-fanout`. */
-export const operationKey = (r: StorageRoundTrip): string => `${r.service} ${r.method} ${r.resource}`;
+/**
+ * A round trip as the bench counts it: `table POST contactrequests`, `queue POST contact-request-fanout`; a day's
+ * rate-limit table counts as `ratelimits<day>`, whichever day.
+ */
+export const operationKey = (r: StorageRoundTrip): string =>
+  `${r.service} ${r.method} ${rateLimitTableDay(r.resource) === undefined ? r.resource : `${rateLimitTablePrefix}<day>`}`;
 
 /**
  * The storage operations one request of a scenario performs, which its floor must perform too:

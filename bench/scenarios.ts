@@ -7,6 +7,7 @@ import { directorySearch } from './directory-search.js';
 import type { BenchScenario } from './harness.js';
 import { loadGeneratorCeiling } from './http.js';
 import { pageWeight } from './page-weight.js';
+import { storageCleanup } from './storage-cleanup.js';
 import { webhookFanOut } from './webhooks.js';
 
 /** What `npm run bench` runs, in order; a new scenario module adds its entry here (README, "Performance"). */
@@ -21,4 +22,5 @@ export const scenarios: BenchScenario[] = [
   auditExport,
   invitationBatch,
   webhookFanOut,
+  storageCleanup,
 ];

@@ -8,12 +8,13 @@ export const storageCleanupFunctions: FunctionDefinition[] = [
     name: 'storage-cleanup',
     // Daily at 03:30 UTC, a quiet hour. Safe to run twice or on two instances at once.
     schedule: '0 30 3 * * *',
-    summary: 'Deletes rate-limit slots an hour after they became free and `Idempotency-Key` claims after 24 hours',
+    summary:
+      'Deletes each day’s rate-limit table once no window reaches it (two days and an hour on) and `Idempotency-Key` claims after 24 hours',
     handler: async (_timer, context) => {
-      const { rateLimits, idempotencyKeys } = await cleanUpStorage(now());
+      const { rateLimitTables, idempotencyKeys } = await cleanUpStorage(now());
       // Counts only: the keys are hashes of emails, addresses and clients' keys.
       context.log(
-        `storage cleanup: deleted ${rateLimits} free rate-limit slot(s) and ${idempotencyKeys} expired Idempotency-Key claim(s)`,
+        `storage cleanup: deleted ${rateLimitTables} rate-limit table(s) of past days and ${idempotencyKeys} expired Idempotency-Key claim(s)`,
       );
     },
   },

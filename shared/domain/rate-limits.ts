@@ -18,6 +18,39 @@ export interface HeldSlot {
   takenAt: number;
 }
 
+/**
+ * A slot as one day's table holds it. `closed`: a writer of the next day took the slot over, so its state is in that
+ * day's table now; to the writers of this day it stays taken.
+ */
+export interface StoredSlot extends HeldSlot {
+  closed: boolean;
+}
+
+const dayMs = 86_400_000;
+
+/** The start of the UTC day of `ms` (ms since the epoch). */
+export const utcDayStart = (ms: number): number => ms - (((ms % dayMs) + dayMs) % dayMs);
+
+/**
+ * The longest window a limit may have: a take then counts only in its own day's table and, early in the next day, in
+ * that day's, so a day's table can be deleted whole two days on.
+ */
+export const maxWindowSeconds = 86_400;
+
+/** Whether a window ending at `now` (ms) reaches back into the previous UTC day, so slots taken there still count. */
+export const reachesPreviousDay = ({ windowSeconds }: RateLimit, now: number): boolean =>
+  now - utcDayStart(now) < windowSeconds * 1000;
+
+/**
+ * The slots in force for an attempt, from its day's table (`today`) and, when its window reaches back, the previous
+ * day's (`yesterday`): a slot's row today decides (a closed one counts as taken); without one, yesterday's row does,
+ * unless a writer of today closed it (it then took the slot, and its row today is gone again: given back).
+ */
+export function slotsInForce(today: StoredSlot[], yesterday: StoredSlot[] | undefined): HeldSlot[] {
+  const inToday = new Set(today.map((s) => s.slot));
+  return [...today, ...(yesterday ?? []).filter((s) => !s.closed && !inToday.has(s.slot))];
+}
+
 /** The row keys of a limit's slots: `00`, `01`, … (fixed width, so they sort in order). */
 export const slotKeys = (limit: number): string[] =>
   Array.from({ length: limit }, (_, i) => String(i).padStart(2, '0'));

@@ -4,17 +4,10 @@
  */
 
 /**
- * A rate-limit slot is deleted this long after its window ended (it became free). The window comes
- * from each instance's own clock; the margin covers clock skew between instances (a slot one of
- * them still counts as taken).
+ * A day's rate-limit table is kept this long after the last window that can reach it ended. Windows come from each
+ * instance's own clock; the margin covers clock skew between instances (a slot one of them still counts as taken).
  */
 export const rateLimitMarginSeconds = 3600;
-
-/**
- * Rows of the earlier fixed-window counters written before `windowEnd` was stored carry only
- * `windowStart`; every limit then had a window of one hour.
- */
-export const legacyRateLimitWindowSeconds = 3600;
 
 /**
  * A claim is kept for 24 hours after it was made: long enough for any client retry (seconds to
@@ -24,21 +17,12 @@ export const legacyRateLimitWindowSeconds = 3600;
  */
 export const idempotencyKeyRetentionMs = 24 * 3600 * 1000;
 
-/** Rate-limit windows that ended before this (seconds since the epoch) are over, margin included. */
-export const rateLimitCutoffSeconds = (now: Date): number => Math.floor(now.getTime() / 1000) - rateLimitMarginSeconds;
-
 /**
- * Whether a slot's (or an earlier counter's) window ended more than the margin ago (`windowEnd` absent: a counter
- * written before it was stored).
+ * Whether the rate-limit table of the UTC day starting at `dayStart` (ms) is over at `now`: writers of that day read it
+ * until it ends, and of the next day for at most a window (a day at most) into it; the margin on top.
  */
-export function rateLimitWindowOver(
-  row: { windowStart?: number | undefined; windowEnd?: number | undefined },
-  now: Date,
-): boolean {
-  const windowEnd =
-    row.windowEnd ?? (row.windowStart === undefined ? undefined : row.windowStart + legacyRateLimitWindowSeconds);
-  return windowEnd !== undefined && windowEnd < rateLimitCutoffSeconds(now);
-}
+export const rateLimitTableOver = (dayStart: number, now: Date): boolean =>
+  dayStart + 2 * 86_400_000 + rateLimitMarginSeconds * 1000 <= now.getTime();
 
 /** Claims made before this instant (ISO 8601, as `createdAt` is stored) are past their retention. */
 export const idempotencyKeyCutoff = (now: Date): string =>

@@ -10,6 +10,7 @@ import {
   tableNames,
   type ContainerName,
   type QueueName,
+  type RateLimitTableName,
   type TableName,
 } from './names.js';
 
@@ -35,7 +36,7 @@ export function azureCredential(clientId: string | undefined): TokenCredential {
 }
 
 export interface Storage {
-  table(name: TableName): TableClient;
+  table(name: TableName | RateLimitTableName): TableClient;
   queue(name: string): QueueClient;
   container(name: ContainerName): ContainerClient;
   readonly tableService: TableServiceClient;

@@ -15,7 +15,7 @@ import type { Page } from '../domain/paging.js';
 import { enqueue, storage } from './clients.js';
 import { etagOf, readEntity, readPage, tableCodec } from './entities.js';
 import { newestFirstRowKey } from './keys.js';
-import { queueNames, tableNames } from './names.js';
+import { queueNames, rateLimitTablePrefix, tableNames } from './names.js';
 
 /**
  * Contact requests: one entity per request (partition = id, so a request is one point read),
@@ -36,13 +36,15 @@ export const contactRequestPostOperations = [
   },
   {
     step: 'rate limit per email from the client address',
-    table: tableNames.rateLimits,
-    operation: 'createEntity of a free slot, or updateEntity (Replace, If-Match) of one taken a window ago',
+    table: `${rateLimitTablePrefix}<day>`,
+    operation:
+      'createEntity of a free slot, or updateEntity (Replace, If-Match) of one taken a window ago; in the first hour of a UTC day, a slot not yet taken that day is closed in the previous day’s table first',
   },
   {
     step: 'rate limit per client address',
-    table: tableNames.rateLimits,
-    operation: 'createEntity of a free slot, or updateEntity (Replace, If-Match) of one taken a window ago',
+    table: `${rateLimitTablePrefix}<day>`,
+    operation:
+      'createEntity of a free slot, or updateEntity (Replace, If-Match) of one taken a window ago; in the first hour of a UTC day, a slot not yet taken that day is closed in the previous day’s table first',
   },
   { step: 'store the request', table: tableNames.contactRequests, operation: 'createEntity' },
   { step: 'start the fan-out', queue: queueNames.contactRequestFanOut, operation: 'sendMessage' },

@@ -10,7 +10,6 @@ export const tableNames = {
   directoryChanges: 'directorychanges',
   contactRequests: 'contactrequests',
   leads: 'leads',
-  rateLimits: 'ratelimits',
   /** Invitations by partner (PartitionKey partnerId), and an id → partner index. */
   invitations: 'invitations',
   invitationIds: 'invitationIds',
@@ -61,6 +60,24 @@ export const queueNames = {
 } as const;
 
 export type TableName = (typeof tableNames)[keyof typeof tableNames];
+
+/**
+ * Rate-limit slots: a table per UTC day they were taken in (`ratelimits20261203`), made on first use, so a day's slots
+ * are deleted with their table once no window reaches them, however many there are (Azure's high-volume delete
+ * pattern). `ratelimits` alone is the earlier single table.
+ */
+export const rateLimitTablePrefix = 'ratelimits';
+export type RateLimitTableName = `${typeof rateLimitTablePrefix}${number}`;
+
+/** The table of the slots taken on the UTC day of `at`. */
+export const rateLimitTableName = (at: Date): RateLimitTableName =>
+  `${rateLimitTablePrefix}${Number(at.toISOString().slice(0, 10).replaceAll('-', ''))}`;
+
+/** The UTC day (its start, ms since the epoch) a rate-limit table is of; undefined for a table that is none of them. */
+export function rateLimitTableDay(name: string): number | undefined {
+  const day = /^ratelimits(\d{4})(\d{2})(\d{2})$/.exec(name);
+  return day ? Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])) : undefined;
+}
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
 export type ContainerName = (typeof containerNames)[keyof typeof containerNames];
 

@@ -4,45 +4,28 @@ import {
   idempotencyKeyCutoff,
   idempotencyKeyExpired,
   idempotencyKeyRetentionMs,
-  rateLimitCutoffSeconds,
   rateLimitMarginSeconds,
-  rateLimitWindowOver,
+  rateLimitTableOver,
 } from '../../../../shared/domain/storage-retention.js';
 
 const now = new Date('2030-01-02T12:00:00.000Z');
-const nowSeconds = now.getTime() / 1000;
 const hour = 3600;
 
-describe('rate-limit slots and counters', () => {
-  it('are over only once their window ended more than the margin ago', () => {
+describe('rate-limit day tables', () => {
+  const day = 86_400_000;
+  const dayStart = Date.parse('2030-01-02T00:00:00.000Z');
+  const at = (ms: number) => new Date(dayStart + ms);
+
+  it("are kept through their day and the next, when the next day's windows (a day at most) reach back, and the margin", () => {
     expect(rateLimitMarginSeconds).toBeGreaterThanOrEqual(300);
-    const endedAgo = (seconds: number) => ({
-      windowStart: nowSeconds - seconds - hour,
-      windowEnd: nowSeconds - seconds,
-    });
-    expect(rateLimitWindowOver(endedAgo(rateLimitMarginSeconds + 1), now)).toBe(true);
-    expect(rateLimitWindowOver(endedAgo(rateLimitMarginSeconds), now)).toBe(false);
-    expect(rateLimitWindowOver(endedAgo(0), now)).toBe(false);
-    expect(rateLimitWindowOver({ windowStart: nowSeconds - 60, windowEnd: nowSeconds + hour - 60 }, now)).toBe(false);
+    expect(rateLimitTableOver(dayStart, at(day + 3600_000))).toBe(false);
+    expect(rateLimitTableOver(dayStart, at(2 * day))).toBe(false);
+    expect(rateLimitTableOver(dayStart, at(2 * day + rateLimitMarginSeconds * 1000 - 1))).toBe(false);
   });
 
-  it('as slots (windowEnd only: when the slot became free) are over once free for longer than the margin', () => {
-    expect(rateLimitWindowOver({ windowEnd: nowSeconds - rateLimitMarginSeconds - 1 }, now)).toBe(true);
-    expect(rateLimitWindowOver({ windowEnd: nowSeconds - 60 }, now)).toBe(false);
-  });
-
-  it('with a long window are kept while the window runs, however long ago it started', () => {
-    const day = 24 * hour;
-    expect(rateLimitWindowOver({ windowStart: nowSeconds - day + 60, windowEnd: nowSeconds + 60 }, now)).toBe(false);
-  });
-
-  it('written before windowEnd was stored count as one-hour windows', () => {
-    expect(rateLimitWindowOver({ windowStart: nowSeconds - hour - rateLimitMarginSeconds - 1 }, now)).toBe(true);
-    expect(rateLimitWindowOver({ windowStart: nowSeconds - hour }, now)).toBe(false);
-  });
-
-  it('are filtered with the same cutoff the predicate uses', () => {
-    expect(rateLimitCutoffSeconds(now)).toBe(nowSeconds - rateLimitMarginSeconds);
+  it('are over once no window can reach them, margin included', () => {
+    expect(rateLimitTableOver(dayStart, at(2 * day + rateLimitMarginSeconds * 1000))).toBe(true);
+    expect(rateLimitTableOver(dayStart, at(30 * day))).toBe(true);
   });
 });
 

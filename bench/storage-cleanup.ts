@@ -1,0 +1,143 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { freePort, startAzurite, type RunningAzurite } from '../local/azurite.js';
+import { resetSettings } from '../shared/config.js';
+import { utcDayStart } from '../shared/domain/rate-limits.js';
+import { cleanUpStorage } from '../shared/services/storage-cleanup.js';
+import { createStorage, ensureStorage, resetStorage, storage } from '../shared/storage/clients.js';
+import { hashedKey } from '../shared/storage/hashed-key.js';
+import { rateLimitTableName } from '../shared/storage/names.js';
+import { startStorageProxy } from '../test/support/storage-proxy.js';
+import { appEnvironment } from './directory-scale.js';
+import { absoluteRow, type BenchRow, type BenchScenario } from './harness.js';
+import { seedTableRows, type SeedRow } from './table-seed.js';
+
+/**
+ * The daily storage clean-up at scale (issue 19 point 4): rate-limit tables of four days, two of them past (one with
+ * `BENCH_CLEANUP_ROWS` slots, default 1,000,000, one with a hundredth of that), seeded straight into a disk-backed
+ * Azurite's table database (bench/table-seed.ts), then the timer's work (`cleanUpStorage`) run through the counting
+ * proxy on the day the big table is over, and again the next day, when the small one is. Its round trips and time do
+ * not grow with the slots a table holds: one listing of the tables and one deletion per day's table.
+ * `npx tsx bench/storage-cleanup.ts [rows]` runs it alone.
+ */
+
+const dayMs = 86_400_000;
+const scenario = 'storage clean-up (daily)';
+
+/** `count` slots as the rate limiter stores them: keys of 5 slots each, taken during `day`. */
+function* slots(count: number, day: number): Generator<SeedRow> {
+  for (let i = 0; i < count; i++) {
+    const takenAt = new Date(day + (i % 86_400) * 1000);
+    yield {
+      partitionKey: `contact-address:${hashedKey(`bench-${day}-${Math.floor(i / 5)}`)}`,
+      rowKey: String(i % 5).padStart(2, '0'),
+      takenAt: takenAt.toISOString(),
+      windowEnd: String(Math.ceil(takenAt.getTime() / 1000) + 3600),
+    };
+  }
+}
+
+export async function measureStorageCleanup(rows: number): Promise<BenchRow[]> {
+  const log = (line: string) => process.stderr.write(`storage-cleanup: ${line}\n`);
+  const today = utcDayStart(Date.now());
+  // Days −3 (the big table) and −2 (the small one) are past; −1 and today are in use.
+  const days = [
+    { day: today - 3 * dayMs, rows },
+    { day: today - 2 * dayMs, rows: Math.max(1, Math.floor(rows / 100)) },
+    { day: today - dayMs, rows: 1_000 },
+    { day: today, rows: 1_000 },
+  ];
+  const dir = await mkdtemp(join(tmpdir(), 'partner-relationships-cleanup-'));
+  const location = join(dir, 'azurite');
+  const options = { blobPort: await freePort(), queuePort: await freePort(), tablePort: await freePort() };
+  let azurite: RunningAzurite | undefined;
+  try {
+    let t = performance.now();
+    const empty = await startAzurite({ ...options, inMemory: false, location });
+    const firsts = [];
+    try {
+      const seeding = createStorage({ kind: 'connectionString', connectionString: empty.connectionString });
+      await ensureStorage(seeding);
+      for (const { day } of days) {
+        const table = seeding.table(rateLimitTableName(new Date(day)));
+        await table.createTable();
+        const [first] = slots(1, day);
+        await table.createEntity(first!);
+        firsts.push(first!);
+      }
+    } finally {
+      await empty.stop();
+    }
+    for (const [i, { day, rows: count }] of days.entries()) {
+      const seeded = slots(count, day);
+      seeded.next(); // the first is stored already
+      await seedTableRows(location, rateLimitTableName(new Date(day)), firsts[i]!, seeded);
+    }
+    const seedMs = performance.now() - t;
+    log(`seeded ${days.map((d) => d.rows.toLocaleString('en')).join(' + ')} slots in ${(seedMs / 1000).toFixed(1)} s`);
+    // Azurite holds every table in its heap: a million slots outgrow Node's default.
+    const nodeOptions = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --max-old-space-size=8192`;
+    t = performance.now();
+    azurite = await startAzurite({ ...options, inMemory: false, location }).finally(() => {
+      if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = nodeOptions;
+    });
+    log(`Azurite loaded them in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const proxy = await startStorageProxy(azurite.connectionString);
+    try {
+      Object.assign(process.env, appEnvironment(proxy.connectionString));
+      resetSettings();
+      resetStorage();
+      // The instance's storage is made ready (tables and queues in place) before the timer's run, as on a warm host.
+      await storage();
+      const runAt = async (day: number, label: string, slotsDeleted: number) => {
+        const from = proxy.roundTrips.length;
+        const started = performance.now();
+        // 03:30 UTC, when the timer runs.
+        const result = await cleanUpStorage(new Date(day + 3.5 * 3_600_000));
+        const ms = performance.now() - started;
+        const trips = new Map<string, number>();
+        for (const r of proxy.roundTrips.slice(from)) {
+          const key = `${r.service} ${r.method} ${r.resource.replace(/'.*'/, "'…'")}`;
+          trips.set(key, (trips.get(key) ?? 0) + 1);
+        }
+        const tripText = [...trips].map(([k, n]) => `${k} ${n}`).join(', ');
+        log(`${label}: ${result.rateLimitTables} table(s) deleted in ${ms.toFixed(0)} ms; round trips: ${tripText}`);
+        return absoluteRow({
+          scenario,
+          metric: `the run that deletes a day's table of ${slotsDeleted.toLocaleString('en')} rate-limit slots`,
+          unit: 'ms',
+          values: [ms],
+          goal: { text: '≤ 240,000 ms (the run budget)', met: (median) => median <= 240_000 },
+          notes: [
+            `${label}: ${result.rateLimitTables} table(s) deleted; the run's round trips: ${tripText}`,
+            'the run does one listing of the rate-limit tables and one deletion per day whose table is over, whatever the tables hold: 30,000,000 slots a day are still one deletion a day',
+          ],
+        });
+      };
+      const big = await runAt(today - dayMs, 'day −1', days[0]!.rows);
+      const small = await runAt(today, 'today', days[1]!.rows);
+      return [big, small];
+    } finally {
+      await proxy.stop();
+    }
+  } finally {
+    await azurite?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export const storageCleanup: BenchScenario = {
+  name: 'storage clean-up',
+  run: ({ quick }) => measureStorageCleanup(quick ? 20_000 : Number(process.env.BENCH_CLEANUP_ROWS ?? 1_000_000)),
+};
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rows = await measureStorageCleanup(Number(process.argv[2] ?? 1_000_000));
+  for (const row of rows)
+    console.log(`${row.metric}: ${row.service.median.toFixed(0)} ms (${row.goal}: ${row.met ? 'met' : 'NOT met'})`);
+  process.exit(0);
+}
