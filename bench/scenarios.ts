@@ -7,6 +7,7 @@ import { directorySearch } from './directory-search.js';
 import type { BenchScenario } from './harness.js';
 import { loadGeneratorCeiling } from './http.js';
 import { pageWeight } from './page-weight.js';
+import { reminderRun } from './reminders.js';
 import { storageCleanup } from './storage-cleanup.js';
 import { webhookFanOut } from './webhooks.js';
 
@@ -23,4 +24,5 @@ export const scenarios: BenchScenario[] = [
   invitationBatch,
   webhookFanOut,
   storageCleanup,
+  reminderRun,
 ];

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -29,6 +29,7 @@ interface LokiCollection {
   ensureIndex(property: string, force: boolean): void;
   binaryIndices: Record<string, unknown>;
   adaptiveBinaryIndices: boolean;
+  data: unknown[];
 }
 interface LokiDb {
   loadJSON(serialized: string): void;
@@ -89,6 +90,40 @@ export async function seedTableRows(
   collection.insert(docs);
   for (const property of Object.keys(collection.binaryIndices)) collection.ensureIndex(property, true);
   collection.adaptiveBinaryIndices = true;
-  await writeFile(path, db.serialize());
+  await writeDatabase(path, db, collection);
   return docs.length;
+}
+
+/**
+ * Writes the database as LokiJS serializes it, with `collection`'s documents written in chunks: a million rows as one
+ * string pass V8's longest string.
+ */
+async function writeDatabase(path: string, db: LokiDb, collection: LokiCollection): Promise<void> {
+  const data = collection.data;
+  const marker = '"__seeded rows__"';
+  collection.data = [JSON.parse(marker)];
+  let serialized: string;
+  try {
+    serialized = db.serialize();
+  } finally {
+    collection.data = data;
+  }
+  const at = serialized.indexOf(marker);
+  if (at < 0 || serialized.indexOf(marker, at + 1) >= 0)
+    throw new Error('the seeded rows have no single place in the database');
+  const file = await open(path, 'w');
+  try {
+    await file.write(serialized.slice(0, at));
+    const chunk = 10_000;
+    for (let i = 0; i < data.length; i += chunk)
+      await file.write(
+        `${i > 0 ? ',' : ''}${data
+          .slice(i, i + chunk)
+          .map((doc) => JSON.stringify(doc))
+          .join(',')}`,
+      );
+    await file.write(serialized.slice(at + marker.length));
+  } finally {
+    await file.close();
+  }
 }
