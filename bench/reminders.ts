@@ -37,7 +37,7 @@ const defaultFiled = 500_000;
 const job = 'relationshipReminders';
 
 /** `count` reminder rows as `fileReminder` writes them, due from `from` on, a second apart. */
-function* filedRows(count: number, from: number): Generator<SeedRow> {
+function* filedRows(count: number, from: number): Generator<SeedRow, void> {
   for (let i = 0; i < count; i++) {
     const relationshipId = randomUUID();
     yield {
@@ -59,7 +59,9 @@ export async function measureReminders(filed: number, due: number): Promise<Benc
   try {
     let t = performance.now();
     const rows = filedRows(filed, t0 + 400 * dayMs);
-    const first = rows.next().value!;
+    const head = rows.next();
+    if (head.done) throw new Error('no relationships to file');
+    const first = head.value;
     const empty = await startAzurite({ ...options, inMemory: false, location });
     try {
       const seeding = createStorage({ kind: 'connectionString', connectionString: empty.connectionString });
