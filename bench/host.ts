@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, startAzurite, startAzuriteInMemory, type RunningAzurite } from '../local/azurite.js';
+import { freePort, startAzuriteInMemory, type RunningAzurite } from '../local/azurite.js';
 import { generateDemoDirectory } from '../local/demo-directory.js';
 import { ensureLocalSigningKey, mintToken, type LocalRole } from '../local/keys.js';
 import { workerNodeOptions } from '../local/runtime.js';
@@ -15,7 +15,7 @@ import {
   type StorageRequestInFlight,
   type StorageRoundTrip,
 } from '../test/support/storage-proxy.js';
-import { seedTableRows, type SeedRow } from './table-seed.js';
+import { startSeededAzurite, type SeedRow } from './table-seed.js';
 
 const issuer = 'https://login.local.test/{tenantid}/v2.0';
 const audience = 'api://partner-relationships-bench';
@@ -63,21 +63,7 @@ export interface BenchHostOptions {
  */
 async function benchAzurite(dir: string, tableRows: BenchHostOptions['tableRows']): Promise<RunningAzurite> {
   if (!tableRows) return startAzuriteInMemory();
-  const [first, ...rest] = tableRows.rows;
-  if (!first) throw new Error(`no rows to seed ${tableRows.table} with`);
-  const location = join(dir, 'azurite');
-  const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
-  const options = { blobPort, queuePort, tablePort, inMemory: false, location };
-  const empty = await startAzurite(options);
-  try {
-    const storage = createStorage({ kind: 'connectionString', connectionString: empty.connectionString });
-    await ensureStorage(storage);
-    await storage.table(tableRows.table).createEntity(first);
-  } finally {
-    await empty.stop();
-  }
-  await seedTableRows(location, tableRows.table, first, rest);
-  return startAzurite(options);
+  return startSeededAzurite(join(dir, 'azurite'), [tableRows]);
 }
 
 /**

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort, startAzurite, type RunningAzurite } from '../local/azurite.js';
+import type { RunningAzurite } from '../local/azurite.js';
 import { generateDemoDirectory } from '../local/demo-directory.js';
 import { invocationContext } from '../local/invocation.js';
 import { resetClock, setClock } from '../shared/clock.js';
@@ -11,13 +11,13 @@ import { resetSettings } from '../shared/config.js';
 import { directoryRoles } from '../shared/domain/roles.js';
 import { joinRelationship } from '../shared/services/relationship-join.js';
 import { sendEndingReminders } from '../shared/services/reminders.js';
-import { createStorage, ensureStorage, resetStorage, storage } from '../shared/storage/clients.js';
+import { resetStorage, storage } from '../shared/storage/clients.js';
 import { insertDirectoryEntries } from '../shared/storage/directory.js';
 import { tableNames } from '../shared/storage/names.js';
 import { startStorageProxy } from '../test/support/storage-proxy.js';
 import { appEnvironment } from './directory-scale.js';
 import { absoluteRow, type BenchRow, type BenchScenario } from './harness.js';
-import { seedTableRows, type SeedRow } from './table-seed.js';
+import { startSeededAzurite, type SeedRow } from './table-seed.js';
 
 /**
  * The daily relationship-reminder run at scale (issue 19 point 4): `filed` relationships filed in the `duework` table
@@ -53,43 +53,22 @@ export async function measureReminders(filed: number, due: number): Promise<Benc
   const log = (line: string) => process.stderr.write(`reminders: ${line}\n`);
   const t0 = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'partner-relationships-reminders-'));
-  const location = join(dir, 'azurite');
-  const options = { blobPort: await freePort(), queuePort: await freePort(), tablePort: await freePort() };
   let azurite: RunningAzurite | undefined;
   try {
     let t = performance.now();
-    const rows = filedRows(filed, t0 + 400 * dayMs);
-    const head = rows.next();
-    if (head.done) throw new Error('no relationships to file');
-    const first = head.value;
-    const empty = await startAzurite({ ...options, inMemory: false, location });
-    try {
-      const seeding = createStorage({ kind: 'connectionString', connectionString: empty.connectionString });
-      await ensureStorage(seeding);
-      await seeding.table(tableNames.dueWork).createEntity(first);
-    } finally {
-      await empty.stop();
-    }
-    // The marker the first run writes once it has filed the relationships made before they filed their own.
+    // With the marker the first run writes once it has filed the relationships made before they filed their own.
     const marker: SeedRow = { partitionKey: job, rowKey: 'earlierFiled' };
-    await seedTableRows(location, tableNames.dueWork, first, [marker, ...rows]);
-    log(`seeded ${filed.toLocaleString('en')} filed relationships in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const nodeOptions = process.env.NODE_OPTIONS;
-    process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --max-old-space-size=8192`;
-    azurite = await startAzurite({ ...options, inMemory: false, location }).finally(() => {
-      if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = nodeOptions;
-    });
-    const proxy = await startStorageProxy(azurite.connectionString);
-    try {
-      Object.assign(process.env, appEnvironment(proxy.connectionString));
+    const rows = filedRows(filed, t0 + 400 * dayMs);
+    const [partner] = generateDemoDirectory(1);
+    if (!partner) throw new Error('no demo partner');
+    // The due relationships are made while Azurite is empty: each write into a partition of half a million rows makes
+    // Azurite scan it (LokiJS), which Table Storage does not.
+    const makeDue = async (connectionString: string) => {
+      Object.assign(process.env, appEnvironment(connectionString));
       resetSettings();
       resetStorage();
-      const s = await storage();
-      const [partner] = generateDemoDirectory(1);
-      if (!partner) throw new Error('no demo partner');
-      await insertDirectoryEntries([partner], s);
-      t = performance.now();
+      await insertDirectoryEntries([partner], await storage());
+      const made = performance.now();
       const at = new Date(t0).toISOString();
       for (let i = 0; i < due; i += 50)
         await Promise.all(
@@ -111,10 +90,34 @@ export async function measureReminders(filed: number, due: number): Promise<Benc
             });
           }),
         );
-      log(`made ${due.toLocaleString('en')} due relationships in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      log(`made ${due.toLocaleString('en')} due relationships in ${((performance.now() - made) / 1000).toFixed(1)} s`);
+    };
+    azurite = await startSeededAzurite(
+      join(dir, 'azurite'),
+      [
+        {
+          table: tableNames.dueWork,
+          rows: (function* () {
+            yield* rows;
+            yield marker;
+          })(),
+        },
+      ],
+      makeDue,
+    );
+    log(
+      `seeded ${filed.toLocaleString('en')} filed relationships and started Azurite in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
+    const proxy = await startStorageProxy(azurite.connectionString);
+    try {
+      Object.assign(process.env, appEnvironment(proxy.connectionString));
+      resetSettings();
+      resetStorage();
+      await storage();
 
-      // Day 61: 29 days left, so each due relationship's 30-day reminders are due.
-      setClock(new Date(t0 + 61 * dayMs));
+      // Day 61: 29 days left, so each due relationship's 30-day reminders are due. The clock runs, so the run's budget does.
+      const shift = t0 + 61 * dayMs - Date.now();
+      setClock(() => new Date(Date.now() + shift));
       const from = proxy.roundTrips.length;
       t = performance.now();
       const run = await sendEndingReminders(invocationContext('relationship-ending-reminders', () => {}));
@@ -128,7 +131,8 @@ export async function measureReminders(filed: number, due: number): Promise<Benc
       log(
         `run: ${JSON.stringify(run)} in ${(ms / 1000).toFixed(1)} s; ${trips.length} round trips (${perDue} per relationship reminded); the due query returned ${dueQuery?.entities} entities`,
       );
-      const invalid = run.sent !== due || run.failed !== 0 || dueQuery?.entities !== due;
+      // A run out of its budget leaves the rest to the next run, as designed; a failure or a wrong due query is no figure.
+      const invalid = run.failed !== 0 || dueQuery?.entities !== due || (!run.outOfTime && run.sent !== due);
       const row = absoluteRow({
         scenario: `relationship reminders (daily), ${filed.toLocaleString('en')} relationships filed`,
         metric: `the run that reminds the ${due.toLocaleString('en')} due`,

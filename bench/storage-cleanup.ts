@@ -2,17 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort, startAzurite, type RunningAzurite } from '../local/azurite.js';
+import type { RunningAzurite } from '../local/azurite.js';
 import { resetSettings } from '../shared/config.js';
 import { utcDayStart } from '../shared/domain/rate-limits.js';
 import { cleanUpStorage } from '../shared/services/storage-cleanup.js';
-import { createStorage, ensureStorage, resetStorage, storage } from '../shared/storage/clients.js';
+import { resetStorage, storage } from '../shared/storage/clients.js';
 import { hashedKey } from '../shared/storage/hashed-key.js';
 import { rateLimitTableName } from '../shared/storage/names.js';
 import { startStorageProxy } from '../test/support/storage-proxy.js';
 import { appEnvironment } from './directory-scale.js';
 import { absoluteRow, type BenchRow, type BenchScenario } from './harness.js';
-import { seedTableRows, type SeedRow } from './table-seed.js';
+import { startSeededAzurite, type SeedRow } from './table-seed.js';
 
 /**
  * The daily storage clean-up at scale (issue 19 point 4): rate-limit tables of four days, two of them past (one with
@@ -55,42 +55,16 @@ export async function measureStorageCleanup(rows: number): Promise<BenchRow[]> {
     { day: today, rows: 1_000 },
   ];
   const dir = await mkdtemp(join(tmpdir(), 'partner-relationships-cleanup-'));
-  const location = join(dir, 'azurite');
-  const options = { blobPort: await freePort(), queuePort: await freePort(), tablePort: await freePort() };
   let azurite: RunningAzurite | undefined;
   try {
-    let t = performance.now();
-    const empty = await startAzurite({ ...options, inMemory: false, location });
-    const firsts = [];
-    try {
-      const seeding = createStorage({ kind: 'connectionString', connectionString: empty.connectionString });
-      await ensureStorage(seeding);
-      for (const { day } of days) {
-        const table = seeding.table(rateLimitTableName(new Date(day)));
-        await table.createTable();
-        const [first] = slots(1, day);
-        await table.createEntity(first!);
-        firsts.push(first!);
-      }
-    } finally {
-      await empty.stop();
-    }
-    for (const [i, { day, rows: count }] of days.entries()) {
-      const seeded = slots(count, day);
-      seeded.next(); // the first is stored already
-      await seedTableRows(location, rateLimitTableName(new Date(day)), firsts[i]!, seeded);
-    }
-    const seedMs = performance.now() - t;
-    log(`seeded ${days.map((d) => d.rows.toLocaleString('en')).join(' + ')} slots in ${(seedMs / 1000).toFixed(1)} s`);
-    // Azurite holds every table in its heap: half a million slots outgrow Node's default.
-    const nodeOptions = process.env.NODE_OPTIONS;
-    process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --max-old-space-size=8192`;
-    t = performance.now();
-    azurite = await startAzurite({ ...options, inMemory: false, location }).finally(() => {
-      if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = nodeOptions;
-    });
-    log(`Azurite loaded them in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const t = performance.now();
+    azurite = await startSeededAzurite(
+      join(dir, 'azurite'),
+      days.map(({ day, rows: count }) => ({ table: rateLimitTableName(new Date(day)), rows: slots(count, day) })),
+    );
+    log(
+      `seeded ${days.map((d) => d.rows.toLocaleString('en')).join(' + ')} slots and started Azurite in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
     const proxy = await startStorageProxy(azurite.connectionString);
     try {
       Object.assign(process.env, appEnvironment(proxy.connectionString));
