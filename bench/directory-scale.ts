@@ -4,14 +4,13 @@ import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startAzuriteInMemory } from '../local/azurite.js';
 import { generateDemoDirectory, seededRandom } from '../local/demo-directory.js';
-import { resetSettings } from '../shared/config.js';
 import {
   DirectorySearchIndex,
   directorySearchQuerySchema,
   type DirectorySearchQuery,
 } from '../shared/domain/directory-search.js';
 import { organizationSizes, type DirectoryEntry } from '../shared/domain/directory.js';
-import { createStorage, ensureStorage, resetStorage } from '../shared/storage/clients.js';
+import { createStorage, ensureStorage } from '../shared/storage/clients.js';
 import {
   directoryIndex,
   directoryIndexTtlMs,
@@ -20,6 +19,7 @@ import {
   writeDirectoryEntry,
   uploadDirectorySnapshot,
 } from '../shared/storage/directory.js';
+import { pointAppAt } from './app-storage.js';
 import { searchWords } from './directory-search.js';
 import { absoluteRow, type BenchRow, type BenchScenario } from './harness.js';
 
@@ -268,22 +268,6 @@ function changed(entry: DirectoryEntry | undefined, id: string, service: string)
 // ---------------------------------------------------------------------------------------------
 // The bench (parent process)
 
-/** The settings the app's modules run with in a bench process of their own, against `connectionString`. */
-export function appEnvironment(connectionString: string): Record<string, string> {
-  return {
-    AzureWebJobsStorage: connectionString,
-    AUTH_ISSUER: 'https://login.local.test/{tenantid}/v2.0',
-    AUTH_AUDIENCE: 'api://partner-relationships-bench',
-    AUTH_JWKS_URI: 'file:/dev/null',
-    OPERATOR_TENANT_IDS: '99999999-9999-4999-8999-999999999999',
-    DOMAIN_DISCOVERY_AUTHORITY: 'http://localhost:7071/.local/login',
-    PUBLIC_BASE_URL: 'http://localhost:7071',
-    EMAIL_OUTBOX_DIR: '/tmp/partner-relationships-bench-outbox',
-    CUSTOMER_AGREEMENT_URL: 'https://agreements.example.test/customer-agreement',
-    CUSTOMER_AGREEMENT_VERSION: '2024-10',
-  };
-}
-
 function next<T extends FromInstance>(child: ChildProcess, key: keyof T & string): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: FromInstance) => {
@@ -324,16 +308,8 @@ export async function measureDirectoryScale(
   log(`index built and written as a snapshot (${(snapshot.length / 2 ** 20).toFixed(0)} MiB) in ${seconds(buildMs)} s`);
 
   // Azurite holds the whole table in its heap: 500,000 entities outgrow Node's default.
-  const nodeOptions = process.env.NODE_OPTIONS;
-  process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --max-old-space-size=8192`;
-  const azurite = await startAzuriteInMemory().finally(() => {
-    if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = nodeOptions;
-  });
-  const env = appEnvironment(azurite.connectionString);
-  Object.assign(process.env, env);
-  resetSettings();
-  resetStorage();
+  const azurite = await startAzuriteInMemory({ maxOldSpaceMiB: 8192 });
+  pointAppAt(azurite.connectionString);
   const storage = createStorage({ kind: 'connectionString', connectionString: azurite.connectionString });
   await ensureStorage(storage);
   try {
@@ -355,7 +331,7 @@ export async function measureDirectoryScale(
 
     const child = fork(fileURLToPath(import.meta.url), [], {
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, ...env, DIRECTORY_SCALE_INSTANCE: '1' },
+      env: { ...process.env, DIRECTORY_SCALE_INSTANCE: '1' },
     });
     try {
       const { ready } = await next<Extract<FromInstance, { ready: unknown }>>(child, 'ready');

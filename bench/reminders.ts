@@ -1,23 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { RunningAzurite } from '../local/azurite.js';
 import { generateDemoDirectory } from '../local/demo-directory.js';
 import { invocationContext } from '../local/invocation.js';
 import { resetClock, setClock } from '../shared/clock.js';
-import { resetSettings } from '../shared/config.js';
 import { directoryRoles } from '../shared/domain/roles.js';
 import { joinRelationship } from '../shared/services/relationship-join.js';
 import { sendEndingReminders } from '../shared/services/reminders.js';
-import { resetStorage, storage } from '../shared/storage/clients.js';
+import { storage } from '../shared/storage/clients.js';
 import { insertDirectoryEntries } from '../shared/storage/directory.js';
 import { tableNames } from '../shared/storage/names.js';
-import { startStorageProxy } from '../test/support/storage-proxy.js';
-import { appEnvironment } from './directory-scale.js';
+import { pointAppAt, withSeededStorage } from './app-storage.js';
 import { absoluteRow, type BenchRow, type BenchScenario } from './harness.js';
-import { startSeededAzurite, type SeedRow } from './table-seed.js';
+import type { SeedRow } from './table-seed.js';
 
 /**
  * The daily relationship-reminder run at scale (issue 19 point 4): `filed` relationships filed in the `duework` table
@@ -52,72 +46,58 @@ function* filedRows(count: number, from: number): Generator<SeedRow, void> {
 export async function measureReminders(filed: number, due: number): Promise<BenchRow[]> {
   const log = (line: string) => process.stderr.write(`reminders: ${line}\n`);
   const t0 = Date.now();
-  const dir = await mkdtemp(join(tmpdir(), 'partner-relationships-reminders-'));
-  let azurite: RunningAzurite | undefined;
-  try {
-    let t = performance.now();
-    // With the marker the first run writes once it has filed the relationships made before they filed their own.
-    const marker: SeedRow = { partitionKey: job, rowKey: 'earlierFiled' };
-    const rows = filedRows(filed, t0 + 400 * dayMs);
-    const [partner] = generateDemoDirectory(1);
-    if (!partner) throw new Error('no demo partner');
-    // The due relationships are made while Azurite is empty: each write into a partition of half a million rows makes
-    // Azurite scan it (LokiJS), which Table Storage does not.
-    const makeDue = async (connectionString: string) => {
-      Object.assign(process.env, appEnvironment(connectionString));
-      resetSettings();
-      resetStorage();
-      await insertDirectoryEntries([partner], await storage());
-      const made = performance.now();
-      const at = new Date(t0).toISOString();
-      for (let i = 0; i < due; i += 50)
-        await Promise.all(
-          Array.from({ length: Math.min(50, due - i) }, () => {
-            const customerTenantId = randomUUID();
-            return joinRelationship({
-              invitationId: randomUUID(),
-              customerTenantId,
-              customerName: 'Bench Customer',
-              partnerId: partner.id,
-              partnerName: partner.displayName,
-              type: 'delegatedAdministrator',
-              roles: [directoryRoles.helpdeskAdministrator],
-              duration: 'P90D',
-              autoExtend: undefined,
-              at,
-              acceptedBy: { tenantId: customerTenantId, objectId: randomUUID() },
-              contact: { email: `admin@${customerTenantId.slice(0, 8)}.example.test` },
-            });
-          }),
-        );
-      log(`made ${due.toLocaleString('en')} due relationships in ${((performance.now() - made) / 1000).toFixed(1)} s`);
-    };
-    azurite = await startSeededAzurite(
-      join(dir, 'azurite'),
-      [
-        {
-          table: tableNames.dueWork,
-          rows: (function* () {
-            yield* rows;
-            yield marker;
-          })(),
-        },
-      ],
-      makeDue,
-    );
+  let t = performance.now();
+  // With the marker the first run writes once it has filed the relationships made before they filed their own.
+  const marker: SeedRow = { partitionKey: job, rowKey: 'earlierFiled' };
+  const rows = filedRows(filed, t0 + 400 * dayMs);
+  const [partner] = generateDemoDirectory(1);
+  if (!partner) throw new Error('no demo partner');
+  // The due relationships are made while Azurite is empty: each write into a partition of half a million rows makes
+  // Azurite scan it (LokiJS), which Table Storage does not.
+  const makeDue = async (connectionString: string) => {
+    pointAppAt(connectionString);
+    await insertDirectoryEntries([partner], await storage());
+    const made = performance.now();
+    const at = new Date(t0).toISOString();
+    for (let i = 0; i < due; i += 50)
+      await Promise.all(
+        Array.from({ length: Math.min(50, due - i) }, () => {
+          const customerTenantId = randomUUID();
+          return joinRelationship({
+            invitationId: randomUUID(),
+            customerTenantId,
+            customerName: 'Bench Customer',
+            partnerId: partner.id,
+            partnerName: partner.displayName,
+            type: 'delegatedAdministrator',
+            roles: [directoryRoles.helpdeskAdministrator],
+            duration: 'P90D',
+            autoExtend: undefined,
+            at,
+            acceptedBy: { tenantId: customerTenantId, objectId: randomUUID() },
+            contact: { email: `admin@${customerTenantId.slice(0, 8)}.example.test` },
+          });
+        }),
+      );
+    log(`made ${due.toLocaleString('en')} due relationships in ${((performance.now() - made) / 1000).toFixed(1)} s`);
+  };
+  const tables = [
+    {
+      table: tableNames.dueWork,
+      rows: (function* () {
+        yield* rows;
+        yield marker;
+      })(),
+    },
+  ];
+  return withSeededStorage(tables, makeDue, async (proxy) => {
     log(
       `seeded ${filed.toLocaleString('en')} filed relationships and started Azurite in ${((performance.now() - t) / 1000).toFixed(1)} s`,
     );
-    const proxy = await startStorageProxy(azurite.connectionString);
+    // Day 61: 29 days left, so each due relationship's 30-day reminders are due. The clock runs, so the run's budget does.
+    const shift = t0 + 61 * dayMs - Date.now();
+    setClock(() => new Date(Date.now() + shift));
     try {
-      Object.assign(process.env, appEnvironment(proxy.connectionString));
-      resetSettings();
-      resetStorage();
-      await storage();
-
-      // Day 61: 29 days left, so each due relationship's 30-day reminders are due. The clock runs, so the run's budget does.
-      const shift = t0 + 61 * dayMs - Date.now();
-      setClock(() => new Date(Date.now() + shift));
       const from = proxy.roundTrips.length;
       t = performance.now();
       const run = await sendEndingReminders(invocationContext('relationship-ending-reminders', () => {}));
@@ -146,12 +126,8 @@ export async function measureReminders(filed: number, due: number): Promise<Benc
       return [{ ...row, invalid }];
     } finally {
       resetClock();
-      await proxy.stop();
     }
-  } finally {
-    await azurite?.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export const reminderRun: BenchScenario = {

@@ -1,18 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { RunningAzurite } from '../local/azurite.js';
-import { resetSettings } from '../shared/config.js';
 import { utcDayStart } from '../shared/domain/rate-limits.js';
 import { cleanUpStorage } from '../shared/services/storage-cleanup.js';
-import { resetStorage, storage } from '../shared/storage/clients.js';
 import { hashedKey } from '../shared/storage/hashed-key.js';
 import { rateLimitTableName } from '../shared/storage/names.js';
-import { startStorageProxy } from '../test/support/storage-proxy.js';
-import { appEnvironment } from './directory-scale.js';
+import { withSeededStorage } from './app-storage.js';
 import { absoluteRow, type BenchRow, type BenchScenario } from './harness.js';
-import { startSeededAzurite, type SeedRow } from './table-seed.js';
+import type { SeedRow } from './table-seed.js';
 
 /**
  * The daily storage clean-up at scale (issue 19 point 4): rate-limit tables of four days, two of them past (one with
@@ -54,59 +47,44 @@ export async function measureStorageCleanup(rows: number): Promise<BenchRow[]> {
     { day: today - dayMs, rows: 1_000 },
     { day: today, rows: 1_000 },
   ];
-  const dir = await mkdtemp(join(tmpdir(), 'partner-relationships-cleanup-'));
-  let azurite: RunningAzurite | undefined;
-  try {
-    const t = performance.now();
-    azurite = await startSeededAzurite(
-      join(dir, 'azurite'),
-      days.map(({ day, rows: count }) => ({ table: rateLimitTableName(new Date(day)), rows: slots(count, day) })),
-    );
+  const t = performance.now();
+  const tables = days.map(({ day, rows: count }) => ({
+    table: rateLimitTableName(new Date(day)),
+    rows: slots(count, day),
+  }));
+  return withSeededStorage(tables, undefined, async (proxy) => {
     log(
       `seeded ${days.map((d) => d.rows.toLocaleString('en')).join(' + ')} slots and started Azurite in ${((performance.now() - t) / 1000).toFixed(1)} s`,
     );
-    const proxy = await startStorageProxy(azurite.connectionString);
-    try {
-      Object.assign(process.env, appEnvironment(proxy.connectionString));
-      resetSettings();
-      resetStorage();
-      // The instance's storage is made ready (tables and queues in place) before the timer's run, as on a warm host.
-      await storage();
-      const runAt = async (day: number, label: string, slotsDeleted: number) => {
-        const from = proxy.roundTrips.length;
-        const started = performance.now();
-        // 03:30 UTC, when the timer runs.
-        const result = await cleanUpStorage(new Date(day + 3.5 * 3_600_000));
-        const ms = performance.now() - started;
-        const trips = new Map<string, number>();
-        for (const r of proxy.roundTrips.slice(from)) {
-          const key = `${r.service} ${r.method} ${r.resource.replace(/'.*'/, "'…'")}`;
-          trips.set(key, (trips.get(key) ?? 0) + 1);
-        }
-        const tripText = [...trips].map(([k, n]) => `${k} ${n}`).join(', ');
-        log(`${label}: ${result.rateLimitTables} table(s) deleted in ${ms.toFixed(0)} ms; round trips: ${tripText}`);
-        return absoluteRow({
-          scenario,
-          metric: `the run that deletes a day's table of ${slotsDeleted.toLocaleString('en')} rate-limit slots`,
-          unit: 'ms',
-          values: [ms],
-          goal: { text: '≤ 240,000 ms (the run budget)', met: (median) => median <= 240_000 },
-          notes: [
-            `${label}: ${result.rateLimitTables} table(s) deleted; the run's round trips: ${tripText}`,
-            'the run does one listing of the rate-limit tables and one deletion per day whose table is over, whatever the tables hold: 30,000,000 slots a day are still one deletion a day',
-          ],
-        });
-      };
-      const big = await runAt(today - dayMs, 'day −1', days[0]!.rows);
-      const small = await runAt(today, 'today', days[1]!.rows);
-      return [big, small];
-    } finally {
-      await proxy.stop();
-    }
-  } finally {
-    await azurite?.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+    const runAt = async (day: number, label: string, slotsDeleted: number) => {
+      const from = proxy.roundTrips.length;
+      const started = performance.now();
+      // 03:30 UTC, when the timer runs.
+      const result = await cleanUpStorage(new Date(day + 3.5 * 3_600_000));
+      const ms = performance.now() - started;
+      const trips = new Map<string, number>();
+      for (const r of proxy.roundTrips.slice(from)) {
+        const key = `${r.service} ${r.method} ${r.resource.replace(/'.*'/, "'…'")}`;
+        trips.set(key, (trips.get(key) ?? 0) + 1);
+      }
+      const tripText = [...trips].map(([k, n]) => `${k} ${n}`).join(', ');
+      log(`${label}: ${result.rateLimitTables} table(s) deleted in ${ms.toFixed(0)} ms; round trips: ${tripText}`);
+      return absoluteRow({
+        scenario,
+        metric: `the run that deletes a day's table of ${slotsDeleted.toLocaleString('en')} rate-limit slots`,
+        unit: 'ms',
+        values: [ms],
+        goal: { text: '≤ 240,000 ms (the run budget)', met: (median) => median <= 240_000 },
+        notes: [
+          `${label}: ${result.rateLimitTables} table(s) deleted; the run's round trips: ${tripText}`,
+          'the run does one listing of the rate-limit tables and one deletion per day whose table is over, whatever the tables hold: 30,000,000 slots a day are still one deletion a day',
+        ],
+      });
+    };
+    const big = await runAt(today - dayMs, 'day −1', days[0]!.rows);
+    const small = await runAt(today, 'today', days[1]!.rows);
+    return [big, small];
+  });
 }
 
 export const storageCleanup: BenchScenario = {

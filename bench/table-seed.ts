@@ -130,6 +130,12 @@ async function writeDatabase(path: string, db: LokiDb, collection: LokiCollectio
   }
 }
 
+/** A table to seed and its rows. */
+export interface SeededTable {
+  table: TableName | RateLimitTableName;
+  rows: Iterable<SeedRow>;
+}
+
 /**
  * Azurite on disk under `location` holding `tables`: started empty, the app's tables made and each table's first row
  * written through the SDK, `prepare` run, stopped, the other rows written straight into its database (`seedTableRows`), and started
@@ -137,7 +143,7 @@ async function writeDatabase(path: string, db: LokiDb, collection: LokiCollectio
  */
 export async function startSeededAzurite(
   location: string,
-  tables: { table: TableName | RateLimitTableName; rows: Iterable<SeedRow> }[],
+  tables: SeededTable[],
   /** Runs against the empty Azurite once its tables are made, before the rows are seeded (cheaper while it is empty). */
   prepare?: (connectionString: string) => Promise<void>,
 ): Promise<RunningAzurite> {
@@ -168,12 +174,5 @@ export async function startSeededAzurite(
   }
   for (const { table, first, rest } of seeds) await seedTableRows(location, table, first, rest);
   // Azurite holds every table in its heap: half a million rows outgrow Node's default.
-  const nodeOptions = process.env.NODE_OPTIONS;
-  process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --max-old-space-size=8192`;
-  try {
-    return await startAzurite(options);
-  } finally {
-    if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = nodeOptions;
-  }
+  return startAzurite({ ...options, maxOldSpaceMiB: 8192 });
 }

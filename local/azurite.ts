@@ -16,6 +16,8 @@ export interface AzuriteOptions {
   accounts?: { name: string; key: string }[];
   /** Where to note Azurite's process id while it runs, so the next start can replace one left behind (`replaceOrphanedAzurite`). */
   pidFile?: string;
+  /** Azurite's heap limit (`--max-old-space-size`), for benches whose tables outgrow Node's default. */
+  maxOldSpaceMiB?: number;
 }
 
 export interface RunningAzurite {
@@ -171,6 +173,7 @@ export async function replaceOrphanedAzurite(pidFile: string, timeoutMs = 10_000
 export async function startAzurite(options: AzuriteOptions): Promise<RunningAzurite> {
   const bin = azuriteBin();
   const args = [
+    ...(options.maxOldSpaceMiB === undefined ? [] : [`--max-old-space-size=${options.maxOldSpaceMiB}`]),
     '--import',
     dieWithParent,
     '--import',
@@ -238,7 +241,9 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
 }
 
 /** Azurite on free ports, in memory: for tests. */
-export async function startAzuriteInMemory(accounts?: { name: string; key: string }[]): Promise<RunningAzurite> {
+export async function startAzuriteInMemory(
+  options: Pick<AzuriteOptions, 'accounts' | 'maxOldSpaceMiB'> = {},
+): Promise<RunningAzurite> {
   const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
-  return startAzurite({ blobPort, queuePort, tablePort, inMemory: true, ...(accounts ? { accounts } : {}) });
+  return startAzurite({ blobPort, queuePort, tablePort, inMemory: true, ...options });
 }

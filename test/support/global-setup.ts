@@ -23,7 +23,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     name: `worker${i + 1}`,
     key: randomBytes(32).toString('base64'),
   }));
-  const azurite = await startAzuriteInMemory(accounts);
+  const azurite = await startAzuriteInMemory({ accounts });
   const { blobPort, queuePort, tablePort } = azurite.options;
   project.provide('azurite', { blobPort, queuePort, tablePort, accounts });
   return () => azurite.stop();
